@@ -1,0 +1,148 @@
+// Loads daemon.yaml and the resource directories it names, validates everything, checks references
+// between resources, and throws one ConfigError listing every problem.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { templateVariables } from '../routing/template.js';
+import { METADATA_VARIABLES } from '../routing/metadata.js';
+import { parseResourceFile, type Sourced } from './parse-resources.js';
+import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
+import type { Agent, DaemonConfig, Fleet, Flow, Trigger } from './schema.js';
+
+export interface Resources {
+  daemon: DaemonConfig;
+  daemonFile: string;
+  /** In routing order: by file path, then by position in the file. */
+  triggers: Sourced<Trigger>[];
+  agents: Map<string, Sourced<Agent>>;
+  fleets: Map<string, Sourced<Fleet>>;
+  flows: Map<string, Sourced<Flow>>;
+}
+
+function yamlFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile())
+    .sort();
+}
+
+function display(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+export function loadConfig(daemonPath: string): Resources {
+  const problems: ConfigProblem[] = [];
+  const daemonFile = resolve(daemonPath);
+  let text: string;
+  try {
+    text = readFileSync(daemonFile, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ file: display(daemonFile), line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` }]);
+  }
+  const parsed = parseResourceFile(display(daemonFile), text);
+  problems.push(...parsed.problems);
+  const daemons = parsed.resources.filter((r) => r.resource.kind === 'DaemonConfig');
+  if (!parsed.problems.length && daemons.length !== 1) {
+    problems.push({ file: display(daemonFile), line: 1, column: 1, path: 'kind', message: 'must hold exactly one DaemonConfig' });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const daemon = daemons[0]!.resource as unknown as DaemonConfig;
+  const base = dirname(daemonFile);
+
+  const all: Sourced<any>[] = parsed.resources.filter((r) => r.resource.kind !== 'DaemonConfig');
+  const dirs = new Set(
+    [daemon.spec.triggers, daemon.spec.agents, daemon.spec.fleets, daemon.spec.flows]
+      .filter((d) => d && d.enabled)
+      .map((d) => resolve(base, d!.directory)),
+  );
+  for (const dir of [...dirs].sort()) {
+    for (const file of yamlFiles(dir)) {
+      const r = parseResourceFile(display(file), readFileSync(file, 'utf8'));
+      problems.push(...r.problems);
+      all.push(...r.resources);
+    }
+  }
+
+  const resources: Resources = { daemon, daemonFile, triggers: [], agents: new Map(), fleets: new Map(), flows: new Map() };
+  const byKind = { Agent: resources.agents, AgentFleet: resources.fleets, Fleet: resources.fleets, AgentFlow: resources.flows, Flow: resources.flows } as const;
+  for (const r of all) {
+    const kind = r.resource.kind as string;
+    if (kind === 'DaemonConfig') {
+      problems.push({ file: r.file, line: r.line, column: 1, path: 'kind', message: 'a DaemonConfig belongs in the daemon config file only' });
+    } else if (kind === 'Trigger') {
+      resources.triggers.push(r);
+    } else {
+      const map = byKind[kind as keyof typeof byKind] as Map<string, Sourced<any>>;
+      const name = r.resource.metadata.name as string;
+      const prior = map.get(name);
+      if (prior) problems.push({ file: r.file, line: r.line, column: 1, path: 'metadata.name', message: `duplicate ${kind} "${name}" (first defined at ${prior.file}:${prior.line})` });
+      else map.set(name, r);
+    }
+  }
+  problems.push(...checkReferences(resources));
+  if (problems.length) throw new ConfigError(problems);
+  applyEnvOverrides(daemon);
+  return resources;
+}
+
+/** The usual environment variables win over the file, so one config serves every environment. */
+function applyEnvOverrides(daemon: DaemonConfig, env: NodeJS.ProcessEnv = process.env): void {
+  const t = daemon.spec.temporal;
+  if (env.TEMPORAL_ADDRESS) t.address = env.TEMPORAL_ADDRESS;
+  if (env.TEMPORAL_NAMESPACE) t.namespace = env.TEMPORAL_NAMESPACE;
+  if (env.AOF_TASK_QUEUE) t.task_queue = env.AOF_TASK_QUEUE;
+  if (env.AOF_GITHUB_TASK_QUEUE) t.github_task_queue = env.AOF_GITHUB_TASK_QUEUE;
+  if (env.AOF_PORT) daemon.spec.server.port = Number(env.AOF_PORT);
+  if (env.GITHUB_API_URL) daemon.spec.platforms.github.api_url = env.GITHUB_API_URL;
+}
+
+function checkReferences(res: Resources): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const need = (t: Sourced<Trigger>, path: string, kind: 'agent' | 'fleet' | 'flow', name: string) => {
+    const map = kind === 'agent' ? res.agents : kind === 'fleet' ? res.fleets : res.flows;
+    if (!map.has(name)) {
+      problems.push({ file: t.file, line: t.line, column: 1, path, message: `${kind} "${name}" is not defined${didYouMean(name, map.keys())}` });
+    }
+  };
+  const names = new Map<string, Sourced<Trigger>>();
+  for (const t of res.triggers) {
+    const prior = names.get(t.resource.metadata.name);
+    if (prior) problems.push({ file: t.file, line: t.line, column: 1, path: 'metadata.name', message: `duplicate Trigger "${t.resource.metadata.name}" (first defined at ${prior.file}:${prior.line})` });
+    names.set(t.resource.metadata.name, t);
+    const spec = t.resource.spec;
+    if (spec.default_agent) need(t, 'spec.default_agent', 'agent', spec.default_agent);
+    for (const [key, b] of Object.entries(spec.commands ?? {})) {
+      const path = `spec.commands.${key}`;
+      if (b.agent) need(t, `${path}.agent`, 'agent', b.agent);
+      if (b.fleet) need(t, `${path}.fleet`, 'fleet', b.fleet);
+      if (b.flow) need(t, `${path}.flow`, 'flow', b.flow);
+      const approvalKeys = ['require_approval', 'approvers', 'min_approvers'].filter((k) => b.params && k in b.params);
+      if (approvalKeys.length && !b.flow) {
+        problems.push({ file: t.file, line: t.line, column: 1, path: `${path}.params.${approvalKeys[0]}`, message: 'approval params need a flow target: only a flow has approval gates' });
+      }
+    }
+  }
+  for (const f of res.fleets.values()) {
+    f.resource.spec.agents.forEach((m, i) => {
+      const agent = m.agent ?? m.name;
+      if (!res.agents.has(agent)) {
+        problems.push({ file: f.file, line: f.line, column: 1, path: `spec.agents.${i}`, message: `agent "${agent}" is not defined${didYouMean(agent, res.agents.keys())}` });
+      }
+    });
+  }
+  for (const a of res.agents.values()) {
+    for (const v of templateVariables(a.resource.spec.instructions)) {
+      if (!METADATA_VARIABLES.includes(v)) {
+        problems.push({ file: a.file, line: a.line, column: 1, path: 'spec.instructions', message: `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}` });
+      }
+    }
+  }
+  return problems;
+}

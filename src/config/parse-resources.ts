@@ -1,0 +1,122 @@
+// Parses one YAML file (one or more documents) into validated resources, collecting every problem with
+// its file:line:column instead of stopping at the first.
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { expandEnv } from './env.js';
+import { didYouMean, type ConfigProblem } from './problems.js';
+import { schemaForKind, type Kind } from './schema.js';
+
+export interface Sourced<T> {
+  resource: T;
+  file: string;
+  line: number;
+}
+
+export interface ParsedFile {
+  resources: Sourced<{ kind: Kind; metadata: { name: string }; spec: unknown }>[];
+  problems: ConfigProblem[];
+}
+
+type PathItem = string | number;
+
+/** Locates the node at `path` (or its deepest existing ancestor); for a key, the key itself. */
+function locate(doc: Document, path: PathItem[], preferKey: boolean): Node | undefined {
+  let node: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    if (!isMap(node) && !(node && typeof node === 'object' && 'items' in node)) break;
+    const coll = node as { items: unknown[] };
+    const seg = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
+      if (!pair) break;
+      if (preferKey && i === path.length - 1) return pair.key as Node;
+      node = pair.value ?? pair.key;
+    } else if (typeof seg === 'number' && coll.items[seg]) {
+      node = coll.items[seg];
+    } else break;
+  }
+  return (node as Node) ?? undefined;
+}
+
+/** The keys a strict object schema accepts at `path`, for "did you mean". */
+function knownKeysAt(schema: z.ZodType, path: PathItem[]): string[] {
+  let s: any = schema;
+  const unwrap = () => {
+    while (s?._zod?.def && ['optional', 'default', 'prefault', 'nullable', 'pipe'].includes(s._zod.def.type)) {
+      s = s._zod.def.innerType ?? s._zod.def.in;
+    }
+  };
+  unwrap();
+  for (const seg of path) {
+    const def = s?._zod?.def;
+    if (!def) return [];
+    if (def.type === 'object') s = def.shape[seg as string];
+    else if (def.type === 'array') s = def.element;
+    else if (def.type === 'record') s = def.valueType;
+    else return [];
+    unwrap();
+  }
+  return s?._zod?.def?.type === 'object' ? Object.keys(s._zod.def.shape) : [];
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return issue.message;
+}
+
+export function parseResourceFile(file: string, text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const problems: ConfigProblem[] = [];
+  const resources: ParsedFile['resources'] = [];
+  const at = (offset: number | undefined, path: PathItem[], message: string) => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    problems.push({ file, line: pos.line, column: pos.col, path: path.join('.'), message });
+  };
+  const nodeAt = (doc: Document, path: PathItem[], preferKey = false) => locate(doc, path, preferKey)?.range?.[0];
+
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+    if (doc.errors.length) {
+      for (const e of doc.errors) at(e.pos[0], [], `YAML syntax: ${e.message.split('\n')[0]}`);
+      continue;
+    }
+    if (doc.contents === null) continue; // empty document, e.g. a trailing ---
+    const raw = doc.toJS() as unknown;
+    const envProblems: { path: PathItem[]; message: string }[] = [];
+    const value = expandEnv(raw, [], envProblems) as Record<string, unknown>;
+    for (const p of envProblems) at(nodeAt(doc, p.path), p.path, p.message);
+
+    const kind = value && typeof value === 'object' ? value.kind : undefined;
+    const schema = typeof kind === 'string' ? (schemaForKind as Record<string, z.ZodType>)[kind] : undefined;
+    if (!schema) {
+      const message =
+        typeof kind === 'string'
+          ? `unknown kind "${kind}"${didYouMean(kind, Object.keys(schemaForKind))}; expected one of ${Object.keys(schemaForKind).join(', ')}`
+          : `is required (expected one of ${Object.keys(schemaForKind).join(', ')})`;
+      at(nodeAt(doc, ['kind']), ['kind'], message);
+      continue;
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const path = issue.path as PathItem[];
+        if (issue.code === 'unrecognized_keys') {
+          const known = knownKeysAt(schema, path);
+          for (const key of issue.keys) {
+            at(nodeAt(doc, [...path, key], true), [...path, key], `unknown key "${key}"${didYouMean(key, known)}`);
+          }
+        } else {
+          at(nodeAt(doc, path), path, describeIssue(issue));
+        }
+      }
+      continue;
+    }
+    if (envProblems.length === 0) {
+      const pos = lineCounter.linePos(doc.contents.range?.[0] ?? 0);
+      resources.push({ resource: result.data as ParsedFile['resources'][number]['resource'], file, line: pos.line });
+    }
+  }
+  return { resources, problems };
+}

@@ -1,0 +1,187 @@
+// The resources users write, as zod schemas. Keys are snake_case exactly as the AOF reference
+// documents them; every object is strict so a typo is an error, not a silently ignored key.
+import { z } from 'zod';
+
+const name = z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i, 'a name of letters, digits, ".", "_" or "-"');
+
+export const Metadata = z.strictObject({
+  name,
+  namespace: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as GITHUB_TOKEN');
+
+const GitHubOrganization = z.strictObject({
+  name: z.string().min(1),
+  token_env: envName.optional(),
+  webhook_secret_env: envName,
+});
+
+const GitHubApp = z.strictObject({
+  app_id: z.union([z.string(), z.number()]),
+  private_key_path: z.string().min(1),
+  installation_id: z.union([z.string(), z.number()]).optional(),
+});
+
+export const GitHubPlatform = z.strictObject({
+  enabled: z.boolean().default(true),
+  token_env: envName.optional(),
+  webhook_secret_env: envName.optional(),
+  bot_name: z.string().default('aofbot'),
+  /** api.github.com, a GitHub Enterprise URL, or the local sandbox. */
+  api_url: z.url().default('https://api.github.com'),
+  organizations: z.array(GitHubOrganization).optional(),
+  app: GitHubApp.optional(),
+  /** Requests per second for all workers together (Temporal task-queue rate limit). */
+  requests_per_second: z.number().positive().default(10),
+});
+
+const Directory = z.strictObject({
+  directory: z.string().min(1),
+  watch: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+});
+
+export const DaemonSpec = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(3000),
+      host: z.string().default('0.0.0.0'),
+      cors: z.boolean().default(false),
+      timeout_secs: z.number().positive().default(60),
+      /** GitHub sends payloads up to 25 MB. */
+      max_body_mb: z.number().positive().max(100).default(25),
+    })
+    .prefault({}),
+  platforms: z.strictObject({ github: GitHubPlatform }),
+  triggers: Directory.optional(),
+  agents: Directory.optional(),
+  fleets: Directory.optional(),
+  flows: Directory.optional(),
+  runtime: z
+    .strictObject({
+      max_concurrent_tasks: z.number().int().positive().default(10),
+      task_timeout_secs: z.number().positive().default(300),
+    })
+    .prefault({}),
+  temporal: z
+    .strictObject({
+      address: z.string().default('localhost:7233'),
+      namespace: z.string().default('default'),
+      task_queue: z.string().default('aof'),
+      github_task_queue: z.string().default('aof-github'),
+      /** Base URL of the Temporal Web UI, used for links to runs. */
+      web_ui_url: z.string().optional(),
+    })
+    .prefault({}),
+});
+
+const Binding = z
+  .strictObject({
+    agent: name.optional(),
+    fleet: name.optional(),
+    flow: name.optional(),
+    description: z.string().optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((b) => [b.agent, b.fleet, b.flow].filter(Boolean).length === 1, {
+    message: 'exactly one of agent, fleet or flow',
+  });
+
+const TriggerConfig = z.strictObject({
+  webhook_secret: z.string().optional(),
+  github_events: z.array(z.string().min(1)).optional(),
+  actions: z.array(z.string().min(1)).optional(),
+  repositories: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo, owner/* or owner/prefix-*')).optional(),
+  allowed_repos: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo, owner/* or owner/prefix-*')).optional(),
+  branches: z.array(z.string().min(1)).optional(),
+  allowed_users: z.array(z.string().min(1)).optional(),
+});
+
+export const TriggerSpec = z.strictObject({
+  type: z.literal('GitHub'),
+  config: TriggerConfig.prefault({}),
+  commands: z.record(z.string().min(1), Binding).optional(),
+  default_agent: name.optional(),
+});
+
+export const AgentSpec = z.strictObject({
+  model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model, such as anthropic:claude-sonnet-4-5 or builtin:code-reviewer'),
+  description: z.string().optional(),
+  instructions: z.string().default(''),
+  tools: z.array(z.string().min(1)).default([]),
+  memory: z.string().optional(),
+  max_iterations: z.number().int().positive().default(10),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().positive().optional(),
+});
+
+const FleetMember = z.strictObject({
+  name,
+  role: z.string().optional(),
+  agent: name.optional(),
+  weight: z.number().positive().optional(),
+  tier: z.number().int().nonnegative().optional(),
+});
+
+export const FleetSpec = z.strictObject({
+  description: z.string().optional(),
+  agents: z.array(FleetMember).min(1),
+  coordination: z
+    .strictObject({
+      mode: z.enum(['peer', 'pipeline', 'hierarchical', 'tiered']).default('peer'),
+      consensus: z.enum(['majority', 'unanimous', 'weighted']).optional(),
+      manager: name.optional(),
+      max_concurrency: z.number().int().positive().optional(),
+    })
+    .prefault({}),
+});
+
+const FlowNode = z.strictObject({
+  id: name,
+  type: z.enum(['agent', 'fleet', 'approval', 'conditional', 'parallel', 'join', 'wait', 'github', 'http', 'end']),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const FlowSpec = z.strictObject({
+  description: z.string().optional(),
+  nodes: z.array(FlowNode).min(1),
+  connections: z
+    .array(z.strictObject({ from: name, to: name, when: z.string().optional() }))
+    .default([]),
+});
+
+const resource = <const K extends readonly [string, ...string[]], S extends z.ZodType>(kinds: K, spec: S) =>
+  z.strictObject({
+    apiVersion: z.literal('aof.dev/v1'),
+    kind: z.enum(kinds),
+    metadata: Metadata,
+    spec,
+  });
+
+export const DaemonConfigResource = resource(['DaemonConfig'], DaemonSpec);
+export const TriggerResource = resource(['Trigger'], TriggerSpec);
+export const AgentResource = resource(['Agent'], AgentSpec);
+export const FleetResource = resource(['AgentFleet', 'Fleet'], FleetSpec);
+export const FlowResource = resource(['AgentFlow', 'Flow'], FlowSpec);
+
+/** Which schema validates a document of a given kind. */
+export const schemaForKind = {
+  DaemonConfig: DaemonConfigResource,
+  Trigger: TriggerResource,
+  Agent: AgentResource,
+  AgentFleet: FleetResource,
+  Fleet: FleetResource,
+  AgentFlow: FlowResource,
+  Flow: FlowResource,
+} as const;
+
+export type Kind = keyof typeof schemaForKind;
+export type DaemonConfig = z.infer<typeof DaemonConfigResource>;
+export type Trigger = z.infer<typeof TriggerResource>;
+export type Agent = z.infer<typeof AgentResource>;
+export type Fleet = z.infer<typeof FleetResource>;
+export type Flow = z.infer<typeof FlowResource>;
+export type BindingSpec = z.infer<typeof Binding>;

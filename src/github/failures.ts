@@ -1,0 +1,68 @@
+// Turns GitHub API errors into Temporal activity failures with the right retry behaviour:
+// rate limits wait until GitHub says to, 404/422 are final with the API's message, 5xx back off.
+import { ApplicationFailure } from '@temporalio/common';
+
+interface HttpishError {
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+  request?: { method?: string; url?: string };
+}
+
+const FINAL = new Set([400, 401, 404, 410, 422]);
+
+/** How long GitHub asked us to wait, in ms, or undefined when this is not a rate-limit answer. */
+export function rateLimitDelayMs(status: number, headers: Record<string, string | number | undefined>, now = Date.now()): number | undefined {
+  if (status !== 403 && status !== 429) return undefined;
+  const retryAfter = headers['retry-after'];
+  if (retryAfter !== undefined && retryAfter !== '') {
+    const secs = Number(retryAfter);
+    if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+    const at = Date.parse(String(retryAfter));
+    if (Number.isFinite(at)) return Math.max(0, at - now);
+  }
+  if (String(headers['x-ratelimit-remaining']) === '0') {
+    const reset = Number(headers['x-ratelimit-reset']);
+    return Number.isFinite(reset) ? Math.max(1000, reset * 1000 - now + 1000) : 60_000;
+  }
+  return undefined;
+}
+
+/** Method and path of the failed call, without query string or host (no tokens, no internal URLs). */
+function describeCall(e: HttpishError): string {
+  const method = e.request?.method ?? 'request';
+  let path = '';
+  try {
+    path = e.request?.url ? new URL(e.request.url).pathname : '';
+  } catch {
+    /* not a URL */
+  }
+  return `${method} ${path}`.trim();
+}
+
+export function toActivityFailure(err: unknown): Error {
+  const e = err as HttpishError;
+  if (typeof e?.status !== 'number') return err as Error; // network error: retried with backoff
+  const status = e.status;
+  const headers = e.response?.headers ?? {};
+  const data = e.response?.data as { message?: string } | undefined;
+  const apiMessage = typeof data?.message === 'string' ? data.message : '';
+  const message = `GitHub ${describeCall(e)} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
+  const wait = rateLimitDelayMs(status, headers);
+  if (wait !== undefined) {
+    return ApplicationFailure.create({ type: 'GitHubRateLimited', message: `${message} (retrying in ${Math.ceil(wait / 1000)}s)`, nextRetryDelay: wait });
+  }
+  if (FINAL.has(status) || status === 403) {
+    return ApplicationFailure.create({ type: `GitHub${status}`, message, nonRetryable: true });
+  }
+  return ApplicationFailure.create({ type: 'GitHubUnavailable', message });
+}
+
+/** Runs one GitHub call, converting its failure. */
+export async function githubCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}

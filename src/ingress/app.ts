@@ -1,0 +1,40 @@
+// The Koa ingress: a tiny core with three routes. No LLM or GitHub call happens here.
+import Koa from 'koa';
+import type { Logger } from '../log.js';
+import { webhookHandler, type WebhookDeps } from './webhook.js';
+
+export interface IngressDeps extends WebhookDeps {
+  /** Temporal reachable and config loaded. */
+  ready: () => Promise<boolean>;
+  logger: Logger;
+}
+
+export function createIngress(deps: IngressDeps): Koa {
+  const app = new Koa();
+  const webhook = webhookHandler(deps);
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message, path: ctx.path }, 'request failed');
+      ctx.status = 500;
+      ctx.body = { error: 'internal error' };
+    }
+  });
+  app.use(async (ctx) => {
+    if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx, async () => {});
+    if (ctx.method === 'GET' && ctx.path === '/health') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/ready') {
+      const ok = await deps.ready().catch(() => false);
+      ctx.status = ok ? 200 : 503;
+      ctx.body = { status: ok ? 'ready' : 'not ready' };
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = { error: `no route for ${ctx.method} ${ctx.path}` };
+  });
+  return app;
+}

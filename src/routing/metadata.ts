@@ -1,0 +1,59 @@
+// The context variables of the AOF reference (common, pull request, issue, push) plus comment
+// variables, computed from a webhook payload.
+
+export const METADATA_VARIABLES = [
+  'event_type', 'action', 'repo_id', 'repo_full_name', 'repo_owner', 'repo_name', 'repo_private', 'sender_id', 'sender_login',
+  'pr_number', 'pr_title', 'pr_state', 'pr_draft', 'pr_base_ref', 'pr_head_ref', 'pr_head_sha',
+  'pr_additions', 'pr_deletions', 'pr_changed_files', 'pr_html_url',
+  'issue_number', 'issue_title', 'issue_state', 'issue_html_url',
+  'ref', 'before_sha', 'after_sha', 'commit_count',
+  'comment_id', 'comment_body', 'is_pr_comment',
+];
+
+export type Metadata = Record<string, string | number | boolean | undefined>;
+
+type Payload = Record<string, any>;
+
+export function computeMetadata(event: string, payload: Payload): Metadata {
+  const repo = payload.repository;
+  const m: Metadata = {
+    event_type: event,
+    action: payload.action,
+    repo_id: repo?.id,
+    repo_full_name: repo?.full_name,
+    repo_owner: repo?.owner?.login,
+    repo_name: repo?.name,
+    repo_private: repo?.private,
+    sender_id: payload.sender?.id,
+    sender_login: payload.sender?.login,
+  };
+  const pr = payload.pull_request;
+  if (pr) {
+    Object.assign(m, {
+      pr_number: pr.number, pr_title: pr.title, pr_state: pr.state, pr_draft: pr.draft,
+      pr_base_ref: pr.base?.ref, pr_head_ref: pr.head?.ref, pr_head_sha: pr.head?.sha,
+      pr_additions: pr.additions, pr_deletions: pr.deletions, pr_changed_files: pr.changed_files,
+      pr_html_url: pr.html_url,
+    });
+  }
+  const issue = payload.issue;
+  if (issue) {
+    Object.assign(m, { issue_number: issue.number, issue_title: issue.title, issue_state: issue.state, issue_html_url: issue.html_url });
+    // A comment on a PR arrives as issue_comment with issue.pull_request set.
+    if (issue.pull_request && m.pr_number === undefined) Object.assign(m, { pr_number: issue.number, pr_title: issue.title, pr_state: issue.state, pr_html_url: issue.pull_request.html_url });
+  }
+  if (event === 'push') {
+    Object.assign(m, { ref: payload.ref, before_sha: payload.before, after_sha: payload.after, commit_count: payload.commits?.length ?? 0 });
+  }
+  const comment = payload.comment;
+  if (comment) {
+    Object.assign(m, { comment_id: comment.id, comment_body: comment.body, is_pr_comment: Boolean(issue?.pull_request || pr) });
+  }
+  return m;
+}
+
+/** The issue or PR number an event is about, if any. */
+export function subjectNumber(m: Metadata): number | undefined {
+  const n = m.pr_number ?? m.issue_number;
+  return typeof n === 'number' ? n : undefined;
+}

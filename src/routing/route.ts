@@ -1,0 +1,135 @@
+// Routing: a pure function of (triggers, event) -> the target to run, or the reason nothing runs.
+// Triggers are tried in load order (daemon file, then resource files sorted by path, documents in file
+// order); the first whose filters all match wins. A trigger's filters apply to that trigger only.
+import type { BindingSpec, Trigger } from '../config/schema.js';
+import { matchesAny } from './glob.js';
+import { computeMetadata, type Metadata } from './metadata.js';
+
+export interface Target {
+  kind: 'agent' | 'fleet' | 'flow';
+  name: string;
+}
+
+export interface Routed {
+  matched: true;
+  trigger: string;
+  /** The command or event key that selected the target, or "default_agent". */
+  key: string;
+  target: Target;
+  params: Record<string, unknown>;
+  /** For slash commands: the rest of the first line after the command key. */
+  args?: string;
+  metadata: Metadata;
+}
+
+export interface Unhandled {
+  matched: false;
+  reason: string;
+  metadata: Metadata;
+}
+
+export type RouteDecision = Routed | Unhandled;
+
+type Payload = Record<string, any>;
+
+const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment', 'commit_comment', 'discussion_comment']);
+
+/** The slash command line of a comment event, if any: the first line when it starts with `/`. */
+export function commandLine(event: string, payload: Payload): string | undefined {
+  if (!COMMENT_EVENTS.has(event)) return undefined;
+  const first = String(payload.comment?.body ?? '').split(/\r?\n/, 1)[0]!.trim();
+  return first.startsWith('/') ? first.replace(/\s+/g, ' ') : undefined;
+}
+
+/** The branch an event is about: the pushed branch, or the base branch of a pull request. */
+export function eventBranch(event: string, payload: Payload): string | undefined {
+  if (event === 'push') return typeof payload.ref === 'string' && payload.ref.startsWith('refs/heads/') ? payload.ref.slice(11) : undefined;
+  if (payload.pull_request?.base?.ref) return payload.pull_request.base.ref;
+  if ((event === 'create' || event === 'delete') && payload.ref_type === 'branch') return payload.ref;
+  return payload.check_run?.check_suite?.head_branch ?? payload.check_suite?.head_branch ?? payload.workflow_run?.head_branch ?? undefined;
+}
+
+function isBot(login: string | undefined, botName: string): boolean {
+  if (!login) return false;
+  const l = login.toLowerCase();
+  const b = botName.toLowerCase();
+  return l === b || l === `${b}[bot]`;
+}
+
+/** Why a trigger's filters reject this event, or undefined when they all match. */
+function filterMismatch(trigger: Trigger, event: string, payload: Payload, metadata: Metadata): string | undefined {
+  const c = trigger.spec.config;
+  const action = payload.action as string | undefined;
+  if (c.github_events && !c.github_events.some((e) => e === event || (action && e === `${event}.${action}`))) {
+    return `event "${event}" not in github_events`;
+  }
+  if (c.actions && !(action && c.actions.includes(action))) return `action "${action ?? '(none)'}" not in actions`;
+  const repo = metadata.repo_full_name as string | undefined;
+  for (const list of [c.repositories, c.allowed_repos]) {
+    if (list && !(repo && matchesAny(repo, list, 'i'))) return `repository "${repo ?? '(none)'}" not in repositories`;
+  }
+  if (c.branches) {
+    // Events that carry no branch (issues, most comments) are not filtered by branch.
+    const branch = eventBranch(event, payload);
+    if (branch !== undefined && !matchesAny(branch, c.branches)) return `branch "${branch}" not in branches`;
+    if (branch === undefined && event === 'push') return `push to "${payload.ref}" is not a branch`;
+  }
+  const sender = metadata.sender_login as string | undefined;
+  if (c.allowed_users && !(sender && c.allowed_users.some((u) => u.toLowerCase() === sender.toLowerCase()))) {
+    return `sender "${sender ?? '(none)'}" not in allowed_users`;
+  }
+  return undefined;
+}
+
+function toTarget(b: BindingSpec): Target {
+  if (b.agent) return { kind: 'agent', name: b.agent };
+  if (b.fleet) return { kind: 'fleet', name: b.fleet };
+  return { kind: 'flow', name: b.flow! };
+}
+
+/** Longest command key that the line starts with, on a word boundary (`/deploy production` beats `/deploy`). */
+function matchCommand(line: string, commands: Record<string, BindingSpec>): [string, BindingSpec, string] | undefined {
+  let best: [string, BindingSpec, string] | undefined;
+  for (const [key, binding] of Object.entries(commands)) {
+    if (!key.startsWith('/')) continue;
+    const k = key.replace(/\s+/g, ' ');
+    if ((line === k || line.startsWith(k + ' ')) && (!best || k.length > best[0].length)) {
+      best = [key, binding, line.slice(k.length).trim()];
+    }
+  }
+  return best;
+}
+
+export function route(triggers: Trigger[], event: string, payload: Payload, botName: string): RouteDecision {
+  const metadata = computeMetadata(event, payload);
+  const unhandled = (reason: string): Unhandled => ({ matched: false, reason, metadata });
+  if (isBot(metadata.sender_login as string | undefined, botName)) return unhandled('sent by the bot itself');
+
+  let line = commandLine(event, payload);
+  // Only a newly created comment runs a command: an edit or deletion must never replay one.
+  if (line && payload.action !== 'created') return unhandled(`commands run only on created comments, not "${payload.action}"`);
+
+  const reasons: string[] = [];
+  for (const trigger of triggers) {
+    const mismatch = filterMismatch(trigger, event, payload, metadata);
+    if (mismatch) {
+      reasons.push(`${trigger.metadata.name}: ${mismatch}`);
+      continue;
+    }
+    const spec = trigger.spec;
+    const base = { matched: true as const, trigger: trigger.metadata.name, metadata };
+    const cmd = line ? matchCommand(line, spec.commands ?? {}) : undefined;
+    if (cmd) {
+      const [key, binding, args] = cmd;
+      return { ...base, key, target: toTarget(binding), params: binding.params ?? {}, args };
+    }
+    const action = payload.action as string | undefined;
+    for (const key of action ? [`${event}.${action}`, event] : [event]) {
+      const binding = spec.commands?.[key];
+      if (binding) return { ...base, key, target: toTarget(binding), params: binding.params ?? {} };
+    }
+    if (spec.default_agent) return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
+    return unhandled(`${trigger.metadata.name}: matched, but binds nothing for ${line ?? (action ? `${event}.${action}` : event)} and has no default_agent`);
+  }
+  return unhandled(reasons.length ? `no trigger matched (${reasons.join('; ')})` : 'no triggers configured');
+}

@@ -1,0 +1,381 @@
+// The GitHub sandbox: a local HTTP server that behaves like the subset of api.github.com this project
+// uses, including GitHub's limits and errors. It is the only stand-in for github.com, used by the tests
+// and by the quick start. Everything it receives is kept and can be queried.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SandboxComment {
+  id: number;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  body: string;
+  user: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SandboxCheckRun {
+  id: number;
+  owner: string;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url?: string;
+  output: { title?: string; summary?: string; text?: string; annotations: Record<string, unknown>[] };
+  /** Every status the run went through, in order. */
+  history: string[];
+}
+
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+  body?: unknown;
+}
+
+interface Fault {
+  status: number;
+  headers: Record<string, string>;
+  message: string;
+  remaining: number;
+  /** Only requests matching this method+path regex are failed. */
+  match?: RegExp;
+}
+
+const CHECK_STATUS = ['queued', 'in_progress', 'completed', 'waiting', 'requested', 'pending'];
+const CHECK_CONCLUSION = ['action_required', 'cancelled', 'failure', 'neutral', 'success', 'skipped', 'stale', 'timed_out'];
+const ANNOTATION_LEVEL = ['notice', 'warning', 'failure'];
+const REVIEW_EVENT = ['APPROVE', 'REQUEST_CHANGES', 'COMMENT'];
+const MAX_TEXT = 65535;
+const MAX_ANNOTATIONS = 50;
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly errors?: unknown[]) {
+    super(message);
+  }
+}
+
+type Handler = (req: { params: string[]; body: any; query: URLSearchParams; token: Token; accept: string }) => { status?: number; body: unknown; type?: string };
+
+interface Token {
+  value: string;
+  kind: 'installation' | 'personal';
+  login: string;
+}
+
+export class GitHubSandbox {
+  readonly comments: SandboxComment[] = [];
+  readonly checkRuns: SandboxCheckRun[] = [];
+  readonly reviews: { id: number; owner: string; repo: string; pullNumber: number; body: string; event: string; user: string }[] = [];
+  readonly labels = new Map<string, Set<string>>();
+  readonly requests: SandboxRequest[] = [];
+  /** Repository permission by `owner/repo:login` (admin, maintain, write, triage, read, none). */
+  readonly permissions = new Map<string, string>();
+  /** Team members by `org/team`. */
+  readonly teams = new Map<string, Set<string>>();
+  /** Pull requests by `owner/repo#n`: the PR object, its files and its diff. */
+  readonly pulls = new Map<string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }>();
+  /** The login that app installation tokens act as. */
+  botLogin = 'aofbot[bot]';
+
+  private server?: Server;
+  private nextId = 1000;
+  private faults: Fault[] = [];
+  private routes: [string, RegExp, Handler][] = [];
+
+  constructor() {
+    this.defineRoutes();
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    return this.url;
+  }
+
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('sandbox not started');
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** Answer the next `count` matching requests with a secondary rate limit (403 + retry-after). */
+  secondaryRateLimit(count: number, retryAfterSeconds: number, match?: RegExp): void {
+    this.faults.push({
+      status: 403,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      remaining: count,
+      match,
+    });
+  }
+
+  /** Answer the next `count` matching requests with an exhausted primary rate limit. */
+  primaryRateLimit(count: number, resetInSeconds: number, match?: RegExp): void {
+    this.faults.push({
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000 + resetInSeconds)) },
+      message: 'API rate limit exceeded for installation.',
+      remaining: count,
+      match,
+    });
+  }
+
+  /** Answer the next `count` matching requests with `status` (e.g. 502). */
+  failNext(count: number, status: number, match?: RegExp): void {
+    this.faults.push({ status, headers: {}, message: status >= 500 ? 'Server Error' : 'Error', remaining: count, match });
+  }
+
+  addPull(owner: string, repo: string, pull: Record<string, any>, files: Record<string, unknown>[] = [], diff = ''): void {
+    this.pulls.set(`${owner}/${repo}#${pull.number}`, { pull, files, diff });
+  }
+
+  commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
+    return this.comments.filter((c) => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber);
+  }
+
+  reset(): void {
+    this.comments.length = 0;
+    this.checkRuns.length = 0;
+    this.reviews.length = 0;
+    this.requests.length = 0;
+    this.labels.clear();
+    this.faults = [];
+  }
+
+  private id(): number {
+    return this.nextId++;
+  }
+
+  private route(method: string, pattern: string, handler: Handler) {
+    const re = new RegExp('^' + pattern.replace(/:[a-z_]+/g, '([^/]+)') + '$');
+    this.routes.push([method, re, handler]);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: any;
+    const record = (status: number) => this.requests.push({ method, path: url.pathname, status, at: Date.now(), body });
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}, type = 'application/json; charset=utf-8') => {
+      record(status);
+      res.writeHead(status, {
+        'content-type': type,
+        'x-github-media-type': 'github.v3; format=json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 3600),
+        ...headers,
+      });
+      res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    };
+    const docs = 'https://docs.github.com/rest';
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return send(400, { message: 'Problems parsing JSON', documentation_url: docs });
+    }
+    if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
+
+    const token = this.authenticate(req.headers.authorization);
+    if (!token) return send(401, { message: 'Requires authentication', documentation_url: docs });
+
+    const fault = this.faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)));
+    if (fault) {
+      fault.remaining--;
+      return send(fault.status, { message: fault.message, documentation_url: docs }, fault.headers);
+    }
+
+    for (const [m, re, handler] of this.routes) {
+      const match = m === method ? re.exec(url.pathname) : null;
+      if (!match) continue;
+      try {
+        const out = handler({ params: match.slice(1).map(decodeURIComponent), body: body ?? {}, query: url.searchParams, token, accept: String(req.headers.accept ?? '') });
+        return send(out.status ?? 200, out.body, {}, out.type);
+      } catch (err) {
+        if (err instanceof HttpError) {
+          return send(err.status, { message: err.message, ...(err.errors ? { errors: err.errors } : {}), documentation_url: docs });
+        }
+        return send(500, { message: 'Server Error' });
+      }
+    }
+    return send(404, { message: 'Not Found', documentation_url: docs });
+  }
+
+  private authenticate(header: string | undefined): Token | undefined {
+    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '');
+    if (!m) return undefined;
+    const value = m[1]!;
+    const kind = value.startsWith('ghs_') ? 'installation' : 'personal';
+    return { value, kind, login: kind === 'installation' ? this.botLogin : 'sandbox-user' };
+  }
+
+  private inspect(path: string): unknown {
+    const what = path.slice('/_sandbox/'.length);
+    if (what === 'comments') return this.comments;
+    if (what === 'check-runs') return this.checkRuns;
+    if (what === 'reviews') return this.reviews;
+    if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
+    if (what === 'requests') return this.requests;
+    return { endpoints: ['comments', 'check-runs', 'reviews', 'labels', 'requests'].map((e) => `/_sandbox/${e}`) };
+  }
+
+  private defineRoutes() {
+    const html = (owner: string, repo: string, rest: string) => `https://github.com/${owner}/${repo}/${rest}`;
+    const commentJson = (c: SandboxComment) => ({
+      id: c.id,
+      node_id: `IC_${c.id}`,
+      body: c.body,
+      user: { login: c.user, type: c.user.endsWith('[bot]') ? 'Bot' : 'User' },
+      html_url: html(c.owner, c.repo, `issues/${c.issueNumber}#issuecomment-${c.id}`),
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+    });
+    const requireText = (v: unknown, field: string, max = MAX_TEXT) => {
+      if (typeof v !== 'string' || v.length === 0) throw new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`);
+      if (v.length > max) throw new HttpError(422, `Validation Failed`, [{ resource: 'IssueComment', code: 'custom', field, message: `${field} is too long (maximum is ${max} characters)` }]);
+      return v;
+    };
+
+    this.route('POST', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], body, token }) => {
+      const now = new Date().toISOString();
+      const c: SandboxComment = { id: this.id(), owner: owner!, repo: repo!, issueNumber: Number(n), body: requireText(body.body, 'body'), user: token.login, created_at: now, updated_at: now };
+      this.comments.push(c);
+      return { status: 201, body: commentJson(c) };
+    });
+    this.route('GET', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], query }) => {
+      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
+      const page = Number(query.get('page') ?? 1);
+      const all = this.commentsOn(owner!, repo!, Number(n));
+      return { body: all.slice((page - 1) * perPage, page * perPage).map(commentJson) };
+    });
+    this.route('PATCH', '/repos/:owner/:repo/issues/comments/:id', ({ params: [owner, repo, id], body }) => {
+      const c = this.comments.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
+      if (!c) throw new HttpError(404, 'Not Found');
+      c.body = requireText(body.body, 'body');
+      c.updated_at = new Date().toISOString();
+      return { body: commentJson(c) };
+    });
+
+    this.route('POST', '/repos/:owner/:repo/pulls/:n/reviews', ({ params: [owner, repo, n], body, token }) => {
+      if (body.event !== undefined && !REVIEW_EVENT.includes(body.event)) {
+        throw new HttpError(422, 'Unprocessable Entity', [{ field: 'event', code: 'invalid', message: `event must be one of ${REVIEW_EVENT.join(', ')}` }]);
+      }
+      if ((body.event === 'REQUEST_CHANGES' || body.event === 'COMMENT') && !body.body) {
+        throw new HttpError(422, 'Unprocessable Entity: Review Comment is missing body.');
+      }
+      const r = { id: this.id(), owner: owner!, repo: repo!, pullNumber: Number(n), body: String(body.body ?? ''), event: body.event ?? 'PENDING', user: token.login };
+      this.reviews.push(r);
+      return { body: { id: r.id, body: r.body, state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED', user: { login: r.user } } };
+    });
+
+    const labelKey = (owner: string, repo: string, n: string) => `${owner}/${repo}#${n}`;
+    const labelsJson = (set: Set<string>) => [...set].map((name) => ({ name, color: 'ededed', default: false }));
+    this.route('POST', '/repos/:owner/:repo/issues/:n/labels', ({ params: [owner, repo, n], body }) => {
+      const labels = Array.isArray(body) ? body : body.labels;
+      if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || !l)) throw new HttpError(422, 'Invalid request.\n\n"labels" must be an array of strings.');
+      const key = labelKey(owner!, repo!, n!);
+      const set = this.labels.get(key) ?? new Set<string>();
+      labels.forEach((l: string) => set.add(l));
+      this.labels.set(key, set);
+      return { body: labelsJson(set) };
+    });
+    this.route('DELETE', '/repos/:owner/:repo/issues/:n/labels/:name', ({ params: [owner, repo, n, name] }) => {
+      const set = this.labels.get(labelKey(owner!, repo!, n!));
+      if (!set?.delete(name!)) throw new HttpError(404, 'Label does not exist');
+      return { body: labelsJson(set) };
+    });
+
+    const validateCheck = (body: any, creating: boolean) => {
+      if (creating && (typeof body.name !== 'string' || !body.name)) throw new HttpError(422, 'Invalid request.\n\n"name" wasn\'t supplied.');
+      if (creating && (typeof body.head_sha !== 'string' || !body.head_sha)) throw new HttpError(422, 'Invalid request.\n\n"head_sha" wasn\'t supplied.');
+      if (body.status !== undefined && !CHECK_STATUS.includes(body.status)) throw new HttpError(422, `Invalid request.\n\n${JSON.stringify(body.status)} is not a member of ${JSON.stringify(CHECK_STATUS)}.`);
+      if (body.conclusion !== undefined && !CHECK_CONCLUSION.includes(body.conclusion)) throw new HttpError(422, `Invalid request.\n\n${JSON.stringify(body.conclusion)} is not a member of ${JSON.stringify(CHECK_CONCLUSION)}.`);
+      if (body.status === 'completed' && !body.conclusion) throw new HttpError(422, 'Invalid request.\n\nNo subschema in "anyOf" matched.\n"conclusion" wasn\'t supplied.');
+      const out = body.output;
+      if (out) {
+        if (typeof out.summary === 'string' && out.summary.length > MAX_TEXT) throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.summary.length} were supplied (output.summary).`);
+        if (typeof out.text === 'string' && out.text.length > MAX_TEXT) throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.text.length} were supplied (output.text).`);
+        const ann = out.annotations ?? [];
+        if (!Array.isArray(ann) || ann.length > MAX_ANNOTATIONS) throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_ANNOTATIONS} annotations are allowed per request.`);
+        for (const a of ann) {
+          if (!a.path || !Number.isInteger(a.start_line) || !Number.isInteger(a.end_line) || !a.message) throw new HttpError(422, 'Invalid request.\n\nAnnotations need path, start_line, end_line and message.');
+          if (!ANNOTATION_LEVEL.includes(a.annotation_level)) throw new HttpError(422, `Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ${JSON.stringify(ANNOTATION_LEVEL)}.`);
+        }
+      }
+    };
+    const checkJson = (c: SandboxCheckRun) => ({
+      id: c.id,
+      name: c.name,
+      head_sha: c.head_sha,
+      status: c.status,
+      conclusion: c.conclusion,
+      details_url: c.details_url ?? null,
+      html_url: html(c.owner, c.repo, `runs/${c.id}`),
+      output: { title: c.output.title ?? null, summary: c.output.summary ?? null, text: c.output.text ?? null, annotations_count: c.output.annotations.length },
+    });
+    const applyCheck = (c: SandboxCheckRun, body: any) => {
+      if (body.status) c.status = body.status;
+      if (body.conclusion) [c.status, c.conclusion] = ['completed', body.conclusion];
+      if (body.details_url) c.details_url = body.details_url;
+      if (body.output) {
+        for (const k of ['title', 'summary', 'text'] as const) if (body.output[k] !== undefined) c.output[k] = body.output[k];
+        // Annotations are appended by every update, as on GitHub.
+        c.output.annotations.push(...(body.output.annotations ?? []));
+      }
+      c.history.push(c.conclusion ? `${c.status}:${c.conclusion}` : c.status);
+    };
+    this.route('POST', '/repos/:owner/:repo/check-runs', ({ params: [owner, repo], body, token }) => {
+      if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
+      validateCheck(body, true);
+      const c: SandboxCheckRun = { id: this.id(), owner: owner!, repo: repo!, name: body.name, head_sha: body.head_sha, status: 'queued', conclusion: null, output: { annotations: [] }, history: [] };
+      applyCheck(c, body);
+      this.checkRuns.push(c);
+      return { status: 201, body: checkJson(c) };
+    });
+    this.route('PATCH', '/repos/:owner/:repo/check-runs/:id', ({ params: [owner, repo, id], body, token }) => {
+      if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
+      const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
+      if (!c) throw new HttpError(404, 'Not Found');
+      validateCheck(body, false);
+      applyCheck(c, body);
+      return { body: checkJson(c) };
+    });
+
+    this.route('GET', '/repos/:owner/:repo/pulls/:n', ({ params: [owner, repo, n], accept }) => {
+      const p = this.pulls.get(`${owner}/${repo}#${n}`);
+      if (!p) throw new HttpError(404, 'Not Found');
+      if (accept.includes('diff')) return { body: p.diff, type: 'text/plain; charset=utf-8' };
+      return { body: p.pull };
+    });
+    this.route('GET', '/repos/:owner/:repo/pulls/:n/files', ({ params: [owner, repo, n], query }) => {
+      const p = this.pulls.get(`${owner}/${repo}#${n}`);
+      if (!p) throw new HttpError(404, 'Not Found');
+      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
+      const page = Number(query.get('page') ?? 1);
+      return { body: p.files.slice((page - 1) * perPage, page * perPage) };
+    });
+    this.route('GET', '/repos/:owner/:repo/collaborators/:user/permission', ({ params: [owner, repo, user] }) => {
+      const permission = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`) ?? 'none';
+      return { body: { permission, role_name: permission, user: { login: user } } };
+    });
+    this.route('GET', '/orgs/:org/teams/:team/memberships/:user', ({ params: [org, team, user] }) => {
+      if (!this.teams.get(`${org}/${team}`)?.has(user!.toLowerCase())) throw new HttpError(404, 'Not Found');
+      return { body: { state: 'active', role: 'member', url: `/orgs/${org}/teams/${team}/memberships/${user}` } };
+    });
+  }
+}

@@ -1,0 +1,16 @@
+// Routes the Temporal SDK's own logs into our structured logger, at a level we choose.
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from '../log.js';
+
+let installed = false;
+
+export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN'): void {
+  if (installed) return;
+  installed = true;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+      logger[method]({ ...entry.meta, sdk: true }, entry.message);
+    }),
+  });
+}

@@ -1,0 +1,11 @@
+// Custom search attributes: find runs in the Web UI by repository, event, PR/issue number and state.
+// Imported by workflow code too, so it holds constants only.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const AofRepository = defineSearchAttributeKey('AofRepository', SearchAttributeType.KEYWORD);
+export const AofEvent = defineSearchAttributeKey('AofEvent', SearchAttributeType.KEYWORD);
+export const AofNumber = defineSearchAttributeKey('AofNumber', SearchAttributeType.INT);
+export const AofState = defineSearchAttributeKey('AofState', SearchAttributeType.KEYWORD);
+export const AofTrigger = defineSearchAttributeKey('AofTrigger', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [AofRepository, AofEvent, AofNumber, AofState, AofTrigger];

@@ -1,0 +1,43 @@
+// Builds the two workers of one worker process: workflows and model activities on the main task
+// queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createAgentActivities } from '../../activities/agent/index.js';
+import { createGitHubActivities } from '../../activities/github/index.js';
+import type { Resources } from '../config/load.js';
+import { githubClients, type GitHubClientFor } from '../github/client.js';
+import { WORKFLOWS_PATH } from '../paths.js';
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  resources: Resources;
+  /** A prebuilt bundle (tests build it once); otherwise workflows/ is bundled at start. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  githubClientFor?: GitHubClientFor;
+}
+
+export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
+  const t = opts.resources.daemon.spec.temporal;
+  const gh = opts.resources.daemon.spec.platforms.github;
+  const runtime = opts.resources.daemon.spec.runtime;
+  const main = await Worker.create({
+    connection: opts.connection,
+    namespace: t.namespace,
+    taskQueue: t.task_queue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createAgentActivities(),
+    maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
+  });
+  const github = await Worker.create({
+    connection: opts.connection,
+    namespace: t.namespace,
+    taskQueue: t.github_task_queue,
+    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon)),
+    maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
+  });
+  return [main, github];
+}
+
+/** Runs the workers until one stops; shutting one down shuts down the other. */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run().finally(() => workers.forEach((o) => o.getState() === 'RUNNING' && o.shutdown()))));
+}

@@ -1,0 +1,110 @@
+// A running product for end-to-end tests: the real ingress over HTTP, real workers, a real Temporal
+// dev server, and the GitHub sandbox. Each stack gets its own task queues so tests do not interfere.
+import { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { loadConfig, type Resources } from '../../src/config/load.js';
+import { createOctokit } from '../../src/github/client.js';
+import { createIngress } from '../../src/ingress/app.js';
+import { createDispatcher, type Dispatcher } from '../../src/ingress/dispatch.js';
+import { sign } from '../../src/ingress/signature.js';
+import { createLogger } from '../../src/log.js';
+import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { createWorkers } from '../../src/worker/create-workers.js';
+import { testTemporal, workflowBundle } from './temporal.js';
+
+export const TEST_SECRET = 'test-webhook-secret-1f2e3d';
+export const TEST_CONFIG = resolve(import.meta.dirname, '../fixtures/config/daemon.yaml');
+
+export interface Stack {
+  url: string;
+  sandbox: GitHubSandbox;
+  client: Client;
+  resources: Resources;
+  send(event: string, payload: unknown, opts?: { delivery?: string; secret?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; delivery: string }>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  config?: string;
+  /** Replace the dispatcher (e.g. one pointed at an unreachable Temporal). */
+  dispatch?: Dispatcher;
+  withWorker?: boolean;
+  mutate?: (r: Resources) => void;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  process.env.AOF_TEST_WEBHOOK_SECRET = TEST_SECRET;
+  const resources = loadConfig(opts.config ?? TEST_CONFIG);
+  const id = randomUUID().slice(0, 8);
+  resources.daemon.spec.temporal.task_queue = `aof-test-${id}`;
+  resources.daemon.spec.temporal.github_task_queue = `aof-test-github-${id}`;
+  opts.mutate?.(resources);
+
+  const env = await testTemporal();
+  const sandbox = new GitHubSandbox();
+  await sandbox.start();
+  const client = env.client;
+  const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
+
+  let workers: Worker[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+  if (opts.withWorker !== false) {
+    const octokit = createOctokit(sandbox.url, 'ghs_test_installation_token');
+    workers = await createWorkers({ connection: env.nativeConnection, resources, workflowBundle: await workflowBundle(), githubClientFor: () => octokit });
+    running = Promise.all(workers.map((w) => w.run()));
+  }
+
+  const app = createIngress({
+    resources: () => resources,
+    secrets: () => [TEST_SECRET],
+    dispatch: opts.dispatch ?? createDispatcher(client, resources.daemon.spec.temporal.task_queue),
+    logger,
+    ready: async () => {
+      await env.connection.healthService.check({});
+      return true;
+    },
+  });
+  const http: Server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => http.once('listening', r));
+  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+
+  return {
+    url,
+    sandbox,
+    client,
+    resources,
+    async send(event, payload, o = {}) {
+      const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      const delivery = o.delivery ?? randomUUID();
+      const res = await fetch(`${url}/webhook/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': event,
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': sign(o.secret ?? TEST_SECRET, body),
+          ...o.headers,
+        },
+        body,
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed, delivery };
+    },
+    async stop() {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+      workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
+      await running;
+      await sandbox.stop();
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // documents them; every object is strict so a typo is an error, not a silently ignored key.
 import { z } from 'zod';
 
-const name = z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i, 'a name of letters, digits, ".", "_" or "-"');
+const name = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'a name of letters, digits, ".", "_" or "-"');
 
 export const Metadata = z.strictObject({
   name,

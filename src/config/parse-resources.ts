@@ -98,7 +98,7 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
       at(nodeAt(doc, ['kind']), ['kind'], message);
       continue;
     }
-    const result = schema.safeParse(value);
+    const result = schema.safeParse(value, { reportInput: true });
     if (!result.success) {
       for (const issue of result.error.issues) {
         const path = issue.path as PathItem[];
@@ -107,6 +107,9 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
           for (const key of issue.keys) {
             at(nodeAt(doc, [...path, key], true), [...path, key], `unknown key "${key}"${didYouMean(key, known)}`);
           }
+        } else if (issue.code === 'invalid_type' && issue.input === undefined && path.length > 1) {
+          // A missing field: point at the key of the object that lacks it.
+          at(nodeAt(doc, path.slice(0, -1), true), path, describeIssue(issue));
         } else {
           at(nodeAt(doc, path), path, describeIssue(issue));
         }

@@ -11,7 +11,7 @@ let env: Promise<TestWorkflowEnvironment> | undefined;
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 export function testTemporal(): Promise<TestWorkflowEnvironment> {
-  installTemporalRuntime(createLogger('temporal-sdk', process.env.LOG_LEVEL ?? 'warn'));
+  installTemporalRuntime(createLogger('temporal-sdk', process.env.LOG_LEVEL ?? 'error'));
   env ??= startDevServer();
   return env;
 }

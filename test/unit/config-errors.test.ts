@@ -1,0 +1,101 @@
+// Each kind of mistake gets a message with file, line, column, field path and what was expected.
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { parseResourceFile } from '../../src/config/parse-resources.js';
+import { ConfigError, formatProblem } from '../../src/config/problems.js';
+
+const problems = (text: string) => parseResourceFile('t.yaml', text).problems.map(formatProblem);
+
+const trigger = (body: string) => `apiVersion: aof.dev/v1
+kind: Trigger
+metadata:
+  name: t
+spec:
+  type: GitHub
+${body}`;
+
+describe('configuration errors point at the line', () => {
+  it('an unknown key, with a suggestion', () => {
+    assert.deepEqual(problems(trigger('  config:\n    github_event:\n      - push\n')), [
+      't.yaml:8:5: spec.config.github_event: unknown key "github_event" (did you mean "github_events"?)',
+    ]);
+  });
+
+  it('a camelCase key where the reference uses snake_case', () => {
+    assert.deepEqual(problems(trigger('  defaultAgent: helper\n')), ['t.yaml:7:3: spec.defaultAgent: unknown key "defaultAgent" (did you mean "default_agent"?)']);
+  });
+
+  it('a wrong type and a missing field, reported together', () => {
+    const out = problems(`apiVersion: aof.dev/v1
+kind: Agent
+metadata:
+  name: a
+spec:
+  max_iterations: many
+`);
+    assert.deepEqual(out, ['t.yaml:5:1: spec.model: is required (expected string)', 't.yaml:6:19: spec.max_iterations: expected number']);
+  });
+
+  it('a binding with two targets', () => {
+    const out = problems(trigger('  commands:\n    /review:\n      agent: a\n      fleet: f\n'));
+    assert.deepEqual(out, ['t.yaml:9:7: spec.commands./review: exactly one of agent, fleet or flow']);
+  });
+
+  it('an unknown kind, with a suggestion', () => {
+    assert.deepEqual(problems('apiVersion: aof.dev/v1\nkind: Triger\nmetadata: {name: x}\nspec: {}\n'), [
+      't.yaml:2:7: kind: unknown kind "Triger" (did you mean "Trigger"?); expected one of DaemonConfig, Trigger, Agent, AgentFleet, Fleet, AgentFlow, Flow',
+    ]);
+  });
+
+  it('YAML syntax errors', () => {
+    const [p] = problems('apiVersion: aof.dev/v1\nkind: Trigger\nmetadata:\n  name: [unclosed\n');
+    assert.match(p!, /^t\.yaml:\d+:\d+: YAML syntax: /);
+  });
+
+  it('an unset environment variable without a default', () => {
+    delete process.env.AOF_TEST_UNSET_VAR;
+    assert.deepEqual(problems(trigger('  config:\n    webhook_secret: ${AOF_TEST_UNSET_VAR}\n')), [
+      't.yaml:8:21: spec.config.webhook_secret: environment variable AOF_TEST_UNSET_VAR is not set (write ${AOF_TEST_UNSET_VAR:-default} to give a default)',
+    ]);
+  });
+
+  it('${VAR:-default} uses the default, ${VAR} the value', () => {
+    process.env.AOF_TEST_SET_VAR = 'from-env';
+    const r = parseResourceFile('t.yaml', trigger('  config:\n    webhook_secret: ${AOF_TEST_SET_VAR}-${AOF_TEST_UNSET_VAR:-dflt}\n'));
+    assert.deepEqual(r.problems, []);
+    assert.equal((r.resources[0]!.resource.spec as any).config.webhook_secret, 'from-env-dflt');
+  });
+
+  describe('cross-references, across files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aof-config-'));
+    mkdirSync(join(dir, 'triggers'));
+    mkdirSync(join(dir, 'agents'));
+    writeFileSync(join(dir, 'daemon.yaml'), 'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  triggers: {directory: triggers}\n  agents: {directory: agents}\n');
+    writeFileSync(join(dir, 'agents/a.yaml'), 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: code-reviewer}\nspec:\n  model: builtin:code-reviewer\n  instructions: "PR {{ metadata.pr_numbr }}"\n');
+    writeFileSync(
+      join(dir, 'triggers/t.yaml'),
+      trigger('  commands:\n    /review:\n      agent: code-reviewr\n    /deploy:\n      agent: code-reviewer\n      params:\n        approvers: [alice]\n  default_agent: helper\n'),
+    );
+
+    it('reports every problem at once, each with its file', () => {
+      const err = (() => {
+        try {
+          loadConfig(join(dir, 'daemon.yaml'));
+        } catch (e) {
+          return e;
+        }
+      })();
+      assert.ok(err instanceof ConfigError);
+      const lines = err.problems.map((p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`);
+      assert.deepEqual(lines.sort(), [
+        'agents/a.yaml:1 spec.instructions: unknown template variable "metadata.pr_numbr" (did you mean "pr_number"?)',
+        'triggers/t.yaml:1 spec.commands./deploy.params.approvers: approval params need a flow target: only a flow has approval gates',
+        'triggers/t.yaml:1 spec.commands./review.agent: agent "code-reviewr" is not defined (did you mean "code-reviewer"?)',
+        'triggers/t.yaml:1 spec.default_agent: agent "helper" is not defined',
+      ]);
+    });
+  });
+});

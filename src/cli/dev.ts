@@ -1,6 +1,7 @@
 // `aofctl dev`: the whole stack on one machine with no credentials: a Temporal dev server (state kept
 // in .aof/temporal.db, Web UI on), the GitHub sandbox, a worker process and an ingress process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitHubSandbox } from '../sandbox/github-sandbox.js';
 import { startDevServer } from '../temporal/dev-server.js';
@@ -26,6 +27,7 @@ export async function dev(o: DevOptions): Promise<void> {
   say(`GitHub sandbox on ${sandboxUrl} (inspect: ${sandboxUrl}/_sandbox/comments)`);
 
   say('starting the Temporal dev server (state in .aof/temporal.db)');
+  mkdirSync(STATE_DIR, { recursive: true });
   const env = await startDevServer({ dbFilename: join(STATE_DIR, 'temporal.db'), port: o.temporalPort, ui: true, uiPort: o.uiPort });
   const address = `127.0.0.1:${o.temporalPort}`;
   const webUiUrl = `http://localhost:${o.uiPort}`;

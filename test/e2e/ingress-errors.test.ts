@@ -12,7 +12,7 @@ describe('ingress: bad input is refused with a clear status and reason', functio
   before(async () => (stack = await startStack({ withWorker: false })));
   after(async () => stack?.stop());
 
-  const post = (headers: Record<string, string>, body: string | Buffer) =>
+  const post = (headers: Record<string, string>, body: string) =>
     fetch(`${stack.url}/webhook/github`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
   const signed = (body: string) => ({ 'x-hub-signature-256': sign(TEST_SECRET, body), 'content-type': 'application/json' });
 

@@ -11,6 +11,8 @@ const marker = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
 if (stale) {
-  process.stderr.write('[aof] installing npm dependencies (npm ci)\n');
-  execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+  // `npm install` with the lockfile rather than `npm ci`: the registry reachable here lacks some other
+  // platforms' optional binaries (e.g. @swc/core-darwin-*), which `npm ci` refuses to leave out.
+  process.stderr.write('[aof] installing npm dependencies\n');
+  execSync('npm install --no-audit --no-fund --no-save', { cwd: root, stdio: 'inherit' });
 }

@@ -1,7 +1,8 @@
 // `aofctl serve`: the webhook ingress. Stateless; run as many replicas as you like.
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
-import { missingSecretMessage, webhookSecrets } from '../config/secrets.js';
+import { configStore } from '../config/config-store.js';
+import { hasAnySecret, missingSecretMessage, secretIndex } from '../config/secrets.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { createLogger } from '../log.js';
@@ -9,19 +10,21 @@ import { loadOrExit } from './load-or-exit.js';
 
 export async function serve(configPath: string): Promise<Server> {
   const logger = createLogger('ingress');
-  const resources = loadOrExit(configPath);
-  const secrets = webhookSecrets(resources);
-  if (secrets.length === 0) {
+  const resources = loadOrExit(configPath); // exits with every problem listed
+  if (!hasAnySecret(secretIndex(resources))) {
     process.stderr.write(`aofctl serve: ${missingSecretMessage(resources)}\n`);
     process.exit(1);
   }
   const { temporal, server } = resources.daemon.spec;
   // Lazy: the ingress starts (and answers /health) while Temporal is still coming up; /ready tells.
+  const store = configStore(configPath, {
+    onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
+    onInvalid: (e) => logger.error({ problems: e.problems }, 'configuration edit is invalid; keeping the last good configuration'),
+  });
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const app = createIngress({
-    resources: () => resources,
-    secrets: () => secrets,
+    resources: store.current,
     dispatch: createDispatcher(client, temporal.task_queue),
     logger,
     ready: () =>
@@ -36,6 +39,7 @@ export async function serve(configPath: string): Promise<Server> {
   const port = (http.address() as { port: number }).port;
   logger.info({ port, temporal: temporal.address, namespace: temporal.namespace, triggers: resources.triggers.length }, `ingress listening on http://${server.host}:${port}/webhook/github`);
   const stop = () => {
+    store.close();
     http.close();
     void connection.close();
   };

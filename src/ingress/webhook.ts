@@ -3,6 +3,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
+import { secretIndex, secretsFor } from '../config/secrets.js';
 import { route } from '../routing/route.js';
 import { workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
@@ -12,7 +13,6 @@ import { verifySignature } from './signature.js';
 
 export interface WebhookDeps {
   resources: () => Resources;
-  secrets: () => readonly string[];
   dispatch: Dispatcher;
   logger: Logger;
 }
@@ -53,16 +53,21 @@ export function webhookHandler(deps: WebhookDeps): Middleware {
       if (err instanceof BodyError) return reject(err.status, err.message);
       throw err;
     }
-    if (!verifySignature(deps.secrets(), body, ctx.get('x-hub-signature-256') || undefined)) {
-      return reject(401, ctx.get('x-hub-signature-256') ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
-    }
-    let payload: Record<string, any>;
+    // Parsed before verification only to find the organization whose secret applies; nothing else
+    // is read from an unverified payload.
+    let payload: Record<string, any> | undefined;
+    let malformed: string | undefined;
     try {
       payload = JSON.parse(body.toString('utf8'));
       if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JSON object');
     } catch (err) {
-      return reject(400, `malformed JSON payload: ${(err as Error).message}`);
+      [payload, malformed] = [undefined, (err as Error).message];
     }
+    const secrets = secretsFor(secretIndex(deps.resources()), payload);
+    if (!verifySignature(secrets, body, ctx.get('x-hub-signature-256') || undefined)) {
+      return reject(401, ctx.get('x-hub-signature-256') ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
+    }
+    if (!payload) return reject(400, `malformed JSON payload: ${malformed}`);
     const delivery: Delivery = { id, event, body, payload, log };
     await handleDelivery(ctx, deps, delivery);
   };

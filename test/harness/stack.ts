@@ -5,7 +5,8 @@ import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
-import { loadConfig, type Resources } from '../../src/config/load.js';
+import { configStore, type ConfigStore } from '../../src/config/config-store.js';
+import type { Resources } from '../../src/config/load.js';
 import { createOctokit } from '../../src/github/client.js';
 import { createIngress } from '../../src/ingress/app.js';
 import { createDispatcher, type Dispatcher } from '../../src/ingress/dispatch.js';
@@ -20,6 +21,7 @@ export const TEST_CONFIG = resolve(import.meta.dirname, '../fixtures/config/daem
 
 export interface Stack {
   url: string;
+  store: ConfigStore;
   sandbox: GitHubSandbox;
   client: Client;
   resources: Resources;
@@ -37,11 +39,15 @@ export interface StackOptions {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   process.env.AOF_TEST_WEBHOOK_SECRET = TEST_SECRET;
-  const resources = loadConfig(opts.config ?? TEST_CONFIG);
   const id = randomUUID().slice(0, 8);
-  resources.daemon.spec.temporal.task_queue = `aof-test-${id}`;
-  resources.daemon.spec.temporal.github_task_queue = `aof-test-github-${id}`;
-  opts.mutate?.(resources);
+  const prepare = (r: Resources) => {
+    r.daemon.spec.temporal.task_queue = `aof-test-${id}`;
+    r.daemon.spec.temporal.github_task_queue = `aof-test-github-${id}`;
+    opts.mutate?.(r);
+  };
+  // The same store `aofctl serve` uses, so hot reload is exercised when the config says watch: true.
+  const store = configStore(opts.config ?? TEST_CONFIG, { prepare });
+  const resources = store.current();
 
   const env = await testTemporal();
   const sandbox = new GitHubSandbox();
@@ -58,8 +64,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
 
   const app = createIngress({
-    resources: () => resources,
-    secrets: () => [TEST_SECRET],
+    resources: store.current,
     dispatch: opts.dispatch ?? createDispatcher(client, resources.daemon.spec.temporal.task_queue),
     logger,
     ready: async () => {
@@ -73,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   return {
     url,
+    store,
     sandbox,
     client,
     resources,
@@ -100,6 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return { status: res.status, body: parsed, delivery };
     },
     async stop() {
+      store.close();
       http.closeAllConnections();
       await new Promise((r) => http.close(r));
       workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());

@@ -1,0 +1,61 @@
+// With watch: true, an edit reroutes the next delivery without a restart; a broken edit does not, and
+// the last good configuration keeps serving.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { example } from '../../src/fixtures/webhook-examples.js';
+import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStack, type Stack } from '../harness/stack.js';
+
+describe('hot reload of resources', function () {
+  let stack: Stack;
+  let dir: string;
+  const trigger = (agent: string) => triggerYaml('prs', `config:\n  github_events: [pull_request]\ndefault_agent: ${agent}`);
+
+  before(async () => {
+    dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET'),
+      'agents/a.yaml': agentYaml('first-agent') + '---\n' + agentYaml('second-agent'),
+      'triggers/prs.yaml': trigger('first-agent'),
+    });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
+  });
+  after(async () => {
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const target = async () => (await stack.send('pull_request', example('pull_request', 'opened'))).body.target?.name;
+
+  it('an edit reroutes the next delivery', async () => {
+    assert.equal(await target(), 'first-agent');
+    const reloaded = stack.store.nextReload();
+    writeFileSync(join(dir, 'triggers/prs.yaml'), trigger('second-agent'));
+    assert.deepEqual(await reloaded, { ok: true });
+    assert.equal(await target(), 'second-agent');
+  });
+
+  it('a broken edit keeps the last good configuration', async () => {
+    const reloaded = stack.store.nextReload();
+    writeFileSync(join(dir, 'triggers/prs.yaml'), trigger('no-such-agent'));
+    const outcome = await reloaded;
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.error!.message, /triggers\/prs\.yaml:1:1: spec\.default_agent: agent "no-such-agent" is not defined/);
+    assert.equal(await target(), 'second-agent');
+  });
+
+  it('adding and deleting files takes effect', async () => {
+    let reloaded = stack.store.nextReload();
+    writeFileSync(join(dir, 'triggers/prs.yaml'), trigger('second-agent'));
+    await reloaded;
+    reloaded = stack.store.nextReload();
+    // A trigger sorted before prs.yaml wins from now on.
+    writeFileSync(join(dir, 'triggers/a-first.yaml'), triggerYaml('early', 'config:\n  github_events: [pull_request]\ndefault_agent: first-agent'));
+    assert.equal((await reloaded).ok, true);
+    assert.equal(await target(), 'first-agent');
+    reloaded = stack.store.nextReload();
+    rmSync(join(dir, 'triggers/a-first.yaml'));
+    assert.equal((await reloaded).ok, true);
+    assert.equal(await target(), 'second-agent');
+  });
+});

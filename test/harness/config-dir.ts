@@ -1,0 +1,30 @@
+// Writes a throw-away configuration directory from a map of relative paths to YAML texts.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export function configDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aof-test-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+export const daemonYaml = (github: string, extra = '') => `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: test}
+spec:
+  platforms:
+    github:
+${github.replace(/^/gm, '      ')}
+  triggers: {directory: triggers, watch: true}
+  agents: {directory: agents}
+${extra}`;
+
+export const agentYaml = (name: string, model = 'builtin:assistant') =>
+  `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: ${model}\n`;
+
+export const triggerYaml = (name: string, body: string) =>
+  `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  type: GitHub\n${body.replace(/^/gm, '  ')}\n`;

@@ -45,7 +45,13 @@ async function runAgent(input: RoutedEventInput): Promise<RoutedEventResult> {
   let commentId: number | undefined;
   if (typeof number === 'number' && m.repo_owner && m.repo_name) {
     state('running', `agent ${target.name}: posting comment on #${number}`);
-    const posted = await github.postComment({ owner: String(m.repo_owner), repo: String(m.repo_name), issueNumber: number, body: answer });
+    const posted = await github.postComment({
+      owner: String(m.repo_owner),
+      repo: String(m.repo_name),
+      installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
+      issueNumber: number,
+      body: answer,
+    });
     commentId = posted.id;
   }
   state('completed', commentId ? `posted comment ${commentId}` : 'answered (nothing to comment on)');

@@ -3,9 +3,13 @@
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 
-export interface IssueRef {
+export interface RepoTarget {
   owner: string;
   repo: string;
+  installationId?: number;
+}
+
+export interface IssueRef extends RepoTarget {
   issueNumber: number;
 }
 
@@ -18,14 +22,14 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
   return {
     async postComment(input: IssueRef & { body: string }): Promise<PostedComment> {
       const { data } = await githubCall(() =>
-        clientFor(input.owner).issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }),
+        clientFor(input).issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }),
       );
       return { id: data.id, url: data.html_url };
     },
 
-    async updateComment(input: { owner: string; repo: string; commentId: number; body: string }): Promise<PostedComment> {
+    async updateComment(input: RepoTarget & { commentId: number; body: string }): Promise<PostedComment> {
       const { data } = await githubCall(() =>
-        clientFor(input.owner).issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: input.commentId, body: input.body }),
+        clientFor(input).issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: input.commentId, body: input.body }),
       );
       return { id: data.id, url: data.html_url };
     },

@@ -1,33 +1,56 @@
-// Octokit clients per organization. Tokens are read from the environment variables the config names,
-// inside the worker only: they never enter workflow history or logs.
+// Octokit clients per event. Credentials are resolved inside the worker only (they never enter workflow
+// history or logs), in this order: the event organization's token, the GitHub App's installation token,
+// the global token. Installation tokens come from @octokit/auth-app, which caches each one until shortly
+// before it expires.
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { DaemonConfig } from '../config/schema.js';
 
-export type GitHubClientFor = (owner: string) => Octokit;
+export interface GitHubTarget {
+  owner: string;
+  /** From the event's payload (`installation.id`), when a GitHub App received it. */
+  installationId?: number;
+}
+
+export type GitHubClientFor = (target: GitHubTarget) => Octokit;
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function createOctokit(baseUrl: string, token: string | undefined): Octokit {
+  // Retries belong to Temporal (durable, visible in history), not to an in-process loop.
+  return new Octokit({ baseUrl, auth: token || undefined, userAgent: 'aof-temporal', request: { retries: 0 }, log: quiet });
+}
+
+function appOctokit(baseUrl: string, appId: string | number, privateKey: string, installationId: number): Octokit {
   return new Octokit({
     baseUrl,
-    auth: token || undefined,
+    authStrategy: createAppAuth,
+    auth: { appId, privateKey, installationId },
     userAgent: 'aof-temporal',
-    // Retries belong to Temporal (durable, visible in history), not to an in-process loop.
     request: { retries: 0 },
-    log: { debug() {}, info() {}, warn() {}, error() {} },
+    log: quiet,
   });
 }
 
-export function githubClients(daemon: DaemonConfig, env: NodeJS.ProcessEnv = process.env): GitHubClientFor {
+export function githubClients(daemon: DaemonConfig, daemonDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): GitHubClientFor {
   const gh = daemon.spec.platforms.github;
   const cache = new Map<string, Octokit>();
-  return (owner: string) => {
+  let privateKey: string | undefined;
+  const cached = (key: string, make: () => Octokit) => {
+    let c = cache.get(key);
+    if (!c) cache.set(key, (c = make()));
+    return c;
+  };
+  return ({ owner, installationId }) => {
     const org = gh.organizations?.find((o) => o.name.toLowerCase() === owner.toLowerCase());
-    const tokenEnv = org?.token_env ?? gh.token_env;
-    const key = tokenEnv ?? '';
-    let client = cache.get(key);
-    if (!client) {
-      client = createOctokit(gh.api_url, tokenEnv ? env[tokenEnv] : undefined);
-      cache.set(key, client);
+    if (org?.token_env) return cached(`env:${org.token_env}`, () => createOctokit(gh.api_url, env[org.token_env!]));
+    const installation = installationId ?? (gh.app?.installation_id !== undefined ? Number(gh.app.installation_id) : undefined);
+    if (gh.app && installation !== undefined) {
+      privateKey ??= readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8');
+      return cached(`app:${installation}`, () => appOctokit(gh.api_url, gh.app!.app_id, privateKey!, installation));
     }
-    return client;
+    return cached(`env:${gh.token_env ?? ''}`, () => createOctokit(gh.api_url, gh.token_env ? env[gh.token_env] : undefined));
   };
 }

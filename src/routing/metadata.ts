@@ -8,6 +8,7 @@ export const METADATA_VARIABLES = [
   'issue_number', 'issue_title', 'issue_state', 'issue_html_url',
   'ref', 'before_sha', 'after_sha', 'commit_count',
   'comment_id', 'comment_body', 'is_pr_comment',
+  'installation_id',
 ];
 
 export type Metadata = Record<string, string | number | boolean | undefined>;
@@ -26,6 +27,7 @@ export function computeMetadata(event: string, payload: Payload): Metadata {
     repo_private: repo?.private,
     sender_id: payload.sender?.id,
     sender_login: payload.sender?.login,
+    installation_id: payload.installation?.id,
   };
   const pr = payload.pull_request;
   if (pr) {

@@ -3,6 +3,7 @@
 // and by the quick start. Everything it receives is kept and can be queried.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 
 export interface SandboxComment {
   id: number;
@@ -81,6 +82,10 @@ export class GitHubSandbox {
   readonly pulls = new Map<string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }>();
   /** The login that app installation tokens act as. */
   botLogin = 'aofbot[bot]';
+  /** GitHub Apps by id: their public key, to verify the JWT that asks for an installation token. */
+  readonly apps = new Map<string, KeyObject>();
+  /** Installation tokens issued, newest last. */
+  readonly issuedTokens: { installationId: number; token: string; expires_at: string }[] = [];
 
   private server?: Server;
   private nextId = 1000;
@@ -137,6 +142,10 @@ export class GitHubSandbox {
     this.faults.push({ status, headers: {}, message: status >= 500 ? 'Server Error' : 'Error', remaining: count, match });
   }
 
+  registerApp(appId: string | number, publicKeyPem: string): void {
+    this.apps.set(String(appId), createPublicKey(publicKeyPem));
+  }
+
   addPull(owner: string, repo: string, pull: Record<string, any>, files: Record<string, unknown>[] = [], diff = ''): void {
     this.pulls.set(`${owner}/${repo}#${pull.number}`, { pull, files, diff });
   }
@@ -191,6 +200,12 @@ export class GitHubSandbox {
     }
     if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
 
+    const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+    if (method === 'POST' && tokenRoute) {
+      const issued = this.issueInstallationToken(req.headers.authorization, Number(tokenRoute[1]));
+      return 'error' in issued ? send(401, { message: issued.error, documentation_url: docs }) : send(201, issued);
+    }
+
     const token = this.authenticate(req.headers.authorization);
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: docs });
 
@@ -214,6 +229,22 @@ export class GitHubSandbox {
       }
     }
     return send(404, { message: 'Not Found', documentation_url: docs });
+  }
+
+  /** POST /app/installations/:id/access_tokens, authenticated by an RS256 JWT of a registered app. */
+  private issueInstallationToken(header: string | undefined, installationId: number): Record<string, unknown> | { error: string } {
+    const jwt = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header ?? '');
+    if (!jwt) return { error: 'A JSON web token could not be decoded' };
+    const claims = JSON.parse(Buffer.from(jwt[2]!, 'base64url').toString('utf8')) as { iss?: string | number; exp?: number; iat?: number };
+    const key = this.apps.get(String(claims.iss));
+    if (!key) return { error: `Integration not found: ${claims.iss}` };
+    const signed = Buffer.from(`${jwt[1]}.${jwt[2]}`);
+    if (!verify('RSA-SHA256', signed, key, Buffer.from(jwt[3]!, 'base64url'))) return { error: 'A JSON web token could not be decoded' };
+    const now = Math.floor(Date.now() / 1000);
+    if (!claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600) return { error: "'Expiration time' claim ('exp') is too far in the future or has passed" };
+    const issued = { installationId, token: `ghs_${randomBytes(18).toString('hex')}`, expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    this.issuedTokens.push(issued);
+    return { token: issued.token, expires_at: issued.expires_at, permissions: { issues: 'write', pull_requests: 'write', checks: 'write' }, repository_selection: 'all' };
   }
 
   private authenticate(header: string | undefined): Token | undefined {

@@ -6,6 +6,7 @@ import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
 import { githubClients, type GitHubClientFor } from '../github/client.js';
 import { WORKFLOWS_PATH } from '../paths.js';
+import { dirname } from 'node:path';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -31,7 +32,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
-    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon)),
+    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile))),
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   });
   return [main, github];

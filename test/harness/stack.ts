@@ -7,7 +7,6 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { configStore, type ConfigStore } from '../../src/config/config-store.js';
 import type { Resources } from '../../src/config/load.js';
-import { createOctokit } from '../../src/github/client.js';
 import { createIngress } from '../../src/ingress/app.js';
 import { createDispatcher, type Dispatcher } from '../../src/ingress/dispatch.js';
 import { sign } from '../../src/ingress/signature.js';
@@ -39,8 +38,12 @@ export interface StackOptions {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   process.env.AOF_TEST_WEBHOOK_SECRET = TEST_SECRET;
+  process.env.AOF_TEST_GITHUB_TOKEN = 'ghs_test_installation_token';
+  const sandbox = new GitHubSandbox();
+  await sandbox.start();
   const id = randomUUID().slice(0, 8);
   const prepare = (r: Resources) => {
+    r.daemon.spec.platforms.github.api_url = sandbox.url;
     r.daemon.spec.temporal.task_queue = `aof-test-${id}`;
     r.daemon.spec.temporal.github_task_queue = `aof-test-github-${id}`;
     opts.mutate?.(r);
@@ -50,16 +53,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const resources = store.current();
 
   const env = await testTemporal();
-  const sandbox = new GitHubSandbox();
-  await sandbox.start();
   const client = env.client;
   const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
   if (opts.withWorker !== false) {
-    const octokit = createOctokit(sandbox.url, 'ghs_test_installation_token');
-    workers = await createWorkers({ connection: env.nativeConnection, resources, workflowBundle: await workflowBundle(), githubClientFor: () => octokit });
+    // The worker's real credential resolution (githubClients), pointed at the sandbox.
+    workers = await createWorkers({ connection: env.nativeConnection, resources, workflowBundle: await workflowBundle() });
     running = Promise.all(workers.map((w) => w.run()));
   }
 

@@ -127,3 +127,37 @@ describe('routing helpers', () => {
     for (const p of examples('workflow_run')) assert.equal(eventBranch('workflow_run', p), p.workflow_run.head_branch ?? undefined);
   });
 });
+
+describe('routing every real payload of the common events', () => {
+  const events = ['pull_request', 'issue_comment', 'issues', 'push', 'check_run', 'workflow_run', 'release', 'pull_request_review', 'pull_request_review_comment'];
+  const catchAll: Trigger = {
+    apiVersion: 'aof.dev/v1',
+    kind: 'Trigger',
+    metadata: { name: 'all' },
+    spec: { type: 'GitHub', config: {}, default_agent: 'fallback', commands: Object.fromEntries(events.map((e) => [e, { agent: `on-${e}` }])) },
+  };
+
+  for (const event of events) {
+    it(`${event}: ${examples(event).length} payloads route by event and fill the metadata`, () => {
+      assert.ok(examples(event).length > 0);
+      for (const p of examples(event)) {
+        const line = commandLine(event, p);
+        const d = route([catchAll], event, p, 'aofbot');
+        if (line && p.action !== 'created') {
+          assert.equal(d.matched, false);
+          continue;
+        }
+        assert.ok(d.matched, `${event}.${p.action}: ${!d.matched && d.reason}`);
+        assert.equal(d.target.name, line ? 'fallback' : `on-${event}`);
+        const m = d.metadata;
+        assert.equal(m.event_type, event);
+        assert.equal(m.repo_full_name, p.repository.full_name);
+        assert.equal(m.sender_login, p.sender.login);
+        if (p.pull_request) assert.equal(m.pr_number, p.pull_request.number);
+        if (p.issue) assert.equal(m.issue_number, p.issue.number);
+        if (event === 'issue_comment') assert.equal(m.is_pr_comment, Boolean(p.issue.pull_request));
+        if (event === 'push') assert.equal(m.commit_count, p.commits.length);
+      }
+    });
+  }
+});

@@ -1,14 +1,12 @@
-// One routed GitHub event: run the target agent, post its answer on the issue or PR.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AgentActivities } from '../activities/agent/index.js';
-import type { GitHubActivities } from '../activities/github/index.js';
+// One routed GitHub event: gather the pull request's changes when there is one, then run the target
+// agent or fleet, which answers on the issue or PR.
+import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ToolScope } from '../src/agents/tools.js';
 import { AofState } from '../src/temporal/search-attributes.js';
+import { githubActivities } from './activities.js';
+import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
+import { fleetRunWorkflow } from './fleet-run.js';
 import type { RoutedEventInput, RoutedEventResult } from './types.js';
-
-const { agentTurn } = proxyActivities<AgentActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5 },
-});
 
 function state(value: string, details: string) {
   upsertSearchAttributes([{ key: AofState, value }]);
@@ -17,43 +15,50 @@ function state(value: string, details: string) {
 
 export async function routedEventWorkflow(input: RoutedEventInput): Promise<RoutedEventResult> {
   try {
-    return await runAgent(input);
+    const result = await run(input);
+    state('completed', `${input.target.kind} ${input.target.name}: done`);
+    return result;
   } catch (err) {
     state('failed', `failed: ${(err as Error).message}`);
     throw err;
   }
 }
 
-async function runAgent(input: RoutedEventInput): Promise<RoutedEventResult> {
-  const github = proxyActivities<GitHubActivities>({
-    taskQueue: input.githubTaskQueue,
-    startToCloseTimeout: '1 minute',
-    // Long enough to outlast a primary rate-limit window; each wait is GitHub's own retry-after.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
-  });
+async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   const { target, metadata: m } = input;
-  if (target.kind !== 'agent') {
-    throw ApplicationFailure.nonRetryable(`${target.kind} targets are not supported by this version (routed ${input.key} to ${target.kind} "${target.name}")`, 'UnsupportedTarget');
-  }
-  const spec = input.agents[target.name];
-  if (!spec) throw ApplicationFailure.nonRetryable(`agent "${target.name}" was not resolved at routing time`, 'UnresolvedAgent');
-
-  state('running', `agent ${target.name}: thinking`);
-  const { answer } = await agentTurn({ agentName: target.name, spec, metadata: m, args: input.args });
-
+  state('running', `${target.kind} ${target.name}: starting`);
   const number = m.pr_number ?? m.issue_number;
-  let commentId: number | undefined;
-  if (typeof number === 'number' && m.repo_owner && m.repo_name) {
-    state('running', `agent ${target.name}: posting comment on #${number}`);
-    const posted = await github.postComment({
-      owner: String(m.repo_owner),
-      repo: String(m.repo_name),
-      installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
-      issueNumber: number,
-      body: answer,
-    });
-    commentId = posted.id;
+  const scope: ToolScope = {
+    owner: String(m.repo_owner),
+    repo: String(m.repo_name),
+    installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
+    number: typeof number === 'number' ? number : undefined,
+    isPullRequest: typeof m.pr_number === 'number',
+    headSha: typeof m.pr_head_sha === 'string' ? m.pr_head_sha : undefined,
+    checkRunIds: [],
+  };
+  const data = { ...input.data };
+  if (scope.isPullRequest && scope.number !== undefined && target.kind !== 'flow') {
+    const github = githubActivities(input.githubTaskQueue);
+    const { files } = await github.listPullFiles({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, pullNumber: scope.number, maxPages: input.maxFilePages });
+    data.files = files.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch }));
   }
-  state('completed', commentId ? `posted comment ${commentId}` : 'answered (nothing to comment on)');
-  return { target, commentId, answer };
+  const base: Omit<AgentRunInput, 'agentName' | 'spec' | 'postAnswer'> = {
+    metadata: m,
+    data,
+    args: input.args,
+    scope,
+    githubTaskQueue: input.githubTaskQueue,
+    tokenBudget: input.tokenBudget,
+    modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+  };
+  if (target.kind === 'agent') {
+    const spec = input.agents[target.name];
+    if (!spec) throw ApplicationFailure.nonRetryable(`agent "${target.name}" was not resolved at routing time`, 'UnresolvedAgent');
+    return { target, agent: await agentRunWorkflow({ ...base, agentName: target.name, spec, postAnswer: true }) };
+  }
+  if (target.kind === 'fleet' && input.fleet) {
+    return { target, fleet: await fleetRunWorkflow({ fleet: target.name, spec: input.fleet, agents: input.agents, base, postAnswer: true }) };
+  }
+  throw ApplicationFailure.nonRetryable(`${target.kind} targets are not supported by this version (routed ${input.key} to ${target.kind} "${target.name}")`, 'UnsupportedTarget');
 }

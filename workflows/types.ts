@@ -1,13 +1,12 @@
-// What the ingress hands a workflow: the event's metadata and the resources resolved at routing time,
-// so a running workflow never changes behaviour when someone edits the YAML.
-import type { Agent } from '../src/config/schema.js';
+// What the ingress hands a workflow: the event's metadata, the untrusted content users wrote, and the
+// resources resolved at routing time, so a running workflow never changes behaviour when someone edits
+// the YAML.
+import type { UntrustedContent } from '../src/agents/prompt.js';
+import type { Agent, Fleet } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import type { Target } from '../src/routing/route.js';
-
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
+import type { AgentRunResult } from './agent-run.js';
+import type { FleetRunResult } from './fleet-run.js';
 
 export interface RoutedEventInput {
   deliveryId: string;
@@ -20,14 +19,20 @@ export interface RoutedEventInput {
   target: Target;
   params: Record<string, unknown>;
   metadata: Metadata;
+  /** Titles, bodies, comments: passed to models as data, never as instructions. */
+  data: UntrustedContent;
   /** Resolved Agent specs by name (the target's, or a fleet's members). */
   agents: Record<string, Agent['spec']>;
+  fleet?: Fleet['spec'];
   githubTaskQueue: string;
+  tokenBudget: number;
+  modelTurnTimeoutSecs: number;
+  /** Pages of 100 changed files fetched for pull request events. */
+  maxFilePages: number;
 }
 
 export interface RoutedEventResult {
   target: Target;
-  /** Comment posted on the issue or PR, if any. */
-  commentId?: number;
-  answer: string;
+  agent?: AgentRunResult;
+  fleet?: FleetRunResult;
 }

@@ -30,6 +30,7 @@ export async function simulate(o: SimulateOptions): Promise<number> {
     process.stderr.write(`aofctl simulate: ${(err as Error).message}\n`);
     return 2;
   }
+  if (dev && payload.pull_request) await seedSandbox(dev.sandboxUrl, payload);
   const body = JSON.stringify(payload);
   const delivery = o.delivery ?? randomUUID();
   let res: Response;
@@ -53,4 +54,21 @@ export async function simulate(o: SimulateOptions): Promise<number> {
   process.stdout.write(`${o.event}${payload.action ? `.${payload.action}` : ''} on ${payload.repository?.full_name ?? '?'} delivery ${delivery} -> ${res.status} ${text}\n`);
   if (dev && res.ok) process.stdout.write(`runs: ${dev.webUiUrl}/namespaces/default/workflows   comments: ${dev.sandboxUrl}/_sandbox/comments\n`);
   return res.status < 300 ? 0 : 1;
+}
+
+/** Gives the dev sandbox the simulated PR and a small change to review, as GitHub would have them. */
+async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
+  const [owner, repo] = String(payload.repository.full_name).split('/');
+  const files = [
+    { filename: 'README.md', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: '@@ -1 +1 @@\n-# Hello-World\n+# Hello, World' },
+    {
+      filename: 'src/greeting.ts',
+      status: 'added',
+      additions: 5,
+      deletions: 0,
+      changes: 5,
+      patch: "@@ -0,0 +1,5 @@\n+export function greet(name: any) {\n+  // TODO: localise\n+  console.log('greeting', name);\n+  return `Hello, ${name}`;\n+}",
+    },
+  ];
+  await fetch(`${sandboxUrl}/_sandbox/pulls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ owner, repo, pull: payload.pull_request, files }) }).catch(() => undefined);
 }

@@ -64,6 +64,12 @@ export const DaemonSpec = z.strictObject({
     .strictObject({
       max_concurrent_tasks: z.number().int().positive().default(10),
       task_timeout_secs: z.number().positive().default(300),
+      /** Tokens (input + output + cache) one agent run may spend before it is stopped. */
+      token_budget_per_run: z.number().int().positive().default(200_000),
+      /** Longest a single model turn may take before it is retried (on another worker if this one died). */
+      model_turn_timeout_secs: z.number().positive().default(120),
+      /** Pages of 100 changed files fetched for a pull request. */
+      max_file_pages: z.number().int().min(1).max(30).default(3),
     })
     .prefault({}),
   temporal: z

@@ -1,6 +1,7 @@
 // Turns GitHub API errors into Temporal activity failures with the right retry behaviour:
 // rate limits wait until GitHub says to, 404/422 are final with the API's message, 5xx back off.
 import { ApplicationFailure } from '@temporalio/common';
+import { retryAfterMs } from '../http/retry-after.js';
 
 interface HttpishError {
   status?: number;
@@ -14,13 +15,8 @@ const FINAL = new Set([400, 401, 404, 410, 422]);
 /** How long GitHub asked us to wait, in ms, or undefined when this is not a rate-limit answer. */
 export function rateLimitDelayMs(status: number, headers: Record<string, string | number | undefined>, now = Date.now()): number | undefined {
   if (status !== 403 && status !== 429) return undefined;
-  const retryAfter = headers['retry-after'];
-  if (retryAfter !== undefined && retryAfter !== '') {
-    const secs = Number(retryAfter);
-    if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-    const at = Date.parse(String(retryAfter));
-    if (Number.isFinite(at)) return Math.max(0, at - now);
-  }
+  const wait = retryAfterMs((name) => headers[name], now);
+  if (wait !== undefined) return wait;
   if (String(headers['x-ratelimit-remaining']) === '0') {
     const reset = Number(headers['x-ratelimit-reset']);
     return Number.isFinite(reset) ? Math.max(1000, reset * 1000 - now + 1000) : 60_000;

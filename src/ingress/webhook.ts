@@ -85,7 +85,7 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     d.log.info({ repo, action: d.payload.action, reason: decision.reason }, 'unhandled');
     return answer(ctx, 202, { status: 'unhandled', reason: decision.reason });
   }
-  const input = workflowInput(res, decision, d.id, d.event, d.payload.action);
+  const input = workflowInput(res, decision, d.id, d.event, d.payload);
   try {
     const result = await deps.dispatch(input);
     d.log.info({ repo, trigger: decision.trigger, key: decision.key, target: decision.target, workflowId: result.workflowId, status: result.status }, 'dispatched');

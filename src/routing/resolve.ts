@@ -3,13 +3,18 @@
 import type { Resources } from '../config/load.js';
 import type { Agent } from '../config/schema.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
+import type { UntrustedContent } from '../agents/prompt.js';
 import type { Routed } from './route.js';
 
 function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec']> {
   const names = new Set<string>();
   const { kind, name } = decision.target;
   if (kind === 'agent') names.add(name);
-  if (kind === 'fleet') for (const m of res.fleets.get(name)?.resource.spec.agents ?? []) names.add(m.agent ?? m.name);
+  if (kind === 'fleet') {
+    const fleet = res.fleets.get(name)?.resource.spec;
+    for (const m of fleet?.agents ?? []) names.add(m.agent ?? m.name);
+    if (fleet?.coordination.manager) names.add(fleet.coordination.manager);
+  }
   if (kind === 'flow') {
     for (const node of res.flows.get(name)?.resource.spec.nodes ?? []) {
       const agent = node.config?.agent;
@@ -24,18 +29,38 @@ function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec
   return out;
 }
 
-export function workflowInput(res: Resources, decision: Routed, deliveryId: string, event: string, action: string | undefined): RoutedEventInput {
+const clip = (s: unknown, max: number) => (typeof s === 'string' ? (s.length > max ? `${s.slice(0, max)}\n[…cut at ${max} characters]` : s) : undefined);
+
+/** What users wrote, bounded: it reaches models only as delimited data. */
+export function untrustedContent(payload: Record<string, any>): UntrustedContent {
+  const subject = payload.pull_request ?? payload.issue;
+  const labels = (subject?.labels ?? []).map((l: { name?: string }) => l.name).filter(Boolean);
+  return {
+    title: clip(subject?.title, 1000),
+    body: clip(subject?.body, 20_000),
+    comment: clip(payload.comment?.body, 20_000),
+    ...(labels.length ? { labels } : {}),
+  };
+}
+
+export function workflowInput(res: Resources, decision: Routed, deliveryId: string, event: string, payload: Record<string, any>): RoutedEventInput {
+  const runtime = res.daemon.spec.runtime;
   return {
     deliveryId,
     event,
-    action,
+    action: payload.action,
     trigger: decision.trigger,
     key: decision.key,
     args: decision.args,
     target: decision.target,
     params: decision.params,
     metadata: decision.metadata,
+    data: untrustedContent(payload),
     agents: agentsFor(res, decision),
+    fleet: decision.target.kind === 'fleet' ? res.fleets.get(decision.target.name)?.resource.spec : undefined,
     githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
+    tokenBudget: runtime.token_budget_per_run,
+    modelTurnTimeoutSecs: runtime.model_turn_timeout_secs,
+    maxFilePages: runtime.max_file_pages,
   };
 }

@@ -198,6 +198,13 @@ export class GitHubSandbox {
     } catch {
       return send(400, { message: 'Problems parsing JSON', documentation_url: docs });
     }
+    if (method === 'POST' && url.pathname === '/_sandbox/pulls') {
+      // Seeding, for `aofctl simulate`: the PR of a simulated event, with its changed files.
+      const { owner, repo, pull, files } = body ?? {};
+      if (!owner || !repo || !pull?.number) return send(422, { message: 'owner, repo and pull.number are required' });
+      this.addPull(owner, repo, pull, files ?? []);
+      return send(201, { ok: true });
+    }
     if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
 
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);

@@ -1,7 +1,7 @@
 // Builds the two workers of one worker process: workflows and model activities on the main task
 // queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createAgentActivities } from '../../activities/agent/index.js';
+import { createModelActivities } from '../../activities/llm/index.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
 import { githubClients, type GitHubClientFor } from '../github/client.js';
@@ -25,7 +25,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.task_queue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createAgentActivities(),
+    activities: createModelActivities({ apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });
   const github = await Worker.create({

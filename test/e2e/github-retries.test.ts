@@ -13,7 +13,7 @@ describe('GitHub activities: rate limits and failures', function () {
 
   const commentPosts = () => stack.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
   const run = async () => {
-    const res = await stack.send('pull_request', example('pull_request', 'opened'));
+    const res = await stack.send('pull_request', stack.withPull(example('pull_request', 'opened')));
     assert.equal(res.status, 201);
     return stack.client.workflow.getHandle(res.body.workflowId);
   };

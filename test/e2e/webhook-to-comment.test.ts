@@ -12,7 +12,7 @@ describe('webhook to PR comment, end to end', function () {
   after(async () => stack?.stop());
   beforeEach(() => stack.sandbox.reset());
 
-  const prOpened = () => example('pull_request', 'opened');
+  const prOpened = () => stack.withPull(example('pull_request', 'opened'));
 
   it('posts exactly one review comment for pull_request.opened', async () => {
     const payload = prOpened();
@@ -26,9 +26,9 @@ describe('webhook to PR comment, end to end', function () {
     const [owner, repo] = payload.repository.full_name.split('/');
     const comments = stack.sandbox.commentsOn(owner, repo, payload.pull_request.number);
     assert.equal(comments.length, 1);
-    assert.equal(comments[0]!.id, result.commentId);
-    assert.match(comments[0]!.body, new RegExp(`Review of #${payload.pull_request.number}`));
-    assert.match(comments[0]!.body, /\+\d+ −\d+ in \d+ file/);
+    assert.equal(comments[0]!.id, result.agent!.commentId);
+    assert.match(comments[0]!.body, new RegExp(`Looks good: ${payload.pull_request.title}`));
+    assert.match(comments[0]!.body, /Reviewed 1 added line\(s\) in 1 file\(s\)/);
   });
 
   it('a redelivery of the same GUID starts nothing new and answers with the same workflow', async () => {
@@ -51,6 +51,7 @@ describe('webhook to PR comment, end to end', function () {
     const a = prOpened();
     const b = prOpened();
     b.pull_request.number = a.pull_request.number + 1000;
+    stack.withPull(b);
     const [ra, rb] = await Promise.all([stack.send('pull_request', a), stack.send('pull_request', b)]);
     assert.equal(ra.status, 201);
     assert.equal(rb.status, 201);

@@ -20,6 +20,8 @@ export const TEST_CONFIG = resolve(import.meta.dirname, '../fixtures/config/daem
 
 export interface Stack {
   url: string;
+  /** Registers a pull_request payload's PR (and its changed files) with the sandbox; returns the payload. */
+  withPull<T extends Record<string, any>>(payload: T, files?: Record<string, unknown>[]): T;
   store: ConfigStore;
   sandbox: GitHubSandbox;
   client: Client;
@@ -80,6 +82,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     url,
     store,
+    withPull(payload, files = [{ filename: 'README.md', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: '@@ -1 +1 @@\n-Hello\n+Hello, world' }]) {
+      const [owner, repo] = String(payload.repository.full_name).split('/');
+      sandbox.addPull(owner!, repo!, payload.pull_request, files);
+      return payload;
+    },
     sandbox,
     client,
     resources,

@@ -1,0 +1,33 @@
+// Model activities: one model turn, whatever the provider of the agent's `provider:model`.
+import { ApplicationFailure } from '@temporalio/common';
+import type { ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
+import { anthropicModel, type AnthropicSettings } from './anthropic.js';
+import { assistant } from './builtin/assistant.js';
+import { codeReviewer } from './builtin/code-reviewer.js';
+import { issueTriager } from './builtin/issue-triager.js';
+import type { BuiltinModel } from './builtin/respond.js';
+
+export const BUILTIN_MODELS: Record<string, BuiltinModel> = {
+  'code-reviewer': codeReviewer,
+  'issue-triager': issueTriager,
+  assistant,
+};
+
+export function createModelActivities(anthropic: AnthropicSettings) {
+  const callAnthropic = anthropicModel(anthropic);
+  return {
+    async modelTurn(req: ModelRequest): Promise<ModelResponse> {
+      const provider = req.model.slice(0, req.model.indexOf(':'));
+      const name = req.model.slice(provider.length + 1);
+      if (provider === 'anthropic') return callAnthropic(req);
+      if (provider === 'builtin' && BUILTIN_MODELS[name]) return BUILTIN_MODELS[name](req);
+      throw ApplicationFailure.create({
+        type: 'UnsupportedModel',
+        message: `agent "${req.agentName}": model "${req.model}" is not available; use anthropic:<model> or builtin:<${Object.keys(BUILTIN_MODELS).join('|')}>`,
+        nonRetryable: true,
+      });
+    },
+  };
+}
+
+export type ModelActivities = ReturnType<typeof createModelActivities>;

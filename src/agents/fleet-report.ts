@@ -1,0 +1,20 @@
+// The one comment a fleet posts: each member's answer, failures beside the results, and the decision.
+import type { Decision } from './consensus.js';
+
+export interface MemberOutcome {
+  member: string;
+  agent: string;
+  ok: boolean;
+  answer?: string;
+  error?: string;
+}
+
+export function fleetReport(fleet: string, mode: string, outcomes: MemberOutcome[], decision?: Decision, final?: { agent: string; answer: string }): string {
+  const lines = [`## Fleet ${fleet} (${mode})`, ''];
+  if (decision) lines.push(`**Decision** — ${decision.explanation}`, '');
+  if (final) lines.push(`### Summary by ${final.agent}`, '', final.answer, '');
+  for (const o of outcomes) {
+    lines.push(`### ${o.member}${o.member !== o.agent ? ` (${o.agent})` : ''}${o.ok ? '' : ' — failed'}`, '', o.ok ? (o.answer ?? '') : `> ${o.error}`, '');
+  }
+  return lines.join('\n').trim().slice(0, 65000);
+}

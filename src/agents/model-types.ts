@@ -1,0 +1,50 @@
+// The conversation an agent run keeps, in the shape of the Anthropic Messages API, so the same loop
+// serves Anthropic models and the built-in offline ones.
+import type { ToolName } from './tool-names.js';
+
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string | ContentBlock[];
+}
+
+export interface ModelRequest {
+  agentName: string;
+  /** `provider:model`, e.g. anthropic:claude-sonnet-4-5 or builtin:issue-triager. */
+  model: string;
+  system: string;
+  messages: ChatMessage[];
+  tools: ToolName[];
+  maxTokens: number;
+  temperature?: number;
+}
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+export interface ModelResponse {
+  content: ContentBlock[];
+  stopReason: string;
+  usage: Usage;
+}
+
+export const zeroUsage = (): Usage => ({ input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+
+export function addUsage(a: Usage, b: Partial<Usage>): Usage {
+  return {
+    input_tokens: a.input_tokens + (b.input_tokens ?? 0),
+    output_tokens: a.output_tokens + (b.output_tokens ?? 0),
+    cache_read_input_tokens: a.cache_read_input_tokens + (b.cache_read_input_tokens ?? 0),
+    cache_creation_input_tokens: a.cache_creation_input_tokens + (b.cache_creation_input_tokens ?? 0),
+  };
+}
+
+export const totalTokens = (u: Usage) => u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;

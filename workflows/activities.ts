@@ -1,0 +1,21 @@
+// Activity proxies used by the workflows, with their timeouts and retry policies in one place.
+import { proxyActivities } from '@temporalio/workflow';
+import type { GitHubActivities } from '../activities/github/index.js';
+import type { ModelActivities } from '../activities/llm/index.js';
+
+export function modelActivities(turnTimeoutSecs: number) {
+  return proxyActivities<ModelActivities>({
+    startToCloseTimeout: `${turnTimeoutSecs} seconds`,
+    // 429/529/5xx: each wait is the API's own retry-after when it gives one.
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+  });
+}
+
+export function githubActivities(taskQueue: string) {
+  return proxyActivities<GitHubActivities>({
+    taskQueue,
+    startToCloseTimeout: '1 minute',
+    // Long enough to outlast a primary rate-limit window; each wait is GitHub's own retry-after.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
+  });
+}

@@ -1,0 +1,114 @@
+// An agent run: model turns and tool calls, each its own activity, until the model's final answer or
+// max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
+// is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
+import { ApplicationFailure, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
+import { addUsage, totalTokens, zeroUsage, type ChatMessage, type ContentBlock, type Usage } from '../src/agents/model-types.js';
+import { systemPrompt, userMessage, type UntrustedContent } from '../src/agents/prompt.js';
+import { isToolName, type ToolName } from '../src/agents/tool-names.js';
+import type { ToolScope } from '../src/agents/tools.js';
+import type { Agent } from '../src/config/schema.js';
+import type { Metadata } from '../src/routing/metadata.js';
+import { githubActivities, modelActivities } from './activities.js';
+
+export interface AgentRunInput {
+  agentName: string;
+  spec: Agent['spec'];
+  metadata: Metadata;
+  data: UntrustedContent;
+  args?: string;
+  scope: ToolScope;
+  githubTaskQueue: string;
+  /** Tokens (input + output + cache) the run may spend. */
+  tokenBudget: number;
+  modelTurnTimeoutSecs: number;
+  /** Post the final answer as the run's comment (a fleet member leaves that to the fleet). */
+  postAnswer: boolean;
+}
+
+export interface ToolCallRecord {
+  tool: string;
+  ok: boolean;
+  result: string;
+}
+
+export interface AgentRunResult {
+  agent: string;
+  answer: string;
+  turns: number;
+  usage: Usage;
+  toolCalls: ToolCallRecord[];
+  commentId?: number;
+  stopped: 'answer' | 'max_iterations';
+}
+
+const textOf = (blocks: ContentBlock[]) => blocks.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim();
+
+export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunResult> {
+  const { spec, agentName } = input;
+  const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
+  const github = githubActivities(input.githubTaskQueue);
+  const allowed = spec.tools.filter(isToolName) as ToolName[];
+  const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
+  const messages: ChatMessage[] = [{ role: 'user', content: userMessage(input.metadata, input.data, input.args) }];
+  const system = systemPrompt(spec.instructions, input.metadata);
+  const toolCalls: ToolCallRecord[] = [];
+  let usage = zeroUsage();
+  let invalidCalls = 0;
+  let answer = '';
+  let stopped: AgentRunResult['stopped'] = 'max_iterations';
+  let turns = 0;
+
+  const record = (details: string) => {
+    setCurrentDetails(`agent ${agentName} (${spec.model}): ${details}\n\ntokens: ${JSON.stringify(usage)}`);
+    upsertMemo({ usage, turns });
+  };
+
+  while (turns < spec.max_iterations) {
+    turns++;
+    record(`turn ${turns}: thinking`);
+    const res = await modelTurn({ agentName, model: spec.model, system, messages, tools: allowed, maxTokens: spec.max_tokens ?? 4096, temperature: spec.temperature });
+    usage = addUsage(usage, res.usage);
+    messages.push({ role: 'assistant', content: res.content });
+    if (totalTokens(usage) > input.tokenBudget) {
+      record('token budget reached');
+      throw ApplicationFailure.nonRetryable(`agent "${agentName}" reached its token budget (${totalTokens(usage)} > ${input.tokenBudget} tokens) after ${turns} turn(s)`, 'TokenBudgetExceeded');
+    }
+    const uses = res.content.filter((b): b is Extract<ContentBlock, { type: 'tool_use' }> => b.type === 'tool_use');
+    if (uses.length === 0) {
+      answer = textOf(res.content);
+      stopped = 'answer';
+      break;
+    }
+    const results: ContentBlock[] = [];
+    for (const use of uses) {
+      record(`turn ${turns}: ${use.name}`);
+      const outcome = allowed.includes(use.name as ToolName)
+        ? await github.runTool({ tool: use.name, input: use.input, scope })
+        : { ok: false as const, invalid: true, content: `tool "${use.name}" is not available to this agent (allowed: ${allowed.join(', ') || 'none'})` };
+      if (outcome.ok) {
+        if (outcome.commentId) scope.commentId = outcome.commentId;
+        if (outcome.checkRunId) scope.checkRunIds.push(outcome.checkRunId);
+      } else if (outcome.invalid) {
+        invalidCalls++;
+      }
+      toolCalls.push({ tool: use.name, ok: outcome.ok, result: outcome.content });
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.ok ? {} : { is_error: true }) });
+    }
+    // An invalid call is explained to the model once; a second one ends the run.
+    if (invalidCalls > 1) {
+      const last = toolCalls.filter((c) => !c.ok).map((c) => `${c.tool}: ${c.result}`);
+      throw ApplicationFailure.nonRetryable(`agent "${agentName}" made invalid tool calls again after being told: ${last.join(' | ')}`, 'InvalidToolCalls');
+    }
+    messages.push({ role: 'user', content: results });
+  }
+  if (stopped === 'max_iterations') answer = `Stopped after ${spec.max_iterations} iteration(s) without a final answer.`;
+
+  const number = input.scope.number;
+  if (input.postAnswer && answer && number !== undefined && scope.commentId === undefined) {
+    record('posting the answer');
+    const posted = await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: number, body: answer });
+    scope.commentId = posted.id;
+  }
+  record(`done (${stopped})`);
+  return { agent: agentName, answer, turns, usage, toolCalls, commentId: scope.commentId, stopped };
+}

@@ -2,6 +2,7 @@
 // queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createModelActivities } from '../../activities/llm/index.js';
+import type { AnthropicSettings } from '../../activities/llm/anthropic.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
 import { githubClients, type GitHubClientFor } from '../github/client.js';
@@ -14,6 +15,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (tests build it once); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   githubClientFor?: GitHubClientFor;
+  /** Defaults to ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL from the environment. */
+  anthropic?: AnthropicSettings;
 }
 
 export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
@@ -25,7 +28,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.task_queue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createModelActivities({ apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
+    activities: createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });
   const github = await Worker.create({

@@ -36,7 +36,11 @@ export interface StackOptions {
   dispatch?: Dispatcher;
   withWorker?: boolean;
   mutate?: (r: Resources) => void;
+  /** Where the worker's Anthropic client points (a FakeAnthropic), with a test key. */
+  anthropicUrl?: string;
 }
+
+export const TEST_ANTHROPIC_KEY = 'sk-ant-test-key-do-not-leak';
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   process.env.AOF_TEST_WEBHOOK_SECRET = TEST_SECRET;
@@ -62,7 +66,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let running: Promise<unknown> = Promise.resolve();
   if (opts.withWorker !== false) {
     // The worker's real credential resolution (githubClients), pointed at the sandbox.
-    workers = await createWorkers({ connection: env.nativeConnection, resources, workflowBundle: await workflowBundle() });
+    workers = await createWorkers({
+      connection: env.nativeConnection,
+      resources,
+      workflowBundle: await workflowBundle(),
+      anthropic: opts.anthropicUrl ? { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } : {},
+    });
     running = Promise.all(workers.map((w) => w.run()));
   }
 

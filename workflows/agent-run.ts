@@ -53,7 +53,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const system = systemPrompt(spec.instructions, input.metadata);
   const toolCalls: ToolCallRecord[] = [];
   let usage = zeroUsage();
-  let invalidCalls = 0;
+  let invalidTurns = 0;
   let answer = '';
   let stopped: AgentRunResult['stopped'] = 'max_iterations';
   let turns = 0;
@@ -80,6 +80,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       break;
     }
     const results: ContentBlock[] = [];
+    let invalid = false;
     for (const use of uses) {
       record(`turn ${turns}: ${use.name}`);
       const outcome = allowed.includes(use.name as ToolName)
@@ -89,13 +90,13 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
         if (outcome.commentId) scope.commentId = outcome.commentId;
         if (outcome.checkRunId) scope.checkRunIds.push(outcome.checkRunId);
       } else if (outcome.invalid) {
-        invalidCalls++;
+        invalid = true;
       }
       toolCalls.push({ tool: use.name, ok: outcome.ok, result: outcome.content });
       results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.ok ? {} : { is_error: true }) });
     }
-    // An invalid call is explained to the model once; a second one ends the run.
-    if (invalidCalls > 1) {
+    // Invalid calls are explained to the model once; a second turn with one ends the run.
+    if (invalid && ++invalidTurns > 1) {
       const last = toolCalls.filter((c) => !c.ok).map((c) => `${c.tool}: ${c.result}`);
       throw ApplicationFailure.nonRetryable(`agent "${agentName}" made invalid tool calls again after being told: ${last.join(' | ')}`, 'InvalidToolCalls');
     }

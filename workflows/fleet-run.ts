@@ -28,6 +28,13 @@ export interface FleetRunResult {
 
 type Member = Fleet['spec']['agents'][number];
 
+/** The innermost failure (child workflow → activity → the API's own message). */
+function rootCause(err: unknown): Error {
+  let e = err as Error & { cause?: unknown };
+  while (e.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
+  return e;
+}
+
 export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunResult> {
   const { spec } = input;
   const mode = spec.coordination.mode;
@@ -48,8 +55,7 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
       const r = await executeChild(agentRunWorkflow, { workflowId: `${workflowInfo().workflowId}/${++step}-${m.name}`, args: [child] });
       return { member: m.name, agent, ok: true, answer: r.answer };
     } catch (err) {
-      const cause = (err as { cause?: Error }).cause ?? (err as Error);
-      return { member: m.name, agent, ok: false, error: cause.message };
+      return { member: m.name, agent, ok: false, error: rootCause(err).message };
     }
   };
   const parallel = (members: Member[], previous: MemberOutcome[]) => mapLimit(members, limit, (m) => run(m, previous));

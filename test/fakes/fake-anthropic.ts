@@ -30,6 +30,7 @@ export const overloaded = (): FakeReply => ({ status: 529, error: { type: 'overl
 export class FakeAnthropic {
   readonly requests: FakeRequest[] = [];
   private replies: (FakeReply | (() => Promise<FakeReply>))[] = [];
+  private responder?: (body: any) => FakeReply;
   private server?: Server;
 
   /** Replies for the next requests, in order. A function reply may wait (e.g. to hold a turn). */
@@ -37,9 +38,15 @@ export class FakeAnthropic {
     this.replies.push(...replies);
   }
 
+  /** Answers computed from each request, once the script is used up (for parallel callers). */
+  respondWith(fn: (body: any) => FakeReply): void {
+    this.responder = fn;
+  }
+
   reset(): void {
     this.requests.length = 0;
     this.replies = [];
+    this.responder = undefined;
   }
 
   async start(): Promise<string> {
@@ -63,7 +70,7 @@ export class FakeAnthropic {
       if (!req.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version header is required');
       const problem = validate(body);
       if (problem) return error(400, 'invalid_request_error', problem);
-      const next = this.replies.shift();
+      const next = this.replies.shift() ?? (this.responder ? () => Promise.resolve(this.responder!(body)) : undefined);
       if (!next) return error(500, 'api_error', 'fake script exhausted');
       const reply = typeof next === 'function' ? await next() : next;
       if ('status' in reply) return send(reply.status, { type: 'error', error: reply.error }, reply.headers);

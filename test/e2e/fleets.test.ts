@@ -1,0 +1,121 @@
+// Fleets in each coordination mode, members as child workflows talking to a fake Anthropic API that
+// answers per agent. One member failing is reported beside the others' results.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { example } from '../../src/fixtures/webhook-examples.js';
+import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
+import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStack, type Stack } from '../harness/stack.js';
+
+const agent = (name: string) => `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: anthropic:claude-test\n  instructions: You are ${name}.\n`;
+const fleet = (name: string, mode: string, members: string, extra = '') =>
+  `apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: ${name}}\nspec:\n  agents: ${members}\n  coordination: {mode: ${mode}${extra}}\n`;
+
+/** Every agent answers with its name, its verdict and which earlier answers it saw. */
+function answerPerAgent(body: any) {
+  const who = /^You are ([\w-]+)\./.exec(body.system)![1]!;
+  if (who === 'broken') return { status: 400, error: { type: 'invalid_request_error', message: 'broken member' } };
+  const data = JSON.parse(/<untrusted_github_data>\n([\s\S]*)\n<\/untrusted_github_data>/.exec(body.messages[0].content)![1]!);
+  const saw = (data.previous ?? []).map((p: { agent: string }) => p.agent).join('+') || 'nothing';
+  const phase = /Command arguments \(untrusted\): "(\w+)"/.exec(body.messages[0].content)?.[1] ?? '';
+  const verdict = { sec: 'APPROVE', perf: 'APPROVE', docs: 'REQUEST_CHANGES' }[who] ?? 'COMMENT';
+  return text(`VERDICT: ${verdict}\n${who}${phase ? `/${phase}` : ''} saw ${saw}`);
+}
+
+describe('fleets', function () {
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  let dir: string;
+  before(async () => {
+    const url = await fake.start();
+    fake.respondWith(answerPerAgent);
+    const members = '[{name: sec, weight: 1}, {name: perf, weight: 1}, {name: docs, weight: 5}]';
+    dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  fleets: {directory: fleets}\n'),
+      'agents/a.yaml': ['sec', 'perf', 'docs', 'lead', 'broken'].map(agent).join('---\n'),
+      'fleets/f.yaml': [
+        fleet('peer-majority', 'peer', members, ', consensus: majority'),
+        fleet('peer-unanimous', 'peer', members, ', consensus: unanimous'),
+        fleet('peer-weighted', 'peer', members, ', consensus: weighted'),
+        fleet('pipe', 'pipeline', '[{name: sec}, {name: perf}, {name: docs}]'),
+        fleet('hier', 'hierarchical', '[{name: lead}, {name: sec}, {name: perf}]', ', manager: lead'),
+        fleet('tiers', 'tiered', '[{name: docs, tier: 1}, {name: sec, tier: 0}, {name: perf, tier: 0}]'),
+        fleet('with-failure', 'peer', '[{name: sec}, {name: broken}, {name: docs}]', ', consensus: majority, max_concurrency: 1'),
+      ].join('---\n'),
+      'triggers/t.yaml': triggerYaml(
+        'cmds',
+        'config:\n  github_events: [issue_comment]\ncommands:\n' +
+          ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n'),
+      ),
+    });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), anthropicUrl: url });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => stack.sandbox.reset());
+
+  const runFleet = async (command: string) => {
+    const p = example('issue_comment', 'created');
+    p.comment.body = command;
+    const r = await stack.send('issue_comment', p);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const handle = stack.client.workflow.getHandle(r.body.workflowId);
+    const result = (await handle.result()).fleet!;
+    const comments = stack.sandbox.comments;
+    assert.equal(comments.length, 1, 'a fleet posts one comment');
+    assert.equal(comments[0]!.body, result.answer);
+    return { result, handle };
+  };
+  const summary = (outcomes: { member: string; ok: boolean; answer?: string }[]) => outcomes.map((o) => (o.ok ? o.answer!.split('\n')[1] : `${o.member} failed`));
+
+  it('peer + majority: members in parallel, the majority verdict wins', async () => {
+    const { result } = await runFleet('/peer-majority');
+    assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'perf saw nothing', 'docs saw nothing']);
+    assert.equal(result.decision!.verdict, 'APPROVE');
+    assert.match(result.answer, /\*\*Decision\*\* — majority: APPROVE \(APPROVE 2, REQUEST_CHANGES 1\)/);
+  });
+
+  it('peer + unanimous: a split vote is no consensus', async () => {
+    const { result } = await runFleet('/peer-unanimous');
+    assert.equal(result.decision!.verdict, null);
+    assert.match(result.decision!.explanation, /unanimous: no consensus/);
+  });
+
+  it('peer + weighted: weights decide', async () => {
+    const { result } = await runFleet('/peer-weighted');
+    assert.equal(result.decision!.verdict, 'REQUEST_CHANGES');
+    assert.match(result.decision!.explanation, /REQUEST_CHANGES 5, APPROVE 2/);
+  });
+
+  it('pipeline: each agent reads the outputs before it', async () => {
+    const { result } = await runFleet('/pipe');
+    assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'perf saw sec', 'docs saw sec+perf']);
+    assert.match(result.answer, /### Summary by docs/);
+  });
+
+  it('hierarchical: the manager plans, workers execute with the plan, the manager synthesizes', async () => {
+    const { result } = await runFleet('/hier');
+    assert.deepEqual(summary(result.outcomes), ['lead/plan saw nothing', 'sec saw lead', 'perf saw lead', 'lead/synthesize saw sec+perf']);
+    assert.match(result.answer, /### Summary by lead\n\nVERDICT: COMMENT\nlead\/synthesize saw sec\+perf/);
+  });
+
+  it('tiered: tiers in order, each tier sees the ones before', async () => {
+    const { result } = await runFleet('/tiers');
+    assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'perf saw nothing', 'docs saw sec+perf']);
+  });
+
+  it('a failing member is reported beside the others, each member a child workflow', async () => {
+    const { result, handle } = await runFleet('/with-failure');
+    assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'broken failed', 'docs saw nothing']);
+    assert.match(result.outcomes[1]!.error!, /Anthropic API answered 400: broken member/);
+    assert.match(result.answer, /### broken — failed\n\n> .*broken member/);
+    assert.match(result.decision!.explanation, /majority: no consensus \(APPROVE 1, REQUEST_CHANGES 1\)/);
+    const children = [];
+    for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'` })) children.push(w.workflowId);
+    assert.equal(children.length, 3);
+  });
+});

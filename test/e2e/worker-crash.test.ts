@@ -1,0 +1,84 @@
+// A worker killed mid-run: it dies after a tool call, while the next model turn is in flight. A new
+// worker resumes from the last completed activity: the run completes with exactly one comment, and no
+// GitHub write or completed model turn is repeated.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { example } from '../../src/fixtures/webhook-examples.js';
+import { FakeAnthropic, text, toolUse } from '../fakes/fake-anthropic.js';
+import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
+import { testTemporal } from '../harness/temporal.js';
+import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
+
+describe('a worker killed in the middle of an agent run', function () {
+  this.timeout(120_000);
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  let dir: string;
+  let env: Record<string, string>;
+  const workers: WorkerProcess[] = [];
+
+  before(async () => {
+    const url = await fake.start();
+    dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  runtime: {model_turn_timeout_secs: 3}\n'),
+      'agents/a.yaml': 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: helper}\nspec:\n  model: anthropic:claude-test\n  tools: [github_post_comment]\n',
+      'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
+    });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
+    const t = stack.resources.daemon.spec.temporal;
+    env = {
+      TEMPORAL_ADDRESS: (await testTemporal()).address,
+      AOF_TASK_QUEUE: t.task_queue,
+      AOF_GITHUB_TASK_QUEUE: t.github_task_queue,
+      GITHUB_API_URL: stack.sandbox.url,
+      AOF_TEST_GITHUB_TOKEN: 'ghs_test_installation_token',
+      AOF_TEST_WEBHOOK_SECRET: 'unused-by-the-worker',
+      ANTHROPIC_API_KEY: TEST_ANTHROPIC_KEY,
+      ANTHROPIC_BASE_URL: url,
+    };
+  });
+  after(async () => {
+    for (const w of workers) await w.kill();
+    await stack?.stop();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes on a new worker and completes with exactly one comment', async () => {
+    let turnTwoArrived!: () => void;
+    const arrived = new Promise<void>((r) => (turnTwoArrived = r));
+    let releaseHeld!: () => void;
+    const held = new Promise<void>((r) => (releaseHeld = r));
+    fake.script(
+      toolUse('github_post_comment', { body: 'On it.' }),
+      async () => {
+        turnTwoArrived();
+        await held; // the first worker dies while waiting for this answer
+        return text('never delivered');
+      },
+      text('Done.'),
+    );
+
+    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
+    const r = await stack.send('issues', example('issues', 'opened'));
+    assert.equal(r.status, 201);
+    await arrived;
+    assert.equal(stack.sandbox.comments.length, 1, 'the tool call completed before the crash');
+    await workers[0]!.kill('SIGKILL');
+    releaseHeld();
+
+    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
+    const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
+
+    assert.equal(result.agent!.answer, 'Done.');
+    assert.equal(stack.sandbox.comments.length, 1);
+    assert.equal(stack.sandbox.comments[0]!.body, 'On it.');
+    assert.equal(stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length, 1, 'no GitHub write repeated');
+    // Turn 1 ran once; turn 2 twice (lost with the first worker, retried on the second).
+    assert.equal(fake.requests.length, 3);
+    assert.equal(fake.requests[1]!.body.messages.length, 3);
+    assert.equal(fake.requests[2]!.body.messages.length, 3);
+  });
+});

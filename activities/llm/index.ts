@@ -3,12 +3,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
 import { anthropicModel, type AnthropicSettings } from './anthropic.js';
 import { assistant } from './builtin/assistant.js';
-import { codeReviewer } from './builtin/code-reviewer.js';
+import { codeReviewer, qualityReviewer, securityReviewer } from './builtin/code-reviewer.js';
 import { issueTriager } from './builtin/issue-triager.js';
 import type { BuiltinModel } from './builtin/respond.js';
 
 export const BUILTIN_MODELS: Record<string, BuiltinModel> = {
   'code-reviewer': codeReviewer,
+  'security-reviewer': securityReviewer,
+  'quality-reviewer': qualityReviewer,
   'issue-triager': issueTriager,
   assistant,
 };

@@ -2,6 +2,7 @@
 // between resources, and throws one ConfigError listing every problem.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { parseResourceFile, type Sourced } from './parse-resources.js';
@@ -130,6 +131,16 @@ function checkReferences(res: Resources): ConfigProblem[] {
     }
   }
   for (const f of res.fleets.values()) {
+    const c = f.resource.spec.coordination;
+    if (c.mode === 'hierarchical' && !c.manager) {
+      problems.push({ file: f.file, line: f.line, column: 1, path: 'spec.coordination.manager', message: 'hierarchical mode needs a manager agent' });
+    }
+    if (c.manager && !res.agents.has(c.manager)) {
+      problems.push({ file: f.file, line: f.line, column: 1, path: 'spec.coordination.manager', message: `agent "${c.manager}" is not defined${didYouMean(c.manager, res.agents.keys())}` });
+    }
+    if (c.consensus && c.mode !== 'peer') {
+      problems.push({ file: f.file, line: f.line, column: 1, path: 'spec.coordination.consensus', message: `consensus applies to peer mode only, not ${c.mode}` });
+    }
     f.resource.spec.agents.forEach((m, i) => {
       const agent = m.agent ?? m.name;
       if (!res.agents.has(agent)) {
@@ -138,6 +149,9 @@ function checkReferences(res: Resources): ConfigProblem[] {
     });
   }
   for (const a of res.agents.values()) {
+    a.resource.spec.tools.forEach((tool, i) => {
+      if (!isToolName(tool)) problems.push({ file: a.file, line: a.line, column: 1, path: `spec.tools.${i}`, message: `unknown tool "${tool}"${didYouMean(tool, TOOL_NAMES)}; available: ${TOOL_NAMES.join(', ')}` });
+    });
     for (const v of templateVariables(a.resource.spec.instructions)) {
       if (!METADATA_VARIABLES.includes(v)) {
         problems.push({ file: a.file, line: a.line, column: 1, path: 'spec.instructions', message: `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}` });

@@ -87,7 +87,7 @@ describe('agent tool loop with an Anthropic model', function () {
   it('an invalid tool call is reported back once; the model can correct it', async () => {
     fake.script(toolUse('github_add_labels', { labels: 'bug' }), toolUse('github_add_labels', { labels: ['bug'] }), text('ok'));
     const result = await (await run()).handle.result();
-    assert.deepEqual(result.agent!.toolCalls.map((c) => c.ok), [false, true]);
+    assert.deepEqual(result.agent!.toolCalls.map((c: { ok: boolean }) => c.ok), [false, true]);
     const report = fake.requests[1]!.body.messages[2].content[0];
     assert.equal(report.is_error, true);
     assert.match(report.content, /invalid input for github_add_labels: labels: /);

@@ -54,7 +54,7 @@ describe('prompt injection through a pull request body', function () {
     assert.equal(userText.split('</untrusted_github_data>').length, 2, 'the body could not close the data block');
     assert.match(userText, /\\u003c\/untrusted_github_data>/);
 
-    assert.deepEqual(result.agent!.toolCalls.map((c) => [c.tool, c.ok]), [
+    assert.deepEqual(result.agent!.toolCalls.map((c: { tool: string; ok: boolean }) => [c.tool, c.ok]), [
       ['github_post_review', false],
       ['github_add_labels', false],
       ['github_post_comment', true],

@@ -28,7 +28,7 @@ describe('webhook to PR comment, end to end', function () {
     assert.equal(comments.length, 1);
     assert.equal(comments[0]!.id, result.agent!.commentId);
     assert.match(comments[0]!.body, new RegExp(`Looks good: ${payload.pull_request.title}`));
-    assert.match(comments[0]!.body, /Reviewed 1 added line\(s\) in 1 file\(s\)/);
+    assert.match(comments[0]!.body, /Reviewed 1 added line\(s\) in 1 file\(s\) with the built-in security and quality rules/);
   });
 
   it('a redelivery of the same GUID starts nothing new and answers with the same workflow', async () => {

@@ -99,3 +99,27 @@ spec:
     });
   });
 });
+
+describe('agent and fleet checks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aof-fleet-'));
+  mkdirSync(join(dir, 'agents'));
+  mkdirSync(join(dir, 'fleets'));
+  writeFileSync(join(dir, 'daemon.yaml'), 'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  agents: {directory: agents}\n  fleets: {directory: fleets}\n');
+  writeFileSync(join(dir, 'agents/a.yaml'), 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n  model: builtin:assistant\n  tools: [github_post_coment]\n');
+  writeFileSync(join(dir, 'fleets/f.yaml'), 'apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: f}\nspec:\n  agents: [{name: a}]\n  coordination: {mode: hierarchical, consensus: majority}\n');
+
+  it('unknown tools, a hierarchical fleet without a manager, consensus outside peer mode', () => {
+    const err = (() => {
+      try {
+        loadConfig(join(dir, 'daemon.yaml'));
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })()!;
+    assert.deepEqual(err.problems.map((p) => `${p.path}: ${p.message}`).sort(), [
+      'spec.coordination.consensus: consensus applies to peer mode only, not hierarchical',
+      'spec.coordination.manager: hierarchical mode needs a manager agent',
+      'spec.tools.0: unknown tool "github_post_coment" (did you mean "github_post_comment"?); available: github_post_comment, github_post_review, github_add_labels, github_remove_label, github_create_check_run, github_update_check_run',
+    ]);
+  });
+});

@@ -2,24 +2,27 @@
 import { answer, eventData, type BuiltinModel } from './respond.js';
 
 interface Rule {
+  category: 'security' | 'quality';
   severity: 'high' | 'medium' | 'low';
   pattern: RegExp;
   message: string;
 }
 
 const RULES: Rule[] = [
-  { severity: 'high', pattern: /\beval\s*\(|new Function\s*\(/, message: 'dynamic code execution (eval / new Function)' },
-  { severity: 'high', pattern: /(api[_-]?key|secret|password|token)\s*[:=]\s*['"][^'"]{8,}['"]/i, message: 'what looks like a hard-coded secret' },
-  { severity: 'high', pattern: /child_process|\bexec(Sync)?\s*\(|os\.system\(|subprocess\.(call|run|Popen)\(.*shell\s*=\s*True/, message: 'shell command execution: check that no input reaches it' },
-  { severity: 'medium', pattern: /innerHTML\s*=|dangerouslySetInnerHTML/, message: 'raw HTML injection point' },
-  { severity: 'medium', pattern: /\bcatch\s*(\(\w*\))?\s*\{\s*\}/, message: 'an empty catch block hides errors' },
-  { severity: 'medium', pattern: /SELECT .* \+ |f"SELECT|`SELECT .*\$\{/i, message: 'SQL built from strings: use parameters' },
-  { severity: 'low', pattern: /console\.log\(|\bprint\(|fmt\.Println\(/, message: 'debug output left in' },
-  { severity: 'low', pattern: /\b(TODO|FIXME|XXX)\b/, message: 'an unresolved TODO/FIXME' },
-  { severity: 'low', pattern: /:\s*any\b|as any\b/, message: 'TypeScript `any` weakens type checking' },
+  { category: 'security', severity: 'high', pattern: /\beval\s*\(|new Function\s*\(/, message: 'dynamic code execution (eval / new Function)' },
+  { category: 'security', severity: 'high', pattern: /(api[_-]?key|secret|password|token)\s*[:=]\s*['"][^'"]{8,}['"]/i, message: 'what looks like a hard-coded secret' },
+  { category: 'security', severity: 'high', pattern: /child_process|\bexec(Sync)?\s*\(|os\.system\(|subprocess\.(call|run|Popen)\(.*shell\s*=\s*True/, message: 'shell command execution: check that no input reaches it' },
+  { category: 'security', severity: 'medium', pattern: /innerHTML\s*=|dangerouslySetInnerHTML/, message: 'raw HTML injection point' },
+  { category: 'quality', severity: 'medium', pattern: /\bcatch\s*(\(\w*\))?\s*\{\s*\}/, message: 'an empty catch block hides errors' },
+  { category: 'security', severity: 'medium', pattern: /SELECT .* \+ |f"SELECT|`SELECT .*\$\{/i, message: 'SQL built from strings: use parameters' },
+  { category: 'quality', severity: 'low', pattern: /console\.log\(|\bprint\(|fmt\.Println\(/, message: 'debug output left in' },
+  { category: 'quality', severity: 'low', pattern: /\b(TODO|FIXME|XXX)\b/, message: 'an unresolved TODO/FIXME' },
+  { category: 'quality', severity: 'low', pattern: /:\s*any\b|as any\b/, message: 'TypeScript `any` weakens type checking' },
 ];
 
-export const codeReviewer: BuiltinModel = (req) => {
+/** A reviewer that applies the rules of the given categories. */
+export const ruleReviewer = (categories: Rule['category'][]): BuiltinModel => (req) => {
+  const rules = RULES.filter((r) => categories.includes(r.category));
   const data = eventData(req);
   const findings: string[] = [];
   let added = 0;
@@ -33,7 +36,7 @@ export const codeReviewer: BuiltinModel = (req) => {
       }
       if (raw.startsWith('+')) {
         added++;
-        for (const r of RULES) if (r.pattern.test(raw.slice(1))) findings.push(`- **${r.severity}** \`${file.filename}:${line}\`: ${r.message}`);
+        for (const r of rules) if (r.pattern.test(raw.slice(1))) findings.push(`- **${r.severity}** \`${file.filename}:${line}\`: ${r.message}`);
       }
       if (!raw.startsWith('-')) line++;
     }
@@ -45,10 +48,14 @@ export const codeReviewer: BuiltinModel = (req) => {
     [
       `### ${verdict}: ${data.title ?? 'pull request'}`,
       '',
-      files ? `Reviewed ${added} added line(s) in ${files} file(s) with the built-in rules.` : 'No changed files were available to review.',
+      files ? `Reviewed ${added} added line(s) in ${files} file(s) with the built-in ${categories.join(' and ')} rules.` : 'No changed files were available to review.',
       '',
       ...(findings.length ? findings.slice(0, 50) : ['No findings.']),
       ...(findings.length > 50 ? [`…and ${findings.length - 50} more.`] : []),
     ].join('\n'),
   );
 };
+
+export const codeReviewer = ruleReviewer(['security', 'quality']);
+export const securityReviewer = ruleReviewer(['security']);
+export const qualityReviewer = ruleReviewer(['quality']);

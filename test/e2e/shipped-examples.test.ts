@@ -1,0 +1,50 @@
+// The example configuration `npm start` runs, end to end with the built-in models: the review of an
+// opened PR finds what the rules look for, and the review fleet posts one comment with its verdict.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { example } from '../../src/fixtures/webhook-examples.js';
+import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
+
+const files = [
+  { filename: 'src/db.ts', status: 'added', additions: 3, deletions: 0, patch: "@@ -0,0 +1,3 @@\n+export function find(id: string) {\n+  return query(`SELECT * FROM users WHERE id = ${id}`);\n+}" },
+  { filename: 'src/log.ts', status: 'modified', additions: 1, deletions: 1, patch: '@@ -10,2 +10,2 @@ export function x() {\n   const a = 1;\n-  return a;\n+  console.log(a); // TODO remove' },
+];
+
+describe('the shipped example configuration', function () {
+  let stack: Stack;
+  before(async () => {
+    process.env.GITHUB_WEBHOOK_SECRET = TEST_SECRET;
+    process.env.GITHUB_TOKEN = 'ghs_test_installation_token';
+    stack = await startStack({ config: resolve(import.meta.dirname, '../../daemon.yaml') });
+  });
+  after(async () => stack?.stop());
+  beforeEach(() => stack.sandbox.reset());
+
+  it('reviews an opened pull request and points at the right lines', async () => {
+    const p = stack.withPull(example('pull_request', 'opened'), files);
+    const r = await stack.send('pull_request', p);
+    await stack.client.workflow.getHandle(r.body.workflowId).result();
+    const [comment] = stack.sandbox.comments;
+    assert.match(comment!.body, /^### Comments: /);
+    assert.match(comment!.body, /\*\*medium\*\* `src\/db\.ts:2`: SQL built from strings/);
+    assert.match(comment!.body, /\*\*low\*\* `src\/log\.ts:11`: debug output left in/);
+    assert.match(comment!.body, /\*\*low\*\* `src\/log\.ts:11`: an unresolved TODO/);
+  });
+
+  it('/review-fleet posts one comment with each review and the majority verdict', async () => {
+    const pr = stack.withPull(example('pull_request', 'opened'), files);
+    const c = example('issue_comment', 'created');
+    c.repository = pr.repository;
+    c.issue.number = pr.pull_request.number;
+    c.issue.pull_request = { url: pr.pull_request.url, html_url: pr.pull_request.html_url };
+    c.comment.body = '/review-fleet';
+    const r = await stack.send('issue_comment', c);
+    assert.equal(r.body.target?.name, 'review-fleet');
+    const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
+    assert.equal(stack.sandbox.comments.length, 1);
+    const body = stack.sandbox.comments[0]!.body;
+    assert.match(body, /^## Fleet review-fleet \(peer\)/);
+    assert.match(body, /\*\*Decision\*\* — majority: COMMENTS \(COMMENTS 3\)/);
+    assert.deepEqual(result.fleet!.outcomes.map((o: { member: string }) => o.member), ['security-reviewer', 'quality-reviewer', 'code-reviewer']);
+  });
+});

@@ -66,7 +66,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   while (turns < spec.max_iterations) {
     turns++;
     record(`turn ${turns}: thinking`);
-    const res = await modelTurn({ agentName, model: spec.model, system, messages, tools: allowed, maxTokens: spec.max_tokens ?? 4096, temperature: spec.temperature });
+    const res = await modelTurn({ agentName, model: spec.model, offlineModel: spec.offline_model, system, messages, tools: allowed, maxTokens: spec.max_tokens ?? 4096, temperature: spec.temperature });
     usage = addUsage(usage, res.usage);
     messages.push({ role: 'assistant', content: res.content });
     if (totalTokens(usage) > input.tokenBudget) {

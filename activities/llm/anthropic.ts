@@ -29,6 +29,7 @@ export function anthropicModel(settings: AnthropicSettings) {
         ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       });
       return {
+        model: req.model,
         content: res.content.flatMap((b): ContentBlock[] =>
           b.type === 'text' ? [{ type: 'text', text: b.text }] : b.type === 'tool_use' ? [{ type: 'tool_use', id: b.id, name: b.name, input: b.input }] : [],
         ),

@@ -19,6 +19,7 @@ export function createModelActivities(anthropic: AnthropicSettings) {
   const callAnthropic = anthropicModel(anthropic);
   return {
     async modelTurn(req: ModelRequest): Promise<ModelResponse> {
+      if (req.offlineModel && req.model.startsWith('anthropic:') && !anthropic.apiKey) req = { ...req, model: req.offlineModel };
       const provider = req.model.slice(0, req.model.indexOf(':'));
       const name = req.model.slice(provider.length + 1);
       if (provider === 'anthropic') return callAnthropic(req);

@@ -16,6 +16,8 @@ export interface ModelRequest {
   agentName: string;
   /** `provider:model`, e.g. anthropic:claude-sonnet-4-5 or builtin:issue-triager. */
   model: string;
+  /** A builtin: model to answer instead when `model`'s provider has no key. */
+  offlineModel?: string;
   system: string;
   messages: ChatMessage[];
   tools: ToolName[];
@@ -31,6 +33,8 @@ export interface Usage {
 }
 
 export interface ModelResponse {
+  /** The model that answered (the offline model when the provider had no key). */
+  model: string;
   content: ContentBlock[];
   stopReason: string;
   usage: Usage;

@@ -116,6 +116,8 @@ export const TriggerSpec = z.strictObject({
 export const AgentSpec = z.strictObject({
   model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model, such as anthropic:claude-sonnet-4-5 or builtin:code-reviewer'),
   description: z.string().optional(),
+  /** Used instead of `model` when that model's key is not set, so the agent still works offline. */
+  offline_model: z.string().regex(/^builtin:.+$/, 'a built-in model, such as builtin:issue-triager').optional(),
   instructions: z.string().default(''),
   tools: z.array(z.string().min(1)).default([]),
   memory: z.string().optional(),

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
+import { FakeAnthropic, text, toolUse } from '../fakes/fake-anthropic.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
 
 const files = [
@@ -46,5 +47,30 @@ describe('the shipped example configuration', function () {
     assert.match(body, /^## Fleet review-fleet \(peer\)/);
     assert.match(body, /\*\*Decision\*\* — majority: COMMENTS \(COMMENTS 3\)/);
     assert.deepEqual(result.fleet!.outcomes.map((o: { member: string }) => o.member), ['security-reviewer', 'quality-reviewer', 'code-reviewer']);
+  });
+});
+
+describe('the shipped example configuration with an Anthropic key', function () {
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  before(async () => {
+    process.env.GITHUB_WEBHOOK_SECRET = TEST_SECRET;
+    process.env.GITHUB_TOKEN = 'ghs_test_installation_token';
+    stack = await startStack({ config: resolve(import.meta.dirname, '../../daemon.yaml'), anthropicUrl: await fake.start() });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake.stop();
+  });
+
+  it('the triager asks Claude, with its instructions and tools, instead of the offline model', async () => {
+    fake.script(toolUse('github_add_labels', { labels: ['documentation'] }), text('Labelled.'));
+    const p = example('issues', 'opened');
+    const r = await stack.send('issues', p);
+    const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
+    assert.equal(result.agent.answer, 'Labelled.');
+    assert.equal(fake.requests[0]!.body.model, 'claude-sonnet-4-5');
+    assert.match(fake.requests[0]!.body.system, new RegExp(`^Analyze issue #${p.issue.number} and:`));
+    assert.deepEqual([...stack.sandbox.labels.get(`${p.repository.full_name}#${p.issue.number}`)!], ['documentation']);
   });
 });

@@ -21,7 +21,7 @@ export const turn = (req: ModelRequest) => req.messages.filter((m) => m.role ===
 
 function reply(req: ModelRequest, content: ContentBlock[], stopReason: string): ModelResponse {
   const input = tokens(req.system) + tokens(JSON.stringify(req.messages));
-  return { content, stopReason, usage: { input_tokens: input, output_tokens: tokens(JSON.stringify(content)), cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } };
+  return { model: req.model, content, stopReason, usage: { input_tokens: input, output_tokens: tokens(JSON.stringify(content)), cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } };
 }
 
 export const answer = (req: ModelRequest, text: string) => reply(req, [{ type: 'text', text }], 'end_turn');

@@ -2,3 +2,6 @@
 export { routedEventWorkflow } from './routed-event.js';
 export { agentRunWorkflow } from './agent-run.js';
 export { fleetRunWorkflow } from './fleet-run.js';
+export { prGateWorkflow } from './pr-gate.js';
+export { prReviewWorkflow } from './pr-review.js';
+export { quotaWorkflow } from './quota.js';

@@ -2,7 +2,7 @@
 // resources resolved at routing time, so a running workflow never changes behaviour when someone edits
 // the YAML.
 import type { UntrustedContent } from '../src/agents/prompt.js';
-import type { Agent, Fleet } from '../src/config/schema.js';
+import type { Agent, Fleet, Gate } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
@@ -24,6 +24,11 @@ export interface RoutedEventInput {
   /** Resolved Agent specs by name (the target's, or a fleet's members). */
   agents: Record<string, Agent['spec']>;
   fleet?: Fleet['spec'];
+  gate?: Gate['spec'];
+  /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
+  review?: { number: number; headSha?: string };
+  /** Base URL of a workflow in the Web UI, for links from GitHub. */
+  detailsUrlBase?: string;
   githubTaskQueue: string;
   tokenBudget: number;
   modelTurnTimeoutSecs: number;

@@ -25,7 +25,18 @@ export interface PullFile {
   additions: number;
   deletions: number;
   patch?: string;
+  previous_filename?: string;
 }
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: Record<string, unknown>[];
+}
+
+type CheckStatus = 'queued' | 'in_progress' | 'completed';
+type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
 
 export function createGitHubActivities(clientFor: GitHubClientFor) {
   return {
@@ -36,7 +47,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
       const files: PullFile[] = [];
       for (let page = 1; page <= input.maxPages; page++) {
         const { data } = await githubCall(() => clientFor(input).pulls.listFiles({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber, per_page: 100, page }));
-        files.push(...data.map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch })));
+        files.push(...data.map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch, previous_filename: f.previous_filename })));
         if (data.length < 100) return { files, truncated: false };
       }
       return { files, truncated: true };
@@ -47,6 +58,53 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
         clientFor(input).issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }),
       );
       return { id: data.id, url: data.html_url };
+    },
+
+    /** Head versions of files; a file over `maxBytes` or not found comes back as null. */
+    async getFileContents(input: RepoTarget & { ref: string; paths: string[]; maxBytes: number }): Promise<Record<string, string | null>> {
+      const out: Record<string, string | null> = {};
+      for (const path of input.paths) {
+        try {
+          const { data } = await githubCall(() => clientFor(input).repos.getContent({ owner: input.owner, repo: input.repo, path, ref: input.ref }));
+          const file = data as { type?: string; size?: number; content?: string; encoding?: string };
+          out[path] = file.type === 'file' && (file.size ?? 0) <= input.maxBytes && file.encoding === 'base64' && file.content !== undefined ? Buffer.from(file.content, 'base64').toString('utf8') : null;
+        } catch (err) {
+          if ((err as { type?: string }).type === 'GitHub404') out[path] = null;
+          else throw err;
+        }
+      }
+      return out;
+    },
+
+    async getPullHead(input: RepoTarget & { pullNumber: number }): Promise<{ sha: string; state: string }> {
+      const { data } = await githubCall(() => clientFor(input).pulls.get({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber }));
+      return { sha: data.head.sha, state: data.state };
+    },
+
+    async createCheckRun(input: RepoTarget & { name: string; headSha: string; status: CheckStatus; detailsUrl?: string; externalId?: string }): Promise<{ id: number; url: string }> {
+      const { data } = await githubCall(() =>
+        clientFor(input).checks.create({ owner: input.owner, repo: input.repo, name: input.name, head_sha: input.headSha, status: input.status, details_url: input.detailsUrl, external_id: input.externalId }),
+      );
+      return { id: data.id, url: data.html_url ?? '' };
+    },
+
+    async updateCheckRun(input: RepoTarget & { checkRunId: number; status?: CheckStatus; conclusion?: CheckConclusion; output?: CheckRunOutput }): Promise<void> {
+      await githubCall(() =>
+        clientFor(input).checks.update({ owner: input.owner, repo: input.repo, check_run_id: input.checkRunId, status: input.status, conclusion: input.conclusion, output: input.output as never }),
+      );
+    },
+
+    /** Creates the comment carrying `marker`, or updates the one already there: one comment per PR. */
+    async upsertMarkedComment(input: IssueRef & { marker: string; body: string }): Promise<PostedComment & { created: boolean }> {
+      const gh = clientFor(input);
+      const existing = await githubCall(() =>
+        gh.paginate(gh.issues.listComments, { owner: input.owner, repo: input.repo, issue_number: input.issueNumber, per_page: 100 }),
+      );
+      const mine = existing.find((c) => c.body?.includes(input.marker));
+      const { data } = mine
+        ? await githubCall(() => gh.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: mine.id, body: input.body }))
+        : await githubCall(() => gh.issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }));
+      return { id: data.id, url: data.html_url, created: !mine };
     },
 
     async updateComment(input: RepoTarget & { commentId: number; body: string }): Promise<PostedComment> {

@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
 import { anthropicModel, type AnthropicSettings } from './anthropic.js';
+import { createGateReviewActivity } from './gate-review.js';
 import { assistant } from './builtin/assistant.js';
 import { codeReviewer, qualityReviewer, securityReviewer } from './builtin/code-reviewer.js';
 import { issueTriager } from './builtin/issue-triager.js';
@@ -17,7 +18,7 @@ export const BUILTIN_MODELS: Record<string, BuiltinModel> = {
 
 export function createModelActivities(anthropic: AnthropicSettings) {
   const callAnthropic = anthropicModel(anthropic);
-  return {
+  const activities = {
     async modelTurn(req: ModelRequest): Promise<ModelResponse> {
       if (req.offlineModel && req.model.startsWith('anthropic:') && !anthropic.apiKey) req = { ...req, model: req.offlineModel };
       const provider = req.model.slice(0, req.model.indexOf(':'));
@@ -30,7 +31,10 @@ export function createModelActivities(anthropic: AnthropicSettings) {
         nonRetryable: true,
       });
     },
+    reviewFunction: undefined as unknown as ReturnType<typeof createGateReviewActivity>,
   };
+  activities.reviewFunction = createGateReviewActivity(activities.modelTurn, Boolean(anthropic.apiKey));
+  return activities;
 }
 
 export type ModelActivities = ReturnType<typeof createModelActivities>;

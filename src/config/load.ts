@@ -7,7 +7,7 @@ import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { parseResourceFile, type Sourced } from './parse-resources.js';
 import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
-import type { Agent, DaemonConfig, Fleet, Flow, Trigger } from './schema.js';
+import type { Agent, DaemonConfig, Fleet, Flow, Gate, Trigger } from './schema.js';
 
 export interface Resources {
   daemon: DaemonConfig;
@@ -17,6 +17,7 @@ export interface Resources {
   agents: Map<string, Sourced<Agent>>;
   fleets: Map<string, Sourced<Fleet>>;
   flows: Map<string, Sourced<Flow>>;
+  gates: Map<string, Sourced<Gate>>;
 }
 
 function yamlFiles(dir: string): string[] {
@@ -59,7 +60,7 @@ export function loadConfig(daemonPath: string): Resources {
 
   const all: Sourced<any>[] = parsed.resources.filter((r) => r.resource.kind !== 'DaemonConfig');
   const dirs = new Set(
-    [daemon.spec.triggers, daemon.spec.agents, daemon.spec.fleets, daemon.spec.flows]
+    [daemon.spec.triggers, daemon.spec.agents, daemon.spec.fleets, daemon.spec.flows, daemon.spec.gates]
       .filter((d) => d && d.enabled)
       .map((d) => resolve(base, d!.directory)),
   );
@@ -71,8 +72,8 @@ export function loadConfig(daemonPath: string): Resources {
     }
   }
 
-  const resources: Resources = { daemon, daemonFile, triggers: [], agents: new Map(), fleets: new Map(), flows: new Map() };
-  const byKind = { Agent: resources.agents, AgentFleet: resources.fleets, Fleet: resources.fleets, AgentFlow: resources.flows, Flow: resources.flows } as const;
+  const resources: Resources = { daemon, daemonFile, triggers: [], agents: new Map(), fleets: new Map(), flows: new Map(), gates: new Map() };
+  const byKind = { Agent: resources.agents, AgentFleet: resources.fleets, Fleet: resources.fleets, AgentFlow: resources.flows, Flow: resources.flows, GateCheck: resources.gates } as const;
   for (const r of all) {
     const kind = r.resource.kind as string;
     if (kind === 'DaemonConfig') {
@@ -106,8 +107,8 @@ function applyEnvOverrides(daemon: DaemonConfig, env: NodeJS.ProcessEnv = proces
 
 function checkReferences(res: Resources): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const need = (t: Sourced<Trigger>, path: string, kind: 'agent' | 'fleet' | 'flow', name: string) => {
-    const map = kind === 'agent' ? res.agents : kind === 'fleet' ? res.fleets : res.flows;
+  const need = (t: Sourced<Trigger>, path: string, kind: 'agent' | 'fleet' | 'flow' | 'gate', name: string) => {
+    const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows, gate: res.gates }[kind];
     if (!map.has(name)) {
       problems.push({ file: t.file, line: t.line, column: 1, path, message: `${kind} "${name}" is not defined${didYouMean(name, map.keys())}` });
     }
@@ -124,6 +125,7 @@ function checkReferences(res: Resources): ConfigProblem[] {
       if (b.agent) need(t, `${path}.agent`, 'agent', b.agent);
       if (b.fleet) need(t, `${path}.fleet`, 'fleet', b.fleet);
       if (b.flow) need(t, `${path}.flow`, 'flow', b.flow);
+      if (b.gate) need(t, `${path}.gate`, 'gate', b.gate);
       const approvalKeys = ['require_approval', 'approvers', 'min_approvers'].filter((k) => b.params && k in b.params);
       if (approvalKeys.length && !b.flow) {
         problems.push({ file: t.file, line: t.line, column: 1, path: `${path}.params.${approvalKeys[0]}`, message: 'approval params need a flow target: only a flow has approval gates' });

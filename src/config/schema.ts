@@ -60,6 +60,7 @@ export const DaemonSpec = z.strictObject({
   agents: Directory.optional(),
   fleets: Directory.optional(),
   flows: Directory.optional(),
+  gates: Directory.optional(),
   runtime: z
     .strictObject({
       max_concurrent_tasks: z.number().int().positive().default(10),
@@ -89,11 +90,13 @@ const Binding = z
     agent: name.optional(),
     fleet: name.optional(),
     flow: name.optional(),
+    /** A GateCheck: the PR gate check (AFA). */
+    gate: name.optional(),
     description: z.string().optional(),
     params: z.record(z.string(), z.unknown()).optional(),
   })
-  .refine((b) => [b.agent, b.fleet, b.flow].filter(Boolean).length === 1, {
-    message: 'exactly one of agent, fleet or flow',
+  .refine((b) => [b.agent, b.fleet, b.flow, b.gate].filter(Boolean).length === 1, {
+    message: 'exactly one of agent, fleet, flow or gate',
   });
 
 const TriggerConfig = z.strictObject({
@@ -161,6 +164,35 @@ export const FlowSpec = z.strictObject({
     .default([]),
 });
 
+export const TIERS = ['community', 'developer', 'team', 'enterprise'] as const;
+
+export const GateSpec = z.strictObject({
+  /** The check run is named "<title> Gate Check". */
+  title: z.string().min(1).max(40).default('AFA'),
+  description: z.string().optional(),
+  model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model').default('builtin:gate-reviewer'),
+  offline_model: z.string().regex(/^builtin:.+$/, 'a built-in model').optional(),
+  reviewers: z.array(z.enum(['security', 'performance', 'maintainability', 'documentation'])).min(1).default(['security', 'performance', 'maintainability', 'documentation']),
+  /** Pages of 100 changed files fetched (GitHub's API pages). */
+  max_pages: z.number().int().min(1).max(30).default(3),
+  /** Reviewer calls in flight at once. */
+  max_concurrency: z.number().int().min(1).max(64).default(8),
+  /** Files larger than this are listed as not analysed. */
+  max_file_bytes: z.number().int().positive().default(512 * 1024),
+  billing: z
+    .strictObject({
+      default_tier: z.enum(TIERS).default('community'),
+      /** Tier by installation id or organization login. */
+      accounts: z.record(z.string(), z.enum(TIERS)).default({}),
+      /** Monthly analyses per tier; defaults: 200, 2,000, 10,000, 50,000. */
+      limits: z.partialRecord(z.enum(TIERS), z.number().int().nonnegative()).default({}),
+      upgrade_url: z.url().default('https://example.com/upgrade'),
+      /** The upsell section of the PR comment, for the tiers that include it. */
+      upsell: z.strictObject({ tiers: z.array(z.enum(TIERS)), title: z.string().default('AEGIS'), text: z.string() }).optional(),
+    })
+    .prefault({}),
+});
+
 const resource = <const K extends readonly [string, ...string[]], S extends z.ZodType>(kinds: K, spec: S) =>
   z.strictObject({
     apiVersion: z.literal('aof.dev/v1'),
@@ -174,6 +206,7 @@ export const TriggerResource = resource(['Trigger'], TriggerSpec);
 export const AgentResource = resource(['Agent'], AgentSpec);
 export const FleetResource = resource(['AgentFleet', 'Fleet'], FleetSpec);
 export const FlowResource = resource(['AgentFlow', 'Flow'], FlowSpec);
+export const GateResource = resource(['GateCheck'], GateSpec);
 
 /** Which schema validates a document of a given kind. */
 export const schemaForKind = {
@@ -184,6 +217,7 @@ export const schemaForKind = {
   Fleet: FleetResource,
   AgentFlow: FlowResource,
   Flow: FlowResource,
+  GateCheck: GateResource,
 } as const;
 
 export type Kind = keyof typeof schemaForKind;
@@ -192,4 +226,6 @@ export type Trigger = z.infer<typeof TriggerResource>;
 export type Agent = z.infer<typeof AgentResource>;
 export type Fleet = z.infer<typeof FleetResource>;
 export type Flow = z.infer<typeof FlowResource>;
+export type Gate = z.infer<typeof GateResource>;
+export type Tier = (typeof TIERS)[number];
 export type BindingSpec = z.infer<typeof Binding>;

@@ -6,11 +6,17 @@ import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../tem
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
+import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
+import type { ReviewRequest } from '../../workflows/definitions.js';
 
 export interface Dispatched {
-  status: 'started' | 'duplicate';
+  /** started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate). */
+  status: 'started' | 'duplicate' | 'queued';
   workflowId: string;
 }
+
+/** The long-lived gate workflow of one pull request. */
+export const gateWorkflowId = (repoFullName: string, number: number) => `gate/${repoFullName}#${number}`;
 
 /** Temporal could not be reached: GitHub shows a failed delivery that can be redelivered. */
 export class TemporalUnavailableError extends Error {}
@@ -32,6 +38,7 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
     if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
     if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });
     try {
+      if (input.target.kind === 'gate') return await signalGate(client, taskQueue, input, searchAttributes, timeoutMs);
       await client.connection.withDeadline(Date.now() + timeoutMs, () =>
         client.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', {
           workflowId,
@@ -53,4 +60,31 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
       throw err;
     }
   };
+}
+
+/** Signal-with-start: one gate per PR receives every review request; its first request starts it. */
+async function signalGate(client: Client, taskQueue: string, input: RoutedEventInput, searchAttributes: SearchAttributePair[], timeoutMs: number): Promise<Dispatched> {
+  const m = input.metadata;
+  if (!input.gate || !input.review) throw new Error(`gate "${input.target.name}" needs a pull request event`);
+  const workflowId = gateWorkflowId(String(m.repo_full_name), input.review.number);
+  const init: PrGateInput = {
+    pr: { owner: String(m.repo_owner), repo: String(m.repo_name), number: input.review.number, installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined },
+    gate: input.gate,
+    githubTaskQueue: input.githubTaskQueue,
+    detailsUrlBase: input.detailsUrlBase,
+    modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+  };
+  const request: ReviewRequest = { deliveryId: input.deliveryId, headSha: input.review.headSha, reason: input.key };
+  await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+    client.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>('prGateWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [init],
+      signal: 'review',
+      signalArgs: [request],
+      typedSearchAttributes: [...searchAttributes.filter((p) => p.key.name !== AofNumber.name), { key: AofNumber, value: init.pr.number }],
+      staticSummary: `${init.gate.title} gate check of ${m.repo_full_name}#${init.pr.number}`,
+    }),
+  );
+  return { status: 'queued', workflowId };
 }

@@ -89,7 +89,7 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
   try {
     const result = await deps.dispatch(input);
     d.log.info({ repo, trigger: decision.trigger, key: decision.key, target: decision.target, workflowId: result.workflowId, status: result.status }, 'dispatched');
-    answer(ctx, result.status === 'started' ? 201 : 200, { ...result, trigger: decision.trigger, target: decision.target });
+    answer(ctx, result.status === 'duplicate' ? 200 : 201, { ...result, trigger: decision.trigger, target: decision.target });
   } catch (err) {
     if (err instanceof TemporalUnavailableError) {
       d.log.error({ err: err.message }, 'temporal unavailable');

@@ -43,6 +43,15 @@ export function untrustedContent(payload: Record<string, any>): UntrustedContent
   };
 }
 
+/** The PR and head commit a gate event is about: a push, a re-run of the check, or a `/review`. */
+function reviewTarget(payload: Record<string, any>): { number: number; headSha?: string } | undefined {
+  if (payload.pull_request) return { number: payload.pull_request.number, headSha: payload.pull_request.head?.sha };
+  const run = payload.check_run ?? payload.check_suite;
+  if (run?.pull_requests?.[0]) return { number: run.pull_requests[0].number, headSha: run.head_sha };
+  if (payload.issue?.pull_request) return { number: payload.issue.number };
+  return undefined;
+}
+
 export function workflowInput(res: Resources, decision: Routed, deliveryId: string, event: string, payload: Record<string, any>): RoutedEventInput {
   const runtime = res.daemon.spec.runtime;
   return {
@@ -58,6 +67,11 @@ export function workflowInput(res: Resources, decision: Routed, deliveryId: stri
     data: untrustedContent(payload),
     agents: agentsFor(res, decision),
     fleet: decision.target.kind === 'fleet' ? res.fleets.get(decision.target.name)?.resource.spec : undefined,
+    gate: decision.target.kind === 'gate' ? res.gates.get(decision.target.name)?.resource.spec : undefined,
+    review: decision.target.kind === 'gate' ? reviewTarget(payload) : undefined,
+    detailsUrlBase: res.daemon.spec.temporal.web_ui_url
+      ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`
+      : undefined,
     githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
     tokenBudget: runtime.token_budget_per_run,
     modelTurnTimeoutSecs: runtime.model_turn_timeout_secs,

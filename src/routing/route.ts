@@ -6,7 +6,7 @@ import { matchesAny } from './glob.js';
 import { computeMetadata, type Metadata } from './metadata.js';
 
 export interface Target {
-  kind: 'agent' | 'fleet' | 'flow';
+  kind: 'agent' | 'fleet' | 'flow' | 'gate';
   name: string;
 }
 
@@ -84,6 +84,7 @@ function filterMismatch(trigger: Trigger, event: string, payload: Payload, metad
 function toTarget(b: BindingSpec): Target {
   if (b.agent) return { kind: 'agent', name: b.agent };
   if (b.fleet) return { kind: 'fleet', name: b.fleet };
+  if (b.gate) return { kind: 'gate', name: b.gate };
   return { kind: 'flow', name: b.flow! };
 }
 

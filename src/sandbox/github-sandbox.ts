@@ -146,8 +146,13 @@ export class GitHubSandbox {
     this.apps.set(String(appId), createPublicKey(publicKeyPem));
   }
 
+  /** File contents by `owner/repo@ref:path`. */
+  readonly contents = new Map<string, string>();
+
+  /** A pull request with its changed files; a file's `content` becomes its head version. */
   addPull(owner: string, repo: string, pull: Record<string, any>, files: Record<string, unknown>[] = [], diff = ''): void {
-    this.pulls.set(`${owner}/${repo}#${pull.number}`, { pull, files, diff });
+    this.pulls.set(`${owner}/${repo}#${pull.number}`, { pull, files: files.map(({ content: _c, ...f }) => f), diff });
+    for (const f of files) if (typeof f.content === 'string') this.contents.set(`${owner}/${repo}@${pull.head?.sha}:${f.filename}`, f.content);
   }
 
   commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
@@ -406,6 +411,12 @@ export class GitHubSandbox {
       const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
       const page = Number(query.get('page') ?? 1);
       return { body: p.files.slice((page - 1) * perPage, page * perPage) };
+    });
+    this.route('GET', '/repos/:owner/:repo/contents/(.+)', ({ params: [owner, repo, path], query }) => {
+      const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);
+      if (content === undefined) throw new HttpError(404, 'Not Found');
+      const bytes = Buffer.from(content, 'utf8');
+      return { body: { type: 'file', encoding: 'base64', size: bytes.length, name: path!.split('/').pop(), path, content: bytes.toString('base64') } };
     });
     this.route('GET', '/repos/:owner/:repo/collaborators/:user/permission', ({ params: [owner, repo, user] }) => {
       const permission = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`) ?? 'none';

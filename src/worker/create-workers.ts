@@ -1,7 +1,10 @@
 // Builds the two workers of one worker process: workflows and model activities on the main task
 // queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { createCodeActivities } from '../../activities/code/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
+import { createQuotaActivities } from '../../activities/quota/index.js';
 import type { AnthropicSettings } from '../../activities/llm/anthropic.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
@@ -17,10 +20,15 @@ export interface WorkerOptions {
   githubClientFor?: GitHubClientFor;
   /** Defaults to ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL from the environment. */
   anthropic?: AnthropicSettings;
+  /** A Temporal client for activities that update other workflows (quotas); made from the address otherwise. */
+  client?: Client;
 }
 
 export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const t = opts.resources.daemon.spec.temporal;
+  // The quota activity talks to Temporal as a client; one connection, made on first use.
+  let clientPromise: Promise<Client> | undefined;
+  const client = () => (clientPromise ??= opts.client ? Promise.resolve(opts.client) : Connection.connect({ address: t.address }).then((connection) => new Client({ connection, namespace: t.namespace })));
   const gh = opts.resources.daemon.spec.platforms.github;
   const runtime = opts.resources.daemon.spec.runtime;
   const main = await Worker.create({
@@ -28,7 +36,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.task_queue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
+    activities: {
+      ...createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
+      ...createCodeActivities(),
+      ...createQuotaActivities(client, t.task_queue),
+    },
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });
   const github = await Worker.create({

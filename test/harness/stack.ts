@@ -70,6 +70,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       connection: env.nativeConnection,
       resources,
       workflowBundle: await workflowBundle(),
+      client: env.client,
       anthropic: opts.anthropicUrl ? { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } : {},
     });
     running = Promise.all(workers.map((w) => w.run()));

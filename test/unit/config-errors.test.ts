@@ -41,12 +41,12 @@ spec:
 
   it('a binding with two targets', () => {
     const out = problems(trigger('  commands:\n    /review:\n      agent: a\n      fleet: f\n'));
-    assert.deepEqual(out, ['t.yaml:9:7: spec.commands./review: exactly one of agent, fleet or flow']);
+    assert.deepEqual(out, ['t.yaml:9:7: spec.commands./review: exactly one of agent, fleet, flow or gate']);
   });
 
   it('an unknown kind, with a suggestion', () => {
     assert.deepEqual(problems('apiVersion: aof.dev/v1\nkind: Triger\nmetadata: {name: x}\nspec: {}\n'), [
-      't.yaml:2:7: kind: unknown kind "Triger" (did you mean "Trigger"?); expected one of DaemonConfig, Trigger, Agent, AgentFleet, Fleet, AgentFlow, Flow',
+      't.yaml:2:7: kind: unknown kind "Triger" (did you mean "Trigger"?); expected one of DaemonConfig, Trigger, Agent, AgentFleet, Fleet, AgentFlow, Flow, GateCheck',
     ]);
   });
 

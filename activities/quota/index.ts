@@ -1,0 +1,23 @@
+// Reserves one analysis from an account's monthly quota. The count lives in a Temporal workflow per
+// account and month (no database of our own); updates to it are serialized, so it is exact under
+// concurrent reviews, and the reservation key makes a retried activity count once.
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { QuotaGrant } from '../../workflows/quota.js';
+import { reserveUpdate } from '../../workflows/definitions.js';
+
+export function createQuotaActivities(client: () => Promise<Client>, taskQueue: string) {
+  return {
+    async reserveQuota(input: { account: string; month: string; limit: number; key: string }): Promise<QuotaGrant> {
+      const c = await client();
+      const start = new WithStartWorkflowOperation('quotaWorkflow', {
+        workflowId: `quota/${input.account}/${input.month}`,
+        taskQueue,
+        args: [{ account: input.account, month: input.month }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      return c.workflow.executeUpdateWithStart(reserveUpdate, { args: [input.key, input.limit], startWorkflowOperation: start, updateId: input.key });
+    },
+  };
+}
+
+export type QuotaActivities = ReturnType<typeof createQuotaActivities>;

@@ -1,0 +1,116 @@
+// What the gate shows on GitHub: the check run's conclusion, title, summary and annotations, and the one
+// PR comment (found again by its hidden marker). Pure functions of the review's outcome.
+import { SEVERITIES, type FunctionReview, type ReviewerName, type Severity, type SkippedFile } from './types.js';
+
+export const MAX_OUTPUT = 65535;
+export const ANNOTATIONS_PER_REQUEST = 50;
+export const COMMENT_MARKER = '<!-- aof-gate-check -->';
+
+export interface ReviewOutcome {
+  title: string;
+  reviews: FunctionReview[];
+  skipped: SkippedFile[];
+  reused: number;
+  tokensUsed: number;
+  tokensSaved: number;
+  tier: string;
+  upsell?: { title: string; text: string };
+  upgradeUrl: string;
+}
+
+export type Conclusion = 'success' | 'failure' | 'neutral';
+
+const LEVEL: Record<Severity, 'failure' | 'warning' | 'notice'> = { critical: 'failure', high: 'failure', medium: 'warning', low: 'notice', info: 'notice' };
+
+export function allFindings(o: Pick<ReviewOutcome, 'reviews'>) {
+  return o.reviews.flatMap((r) => r.results.flatMap((res) => res.findings.map((f) => ({ ...f, reviewer: res.reviewer, path: r.fn.path, fn: r.fn.name }))));
+}
+
+export function conclusionOf(o: Pick<ReviewOutcome, 'reviews'>): Conclusion {
+  const findings = allFindings(o);
+  if (o.reviews.length === 0) return 'neutral';
+  if (findings.some((f) => f.severity === 'critical')) return 'failure';
+  if (findings.length > 0 && findings.every((f) => f.severity === 'info')) return 'neutral';
+  return 'success';
+}
+
+export const checkTitle = (o: ReviewOutcome) => `${o.title} Gate Check — ${allFindings(o).length} findings`;
+
+/** Keeps text within GitHub's limit, saying so when it had to cut. */
+export function fit(text: string, max = MAX_OUTPUT): string {
+  if (text.length <= max) return text;
+  const note = '\n\n…(cut: the full report is longer than GitHub allows; see the annotations and the PR comment)';
+  return text.slice(0, max - note.length) + note;
+}
+
+export function checkSummary(o: ReviewOutcome): string {
+  const findings = allFindings(o);
+  const reviewers = [...new Set(o.reviews.flatMap((r) => r.results.map((x) => x.reviewer)))] as ReviewerName[];
+  const count = (pred: (f: (typeof findings)[number]) => boolean) => findings.filter(pred).length;
+  const lines = [
+    `Analysed ${o.reviews.length} changed function(s)${o.reused ? `, ${o.reused} reused from an earlier review` : ''}.`,
+    '',
+    `| severity | ${reviewers.join(' | ')} | total |`,
+    `| --- | ${reviewers.map(() => '---').join(' | ')} | --- |`,
+    ...SEVERITIES.map((s) => `| ${s} | ${reviewers.map((r) => count((f) => f.severity === s && f.reviewer === r)).join(' | ')} | ${count((f) => f.severity === s)} |`),
+  ];
+  const errors = o.reviews.flatMap((r) => r.results.filter((x) => x.error).map((x) => `- ${r.fn.path} \`${r.fn.name}\` (${x.reviewer}): ${x.error}`));
+  if (errors.length) lines.push('', '**Reviewer errors** (the rest of the review stands):', ...errors);
+  if (o.skipped.length) lines.push('', '**Not analysed**:', ...o.skipped.map((s) => `- ${s.path}: ${s.reason}`));
+  return fit(lines.join('\n'));
+}
+
+export function annotations(o: Pick<ReviewOutcome, 'reviews'>) {
+  return allFindings(o).map((f) => ({
+    path: f.path,
+    start_line: f.line,
+    end_line: f.line,
+    annotation_level: LEVEL[f.severity],
+    title: `${f.reviewer}: ${f.severity} in ${f.fn}`.slice(0, 255),
+    message: f.message.slice(0, 64 * 1024),
+    ...(f.suggestion ? { raw_details: `Suggestion: ${f.suggestion}`.slice(0, 64 * 1024) } : {}),
+  }));
+}
+
+export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: string): string {
+  const findings = allFindings(o);
+  const byCategory = new Map<string, typeof findings>();
+  for (const f of findings) byCategory.set(f.reviewer, [...(byCategory.get(f.reviewer) ?? []), f]);
+  const icon = { success: '✅', failure: '❌', neutral: '⚪' }[conclusion];
+  const eligible = o.reviews.filter((r) => Math.min(...r.results.map((x) => x.score)) < 80);
+  const lines = [
+    COMMENT_MARKER,
+    `## ${icon} ${checkTitle(o)}`,
+    '',
+    `**${o.reviews.length}** function(s) analysed${o.reused ? ` (${o.reused} reused from an earlier review of this PR, ~${o.tokensSaved} tokens saved)` : ''}; ${o.tokensUsed} model tokens used.${checkUrl ? ` [Check run](${checkUrl})` : ''}`,
+    '',
+  ];
+  for (const [category, fs] of byCategory) {
+    lines.push(`### ${category[0]!.toUpperCase()}${category.slice(1)} (${fs.length})`, '');
+    for (const f of fs.slice(0, 30)) lines.push(`- **${f.severity}** \`${f.path}:${f.line}\` in \`${f.fn}\`: ${f.message}${f.suggestion ? ` — ${f.suggestion}` : ''}`);
+    if (fs.length > 30) lines.push(`- …and ${fs.length - 30} more (see the check run's annotations)`);
+    lines.push('');
+  }
+  if (o.reviews.length) {
+    const reviewers = o.reviews[0]!.results.map((r) => r.reviewer);
+    lines.push('### Scores', '', `| function | ${reviewers.join(' | ')} |`, `| --- | ${reviewers.map(() => '---:').join(' | ')} |`);
+    for (const r of o.reviews.slice(0, 100)) lines.push(`| \`${r.fn.path}\` \`${r.fn.name}\` | ${r.results.map((x) => (x.error ? 'error' : x.score)).join(' | ')} |`);
+    if (o.reviews.length > 100) lines.push(`| …${o.reviews.length - 100} more | |`);
+    lines.push('');
+  }
+  lines.push('### Enhancement eligibility', '', eligible.length ? `${eligible.length} function(s) scored below 80 and are eligible for enhancement (\`afa enhance\` or \`POST /v1/enhance\`).` : 'No function needs enhancement.', '');
+  if (o.skipped.length) lines.push(`<details><summary>${o.skipped.length} file(s) not analysed</summary>\n\n${o.skipped.map((s) => `- ${s.path}: ${s.reason}`).join('\n')}\n</details>`, '');
+  if (o.upsell) lines.push(`### ${o.upsell.title}`, '', o.upsell.text, '');
+  return fit(lines.join('\n'));
+}
+
+export function quotaComment(title: string, tier: string, limit: number, upgradeUrl: string): string {
+  return [
+    COMMENT_MARKER,
+    `## ⚪ ${title} Gate Check — quota reached`,
+    '',
+    `This installation's **${tier}** tier includes ${limit.toLocaleString('en-US')} analyses a month, and they are used up. No analysis was run for this push.`,
+    '',
+    `[Upgrade your plan](${upgradeUrl}) to keep analysing pull requests this month.`,
+  ].join('\n');
+}

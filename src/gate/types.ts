@@ -1,0 +1,43 @@
+// The PR gate's vocabulary, shared by workflows, activities and reports.
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type ReviewerName = 'security' | 'performance' | 'maintainability' | 'documentation';
+
+export interface Finding {
+  severity: Severity;
+  /** 1-based line in the head version of the file. */
+  line: number;
+  message: string;
+  suggestion?: string;
+}
+
+export interface AnalysedFunction {
+  path: string;
+  name: string;
+  language: string;
+  startLine: number;
+  endLine: number;
+  code: string;
+  changedLines: number[];
+  /** Content hash of (language, code): unchanged functions reuse earlier findings. */
+  hash: string;
+}
+
+export interface ReviewerResult {
+  reviewer: ReviewerName;
+  findings: Finding[];
+  score: number;
+  tokens: number;
+  error?: string;
+  reused?: boolean;
+}
+
+export interface FunctionReview {
+  fn: Omit<AnalysedFunction, 'code'>;
+  results: ReviewerResult[];
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}

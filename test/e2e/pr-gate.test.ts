@@ -1,0 +1,169 @@
+// The PR gate check end to end: signed pull_request events into the ingress, the gate workflow on a
+// real Temporal server, tree-sitter, the reviewers, and the GitHub sandbox enforcing GitHub's limits.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
+import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
+
+const gate = (name: string, extra = '') => `apiVersion: aof.dev/v1
+kind: GateCheck
+metadata: {name: ${name}}
+spec:
+  title: AFA
+  max_concurrency: 16
+${extra}  billing:
+    accounts: {quota-org: developer, upsell-org: team}
+    limits: {developer: 1}
+    upgrade_url: https://portal.example.com/upgrade
+    upsell: {tiers: [team], title: AEGIS, text: "AEGIS hardens what AFA finds."}
+`;
+
+describe('PR gate check', function () {
+  this.timeout(120_000);
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  let dir: string;
+  before(async () => {
+    const url = await fake.start();
+    dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  gates: {directory: gates}\n  temporal: {web_ui_url: "http://localhost:8233"}\n'),
+      'gates/g.yaml': gate('afa') + '---\n' + gate('afa-llm', '  model: anthropic:claude-test\n  reviewers: [security]\n'),
+      'triggers/a.yaml': triggerYaml('llm-gate', 'config:\n  repositories: ["llm-org/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: afa-llm}'),
+      'triggers/b.yaml': triggerYaml(
+        'gate',
+        'config:\n  github_events: [pull_request, check_run, issue_comment]\ncommands:\n  pull_request.opened: {gate: afa}\n  pull_request.synchronize: {gate: afa}\n  check_run.rerequested: {gate: afa}\n  /review: {gate: afa}',
+      ),
+    });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), anthropicUrl: url });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    stack.sandbox.reset();
+    fake.reset();
+  });
+
+  /** Sends a PR event whose files are `files`, then waits until the PR's gate has finished that head. */
+  const push = async (repo: string, number: number, files: ReturnType<typeof addedFile>[], action = 'opened') => {
+    const head = sha(`${repo}#${number}:${JSON.stringify(files)}`);
+    const p = pullRequest(repo, number, head, action);
+    stack.sandbox.addPull(repo.split('/')[0]!, repo.split('/')[1]!, p.pull_request, files);
+    const r = await stack.send('pull_request', p);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.status, 'queued');
+    return { head, workflowId: r.body.workflowId as string };
+  };
+  const settled = async (head: string) => {
+    for (let i = 0; i < 600; i++) {
+      const run = stack.sandbox.checkRuns.find((c) => c.head_sha === head);
+      // Done when the comment is the one for this head's check run (or says the quota is reached).
+      const commented = stack.sandbox.comments.some((c) => (run && c.body.includes(`/runs/${run.id})`)) || c.body.includes('quota reached'));
+      if (run?.status === 'completed' && commented) return run;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no completed check run for ${head}`);
+  };
+  const checkWrites = () => stack.sandbox.requests.filter((q) => q.path.includes('/check-runs'));
+
+  it('120 findings: annotations in three requests, a summary within limits, one comment kept current', async () => {
+    const first = await push('octo/app', 1, [addedFile('src/a.ts', tsFunctions(60)), addedFile('src/b.ts', tsFunctions(60, 'b')), addedFile('docs/x.bin', '')]);
+    const run = await settled(first.head);
+    assert.deepEqual(run.history, ['queued', 'in_progress', 'completed:success', 'completed:success', 'completed:success']);
+    assert.equal(run.name, 'AFA Gate Check');
+    assert.equal(run.output.title, 'AFA Gate Check — 120 findings');
+    assert.equal(run.output.annotations.length, 120);
+    const annotated = checkWrites().filter((q) => (q.body as any)?.output?.annotations?.length);
+    assert.deepEqual(annotated.map((q) => (q.body as any).output.annotations.length), [50, 50, 20]);
+    assert.ok(run.output.summary!.length <= 65535);
+    assert.match(run.output.summary!, /Analysed 120 changed function\(s\)/);
+    assert.match(run.output.summary!, /docs\/x\.bin: language not supported/);
+    const a0 = run.output.annotations[0] as any;
+    assert.deepEqual([a0.path, a0.start_line, a0.annotation_level, a0.message], ['src/a.ts', 2, 'notice', 'Debug output left in']);
+    assert.match(run.details_url!, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/gate%2Focto%2Fapp%231%2F/);
+
+    assert.equal(stack.sandbox.comments.length, 1);
+    const comment = stack.sandbox.comments[0]!;
+    assert.match(comment.body, /^<!-- aof-gate-check -->\n## ✅ AFA Gate Check — 120 findings/);
+    assert.match(comment.body, /### Maintainability \(120\)/);
+    assert.match(comment.body, /\| `src\/a\.ts` `f0` \| 100 \| 100 \| 96 \| 100 \|/);
+    assert.match(comment.body, /### Enhancement eligibility/);
+    assert.doesNotMatch(comment.body, /AEGIS/);
+
+    // A push that changes one function: the comment is updated, not duplicated; the rest is reused.
+    const changed = tsFunctions(60).replace("console.log('v1', x);", "console.log('v1', x);\n  eval('x');");
+    const second = await push('octo/app', 1, [addedFile('src/a.ts', changed), addedFile('src/b.ts', tsFunctions(60, 'b'))], 'synchronize');
+    const run2 = await settled(second.head);
+    assert.equal(run2.conclusion, 'failure', 'a critical finding fails the gate');
+    assert.equal(stack.sandbox.comments.length, 1);
+    assert.equal(stack.sandbox.comments[0]!.id, comment.id);
+    assert.match(stack.sandbox.comments[0]!.body, /## ❌ AFA Gate Check — 121 findings/);
+    assert.match(stack.sandbox.comments[0]!.body, /\(119 reused from an earlier review of this PR/);
+  });
+
+  it('quota exhausted: a comment with the upgrade link, a neutral check run, no analysis', async () => {
+    const ok = await push('quota-org/svc', 7, [addedFile('a.py', 'def f():\n    print(1)\n')]);
+    assert.equal((await settled(ok.head)).conclusion, 'success');
+    stack.sandbox.reset();
+    const over = await push('quota-org/svc', 8, [addedFile('a.py', 'def g():\n    print(2)\n')]);
+    const run = await settled(over.head);
+    assert.equal(run.conclusion, 'neutral');
+    assert.equal(run.output.title, 'AFA Gate Check — quota reached');
+    assert.match(stack.sandbox.comments[0]!.body, /\*\*developer\*\* tier includes 1 analyses a month[\s\S]*\(https:\/\/portal\.example\.com\/upgrade\)/);
+    assert.equal(stack.sandbox.requests.filter((q) => q.path.includes('/contents/')).length, 0, 'nothing was analysed');
+  });
+
+  it('the upsell section appears for tiers that include it', async () => {
+    const r = await push('upsell-org/web', 3, [addedFile('main.go', 'package main\n\nfunc main() {\n\tfmt.Println("x")\n}\n')]);
+    await settled(r.head);
+    assert.match(stack.sandbox.comments[0]!.body, /### AEGIS\n\nAEGIS hardens what AFA finds\./);
+  });
+
+  it('a reviewer returning garbage twice is recorded as its error; the review completes', async () => {
+    fake.respondWith(() => text('I think this code is fine!'));
+    const r = await push('llm-org/api', 2, [addedFile('src/x.ts', 'export function x() {\n  return 1;\n}\n')]);
+    const run = await settled(r.head);
+    assert.equal(run.conclusion, 'success');
+    assert.match(run.output.summary!, /Reviewer errors[\s\S]*`x` \(security\): invalid output twice: no JSON object in the answer/);
+    assert.equal(fake.requests.length, 2, 'asked once more, then gave up');
+    assert.match(fake.requests[0]!.body.messages[0].content, /<untrusted_code>\n1\+ export function x\(\) \{/);
+  });
+
+  it('a valid LLM review becomes findings at the right lines', async () => {
+    fake.respondWith(() => text('```json\n{"score": 40, "findings": [{"severity": "critical", "line": 2, "message": "SQL injection", "suggestion": "bind parameters"}]}\n```'));
+    const r = await push('llm-org/api', 4, [addedFile('src/q.ts', 'export function q(id: string) {\n  return db.query("SELECT * FROM t WHERE id=" + id);\n}\n')]);
+    const run = await settled(r.head);
+    assert.equal(run.conclusion, 'failure');
+    assert.deepEqual(run.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level, a.message, a.raw_details]), [['src/q.ts', 2, 'failure', 'SQL injection', 'Suggestion: bind parameters']]);
+  });
+
+  it('a 502 and a rate limit on check-run updates are retried until the verdict is posted', async () => {
+    stack.sandbox.failNext(1, 502, /^PATCH .*check-runs/);
+    stack.sandbox.secondaryRateLimit(1, 2, /^PATCH .*check-runs/);
+    const r = await push('octo/app', 5, [addedFile('lib/y.js', 'function y() {\n  return 2;\n}\n')]);
+    const run = await settled(r.head);
+    assert.equal(run.conclusion, 'success');
+    assert.deepEqual(checkWrites().map((q) => q.status).slice(0, 4), [201, 502, 403, 200]);
+  });
+
+  it('two pushes in quick succession give exactly one final review', async () => {
+    // The first review is slowed at its file reads, so the second push arrives while it runs.
+    stack.sandbox.secondaryRateLimit(1, 3, /\/contents\//);
+    const first = await push('octo/app', 6, [addedFile('a.rs', 'fn a() {\n    println!("1");\n}\n')]);
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await push('octo/app', 6, [addedFile('a.rs', 'fn a() {\n    println!("2");\n}\n')], 'synchronize');
+    const run2 = await settled(second.head);
+    const run1 = stack.sandbox.checkRuns.find((c) => c.head_sha === first.head)!;
+    for (let i = 0; i < 100 && run1.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(run1.conclusion, 'cancelled');
+    assert.equal(run1.output.title, 'AFA Gate Check — superseded');
+    assert.equal(run2.conclusion, 'success');
+    assert.equal(stack.sandbox.comments.length, 1);
+    assert.equal(stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length, 1, 'only the newest head commented');
+  });
+});

@@ -1,0 +1,31 @@
+// Synthetic pull requests for the gate: real pull_request payloads from @octokit/webhooks-examples with
+// files whose head content and patch are generated, so the number of changed functions is known.
+import { createHash } from 'node:crypto';
+import { example, retarget } from '../../src/fixtures/webhook-examples.js';
+
+export interface SyntheticFile {
+  filename: string;
+  content: string;
+}
+
+/** A file that was added whole: its patch adds every line. */
+export function addedFile(filename: string, content: string) {
+  const lines = content.split('\n');
+  return { filename, status: 'added', additions: lines.length, deletions: 0, changes: lines.length, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => '+' + l).join('\n')}`, content };
+}
+
+/** A TypeScript file of `n` functions, each with a debug line (one maintainability finding each). */
+export function tsFunctions(n: number, tag = 'v1', extra = ''): string {
+  return Array.from({ length: n }, (_, i) => `function f${i}(x: number) {\n  console.log('${tag}', x);${extra}\n  return x + ${i};\n}`).join('\n\n');
+}
+
+export function pullRequest(repo: string, number: number, headSha: string, action = 'opened') {
+  const p = retarget(example('pull_request', action === 'synchronize' ? 'synchronize' : 'opened'), repo);
+  p.action = action;
+  p.number = number;
+  p.pull_request.number = number;
+  p.pull_request.head.sha = headSha;
+  return p;
+}
+
+export const sha = (s: string) => createHash('sha1').update(s).digest('hex');

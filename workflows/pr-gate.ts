@@ -1,0 +1,80 @@
+// The gate of one pull request, addressed as `gate/<owner>/<repo>#<n>`: it receives review requests as
+// signals and runs one review at a time, always of the newest head. A newer push cancels the running
+// review of an older head (its check run ends as superseded). It keeps earlier results so unchanged
+// functions are not reviewed twice, and ends after a quiet period (a later push starts it again).
+import { CancellationScope, condition, continueAsNew, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Gate } from '../src/config/schema.js';
+import { githubActivities } from './activities.js';
+import { reviewSignal, type ReviewRequest } from './definitions.js';
+import { prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
+import type { ReviewerResult } from '../src/gate/types.js';
+
+export interface PrGateInput {
+  pr: PrTarget;
+  gate: Gate['spec'];
+  githubTaskQueue: string;
+  detailsUrlBase?: string;
+  modelTurnTimeoutSecs: number;
+  /** Carried over continue-as-new. */
+  cache?: Record<string, ReviewerResult>;
+  seen?: string[];
+  reviews?: number;
+}
+
+export interface PrGateResult {
+  reviews: number;
+  last?: PrReviewResult;
+}
+
+const MAX_CACHE = 2000;
+const QUIET = '2 hours';
+
+export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> {
+  const seen = new Set(input.seen ?? []);
+  let cache = input.cache ?? {};
+  let pending: ReviewRequest | undefined;
+  let reviews = input.reviews ?? 0;
+  let last: PrReviewResult | undefined;
+
+  setHandler(reviewSignal, (req) => {
+    if (seen.has(req.deliveryId)) return; // a redelivery counts once
+    seen.add(req.deliveryId);
+    pending = req;
+  });
+
+  for (;;) {
+    if (!(await condition(() => pending !== undefined, QUIET))) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews });
+    }
+    const req = pending!;
+    pending = undefined;
+    const headSha = req.headSha ?? (await githubActivities(input.githubTaskQueue).getPullHead({ owner: input.pr.owner, repo: input.pr.repo, installationId: input.pr.installationId, pullNumber: input.pr.number })).sha;
+
+    const scope = new CancellationScope();
+    const child = scope.run(() =>
+      executeChild(prReviewWorkflow, {
+        workflowId: `${workflowInfo().workflowId}/${headSha.slice(0, 12)}-${++reviews}`,
+        args: [{ pr: input.pr, headSha, gate: input.gate, githubTaskQueue: input.githubTaskQueue, detailsUrlBase: input.detailsUrlBase, cache, modelTurnTimeoutSecs: input.modelTurnTimeoutSecs }],
+      }),
+    );
+    let done = false;
+    const settled = child.then(
+      (r) => ({ ok: true as const, r }),
+      (e: unknown) => ({ ok: false as const, e }),
+    );
+    void settled.then(() => (done = true));
+    // A request for another head while this one runs supersedes it.
+    await condition(() => done || (pending !== undefined && pending.headSha !== headSha));
+    if (!done) scope.cancel();
+    const outcome = await settled;
+    if (outcome.ok) {
+      last = outcome.r;
+      cache = { ...cache, ...outcome.r.cache };
+      const keys = Object.keys(cache);
+      if (keys.length > MAX_CACHE) cache = Object.fromEntries(keys.slice(-MAX_CACHE).map((k) => [k, cache[k]!]));
+    }
+    // A failed or cancelled review already concluded its check run; the gate keeps serving the PR.
+  }
+  return { reviews, last };
+}

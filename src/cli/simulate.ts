@@ -59,15 +59,17 @@ export async function simulate(o: SimulateOptions): Promise<number> {
 /** Gives the dev sandbox the simulated PR and a small change to review, as GitHub would have them. */
 async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
   const [owner, repo] = String(payload.repository.full_name).split('/');
+  const greeting = "export function greet(name: any) {\n  // TODO: localise\n  console.log('greeting', name);\n  return `Hello, ${name}`;\n}\n\nexport function run(cmd: string) {\n  return eval(cmd);\n}";
   const files = [
-    { filename: 'README.md', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: '@@ -1 +1 @@\n-# Hello-World\n+# Hello, World' },
+    { filename: 'README.md', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: '@@ -1 +1 @@\n-# Hello-World\n+# Hello, World', content: '# Hello, World\n' },
     {
       filename: 'src/greeting.ts',
       status: 'added',
-      additions: 5,
+      additions: 9,
       deletions: 0,
-      changes: 5,
-      patch: "@@ -0,0 +1,5 @@\n+export function greet(name: any) {\n+  // TODO: localise\n+  console.log('greeting', name);\n+  return `Hello, ${name}`;\n+}",
+      changes: 9,
+      patch: `@@ -0,0 +1,9 @@\n${greeting.split('\n').map((l) => `+${l}`).join('\n')}`,
+      content: greeting,
     },
   ];
   await fetch(`${sandboxUrl}/_sandbox/pulls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ owner, repo, pull: payload.pull_request, files }) }).catch(() => undefined);

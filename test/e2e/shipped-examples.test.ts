@@ -21,9 +21,38 @@ describe('the shipped example configuration', function () {
   after(async () => stack?.stop());
   beforeEach(() => stack.sandbox.reset());
 
-  it('reviews an opened pull request and points at the right lines', async () => {
-    const p = stack.withPull(example('pull_request', 'opened'), files);
+  const prComment = (body: string) => {
+    const pr = stack.withPull(example('pull_request', 'opened'), files);
+    const c = example('issue_comment', 'created');
+    c.repository = pr.repository;
+    c.issue.number = pr.pull_request.number;
+    c.issue.pull_request = { url: pr.pull_request.url, html_url: pr.pull_request.html_url };
+    c.comment.body = body;
+    return c;
+  };
+
+  it('an opened pull request gets the AFA gate check and its comment', async () => {
+    const heads: Record<string, string> = {
+      'src/db.ts': 'export function find(id: string) {\n  return query(`SELECT * FROM users WHERE id = ${id}`);\n}\n',
+      'src/log.ts': '// log\n'.repeat(8) + 'export function x() {\n  const a = 1;\n  console.log(a); // TODO remove\n}\n',
+    };
+    const p = stack.withPull(example('pull_request', 'opened'), files.map((f) => ({ ...f, content: heads[f.filename] })));
     const r = await stack.send('pull_request', p);
+    assert.equal(r.body.status, 'queued');
+    assert.equal(r.body.target.name, 'afa');
+    for (let i = 0; i < 300 && !stack.sandbox.comments.length; i++) await new Promise((res) => setTimeout(res, 100));
+    const run = stack.sandbox.checkRuns[0]!;
+    assert.equal(run.name, 'AFA Gate Check');
+    assert.deepEqual(run.history, ['queued', 'in_progress', 'completed:success']);
+    assert.equal(run.output.title, 'AFA Gate Check — 5 findings');
+    const comment = stack.sandbox.comments[0]!.body;
+    assert.match(comment, /\*\*high\*\* `src\/db\.ts:2` in `find`: SQL built from strings/);
+    assert.match(comment, /\*\*low\*\* `src\/log\.ts:11` in `x`: Debug output left in/);
+    assert.match(comment, /\*\*info\*\* `src\/db\.ts:1` in `find`: Public function without a doc comment/);
+  });
+
+  it('/review: the code reviewer points at the right lines', async () => {
+    const r = await stack.send('issue_comment', prComment('/review'));
     await stack.client.workflow.getHandle(r.body.workflowId).result();
     const [comment] = stack.sandbox.comments;
     assert.match(comment!.body, /^### Comments: /);
@@ -33,13 +62,7 @@ describe('the shipped example configuration', function () {
   });
 
   it('/review-fleet posts one comment with each review and the majority verdict', async () => {
-    const pr = stack.withPull(example('pull_request', 'opened'), files);
-    const c = example('issue_comment', 'created');
-    c.repository = pr.repository;
-    c.issue.number = pr.pull_request.number;
-    c.issue.pull_request = { url: pr.pull_request.url, html_url: pr.pull_request.html_url };
-    c.comment.body = '/review-fleet';
-    const r = await stack.send('issue_comment', c);
+    const r = await stack.send('issue_comment', prComment('/review-fleet'));
     assert.equal(r.body.target?.name, 'review-fleet');
     const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
     assert.equal(stack.sandbox.comments.length, 1);

@@ -17,7 +17,7 @@ describe('JSON Schemas for editors', () => {
   });
 
   it('the shipped examples point editors at them', () => {
-    for (const f of ['daemon.yaml', 'triggers/pr-review.yaml', 'agents/code-reviewer.yaml']) {
+    for (const f of ['daemon.yaml', 'triggers/pr-gate.yaml', 'agents/code-reviewer.yaml', 'gates/afa.yaml', 'fleets/review-fleet.yaml']) {
       assert.match(readFileSync(resolve(root, f), 'utf8'), /^# yaml-language-server: \$schema=\.\.?\/schemas\/\w+\.json$/m, f);
     }
   });

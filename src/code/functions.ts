@@ -68,27 +68,26 @@ function outer(node: SyntaxNode): SyntaxNode {
 export function findFunctions(source: string, lang: LanguageSpec): FunctionUnit[] {
   // Large sources need a bigger buffer than the binding's default.
   const tree = parserFor(lang).parse(source, undefined, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
-  const scopeTypes = new Set(lang.scopes);
-  const fnTypes = new Set(lang.functions);
+  // Functions and scopes in document order; a stack of the ones still open gives each function its
+  // qualifiers without walking up the tree from every node (which costs more than the parse).
+  const items = [
+    ...tree.rootNode.descendantsOfType(lang.functions).map((n) => ({ n, fn: true, name: ownName(n, lang) })),
+    ...(lang.scopes.length ? tree.rootNode.descendantsOfType(lang.scopes) : []).map((n) => ({ n, fn: false, name: scopeName(n, lang) })),
+  ].map((it) => ({ ...it, start: it.n.startIndex, end: it.n.endIndex }));
+  items.sort((a, b) => a.start - b.start || b.end - a.end);
+  const open: typeof items = [];
   const units: FunctionUnit[] = [];
   const lines = source.split('\n');
-  for (const node of tree.rootNode.descendantsOfType(lang.functions)) {
-    const name = ownName(node, lang);
-    if (!name) continue;
-    const qualifiers: string[] = [];
-    for (let a = node.parent; a; a = a.parent) {
-      if (scopeTypes.has(a.type)) {
-        const q = scopeName(a, lang);
-        if (q) qualifiers.unshift(q);
-      } else if (fnTypes.has(a.type)) {
-        const q = ownName(a, lang);
-        if (q) qualifiers.unshift(q);
-      }
+  for (const it of items) {
+    while (open.length && open[open.length - 1]!.end <= it.start) open.pop();
+    if (it.fn && it.name) {
+      const qualifiers = open.flatMap((o) => (o.name ? [o.name] : []));
+      const range = outer(it.n);
+      const startLine = range.startPosition.row + 1;
+      const endLine = range.endPosition.row + 1;
+      units.push({ name: [...qualifiers, it.name].join('.'), startLine, endLine, code: lines.slice(startLine - 1, endLine).join('\n') });
     }
-    const range = outer(node);
-    const startLine = range.startPosition.row + 1;
-    const endLine = range.endPosition.row + 1;
-    units.push({ name: [...qualifiers, name].join('.'), startLine, endLine, code: lines.slice(startLine - 1, endLine).join('\n') });
+    open.push(it);
   }
   return units;
 }

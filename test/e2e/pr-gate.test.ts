@@ -151,6 +151,40 @@ describe('PR gate check', function () {
     assert.deepEqual(checkWrites().map((q) => q.status).slice(0, 4), [201, 502, 403, 200]);
   });
 
+  it('a failure completes the check run with a sanitized message; the history keeps the real error', async () => {
+    stack.sandbox.failNext(1, 404, /\/files$/);
+    const r = await push('octo/app', 9, [addedFile('x.ts', 'function x() {}\n')]);
+    let run;
+    for (let i = 0; i < 200 && run?.status !== 'completed'; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      run = stack.sandbox.checkRuns.find((c) => c.head_sha === r.head);
+    }
+    assert.equal(run!.conclusion, 'failure');
+    assert.equal(run!.output.title, 'AFA Gate Check — error');
+    assert.match(run!.output.summary!, /^The analysis could not complete: a GitHub API call failed\. Reference: gate\/octo\/app#9\/[0-9a-f]{12}-\d+\.$/);
+    assert.doesNotMatch(run!.output.summary!, /http|\/repos\/|ghs_|at .*\.ts/);
+    const review = stack.client.workflow.getHandle(run!.output.summary!.match(/Reference: (\S+)\.$/)![1]!);
+    const err = await review.result().catch((e) => e);
+    assert.match(String(err.cause?.cause?.message ?? err.cause?.message), /GitHub GET \/repos\/octo\/app\/pulls\/9\/files answered 404/);
+  });
+
+  it('the monthly count is exact under concurrent reservations, and once per key', async () => {
+    const { createQuotaActivities } = await import('../../activities/quota/index.js');
+    const { reserveQuota } = createQuotaActivities(async () => stack.client, stack.resources.daemon.spec.temporal.task_queue);
+    const account = `race-${Date.now()}`;
+    const month = new Date().toISOString().slice(0, 7);
+    const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => reserveQuota({ account, month, limit: 5, key: `k${i % 10}` })));
+    // 10 distinct keys, limit 5: exactly 5 keys are granted, and a repeated key gets its earlier answer.
+    const grantedKeys = new Set(grants.flatMap((g, i) => (g.allowed ? [`k${i % 10}`] : [])));
+    assert.equal(grantedKeys.size, 5);
+    assert.equal(Math.max(...grants.map((g) => g.used)), 5);
+    const key = [...grantedKeys][0]!;
+    const again = await reserveQuota({ account, month, limit: 5, key });
+    assert.deepEqual(again, grants[Number(key.slice(1))], 'a retried reservation gets its first answer and counts once');
+    const other = await reserveQuota({ account, month, limit: 5, key: 'new' });
+    assert.deepEqual(other, { allowed: false, used: 5, limit: 5 });
+  });
+
   it('two pushes in quick succession give exactly one final review', async () => {
     // The first review is slowed at its file reads, so the second push arrives while it runs.
     stack.sandbox.secondaryRateLimit(1, 3, /\/contents\//);

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
+import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { parseResourceFile, type Sourced } from './parse-resources.js';
@@ -149,6 +150,11 @@ function checkReferences(res: Resources): ConfigProblem[] {
         problems.push({ file: f.file, line: f.line, column: 1, path: `spec.agents.${i}`, message: `agent "${agent}" is not defined${didYouMean(agent, res.agents.keys())}` });
       }
     });
+  }
+  for (const f of res.flows.values()) {
+    for (const p of validateFlow(f.resource.spec, { agents: new Set(res.agents.keys()), fleets: new Set(res.fleets.keys()) })) {
+      problems.push({ file: f.file, line: f.line, column: 1, path: p.path, message: p.message });
+    }
   }
   for (const a of res.agents.values()) {
     a.resource.spec.tools.forEach((tool, i) => {

@@ -160,7 +160,7 @@ export const FlowSpec = z.strictObject({
   description: z.string().optional(),
   nodes: z.array(FlowNode).min(1),
   connections: z
-    .array(z.strictObject({ from: name, to: name, when: z.string().optional() }))
+    .array(z.strictObject({ from: name, to: name, when: z.string().optional(), /** times this edge may be taken: bounds a loop */ max: z.number().int().positive().optional() }))
     .default([]),
 });
 

@@ -20,3 +20,20 @@ export interface ReviewRequest {
 
 /** Ask the PR's gate to review a head commit (a push, a re-run, a `/review`). */
 export const reviewSignal = defineSignal<[ReviewRequest]>('review');
+
+export interface ApprovalComment {
+  deliveryId: string;
+  commentId: number;
+  login: string;
+  decision: 'approve' | 'reject';
+  reason?: string;
+}
+
+/** `/approve` or `/reject [reason]` on the pull request of a waiting flow. */
+export const approvalSignal = defineSignal<[ApprovalComment]>('approval');
+
+/** A new push to the pull request: approvals for the old head no longer count. */
+export const headChangedSignal = defineSignal<[{ sha: string; deliveryId: string }]>('headChanged');
+
+/** The pull request was closed: a flow waiting on it stops. */
+export const prClosedSignal = defineSignal<[{ deliveryId: string }]>('prClosed');

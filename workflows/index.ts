@@ -5,3 +5,5 @@ export { fleetRunWorkflow } from './fleet-run.js';
 export { prGateWorkflow } from './pr-gate.js';
 export { prReviewWorkflow } from './pr-review.js';
 export { quotaWorkflow } from './quota.js';
+export { flowRunWorkflow } from './flow-run.js';
+export { replyWorkflow } from './reply.js';

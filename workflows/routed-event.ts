@@ -1,12 +1,41 @@
 // One routed GitHub event: gather the pull request's changes when there is one, then run the target
 // agent or fleet, which answers on the issue or PR.
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, executeChild, ParentClosePolicy, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { flowRunWorkflow, type FlowRunResult } from './flow-run.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import { AofState } from '../src/temporal/search-attributes.js';
 import { githubActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { fleetRunWorkflow } from './fleet-run.js';
 import type { RoutedEventInput, RoutedEventResult } from './types.js';
+
+/** A flow on a pull request is addressed as `flow/<owner>/<repo>#<n>`, so `/approve` comments reach it. */
+export const flowWorkflowId = (repoFullName: string, number: number | undefined, deliveryId: string) =>
+  number !== undefined ? `flow/${repoFullName}#${number}` : `flow/${repoFullName}/${deliveryId}`;
+
+async function startFlow(input: RoutedEventInput, scope: ToolScope, data: RoutedEventInput['data']): Promise<FlowRunResult | undefined> {
+  const github = githubActivities(input.githubTaskQueue);
+  const m = input.metadata;
+  // A deploy is for a commit: the PR's head when it was requested.
+  if (scope.isPullRequest && !scope.headSha && scope.number !== undefined) {
+    scope = { ...scope, headSha: (await github.getPullHead({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, pullNumber: scope.number })).sha };
+  }
+  const workflowId = flowWorkflowId(String(m.repo_full_name), scope.number, input.deliveryId);
+  try {
+    return await executeChild(flowRunWorkflow, {
+      workflowId,
+      args: [{ flow: input.target.name, spec: input.flow!, metadata: m, data, args: input.args, params: input.params, scope, githubTaskQueue: input.githubTaskQueue, agents: input.agents, fleets: input.fleets ?? {}, tokenBudget: input.tokenBudget, modelTurnTimeoutSecs: input.modelTurnTimeoutSecs, prAuthor: input.prAuthor }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError && scope.number !== undefined) {
+      await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: scope.number, body: `A flow is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.` });
+      return undefined;
+    }
+    throw err;
+  }
+}
 
 function state(value: string, details: string) {
   upsertSearchAttributes([{ key: AofState, value }]);
@@ -57,6 +86,7 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
     if (!spec) throw ApplicationFailure.nonRetryable(`agent "${target.name}" was not resolved at routing time`, 'UnresolvedAgent');
     return { target, agent: await agentRunWorkflow({ ...base, agentName: target.name, spec, postAnswer: true }) };
   }
+  if (target.kind === 'flow' && input.flow) return { target, flow: await startFlow(input, scope, data) };
   if (target.kind === 'fleet' && input.fleet) {
     return { target, fleet: await fleetRunWorkflow({ fleet: target.name, spec: input.fleet, agents: input.agents, base, postAnswer: true }) };
   }

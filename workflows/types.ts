@@ -2,11 +2,12 @@
 // resources resolved at routing time, so a running workflow never changes behaviour when someone edits
 // the YAML.
 import type { UntrustedContent } from '../src/agents/prompt.js';
-import type { Agent, Fleet, Gate } from '../src/config/schema.js';
+import type { Agent, Fleet, Flow, Gate } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
 import type { FleetRunResult } from './fleet-run.js';
+import type { FlowRunResult } from './flow-run.js';
 
 export interface RoutedEventInput {
   deliveryId: string;
@@ -25,6 +26,11 @@ export interface RoutedEventInput {
   agents: Record<string, Agent['spec']>;
   fleet?: Fleet['spec'];
   gate?: Gate['spec'];
+  flow?: Flow['spec'];
+  /** Fleets a flow's nodes name. */
+  fleets?: Record<string, Fleet['spec']>;
+  /** Login of the pull request's author (for the self-approval rule). */
+  prAuthor?: string;
   /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
   review?: { number: number; headSha?: string };
   /** Base URL of a workflow in the Web UI, for links from GitHub. */
@@ -40,4 +46,5 @@ export interface RoutedEventResult {
   target: Target;
   agent?: AgentRunResult;
   fleet?: FleetRunResult;
+  flow?: FlowRunResult;
 }

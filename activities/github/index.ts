@@ -3,6 +3,7 @@
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import { createRunTool } from './run-tool.js';
+import { createAuthorizeApprover } from './approvals.js';
 
 export interface RepoTarget {
   owner: string;
@@ -41,6 +42,7 @@ type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skippe
 export function createGitHubActivities(clientFor: GitHubClientFor) {
   return {
     runTool: createRunTool(clientFor),
+    authorizeApprover: createAuthorizeApprover(clientFor),
 
     /** Changed files of a pull request with their patches, up to `maxPages` pages of 100. */
     async listPullFiles(input: RepoTarget & { pullNumber: number; maxPages: number }): Promise<{ files: PullFile[]; truncated: boolean }> {

@@ -1,6 +1,8 @@
 // Starts the workflow for a routed delivery. The workflow ID derives from the delivery GUID, so a
 // redelivery is answered with the same workflow and starts nothing new.
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ReplyInput } from '../../workflows/reply.js';
+import type { PrSignalTarget } from './pr-signals.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
@@ -23,10 +25,18 @@ export class TemporalUnavailableError extends Error {}
 
 const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
 
-export type Dispatcher = (input: RoutedEventInput) => Promise<Dispatched>;
+export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
+  /** Signals the flow running on a PR; false when none runs. */
+  signalFlow?: (target: PrSignalTarget) => Promise<boolean>;
+  /** Posts a reply through a one-off workflow (the ingress makes no GitHub call itself). */
+  reply?: (input: ReplyInput, deliveryId: string) => Promise<void>;
+};
 
 export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 5000): Dispatcher {
-  return async (input) => {
+  const withDeadline = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + timeoutMs, fn).catch((err) => {
+    throw isUnavailable(err) ? new TemporalUnavailableError((err as Error).message) : err;
+  });
+  const dispatch: Dispatcher = async (input) => {
     const workflowId = deliveryWorkflowId(input.deliveryId);
     const m = input.metadata;
     const number = m.pr_number ?? m.issue_number;
@@ -52,14 +62,34 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
       return { status: 'started', workflowId };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId };
-      const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
-      if (code !== undefined && UNAVAILABLE_GRPC.has(code)) throw new TemporalUnavailableError((err as Error).message);
-      if ((err as Error).name === 'ConnectionError' || /connect|unavailable|deadline/i.test((err as Error).message)) {
-        throw new TemporalUnavailableError((err as Error).message);
-      }
+      if (isUnavailable(err)) throw new TemporalUnavailableError((err as Error).message);
       throw err;
     }
   };
+  dispatch.signalFlow = async (t) => {
+    try {
+      await withDeadline(() => client.workflow.getHandle(`flow/${t.repo}#${t.number}`).signal(t.signal.name, t.signal.arg));
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  };
+  dispatch.reply = async (input, deliveryId) => {
+    try {
+      await withDeadline(() => client.workflow.start('replyWorkflow', { workflowId: `reply/${deliveryId}`, taskQueue, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }));
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+  return dispatch;
+}
+
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof TemporalUnavailableError) return true;
+  const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+  if (code !== undefined && UNAVAILABLE_GRPC.has(code)) return true;
+  return (err as Error).name === 'ConnectionError' || /connect|unavailable|deadline/i.test((err as Error).message);
 }
 
 /** Signal-with-start: one gate per PR receives every review request; its first request starts it. */

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
 import { secretIndex, secretsFor } from '../config/secrets.js';
 import { route } from '../routing/route.js';
+import { prSignalOf } from './pr-signals.js';
 import { workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
 import { TemporalUnavailableError, type Dispatcher } from './dispatch.js';
@@ -79,7 +80,28 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     return answer(ctx, 200, { status: 'pong' });
   }
   const res = deps.resources();
-  const decision = route(res.triggers.map((t) => t.resource), d.event, d.payload, res.daemon.spec.platforms.github.bot_name);
+  const botName = res.daemon.spec.platforms.github.bot_name;
+  const prSignal = prSignalOf(d.event, d.payload, d.id, botName);
+  if (prSignal && deps.dispatch.signalFlow) {
+    try {
+      const delivered = await deps.dispatch.signalFlow(prSignal);
+      d.log.info({ repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, delivered }, 'pull request signal');
+      if (prSignal.consumes) {
+        if (!delivered && deps.dispatch.reply) {
+          const owner = d.payload.repository.owner.login as string;
+          await deps.dispatch.reply(
+            { owner, repo: d.payload.repository.name, installationId: d.payload.installation?.id, issueNumber: prSignal.number, body: `Nothing on this pull request is waiting for approval, so \`/${(prSignal.signal.arg as { decision: string }).decision}\` changed nothing.`, githubTaskQueue: res.daemon.spec.temporal.github_task_queue },
+            d.id,
+          );
+        }
+        return answer(ctx, delivered ? 202 : 200, { status: delivered ? 'signalled' : 'nothing waiting', workflowId: `flow/${prSignal.repo}#${prSignal.number}` });
+      }
+    } catch (err) {
+      if (err instanceof TemporalUnavailableError) return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
+      throw err;
+    }
+  }
+  const decision = route(res.triggers.map((t) => t.resource), d.event, d.payload, botName);
   const repo = decision.metadata.repo_full_name;
   if (!decision.matched) {
     d.log.info({ repo, action: d.payload.action, reason: decision.reason }, 'unhandled');

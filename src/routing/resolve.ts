@@ -1,10 +1,19 @@
 // Resolves a routing decision against the loaded resources into a workflow's input. Done outside the
 // workflow so a running workflow keeps the resources it started with.
 import type { Resources } from '../config/load.js';
-import type { Agent } from '../config/schema.js';
+import type { Agent, Fleet } from '../config/schema.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Routed } from './route.js';
+
+function flowFleets(res: Resources, flow: string): Record<string, Fleet['spec']> {
+  const out: Record<string, Fleet['spec']> = {};
+  for (const node of res.flows.get(flow)?.resource.spec.nodes ?? []) {
+    const f = typeof node.config?.fleet === 'string' ? res.fleets.get(node.config.fleet) : undefined;
+    if (f) out[f.resource.metadata.name] = f.resource.spec;
+  }
+  return out;
+}
 
 function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec']> {
   const names = new Set<string>();
@@ -19,6 +28,7 @@ function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec
     for (const node of res.flows.get(name)?.resource.spec.nodes ?? []) {
       const agent = node.config?.agent;
       if (typeof agent === 'string') names.add(agent);
+      if (typeof node.config?.fleet === 'string') for (const m of res.fleets.get(node.config.fleet)?.resource.spec.agents ?? []) names.add(m.agent ?? m.name);
     }
   }
   const out: Record<string, Agent['spec']> = {};
@@ -68,6 +78,9 @@ export function workflowInput(res: Resources, decision: Routed, deliveryId: stri
     agents: agentsFor(res, decision),
     fleet: decision.target.kind === 'fleet' ? res.fleets.get(decision.target.name)?.resource.spec : undefined,
     gate: decision.target.kind === 'gate' ? res.gates.get(decision.target.name)?.resource.spec : undefined,
+    flow: decision.target.kind === 'flow' ? res.flows.get(decision.target.name)?.resource.spec : undefined,
+    fleets: decision.target.kind === 'flow' ? flowFleets(res, decision.target.name) : undefined,
+    prAuthor: payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
     review: decision.target.kind === 'gate' ? reviewTarget(payload) : undefined,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url
       ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`

@@ -3,6 +3,7 @@
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { createCodeActivities } from '../../activities/code/index.js';
+import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
 import { createQuotaActivities } from '../../activities/quota/index.js';
 import type { AnthropicSettings } from '../../activities/llm/anthropic.js';
@@ -39,6 +40,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     activities: {
       ...createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
       ...createCodeActivities(),
+      ...createHttpActivities(),
       ...createQuotaActivities(client, t.task_queue),
     },
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,

@@ -1,0 +1,189 @@
+// The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
+// one node at a time, each node's start, result and duration recorded (current details, history, the
+// final comment). The flow was resolved from YAML before it started, so edits never change a run.
+import { ApplicationFailure, executeChild, proxyActivities, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import type { HttpActivities } from '../activities/http/index.js';
+import type { ToolScope } from '../src/agents/tools.js';
+import type { UntrustedContent } from '../src/agents/prompt.js';
+import type { Agent, Fleet, Flow } from '../src/config/schema.js';
+import { compile, renderFlowTemplate } from '../src/flows/expression.js';
+import type { Metadata } from '../src/routing/metadata.js';
+import { githubActivities } from './activities.js';
+import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
+import { approvalGate, approvalInbox, type ApprovalOutcome } from './approval-gate.js';
+import { fleetRunWorkflow } from './fleet-run.js';
+
+export interface FlowRunInput {
+  flow: string;
+  spec: Flow['spec'];
+  metadata: Metadata;
+  data: UntrustedContent;
+  args?: string;
+  params: Record<string, unknown>;
+  scope: ToolScope;
+  githubTaskQueue: string;
+  agents: Record<string, Agent['spec']>;
+  fleets: Record<string, Fleet['spec']>;
+  tokenBudget: number;
+  modelTurnTimeoutSecs: number;
+  prAuthor?: string;
+}
+
+export interface NodeRecord {
+  node: string;
+  type: string;
+  output: string;
+  startedAt: string;
+  ms: number;
+}
+
+export interface FlowRunResult {
+  flow: string;
+  status: string;
+  nodes: NodeRecord[];
+  approval?: ApprovalOutcome;
+}
+
+const MAX_STEPS = 200;
+
+const duration = (v: unknown, fallbackMs: number): number => {
+  if (typeof v === 'number') return v * 1000;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(String(v ?? '').trim());
+  if (!m) return fallbackMs;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[2] as 'ms'];
+};
+
+export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
+  const box = approvalInbox(); // listen for /approve from the first moment
+  const github = githubActivities(input.githubTaskQueue);
+  const { httpCall } = proxyActivities<HttpActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, initialInterval: '2 seconds' } });
+  const outputs = new Map<string, string>();
+  const records: NodeRecord[] = [];
+  const edgeUses = new Map<number, number>();
+  let approval: ApprovalOutcome | undefined;
+  let status = 'completed';
+  const env = String(input.params.environment ?? (input.args?.split(/\s+/)[0] || 'default'));
+
+  const scopeFn = (name: string): unknown => {
+    if (name.startsWith('metadata.')) return input.metadata[name.slice(9)];
+    if (name.startsWith('event.')) return name === 'event.args' ? input.args : name === 'event.environment' ? env : input.metadata[name.slice(6)];
+    if (name.startsWith('params.')) return input.params[name.slice(7)];
+    const [node, field] = name.split('.');
+    return field === 'output' || field === undefined ? outputs.get(node!) : undefined;
+  };
+  const text = (v: unknown) => renderFlowTemplate(String(v ?? ''), scopeFn);
+  const base: Omit<AgentRunInput, 'agentName' | 'spec' | 'postAnswer'> = {
+    metadata: input.metadata,
+    data: input.data,
+    args: input.args,
+    scope: input.scope,
+    githubTaskQueue: input.githubTaskQueue,
+    tokenBudget: input.tokenBudget,
+    modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+  };
+  const nodes = new Map(input.spec.nodes.map((n) => [n.id, n]));
+  const target = { owner: input.scope.owner, repo: input.scope.repo, installationId: input.scope.installationId };
+
+  async function run(id: string): Promise<string> {
+    const n = nodes.get(id)!;
+    const c = n.config ?? {};
+    switch (n.type) {
+      case 'agent': {
+        const name = String(c.agent);
+        const r = await executeChild(agentRunWorkflow, { workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`, args: [{ ...base, agentName: name, spec: input.agents[name]!, postAnswer: false, data: { ...input.data, previous: [...outputs].map(([agent, answer]) => ({ agent, answer })) } }] });
+        return r.answer;
+      }
+      case 'fleet': {
+        const name = String(c.fleet);
+        const r = await executeChild(fleetRunWorkflow, { workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`, args: [{ fleet: name, spec: input.fleets[name]!, agents: input.agents, base, postAnswer: false }] });
+        return r.answer;
+      }
+      case 'approval': {
+        if (input.params.require_approval === false) return 'approved';
+        const approvers = (c.approvers ?? input.params.approvers ?? []) as string[];
+        approval = await approvalGate(
+          input.scope,
+          {
+            environment: env,
+            approvers,
+            minApprovers: Number(c.min_approvers ?? input.params.min_approvers ?? 1),
+            allowAuthor: Boolean(c.allow_author ?? input.params.allow_author ?? false),
+            minPermission: (c.min_permission ?? input.params.min_permission) as string | undefined,
+            timeoutMs: duration(c.timeout ?? input.params.timeout, 24 * 3600_000),
+            reminderMs: c.reminder ?? input.params.reminder ? duration(c.reminder ?? input.params.reminder, 0) : undefined,
+            requestedBy: String(input.metadata.sender_login),
+            prAuthor: input.prAuthor,
+          },
+          input.githubTaskQueue,
+          box,
+        );
+        return approval.decision;
+      }
+      case 'conditional':
+        return String(Boolean(compile(String(c.expression))(scopeFn)));
+      case 'wait':
+        await sleep(duration(c.duration, 0));
+        return 'waited';
+      case 'github': {
+        const action = String(c.action ?? 'comment');
+        if (action === 'comment') return String((await github.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id);
+        if (action === 'label') return (await github.runTool({ tool: 'github_add_labels', input: { labels: (c.labels as string[]).map(text) }, scope: input.scope })).content;
+        throw ApplicationFailure.nonRetryable(`github node "${id}": unknown action "${action}"`);
+      }
+      case 'http': {
+        const r = await httpCall({
+          url: text(c.url),
+          method: String(c.method ?? 'POST'),
+          body: c.body === undefined ? JSON.stringify({ repository: input.metadata.repo_full_name, sha: input.scope.headSha, environment: env }) : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)),
+          idempotencyKey: `${workflowInfo().workflowId}:${id}:${records.filter((r) => r.node === id).length}`,
+          timeoutMs: duration(c.timeout, 30_000),
+        });
+        return String(r.status);
+      }
+      case 'end':
+        status = String(c.status ?? 'completed');
+        return status;
+      default:
+        throw ApplicationFailure.nonRetryable(`node "${id}": type "${n.type}" is not supported`);
+    }
+  }
+
+  let current: string | undefined = 'start';
+  for (let step = 0; current; step++) {
+    if (step >= MAX_STEPS) throw ApplicationFailure.nonRetryable(`flow "${input.flow}" ran ${MAX_STEPS} steps without ending`);
+    const node = nodes.get(current)!;
+    const startedAt = Date.now();
+    setCurrentDetails(`flow ${input.flow}: node ${current} (${node.type})\n\n${records.map((r) => `${r.node}: ${r.output} (${r.ms} ms)`).join('\n')}`);
+    const output = await run(current);
+    outputs.set(current, output);
+    records.push({ node: current, type: node.type, output: output.slice(0, 500), startedAt: new Date(startedAt).toISOString(), ms: Date.now() - startedAt });
+    if (node.type === 'end') break;
+    const from: string = current;
+    current = undefined;
+    for (const [i, c] of input.spec.connections.entries()) {
+      if (c.from !== from) continue;
+      if (c.when !== undefined && !compile(c.when)(scopeFn)) continue;
+      const used = edgeUses.get(i) ?? 0;
+      if (c.max !== undefined && used >= c.max) continue;
+      edgeUses.set(i, used + 1);
+      current = c.to;
+      break;
+    }
+  }
+
+  if (approval?.checkRunId) {
+    const ok = status === 'completed' || status === 'deployed' || status === 'success';
+    await github.updateCheckRun({ ...target, checkRunId: approval.checkRunId, conclusion: ok ? 'success' : 'failure', output: { title: `deploy ${env}: ${status}`, summary: records.map((r) => `${r.node}: ${r.output}`).join('\n') } });
+  }
+  if (input.scope.number !== undefined && records.length > 1) {
+    const record = approval?.approvals.length
+      ? `\n\n**Approvals**\n\n| approver | when | commit | permission | via |\n| --- | --- | --- | --- | --- |\n${approval.approvals.map((a) => `| @${a.login} | ${a.at} | \`${a.sha.slice(0, 7)}\` | ${a.permission} | ${a.via} |`).join('\n')}`
+      : '';
+    await github.postComment({
+      ...target,
+      issueNumber: input.scope.number,
+      body: `### Flow \`${input.flow}\` for \`${env}\`: ${status}\n\n| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}${record}`,
+    });
+  }
+  return { flow: input.flow, status, nodes: records, approval };
+}

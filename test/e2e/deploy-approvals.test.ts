@@ -1,0 +1,176 @@
+// `/deploy production` waits for `/approve` from an allowed approver, then calls the deploy hook once.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { example } from '../../src/fixtures/webhook-examples.js';
+import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStack, type Stack } from '../harness/stack.js';
+
+const flow = (hook: string) => `apiVersion: aof.dev/v1
+kind: AgentFlow
+metadata: {name: deploy-prod}
+spec:
+  nodes:
+    - {id: start, type: approval}
+    - {id: deploy, type: http, config: {url: "${hook}/deploy/\${event.environment}", method: POST}}
+    - {id: done, type: end, config: {status: deployed}}
+    - {id: stopped, type: end, config: {status: "not deployed"}}
+  connections:
+    - {from: start, to: deploy, when: "start.output == 'approved'"}
+    - {from: start, to: stopped}
+    - {from: deploy, to: done}
+`;
+
+describe('deploys approved through PR comments', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let dir: string;
+  let hook: Server;
+  const deploys: { key: string; path: string }[] = [];
+  let n = 100;
+
+  before(async () => {
+    hook = createServer((req, res) => {
+      deploys.push({ key: String(req.headers['idempotency-key']), path: req.url! });
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  flows: {directory: flows}\n'),
+      'flows/f.yaml': flow(`http://127.0.0.1:${(hook.address() as { port: number }).port}`),
+      'triggers/t.yaml': triggerYaml(
+        'deploys',
+        'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice, myorg/sre], min_approvers: 1, environment: production}',
+      ),
+    });
+    stack = await startStack({ config: join(dir, 'daemon.yaml') });
+    stack.sandbox.teams.set('myorg/sre', new Set(['bob']));
+    for (const u of ['alice', 'bob', 'mallory', 'octocat']) stack.sandbox.permissions.set(`myorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
+  });
+  after(async () => {
+    await stack?.stop();
+    hook.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    stack.sandbox.reset();
+    deploys.length = 0;
+  });
+
+  /** A PR by `author` in myorg/api with a fresh number, registered in the sandbox. */
+  const openPr = (author = 'octocat') => {
+    const number = ++n;
+    const pr = example('pull_request', 'opened');
+    pr.pull_request.number = number;
+    pr.pull_request.user.login = author;
+    pr.pull_request.head.sha = `${number}`.padStart(40, 'a');
+    stack.sandbox.addPull('myorg', 'api', pr.pull_request);
+    return { number, sha: pr.pull_request.head.sha as string, author };
+  };
+  const comment = (pr: { number: number; author: string }, body: string, login: string, action = 'created', id = Math.floor(Math.random() * 1e9)) => {
+    const c = example('issue_comment', action === 'created' ? 'created' : 'edited');
+    c.action = action;
+    c.repository.full_name = 'myorg/api';
+    c.repository.name = 'api';
+    c.repository.owner.login = 'myorg';
+    c.issue.number = pr.number;
+    c.issue.user.login = pr.author;
+    c.issue.pull_request = { url: 'x', html_url: 'y' };
+    c.comment.id = id;
+    c.comment.body = body;
+    c.sender.login = login;
+    return c;
+  };
+  const bodies = () => stack.sandbox.comments.map((c) => c.body);
+  const waitFor = async (pred: () => boolean, what: string) => {
+    for (let i = 0; i < 200; i++) {
+      if (pred()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}; comments: ${JSON.stringify(bodies())}`);
+  };
+  const requestDeploy = async (pr: { number: number; author: string }) => {
+    const r = await stack.send('issue_comment', comment(pr, '/deploy production', 'carol'));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await waitFor(() => bodies().some((b) => b.includes('Deploy to `production` requested by @carol')), 'the plan comment');
+    return stack.client.workflow.getHandle(`flow/myorg/api#${pr.number}`);
+  };
+
+  it('an allowed approver approves: the hook is called once and the PR shows the record', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr);
+    await waitFor(() => stack.sandbox.checkRuns.some((c) => c.name === 'deploy production' && c.output.title === 'deploy production: awaiting approval'), 'the awaiting-approval check run');
+    const r = await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.deepEqual([r.status, r.body.status], [202, 'signalled']);
+    const result = await flowRun.result();
+    assert.equal(result.status, 'deployed');
+    assert.equal(deploys.length, 1);
+    assert.equal(deploys[0]!.path, '/deploy/production');
+    assert.equal(result.approval.approvals[0].login, 'alice');
+    assert.equal(result.approval.approvals[0].sha, pr.sha);
+    assert.equal(result.approval.approvals[0].permission, 'write');
+    const final = bodies().find((b) => b.startsWith('### Flow `deploy-prod` for `production`: deployed'))!;
+    assert.match(final, /\| @alice \| .* \| `aaaaaaa` \| write \| listed as alice \|/);
+    assert.equal(stack.sandbox.checkRuns.find((c) => c.name === 'deploy production')!.conclusion, 'success');
+  });
+
+  it('a team member approves through the team membership API', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr);
+    await stack.send('issue_comment', comment(pr, '/approve', 'bob'));
+    assert.equal((await flowRun.result()).approval.approvals[0].via, 'member of myorg/sre');
+    assert.equal(deploys.length, 1);
+  });
+
+  it('refuses the PR author, outsiders and edited comments, and says why; an approver then approves', async () => {
+    const pr = openPr('alice');
+    const flowRun = await requestDeploy(pr);
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    await waitFor(() => bodies().some((b) => b.includes('@alice you opened this pull request')), 'the self-approval reply');
+    await stack.send('issue_comment', comment(pr, '/approve', 'mallory'));
+    await waitFor(() => bodies().some((b) => b.includes('@mallory is not an approver for `production`')), 'the outsider reply');
+    const edited = await stack.send('issue_comment', comment(pr, '/approve', 'bob', 'edited'));
+    assert.equal(edited.status, 202);
+    assert.match(edited.body.reason, /commands run only on created comments/);
+    assert.equal(deploys.length, 0);
+    await stack.send('issue_comment', comment(pr, '/approve', 'bob'));
+    assert.equal((await flowRun.result()).status, 'deployed');
+    assert.equal(deploys.length, 1);
+  });
+
+  it('/reject stops the deploy; /approve with nothing waiting is answered', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr);
+    await stack.send('issue_comment', comment(pr, '/reject not during the freeze', 'bob'));
+    const result = await flowRun.result();
+    assert.equal(result.status, 'not deployed');
+    assert.ok(bodies().some((b) => b.includes('rejected by @bob: not during the freeze')));
+    const other = openPr();
+    const r = await stack.send('issue_comment', comment(other, '/approve', 'alice'));
+    assert.deepEqual([r.status, r.body.status], [200, 'nothing waiting']);
+    await waitFor(() => bodies().some((b) => b.includes('Nothing on this pull request is waiting for approval')), 'the nothing-waiting reply');
+    assert.equal(deploys.length, 0);
+  });
+
+  it('a redelivered approval counts once; a push voids pending approvals', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr);
+    // One comment delivered twice (same delivery GUID): answered once.
+    const c = comment(pr, '/approve', 'mallory', 'created', 4242);
+    const first = await stack.send('issue_comment', c);
+    await stack.send('issue_comment', c, { delivery: first.delivery });
+    await waitFor(() => bodies().filter((b) => b.includes('@mallory is not an approver')).length >= 1, 'the reply');
+    const push = example('pull_request', 'synchronize');
+    push.repository.full_name = 'myorg/api';
+    push.pull_request.number = pr.number;
+    push.pull_request.head.sha = 'b'.repeat(40);
+    await stack.send('pull_request', push);
+    const result = await flowRun.result();
+    assert.equal(result.status, 'not deployed');
+    assert.equal(result.approval.decision, 'invalidated');
+    assert.ok(bodies().some((b) => b.startsWith('New push `bbbbbbb`')));
+    assert.equal(bodies().filter((b) => b.includes('@mallory is not an approver')).length, 1, 'the redelivery was counted once');
+    assert.equal(deploys.length, 0);
+  });
+});

@@ -123,3 +123,47 @@ describe('agent and fleet checks', () => {
     ]);
   });
 });
+
+describe('flow checks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aof-flow-'));
+  mkdirSync(join(dir, 'flows'));
+  writeFileSync(join(dir, 'daemon.yaml'), 'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  flows: {directory: flows}\n');
+  writeFileSync(
+    join(dir, 'flows/f.yaml'),
+    `apiVersion: aof.dev/v1
+kind: AgentFlow
+metadata: {name: broken}
+spec:
+  nodes:
+    - {id: begin, type: approval}
+    - {id: plan, type: agent, config: {agent: planer}}
+    - {id: check, type: conditional, config: {expression: "plan.output =="}}
+    - {id: orphan, type: end}
+  connections:
+    - {from: begin, to: plan}
+    - {from: plan, to: check}
+    - {from: check, to: plan}
+    - {from: check, to: finish}
+`,
+  );
+
+  writeFileSync(join(dir, 'flows/g.yaml'), 'apiVersion: aof.dev/v1\nkind: Flow\nmetadata: {name: lonely}\nspec:\n  nodes: [{id: start, type: end}, {id: orphan, type: wait}]\n');
+
+  it('missing start, unknown and unreachable nodes, an unbounded cycle, a bad condition, a missing agent', () => {
+    const err = (() => {
+      try {
+        loadConfig(join(dir, 'daemon.yaml'));
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })()!;
+    assert.deepEqual(err.problems.map((p) => `${p.file.split('/').pop()}:${p.line} ${p.path}: ${p.message}`), [
+      'f.yaml:1 spec.nodes: no node with id "start" (nodes: begin, plan, check, orphan)',
+      'f.yaml:1 spec.nodes.1.config.agent: agent "planer" is not defined',
+      'f.yaml:1 spec.nodes.2.config.expression: expected a value in "plan.output =="',
+      'f.yaml:1 spec.connections.3.to: unknown node "finish"',
+      'f.yaml:1 spec.connections: cycle without a bound: plan → check → plan (give one of its connections `max`)',
+      'g.yaml:1 spec.nodes.1: node "orphan" is unreachable from start',
+    ]);
+  });
+});

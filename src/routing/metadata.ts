@@ -4,7 +4,7 @@
 export const METADATA_VARIABLES = [
   'event_type', 'action', 'repo_id', 'repo_full_name', 'repo_owner', 'repo_name', 'repo_private', 'sender_id', 'sender_login',
   'pr_number', 'pr_title', 'pr_state', 'pr_draft', 'pr_base_ref', 'pr_head_ref', 'pr_head_sha',
-  'pr_additions', 'pr_deletions', 'pr_changed_files', 'pr_html_url',
+  'pr_additions', 'pr_deletions', 'pr_changed_files', 'pr_html_url', 'pr_merged', 'pr_author',
   'issue_number', 'issue_title', 'issue_state', 'issue_html_url',
   'ref', 'before_sha', 'after_sha', 'commit_count',
   'comment_id', 'comment_body', 'is_pr_comment',
@@ -35,7 +35,7 @@ export function computeMetadata(event: string, payload: Payload): Metadata {
       pr_number: pr.number, pr_title: pr.title, pr_state: pr.state, pr_draft: pr.draft,
       pr_base_ref: pr.base?.ref, pr_head_ref: pr.head?.ref, pr_head_sha: pr.head?.sha,
       pr_additions: pr.additions, pr_deletions: pr.deletions, pr_changed_files: pr.changed_files,
-      pr_html_url: pr.html_url,
+      pr_html_url: pr.html_url, pr_merged: pr.merged ?? false, pr_author: pr.user?.login,
     });
   }
   const issue = payload.issue;

@@ -84,6 +84,8 @@ export class GitHubSandbox {
   botLogin = 'aofbot[bot]';
   /** GitHub Apps by id: their public key, to verify the JWT that asks for an installation token. */
   readonly apps = new Map<string, KeyObject>();
+  /** Deploys received by the stand-in deploy hook, once per idempotency key. */
+  readonly deploys: { environment: string; key: string; body: unknown; at: number }[] = [];
   /** Installation tokens issued, newest last. */
   readonly issuedTokens: { installationId: number; token: string; expires_at: string }[] = [];
 
@@ -165,6 +167,7 @@ export class GitHubSandbox {
     this.reviews.length = 0;
     this.requests.length = 0;
     this.labels.clear();
+    this.deploys.length = 0;
     this.faults = [];
   }
 
@@ -209,6 +212,12 @@ export class GitHubSandbox {
       if (!owner || !repo || !pull?.number) return send(422, { message: 'owner, repo and pull.number are required' });
       this.addPull(owner, repo, pull, files ?? []);
       return send(201, { ok: true });
+    }
+    if (method === 'POST' && url.pathname.startsWith('/_sandbox/deploy/')) {
+      // A stand-in deploy hook for the quick start's flows; it honours the idempotency key.
+      const key = String(req.headers['idempotency-key'] ?? '');
+      if (!this.deploys.some((d) => d.key === key)) this.deploys.push({ environment: url.pathname.slice('/_sandbox/deploy/'.length), key, body, at: Date.now() });
+      return send(200, { deployed: true });
     }
     if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
 
@@ -274,7 +283,8 @@ export class GitHubSandbox {
     if (what === 'reviews') return this.reviews;
     if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
     if (what === 'requests') return this.requests;
-    return { endpoints: ['comments', 'check-runs', 'reviews', 'labels', 'requests'].map((e) => `/_sandbox/${e}`) };
+    if (what === 'deploys') return this.deploys;
+    return { endpoints: ['comments', 'check-runs', 'reviews', 'labels', 'deploys', 'requests'].map((e) => `/_sandbox/${e}`) };
   }
 
   private defineRoutes() {

@@ -33,7 +33,7 @@ describe('aofctl', function () {
   it('validate: exits 0 on the shipped example configuration', () => {
     const r = aofctl(['validate', '--config', resolve(import.meta.dirname, '../../daemon.yaml')]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /valid \(3 triggers, 5 agents, 1 fleets/);
+    assert.match(r.out, /valid \(4 triggers, 5 agents, 1 fleets, 2 flows/);
   });
 
   it('serve and worker refuse invalid configuration with the same messages', () => {

@@ -16,10 +16,31 @@ describe('the shipped example configuration', function () {
   before(async () => {
     process.env.GITHUB_WEBHOOK_SECRET = TEST_SECRET;
     process.env.GITHUB_TOKEN = 'ghs_test_installation_token';
-    stack = await startStack({ config: resolve(import.meta.dirname, '../../daemon.yaml') });
+    stack = await startStack({ config: resolve(import.meta.dirname, '../../daemon.yaml'), env: (url) => ({ AOF_DEPLOY_HOOK_URL: `${url}/_sandbox/deploy` }) });
   });
   after(async () => stack?.stop());
   beforeEach(() => stack.sandbox.reset());
+
+  it('deploy on merge: a merged PR into main deploys to staging once; a closed one does not', async () => {
+    const merged = example('pull_request', 'closed');
+    merged.pull_request.merged = true;
+    merged.pull_request.base.ref = 'main';
+    const r = await stack.send('pull_request', merged);
+    assert.equal(r.body.target?.name, 'deploy-on-merge');
+    const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
+    assert.equal(result.flow.status, 'completed');
+    assert.deepEqual(stack.sandbox.deploys.map((d) => d.environment), ['staging']);
+    assert.ok(stack.sandbox.comments.some((c) => c.body === 'Merged into main: deployed to staging (hook answered 200).'));
+
+    stack.sandbox.reset();
+    const closed = example('pull_request', 'closed');
+    closed.pull_request.merged = false;
+    closed.pull_request.base.ref = 'main';
+    closed.pull_request.number += 1;
+    const c = await stack.send('pull_request', closed);
+    assert.equal((await stack.client.workflow.getHandle(c.body.workflowId).result()).flow.status, 'skipped (closed without merge)');
+    assert.equal(stack.sandbox.deploys.length, 0);
+  });
 
   const prComment = (body: string) => {
     const pr = stack.withPull(example('pull_request', 'opened'), files);

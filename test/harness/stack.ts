@@ -36,6 +36,8 @@ export interface StackOptions {
   dispatch?: Dispatcher;
   withWorker?: boolean;
   mutate?: (r: Resources) => void;
+  /** Environment variables the configuration reads, given the sandbox's URL (set before loading). */
+  env?: (sandboxUrl: string) => Record<string, string>;
   /** Where the worker's Anthropic client points (a FakeAnthropic), with a test key. */
   anthropicUrl?: string;
 }
@@ -47,6 +49,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   process.env.AOF_TEST_GITHUB_TOKEN = 'ghs_test_installation_token';
   const sandbox = new GitHubSandbox();
   await sandbox.start();
+  Object.assign(process.env, opts.env?.(sandbox.url));
   const id = randomUUID().slice(0, 8);
   const prepare = (r: Resources) => {
     r.daemon.spec.platforms.github.api_url = sandbox.url;

@@ -128,7 +128,22 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         const action = String(c.action ?? 'comment');
         if (action === 'comment') return String((await github.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id);
         if (action === 'label') return (await github.runTool({ tool: 'github_add_labels', input: { labels: (c.labels as string[]).map(text) }, scope: input.scope })).content;
-        throw ApplicationFailure.nonRetryable(`github node "${id}": unknown action "${action}"`);
+        if (action === 'check_run') {
+          const conclusion = c.conclusion ? (text(c.conclusion) as 'success') : undefined;
+          const run = await github.createCheckRun({ ...target, name: text(c.name ?? id), headSha: input.scope.headSha!, status: conclusion ? 'completed' : 'in_progress' });
+          await github.updateCheckRun({ ...target, checkRunId: run.id, conclusion, output: { title: text(c.title ?? c.name ?? id), summary: text(c.summary ?? c.title ?? id) } });
+          return String(run.id);
+        }
+        throw ApplicationFailure.nonRetryable(`github node "${id}": unknown action "${action}" (comment, label, check_run)`);
+      }
+      case 'parallel': {
+        // Branches run together; the join decides: all must succeed, any one, or a majority.
+        const branches = (c.branches as string[]).map(String);
+        const settled = await Promise.all(branches.map((b) => run(b).then((o) => (outputs.set(b, o), { b, ok: true, o }), (e: Error) => ({ b, ok: false, o: e.message }))));
+        const ok = settled.filter((r) => r.ok).length;
+        const join = String(c.join ?? 'all');
+        const passed = join === 'any' ? ok > 0 : join === 'majority' ? ok * 2 > branches.length : ok === branches.length;
+        return passed ? 'joined' : `failed (${ok}/${branches.length} branches succeeded, join ${join})`;
       }
       case 'http': {
         const r = await httpCall({

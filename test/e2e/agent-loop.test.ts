@@ -2,12 +2,10 @@
 // failures are retried or reported as the API's contract says, and budgets hold.
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, overloaded, rateLimited, text, toolUse, tools } from '../fakes/fake-anthropic.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
-import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 
 const agent = (name: string, toolList: string[], instructions = 'Triage issue #{{ metadata.issue_number }} of {{ metadata.repo_full_name }}.') =>
   `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: anthropic:claude-test\n  max_iterations: 4\n  instructions: "${instructions}"\n  tools: [${toolList.join(', ')}]\n`;
@@ -15,21 +13,14 @@ const agent = (name: string, toolList: string[], instructions = 'Triage issue #{
 describe('agent tool loop with an Anthropic model', function () {
   const fake = new FakeAnthropic();
   let stack: Stack;
-  let dir: string;
   before(async () => {
-    const url = await fake.start();
-    dir = configDir({
+    stack = await startStackFor({
       'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  runtime: {token_budget_per_run: 20000}\n'),
       'agents/a.yaml': agent('llm-triager', ['github_add_labels', 'github_post_comment']),
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: llm-triager'),
-    });
-    stack = await startStack({ config: join(dir, 'daemon.yaml'), anthropicUrl: url });
+    }, { anthropic: fake });
   });
-  after(async () => {
-    await stack?.stop();
-    await fake.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => stack?.stop());
   beforeEach(() => {
     fake.reset();
     stack.sandbox.reset();

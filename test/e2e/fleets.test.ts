@@ -1,12 +1,10 @@
 // Fleets in each coordination mode, members as child workflows talking to a fake Anthropic API that
 // answers per agent. One member failing is reported beside the others' results.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, type Stack } from '../harness/stack.js';
 
 const agent = (name: string) => `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: anthropic:claude-test\n  instructions: You are ${name}.\n`;
 const fleet = (name: string, mode: string, members: string, extra = '') =>
@@ -26,12 +24,10 @@ function answerPerAgent(body: any) {
 describe('fleets', function () {
   const fake = new FakeAnthropic();
   let stack: Stack;
-  let dir: string;
   before(async () => {
-    const url = await fake.start();
     fake.respondWith(answerPerAgent);
     const members = '[{name: sec, weight: 1}, {name: perf, weight: 1}, {name: docs, weight: 5}]';
-    dir = configDir({
+    stack = await startStackFor({
       'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  fleets: {directory: fleets}\n'),
       'agents/a.yaml': ['sec', 'perf', 'docs', 'lead', 'broken'].map(agent).join('---\n'),
       'fleets/f.yaml': [
@@ -48,14 +44,9 @@ describe('fleets', function () {
         'config:\n  github_events: [issue_comment]\ncommands:\n' +
           ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n'),
       ),
-    });
-    stack = await startStack({ config: join(dir, 'daemon.yaml'), anthropicUrl: url });
+    }, { anthropic: fake });
   });
-  after(async () => {
-    await stack?.stop();
-    await fake.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => stack?.stop());
   beforeEach(() => stack.sandbox.reset());
 
   const runFleet = async (command: string) => {

@@ -1,11 +1,9 @@
 // The PR gate check end to end: signed pull_request events into the ingress, the gate workflow on a
 // real Temporal server, tree-sitter, the reviewers, and the GitHub sandbox enforcing GitHub's limits.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
 
 const gate = (name: string, extra = '') => `apiVersion: aof.dev/v1
@@ -25,10 +23,8 @@ describe('PR gate check', function () {
   this.timeout(120_000);
   const fake = new FakeAnthropic();
   let stack: Stack;
-  let dir: string;
   before(async () => {
-    const url = await fake.start();
-    dir = configDir({
+    stack = await startStackFor({
       'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  gates: {directory: gates}\n  temporal: {web_ui_url: "http://localhost:8233"}\n'),
       'gates/g.yaml': gate('afa') + '---\n' + gate('afa-llm', '  model: anthropic:claude-test\n  reviewers: [security]\n'),
       'triggers/a.yaml': triggerYaml('llm-gate', 'config:\n  repositories: ["llm-org/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: afa-llm}'),
@@ -36,14 +32,9 @@ describe('PR gate check', function () {
         'gate',
         'config:\n  github_events: [pull_request, check_run, issue_comment]\ncommands:\n  pull_request.opened: {gate: afa}\n  pull_request.synchronize: {gate: afa}\n  check_run.rerequested: {gate: afa}\n  /review: {gate: afa}',
       ),
-    });
-    stack = await startStack({ config: join(dir, 'daemon.yaml'), anthropicUrl: url });
+    }, { anthropic: fake });
   });
-  after(async () => {
-    await stack?.stop();
-    await fake.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => stack?.stop());
   beforeEach(() => {
     stack.sandbox.reset();
     fake.reset();

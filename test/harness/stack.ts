@@ -4,7 +4,10 @@ import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FakeAnthropic } from '../fakes/fake-anthropic.js';
+import { configDir } from './config-dir.js';
 import { configStore, type ConfigStore } from '../../src/config/config-store.js';
 import type { Resources } from '../../src/config/load.js';
 import { createIngress } from '../../src/ingress/app.js';
@@ -135,4 +138,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await sandbox.stop();
     },
   };
+}
+
+/**
+ * A stack on a throw-away configuration directory (`files`, relative path → YAML), optionally with a
+ * fake Anthropic API; stopping it stops the fake and removes the directory.
+ */
+export async function startStackFor(files: Record<string, string>, opts: Omit<StackOptions, 'config' | 'anthropicUrl'> & { anthropic?: FakeAnthropic } = {}): Promise<Stack> {
+  const dir = configDir(files);
+  const anthropicUrl = opts.anthropic ? await opts.anthropic.start() : undefined;
+  const stack = await startStack({ ...opts, config: join(dir, 'daemon.yaml'), anthropicUrl });
+  const stop = stack.stop;
+  stack.stop = async () => {
+    await stop();
+    await opts.anthropic?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return stack;
 }

@@ -7,6 +7,17 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseResourceFile } from '../../src/config/parse-resources.js';
 import { ConfigError, formatProblem } from '../../src/config/problems.js';
 
+/** The ConfigError that loading `daemonFile` throws. */
+function loadError(daemonFile: string): ConfigError {
+  try {
+    loadConfig(daemonFile);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error(`${daemonFile} loaded without errors`);
+}
+
 const problems = (text: string) => parseResourceFile('t.yaml', text).problems.map(formatProblem);
 
 const trigger = (body: string) => `apiVersion: aof.dev/v1
@@ -81,14 +92,7 @@ spec:
     );
 
     it('reports every problem at once, each with its file', () => {
-      const err = (() => {
-        try {
-          loadConfig(join(dir, 'daemon.yaml'));
-        } catch (e) {
-          return e;
-        }
-      })();
-      assert.ok(err instanceof ConfigError);
+      const err = loadError(join(dir, 'daemon.yaml'));
       const lines = err.problems.map((p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`);
       assert.deepEqual(lines.sort(), [
         'agents/a.yaml:1 spec.instructions: unknown template variable "metadata.pr_numbr" (did you mean "pr_number"?)',
@@ -109,13 +113,7 @@ describe('agent and fleet checks', () => {
   writeFileSync(join(dir, 'fleets/f.yaml'), 'apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: f}\nspec:\n  agents: [{name: a}]\n  coordination: {mode: hierarchical, consensus: majority}\n');
 
   it('unknown tools, a hierarchical fleet without a manager, consensus outside peer mode', () => {
-    const err = (() => {
-      try {
-        loadConfig(join(dir, 'daemon.yaml'));
-      } catch (e) {
-        return e as ConfigError;
-      }
-    })()!;
+    const err = loadError(join(dir, 'daemon.yaml'));
     assert.deepEqual(err.problems.map((p) => `${p.path}: ${p.message}`).sort(), [
       'spec.coordination.consensus: consensus applies to peer mode only, not hierarchical',
       'spec.coordination.manager: hierarchical mode needs a manager agent',
@@ -150,13 +148,7 @@ spec:
   writeFileSync(join(dir, 'flows/g.yaml'), 'apiVersion: aof.dev/v1\nkind: Flow\nmetadata: {name: lonely}\nspec:\n  nodes: [{id: start, type: end}, {id: orphan, type: wait}]\n');
 
   it('missing start, unknown and unreachable nodes, an unbounded cycle, a bad condition, a missing agent', () => {
-    const err = (() => {
-      try {
-        loadConfig(join(dir, 'daemon.yaml'));
-      } catch (e) {
-        return e as ConfigError;
-      }
-    })()!;
+    const err = loadError(join(dir, 'daemon.yaml'));
     assert.deepEqual(err.problems.map((p) => `${p.file.split('/').pop()}:${p.line} ${p.path}: ${p.message}`), [
       'f.yaml:1 spec.nodes: no node with id "start" (nodes: begin, plan, check, orphan)',
       'f.yaml:1 spec.nodes.1.config.agent: agent "planer" is not defined',

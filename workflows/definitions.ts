@@ -37,3 +37,15 @@ export const headChangedSignal = defineSignal<[{ sha: string; deliveryId: string
 
 /** The pull request was closed: a flow waiting on it stops. */
 export const prClosedSignal = defineSignal<[{ deliveryId: string }]>('prClosed');
+
+export interface LockRequest {
+  requester: string;
+  label: string;
+}
+
+/** Join the queue of an environment's lock. */
+export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
+/** Leave the queue, or hand the lock on. */
+export const lockReleaseSignal = defineSignal<[{ requester: string }]>('lockRelease');
+/** Sent to each requester when the queue moves: 0 means it holds the lock. */
+export const lockPositionSignal = defineSignal<[{ position: number; holder: string }]>('lockPosition');

@@ -1,7 +1,9 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { ApplicationFailure, executeChild, proxyActivities, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { LockActivities } from '../activities/quota/index.js';
+import { lockPositionSignal, lockReleaseSignal } from './definitions.js';
 import type { HttpActivities } from '../activities/http/index.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import type { UntrustedContent } from '../src/agents/prompt.js';
@@ -163,6 +165,33 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     }
   }
 
+  // One deploy per repository and environment: wait for the lock, showing the queue position.
+  const lockId = input.params.environment && input.params.lock !== false ? `lock/${input.metadata.repo_full_name}/${env}` : undefined;
+  if (lockId) {
+    const { requestLock } = proxyActivities<LockActivities>({ startToCloseTimeout: '30 seconds' });
+    let position = -1;
+    let told = -1;
+    setHandler(lockPositionSignal, (p) => void (position = p.position));
+    await requestLock({ lockId, requester: workflowInfo().workflowId, label: `#${input.scope.number ?? '?'}` });
+    while (position !== 0) {
+      await condition(() => position !== told || box.state.closed);
+      if (box.state.closed) {
+        await releaseLock(lockId);
+        return { flow: input.flow, status: 'closed while queued', nodes: records };
+      }
+      if (position > 0 && input.scope.number !== undefined) {
+        await github.postComment({ ...target, issueNumber: input.scope.number, body: `Queued for \`${env}\`: position ${position} — ${position === 1 ? 'one deploy is' : `${position} deploys are`} ahead. This request starts when the lock is free.` });
+      }
+      told = position;
+    }
+  }
+  try {
+    return await walk();
+  } finally {
+    if (lockId) await CancellationScope.nonCancellable(() => releaseLock(lockId));
+  }
+
+  async function walk(): Promise<FlowRunResult> {
   let current: string | undefined = 'start';
   for (let step = 0; current; step++) {
     if (step >= MAX_STEPS) throw ApplicationFailure.nonRetryable(`flow "${input.flow}" ran ${MAX_STEPS} steps without ending`);
@@ -201,4 +230,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     });
   }
   return { flow: input.flow, status, nodes: records, approval };
+  }
+}
+
+/** Leaves the environment's queue, or hands the lock on; however the flow ended. */
+async function releaseLock(lockId: string): Promise<void> {
+  await getExternalWorkflowHandle(lockId).signal(lockReleaseSignal, { requester: workflowInfo().workflowId }).catch(() => undefined);
 }

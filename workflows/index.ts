@@ -7,3 +7,4 @@ export { prReviewWorkflow } from './pr-review.js';
 export { quotaWorkflow } from './quota.js';
 export { flowRunWorkflow } from './flow-run.js';
 export { replyWorkflow } from './reply.js';
+export { envLockWorkflow } from './env-lock.js';

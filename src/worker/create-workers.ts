@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createCodeActivities } from '../../activities/code/index.js';
 import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
-import { createQuotaActivities } from '../../activities/quota/index.js';
+import { createLockActivities, createQuotaActivities } from '../../activities/quota/index.js';
 import type { AnthropicSettings } from '../../activities/llm/anthropic.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
@@ -42,6 +42,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createCodeActivities(),
       ...createHttpActivities(),
       ...createQuotaActivities(client, t.task_queue),
+      ...createLockActivities(client, t.task_queue),
     },
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });

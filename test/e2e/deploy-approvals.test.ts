@@ -153,6 +153,34 @@ describe('deploys approved through PR comments', function () {
     assert.equal(deploys.length, 0);
   });
 
+  it('two PRs queue for the same environment; a closed PR leaves the queue', async () => {
+    const a = openPr();
+    const runA = await requestDeploy(a);
+    const b = openPr();
+    await stack.send('issue_comment', comment(b, '/deploy production', 'carol'));
+    await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', b.number).some((c) => c.body.startsWith('Queued for `production`: position 1')), 'the queue position');
+    const c = openPr();
+    await stack.send('issue_comment', comment(c, '/deploy production', 'carol'));
+    await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', c.number).some((x) => x.body.startsWith('Queued for `production`: position 2')), 'the second position');
+    assert.ok(!stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('requested by')), 'B waits for the lock');
+
+    // C is closed while queued: it leaves the queue.
+    const closed = example('pull_request', 'closed');
+    closed.repository.full_name = 'myorg/api';
+    closed.pull_request.number = c.number;
+    await stack.send('pull_request', closed);
+    const runC = stack.client.workflow.getHandle(`flow/myorg/api#${c.number}`);
+    assert.equal((await runC.result()).status, 'closed while queued');
+
+    // A deploys and releases the lock: B moves up and posts its plan.
+    await stack.send('issue_comment', comment(a, '/approve', 'alice'));
+    assert.equal((await runA.result()).status, 'deployed');
+    await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('Deploy to `production` requested by @carol')), 'B to take the lock');
+    await stack.send('issue_comment', comment(b, '/reject not today', 'alice'));
+    assert.equal((await stack.client.workflow.getHandle(`flow/myorg/api#${b.number}`).result()).status, 'not deployed');
+    assert.equal(deploys.length, 1);
+  });
+
   it('a redelivered approval counts once; a push voids pending approvals', async () => {
     const pr = openPr();
     const flowRun = await requestDeploy(pr);

@@ -35,7 +35,7 @@ describe('approval timeout and reminders (time-skipping server)', function () {
       spec: { nodes: [{ id: 'start', type: 'approval', config: { reminder: '8h' } }, { id: 'stopped', type: 'end', config: { status: 'expired' } }], connections: [{ from: 'start', to: 'stopped' }] },
       metadata: { repo_full_name: 'o/r', sender_login: 'carol' },
       data: {},
-      params: { approvers: ['alice'], environment: 'production' },
+      params: { approvers: ['alice'], environment: 'production', lock: false },
       scope: { owner: 'o', repo: 'r', number: 1, isPullRequest: true, headSha: 'c'.repeat(40), checkRunIds: [] },
       githubTaskQueue: 'timeouts',
       agents: {},

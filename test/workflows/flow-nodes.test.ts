@@ -31,7 +31,7 @@ describe('flow interpreter nodes (time-skipping server)', function () {
     calls.length = 0;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'nodes', workflowBundle: await workflowBundle(), activities });
     const input: FlowRunInput = {
-      flow: 'f', spec, metadata: { pr_base_ref: 'main', repo_full_name: 'o/r' }, data: {}, params: { environment: 'staging' },
+      flow: 'f', spec, metadata: { pr_base_ref: 'main', repo_full_name: 'o/r' }, data: {}, params: { environment: 'staging', lock: false },
       scope: { owner: 'o', repo: 'r', isPullRequest: false, checkRunIds: [] }, githubTaskQueue: 'nodes', agents: {}, fleets: {}, tokenBudget: 1, modelTurnTimeoutSecs: 5,
     };
     return worker.runUntil(env.client.workflow.execute('flowRunWorkflow', { workflowId: `nodes-${Math.random()}`, taskQueue: 'nodes', args: [input], retry: { maximumAttempts: 1 } }));

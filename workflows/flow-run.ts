@@ -171,19 +171,28 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     const { requestLock } = proxyActivities<LockActivities>({ startToCloseTimeout: '30 seconds' });
     let position = -1;
     let told = -1;
+    let queuedCheck: number | undefined;
     setHandler(lockPositionSignal, (p) => void (position = p.position));
     await requestLock({ lockId, requester: workflowInfo().workflowId, label: `#${input.scope.number ?? '?'}` });
     while (position !== 0) {
       await condition(() => position !== told || box.state.closed);
       if (box.state.closed) {
         await releaseLock(lockId);
+        if (queuedCheck) await github.updateCheckRun({ ...target, checkRunId: queuedCheck, conclusion: 'cancelled', output: { title: `deploy ${env}: pull request closed`, summary: 'Left the queue.' } });
         return { flow: input.flow, status: 'closed while queued', nodes: records };
       }
       if (position > 0 && input.scope.number !== undefined) {
+        const title = `deploy ${env}: queued, position ${position}`;
         await github.postComment({ ...target, issueNumber: input.scope.number, body: `Queued for \`${env}\`: position ${position} — ${position === 1 ? 'one deploy is' : `${position} deploys are`} ahead. This request starts when the lock is free.` });
+        if (input.scope.headSha) {
+          queuedCheck ??= (await github.createCheckRun({ ...target, name: `deploy ${env}`, headSha: input.scope.headSha, status: 'queued' })).id;
+          await github.updateCheckRun({ ...target, checkRunId: queuedCheck, output: { title, summary: `${position} deploy(s) to ${env} ahead of this one.` } });
+        }
       }
       told = position;
     }
+    // The queue's check run gives way to the deploy's own.
+    if (queuedCheck) await github.updateCheckRun({ ...target, checkRunId: queuedCheck, conclusion: 'skipped', output: { title: `deploy ${env}: left the queue`, summary: 'The lock is free; the deploy request continues in a new check run.' } });
   }
   try {
     return await walk();

@@ -163,6 +163,7 @@ describe('deploys approved through PR comments', function () {
     await stack.send('issue_comment', comment(c, '/deploy production', 'carol'));
     await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', c.number).some((x) => x.body.startsWith('Queued for `production`: position 2')), 'the second position');
     assert.ok(!stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('requested by')), 'B waits for the lock');
+    await waitFor(() => stack.sandbox.checkRuns.some((r) => r.head_sha === c.sha && r.output.title === 'deploy production: queued, position 2'), 'the queued check run');
 
     // C is closed while queued: it leaves the queue.
     const closed = example('pull_request', 'closed');
@@ -171,6 +172,7 @@ describe('deploys approved through PR comments', function () {
     await stack.send('pull_request', closed);
     const runC = stack.client.workflow.getHandle(`flow/myorg/api#${c.number}`);
     assert.equal((await runC.result()).status, 'closed while queued');
+    assert.equal(stack.sandbox.checkRuns.find((r) => r.head_sha === c.sha)!.conclusion, 'cancelled');
 
     // A deploys and releases the lock: B moves up and posts its plan.
     await stack.send('issue_comment', comment(a, '/approve', 'alice'));

@@ -2,7 +2,7 @@
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
 import { ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { LockActivities } from '../activities/quota/index.js';
+import type { LockActivities } from '../activities/locks/index.js';
 import { lockPositionSignal, lockReleaseSignal } from './definitions.js';
 import type { HttpActivities } from '../activities/http/index.js';
 import type { ToolScope } from '../src/agents/tools.js';

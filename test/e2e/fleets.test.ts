@@ -28,7 +28,9 @@ describe('fleets', function () {
     fake.respondWith(answerPerAgent);
     const members = '[{name: sec, weight: 1}, {name: perf, weight: 1}, {name: docs, weight: 5}]';
     stack = await startStackFor({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  fleets: {directory: fleets}\n'),
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  fleets: {directory: fleets}\n  flows: {directory: flows}\n'),
+      'flows/f.yaml':
+        'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: fleet-flow}\nspec:\n  nodes:\n    - {id: start, type: fleet, config: {fleet: pipe}}\n    - {id: done, type: end}\n  connections:\n    - {from: start, to: done}\n',
       'agents/a.yaml': ['sec', 'perf', 'docs', 'lead', 'broken'].map(agent).join('---\n'),
       'fleets/f.yaml': [
         fleet('peer-majority', 'peer', members, ', consensus: majority'),
@@ -42,7 +44,8 @@ describe('fleets', function () {
       'triggers/t.yaml': triggerYaml(
         'cmds',
         'config:\n  github_events: [issue_comment]\ncommands:\n' +
-          ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n'),
+          ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n') +
+          '\n  /fleet-flow: {flow: fleet-flow}',
       ),
     }, { anthropic: fake });
   });
@@ -108,5 +111,18 @@ describe('fleets', function () {
     const children = [];
     for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'` })) children.push(w.workflowId);
     assert.equal(children.length, 3);
+  });
+
+  it("a flow's fleet node runs the fleet as its own child workflow and records its report", async () => {
+    const p = example('issue_comment', 'created');
+    p.comment.body = '/fleet-flow';
+    const r = await stack.send('issue_comment', p);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const result = (await stack.client.workflow.getHandle(r.body.workflowId).result()).flow!;
+    assert.deepEqual(result.nodes.map((n) => [n.node, n.type]), [['start', 'fleet'], ['done', 'end']]);
+    assert.match(result.nodes[0]!.output, /### Summary by docs/);
+    const fleets = [];
+    for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'fleetRunWorkflow' AND ExecutionStatus = 'Completed'` })) fleets.push(w.workflowId);
+    assert.ok(fleets.some((id) => id.startsWith('flow/')), fleets.join(', '));
   });
 });

@@ -1,14 +1,20 @@
-// Mocha root hooks: stop the shared Temporal server after the last test.
+// Mocha root hooks: stop the shared Temporal server after the last test; with AOF_RECORD_HISTORIES set,
+// first save the run's workflow histories for the replay suite.
+import { resolve } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime-logger.js';
-import { stopTestTemporal } from './temporal.js';
+import { recordHistories } from './record-histories.js';
+import { stopTestTemporal, testTemporalIfStarted } from './temporal.js';
 
 // The SDK's own logs go through our logger, quiet unless LOG_LEVEL says otherwise (before any worker).
 installTemporalRuntime(createLogger('temporal-sdk', process.env.LOG_LEVEL ?? 'error'));
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
-    this.timeout(30_000);
+    this.timeout(120_000);
+    const dir = process.env.AOF_RECORD_HISTORIES;
+    const env = await testTemporalIfStarted();
+    if (dir && env) await recordHistories(env.client, resolve(dir));
     await stopTestTemporal();
   },
 };

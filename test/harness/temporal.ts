@@ -21,6 +21,11 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/** The shared server, if a test started it. */
+export function testTemporalIfStarted(): Promise<TestWorkflowEnvironment | undefined> {
+  return env ?? Promise.resolve(undefined);
+}
+
 export async function stopTestTemporal(): Promise<void> {
   if (env) await (await env).teardown();
   env = undefined;

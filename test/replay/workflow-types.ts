@@ -1,0 +1,12 @@
+// Every workflow type the worker registers: the replay suite needs recorded histories of each.
+export const WORKFLOW_TYPES = [
+  'routedEventWorkflow',
+  'agentRunWorkflow',
+  'fleetRunWorkflow',
+  'flowRunWorkflow',
+  'envLockWorkflow',
+  'prGateWorkflow',
+  'prReviewWorkflow',
+  'quotaWorkflow',
+  'replyWorkflow',
+] as const;

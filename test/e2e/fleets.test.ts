@@ -119,7 +119,7 @@ describe('fleets', function () {
     const r = await stack.send('issue_comment', p);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const result = (await stack.client.workflow.getHandle(r.body.workflowId).result()).flow!;
-    assert.deepEqual(result.nodes.map((n) => [n.node, n.type]), [['start', 'fleet'], ['done', 'end']]);
+    assert.deepEqual(result.nodes.map((n: { node: string; type: string }) => [n.node, n.type]), [['start', 'fleet'], ['done', 'end']]);
     assert.match(result.nodes[0]!.output, /### Summary by docs/);
     const fleets = [];
     for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'fleetRunWorkflow' AND ExecutionStatus = 'Completed'` })) fleets.push(w.workflowId);

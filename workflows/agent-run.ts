@@ -84,7 +84,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     for (const use of uses) {
       record(`turn ${turns}: ${use.name}`);
       const outcome = allowed.includes(use.name as ToolName)
-        ? await github.runTool({ tool: use.name, input: use.input, scope })
+        ? await github.runTool({ tool: use.name, input: use.input, scope, reviewEvents: spec.review_events })
         : { ok: false as const, invalid: true, content: `tool "${use.name}" is not available to this agent (allowed: ${allowed.join(', ') || 'none'})` };
       if (outcome.ok) {
         if (outcome.commentId) scope.commentId = outcome.commentId;

@@ -1,7 +1,7 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { LockActivities } from '../activities/locks/index.js';
 import { lockPositionSignal, lockReleaseSignal } from './definitions.js';
 import type { HttpActivities } from '../activities/http/index.js';
@@ -9,6 +9,7 @@ import type { ToolScope } from '../src/agents/tools.js';
 import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
+import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { githubActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
@@ -148,13 +149,18 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         return passed ? 'joined' : `failed (${ok}/${branches.length} branches succeeded, join ${join})`;
       }
       case 'http': {
-        const r = await httpCall({
-          url: text(c.url),
+        const defaultBody = JSON.stringify({ repository: input.metadata.repo_full_name, sha: input.scope.headSha, environment: env });
+        const call = {
           method: String(c.method ?? 'POST'),
-          body: c.body === undefined ? JSON.stringify({ repository: input.metadata.repo_full_name, sha: input.scope.headSha, environment: env }) : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)),
           idempotencyKey: `${workflowInfo().workflowId}:${id}:${records.filter((r) => r.node === id).length}`,
           timeoutMs: duration(c.timeout, 30_000),
-        });
+        };
+        // The worker renders the request: event values encoded where they land, credentials from its
+        // environment (never in this history).
+        const template: HttpTemplate = { url: String(c.url), body: c.body, headers: c.headers as Record<string, string> | undefined };
+        const r = patched('http-node-rendered-by-worker')
+          ? await httpCall({ ...call, template, values: templateValues(template, scopeFn), body: c.body === undefined ? defaultBody : undefined })
+          : await httpCall({ ...call, url: text(c.url), body: c.body === undefined ? defaultBody : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)) });
         return String(r.status);
       }
       case 'end':

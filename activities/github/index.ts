@@ -2,6 +2,8 @@
 // They run on the GitHub task queue, whose rate limit applies to all workers together.
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
+import { clientLogin } from '../../src/github/identity.js';
+import { isBotLogin } from '../../src/routing/bots.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
 
@@ -39,7 +41,18 @@ export interface CheckRunOutput {
 type CheckStatus = 'queued' | 'in_progress' | 'completed';
 type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
 
-export function createGitHubActivities(clientFor: GitHubClientFor) {
+export interface GitHubActivityOptions {
+  /** platforms.github.bot_name: who the bot is when its credentials do not say. */
+  botName?: string;
+}
+
+/** Whether a comment is the bot's own: by its login when known, else by GitHub's Bot account type. */
+async function authoredByBot(gh: ReturnType<GitHubClientFor>, botName: string | undefined, user: { login?: string; type?: string } | null | undefined): Promise<boolean> {
+  const me = botName ?? (await clientLogin(gh));
+  return me ? isBotLogin(user?.login, me) : user?.type === 'Bot';
+}
+
+export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubActivityOptions = {}) {
   return {
     runTool: createRunTool(clientFor),
     authorizeApprover: createAuthorizeApprover(clientFor),
@@ -96,13 +109,22 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
       );
     },
 
-    /** Creates the comment carrying `marker`, or updates the one already there: one comment per PR. */
+    /**
+     * Creates the comment carrying `marker`, or updates the one already there: one comment per PR. Only
+     * the bot's own comments count: anyone can paste the marker into a comment of theirs.
+     */
     async upsertMarkedComment(input: IssueRef & { marker: string; body: string }): Promise<PostedComment & { created: boolean }> {
       const gh = clientFor(input);
       const existing = await githubCall(() =>
         gh.paginate(gh.issues.listComments, { owner: input.owner, repo: input.repo, issue_number: input.issueNumber, per_page: 100 }),
       );
-      const mine = existing.find((c) => c.body?.includes(input.marker));
+      let mine: (typeof existing)[number] | undefined;
+      for (const c of existing) {
+        if (c.body?.includes(input.marker) && (await authoredByBot(gh, opts.botName, c.user))) {
+          mine = c;
+          break;
+        }
+      }
       const { data } = mine
         ? await githubCall(() => gh.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: mine.id, body: input.body }))
         : await githubCall(() => gh.issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }));

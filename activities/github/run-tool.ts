@@ -11,6 +11,8 @@ export interface ToolCall {
   tool: string;
   input: unknown;
   scope: ToolScope;
+  /** The review events the agent's YAML allows (review_events); COMMENT only when unset. */
+  reviewEvents?: string[];
 }
 
 export type ToolOutcome =
@@ -18,7 +20,7 @@ export type ToolOutcome =
   | { ok: false; content: string; invalid: boolean };
 
 export function createRunTool(clientFor: GitHubClientFor) {
-  return async function runTool({ tool, input, scope }: ToolCall): Promise<ToolOutcome> {
+  return async function runTool({ tool, input, scope, reviewEvents = ['COMMENT'] }: ToolCall): Promise<ToolOutcome> {
     if (!isToolName(tool)) return { ok: false, invalid: true, content: `unknown tool "${tool}"` };
     const parsed = parseToolInput(tool, input);
     if (!parsed.ok) return { ok: false, invalid: true, content: `invalid input for ${tool}: ${parsed.error}` };
@@ -45,6 +47,7 @@ export function createRunTool(clientFor: GitHubClientFor) {
         }
         case 'github_post_review': {
           const pull_number = needPull();
+          if (!reviewEvents.includes(v.event)) throw refusal(`this agent may not ${v.event === 'APPROVE' ? 'approve' : 'request changes'}: its review_events allow ${reviewEvents.join(', ')}`);
           const { data } = await githubCall(() => gh.pulls.createReview({ ...repo, pull_number, body: v.body, event: v.event }));
           return { ok: true, content: `review ${data.id} submitted (${v.event})` };
         }

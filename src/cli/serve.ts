@@ -2,7 +2,9 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
 import { configStore } from '../config/config-store.js';
-import { hasAnySecret, missingSecretMessage, secretIndex } from '../config/secrets.js';
+import { dirname } from 'node:path';
+import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
+import { botLogin } from '../github/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { createLogger } from '../log.js';
@@ -11,10 +13,19 @@ import { loadOrExit } from './load-or-exit.js';
 export async function serve(configPath: string): Promise<Server> {
   const logger = createLogger('ingress');
   const resources = loadOrExit(configPath); // exits with every problem listed
-  if (!hasAnySecret(secretIndex(resources))) {
+  const tenants = tenantIndex(resources);
+  if (!hasAnySecret(tenants)) {
     process.stderr.write(`aofctl serve: ${missingSecretMessage(resources)}\n`);
     process.exit(1);
   }
+  if (tenants.problems.length) {
+    process.stderr.write(tenants.problems.map((p) => `aofctl serve: ${p}\n`).join(''));
+    process.exit(1);
+  }
+  // The bot's identity from its credentials, so its own comments never start anything.
+  const bot = await botLogin(resources.daemon, dirname(configPath));
+  if (bot) logger.info({ bot }, 'acting as this GitHub login');
+  else logger.warn('could not learn the bot\'s login from its credentials; set platforms.github.bot_name so its own comments are ignored');
   const { temporal, server } = resources.daemon.spec;
   // Lazy: the ingress starts (and answers /health) while Temporal is still coming up; /ready tells.
   const store = configStore(configPath, {
@@ -26,6 +37,7 @@ export async function serve(configPath: string): Promise<Server> {
   const app = createIngress({
     resources: store.current,
     dispatch: createDispatcher(client, temporal.task_queue),
+    botLogin: () => store.current().daemon.spec.platforms.github.bot_name ?? bot,
     logger,
     ready: () =>
       connection.withDeadline(Date.now() + 2000, async () => {

@@ -2,7 +2,7 @@
 // its file:line:column instead of stopping at the first.
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { expandEnv } from './env.js';
+import { envPolicy, expandEnv, misplacedEnvReferences } from './env.js';
 import { didYouMean, type ConfigProblem } from './problems.js';
 import { schemaForKind, type Kind } from './schema.js';
 
@@ -85,7 +85,9 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
     if (doc.contents === null) continue; // empty document, e.g. a trailing ---
     const raw = doc.toJS() as unknown;
     const envProblems: { path: PathItem[]; message: string }[] = [];
-    const value = expandEnv(raw, [], envProblems) as Record<string, unknown>;
+    const rawKind = raw && typeof raw === 'object' ? (raw as { kind?: unknown }).kind : undefined;
+    envProblems.push(...misplacedEnvReferences(raw, rawKind));
+    const value = (envPolicy(rawKind) === 'expand' ? expandEnv(raw, [], envProblems) : raw) as Record<string, unknown>;
     for (const p of envProblems) at(nodeAt(doc, p.path), p.path, p.message);
 
     const kind = value && typeof value === 'object' ? value.kind : undefined;

@@ -17,6 +17,8 @@ const GitHubOrganization = z.strictObject({
   name: z.string().min(1),
   token_env: envName.optional(),
   webhook_secret_env: envName,
+  /** The GitHub App installation of this organization: deliveries naming another are refused. */
+  installation_id: z.union([z.string(), z.number()]).optional(),
 });
 
 const GitHubApp = z.strictObject({
@@ -29,7 +31,8 @@ export const GitHubPlatform = z.strictObject({
   enabled: z.boolean().default(true),
   token_env: envName.optional(),
   webhook_secret_env: envName.optional(),
-  bot_name: z.string().default('aofbot'),
+  /** The bot's login; by default it comes from the credentials (the token's user, or the App's slug + [bot]). */
+  bot_name: z.string().optional(),
   /** api.github.com, a GitHub Enterprise URL, or the local sandbox. */
   api_url: z.url().default('https://api.github.com'),
   organizations: z.array(GitHubOrganization).optional(),
@@ -107,6 +110,8 @@ const TriggerConfig = z.strictObject({
   allowed_repos: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo, owner/* or owner/prefix-*')).optional(),
   branches: z.array(z.string().min(1)).optional(),
   allowed_users: z.array(z.string().min(1)).optional(),
+  /** Events sent by bots (sender type Bot) start nothing unless a Trigger opts in. */
+  allow_bots: z.boolean().optional(),
 });
 
 export const TriggerSpec = z.strictObject({
@@ -123,6 +128,8 @@ export const AgentSpec = z.strictObject({
   offline_model: z.string().regex(/^builtin:.+$/, 'a built-in model, such as builtin:issue-triager').optional(),
   instructions: z.string().default(''),
   tools: z.array(z.string().min(1)).default([]),
+  /** What github_post_review may submit: COMMENT unless APPROVE or REQUEST_CHANGES are allowed here. */
+  review_events: z.array(z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES'])).optional(),
   memory: z.string().optional(),
   max_iterations: z.number().int().positive().default(10),
   temperature: z.number().min(0).max(2).optional(),

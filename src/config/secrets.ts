@@ -1,43 +1,67 @@
-// Webhook secrets, resolved from the environment variables the config names. With per-organization
-// configuration a delivery must be signed with its own organization's secret; other deliveries with the
-// global secret (platforms.github.webhook_secret_env, or a trigger's webhook_secret).
+// Webhook secrets and the tenant each one stands for. The secret that verifies a delivery decides whom
+// it may act for: an organization's secret acts for that organization only; the global secret for every
+// owner without a secret of its own; a Trigger's own `webhook_secret` only for deliveries that Trigger
+// (or the Triggers sharing that secret) may route.
 import type { Resources } from './load.js';
 
-export interface SecretIndex {
-  byOrg: Map<string, string[]>;
-  global: string[];
+export type Tenant =
+  | { kind: 'organization'; name: string; installationId?: number }
+  | { kind: 'global' }
+  | { kind: 'triggers'; triggers: string[] };
+
+export interface TenantKey {
+  secret: string;
+  tenant: Tenant;
 }
 
-const cache = new WeakMap<Resources, SecretIndex>();
+export interface TenantIndex {
+  /** In the order a match is taken: organizations, the global secret, then Trigger secrets. */
+  keys: TenantKey[];
+  /** Lower-cased names of the organizations with their own secret. */
+  organizations: Set<string>;
+  /** Configuration mistakes that would make the tenant of a delivery ambiguous. */
+  problems: string[];
+}
 
-const present = (values: (string | undefined)[]) => [...new Set(values.filter((s): s is string => typeof s === 'string' && s.length > 0))];
+const cache = new WeakMap<Resources, TenantIndex>();
 
-export function secretIndex(res: Resources, env: NodeJS.ProcessEnv = process.env): SecretIndex {
+export function tenantIndex(res: Resources, env: NodeJS.ProcessEnv = process.env): TenantIndex {
   const hit = env === process.env ? cache.get(res) : undefined;
   if (hit) return hit;
   const gh = res.daemon.spec.platforms.github;
-  const index: SecretIndex = {
-    byOrg: new Map((gh.organizations ?? []).map((o) => [o.name.toLowerCase(), present([env[o.webhook_secret_env]])])),
-    global: present([gh.webhook_secret_env ? env[gh.webhook_secret_env] : undefined, ...res.triggers.map((t) => t.resource.spec.config.webhook_secret)]),
+  const keys: TenantKey[] = [];
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  const add = (secret: string | undefined, tenant: Tenant, who: string) => {
+    if (!secret) return;
+    const prior = owners.get(secret);
+    if (prior && tenant.kind === 'organization') problems.push(`${who} and ${prior} share one webhook secret: each organization needs its own`);
+    if (!prior) owners.set(secret, who);
+    keys.push({ secret, tenant });
   };
+  for (const o of gh.organizations ?? []) {
+    const installationId = o.installation_id === undefined ? undefined : Number(o.installation_id);
+    add(env[o.webhook_secret_env], { kind: 'organization', name: o.name, installationId }, `organization ${o.name}`);
+  }
+  const global = gh.webhook_secret_env ? env[gh.webhook_secret_env] : undefined;
+  add(global, { kind: 'global' }, 'the global secret');
+  const byTriggerSecret = new Map<string, string[]>();
+  for (const t of res.triggers) {
+    const s = t.resource.spec.config.webhook_secret;
+    if (!s || s === global) continue; // the global secret already covers every Trigger
+    byTriggerSecret.set(s, [...(byTriggerSecret.get(s) ?? []), t.resource.metadata.name]);
+  }
+  for (const [secret, triggers] of byTriggerSecret) {
+    if (owners.has(secret)) problems.push(`Trigger ${triggers.join(', ')} uses the webhook secret of ${owners.get(secret)}`);
+    else keys.push({ secret, tenant: { kind: 'triggers', triggers } });
+  }
+  const index = { keys, organizations: new Set((gh.organizations ?? []).map((o) => o.name.toLowerCase())), problems };
   if (env === process.env) cache.set(res, index);
   return index;
 }
 
-/** The owner a delivery belongs to: its organization, else its repository's owner. */
-export function deliveryOwner(payload: Record<string, any> | undefined): string | undefined {
-  const owner = payload?.organization?.login ?? payload?.repository?.owner?.login;
-  return typeof owner === 'string' ? owner : undefined;
-}
-
-/** The secrets a delivery may be signed with. */
-export function secretsFor(index: SecretIndex, payload: Record<string, any> | undefined): string[] {
-  const owner = deliveryOwner(payload)?.toLowerCase();
-  return (owner && index.byOrg.get(owner)) || index.global;
-}
-
-export function hasAnySecret(index: SecretIndex): boolean {
-  return index.global.length > 0 || [...index.byOrg.values()].some((s) => s.length > 0);
+export function hasAnySecret(index: TenantIndex): boolean {
+  return index.keys.length > 0;
 }
 
 export function missingSecretMessage(res: Resources): string {

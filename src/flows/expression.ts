@@ -110,9 +110,22 @@ export function namesIn(src: string): string[] {
   return tokenize(unwrap(src)).filter((t) => t.t === 'name' && !['true', 'false', 'null'].includes(t.v)).map((t) => t.v);
 }
 
-/** `${node.output}`, `${event.x}` and `{{ metadata.x }}` in text. */
-export function renderFlowTemplate(text: string, scope: Scope): string {
-  return text
-    .replace(/\$\{\s*([\w.-]+)\s*\}/g, (_, name: string) => String(scope(name) ?? ''))
-    .replace(/\{\{\s*metadata\.(\w+)\s*\}\}/g, (_, name: string) => String(scope(`metadata.${name}`) ?? ''));
+const TEMPLATE = /\$\{\s*([\w.-]+)\s*\}|\{\{\s*metadata\.(\w+)\s*\}\}/g;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** The names a flow template reads (`${deploy.output}` → deploy.output, `{{ metadata.x }}` → metadata.x). */
+export function templateNames(text: string): string[] {
+  return [...text.matchAll(TEMPLATE)].map((m) => m[1] ?? `metadata.${m[2]}`).filter((n) => !ENV_NAME.test(n));
+}
+
+/**
+ * `${node.output}`, `${event.x}` and `{{ metadata.x }}` in text, in one pass (a substituted value is never
+ * read as a template again), each value passed through `encode`. `${UPPER_CASE}` names an environment
+ * variable, resolved by the worker in http nodes only: it is left as it is.
+ */
+export function renderFlowTemplate(text: string, scope: Scope, encode: (value: string) => string = (v) => v): string {
+  return text.replace(TEMPLATE, (whole, name: string | undefined, meta: string | undefined) => {
+    if (name !== undefined && ENV_NAME.test(name)) return whole;
+    return encode(String(scope(name ?? `metadata.${meta}`) ?? ''));
+  });
 }

@@ -3,6 +3,7 @@
 import type { Flow } from '../config/schema.js';
 import { didYouMean } from '../config/problems.js';
 import { compile } from './expression.js';
+import { httpTemplateProblems } from './http-request.js';
 
 export interface FlowProblem {
   path: string;
@@ -26,6 +27,7 @@ export function validateFlow(spec: Flow['spec'], known: { agents: Set<string>; f
     if (n.type === 'fleet') ref('fleet', known.fleets);
     if (n.type === 'conditional' && typeof n.config?.expression !== 'string') problems.push({ path: `spec.nodes.${i}.config.expression`, message: 'a conditional node needs config.expression' });
     if (n.type === 'http' && typeof n.config?.url !== 'string') problems.push({ path: `spec.nodes.${i}.config.url`, message: 'an http node needs config.url' });
+    if (n.type === 'http') for (const p of httpTemplateProblems(n.config ?? {})) problems.push({ path: `spec.nodes.${i}.config.${p.key}`, message: p.message });
     if (n.type === 'parallel') {
       const branches = n.config?.branches;
       if (!Array.isArray(branches) || branches.length === 0) problems.push({ path: `spec.nodes.${i}.config.branches`, message: 'a parallel node needs config.branches (node ids)' });

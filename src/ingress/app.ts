@@ -22,7 +22,10 @@ export function createIngress(deps: IngressDeps): Koa {
     }
   });
   app.use(async (ctx) => {
-    if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx, async () => {});
+    if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx);
+    // One URL per organization: only that organization's secret is tried.
+    const org = ctx.method === 'POST' ? /^\/webhook\/github\/([A-Za-z0-9][A-Za-z0-9-]{0,38})$/.exec(ctx.path) : null;
+    if (org) return webhook(ctx, org[1]);
     if (ctx.method === 'GET' && ctx.path === '/health') {
       ctx.body = { status: 'ok' };
       return;

@@ -1,6 +1,7 @@
 // Events that reach a flow already running on a pull request rather than starting anything: `/approve`
 // and `/reject` comments, new pushes (which void approvals) and the PR closing. Pure: what to signal.
 import type { ApprovalComment } from '../../workflows/definitions.js';
+import { isBotLogin, isBotSender } from '../routing/bots.js';
 import { commandLine } from '../routing/route.js';
 
 export type PrSignal =
@@ -16,14 +17,16 @@ export interface PrSignalTarget {
   consumes: boolean;
 }
 
-export function prSignalOf(event: string, payload: Record<string, any>, deliveryId: string, botName: string): PrSignalTarget | undefined {
+export function prSignalOf(event: string, payload: Record<string, any>, deliveryId: string, botName: string | undefined): PrSignalTarget | undefined {
   const repo = payload.repository?.full_name as string | undefined;
   if (!repo) return undefined;
   if (event === 'issue_comment' && payload.issue?.pull_request) {
     const line = commandLine(event, payload);
-    const m = line ? /^\/(approve|reject)\b\s*(.*)$/i.exec(line) : null;
+    // The command word exactly, then whitespace or the end: `/approve\u200b` or `/approved` are not commands.
+    const m = line ? /^\/(approve|reject)(?:\s+(.*))?$/i.exec(line) : null;
     const login = String(payload.sender?.login ?? '');
-    if (!m || payload.action !== 'created' || [botName, `${botName}[bot]`].includes(login.toLowerCase())) return undefined;
+    // Bots never approve: neither this one nor any other.
+    if (!m || payload.action !== 'created' || isBotLogin(login, botName) || isBotSender(payload.sender)) return undefined;
     const decision = m[1]!.toLowerCase() === 'approve' ? 'approve' : 'reject';
     return {
       repo,

@@ -1,21 +1,24 @@
-// POST /webhook/github, as small steps in order: read, verify, parse, route, dispatch. Each step
-// either answers (with an HTTP status and reason GitHub shows in its delivery log) or passes on.
+// POST /webhook/github (or /webhook/github/<org>), as small steps in order: read, verify, parse, check the
+// tenant, route, dispatch. Each step either answers (with an HTTP status and reason GitHub shows in its
+// delivery log) or passes on. Nothing is parsed before the signature is verified over the raw bytes.
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
-import { secretIndex, secretsFor } from '../config/secrets.js';
-import { route } from '../routing/route.js';
+import { tenantIndex, type Tenant } from '../config/secrets.js';
+import { route, triggerAccepts } from '../routing/route.js';
 import { prSignalOf } from './pr-signals.js';
 import { workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
 import { TemporalUnavailableError, type Dispatcher } from './dispatch.js';
 import { BodyError, readBody } from './read-body.js';
-import { verifySignature } from './signature.js';
+import { keysForPath, outsideTenant, verifiedTenant } from './tenant.js';
 
 export interface WebhookDeps {
   resources: () => Resources;
   dispatch: Dispatcher;
   logger: Logger;
+  /** The bot's own login (from its credentials or bot_name): its own events start nothing. */
+  botLogin?: () => string | undefined;
 }
 
 interface Delivery {
@@ -23,6 +26,7 @@ interface Delivery {
   event: string;
   body: Buffer;
   payload: Record<string, any>;
+  tenant: Tenant;
   log: Logger;
 }
 
@@ -31,8 +35,9 @@ function answer(ctx: Context, status: number, body: Record<string, unknown>) {
   ctx.body = body;
 }
 
-export function webhookHandler(deps: WebhookDeps): Middleware {
-  return async (ctx) => {
+/** Handles a delivery; `org` is set when it arrived at that organization's own URL. */
+export function webhookHandler(deps: WebhookDeps): (ctx: Context, org?: string) => Promise<void> {
+  return async (ctx, org) => {
     const id = ctx.get('x-github-delivery');
     const event = ctx.get('x-github-event');
     const log = deps.logger.child({ delivery: id || undefined, event: event || undefined });
@@ -54,22 +59,22 @@ export function webhookHandler(deps: WebhookDeps): Middleware {
       if (err instanceof BodyError) return reject(err.status, err.message);
       throw err;
     }
-    // Parsed before verification only to find the organization whose secret applies; nothing else
-    // is read from an unverified payload.
-    let payload: Record<string, any> | undefined;
-    let malformed: string | undefined;
+    const index = tenantIndex(deps.resources());
+    const keys = keysForPath(index.keys, org);
+    if (org !== undefined && keys.length === 0) return reject(404, `no organization "${org}" with its own webhook secret is configured`);
+    const signature = ctx.get('x-hub-signature-256') || undefined;
+    const tenant = verifiedTenant(keys, body, signature);
+    if (!tenant) return reject(401, signature ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
+    let payload: Record<string, any>;
     try {
       payload = JSON.parse(body.toString('utf8'));
       if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JSON object');
     } catch (err) {
-      [payload, malformed] = [undefined, (err as Error).message];
+      return reject(400, `malformed JSON payload: ${(err as Error).message}`);
     }
-    const secrets = secretsFor(secretIndex(deps.resources()), payload);
-    if (!verifySignature(secrets, body, ctx.get('x-hub-signature-256') || undefined)) {
-      return reject(401, ctx.get('x-hub-signature-256') ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
-    }
-    if (!payload) return reject(400, `malformed JSON payload: ${malformed}`);
-    const delivery: Delivery = { id, event, body, payload, log };
+    const outside = outsideTenant(tenant, payload, index.organizations);
+    if (outside) return reject(403, outside);
+    const delivery: Delivery = { id, event, body, payload, tenant, log: log.child({ tenant: tenantName(tenant) }) };
     await handleDelivery(ctx, deps, delivery);
   };
 }
@@ -80,7 +85,13 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     return answer(ctx, 200, { status: 'pong' });
   }
   const res = deps.resources();
-  const botName = res.daemon.spec.platforms.github.bot_name;
+  const botName = deps.botLogin?.() ?? res.daemon.spec.platforms.github.bot_name;
+  // A Trigger's own secret speaks for that Trigger only: nothing it would not route may pass.
+  const triggers = res.triggers.map((t) => t.resource).filter((t) => d.tenant.kind !== 'triggers' || d.tenant.triggers.includes(t.metadata.name));
+  if (d.tenant.kind === 'triggers' && !triggers.some((t) => triggerAccepts(t, d.event, d.payload))) {
+    d.log.warn({ status: 403 }, 'webhook rejected');
+    return answer(ctx, 403, { error: `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)` });
+  }
   const prSignal = prSignalOf(d.event, d.payload, d.id, botName);
   if (prSignal && deps.dispatch.signalFlow) {
     try {
@@ -101,7 +112,7 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
       throw err;
     }
   }
-  const decision = route(res.triggers.map((t) => t.resource), d.event, d.payload, botName);
+  const decision = route(triggers, d.event, d.payload, botName);
   const repo = decision.metadata.repo_full_name;
   if (!decision.matched) {
     d.log.info({ repo, action: d.payload.action, reason: decision.reason }, 'unhandled');
@@ -120,4 +131,8 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     d.log.error({ err: (err as Error).message }, 'dispatch failed');
     return answer(ctx, 500, { error: 'could not start the workflow' });
   }
+}
+
+function tenantName(t: Tenant): string {
+  return t.kind === 'organization' ? `org:${t.name}` : t.kind === 'triggers' ? `triggers:${t.triggers.join(',')}` : 'global';
 }

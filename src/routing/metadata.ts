@@ -11,6 +11,12 @@ export const METADATA_VARIABLES = [
   'installation_id',
 ];
 
+/**
+ * Variables whose values the event's sender writes (titles, branch names, comments). They never enter a
+ * system prompt: there they read as a pointer to the untrusted data block, which carries the values.
+ */
+export const UNTRUSTED_VARIABLES = ['pr_title', 'pr_head_ref', 'issue_title', 'comment_body'] as const;
+
 export type Metadata = Record<string, string | number | boolean | undefined>;
 
 type Payload = Record<string, any>;

@@ -2,6 +2,7 @@
 // Triggers are tried in load order (daemon file, then resource files sorted by path, documents in file
 // order); the first whose filters all match wins. A trigger's filters apply to that trigger only.
 import type { BindingSpec, Trigger } from '../config/schema.js';
+import { isBotLogin, isBotSender } from './bots.js';
 import { matchesAny } from './glob.js';
 import { computeMetadata, type Metadata } from './metadata.js';
 
@@ -49,13 +50,6 @@ export function eventBranch(event: string, payload: Payload): string | undefined
   return payload.check_run?.check_suite?.head_branch ?? payload.check_suite?.head_branch ?? payload.workflow_run?.head_branch ?? undefined;
 }
 
-function isBot(login: string | undefined, botName: string): boolean {
-  if (!login) return false;
-  const l = login.toLowerCase();
-  const b = botName.toLowerCase();
-  return l === b || l === `${b}[bot]`;
-}
-
 /** Why a trigger's filters reject this event, or undefined when they all match. */
 function filterMismatch(trigger: Trigger, event: string, payload: Payload, metadata: Metadata): string | undefined {
   const c = trigger.spec.config;
@@ -74,6 +68,7 @@ function filterMismatch(trigger: Trigger, event: string, payload: Payload, metad
     if (branch !== undefined && !matchesAny(branch, c.branches)) return `branch "${branch}" not in branches`;
     if (branch === undefined && event === 'push') return `push to "${payload.ref}" is not a branch`;
   }
+  if (!c.allow_bots && isBotSender(payload.sender)) return `sender "${payload.sender?.login}" is a bot (allow_bots is off)`;
   const sender = metadata.sender_login as string | undefined;
   if (c.allowed_users && !(sender && c.allowed_users.some((u) => u.toLowerCase() === sender.toLowerCase()))) {
     return `sender "${sender ?? '(none)'}" not in allowed_users`;
@@ -101,14 +96,21 @@ function matchCommand(line: string, commands: Record<string, BindingSpec>): [str
   return best;
 }
 
-export function route(triggers: Trigger[], event: string, payload: Payload, botName: string): RouteDecision {
+/** Whether a trigger's filters (events, actions, repositories, branches, senders) accept this event. */
+export function triggerAccepts(trigger: Trigger, event: string, payload: Payload): boolean {
+  return filterMismatch(trigger, event, payload, computeMetadata(event, payload)) === undefined;
+}
+
+export function route(triggers: Trigger[], event: string, payload: Payload, botName: string | undefined): RouteDecision {
   const metadata = computeMetadata(event, payload);
   const unhandled = (reason: string): Unhandled => ({ matched: false, reason, metadata });
-  if (isBot(metadata.sender_login as string | undefined, botName)) return unhandled('sent by the bot itself');
+  if (isBotLogin(metadata.sender_login, botName)) return unhandled('sent by the bot itself');
 
-  let line = commandLine(event, payload);
-  // Only a newly created comment runs a command: an edit or deletion must never replay one.
-  if (line && payload.action !== 'created') return unhandled(`commands run only on created comments, not "${payload.action}"`);
+  const line = commandLine(event, payload);
+  // Only a newly created comment runs a command or the default agent: an edit or deletion must never
+  // replay one. A Trigger may still bind `issue_comment.edited` explicitly.
+  const staleComment = COMMENT_EVENTS.has(event) && payload.action !== 'created';
+  if (line && staleComment) return unhandled(`commands run only on created comments, not "${payload.action}"`);
 
   const reasons: string[] = [];
   for (const trigger of triggers) {
@@ -129,7 +131,7 @@ export function route(triggers: Trigger[], event: string, payload: Payload, botN
       const binding = spec.commands?.[key];
       if (binding) return { ...base, key, target: toTarget(binding), params: binding.params ?? {} };
     }
-    if (spec.default_agent) return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
+    if (spec.default_agent && !staleComment) return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
     return unhandled(`${trigger.metadata.name}: matched, but binds nothing for ${line ?? (action ? `${event}.${action}` : event)} and has no default_agent`);
   }
   return unhandled(reasons.length ? `no trigger matched (${reasons.join('; ')})` : 'no triggers configured');

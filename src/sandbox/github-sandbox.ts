@@ -227,6 +227,11 @@ export class GitHubSandbox {
       return 'error' in issued ? send(401, { message: issued.error, documentation_url: docs }) : send(201, issued);
     }
 
+    if (method === 'GET' && url.pathname === '/app') {
+      const app = this.verifyAppJwt(req.headers.authorization);
+      return 'error' in app ? send(401, { message: app.error, documentation_url: docs }) : send(200, { id: Number(app.appId), slug: this.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' });
+    }
+
     const token = this.authenticate(req.headers.authorization);
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: docs });
 
@@ -254,6 +259,15 @@ export class GitHubSandbox {
 
   /** POST /app/installations/:id/access_tokens, authenticated by an RS256 JWT of a registered app. */
   private issueInstallationToken(header: string | undefined, installationId: number): Record<string, unknown> | { error: string } {
+    const app = this.verifyAppJwt(header);
+    if ('error' in app) return app;
+    const issued = { installationId, token: `ghs_${randomBytes(18).toString('hex')}`, expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    this.issuedTokens.push(issued);
+    return { token: issued.token, expires_at: issued.expires_at, permissions: { issues: 'write', pull_requests: 'write', checks: 'write' }, repository_selection: 'all' };
+  }
+
+  /** An RS256 JWT signed by a registered app, as GitHub checks it. */
+  private verifyAppJwt(header: string | undefined): { appId: string } | { error: string } {
     const jwt = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header ?? '');
     if (!jwt) return { error: 'A JSON web token could not be decoded' };
     const claims = JSON.parse(Buffer.from(jwt[2]!, 'base64url').toString('utf8')) as { iss?: string | number; exp?: number; iat?: number };
@@ -263,9 +277,7 @@ export class GitHubSandbox {
     if (!verify('RSA-SHA256', signed, key, Buffer.from(jwt[3]!, 'base64url'))) return { error: 'A JSON web token could not be decoded' };
     const now = Math.floor(Date.now() / 1000);
     if (!claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600) return { error: "'Expiration time' claim ('exp') is too far in the future or has passed" };
-    const issued = { installationId, token: `ghs_${randomBytes(18).toString('hex')}`, expires_at: new Date(Date.now() + 3600_000).toISOString() };
-    this.issuedTokens.push(issued);
-    return { token: issued.token, expires_at: issued.expires_at, permissions: { issues: 'write', pull_requests: 'write', checks: 'write' }, repository_selection: 'all' };
+    return { appId: String(claims.iss) };
   }
 
   private authenticate(header: string | undefined): Token | undefined {
@@ -429,8 +441,16 @@ export class GitHubSandbox {
       return { body: { type: 'file', encoding: 'base64', size: bytes.length, name: path!.split('/').pop(), path, content: bytes.toString('base64') } };
     });
     this.route('GET', '/repos/:owner/:repo/collaborators/:user/permission', ({ params: [owner, repo, user] }) => {
-      const permission = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`) ?? 'none';
-      return { body: { permission, role_name: permission, user: { login: user } } };
+      // As GitHub: 404 for someone who is not a collaborator; `permission` is the legacy field (maintain
+      // reads as write, triage as read), `role_name` the real role.
+      const role = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`);
+      if (!role) throw new HttpError(404, `${user} is not a user`);
+      const legacy = ({ maintain: 'write', triage: 'read' } as Record<string, string>)[role] ?? role;
+      return { body: { permission: legacy, role_name: role, user: { login: user } } };
+    });
+    this.route('GET', '/user', ({ token }) => {
+      if (token.kind === 'installation') throw new HttpError(403, 'Resource not accessible by integration');
+      return { body: { login: token.login, id: 1, type: 'User' } };
     });
     this.route('GET', '/orgs/:org/teams/:team/memberships/:user', ({ params: [org, team, user] }) => {
       if (!this.teams.get(`${org}/${team}`)?.has(user!.toLowerCase())) throw new HttpError(404, 'Not Found');

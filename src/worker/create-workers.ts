@@ -51,7 +51,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
-    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile))),
+    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile)), { botName: gh.bot_name }),
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   });
   return [main, github];

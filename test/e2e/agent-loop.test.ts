@@ -1,5 +1,6 @@
 // The agent tool loop against a fake Anthropic Messages API: tool calls reach GitHub (the sandbox),
 // failures are retried or reported as the API's contract says, and budgets hold.
+import { historyText } from '../harness/history-text.js';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { example } from '../../src/fixtures/webhook-examples.js';
@@ -100,7 +101,7 @@ describe('agent tool loop with an Anthropic model', function () {
     const message = String((err.cause as any)?.cause?.message);
     assert.equal(message, 'Anthropic API answered 400: max_tokens: too large');
     assert.equal(fake.requests.length, 1);
-    const history = JSON.stringify(await handle.fetchHistory(), (_, v) => (typeof v === 'bigint' ? String(v) : v));
+    const history = await historyText(handle);
     assert.match(history, /Anthropic API answered 400/);
     assert.doesNotMatch(history, new RegExp(TEST_ANTHROPIC_KEY));
   });

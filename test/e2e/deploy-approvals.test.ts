@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { historyText } from '../harness/history-text.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
 const flow = (hook: string) => `apiVersion: aof.dev/v1
@@ -13,7 +14,7 @@ metadata: {name: deploy-prod}
 spec:
   nodes:
     - {id: start, type: approval}
-    - {id: deploy, type: http, config: {url: "${hook}/deploy/\${event.environment}", method: POST}}
+    - {id: deploy, type: http, config: {url: "${hook}/deploy/\${event.environment}", method: POST, headers: {Authorization: "Bearer \${AOF_TEST_DEPLOY_TOKEN}"}}}
     - {id: done, type: end, config: {status: deployed}}
     - {id: stopped, type: end, config: {status: "not deployed"}}
   connections:
@@ -27,12 +28,13 @@ describe('deploys approved through PR comments', function () {
   let stack: Stack;
   let dir: string;
   let hook: Server;
-  const deploys: { key: string; path: string }[] = [];
+  const deploys: { key: string; path: string; authorization?: string }[] = [];
   let n = 100;
 
   before(async () => {
+    process.env.AOF_TEST_DEPLOY_TOKEN = 'deploy-token-never-in-history';
     hook = createServer((req, res) => {
-      deploys.push({ key: String(req.headers['idempotency-key']), path: req.url! });
+      deploys.push({ key: String(req.headers['idempotency-key']), path: req.url!, authorization: req.headers.authorization });
       res.end('{"ok":true}');
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
@@ -41,12 +43,16 @@ describe('deploys approved through PR comments', function () {
       'flows/f.yaml': flow(`http://127.0.0.1:${(hook.address() as { port: number }).port}`),
       'triggers/t.yaml': triggerYaml(
         'deploys',
-        'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice, myorg/sre], min_approvers: 1, environment: production}',
+        'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice, myorg/sre], min_approvers: 1, environment: production}\n' +
+          '  /deploy staging:\n    flow: deploy-prod\n    params: {require_approval: true, min_permission: maintain, environment: staging}\n' +
+          '  /deploy:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice]}',
       ),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml') });
     stack.sandbox.teams.set('myorg/sre', new Set(['bob']));
     for (const u of ['alice', 'bob', 'mallory', 'octocat']) stack.sandbox.permissions.set(`myorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
+    stack.sandbox.permissions.set('myorg/api:maya', 'maintain');
+    stack.sandbox.permissions.set('myorg/api:tia', 'triage');
   });
   after(async () => {
     await stack?.stop();
@@ -90,10 +96,10 @@ describe('deploys approved through PR comments', function () {
     }
     throw new Error(`timed out waiting for ${what}; comments: ${JSON.stringify(bodies())}`);
   };
-  const requestDeploy = async (pr: { number: number; author: string }) => {
-    const r = await stack.send('issue_comment', comment(pr, '/deploy production', 'carol'));
+  const requestDeploy = async (pr: { number: number; author: string }, command = '/deploy production', environment = 'production') => {
+    const r = await stack.send('issue_comment', comment(pr, command, 'carol'));
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    await waitFor(() => bodies().some((b) => b.includes('Deploy to `production` requested by @carol')), 'the plan comment');
+    await waitFor(() => bodies().some((b) => b.includes(`Deploy to \`${environment}\` requested by @carol`)), 'the plan comment');
     return stack.client.workflow.getHandle(`flow/myorg/api#${pr.number}`);
   };
 
@@ -113,6 +119,34 @@ describe('deploys approved through PR comments', function () {
     const final = bodies().find((b) => b.startsWith('### Flow `deploy-prod` for `production`: deployed'))!;
     assert.match(final, /\| @alice \| .* \| `aaaaaaa` \| write \| listed as alice \|/);
     assert.equal(stack.sandbox.checkRuns.find((c) => c.name === 'deploy production')!.conclusion, 'success');
+    // The hook's credential came from the worker's environment; no history holds it.
+    assert.equal(deploys[0]!.authorization, 'Bearer deploy-token-never-in-history');
+    const history = await historyText(flowRun);
+    assert.ok(!history.includes('deploy-token-never-in-history'), 'the credential is in the history');
+    assert.ok(history.includes('${AOF_TEST_DEPLOY_TOKEN}'), 'the history names the variable');
+  });
+
+  it('event data lands in the hook URL encoded: a path in the environment name cannot leave the path segment', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr, '/deploy ../../admin?x=1#', '../../admin?x=1#');
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.equal((await flowRun.result()).status, 'deployed');
+    assert.deepEqual(deploys.map((d) => d.path), ['/deploy/..%2F..%2Fadmin%3Fx%3D1%23']);
+  });
+
+  it('approvers by role: maintain counts as maintain (not the legacy "write"); triage and non-collaborators are refused with a reply and the request keeps waiting', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr, '/deploy staging', 'staging');
+    for (const login of ['Copilot', 'tia']) {
+      await stack.send('issue_comment', comment(pr, '/approve', login));
+      await waitFor(() => bodies().some((b) => b.includes(`@${login} is not an approver for \`staging\``)), `the reply to ${login}`);
+    }
+    const { status } = await flowRun.describe();
+    assert.equal(status.name, 'RUNNING', 'a 404 from the permission API does not fail the flow');
+    await stack.send('issue_comment', comment(pr, '/approve', 'maya'));
+    const result = await flowRun.result();
+    assert.equal(result.status, 'deployed');
+    assert.deepEqual([result.approval.approvals[0].login, result.approval.approvals[0].permission], ['maya', 'maintain']);
   });
 
   it('a team member approves through the team membership API', async () => {

@@ -29,7 +29,7 @@ export interface Stack {
   sandbox: GitHubSandbox;
   client: Client;
   resources: Resources;
-  send(event: string, payload: unknown, opts?: { delivery?: string; secret?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; delivery: string }>;
+  send(event: string, payload: unknown, opts?: { delivery?: string; secret?: string; headers?: Record<string, string>; path?: string }): Promise<{ status: number; body: any; delivery: string }>;
   stop(): Promise<void>;
 }
 
@@ -109,7 +109,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async send(event, payload, o = {}) {
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       const delivery = o.delivery ?? randomUUID();
-      const res = await fetch(`${url}/webhook/github`, {
+      const res = await fetch(`${url}${o.path ?? '/webhook/github'}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -1,9 +1,9 @@
 // The approval node of a flow: a plan comment and a check run, then a durable wait for `/approve` or
 // `/reject` comments from allowed approvers, bound to the head commit the deploy was requested for.
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { ToolScope } from '../src/agents/tools.js';
 import { githubActivities } from './activities.js';
-import { approvalSignal, headChangedSignal, prClosedSignal, type ApprovalComment } from './definitions.js';
+import { approvalSignal, approvalStateQuery, approvalUpdate, headChangedSignal, prClosedSignal, type ApprovalComment } from './definitions.js';
 
 export interface ApprovalConfig {
   environment: string;
@@ -33,11 +33,55 @@ export interface ApprovalOutcome {
   checkRunId?: number;
 }
 
-/** Registers the signal handlers at once, so no comment is lost before the gate starts waiting. */
+export interface InboxState {
+  newHead?: string;
+  closed: boolean;
+  /** The environment whose approval is awaited, while the gate waits. */
+  waitingFor?: string;
+  /** Comments already taken in, logins already refused or counted for the current request. */
+  seen: Set<number>;
+  refused: Set<string>;
+  counted: Set<string>;
+  /** Logins with a comment taken in and not yet decided on. */
+  pending: Set<string>;
+}
+
+/** Why a comment cannot change anything now, or undefined when it may. */
+function turnedAway(state: InboxState, c: ApprovalComment): string | undefined {
+  const login = c.login.toLowerCase();
+  if (state.waitingFor === undefined) return 'nothing is waiting for approval';
+  if (state.seen.has(c.commentId)) return 'this comment was already counted';
+  if (state.pending.has(login)) return `a comment of @${c.login} is already being considered`;
+  if (state.refused.has(login)) return `@${c.login} was already told they cannot approve this request`;
+  if (state.counted.has(login) && c.decision === 'approve') return `@${c.login} already approved this request`;
+  return undefined;
+}
+
+/** Registers the handlers at once, so no comment is lost before the gate starts waiting. */
 export function approvalInbox() {
   const inbox: ApprovalComment[] = [];
-  const state = { newHead: undefined as string | undefined, closed: false };
+  const state: InboxState = { closed: false, seen: new Set(), refused: new Set(), counted: new Set(), pending: new Set() };
+  const take = (c: ApprovalComment) => {
+    state.seen.add(c.commentId);
+    state.pending.add(c.login.toLowerCase());
+    inbox.push(c);
+  };
+  // Signals from runs started before the update existed, or when an update could not reach a worker.
   setHandler(approvalSignal, (c) => void inbox.push(c));
+  setHandler(
+    approvalUpdate,
+    (c) => {
+      take(c);
+      return { environment: state.waitingFor ?? '' };
+    },
+    {
+      validator: (c) => {
+        const why = turnedAway(state, c);
+        if (why) throw new Error(why);
+      },
+    },
+  );
+  setHandler(approvalStateQuery, () => ({ waitingFor: state.waitingFor }));
   setHandler(headChangedSignal, ({ sha }) => void (state.newHead = sha));
   setHandler(prClosedSignal, () => void (state.closed = true));
   return { inbox, state };
@@ -49,6 +93,15 @@ export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, github
   const target = { owner: scope.owner, repo: scope.repo, installationId: scope.installationId };
   const say = (body: string) => github.postComment({ ...target, issueNumber: scope.number!, body });
   const who = cfg.approvers.length ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ') : `anyone with ${cfg.minPermission} permission`;
+  // Comments that arrive while the plan is being posted wait in the inbox for the loop below.
+  box.state.waitingFor = cfg.environment;
+  try {
+    return await gate();
+  } finally {
+    box.state.waitingFor = undefined;
+  }
+
+  async function gate(): Promise<ApprovalOutcome> {
   await say(
     `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
       `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
@@ -62,7 +115,13 @@ export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, github
   const seenComments = new Set<number>();
   const deadline = Date.now() + cfg.timeoutMs;
   let nextReminder = cfg.reminderMs ? Date.now() + cfg.reminderMs : Infinity;
-
+  // Each login is answered once per request: later comments of someone refused change nothing and cost
+  // no GitHub call, so a flood of comments cannot exhaust the history or the rate limit.
+  const answerOnce = patched('approval-refusals-answered-once');
+  const refuse = async (c: ApprovalComment, reply: string) => {
+    if (answerOnce) box.state.refused.add(c.login.toLowerCase());
+    await say(reply);
+  };
   for (;;) {
     const wait = Math.min(deadline, nextReminder) - Date.now();
     const woke = await condition(() => box.inbox.length > 0 || box.state.newHead !== undefined || box.state.closed, Math.max(1, wait));
@@ -88,15 +147,17 @@ export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, github
     }
     while (box.inbox.length) {
       const c = box.inbox.shift()!;
+      box.state.pending.delete(c.login.toLowerCase());
       if (seenComments.has(c.commentId)) continue; // a redelivered comment counts once
       seenComments.add(c.commentId);
+      if (answerOnce && box.state.refused.has(c.login.toLowerCase())) continue;
       if (cfg.prAuthor && c.login.toLowerCase() === cfg.prAuthor.toLowerCase() && !cfg.allowAuthor) {
-        await say(`@${c.login} you opened this pull request, so you cannot approve or reject its deploy. Nothing changed.`);
+        await refuse(c, `@${c.login} you opened this pull request, so you cannot approve or reject its deploy. Nothing changed.`);
         continue;
       }
       const auth = await github.authorizeApprover({ ...target, login: c.login, approvers: cfg.approvers, minPermission: cfg.minPermission });
       if (!auth.allowed) {
-        await say(`@${c.login} is not an approver for \`${cfg.environment}\` (allowed: ${who}). Nothing changed.`);
+        await refuse(c, `@${c.login} is not an approver for \`${cfg.environment}\` (allowed: ${who}). Nothing changed.`);
         continue;
       }
       if (c.decision === 'reject') {
@@ -106,6 +167,7 @@ export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, github
       }
       if (approvals.some((a) => a.login.toLowerCase() === c.login.toLowerCase())) continue; // distinct approvers
       approvals.push({ login: c.login, at: new Date(Date.now()).toISOString(), sha, permission: auth.permission, via: auth.via! });
+      box.state.counted.add(c.login.toLowerCase());
       if (approvals.length >= cfg.minApprovers) {
         await github.updateCheckRun({ ...target, checkRunId: check.id, output: { title: `deploy ${cfg.environment}: approved`, summary: approvals.map((a) => `${a.login} (${a.via})`).join(', ') } });
         return { decision: 'approved', approvals, checkRunId: check.id };
@@ -114,4 +176,4 @@ export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, github
     }
   }
 }
-
+}

@@ -1,6 +1,6 @@
 // Signals and updates, defined once and shared by the workflows that handle them and the code that
 // sends them (ingress, activities).
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface QuotaGrant {
   allowed: boolean;
@@ -29,8 +29,19 @@ export interface ApprovalComment {
   reason?: string;
 }
 
-/** `/approve` or `/reject [reason]` on the pull request of a waiting flow. */
+/** `/approve` or `/reject [reason]` on the pull request of a waiting flow (runs recorded before the update). */
 export const approvalSignal = defineSignal<[ApprovalComment]>('approval');
+
+/**
+ * The same as an update: its validator turns away, without a trace in history, what cannot change
+ * anything (nothing waiting, a comment already counted, someone already refused or already counted), so
+ * a flood of comments cannot grow the history, and the sender of a late `/approve` learns that nothing
+ * waits.
+ */
+export const approvalUpdate = defineUpdate<{ environment: string }, [ApprovalComment]>('approve');
+
+/** The environment a flow waits to have approved, if it waits (for choosing among a PR's flows). */
+export const approvalStateQuery = defineQuery<{ waitingFor?: string }>('approvalState');
 
 /** A new push to the pull request: approvals for the old head no longer count. */
 export const headChangedSignal = defineSignal<[{ sha: string; deliveryId: string }]>('headChanged');

@@ -1,6 +1,7 @@
 // A fleet: several agents, each run as a child workflow, in one of four coordination modes. A member's
 // failure is reported beside the others' results, never instead of them.
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, workflowInfo } from '@temporalio/workflow';
+import { publicFailure } from '../src/agents/public-error.js';
 import { decide, verdictOf, type Decision } from '../src/agents/consensus.js';
 import { fleetReport, type MemberOutcome } from '../src/agents/fleet-report.js';
 import type { Agent, Fleet } from '../src/config/schema.js';
@@ -40,22 +41,27 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
   const mode = spec.coordination.mode;
   const limit = spec.coordination.max_concurrency ?? 4;
   let step = 0;
+  // Members write only through the fleet's one comment unless the fleet allows them; their failures are
+  // shown by kind, the real error stays in this workflow's result.
+  const guarded = patched('fleet-members-read-only-errors-sanitized');
 
   const run = async (m: Member, previous: MemberOutcome[], args?: string): Promise<MemberOutcome> => {
     const agent = m.agent ?? m.name;
     const child: AgentRunInput = {
       ...input.base,
       agentName: agent,
-      spec: input.agents[agent]!,
+      spec: guarded && !spec.members_write ? { ...input.agents[agent]!, tools: [] } : input.agents[agent]!,
       postAnswer: false,
       args: args ?? input.base.args,
       data: { ...input.base.data, previous: previous.filter((p) => p.ok).map((p) => ({ agent: p.member, answer: p.answer! })) },
     };
+    const childId = `${workflowInfo().workflowId}/${++step}-${m.name}`;
     try {
-      const r = await executeChild(agentRunWorkflow, { workflowId: `${workflowInfo().workflowId}/${++step}-${m.name}`, args: [child] });
+      const r = await executeChild(agentRunWorkflow, { workflowId: childId, args: [child] });
       return { member: m.name, agent, ok: true, answer: r.answer };
     } catch (err) {
-      return { member: m.name, agent, ok: false, error: rootCause(err).message };
+      const cause = rootCause(err) as Error & { type?: string };
+      return { member: m.name, agent, ok: false, error: cause.message, ...(guarded ? { publicError: `failed: ${publicFailure(cause.type, childId)}` } : {}) };
     }
   };
   const parallel = (members: Member[], previous: MemberOutcome[]) => mapLimit(members, limit, (m) => run(m, previous));

@@ -9,6 +9,7 @@ import type { ToolScope } from '../src/agents/tools.js';
 import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
+import { flowEnvironment } from '../src/flows/environment.js';
 import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { githubActivities } from './activities.js';
@@ -65,7 +66,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const edgeUses = new Map<number, number>();
   let approval: ApprovalOutcome | undefined;
   let status = 'completed';
-  const env = String(input.params.environment ?? (input.args?.split(/\s+/)[0] || 'default'));
+  const env = flowEnvironment(input.params, input.args);
 
   const scopeFn = (name: string): unknown => {
     if (name.startsWith('metadata.')) return input.metadata[name.slice(9)];
@@ -150,15 +151,18 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       }
       case 'http': {
         const defaultBody = JSON.stringify({ repository: input.metadata.repo_full_name, sha: input.scope.headSha, environment: env });
+        const visit = records.filter((r) => r.node === id).length;
+        const rendered = patched('http-node-rendered-by-worker');
         const call = {
           method: String(c.method ?? 'POST'),
-          idempotencyKey: `${workflowInfo().workflowId}:${id}:${records.filter((r) => r.node === id).length}`,
+          // The run's own identity: a later flow on the same PR (same workflow id) is a new deploy.
+          idempotencyKey: rendered ? `${workflowInfo().firstExecutionRunId}:${id}:${visit}` : `${workflowInfo().workflowId}:${id}:${visit}`,
           timeoutMs: duration(c.timeout, 30_000),
         };
         // The worker renders the request: event values encoded where they land, credentials from its
         // environment (never in this history).
         const template: HttpTemplate = { url: String(c.url), body: c.body, headers: c.headers as Record<string, string> | undefined };
-        const r = patched('http-node-rendered-by-worker')
+        const r = rendered
           ? await httpCall({ ...call, template, values: templateValues(template, scopeFn), body: c.body === undefined ? defaultBody : undefined })
           : await httpCall({ ...call, url: text(c.url), body: c.body === undefined ? defaultBody : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)) });
         return String(r.status);

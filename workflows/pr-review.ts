@@ -1,6 +1,7 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
+import { publicFailure } from '../src/agents/public-error.js';
 import { CancellationScope, isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { CodeActivities } from '../activities/code/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
@@ -47,9 +48,8 @@ const { reserveQuota } = proxyActivities<QuotaActivities>({ startToCloseTimeout:
 
 /** What users see instead of the real error: no stack, token, URL or payload (the history keeps those). */
 function sanitized(err: unknown): string {
-  const type = (err as { cause?: { type?: string }; type?: string }).cause?.type ?? (err as { type?: string }).type ?? '';
-  const what = /^GitHub/.test(type) ? 'a GitHub API call failed' : /^Model|Anthropic/.test(type) ? 'the model service failed' : 'an internal error occurred';
-  return `The analysis could not complete: ${what}. Reference: ${workflowInfo().workflowId}.`;
+  const type = (err as { cause?: { type?: string }; type?: string }).cause?.type ?? (err as { type?: string }).type;
+  return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
 }
 
 export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewResult> {

@@ -1,7 +1,8 @@
 // One routed GitHub event: gather the pull request's changes when there is one, then run the target
 // agent or fleet, which answers on the issue or PR.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, executeChild, ParentClosePolicy, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, ParentClosePolicy, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { flowEnvironment } from '../src/flows/environment.js';
 import { flowRunWorkflow, type FlowRunResult } from './flow-run.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import { AofState } from '../src/temporal/search-attributes.js';
@@ -14,6 +15,13 @@ import type { RoutedEventInput, RoutedEventResult } from './types.js';
 export const flowWorkflowId = (repoFullName: string, number: number | undefined, deliveryId: string) =>
   number !== undefined ? `flow/${repoFullName}#${number}` : `flow/${repoFullName}/${deliveryId}`;
 
+/**
+ * Since flows of different kinds and environments run side by side on one PR: one per flow and
+ * environment, `flow/<owner>/<repo>#<n>/<flow>/<environment>`; the ingress finds them by the prefix.
+ */
+export const flowRunWorkflowId = (repoFullName: string, number: number | undefined, deliveryId: string, flow: string, environment: string) =>
+  number !== undefined ? `flow/${repoFullName}#${number}/${flow}/${encodeURIComponent(environment).slice(0, 100)}` : `flow/${repoFullName}/${deliveryId}`;
+
 async function startFlow(input: RoutedEventInput, scope: ToolScope, data: RoutedEventInput['data']): Promise<FlowRunResult | undefined> {
   const github = githubActivities(input.githubTaskQueue);
   const m = input.metadata;
@@ -21,7 +29,11 @@ async function startFlow(input: RoutedEventInput, scope: ToolScope, data: Routed
   if (scope.isPullRequest && !scope.headSha && scope.number !== undefined) {
     scope = { ...scope, headSha: (await github.getPullHead({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, pullNumber: scope.number })).sha };
   }
-  const workflowId = flowWorkflowId(String(m.repo_full_name), scope.number, input.deliveryId);
+  const perFlow = patched('flow-id-per-flow-and-environment');
+  const environment = flowEnvironment(input.params, input.args);
+  const workflowId = perFlow
+    ? flowRunWorkflowId(String(m.repo_full_name), scope.number, input.deliveryId, input.target.name, environment)
+    : flowWorkflowId(String(m.repo_full_name), scope.number, input.deliveryId);
   try {
     return await executeChild(flowRunWorkflow, {
       workflowId,
@@ -30,7 +42,10 @@ async function startFlow(input: RoutedEventInput, scope: ToolScope, data: Routed
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError && scope.number !== undefined) {
-      await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: scope.number, body: `A flow is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.` });
+      const body = perFlow
+        ? `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`
+        : `A flow is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
+      await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: scope.number, body });
       return undefined;
     }
     throw err;

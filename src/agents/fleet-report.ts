@@ -6,7 +6,10 @@ export interface MemberOutcome {
   agent: string;
   ok: boolean;
   answer?: string;
+  /** The real error: kept in the workflow's result, never posted. */
   error?: string;
+  /** What the report shows instead. */
+  publicError?: string;
 }
 
 export function fleetReport(fleet: string, mode: string, outcomes: MemberOutcome[], decision?: Decision, final?: { agent: string; answer: string }): string {
@@ -14,7 +17,7 @@ export function fleetReport(fleet: string, mode: string, outcomes: MemberOutcome
   if (decision) lines.push(`**Decision** — ${decision.explanation}`, '');
   if (final) lines.push(`### Summary by ${final.agent}`, '', final.answer, '');
   for (const o of outcomes) {
-    lines.push(`### ${o.member}${o.member !== o.agent ? ` (${o.agent})` : ''}${o.ok ? '' : ' — failed'}`, '', o.ok ? (o.answer ?? '') : `> ${o.error}`, '');
+    lines.push(`### ${o.member}${o.member !== o.agent ? ` (${o.agent})` : ''}${o.ok ? '' : ' — failed'}`, '', o.ok ? (o.answer ?? '') : `> ${o.publicError ?? o.error}`, '');
   }
   return lines.join('\n').trim().slice(0, 65000);
 }

@@ -146,6 +146,8 @@ const FleetMember = z.strictObject({
 
 export const FleetSpec = z.strictObject({
   description: z.string().optional(),
+  /** Members keep their own write tools (comments, labels, reviews); by default only the fleet posts. */
+  members_write: z.boolean().optional(),
   agents: z.array(FleetMember).min(1),
   coordination: z
     .strictObject({

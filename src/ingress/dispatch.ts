@@ -3,6 +3,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ReplyInput } from '../../workflows/reply.js';
 import type { PrSignalTarget } from './pr-signals.js';
+import { prFlows, type ApprovalAnswer } from './pr-flows.js';
+import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
@@ -26,16 +28,19 @@ export class TemporalUnavailableError extends Error {}
 const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
 
 export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
-  /** Signals the flow running on a PR; false when none runs. */
-  signalFlow?: (target: PrSignalTarget) => Promise<boolean>;
+  /** `/approve` or `/reject` for the flow waiting on a PR. */
+  approveFlow?: (target: PrSignalTarget) => Promise<ApprovalAnswer>;
+  /** A push or the PR closing, to every flow running on it; how many got it. */
+  notifyFlows?: (target: PrSignalTarget) => Promise<number>;
   /** Posts a reply through a one-off workflow (the ingress makes no GitHub call itself). */
   reply?: (input: ReplyInput, deliveryId: string) => Promise<void>;
 };
 
 export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 5000): Dispatcher {
-  const withDeadline = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + timeoutMs, fn).catch((err) => {
-    throw isUnavailable(err) ? new TemporalUnavailableError((err as Error).message) : err;
-  });
+  const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs) =>
+    client.connection.withDeadline(Date.now() + ms, fn).catch((err) => {
+      throw isUnavailable(err) ? new TemporalUnavailableError((err as Error).message) : err;
+    });
   const dispatch: Dispatcher = async (input) => {
     const workflowId = deliveryWorkflowId(input.deliveryId);
     const m = input.metadata;
@@ -66,15 +71,13 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
       throw err;
     }
   };
-  dispatch.signalFlow = async (t) => {
-    try {
-      await withDeadline(() => client.workflow.getHandle(`flow/${t.repo}#${t.number}`).signal(t.signal.name, t.signal.arg));
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  };
+  const flows = prFlows(client, withDeadline);
+  dispatch.approveFlow = (t) => flows.approve(t.repo, t.number, t.signal.arg as never);
+  dispatch.notifyFlows = (t) =>
+    flows.notify(t.repo, t.number, (id) => {
+      const h = client.workflow.getHandle(id);
+      return t.signal.name === 'prClosed' ? h.signal(prClosedSignal, t.signal.arg as never) : h.signal(headChangedSignal, t.signal.arg as never);
+    });
   dispatch.reply = async (input, deliveryId) => {
     try {
       await withDeadline(() => client.workflow.start('replyWorkflow', { workflowId: `reply/${deliveryId}`, taskQueue, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }));

@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
 import { route, triggerAccepts } from '../routing/route.js';
-import { prSignalOf } from './pr-signals.js';
+import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
+import type { ApprovalComment } from '../../workflows/definitions.js';
 import { workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
 import { TemporalUnavailableError, type Dispatcher } from './dispatch.js';
@@ -93,24 +94,15 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     return answer(ctx, 403, { error: `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)` });
   }
   const prSignal = prSignalOf(d.event, d.payload, d.id, botName);
-  if (prSignal && deps.dispatch.signalFlow) {
-    try {
-      const delivered = await deps.dispatch.signalFlow(prSignal);
-      d.log.info({ repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, delivered }, 'pull request signal');
-      if (prSignal.consumes) {
-        if (!delivered && deps.dispatch.reply) {
-          const owner = d.payload.repository.owner.login as string;
-          await deps.dispatch.reply(
-            { owner, repo: d.payload.repository.name, installationId: d.payload.installation?.id, issueNumber: prSignal.number, body: `Nothing on this pull request is waiting for approval, so \`/${(prSignal.signal.arg as { decision: string }).decision}\` changed nothing.`, githubTaskQueue: res.daemon.spec.temporal.github_task_queue },
-            d.id,
-          );
-        }
-        return answer(ctx, delivered ? 202 : 200, { status: delivered ? 'signalled' : 'nothing waiting', workflowId: `flow/${prSignal.repo}#${prSignal.number}` });
-      }
-    } catch (err) {
-      if (err instanceof TemporalUnavailableError) return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
-      throw err;
+  try {
+    if (prSignal?.consumes && deps.dispatch.approveFlow) return await approval(ctx, deps, d, prSignal);
+    if (prSignal && deps.dispatch.notifyFlows) {
+      const sent = await deps.dispatch.notifyFlows(prSignal);
+      if (sent) d.log.info({ repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, flows: sent }, 'pull request signal');
     }
+  } catch (err) {
+    if (err instanceof TemporalUnavailableError) return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
+    throw err;
   }
   const decision = route(triggers, d.event, d.payload, botName);
   const repo = decision.metadata.repo_full_name;
@@ -135,4 +127,22 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
 
 function tenantName(t: Tenant): string {
   return t.kind === 'organization' ? `org:${t.name}` : t.kind === 'triggers' ? `triggers:${t.triggers.join(',')}` : 'global';
+}
+
+/** `/approve` or `/reject`: answered here, never routed further. */
+async function approval(ctx: Context, deps: WebhookDeps, d: Delivery, t: PrSignalTarget) {
+  const res = deps.resources();
+  const result = await deps.dispatch.approveFlow!(t);
+  d.log.info({ repo: t.repo, number: t.number, ...result }, 'approval comment');
+  const decision = (t.signal.arg as ApprovalComment).decision;
+  const reply = (body: string) =>
+    deps.dispatch.reply?.(
+      { owner: d.payload.repository.owner.login, repo: d.payload.repository.name, installationId: d.payload.installation?.id, issueNumber: t.number, body, githubTaskQueue: res.daemon.spec.temporal.github_task_queue },
+      d.id,
+    );
+  if (result.status === 'nothing waiting') await reply(`Nothing on this pull request is waiting for approval, so \`/${decision}\` changed nothing.`);
+  if (result.status === 'ambiguous') {
+    await reply(`Several deploys on this pull request wait for approval (${result.environments.map((e) => `\`${e}\``).join(', ')}): say which, e.g. \`/${decision} ${result.environments[0]}\`.`);
+  }
+  return answer(ctx, result.status === 'signalled' ? 202 : 200, { ...result });
 }

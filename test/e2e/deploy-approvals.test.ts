@@ -88,6 +88,7 @@ describe('deploys approved through PR comments', function () {
     c.sender.login = login;
     return c;
   };
+  const flowOf = (number: number, environment = 'production') => stack.client.workflow.getHandle(`flow/myorg/api#${number}/deploy-prod/${encodeURIComponent(environment)}`);
   const bodies = () => stack.sandbox.comments.map((c) => c.body);
   const waitFor = async (pred: () => boolean, what: string) => {
     for (let i = 0; i < 200; i++) {
@@ -100,7 +101,7 @@ describe('deploys approved through PR comments', function () {
     const r = await stack.send('issue_comment', comment(pr, command, 'carol'));
     assert.equal(r.status, 201, JSON.stringify(r.body));
     await waitFor(() => bodies().some((b) => b.includes(`Deploy to \`${environment}\` requested by @carol`)), 'the plan comment');
-    return stack.client.workflow.getHandle(`flow/myorg/api#${pr.number}`);
+    return flowOf(pr.number, environment);
   };
 
   it('an allowed approver approves: the hook is called once and the PR shows the record', async () => {
@@ -204,7 +205,7 @@ describe('deploys approved through PR comments', function () {
     closed.repository.full_name = 'myorg/api';
     closed.pull_request.number = c.number;
     await stack.send('pull_request', closed);
-    const runC = stack.client.workflow.getHandle(`flow/myorg/api#${c.number}`);
+    const runC = flowOf(c.number);
     assert.equal((await runC.result()).status, 'closed while queued');
     assert.equal(stack.sandbox.checkRuns.find((r) => r.head_sha === c.sha)!.conclusion, 'cancelled');
 
@@ -213,7 +214,7 @@ describe('deploys approved through PR comments', function () {
     assert.equal((await runA.result()).status, 'deployed');
     await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('Deploy to `production` requested by @carol')), 'B to take the lock');
     await stack.send('issue_comment', comment(b, '/reject not today', 'alice'));
-    assert.equal((await stack.client.workflow.getHandle(`flow/myorg/api#${b.number}`).result()).status, 'not deployed');
+    assert.equal((await flowOf(b.number).result()).status, 'not deployed');
     assert.equal(deploys.length, 1);
   });
 
@@ -236,5 +237,61 @@ describe('deploys approved through PR comments', function () {
     assert.ok(bodies().some((b) => b.startsWith('New push `bbbbbbb`')));
     assert.equal(bodies().filter((b) => b.includes('@mallory is not an approver')).length, 1, 'the redelivery was counted once');
     assert.equal(deploys.length, 0);
+  });
+
+  it('a flood of refused /approve comments: each login answered once, one permission call each, the history stays small', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr);
+    const before = stack.sandbox.requests.filter((q) => q.path.includes('/permission')).length;
+    const answers = [];
+    for (let i = 0; i < 40; i++) answers.push((await stack.send('issue_comment', comment(pr, '/approve', i % 2 ? 'mallory' : 'tia'))).body.status);
+    await waitFor(() => bodies().filter((b) => / is not an approver/.test(b)).length >= 2, 'the two replies');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(bodies().filter((b) => b.includes('@mallory is not an approver')).length, 1);
+    assert.equal(bodies().filter((b) => b.includes('@tia is not an approver')).length, 1);
+    assert.equal(stack.sandbox.requests.filter((q) => q.path.includes('/permission')).length - before, 2);
+    assert.ok(answers.filter((a) => a === 'ignored').length >= 36, answers.join(','));
+    const { historyLength } = await flowRun.describe();
+    assert.ok(historyLength < 120, `history grew to ${historyLength} events`);
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.equal((await flowRun.result()).status, 'deployed');
+  });
+
+  it('a late /approve, once the request is decided, is answered "nothing waiting"', async () => {
+    const pr = openPr();
+    const flowRun = await requestDeploy(pr);
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    await flowRun.result();
+    const late = await stack.send('issue_comment', comment(pr, '/approve', 'bob'));
+    assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
+    await waitFor(() => bodies().some((b) => b.includes('Nothing on this pull request is waiting for approval')), 'the reply');
+  });
+
+  it('flows of different environments wait side by side; /approve names one when both wait', async () => {
+    const pr = openPr();
+    const prod = await requestDeploy(pr);
+    await stack.sandbox.permissions.set('myorg/api:maya', 'maintain');
+    const staging = await requestDeploy(pr, '/deploy staging', 'staging');
+    const ambiguous = await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.deepEqual([ambiguous.body.status, ambiguous.body.environments], ['ambiguous', ['production', 'staging']]);
+    await waitFor(() => bodies().some((b) => b.startsWith('Several deploys on this pull request wait for approval')), 'the reply');
+    assert.equal((await stack.send('issue_comment', comment(pr, '/approve staging', 'maya'))).status, 202);
+    assert.equal((await staging.result()).status, 'deployed');
+    assert.equal((await stack.send('issue_comment', comment(pr, '/approve', 'alice'))).status, 202);
+    assert.equal((await prod.result()).status, 'deployed');
+    assert.deepEqual(deploys.map((d) => d.path).sort(), ['/deploy/production', '/deploy/staging']);
+  });
+
+  it('a second /deploy after the first one finished deploys again: the idempotency key is the run’s own', async () => {
+    const pr = openPr();
+    let flowRun = await requestDeploy(pr);
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.equal((await flowRun.result()).status, 'deployed');
+    stack.sandbox.reset();
+    flowRun = await requestDeploy(pr);
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.equal((await flowRun.result()).status, 'deployed');
+    assert.equal(deploys.length, 2);
+    assert.notEqual(deploys[0]!.key, deploys[1]!.key);
   });
 });

@@ -6,7 +6,8 @@ import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 
-const agent = (name: string) => `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: anthropic:claude-test\n  instructions: You are ${name}.\n`;
+const agent = (name: string) =>
+  `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: anthropic:claude-test\n  instructions: You are ${name}.\n  tools: [github_post_comment]\n`;
 const fleet = (name: string, mode: string, members: string, extra = '') =>
   `apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: ${name}}\nspec:\n  agents: ${members}\n  coordination: {mode: ${mode}${extra}}\n`;
 
@@ -40,11 +41,12 @@ describe('fleets', function () {
         fleet('hier', 'hierarchical', '[{name: lead}, {name: sec}, {name: perf}]', ', manager: lead'),
         fleet('tiers', 'tiered', '[{name: docs, tier: 1}, {name: sec, tier: 0}, {name: perf, tier: 0}]'),
         fleet('with-failure', 'peer', '[{name: sec}, {name: broken}, {name: docs}]', ', consensus: majority, max_concurrency: 1'),
+        fleet('writers', 'peer', '[{name: sec}]') + '  members_write: true\n',
       ].join('---\n'),
       'triggers/t.yaml': triggerYaml(
         'cmds',
         'config:\n  github_events: [issue_comment]\ncommands:\n' +
-          ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n') +
+          ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure', 'writers'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n') +
           '\n  /fleet-flow: {flow: fleet-flow}',
       ),
     }, { anthropic: fake });
@@ -85,6 +87,18 @@ describe('fleets', function () {
     assert.match(result.decision!.explanation, /REQUEST_CHANGES 5, APPROVE 2/);
   });
 
+  it('members write only through the fleet: their own write tools are withheld unless the fleet allows them', async () => {
+    const before = fake.requests.length;
+    await runFleet('/pipe');
+    const memberRequests = fake.requests.slice(before);
+    assert.equal(memberRequests.length, 3);
+    assert.ok(memberRequests.every((r) => r.body.tools === undefined), 'a member was offered a write tool');
+    const again = fake.requests.length;
+    stack.sandbox.reset();
+    await runFleet('/writers');
+    assert.deepEqual(fake.requests.slice(again).map((r) => r.body.tools?.map((t: { name: string }) => t.name)), [['github_post_comment']]);
+  });
+
   it('pipeline: each agent reads the outputs before it', async () => {
     const { result } = await runFleet('/pipe');
     assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'perf saw sec', 'docs saw sec+perf']);
@@ -106,7 +120,9 @@ describe('fleets', function () {
     const { result, handle } = await runFleet('/with-failure');
     assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'broken failed', 'docs saw nothing']);
     assert.match(result.outcomes[1]!.error!, /Anthropic API answered 400: broken member/);
-    assert.match(result.answer, /### broken — failed\n\n> .*broken member/);
+    // The public comment names the kind of failure and the run, never the API's message.
+    assert.match(result.answer, /### broken — failed\n\n> failed: the model service failed\. Reference: github-delivery-[\w-]+\/2-broken\./);
+    assert.doesNotMatch(result.answer, /broken member|400/);
     assert.match(result.decision!.explanation, /majority: no consensus \(APPROVE 1, REQUEST_CHANGES 1\)/);
     const children = [];
     for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'` })) children.push(w.workflowId);

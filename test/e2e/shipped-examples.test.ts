@@ -42,6 +42,31 @@ describe('the shipped example configuration', function () {
     assert.equal(stack.sandbox.deploys.length, 0);
   });
 
+  it('merging while /deploy production waits: the waiting request closes and the merge still deploys to staging', async () => {
+    const pr = stack.withPull(example('pull_request', 'opened'), files);
+    pr.pull_request.number = 4242;
+    stack.withPull(pr, files);
+    const c = example('issue_comment', 'created');
+    c.repository = pr.repository;
+    c.issue.number = 4242;
+    c.issue.pull_request = { url: pr.pull_request.url, html_url: pr.pull_request.html_url };
+    c.comment.body = '/deploy production';
+    assert.equal((await stack.send('issue_comment', c)).status, 201);
+    const waiting = stack.client.workflow.getHandle(`flow/${pr.repository.full_name}#4242/deploy-production/production`);
+    for (let i = 0; i < 100 && !stack.sandbox.comments.some((x) => x.body.includes('Deploy to `production` requested')); i++) await new Promise((r) => setTimeout(r, 50));
+    const merged = example('pull_request', 'closed');
+    merged.repository = pr.repository;
+    merged.pull_request.number = 4242;
+    merged.pull_request.merged = true;
+    merged.pull_request.base.ref = 'main';
+    const r = await stack.send('pull_request', merged);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal((await stack.client.workflow.getHandle(r.body.workflowId).result()).flow.status, 'completed');
+    assert.equal((await waiting.result()).approval.decision, 'closed');
+    assert.deepEqual(stack.sandbox.deploys.map((d) => d.environment), ['staging']);
+    assert.ok(!stack.sandbox.comments.some((x) => x.body.includes('already running')));
+  });
+
   const prComment = (body: string) => {
     const pr = stack.withPull(example('pull_request', 'opened'), files);
     const c = example('issue_comment', 'created');

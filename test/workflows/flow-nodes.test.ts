@@ -8,6 +8,8 @@ import { startTimeSkippingServer } from '../../src/temporal/dev-server.js';
 import { workflowBundle } from '../harness/temporal.js';
 import type { FlowRunInput } from '../../workflows/flow-run.js';
 import type { Flow } from '../../src/config/schema.js';
+import type { HttpCall } from '../../activities/http/index.js';
+import { renderHttpRequest } from '../../src/flows/http-request.js';
 
 describe('flow interpreter nodes (time-skipping server)', function () {
   this.timeout(120_000);
@@ -17,9 +19,11 @@ describe('flow interpreter nodes (time-skipping server)', function () {
 
   const calls: string[] = [];
   const activities = {
-    async httpCall(i: { url: string; idempotencyKey: string }) {
-      calls.push(`${i.url} ${i.idempotencyKey.split(':').slice(1).join(':')}`);
-      if (i.url.includes('fail')) throw ApplicationFailure.nonRetryable('the hook answered 400', 'Http400');
+    async httpCall(i: HttpCall) {
+      // The request as the worker renders it, from the node's template and the values the flow passed.
+      const url = i.template ? renderHttpRequest(i.template, i.values ?? {}, {}).url : i.url!;
+      calls.push(`${url} ${i.idempotencyKey.split(':').slice(1).join(':')}`);
+      if (url.includes('fail')) throw ApplicationFailure.nonRetryable('the hook answered 400', 'Http400');
       return { status: 200, body: '' };
     },
     async postComment(i: { body: string }) {

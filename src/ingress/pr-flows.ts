@@ -1,0 +1,86 @@
+// Delivers pull-request events to the flows running on that pull request: `/approve` and `/reject` to
+// the one waiting for approval (as an update, whose validator turns away what changes nothing without a
+// trace in history), pushes and closing to all of them. Flows are found by their workflow ids,
+// `flow/<owner>/<repo>#<n>` or `flow/<owner>/<repo>#<n>/<flow>[/<environment>]`.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { approvalSignal, approvalStateQuery, approvalUpdate, type ApprovalComment } from '../../workflows/definitions.js';
+
+export type ApprovalAnswer =
+  | { status: 'signalled'; workflowId: string }
+  | { status: 'nothing waiting' }
+  | { status: 'ignored'; reason: string; workflowId: string }
+  | { status: 'ambiguous'; environments: string[] };
+
+const NOTHING_WAITING = 'nothing is waiting for approval';
+
+export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, ms?: number) => Promise<T>) {
+  async function running(repo: string, number: number): Promise<string[]> {
+    const base = `flow/${repo}#${number}`;
+    const ids: string[] = [];
+    const query = `WorkflowType = 'flowRunWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH ${JSON.stringify(base)}`;
+    await withDeadline(async () => {
+      for await (const w of client.workflow.list({ query })) if (w.workflowId === base || w.workflowId.startsWith(`${base}/`)) ids.push(w.workflowId);
+    });
+    return ids.sort();
+  }
+
+  async function waitingFor(id: string): Promise<string | undefined> {
+    try {
+      return (await withDeadline(() => client.workflow.getHandle(id).query(approvalStateQuery), 2000)).waitingFor;
+    } catch {
+      return undefined; // a run recorded before the query existed, or one that just closed
+    }
+  }
+
+  /** The flow an approval is for: the only one running, or the one waiting (for the named environment). */
+  async function target(ids: string[], comment: ApprovalComment): Promise<string | ApprovalAnswer> {
+    if (ids.length === 0) return { status: 'nothing waiting' };
+    if (ids.length === 1) return ids[0]!;
+    const waiting = (await Promise.all(ids.map(async (id) => ({ id, env: await waitingFor(id) })))).filter((w) => w.env !== undefined);
+    if (waiting.length === 0) return { status: 'nothing waiting' };
+    if (waiting.length === 1) return waiting[0]!.id;
+    const named = comment.reason?.split(/\s+/)[0];
+    const chosen = waiting.filter((w) => w.env === named);
+    return chosen.length === 1 ? chosen[0]!.id : { status: 'ambiguous', environments: waiting.map((w) => w.env!) };
+  }
+
+  return {
+    running,
+
+    async approve(repo: string, number: number, comment: ApprovalComment): Promise<ApprovalAnswer> {
+      const chosen = await target(await running(repo, number), comment);
+      if (typeof chosen !== 'string') return chosen;
+      const handle = client.workflow.getHandle(chosen);
+      try {
+        // The handler only queues the comment, so accepted and completed are one step; a validator's
+        // refusal comes back as a failed update.
+        await withDeadline(() => handle.executeUpdate(approvalUpdate, { args: [comment], updateId: `approve-${comment.deliveryId}` }), 3000);
+        return { status: 'signalled', workflowId: chosen };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { status: 'nothing waiting' };
+        if (err instanceof WorkflowUpdateFailedError) {
+          const reason = err.cause?.message ?? err.message;
+          if (reason === NOTHING_WAITING) return { status: 'nothing waiting' };
+          if (!/handler|not found|unknown/i.test(reason)) return { status: 'ignored', reason, workflowId: chosen };
+        }
+        // A run from before the update existed, or no worker to validate it in time: a signal always lands.
+        await withDeadline(() => handle.signal(approvalSignal, comment));
+        return { status: 'signalled', workflowId: chosen };
+      }
+    },
+
+    /** Sends a signal to every flow running on the PR; how many got it. */
+    async notify(repo: string, number: number, send: (id: string) => Promise<void>): Promise<number> {
+      let sent = 0;
+      for (const id of await running(repo, number)) {
+        try {
+          await withDeadline(() => send(id));
+          sent++;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      return sent;
+    },
+  };
+}

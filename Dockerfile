@@ -11,7 +11,8 @@ RUN npm pack --ignore-scripts --pack-destination /tmp \
 
 FROM node:24-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    AOF_METRICS_PORT=9464
 # Dependencies first, from the lockfile, so a source edit does not reinstall them.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -1,19 +1,24 @@
 # One image for both processes: `aofctl serve` (ingress) and `aofctl worker`.
-FROM node:20-bookworm-slim
+# What the image holds at run time is the `files` list of package.json, and nothing else: the first stage
+# runs `npm pack`, which applies that list, so a new resource folder is added in one place
+# (test/unit/image-files.test.ts validates the configuration on exactly these files).
+FROM node:24-bookworm-slim AS files
+WORKDIR /src
+COPY . .
+RUN npm pack --ignore-scripts --pack-destination /tmp \
+ && mkdir /app \
+ && tar -xzf /tmp/aof-temporal-*.tgz -C /app --strip-components=1
+
+FROM node:24-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    AOF_METRICS_PORT=9464
+# Dependencies first, from the lockfile, so a source edit does not reinstall them.
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-save --no-audit --no-fund
-COPY bin ./bin
-COPY src ./src
-COPY workflows ./workflows
-COPY activities ./activities
-COPY schemas ./schemas
-COPY daemon.yaml ./
-COPY triggers ./triggers
-COPY agents ./agents
-COPY fleets ./fleets
-COPY flows ./flows
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY --from=files /app ./
 USER node
+# 3000: webhooks, /health, /ready, /metrics (ingress); 9464: /metrics (worker).
+EXPOSE 3000 9464
 ENTRYPOINT ["node", "bin/aofctl.js"]
 CMD ["serve", "--config", "daemon.yaml"]

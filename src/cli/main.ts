@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 const USAGE = `usage: aofctl <command> [options]
 
 commands:
-  serve     --config daemon.yaml   run the webhook ingress (POST /webhook/github, GET /health, GET /ready)
+  serve     --config daemon.yaml   run the webhook ingress (POST /webhook/github, GET /health, /ready, /metrics)
   worker    --config daemon.yaml   run a Temporal worker (workflows, model and GitHub activities)
   dev       [--config daemon.yaml] Temporal dev server + worker + ingress + GitHub sandbox, no credentials
   validate  [--config daemon.yaml] check every resource; prints file:line:column for each problem
@@ -12,7 +12,9 @@ commands:
             send a signed real payload from @octokit/webhooks-examples to a running ingress
 
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), AOF_TASK_QUEUE (aof),
-             AOF_PORT, GITHUB_API_URL, LOG_LEVEL; secrets through the variables daemon.yaml names`;
+             AOF_PORT, GITHUB_API_URL, LOG_LEVEL; secrets through the variables daemon.yaml names;
+             AOF_METRICS_PORT (worker /metrics, /health, /ready; off when unset), AOF_SDK_METRICS_PORT;
+             OTEL_EXPORTER_OTLP_ENDPOINT (traces over OTLP/HTTP; off when unset)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

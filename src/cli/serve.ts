@@ -1,6 +1,8 @@
 // `aofctl serve`: the webhook ingress. Stateless; run as many replicas as you like.
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Server } from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { configStore } from '../config/config-store.js';
 import { dirname } from 'node:path';
 import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
@@ -8,6 +10,8 @@ import { botLogin } from '../github/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { createLogger } from '../log.js';
+import { startTracing } from '../telemetry/tracing.js';
+import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { loadOrExit } from './load-or-exit.js';
 
 export async function serve(configPath: string): Promise<Server> {
@@ -32,19 +36,26 @@ export async function serve(configPath: string): Promise<Server> {
     onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
     onInvalid: (e) => logger.error({ problems: e.problems }, 'configuration edit is invalid; keeping the last good configuration'),
   });
+  const tracing = startTracing('ingress');
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
   const connection = Connection.lazy({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
+  // The interceptor starts each workflow inside the webhook's span and passes the trace on in its headers.
+  const client = new Client({ connection, namespace: temporal.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
+  // Only the health RPC: ensureConnected() would remember its first failure for the life of the process.
+  const reachable = async () => {
+    await connection.healthService.check({});
+    return true;
+  };
+  // Not awaited: deliveries get a 503 (and /ready says not ready) until Temporal answers.
+  void waitForTemporal(() => connection.withDeadline(Date.now() + 5000, reachable), { logger, address: temporal.address });
   const app = createIngress({
+    metrics,
     resources: store.current,
     dispatch: createDispatcher(client, temporal.task_queue),
     botLogin: () => store.current().daemon.spec.platforms.github.bot_name ?? bot,
     logger,
-    ready: () =>
-      connection.withDeadline(Date.now() + 2000, async () => {
-        await connection.ensureConnected();
-        await connection.healthService.check({});
-        return true;
-      }),
+    ready: () => connection.withDeadline(Date.now() + 2000, reachable),
   });
   const http = app.listen(server.port, server.host);
   await new Promise<void>((resolve) => http.once('listening', resolve));
@@ -54,6 +65,7 @@ export async function serve(configPath: string): Promise<Server> {
     store.close();
     http.close();
     void connection.close();
+    void tracing?.shutdown();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,21 +1,43 @@
 // `aofctl worker`: runs workflows and activities. Scale by starting more of these.
 import { NativeConnection } from '@temporalio/worker';
+import type { Server } from 'node:http';
+import { collectDefaultMetrics } from 'prom-client';
 import { createLogger } from '../log.js';
+import { startMetricsServer } from '../telemetry/metrics-server.js';
+import { startTracing } from '../telemetry/tracing.js';
+import { workerMetrics } from '../telemetry/worker-metrics.js';
 import { installTemporalRuntime } from '../temporal/runtime-logger.js';
+import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { createWorkers, runWorkers } from '../worker/create-workers.js';
 import { loadOrExit } from './load-or-exit.js';
 
 export async function worker(configPath: string): Promise<void> {
   const logger = createLogger('worker');
-  installTemporalRuntime(logger, 'INFO');
+  // Off unless asked for (the image sets 9464): two local workers must not fight over a port.
+  const metricsPort = process.env.AOF_METRICS_PORT ? Number(process.env.AOF_METRICS_PORT) : undefined;
+  const sdkPort = Number(process.env.AOF_SDK_METRICS_PORT ?? (metricsPort ?? 0) + 1);
+  installTemporalRuntime(logger, 'INFO', metricsPort !== undefined ? `127.0.0.1:${sdkPort}` : undefined);
   const resources = loadOrExit(configPath);
   const t = resources.daemon.spec.temporal;
-  const connection = await NativeConnection.connect({ address: t.address });
-  const workers = await createWorkers({ connection, resources });
-  logger.info({ temporal: t.address, namespace: t.namespace, taskQueues: [t.task_queue, t.github_task_queue] }, 'worker started');
+  const tracing = startTracing('worker');
+  const metrics = workerMetrics();
+  collectDefaultMetrics({ register: metrics.registry });
+  let ready = false;
+  let http: Server | undefined;
+  if (metricsPort !== undefined) {
+    http = await startMetricsServer({ registry: metrics.registry, port: metricsPort, sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics`, ready: () => ready });
+    logger.info({ port: metricsPort }, `metrics on http://0.0.0.0:${metricsPort}/metrics`);
+  }
+  const connection = await waitForTemporal(() => NativeConnection.connect({ address: t.address }), { logger, address: t.address });
+  const workers = await createWorkers({ connection, resources, metrics, tracing });
+  ready = true;
+  logger.info({ temporal: t.address, namespace: t.namespace, taskQueues: [t.task_queue, t.github_task_queue], tracing: Boolean(tracing) }, 'worker started');
   try {
     await runWorkers(workers);
   } finally {
+    ready = false;
     await connection.close();
+    http?.close();
+    await tracing?.shutdown();
   }
 }

@@ -7,6 +7,8 @@ import { Octokit } from '@octokit/rest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DaemonConfig } from '../config/schema.js';
+import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
+import { observeRequests } from './request-metrics.js';
 
 export interface GitHubTarget {
   owner: string;
@@ -34,13 +36,16 @@ function appOctokit(baseUrl: string, appId: string | number, privateKey: string,
   });
 }
 
-export function githubClients(daemon: DaemonConfig, daemonDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): GitHubClientFor {
+export function githubClients(daemon: DaemonConfig, daemonDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, metrics?: WorkerMetrics): GitHubClientFor {
   const gh = daemon.spec.platforms.github;
   const cache = new Map<string, Octokit>();
   let privateKey: string | undefined;
   const cached = (key: string, make: () => Octokit) => {
     let c = cache.get(key);
-    if (!c) cache.set(key, (c = make()));
+    if (!c) {
+      cache.set(key, (c = make()));
+      if (metrics) observeRequests(c, metrics);
+    }
     return c;
   };
   return ({ owner, installationId }) => {

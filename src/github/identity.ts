@@ -23,10 +23,15 @@ export function clientLogin(gh: Octokit): Promise<string | undefined> {
   return hit;
 }
 
-/** The login configured or derived from the daemon's credentials, or undefined when neither says. */
+/** The login configured or derived from the daemon's credentials, or undefined when neither says (in 5 s). */
 export async function botLogin(daemon: DaemonConfig, daemonDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (daemon.spec.platforms.github.bot_name) return daemon.spec.platforms.github.bot_name;
+  const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, 5000).unref());
+  return Promise.race([askGitHub(daemon, daemonDir, env), timeout]);
+}
+
+async function askGitHub(daemon: DaemonConfig, daemonDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const gh = daemon.spec.platforms.github;
-  if (gh.bot_name) return gh.bot_name;
   try {
     if (gh.app) {
       const privateKey = readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8');

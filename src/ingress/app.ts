@@ -1,17 +1,25 @@
-// The Koa ingress: a tiny core with three routes. No LLM or GitHub call happens here.
+// The Koa ingress: a tiny core with four routes. No LLM or GitHub call happens here.
 import Koa from 'koa';
+import { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
+import { ingressMetrics } from './metrics.js';
+import { ingressTracing } from './tracing.js';
 import { webhookHandler, type WebhookDeps } from './webhook.js';
 
 export interface IngressDeps extends WebhookDeps {
   /** Temporal reachable and config loaded. */
   ready: () => Promise<boolean>;
   logger: Logger;
+  /** Where GET /metrics reads from; a fresh registry otherwise (serve adds the process metrics to its own). */
+  metrics?: Registry;
 }
 
 export function createIngress(deps: IngressDeps): Koa {
   const app = new Koa();
   const webhook = webhookHandler(deps);
+  // Outermost, so they see the final status, also of a request that failed.
+  app.use(ingressMetrics(deps.metrics ?? new Registry()));
+  app.use(ingressTracing());
   app.use(async (ctx, next) => {
     try {
       await next();

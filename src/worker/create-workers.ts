@@ -1,6 +1,7 @@
 // Builds the two workers of one worker process: workflows and model activities on the main task
 // queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { NativeConnection, Worker, type WorkerOptions as SdkWorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { createCodeActivities } from '../../activities/code/index.js';
 import { createHttpActivities } from '../../activities/http/index.js';
@@ -12,6 +13,9 @@ import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
 import { githubClients, type GitHubClientFor } from '../github/client.js';
 import { WORKFLOWS_PATH } from '../paths.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { workerMetrics, type WorkerMetrics } from '../telemetry/worker-metrics.js';
+import { activityMetrics } from './activity-metrics.js';
 import { dirname } from 'node:path';
 
 export interface WorkerOptions {
@@ -24,6 +28,10 @@ export interface WorkerOptions {
   anthropic?: AnthropicSettings;
   /** A Temporal client for activities that update other workflows (quotas); made from the address otherwise. */
   client?: Client;
+  /** Activity, GitHub and model metrics land here; a private registry otherwise. */
+  metrics?: WorkerMetrics;
+  /** Traces workflows and activities, continuing the trace the ingress started. */
+  tracing?: Tracing;
 }
 
 export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
@@ -33,13 +41,19 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const client = () => (clientPromise ??= opts.client ? Promise.resolve(opts.client) : Connection.connect({ address: t.address }).then((connection) => new Client({ connection, namespace: t.namespace })));
   const gh = opts.resources.daemon.spec.platforms.github;
   const runtime = opts.resources.daemon.spec.runtime;
+  const metrics = opts.metrics ?? workerMetrics();
+  const observed: Pick<SdkWorkerOptions, 'interceptors' | 'plugins'> = {
+    interceptors: { activity: [activityMetrics(metrics)] },
+    plugins: opts.tracing ? [new OpenTelemetryPlugin({ resource: opts.tracing.resource, spanProcessor: opts.tracing.spanProcessor })] : [],
+  };
   const main = await Worker.create({
+    ...observed,
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.task_queue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
-      ...createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }),
+      ...createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }, metrics),
       ...createCodeActivities(),
       ...createHttpActivities(),
       ...createQuotaActivities(client, t.task_queue),
@@ -48,10 +62,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });
   const github = await Worker.create({
+    ...observed,
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
-    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile)), { botName: gh.bot_name }),
+    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile), process.env, metrics), { botName: gh.bot_name }),
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   });
   return [main, github];

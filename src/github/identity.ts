@@ -26,7 +26,7 @@ export function clientLogin(gh: Octokit): Promise<string | undefined> {
 /** The login configured or derived from the daemon's credentials, or undefined when neither says (in 5 s). */
 export async function botLogin(daemon: DaemonConfig, daemonDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (daemon.spec.platforms.github.bot_name) return daemon.spec.platforms.github.bot_name;
-  const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, 5000).unref());
+  const timeout = new Promise<undefined>((resolve) => void (setTimeout(resolve, 5000) as unknown as NodeJS.Timeout).unref());
   return Promise.race([askGitHub(daemon, daemonDir, env), timeout]);
 }
 

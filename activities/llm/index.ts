@@ -1,8 +1,14 @@
-// Model activities: one model turn, whatever the provider of the agent's `provider:model`.
+// Model activities: one model turn, whatever the provider of the agent's `provider:model`. A provider
+// without a key hands the turn to the agent's offline (builtin:) model when it names one.
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
-import { anthropicModel, type AnthropicSettings } from './anthropic.js';
+import { isModelProvider, MODEL_PROVIDERS, splitModel } from '../../src/agents/providers.js';
+import { anthropicModel } from './anthropic.js';
+import { resolveEndpoint, type EndpointSources } from './endpoints.js';
+import { missingKey } from './failures.js';
 import { createGateReviewActivity } from './gate-review.js';
+import { googleModel } from './google.js';
+import { openaiModel } from './openai.js';
 import { assistant } from './builtin/assistant.js';
 import { codeReviewer, qualityReviewer, securityReviewer } from './builtin/code-reviewer.js';
 import { issueTriager } from './builtin/issue-triager.js';
@@ -16,25 +22,37 @@ export const BUILTIN_MODELS: Record<string, BuiltinModel> = {
   assistant,
 };
 
-export function createModelActivities(anthropic: AnthropicSettings) {
-  const callAnthropic = anthropicModel(anthropic);
-  const activities = {
-    async modelTurn(req: ModelRequest): Promise<ModelResponse> {
-      if (req.offlineModel && req.model.startsWith('anthropic:') && !anthropic.apiKey) req = { ...req, model: req.offlineModel };
-      const provider = req.model.slice(0, req.model.indexOf(':'));
-      const name = req.model.slice(provider.length + 1);
-      if (provider === 'anthropic') return callAnthropic(req);
-      if (provider === 'builtin' && BUILTIN_MODELS[name]) return BUILTIN_MODELS[name](req);
-      throw ApplicationFailure.create({
-        type: 'UnsupportedModel',
-        message: `agent "${req.agentName}": model "${req.model}" is not available; use anthropic:<model> or builtin:<${Object.keys(BUILTIN_MODELS).join('|')}>`,
-        nonRetryable: true,
-      });
-    },
-    reviewFunction: undefined as unknown as ReturnType<typeof createGateReviewActivity>,
+export function createModelActivities(sources: EndpointSources, timeoutMs = 120_000) {
+  const providers = { anthropic: anthropicModel(timeoutMs), google: googleModel(timeoutMs), openai: openaiModel(timeoutMs) };
+
+  /** Whether `model` would fall back to an offline model: its provider has no key here. */
+  const lacksKey = (model: string, agentName?: string) => {
+    const { provider } = splitModel(model);
+    return isModelProvider(provider) && !resolveEndpoint(provider, sources, agentName).apiKey;
   };
-  activities.reviewFunction = createGateReviewActivity(activities.modelTurn, Boolean(anthropic.apiKey));
-  return activities;
+
+  /** One turn; `agentName` selects the agent's own endpoint settings (a gate reviewer has none). */
+  async function turn(req: ModelRequest, agentName?: string): Promise<ModelResponse> {
+    const { provider } = splitModel(req.model);
+    if (isModelProvider(provider)) {
+      const endpoint = resolveEndpoint(provider, sources, agentName);
+      if (endpoint.apiKey) return providers[provider](req, { apiKey: endpoint.apiKey, baseURL: endpoint.baseURL });
+      if (!req.offlineModel) throw missingKey(req.agentName, req.model, endpoint.keyEnv);
+      req = { ...req, model: req.offlineModel };
+    }
+    const { provider: p, name } = splitModel(req.model);
+    if (p === 'builtin' && BUILTIN_MODELS[name]) return BUILTIN_MODELS[name](req);
+    throw ApplicationFailure.create({
+      type: 'UnsupportedModel',
+      message: `agent "${req.agentName}": model "${req.model}" is not available; use ${MODEL_PROVIDERS.map((m) => `${m}:<model>`).join(', ')} or builtin:<${Object.keys(BUILTIN_MODELS).join('|')}>`,
+      nonRetryable: true,
+    });
+  }
+
+  return {
+    modelTurn: (req: ModelRequest): Promise<ModelResponse> => turn(req, req.agentName),
+    reviewFunction: createGateReviewActivity((req) => turn(req), (model) => lacksKey(model)),
+  };
 }
 
 export type ModelActivities = ReturnType<typeof createModelActivities>;

@@ -1,31 +1,30 @@
 // One model turn through the Anthropic Messages API. The SDK's own retries are off: Temporal retries the
-// activity durably, waiting as long as the API's retry-after says. The key never leaves this module.
+// activity durably, waiting as long as the API's retry-after says. The system prompt and the tool
+// definitions repeat on every turn of a run, so they are marked for prompt caching.
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
-import { ApplicationFailure } from '@temporalio/common';
 import { toolDefinitions } from '../../src/agents/tools.js';
-import type { ContentBlock, ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
+import type { ChatMessage, ContentBlock, ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
+import { splitModel } from '../../src/agents/providers.js';
 import { retryAfterMs } from '../../src/http/retry-after.js';
+import { clientCache } from './client-cache.js';
+import type { ProviderEndpoint } from './endpoints.js';
+import { apiFailure, redact, unreachable } from './failures.js';
 
-export interface AnthropicSettings {
-  apiKey?: string;
-  baseURL?: string;
-  timeoutMs?: number;
-}
+const API = 'Anthropic API';
+const cache = { type: 'ephemeral' } as const;
 
-export function anthropicModel(settings: AnthropicSettings) {
-  let client: Anthropic | undefined;
-  return async (req: ModelRequest): Promise<ModelResponse> => {
-    if (!settings.apiKey) {
-      throw ApplicationFailure.create({ type: 'MissingApiKey', message: `agent "${req.agentName}" uses ${req.model}, but ANTHROPIC_API_KEY is not set`, nonRetryable: true });
-    }
-    client ??= new Anthropic({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: 0, timeout: settings.timeoutMs ?? 120_000 });
+export function anthropicModel(timeoutMs: number) {
+  const client = clientCache((apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: timeoutMs }));
+  return async (req: ModelRequest, endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint): Promise<ModelResponse> => {
+    const tools = toolDefinitions(req.tools) as Anthropic.Tool[];
+    if (tools.length) tools[tools.length - 1] = { ...tools[tools.length - 1]!, cache_control: cache };
     try {
-      const res = await client.messages.create({
-        model: req.model.slice(req.model.indexOf(':') + 1),
+      const res = await client(endpoint.apiKey, endpoint.baseURL).messages.create({
+        model: splitModel(req.model).name,
         max_tokens: req.maxTokens,
-        system: req.system,
-        messages: req.messages as Anthropic.MessageParam[],
-        ...(req.tools.length ? { tools: toolDefinitions(req.tools) as Anthropic.Tool[] } : {}),
+        system: req.system ? [{ type: 'text', text: req.system, cache_control: cache }] : [],
+        messages: req.messages.map(toAnthropic),
+        ...(tools.length ? { tools } : {}),
         ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       });
       return {
@@ -42,20 +41,29 @@ export function anthropicModel(settings: AnthropicSettings) {
         },
       };
     } catch (err) {
-      throw toFailure(err);
+      throw toFailure(err, endpoint.apiKey);
     }
   };
 }
 
-function toFailure(err: unknown): Error {
-  if (err instanceof APIConnectionError) return ApplicationFailure.create({ type: 'ModelUnavailable', message: `Anthropic API unreachable: ${err.message}` });
+/** Only the fields the Messages API accepts (other providers' blocks may carry more, e.g. a signature). */
+function toAnthropic(m: ChatMessage): Anthropic.MessageParam {
+  if (typeof m.content === 'string') return { role: m.role, content: m.content };
+  return {
+    role: m.role,
+    content: m.content.map((b): Anthropic.ContentBlockParam =>
+      b.type === 'text'
+        ? { type: 'text', text: b.text }
+        : b.type === 'tool_use'
+          ? { type: 'tool_use', id: b.id, name: b.name, input: b.input }
+          : { type: 'tool_result', tool_use_id: b.tool_use_id, content: b.content, ...(b.is_error ? { is_error: true } : {}) },
+    ),
+  };
+}
+
+function toFailure(err: unknown, apiKey: string): Error {
+  if (err instanceof APIConnectionError) return unreachable(API, err, [apiKey]);
   if (!(err instanceof APIError) || err.status === undefined) return err as Error;
-  const status = err.status;
-  const apiMessage = (err.error as { error?: { message?: string } } | undefined)?.error?.message ?? '';
-  const message = `Anthropic API answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
-  if (status === 429 || status === 529 || status >= 500 || status === 408) {
-    const wait = retryAfterMs((name) => err.headers?.get(name));
-    return ApplicationFailure.create({ type: status === 429 ? 'ModelRateLimited' : 'ModelOverloaded', message, nextRetryDelay: wait });
-  }
-  return ApplicationFailure.create({ type: `Model${status}`, message, nonRetryable: true });
+  const apiMessage = (err.error as { error?: { message?: string } } | undefined)?.error?.message;
+  return apiFailure({ api: API, status: err.status, apiMessage: apiMessage ? redact(apiMessage, [apiKey]) : undefined, retryAfterMs: retryAfterMs((name) => err.headers?.get(name)) }, [apiKey]);
 }

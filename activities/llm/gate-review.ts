@@ -1,10 +1,10 @@
-// One reviewer's analysis of one function. Built-in rules offline; an Anthropic model otherwise, whose
+// One reviewer's analysis of one function. Built-in rules offline; a model of any provider otherwise, whose
 // output is untrusted: validated against a schema, asked once more when invalid, then recorded as this
 // reviewer's error without failing the review. Only the function's code and minimal context are sent.
 import { z } from 'zod';
 import { ruleReview } from '../../src/gate/rules.js';
 import { SEVERITIES, type AnalysedFunction, type ReviewerName, type ReviewerResult } from '../../src/gate/types.js';
-import type { ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
+import { totalTokens, type ModelRequest, type ModelResponse } from '../../src/agents/model-types.js';
 
 export interface ReviewFunctionInput {
   reviewer: ReviewerName;
@@ -60,10 +60,11 @@ function parse(text: string, fn: AnalysedFunction): z.infer<typeof Output> | str
 
 export const BUILTIN_GATE_REVIEWER = 'builtin:gate-reviewer';
 
-export function createGateReviewActivity(modelTurn: (req: ModelRequest) => Promise<ModelResponse>, hasAnthropicKey: boolean) {
+/** `lacksKey(model)`: the model's provider has no key on this worker, so the offline model answers. */
+export function createGateReviewActivity(modelTurn: (req: ModelRequest) => Promise<ModelResponse>, lacksKey: (model: string) => boolean) {
   return async function reviewFunction(input: ReviewFunctionInput): Promise<ReviewerResult> {
     const { fn, reviewer } = input;
-    const model = input.model.startsWith('anthropic:') && !hasAnthropicKey && input.offlineModel ? input.offlineModel : input.model;
+    const model = input.offlineModel && lacksKey(input.model) ? input.offlineModel : input.model;
     if (model === BUILTIN_GATE_REVIEWER) return { reviewer, ...ruleReview(reviewer, fn.code, fn.startLine, fn.changedLines), tokens: 0 };
     const base = { agentName: `${reviewer}-reviewer`, model, tools: [], maxTokens: 2048, ...prompt(input) };
     let tokens = 0;
@@ -71,7 +72,7 @@ export function createGateReviewActivity(modelTurn: (req: ModelRequest) => Promi
     let problem = '';
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await modelTurn({ ...base, messages });
-      tokens += res.usage.input_tokens + res.usage.output_tokens;
+      tokens += totalTokens(res.usage);
       const text = res.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
       const parsed = parse(text, fn);
       if (typeof parsed !== 'string') return { reviewer, findings: parsed.findings, score: parsed.score, tokens };

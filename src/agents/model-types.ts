@@ -1,10 +1,11 @@
 // The conversation an agent run keeps, in the shape of the Anthropic Messages API, so the same loop
-// serves Anthropic models and the built-in offline ones.
+// serves every provider (each maps it to its own API) and the built-in offline ones.
 import type { ToolName } from './tool-names.js';
 
 export type ContentBlock =
   | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  /** `signature`: a provider's opaque token to send back with the call (Gemini's thought signature). */
+  | { type: 'tool_use'; id: string; name: string; input: unknown; signature?: string }
   | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
 
 export interface ChatMessage {
@@ -14,9 +15,9 @@ export interface ChatMessage {
 
 export interface ModelRequest {
   agentName: string;
-  /** `provider:model`, e.g. anthropic:claude-sonnet-4-5 or builtin:issue-triager. */
+  /** `provider:model`, e.g. anthropic:claude-sonnet-4-5, google:gemini-2.5-flash, openai:gpt-4o or builtin:issue-triager. */
   model: string;
-  /** A builtin: model to answer instead when `model`'s provider has no key. */
+  /** A builtin: model to answer instead when `model`'s provider has no key (any provider). */
   offlineModel?: string;
   system: string;
   messages: ChatMessage[];

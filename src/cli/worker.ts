@@ -10,6 +10,8 @@ import { installTemporalRuntime } from '../temporal/runtime-logger.js';
 import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { createWorkers, runWorkers } from '../worker/create-workers.js';
 import { loadOrExit } from './load-or-exit.js';
+import { modelWarnings } from '../config/models.js';
+import { formatProblem } from '../config/problems.js';
 
 export async function worker(configPath: string): Promise<void> {
   const logger = createLogger('worker');
@@ -18,6 +20,7 @@ export async function worker(configPath: string): Promise<void> {
   const sdkPort = Number(process.env.AOF_SDK_METRICS_PORT ?? (metricsPort ?? 0) + 1);
   installTemporalRuntime(logger, 'INFO', metricsPort !== undefined ? `127.0.0.1:${sdkPort}` : undefined);
   const resources = loadOrExit(configPath);
+  for (const w of modelWarnings(resources.daemon, resources.agents.values(), resources.gates.values())) logger.warn(formatProblem(w));
   const t = resources.daemon.spec.temporal;
   const tracing = startTracing('worker');
   const metrics = workerMetrics();

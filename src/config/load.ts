@@ -6,6 +6,7 @@ import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
 import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
+import { modelProblems } from './models.js';
 import { parseResourceFile, type Sourced } from './parse-resources.js';
 import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
 import type { Agent, DaemonConfig, Fleet, Flow, Gate, Trigger } from './schema.js';
@@ -156,6 +157,7 @@ function checkReferences(res: Resources): ConfigProblem[] {
       problems.push({ file: f.file, line: f.line, column: 1, path: p.path, message: p.message });
     }
   }
+  problems.push(...modelProblems(res.agents.values(), res.gates.values()));
   for (const a of res.agents.values()) {
     a.resource.spec.tools.forEach((tool, i) => {
       if (!isToolName(tool)) problems.push({ file: a.file, line: a.line, column: 1, path: `spec.tools.${i}`, message: `unknown tool "${tool}"${didYouMean(tool, TOOL_NAMES)}; available: ${TOOL_NAMES.join(', ')}` });

@@ -41,6 +41,13 @@ export const GitHubPlatform = z.strictObject({
   requests_per_second: z.number().positive().default(10),
 });
 
+/** Where a model provider's API is: a proxy, or an OpenAI-compatible server (vLLM, Ollama, LiteLLM). */
+const ModelEndpoint = z.strictObject({
+  base_url: z.url().optional(),
+  /** The environment variable holding the key, instead of the provider's usual one. */
+  api_key_env: envName.optional(),
+});
+
 const Directory = z.strictObject({
   directory: z.string().min(1),
   watch: z.boolean().default(false),
@@ -59,6 +66,8 @@ export const DaemonSpec = z.strictObject({
     })
     .prefault({}),
   platforms: z.strictObject({ github: GitHubPlatform }),
+  /** Endpoints of the model providers for every agent and gate; an agent's own settings win. */
+  providers: z.strictObject({ anthropic: ModelEndpoint.optional(), google: ModelEndpoint.optional(), openai: ModelEndpoint.optional() }).optional(),
   triggers: Directory.optional(),
   agents: Directory.optional(),
   fleets: Directory.optional(),
@@ -122,10 +131,14 @@ export const TriggerSpec = z.strictObject({
 });
 
 export const AgentSpec = z.strictObject({
-  model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model, such as anthropic:claude-sonnet-4-5 or builtin:code-reviewer'),
+  model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model, such as anthropic:claude-sonnet-4-5, google:gemini-2.5-flash, openai:gpt-4o or builtin:code-reviewer'),
   description: z.string().optional(),
   /** Used instead of `model` when that model's key is not set, so the agent still works offline. */
   offline_model: z.string().regex(/^builtin:.+$/, 'a built-in model, such as builtin:issue-triager').optional(),
+  /** This agent's model server, e.g. a vLLM or Ollama server for an openai: model (read by the workers). */
+  base_url: ModelEndpoint.shape.base_url,
+  /** The environment variable holding this agent's key (read by the workers). */
+  api_key_env: ModelEndpoint.shape.api_key_env,
   instructions: z.string().default(''),
   tools: z.array(z.string().min(1)).default([]),
   /** What github_post_review may submit: COMMENT unless APPROVE or REQUEST_CHANGES are allowed here. */

@@ -8,9 +8,10 @@ import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
 import { createLockActivities } from '../../activities/locks/index.js';
 import { createQuotaActivities } from '../../activities/quota/index.js';
-import type { AnthropicSettings } from '../../activities/llm/anthropic.js';
+import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
+import type { EndpointConfig } from '../agents/providers.js';
 import { githubClients, type GitHubClientFor } from '../github/client.js';
 import { WORKFLOWS_PATH } from '../paths.js';
 import type { Tracing } from '../telemetry/tracing.js';
@@ -24,8 +25,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (tests build it once); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   githubClientFor?: GitHubClientFor;
-  /** Defaults to ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL from the environment. */
-  anthropic?: AnthropicSettings;
+  /** Keys and base URLs per model provider; from the environment (ANTHROPIC_API_KEY, GOOGLE_API_KEY, ...) by default. */
+  providers?: ProviderSettings;
   /** A Temporal client for activities that update other workflows (quotas); made from the address otherwise. */
   client?: Client;
   /** Activity, GitHub and model metrics land here; a private registry otherwise. */
@@ -53,7 +54,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     taskQueue: t.task_queue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
-      ...createModelActivities(opts.anthropic ?? { apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL }, metrics),
+      ...createModelActivities(
+        { defaults: opts.providers ?? providersFromEnv(), daemon: opts.resources.daemon.spec.providers, agents: agentEndpoints(opts.resources) },
+        runtime.model_turn_timeout_secs * 1000,
+        metrics,
+      ),
       ...createCodeActivities(),
       ...createHttpActivities(),
       ...createQuotaActivities(client, t.task_queue),
@@ -70,6 +75,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   });
   return [main, github];
+}
+
+/** Agents' own model endpoints, by name: the workers read them from their configuration, like keys. */
+function agentEndpoints(resources: Resources): Map<string, EndpointConfig> {
+  return new Map([...resources.agents].map(([name, a]) => [name, { base_url: a.resource.spec.base_url, api_key_env: a.resource.spec.api_key_env }]));
 }
 
 /** Runs the workers until one stops; shutting one down shuts down the other. */

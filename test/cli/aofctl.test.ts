@@ -36,6 +36,37 @@ describe('aofctl', function () {
     assert.match(r.out, /valid \(4 triggers, 5 agents, 1 fleets, 2 flows/);
   });
 
+  it('validate: rejects unknown model providers and built-in models, with file:line', () => {
+    const dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_CLI_SECRET'),
+      'agents/a.yaml': agentYaml('helper', 'gogle:gemini-2.5-flash') + '---\n' + agentYaml('other', 'builtin:asistant'),
+      'triggers/t.yaml': triggerYaml('t', 'default_agent: helper'),
+    });
+    const r = aofctl(['validate', '--config', join(dir, 'daemon.yaml')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /agents\/a\.yaml:1:1: spec\.model: unknown model provider "gogle" \(did you mean "google"\?\); use anthropic:<model>, google:<model>, openai:<model> or builtin:<model>/);
+    assert.match(r.err, /agents\/a\.yaml:\d+:1: spec\.model: unknown built-in model "asistant" \(did you mean "assistant"\?\)/);
+  });
+
+  it('validate: warns, exit 0, when a model provider has no key and the agent no offline model', () => {
+    const dir = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_CLI_SECRET'),
+      'agents/a.yaml': agentYaml('gemini', 'google:gemini-2.5-flash') + '---\n' + agentYaml('local', 'openai:llama3.1') + '  api_key_env: VLLM_KEY\n  base_url: http://vllm:8000/v1\n---\n' + agentYaml('safe', 'openai:gpt-4o') + '  offline_model: builtin:assistant\n',
+      'triggers/t.yaml': triggerYaml('t', 'default_agent: gemini'),
+    });
+    const noKeys = { GOOGLE_API_KEY: undefined, GEMINI_API_KEY: undefined, OPENAI_API_KEY: undefined, VLLM_KEY: undefined };
+    const r = aofctl(['validate', '--config', join(dir, 'daemon.yaml')], noKeys);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /valid \(1 triggers, 3 agents/);
+    const warnings = r.err.trim().split('\n');
+    assert.equal(warnings.length, 2, r.err);
+    assert.match(warnings[0]!, /^warning: .*agents\/a\.yaml:1:1: spec\.model: google:gemini-2\.5-flash needs GOOGLE_API_KEY or GEMINI_API_KEY, which is not set here/);
+    assert.match(warnings[1]!, /^warning: .*agents\/a\.yaml:\d+:1: spec\.model: openai:llama3\.1 needs VLLM_KEY,/);
+    const keyed = aofctl(['validate', '--config', join(dir, 'daemon.yaml')], { ...noKeys, GEMINI_API_KEY: 'k', VLLM_KEY: 'k' });
+    assert.equal(keyed.code, 0);
+    assert.equal(keyed.err, '');
+  });
+
   it('serve and worker refuse invalid configuration with the same messages', () => {
     for (const cmd of ['serve', 'worker']) {
       const r = aofctl([cmd, '--config', join(broken, 'daemon.yaml')], { AOF_CLI_SECRET: 's' });

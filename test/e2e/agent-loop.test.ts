@@ -4,7 +4,7 @@ import { historyText } from '../harness/history-text.js';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { example } from '../../src/fixtures/webhook-examples.js';
-import { FakeAnthropic, overloaded, rateLimited, text, toolUse, tools } from '../fakes/fake-anthropic.js';
+import { FakeAnthropic, overloaded, rateLimited, text, toolUse, tools, systemText } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 
@@ -49,8 +49,11 @@ describe('agent tool loop with an Anthropic model', function () {
     const [first, second] = fake.requests;
     assert.equal(first!.headers.authorization, `Bearer ${TEST_ANTHROPIC_KEY}`);
     assert.equal(first!.body.model, 'claude-test');
-    assert.match(first!.body.system, new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`));
+    assert.match(systemText(first!.body), new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`));
     assert.deepEqual(first!.body.tools.map((t: any) => t.name), ['github_add_labels', 'github_post_comment']);
+    // The parts every turn repeats are marked for prompt caching: the system prompt and the tool list's end.
+    assert.deepEqual(first!.body.system.map((b: any) => b.cache_control), [{ type: 'ephemeral' }]);
+    assert.deepEqual(first!.body.tools.map((t: any) => t.cache_control), [undefined, { type: 'ephemeral' }]);
     assert.match(first!.body.messages[0].content, /<untrusted_github_data>[\s\S]*"title": "Spelling error in the README file"/);
     assert.equal(second!.body.messages[2].content[0].type, 'tool_result');
     assert.match(second!.body.messages[2].content[0].content, /labels now: bug, priority:high/);

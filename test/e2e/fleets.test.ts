@@ -2,7 +2,7 @@
 // answers per agent. One member failing is reported beside the others' results.
 import assert from 'node:assert/strict';
 import { example } from '../../src/fixtures/webhook-examples.js';
-import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
+import { FakeAnthropic, text, systemText } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 
@@ -13,7 +13,7 @@ const fleet = (name: string, mode: string, members: string, extra = '') =>
 
 /** Every agent answers with its name, its verdict and which earlier answers it saw. */
 function answerPerAgent(body: any) {
-  const who = /^You are ([\w-]+)\./.exec(body.system)![1]!;
+  const who = /^You are ([\w-]+)\./.exec(systemText(body))![1]!;
   if (who === 'broken') return { status: 400, error: { type: 'invalid_request_error', message: 'broken member' } };
   const data = JSON.parse(/<untrusted_github_data>\n([\s\S]*)\n<\/untrusted_github_data>/.exec(body.messages[0].content)![1]!);
   const saw = (data.previous ?? []).map((p: { agent: string }) => p.agent).join('+') || 'nothing';

@@ -2,7 +2,7 @@
 // token. The scripted model obeys; the test shows the bot's guard rails held.
 import assert from 'node:assert/strict';
 import { example } from '../../src/fixtures/webhook-examples.js';
-import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
+import { FakeAnthropic, text, tools, systemText } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, TEST_SECRET, type Stack } from '../harness/stack.js';
 
@@ -43,7 +43,7 @@ describe('prompt injection through a pull request body', function () {
 
     // The injected text reached the model only inside the data block, escaped so it cannot close it.
     const first = fake.requests[0]!.body;
-    assert.doesNotMatch(first.system, /pwned|SYSTEM: new instructions/);
+    assert.doesNotMatch(systemText(first), /pwned|SYSTEM: new instructions/);
     const userText: string = first.messages[0].content;
     assert.equal(userText.split('</untrusted_github_data>').length, 2, 'the body could not close the data block');
     assert.match(userText, /\\u003c\/untrusted_github_data>/);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
-import { FakeAnthropic, text, toolUse } from '../fakes/fake-anthropic.js';
+import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropic.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
 
 const files = [
@@ -139,7 +139,7 @@ describe('the shipped example configuration with an Anthropic key', function () 
     const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
     assert.equal(result.agent.answer, 'Labelled.');
     assert.equal(fake.requests[0]!.body.model, 'claude-sonnet-4-5');
-    assert.match(fake.requests[0]!.body.system, new RegExp(`^Analyze issue #${p.issue.number} and:`));
+    assert.match(systemText(fake.requests[0]!.body), new RegExp(`^Analyze issue #${p.issue.number} and:`));
     assert.deepEqual([...stack.sandbox.labels.get(`${p.repository.full_name}#${p.issue.number}`)!], ['documentation']);
   });
 });

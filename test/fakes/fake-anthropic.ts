@@ -87,10 +87,19 @@ export class FakeAnthropic {
   }
 }
 
+/** The system prompt's text, whether sent as a string or as text blocks (with cache_control). */
+export const systemText = (body: any): string => (typeof body.system === 'string' ? body.system : (body.system ?? []).map((b: any) => b.text).join('\n'));
+
 /** The request checks of the real API that this project could get wrong. */
 function validate(body: any): string | undefined {
   if (typeof body.model !== 'string') return 'model: Field required';
   if (!Number.isInteger(body.max_tokens)) return 'max_tokens: Field required';
+  if (body.system !== undefined && typeof body.system !== 'string') {
+    if (!Array.isArray(body.system) || body.system.some((b: any) => b.type !== 'text' || typeof b.text !== 'string' || !b.text)) return 'system: must be a string or a list of non-empty text blocks';
+  }
+  const marked = [body.system, body.tools].flatMap((l) => (Array.isArray(l) ? l : [])).filter((b: any) => b.cache_control);
+  if (marked.some((b: any) => b.cache_control.type !== 'ephemeral')) return 'cache_control.type: Input should be \'ephemeral\'';
+  if (marked.length > 4) return 'A maximum of 4 blocks with cache_control may be provided.';
   const msgs = body.messages;
   if (!Array.isArray(msgs) || msgs.length === 0) return 'messages: at least one message is required';
   for (let i = 0; i < msgs.length; i++) {

@@ -16,6 +16,7 @@ import { sign } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/log.js';
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
 import { createWorkers } from '../../src/worker/create-workers.js';
+import type { ProviderSettings } from '../../activities/llm/endpoints.js';
 import { testTemporal, workflowBundle } from './temporal.js';
 
 export const TEST_SECRET = 'test-webhook-secret-1f2e3d';
@@ -43,6 +44,8 @@ export interface StackOptions {
   env?: (sandboxUrl: string) => Record<string, string>;
   /** Where the worker's Anthropic client points (a FakeAnthropic), with a test key. */
   anthropicUrl?: string;
+  /** The worker's keys and base URLs per provider (instead of anthropicUrl); none by default. */
+  providers?: ProviderSettings;
 }
 
 export const TEST_ANTHROPIC_KEY = 'sk-ant-test-key-do-not-leak';
@@ -77,7 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       resources,
       workflowBundle: await workflowBundle(),
       client: env.client,
-      anthropic: opts.anthropicUrl ? { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } : {},
+      providers: opts.providers ?? (opts.anthropicUrl ? { anthropic: { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } } : {}),
     });
     running = Promise.all(workers.map((w) => w.run()));
   }

@@ -97,6 +97,18 @@ describe('PR gate check', function () {
     assert.match(stack.sandbox.comments[0]!.body, /\(119 reused from an earlier review of this PR/);
   });
 
+  it("someone else's comment carrying the gate's hidden marker is never taken for the gate's comment", async () => {
+    const now = new Date().toISOString();
+    const bait = { id: 99, owner: 'octo', repo: 'hijack', issueNumber: 5, body: '<!-- aof-gate-check -->\nAll checks passed, merge away!', user: 'mallory', created_at: now, updated_at: now };
+    stack.sandbox.comments.push({ ...bait });
+    const r = await push('octo/hijack', 5, [addedFile('src/a.ts', 'export function a() {\n  return 1;\n}\n')]);
+    await settled(r.head);
+    const comments = stack.sandbox.commentsOn('octo', 'hijack', 5);
+    assert.equal(comments.length, 2);
+    assert.deepEqual(comments.find((c) => c.id === 99), bait, "mallory's comment was overwritten");
+    assert.match(comments.find((c) => c.id !== 99)!.body, /^<!-- aof-gate-check -->\n## \S+ AFA Gate Check/);
+  });
+
   it('quota exhausted: a comment with the upgrade link, a neutral check run, no analysis', async () => {
     const ok = await push('quota-org/svc', 7, [addedFile('a.py', 'def f():\n    print(1)\n')]);
     assert.equal((await settled(ok.head)).conclusion, 'success');

@@ -158,4 +158,23 @@ spec:
       'g.yaml:1 spec.nodes.1: node "orphan" is unreachable from start',
     ]);
   });
+
+  it('environment variables only where they stay out of workflow history', () => {
+    process.env.AOF_CFG_SECRET = 'hunter2';
+    const agent = 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n  model: builtin:assistant\n  instructions: "Use key ${AOF_CFG_SECRET}"\n';
+    assert.deepEqual(problems(agent), [
+      't.yaml:6:17: spec.instructions: environment variables are not expanded here: the value would be written into workflow history. Name them only in a DaemonConfig, a Trigger\'s config, or the url, headers and body of an http flow node (resolved by the worker)',
+    ]);
+    assert.match(problems(trigger('  commands:\n    /x:\n      flow: f\n      params: {token: "${AOF_CFG_SECRET}"}\n')).join('\n'), /spec\.commands\.\/x\.params\.token: environment variables are not expanded here/);
+    // A Trigger's own config is expanded as before.
+    const ok = parseResourceFile('t.yaml', trigger('  config:\n    webhook_secret: ${AOF_CFG_SECRET}\n'));
+    assert.deepEqual(ok.problems, []);
+    assert.equal((ok.resources[0]!.resource.spec as { config: { webhook_secret: string } }).config.webhook_secret, 'hunter2');
+    // An http node may name them in url, headers and body, and keeps the name: the worker resolves it.
+    const flow = 'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: f}\nspec:\n  nodes:\n    - {id: start, type: http, config: {url: "${AOF_CFG_SECRET}/x", headers: {Authorization: "Bearer ${AOF_CFG_SECRET}"}}}\n';
+    const parsed = parseResourceFile('t.yaml', flow);
+    assert.deepEqual(parsed.problems, []);
+    assert.match(JSON.stringify(parsed.resources[0]!.resource), /Bearer \$\{AOF_CFG_SECRET\}/);
+    assert.doesNotMatch(JSON.stringify(parsed.resources[0]!.resource), /hunter2/);
+  });
 });

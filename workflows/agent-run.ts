@@ -1,7 +1,7 @@
 // An agent run: model turns and tool calls, each its own activity, until the model's final answer or
 // max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
 // is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
-import { ApplicationFailure, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
 import { addUsage, totalTokens, zeroUsage, type ChatMessage, type ContentBlock, type Usage } from '../src/agents/model-types.js';
 import { systemPrompt, userMessage, type UntrustedContent } from '../src/agents/prompt.js';
 import { isToolName, type ToolName } from '../src/agents/tool-names.js';
@@ -109,6 +109,10 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     record('posting the answer');
     const posted = await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: number, body: answer });
     scope.commentId = posted.id;
+  } else if (input.postAnswer && answer && scope.commentId !== undefined && patched('final-answer-updates-comment')) {
+    // The run already has its comment ("Looking into this..."): the answer replaces it in place.
+    record('updating the comment with the answer');
+    await github.updateComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, commentId: scope.commentId, body: answer });
   }
   record(`done (${stopped})`);
   return { agent: agentName, answer, turns, usage, toolCalls, commentId: scope.commentId, stopped };

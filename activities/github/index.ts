@@ -6,6 +6,7 @@ import { clientLogin } from '../../src/github/identity.js';
 import { isBotLogin } from '../../src/routing/bots.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
+import { createCheckRun, createComment } from './idempotent-writes.js';
 
 export interface RepoTarget {
   owner: string;
@@ -69,9 +70,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     },
 
     async postComment(input: IssueRef & { body: string }): Promise<PostedComment> {
-      const { data } = await githubCall(() =>
-        clientFor(input).issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }),
-      );
+      const data = await createComment(clientFor(input), input, input.issueNumber, input.body);
       return { id: data.id, url: data.html_url };
     },
 
@@ -97,9 +96,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     },
 
     async createCheckRun(input: RepoTarget & { name: string; headSha: string; status: CheckStatus; detailsUrl?: string; externalId?: string }): Promise<{ id: number; url: string }> {
-      const { data } = await githubCall(() =>
-        clientFor(input).checks.create({ owner: input.owner, repo: input.repo, name: input.name, head_sha: input.headSha, status: input.status, details_url: input.detailsUrl, external_id: input.externalId }),
-      );
+      const data = await createCheckRun(clientFor(input), input, { name: input.name, head_sha: input.headSha, status: input.status, details_url: input.detailsUrl, external_id: input.externalId });
       return { id: data.id, url: data.html_url ?? '' };
     },
 

@@ -6,6 +6,7 @@ import { parseToolInput, type ToolScope } from '../../src/agents/tools.js';
 import { isToolName } from '../../src/agents/tool-names.js';
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
+import { createCheckRun, createComment, createReview } from './idempotent-writes.js';
 
 export interface ToolCall {
   tool: string;
@@ -40,15 +41,15 @@ export function createRunTool(clientFor: GitHubClientFor) {
         case 'github_post_comment': {
           const issue_number = needNumber();
           const commentId = scope.commentId;
-          const { data } = commentId
-            ? await githubCall(() => gh.issues.updateComment({ ...repo, comment_id: commentId, body: v.body }))
-            : await githubCall(() => gh.issues.createComment({ ...repo, issue_number, body: v.body }));
+          const data = commentId
+            ? (await githubCall(() => gh.issues.updateComment({ ...repo, comment_id: commentId, body: v.body }))).data
+            : await createComment(gh, repo, issue_number, v.body);
           return { ok: true, content: `comment ${data.id} ${commentId ? 'updated' : 'posted'}`, commentId: data.id };
         }
         case 'github_post_review': {
           const pull_number = needPull();
           if (!reviewEvents.includes(v.event)) throw refusal(`this agent may not ${v.event === 'APPROVE' ? 'approve' : 'request changes'}: its review_events allow ${reviewEvents.join(', ')}`);
-          const { data } = await githubCall(() => gh.pulls.createReview({ ...repo, pull_number, body: v.body, event: v.event }));
+          const data = await createReview(gh, repo, pull_number, v.body, v.event);
           return { ok: true, content: `review ${data.id} submitted (${v.event})` };
         }
         case 'github_add_labels': {
@@ -66,7 +67,7 @@ export function createRunTool(clientFor: GitHubClientFor) {
           if (!scope.headSha) throw refusal('this event has no head commit');
           const { title, summary, text, name, status, conclusion } = v;
           const out = title && summary ? { output: { title, summary, text } } : {};
-          const { data } = await githubCall(() => gh.checks.create({ ...repo, head_sha: scope.headSha!, name, status, conclusion, ...out }));
+          const data = await createCheckRun(gh, repo, { head_sha: scope.headSha!, name, status, conclusion, ...out });
           return { ok: true, content: `check run ${data.id} created (${data.status})`, checkRunId: data.id };
         }
         case 'github_update_check_run': {

@@ -1,5 +1,6 @@
 // Turns GitHub API errors into Temporal activity failures with the right retry behaviour:
 // rate limits wait until GitHub says to, 404/422 are final with the API's message, 5xx back off.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { retryAfterMs } from '../http/retry-after.js';
 
@@ -12,8 +13,12 @@ interface HttpishError {
 
 const FINAL = new Set([400, 401, 404, 410, 422]);
 
-/** How long GitHub asked us to wait, in ms, or undefined when this is not a rate-limit answer. */
-export function rateLimitDelayMs(status: number, headers: Record<string, string | number | undefined>, now = Date.now()): number | undefined {
+/**
+ * How long GitHub asked us to wait, in ms, or undefined when this is not a rate-limit answer. A secondary
+ * rate limit without retry-after means: wait at least a minute, then back off exponentially (GitHub's
+ * documented rule), so the wait doubles with each attempt, up to 15 minutes.
+ */
+export function rateLimitDelayMs(status: number, headers: Record<string, string | number | undefined>, now = Date.now(), apiMessage = '', attempt = 1): number | undefined {
   if (status !== 403 && status !== 429) return undefined;
   const wait = retryAfterMs((name) => headers[name], now);
   if (wait !== undefined) return wait;
@@ -21,7 +26,17 @@ export function rateLimitDelayMs(status: number, headers: Record<string, string 
     const reset = Number(headers['x-ratelimit-reset']);
     return Number.isFinite(reset) ? Math.max(1000, reset * 1000 - now + 1000) : 60_000;
   }
+  if (status === 429 || /secondary rate limit|abuse/i.test(apiMessage)) return Math.min(15 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
   return undefined;
+}
+
+/** The current activity attempt (1 outside an activity). */
+function attemptNow(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
 }
 
 /** Method and path of the failed call, without query string or host (no tokens, no internal URLs). */
@@ -44,7 +59,7 @@ export function toActivityFailure(err: unknown): Error {
   const data = e.response?.data as { message?: string } | undefined;
   const apiMessage = typeof data?.message === 'string' ? data.message : '';
   const message = `GitHub ${describeCall(e)} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
-  const wait = rateLimitDelayMs(status, headers);
+  const wait = rateLimitDelayMs(status, headers, Date.now(), apiMessage, attemptNow());
   if (wait !== undefined) {
     return ApplicationFailure.create({ type: 'GitHubRateLimited', message: `${message} (retrying in ${Math.ceil(wait / 1000)}s)`, nextRetryDelay: wait });
   }

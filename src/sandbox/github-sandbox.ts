@@ -25,6 +25,7 @@ export interface SandboxCheckRun {
   status: string;
   conclusion: string | null;
   details_url?: string;
+  external_id?: string;
   output: { title?: string; summary?: string; text?: string; annotations: Record<string, unknown>[] };
   /** Every status the run went through, in order. */
   history: string[];
@@ -92,6 +93,7 @@ export class GitHubSandbox {
   private server?: Server;
   private nextId = 1000;
   private faults: Fault[] = [];
+  private afterCommit: { remaining: number; match?: RegExp; mode: 'status500' | 'reset' | { delayMs: number } }[] = [];
   private routes: [string, RegExp, Handler][] = [];
 
   constructor() {
@@ -144,6 +146,14 @@ export class GitHubSandbox {
     this.faults.push({ status, headers: {}, message: status >= 500 ? 'Server Error' : 'Error', remaining: count, match });
   }
 
+  /**
+   * The next `count` matching writes are performed, and then the answer fails: a 500, a reset connection,
+   * or an answer held back for `delayMs` (long enough to kill the worker waiting for it).
+   */
+  failAfterCommit(count: number, mode: 'status500' | 'reset' | { delayMs: number }, match?: RegExp): void {
+    this.afterCommit.push({ remaining: count, match, mode });
+  }
+
   registerApp(appId: string | number, publicKeyPem: string): void {
     this.apps.set(String(appId), createPublicKey(publicKeyPem));
   }
@@ -169,6 +179,7 @@ export class GitHubSandbox {
     this.labels.clear();
     this.deploys.length = 0;
     this.faults = [];
+    this.afterCommit = [];
   }
 
   private id(): number {
@@ -246,6 +257,16 @@ export class GitHubSandbox {
       if (!match) continue;
       try {
         const out = handler({ params: match.slice(1).map(decodeURIComponent), body: body ?? {}, query: url.searchParams, token, accept: String(req.headers.accept ?? '') });
+        const late = method !== 'GET' ? this.afterCommit.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`))) : undefined;
+        if (late) {
+          late.remaining--;
+          if (late.mode === 'reset') {
+            record(0);
+            return void req.socket.destroy();
+          }
+          if (late.mode === 'status500') return send(500, { message: 'Server Error' });
+          await new Promise((r) => setTimeout(r, (late.mode as { delayMs: number }).delayMs));
+        }
         return send(out.status ?? 200, out.body, {}, out.type);
       } catch (err) {
         if (err instanceof HttpError) {
@@ -390,6 +411,7 @@ export class GitHubSandbox {
       status: c.status,
       conclusion: c.conclusion,
       details_url: c.details_url ?? null,
+      external_id: c.external_id ?? null,
       html_url: html(c.owner, c.repo, `runs/${c.id}`),
       output: { title: c.output.title ?? null, summary: c.output.summary ?? null, text: c.output.text ?? null, annotations_count: c.output.annotations.length },
     });
@@ -407,7 +429,7 @@ export class GitHubSandbox {
     this.route('POST', '/repos/:owner/:repo/check-runs', ({ params: [owner, repo], body, token }) => {
       if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
       validateCheck(body, true);
-      const c: SandboxCheckRun = { id: this.id(), owner: owner!, repo: repo!, name: body.name, head_sha: body.head_sha, status: 'queued', conclusion: null, output: { annotations: [] }, history: [] };
+      const c: SandboxCheckRun = { id: this.id(), owner: owner!, repo: repo!, name: body.name, head_sha: body.head_sha, external_id: body.external_id, status: 'queued', conclusion: null, output: { annotations: [] }, history: [] };
       applyCheck(c, body);
       this.checkRuns.push(c);
       return { status: 201, body: checkJson(c) };
@@ -421,6 +443,15 @@ export class GitHubSandbox {
       return { body: checkJson(c) };
     });
 
+    this.route('GET', '/repos/:owner/:repo/commits/:ref/check-runs', ({ params: [owner, repo, ref], query }) => {
+      const name = query.get('check_name');
+      const runs = this.checkRuns.filter((c) => c.owner === owner && c.repo === repo && c.head_sha === ref && (!name || c.name === name));
+      return { body: { total_count: runs.length, check_runs: runs.map(checkJson) } };
+    });
+    this.route('GET', '/repos/:owner/:repo/pulls/:n/reviews', ({ params: [owner, repo, n] }) => {
+      const reviews = this.reviews.filter((r) => r.owner === owner && r.repo === repo && r.pullNumber === Number(n));
+      return { body: reviews.map((r) => ({ id: r.id, body: r.body, state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED', user: { login: r.user } })) };
+    });
     this.route('GET', '/repos/:owner/:repo/pulls/:n', ({ params: [owner, repo, n], accept }) => {
       const p = this.pulls.get(`${owner}/${repo}#${n}`);
       if (!p) throw new HttpError(404, 'Not Found');
@@ -458,3 +489,6 @@ export class GitHubSandbox {
     });
   }
 }
+
+/** A comment's body as GitHub renders it: without the hidden operation marker of an idempotent write. */
+export const rendered = (body: string) => body.replace(/\n\n<!-- aof:op=[0-9a-f]+ -->$/, '');

@@ -1,5 +1,6 @@
 // The agent tool loop against a fake Anthropic Messages API: tool calls reach GitHub (the sandbox),
 // failures are retried or reported as the API's contract says, and budgets hold.
+import { rendered } from '../../src/sandbox/github-sandbox.js';
 import { historyText } from '../harness/history-text.js';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -42,7 +43,7 @@ describe('agent tool loop with an Anthropic model', function () {
     assert.deepEqual([...stack.sandbox.labels.get(key(payload))!], ['bug', 'priority:high']);
     const comments = stack.sandbox.comments;
     assert.equal(comments.length, 1);
-    assert.equal(comments[0]!.body, 'Labelled as a high-priority bug.');
+    assert.equal(rendered(comments[0]!.body), 'Labelled as a high-priority bug.');
     assert.equal(result.agent!.turns, 2);
     assert.ok(result.agent!.usage.input_tokens > 0 && result.agent!.usage.output_tokens === 40);
 
@@ -63,11 +64,13 @@ describe('agent tool loop with an Anthropic model', function () {
     assert.equal(memo.usage.output_tokens, 40);
   });
 
-  it('a second post from the same run updates its comment in place', async () => {
-    fake.script(toolUse('github_post_comment', { body: 'Looking…' }), toolUse('github_post_comment', { body: 'Done: it is a bug.' }), text('ok'));
+  it('a second post from the same run updates its comment in place, and so does the final answer', async () => {
+    fake.script(toolUse('github_post_comment', { body: 'Looking…' }), toolUse('github_post_comment', { body: 'Still looking.' }), text('Done: it is a bug.'));
     await (await run()).handle.result();
     assert.equal(stack.sandbox.comments.length, 1);
-    assert.equal(stack.sandbox.comments[0]!.body, 'Done: it is a bug.');
+    assert.equal(rendered(stack.sandbox.comments[0]!.body), 'Done: it is a bug.');
+    const edits = stack.sandbox.requests.filter((q) => q.method === 'PATCH' && q.path.includes('/issues/comments/'));
+    assert.deepEqual(edits.map((q) => (q.body as { body: string }).body), ['Still looking.', 'Done: it is a bug.']);
   });
 
   it('429 waits for retry-after-ms and 529 is retried, each turn then runs once', async () => {
@@ -76,7 +79,7 @@ describe('agent tool loop with an Anthropic model', function () {
     const times = fake.requests.map((r) => r.at);
     assert.equal(times.length, 3);
     assert.ok(times[1]! - times[0]! >= 1450, `retried after ${times[1]! - times[0]!} ms`);
-    assert.equal(stack.sandbox.comments[0]!.body, 'fine');
+    assert.equal(rendered(stack.sandbox.comments[0]!.body), 'fine');
   });
 
   it('an invalid tool call is reported back once; the model can correct it', async () => {

@@ -1,5 +1,6 @@
 // Fleets in each coordination mode, members as child workflows talking to a fake Anthropic API that
 // answers per agent. One member failing is reported beside the others' results.
+import { rendered } from '../../src/sandbox/github-sandbox.js';
 import assert from 'node:assert/strict';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, systemText } from '../fakes/fake-anthropic.js';
@@ -63,7 +64,7 @@ describe('fleets', function () {
     const result = (await handle.result()).fleet!;
     const comments = stack.sandbox.comments;
     assert.equal(comments.length, 1, 'a fleet posts one comment');
-    assert.equal(comments[0]!.body, result.answer);
+    assert.equal(rendered(comments[0]!.body), result.answer);
     return { result, handle };
   };
   const summary = (outcomes: { member: string; ok: boolean; answer?: string }[]) => outcomes.map((o) => (o.ok ? o.answer!.split('\n')[1] : `${o.member} failed`));

@@ -1,5 +1,6 @@
 // The built-in triager (no key) on real issues.opened payloads: labels through the sandbox, and a
 // request for what a bug report is missing, through the same durable tool loop as an LLM.
+import { rendered } from '../../src/sandbox/github-sandbox.js';
 import assert from 'node:assert/strict';
 import { examples } from '../../src/fixtures/webhook-examples.js';
 import { classify } from '../../activities/llm/builtin/issue-triager.js';
@@ -41,7 +42,8 @@ describe('issue triage with the built-in model', function () {
     const comments = stack.sandbox.commentsOn(p.repository.owner.login, p.repository.name, p.issue.number);
     assert.equal(comments.length, 1);
     assert.match(comments[0]!.body, /we need steps to reproduce, the expected behaviour, the version you are running/);
-    assert.equal(result.agent!.answer, 'Triaged as bug, priority:critical, component:frontend.');
+    assert.match(result.agent!.answer, /\n\nTriaged as bug, priority:critical, component:frontend\.$/);
+    assert.equal(rendered(comments[0]!.body), result.agent!.answer, 'the final answer replaced the question in place, repeating it');
   });
 
   it('classifies by keywords', () => {

@@ -1,6 +1,7 @@
 // Google (Gemini) and OpenAI-compatible models in the same durable tool loop as Anthropic's, each
 // against a fake of its API that checks requests as the real one does: a tool loop, a 429 waited out
 // as told, a 5xx retried, a 400 final with the API's message and no key anywhere in the history.
+import { rendered } from '../../src/sandbox/github-sandbox.js';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';
@@ -137,7 +138,7 @@ for (const p of [google, openai]) {
       const { handle, payload } = await run();
       const result = await handle.result();
       assert.deepEqual([...stack.sandbox.labels.get(`${payload.repository.full_name}#${payload.issue.number}`)!], ['bug']);
-      assert.deepEqual(stack.sandbox.comments.map((c) => c.body), ['Labelled as a bug.']);
+      assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['Labelled as a bug.']);
       assert.equal(p.fake.requests.length, 2);
       p.checkFirst(p.fake.requests[0]!, payload);
       assert.match(p.toolResult(p.fake.requests[1]!), /labels now: bug/);
@@ -154,14 +155,14 @@ for (const p of [google, openai]) {
       const [a, b] = p.fake.requests.map((r) => r.at);
       assert.equal(p.fake.requests.length, 2);
       assert.ok(b! - a! >= 1450, `retried after ${b! - a!} ms`);
-      assert.equal(stack.sandbox.comments[0]!.body, 'fine');
+      assert.equal(rendered(stack.sandbox.comments[0]!.body), 'fine');
     });
 
     it('a 5xx is retried, then the turn runs once', async () => {
       p.fake.script(p.serverError(), p.say('fine'));
       await (await run()).handle.result();
       assert.equal(p.fake.requests.length, 2);
-      assert.deepEqual(stack.sandbox.comments.map((c) => c.body), ['fine']);
+      assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['fine']);
     });
 
     it('a 400 ends the run at once with the API message, and the key is nowhere in the history', async () => {

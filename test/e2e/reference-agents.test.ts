@@ -1,6 +1,7 @@
 // The AOF reference's own example agents, as written (google:gemini-2.5-flash), run against a fake
 // Gemini API; an openai: agent on its own server (a vLLM/Ollama-style base URL and key variable); an
 // agent whose provider has no key falls back to its offline model; a gate reviewer on a Gemini model.
+import { rendered } from '../../src/sandbox/github-sandbox.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -69,7 +70,7 @@ describe('the reference example agents and other providers, as configured', func
     assert.equal(gemini.requests[0]!.url, '/v1beta/models/gemini-2.5-flash:generateContent');
     assert.match(gemini.requests[0]!.body.systemInstruction.parts[0].text, new RegExp(`^Analyze issue #${p.issue.number} and:`));
     assert.deepEqual([...stack.sandbox.labels.get(`${p.repository.full_name}#${p.issue.number}`)!], ['documentation', 'priority:low']);
-    assert.deepEqual(stack.sandbox.comments.map((c) => c.body), ['Labelled: a documentation fix.']);
+    assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['Labelled: a documentation fix.']);
   });
 
   it('code-reviewer (google:gemini-2.5-flash) submits a review of the pull request', async () => {
@@ -77,7 +78,7 @@ describe('the reference example agents and other providers, as configured', func
     const p = stack.withPull(example('pull_request', 'opened'));
     await finish('pull_request', p);
     assert.match(gemini.requests[0]!.body.systemInstruction.parts[0].text, new RegExp(`^Review PR #${p.number} in ${p.repository.full_name}\\.`));
-    assert.deepEqual(stack.sandbox.reviews.map((r) => [r.event, r.body]), [['COMMENT', 'Looks reasonable; add a test.']]);
+    assert.deepEqual(stack.sandbox.reviews.map((r) => [r.event, rendered(r.body)]), [['COMMENT', 'Looks reasonable; add a test.']]);
   });
 
   it('an openai: agent talks to its own OpenAI-compatible server with its own key variable', async () => {
@@ -87,7 +88,7 @@ describe('the reference example agents and other providers, as configured', func
     assert.equal(vllm.requests[0]!.headers.authorization, `Bearer ${VLLM_KEY}`);
     assert.equal(vllm.requests[0]!.body.model, 'llama3.1:8b');
     assert.equal(gemini.requests.length, 0);
-    assert.deepEqual(stack.sandbox.comments.map((c) => c.body), ['Hello from llama.']);
+    assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['Hello from llama.']);
   });
 
   it('an agent whose provider has no key answers with its offline model', async () => {

@@ -1,6 +1,7 @@
 // A worker killed mid-run: it dies after a tool call, while the next model turn is in flight. A new
 // worker resumes from the last completed activity: the run completes with exactly one comment, and no
 // GitHub write or completed model turn is repeated.
+import { rendered } from '../../src/sandbox/github-sandbox.js';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +75,7 @@ describe('a worker killed in the middle of an agent run', function () {
 
     assert.equal(result.agent!.answer, 'Done.');
     assert.equal(stack.sandbox.comments.length, 1);
-    assert.equal(stack.sandbox.comments[0]!.body, 'On it.');
+    assert.equal(rendered(stack.sandbox.comments[0]!.body), 'Done.', 'the final answer updated the comment in place');
     assert.equal(stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length, 1, 'no GitHub write repeated');
     // Turn 1 ran once; turn 2 twice (lost with the first worker, retried on the second).
     assert.equal(fake.requests.length, 3);

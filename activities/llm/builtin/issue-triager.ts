@@ -47,14 +47,15 @@ export const issueTriager: BuiltinModel = (req) => {
   const data = eventData(req);
   const c = classify(data.title ?? '', data.body ?? '');
   const labels = [c.type, `priority:${c.priority}`, ...(c.component ? [`component:${c.component}`] : [])];
+  const question = c.missing.length && req.tools.includes('github_post_comment') ? `Thanks for the report! To look into it we need ${c.missing.join(', ')}. Could you add ${c.missing.length > 1 ? 'them' : 'it'}?` : undefined;
   if (turn(req) === 0) {
     const calls: { name: string; input: unknown }[] = [];
     if (req.tools.includes('github_add_labels')) calls.push({ name: 'github_add_labels', input: { labels } });
-    if (c.missing.length && req.tools.includes('github_post_comment')) {
-      calls.push({ name: 'github_post_comment', input: { body: `Thanks for the report! To look into it we need ${c.missing.join(', ')}. Could you add ${c.missing.length > 1 ? 'them' : 'it'}?` } });
-    }
+    if (question) calls.push({ name: 'github_post_comment', input: { body: question } });
     if (calls.length) return useTools(req, calls);
   }
   const failed = lastToolResults(req).filter((r) => r.is_error);
-  return answer(req, `Triaged as ${labels.join(', ')}.${failed.length ? ` (${failed.length} tool call(s) failed: ${failed.map((f) => f.content).join('; ')})` : ''}`);
+  // The final answer replaces the run's comment, so it repeats the question asked there.
+  const summary = `Triaged as ${labels.join(', ')}.${failed.length ? ` (${failed.length} tool call(s) failed: ${failed.map((f) => f.content).join('; ')})` : ''}`;
+  return answer(req, question ? `${question}\n\n${summary}` : summary);
 };

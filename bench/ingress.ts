@@ -31,7 +31,9 @@ const result = await autocannon({
   setupClient(client) {
     client.on('response', (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1));
   },
-  requests: [{ setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, 'x-github-delivery': randomUUID() } }) }],
+  requests: [
+    { setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, 'x-github-delivery': randomUUID() } }) },
+  ],
 });
 const ackSeconds = (Date.now() - started) / 1000;
 const accepted = statuses.get(201) ?? 0;
@@ -48,7 +50,9 @@ const workflows = (await stack.client.workflow.count(query)).count;
 const comments = stack.sandbox.comments.length;
 
 const line = (k: string, v: string) => console.log(`${k.padEnd(34)} ${v}`);
-console.log(`\nbench:ingress — ${deliveries} deliveries, ${connections} connections, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+console.log(
+  `\nbench:ingress — ${deliveries} deliveries, ${connections} connections, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+);
 line('responses', JSON.stringify(Object.fromEntries(statuses)));
 line('accepted deliveries per second', (accepted / ackSeconds).toFixed(0));
 line('ack latency p50 / p99 / max (ms)', `${result.latency.p50} / ${result.latency.p99} / ${result.latency.max}`);

@@ -8,11 +8,15 @@ import { languageOf } from '../src/code/languages.js';
 import { tsFunctions } from '../test/harness/synthetic-pr.js';
 
 const samples: Record<string, (i: number) => string> = {
-  'a.ts': (i) => `export class C${i} {\n  method${i}(x: number): number {\n    const y = x * ${i};\n    return y + this.other(y);\n  }\n  other(v: number) { return v; }\n}\n`,
-  'a.py': (i) => `class C${i}:\n    def method${i}(self, x):\n        y = x * ${i}\n        return y + self.other(y)\n\n    def other(self, v):\n        return v\n\n`,
+  'a.ts': (i) =>
+    `export class C${i} {\n  method${i}(x: number): number {\n    const y = x * ${i};\n    return y + this.other(y);\n  }\n  other(v: number) { return v; }\n}\n`,
+  'a.py': (i) =>
+    `class C${i}:\n    def method${i}(self, x):\n        y = x * ${i}\n        return y + self.other(y)\n\n    def other(self, v):\n        return v\n\n`,
   'a.go': (i) => `func (c *C${i}) Method${i}(x int) int {\n\ty := x * ${i}\n\treturn y + c.other(y)\n}\n\n`,
-  'A.java': (i) => `class C${i} {\n  int method${i}(int x) {\n    int y = x * ${i};\n    return y + other(y);\n  }\n  int other(int v) { return v; }\n}\n`,
-  'a.rs': (i) => `impl C${i} {\n    fn method${i}(&self, x: i64) -> i64 {\n        let y = x * ${i};\n        y + self.other(y)\n    }\n}\n`,
+  'A.java': (i) =>
+    `class C${i} {\n  int method${i}(int x) {\n    int y = x * ${i};\n    return y + other(y);\n  }\n  int other(int v) { return v; }\n}\n`,
+  'a.rs': (i) =>
+    `impl C${i} {\n    fn method${i}(&self, x: i64) -> i64 {\n        let y = x * ${i};\n        y + self.other(y)\n    }\n}\n`,
 };
 
 const line = (k: string, v: string) => console.log(`${k.padEnd(40)} ${v}`);
@@ -27,7 +31,10 @@ for (const [file, gen] of Object.entries(samples)) {
   let n = 0;
   for (let r = 0; r < runs; r++) n = findFunctions(source, lang).length;
   const secs = (performance.now() - t0) / 1000;
-  line(`${lang.name}: parse + find functions`, `${((source.length * runs) / 1024 / 1024 / secs).toFixed(1)} MB/s (${n} functions in ${(source.length / 1024 / 1024).toFixed(1)} MB)`);
+  line(
+    `${lang.name}: parse + find functions`,
+    `${((source.length * runs) / 1024 / 1024 / secs).toFixed(1)} MB/s (${n} functions in ${(source.length / 1024 / 1024).toFixed(1)} MB)`,
+  );
 }
 
 // A 10,000-line diff: a TypeScript file of 2,000 functions added whole.

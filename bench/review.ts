@@ -20,12 +20,19 @@ const delayedAnswers = (n: number) => {
   for (let i = 0; i < n; i++) fake.script(async () => (await slow(500), text('{"score": 90, "findings": []}')));
 };
 /** Tokens sent, as the fake counts them (characters / 4 of system prompt and messages). */
-const tokensOf = (reqs: { body: any }[]) => reqs.reduce((s, r) => s + Math.ceil(JSON.stringify(r.body.messages).length / 4) + Math.ceil(r.body.system.length / 4), 0);
+const tokensOf = (reqs: { body: any }[]) =>
+  reqs.reduce(
+    (s, r) => s + Math.ceil(JSON.stringify(r.body.messages).length / 4) + Math.ceil(r.body.system.length / 4),
+    0,
+  );
 
 const gate = (name: string, model: string) =>
   `apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: ${name}}\nspec:\n  model: ${model}\n  max_concurrency: 8\n  billing: {default_tier: enterprise}\n`;
 const dir = configDir({
-  'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  gates: {directory: gates}\n'),
+  'daemon.yaml': daemonYaml(
+    'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+    '  gates: {directory: gates}\n',
+  ),
   'gates/g.yaml': gate('builtin', 'builtin:gate-reviewer') + '---\n' + gate('llm', 'anthropic:claude-bench'),
   'triggers/a.yaml': triggerYaml('llm', 'config:\n  repositories: ["llm/*"]\ncommands:\n  pull_request: {gate: llm}'),
   'triggers/b.yaml': triggerYaml('builtin', 'commands:\n  pull_request: {gate: builtin}'),
@@ -36,7 +43,10 @@ const stack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), anthro
 const files = (changeOne = false) =>
   Array.from({ length: 10 }, (_, i) => {
     const src = tsFunctions(5, `m${i}`);
-    return addedFile(`src/m${i}.ts`, i === 0 && changeOne ? src.replace('return x + 0;', 'x = x * 2;\n  return x + 0;') : src);
+    return addedFile(
+      `src/m${i}.ts`,
+      i === 0 && changeOne ? src.replace('return x + 0;', 'x = x * 2;\n  return x + 0;') : src,
+    );
   });
 
 async function review(repo: string, number: number, fs: ReturnType<typeof files>, action = 'opened') {
@@ -55,7 +65,9 @@ async function review(repo: string, number: number, fs: ReturnType<typeof files>
 }
 
 const line = (k: string, v: string) => console.log(`${k.padEnd(52)} ${v}`);
-console.log(`\nbench:review — 50 changed functions in 10 files, 4 reviewers, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+console.log(
+  `\nbench:review — 50 changed functions in 10 files, 4 reviewers, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+);
 await review('warm/up', 1, files()); // bundles, caches, JIT
 const a = await review('octo/app', 2, files());
 line('(a) built-in reviewers: webhook → completed check', `${a.ms} ms`);
@@ -65,7 +77,10 @@ delayedAnswers(400);
 const b = await review('llm/app', 3, files());
 const firstRequests = fake.requests.length;
 const firstTokens = tokensOf(fake.requests);
-line('(b) LLM reviewers at 500 ms a call: webhook → completed', `${b.ms} ms (${firstRequests} model calls, 8 at a time)`);
+line(
+  '(b) LLM reviewers at 500 ms a call: webhook → completed',
+  `${b.ms} ms (${firstRequests} model calls, 8 at a time)`,
+);
 line('    tokens sent, first review (≈ chars/4)', String(firstTokens));
 const c = await review('llm/app', 3, files(true), 'synchronize');
 const pushRequests = fake.requests.length - firstRequests;

@@ -9,6 +9,9 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     name,
     level,
     base: { name },
-    redact: { paths: ['secret', 'token', '*.secret', '*.token', 'headers.authorization', 'headers["x-hub-signature-256"]'], censor: '[redacted]' },
+    redact: {
+      paths: ['secret', 'token', '*.secret', '*.token', 'headers.authorization', 'headers["x-hub-signature-256"]'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -2,7 +2,14 @@
 // max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
 // is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
 import { ApplicationFailure, patched, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
-import { addUsage, totalTokens, zeroUsage, type ChatMessage, type ContentBlock, type Usage } from '../src/agents/model-types.js';
+import {
+  addUsage,
+  totalTokens,
+  zeroUsage,
+  type ChatMessage,
+  type ContentBlock,
+  type Usage,
+} from '../src/agents/model-types.js';
 import { systemPrompt, userMessage, type UntrustedContent } from '../src/agents/prompt.js';
 import { isToolName, type ToolName } from '../src/agents/tool-names.js';
 import type { ToolScope } from '../src/agents/tools.js';
@@ -41,7 +48,11 @@ export interface AgentRunResult {
   stopped: 'answer' | 'max_iterations';
 }
 
-const textOf = (blocks: ContentBlock[]) => blocks.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim();
+const textOf = (blocks: ContentBlock[]) =>
+  blocks
+    .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+    .join('\n')
+    .trim();
 
 export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunResult> {
   const { spec, agentName } = input;
@@ -66,12 +77,24 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   while (turns < spec.max_iterations) {
     turns++;
     record(`turn ${turns}: thinking`);
-    const res = await modelTurn({ agentName, model: spec.model, offlineModel: spec.offline_model, system, messages, tools: allowed, maxTokens: spec.max_tokens ?? 4096, temperature: spec.temperature });
+    const res = await modelTurn({
+      agentName,
+      model: spec.model,
+      offlineModel: spec.offline_model,
+      system,
+      messages,
+      tools: allowed,
+      maxTokens: spec.max_tokens ?? 4096,
+      temperature: spec.temperature,
+    });
     usage = addUsage(usage, res.usage);
     messages.push({ role: 'assistant', content: res.content });
     if (totalTokens(usage) > input.tokenBudget) {
       record('token budget reached');
-      throw ApplicationFailure.nonRetryable(`agent "${agentName}" reached its token budget (${totalTokens(usage)} > ${input.tokenBudget} tokens) after ${turns} turn(s)`, 'TokenBudgetExceeded');
+      throw ApplicationFailure.nonRetryable(
+        `agent "${agentName}" reached its token budget (${totalTokens(usage)} > ${input.tokenBudget} tokens) after ${turns} turn(s)`,
+        'TokenBudgetExceeded',
+      );
     }
     const uses = res.content.filter((b): b is Extract<ContentBlock, { type: 'tool_use' }> => b.type === 'tool_use');
     if (uses.length === 0) {
@@ -85,7 +108,11 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       record(`turn ${turns}: ${use.name}`);
       const outcome = allowed.includes(use.name as ToolName)
         ? await github.runTool({ tool: use.name, input: use.input, scope, reviewEvents: spec.review_events })
-        : { ok: false as const, invalid: true, content: `tool "${use.name}" is not available to this agent (allowed: ${allowed.join(', ') || 'none'})` };
+        : {
+            ok: false as const,
+            invalid: true,
+            content: `tool "${use.name}" is not available to this agent (allowed: ${allowed.join(', ') || 'none'})`,
+          };
       if (outcome.ok) {
         if (outcome.commentId) scope.commentId = outcome.commentId;
         if (outcome.checkRunId) scope.checkRunIds.push(outcome.checkRunId);
@@ -93,26 +120,47 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
         invalid = true;
       }
       toolCalls.push({ tool: use.name, ok: outcome.ok, result: outcome.content });
-      results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.ok ? {} : { is_error: true }) });
+      results.push({
+        type: 'tool_result',
+        tool_use_id: use.id,
+        content: outcome.content,
+        ...(outcome.ok ? {} : { is_error: true }),
+      });
     }
     // Invalid calls are explained to the model once; a second turn with one ends the run.
     if (invalid && ++invalidTurns > 1) {
       const last = toolCalls.filter((c) => !c.ok).map((c) => `${c.tool}: ${c.result}`);
-      throw ApplicationFailure.nonRetryable(`agent "${agentName}" made invalid tool calls again after being told: ${last.join(' | ')}`, 'InvalidToolCalls');
+      throw ApplicationFailure.nonRetryable(
+        `agent "${agentName}" made invalid tool calls again after being told: ${last.join(' | ')}`,
+        'InvalidToolCalls',
+      );
     }
     messages.push({ role: 'user', content: results });
   }
-  if (stopped === 'max_iterations') answer = `Stopped after ${spec.max_iterations} iteration(s) without a final answer.`;
+  if (stopped === 'max_iterations')
+    answer = `Stopped after ${spec.max_iterations} iteration(s) without a final answer.`;
 
   const number = input.scope.number;
   if (input.postAnswer && answer && number !== undefined && scope.commentId === undefined) {
     record('posting the answer');
-    const posted = await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: number, body: answer });
+    const posted = await github.postComment({
+      owner: scope.owner,
+      repo: scope.repo,
+      installationId: scope.installationId,
+      issueNumber: number,
+      body: answer,
+    });
     scope.commentId = posted.id;
   } else if (input.postAnswer && answer && scope.commentId !== undefined && patched('final-answer-updates-comment')) {
     // The run already has its comment ("Looking into this..."): the answer replaces it in place.
     record('updating the comment with the answer');
-    await github.updateComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, commentId: scope.commentId, body: answer });
+    await github.updateComment({
+      owner: scope.owner,
+      repo: scope.repo,
+      installationId: scope.installationId,
+      commentId: scope.commentId,
+      body: answer,
+    });
   }
   record(`done (${stopped})`);
   return { agent: agentName, answer, turns, usage, toolCalls, commentId: scope.commentId, stopped };

@@ -3,7 +3,14 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { ToolScope } from '../src/agents/tools.js';
 import { githubActivities } from './activities.js';
-import { approvalSignal, approvalStateQuery, approvalUpdate, headChangedSignal, prClosedSignal, type ApprovalComment } from './definitions.js';
+import {
+  approvalSignal,
+  approvalStateQuery,
+  approvalUpdate,
+  headChangedSignal,
+  prClosedSignal,
+  type ApprovalComment,
+} from './definitions.js';
 
 export interface ApprovalConfig {
   environment: string;
@@ -60,7 +67,13 @@ function turnedAway(state: InboxState, c: ApprovalComment): string | undefined {
 /** Registers the handlers at once, so no comment is lost before the gate starts waiting. */
 export function approvalInbox() {
   const inbox: ApprovalComment[] = [];
-  const state: InboxState = { closed: false, seen: new Set(), refused: new Set(), counted: new Set(), pending: new Set() };
+  const state: InboxState = {
+    closed: false,
+    seen: new Set(),
+    refused: new Set(),
+    counted: new Set(),
+    pending: new Set(),
+  };
   const take = (c: ApprovalComment) => {
     state.seen.add(c.commentId);
     state.pending.add(c.login.toLowerCase());
@@ -87,12 +100,19 @@ export function approvalInbox() {
   return { inbox, state };
 }
 
-export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, githubTaskQueue: string, box: ReturnType<typeof approvalInbox>): Promise<ApprovalOutcome> {
+export async function approvalGate(
+  scope: ToolScope,
+  cfg: ApprovalConfig,
+  githubTaskQueue: string,
+  box: ReturnType<typeof approvalInbox>,
+): Promise<ApprovalOutcome> {
   const github = githubActivities(githubTaskQueue);
   const sha = scope.headSha!;
   const target = { owner: scope.owner, repo: scope.repo, installationId: scope.installationId };
   const say = (body: string) => github.postComment({ ...target, issueNumber: scope.number!, body });
-  const who = cfg.approvers.length ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ') : `anyone with ${cfg.minPermission} permission`;
+  const who = cfg.approvers.length
+    ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ')
+    : `anyone with ${cfg.minPermission} permission`;
   // Comments that arrive while the plan is being posted wait in the inbox for the loop below.
   box.state.waitingFor = cfg.environment;
   try {
@@ -102,78 +122,123 @@ export async function approvalGate(scope: ToolScope, cfg: ApprovalConfig, github
   }
 
   async function gate(): Promise<ApprovalOutcome> {
-  await say(
-    `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
-      `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
-  );
-  const check = await github.createCheckRun({ ...target, name: `deploy ${cfg.environment}`, headSha: sha, status: 'in_progress' });
-  const conclude = (conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out', title: string) =>
-    github.updateCheckRun({ ...target, checkRunId: check.id, conclusion, output: { title, summary: title } });
-  await github.updateCheckRun({ ...target, checkRunId: check.id, output: { title: `deploy ${cfg.environment}: awaiting approval`, summary: `Waiting for ${cfg.minApprovers} approval(s) of ${sha.slice(0, 7)}.` } });
+    await say(
+      `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
+        `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
+    );
+    const check = await github.createCheckRun({
+      ...target,
+      name: `deploy ${cfg.environment}`,
+      headSha: sha,
+      status: 'in_progress',
+    });
+    const conclude = (conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out', title: string) =>
+      github.updateCheckRun({ ...target, checkRunId: check.id, conclusion, output: { title, summary: title } });
+    await github.updateCheckRun({
+      ...target,
+      checkRunId: check.id,
+      output: {
+        title: `deploy ${cfg.environment}: awaiting approval`,
+        summary: `Waiting for ${cfg.minApprovers} approval(s) of ${sha.slice(0, 7)}.`,
+      },
+    });
 
-  const approvals: ApprovalRecord[] = [];
-  const seenComments = new Set<number>();
-  const deadline = Date.now() + cfg.timeoutMs;
-  let nextReminder = cfg.reminderMs ? Date.now() + cfg.reminderMs : Infinity;
-  // Each login is answered once per request: later comments of someone refused change nothing and cost
-  // no GitHub call, so a flood of comments cannot exhaust the history or the rate limit.
-  const answerOnce = patched('approval-refusals-answered-once');
-  const refuse = async (c: ApprovalComment, reply: string) => {
-    if (answerOnce) box.state.refused.add(c.login.toLowerCase());
-    await say(reply);
-  };
-  for (;;) {
-    const wait = Math.min(deadline, nextReminder) - Date.now();
-    const woke = await condition(() => box.inbox.length > 0 || box.state.newHead !== undefined || box.state.closed, Math.max(1, wait));
-    if (box.state.closed) {
-      await conclude('cancelled', `deploy ${cfg.environment}: pull request closed`);
-      return { decision: 'closed', approvals };
-    }
-    if (box.state.newHead !== undefined && box.state.newHead !== sha) {
-      await say(`New push \`${box.state.newHead.slice(0, 7)}\`: the deploy request for \`${sha.slice(0, 7)}\` and its ${approvals.length} approval(s) no longer count. Request the deploy again for the new commit.`);
-      await conclude('cancelled', `deploy ${cfg.environment}: superseded by a push`);
-      return { decision: 'invalidated', approvals: [], detail: box.state.newHead };
-    }
-    box.state.newHead = undefined;
-    if (!woke) {
-      if (Date.now() >= deadline) {
-        await say(`The deploy request for \`${cfg.environment}\` expired after ${Math.round(cfg.timeoutMs / 3600_000)} h without enough approvals.`);
-        await conclude('timed_out', `deploy ${cfg.environment}: approval expired`);
-        return { decision: 'expired', approvals };
+    const approvals: ApprovalRecord[] = [];
+    const seenComments = new Set<number>();
+    const deadline = Date.now() + cfg.timeoutMs;
+    let nextReminder = cfg.reminderMs ? Date.now() + cfg.reminderMs : Infinity;
+    // Each login is answered once per request: later comments of someone refused change nothing and cost
+    // no GitHub call, so a flood of comments cannot exhaust the history or the rate limit.
+    const answerOnce = patched('approval-refusals-answered-once');
+    const refuse = async (c: ApprovalComment, reply: string) => {
+      if (answerOnce) box.state.refused.add(c.login.toLowerCase());
+      await say(reply);
+    };
+    for (;;) {
+      const wait = Math.min(deadline, nextReminder) - Date.now();
+      const woke = await condition(
+        () => box.inbox.length > 0 || box.state.newHead !== undefined || box.state.closed,
+        Math.max(1, wait),
+      );
+      if (box.state.closed) {
+        await conclude('cancelled', `deploy ${cfg.environment}: pull request closed`);
+        return { decision: 'closed', approvals };
       }
-      await say(`Reminder: the deploy of \`${sha.slice(0, 7)}\` to \`${cfg.environment}\` is waiting for ${cfg.minApprovers - approvals.length} more approval(s).`);
-      nextReminder += cfg.reminderMs!;
-      continue;
-    }
-    while (box.inbox.length) {
-      const c = box.inbox.shift()!;
-      box.state.pending.delete(c.login.toLowerCase());
-      if (seenComments.has(c.commentId)) continue; // a redelivered comment counts once
-      seenComments.add(c.commentId);
-      if (answerOnce && box.state.refused.has(c.login.toLowerCase())) continue;
-      if (cfg.prAuthor && c.login.toLowerCase() === cfg.prAuthor.toLowerCase() && !cfg.allowAuthor) {
-        await refuse(c, `@${c.login} you opened this pull request, so you cannot approve or reject its deploy. Nothing changed.`);
+      if (box.state.newHead !== undefined && box.state.newHead !== sha) {
+        await say(
+          `New push \`${box.state.newHead.slice(0, 7)}\`: the deploy request for \`${sha.slice(0, 7)}\` and its ${approvals.length} approval(s) no longer count. Request the deploy again for the new commit.`,
+        );
+        await conclude('cancelled', `deploy ${cfg.environment}: superseded by a push`);
+        return { decision: 'invalidated', approvals: [], detail: box.state.newHead };
+      }
+      box.state.newHead = undefined;
+      if (!woke) {
+        if (Date.now() >= deadline) {
+          await say(
+            `The deploy request for \`${cfg.environment}\` expired after ${Math.round(cfg.timeoutMs / 3600_000)} h without enough approvals.`,
+          );
+          await conclude('timed_out', `deploy ${cfg.environment}: approval expired`);
+          return { decision: 'expired', approvals };
+        }
+        await say(
+          `Reminder: the deploy of \`${sha.slice(0, 7)}\` to \`${cfg.environment}\` is waiting for ${cfg.minApprovers - approvals.length} more approval(s).`,
+        );
+        nextReminder += cfg.reminderMs!;
         continue;
       }
-      const auth = await github.authorizeApprover({ ...target, login: c.login, approvers: cfg.approvers, minPermission: cfg.minPermission });
-      if (!auth.allowed) {
-        await refuse(c, `@${c.login} is not an approver for \`${cfg.environment}\` (allowed: ${who}). Nothing changed.`);
-        continue;
+      while (box.inbox.length) {
+        const c = box.inbox.shift()!;
+        box.state.pending.delete(c.login.toLowerCase());
+        if (seenComments.has(c.commentId)) continue; // a redelivered comment counts once
+        seenComments.add(c.commentId);
+        if (answerOnce && box.state.refused.has(c.login.toLowerCase())) continue;
+        if (cfg.prAuthor && c.login.toLowerCase() === cfg.prAuthor.toLowerCase() && !cfg.allowAuthor) {
+          await refuse(
+            c,
+            `@${c.login} you opened this pull request, so you cannot approve or reject its deploy. Nothing changed.`,
+          );
+          continue;
+        }
+        const auth = await github.authorizeApprover({
+          ...target,
+          login: c.login,
+          approvers: cfg.approvers,
+          minPermission: cfg.minPermission,
+        });
+        if (!auth.allowed) {
+          await refuse(
+            c,
+            `@${c.login} is not an approver for \`${cfg.environment}\` (allowed: ${who}). Nothing changed.`,
+          );
+          continue;
+        }
+        if (c.decision === 'reject') {
+          await say(`Deploy to \`${cfg.environment}\` rejected by @${c.login}${c.reason ? `: ${c.reason}` : ''}.`);
+          await conclude('failure', `deploy ${cfg.environment}: rejected by ${c.login}`);
+          return { decision: 'rejected', approvals, detail: c.reason };
+        }
+        if (approvals.some((a) => a.login.toLowerCase() === c.login.toLowerCase())) continue; // distinct approvers
+        approvals.push({
+          login: c.login,
+          at: new Date(Date.now()).toISOString(),
+          sha,
+          permission: auth.permission,
+          via: auth.via!,
+        });
+        box.state.counted.add(c.login.toLowerCase());
+        if (approvals.length >= cfg.minApprovers) {
+          await github.updateCheckRun({
+            ...target,
+            checkRunId: check.id,
+            output: {
+              title: `deploy ${cfg.environment}: approved`,
+              summary: approvals.map((a) => `${a.login} (${a.via})`).join(', '),
+            },
+          });
+          return { decision: 'approved', approvals, checkRunId: check.id };
+        }
+        await say(`Approval ${approvals.length} of ${cfg.minApprovers} by @${c.login} recorded.`);
       }
-      if (c.decision === 'reject') {
-        await say(`Deploy to \`${cfg.environment}\` rejected by @${c.login}${c.reason ? `: ${c.reason}` : ''}.`);
-        await conclude('failure', `deploy ${cfg.environment}: rejected by ${c.login}`);
-        return { decision: 'rejected', approvals, detail: c.reason };
-      }
-      if (approvals.some((a) => a.login.toLowerCase() === c.login.toLowerCase())) continue; // distinct approvers
-      approvals.push({ login: c.login, at: new Date(Date.now()).toISOString(), sha, permission: auth.permission, via: auth.via! });
-      box.state.counted.add(c.login.toLowerCase());
-      if (approvals.length >= cfg.minApprovers) {
-        await github.updateCheckRun({ ...target, checkRunId: check.id, output: { title: `deploy ${cfg.environment}: approved`, summary: approvals.map((a) => `${a.login} (${a.via})`).join(', ') } });
-        return { decision: 'approved', approvals, checkRunId: check.id };
-      }
-      await say(`Approval ${approvals.length} of ${cfg.minApprovers} by @${c.login} recorded.`);
     }
   }
-}
 }

@@ -21,7 +21,13 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     else if (!(await condition(() => changed, '1 minute'))) return; // idle: nobody holds or waits
     changed = false;
     const holder = queue[0]?.label ?? '';
-    await Promise.all(queue.map((q, position) => getExternalWorkflowHandle(q.requester).signal(lockPositionSignal, { position, holder }).catch(() => undefined)));
+    await Promise.all(
+      queue.map((q, position) =>
+        getExternalWorkflowHandle(q.requester)
+          .signal(lockPositionSignal, { position, holder })
+          .catch(() => undefined),
+      ),
+    );
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof envLockWorkflow>({ queue });
   }
 }

@@ -53,7 +53,10 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
       spec: guarded && !spec.members_write ? { ...input.agents[agent]!, tools: [] } : input.agents[agent]!,
       postAnswer: false,
       args: args ?? input.base.args,
-      data: { ...input.base.data, previous: previous.filter((p) => p.ok).map((p) => ({ agent: p.member, answer: p.answer! })) },
+      data: {
+        ...input.base.data,
+        previous: previous.filter((p) => p.ok).map((p) => ({ agent: p.member, answer: p.answer! })),
+      },
     };
     const childId = `${workflowInfo().workflowId}/${++step}-${m.name}`;
     try {
@@ -61,7 +64,13 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
       return { member: m.name, agent, ok: true, answer: r.answer };
     } catch (err) {
       const cause = rootCause(err) as Error & { type?: string };
-      return { member: m.name, agent, ok: false, error: cause.message, ...(guarded ? { publicError: `failed: ${publicFailure(cause.type, childId)}` } : {}) };
+      return {
+        member: m.name,
+        agent,
+        ok: false,
+        error: cause.message,
+        ...(guarded ? { publicError: `failed: ${publicFailure(cause.type, childId)}` } : {}),
+      };
     }
   };
   const parallel = (members: Member[], previous: MemberOutcome[]) => mapLimit(members, limit, (m) => run(m, previous));
@@ -72,7 +81,9 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
   if (mode === 'peer') {
     outcomes = await parallel(spec.agents, []);
     if (spec.coordination.consensus) {
-      const votes = spec.agents.flatMap((m, i) => (outcomes[i]!.ok ? [{ member: m.name, verdict: verdictOf(outcomes[i]!.answer!), weight: m.weight ?? 1 }] : []));
+      const votes = spec.agents.flatMap((m, i) =>
+        outcomes[i]!.ok ? [{ member: m.name, verdict: verdictOf(outcomes[i]!.answer!), weight: m.weight ?? 1 }] : [],
+      );
       decision = decide(spec.coordination.consensus, votes);
     }
   } else if (mode === 'pipeline') {
@@ -81,13 +92,22 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
     if (last.ok) final = { agent: last.member, answer: last.answer! };
   } else if (mode === 'tiered') {
     const tiers = [...new Set(spec.agents.map((m) => m.tier ?? 0))].sort((a, b) => a - b);
-    for (const tier of tiers) outcomes.push(...(await parallel(spec.agents.filter((m) => (m.tier ?? 0) === tier), outcomes)));
+    for (const tier of tiers)
+      outcomes.push(
+        ...(await parallel(
+          spec.agents.filter((m) => (m.tier ?? 0) === tier),
+          outcomes,
+        )),
+      );
   } else {
     // hierarchical: the manager plans, the workers execute with the plan, the manager synthesizes.
     const managerName = spec.coordination.manager!;
     const manager: Member = spec.agents.find((m) => m.name === managerName) ?? { name: managerName };
     const plan = await run(manager, [], 'plan');
-    const workers = await parallel(spec.agents.filter((m) => m.name !== managerName), plan.ok ? [plan] : []);
+    const workers = await parallel(
+      spec.agents.filter((m) => m.name !== managerName),
+      plan.ok ? [plan] : [],
+    );
     const synthesis = await run(manager, workers, 'synthesize');
     outcomes = [plan, ...workers, synthesis];
     if (synthesis.ok) final = { agent: managerName, answer: synthesis.answer! };
@@ -98,7 +118,15 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
   const s = input.base.scope;
   if (input.postAnswer && s.number !== undefined) {
     const github = githubActivities(input.base.githubTaskQueue);
-    commentId = (await github.postComment({ owner: s.owner, repo: s.repo, installationId: s.installationId, issueNumber: s.number, body: answer })).id;
+    commentId = (
+      await github.postComment({
+        owner: s.owner,
+        repo: s.repo,
+        installationId: s.installationId,
+        issueNumber: s.number,
+        body: answer,
+      })
+    ).id;
   }
   return { fleet: input.fleet, mode, outcomes, decision, answer, commentId };
 }

@@ -1,7 +1,19 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { ApplicationFailure, CancellationScope, condition, executeChild, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { LockActivities } from '../activities/locks/index.js';
 import { lockPositionSignal, lockReleaseSignal } from './definitions.js';
 import type { HttpActivities } from '../activities/http/index.js';
@@ -60,7 +72,10 @@ const duration = (v: unknown, fallbackMs: number): number => {
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
   const box = approvalInbox(); // listen for /approve from the first moment
   const github = githubActivities(input.githubTaskQueue);
-  const { httpCall } = proxyActivities<HttpActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, initialInterval: '2 seconds' } });
+  const { httpCall } = proxyActivities<HttpActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
+  });
   const outputs = new Map<string, string>();
   const records: NodeRecord[] = [];
   const edgeUses = new Map<number, number>();
@@ -70,7 +85,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 
   const scopeFn = (name: string): unknown => {
     if (name.startsWith('metadata.')) return input.metadata[name.slice(9)];
-    if (name.startsWith('event.')) return name === 'event.args' ? input.args : name === 'event.environment' ? env : input.metadata[name.slice(6)];
+    if (name.startsWith('event.'))
+      return name === 'event.args' ? input.args : name === 'event.environment' ? env : input.metadata[name.slice(6)];
     if (name.startsWith('params.')) return input.params[name.slice(7)];
     const [node, field] = name.split('.');
     return field === 'output' || field === undefined ? outputs.get(node!) : undefined;
@@ -94,12 +110,26 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     switch (n.type) {
       case 'agent': {
         const name = String(c.agent);
-        const r = await executeChild(agentRunWorkflow, { workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`, args: [{ ...base, agentName: name, spec: input.agents[name]!, postAnswer: false, data: { ...input.data, previous: [...outputs].map(([agent, answer]) => ({ agent, answer })) } }] });
+        const r = await executeChild(agentRunWorkflow, {
+          workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`,
+          args: [
+            {
+              ...base,
+              agentName: name,
+              spec: input.agents[name]!,
+              postAnswer: false,
+              data: { ...input.data, previous: [...outputs].map(([agent, answer]) => ({ agent, answer })) },
+            },
+          ],
+        });
         return r.answer;
       }
       case 'fleet': {
         const name = String(c.fleet);
-        const r = await executeChild(fleetRunWorkflow, { workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`, args: [{ fleet: name, spec: input.fleets[name]!, agents: input.agents, base, postAnswer: false }] });
+        const r = await executeChild(fleetRunWorkflow, {
+          workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`,
+          args: [{ fleet: name, spec: input.fleets[name]!, agents: input.agents, base, postAnswer: false }],
+        });
         return r.answer;
       }
       case 'approval': {
@@ -114,7 +144,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             allowAuthor: Boolean(c.allow_author ?? input.params.allow_author ?? false),
             minPermission: (c.min_permission ?? input.params.min_permission) as string | undefined,
             timeoutMs: duration(c.timeout ?? input.params.timeout, 24 * 3600_000),
-            reminderMs: c.reminder ?? input.params.reminder ? duration(c.reminder ?? input.params.reminder, 0) : undefined,
+            reminderMs:
+              (c.reminder ?? input.params.reminder) ? duration(c.reminder ?? input.params.reminder, 0) : undefined,
             requestedBy: String(input.metadata.sender_login),
             prAuthor: input.prAuthor,
           },
@@ -130,41 +161,91 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         return 'waited';
       case 'github': {
         const action = String(c.action ?? 'comment');
-        if (action === 'comment') return String((await github.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id);
-        if (action === 'label') return (await github.runTool({ tool: 'github_add_labels', input: { labels: (c.labels as string[]).map(text) }, scope: input.scope })).content;
+        if (action === 'comment')
+          return String(
+            (await github.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id,
+          );
+        if (action === 'label')
+          return (
+            await github.runTool({
+              tool: 'github_add_labels',
+              input: { labels: (c.labels as string[]).map(text) },
+              scope: input.scope,
+            })
+          ).content;
         if (action === 'check_run') {
           const conclusion = c.conclusion ? (text(c.conclusion) as 'success') : undefined;
-          const run = await github.createCheckRun({ ...target, name: text(c.name ?? id), headSha: input.scope.headSha!, status: conclusion ? 'completed' : 'in_progress' });
-          await github.updateCheckRun({ ...target, checkRunId: run.id, conclusion, output: { title: text(c.title ?? c.name ?? id), summary: text(c.summary ?? c.title ?? id) } });
+          const run = await github.createCheckRun({
+            ...target,
+            name: text(c.name ?? id),
+            headSha: input.scope.headSha!,
+            status: conclusion ? 'completed' : 'in_progress',
+          });
+          await github.updateCheckRun({
+            ...target,
+            checkRunId: run.id,
+            conclusion,
+            output: { title: text(c.title ?? c.name ?? id), summary: text(c.summary ?? c.title ?? id) },
+          });
           return String(run.id);
         }
-        throw ApplicationFailure.nonRetryable(`github node "${id}": unknown action "${action}" (comment, label, check_run)`);
+        throw ApplicationFailure.nonRetryable(
+          `github node "${id}": unknown action "${action}" (comment, label, check_run)`,
+        );
       }
       case 'parallel': {
         // Branches run together; the join decides: all must succeed, any one, or a majority.
         const branches = (c.branches as string[]).map(String);
-        const settled = await Promise.all(branches.map((b) => run(b).then((o) => (outputs.set(b, o), { b, ok: true, o }), (e: Error) => ({ b, ok: false, o: e.message }))));
+        const settled = await Promise.all(
+          branches.map((b) =>
+            run(b).then(
+              (o) => (outputs.set(b, o), { b, ok: true, o }),
+              (e: Error) => ({ b, ok: false, o: e.message }),
+            ),
+          ),
+        );
         const ok = settled.filter((r) => r.ok).length;
         const join = String(c.join ?? 'all');
-        const passed = join === 'any' ? ok > 0 : join === 'majority' ? ok * 2 > branches.length : ok === branches.length;
+        const passed =
+          join === 'any' ? ok > 0 : join === 'majority' ? ok * 2 > branches.length : ok === branches.length;
         return passed ? 'joined' : `failed (${ok}/${branches.length} branches succeeded, join ${join})`;
       }
       case 'http': {
-        const defaultBody = JSON.stringify({ repository: input.metadata.repo_full_name, sha: input.scope.headSha, environment: env });
+        const defaultBody = JSON.stringify({
+          repository: input.metadata.repo_full_name,
+          sha: input.scope.headSha,
+          environment: env,
+        });
         const visit = records.filter((r) => r.node === id).length;
         const rendered = patched('http-node-rendered-by-worker');
         const call = {
           method: String(c.method ?? 'POST'),
           // The run's own identity: a later flow on the same PR (same workflow id) is a new deploy.
-          idempotencyKey: rendered ? `${workflowInfo().firstExecutionRunId}:${id}:${visit}` : `${workflowInfo().workflowId}:${id}:${visit}`,
+          idempotencyKey: rendered
+            ? `${workflowInfo().firstExecutionRunId}:${id}:${visit}`
+            : `${workflowInfo().workflowId}:${id}:${visit}`,
           timeoutMs: duration(c.timeout, 30_000),
         };
         // The worker renders the request: event values encoded where they land, credentials from its
         // environment (never in this history).
-        const template: HttpTemplate = { url: String(c.url), body: c.body, headers: c.headers as Record<string, string> | undefined };
+        const template: HttpTemplate = {
+          url: String(c.url),
+          body: c.body,
+          headers: c.headers as Record<string, string> | undefined,
+        };
         const r = rendered
-          ? await httpCall({ ...call, template, values: templateValues(template, scopeFn), body: c.body === undefined ? defaultBody : undefined })
-          : await httpCall({ ...call, url: text(c.url), body: c.body === undefined ? defaultBody : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)) });
+          ? await httpCall({
+              ...call,
+              template,
+              values: templateValues(template, scopeFn),
+              body: c.body === undefined ? defaultBody : undefined,
+            })
+          : await httpCall({
+              ...call,
+              url: text(c.url),
+              body:
+                c.body === undefined ? defaultBody : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)),
+            });
         return String(r.status);
       }
       case 'end':
@@ -176,7 +257,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   }
 
   // One deploy per repository and environment: wait for the lock, showing the queue position.
-  const lockId = input.params.environment && input.params.lock !== false ? `lock/${input.metadata.repo_full_name}/${env}` : undefined;
+  const lockId =
+    input.params.environment && input.params.lock !== false
+      ? `lock/${input.metadata.repo_full_name}/${env}`
+      : undefined;
   if (lockId) {
     const { requestLock } = proxyActivities<LockActivities>({ startToCloseTimeout: '30 seconds' });
     let position = -1;
@@ -188,21 +272,51 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       await condition(() => position !== told || box.state.closed);
       if (box.state.closed) {
         await releaseLock(lockId);
-        if (queuedCheck) await github.updateCheckRun({ ...target, checkRunId: queuedCheck, conclusion: 'cancelled', output: { title: `deploy ${env}: pull request closed`, summary: 'Left the queue.' } });
+        if (queuedCheck)
+          await github.updateCheckRun({
+            ...target,
+            checkRunId: queuedCheck,
+            conclusion: 'cancelled',
+            output: { title: `deploy ${env}: pull request closed`, summary: 'Left the queue.' },
+          });
         return { flow: input.flow, status: 'closed while queued', nodes: records };
       }
       if (position > 0 && input.scope.number !== undefined) {
         const title = `deploy ${env}: queued, position ${position}`;
-        await github.postComment({ ...target, issueNumber: input.scope.number, body: `Queued for \`${env}\`: position ${position} — ${position === 1 ? 'one deploy is' : `${position} deploys are`} ahead. This request starts when the lock is free.` });
+        await github.postComment({
+          ...target,
+          issueNumber: input.scope.number,
+          body: `Queued for \`${env}\`: position ${position} — ${position === 1 ? 'one deploy is' : `${position} deploys are`} ahead. This request starts when the lock is free.`,
+        });
         if (input.scope.headSha) {
-          queuedCheck ??= (await github.createCheckRun({ ...target, name: `deploy ${env}`, headSha: input.scope.headSha, status: 'queued' })).id;
-          await github.updateCheckRun({ ...target, checkRunId: queuedCheck, output: { title, summary: `${position} deploy(s) to ${env} ahead of this one.` } });
+          queuedCheck ??= (
+            await github.createCheckRun({
+              ...target,
+              name: `deploy ${env}`,
+              headSha: input.scope.headSha,
+              status: 'queued',
+            })
+          ).id;
+          await github.updateCheckRun({
+            ...target,
+            checkRunId: queuedCheck,
+            output: { title, summary: `${position} deploy(s) to ${env} ahead of this one.` },
+          });
         }
       }
       told = position;
     }
     // The queue's check run gives way to the deploy's own.
-    if (queuedCheck) await github.updateCheckRun({ ...target, checkRunId: queuedCheck, conclusion: 'skipped', output: { title: `deploy ${env}: left the queue`, summary: 'The lock is free; the deploy request continues in a new check run.' } });
+    if (queuedCheck)
+      await github.updateCheckRun({
+        ...target,
+        checkRunId: queuedCheck,
+        conclusion: 'skipped',
+        output: {
+          title: `deploy ${env}: left the queue`,
+          summary: 'The lock is free; the deploy request continues in a new check run.',
+        },
+      });
   }
   try {
     return await walk();
@@ -211,48 +325,64 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   }
 
   async function walk(): Promise<FlowRunResult> {
-  let current: string | undefined = 'start';
-  for (let step = 0; current; step++) {
-    if (step >= MAX_STEPS) throw ApplicationFailure.nonRetryable(`flow "${input.flow}" ran ${MAX_STEPS} steps without ending`);
-    const node = nodes.get(current)!;
-    const startedAt = Date.now();
-    setCurrentDetails(`flow ${input.flow}: node ${current} (${node.type})\n\n${records.map((r) => `${r.node}: ${r.output} (${r.ms} ms)`).join('\n')}`);
-    const output = await run(current);
-    outputs.set(current, output);
-    records.push({ node: current, type: node.type, output: output.slice(0, 500), startedAt: new Date(startedAt).toISOString(), ms: Date.now() - startedAt });
-    if (node.type === 'end') break;
-    const from: string = current;
-    current = undefined;
-    for (const [i, c] of input.spec.connections.entries()) {
-      if (c.from !== from) continue;
-      if (c.when !== undefined && !compile(c.when)(scopeFn)) continue;
-      const used = edgeUses.get(i) ?? 0;
-      if (c.max !== undefined && used >= c.max) continue;
-      edgeUses.set(i, used + 1);
-      current = c.to;
-      break;
+    let current: string | undefined = 'start';
+    for (let step = 0; current; step++) {
+      if (step >= MAX_STEPS)
+        throw ApplicationFailure.nonRetryable(`flow "${input.flow}" ran ${MAX_STEPS} steps without ending`);
+      const node = nodes.get(current)!;
+      const startedAt = Date.now();
+      setCurrentDetails(
+        `flow ${input.flow}: node ${current} (${node.type})\n\n${records.map((r) => `${r.node}: ${r.output} (${r.ms} ms)`).join('\n')}`,
+      );
+      const output = await run(current);
+      outputs.set(current, output);
+      records.push({
+        node: current,
+        type: node.type,
+        output: output.slice(0, 500),
+        startedAt: new Date(startedAt).toISOString(),
+        ms: Date.now() - startedAt,
+      });
+      if (node.type === 'end') break;
+      const from: string = current;
+      current = undefined;
+      for (const [i, c] of input.spec.connections.entries()) {
+        if (c.from !== from) continue;
+        if (c.when !== undefined && !compile(c.when)(scopeFn)) continue;
+        const used = edgeUses.get(i) ?? 0;
+        if (c.max !== undefined && used >= c.max) continue;
+        edgeUses.set(i, used + 1);
+        current = c.to;
+        break;
+      }
     }
-  }
 
-  if (approval?.checkRunId) {
-    const ok = status === 'completed' || status === 'deployed' || status === 'success';
-    await github.updateCheckRun({ ...target, checkRunId: approval.checkRunId, conclusion: ok ? 'success' : 'failure', output: { title: `deploy ${env}: ${status}`, summary: records.map((r) => `${r.node}: ${r.output}`).join('\n') } });
-  }
-  if (input.scope.number !== undefined && records.length > 1) {
-    const record = approval?.approvals.length
-      ? `\n\n**Approvals**\n\n| approver | when | commit | permission | via |\n| --- | --- | --- | --- | --- |\n${approval.approvals.map((a) => `| @${a.login} | ${a.at} | \`${a.sha.slice(0, 7)}\` | ${a.permission} | ${a.via} |`).join('\n')}`
-      : '';
-    await github.postComment({
-      ...target,
-      issueNumber: input.scope.number,
-      body: `### Flow \`${input.flow}\` for \`${env}\`: ${status}\n\n| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}${record}`,
-    });
-  }
-  return { flow: input.flow, status, nodes: records, approval };
+    if (approval?.checkRunId) {
+      const ok = status === 'completed' || status === 'deployed' || status === 'success';
+      await github.updateCheckRun({
+        ...target,
+        checkRunId: approval.checkRunId,
+        conclusion: ok ? 'success' : 'failure',
+        output: { title: `deploy ${env}: ${status}`, summary: records.map((r) => `${r.node}: ${r.output}`).join('\n') },
+      });
+    }
+    if (input.scope.number !== undefined && records.length > 1) {
+      const record = approval?.approvals.length
+        ? `\n\n**Approvals**\n\n| approver | when | commit | permission | via |\n| --- | --- | --- | --- | --- |\n${approval.approvals.map((a) => `| @${a.login} | ${a.at} | \`${a.sha.slice(0, 7)}\` | ${a.permission} | ${a.via} |`).join('\n')}`
+        : '';
+      await github.postComment({
+        ...target,
+        issueNumber: input.scope.number,
+        body: `### Flow \`${input.flow}\` for \`${env}\`: ${status}\n\n| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}${record}`,
+      });
+    }
+    return { flow: input.flow, status, nodes: records, approval };
   }
 }
 
 /** Leaves the environment's queue, or hands the lock on; however the flow ended. */
 async function releaseLock(lockId: string): Promise<void> {
-  await getExternalWorkflowHandle(lockId).signal(lockReleaseSignal, { requester: workflowInfo().workflowId }).catch(() => undefined);
+  await getExternalWorkflowHandle(lockId)
+    .signal(lockReleaseSignal, { requester: workflowInfo().workflowId })
+    .catch(() => undefined);
 }

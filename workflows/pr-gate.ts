@@ -2,7 +2,14 @@
 // signals and runs one review at a time, always of the newest head. A newer push cancels the running
 // review of an older head (its check run ends as superseded). It keeps earlier results so unchanged
 // functions are not reviewed twice, and ends after a quiet period (a later push starts it again).
-import { CancellationScope, condition, continueAsNew, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  continueAsNew,
+  executeChild,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Gate } from '../src/config/schema.js';
 import { githubActivities } from './activities.js';
 import { reviewSignal, type ReviewRequest } from './definitions.js';
@@ -49,13 +56,32 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     }
     const req = pending!;
     pending = undefined;
-    const headSha = req.headSha ?? (await githubActivities(input.githubTaskQueue).getPullHead({ owner: input.pr.owner, repo: input.pr.repo, installationId: input.pr.installationId, pullNumber: input.pr.number })).sha;
+    const headSha =
+      req.headSha ??
+      (
+        await githubActivities(input.githubTaskQueue).getPullHead({
+          owner: input.pr.owner,
+          repo: input.pr.repo,
+          installationId: input.pr.installationId,
+          pullNumber: input.pr.number,
+        })
+      ).sha;
 
     const scope = new CancellationScope();
     const child = scope.run(() =>
       executeChild(prReviewWorkflow, {
         workflowId: `${workflowInfo().workflowId}/${headSha.slice(0, 12)}-${++reviews}`,
-        args: [{ pr: input.pr, headSha, gate: input.gate, githubTaskQueue: input.githubTaskQueue, detailsUrlBase: input.detailsUrlBase, cache, modelTurnTimeoutSecs: input.modelTurnTimeoutSecs }],
+        args: [
+          {
+            pr: input.pr,
+            headSha,
+            gate: input.gate,
+            githubTaskQueue: input.githubTaskQueue,
+            detailsUrlBase: input.detailsUrlBase,
+            cache,
+            modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+          },
+        ],
       }),
     );
     let done = false;

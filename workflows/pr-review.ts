@@ -2,13 +2,29 @@
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
 import { publicFailure } from '../src/agents/public-error.js';
-import { CancellationScope, isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CodeActivities } from '../activities/code/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
 import type { QuotaActivities } from '../activities/quota/index.js';
 import type { Gate } from '../src/config/schema.js';
 import { accountOf, limitOf, monthOf, tierOf } from '../src/gate/quota.js';
-import { ANNOTATIONS_PER_REQUEST, annotations, checkSummary, checkTitle, COMMENT_MARKER, conclusionOf, prComment, quotaComment, type ReviewOutcome } from '../src/gate/report.js';
+import {
+  ANNOTATIONS_PER_REQUEST,
+  annotations,
+  checkSummary,
+  checkTitle,
+  COMMENT_MARKER,
+  conclusionOf,
+  prComment,
+  quotaComment,
+  type ReviewOutcome,
+} from '../src/gate/report.js';
 import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
 import { githubActivities } from './activities.js';
 import { mapLimit } from './map-limit.js';
@@ -43,8 +59,14 @@ export interface PrReviewResult {
   cache: Record<string, ReviewerResult>;
 }
 
-const { extractChangedFunctions } = proxyActivities<CodeActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
-const { reserveQuota } = proxyActivities<QuotaActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } });
+const { extractChangedFunctions } = proxyActivities<CodeActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3 },
+});
+const { reserveQuota } = proxyActivities<QuotaActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 10 },
+});
 
 /** What users see instead of the real error: no stack, token, URL or payload (the history keeps those). */
 function sanitized(err: unknown): string {
@@ -65,23 +87,54 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     calls++;
     return p;
   };
-  const step = (s: string) => setCurrentDetails(`${gate.title} gate, ${pr.owner}/${pr.repo}#${pr.number} at ${input.headSha.slice(0, 7)}: ${s}`);
+  const step = (s: string) =>
+    setCurrentDetails(`${gate.title} gate, ${pr.owner}/${pr.repo}#${pr.number} at ${input.headSha.slice(0, 7)}: ${s}`);
   const name = `${gate.title} Gate Check`;
 
   step('check run queued');
-  const detailsUrl = input.detailsUrlBase ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}` : undefined;
-  const check = await call(github.createCheckRun({ ...target, name, headSha: input.headSha, status: 'queued', detailsUrl, externalId: workflowInfo().workflowId }));
-  const complete = (conclusion: 'success' | 'failure' | 'neutral' | 'cancelled', title: string, summary: string, annotationList: Record<string, unknown>[] = []) =>
-    call(github.updateCheckRun({ ...target, checkRunId: check.id, status: 'completed', conclusion, output: { title, summary, annotations: annotationList } }));
+  const detailsUrl = input.detailsUrlBase
+    ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
+    : undefined;
+  const check = await call(
+    github.createCheckRun({
+      ...target,
+      name,
+      headSha: input.headSha,
+      status: 'queued',
+      detailsUrl,
+      externalId: workflowInfo().workflowId,
+    }),
+  );
+  const complete = (
+    conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
+    title: string,
+    summary: string,
+    annotationList: Record<string, unknown>[] = [],
+  ) =>
+    call(
+      github.updateCheckRun({
+        ...target,
+        checkRunId: check.id,
+        status: 'completed',
+        conclusion,
+        output: { title, summary, annotations: annotationList },
+      }),
+    );
 
   try {
     step('check run in progress');
     await call(github.updateCheckRun({ ...target, checkRunId: check.id, status: 'in_progress' }));
 
     step('fetching changed files');
-    const { files, truncated } = await call(github.listPullFiles({ ...target, pullNumber: pr.number, maxPages: gate.max_pages }));
+    const { files, truncated } = await call(
+      github.listPullFiles({ ...target, pullNumber: pr.number, maxPages: gate.max_pages }),
+    );
     const skipped: SkippedFile[] = [];
-    if (truncated) skipped.push({ path: `(files beyond ${gate.max_pages * 100})`, reason: `only the first ${gate.max_pages} pages of changed files are analysed` });
+    if (truncated)
+      skipped.push({
+        path: `(files beyond ${gate.max_pages * 100})`,
+        reason: `only the first ${gate.max_pages} pages of changed files are analysed`,
+      });
     const withPatch = files.filter((f) => {
       if (f.status === 'removed') return false;
       if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
@@ -91,17 +144,52 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     step('checking the quota');
     const tier = tierOf(gate.billing, pr.installationId, pr.owner);
     const limit = limitOf(gate.billing, tier);
-    const grant = await reserveQuota({ account: accountOf(pr.installationId, pr.owner), month: monthOf(Date.now()), limit, key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}` });
+    const grant = await reserveQuota({
+      account: accountOf(pr.installationId, pr.owner),
+      month: monthOf(Date.now()),
+      limit,
+      key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,
+    });
     if (!grant.allowed) {
-      await call(github.upsertMarkedComment({ ...target, issueNumber: pr.number, marker: COMMENT_MARKER, body: quotaComment(gate.title, tier, limit, gate.billing.upgrade_url) }));
-      await complete('neutral', `${name} — quota reached`, `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`);
-      return { conclusion: 'neutral', findings: 0, functions: 0, reused: 0, tokensUsed: 0, githubCalls: calls, cache: {} };
+      await call(
+        github.upsertMarkedComment({
+          ...target,
+          issueNumber: pr.number,
+          marker: COMMENT_MARKER,
+          body: quotaComment(gate.title, tier, limit, gate.billing.upgrade_url),
+        }),
+      );
+      await complete(
+        'neutral',
+        `${name} — quota reached`,
+        `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`,
+      );
+      return {
+        conclusion: 'neutral',
+        findings: 0,
+        functions: 0,
+        reused: 0,
+        tokensUsed: 0,
+        githubCalls: calls,
+        cache: {},
+      };
     }
 
     step(`reading ${withPatch.length} file(s)`);
-    const contents = withPatch.length ? await call(github.getFileContents({ ...target, ref: input.headSha, paths: withPatch.map((f) => f.filename), maxBytes: gate.max_file_bytes })) : {};
+    const contents = withPatch.length
+      ? await call(
+          github.getFileContents({
+            ...target,
+            ref: input.headSha,
+            paths: withPatch.map((f) => f.filename),
+            maxBytes: gate.max_file_bytes,
+          }),
+        )
+      : {};
     calls += Math.max(0, withPatch.length - 1);
-    const parsed = await extractChangedFunctions({ files: withPatch.map((f) => ({ path: f.filename, patch: f.patch!, content: contents[f.filename] ?? null })) });
+    const parsed = await extractChangedFunctions({
+      files: withPatch.map((f) => ({ path: f.filename, patch: f.patch!, content: contents[f.filename] ?? null })),
+    });
     skipped.push(...parsed.skipped);
 
     step(`reviewing ${parsed.functions.length} function(s)`);
@@ -125,7 +213,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       const { code: _code, ...meta } = fn;
       return { fn: meta, results: results.slice(i * gate.reviewers.length, (i + 1) * gate.reviewers.length) };
     });
-    const upsell = gate.billing.upsell && gate.billing.upsell.tiers.includes(tier) ? { title: gate.billing.upsell.title, text: gate.billing.upsell.text } : undefined;
+    const upsell =
+      gate.billing.upsell && gate.billing.upsell.tiers.includes(tier)
+        ? { title: gate.billing.upsell.title, text: gate.billing.upsell.text }
+        : undefined;
     const outcome: ReviewOutcome = {
       title: gate.title,
       reviews,
@@ -146,15 +237,41 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     // GitHub takes 50 annotations a request; later updates append.
     await complete(conclusion, title, summary, all.slice(0, ANNOTATIONS_PER_REQUEST));
     for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
-      await call(github.updateCheckRun({ ...target, checkRunId: check.id, output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) } }));
+      await call(
+        github.updateCheckRun({
+          ...target,
+          checkRunId: check.id,
+          output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+        }),
+      );
     }
-    await call(github.upsertMarkedComment({ ...target, issueNumber: pr.number, marker: COMMENT_MARKER, body: prComment(outcome, conclusion, check.url) }));
+    await call(
+      github.upsertMarkedComment({
+        ...target,
+        issueNumber: pr.number,
+        marker: COMMENT_MARKER,
+        body: prComment(outcome, conclusion, check.url),
+      }),
+    );
     step(`done: ${conclusion}, ${all.length} finding(s)`);
-    return { conclusion, findings: all.length, functions: reviews.length, reused: outcome.reused, tokensUsed: outcome.tokensUsed, githubCalls: calls, cache: fresh };
+    return {
+      conclusion,
+      findings: all.length,
+      functions: reviews.length,
+      reused: outcome.reused,
+      tokensUsed: outcome.tokensUsed,
+      githubCalls: calls,
+      cache: fresh,
+    };
   } catch (err) {
     // Conclude the check run however the review ended; the real error stays in this workflow's history.
     await CancellationScope.nonCancellable(async () => {
-      if (isCancellation(err)) await complete('cancelled', `${name} — superseded`, 'A newer push superseded this commit; its review replaces this one.');
+      if (isCancellation(err))
+        await complete(
+          'cancelled',
+          `${name} — superseded`,
+          'A newer push superseded this commit; its review replaces this one.',
+        );
       else await complete('failure', `${name} — error`, sanitized(err));
     });
     throw err;

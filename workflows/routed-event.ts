@@ -1,7 +1,14 @@
 // One routed GitHub event: gather the pull request's changes when there is one, then run the target
 // agent or fleet, which answers on the issue or PR.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, executeChild, ParentClosePolicy, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  executeChild,
+  ParentClosePolicy,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { flowEnvironment } from '../src/flows/environment.js';
 import { flowRunWorkflow, type FlowRunResult } from './flow-run.js';
 import type { ToolScope } from '../src/agents/tools.js';
@@ -19,15 +26,37 @@ export const flowWorkflowId = (repoFullName: string, number: number | undefined,
  * Since flows of different kinds and environments run side by side on one PR: one per flow and
  * environment, `flow/<owner>/<repo>#<n>/<flow>/<environment>`; the ingress finds them by the prefix.
  */
-export const flowRunWorkflowId = (repoFullName: string, number: number | undefined, deliveryId: string, flow: string, environment: string) =>
-  number !== undefined ? `flow/${repoFullName}#${number}/${flow}/${encodeURIComponent(environment).slice(0, 100)}` : `flow/${repoFullName}/${deliveryId}`;
+export const flowRunWorkflowId = (
+  repoFullName: string,
+  number: number | undefined,
+  deliveryId: string,
+  flow: string,
+  environment: string,
+) =>
+  number !== undefined
+    ? `flow/${repoFullName}#${number}/${flow}/${encodeURIComponent(environment).slice(0, 100)}`
+    : `flow/${repoFullName}/${deliveryId}`;
 
-async function startFlow(input: RoutedEventInput, scope: ToolScope, data: RoutedEventInput['data']): Promise<FlowRunResult | undefined> {
+async function startFlow(
+  input: RoutedEventInput,
+  scope: ToolScope,
+  data: RoutedEventInput['data'],
+): Promise<FlowRunResult | undefined> {
   const github = githubActivities(input.githubTaskQueue);
   const m = input.metadata;
   // A deploy is for a commit: the PR's head when it was requested.
   if (scope.isPullRequest && !scope.headSha && scope.number !== undefined) {
-    scope = { ...scope, headSha: (await github.getPullHead({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, pullNumber: scope.number })).sha };
+    scope = {
+      ...scope,
+      headSha: (
+        await github.getPullHead({
+          owner: scope.owner,
+          repo: scope.repo,
+          installationId: scope.installationId,
+          pullNumber: scope.number,
+        })
+      ).sha,
+    };
   }
   const perFlow = patched('flow-id-per-flow-and-environment');
   const environment = flowEnvironment(input.params, input.args);
@@ -37,7 +66,23 @@ async function startFlow(input: RoutedEventInput, scope: ToolScope, data: Routed
   try {
     return await executeChild(flowRunWorkflow, {
       workflowId,
-      args: [{ flow: input.target.name, spec: input.flow!, metadata: m, data, args: input.args, params: input.params, scope, githubTaskQueue: input.githubTaskQueue, agents: input.agents, fleets: input.fleets ?? {}, tokenBudget: input.tokenBudget, modelTurnTimeoutSecs: input.modelTurnTimeoutSecs, prAuthor: input.prAuthor }],
+      args: [
+        {
+          flow: input.target.name,
+          spec: input.flow!,
+          metadata: m,
+          data,
+          args: input.args,
+          params: input.params,
+          scope,
+          githubTaskQueue: input.githubTaskQueue,
+          agents: input.agents,
+          fleets: input.fleets ?? {},
+          tokenBudget: input.tokenBudget,
+          modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+          prAuthor: input.prAuthor,
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {
@@ -45,7 +90,13 @@ async function startFlow(input: RoutedEventInput, scope: ToolScope, data: Routed
       const body = perFlow
         ? `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`
         : `A flow is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
-      await github.postComment({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, issueNumber: scope.number, body });
+      await github.postComment({
+        owner: scope.owner,
+        repo: scope.repo,
+        installationId: scope.installationId,
+        issueNumber: scope.number,
+        body,
+      });
       return undefined;
     }
     throw err;
@@ -84,7 +135,13 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   const data = { ...input.data };
   if (scope.isPullRequest && scope.number !== undefined && target.kind !== 'flow') {
     const github = githubActivities(input.githubTaskQueue);
-    const { files } = await github.listPullFiles({ owner: scope.owner, repo: scope.repo, installationId: scope.installationId, pullNumber: scope.number, maxPages: input.maxFilePages });
+    const { files } = await github.listPullFiles({
+      owner: scope.owner,
+      repo: scope.repo,
+      installationId: scope.installationId,
+      pullNumber: scope.number,
+      maxPages: input.maxFilePages,
+    });
     data.files = files.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch }));
   }
   const base: Omit<AgentRunInput, 'agentName' | 'spec' | 'postAnswer'> = {
@@ -98,12 +155,28 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   };
   if (target.kind === 'agent') {
     const spec = input.agents[target.name];
-    if (!spec) throw ApplicationFailure.nonRetryable(`agent "${target.name}" was not resolved at routing time`, 'UnresolvedAgent');
+    if (!spec)
+      throw ApplicationFailure.nonRetryable(
+        `agent "${target.name}" was not resolved at routing time`,
+        'UnresolvedAgent',
+      );
     return { target, agent: await agentRunWorkflow({ ...base, agentName: target.name, spec, postAnswer: true }) };
   }
   if (target.kind === 'flow' && input.flow) return { target, flow: await startFlow(input, scope, data) };
   if (target.kind === 'fleet' && input.fleet) {
-    return { target, fleet: await fleetRunWorkflow({ fleet: target.name, spec: input.fleet, agents: input.agents, base, postAnswer: true }) };
+    return {
+      target,
+      fleet: await fleetRunWorkflow({
+        fleet: target.name,
+        spec: input.fleet,
+        agents: input.agents,
+        base,
+        postAnswer: true,
+      }),
+    };
   }
-  throw ApplicationFailure.nonRetryable(`${target.kind} targets are not supported by this version (routed ${input.key} to ${target.kind} "${target.name}")`, 'UnsupportedTarget');
+  throw ApplicationFailure.nonRetryable(
+    `${target.kind} targets are not supported by this version (routed ${input.key} to ${target.kind} "${target.name}")`,
+    'UnsupportedTarget',
+  );
 }

@@ -14,7 +14,9 @@ export interface FileToParse {
 
 export function createCodeActivities() {
   return {
-    async extractChangedFunctions(input: { files: FileToParse[] }): Promise<{ functions: AnalysedFunction[]; skipped: SkippedFile[] }> {
+    async extractChangedFunctions(input: {
+      files: FileToParse[];
+    }): Promise<{ functions: AnalysedFunction[]; skipped: SkippedFile[] }> {
       const functions: AnalysedFunction[] = [];
       const skipped: SkippedFile[] = [];
       for (const file of input.files) {
@@ -31,7 +33,16 @@ export function createCodeActivities() {
         if (changed.length === 0) skipped.push({ path: file.path, reason: 'no function changed' });
         for (const fn of changed) {
           const hash = createHash('sha256').update(`${lang.name}\0${fn.code}`).digest('hex').slice(0, 32);
-          functions.push({ path: file.path, name: fn.name, language: lang.name, startLine: fn.startLine, endLine: fn.endLine, code: fn.code, changedLines: fn.changedLines, hash });
+          functions.push({
+            path: file.path,
+            name: fn.name,
+            language: lang.name,
+            startLine: fn.startLine,
+            endLine: fn.endLine,
+            code: fn.code,
+            changedLines: fn.changedLines,
+            hash,
+          });
         }
       }
       return { functions, skipped };

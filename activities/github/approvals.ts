@@ -21,7 +21,9 @@ const isRefusal = (err: unknown) => ['GitHub404', 'GitHub403'].includes((err as 
 
 async function repositoryRole(gh: Octokit, input: RepoTarget & { login: string }): Promise<string> {
   try {
-    const { data } = await githubCall(() => gh.repos.getCollaboratorPermissionLevel({ owner: input.owner, repo: input.repo, username: input.login }));
+    const { data } = await githubCall(() =>
+      gh.repos.getCollaboratorPermissionLevel({ owner: input.owner, repo: input.repo, username: input.login }),
+    );
     return (data as { role_name?: string }).role_name || data.permission;
   } catch (err) {
     if (isRefusal(err)) return 'none';
@@ -32,7 +34,9 @@ async function repositoryRole(gh: Octokit, input: RepoTarget & { login: string }
 async function activeTeamMember(gh: Octokit, team: string, login: string): Promise<boolean> {
   const [org, slug] = team.split('/') as [string, string];
   try {
-    const { data } = await githubCall(() => gh.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login }));
+    const { data } = await githubCall(() =>
+      gh.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login }),
+    );
     return data.state === 'active';
   } catch (err) {
     if (isRefusal(err)) return false;
@@ -41,17 +45,21 @@ async function activeTeamMember(gh: Octokit, team: string, login: string): Promi
 }
 
 export function createAuthorizeApprover(clientFor: GitHubClientFor) {
-  return async function authorizeApprover(input: RepoTarget & { login: string; approvers: string[]; minPermission?: string }): Promise<Authorization> {
+  return async function authorizeApprover(
+    input: RepoTarget & { login: string; approvers: string[]; minPermission?: string },
+  ): Promise<Authorization> {
     const gh = clientFor(input);
     const permission = await repositoryRole(gh, input);
     const login = input.login.toLowerCase();
     for (const entry of input.approvers) {
-      if (!entry.includes('/') && entry.toLowerCase() === login) return { allowed: true, via: `listed as ${entry}`, permission };
+      if (!entry.includes('/') && entry.toLowerCase() === login)
+        return { allowed: true, via: `listed as ${entry}`, permission };
     }
     for (const team of input.approvers.filter((e) => e.includes('/'))) {
       if (await activeTeamMember(gh, team, input.login)) return { allowed: true, via: `member of ${team}`, permission };
     }
-    if (input.minPermission && (RANK[permission] ?? 0) >= (RANK[input.minPermission] ?? 99)) return { allowed: true, via: `${permission} permission`, permission };
+    if (input.minPermission && (RANK[permission] ?? 0) >= (RANK[input.minPermission] ?? 99))
+      return { allowed: true, via: `${permission} permission`, permission };
     return { allowed: false, permission };
   };
 }

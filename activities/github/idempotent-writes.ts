@@ -37,30 +37,52 @@ export async function createComment(gh: Octokit, repo: Repo, issueNumber: number
   const op = currentOperation();
   const marked = markBody(body, op);
   if (op.retry) {
-    const all = await githubCall(() => gh.paginate(gh.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 }));
+    const all = await githubCall(() =>
+      gh.paginate(gh.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 }),
+    );
     const done = all.find((c) => c.body?.includes(operationMarker(op.key)));
     if (done) return done;
   }
   return (await githubCall(() => gh.issues.createComment({ ...repo, issue_number: issueNumber, body: marked }))).data;
 }
 
-export async function createReview(gh: Octokit, repo: Repo, pullNumber: number, body: string, event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT') {
+export async function createReview(
+  gh: Octokit,
+  repo: Repo,
+  pullNumber: number,
+  body: string,
+  event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT',
+) {
   const op = currentOperation();
   if (op.retry) {
-    const all = await githubCall(() => gh.paginate(gh.pulls.listReviews, { ...repo, pull_number: pullNumber, per_page: 100 }));
+    const all = await githubCall(() =>
+      gh.paginate(gh.pulls.listReviews, { ...repo, pull_number: pullNumber, per_page: 100 }),
+    );
     const done = all.find((r) => r.body?.includes(operationMarker(op.key)));
     if (done) return done;
   }
-  return (await githubCall(() => gh.pulls.createReview({ ...repo, pull_number: pullNumber, body: markBody(body, op), event }))).data;
+  return (
+    await githubCall(() => gh.pulls.createReview({ ...repo, pull_number: pullNumber, body: markBody(body, op), event }))
+  ).data;
 }
 
-export async function createCheckRun(gh: Octokit, repo: Repo, params: { name: string; head_sha: string; external_id?: string } & Record<string, unknown>) {
+export async function createCheckRun(
+  gh: Octokit,
+  repo: Repo,
+  params: { name: string; head_sha: string; external_id?: string } & Record<string, unknown>,
+) {
   const op = currentOperation();
   const externalId = params.external_id ?? op.key;
   if (op.retry) {
-    const { data } = await githubCall(() => gh.checks.listForRef({ ...repo, ref: params.head_sha, check_name: params.name, filter: 'all', per_page: 100 }));
+    const { data } = await githubCall(() =>
+      gh.checks.listForRef({ ...repo, ref: params.head_sha, check_name: params.name, filter: 'all', per_page: 100 }),
+    );
     const done = data.check_runs.find((c) => c.external_id === externalId);
     if (done) return done;
   }
-  return (await githubCall(() => gh.checks.create({ ...repo, ...params, external_id: externalId } as Parameters<Octokit['checks']['create']>[0]))).data;
+  return (
+    await githubCall(() =>
+      gh.checks.create({ ...repo, ...params, external_id: externalId } as Parameters<Octokit['checks']['create']>[0]),
+    )
+  ).data;
 }

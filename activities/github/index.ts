@@ -48,7 +48,11 @@ export interface GitHubActivityOptions {
 }
 
 /** Whether a comment is the bot's own: by its login when known, else by GitHub's Bot account type. */
-async function authoredByBot(gh: ReturnType<GitHubClientFor>, botName: string | undefined, user: { login?: string; type?: string } | null | undefined): Promise<boolean> {
+async function authoredByBot(
+  gh: ReturnType<GitHubClientFor>,
+  botName: string | undefined,
+  user: { login?: string; type?: string } | null | undefined,
+): Promise<boolean> {
   const me = botName ?? (await clientLogin(gh));
   return me ? isBotLogin(user?.login, me) : user?.type === 'Bot';
 }
@@ -59,11 +63,30 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     authorizeApprover: createAuthorizeApprover(clientFor),
 
     /** Changed files of a pull request with their patches, up to `maxPages` pages of 100. */
-    async listPullFiles(input: RepoTarget & { pullNumber: number; maxPages: number }): Promise<{ files: PullFile[]; truncated: boolean }> {
+    async listPullFiles(
+      input: RepoTarget & { pullNumber: number; maxPages: number },
+    ): Promise<{ files: PullFile[]; truncated: boolean }> {
       const files: PullFile[] = [];
       for (let page = 1; page <= input.maxPages; page++) {
-        const { data } = await githubCall(() => clientFor(input).pulls.listFiles({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber, per_page: 100, page }));
-        files.push(...data.map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch, previous_filename: f.previous_filename })));
+        const { data } = await githubCall(() =>
+          clientFor(input).pulls.listFiles({
+            owner: input.owner,
+            repo: input.repo,
+            pull_number: input.pullNumber,
+            per_page: 100,
+            page,
+          }),
+        );
+        files.push(
+          ...data.map((f) => ({
+            filename: f.filename,
+            status: f.status,
+            additions: f.additions,
+            deletions: f.deletions,
+            patch: f.patch,
+            previous_filename: f.previous_filename,
+          })),
+        );
         if (data.length < 100) return { files, truncated: false };
       }
       return { files, truncated: true };
@@ -75,13 +98,23 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     },
 
     /** Head versions of files; a file over `maxBytes` or not found comes back as null. */
-    async getFileContents(input: RepoTarget & { ref: string; paths: string[]; maxBytes: number }): Promise<Record<string, string | null>> {
+    async getFileContents(
+      input: RepoTarget & { ref: string; paths: string[]; maxBytes: number },
+    ): Promise<Record<string, string | null>> {
       const out: Record<string, string | null> = {};
       for (const path of input.paths) {
         try {
-          const { data } = await githubCall(() => clientFor(input).repos.getContent({ owner: input.owner, repo: input.repo, path, ref: input.ref }));
+          const { data } = await githubCall(() =>
+            clientFor(input).repos.getContent({ owner: input.owner, repo: input.repo, path, ref: input.ref }),
+          );
           const file = data as { type?: string; size?: number; content?: string; encoding?: string };
-          out[path] = file.type === 'file' && (file.size ?? 0) <= input.maxBytes && file.encoding === 'base64' && file.content !== undefined ? Buffer.from(file.content, 'base64').toString('utf8') : null;
+          out[path] =
+            file.type === 'file' &&
+            (file.size ?? 0) <= input.maxBytes &&
+            file.encoding === 'base64' &&
+            file.content !== undefined
+              ? Buffer.from(file.content, 'base64').toString('utf8')
+              : null;
         } catch (err) {
           if ((err as { type?: string }).type === 'GitHub404') out[path] = null;
           else throw err;
@@ -91,18 +124,48 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     },
 
     async getPullHead(input: RepoTarget & { pullNumber: number }): Promise<{ sha: string; state: string }> {
-      const { data } = await githubCall(() => clientFor(input).pulls.get({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber }));
+      const { data } = await githubCall(() =>
+        clientFor(input).pulls.get({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber }),
+      );
       return { sha: data.head.sha, state: data.state };
     },
 
-    async createCheckRun(input: RepoTarget & { name: string; headSha: string; status: CheckStatus; detailsUrl?: string; externalId?: string }): Promise<{ id: number; url: string }> {
-      const data = await createCheckRun(clientFor(input), input, { name: input.name, head_sha: input.headSha, status: input.status, details_url: input.detailsUrl, external_id: input.externalId });
+    async createCheckRun(
+      input: RepoTarget & {
+        name: string;
+        headSha: string;
+        status: CheckStatus;
+        detailsUrl?: string;
+        externalId?: string;
+      },
+    ): Promise<{ id: number; url: string }> {
+      const data = await createCheckRun(clientFor(input), input, {
+        name: input.name,
+        head_sha: input.headSha,
+        status: input.status,
+        details_url: input.detailsUrl,
+        external_id: input.externalId,
+      });
       return { id: data.id, url: data.html_url ?? '' };
     },
 
-    async updateCheckRun(input: RepoTarget & { checkRunId: number; status?: CheckStatus; conclusion?: CheckConclusion; output?: CheckRunOutput }): Promise<void> {
+    async updateCheckRun(
+      input: RepoTarget & {
+        checkRunId: number;
+        status?: CheckStatus;
+        conclusion?: CheckConclusion;
+        output?: CheckRunOutput;
+      },
+    ): Promise<void> {
       await githubCall(() =>
-        clientFor(input).checks.update({ owner: input.owner, repo: input.repo, check_run_id: input.checkRunId, status: input.status, conclusion: input.conclusion, output: input.output as never }),
+        clientFor(input).checks.update({
+          owner: input.owner,
+          repo: input.repo,
+          check_run_id: input.checkRunId,
+          status: input.status,
+          conclusion: input.conclusion,
+          output: input.output as never,
+        }),
       );
     },
 
@@ -110,10 +173,17 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
      * Creates the comment carrying `marker`, or updates the one already there: one comment per PR. Only
      * the bot's own comments count: anyone can paste the marker into a comment of theirs.
      */
-    async upsertMarkedComment(input: IssueRef & { marker: string; body: string }): Promise<PostedComment & { created: boolean }> {
+    async upsertMarkedComment(
+      input: IssueRef & { marker: string; body: string },
+    ): Promise<PostedComment & { created: boolean }> {
       const gh = clientFor(input);
       const existing = await githubCall(() =>
-        gh.paginate(gh.issues.listComments, { owner: input.owner, repo: input.repo, issue_number: input.issueNumber, per_page: 100 }),
+        gh.paginate(gh.issues.listComments, {
+          owner: input.owner,
+          repo: input.repo,
+          issue_number: input.issueNumber,
+          per_page: 100,
+        }),
       );
       let mine: (typeof existing)[number] | undefined;
       for (const c of existing) {
@@ -123,14 +193,28 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
         }
       }
       const { data } = mine
-        ? await githubCall(() => gh.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: mine.id, body: input.body }))
-        : await githubCall(() => gh.issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body }));
+        ? await githubCall(() =>
+            gh.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: mine.id, body: input.body }),
+          )
+        : await githubCall(() =>
+            gh.issues.createComment({
+              owner: input.owner,
+              repo: input.repo,
+              issue_number: input.issueNumber,
+              body: input.body,
+            }),
+          );
       return { id: data.id, url: data.html_url, created: !mine };
     },
 
     async updateComment(input: RepoTarget & { commentId: number; body: string }): Promise<PostedComment> {
       const { data } = await githubCall(() =>
-        clientFor(input).issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: input.commentId, body: input.body }),
+        clientFor(input).issues.updateComment({
+          owner: input.owner,
+          repo: input.repo,
+          comment_id: input.commentId,
+          body: input.body,
+        }),
       );
       return { id: data.id, url: data.html_url };
     },

@@ -48,7 +48,10 @@ export function createRunTool(clientFor: GitHubClientFor) {
         }
         case 'github_post_review': {
           const pull_number = needPull();
-          if (!reviewEvents.includes(v.event)) throw refusal(`this agent may not ${v.event === 'APPROVE' ? 'approve' : 'request changes'}: its review_events allow ${reviewEvents.join(', ')}`);
+          if (!reviewEvents.includes(v.event))
+            throw refusal(
+              `this agent may not ${v.event === 'APPROVE' ? 'approve' : 'request changes'}: its review_events allow ${reviewEvents.join(', ')}`,
+            );
           const data = await createReview(gh, repo, pull_number, v.body, v.event);
           return { ok: true, content: `review ${data.id} submitted (${v.event})` };
         }
@@ -71,16 +74,21 @@ export function createRunTool(clientFor: GitHubClientFor) {
           return { ok: true, content: `check run ${data.id} created (${data.status})`, checkRunId: data.id };
         }
         case 'github_update_check_run': {
-          if (!scope.checkRunIds.includes(v.check_run_id)) throw refusal(`check run ${v.check_run_id} was not created by this run`);
+          if (!scope.checkRunIds.includes(v.check_run_id))
+            throw refusal(`check run ${v.check_run_id} was not created by this run`);
           const { title, summary, text, check_run_id, ...rest } = v;
           const out = title && summary ? { output: { title, summary, text } } : {};
           const { data } = await githubCall(() => gh.checks.update({ ...repo, check_run_id, ...rest, ...out }));
-          return { ok: true, content: `check run ${data.id} updated (${data.status}${data.conclusion ? `: ${data.conclusion}` : ''})` };
+          return {
+            ok: true,
+            content: `check run ${data.id} updated (${data.status}${data.conclusion ? `: ${data.conclusion}` : ''})`,
+          };
         }
       }
     } catch (err) {
       // A final GitHub answer is the model's to handle; anything retryable is Temporal's.
-      if (err instanceof ApplicationFailure && err.nonRetryable) return { ok: false, invalid: false, content: err.message };
+      if (err instanceof ApplicationFailure && err.nonRetryable)
+        return { ok: false, invalid: false, content: err.message };
       throw err;
     }
     return { ok: false, invalid: true, content: `unknown tool "${tool}"` };

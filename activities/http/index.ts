@@ -24,7 +24,8 @@ function request(input: HttpCall): { url: string; body?: string; headers: Record
     const r = renderHttpRequest(input.template, input.values ?? {}, process.env);
     return { ...r, body: r.body ?? input.body };
   } catch (err) {
-    if (err instanceof MissingVariableError) throw ApplicationFailure.create({ type: 'HttpConfig', message: err.message, nonRetryable: true });
+    if (err instanceof MissingVariableError)
+      throw ApplicationFailure.create({ type: 'HttpConfig', message: err.message, nonRetryable: true });
     throw err;
   }
 }
@@ -41,8 +42,14 @@ export function createHttpActivities() {
         signal: AbortSignal.timeout(input.timeoutMs),
       });
       const text = (await res.text()).slice(0, 4000);
-      if (res.status >= 500) throw ApplicationFailure.create({ type: 'HttpServerError', message: `${where} answered ${res.status}` });
-      if (!res.ok) throw ApplicationFailure.create({ type: `Http${res.status}`, message: `${where} answered ${res.status}: ${text.slice(0, 200)}`, nonRetryable: true });
+      if (res.status >= 500)
+        throw ApplicationFailure.create({ type: 'HttpServerError', message: `${where} answered ${res.status}` });
+      if (!res.ok)
+        throw ApplicationFailure.create({
+          type: `Http${res.status}`,
+          message: `${where} answered ${res.status}: ${text.slice(0, 200)}`,
+          nonRetryable: true,
+        });
       return { status: res.status, body: text };
     },
   };

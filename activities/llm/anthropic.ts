@@ -14,8 +14,13 @@ const API = 'Anthropic API';
 const cache = { type: 'ephemeral' } as const;
 
 export function anthropicModel(timeoutMs: number) {
-  const client = clientCache((apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: timeoutMs }));
-  return async (req: ModelRequest, endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint): Promise<ModelResponse> => {
+  const client = clientCache(
+    (apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: timeoutMs }),
+  );
+  return async (
+    req: ModelRequest,
+    endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint,
+  ): Promise<ModelResponse> => {
     const tools = toolDefinitions(req.tools) as Anthropic.Tool[];
     if (tools.length) tools[tools.length - 1] = { ...tools[tools.length - 1]!, cache_control: cache };
     try {
@@ -30,7 +35,11 @@ export function anthropicModel(timeoutMs: number) {
       return {
         model: req.model,
         content: res.content.flatMap((b): ContentBlock[] =>
-          b.type === 'text' ? [{ type: 'text', text: b.text }] : b.type === 'tool_use' ? [{ type: 'tool_use', id: b.id, name: b.name, input: b.input }] : [],
+          b.type === 'text'
+            ? [{ type: 'text', text: b.text }]
+            : b.type === 'tool_use'
+              ? [{ type: 'tool_use', id: b.id, name: b.name, input: b.input }]
+              : [],
         ),
         stopReason: res.stop_reason ?? 'end_turn',
         usage: {
@@ -56,7 +65,12 @@ function toAnthropic(m: ChatMessage): Anthropic.MessageParam {
         ? { type: 'text', text: b.text }
         : b.type === 'tool_use'
           ? { type: 'tool_use', id: b.id, name: b.name, input: b.input }
-          : { type: 'tool_result', tool_use_id: b.tool_use_id, content: b.content, ...(b.is_error ? { is_error: true } : {}) },
+          : {
+              type: 'tool_result',
+              tool_use_id: b.tool_use_id,
+              content: b.content,
+              ...(b.is_error ? { is_error: true } : {}),
+            },
     ),
   };
 }
@@ -65,5 +79,13 @@ function toFailure(err: unknown, apiKey: string): Error {
   if (err instanceof APIConnectionError) return unreachable(API, err, [apiKey]);
   if (!(err instanceof APIError) || err.status === undefined) return err as Error;
   const apiMessage = (err.error as { error?: { message?: string } } | undefined)?.error?.message;
-  return apiFailure({ api: API, status: err.status, apiMessage: apiMessage ? redact(apiMessage, [apiKey]) : undefined, retryAfterMs: retryAfterMs((name) => err.headers?.get(name)) }, [apiKey]);
+  return apiFailure(
+    {
+      api: API,
+      status: err.status,
+      apiMessage: apiMessage ? redact(apiMessage, [apiKey]) : undefined,
+      retryAfterMs: retryAfterMs((name) => err.headers?.get(name)),
+    },
+    [apiKey],
+  );
 }

@@ -17,7 +17,9 @@ const KEY_LIKE = /\b(?:sk-|AIza)[A-Za-z0-9*_.-]{8,}/g;
 
 /** Removes every secret from a text that may be logged or recorded. */
 export function redact(text: string, secrets: (string | undefined)[]): string {
-  return secrets.reduce<string>((t, s) => (s && s.length >= 4 ? t.split(s).join('[redacted]') : t), text).replace(KEY_LIKE, '[redacted]');
+  return secrets
+    .reduce<string>((t, s) => (s && s.length >= 4 ? t.split(s).join('[redacted]') : t), text)
+    .replace(KEY_LIKE, '[redacted]');
 }
 
 const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
@@ -25,7 +27,12 @@ const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
 export function apiFailure(f: ApiFailure, secrets: (string | undefined)[]): ApplicationFailure {
   const message = redact(`${f.api} answered ${f.status}${f.apiMessage ? `: ${f.apiMessage}` : ''}`, secrets);
   if (RETRYABLE.has(f.status) || f.status >= 500) {
-    const type = f.status === 429 ? 'ModelRateLimited' : f.status === 503 || f.status === 529 ? 'ModelOverloaded' : 'ModelServerError';
+    const type =
+      f.status === 429
+        ? 'ModelRateLimited'
+        : f.status === 503 || f.status === 529
+          ? 'ModelOverloaded'
+          : 'ModelServerError';
     return ApplicationFailure.create({ type, message, nextRetryDelay: f.retryAfterMs });
   }
   return ApplicationFailure.create({ type: `Model${f.status}`, message, nonRetryable: true });
@@ -35,7 +42,10 @@ export function apiFailure(f: ApiFailure, secrets: (string | undefined)[]): Appl
 export function unreachable(api: string, err: unknown, secrets: (string | undefined)[]): ApplicationFailure {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
-  return ApplicationFailure.create({ type: 'ModelUnavailable', message: redact(`${api} unreachable: ${detail}`, secrets) });
+  return ApplicationFailure.create({
+    type: 'ModelUnavailable',
+    message: redact(`${api} unreachable: ${detail}`, secrets),
+  });
 }
 
 export function missingKey(agentName: string, model: string, envNames: readonly string[]): ApplicationFailure {

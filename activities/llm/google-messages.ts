@@ -18,10 +18,23 @@ export function toGeminiContents(messages: ChatMessage[]): Content[] {
       if (b.type === 'tool_use') {
         names.set(b.id, b.name);
         // Thinking models need their signature back with the call, or they lose their reasoning (Gemini 3 refuses).
-        return [{ functionCall: { id: b.id, name: b.name, args: isRecord(b.input) ? b.input : { value: b.input } }, ...(b.signature ? { thoughtSignature: b.signature } : {}) }];
+        return [
+          {
+            functionCall: { id: b.id, name: b.name, args: isRecord(b.input) ? b.input : { value: b.input } },
+            ...(b.signature ? { thoughtSignature: b.signature } : {}),
+          },
+        ];
       }
       const name = names.get(b.tool_use_id) ?? 'unknown_tool';
-      return [{ functionResponse: { id: b.tool_use_id, name, response: b.is_error ? { error: b.content } : { output: b.content } } }];
+      return [
+        {
+          functionResponse: {
+            id: b.tool_use_id,
+            name,
+            response: b.is_error ? { error: b.content } : { output: b.content },
+          },
+        },
+      ];
     });
     return { role, parts: parts.length ? parts : [{ text: '(empty)' }] };
   });
@@ -46,7 +59,15 @@ export function fromGemini(res: GenerateContentResponse): GeminiTurn {
     if (p.thought) return [];
     if (p.functionCall?.name) {
       const id = p.functionCall.id ?? `gemini_call_${i}_${randomUUID().slice(0, 8)}`;
-      return [{ type: 'tool_use', id, name: p.functionCall.name, input: p.functionCall.args ?? {}, ...(p.thoughtSignature ? { signature: p.thoughtSignature } : {}) }];
+      return [
+        {
+          type: 'tool_use',
+          id,
+          name: p.functionCall.name,
+          input: p.functionCall.args ?? {},
+          ...(p.thoughtSignature ? { signature: p.thoughtSignature } : {}),
+        },
+      ];
     }
     return p.text ? [{ type: 'text', text: p.text }] : [];
   });
@@ -60,9 +81,23 @@ export function fromGemini(res: GenerateContentResponse): GeminiTurn {
     cache_creation_input_tokens: 0,
   };
   const finish = String(candidate?.finishReason ?? '');
-  const stopReason = content.some((b) => b.type === 'tool_use') ? 'tool_use' : finish === 'MAX_TOKENS' ? 'max_tokens' : finish === 'STOP' || !finish ? 'end_turn' : finish.toLowerCase();
+  const stopReason = content.some((b) => b.type === 'tool_use')
+    ? 'tool_use'
+    : finish === 'MAX_TOKENS'
+      ? 'max_tokens'
+      : finish === 'STOP' || !finish
+        ? 'end_turn'
+        : finish.toLowerCase();
   let refusal: GeminiTurn['refusal'];
-  if (!candidate) refusal = { reason: `the prompt was blocked (${res.promptFeedback?.blockReason ?? 'no candidates'})`, retryable: false };
-  else if (content.length === 0 && finish !== 'STOP' && finish !== 'MAX_TOKENS') refusal = { reason: `no answer (finishReason ${finish || 'missing'})`, retryable: finish === 'MALFORMED_FUNCTION_CALL' };
+  if (!candidate)
+    refusal = {
+      reason: `the prompt was blocked (${res.promptFeedback?.blockReason ?? 'no candidates'})`,
+      retryable: false,
+    };
+  else if (content.length === 0 && finish !== 'STOP' && finish !== 'MAX_TOKENS')
+    refusal = {
+      reason: `no answer (finishReason ${finish || 'missing'})`,
+      retryable: finish === 'MALFORMED_FUNCTION_CALL',
+    };
   return { content, stopReason, usage, refusal };
 }

@@ -15,8 +15,18 @@ import { fromGemini, geminiTools, toGeminiContents } from './google-messages.js'
 const API = 'Gemini API';
 
 export function googleModel(timeoutMs: number) {
-  const client = clientCache((apiKey, baseUrl) => new GoogleGenAI({ apiKey, vertexai: false, httpOptions: { ...(baseUrl ? { baseUrl } : {}), timeout: timeoutMs } }));
-  return async (req: ModelRequest, endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint): Promise<ModelResponse> => {
+  const client = clientCache(
+    (apiKey, baseUrl) =>
+      new GoogleGenAI({
+        apiKey,
+        vertexai: false,
+        httpOptions: { ...(baseUrl ? { baseUrl } : {}), timeout: timeoutMs },
+      }),
+  );
+  return async (
+    req: ModelRequest,
+    endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint,
+  ): Promise<ModelResponse> => {
     let failed: Response | undefined;
     const keepFailure: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
@@ -38,7 +48,11 @@ export function googleModel(timeoutMs: number) {
       });
       const turn = fromGemini(res);
       if (turn.refusal) {
-        throw ApplicationFailure.create({ type: 'ModelRefused', message: `${API}: ${turn.refusal.reason}`, nonRetryable: !turn.refusal.retryable });
+        throw ApplicationFailure.create({
+          type: 'ModelRefused',
+          message: `${API}: ${turn.refusal.reason}`,
+          nonRetryable: !turn.refusal.retryable,
+        });
       }
       return { model: req.model, content: turn.content, stopReason: turn.stopReason, usage: turn.usage };
     } catch (err) {
@@ -47,13 +61,20 @@ export function googleModel(timeoutMs: number) {
       const body = parseBody(err.message);
       const wait = retryAfterMs((name) => failed?.headers.get(name)) ?? retryDelayMs(body);
       const apiMessage = body?.error?.message ?? err.message;
-      throw apiFailure({ api: API, status: err.status, apiMessage: redact(apiMessage, [endpoint.apiKey]), retryAfterMs: wait }, [endpoint.apiKey]);
+      throw apiFailure(
+        { api: API, status: err.status, apiMessage: redact(apiMessage, [endpoint.apiKey]), retryAfterMs: wait },
+        [endpoint.apiKey],
+      );
     }
   };
 }
 
 /** fetch's own failures (refused, reset, timed out), as opposed to a bug in this module. */
-const isNetworkError = (err: unknown) => err instanceof Error && ((err instanceof TypeError && err.message === 'fetch failed') || err.name === 'AbortError' || err.name === 'TimeoutError');
+const isNetworkError = (err: unknown) =>
+  err instanceof Error &&
+  ((err instanceof TypeError && err.message === 'fetch failed') ||
+    err.name === 'AbortError' ||
+    err.name === 'TimeoutError');
 
 interface GoogleErrorBody {
   error?: { message?: string; details?: { '@type'?: string; retryDelay?: string }[] };

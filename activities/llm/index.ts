@@ -23,13 +23,26 @@ export const BUILTIN_MODELS: Record<string, BuiltinModel> = {
   assistant,
 };
 
-export function createModelActivities(sources: EndpointSources, timeoutMs = 120_000, metrics?: Pick<WorkerMetrics, 'modelTokens'>) {
-  const providers = { anthropic: anthropicModel(timeoutMs), google: googleModel(timeoutMs), openai: openaiModel(timeoutMs) };
+export function createModelActivities(
+  sources: EndpointSources,
+  timeoutMs = 120_000,
+  metrics?: Pick<WorkerMetrics, 'modelTokens'>,
+) {
+  const providers = {
+    anthropic: anthropicModel(timeoutMs),
+    google: googleModel(timeoutMs),
+    openai: openaiModel(timeoutMs),
+  };
   /** Tokens by provider, model and kind, for the worker's metrics. */
   const counted = (res: ModelResponse): ModelResponse => {
     const { provider, name } = splitModel(res.model);
     const u = res.usage;
-    for (const [kind, n] of Object.entries({ input: u.input_tokens, output: u.output_tokens, cache_read: u.cache_read_input_tokens, cache_creation: u.cache_creation_input_tokens })) {
+    for (const [kind, n] of Object.entries({
+      input: u.input_tokens,
+      output: u.output_tokens,
+      cache_read: u.cache_read_input_tokens,
+      cache_creation: u.cache_creation_input_tokens,
+    })) {
       if (n) metrics?.modelTokens.inc({ provider, model: name, kind }, n);
     }
     return res;
@@ -61,7 +74,10 @@ export function createModelActivities(sources: EndpointSources, timeoutMs = 120_
 
   return {
     modelTurn: async (req: ModelRequest): Promise<ModelResponse> => counted(await turn(req, req.agentName)),
-    reviewFunction: createGateReviewActivity(async (req) => counted(await turn(req)), (model) => lacksKey(model)),
+    reviewFunction: createGateReviewActivity(
+      async (req) => counted(await turn(req)),
+      (model) => lacksKey(model),
+    ),
   };
 }
 

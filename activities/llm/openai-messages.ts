@@ -1,10 +1,15 @@
 // The conversation (Anthropic-shaped content blocks) to and from OpenAI Chat Completions: tool_use is
 // an assistant message's tool_calls (arguments as a JSON string), each tool_result a "tool" message.
-import type { ChatCompletion, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionFunctionTool,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import type { ChatMessage, ContentBlock, Usage } from '../../src/agents/model-types.js';
 import type { ToolDefinition } from '../../src/agents/tools.js';
 
-const textOf = (blocks: ContentBlock[]) => blocks.flatMap((b) => (b.type === 'text' && b.text ? [b.text] : [])).join('\n');
+const textOf = (blocks: ContentBlock[]) =>
+  blocks.flatMap((b) => (b.type === 'text' && b.text ? [b.text] : [])).join('\n');
 
 export function toOpenAIMessages(system: string, messages: ChatMessage[]): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = system ? [{ role: 'system', content: system }] : [];
@@ -19,14 +24,28 @@ export function toOpenAIMessages(system: string, messages: ChatMessage[]): ChatC
         role: 'assistant',
         content: textOf(m.content) || null,
         ...(calls.length
-          ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: typeof c.input === 'string' ? c.input : JSON.stringify(c.input ?? {}) } })) }
+          ? {
+              tool_calls: calls.map((c) => ({
+                id: c.id,
+                type: 'function' as const,
+                function: {
+                  name: c.name,
+                  arguments: typeof c.input === 'string' ? c.input : JSON.stringify(c.input ?? {}),
+                },
+              })),
+            }
           : {}),
       });
       continue;
     }
     // Tool messages must directly follow the assistant message that made the calls; text comes after.
     for (const b of m.content) {
-      if (b.type === 'tool_result') out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error ? `Error: ${b.content}` : b.content });
+      if (b.type === 'tool_result')
+        out.push({
+          role: 'tool',
+          tool_call_id: b.tool_use_id,
+          content: b.is_error ? `Error: ${b.content}` : b.content,
+        });
     }
     const text = textOf(m.content);
     if (text) out.push({ role: 'user', content: text });
@@ -35,7 +54,10 @@ export function toOpenAIMessages(system: string, messages: ChatMessage[]): ChatC
 }
 
 export function openAITools(defs: ToolDefinition[]): ChatCompletionFunctionTool[] {
-  return defs.map((d) => ({ type: 'function', function: { name: d.name, description: d.description, parameters: d.input_schema } }));
+  return defs.map((d) => ({
+    type: 'function',
+    function: { name: d.name, description: d.description, parameters: d.input_schema },
+  }));
 }
 
 /** Arguments are a JSON string; a small model may write invalid JSON, which the tool check then reports. */
@@ -54,13 +76,25 @@ export function fromOpenAI(res: ChatCompletion): { content: ContentBlock[]; stop
   if (msg?.content) content.push({ type: 'text', text: msg.content });
   else if (msg?.refusal) content.push({ type: 'text', text: msg.refusal });
   for (const call of msg?.tool_calls ?? []) {
-    if (call.type === 'function') content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments) });
+    if (call.type === 'function')
+      content.push({
+        type: 'tool_use',
+        id: call.id,
+        name: call.function.name,
+        input: parseArguments(call.function.arguments),
+      });
   }
   const finish = choice?.finish_reason ?? 'stop';
   const cached = res.usage?.prompt_tokens_details?.cached_tokens ?? 0;
   return {
     content,
-    stopReason: content.some((b) => b.type === 'tool_use') ? 'tool_use' : finish === 'stop' ? 'end_turn' : finish === 'length' ? 'max_tokens' : finish,
+    stopReason: content.some((b) => b.type === 'tool_use')
+      ? 'tool_use'
+      : finish === 'stop'
+        ? 'end_turn'
+        : finish === 'length'
+          ? 'max_tokens'
+          : finish,
     usage: {
       // prompt_tokens includes the cached part (OpenAI caches long prefixes by itself).
       input_tokens: Math.max(0, (res.usage?.prompt_tokens ?? 0) - cached),

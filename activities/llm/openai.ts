@@ -13,7 +13,10 @@ import { fromOpenAI, openAITools, toOpenAIMessages } from './openai-messages.js'
 
 export function openaiModel(timeoutMs: number) {
   const client = clientCache((apiKey, baseURL) => new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: timeoutMs }));
-  return async (req: ModelRequest, endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint): Promise<ModelResponse> => {
+  return async (
+    req: ModelRequest,
+    endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint,
+  ): Promise<ModelResponse> => {
     const host = endpoint.baseURL ? hostOf(endpoint.baseURL) : 'api.openai.com';
     const compatible = host !== 'api.openai.com';
     const api = compatible ? `OpenAI-compatible API (${host})` : 'OpenAI API';
@@ -33,7 +36,12 @@ export function openaiModel(timeoutMs: number) {
       if (!(err instanceof APIError) || err.status === undefined) throw err;
       const apiMessage = (err.error as { message?: unknown } | undefined)?.message;
       throw apiFailure(
-        { api, status: err.status, apiMessage: typeof apiMessage === 'string' ? redact(apiMessage, [endpoint.apiKey]) : undefined, retryAfterMs: retryAfterMs((name) => err.headers?.get(name)) },
+        {
+          api,
+          status: err.status,
+          apiMessage: typeof apiMessage === 'string' ? redact(apiMessage, [endpoint.apiKey]) : undefined,
+          retryAfterMs: retryAfterMs((name) => err.headers?.get(name)),
+        },
         [endpoint.apiKey],
       );
     }

@@ -8,7 +8,13 @@ export function createLockActivities(client: () => Promise<Client>, taskQueue: s
     /** Joins an environment's deploy queue (starting its lock workflow if none runs). */
     async requestLock(input: { lockId: string; requester: string; label: string }): Promise<void> {
       const c = await client();
-      await c.workflow.signalWithStart('envLockWorkflow', { workflowId: input.lockId, taskQueue, args: [{}], signal: lockRequestSignal, signalArgs: [{ requester: input.requester, label: input.label }] });
+      await c.workflow.signalWithStart('envLockWorkflow', {
+        workflowId: input.lockId,
+        taskQueue,
+        args: [{}],
+        signal: lockRequestSignal,
+        signalArgs: [{ requester: input.requester, label: input.label }],
+      });
     },
   };
 }

@@ -15,7 +15,11 @@ export function createQuotaActivities(client: () => Promise<Client>, taskQueue: 
         args: [{ account: input.account, month: input.month }],
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
-      return c.workflow.executeUpdateWithStart(reserveUpdate, { args: [input.key, input.limit], startWorkflowOperation: start, updateId: input.key });
+      return c.workflow.executeUpdateWithStart(reserveUpdate, {
+        args: [input.key, input.limit],
+        startWorkflowOperation: start,
+        updateId: input.key,
+      });
     },
   };
 }

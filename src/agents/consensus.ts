@@ -20,7 +20,10 @@ export function verdictOf(answer: string): string {
   const explicit = /^\s*VERDICT:\s*([A-Za-z_ -]+?)\s*$/im.exec(answer);
   if (explicit) return explicit[1]!.toUpperCase().replace(/[\s-]+/g, '_');
   const heading = /^#+\s*([^:\n]+)/m.exec(answer);
-  return (heading?.[1] ?? answer.split('\n', 1)[0] ?? '').trim().toUpperCase().replace(/[\s-]+/g, '_');
+  return (heading?.[1] ?? answer.split('\n', 1)[0] ?? '')
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 export function decide(rule: ConsensusRule, votes: Vote[]): Decision {
@@ -34,5 +37,10 @@ export function decide(rule: ConsensusRule, votes: Vote[]): Decision {
   else if (rule === 'majority') verdict = score * 2 > total ? top : null;
   else verdict = ranked.length && (ranked.length === 1 || ranked[1]![1] < score) ? top : null;
   const counts = ranked.map(([v, n]) => `${v} ${n}`).join(', ');
-  return { rule, verdict, votes, explanation: verdict ? `${rule}: ${verdict} (${counts})` : `${rule}: no consensus (${counts || 'no votes'})` };
+  return {
+    rule,
+    verdict,
+    votes,
+    explanation: verdict ? `${rule}: ${verdict} (${counts})` : `${rule}: no consensus (${counts || 'no votes'})`,
+  };
 }

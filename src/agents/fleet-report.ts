@@ -12,12 +12,23 @@ export interface MemberOutcome {
   publicError?: string;
 }
 
-export function fleetReport(fleet: string, mode: string, outcomes: MemberOutcome[], decision?: Decision, final?: { agent: string; answer: string }): string {
+export function fleetReport(
+  fleet: string,
+  mode: string,
+  outcomes: MemberOutcome[],
+  decision?: Decision,
+  final?: { agent: string; answer: string },
+): string {
   const lines = [`## Fleet ${fleet} (${mode})`, ''];
   if (decision) lines.push(`**Decision** — ${decision.explanation}`, '');
   if (final) lines.push(`### Summary by ${final.agent}`, '', final.answer, '');
   for (const o of outcomes) {
-    lines.push(`### ${o.member}${o.member !== o.agent ? ` (${o.agent})` : ''}${o.ok ? '' : ' — failed'}`, '', o.ok ? (o.answer ?? '') : `> ${o.publicError ?? o.error}`, '');
+    lines.push(
+      `### ${o.member}${o.member !== o.agent ? ` (${o.agent})` : ''}${o.ok ? '' : ' — failed'}`,
+      '',
+      o.ok ? (o.answer ?? '') : `> ${o.publicError ?? o.error}`,
+      '',
+    );
   }
   return lines.join('\n').trim().slice(0, 65000);
 }

@@ -41,7 +41,12 @@ export interface ModelResponse {
   usage: Usage;
 }
 
-export const zeroUsage = (): Usage => ({ input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+export const zeroUsage = (): Usage => ({
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+});
 
 export function addUsage(a: Usage, b: Partial<Usage>): Usage {
   return {
@@ -52,4 +57,5 @@ export function addUsage(a: Usage, b: Partial<Usage>): Usage {
   };
 }
 
-export const totalTokens = (u: Usage) => u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
+export const totalTokens = (u: Usage) =>
+  u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;

@@ -30,7 +30,9 @@ export function systemPrompt(instructions: string, metadata: Metadata): string {
 
 /** The sender-written metadata values, for the data block. */
 export function untrustedFields(metadata: Metadata): Record<string, string> | undefined {
-  const entries = UNTRUSTED_VARIABLES.flatMap((v) => (metadata[v] === undefined ? [] : [[v, String(metadata[v]).slice(0, 1000)] as const]));
+  const entries = UNTRUSTED_VARIABLES.flatMap((v) =>
+    metadata[v] === undefined ? [] : [[v, String(metadata[v]).slice(0, 1000)] as const],
+  );
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
@@ -39,7 +41,11 @@ const safeJson = (v: unknown) => JSON.stringify(v, null, 2).replace(/</g, '\\u00
 
 export function userMessage(metadata: Metadata, data: UntrustedContent, args?: string): string {
   const m = metadata;
-  const subject = m.pr_number ? `pull request #${m.pr_number}` : m.issue_number ? `issue #${m.issue_number}` : 'the repository';
+  const subject = m.pr_number
+    ? `pull request #${m.pr_number}`
+    : m.issue_number
+      ? `issue #${m.issue_number}`
+      : 'the repository';
   const lines = [
     `Event: ${m.event_type}${m.action ? `.${m.action}` : ''} on ${m.repo_full_name}, ${subject}, by ${m.sender_login}.`,
     args ? `Command arguments (untrusted): ${safeJson(args)}` : '',

@@ -5,7 +5,13 @@ export const MODEL_PROVIDERS = ['anthropic', 'google', 'openai'] as const;
 export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
 
 /** Offline models that answer without any key. */
-export const BUILTIN_AGENT_MODELS = ['code-reviewer', 'security-reviewer', 'quality-reviewer', 'issue-triager', 'assistant'] as const;
+export const BUILTIN_AGENT_MODELS = [
+  'code-reviewer',
+  'security-reviewer',
+  'quality-reviewer',
+  'issue-triager',
+  'assistant',
+] as const;
 export const BUILTIN_GATE_MODELS = ['gate-reviewer'] as const;
 
 /** Environment variables holding each provider's key, in order of preference (the SDKs' own names). */

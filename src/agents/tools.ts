@@ -29,13 +29,24 @@ export const TOOL_SCHEMAS = {
   github_post_review: z.strictObject({ body: text(65536), event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']) }),
   github_add_labels: z.strictObject({ labels: z.array(label).min(1).max(10) }),
   github_remove_label: z.strictObject({ label }),
-  github_create_check_run: z.strictObject({ name: text(100), status: checkStatus, conclusion: conclusion.optional(), ...output }),
-  github_update_check_run: z.strictObject({ check_run_id: z.number().int(), status: checkStatus.optional(), conclusion: conclusion.optional(), ...output }),
+  github_create_check_run: z.strictObject({
+    name: text(100),
+    status: checkStatus,
+    conclusion: conclusion.optional(),
+    ...output,
+  }),
+  github_update_check_run: z.strictObject({
+    check_run_id: z.number().int(),
+    status: checkStatus.optional(),
+    conclusion: conclusion.optional(),
+    ...output,
+  }),
 } satisfies Record<ToolName, z.ZodType>;
 
 const DESCRIPTIONS: Record<ToolName, string> = {
-  github_post_comment: "Post a Markdown comment on this issue or pull request (a later call updates the same comment).",
-  github_post_review: 'Submit a review of this pull request: APPROVE, REQUEST_CHANGES or COMMENT, with a Markdown body.',
+  github_post_comment: 'Post a Markdown comment on this issue or pull request (a later call updates the same comment).',
+  github_post_review:
+    'Submit a review of this pull request: APPROVE, REQUEST_CHANGES or COMMENT, with a Markdown body.',
   github_add_labels: 'Add labels to this issue or pull request.',
   github_remove_label: 'Remove one label from this issue or pull request.',
   github_create_check_run: "Create a check run on this pull request's head commit.",
@@ -56,7 +67,10 @@ export function toolDefinitions(names: readonly ToolName[]): ToolDefinition[] {
 }
 
 /** Validates a model's tool input; the error names each bad field, for the model to correct. */
-export function parseToolInput<N extends ToolName>(name: N, input: unknown): { ok: true; value: z.infer<(typeof TOOL_SCHEMAS)[N]> } | { ok: false; error: string } {
+export function parseToolInput<N extends ToolName>(
+  name: N,
+  input: unknown,
+): { ok: true; value: z.infer<(typeof TOOL_SCHEMAS)[N]> } | { ok: false; error: string } {
   const r = TOOL_SCHEMAS[name].safeParse(input);
   if (r.success) return { ok: true, value: r.data as z.infer<(typeof TOOL_SCHEMAS)[N]> };
   return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ') };

@@ -28,7 +28,12 @@ export async function dev(o: DevOptions): Promise<void> {
 
   say('starting the Temporal dev server (state in .aof/temporal.db)');
   mkdirSync(STATE_DIR, { recursive: true });
-  const env = await startDevServer({ dbFilename: join(STATE_DIR, 'temporal.db'), port: o.temporalPort, ui: true, uiPort: o.uiPort });
+  const env = await startDevServer({
+    dbFilename: join(STATE_DIR, 'temporal.db'),
+    port: o.temporalPort,
+    ui: true,
+    uiPort: o.uiPort,
+  });
   const address = `127.0.0.1:${o.temporalPort}`;
   const webUiUrl = `http://localhost:${o.uiPort}`;
 

@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
       await (await import('./worker.js')).worker(values.config!);
       return 0;
     case 'dev':
-      await (await import('./dev.js')).dev({
+      await (
+        await import('./dev.js')
+      ).dev({
         config: values.config!,
         temporalPort: Number(values['temporal-port']),
         uiPort: Number(values['ui-port']),
@@ -61,7 +63,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const { simulate } = await import('./simulate.js');
-      return simulate({ event: positionals[0], action: values.action, repo: values.repo, url: values.url, secret: values.secret, delivery: values.delivery });
+      return simulate({
+        event: positionals[0],
+        action: values.action,
+        repo: values.repo,
+        url: values.url,
+        secret: values.secret,
+        delivery: values.delivery,
+      });
     }
     default:
       process.stderr.write(`aofctl: unknown command "${command}"\n\n${USAGE}\n`);

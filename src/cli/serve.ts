@@ -29,26 +29,37 @@ export async function serve(configPath: string): Promise<Server> {
   // The bot's identity from its credentials, so its own comments never start anything.
   const bot = await botLogin(resources.daemon, dirname(configPath));
   if (bot) logger.info({ bot }, 'acting as this GitHub login');
-  else logger.warn('could not learn the bot\'s login from its credentials; set platforms.github.bot_name so its own comments are ignored');
+  else
+    logger.warn(
+      "could not learn the bot's login from its credentials; set platforms.github.bot_name so its own comments are ignored",
+    );
   const { temporal, server } = resources.daemon.spec;
   // Lazy: the ingress starts (and answers /health) while Temporal is still coming up; /ready tells.
   const store = configStore(configPath, {
     onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
-    onInvalid: (e) => logger.error({ problems: e.problems }, 'configuration edit is invalid; keeping the last good configuration'),
+    onInvalid: (e) =>
+      logger.error({ problems: e.problems }, 'configuration edit is invalid; keeping the last good configuration'),
   });
   const tracing = startTracing('ingress');
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const connection = Connection.lazy({ address: temporal.address });
   // The interceptor starts each workflow inside the webhook's span and passes the trace on in its headers.
-  const client = new Client({ connection, namespace: temporal.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
   // Only the health RPC: ensureConnected() would remember its first failure for the life of the process.
   const reachable = async () => {
     await connection.healthService.check({});
     return true;
   };
   // Not awaited: deliveries get a 503 (and /ready says not ready) until Temporal answers.
-  void waitForTemporal(() => connection.withDeadline(Date.now() + 5000, reachable), { logger, address: temporal.address });
+  void waitForTemporal(() => connection.withDeadline(Date.now() + 5000, reachable), {
+    logger,
+    address: temporal.address,
+  });
   const app = createIngress({
     metrics,
     resources: store.current,
@@ -60,7 +71,10 @@ export async function serve(configPath: string): Promise<Server> {
   const http = app.listen(server.port, server.host);
   await new Promise<void>((resolve) => http.once('listening', resolve));
   const port = (http.address() as { port: number }).port;
-  logger.info({ port, temporal: temporal.address, namespace: temporal.namespace, triggers: resources.triggers.length }, `ingress listening on http://${server.host}:${port}/webhook/github`);
+  logger.info(
+    { port, temporal: temporal.address, namespace: temporal.namespace, triggers: resources.triggers.length },
+    `ingress listening on http://${server.host}:${port}/webhook/github`,
+  );
   const stop = () => {
     store.close();
     http.close();

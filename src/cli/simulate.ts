@@ -19,7 +19,9 @@ export async function simulate(o: SimulateOptions): Promise<number> {
   const url = o.url ?? (dev ? `${dev.ingressUrl}/webhook/github` : 'http://localhost:3000/webhook/github');
   const secret = o.secret ?? process.env.GITHUB_WEBHOOK_SECRET ?? dev?.secret;
   if (!secret) {
-    process.stderr.write('aofctl simulate: no secret: pass --secret, set GITHUB_WEBHOOK_SECRET, or start `aofctl dev` first\n');
+    process.stderr.write(
+      'aofctl simulate: no secret: pass --secret, set GITHUB_WEBHOOK_SECRET, or start `aofctl dev` first\n',
+    );
     return 2;
   }
   let payload: Record<string, any>;
@@ -51,26 +53,47 @@ export async function simulate(o: SimulateOptions): Promise<number> {
     return 1;
   }
   const text = await res.text();
-  process.stdout.write(`${o.event}${payload.action ? `.${payload.action}` : ''} on ${payload.repository?.full_name ?? '?'} delivery ${delivery} -> ${res.status} ${text}\n`);
-  if (dev && res.ok) process.stdout.write(`runs: ${dev.webUiUrl}/namespaces/default/workflows   comments: ${dev.sandboxUrl}/_sandbox/comments\n`);
+  process.stdout.write(
+    `${o.event}${payload.action ? `.${payload.action}` : ''} on ${payload.repository?.full_name ?? '?'} delivery ${delivery} -> ${res.status} ${text}\n`,
+  );
+  if (dev && res.ok)
+    process.stdout.write(
+      `runs: ${dev.webUiUrl}/namespaces/default/workflows   comments: ${dev.sandboxUrl}/_sandbox/comments\n`,
+    );
   return res.status < 300 ? 0 : 1;
 }
 
 /** Gives the dev sandbox the simulated PR and a small change to review, as GitHub would have them. */
 async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
   const [owner, repo] = String(payload.repository.full_name).split('/');
-  const greeting = "export function greet(name: any) {\n  // TODO: localise\n  console.log('greeting', name);\n  return `Hello, ${name}`;\n}\n\nexport function run(cmd: string) {\n  return eval(cmd);\n}";
+  const greeting =
+    "export function greet(name: any) {\n  // TODO: localise\n  console.log('greeting', name);\n  return `Hello, ${name}`;\n}\n\nexport function run(cmd: string) {\n  return eval(cmd);\n}";
   const files = [
-    { filename: 'README.md', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: '@@ -1 +1 @@\n-# Hello-World\n+# Hello, World', content: '# Hello, World\n' },
+    {
+      filename: 'README.md',
+      status: 'modified',
+      additions: 1,
+      deletions: 1,
+      changes: 2,
+      patch: '@@ -1 +1 @@\n-# Hello-World\n+# Hello, World',
+      content: '# Hello, World\n',
+    },
     {
       filename: 'src/greeting.ts',
       status: 'added',
       additions: 9,
       deletions: 0,
       changes: 9,
-      patch: `@@ -0,0 +1,9 @@\n${greeting.split('\n').map((l) => `+${l}`).join('\n')}`,
+      patch: `@@ -0,0 +1,9 @@\n${greeting
+        .split('\n')
+        .map((l) => `+${l}`)
+        .join('\n')}`,
       content: greeting,
     },
   ];
-  await fetch(`${sandboxUrl}/_sandbox/pulls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ owner, repo, pull: payload.pull_request, files }) }).catch(() => undefined);
+  await fetch(`${sandboxUrl}/_sandbox/pulls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ owner, repo, pull: payload.pull_request, files }),
+  }).catch(() => undefined);
 }

@@ -7,7 +7,8 @@ import { ConfigError, formatProblem } from '../config/problems.js';
 export function validate(configPath: string): number {
   try {
     const r = loadConfig(configPath);
-    for (const w of modelWarnings(r.daemon, r.agents.values(), r.gates.values())) process.stderr.write(`warning: ${formatProblem(w)}\n`);
+    for (const w of modelWarnings(r.daemon, r.agents.values(), r.gates.values()))
+      process.stderr.write(`warning: ${formatProblem(w)}\n`);
     process.stdout.write(
       `${configPath}: valid (${r.triggers.length} triggers, ${r.agents.size} agents, ${r.fleets.size} fleets, ${r.flows.size} flows)\n`,
     );

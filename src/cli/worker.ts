@@ -20,7 +20,8 @@ export async function worker(configPath: string): Promise<void> {
   const sdkPort = Number(process.env.AOF_SDK_METRICS_PORT ?? (metricsPort ?? 0) + 1);
   installTemporalRuntime(logger, 'INFO', metricsPort !== undefined ? `127.0.0.1:${sdkPort}` : undefined);
   const resources = loadOrExit(configPath);
-  for (const w of modelWarnings(resources.daemon, resources.agents.values(), resources.gates.values())) logger.warn(formatProblem(w));
+  for (const w of modelWarnings(resources.daemon, resources.agents.values(), resources.gates.values()))
+    logger.warn(formatProblem(w));
   const t = resources.daemon.spec.temporal;
   const tracing = startTracing('worker');
   const metrics = workerMetrics();
@@ -28,13 +29,29 @@ export async function worker(configPath: string): Promise<void> {
   let ready = false;
   let http: Server | undefined;
   if (metricsPort !== undefined) {
-    http = await startMetricsServer({ registry: metrics.registry, port: metricsPort, sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics`, ready: () => ready });
+    http = await startMetricsServer({
+      registry: metrics.registry,
+      port: metricsPort,
+      sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics`,
+      ready: () => ready,
+    });
     logger.info({ port: metricsPort }, `metrics on http://0.0.0.0:${metricsPort}/metrics`);
   }
-  const connection = await waitForTemporal(() => NativeConnection.connect({ address: t.address }), { logger, address: t.address });
+  const connection = await waitForTemporal(() => NativeConnection.connect({ address: t.address }), {
+    logger,
+    address: t.address,
+  });
   const workers = await createWorkers({ connection, resources, metrics, tracing });
   ready = true;
-  logger.info({ temporal: t.address, namespace: t.namespace, taskQueues: [t.task_queue, t.github_task_queue], tracing: Boolean(tracing) }, 'worker started');
+  logger.info(
+    {
+      temporal: t.address,
+      namespace: t.namespace,
+      taskQueues: [t.task_queue, t.github_task_queue],
+      tracing: Boolean(tracing),
+    },
+    'worker started',
+  );
   try {
     await runWorkers(workers);
   } finally {

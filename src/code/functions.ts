@@ -46,14 +46,16 @@ function ownName(node: SyntaxNode, lang: LanguageSpec): string | undefined {
   if (p.type === 'variable_declarator') return field(p, 'name');
   if (p.type === 'assignment_expression') return field(p, 'left')?.replace(/^(this|module\.exports|exports)\./, '');
   if (p.type === 'pair') return field(p, 'key');
-  if (p.type === 'public_field_definition' || p.type === 'field_definition') return field(p, 'name') ?? field(p, 'property');
+  if (p.type === 'public_field_definition' || p.type === 'field_definition')
+    return field(p, 'name') ?? field(p, 'property');
   return undefined;
 }
 
 /** The qualifier a scope node gives what it contains. */
 function scopeName(node: SyntaxNode, lang: LanguageSpec): string | undefined {
   if (node.type === 'impl_item') return node.childForFieldName('type')?.text.replace(/<.*$/, '');
-  if (node.type === 'object') return node.parent?.type === 'variable_declarator' ? field(node.parent, 'name') : undefined;
+  if (node.type === 'object')
+    return node.parent?.type === 'variable_declarator' ? field(node.parent, 'name') : undefined;
   return field(node, 'name');
 }
 
@@ -61,7 +63,8 @@ function scopeName(node: SyntaxNode, lang: LanguageSpec): string | undefined {
 function outer(node: SyntaxNode): SyntaxNode {
   const p = node.parent;
   if (p && (p.type === 'decorated_definition' || p.type === 'export_statement')) return p;
-  if (p?.type === 'variable_declarator' && p.parent?.type === 'lexical_declaration') return p.parent.parent?.type === 'export_statement' ? p.parent.parent : p.parent;
+  if (p?.type === 'variable_declarator' && p.parent?.type === 'lexical_declaration')
+    return p.parent.parent?.type === 'export_statement' ? p.parent.parent : p.parent;
   return node;
 }
 
@@ -72,7 +75,11 @@ export function findFunctions(source: string, lang: LanguageSpec): FunctionUnit[
   // qualifiers without walking up the tree from every node (which costs more than the parse).
   const items = [
     ...tree.rootNode.descendantsOfType(lang.functions).map((n) => ({ n, fn: true, name: ownName(n, lang) })),
-    ...(lang.scopes.length ? tree.rootNode.descendantsOfType(lang.scopes) : []).map((n) => ({ n, fn: false, name: scopeName(n, lang) })),
+    ...(lang.scopes.length ? tree.rootNode.descendantsOfType(lang.scopes) : []).map((n) => ({
+      n,
+      fn: false,
+      name: scopeName(n, lang),
+    })),
   ].map((it) => ({ ...it, start: it.n.startIndex, end: it.n.endIndex }));
   items.sort((a, b) => a.start - b.start || b.end - a.end);
   const open: typeof items = [];
@@ -85,7 +92,12 @@ export function findFunctions(source: string, lang: LanguageSpec): FunctionUnit[
       const range = outer(it.n);
       const startLine = range.startPosition.row + 1;
       const endLine = range.endPosition.row + 1;
-      units.push({ name: [...qualifiers, it.name].join('.'), startLine, endLine, code: lines.slice(startLine - 1, endLine).join('\n') });
+      units.push({
+        name: [...qualifiers, it.name].join('.'),
+        startLine,
+        endLine,
+        code: lines.slice(startLine - 1, endLine).join('\n'),
+      });
     }
     open.push(it);
   }
@@ -98,9 +110,16 @@ export function mapChangedFunctions(units: FunctionUnit[], changed: Iterable<num
   for (const line of changed) {
     let best: FunctionUnit | undefined;
     for (const u of units) {
-      if (u.startLine <= line && line <= u.endLine && (!best || u.endLine - u.startLine < best.endLine - best.startLine)) best = u;
+      if (
+        u.startLine <= line &&
+        line <= u.endLine &&
+        (!best || u.endLine - u.startLine < best.endLine - best.startLine)
+      )
+        best = u;
     }
     if (best) byUnit.set(best, [...(byUnit.get(best) ?? []), line]);
   }
-  return [...byUnit].map(([u, ls]) => ({ ...u, changedLines: ls.sort((a, b) => a - b) })).sort((a, b) => a.startLine - b.startLine);
+  return [...byUnit]
+    .map(([u, ls]) => ({ ...u, changedLines: ls.sort((a, b) => a - b) }))
+    .sort((a, b) => a.startLine - b.startLine);
 }

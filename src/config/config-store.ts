@@ -23,7 +23,13 @@ export interface WatchEvents {
 function watchedDirs(r: Resources): string[] {
   const base = dirname(r.daemonFile);
   const s = r.daemon.spec;
-  return [...new Set([s.triggers, s.agents, s.fleets, s.flows, s.gates].filter((d) => d?.enabled).map((d) => resolve(base, d!.directory)))];
+  return [
+    ...new Set(
+      [s.triggers, s.agents, s.fleets, s.flows, s.gates]
+        .filter((d) => d?.enabled)
+        .map((d) => resolve(base, d!.directory)),
+    ),
+  ];
 }
 
 export function configStore(daemonPath: string, events: WatchEvents = {}, debounceMs = 150): ConfigStore {

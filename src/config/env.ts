@@ -23,7 +23,10 @@ export function expandEnv(
     const missing: string[] = [];
     const out = expandString(value, env, missing);
     for (const name of missing) {
-      problems.push({ path, message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)` });
+      problems.push({
+        path,
+        message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
+      });
     }
     return out;
   }
@@ -52,15 +55,41 @@ export function envPolicy(kind: unknown): 'expand' | 'resolve-in-activity' {
 const HTTP_ENV_KEYS = new Set(['url', 'headers', 'body']);
 
 /** Environment references a resource may not hold, with the path of each. */
-export function misplacedEnvReferences(value: unknown, kind: unknown, path: (string | number)[] = [], node?: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+export function misplacedEnvReferences(
+  value: unknown,
+  kind: unknown,
+  path: (string | number)[] = [],
+  node?: Record<string, unknown>,
+): { path: (string | number)[]; message: string }[] {
   if (typeof value === 'string') {
     if (!hasEnvReference(value)) return [];
     const inParams = kind === 'Trigger' && path[0] === 'spec' && path[1] === 'commands' && path[3] === 'params';
-    const inHttpNode = (kind === 'AgentFlow' || kind === 'Flow') && path[0] === 'spec' && path[1] === 'nodes' && path[3] === 'config' && node?.type === 'http' && HTTP_ENV_KEYS.has(String(path[4]));
+    const inHttpNode =
+      (kind === 'AgentFlow' || kind === 'Flow') &&
+      path[0] === 'spec' &&
+      path[1] === 'nodes' &&
+      path[3] === 'config' &&
+      node?.type === 'http' &&
+      HTTP_ENV_KEYS.has(String(path[4]));
     if (kind === 'DaemonConfig' || (kind === 'Trigger' && !inParams) || inHttpNode) return [];
-    return [{ path, message: 'environment variables are not expanded here: the value would be written into workflow history. Name them only in a DaemonConfig, a Trigger\'s config, or the url, headers and body of an http flow node (resolved by the worker)' }];
+    return [
+      {
+        path,
+        message:
+          "environment variables are not expanded here: the value would be written into workflow history. Name them only in a DaemonConfig, a Trigger's config, or the url, headers and body of an http flow node (resolved by the worker)",
+      },
+    ];
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => misplacedEnvReferences(v, kind, [...path, i], path[1] === 'nodes' && path.length === 2 ? (v as Record<string, unknown>) : node));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => misplacedEnvReferences(v, kind, [...path, k], node));
+  if (Array.isArray(value))
+    return value.flatMap((v, i) =>
+      misplacedEnvReferences(
+        v,
+        kind,
+        [...path, i],
+        path[1] === 'nodes' && path.length === 2 ? (v as Record<string, unknown>) : node,
+      ),
+    );
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => misplacedEnvReferences(v, kind, [...path, k], node));
   return [];
 }

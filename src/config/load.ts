@@ -48,13 +48,21 @@ export function loadConfig(daemonPath: string): Resources {
   try {
     text = readFileSync(daemonFile, 'utf8');
   } catch (e) {
-    throw new ConfigError([{ file: display(daemonFile), line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      { file: display(daemonFile), line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` },
+    ]);
   }
   const parsed = parseResourceFile(display(daemonFile), text);
   problems.push(...parsed.problems);
   const daemons = parsed.resources.filter((r) => r.resource.kind === 'DaemonConfig');
   if (!parsed.problems.length && daemons.length !== 1) {
-    problems.push({ file: display(daemonFile), line: 1, column: 1, path: 'kind', message: 'must hold exactly one DaemonConfig' });
+    problems.push({
+      file: display(daemonFile),
+      line: 1,
+      column: 1,
+      path: 'kind',
+      message: 'must hold exactly one DaemonConfig',
+    });
   }
   if (problems.length) throw new ConfigError(problems);
   const daemon = daemons[0]!.resource as unknown as DaemonConfig;
@@ -74,19 +82,47 @@ export function loadConfig(daemonPath: string): Resources {
     }
   }
 
-  const resources: Resources = { daemon, daemonFile, triggers: [], agents: new Map(), fleets: new Map(), flows: new Map(), gates: new Map() };
-  const byKind = { Agent: resources.agents, AgentFleet: resources.fleets, Fleet: resources.fleets, AgentFlow: resources.flows, Flow: resources.flows, GateCheck: resources.gates } as const;
+  const resources: Resources = {
+    daemon,
+    daemonFile,
+    triggers: [],
+    agents: new Map(),
+    fleets: new Map(),
+    flows: new Map(),
+    gates: new Map(),
+  };
+  const byKind = {
+    Agent: resources.agents,
+    AgentFleet: resources.fleets,
+    Fleet: resources.fleets,
+    AgentFlow: resources.flows,
+    Flow: resources.flows,
+    GateCheck: resources.gates,
+  } as const;
   for (const r of all) {
     const kind = r.resource.kind as string;
     if (kind === 'DaemonConfig') {
-      problems.push({ file: r.file, line: r.line, column: 1, path: 'kind', message: 'a DaemonConfig belongs in the daemon config file only' });
+      problems.push({
+        file: r.file,
+        line: r.line,
+        column: 1,
+        path: 'kind',
+        message: 'a DaemonConfig belongs in the daemon config file only',
+      });
     } else if (kind === 'Trigger') {
       resources.triggers.push(r);
     } else {
       const map = byKind[kind as keyof typeof byKind] as Map<string, Sourced<any>>;
       const name = r.resource.metadata.name as string;
       const prior = map.get(name);
-      if (prior) problems.push({ file: r.file, line: r.line, column: 1, path: 'metadata.name', message: `duplicate ${kind} "${name}" (first defined at ${prior.file}:${prior.line})` });
+      if (prior)
+        problems.push({
+          file: r.file,
+          line: r.line,
+          column: 1,
+          path: 'metadata.name',
+          message: `duplicate ${kind} "${name}" (first defined at ${prior.file}:${prior.line})`,
+        });
       else map.set(name, r);
     }
   }
@@ -112,13 +148,26 @@ function checkReferences(res: Resources): ConfigProblem[] {
   const need = (t: Sourced<Trigger>, path: string, kind: 'agent' | 'fleet' | 'flow' | 'gate', name: string) => {
     const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows, gate: res.gates }[kind];
     if (!map.has(name)) {
-      problems.push({ file: t.file, line: t.line, column: 1, path, message: `${kind} "${name}" is not defined${didYouMean(name, map.keys())}` });
+      problems.push({
+        file: t.file,
+        line: t.line,
+        column: 1,
+        path,
+        message: `${kind} "${name}" is not defined${didYouMean(name, map.keys())}`,
+      });
     }
   };
   const names = new Map<string, Sourced<Trigger>>();
   for (const t of res.triggers) {
     const prior = names.get(t.resource.metadata.name);
-    if (prior) problems.push({ file: t.file, line: t.line, column: 1, path: 'metadata.name', message: `duplicate Trigger "${t.resource.metadata.name}" (first defined at ${prior.file}:${prior.line})` });
+    if (prior)
+      problems.push({
+        file: t.file,
+        line: t.line,
+        column: 1,
+        path: 'metadata.name',
+        message: `duplicate Trigger "${t.resource.metadata.name}" (first defined at ${prior.file}:${prior.line})`,
+      });
     names.set(t.resource.metadata.name, t);
     const spec = t.resource.spec;
     if (spec.default_agent) need(t, 'spec.default_agent', 'agent', spec.default_agent);
@@ -130,41 +179,87 @@ function checkReferences(res: Resources): ConfigProblem[] {
       if (b.gate) need(t, `${path}.gate`, 'gate', b.gate);
       const approvalKeys = ['require_approval', 'approvers', 'min_approvers'].filter((k) => b.params && k in b.params);
       if (approvalKeys.length && !b.flow) {
-        problems.push({ file: t.file, line: t.line, column: 1, path: `${path}.params.${approvalKeys[0]}`, message: 'approval params need a flow target: only a flow has approval gates' });
+        problems.push({
+          file: t.file,
+          line: t.line,
+          column: 1,
+          path: `${path}.params.${approvalKeys[0]}`,
+          message: 'approval params need a flow target: only a flow has approval gates',
+        });
       }
     }
   }
   for (const f of res.fleets.values()) {
     const c = f.resource.spec.coordination;
     if (c.mode === 'hierarchical' && !c.manager) {
-      problems.push({ file: f.file, line: f.line, column: 1, path: 'spec.coordination.manager', message: 'hierarchical mode needs a manager agent' });
+      problems.push({
+        file: f.file,
+        line: f.line,
+        column: 1,
+        path: 'spec.coordination.manager',
+        message: 'hierarchical mode needs a manager agent',
+      });
     }
     if (c.manager && !res.agents.has(c.manager)) {
-      problems.push({ file: f.file, line: f.line, column: 1, path: 'spec.coordination.manager', message: `agent "${c.manager}" is not defined${didYouMean(c.manager, res.agents.keys())}` });
+      problems.push({
+        file: f.file,
+        line: f.line,
+        column: 1,
+        path: 'spec.coordination.manager',
+        message: `agent "${c.manager}" is not defined${didYouMean(c.manager, res.agents.keys())}`,
+      });
     }
     if (c.consensus && c.mode !== 'peer') {
-      problems.push({ file: f.file, line: f.line, column: 1, path: 'spec.coordination.consensus', message: `consensus applies to peer mode only, not ${c.mode}` });
+      problems.push({
+        file: f.file,
+        line: f.line,
+        column: 1,
+        path: 'spec.coordination.consensus',
+        message: `consensus applies to peer mode only, not ${c.mode}`,
+      });
     }
     f.resource.spec.agents.forEach((m, i) => {
       const agent = m.agent ?? m.name;
       if (!res.agents.has(agent)) {
-        problems.push({ file: f.file, line: f.line, column: 1, path: `spec.agents.${i}`, message: `agent "${agent}" is not defined${didYouMean(agent, res.agents.keys())}` });
+        problems.push({
+          file: f.file,
+          line: f.line,
+          column: 1,
+          path: `spec.agents.${i}`,
+          message: `agent "${agent}" is not defined${didYouMean(agent, res.agents.keys())}`,
+        });
       }
     });
   }
   for (const f of res.flows.values()) {
-    for (const p of validateFlow(f.resource.spec, { agents: new Set(res.agents.keys()), fleets: new Set(res.fleets.keys()) })) {
+    for (const p of validateFlow(f.resource.spec, {
+      agents: new Set(res.agents.keys()),
+      fleets: new Set(res.fleets.keys()),
+    })) {
       problems.push({ file: f.file, line: f.line, column: 1, path: p.path, message: p.message });
     }
   }
   problems.push(...modelProblems(res.agents.values(), res.gates.values()));
   for (const a of res.agents.values()) {
     a.resource.spec.tools.forEach((tool, i) => {
-      if (!isToolName(tool)) problems.push({ file: a.file, line: a.line, column: 1, path: `spec.tools.${i}`, message: `unknown tool "${tool}"${didYouMean(tool, TOOL_NAMES)}; available: ${TOOL_NAMES.join(', ')}` });
+      if (!isToolName(tool))
+        problems.push({
+          file: a.file,
+          line: a.line,
+          column: 1,
+          path: `spec.tools.${i}`,
+          message: `unknown tool "${tool}"${didYouMean(tool, TOOL_NAMES)}; available: ${TOOL_NAMES.join(', ')}`,
+        });
     });
     for (const v of templateVariables(a.resource.spec.instructions)) {
       if (!METADATA_VARIABLES.includes(v)) {
-        problems.push({ file: a.file, line: a.line, column: 1, path: 'spec.instructions', message: `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}` });
+        problems.push({
+          file: a.file,
+          line: a.line,
+          column: 1,
+          path: 'spec.instructions',
+          message: `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}`,
+        });
       }
     }
   }

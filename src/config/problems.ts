@@ -46,5 +46,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
     const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestScore) [best, bestScore] = [c, d];
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3))
+    ? ` (did you mean "${best}"?)`
+    : '';
 }

@@ -2,7 +2,9 @@
 // documents them; every object is strict so a typo is an error, not a silently ignored key.
 import { z } from 'zod';
 
-const name = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'a name of letters, digits, ".", "_" or "-"');
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'a name of letters, digits, ".", "_" or "-"');
 
 export const Metadata = z.strictObject({
   name,
@@ -67,7 +69,13 @@ export const DaemonSpec = z.strictObject({
     .prefault({}),
   platforms: z.strictObject({ github: GitHubPlatform }),
   /** Endpoints of the model providers for every agent and gate; an agent's own settings win. */
-  providers: z.strictObject({ anthropic: ModelEndpoint.optional(), google: ModelEndpoint.optional(), openai: ModelEndpoint.optional() }).optional(),
+  providers: z
+    .strictObject({
+      anthropic: ModelEndpoint.optional(),
+      google: ModelEndpoint.optional(),
+      openai: ModelEndpoint.optional(),
+    })
+    .optional(),
   triggers: Directory.optional(),
   agents: Directory.optional(),
   fleets: Directory.optional(),
@@ -131,10 +139,18 @@ export const TriggerSpec = z.strictObject({
 });
 
 export const AgentSpec = z.strictObject({
-  model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model, such as anthropic:claude-sonnet-4-5, google:gemini-2.5-flash, openai:gpt-4o or builtin:code-reviewer'),
+  model: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]*:.+$/,
+      'provider:model, such as anthropic:claude-sonnet-4-5, google:gemini-2.5-flash, openai:gpt-4o or builtin:code-reviewer',
+    ),
   description: z.string().optional(),
   /** Used instead of `model` when that model's key is not set, so the agent still works offline. */
-  offline_model: z.string().regex(/^builtin:.+$/, 'a built-in model, such as builtin:issue-triager').optional(),
+  offline_model: z
+    .string()
+    .regex(/^builtin:.+$/, 'a built-in model, such as builtin:issue-triager')
+    .optional(),
   /** This agent's model server, e.g. a vLLM or Ollama server for an openai: model (read by the workers). */
   base_url: ModelEndpoint.shape.base_url,
   /** The environment variable holding this agent's key (read by the workers). */
@@ -182,7 +198,14 @@ export const FlowSpec = z.strictObject({
   description: z.string().optional(),
   nodes: z.array(FlowNode).min(1),
   connections: z
-    .array(z.strictObject({ from: name, to: name, when: z.string().optional(), /** times this edge may be taken: bounds a loop */ max: z.number().int().positive().optional() }))
+    .array(
+      z.strictObject({
+        from: name,
+        to: name,
+        when: z.string().optional(),
+        /** times this edge may be taken: bounds a loop */ max: z.number().int().positive().optional(),
+      }),
+    )
     .default([]),
 });
 
@@ -192,15 +215,28 @@ export const GateSpec = z.strictObject({
   /** The check run is named "<title> Gate Check". */
   title: z.string().min(1).max(40).default('AFA'),
   description: z.string().optional(),
-  model: z.string().regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model').default('builtin:gate-reviewer'),
-  offline_model: z.string().regex(/^builtin:.+$/, 'a built-in model').optional(),
-  reviewers: z.array(z.enum(['security', 'performance', 'maintainability', 'documentation'])).min(1).default(['security', 'performance', 'maintainability', 'documentation']),
+  model: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*:.+$/, 'provider:model')
+    .default('builtin:gate-reviewer'),
+  offline_model: z
+    .string()
+    .regex(/^builtin:.+$/, 'a built-in model')
+    .optional(),
+  reviewers: z
+    .array(z.enum(['security', 'performance', 'maintainability', 'documentation']))
+    .min(1)
+    .default(['security', 'performance', 'maintainability', 'documentation']),
   /** Pages of 100 changed files fetched (GitHub's API pages). */
   max_pages: z.number().int().min(1).max(30).default(3),
   /** Reviewer calls in flight at once. */
   max_concurrency: z.number().int().min(1).max(64).default(8),
   /** Files larger than this are listed as not analysed. */
-  max_file_bytes: z.number().int().positive().default(512 * 1024),
+  max_file_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024),
   billing: z
     .strictObject({
       default_tier: z.enum(TIERS).default('community'),
@@ -210,7 +246,9 @@ export const GateSpec = z.strictObject({
       limits: z.partialRecord(z.enum(TIERS), z.number().int().nonnegative()).default({}),
       upgrade_url: z.url().default('https://example.com/upgrade'),
       /** The upsell section of the PR comment, for the tiers that include it. */
-      upsell: z.strictObject({ tiers: z.array(z.enum(TIERS)), title: z.string().default('AEGIS'), text: z.string() }).optional(),
+      upsell: z
+        .strictObject({ tiers: z.array(z.enum(TIERS)), title: z.string().default('AEGIS'), text: z.string() })
+        .optional(),
     })
     .prefault({}),
 });

@@ -35,7 +35,8 @@ export function tenantIndex(res: Resources, env: NodeJS.ProcessEnv = process.env
   const add = (secret: string | undefined, tenant: Tenant, who: string) => {
     if (!secret) return;
     const prior = owners.get(secret);
-    if (prior && tenant.kind === 'organization') problems.push(`${who} and ${prior} share one webhook secret: each organization needs its own`);
+    if (prior && tenant.kind === 'organization')
+      problems.push(`${who} and ${prior} share one webhook secret: each organization needs its own`);
     if (!prior) owners.set(secret, who);
     keys.push({ secret, tenant });
   };
@@ -52,7 +53,8 @@ export function tenantIndex(res: Resources, env: NodeJS.ProcessEnv = process.env
     byTriggerSecret.set(s, [...(byTriggerSecret.get(s) ?? []), t.resource.metadata.name]);
   }
   for (const [secret, triggers] of byTriggerSecret) {
-    if (owners.has(secret)) problems.push(`Trigger ${triggers.join(', ')} uses the webhook secret of ${owners.get(secret)}`);
+    if (owners.has(secret))
+      problems.push(`Trigger ${triggers.join(', ')} uses the webhook secret of ${owners.get(secret)}`);
     else keys.push({ secret, tenant: { kind: 'triggers', triggers } });
   }
   const index = { keys, organizations: new Set((gh.organizations ?? []).map((o) => o.name.toLowerCase())), problems };

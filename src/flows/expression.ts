@@ -71,12 +71,18 @@ export function compile(src: string): (scope: Scope) => unknown {
       return (s) => {
         const [a, b] = [left(s), right(s)];
         switch (op.v) {
-          case '==': return String(a) === String(b);
-          case '!=': return String(a) !== String(b);
-          case '<': return Number(a) < Number(b);
-          case '>': return Number(a) > Number(b);
-          case '<=': return Number(a) <= Number(b);
-          default: return Number(a) >= Number(b);
+          case '==':
+            return String(a) === String(b);
+          case '!=':
+            return String(a) !== String(b);
+          case '<':
+            return Number(a) < Number(b);
+          case '>':
+            return Number(a) > Number(b);
+          case '<=':
+            return Number(a) <= Number(b);
+          default:
+            return Number(a) >= Number(b);
         }
       };
     }
@@ -107,7 +113,9 @@ export function compile(src: string): (scope: Scope) => unknown {
 
 /** Names an expression reads, for validation (e.g. `approval.output` → node `approval`). */
 export function namesIn(src: string): string[] {
-  return tokenize(unwrap(src)).filter((t) => t.t === 'name' && !['true', 'false', 'null'].includes(t.v)).map((t) => t.v);
+  return tokenize(unwrap(src))
+    .filter((t) => t.t === 'name' && !['true', 'false', 'null'].includes(t.v))
+    .map((t) => t.v);
 }
 
 const TEMPLATE = /\$\{\s*([\w.-]+)\s*\}|\{\{\s*metadata\.(\w+)\s*\}\}/g;

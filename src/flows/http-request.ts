@@ -26,33 +26,55 @@ export function httpTemplateProblems(t: { url?: unknown; headers?: unknown }): {
   if (typeof t.url === 'string') {
     // An environment variable may give the whole base URL; event data never reaches scheme or host.
     const base = t.url.replace(/^\$\{[A-Z_][A-Z0-9_]*(?::-[^}]*)?\}/, 'https://from-env');
-    if (templateNames(authorityOf(base)).length) problems.push({ key: 'url', message: 'scheme and host cannot come from event data: templates may appear only in the path and query' });
-    else if (!/^https?:\/\//.test(base)) problems.push({ key: 'url', message: 'must start with http:// or https:// (or an environment variable that holds the base URL)' });
+    if (templateNames(authorityOf(base)).length)
+      problems.push({
+        key: 'url',
+        message: 'scheme and host cannot come from event data: templates may appear only in the path and query',
+      });
+    else if (!/^https?:\/\//.test(base))
+      problems.push({
+        key: 'url',
+        message: 'must start with http:// or https:// (or an environment variable that holds the base URL)',
+      });
   }
   if (t.headers !== undefined) {
-    if (!t.headers || typeof t.headers !== 'object' || Array.isArray(t.headers)) problems.push({ key: 'headers', message: 'must map header names to values' });
-    else for (const [k, v] of Object.entries(t.headers)) {
-      if (typeof v !== 'string') problems.push({ key: `headers.${k}`, message: 'must be a string' });
-      else if (templateNames(v).length) problems.push({ key: `headers.${k}`, message: 'header values cannot hold event data; name an environment variable (${DEPLOY_TOKEN})' });
-    }
+    if (!t.headers || typeof t.headers !== 'object' || Array.isArray(t.headers))
+      problems.push({ key: 'headers', message: 'must map header names to values' });
+    else
+      for (const [k, v] of Object.entries(t.headers)) {
+        if (typeof v !== 'string') problems.push({ key: `headers.${k}`, message: 'must be a string' });
+        else if (templateNames(v).length)
+          problems.push({
+            key: `headers.${k}`,
+            message: 'header values cannot hold event data; name an environment variable (${DEPLOY_TOKEN})',
+          });
+      }
   }
   return problems;
 }
 
 /** The values a template reads, taken from the flow's scope in the workflow (bounded, no secrets). */
 export function templateValues(t: HttpTemplate, scope: Scope): Record<string, string> {
-  const texts = [t.url, ...(typeof t.body === 'string' ? [t.body] : t.body === undefined ? [] : [JSON.stringify(t.body)])];
+  const texts = [
+    t.url,
+    ...(typeof t.body === 'string' ? [t.body] : t.body === undefined ? [] : [JSON.stringify(t.body)]),
+  ];
   const names = new Set(texts.flatMap(templateNames));
   return Object.fromEntries([...names].map((n) => [n, String(scope(n) ?? '').slice(0, 4000)]));
 }
 
 export class MissingVariableError extends Error {}
 
-export function renderHttpRequest(t: HttpTemplate, values: Record<string, string>, env: NodeJS.ProcessEnv): { url: string; body?: string; headers: Record<string, string> } {
+export function renderHttpRequest(
+  t: HttpTemplate,
+  values: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): { url: string; body?: string; headers: Record<string, string> } {
   const resolveEnv = (text: string) => {
     const missing: string[] = [];
     const out = expandString(text, env, missing);
-    if (missing.length) throw new MissingVariableError(`environment variable ${missing.join(', ')} is not set on the worker`);
+    if (missing.length)
+      throw new MissingVariableError(`environment variable ${missing.join(', ')} is not set on the worker`);
     return out;
   };
   const scope: Scope = (name) => values[name];
@@ -61,8 +83,19 @@ export function renderHttpRequest(t: HttpTemplate, values: Record<string, string
   // Values in the path and query are encoded: `/deploy ../../admin?x=` cannot change the path or query.
   const url = authority + renderFlowTemplate(base.slice(authority.length), scope, encodeURIComponent);
   const leaf = (v: unknown): unknown =>
-    typeof v === 'string' ? renderFlowTemplate(resolveEnv(v), scope) : Array.isArray(v) ? v.map(leaf) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, leaf(x)])) : v;
-  const body = t.body === undefined ? undefined : typeof t.body === 'string' ? renderFlowTemplate(resolveEnv(t.body), scope) : JSON.stringify(leaf(t.body));
+    typeof v === 'string'
+      ? renderFlowTemplate(resolveEnv(v), scope)
+      : Array.isArray(v)
+        ? v.map(leaf)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, leaf(x)]))
+          : v;
+  const body =
+    t.body === undefined
+      ? undefined
+      : typeof t.body === 'string'
+        ? renderFlowTemplate(resolveEnv(t.body), scope)
+        : JSON.stringify(leaf(t.body));
   const headers = Object.fromEntries(Object.entries(t.headers ?? {}).map(([k, v]) => [k, resolveEnv(v)]));
   return { url, body, headers };
 }

@@ -4,7 +4,11 @@ import type { Gate, Tier } from '../config/schema.js';
 export const DEFAULT_LIMITS: Record<Tier, number> = { community: 200, developer: 2000, team: 10000, enterprise: 50000 };
 
 export function tierOf(billing: Gate['spec']['billing'], installationId: number | undefined, owner: string): Tier {
-  return (installationId !== undefined ? billing.accounts[String(installationId)] : undefined) ?? billing.accounts[owner] ?? billing.default_tier;
+  return (
+    (installationId !== undefined ? billing.accounts[String(installationId)] : undefined) ??
+    billing.accounts[owner] ??
+    billing.default_tier
+  );
 }
 
 export const limitOf = (billing: Gate['spec']['billing'], tier: Tier) => billing.limits[tier] ?? DEFAULT_LIMITS[tier];
@@ -13,4 +17,5 @@ export const limitOf = (billing: Gate['spec']['billing'], tier: Tier) => billing
 export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
 /** The account the quota counts against. */
-export const accountOf = (installationId: number | undefined, owner: string) => (installationId !== undefined ? `installation-${installationId}` : `org-${owner.toLowerCase()}`);
+export const accountOf = (installationId: number | undefined, owner: string) =>
+  installationId !== undefined ? `installation-${installationId}` : `org-${owner.toLowerCase()}`;

@@ -20,10 +20,20 @@ export interface ReviewOutcome {
 
 export type Conclusion = 'success' | 'failure' | 'neutral';
 
-const LEVEL: Record<Severity, 'failure' | 'warning' | 'notice'> = { critical: 'failure', high: 'failure', medium: 'warning', low: 'notice', info: 'notice' };
+const LEVEL: Record<Severity, 'failure' | 'warning' | 'notice'> = {
+  critical: 'failure',
+  high: 'failure',
+  medium: 'warning',
+  low: 'notice',
+  info: 'notice',
+};
 
 export function allFindings(o: Pick<ReviewOutcome, 'reviews'>) {
-  return o.reviews.flatMap((r) => r.results.flatMap((res) => res.findings.map((f) => ({ ...f, reviewer: res.reviewer, path: r.fn.path, fn: r.fn.name }))));
+  return o.reviews.flatMap((r) =>
+    r.results.flatMap((res) =>
+      res.findings.map((f) => ({ ...f, reviewer: res.reviewer, path: r.fn.path, fn: r.fn.name })),
+    ),
+  );
 }
 
 export function conclusionOf(o: Pick<ReviewOutcome, 'reviews'>): Conclusion {
@@ -52,9 +62,14 @@ export function checkSummary(o: ReviewOutcome): string {
     '',
     `| severity | ${reviewers.join(' | ')} | total |`,
     `| --- | ${reviewers.map(() => '---').join(' | ')} | --- |`,
-    ...SEVERITIES.map((s) => `| ${s} | ${reviewers.map((r) => count((f) => f.severity === s && f.reviewer === r)).join(' | ')} | ${count((f) => f.severity === s)} |`),
+    ...SEVERITIES.map(
+      (s) =>
+        `| ${s} | ${reviewers.map((r) => count((f) => f.severity === s && f.reviewer === r)).join(' | ')} | ${count((f) => f.severity === s)} |`,
+    ),
   ];
-  const errors = o.reviews.flatMap((r) => r.results.filter((x) => x.error).map((x) => `- ${r.fn.path} \`${r.fn.name}\` (${x.reviewer}): ${x.error}`));
+  const errors = o.reviews.flatMap((r) =>
+    r.results.filter((x) => x.error).map((x) => `- ${r.fn.path} \`${r.fn.name}\` (${x.reviewer}): ${x.error}`),
+  );
   if (errors.length) lines.push('', '**Reviewer errors** (the rest of the review stands):', ...errors);
   if (o.skipped.length) lines.push('', '**Not analysed**:', ...o.skipped.map((s) => `- ${s.path}: ${s.reason}`));
   return fit(lines.join('\n'));
@@ -87,19 +102,41 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
   ];
   for (const [category, fs] of byCategory) {
     lines.push(`### ${category[0]!.toUpperCase()}${category.slice(1)} (${fs.length})`, '');
-    for (const f of fs.slice(0, 30)) lines.push(`- **${f.severity}** \`${f.path}:${f.line}\` in \`${f.fn}\`: ${f.message}${f.suggestion ? ` — ${f.suggestion}` : ''}`);
+    for (const f of fs.slice(0, 30))
+      lines.push(
+        `- **${f.severity}** \`${f.path}:${f.line}\` in \`${f.fn}\`: ${f.message}${f.suggestion ? ` — ${f.suggestion}` : ''}`,
+      );
     if (fs.length > 30) lines.push(`- …and ${fs.length - 30} more (see the check run's annotations)`);
     lines.push('');
   }
   if (o.reviews.length) {
     const reviewers = o.reviews[0]!.results.map((r) => r.reviewer);
-    lines.push('### Scores', '', `| function | ${reviewers.join(' | ')} |`, `| --- | ${reviewers.map(() => '---:').join(' | ')} |`);
-    for (const r of o.reviews.slice(0, 100)) lines.push(`| \`${r.fn.path}\` \`${r.fn.name}\` | ${r.results.map((x) => (x.error ? 'error' : x.score)).join(' | ')} |`);
+    lines.push(
+      '### Scores',
+      '',
+      `| function | ${reviewers.join(' | ')} |`,
+      `| --- | ${reviewers.map(() => '---:').join(' | ')} |`,
+    );
+    for (const r of o.reviews.slice(0, 100))
+      lines.push(
+        `| \`${r.fn.path}\` \`${r.fn.name}\` | ${r.results.map((x) => (x.error ? 'error' : x.score)).join(' | ')} |`,
+      );
     if (o.reviews.length > 100) lines.push(`| …${o.reviews.length - 100} more | |`);
     lines.push('');
   }
-  lines.push('### Enhancement eligibility', '', eligible.length ? `${eligible.length} function(s) scored below 80 and are eligible for enhancement (\`afa enhance\` or \`POST /v1/enhance\`).` : 'No function needs enhancement.', '');
-  if (o.skipped.length) lines.push(`<details><summary>${o.skipped.length} file(s) not analysed</summary>\n\n${o.skipped.map((s) => `- ${s.path}: ${s.reason}`).join('\n')}\n</details>`, '');
+  lines.push(
+    '### Enhancement eligibility',
+    '',
+    eligible.length
+      ? `${eligible.length} function(s) scored below 80 and are eligible for enhancement (\`afa enhance\` or \`POST /v1/enhance\`).`
+      : 'No function needs enhancement.',
+    '',
+  );
+  if (o.skipped.length)
+    lines.push(
+      `<details><summary>${o.skipped.length} file(s) not analysed</summary>\n\n${o.skipped.map((s) => `- ${s.path}: ${s.reason}`).join('\n')}\n</details>`,
+      '',
+    );
   if (o.upsell) lines.push(`### ${o.upsell.title}`, '', o.upsell.text, '');
   return fit(lines.join('\n'));
 }

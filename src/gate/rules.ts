@@ -13,45 +13,134 @@ interface Rule {
 
 const RULES: Record<ReviewerName, Rule[]> = {
   security: [
-    { severity: 'critical', pattern: /\beval\s*\(|new Function\s*\(/, message: 'Dynamic code execution', suggestion: 'Parse the input instead of executing it.' },
-    { severity: 'critical', pattern: /(api[_-]?key|secret|passw(or)?d|token)\s*[:=]\s*['"][^'"]{8,}['"]/i, message: 'Hard-coded secret', suggestion: 'Read it from the environment or a secret store.' },
-    { severity: 'high', pattern: /child_process|\bexecSync\s*\(|os\.system\(|shell\s*=\s*True|Runtime\.getRuntime\(\)\.exec/, message: 'Shell command execution', suggestion: 'Pass arguments as a list, never a shell string.' },
-    { severity: 'high', pattern: /(SELECT|INSERT|UPDATE|DELETE)\b.*(\+\s*\w|\$\{|%s|\.format\()/i, message: 'SQL built from strings', suggestion: 'Use query parameters.' },
-    { severity: 'medium', pattern: /innerHTML\s*=|dangerouslySetInnerHTML/, message: 'Raw HTML injection point', suggestion: 'Escape or sanitise the HTML.' },
-    { severity: 'medium', pattern: /\bmd5\b|\bsha1\b|Math\.random\(\).*(token|id|secret)/i, message: 'Weak hash or randomness for security use' },
+    {
+      severity: 'critical',
+      pattern: /\beval\s*\(|new Function\s*\(/,
+      message: 'Dynamic code execution',
+      suggestion: 'Parse the input instead of executing it.',
+    },
+    {
+      severity: 'critical',
+      pattern: /(api[_-]?key|secret|passw(or)?d|token)\s*[:=]\s*['"][^'"]{8,}['"]/i,
+      message: 'Hard-coded secret',
+      suggestion: 'Read it from the environment or a secret store.',
+    },
+    {
+      severity: 'high',
+      pattern: /child_process|\bexecSync\s*\(|os\.system\(|shell\s*=\s*True|Runtime\.getRuntime\(\)\.exec/,
+      message: 'Shell command execution',
+      suggestion: 'Pass arguments as a list, never a shell string.',
+    },
+    {
+      severity: 'high',
+      pattern: /(SELECT|INSERT|UPDATE|DELETE)\b.*(\+\s*\w|\$\{|%s|\.format\()/i,
+      message: 'SQL built from strings',
+      suggestion: 'Use query parameters.',
+    },
+    {
+      severity: 'medium',
+      pattern: /innerHTML\s*=|dangerouslySetInnerHTML/,
+      message: 'Raw HTML injection point',
+      suggestion: 'Escape or sanitise the HTML.',
+    },
+    {
+      severity: 'medium',
+      pattern: /\bmd5\b|\bsha1\b|Math\.random\(\).*(token|id|secret)/i,
+      message: 'Weak hash or randomness for security use',
+    },
   ],
   performance: [
-    { severity: 'medium', pattern: /for\s*\(.*\)\s*\{?.*await\b|\.forEach\(\s*async/, message: 'Sequential awaits in a loop', suggestion: 'Run independent calls together (Promise.all) with a bound.' },
-    { severity: 'medium', pattern: /readFileSync|execSync|\bsleep\(/, message: 'Blocking call', suggestion: 'Use the asynchronous API.' },
-    { severity: 'low', pattern: /JSON\.parse\(JSON\.stringify\(/, message: 'Deep copy through JSON', suggestion: 'Use structuredClone.' },
-    { severity: 'low', pattern: /\.indexOf\(.*\)\s*(!==?|>=?)\s*-?1.*\bfor\b|new RegExp\(/, message: 'Work repeated on every call', suggestion: 'Hoist it out of the function.' },
+    {
+      severity: 'medium',
+      pattern: /for\s*\(.*\)\s*\{?.*await\b|\.forEach\(\s*async/,
+      message: 'Sequential awaits in a loop',
+      suggestion: 'Run independent calls together (Promise.all) with a bound.',
+    },
+    {
+      severity: 'medium',
+      pattern: /readFileSync|execSync|\bsleep\(/,
+      message: 'Blocking call',
+      suggestion: 'Use the asynchronous API.',
+    },
+    {
+      severity: 'low',
+      pattern: /JSON\.parse\(JSON\.stringify\(/,
+      message: 'Deep copy through JSON',
+      suggestion: 'Use structuredClone.',
+    },
+    {
+      severity: 'low',
+      pattern: /\.indexOf\(.*\)\s*(!==?|>=?)\s*-?1.*\bfor\b|new RegExp\(/,
+      message: 'Work repeated on every call',
+      suggestion: 'Hoist it out of the function.',
+    },
   ],
   maintainability: [
-    { severity: 'medium', pattern: /catch\s*(\([^)]*\))?\s*\{\s*\}|except:\s*pass|except Exception:\s*pass/, message: 'Error swallowed silently', suggestion: 'Handle or log the error.' },
-    { severity: 'low', pattern: /console\.log\(|\bprint\(|fmt\.Println\(|System\.out\.println\(|println!\(/, message: 'Debug output left in' },
+    {
+      severity: 'medium',
+      pattern: /catch\s*(\([^)]*\))?\s*\{\s*\}|except:\s*pass|except Exception:\s*pass/,
+      message: 'Error swallowed silently',
+      suggestion: 'Handle or log the error.',
+    },
+    {
+      severity: 'low',
+      pattern: /console\.log\(|\bprint\(|fmt\.Println\(|System\.out\.println\(|println!\(/,
+      message: 'Debug output left in',
+    },
     { severity: 'low', pattern: /\b(TODO|FIXME|XXX|HACK)\b/, message: 'Unresolved TODO/FIXME' },
     { severity: 'low', pattern: /:\s*any\b|as any\b/, message: '`any` weakens type checking' },
-    { severity: 'medium', pattern: /$^/, message: 'Long function', suggestion: 'Split it into smaller functions.', whole: (code) => code.split('\n').length > 80 },
+    {
+      severity: 'medium',
+      pattern: /$^/,
+      message: 'Long function',
+      suggestion: 'Split it into smaller functions.',
+      whole: (code) => code.split('\n').length > 80,
+    },
   ],
   documentation: [
-    { severity: 'info', pattern: /$^/, message: 'Public function without a doc comment', whole: (code) => /^(export |pub |public )/.test(code.trimStart()) && !/^\s*(\/\*\*|\/\/\/|#)/.test(code) && !/^\s*("""|''')/m.test(code.split('\n')[1] ?? '') },
+    {
+      severity: 'info',
+      pattern: /$^/,
+      message: 'Public function without a doc comment',
+      whole: (code) =>
+        /^(export |pub |public )/.test(code.trimStart()) &&
+        !/^\s*(\/\*\*|\/\/\/|#)/.test(code) &&
+        !/^\s*("""|''')/m.test(code.split('\n')[1] ?? ''),
+    },
   ],
 };
 
 const WEIGHT: Record<Severity, number> = { critical: 40, high: 25, medium: 10, low: 4, info: 1 };
 
-export function ruleReview(reviewer: ReviewerName, code: string, startLine: number, changedLines: number[]): { findings: Finding[]; score: number } {
+export function ruleReview(
+  reviewer: ReviewerName,
+  code: string,
+  startLine: number,
+  changedLines: number[],
+): { findings: Finding[]; score: number } {
   const findings: Finding[] = [];
   const changed = new Set(changedLines);
   const lines = code.split('\n');
   for (const rule of RULES[reviewer]) {
     if (rule.whole) {
-      if (rule.whole(code)) findings.push({ severity: rule.severity, line: startLine, message: rule.message, ...(rule.suggestion ? { suggestion: rule.suggestion } : {}) });
+      if (rule.whole(code))
+        findings.push({
+          severity: rule.severity,
+          line: startLine,
+          message: rule.message,
+          ...(rule.suggestion ? { suggestion: rule.suggestion } : {}),
+        });
       continue;
     }
     lines.forEach((text, i) => {
       const line = startLine + i;
-      if (changed.has(line) && rule.pattern.test(text)) findings.push({ severity: rule.severity, line, message: rule.message, ...(rule.suggestion ? { suggestion: rule.suggestion } : {}) });
+      if (changed.has(line) && rule.pattern.test(text))
+        findings.push({
+          severity: rule.severity,
+          line,
+          message: rule.message,
+          ...(rule.suggestion ? { suggestion: rule.suggestion } : {}),
+        });
     });
   }
   const score = Math.max(0, 100 - findings.reduce((s, f) => s + WEIGHT[f.severity], 0));

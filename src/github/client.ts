@@ -22,7 +22,13 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function createOctokit(baseUrl: string, token: string | undefined): Octokit {
   // Retries belong to Temporal (durable, visible in history), not to an in-process loop.
-  return new Octokit({ baseUrl, auth: token || undefined, userAgent: 'aof-temporal', request: { retries: 0 }, log: quiet });
+  return new Octokit({
+    baseUrl,
+    auth: token || undefined,
+    userAgent: 'aof-temporal',
+    request: { retries: 0 },
+    log: quiet,
+  });
 }
 
 function appOctokit(baseUrl: string, appId: string | number, privateKey: string, installationId: number): Octokit {
@@ -36,7 +42,12 @@ function appOctokit(baseUrl: string, appId: string | number, privateKey: string,
   });
 }
 
-export function githubClients(daemon: DaemonConfig, daemonDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, metrics?: WorkerMetrics): GitHubClientFor {
+export function githubClients(
+  daemon: DaemonConfig,
+  daemonDir = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+  metrics?: WorkerMetrics,
+): GitHubClientFor {
   const gh = daemon.spec.platforms.github;
   const cache = new Map<string, Octokit>();
   let privateKey: string | undefined;
@@ -51,11 +62,14 @@ export function githubClients(daemon: DaemonConfig, daemonDir = process.cwd(), e
   return ({ owner, installationId }) => {
     const org = gh.organizations?.find((o) => o.name.toLowerCase() === owner.toLowerCase());
     if (org?.token_env) return cached(`env:${org.token_env}`, () => createOctokit(gh.api_url, env[org.token_env!]));
-    const installation = installationId ?? (gh.app?.installation_id !== undefined ? Number(gh.app.installation_id) : undefined);
+    const installation =
+      installationId ?? (gh.app?.installation_id !== undefined ? Number(gh.app.installation_id) : undefined);
     if (gh.app && installation !== undefined) {
       privateKey ??= readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8');
       return cached(`app:${installation}`, () => appOctokit(gh.api_url, gh.app!.app_id, privateKey!, installation));
     }
-    return cached(`env:${gh.token_env ?? ''}`, () => createOctokit(gh.api_url, gh.token_env ? env[gh.token_env] : undefined));
+    return cached(`env:${gh.token_env ?? ''}`, () =>
+      createOctokit(gh.api_url, gh.token_env ? env[gh.token_env] : undefined),
+    );
   };
 }

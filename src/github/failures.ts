@@ -18,7 +18,13 @@ const FINAL = new Set([400, 401, 404, 410, 422]);
  * rate limit without retry-after means: wait at least a minute, then back off exponentially (GitHub's
  * documented rule), so the wait doubles with each attempt, up to 15 minutes.
  */
-export function rateLimitDelayMs(status: number, headers: Record<string, string | number | undefined>, now = Date.now(), apiMessage = '', attempt = 1): number | undefined {
+export function rateLimitDelayMs(
+  status: number,
+  headers: Record<string, string | number | undefined>,
+  now = Date.now(),
+  apiMessage = '',
+  attempt = 1,
+): number | undefined {
   if (status !== 403 && status !== 429) return undefined;
   const wait = retryAfterMs((name) => headers[name], now);
   if (wait !== undefined) return wait;
@@ -26,7 +32,8 @@ export function rateLimitDelayMs(status: number, headers: Record<string, string 
     const reset = Number(headers['x-ratelimit-reset']);
     return Number.isFinite(reset) ? Math.max(1000, reset * 1000 - now + 1000) : 60_000;
   }
-  if (status === 429 || /secondary rate limit|abuse/i.test(apiMessage)) return Math.min(15 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
+  if (status === 429 || /secondary rate limit|abuse/i.test(apiMessage))
+    return Math.min(15 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
   return undefined;
 }
 
@@ -61,7 +68,11 @@ export function toActivityFailure(err: unknown): Error {
   const message = `GitHub ${describeCall(e)} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
   const wait = rateLimitDelayMs(status, headers, Date.now(), apiMessage, attemptNow());
   if (wait !== undefined) {
-    return ApplicationFailure.create({ type: 'GitHubRateLimited', message: `${message} (retrying in ${Math.ceil(wait / 1000)}s)`, nextRetryDelay: wait });
+    return ApplicationFailure.create({
+      type: 'GitHubRateLimited',
+      message: `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
+      nextRetryDelay: wait,
+    });
   }
   if (FINAL.has(status) || status === 403) {
     return ApplicationFailure.create({ type: `GitHub${status}`, message, nonRetryable: true });

@@ -24,9 +24,15 @@ export function clientLogin(gh: Octokit): Promise<string | undefined> {
 }
 
 /** The login configured or derived from the daemon's credentials, or undefined when neither says (in 5 s). */
-export async function botLogin(daemon: DaemonConfig, daemonDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function botLogin(
+  daemon: DaemonConfig,
+  daemonDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   if (daemon.spec.platforms.github.bot_name) return daemon.spec.platforms.github.bot_name;
-  const timeout = new Promise<undefined>((resolve) => void (setTimeout(resolve, 5000) as unknown as NodeJS.Timeout).unref());
+  const timeout = new Promise<undefined>(
+    (resolve) => void (setTimeout(resolve, 5000) as unknown as NodeJS.Timeout).unref(),
+  );
   return Promise.race([askGitHub(daemon, daemonDir, env), timeout]);
 }
 
@@ -35,7 +41,12 @@ async function askGitHub(daemon: DaemonConfig, daemonDir: string, env: NodeJS.Pr
   try {
     if (gh.app) {
       const privateKey = readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8');
-      const app = new Octokit({ baseUrl: gh.api_url, authStrategy: createAppAuth, auth: { appId: gh.app.app_id, privateKey }, request: { retries: 0, timeout: 5000 } });
+      const app = new Octokit({
+        baseUrl: gh.api_url,
+        authStrategy: createAppAuth,
+        auth: { appId: gh.app.app_id, privateKey },
+        request: { retries: 0, timeout: 5000 },
+      });
       const { data } = await app.apps.getAuthenticated();
       return data?.slug ? `${data.slug}[bot]` : undefined;
     }

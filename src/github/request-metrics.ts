@@ -5,7 +5,10 @@ import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
 
 type Headers = Record<string, string | number | undefined>;
 
-export function observeRequests(octokit: Octokit, metrics: Pick<WorkerMetrics, 'githubRequests' | 'githubRateLimitRemaining'>): void {
+export function observeRequests(
+  octokit: Octokit,
+  metrics: Pick<WorkerMetrics, 'githubRequests' | 'githubRateLimitRemaining'>,
+): void {
   octokit.hook.wrap('request', async (request, options) => {
     // The route template (/repos/{owner}/{repo}/...), not the URL: label values stay few.
     const labels = { method: String(options.method), route: String(options.url) };
@@ -13,7 +16,10 @@ export function observeRequests(octokit: Octokit, metrics: Pick<WorkerMetrics, '
       metrics.githubRequests.inc({ ...labels, status: String(status) });
       const remaining = Number(headers?.['x-ratelimit-remaining']);
       if (headers?.['x-ratelimit-remaining'] !== undefined && Number.isFinite(remaining)) {
-        metrics.githubRateLimitRemaining.set({ resource: String(headers['x-ratelimit-resource'] ?? 'core') }, remaining);
+        metrics.githubRateLimitRemaining.set(
+          { resource: String(headers['x-ratelimit-resource'] ?? 'core') },
+          remaining,
+        );
       }
     };
     try {

@@ -1,5 +1,8 @@
 // How long a server asked us to wait: `retry-after-ms`, or `retry-after` in seconds or as an HTTP date.
-export function retryAfterMs(get: (name: string) => string | number | null | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  get: (name: string) => string | number | null | undefined,
+  now = Date.now(),
+): number | undefined {
   const ms = Number(get('retry-after-ms'));
   if (get('retry-after-ms') != null && Number.isFinite(ms)) return Math.max(0, ms);
   const v = get('retry-after');

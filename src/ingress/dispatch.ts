@@ -1,6 +1,11 @@
 // Starts the workflow for a routed delivery. The workflow ID derives from the delivery GUID, so a
 // redelivery is answered with the same workflow and starts nothing new.
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import type { ReplyInput } from '../../workflows/reply.js';
 import type { PrSignalTarget } from './pr-signals.js';
 import { prFlows, type ApprovalAnswer } from './pr-flows.js';
@@ -76,11 +81,20 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
   dispatch.notifyFlows = (t) =>
     flows.notify(t.repo, t.number, (id) => {
       const h = client.workflow.getHandle(id);
-      return t.signal.name === 'prClosed' ? h.signal(prClosedSignal, t.signal.arg as never) : h.signal(headChangedSignal, t.signal.arg as never);
+      return t.signal.name === 'prClosed'
+        ? h.signal(prClosedSignal, t.signal.arg as never)
+        : h.signal(headChangedSignal, t.signal.arg as never);
     });
   dispatch.reply = async (input, deliveryId) => {
     try {
-      await withDeadline(() => client.workflow.start('replyWorkflow', { workflowId: `reply/${deliveryId}`, taskQueue, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }));
+      await withDeadline(() =>
+        client.workflow.start('replyWorkflow', {
+          workflowId: `reply/${deliveryId}`,
+          taskQueue,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        }),
+      );
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
@@ -90,18 +104,30 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
 
 function isUnavailable(err: unknown): boolean {
   if (err instanceof TemporalUnavailableError) return true;
-  const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+  const code =
+    (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
   if (code !== undefined && UNAVAILABLE_GRPC.has(code)) return true;
   return (err as Error).name === 'ConnectionError' || /connect|unavailable|deadline/i.test((err as Error).message);
 }
 
 /** Signal-with-start: one gate per PR receives every review request; its first request starts it. */
-async function signalGate(client: Client, taskQueue: string, input: RoutedEventInput, searchAttributes: SearchAttributePair[], timeoutMs: number): Promise<Dispatched> {
+async function signalGate(
+  client: Client,
+  taskQueue: string,
+  input: RoutedEventInput,
+  searchAttributes: SearchAttributePair[],
+  timeoutMs: number,
+): Promise<Dispatched> {
   const m = input.metadata;
   if (!input.gate || !input.review) throw new Error(`gate "${input.target.name}" needs a pull request event`);
   const workflowId = gateWorkflowId(String(m.repo_full_name), input.review.number);
   const init: PrGateInput = {
-    pr: { owner: String(m.repo_owner), repo: String(m.repo_name), number: input.review.number, installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined },
+    pr: {
+      owner: String(m.repo_owner),
+      repo: String(m.repo_name),
+      number: input.review.number,
+      installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
+    },
     gate: input.gate,
     githubTaskQueue: input.githubTaskQueue,
     detailsUrlBase: input.detailsUrlBase,
@@ -115,7 +141,10 @@ async function signalGate(client: Client, taskQueue: string, input: RoutedEventI
       args: [init],
       signal: 'review',
       signalArgs: [request],
-      typedSearchAttributes: [...searchAttributes.filter((p) => p.key.name !== AofNumber.name), { key: AofNumber, value: init.pr.number }],
+      typedSearchAttributes: [
+        ...searchAttributes.filter((p) => p.key.name !== AofNumber.name),
+        { key: AofNumber, value: init.pr.number },
+      ],
       staticSummary: `${init.gate.title} gate check of ${m.repo_full_name}#${init.pr.number}`,
     }),
   );

@@ -3,7 +3,12 @@
 // trace in history), pushes and closing to all of them. Flows are found by their workflow ids,
 // `flow/<owner>/<repo>#<n>` or `flow/<owner>/<repo>#<n>/<flow>[/<environment>]`.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { approvalSignal, approvalStateQuery, approvalUpdate, type ApprovalComment } from '../../workflows/definitions.js';
+import {
+  approvalSignal,
+  approvalStateQuery,
+  approvalUpdate,
+  type ApprovalComment,
+} from '../../workflows/definitions.js';
 
 export type ApprovalAnswer =
   | { status: 'signalled'; workflowId: string }
@@ -19,7 +24,8 @@ export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, 
     const ids: string[] = [];
     const query = `WorkflowType = 'flowRunWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH ${JSON.stringify(base)}`;
     await withDeadline(async () => {
-      for await (const w of client.workflow.list({ query })) if (w.workflowId === base || w.workflowId.startsWith(`${base}/`)) ids.push(w.workflowId);
+      for await (const w of client.workflow.list({ query }))
+        if (w.workflowId === base || w.workflowId.startsWith(`${base}/`)) ids.push(w.workflowId);
     });
     return ids.sort();
   }
@@ -36,7 +42,9 @@ export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, 
   async function target(ids: string[], comment: ApprovalComment): Promise<string | ApprovalAnswer> {
     if (ids.length === 0) return { status: 'nothing waiting' };
     if (ids.length === 1) return ids[0]!;
-    const waiting = (await Promise.all(ids.map(async (id) => ({ id, env: await waitingFor(id) })))).filter((w) => w.env !== undefined);
+    const waiting = (await Promise.all(ids.map(async (id) => ({ id, env: await waitingFor(id) })))).filter(
+      (w) => w.env !== undefined,
+    );
     if (waiting.length === 0) return { status: 'nothing waiting' };
     if (waiting.length === 1) return waiting[0]!.id;
     const named = comment.reason?.split(/\s+/)[0];
@@ -54,7 +62,10 @@ export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, 
       try {
         // The handler only queues the comment, so accepted and completed are one step; a validator's
         // refusal comes back as a failed update.
-        await withDeadline(() => handle.executeUpdate(approvalUpdate, { args: [comment], updateId: `approve-${comment.deliveryId}` }), 3000);
+        await withDeadline(
+          () => handle.executeUpdate(approvalUpdate, { args: [comment], updateId: `approve-${comment.deliveryId}` }),
+          3000,
+        );
         return { status: 'signalled', workflowId: chosen };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return { status: 'nothing waiting' };

@@ -17,7 +17,12 @@ export interface PrSignalTarget {
   consumes: boolean;
 }
 
-export function prSignalOf(event: string, payload: Record<string, any>, deliveryId: string, botName: string | undefined): PrSignalTarget | undefined {
+export function prSignalOf(
+  event: string,
+  payload: Record<string, any>,
+  deliveryId: string,
+  botName: string | undefined,
+): PrSignalTarget | undefined {
   const repo = payload.repository?.full_name as string | undefined;
   if (!repo) return undefined;
   if (event === 'issue_comment' && payload.issue?.pull_request) {
@@ -26,20 +31,41 @@ export function prSignalOf(event: string, payload: Record<string, any>, delivery
     const m = line ? /^\/(approve|reject)(?:\s+(.*))?$/i.exec(line) : null;
     const login = String(payload.sender?.login ?? '');
     // Bots never approve: neither this one nor any other.
-    if (!m || payload.action !== 'created' || isBotLogin(login, botName) || isBotSender(payload.sender)) return undefined;
+    if (!m || payload.action !== 'created' || isBotLogin(login, botName) || isBotSender(payload.sender))
+      return undefined;
     const decision = m[1]!.toLowerCase() === 'approve' ? 'approve' : 'reject';
     return {
       repo,
       number: payload.issue.number,
       consumes: true,
-      signal: { name: 'approval', reply: true, arg: { deliveryId, commentId: payload.comment.id, login, decision, ...(m[2] ? { reason: m[2].slice(0, 500) } : {}) } },
+      signal: {
+        name: 'approval',
+        reply: true,
+        arg: {
+          deliveryId,
+          commentId: payload.comment.id,
+          login,
+          decision,
+          ...(m[2] ? { reason: m[2].slice(0, 500) } : {}),
+        },
+      },
     };
   }
   if (event === 'pull_request' && payload.action === 'synchronize') {
-    return { repo, number: payload.pull_request.number, consumes: false, signal: { name: 'headChanged', reply: false, arg: { sha: payload.pull_request.head.sha, deliveryId } } };
+    return {
+      repo,
+      number: payload.pull_request.number,
+      consumes: false,
+      signal: { name: 'headChanged', reply: false, arg: { sha: payload.pull_request.head.sha, deliveryId } },
+    };
   }
   if (event === 'pull_request' && payload.action === 'closed') {
-    return { repo, number: payload.pull_request.number, consumes: false, signal: { name: 'prClosed', reply: false, arg: { deliveryId } } };
+    return {
+      repo,
+      number: payload.pull_request.number,
+      consumes: false,
+      signal: { name: 'prClosed', reply: false, arg: { deliveryId } },
+    };
   }
   return undefined;
 }

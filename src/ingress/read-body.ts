@@ -4,7 +4,10 @@ import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
 
 export class BodyError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

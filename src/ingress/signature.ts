@@ -6,7 +6,11 @@ export function sign(secret: string, body: Buffer | string): string {
 }
 
 /** The first of `keys` whose secret signed `body` (a valid sha256 `header`), or undefined. */
-export function verifyingKey<K extends { secret: string }>(keys: readonly K[], body: Buffer, header: string | undefined): K | undefined {
+export function verifyingKey<K extends { secret: string }>(
+  keys: readonly K[],
+  body: Buffer,
+  header: string | undefined,
+): K | undefined {
   if (!header || !/^sha256=[0-9a-f]{64}$/i.test(header)) return undefined;
   const given = Buffer.from(header.slice(7).toLowerCase(), 'hex');
   let found: K | undefined;
@@ -20,5 +24,11 @@ export function verifyingKey<K extends { secret: string }>(keys: readonly K[], b
 
 /** True when `header` is a valid sha256 signature of `body` under any of `secrets`. */
 export function verifySignature(secrets: readonly string[], body: Buffer, header: string | undefined): boolean {
-  return verifyingKey(secrets.map((secret) => ({ secret })), body, header) !== undefined;
+  return (
+    verifyingKey(
+      secrets.map((secret) => ({ secret })),
+      body,
+      header,
+    ) !== undefined
+  );
 }

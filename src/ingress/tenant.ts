@@ -16,15 +16,21 @@ export function verifiedTenant(keys: TenantKey[], body: Buffer, header: string |
 const login = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 /** Why this verified payload falls outside its tenant, or undefined when it stays inside. */
-export function outsideTenant(tenant: Tenant, payload: Record<string, any>, organizations: Set<string>): string | undefined {
+export function outsideTenant(
+  tenant: Tenant,
+  payload: Record<string, any>,
+  organizations: Set<string>,
+): string | undefined {
   const org = login(payload.organization?.login);
   const repoOwner = login(payload.repository?.owner?.login);
   const installation = payload.installation?.id;
   if (tenant.kind === 'organization') {
     const name = tenant.name.toLowerCase();
-    if (org && repoOwner && org.toLowerCase() !== repoOwner.toLowerCase()) return `organization "${org}" does not own repository "${payload.repository?.full_name}"`;
+    if (org && repoOwner && org.toLowerCase() !== repoOwner.toLowerCase())
+      return `organization "${org}" does not own repository "${payload.repository?.full_name}"`;
     const owner = repoOwner ?? org;
-    if (owner === undefined) return `a delivery for organization "${tenant.name}" must name its repository or organization`;
+    if (owner === undefined)
+      return `a delivery for organization "${tenant.name}" must name its repository or organization`;
     if (owner.toLowerCase() !== name) return `signed with the secret of "${tenant.name}" but about "${owner}"`;
     if (tenant.installationId !== undefined && installation !== undefined && installation !== tenant.installationId) {
       return `installation ${installation} is not the installation of "${tenant.name}"`;

@@ -8,14 +8,22 @@ export function ingressTracing(): Middleware {
   const tracer = trace.getTracer('aof-temporal/ingress');
   return (ctx, next) => {
     if (ctx.path !== '/webhook/github') return next();
-    return tracer.startActiveSpan(`webhook ${ctx.get('x-github-event') || 'unknown'}`, { kind: SpanKind.SERVER }, async (span) => {
-      try {
-        await next();
-      } finally {
-        span.setAttributes({ 'github.delivery': ctx.get('x-github-delivery'), 'github.event': ctx.get('x-github-event'), 'http.response.status_code': ctx.status });
-        if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
-    });
+    return tracer.startActiveSpan(
+      `webhook ${ctx.get('x-github-event') || 'unknown'}`,
+      { kind: SpanKind.SERVER },
+      async (span) => {
+        try {
+          await next();
+        } finally {
+          span.setAttributes({
+            'github.delivery': ctx.get('x-github-delivery'),
+            'github.event': ctx.get('x-github-event'),
+            'http.response.status_code': ctx.status,
+          });
+          if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        }
+      },
+    );
   };
 }

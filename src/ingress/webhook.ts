@@ -62,7 +62,8 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context, org?: string) 
     }
     const index = tenantIndex(deps.resources());
     const keys = keysForPath(index.keys, org);
-    if (org !== undefined && keys.length === 0) return reject(404, `no organization "${org}" with its own webhook secret is configured`);
+    if (org !== undefined && keys.length === 0)
+      return reject(404, `no organization "${org}" with its own webhook secret is configured`);
     const signature = ctx.get('x-hub-signature-256') || undefined;
     const tenant = verifiedTenant(keys, body, signature);
     if (!tenant) return reject(401, signature ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
@@ -88,20 +89,29 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
   const res = deps.resources();
   const botName = deps.botLogin?.() ?? res.daemon.spec.platforms.github.bot_name;
   // A Trigger's own secret speaks for that Trigger only: nothing it would not route may pass.
-  const triggers = res.triggers.map((t) => t.resource).filter((t) => d.tenant.kind !== 'triggers' || d.tenant.triggers.includes(t.metadata.name));
+  const triggers = res.triggers
+    .map((t) => t.resource)
+    .filter((t) => d.tenant.kind !== 'triggers' || d.tenant.triggers.includes(t.metadata.name));
   if (d.tenant.kind === 'triggers' && !triggers.some((t) => triggerAccepts(t, d.event, d.payload))) {
     d.log.warn({ status: 403 }, 'webhook rejected');
-    return answer(ctx, 403, { error: `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)` });
+    return answer(ctx, 403, {
+      error: `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
+    });
   }
   const prSignal = prSignalOf(d.event, d.payload, d.id, botName);
   try {
     if (prSignal?.consumes && deps.dispatch.approveFlow) return await approval(ctx, deps, d, prSignal);
     if (prSignal && deps.dispatch.notifyFlows) {
       const sent = await deps.dispatch.notifyFlows(prSignal);
-      if (sent) d.log.info({ repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, flows: sent }, 'pull request signal');
+      if (sent)
+        d.log.info(
+          { repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, flows: sent },
+          'pull request signal',
+        );
     }
   } catch (err) {
-    if (err instanceof TemporalUnavailableError) return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
+    if (err instanceof TemporalUnavailableError)
+      return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
     throw err;
   }
   const decision = route(triggers, d.event, d.payload, botName);
@@ -113,8 +123,22 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
   const input = workflowInput(res, decision, d.id, d.event, d.payload);
   try {
     const result = await deps.dispatch(input);
-    d.log.info({ repo, trigger: decision.trigger, key: decision.key, target: decision.target, workflowId: result.workflowId, status: result.status }, 'dispatched');
-    answer(ctx, result.status === 'duplicate' ? 200 : 201, { ...result, trigger: decision.trigger, target: decision.target });
+    d.log.info(
+      {
+        repo,
+        trigger: decision.trigger,
+        key: decision.key,
+        target: decision.target,
+        workflowId: result.workflowId,
+        status: result.status,
+      },
+      'dispatched',
+    );
+    answer(ctx, result.status === 'duplicate' ? 200 : 201, {
+      ...result,
+      trigger: decision.trigger,
+      target: decision.target,
+    });
   } catch (err) {
     if (err instanceof TemporalUnavailableError) {
       d.log.error({ err: err.message }, 'temporal unavailable');
@@ -126,7 +150,11 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
 }
 
 function tenantName(t: Tenant): string {
-  return t.kind === 'organization' ? `org:${t.name}` : t.kind === 'triggers' ? `triggers:${t.triggers.join(',')}` : 'global';
+  return t.kind === 'organization'
+    ? `org:${t.name}`
+    : t.kind === 'triggers'
+      ? `triggers:${t.triggers.join(',')}`
+      : 'global';
 }
 
 /** `/approve` or `/reject`: answered here, never routed further. */
@@ -137,12 +165,22 @@ async function approval(ctx: Context, deps: WebhookDeps, d: Delivery, t: PrSigna
   const decision = (t.signal.arg as ApprovalComment).decision;
   const reply = (body: string) =>
     deps.dispatch.reply?.(
-      { owner: d.payload.repository.owner.login, repo: d.payload.repository.name, installationId: d.payload.installation?.id, issueNumber: t.number, body, githubTaskQueue: res.daemon.spec.temporal.github_task_queue },
+      {
+        owner: d.payload.repository.owner.login,
+        repo: d.payload.repository.name,
+        installationId: d.payload.installation?.id,
+        issueNumber: t.number,
+        body,
+        githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
+      },
       d.id,
     );
-  if (result.status === 'nothing waiting') await reply(`Nothing on this pull request is waiting for approval, so \`/${decision}\` changed nothing.`);
+  if (result.status === 'nothing waiting')
+    await reply(`Nothing on this pull request is waiting for approval, so \`/${decision}\` changed nothing.`);
   if (result.status === 'ambiguous') {
-    await reply(`Several deploys on this pull request wait for approval (${result.environments.map((e) => `\`${e}\``).join(', ')}): say which, e.g. \`/${decision} ${result.environments[0]}\`.`);
+    await reply(
+      `Several deploys on this pull request wait for approval (${result.environments.map((e) => `\`${e}\``).join(', ')}): say which, e.g. \`/${decision} ${result.environments[0]}\`.`,
+    );
   }
   return answer(ctx, result.status === 'signalled' ? 202 : 200, { ...result });
 }

@@ -2,12 +2,39 @@
 // variables, computed from a webhook payload.
 
 export const METADATA_VARIABLES = [
-  'event_type', 'action', 'repo_id', 'repo_full_name', 'repo_owner', 'repo_name', 'repo_private', 'sender_id', 'sender_login',
-  'pr_number', 'pr_title', 'pr_state', 'pr_draft', 'pr_base_ref', 'pr_head_ref', 'pr_head_sha',
-  'pr_additions', 'pr_deletions', 'pr_changed_files', 'pr_html_url', 'pr_merged', 'pr_author',
-  'issue_number', 'issue_title', 'issue_state', 'issue_html_url',
-  'ref', 'before_sha', 'after_sha', 'commit_count',
-  'comment_id', 'comment_body', 'is_pr_comment',
+  'event_type',
+  'action',
+  'repo_id',
+  'repo_full_name',
+  'repo_owner',
+  'repo_name',
+  'repo_private',
+  'sender_id',
+  'sender_login',
+  'pr_number',
+  'pr_title',
+  'pr_state',
+  'pr_draft',
+  'pr_base_ref',
+  'pr_head_ref',
+  'pr_head_sha',
+  'pr_additions',
+  'pr_deletions',
+  'pr_changed_files',
+  'pr_html_url',
+  'pr_merged',
+  'pr_author',
+  'issue_number',
+  'issue_title',
+  'issue_state',
+  'issue_html_url',
+  'ref',
+  'before_sha',
+  'after_sha',
+  'commit_count',
+  'comment_id',
+  'comment_body',
+  'is_pr_comment',
   'installation_id',
 ];
 
@@ -38,24 +65,53 @@ export function computeMetadata(event: string, payload: Payload): Metadata {
   const pr = payload.pull_request;
   if (pr) {
     Object.assign(m, {
-      pr_number: pr.number, pr_title: pr.title, pr_state: pr.state, pr_draft: pr.draft,
-      pr_base_ref: pr.base?.ref, pr_head_ref: pr.head?.ref, pr_head_sha: pr.head?.sha,
-      pr_additions: pr.additions, pr_deletions: pr.deletions, pr_changed_files: pr.changed_files,
-      pr_html_url: pr.html_url, pr_merged: pr.merged ?? false, pr_author: pr.user?.login,
+      pr_number: pr.number,
+      pr_title: pr.title,
+      pr_state: pr.state,
+      pr_draft: pr.draft,
+      pr_base_ref: pr.base?.ref,
+      pr_head_ref: pr.head?.ref,
+      pr_head_sha: pr.head?.sha,
+      pr_additions: pr.additions,
+      pr_deletions: pr.deletions,
+      pr_changed_files: pr.changed_files,
+      pr_html_url: pr.html_url,
+      pr_merged: pr.merged ?? false,
+      pr_author: pr.user?.login,
     });
   }
   const issue = payload.issue;
   if (issue) {
-    Object.assign(m, { issue_number: issue.number, issue_title: issue.title, issue_state: issue.state, issue_html_url: issue.html_url });
+    Object.assign(m, {
+      issue_number: issue.number,
+      issue_title: issue.title,
+      issue_state: issue.state,
+      issue_html_url: issue.html_url,
+    });
     // A comment on a PR arrives as issue_comment with issue.pull_request set.
-    if (issue.pull_request && m.pr_number === undefined) Object.assign(m, { pr_number: issue.number, pr_title: issue.title, pr_state: issue.state, pr_html_url: issue.pull_request.html_url });
+    if (issue.pull_request && m.pr_number === undefined)
+      Object.assign(m, {
+        pr_number: issue.number,
+        pr_title: issue.title,
+        pr_state: issue.state,
+        pr_html_url: issue.pull_request.html_url,
+      });
   }
   if (event === 'push') {
-    Object.assign(m, { ref: payload.ref, before_sha: payload.before, after_sha: payload.after, commit_count: payload.commits?.length ?? 0 });
+    Object.assign(m, {
+      ref: payload.ref,
+      before_sha: payload.before,
+      after_sha: payload.after,
+      commit_count: payload.commits?.length ?? 0,
+    });
   }
   const comment = payload.comment;
   if (comment) {
-    Object.assign(m, { comment_id: comment.id, comment_body: comment.body, is_pr_comment: Boolean(issue?.pull_request || pr) });
+    Object.assign(m, {
+      comment_id: comment.id,
+      comment_body: comment.body,
+      is_pr_comment: Boolean(issue?.pull_request || pr),
+    });
   }
   return m;
 }

@@ -28,7 +28,8 @@ function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec
     for (const node of res.flows.get(name)?.resource.spec.nodes ?? []) {
       const agent = node.config?.agent;
       if (typeof agent === 'string') names.add(agent);
-      if (typeof node.config?.fleet === 'string') for (const m of res.fleets.get(node.config.fleet)?.resource.spec.agents ?? []) names.add(m.agent ?? m.name);
+      if (typeof node.config?.fleet === 'string')
+        for (const m of res.fleets.get(node.config.fleet)?.resource.spec.agents ?? []) names.add(m.agent ?? m.name);
     }
   }
   const out: Record<string, Agent['spec']> = {};
@@ -39,7 +40,8 @@ function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec
   return out;
 }
 
-const clip = (s: unknown, max: number) => (typeof s === 'string' ? (s.length > max ? `${s.slice(0, max)}\n[…cut at ${max} characters]` : s) : undefined);
+const clip = (s: unknown, max: number) =>
+  typeof s === 'string' ? (s.length > max ? `${s.slice(0, max)}\n[…cut at ${max} characters]` : s) : undefined;
 
 /** What users wrote, bounded: it reaches models only as delimited data. */
 export function untrustedContent(payload: Record<string, any>): UntrustedContent {
@@ -62,7 +64,13 @@ function reviewTarget(payload: Record<string, any>): { number: number; headSha?:
   return undefined;
 }
 
-export function workflowInput(res: Resources, decision: Routed, deliveryId: string, event: string, payload: Record<string, any>): RoutedEventInput {
+export function workflowInput(
+  res: Resources,
+  decision: Routed,
+  deliveryId: string,
+  event: string,
+  payload: Record<string, any>,
+): RoutedEventInput {
   const runtime = res.daemon.spec.runtime;
   return {
     deliveryId,
@@ -80,7 +88,8 @@ export function workflowInput(res: Resources, decision: Routed, deliveryId: stri
     gate: decision.target.kind === 'gate' ? res.gates.get(decision.target.name)?.resource.spec : undefined,
     flow: decision.target.kind === 'flow' ? res.flows.get(decision.target.name)?.resource.spec : undefined,
     fleets: decision.target.kind === 'flow' ? flowFleets(res, decision.target.name) : undefined,
-    prAuthor: payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
+    prAuthor:
+      payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
     review: decision.target.kind === 'gate' ? reviewTarget(payload) : undefined,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url
       ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`

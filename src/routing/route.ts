@@ -33,21 +33,34 @@ export type RouteDecision = Routed | Unhandled;
 
 type Payload = Record<string, any>;
 
-const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment', 'commit_comment', 'discussion_comment']);
+const COMMENT_EVENTS = new Set([
+  'issue_comment',
+  'pull_request_review_comment',
+  'commit_comment',
+  'discussion_comment',
+]);
 
 /** The slash command line of a comment event, if any: the first line when it starts with `/`. */
 export function commandLine(event: string, payload: Payload): string | undefined {
   if (!COMMENT_EVENTS.has(event)) return undefined;
-  const first = String(payload.comment?.body ?? '').split(/\r?\n/, 1)[0]!.trim();
+  const first = String(payload.comment?.body ?? '')
+    .split(/\r?\n/, 1)[0]!
+    .trim();
   return first.startsWith('/') ? first.replace(/\s+/g, ' ') : undefined;
 }
 
 /** The branch an event is about: the pushed branch, or the base branch of a pull request. */
 export function eventBranch(event: string, payload: Payload): string | undefined {
-  if (event === 'push') return typeof payload.ref === 'string' && payload.ref.startsWith('refs/heads/') ? payload.ref.slice(11) : undefined;
+  if (event === 'push')
+    return typeof payload.ref === 'string' && payload.ref.startsWith('refs/heads/') ? payload.ref.slice(11) : undefined;
   if (payload.pull_request?.base?.ref) return payload.pull_request.base.ref;
   if ((event === 'create' || event === 'delete') && payload.ref_type === 'branch') return payload.ref;
-  return payload.check_run?.check_suite?.head_branch ?? payload.check_suite?.head_branch ?? payload.workflow_run?.head_branch ?? undefined;
+  return (
+    payload.check_run?.check_suite?.head_branch ??
+    payload.check_suite?.head_branch ??
+    payload.workflow_run?.head_branch ??
+    undefined
+  );
 }
 
 /** Why a trigger's filters reject this event, or undefined when they all match. */
@@ -68,7 +81,8 @@ function filterMismatch(trigger: Trigger, event: string, payload: Payload, metad
     if (branch !== undefined && !matchesAny(branch, c.branches)) return `branch "${branch}" not in branches`;
     if (branch === undefined && event === 'push') return `push to "${payload.ref}" is not a branch`;
   }
-  if (!c.allow_bots && isBotSender(payload.sender)) return `sender "${payload.sender?.login}" is a bot (allow_bots is off)`;
+  if (!c.allow_bots && isBotSender(payload.sender))
+    return `sender "${payload.sender?.login}" is a bot (allow_bots is off)`;
   const sender = metadata.sender_login as string | undefined;
   if (c.allowed_users && !(sender && c.allowed_users.some((u) => u.toLowerCase() === sender.toLowerCase()))) {
     return `sender "${sender ?? '(none)'}" not in allowed_users`;
@@ -101,7 +115,12 @@ export function triggerAccepts(trigger: Trigger, event: string, payload: Payload
   return filterMismatch(trigger, event, payload, computeMetadata(event, payload)) === undefined;
 }
 
-export function route(triggers: Trigger[], event: string, payload: Payload, botName: string | undefined): RouteDecision {
+export function route(
+  triggers: Trigger[],
+  event: string,
+  payload: Payload,
+  botName: string | undefined,
+): RouteDecision {
   const metadata = computeMetadata(event, payload);
   const unhandled = (reason: string): Unhandled => ({ matched: false, reason, metadata });
   if (isBotLogin(metadata.sender_login, botName)) return unhandled('sent by the bot itself');
@@ -131,8 +150,11 @@ export function route(triggers: Trigger[], event: string, payload: Payload, botN
       const binding = spec.commands?.[key];
       if (binding) return { ...base, key, target: toTarget(binding), params: binding.params ?? {} };
     }
-    if (spec.default_agent && !staleComment) return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
-    return unhandled(`${trigger.metadata.name}: matched, but binds nothing for ${line ?? (action ? `${event}.${action}` : event)} and has no default_agent`);
+    if (spec.default_agent && !staleComment)
+      return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
+    return unhandled(
+      `${trigger.metadata.name}: matched, but binds nothing for ${line ?? (action ? `${event}.${action}` : event)} and has no default_agent`,
+    );
   }
   return unhandled(reasons.length ? `no trigger matched (${reasons.join('; ')})` : 'no triggers configured');
 }

@@ -49,19 +49,36 @@ interface Fault {
 }
 
 const CHECK_STATUS = ['queued', 'in_progress', 'completed', 'waiting', 'requested', 'pending'];
-const CHECK_CONCLUSION = ['action_required', 'cancelled', 'failure', 'neutral', 'success', 'skipped', 'stale', 'timed_out'];
+const CHECK_CONCLUSION = [
+  'action_required',
+  'cancelled',
+  'failure',
+  'neutral',
+  'success',
+  'skipped',
+  'stale',
+  'timed_out',
+];
 const ANNOTATION_LEVEL = ['notice', 'warning', 'failure'];
 const REVIEW_EVENT = ['APPROVE', 'REQUEST_CHANGES', 'COMMENT'];
 const MAX_TEXT = 65535;
 const MAX_ANNOTATIONS = 50;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly errors?: unknown[]) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors?: unknown[],
+  ) {
     super(message);
   }
 }
 
-type Handler = (req: { params: string[]; body: any; query: URLSearchParams; token: Token; accept: string }) => { status?: number; body: unknown; type?: string };
+type Handler = (req: { params: string[]; body: any; query: URLSearchParams; token: Token; accept: string }) => {
+  status?: number;
+  body: unknown;
+  type?: string;
+};
 
 interface Token {
   value: string;
@@ -72,7 +89,15 @@ interface Token {
 export class GitHubSandbox {
   readonly comments: SandboxComment[] = [];
   readonly checkRuns: SandboxCheckRun[] = [];
-  readonly reviews: { id: number; owner: string; repo: string; pullNumber: number; body: string; event: string; user: string }[] = [];
+  readonly reviews: {
+    id: number;
+    owner: string;
+    repo: string;
+    pullNumber: number;
+    body: string;
+    event: string;
+    user: string;
+  }[] = [];
   readonly labels = new Map<string, Set<string>>();
   readonly requests: SandboxRequest[] = [];
   /** Repository permission by `owner/repo:login` (admin, maintain, write, triage, read, none). */
@@ -134,7 +159,11 @@ export class GitHubSandbox {
   primaryRateLimit(count: number, resetInSeconds: number, match?: RegExp): void {
     this.faults.push({
       status: 403,
-      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000 + resetInSeconds)) },
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000 + resetInSeconds)),
+      },
       message: 'API rate limit exceeded for installation.',
       remaining: count,
       match,
@@ -143,7 +172,13 @@ export class GitHubSandbox {
 
   /** Answer the next `count` matching requests with `status` (e.g. 502). */
   failNext(count: number, status: number, match?: RegExp): void {
-    this.faults.push({ status, headers: {}, message: status >= 500 ? 'Server Error' : 'Error', remaining: count, match });
+    this.faults.push({
+      status,
+      headers: {},
+      message: status >= 500 ? 'Server Error' : 'Error',
+      remaining: count,
+      match,
+    });
   }
 
   /**
@@ -162,9 +197,17 @@ export class GitHubSandbox {
   readonly contents = new Map<string, string>();
 
   /** A pull request with its changed files; a file's `content` becomes its head version. */
-  addPull(owner: string, repo: string, pull: Record<string, any>, files: Record<string, unknown>[] = [], diff = ''): void {
+  addPull(
+    owner: string,
+    repo: string,
+    pull: Record<string, any>,
+    files: Record<string, unknown>[] = [],
+    diff = '',
+  ): void {
     this.pulls.set(`${owner}/${repo}#${pull.number}`, { pull, files: files.map(({ content: _c, ...f }) => f), diff });
-    for (const f of files) if (typeof f.content === 'string') this.contents.set(`${owner}/${repo}@${pull.head?.sha}:${f.filename}`, f.content);
+    for (const f of files)
+      if (typeof f.content === 'string')
+        this.contents.set(`${owner}/${repo}@${pull.head?.sha}:${f.filename}`, f.content);
   }
 
   commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
@@ -199,7 +242,12 @@ export class GitHubSandbox {
     const raw = Buffer.concat(chunks).toString('utf8');
     let body: any;
     const record = (status: number) => this.requests.push({ method, path: url.pathname, status, at: Date.now(), body });
-    const send = (status: number, payload: unknown, headers: Record<string, string> = {}, type = 'application/json; charset=utf-8') => {
+    const send = (
+      status: number,
+      payload: unknown,
+      headers: Record<string, string> = {},
+      type = 'application/json; charset=utf-8',
+    ) => {
       record(status);
       res.writeHead(status, {
         'content-type': type,
@@ -227,7 +275,8 @@ export class GitHubSandbox {
     if (method === 'POST' && url.pathname.startsWith('/_sandbox/deploy/')) {
       // A stand-in deploy hook for the quick start's flows; it honours the idempotency key.
       const key = String(req.headers['idempotency-key'] ?? '');
-      if (!this.deploys.some((d) => d.key === key)) this.deploys.push({ environment: url.pathname.slice('/_sandbox/deploy/'.length), key, body, at: Date.now() });
+      if (!this.deploys.some((d) => d.key === key))
+        this.deploys.push({ environment: url.pathname.slice('/_sandbox/deploy/'.length), key, body, at: Date.now() });
       return send(200, { deployed: true });
     }
     if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
@@ -240,7 +289,9 @@ export class GitHubSandbox {
 
     if (method === 'GET' && url.pathname === '/app') {
       const app = this.verifyAppJwt(req.headers.authorization);
-      return 'error' in app ? send(401, { message: app.error, documentation_url: docs }) : send(200, { id: Number(app.appId), slug: this.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' });
+      return 'error' in app
+        ? send(401, { message: app.error, documentation_url: docs })
+        : send(200, { id: Number(app.appId), slug: this.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' });
     }
 
     const token = this.authenticate(req.headers.authorization);
@@ -256,8 +307,17 @@ export class GitHubSandbox {
       const match = m === method ? re.exec(url.pathname) : null;
       if (!match) continue;
       try {
-        const out = handler({ params: match.slice(1).map(decodeURIComponent), body: body ?? {}, query: url.searchParams, token, accept: String(req.headers.accept ?? '') });
-        const late = method !== 'GET' ? this.afterCommit.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`))) : undefined;
+        const out = handler({
+          params: match.slice(1).map(decodeURIComponent),
+          body: body ?? {},
+          query: url.searchParams,
+          token,
+          accept: String(req.headers.accept ?? ''),
+        });
+        const late =
+          method !== 'GET'
+            ? this.afterCommit.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)))
+            : undefined;
         if (late) {
           late.remaining--;
           if (late.mode === 'reset') {
@@ -270,7 +330,11 @@ export class GitHubSandbox {
         return send(out.status ?? 200, out.body, {}, out.type);
       } catch (err) {
         if (err instanceof HttpError) {
-          return send(err.status, { message: err.message, ...(err.errors ? { errors: err.errors } : {}), documentation_url: docs });
+          return send(err.status, {
+            message: err.message,
+            ...(err.errors ? { errors: err.errors } : {}),
+            documentation_url: docs,
+          });
         }
         return send(500, { message: 'Server Error' });
       }
@@ -279,25 +343,43 @@ export class GitHubSandbox {
   }
 
   /** POST /app/installations/:id/access_tokens, authenticated by an RS256 JWT of a registered app. */
-  private issueInstallationToken(header: string | undefined, installationId: number): Record<string, unknown> | { error: string } {
+  private issueInstallationToken(
+    header: string | undefined,
+    installationId: number,
+  ): Record<string, unknown> | { error: string } {
     const app = this.verifyAppJwt(header);
     if ('error' in app) return app;
-    const issued = { installationId, token: `ghs_${randomBytes(18).toString('hex')}`, expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    const issued = {
+      installationId,
+      token: `ghs_${randomBytes(18).toString('hex')}`,
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+    };
     this.issuedTokens.push(issued);
-    return { token: issued.token, expires_at: issued.expires_at, permissions: { issues: 'write', pull_requests: 'write', checks: 'write' }, repository_selection: 'all' };
+    return {
+      token: issued.token,
+      expires_at: issued.expires_at,
+      permissions: { issues: 'write', pull_requests: 'write', checks: 'write' },
+      repository_selection: 'all',
+    };
   }
 
   /** An RS256 JWT signed by a registered app, as GitHub checks it. */
   private verifyAppJwt(header: string | undefined): { appId: string } | { error: string } {
     const jwt = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header ?? '');
     if (!jwt) return { error: 'A JSON web token could not be decoded' };
-    const claims = JSON.parse(Buffer.from(jwt[2]!, 'base64url').toString('utf8')) as { iss?: string | number; exp?: number; iat?: number };
+    const claims = JSON.parse(Buffer.from(jwt[2]!, 'base64url').toString('utf8')) as {
+      iss?: string | number;
+      exp?: number;
+      iat?: number;
+    };
     const key = this.apps.get(String(claims.iss));
     if (!key) return { error: `Integration not found: ${claims.iss}` };
     const signed = Buffer.from(`${jwt[1]}.${jwt[2]}`);
-    if (!verify('RSA-SHA256', signed, key, Buffer.from(jwt[3]!, 'base64url'))) return { error: 'A JSON web token could not be decoded' };
+    if (!verify('RSA-SHA256', signed, key, Buffer.from(jwt[3]!, 'base64url')))
+      return { error: 'A JSON web token could not be decoded' };
     const now = Math.floor(Date.now() / 1000);
-    if (!claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600) return { error: "'Expiration time' claim ('exp') is too far in the future or has passed" };
+    if (!claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600)
+      return { error: "'Expiration time' claim ('exp') is too far in the future or has passed" };
     return { appId: String(claims.iss) };
   }
 
@@ -317,7 +399,9 @@ export class GitHubSandbox {
     if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
     if (what === 'requests') return this.requests;
     if (what === 'deploys') return this.deploys;
-    return { endpoints: ['comments', 'check-runs', 'reviews', 'labels', 'deploys', 'requests'].map((e) => `/_sandbox/${e}`) };
+    return {
+      endpoints: ['comments', 'check-runs', 'reviews', 'labels', 'deploys', 'requests'].map((e) => `/_sandbox/${e}`),
+    };
   }
 
   private defineRoutes() {
@@ -332,14 +416,32 @@ export class GitHubSandbox {
       updated_at: c.updated_at,
     });
     const requireText = (v: unknown, field: string, max = MAX_TEXT) => {
-      if (typeof v !== 'string' || v.length === 0) throw new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`);
-      if (v.length > max) throw new HttpError(422, `Validation Failed`, [{ resource: 'IssueComment', code: 'custom', field, message: `${field} is too long (maximum is ${max} characters)` }]);
+      if (typeof v !== 'string' || v.length === 0)
+        throw new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`);
+      if (v.length > max)
+        throw new HttpError(422, `Validation Failed`, [
+          {
+            resource: 'IssueComment',
+            code: 'custom',
+            field,
+            message: `${field} is too long (maximum is ${max} characters)`,
+          },
+        ]);
       return v;
     };
 
     this.route('POST', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], body, token }) => {
       const now = new Date().toISOString();
-      const c: SandboxComment = { id: this.id(), owner: owner!, repo: repo!, issueNumber: Number(n), body: requireText(body.body, 'body'), user: token.login, created_at: now, updated_at: now };
+      const c: SandboxComment = {
+        id: this.id(),
+        owner: owner!,
+        repo: repo!,
+        issueNumber: Number(n),
+        body: requireText(body.body, 'body'),
+        user: token.login,
+        created_at: now,
+        updated_at: now,
+      };
       this.comments.push(c);
       return { status: 201, body: commentJson(c) };
     });
@@ -359,21 +461,39 @@ export class GitHubSandbox {
 
     this.route('POST', '/repos/:owner/:repo/pulls/:n/reviews', ({ params: [owner, repo, n], body, token }) => {
       if (body.event !== undefined && !REVIEW_EVENT.includes(body.event)) {
-        throw new HttpError(422, 'Unprocessable Entity', [{ field: 'event', code: 'invalid', message: `event must be one of ${REVIEW_EVENT.join(', ')}` }]);
+        throw new HttpError(422, 'Unprocessable Entity', [
+          { field: 'event', code: 'invalid', message: `event must be one of ${REVIEW_EVENT.join(', ')}` },
+        ]);
       }
       if ((body.event === 'REQUEST_CHANGES' || body.event === 'COMMENT') && !body.body) {
         throw new HttpError(422, 'Unprocessable Entity: Review Comment is missing body.');
       }
-      const r = { id: this.id(), owner: owner!, repo: repo!, pullNumber: Number(n), body: String(body.body ?? ''), event: body.event ?? 'PENDING', user: token.login };
+      const r = {
+        id: this.id(),
+        owner: owner!,
+        repo: repo!,
+        pullNumber: Number(n),
+        body: String(body.body ?? ''),
+        event: body.event ?? 'PENDING',
+        user: token.login,
+      };
       this.reviews.push(r);
-      return { body: { id: r.id, body: r.body, state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED', user: { login: r.user } } };
+      return {
+        body: {
+          id: r.id,
+          body: r.body,
+          state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
+          user: { login: r.user },
+        },
+      };
     });
 
     const labelKey = (owner: string, repo: string, n: string) => `${owner}/${repo}#${n}`;
     const labelsJson = (set: Set<string>) => [...set].map((name) => ({ name, color: 'ededed', default: false }));
     this.route('POST', '/repos/:owner/:repo/issues/:n/labels', ({ params: [owner, repo, n], body }) => {
       const labels = Array.isArray(body) ? body : body.labels;
-      if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || !l)) throw new HttpError(422, 'Invalid request.\n\n"labels" must be an array of strings.');
+      if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || !l))
+        throw new HttpError(422, 'Invalid request.\n\n"labels" must be an array of strings.');
       const key = labelKey(owner!, repo!, n!);
       const set = this.labels.get(key) ?? new Set<string>();
       labels.forEach((l: string) => set.add(l));
@@ -387,20 +507,48 @@ export class GitHubSandbox {
     });
 
     const validateCheck = (body: any, creating: boolean) => {
-      if (creating && (typeof body.name !== 'string' || !body.name)) throw new HttpError(422, 'Invalid request.\n\n"name" wasn\'t supplied.');
-      if (creating && (typeof body.head_sha !== 'string' || !body.head_sha)) throw new HttpError(422, 'Invalid request.\n\n"head_sha" wasn\'t supplied.');
-      if (body.status !== undefined && !CHECK_STATUS.includes(body.status)) throw new HttpError(422, `Invalid request.\n\n${JSON.stringify(body.status)} is not a member of ${JSON.stringify(CHECK_STATUS)}.`);
-      if (body.conclusion !== undefined && !CHECK_CONCLUSION.includes(body.conclusion)) throw new HttpError(422, `Invalid request.\n\n${JSON.stringify(body.conclusion)} is not a member of ${JSON.stringify(CHECK_CONCLUSION)}.`);
-      if (body.status === 'completed' && !body.conclusion) throw new HttpError(422, 'Invalid request.\n\nNo subschema in "anyOf" matched.\n"conclusion" wasn\'t supplied.');
+      if (creating && (typeof body.name !== 'string' || !body.name))
+        throw new HttpError(422, 'Invalid request.\n\n"name" wasn\'t supplied.');
+      if (creating && (typeof body.head_sha !== 'string' || !body.head_sha))
+        throw new HttpError(422, 'Invalid request.\n\n"head_sha" wasn\'t supplied.');
+      if (body.status !== undefined && !CHECK_STATUS.includes(body.status))
+        throw new HttpError(
+          422,
+          `Invalid request.\n\n${JSON.stringify(body.status)} is not a member of ${JSON.stringify(CHECK_STATUS)}.`,
+        );
+      if (body.conclusion !== undefined && !CHECK_CONCLUSION.includes(body.conclusion))
+        throw new HttpError(
+          422,
+          `Invalid request.\n\n${JSON.stringify(body.conclusion)} is not a member of ${JSON.stringify(CHECK_CONCLUSION)}.`,
+        );
+      if (body.status === 'completed' && !body.conclusion)
+        throw new HttpError(
+          422,
+          'Invalid request.\n\nNo subschema in "anyOf" matched.\n"conclusion" wasn\'t supplied.',
+        );
       const out = body.output;
       if (out) {
-        if (typeof out.summary === 'string' && out.summary.length > MAX_TEXT) throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.summary.length} were supplied (output.summary).`);
-        if (typeof out.text === 'string' && out.text.length > MAX_TEXT) throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.text.length} were supplied (output.text).`);
+        if (typeof out.summary === 'string' && out.summary.length > MAX_TEXT)
+          throw new HttpError(
+            422,
+            `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.summary.length} were supplied (output.summary).`,
+          );
+        if (typeof out.text === 'string' && out.text.length > MAX_TEXT)
+          throw new HttpError(
+            422,
+            `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.text.length} were supplied (output.text).`,
+          );
         const ann = out.annotations ?? [];
-        if (!Array.isArray(ann) || ann.length > MAX_ANNOTATIONS) throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_ANNOTATIONS} annotations are allowed per request.`);
+        if (!Array.isArray(ann) || ann.length > MAX_ANNOTATIONS)
+          throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_ANNOTATIONS} annotations are allowed per request.`);
         for (const a of ann) {
-          if (!a.path || !Number.isInteger(a.start_line) || !Number.isInteger(a.end_line) || !a.message) throw new HttpError(422, 'Invalid request.\n\nAnnotations need path, start_line, end_line and message.');
-          if (!ANNOTATION_LEVEL.includes(a.annotation_level)) throw new HttpError(422, `Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ${JSON.stringify(ANNOTATION_LEVEL)}.`);
+          if (!a.path || !Number.isInteger(a.start_line) || !Number.isInteger(a.end_line) || !a.message)
+            throw new HttpError(422, 'Invalid request.\n\nAnnotations need path, start_line, end_line and message.');
+          if (!ANNOTATION_LEVEL.includes(a.annotation_level))
+            throw new HttpError(
+              422,
+              `Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ${JSON.stringify(ANNOTATION_LEVEL)}.`,
+            );
         }
       }
     };
@@ -413,14 +561,20 @@ export class GitHubSandbox {
       details_url: c.details_url ?? null,
       external_id: c.external_id ?? null,
       html_url: html(c.owner, c.repo, `runs/${c.id}`),
-      output: { title: c.output.title ?? null, summary: c.output.summary ?? null, text: c.output.text ?? null, annotations_count: c.output.annotations.length },
+      output: {
+        title: c.output.title ?? null,
+        summary: c.output.summary ?? null,
+        text: c.output.text ?? null,
+        annotations_count: c.output.annotations.length,
+      },
     });
     const applyCheck = (c: SandboxCheckRun, body: any) => {
       if (body.status) c.status = body.status;
       if (body.conclusion) [c.status, c.conclusion] = ['completed', body.conclusion];
       if (body.details_url) c.details_url = body.details_url;
       if (body.output) {
-        for (const k of ['title', 'summary', 'text'] as const) if (body.output[k] !== undefined) c.output[k] = body.output[k];
+        for (const k of ['title', 'summary', 'text'] as const)
+          if (body.output[k] !== undefined) c.output[k] = body.output[k];
         // Annotations are appended by every update, as on GitHub.
         c.output.annotations.push(...(body.output.annotations ?? []));
       }
@@ -429,7 +583,18 @@ export class GitHubSandbox {
     this.route('POST', '/repos/:owner/:repo/check-runs', ({ params: [owner, repo], body, token }) => {
       if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
       validateCheck(body, true);
-      const c: SandboxCheckRun = { id: this.id(), owner: owner!, repo: repo!, name: body.name, head_sha: body.head_sha, external_id: body.external_id, status: 'queued', conclusion: null, output: { annotations: [] }, history: [] };
+      const c: SandboxCheckRun = {
+        id: this.id(),
+        owner: owner!,
+        repo: repo!,
+        name: body.name,
+        head_sha: body.head_sha,
+        external_id: body.external_id,
+        status: 'queued',
+        conclusion: null,
+        output: { annotations: [] },
+        history: [],
+      };
       applyCheck(c, body);
       this.checkRuns.push(c);
       return { status: 201, body: checkJson(c) };
@@ -445,12 +610,21 @@ export class GitHubSandbox {
 
     this.route('GET', '/repos/:owner/:repo/commits/:ref/check-runs', ({ params: [owner, repo, ref], query }) => {
       const name = query.get('check_name');
-      const runs = this.checkRuns.filter((c) => c.owner === owner && c.repo === repo && c.head_sha === ref && (!name || c.name === name));
+      const runs = this.checkRuns.filter(
+        (c) => c.owner === owner && c.repo === repo && c.head_sha === ref && (!name || c.name === name),
+      );
       return { body: { total_count: runs.length, check_runs: runs.map(checkJson) } };
     });
     this.route('GET', '/repos/:owner/:repo/pulls/:n/reviews', ({ params: [owner, repo, n] }) => {
       const reviews = this.reviews.filter((r) => r.owner === owner && r.repo === repo && r.pullNumber === Number(n));
-      return { body: reviews.map((r) => ({ id: r.id, body: r.body, state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED', user: { login: r.user } })) };
+      return {
+        body: reviews.map((r) => ({
+          id: r.id,
+          body: r.body,
+          state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
+          user: { login: r.user },
+        })),
+      };
     });
     this.route('GET', '/repos/:owner/:repo/pulls/:n', ({ params: [owner, repo, n], accept }) => {
       const p = this.pulls.get(`${owner}/${repo}#${n}`);
@@ -469,7 +643,16 @@ export class GitHubSandbox {
       const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);
       if (content === undefined) throw new HttpError(404, 'Not Found');
       const bytes = Buffer.from(content, 'utf8');
-      return { body: { type: 'file', encoding: 'base64', size: bytes.length, name: path!.split('/').pop(), path, content: bytes.toString('base64') } };
+      return {
+        body: {
+          type: 'file',
+          encoding: 'base64',
+          size: bytes.length,
+          name: path!.split('/').pop(),
+          path,
+          content: bytes.toString('base64'),
+        },
+      };
     });
     this.route('GET', '/repos/:owner/:repo/collaborators/:user/permission', ({ params: [owner, repo, user] }) => {
       // As GitHub: 404 for someone who is not a collaborator; `permission` is the legacy field (maintain

@@ -17,14 +17,18 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Serve
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return void res.writeHead(405).end();
-    if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/health')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (path === '/ready') {
       const ok = o.ready();
-      return void res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready' }));
+      return void res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ready' : 'not ready' }));
     }
     if (path !== '/metrics') return void res.writeHead(404).end();
     void Promise.all([o.registry.metrics(), sdkMetrics(o.sdkMetricsUrl)]).then(
-      ([ours, sdk]) => res.writeHead(200, { 'content-type': o.registry.contentType }).end(sdk ? `${ours}\n${sdk}` : ours),
+      ([ours, sdk]) =>
+        res.writeHead(200, { 'content-type': o.registry.contentType }).end(sdk ? `${ours}\n${sdk}` : ours),
       (err: Error) => res.writeHead(500).end(err.message),
     );
   });

@@ -15,11 +15,17 @@ export interface Tracing {
 }
 
 export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_TRACES_EXPORTER !== 'none';
+  return (
+    Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) &&
+    env.OTEL_TRACES_EXPORTER !== 'none'
+  );
 }
 
 /** Starts tracing for this process, or returns undefined when no collector is configured. */
-export function startTracing(component: 'ingress' | 'worker', env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+export function startTracing(
+  component: 'ingress' | 'worker',
+  env: NodeJS.ProcessEnv = process.env,
+): Tracing | undefined {
   if (!tracingEnabled(env)) return undefined;
   const resource = new Resource({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? `aof-temporal-${component}` });
   // The exporter reads the endpoint and headers from the standard OTEL_EXPORTER_OTLP_* variables.

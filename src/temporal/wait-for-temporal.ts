@@ -18,7 +18,10 @@ export async function waitForTemporal<T>(attempt: () => Promise<T>, o: BackoffOp
       if (n > 1) o.logger.info({ temporal: o.address, attempts: n }, 'connected to Temporal');
       return result;
     } catch (err) {
-      o.logger.warn({ temporal: o.address, attempt: n, retryInMs: delay, err: (err as Error).message }, `waiting for Temporal at ${o.address}`);
+      o.logger.warn(
+        { temporal: o.address, attempt: n, retryInMs: delay, err: (err as Error).message },
+        `waiting for Temporal at ${o.address}`,
+      );
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, max);
     }

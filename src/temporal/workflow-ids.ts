@@ -8,6 +8,7 @@ export function isValidDeliveryId(id: string): boolean {
 }
 
 export function deliveryWorkflowId(deliveryId: string): string {
-  if (!isValidDeliveryId(deliveryId)) throw new Error(`invalid delivery id: ${JSON.stringify(deliveryId.slice(0, 40))}`);
+  if (!isValidDeliveryId(deliveryId))
+    throw new Error(`invalid delivery id: ${JSON.stringify(deliveryId.slice(0, 40))}`);
   return `github-delivery-${deliveryId.toLowerCase()}`;
 }

@@ -1,7 +1,12 @@
 // Builds the two workers of one worker process: workflows and model activities on the main task
 // queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { NativeConnection, Worker, type WorkerOptions as SdkWorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type WorkerOptions as SdkWorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { createCodeActivities } from '../../activities/code/index.js';
 import { createHttpActivities } from '../../activities/http/index.js';
@@ -39,13 +44,20 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const t = opts.resources.daemon.spec.temporal;
   // The quota activity talks to Temporal as a client; one connection, made on first use.
   let clientPromise: Promise<Client> | undefined;
-  const client = () => (clientPromise ??= opts.client ? Promise.resolve(opts.client) : Connection.connect({ address: t.address }).then((connection) => new Client({ connection, namespace: t.namespace })));
+  const client = () =>
+    (clientPromise ??= opts.client
+      ? Promise.resolve(opts.client)
+      : Connection.connect({ address: t.address }).then(
+          (connection) => new Client({ connection, namespace: t.namespace }),
+        ));
   const gh = opts.resources.daemon.spec.platforms.github;
   const runtime = opts.resources.daemon.spec.runtime;
   const metrics = opts.metrics ?? workerMetrics();
   const observed: Pick<SdkWorkerOptions, 'interceptors' | 'plugins'> = {
     interceptors: { activity: [activityMetrics(metrics)] },
-    plugins: opts.tracing ? [new OpenTelemetryPlugin({ resource: opts.tracing.resource, spanProcessor: opts.tracing.spanProcessor })] : [],
+    plugins: opts.tracing
+      ? [new OpenTelemetryPlugin({ resource: opts.tracing.resource, spanProcessor: opts.tracing.spanProcessor })]
+      : [],
   };
   const main = await Worker.create({
     ...observed,
@@ -55,7 +67,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
       ...createModelActivities(
-        { defaults: opts.providers ?? providersFromEnv(), daemon: opts.resources.daemon.spec.providers, agents: agentEndpoints(opts.resources) },
+        {
+          defaults: opts.providers ?? providersFromEnv(),
+          daemon: opts.resources.daemon.spec.providers,
+          agents: agentEndpoints(opts.resources),
+        },
         runtime.model_turn_timeout_secs * 1000,
         metrics,
       ),
@@ -71,7 +87,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
-    activities: createGitHubActivities(opts.githubClientFor ?? githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile), process.env, metrics), { botName: gh.bot_name }),
+    activities: createGitHubActivities(
+      opts.githubClientFor ??
+        githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile), process.env, metrics),
+      { botName: gh.bot_name },
+    ),
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   });
   return [main, github];
@@ -79,10 +99,17 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
 
 /** Agents' own model endpoints, by name: the workers read them from their configuration, like keys. */
 function agentEndpoints(resources: Resources): Map<string, EndpointConfig> {
-  return new Map([...resources.agents].map(([name, a]) => [name, { base_url: a.resource.spec.base_url, api_key_env: a.resource.spec.api_key_env }]));
+  return new Map(
+    [...resources.agents].map(([name, a]) => [
+      name,
+      { base_url: a.resource.spec.base_url, api_key_env: a.resource.spec.api_key_env },
+    ]),
+  );
 }
 
 /** Runs the workers until one stops; shutting one down shuts down the other. */
 export async function runWorkers(workers: Worker[]): Promise<void> {
-  await Promise.all(workers.map((w) => w.run().finally(() => workers.forEach((o) => o.getState() === 'RUNNING' && o.shutdown()))));
+  await Promise.all(
+    workers.map((w) => w.run().finally(() => workers.forEach((o) => o.getState() === 'RUNNING' && o.shutdown()))),
+  );
 }

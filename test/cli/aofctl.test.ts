@@ -6,7 +6,11 @@ import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 const aofctl = (args: string[], env: Record<string, string | undefined> = {}) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -27,7 +31,10 @@ describe('aofctl', function () {
     const r = aofctl(['validate', '--config', join(broken, 'daemon.yaml')]);
     assert.equal(r.code, 1);
     assert.match(r.err, /invalid configuration \(1 problem\)/);
-    assert.match(r.err, /triggers\/t\.yaml:7:5: spec\.config\.github_event: unknown key "github_event" \(did you mean "github_events"\?\)/);
+    assert.match(
+      r.err,
+      /triggers\/t\.yaml:7:5: spec\.config\.github_event: unknown key "github_event" \(did you mean "github_events"\?\)/,
+    );
   });
 
   it('validate: exits 0 on the shipped example configuration', () => {
@@ -44,25 +51,49 @@ describe('aofctl', function () {
     });
     const r = aofctl(['validate', '--config', join(dir, 'daemon.yaml')]);
     assert.equal(r.code, 1);
-    assert.match(r.err, /agents\/a\.yaml:1:1: spec\.model: unknown model provider "gogle" \(did you mean "google"\?\); use anthropic:<model>, google:<model>, openai:<model> or builtin:<model>/);
-    assert.match(r.err, /agents\/a\.yaml:\d+:1: spec\.model: unknown built-in model "asistant" \(did you mean "assistant"\?\)/);
+    assert.match(
+      r.err,
+      /agents\/a\.yaml:1:1: spec\.model: unknown model provider "gogle" \(did you mean "google"\?\); use anthropic:<model>, google:<model>, openai:<model> or builtin:<model>/,
+    );
+    assert.match(
+      r.err,
+      /agents\/a\.yaml:\d+:1: spec\.model: unknown built-in model "asistant" \(did you mean "assistant"\?\)/,
+    );
   });
 
   it('validate: warns, exit 0, when a model provider has no key and the agent no offline model', () => {
     const dir = configDir({
       'daemon.yaml': daemonYaml('webhook_secret_env: AOF_CLI_SECRET'),
-      'agents/a.yaml': agentYaml('gemini', 'google:gemini-2.5-flash') + '---\n' + agentYaml('local', 'openai:llama3.1') + '  api_key_env: VLLM_KEY\n  base_url: http://vllm:8000/v1\n---\n' + agentYaml('safe', 'openai:gpt-4o') + '  offline_model: builtin:assistant\n',
+      'agents/a.yaml':
+        agentYaml('gemini', 'google:gemini-2.5-flash') +
+        '---\n' +
+        agentYaml('local', 'openai:llama3.1') +
+        '  api_key_env: VLLM_KEY\n  base_url: http://vllm:8000/v1\n---\n' +
+        agentYaml('safe', 'openai:gpt-4o') +
+        '  offline_model: builtin:assistant\n',
       'triggers/t.yaml': triggerYaml('t', 'default_agent: gemini'),
     });
-    const noKeys = { GOOGLE_API_KEY: undefined, GEMINI_API_KEY: undefined, OPENAI_API_KEY: undefined, VLLM_KEY: undefined };
+    const noKeys = {
+      GOOGLE_API_KEY: undefined,
+      GEMINI_API_KEY: undefined,
+      OPENAI_API_KEY: undefined,
+      VLLM_KEY: undefined,
+    };
     const r = aofctl(['validate', '--config', join(dir, 'daemon.yaml')], noKeys);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /valid \(1 triggers, 3 agents/);
     const warnings = r.err.trim().split('\n');
     assert.equal(warnings.length, 2, r.err);
-    assert.match(warnings[0]!, /^warning: .*agents\/a\.yaml:1:1: spec\.model: google:gemini-2\.5-flash needs GOOGLE_API_KEY or GEMINI_API_KEY, which is not set here/);
+    assert.match(
+      warnings[0]!,
+      /^warning: .*agents\/a\.yaml:1:1: spec\.model: google:gemini-2\.5-flash needs GOOGLE_API_KEY or GEMINI_API_KEY, which is not set here/,
+    );
     assert.match(warnings[1]!, /^warning: .*agents\/a\.yaml:\d+:1: spec\.model: openai:llama3\.1 needs VLLM_KEY,/);
-    const keyed = aofctl(['validate', '--config', join(dir, 'daemon.yaml')], { ...noKeys, GEMINI_API_KEY: 'k', VLLM_KEY: 'k' });
+    const keyed = aofctl(['validate', '--config', join(dir, 'daemon.yaml')], {
+      ...noKeys,
+      GEMINI_API_KEY: 'k',
+      VLLM_KEY: 'k',
+    });
     assert.equal(keyed.code, 0);
     assert.equal(keyed.err, '');
   });
@@ -82,7 +113,16 @@ describe('aofctl', function () {
   });
 
   it('simulate: names the known actions when asked for one that does not exist', () => {
-    const r = aofctl(['simulate', 'pull_request', '--action', 'exploded', '--secret', 's', '--url', 'http://127.0.0.1:9/x']);
+    const r = aofctl([
+      'simulate',
+      'pull_request',
+      '--action',
+      'exploded',
+      '--secret',
+      's',
+      '--url',
+      'http://127.0.0.1:9/x',
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.err, /no example payload for pull_request with action "exploded"; known actions: .*opened/);
   });

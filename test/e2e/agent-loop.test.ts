@@ -9,18 +9,28 @@ import { FakeAnthropic, overloaded, rateLimited, text, toolUse, tools, systemTex
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 
-const agent = (name: string, toolList: string[], instructions = 'Triage issue #{{ metadata.issue_number }} of {{ metadata.repo_full_name }}.') =>
+const agent = (
+  name: string,
+  toolList: string[],
+  instructions = 'Triage issue #{{ metadata.issue_number }} of {{ metadata.repo_full_name }}.',
+) =>
   `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: anthropic:claude-test\n  max_iterations: 4\n  instructions: "${instructions}"\n  tools: [${toolList.join(', ')}]\n`;
 
 describe('agent tool loop with an Anthropic model', function () {
   const fake = new FakeAnthropic();
   let stack: Stack;
   before(async () => {
-    stack = await startStackFor({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  runtime: {token_budget_per_run: 20000}\n'),
-      'agents/a.yaml': agent('llm-triager', ['github_add_labels', 'github_post_comment']),
-      'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: llm-triager'),
-    }, { anthropic: fake });
+    stack = await startStackFor(
+      {
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  runtime: {token_budget_per_run: 20000}\n',
+        ),
+        'agents/a.yaml': agent('llm-triager', ['github_add_labels', 'github_post_comment']),
+        'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: llm-triager'),
+      },
+      { anthropic: fake },
+    );
   });
   after(async () => stack?.stop());
   beforeEach(() => {
@@ -37,7 +47,10 @@ describe('agent tool loop with an Anthropic model', function () {
   const key = (p: any) => `${p.repository.full_name}#${p.issue.number}`;
 
   it('runs tool calls as activities and posts the final answer as one comment', async () => {
-    fake.script(tools(['github_add_labels', { labels: ['bug', 'priority:high'] }]), text('Labelled as a high-priority bug.'));
+    fake.script(
+      tools(['github_add_labels', { labels: ['bug', 'priority:high'] }]),
+      text('Labelled as a high-priority bug.'),
+    );
     const { handle, payload } = await run();
     const result = await handle.result();
     assert.deepEqual([...stack.sandbox.labels.get(key(payload))!], ['bug', 'priority:high']);
@@ -50,12 +63,27 @@ describe('agent tool loop with an Anthropic model', function () {
     const [first, second] = fake.requests;
     assert.equal(first!.headers.authorization, `Bearer ${TEST_ANTHROPIC_KEY}`);
     assert.equal(first!.body.model, 'claude-test');
-    assert.match(systemText(first!.body), new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`));
-    assert.deepEqual(first!.body.tools.map((t: any) => t.name), ['github_add_labels', 'github_post_comment']);
+    assert.match(
+      systemText(first!.body),
+      new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`),
+    );
+    assert.deepEqual(
+      first!.body.tools.map((t: any) => t.name),
+      ['github_add_labels', 'github_post_comment'],
+    );
     // The parts every turn repeats are marked for prompt caching: the system prompt and the tool list's end.
-    assert.deepEqual(first!.body.system.map((b: any) => b.cache_control), [{ type: 'ephemeral' }]);
-    assert.deepEqual(first!.body.tools.map((t: any) => t.cache_control), [undefined, { type: 'ephemeral' }]);
-    assert.match(first!.body.messages[0].content, /<untrusted_github_data>[\s\S]*"title": "Spelling error in the README file"/);
+    assert.deepEqual(
+      first!.body.system.map((b: any) => b.cache_control),
+      [{ type: 'ephemeral' }],
+    );
+    assert.deepEqual(
+      first!.body.tools.map((t: any) => t.cache_control),
+      [undefined, { type: 'ephemeral' }],
+    );
+    assert.match(
+      first!.body.messages[0].content,
+      /<untrusted_github_data>[\s\S]*"title": "Spelling error in the README file"/,
+    );
     assert.equal(second!.body.messages[2].content[0].type, 'tool_result');
     assert.match(second!.body.messages[2].content[0].content, /labels now: bug, priority:high/);
     // Usage is recorded in the workflow, visible in the Web UI's memo.
@@ -65,12 +93,19 @@ describe('agent tool loop with an Anthropic model', function () {
   });
 
   it('a second post from the same run updates its comment in place, and so does the final answer', async () => {
-    fake.script(toolUse('github_post_comment', { body: 'Looking…' }), toolUse('github_post_comment', { body: 'Still looking.' }), text('Done: it is a bug.'));
+    fake.script(
+      toolUse('github_post_comment', { body: 'Looking…' }),
+      toolUse('github_post_comment', { body: 'Still looking.' }),
+      text('Done: it is a bug.'),
+    );
     await (await run()).handle.result();
     assert.equal(stack.sandbox.comments.length, 1);
     assert.equal(rendered(stack.sandbox.comments[0]!.body), 'Done: it is a bug.');
     const edits = stack.sandbox.requests.filter((q) => q.method === 'PATCH' && q.path.includes('/issues/comments/'));
-    assert.deepEqual(edits.map((q) => (q.body as { body: string }).body), ['Still looking.', 'Done: it is a bug.']);
+    assert.deepEqual(
+      edits.map((q) => (q.body as { body: string }).body),
+      ['Still looking.', 'Done: it is a bug.'],
+    );
   });
 
   it('429 waits for retry-after-ms and 529 is retried, each turn then runs once', async () => {
@@ -83,9 +118,16 @@ describe('agent tool loop with an Anthropic model', function () {
   });
 
   it('an invalid tool call is reported back once; the model can correct it', async () => {
-    fake.script(toolUse('github_add_labels', { labels: 'bug' }), toolUse('github_add_labels', { labels: ['bug'] }), text('ok'));
+    fake.script(
+      toolUse('github_add_labels', { labels: 'bug' }),
+      toolUse('github_add_labels', { labels: ['bug'] }),
+      text('ok'),
+    );
     const result = await (await run()).handle.result();
-    assert.deepEqual(result.agent!.toolCalls.map((c: { ok: boolean }) => c.ok), [false, true]);
+    assert.deepEqual(
+      result.agent!.toolCalls.map((c: { ok: boolean }) => c.ok),
+      [false, true],
+    );
     const report = fake.requests[1]!.body.messages[2].content[0];
     assert.equal(report.is_error, true);
     assert.match(report.content, /invalid input for github_add_labels: labels: /);
@@ -95,7 +137,10 @@ describe('agent tool loop with an Anthropic model', function () {
     fake.script(toolUse('github_delete_repo', {}), toolUse('github_add_labels', { labels: [], owner: 'x' }));
     const err = await (await run()).handle.result().catch((e) => e);
     assert.ok(err instanceof WorkflowFailedError);
-    assert.match(String(err.cause?.message), /made invalid tool calls again after being told: github_delete_repo: tool "github_delete_repo" is not available to this agent.*\| github_add_labels: invalid input/);
+    assert.match(
+      String(err.cause?.message),
+      /made invalid tool calls again after being told: github_delete_repo: tool "github_delete_repo" is not available to this agent.*\| github_add_labels: invalid input/,
+    );
     assert.equal(stack.sandbox.comments.length, 0);
   });
 
@@ -113,7 +158,10 @@ describe('agent tool loop with an Anthropic model', function () {
   });
 
   it('the token budget ends a run that keeps going', async () => {
-    fake.script({ ...toolUse('github_add_labels', { labels: ['bug'] }), usage: { input_tokens: 15000, output_tokens: 6000 } });
+    fake.script({
+      ...toolUse('github_add_labels', { labels: ['bug'] }),
+      usage: { input_tokens: 15000, output_tokens: 6000 },
+    });
     const err = await (await run()).handle.result().catch((e) => e);
     assert.match(String(err.cause?.message), /reached its token budget \(21000 > 20000 tokens\) after 1 turn/);
     assert.equal(stack.sandbox.labels.size, 0, 'no tool call after the budget is spent');

@@ -34,12 +34,19 @@ describe('deploys approved through PR comments', function () {
   before(async () => {
     process.env.AOF_TEST_DEPLOY_TOKEN = 'deploy-token-never-in-history';
     hook = createServer((req, res) => {
-      deploys.push({ key: String(req.headers['idempotency-key']), path: req.url!, authorization: req.headers.authorization });
+      deploys.push({
+        key: String(req.headers['idempotency-key']),
+        path: req.url!,
+        authorization: req.headers.authorization,
+      });
       res.end('{"ok":true}');
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     dir = configDir({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  flows: {directory: flows}\n'),
+      'daemon.yaml': daemonYaml(
+        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+        '  flows: {directory: flows}\n',
+      ),
       'flows/f.yaml': flow(`http://127.0.0.1:${(hook.address() as { port: number }).port}`),
       'triggers/t.yaml': triggerYaml(
         'deploys',
@@ -50,7 +57,8 @@ describe('deploys approved through PR comments', function () {
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml') });
     stack.sandbox.teams.set('myorg/sre', new Set(['bob']));
-    for (const u of ['alice', 'bob', 'mallory', 'octocat']) stack.sandbox.permissions.set(`myorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
+    for (const u of ['alice', 'bob', 'mallory', 'octocat'])
+      stack.sandbox.permissions.set(`myorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
     stack.sandbox.permissions.set('myorg/api:maya', 'maintain');
     stack.sandbox.permissions.set('myorg/api:tia', 'triage');
   });
@@ -74,7 +82,13 @@ describe('deploys approved through PR comments', function () {
     stack.sandbox.addPull('myorg', 'api', pr.pull_request);
     return { number, sha: pr.pull_request.head.sha as string, author };
   };
-  const comment = (pr: { number: number; author: string }, body: string, login: string, action = 'created', id = Math.floor(Math.random() * 1e9)) => {
+  const comment = (
+    pr: { number: number; author: string },
+    body: string,
+    login: string,
+    action = 'created',
+    id = Math.floor(Math.random() * 1e9),
+  ) => {
     const c = example('issue_comment', action === 'created' ? 'created' : 'edited');
     c.action = action;
     c.repository.full_name = 'myorg/api';
@@ -88,7 +102,8 @@ describe('deploys approved through PR comments', function () {
     c.sender.login = login;
     return c;
   };
-  const flowOf = (number: number, environment = 'production') => stack.client.workflow.getHandle(`flow/myorg/api#${number}/deploy-prod/${encodeURIComponent(environment)}`);
+  const flowOf = (number: number, environment = 'production') =>
+    stack.client.workflow.getHandle(`flow/myorg/api#${number}/deploy-prod/${encodeURIComponent(environment)}`);
   const bodies = () => stack.sandbox.comments.map((c) => c.body);
   const waitFor = async (pred: () => boolean, what: string) => {
     for (let i = 0; i < 200; i++) {
@@ -97,17 +112,30 @@ describe('deploys approved through PR comments', function () {
     }
     throw new Error(`timed out waiting for ${what}; comments: ${JSON.stringify(bodies())}`);
   };
-  const requestDeploy = async (pr: { number: number; author: string }, command = '/deploy production', environment = 'production') => {
+  const requestDeploy = async (
+    pr: { number: number; author: string },
+    command = '/deploy production',
+    environment = 'production',
+  ) => {
     const r = await stack.send('issue_comment', comment(pr, command, 'carol'));
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    await waitFor(() => bodies().some((b) => b.includes(`Deploy to \`${environment}\` requested by @carol`)), 'the plan comment');
+    await waitFor(
+      () => bodies().some((b) => b.includes(`Deploy to \`${environment}\` requested by @carol`)),
+      'the plan comment',
+    );
     return flowOf(pr.number, environment);
   };
 
   it('an allowed approver approves: the hook is called once and the PR shows the record', async () => {
     const pr = openPr();
     const flowRun = await requestDeploy(pr);
-    await waitFor(() => stack.sandbox.checkRuns.some((c) => c.name === 'deploy production' && c.output.title === 'deploy production: awaiting approval'), 'the awaiting-approval check run');
+    await waitFor(
+      () =>
+        stack.sandbox.checkRuns.some(
+          (c) => c.name === 'deploy production' && c.output.title === 'deploy production: awaiting approval',
+        ),
+      'the awaiting-approval check run',
+    );
     const r = await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
     assert.deepEqual([r.status, r.body.status], [202, 'signalled']);
     const result = await flowRun.result();
@@ -132,7 +160,10 @@ describe('deploys approved through PR comments', function () {
     const flowRun = await requestDeploy(pr, '/deploy ../../admin?x=1#', '../../admin?x=1#');
     await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
     assert.equal((await flowRun.result()).status, 'deployed');
-    assert.deepEqual(deploys.map((d) => d.path), ['/deploy/..%2F..%2Fadmin%3Fx%3D1%23']);
+    assert.deepEqual(
+      deploys.map((d) => d.path),
+      ['/deploy/..%2F..%2Fadmin%3Fx%3D1%23'],
+    );
   });
 
   it('approvers by role: maintain counts as maintain (not the legacy "write"); triage and non-collaborators are refused with a reply and the request keeps waiting', async () => {
@@ -140,14 +171,20 @@ describe('deploys approved through PR comments', function () {
     const flowRun = await requestDeploy(pr, '/deploy staging', 'staging');
     for (const login of ['Copilot', 'tia']) {
       await stack.send('issue_comment', comment(pr, '/approve', login));
-      await waitFor(() => bodies().some((b) => b.includes(`@${login} is not an approver for \`staging\``)), `the reply to ${login}`);
+      await waitFor(
+        () => bodies().some((b) => b.includes(`@${login} is not an approver for \`staging\``)),
+        `the reply to ${login}`,
+      );
     }
     const { status } = await flowRun.describe();
     assert.equal(status.name, 'RUNNING', 'a 404 from the permission API does not fail the flow');
     await stack.send('issue_comment', comment(pr, '/approve', 'maya'));
     const result = await flowRun.result();
     assert.equal(result.status, 'deployed');
-    assert.deepEqual([result.approval.approvals[0].login, result.approval.approvals[0].permission], ['maya', 'maintain']);
+    assert.deepEqual(
+      [result.approval.approvals[0].login, result.approval.approvals[0].permission],
+      ['maya', 'maintain'],
+    );
   });
 
   it('a team member approves through the team membership API', async () => {
@@ -162,9 +199,15 @@ describe('deploys approved through PR comments', function () {
     const pr = openPr('alice');
     const flowRun = await requestDeploy(pr);
     await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
-    await waitFor(() => bodies().some((b) => b.includes('@alice you opened this pull request')), 'the self-approval reply');
+    await waitFor(
+      () => bodies().some((b) => b.includes('@alice you opened this pull request')),
+      'the self-approval reply',
+    );
     await stack.send('issue_comment', comment(pr, '/approve', 'mallory'));
-    await waitFor(() => bodies().some((b) => b.includes('@mallory is not an approver for `production`')), 'the outsider reply');
+    await waitFor(
+      () => bodies().some((b) => b.includes('@mallory is not an approver for `production`')),
+      'the outsider reply',
+    );
     const edited = await stack.send('issue_comment', comment(pr, '/approve', 'bob', 'edited'));
     assert.equal(edited.status, 202);
     assert.match(edited.body.reason, /commands run only on created comments/);
@@ -184,7 +227,10 @@ describe('deploys approved through PR comments', function () {
     const other = openPr();
     const r = await stack.send('issue_comment', comment(other, '/approve', 'alice'));
     assert.deepEqual([r.status, r.body.status], [200, 'nothing waiting']);
-    await waitFor(() => bodies().some((b) => b.includes('Nothing on this pull request is waiting for approval')), 'the nothing-waiting reply');
+    await waitFor(
+      () => bodies().some((b) => b.includes('Nothing on this pull request is waiting for approval')),
+      'the nothing-waiting reply',
+    );
     assert.equal(deploys.length, 0);
   });
 
@@ -193,12 +239,33 @@ describe('deploys approved through PR comments', function () {
     const runA = await requestDeploy(a);
     const b = openPr();
     await stack.send('issue_comment', comment(b, '/deploy production', 'carol'));
-    await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', b.number).some((c) => c.body.startsWith('Queued for `production`: position 1')), 'the queue position');
+    await waitFor(
+      () =>
+        stack.sandbox
+          .commentsOn('myorg', 'api', b.number)
+          .some((c) => c.body.startsWith('Queued for `production`: position 1')),
+      'the queue position',
+    );
     const c = openPr();
     await stack.send('issue_comment', comment(c, '/deploy production', 'carol'));
-    await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', c.number).some((x) => x.body.startsWith('Queued for `production`: position 2')), 'the second position');
-    assert.ok(!stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('requested by')), 'B waits for the lock');
-    await waitFor(() => stack.sandbox.checkRuns.some((r) => r.head_sha === c.sha && r.output.title === 'deploy production: queued, position 2'), 'the queued check run');
+    await waitFor(
+      () =>
+        stack.sandbox
+          .commentsOn('myorg', 'api', c.number)
+          .some((x) => x.body.startsWith('Queued for `production`: position 2')),
+      'the second position',
+    );
+    assert.ok(
+      !stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('requested by')),
+      'B waits for the lock',
+    );
+    await waitFor(
+      () =>
+        stack.sandbox.checkRuns.some(
+          (r) => r.head_sha === c.sha && r.output.title === 'deploy production: queued, position 2',
+        ),
+      'the queued check run',
+    );
 
     // C is closed while queued: it leaves the queue.
     const closed = example('pull_request', 'closed');
@@ -212,7 +279,13 @@ describe('deploys approved through PR comments', function () {
     // A deploys and releases the lock: B moves up and posts its plan.
     await stack.send('issue_comment', comment(a, '/approve', 'alice'));
     assert.equal((await runA.result()).status, 'deployed');
-    await waitFor(() => stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('Deploy to `production` requested by @carol')), 'B to take the lock');
+    await waitFor(
+      () =>
+        stack.sandbox
+          .commentsOn('myorg', 'api', b.number)
+          .some((x) => x.body.includes('Deploy to `production` requested by @carol')),
+      'B to take the lock',
+    );
     await stack.send('issue_comment', comment(b, '/reject not today', 'alice'));
     assert.equal((await flowOf(b.number).result()).status, 'not deployed');
     assert.equal(deploys.length, 1);
@@ -235,7 +308,11 @@ describe('deploys approved through PR comments', function () {
     assert.equal(result.status, 'not deployed');
     assert.equal(result.approval.decision, 'invalidated');
     assert.ok(bodies().some((b) => b.startsWith('New push `bbbbbbb`')));
-    assert.equal(bodies().filter((b) => b.includes('@mallory is not an approver')).length, 1, 'the redelivery was counted once');
+    assert.equal(
+      bodies().filter((b) => b.includes('@mallory is not an approver')).length,
+      1,
+      'the redelivery was counted once',
+    );
     assert.equal(deploys.length, 0);
   });
 
@@ -244,7 +321,8 @@ describe('deploys approved through PR comments', function () {
     const flowRun = await requestDeploy(pr);
     const before = stack.sandbox.requests.filter((q) => q.path.includes('/permission')).length;
     const answers = [];
-    for (let i = 0; i < 40; i++) answers.push((await stack.send('issue_comment', comment(pr, '/approve', i % 2 ? 'mallory' : 'tia'))).body.status);
+    for (let i = 0; i < 40; i++)
+      answers.push((await stack.send('issue_comment', comment(pr, '/approve', i % 2 ? 'mallory' : 'tia'))).body.status);
     await waitFor(() => bodies().filter((b) => / is not an approver/.test(b)).length >= 2, 'the two replies');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(bodies().filter((b) => b.includes('@mallory is not an approver')).length, 1);
@@ -264,7 +342,10 @@ describe('deploys approved through PR comments', function () {
     await flowRun.result();
     const late = await stack.send('issue_comment', comment(pr, '/approve', 'bob'));
     assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
-    await waitFor(() => bodies().some((b) => b.includes('Nothing on this pull request is waiting for approval')), 'the reply');
+    await waitFor(
+      () => bodies().some((b) => b.includes('Nothing on this pull request is waiting for approval')),
+      'the reply',
+    );
   });
 
   it('flows of different environments wait side by side; /approve names one when both wait', async () => {
@@ -274,7 +355,10 @@ describe('deploys approved through PR comments', function () {
     const staging = await requestDeploy(pr, '/deploy staging', 'staging');
     const ambiguous = await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
     assert.deepEqual([ambiguous.body.status, ambiguous.body.environments], ['ambiguous', ['production', 'staging']]);
-    await waitFor(() => bodies().some((b) => b.startsWith('Several deploys on this pull request wait for approval')), 'the reply');
+    await waitFor(
+      () => bodies().some((b) => b.startsWith('Several deploys on this pull request wait for approval')),
+      'the reply',
+    );
     assert.equal((await stack.send('issue_comment', comment(pr, '/approve staging', 'maya'))).status, 202);
     assert.equal((await staging.result()).status, 'deployed');
     assert.equal((await stack.send('issue_comment', comment(pr, '/approve', 'alice'))).status, 202);

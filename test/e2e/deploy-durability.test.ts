@@ -57,9 +57,15 @@ describe('a deploy survives restarts of every process', function () {
     cleanup.push(() => void hook.close());
 
     const dir = configDir({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_DURABLE_SECRET\ntoken_env: AOF_DURABLE_TOKEN', '  flows: {directory: flows}\n  temporal: {task_queue: durable, github_task_queue: durable-github}\n'),
+      'daemon.yaml': daemonYaml(
+        'webhook_secret_env: AOF_DURABLE_SECRET\ntoken_env: AOF_DURABLE_TOKEN',
+        '  flows: {directory: flows}\n  temporal: {task_queue: durable, github_task_queue: durable-github}\n',
+      ),
       'flows/f.yaml': `apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: deploy}\nspec:\n  nodes:\n    - {id: start, type: approval}\n    - {id: deploy, type: http, config: {url: "http://127.0.0.1:${(hook.address() as { port: number }).port}/deploy"}}\n    - {id: done, type: end, config: {status: deployed}}\n  connections:\n    - {from: start, to: deploy, when: "start.output == 'approved'"}\n    - {from: deploy, to: done}\n`,
-      'triggers/t.yaml': triggerYaml('d', 'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production: {flow: deploy, params: {approvers: [alice], environment: production}}'),
+      'triggers/t.yaml': triggerYaml(
+        'd',
+        'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production: {flow: deploy, params: {approvers: [alice], environment: production}}',
+      ),
     });
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     process.env.AOF_DURABLE_SECRET = secret;
@@ -68,13 +74,23 @@ describe('a deploy survives restarts of every process', function () {
     const connection = await Connection.connect({ address });
     cleanup.push(() => connection.close());
     const client = new Client({ connection });
-    const app = createIngress({ resources: store.current, dispatch: createDispatcher(client, 'durable'), logger: createLogger('test', 'silent'), ready: async () => true });
+    const app = createIngress({
+      resources: store.current,
+      dispatch: createDispatcher(client, 'durable'),
+      logger: createLogger('test', 'silent'),
+      ready: async () => true,
+    });
     const http = app.listen(0, '127.0.0.1');
     await new Promise<void>((r) => http.once('listening', r));
     cleanup.push(() => new Promise((r) => (http.closeAllConnections(), http.close(r))));
     const ingress = `http://127.0.0.1:${(http.address() as { port: number }).port}/webhook/github`;
 
-    const workerEnv = { TEMPORAL_ADDRESS: address, GITHUB_API_URL: sandbox.url, AOF_DURABLE_TOKEN: 'ghs_durable', AOF_DURABLE_SECRET: secret };
+    const workerEnv = {
+      TEMPORAL_ADDRESS: address,
+      GITHUB_API_URL: sandbox.url,
+      AOF_DURABLE_TOKEN: 'ghs_durable',
+      AOF_DURABLE_SECRET: secret,
+    };
     const workers: WorkerProcess[] = [];
     cleanup.push(async () => {
       for (const w of workers) await w.kill();
@@ -82,7 +98,11 @@ describe('a deploy survives restarts of every process', function () {
     workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), workerEnv));
 
     const pr = example('pull_request', 'opened');
-    sandbox.addPull('myorg', 'api', { ...pr.pull_request, number: 9, head: { ...pr.pull_request.head, sha: 'd'.repeat(40) } });
+    sandbox.addPull('myorg', 'api', {
+      ...pr.pull_request,
+      number: 9,
+      head: { ...pr.pull_request.head, sha: 'd'.repeat(40) },
+    });
     const comment = (body: string, login: string) => {
       const c = example('issue_comment', 'created');
       Object.assign(c.repository, { full_name: 'myorg/api', name: 'api' });
@@ -93,7 +113,15 @@ describe('a deploy survives restarts of every process', function () {
       c.comment.id = Math.floor(Math.random() * 1e9);
       c.sender.login = login;
       const raw = JSON.stringify(c);
-      return fetch(ingress, { method: 'POST', body: raw, headers: { 'x-github-event': 'issue_comment', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': sign(secret, raw) } });
+      return fetch(ingress, {
+        method: 'POST',
+        body: raw,
+        headers: {
+          'x-github-event': 'issue_comment',
+          'x-github-delivery': crypto.randomUUID(),
+          'x-hub-signature-256': sign(secret, raw),
+        },
+      });
     };
     const waitFor = async (pred: () => boolean, what: string) => {
       for (let i = 0; i < 600; i++) {
@@ -104,7 +132,10 @@ describe('a deploy survives restarts of every process', function () {
     };
 
     assert.equal((await comment('/deploy production', 'carol')).status, 201);
-    await waitFor(() => sandbox.comments.some((c) => c.body.includes('Deploy to `production` requested')), 'the plan comment');
+    await waitFor(
+      () => sandbox.comments.some((c) => c.body.includes('Deploy to `production` requested')),
+      'the plan comment',
+    );
 
     await workers[0]!.kill('SIGKILL');
     await server.teardown();
@@ -113,7 +144,10 @@ describe('a deploy survives restarts of every process', function () {
 
     const approved = await comment('/approve', 'alice');
     assert.equal(approved.status, 202, await approved.text());
-    await waitFor(() => sandbox.comments.some((c) => c.body.startsWith('### Flow `deploy` for `production`: deployed')), 'the result comment');
+    await waitFor(
+      () => sandbox.comments.some((c) => c.body.startsWith('### Flow `deploy` for `production`: deployed')),
+      'the result comment',
+    );
     assert.equal(deploys.length, 1, `deploy hook calls: ${deploys.join(', ')}`);
     assert.match(sandbox.comments.at(-1)!.body, /\| @alice \| .* \| `ddddddd` \| admin \| listed as alice \|/);
   });

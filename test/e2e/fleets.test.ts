@@ -16,7 +16,9 @@ const fleet = (name: string, mode: string, members: string, extra = '') =>
 function answerPerAgent(body: any) {
   const who = /^You are ([\w-]+)\./.exec(systemText(body))![1]!;
   if (who === 'broken') return { status: 400, error: { type: 'invalid_request_error', message: 'broken member' } };
-  const data = JSON.parse(/<untrusted_github_data>\n([\s\S]*)\n<\/untrusted_github_data>/.exec(body.messages[0].content)![1]!);
+  const data = JSON.parse(
+    /<untrusted_github_data>\n([\s\S]*)\n<\/untrusted_github_data>/.exec(body.messages[0].content)![1]!,
+  );
   const saw = (data.previous ?? []).map((p: { agent: string }) => p.agent).join('+') || 'nothing';
   const phase = /Command arguments \(untrusted\): "(\w+)"/.exec(body.messages[0].content)?.[1] ?? '';
   const verdict = { sec: 'APPROVE', perf: 'APPROVE', docs: 'REQUEST_CHANGES' }[who] ?? 'COMMENT';
@@ -29,28 +31,41 @@ describe('fleets', function () {
   before(async () => {
     fake.respondWith(answerPerAgent);
     const members = '[{name: sec, weight: 1}, {name: perf, weight: 1}, {name: docs, weight: 5}]';
-    stack = await startStackFor({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  fleets: {directory: fleets}\n  flows: {directory: flows}\n'),
-      'flows/f.yaml':
-        'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: fleet-flow}\nspec:\n  nodes:\n    - {id: start, type: fleet, config: {fleet: pipe}}\n    - {id: done, type: end}\n  connections:\n    - {from: start, to: done}\n',
-      'agents/a.yaml': ['sec', 'perf', 'docs', 'lead', 'broken'].map(agent).join('---\n'),
-      'fleets/f.yaml': [
-        fleet('peer-majority', 'peer', members, ', consensus: majority'),
-        fleet('peer-unanimous', 'peer', members, ', consensus: unanimous'),
-        fleet('peer-weighted', 'peer', members, ', consensus: weighted'),
-        fleet('pipe', 'pipeline', '[{name: sec}, {name: perf}, {name: docs}]'),
-        fleet('hier', 'hierarchical', '[{name: lead}, {name: sec}, {name: perf}]', ', manager: lead'),
-        fleet('tiers', 'tiered', '[{name: docs, tier: 1}, {name: sec, tier: 0}, {name: perf, tier: 0}]'),
-        fleet('with-failure', 'peer', '[{name: sec}, {name: broken}, {name: docs}]', ', consensus: majority, max_concurrency: 1'),
-        fleet('writers', 'peer', '[{name: sec}]') + '  members_write: true\n',
-      ].join('---\n'),
-      'triggers/t.yaml': triggerYaml(
-        'cmds',
-        'config:\n  github_events: [issue_comment]\ncommands:\n' +
-          ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure', 'writers'].map((f) => `  /${f}: {fleet: ${f}}`).join('\n') +
-          '\n  /fleet-flow: {flow: fleet-flow}',
-      ),
-    }, { anthropic: fake });
+    stack = await startStackFor(
+      {
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  fleets: {directory: fleets}\n  flows: {directory: flows}\n',
+        ),
+        'flows/f.yaml':
+          'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: fleet-flow}\nspec:\n  nodes:\n    - {id: start, type: fleet, config: {fleet: pipe}}\n    - {id: done, type: end}\n  connections:\n    - {from: start, to: done}\n',
+        'agents/a.yaml': ['sec', 'perf', 'docs', 'lead', 'broken'].map(agent).join('---\n'),
+        'fleets/f.yaml': [
+          fleet('peer-majority', 'peer', members, ', consensus: majority'),
+          fleet('peer-unanimous', 'peer', members, ', consensus: unanimous'),
+          fleet('peer-weighted', 'peer', members, ', consensus: weighted'),
+          fleet('pipe', 'pipeline', '[{name: sec}, {name: perf}, {name: docs}]'),
+          fleet('hier', 'hierarchical', '[{name: lead}, {name: sec}, {name: perf}]', ', manager: lead'),
+          fleet('tiers', 'tiered', '[{name: docs, tier: 1}, {name: sec, tier: 0}, {name: perf, tier: 0}]'),
+          fleet(
+            'with-failure',
+            'peer',
+            '[{name: sec}, {name: broken}, {name: docs}]',
+            ', consensus: majority, max_concurrency: 1',
+          ),
+          fleet('writers', 'peer', '[{name: sec}]') + '  members_write: true\n',
+        ].join('---\n'),
+        'triggers/t.yaml': triggerYaml(
+          'cmds',
+          'config:\n  github_events: [issue_comment]\ncommands:\n' +
+            ['peer-majority', 'peer-unanimous', 'peer-weighted', 'pipe', 'hier', 'tiers', 'with-failure', 'writers']
+              .map((f) => `  /${f}: {fleet: ${f}}`)
+              .join('\n') +
+            '\n  /fleet-flow: {flow: fleet-flow}',
+        ),
+      },
+      { anthropic: fake },
+    );
   });
   after(async () => stack?.stop());
   beforeEach(() => stack.sandbox.reset());
@@ -67,7 +82,8 @@ describe('fleets', function () {
     assert.equal(rendered(comments[0]!.body), result.answer);
     return { result, handle };
   };
-  const summary = (outcomes: { member: string; ok: boolean; answer?: string }[]) => outcomes.map((o) => (o.ok ? o.answer!.split('\n')[1] : `${o.member} failed`));
+  const summary = (outcomes: { member: string; ok: boolean; answer?: string }[]) =>
+    outcomes.map((o) => (o.ok ? o.answer!.split('\n')[1] : `${o.member} failed`));
 
   it('peer + majority: members in parallel, the majority verdict wins', async () => {
     const { result } = await runFleet('/peer-majority');
@@ -93,11 +109,17 @@ describe('fleets', function () {
     await runFleet('/pipe');
     const memberRequests = fake.requests.slice(before);
     assert.equal(memberRequests.length, 3);
-    assert.ok(memberRequests.every((r) => r.body.tools === undefined), 'a member was offered a write tool');
+    assert.ok(
+      memberRequests.every((r) => r.body.tools === undefined),
+      'a member was offered a write tool',
+    );
     const again = fake.requests.length;
     stack.sandbox.reset();
     await runFleet('/writers');
-    assert.deepEqual(fake.requests.slice(again).map((r) => r.body.tools?.map((t: { name: string }) => t.name)), [['github_post_comment']]);
+    assert.deepEqual(
+      fake.requests.slice(again).map((r) => r.body.tools?.map((t: { name: string }) => t.name)),
+      [['github_post_comment']],
+    );
   });
 
   it('pipeline: each agent reads the outputs before it', async () => {
@@ -108,7 +130,12 @@ describe('fleets', function () {
 
   it('hierarchical: the manager plans, workers execute with the plan, the manager synthesizes', async () => {
     const { result } = await runFleet('/hier');
-    assert.deepEqual(summary(result.outcomes), ['lead/plan saw nothing', 'sec saw lead', 'perf saw lead', 'lead/synthesize saw sec+perf']);
+    assert.deepEqual(summary(result.outcomes), [
+      'lead/plan saw nothing',
+      'sec saw lead',
+      'perf saw lead',
+      'lead/synthesize saw sec+perf',
+    ]);
     assert.match(result.answer, /### Summary by lead\n\nVERDICT: COMMENT\nlead\/synthesize saw sec\+perf/);
   });
 
@@ -122,11 +149,17 @@ describe('fleets', function () {
     assert.deepEqual(summary(result.outcomes), ['sec saw nothing', 'broken failed', 'docs saw nothing']);
     assert.match(result.outcomes[1]!.error!, /Anthropic API answered 400: broken member/);
     // The public comment names the kind of failure and the run, never the API's message.
-    assert.match(result.answer, /### broken — failed\n\n> failed: the model service failed\. Reference: github-delivery-[\w-]+\/2-broken\./);
+    assert.match(
+      result.answer,
+      /### broken — failed\n\n> failed: the model service failed\. Reference: github-delivery-[\w-]+\/2-broken\./,
+    );
     assert.doesNotMatch(result.answer, /broken member|400/);
     assert.match(result.decision!.explanation, /majority: no consensus \(APPROVE 1, REQUEST_CHANGES 1\)/);
     const children = [];
-    for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'` })) children.push(w.workflowId);
+    for await (const w of stack.client.workflow.list({
+      query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'`,
+    }))
+      children.push(w.workflowId);
     assert.equal(children.length, 3);
   });
 
@@ -136,10 +169,22 @@ describe('fleets', function () {
     const r = await stack.send('issue_comment', p);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const result = (await stack.client.workflow.getHandle(r.body.workflowId).result()).flow!;
-    assert.deepEqual(result.nodes.map((n: { node: string; type: string }) => [n.node, n.type]), [['start', 'fleet'], ['done', 'end']]);
+    assert.deepEqual(
+      result.nodes.map((n: { node: string; type: string }) => [n.node, n.type]),
+      [
+        ['start', 'fleet'],
+        ['done', 'end'],
+      ],
+    );
     assert.match(result.nodes[0]!.output, /### Summary by docs/);
     const fleets = [];
-    for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'fleetRunWorkflow' AND ExecutionStatus = 'Completed'` })) fleets.push(w.workflowId);
-    assert.ok(fleets.some((id) => id.startsWith('flow/')), fleets.join(', '));
+    for await (const w of stack.client.workflow.list({
+      query: `WorkflowType = 'fleetRunWorkflow' AND ExecutionStatus = 'Completed'`,
+    }))
+      fleets.push(w.workflowId);
+    assert.ok(
+      fleets.some((id) => id.startsWith('flow/')),
+      fleets.join(', '),
+    );
   });
 });

@@ -14,7 +14,9 @@ describe('GitHub App installation tokens', function () {
   before(async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     dir = configDir({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\napp:\n  app_id: 4242\n  private_key_path: ./app-key.pem'),
+      'daemon.yaml': daemonYaml(
+        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\napp:\n  app_id: 4242\n  private_key_path: ./app-key.pem',
+      ),
       'agents/a.yaml': agentYaml('helper'),
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
     });
@@ -49,6 +51,9 @@ describe('GitHub App installation tokens', function () {
   it('another installation gets its own token', async () => {
     const r = await stack.send('issues', issue(78, 3));
     await stack.client.workflow.getHandle(r.body.workflowId).result();
-    assert.deepEqual(stack.sandbox.issuedTokens.map((t) => t.installationId), [77, 78]);
+    assert.deepEqual(
+      stack.sandbox.issuedTokens.map((t) => t.installationId),
+      [77, 78],
+    );
   });
 });

@@ -22,7 +22,10 @@ describe('GitHub activities: rate limits and failures', function () {
     stack.sandbox.secondaryRateLimit(1, 2, /^POST .*\/comments$/);
     await (await run()).result();
     const posts = commentPosts();
-    assert.deepEqual(posts.map((p) => p.status), [403, 201]);
+    assert.deepEqual(
+      posts.map((p) => p.status),
+      [403, 201],
+    );
     const waited = posts[1]!.at - posts[0]!.at;
     assert.ok(waited >= 1950, `retried after ${waited} ms, before retry-after (2 s) elapsed`);
     assert.equal(stack.sandbox.comments.length, 1);
@@ -33,21 +36,30 @@ describe('GitHub activities: rate limits and failures', function () {
     const resetAt = Math.ceil(Date.now() / 1000 + 2) * 1000;
     await (await run()).result();
     const posts = commentPosts();
-    assert.deepEqual(posts.map((p) => p.status), [403, 201]);
+    assert.deepEqual(
+      posts.map((p) => p.status),
+      [403, 201],
+    );
     assert.ok(posts[1]!.at >= resetAt, `retried ${resetAt - posts[1]!.at} ms before the reset time`);
   });
 
   it('5xx answers are retried with backoff until the call succeeds', async () => {
     stack.sandbox.failNext(2, 502, /^POST .*\/comments$/);
     await (await run()).result();
-    assert.deepEqual(commentPosts().map((p) => p.status), [502, 502, 201]);
+    assert.deepEqual(
+      commentPosts().map((p) => p.status),
+      [502, 502, 201],
+    );
     assert.equal(stack.sandbox.comments.length, 1);
   });
 
   it('404 is final: one attempt, and the failure carries the API message', async () => {
     stack.sandbox.failNext(1, 404, /^POST .*\/comments$/);
     const handle = await run();
-    const err = await handle.result().then(() => undefined, (e) => e);
+    const err = await handle.result().then(
+      () => undefined,
+      (e) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError);
     const cause = (err.cause as { cause?: { message: string; nonRetryable?: boolean } }).cause;
     assert.match(cause!.message, /GitHub POST \/repos\/.+\/issues\/\d+\/comments answered 404: Error/);

@@ -41,15 +41,29 @@ describe('hostile input: a clear refusal, nothing started, nothing sent to GitHu
       'agents/a.yaml': agentYaml('helper'),
       'flows/f.yaml': FLOW,
       // Commands only: anything that is not exactly a command routes nowhere.
-      'triggers/t.yaml': triggerYaml('cmds', 'config:\n  github_events: [issue_comment, issues]\n  actions: [created, opened]\ncommands:\n  /deploy production: {flow: deploy, params: {approvers: [alice], environment: production}}\n  issues.opened: {agent: helper}'),
-      'triggers/u.yaml': triggerYaml('scoped', 'config:\n  webhook_secret: scoped-trigger-secret\n  repositories: [scoped/only]\n  github_events: [issues]\ndefault_agent: helper'),
+      'triggers/t.yaml': triggerYaml(
+        'cmds',
+        'config:\n  github_events: [issue_comment, issues]\n  actions: [created, opened]\ncommands:\n  /deploy production: {flow: deploy, params: {approvers: [alice], environment: production}}\n  issues.opened: {agent: helper}',
+      ),
+      'triggers/u.yaml': triggerYaml(
+        'scoped',
+        'config:\n  webhook_secret: scoped-trigger-secret\n  repositories: [scoped/only]\n  github_events: [issues]\ndefault_agent: helper',
+      ),
     });
   });
   after(async () => stack?.stop());
 
-  const raw = async (headers: Record<string, string>, body: string | Buffer, path = '/webhook/github'): Promise<Sent> => {
+  const raw = async (
+    headers: Record<string, string>,
+    body: string | Buffer,
+    path = '/webhook/github',
+  ): Promise<Sent> => {
     const delivery = headers['x-github-delivery'] ?? '';
-    const res = await fetch(`${stack.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
+    const res = await fetch(`${stack.url}${path}`, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text, delivery };
   };
@@ -70,7 +84,10 @@ describe('hostile input: a clear refusal, nothing started, nothing sent to GitHu
     delete p.installation;
     return p;
   };
-  const prComment = (body: string, opts: { action?: string; sender?: Record<string, unknown>; repo?: string; onIssue?: boolean } = {}) => {
+  const prComment = (
+    body: string,
+    opts: { action?: string; sender?: Record<string, unknown>; repo?: string; onIssue?: boolean } = {},
+  ) => {
     const c = retarget(example('issue_comment', 'created'), opts.repo ?? 'someone/repo');
     delete c.organization;
     delete c.installation;
@@ -89,43 +106,187 @@ describe('hostile input: a clear refusal, nothing started, nothing sent to GitHu
   const cases: [string, () => Promise<Sent>, number, RegExp][] = [
     // Headers and signatures
     ['no X-GitHub-Event', () => raw({ ...headers('issues', '{}'), 'x-github-event': '' }, '{}'), 400, /X-GitHub-Event/],
-    ['no X-GitHub-Delivery', () => raw({ ...headers('issues', '{}'), 'x-github-delivery': '' }, '{}'), 400, /X-GitHub-Delivery/],
-    ['a delivery id with a path in it', () => raw({ ...headers('issues', '{}'), 'x-github-delivery': '../../etc/passwd' }, '{}'), 400, /malformed X-GitHub-Delivery/],
-    ['no signature', () => raw({ ...headers('issues', '{}'), 'x-hub-signature-256': '' }, '{}'), 401, /missing X-Hub-Signature-256/],
-    ['only the legacy sha1 signature', () => raw({ ...headers('issues', '{}'), 'x-hub-signature-256': '', 'x-hub-signature': 'sha1=0000000000000000000000000000000000000000' }, '{}'), 401, /missing X-Hub-Signature-256/],
+    [
+      'no X-GitHub-Delivery',
+      () => raw({ ...headers('issues', '{}'), 'x-github-delivery': '' }, '{}'),
+      400,
+      /X-GitHub-Delivery/,
+    ],
+    [
+      'a delivery id with a path in it',
+      () => raw({ ...headers('issues', '{}'), 'x-github-delivery': '../../etc/passwd' }, '{}'),
+      400,
+      /malformed X-GitHub-Delivery/,
+    ],
+    [
+      'no signature',
+      () => raw({ ...headers('issues', '{}'), 'x-hub-signature-256': '' }, '{}'),
+      401,
+      /missing X-Hub-Signature-256/,
+    ],
+    [
+      'only the legacy sha1 signature',
+      () =>
+        raw(
+          {
+            ...headers('issues', '{}'),
+            'x-hub-signature-256': '',
+            'x-hub-signature': 'sha1=0000000000000000000000000000000000000000',
+          },
+          '{}',
+        ),
+      401,
+      /missing X-Hub-Signature-256/,
+    ],
     ['signed with another secret', () => send('issues', issue(), 'not-the-secret'), 401, /signature does not match/],
-    ['a truncated signature', () => raw({ ...headers('issues', '{}'), 'x-hub-signature-256': sign(TEST_SECRET, '{}').slice(0, 40) }, '{}'), 401, /signature does not match/],
-    ['a body changed after signing', () => raw(headers('issues', JSON.stringify(issue())), JSON.stringify(issue()) + ' '), 401, /signature does not match/],
-    ['a signature over a different body', () => raw(headers('issues', '{"a":1}'), JSON.stringify(issue())), 401, /signature does not match/],
+    [
+      'a truncated signature',
+      () => raw({ ...headers('issues', '{}'), 'x-hub-signature-256': sign(TEST_SECRET, '{}').slice(0, 40) }, '{}'),
+      401,
+      /signature does not match/,
+    ],
+    [
+      'a body changed after signing',
+      () => raw(headers('issues', JSON.stringify(issue())), JSON.stringify(issue()) + ' '),
+      401,
+      /signature does not match/,
+    ],
+    [
+      'a signature over a different body',
+      () => raw(headers('issues', '{"a":1}'), JSON.stringify(issue())),
+      401,
+      /signature does not match/,
+    ],
     // Bodies
-    ['signed, but not JSON', () => raw(headers('issues', 'payload=%7B%7D'), 'payload=%7B%7D'), 400, /malformed JSON payload/],
+    [
+      'signed, but not JSON',
+      () => raw(headers('issues', 'payload=%7B%7D'), 'payload=%7B%7D'),
+      400,
+      /malformed JSON payload/,
+    ],
     ['signed JSON array', () => raw(headers('issues', '[1,2]'), '[1,2]'), 400, /not a JSON object/],
     ['signed JSON null', () => raw(headers('issues', 'null'), 'null'), 400, /not a JSON object/],
-    ['a byte-order mark before the JSON', () => raw(headers('issues', '\uFEFF{}'), '\uFEFF{}'), 400, /malformed JSON payload/],
+    [
+      'a byte-order mark before the JSON',
+      () => raw(headers('issues', '\uFEFF{}'), '\uFEFF{}'),
+      400,
+      /malformed JSON payload/,
+    ],
     ['a declared body over the limit', () => raw(headers('issues', big), big), 413, /exceeds the 1048576-byte limit/],
-    ['deeply nested JSON (100,000 levels)', () => raw(headers('ping_like', nested(100_000)), nested(100_000)), 202, /unhandled/],
+    [
+      'deeply nested JSON (100,000 levels)',
+      () => raw(headers('ping_like', nested(100_000)), nested(100_000)),
+      202,
+      /unhandled/,
+    ],
     ['an event nobody routes', () => send('gollum', issue()), 202, /unhandled/],
     // Tenants
-    ['an organization’s secret for another owner’s repository', () => send('issues', issue('victim/private'), 'hostile-org-secret'), 403, /signed with the secret of "acme" but about "victim"/],
-    ['an organization’s secret with a forged organization field', () => send('issues', { ...issue('victim/private'), organization: { login: 'acme' } }, 'hostile-org-secret'), 403, /organization "acme" does not own repository "victim\/private"/],
-    ['an organization’s secret naming another installation', () => send('issues', { ...issue('acme/repo'), installation: { id: 8 } }, 'hostile-org-secret'), 403, /installation 8 is not the installation of "acme"/],
-    ['the global secret for an organization with its own', () => send('issues', issue('acme/repo')), 403, /"acme" has its own webhook secret/],
-    ['an organization’s URL with the global secret', () => send('issues', issue('acme/repo'), TEST_SECRET, '/webhook/github/acme'), 401, /signature does not match/],
-    ['an organization URL nobody configured', () => send('issues', issue('evil/repo'), TEST_SECRET, '/webhook/github/evil'), 404, /no organization "evil"/],
-    ['a Trigger’s secret outside that Trigger', () => send('issues', issue('scoped/other'), 'scoped-trigger-secret'), 403, /does not cover this delivery/],
+    [
+      'an organization’s secret for another owner’s repository',
+      () => send('issues', issue('victim/private'), 'hostile-org-secret'),
+      403,
+      /signed with the secret of "acme" but about "victim"/,
+    ],
+    [
+      'an organization’s secret with a forged organization field',
+      () => send('issues', { ...issue('victim/private'), organization: { login: 'acme' } }, 'hostile-org-secret'),
+      403,
+      /organization "acme" does not own repository "victim\/private"/,
+    ],
+    [
+      'an organization’s secret naming another installation',
+      () => send('issues', { ...issue('acme/repo'), installation: { id: 8 } }, 'hostile-org-secret'),
+      403,
+      /installation 8 is not the installation of "acme"/,
+    ],
+    [
+      'the global secret for an organization with its own',
+      () => send('issues', issue('acme/repo')),
+      403,
+      /"acme" has its own webhook secret/,
+    ],
+    [
+      'an organization’s URL with the global secret',
+      () => send('issues', issue('acme/repo'), TEST_SECRET, '/webhook/github/acme'),
+      401,
+      /signature does not match/,
+    ],
+    [
+      'an organization URL nobody configured',
+      () => send('issues', issue('evil/repo'), TEST_SECRET, '/webhook/github/evil'),
+      404,
+      /no organization "evil"/,
+    ],
+    [
+      'a Trigger’s secret outside that Trigger',
+      () => send('issues', issue('scoped/other'), 'scoped-trigger-secret'),
+      403,
+      /does not cover this delivery/,
+    ],
     // Comment commands
     ['/approve with a Cyrillic а', () => send('issue_comment', prComment('/\u0430pprove')), 202, /unhandled/],
-    ['/approve followed by a zero-width space', () => send('issue_comment', prComment('/approve\u200b')), 202, /unhandled/],
-    ['/deploy with a zero-width joiner', () => send('issue_comment', prComment('/dep\u200dloy production')), 202, /unhandled/],
+    [
+      '/approve followed by a zero-width space',
+      () => send('issue_comment', prComment('/approve\u200b')),
+      202,
+      /unhandled/,
+    ],
+    [
+      '/deploy with a zero-width joiner',
+      () => send('issue_comment', prComment('/dep\u200dloy production')),
+      202,
+      /unhandled/,
+    ],
     ['a fullwidth slash', () => send('issue_comment', prComment('\uFF0Fdeploy production')), 202, /unhandled/],
-    ['a right-to-left override around the command', () => send('issue_comment', prComment('\u202E/deploy production')), 202, /unhandled/],
-    ['an edited comment', () => send('issue_comment', prComment('/deploy production', { action: 'edited' })), 202, /commands run only on created comments/],
-    ['a deleted comment', () => send('issue_comment', prComment('/deploy production', { action: 'deleted' })), 202, /commands run only on created comments/],
-    ['a command from a bot account', () => send('issue_comment', prComment('/deploy production', { sender: { login: 'other-app[bot]', type: 'Bot' } })), 202, /is a bot/],
-    ['a command from the bot itself', () => send('issue_comment', prComment('/deploy production', { sender: { login: 'aofbot', type: 'User' } })), 202, /sent by the bot itself/],
-    ['/approve from a bot account', () => send('issue_comment', prComment('/approve', { sender: { login: 'dependabot[bot]', type: 'Bot' } })), 202, /unhandled/],
-    ['/approve on an issue, not a pull request', () => send('issue_comment', prComment('/approve', { onIssue: true })), 202, /unhandled/],
-    ['a command that only starts like one', () => send('issue_comment', prComment('/deployproduction')), 202, /unhandled/],
+    [
+      'a right-to-left override around the command',
+      () => send('issue_comment', prComment('\u202E/deploy production')),
+      202,
+      /unhandled/,
+    ],
+    [
+      'an edited comment',
+      () => send('issue_comment', prComment('/deploy production', { action: 'edited' })),
+      202,
+      /commands run only on created comments/,
+    ],
+    [
+      'a deleted comment',
+      () => send('issue_comment', prComment('/deploy production', { action: 'deleted' })),
+      202,
+      /commands run only on created comments/,
+    ],
+    [
+      'a command from a bot account',
+      () =>
+        send('issue_comment', prComment('/deploy production', { sender: { login: 'other-app[bot]', type: 'Bot' } })),
+      202,
+      /is a bot/,
+    ],
+    [
+      'a command from the bot itself',
+      () => send('issue_comment', prComment('/deploy production', { sender: { login: 'aofbot', type: 'User' } })),
+      202,
+      /sent by the bot itself/,
+    ],
+    [
+      '/approve from a bot account',
+      () => send('issue_comment', prComment('/approve', { sender: { login: 'dependabot[bot]', type: 'Bot' } })),
+      202,
+      /unhandled/,
+    ],
+    [
+      '/approve on an issue, not a pull request',
+      () => send('issue_comment', prComment('/approve', { onIssue: true })),
+      202,
+      /unhandled/,
+    ],
+    [
+      'a command that only starts like one',
+      () => send('issue_comment', prComment('/deployproduction')),
+      202,
+      /unhandled/,
+    ],
   ];
 
   const started = async (delivery: string) => {
@@ -146,21 +307,37 @@ describe('hostile input: a clear refusal, nothing started, nothing sent to GitHu
     const failures: string[] = [];
     for (const [name, fire, status, reason] of cases) {
       const r = await fire();
-      const text = typeof r.body === 'string' ? r.body : [r.body.error, r.body.status, r.body.reason].filter(Boolean).join(' ');
+      const text =
+        typeof r.body === 'string' ? r.body : [r.body.error, r.body.status, r.body.reason].filter(Boolean).join(' ');
       if (r.status !== status || !reason.test(text)) failures.push(`${name}: ${r.status} ${text.slice(0, 200)}`);
       if (r.delivery && (await started(r.delivery))) failures.push(`${name}: started ${await started(r.delivery)}`);
     }
     assert.deepEqual(failures, []);
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(stack.sandbox.requests.map((q) => `${q.method} ${q.path}`), [], 'something reached GitHub');
+    assert.deepEqual(
+      stack.sandbox.requests.map((q) => `${q.method} ${q.path}`),
+      [],
+      'something reached GitHub',
+    );
   });
 
   it('a chunked body over the limit is cut off with 413', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${stack.url}/webhook/github`, { method: 'POST', headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(TEST_SECRET, '{}') } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        `${stack.url}/webhook/github`,
+        {
+          method: 'POST',
+          headers: {
+            'x-github-event': 'issues',
+            'x-github-delivery': randomUUID(),
+            'x-hub-signature-256': sign(TEST_SECRET, '{}'),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 12; i++) req.write(Buffer.alloc(100 * 1024, 'b'));
       req.end();

@@ -10,7 +10,8 @@ import { startStack, type Stack } from '../harness/stack.js';
 describe('hot reload of resources', function () {
   let stack: Stack;
   let dir: string;
-  const trigger = (agent: string) => triggerYaml('prs', `config:\n  github_events: [pull_request]\ndefault_agent: ${agent}`);
+  const trigger = (agent: string) =>
+    triggerYaml('prs', `config:\n  github_events: [pull_request]\ndefault_agent: ${agent}`);
 
   before(async () => {
     dir = configDir({
@@ -40,7 +41,10 @@ describe('hot reload of resources', function () {
     writeFileSync(join(dir, 'triggers/prs.yaml'), trigger('no-such-agent'));
     const outcome = await reloaded;
     assert.equal(outcome.ok, false);
-    assert.match(outcome.error!.message, /triggers\/prs\.yaml:1:1: spec\.default_agent: agent "no-such-agent" is not defined/);
+    assert.match(
+      outcome.error!.message,
+      /triggers\/prs\.yaml:1:1: spec\.default_agent: agent "no-such-agent" is not defined/,
+    );
     assert.equal(await target(), 'second-agent');
   });
 
@@ -50,7 +54,10 @@ describe('hot reload of resources', function () {
     await reloaded;
     reloaded = stack.store.nextReload();
     // A trigger sorted before prs.yaml wins from now on.
-    writeFileSync(join(dir, 'triggers/a-first.yaml'), triggerYaml('early', 'config:\n  github_events: [pull_request]\ndefault_agent: first-agent'));
+    writeFileSync(
+      join(dir, 'triggers/a-first.yaml'),
+      triggerYaml('early', 'config:\n  github_events: [pull_request]\ndefault_agent: first-agent'),
+    );
     assert.equal((await reloaded).ok, true);
     assert.equal(await target(), 'first-agent');
     reloaded = stack.store.nextReload();

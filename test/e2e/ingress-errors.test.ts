@@ -13,8 +13,14 @@ describe('ingress: bad input is refused with a clear status and reason', functio
   after(async () => stack?.stop());
 
   const post = (headers: Record<string, string>, body: string) =>
-    fetch(`${stack.url}/webhook/github`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
-  const signed = (body: string) => ({ 'x-hub-signature-256': sign(TEST_SECRET, body), 'content-type': 'application/json' });
+    fetch(`${stack.url}/webhook/github`, { method: 'POST', headers, body }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as any,
+    }));
+  const signed = (body: string) => ({
+    'x-hub-signature-256': sign(TEST_SECRET, body),
+    'content-type': 'application/json',
+  });
 
   it('400 without X-GitHub-Event', async () => {
     const r = await post({ ...signed('{}'), 'x-github-delivery': 'abc' }, '{}');
@@ -43,7 +49,10 @@ describe('ingress: bad input is refused with a clear status and reason', functio
 
   it('verifies the exact bytes: a BOM or re-serialised body does not pass', async () => {
     const body = JSON.stringify(example('pull_request', 'opened'));
-    const r = await post({ ...signed(body), 'x-github-event': 'pull_request', 'x-github-delivery': 'd3' }, '\uFEFF' + body);
+    const r = await post(
+      { ...signed(body), 'x-github-event': 'pull_request', 'x-github-delivery': 'd3' },
+      '\uFEFF' + body,
+    );
     assert.equal(r.status, 401);
   });
 

@@ -27,7 +27,11 @@ describe('issue triage with the built-in model', function () {
       await stack.client.workflow.getHandle(r.body.workflowId).result();
       const labels = [...(stack.sandbox.labels.get(`${p.repository.full_name}#${p.issue.number}`) ?? [])];
       const c = classify(p.issue.title, p.issue.body ?? '');
-      assert.deepEqual(labels, [c.type, `priority:${c.priority}`, ...(c.component ? [`component:${c.component}`] : [])]);
+      assert.deepEqual(labels, [
+        c.type,
+        `priority:${c.priority}`,
+        ...(c.component ? [`component:${c.component}`] : []),
+      ]);
     }
   });
 
@@ -43,11 +47,20 @@ describe('issue triage with the built-in model', function () {
     assert.equal(comments.length, 1);
     assert.match(comments[0]!.body, /we need steps to reproduce, the expected behaviour, the version you are running/);
     assert.match(result.agent!.answer, /\n\nTriaged as bug, priority:critical, component:frontend\.$/);
-    assert.equal(rendered(comments[0]!.body), result.agent!.answer, 'the final answer replaced the question in place, repeating it');
+    assert.equal(
+      rendered(comments[0]!.body),
+      result.agent!.answer,
+      'the final answer replaced the question in place, repeating it',
+    );
   });
 
   it('classifies by keywords', () => {
-    assert.deepEqual(classify('Add dark mode', 'It would be nice to support a dark theme in the UI'), { type: 'enhancement', priority: 'low', component: 'frontend', missing: [] });
+    assert.deepEqual(classify('Add dark mode', 'It would be nice to support a dark theme in the UI'), {
+      type: 'enhancement',
+      priority: 'low',
+      component: 'frontend',
+      missing: [],
+    });
     assert.equal(classify('Typo in README', '').type, 'documentation');
     assert.equal(classify('SQL query fails on v2.1', 'Steps to reproduce: run it. Expected: rows.').priority, 'medium');
     assert.equal(classify('Security: token leaked in logs', '').priority, 'critical');

@@ -32,7 +32,10 @@ interface Proc {
 }
 
 function start(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -57,7 +60,11 @@ function start(args: string[], env: Record<string, string>): Proc {
 }
 
 /** Receives OTLP/HTTP JSON trace exports, as a collector would. */
-async function fakeCollector(): Promise<{ url: string; spans: { name: string; traceId: string; service: string }[]; server: Server }> {
+async function fakeCollector(): Promise<{
+  url: string;
+  spans: { name: string; traceId: string; service: string }[];
+  server: Server;
+}> {
   const spans: { name: string; traceId: string; service: string }[] = [];
   const server = createHttpServer((req, res) => {
     let body = '';
@@ -65,7 +72,8 @@ async function fakeCollector(): Promise<{ url: string; spans: { name: string; tr
     req.on('end', () => {
       for (const rs of JSON.parse(body).resourceSpans ?? []) {
         const service = rs.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value?.stringValue;
-        for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ name: s.name, traceId: s.traceId, service });
+        for (const ss of rs.scopeSpans ?? [])
+          for (const s of ss.spans ?? []) spans.push({ name: s.name, traceId: s.traceId, service });
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -78,7 +86,8 @@ async function fakeCollector(): Promise<{ url: string; spans: { name: string; tr
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -116,7 +125,12 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
       'agents/a.yaml': agentYaml('helper'),
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
     });
-    const [temporalPort, ingressPort, workerMetricsPort, sdkMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [temporalPort, ingressPort, workerMetricsPort, sdkMetricsPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const id = randomUUID().slice(0, 8);
     const env = {
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
@@ -130,7 +144,11 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
     };
 
     // Nothing listens on the Temporal address yet: the worker must log and keep trying.
-    const worker = start(['worker', '--config', join(dir, 'daemon.yaml')], { ...env, AOF_METRICS_PORT: String(workerMetricsPort), AOF_SDK_METRICS_PORT: String(sdkMetricsPort) });
+    const worker = start(['worker', '--config', join(dir, 'daemon.yaml')], {
+      ...env,
+      AOF_METRICS_PORT: String(workerMetricsPort),
+      AOF_SDK_METRICS_PORT: String(sdkMetricsPort),
+    });
     procs.push(worker);
     await worker.waitFor(/waiting for Temporal at 127\.0\.0\.1:\d+.*"attempt":2|"attempt":2.*waiting for Temporal/);
     assert.equal(worker.child.exitCode, null, 'the worker is still running');
@@ -158,11 +176,20 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
     const body = JSON.stringify(example('issues', 'opened'));
     const res = await fetch(`${base}/webhook/github`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(SECRET, body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': sign(SECRET, body),
+      },
       body,
     });
     assert.equal(res.status, 201, await res.text());
-    const bad = await fetch(`${base}/webhook/github`, { method: 'POST', headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' }, body });
+    const bad = await fetch(`${base}/webhook/github`, {
+      method: 'POST',
+      headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' },
+      body,
+    });
     assert.equal(bad.status, 401);
     await until('the agent comment', () => sandbox.comments.length === 1);
 
@@ -176,12 +203,29 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
     let workerMetrics = '';
     await until('worker metrics', async () => {
       workerMetrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
-      return (sample(workerMetrics, 'aof_github_requests_total', { method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/comments', status: '201' }) ?? 0) >= 1;
+      return (
+        (sample(workerMetrics, 'aof_github_requests_total', {
+          method: 'POST',
+          route: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+          status: '201',
+        }) ?? 0) >= 1
+      );
     });
-    assert.ok((sample(workerMetrics, 'aof_activity_executions_total', { activity: 'modelTurn', outcome: 'completed' }) ?? 0) >= 1);
-    assert.ok((sample(workerMetrics, 'aof_activity_executions_total', { task_queue: env.AOF_GITHUB_TASK_QUEUE, outcome: 'completed' }) ?? 0) >= 1);
+    assert.ok(
+      (sample(workerMetrics, 'aof_activity_executions_total', { activity: 'modelTurn', outcome: 'completed' }) ?? 0) >=
+        1,
+    );
+    assert.ok(
+      (sample(workerMetrics, 'aof_activity_executions_total', {
+        task_queue: env.AOF_GITHUB_TASK_QUEUE,
+        outcome: 'completed',
+      }) ?? 0) >= 1,
+    );
     assert.equal(sample(workerMetrics, 'aof_github_rate_limit_remaining', { resource: 'core' }), 4999);
-    assert.ok((sample(workerMetrics, 'aof_model_tokens_total', { provider: 'builtin', model: 'assistant', kind: 'output' }) ?? 0) > 0);
+    assert.ok(
+      (sample(workerMetrics, 'aof_model_tokens_total', { provider: 'builtin', model: 'assistant', kind: 'output' }) ??
+        0) > 0,
+    );
     // The Temporal SDK core's own runtime metrics, served through the same endpoint.
     assert.match(workerMetrics, /^temporal_\w+/m);
 
@@ -190,8 +234,20 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
     await until('the trace', () => {
       const root = collector.spans.find((s) => s.name === 'webhook issues');
       trace = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
-      return trace.some((s) => s.name === 'RunActivity:modelTurn') && trace.some((s) => s.name.startsWith('RunWorkflow:')) && trace.some((s) => s.name.startsWith('RunActivity:') && s.service === 'aof-temporal-worker' && s.name !== 'RunActivity:modelTurn');
+      return (
+        trace.some((s) => s.name === 'RunActivity:modelTurn') &&
+        trace.some((s) => s.name.startsWith('RunWorkflow:')) &&
+        trace.some(
+          (s) =>
+            s.name.startsWith('RunActivity:') &&
+            s.service === 'aof-temporal-worker' &&
+            s.name !== 'RunActivity:modelTurn',
+        )
+      );
     });
-    assert.ok(trace.some((s) => s.name.startsWith('StartWorkflow:') && s.service === 'aof-temporal-ingress'), trace.map((s) => s.name).join(', '));
+    assert.ok(
+      trace.some((s) => s.name.startsWith('StartWorkflow:') && s.service === 'aof-temporal-ingress'),
+      trace.map((s) => s.name).join(', '),
+    );
   });
 });

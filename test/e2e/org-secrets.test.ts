@@ -18,7 +18,10 @@ describe('tenants: the verifying secret decides whom a delivery acts for', funct
           'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\norganizations:\n  - name: org1\n    webhook_secret_env: AOF_ORG1_SECRET\n    installation_id: 111\n  - name: Org2\n    webhook_secret_env: AOF_ORG2_SECRET',
         ),
         'agents/a.yaml': agentYaml('helper'),
-        'triggers/a-scoped.yaml': triggerYaml('scoped', 'config:\n  webhook_secret: trigger-only-secret\n  repositories: [someone/only-this]\ndefault_agent: helper'),
+        'triggers/a-scoped.yaml': triggerYaml(
+          'scoped',
+          'config:\n  webhook_secret: trigger-only-secret\n  repositories: [someone/only-this]\ndefault_agent: helper',
+        ),
         'triggers/b-all.yaml': triggerYaml('all', 'default_agent: helper'),
       },
       { withWorker: false },
@@ -36,7 +39,10 @@ describe('tenants: the verifying secret decides whom a delivery acts for', funct
   };
   const started = async () => {
     const ids: string[] = [];
-    for await (const w of stack.client.workflow.list({ query: `TaskQueue = '${stack.resources.daemon.spec.temporal.task_queue}'` })) ids.push(w.workflowId);
+    for await (const w of stack.client.workflow.list({
+      query: `TaskQueue = '${stack.resources.daemon.spec.temporal.task_queue}'`,
+    }))
+      ids.push(w.workflowId);
     return ids;
   };
   const refused = async (status: number, reason: RegExp, ...args: Parameters<Stack['send']>) => {
@@ -49,12 +55,23 @@ describe('tenants: the verifying secret decides whom a delivery acts for', funct
   it('accepts an organization’s delivery signed with its own secret, at the shared URL or its own', async () => {
     assert.equal((await stack.send('issues', issue('org1/repo', 'org1', 111), { secret: 'org1-secret' })).status, 201);
     assert.equal((await stack.send('issues', issue('ORG2/repo'), { secret: 'org2-secret' })).status, 201);
-    assert.equal((await stack.send('issues', issue('org1/repo'), { secret: 'org1-secret', path: '/webhook/github/org1' })).status, 201);
+    assert.equal(
+      (await stack.send('issues', issue('org1/repo'), { secret: 'org1-secret', path: '/webhook/github/org1' })).status,
+      201,
+    );
   });
 
   it('refuses a delivery for another organization’s repository that claims the signer’s organization', async () => {
-    await refused(403, /organization "org1" does not own repository "org2\/private-repo"/, 'issues', issue('org2/private-repo', 'org1'), { secret: 'org1-secret' });
-    await refused(403, /signed with the secret of "org1" but about "org2"/, 'issues', issue('org2/private-repo'), { secret: 'org1-secret' });
+    await refused(
+      403,
+      /organization "org1" does not own repository "org2\/private-repo"/,
+      'issues',
+      issue('org2/private-repo', 'org1'),
+      { secret: 'org1-secret' },
+    );
+    await refused(403, /signed with the secret of "org1" but about "org2"/, 'issues', issue('org2/private-repo'), {
+      secret: 'org1-secret',
+    });
   });
 
   it('refuses a forged /approve for another organization’s pull request', async () => {
@@ -68,7 +85,13 @@ describe('tenants: the verifying secret decides whom a delivery acts for', funct
   });
 
   it('refuses an installation that is not the organization’s', async () => {
-    await refused(403, /installation 999 is not the installation of "org1"/, 'issues', issue('org1/repo', 'org1', 999), { secret: 'org1-secret' });
+    await refused(
+      403,
+      /installation 999 is not the installation of "org1"/,
+      'issues',
+      issue('org1/repo', 'org1', 999),
+      { secret: 'org1-secret' },
+    );
   });
 
   it('the global secret acts only for owners without a secret of their own', async () => {
@@ -78,17 +101,30 @@ describe('tenants: the verifying secret decides whom a delivery acts for', funct
   });
 
   it('an organization’s URL tries that organization’s secret only', async () => {
-    await refused(401, /signature does not match/, 'issues', issue('org1/repo'), { secret: TEST_SECRET, path: '/webhook/github/org1' });
-    await refused(401, /signature does not match/, 'issues', issue('org1/repo'), { secret: 'org2-secret', path: '/webhook/github/org1' });
-    await refused(404, /no organization "nobody"/, 'issues', issue('nobody/repo'), { secret: TEST_SECRET, path: '/webhook/github/nobody' });
+    await refused(401, /signature does not match/, 'issues', issue('org1/repo'), {
+      secret: TEST_SECRET,
+      path: '/webhook/github/org1',
+    });
+    await refused(401, /signature does not match/, 'issues', issue('org1/repo'), {
+      secret: 'org2-secret',
+      path: '/webhook/github/org1',
+    });
+    await refused(404, /no organization "nobody"/, 'issues', issue('nobody/repo'), {
+      secret: TEST_SECRET,
+      path: '/webhook/github/nobody',
+    });
   });
 
   it('a Trigger’s own secret covers only the deliveries that Trigger routes', async () => {
     const ok = await stack.send('issues', issue('someone/only-this'), { secret: 'trigger-only-secret' });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.equal(ok.body.trigger, 'scoped');
-    await refused(403, /secret of Trigger scoped does not cover this delivery/, 'issues', issue('someone/other'), { secret: 'trigger-only-secret' });
-    await refused(403, /"org1" has its own webhook secret/, 'issues', issue('org1/only-this'), { secret: 'trigger-only-secret' });
+    await refused(403, /secret of Trigger scoped does not cover this delivery/, 'issues', issue('someone/other'), {
+      secret: 'trigger-only-secret',
+    });
+    await refused(403, /"org1" has its own webhook secret/, 'issues', issue('org1/only-this'), {
+      secret: 'trigger-only-secret',
+    });
   });
 
   it('verifies before parsing: an unsigned body that is not JSON is refused as unauthenticated', async () => {

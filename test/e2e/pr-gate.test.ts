@@ -24,15 +24,25 @@ describe('PR gate check', function () {
   const fake = new FakeAnthropic();
   let stack: Stack;
   before(async () => {
-    stack = await startStackFor({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  gates: {directory: gates}\n  temporal: {web_ui_url: "http://localhost:8233"}\n'),
-      'gates/g.yaml': gate('afa') + '---\n' + gate('afa-llm', '  model: anthropic:claude-test\n  reviewers: [security]\n'),
-      'triggers/a.yaml': triggerYaml('llm-gate', 'config:\n  repositories: ["llm-org/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: afa-llm}'),
-      'triggers/b.yaml': triggerYaml(
-        'gate',
-        'config:\n  github_events: [pull_request, check_run, issue_comment]\ncommands:\n  pull_request.opened: {gate: afa}\n  pull_request.synchronize: {gate: afa}\n  check_run.rerequested: {gate: afa}\n  /review: {gate: afa}',
-      ),
-    }, { anthropic: fake });
+    stack = await startStackFor(
+      {
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  gates: {directory: gates}\n  temporal: {web_ui_url: "http://localhost:8233"}\n',
+        ),
+        'gates/g.yaml':
+          gate('afa') + '---\n' + gate('afa-llm', '  model: anthropic:claude-test\n  reviewers: [security]\n'),
+        'triggers/a.yaml': triggerYaml(
+          'llm-gate',
+          'config:\n  repositories: ["llm-org/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: afa-llm}',
+        ),
+        'triggers/b.yaml': triggerYaml(
+          'gate',
+          'config:\n  github_events: [pull_request, check_run, issue_comment]\ncommands:\n  pull_request.opened: {gate: afa}\n  pull_request.synchronize: {gate: afa}\n  check_run.rerequested: {gate: afa}\n  /review: {gate: afa}',
+        ),
+      },
+      { anthropic: fake },
+    );
   });
   after(async () => stack?.stop());
   beforeEach(() => {
@@ -54,7 +64,9 @@ describe('PR gate check', function () {
     for (let i = 0; i < 600; i++) {
       const run = stack.sandbox.checkRuns.find((c) => c.head_sha === head);
       // Done when the comment is the one for this head's check run (or says the quota is reached).
-      const commented = stack.sandbox.comments.some((c) => (run && c.body.includes(`/runs/${run.id})`)) || c.body.includes('quota reached'));
+      const commented = stack.sandbox.comments.some(
+        (c) => (run && c.body.includes(`/runs/${run.id})`)) || c.body.includes('quota reached'),
+      );
       if (run?.status === 'completed' && commented) return run;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -63,20 +75,39 @@ describe('PR gate check', function () {
   const checkWrites = () => stack.sandbox.requests.filter((q) => q.path.includes('/check-runs'));
 
   it('120 findings: annotations in three requests, a summary within limits, one comment kept current', async () => {
-    const first = await push('octo/app', 1, [addedFile('src/a.ts', tsFunctions(60)), addedFile('src/b.ts', tsFunctions(60, 'b')), addedFile('docs/x.bin', '')]);
+    const first = await push('octo/app', 1, [
+      addedFile('src/a.ts', tsFunctions(60)),
+      addedFile('src/b.ts', tsFunctions(60, 'b')),
+      addedFile('docs/x.bin', ''),
+    ]);
     const run = await settled(first.head);
-    assert.deepEqual(run.history, ['queued', 'in_progress', 'completed:success', 'completed:success', 'completed:success']);
+    assert.deepEqual(run.history, [
+      'queued',
+      'in_progress',
+      'completed:success',
+      'completed:success',
+      'completed:success',
+    ]);
     assert.equal(run.name, 'AFA Gate Check');
     assert.equal(run.output.title, 'AFA Gate Check — 120 findings');
     assert.equal(run.output.annotations.length, 120);
     const annotated = checkWrites().filter((q) => (q.body as any)?.output?.annotations?.length);
-    assert.deepEqual(annotated.map((q) => (q.body as any).output.annotations.length), [50, 50, 20]);
+    assert.deepEqual(
+      annotated.map((q) => (q.body as any).output.annotations.length),
+      [50, 50, 20],
+    );
     assert.ok(run.output.summary!.length <= 65535);
     assert.match(run.output.summary!, /Analysed 120 changed function\(s\)/);
     assert.match(run.output.summary!, /docs\/x\.bin: language not supported/);
     const a0 = run.output.annotations[0] as any;
-    assert.deepEqual([a0.path, a0.start_line, a0.annotation_level, a0.message], ['src/a.ts', 2, 'notice', 'Debug output left in']);
-    assert.match(run.details_url!, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/gate%2Focto%2Fapp%231%2F/);
+    assert.deepEqual(
+      [a0.path, a0.start_line, a0.annotation_level, a0.message],
+      ['src/a.ts', 2, 'notice', 'Debug output left in'],
+    );
+    assert.match(
+      run.details_url!,
+      /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/gate%2Focto%2Fapp%231%2F/,
+    );
 
     assert.equal(stack.sandbox.comments.length, 1);
     const comment = stack.sandbox.comments[0]!;
@@ -88,7 +119,12 @@ describe('PR gate check', function () {
 
     // A push that changes one function: the comment is updated, not duplicated; the rest is reused.
     const changed = tsFunctions(60).replace("console.log('v1', x);", "console.log('v1', x);\n  eval('x');");
-    const second = await push('octo/app', 1, [addedFile('src/a.ts', changed), addedFile('src/b.ts', tsFunctions(60, 'b'))], 'synchronize');
+    const second = await push(
+      'octo/app',
+      1,
+      [addedFile('src/a.ts', changed), addedFile('src/b.ts', tsFunctions(60, 'b'))],
+      'synchronize',
+    );
     const run2 = await settled(second.head);
     assert.equal(run2.conclusion, 'failure', 'a critical finding fails the gate');
     assert.equal(stack.sandbox.comments.length, 1);
@@ -99,13 +135,26 @@ describe('PR gate check', function () {
 
   it("someone else's comment carrying the gate's hidden marker is never taken for the gate's comment", async () => {
     const now = new Date().toISOString();
-    const bait = { id: 99, owner: 'octo', repo: 'hijack', issueNumber: 5, body: '<!-- aof-gate-check -->\nAll checks passed, merge away!', user: 'mallory', created_at: now, updated_at: now };
+    const bait = {
+      id: 99,
+      owner: 'octo',
+      repo: 'hijack',
+      issueNumber: 5,
+      body: '<!-- aof-gate-check -->\nAll checks passed, merge away!',
+      user: 'mallory',
+      created_at: now,
+      updated_at: now,
+    };
     stack.sandbox.comments.push({ ...bait });
     const r = await push('octo/hijack', 5, [addedFile('src/a.ts', 'export function a() {\n  return 1;\n}\n')]);
     await settled(r.head);
     const comments = stack.sandbox.commentsOn('octo', 'hijack', 5);
     assert.equal(comments.length, 2);
-    assert.deepEqual(comments.find((c) => c.id === 99), bait, "mallory's comment was overwritten");
+    assert.deepEqual(
+      comments.find((c) => c.id === 99),
+      bait,
+      "mallory's comment was overwritten",
+    );
     assert.match(comments.find((c) => c.id !== 99)!.body, /^<!-- aof-gate-check -->\n## \S+ AFA Gate Check/);
   });
 
@@ -117,12 +166,17 @@ describe('PR gate check', function () {
     const run = await settled(over.head);
     assert.equal(run.conclusion, 'neutral');
     assert.equal(run.output.title, 'AFA Gate Check — quota reached');
-    assert.match(stack.sandbox.comments[0]!.body, /\*\*developer\*\* tier includes 1 analyses a month[\s\S]*\(https:\/\/portal\.example\.com\/upgrade\)/);
+    assert.match(
+      stack.sandbox.comments[0]!.body,
+      /\*\*developer\*\* tier includes 1 analyses a month[\s\S]*\(https:\/\/portal\.example\.com\/upgrade\)/,
+    );
     assert.equal(stack.sandbox.requests.filter((q) => q.path.includes('/contents/')).length, 0, 'nothing was analysed');
   });
 
   it('the upsell section appears for tiers that include it', async () => {
-    const r = await push('upsell-org/web', 3, [addedFile('main.go', 'package main\n\nfunc main() {\n\tfmt.Println("x")\n}\n')]);
+    const r = await push('upsell-org/web', 3, [
+      addedFile('main.go', 'package main\n\nfunc main() {\n\tfmt.Println("x")\n}\n'),
+    ]);
     await settled(r.head);
     assert.match(stack.sandbox.comments[0]!.body, /### AEGIS\n\nAEGIS hardens what AFA finds\./);
   });
@@ -132,17 +186,32 @@ describe('PR gate check', function () {
     const r = await push('llm-org/api', 2, [addedFile('src/x.ts', 'export function x() {\n  return 1;\n}\n')]);
     const run = await settled(r.head);
     assert.equal(run.conclusion, 'success');
-    assert.match(run.output.summary!, /Reviewer errors[\s\S]*`x` \(security\): invalid output twice: no JSON object in the answer/);
+    assert.match(
+      run.output.summary!,
+      /Reviewer errors[\s\S]*`x` \(security\): invalid output twice: no JSON object in the answer/,
+    );
     assert.equal(fake.requests.length, 2, 'asked once more, then gave up');
     assert.match(fake.requests[0]!.body.messages[0].content, /<untrusted_code>\n1\+ export function x\(\) \{/);
   });
 
   it('a valid LLM review becomes findings at the right lines', async () => {
-    fake.respondWith(() => text('```json\n{"score": 40, "findings": [{"severity": "critical", "line": 2, "message": "SQL injection", "suggestion": "bind parameters"}]}\n```'));
-    const r = await push('llm-org/api', 4, [addedFile('src/q.ts', 'export function q(id: string) {\n  return db.query("SELECT * FROM t WHERE id=" + id);\n}\n')]);
+    fake.respondWith(() =>
+      text(
+        '```json\n{"score": 40, "findings": [{"severity": "critical", "line": 2, "message": "SQL injection", "suggestion": "bind parameters"}]}\n```',
+      ),
+    );
+    const r = await push('llm-org/api', 4, [
+      addedFile(
+        'src/q.ts',
+        'export function q(id: string) {\n  return db.query("SELECT * FROM t WHERE id=" + id);\n}\n',
+      ),
+    ]);
     const run = await settled(r.head);
     assert.equal(run.conclusion, 'failure');
-    assert.deepEqual(run.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level, a.message, a.raw_details]), [['src/q.ts', 2, 'failure', 'SQL injection', 'Suggestion: bind parameters']]);
+    assert.deepEqual(
+      run.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level, a.message, a.raw_details]),
+      [['src/q.ts', 2, 'failure', 'SQL injection', 'Suggestion: bind parameters']],
+    );
   });
 
   it('a 502 and a rate limit on check-run updates are retried until the verdict is posted', async () => {
@@ -151,7 +220,12 @@ describe('PR gate check', function () {
     const r = await push('octo/app', 5, [addedFile('lib/y.js', 'function y() {\n  return 2;\n}\n')]);
     const run = await settled(r.head);
     assert.equal(run.conclusion, 'success');
-    assert.deepEqual(checkWrites().map((q) => q.status).slice(0, 4), [201, 502, 403, 200]);
+    assert.deepEqual(
+      checkWrites()
+        .map((q) => q.status)
+        .slice(0, 4),
+      [201, 502, 403, 200],
+    );
   });
 
   it('a failure completes the check run with a sanitized message; the history keeps the real error', async () => {
@@ -164,26 +238,41 @@ describe('PR gate check', function () {
     }
     assert.equal(run!.conclusion, 'failure');
     assert.equal(run!.output.title, 'AFA Gate Check — error');
-    assert.match(run!.output.summary!, /^The analysis could not complete: a GitHub API call failed\. Reference: gate\/octo\/app#9\/[0-9a-f]{12}-\d+\.$/);
+    assert.match(
+      run!.output.summary!,
+      /^The analysis could not complete: a GitHub API call failed\. Reference: gate\/octo\/app#9\/[0-9a-f]{12}-\d+\.$/,
+    );
     assert.doesNotMatch(run!.output.summary!, /http|\/repos\/|ghs_|at .*\.ts/);
     const review = stack.client.workflow.getHandle(run!.output.summary!.match(/Reference: (\S+)\.$/)![1]!);
     const err = await review.result().catch((e) => e);
-    assert.match(String(err.cause?.cause?.message ?? err.cause?.message), /GitHub GET \/repos\/octo\/app\/pulls\/9\/files answered 404/);
+    assert.match(
+      String(err.cause?.cause?.message ?? err.cause?.message),
+      /GitHub GET \/repos\/octo\/app\/pulls\/9\/files answered 404/,
+    );
   });
 
   it('the monthly count is exact under concurrent reservations, and once per key', async () => {
     const { createQuotaActivities } = await import('../../activities/quota/index.js');
-    const { reserveQuota } = createQuotaActivities(async () => stack.client, stack.resources.daemon.spec.temporal.task_queue);
+    const { reserveQuota } = createQuotaActivities(
+      async () => stack.client,
+      stack.resources.daemon.spec.temporal.task_queue,
+    );
     const account = `race-${Date.now()}`;
     const month = new Date().toISOString().slice(0, 7);
-    const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => reserveQuota({ account, month, limit: 5, key: `k${i % 10}` })));
+    const grants = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => reserveQuota({ account, month, limit: 5, key: `k${i % 10}` })),
+    );
     // 10 distinct keys, limit 5: exactly 5 keys are granted, and a repeated key gets its earlier answer.
     const grantedKeys = new Set(grants.flatMap((g, i) => (g.allowed ? [`k${i % 10}`] : [])));
     assert.equal(grantedKeys.size, 5);
     assert.equal(Math.max(...grants.map((g) => g.used)), 5);
     const key = [...grantedKeys][0]!;
     const again = await reserveQuota({ account, month, limit: 5, key });
-    assert.deepEqual(again, grants[Number(key.slice(1))], 'a retried reservation gets its first answer and counts once');
+    assert.deepEqual(
+      again,
+      grants[Number(key.slice(1))],
+      'a retried reservation gets its first answer and counts once',
+    );
     const other = await reserveQuota({ account, month, limit: 5, key: 'new' });
     assert.deepEqual(other, { allowed: false, used: 5, limit: 5 });
   });
@@ -201,6 +290,10 @@ describe('PR gate check', function () {
     assert.equal(run1.output.title, 'AFA Gate Check — superseded');
     assert.equal(run2.conclusion, 'success');
     assert.equal(stack.sandbox.comments.length, 1);
-    assert.equal(stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length, 1, 'only the newest head commented');
+    assert.equal(
+      stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length,
+      1,
+      'only the newest head commented',
+    );
   });
 });

@@ -48,9 +48,15 @@ const google: ProviderCase<any> = {
   checkFirst(req, payload) {
     assert.equal(req.url, '/v1beta/models/gemini-test:generateContent');
     assert.equal(req.headers['x-goog-api-key'], GOOGLE_KEY);
-    assert.match(req.body.systemInstruction.parts[0].text, new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`));
+    assert.match(
+      req.body.systemInstruction.parts[0].text,
+      new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`),
+    );
     const decls = req.body.tools[0].functionDeclarations;
-    assert.deepEqual(decls.map((d: any) => d.name), ['github_add_labels', 'github_post_comment']);
+    assert.deepEqual(
+      decls.map((d: any) => d.name),
+      ['github_add_labels', 'github_post_comment'],
+    );
     assert.equal(decls[0].parametersJsonSchema.properties.labels.type, 'array');
     assert.equal(req.body.generationConfig.maxOutputTokens, 4096);
     assert.match(req.body.contents[0].parts[0].text, /<untrusted_github_data>/);
@@ -59,7 +65,11 @@ const google: ProviderCase<any> = {
     const [, model, user] = req.body.contents;
     assert.equal(model.role, 'model');
     assert.equal(model.parts[0].functionCall.name, 'github_add_labels');
-    assert.equal(model.parts[0].thoughtSignature, 'sig-github_add_labels', 'the thought signature goes back with the call');
+    assert.equal(
+      model.parts[0].thoughtSignature,
+      'sig-github_add_labels',
+      'the thought signature goes back with the call',
+    );
     assert.equal(user.role, 'user');
     assert.equal(user.parts[0].functionResponse.name, 'github_add_labels');
     assert.equal(user.parts[0].functionResponse.id, model.parts[0].functionCall.id);
@@ -83,9 +93,18 @@ const openai: ProviderCase<any> = {
     assert.equal(req.headers.authorization, `Bearer ${OPENAI_KEY}`);
     assert.equal(req.body.model, 'gpt-test');
     assert.equal(req.body.messages[0].role, 'system');
-    assert.match(req.body.messages[0].content, new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`));
+    assert.match(
+      req.body.messages[0].content,
+      new RegExp(`^Triage issue #${payload.issue.number} of ${payload.repository.full_name}\\.`),
+    );
     assert.match(req.body.messages[1].content, /<untrusted_github_data>/);
-    assert.deepEqual(req.body.tools.map((t: any) => [t.type, t.function.name]), [['function', 'github_add_labels'], ['function', 'github_post_comment']]);
+    assert.deepEqual(
+      req.body.tools.map((t: any) => [t.type, t.function.name]),
+      [
+        ['function', 'github_add_labels'],
+        ['function', 'github_post_comment'],
+      ],
+    );
     assert.equal(req.body.max_tokens, 4096, 'compatible servers get max_tokens');
   },
   toolResult(req) {
@@ -137,8 +156,14 @@ for (const p of [google, openai]) {
       p.fake.script(p.call('github_add_labels', { labels: ['bug'] }), p.say('Labelled as a bug.'));
       const { handle, payload } = await run();
       const result = await handle.result();
-      assert.deepEqual([...stack.sandbox.labels.get(`${payload.repository.full_name}#${payload.issue.number}`)!], ['bug']);
-      assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['Labelled as a bug.']);
+      assert.deepEqual(
+        [...stack.sandbox.labels.get(`${payload.repository.full_name}#${payload.issue.number}`)!],
+        ['bug'],
+      );
+      assert.deepEqual(
+        stack.sandbox.comments.map((c) => rendered(c.body)),
+        ['Labelled as a bug.'],
+      );
       assert.equal(p.fake.requests.length, 2);
       p.checkFirst(p.fake.requests[0]!, payload);
       assert.match(p.toolResult(p.fake.requests[1]!), /labels now: bug/);
@@ -162,7 +187,10 @@ for (const p of [google, openai]) {
       p.fake.script(p.serverError(), p.say('fine'));
       await (await run()).handle.result();
       assert.equal(p.fake.requests.length, 2);
-      assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['fine']);
+      assert.deepEqual(
+        stack.sandbox.comments.map((c) => rendered(c.body)),
+        ['fine'],
+      );
     });
 
     it('a 400 ends the run at once with the API message, and the key is nowhere in the history', async () => {
@@ -170,7 +198,10 @@ for (const p of [google, openai]) {
       const { handle } = await run();
       const err = await handle.result().catch((e) => e);
       assert.ok(err instanceof WorkflowFailedError);
-      assert.equal(String((err.cause as any)?.cause?.message), `${p.apiName(url)} answered 400: Invalid value for max tokens (key [redacted])`);
+      assert.equal(
+        String((err.cause as any)?.cause?.message),
+        `${p.apiName(url)} answered 400: Invalid value for max tokens (key [redacted])`,
+      );
       assert.equal(p.fake.requests.length, 1);
       const history = JSON.stringify(await handle.fetchHistory(), (_, v) => (typeof v === 'bigint' ? String(v) : v));
       assert.match(history, / answered 400: Invalid value for max tokens/);

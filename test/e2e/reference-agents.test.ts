@@ -12,14 +12,23 @@ import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
 
-const reference = (file: string) => readFileSync(resolve(import.meta.dirname, '../fixtures/reference/agents', file), 'utf8');
+const reference = (file: string) =>
+  readFileSync(resolve(import.meta.dirname, '../fixtures/reference/agents', file), 'utf8');
 const GOOGLE_KEY = 'AIzaTest-reference-key';
 const VLLM_KEY = 'vllm-test-key-1234';
 
 /** The example payload, moved to another repository (triggers pick agents by repository here). */
 const inRepo = <T extends Record<string, any>>(payload: T, fullName: string): T => {
   const [owner, name] = fullName.split('/');
-  return { ...payload, repository: { ...payload.repository, full_name: fullName, name, owner: { ...payload.repository.owner, login: owner } } };
+  return {
+    ...payload,
+    repository: {
+      ...payload.repository,
+      full_name: fullName,
+      name,
+      owner: { ...payload.repository.owner, login: owner },
+    },
+  };
 };
 
 describe('the reference example agents and other providers, as configured', function () {
@@ -32,18 +41,32 @@ describe('the reference example agents and other providers, as configured', func
     const vllmUrl = await vllm.start();
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  gates: {directory: gates}\n'),
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  gates: {directory: gates}\n',
+        ),
         'agents/issue-triager.yaml': reference('issue-triager.yaml'),
         'agents/code-reviewer.yaml': reference('code-reviewer.yaml'),
         'agents/local.yaml': `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: local}\nspec:\n  model: "openai:llama3.1:8b"\n  base_url: ${vllmUrl}/v1\n  api_key_env: AOF_TEST_VLLM_KEY\n  instructions: Answer briefly.\n`,
-        'agents/offline.yaml': 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: offline}\nspec:\n  model: openai:gpt-4o\n  offline_model: builtin:assistant\n',
-        'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: gemini-gate}\nspec:\n  model: google:gemini-test\n  reviewers: [security]\n',
-        'triggers/a.yaml': triggerYaml('reference', 'config:\n  repositories: [Codertocat/*]\ncommands:\n  issues.opened: {agent: issue-triager}\n  pull_request.opened: {agent: code-reviewer}'),
+        'agents/offline.yaml':
+          'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: offline}\nspec:\n  model: openai:gpt-4o\n  offline_model: builtin:assistant\n',
+        'gates/g.yaml':
+          'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: gemini-gate}\nspec:\n  model: google:gemini-test\n  reviewers: [security]\n',
+        'triggers/a.yaml': triggerYaml(
+          'reference',
+          'config:\n  repositories: [Codertocat/*]\ncommands:\n  issues.opened: {agent: issue-triager}\n  pull_request.opened: {agent: code-reviewer}',
+        ),
         'triggers/b.yaml': triggerYaml('local', 'config:\n  repositories: [local-org/*]\ndefault_agent: local'),
         'triggers/c.yaml': triggerYaml('offline', 'config:\n  repositories: [offline-org/*]\ndefault_agent: offline'),
-        'triggers/d.yaml': triggerYaml('gate', 'config:\n  repositories: [gate-org/*]\ncommands:\n  pull_request.opened: {gate: gemini-gate}'),
+        'triggers/d.yaml': triggerYaml(
+          'gate',
+          'config:\n  repositories: [gate-org/*]\ncommands:\n  pull_request.opened: {gate: gemini-gate}',
+        ),
       },
-      { providers: { google: { apiKey: GOOGLE_KEY, baseURL: geminiUrl } }, env: () => ({ AOF_TEST_VLLM_KEY: VLLM_KEY }) },
+      {
+        providers: { google: { apiKey: GOOGLE_KEY, baseURL: geminiUrl } },
+        env: () => ({ AOF_TEST_VLLM_KEY: VLLM_KEY }),
+      },
     );
   });
   after(async () => {
@@ -64,21 +87,42 @@ describe('the reference example agents and other providers, as configured', func
   };
 
   it('issue-triager (google:gemini-2.5-flash) labels the issue and comments', async () => {
-    gemini.script(calls(['github_add_labels', { labels: ['documentation', 'priority:low'] }]), say('Labelled: a documentation fix.'));
+    gemini.script(
+      calls(['github_add_labels', { labels: ['documentation', 'priority:low'] }]),
+      say('Labelled: a documentation fix.'),
+    );
     const p = example('issues', 'opened');
     await finish('issues', p);
     assert.equal(gemini.requests[0]!.url, '/v1beta/models/gemini-2.5-flash:generateContent');
-    assert.match(gemini.requests[0]!.body.systemInstruction.parts[0].text, new RegExp(`^Analyze issue #${p.issue.number} and:`));
-    assert.deepEqual([...stack.sandbox.labels.get(`${p.repository.full_name}#${p.issue.number}`)!], ['documentation', 'priority:low']);
-    assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['Labelled: a documentation fix.']);
+    assert.match(
+      gemini.requests[0]!.body.systemInstruction.parts[0].text,
+      new RegExp(`^Analyze issue #${p.issue.number} and:`),
+    );
+    assert.deepEqual(
+      [...stack.sandbox.labels.get(`${p.repository.full_name}#${p.issue.number}`)!],
+      ['documentation', 'priority:low'],
+    );
+    assert.deepEqual(
+      stack.sandbox.comments.map((c) => rendered(c.body)),
+      ['Labelled: a documentation fix.'],
+    );
   });
 
   it('code-reviewer (google:gemini-2.5-flash) submits a review of the pull request', async () => {
-    gemini.script(calls(['github_post_review', { event: 'COMMENT', body: 'Looks reasonable; add a test.' }]), say('Reviewed.'));
+    gemini.script(
+      calls(['github_post_review', { event: 'COMMENT', body: 'Looks reasonable; add a test.' }]),
+      say('Reviewed.'),
+    );
     const p = stack.withPull(example('pull_request', 'opened'));
     await finish('pull_request', p);
-    assert.match(gemini.requests[0]!.body.systemInstruction.parts[0].text, new RegExp(`^Review PR #${p.number} in ${p.repository.full_name}\\.`));
-    assert.deepEqual(stack.sandbox.reviews.map((r) => [r.event, rendered(r.body)]), [['COMMENT', 'Looks reasonable; add a test.']]);
+    assert.match(
+      gemini.requests[0]!.body.systemInstruction.parts[0].text,
+      new RegExp(`^Review PR #${p.number} in ${p.repository.full_name}\\.`),
+    );
+    assert.deepEqual(
+      stack.sandbox.reviews.map((r) => [r.event, rendered(r.body)]),
+      [['COMMENT', 'Looks reasonable; add a test.']],
+    );
   });
 
   it('an openai: agent talks to its own OpenAI-compatible server with its own key variable', async () => {
@@ -88,7 +132,10 @@ describe('the reference example agents and other providers, as configured', func
     assert.equal(vllm.requests[0]!.headers.authorization, `Bearer ${VLLM_KEY}`);
     assert.equal(vllm.requests[0]!.body.model, 'llama3.1:8b');
     assert.equal(gemini.requests.length, 0);
-    assert.deepEqual(stack.sandbox.comments.map((c) => rendered(c.body)), ['Hello from llama.']);
+    assert.deepEqual(
+      stack.sandbox.comments.map((c) => rendered(c.body)),
+      ['Hello from llama.'],
+    );
   });
 
   it('an agent whose provider has no key answers with its offline model', async () => {
@@ -100,12 +147,18 @@ describe('the reference example agents and other providers, as configured', func
 
   it("a gate reviewer on a Gemini model: findings on the check run, its tokens in the gate's comment", async () => {
     gemini.respondWith(() => ({
-      parts: [{ text: '{"score": 40, "findings": [{"severity": "critical", "line": 2, "message": "Command injection", "suggestion": "use execFile"}]}' }],
+      parts: [
+        {
+          text: '{"score": 40, "findings": [{"severity": "critical", "line": 2, "message": "Command injection", "suggestion": "use execFile"}]}',
+        },
+      ],
       usage: { promptTokenCount: 300, cachedContentTokenCount: 100, candidatesTokenCount: 50 },
     }));
     const head = sha('gate-org/api#7');
     const p = pullRequest('gate-org/api', 7, head);
-    stack.sandbox.addPull('gate-org', 'api', p.pull_request, [addedFile('src/run.ts', 'export function run(cmd: string) {\n  return exec("sh -c " + cmd);\n}\n')]);
+    stack.sandbox.addPull('gate-org', 'api', p.pull_request, [
+      addedFile('src/run.ts', 'export function run(cmd: string) {\n  return exec("sh -c " + cmd);\n}\n'),
+    ]);
     const r = await stack.send('pull_request', p);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     let run;
@@ -114,7 +167,10 @@ describe('the reference example agents and other providers, as configured', func
       run = stack.sandbox.checkRuns.find((c) => c.head_sha === head);
     }
     assert.equal(run!.conclusion, 'failure');
-    assert.deepEqual(run!.output.annotations.map((a: any) => [a.path, a.start_line, a.message]), [['src/run.ts', 2, 'Command injection']]);
+    assert.deepEqual(
+      run!.output.annotations.map((a: any) => [a.path, a.start_line, a.message]),
+      [['src/run.ts', 2, 'Command injection']],
+    );
     assert.equal(gemini.requests.length, 1);
     assert.deepEqual(gemini.requests[0]!.body.tools, undefined, 'a reviewer gets no tools');
     // 200 fresh input + 100 cached + 50 output, counted as agent budgets count them.

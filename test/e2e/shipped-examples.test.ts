@@ -8,8 +8,21 @@ import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropi
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
 
 const files = [
-  { filename: 'src/db.ts', status: 'added', additions: 3, deletions: 0, patch: "@@ -0,0 +1,3 @@\n+export function find(id: string) {\n+  return query(`SELECT * FROM users WHERE id = ${id}`);\n+}" },
-  { filename: 'src/log.ts', status: 'modified', additions: 1, deletions: 1, patch: '@@ -10,2 +10,2 @@ export function x() {\n   const a = 1;\n-  return a;\n+  console.log(a); // TODO remove' },
+  {
+    filename: 'src/db.ts',
+    status: 'added',
+    additions: 3,
+    deletions: 0,
+    patch:
+      '@@ -0,0 +1,3 @@\n+export function find(id: string) {\n+  return query(`SELECT * FROM users WHERE id = ${id}`);\n+}',
+  },
+  {
+    filename: 'src/log.ts',
+    status: 'modified',
+    additions: 1,
+    deletions: 1,
+    patch: '@@ -10,2 +10,2 @@ export function x() {\n   const a = 1;\n-  return a;\n+  console.log(a); // TODO remove',
+  },
 ];
 
 describe('the shipped example configuration', function () {
@@ -17,7 +30,10 @@ describe('the shipped example configuration', function () {
   before(async () => {
     process.env.GITHUB_WEBHOOK_SECRET = TEST_SECRET;
     process.env.GITHUB_TOKEN = 'ghs_test_installation_token';
-    stack = await startStack({ config: resolve(import.meta.dirname, '../../daemon.yaml'), env: (url) => ({ AOF_DEPLOY_HOOK_URL: `${url}/_sandbox/deploy` }) });
+    stack = await startStack({
+      config: resolve(import.meta.dirname, '../../daemon.yaml'),
+      env: (url) => ({ AOF_DEPLOY_HOOK_URL: `${url}/_sandbox/deploy` }),
+    });
   });
   after(async () => stack?.stop());
   beforeEach(() => stack.sandbox.reset());
@@ -30,8 +46,15 @@ describe('the shipped example configuration', function () {
     assert.equal(r.body.target?.name, 'deploy-on-merge');
     const result = await stack.client.workflow.getHandle(r.body.workflowId).result();
     assert.equal(result.flow.status, 'completed');
-    assert.deepEqual(stack.sandbox.deploys.map((d) => d.environment), ['staging']);
-    assert.ok(stack.sandbox.comments.some((c) => rendered(c.body) === 'Merged into main: deployed to staging (hook answered 200).'));
+    assert.deepEqual(
+      stack.sandbox.deploys.map((d) => d.environment),
+      ['staging'],
+    );
+    assert.ok(
+      stack.sandbox.comments.some(
+        (c) => rendered(c.body) === 'Merged into main: deployed to staging (hook answered 200).',
+      ),
+    );
 
     stack.sandbox.reset();
     const closed = example('pull_request', 'closed');
@@ -39,7 +62,10 @@ describe('the shipped example configuration', function () {
     closed.pull_request.base.ref = 'main';
     closed.pull_request.number += 1;
     const c = await stack.send('pull_request', closed);
-    assert.equal((await stack.client.workflow.getHandle(c.body.workflowId).result()).flow.status, 'skipped (closed without merge)');
+    assert.equal(
+      (await stack.client.workflow.getHandle(c.body.workflowId).result()).flow.status,
+      'skipped (closed without merge)',
+    );
     assert.equal(stack.sandbox.deploys.length, 0);
   });
 
@@ -53,8 +79,15 @@ describe('the shipped example configuration', function () {
     c.issue.pull_request = { url: pr.pull_request.url, html_url: pr.pull_request.html_url };
     c.comment.body = '/deploy production';
     assert.equal((await stack.send('issue_comment', c)).status, 201);
-    const waiting = stack.client.workflow.getHandle(`flow/${pr.repository.full_name}#4242/deploy-production/production`);
-    for (let i = 0; i < 100 && !stack.sandbox.comments.some((x) => x.body.includes('Deploy to `production` requested')); i++) await new Promise((r) => setTimeout(r, 50));
+    const waiting = stack.client.workflow.getHandle(
+      `flow/${pr.repository.full_name}#4242/deploy-production/production`,
+    );
+    for (
+      let i = 0;
+      i < 100 && !stack.sandbox.comments.some((x) => x.body.includes('Deploy to `production` requested'));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const merged = example('pull_request', 'closed');
     merged.repository = pr.repository;
     merged.pull_request.number = 4242;
@@ -64,7 +97,10 @@ describe('the shipped example configuration', function () {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal((await stack.client.workflow.getHandle(r.body.workflowId).result()).flow.status, 'completed');
     assert.equal((await waiting.result()).approval.decision, 'closed');
-    assert.deepEqual(stack.sandbox.deploys.map((d) => d.environment), ['staging']);
+    assert.deepEqual(
+      stack.sandbox.deploys.map((d) => d.environment),
+      ['staging'],
+    );
     assert.ok(!stack.sandbox.comments.some((x) => x.body.includes('already running')));
   });
 
@@ -81,9 +117,13 @@ describe('the shipped example configuration', function () {
   it('an opened pull request gets the AFA gate check and its comment', async () => {
     const heads: Record<string, string> = {
       'src/db.ts': 'export function find(id: string) {\n  return query(`SELECT * FROM users WHERE id = ${id}`);\n}\n',
-      'src/log.ts': '// log\n'.repeat(8) + 'export function x() {\n  const a = 1;\n  console.log(a); // TODO remove\n}\n',
+      'src/log.ts':
+        '// log\n'.repeat(8) + 'export function x() {\n  const a = 1;\n  console.log(a); // TODO remove\n}\n',
     };
-    const p = stack.withPull(example('pull_request', 'opened'), files.map((f) => ({ ...f, content: heads[f.filename] })));
+    const p = stack.withPull(
+      example('pull_request', 'opened'),
+      files.map((f) => ({ ...f, content: heads[f.filename] })),
+    );
     const r = await stack.send('pull_request', p);
     assert.equal(r.body.status, 'queued');
     assert.equal(r.body.target.name, 'afa');
@@ -117,7 +157,10 @@ describe('the shipped example configuration', function () {
     const body = stack.sandbox.comments[0]!.body;
     assert.match(body, /^## Fleet review-fleet \(peer\)/);
     assert.match(body, /\*\*Decision\*\* — majority: COMMENTS \(COMMENTS 3\)/);
-    assert.deepEqual(result.fleet!.outcomes.map((o: { member: string }) => o.member), ['security-reviewer', 'quality-reviewer', 'code-reviewer']);
+    assert.deepEqual(
+      result.fleet!.outcomes.map((o: { member: string }) => o.member),
+      ['security-reviewer', 'quality-reviewer', 'code-reviewer'],
+    );
   });
 });
 
@@ -127,7 +170,10 @@ describe('the shipped example configuration with an Anthropic key', function () 
   before(async () => {
     process.env.GITHUB_WEBHOOK_SECRET = TEST_SECRET;
     process.env.GITHUB_TOKEN = 'ghs_test_installation_token';
-    stack = await startStack({ config: resolve(import.meta.dirname, '../../daemon.yaml'), anthropicUrl: await fake.start() });
+    stack = await startStack({
+      config: resolve(import.meta.dirname, '../../daemon.yaml'),
+      anthropicUrl: await fake.start(),
+    });
   });
   after(async () => {
     await stack?.stop();

@@ -28,7 +28,10 @@ describe('webhook to PR comment, end to end', function () {
     assert.equal(comments.length, 1);
     assert.equal(comments[0]!.id, result.agent!.commentId);
     assert.match(comments[0]!.body, new RegExp(`Looks good: ${payload.pull_request.title}`));
-    assert.match(comments[0]!.body, /Reviewed 1 added line\(s\) in 1 file\(s\) with the built-in security and quality rules/);
+    assert.match(
+      comments[0]!.body,
+      /Reviewed 1 added line\(s\) in 1 file\(s\) with the built-in security and quality rules/,
+    );
   });
 
   it('a redelivery of the same GUID starts nothing new and answers with the same workflow', async () => {
@@ -67,7 +70,10 @@ describe('webhook to PR comment, end to end', function () {
     const res = await stack.send('pull_request', prOpened(), { secret: 'not-the-secret' });
     assert.equal(res.status, 401);
     assert.match(res.body.error, /signature does not match/);
-    await assert.rejects(stack.client.workflow.getHandle(deliveryWorkflowId(res.delivery)).describe(), WorkflowNotFoundError);
+    await assert.rejects(
+      stack.client.workflow.getHandle(deliveryWorkflowId(res.delivery)).describe(),
+      WorkflowNotFoundError,
+    );
     assert.equal(stack.sandbox.requests.length, 0);
   });
 
@@ -89,7 +95,10 @@ describe('webhook to PR comment, end to end', function () {
     assert.equal(res.status, 202);
     assert.equal(res.body.status, 'unhandled');
     assert.match(res.body.reason, /no trigger matched/);
-    await assert.rejects(stack.client.workflow.getHandle(deliveryWorkflowId(res.delivery)).describe(), WorkflowNotFoundError);
+    await assert.rejects(
+      stack.client.workflow.getHandle(deliveryWorkflowId(res.delivery)).describe(),
+      WorkflowNotFoundError,
+    );
   });
 
   it('answers ping with 200', async () => {

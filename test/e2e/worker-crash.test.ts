@@ -23,8 +23,12 @@ describe('a worker killed in the middle of an agent run', function () {
   before(async () => {
     const url = await fake.start();
     dir = configDir({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN', '  runtime: {model_turn_timeout_secs: 3}\n'),
-      'agents/a.yaml': 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: helper}\nspec:\n  model: anthropic:claude-test\n  tools: [github_post_comment]\n',
+      'daemon.yaml': daemonYaml(
+        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+        '  runtime: {model_turn_timeout_secs: 3}\n',
+      ),
+      'agents/a.yaml':
+        'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: helper}\nspec:\n  model: anthropic:claude-test\n  tools: [github_post_comment]\n',
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
@@ -76,7 +80,11 @@ describe('a worker killed in the middle of an agent run', function () {
     assert.equal(result.agent!.answer, 'Done.');
     assert.equal(stack.sandbox.comments.length, 1);
     assert.equal(rendered(stack.sandbox.comments[0]!.body), 'Done.', 'the final answer updated the comment in place');
-    assert.equal(stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length, 1, 'no GitHub write repeated');
+    assert.equal(
+      stack.sandbox.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')).length,
+      1,
+      'no GitHub write repeated',
+    );
     // Turn 1 ran once; turn 2 twice (lost with the first worker, retried on the second).
     assert.equal(fake.requests.length, 3);
     assert.equal(fake.requests[1]!.body.messages.length, 3);

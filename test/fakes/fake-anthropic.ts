@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import type { ContentBlock } from '../../src/agents/model-types.js';
 
 export type FakeReply =
-  | { content: ContentBlock[]; stop_reason?: string; usage?: Partial<Record<'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens', number>> }
+  | {
+      content: ContentBlock[];
+      stop_reason?: string;
+      usage?: Partial<
+        Record<'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens', number>
+      >;
+    }
   | { status: number; headers?: Record<string, string>; error: { type: string; message: string } };
 
 export interface FakeRequest {
@@ -16,16 +22,32 @@ export interface FakeRequest {
 }
 
 export const text = (t: string): FakeReply => ({ content: [{ type: 'text', text: t }], stop_reason: 'end_turn' });
-export const toolUse = (name: string, input: unknown, id = `toolu_${Math.random().toString(36).slice(2, 10)}`): FakeReply => ({
+export const toolUse = (
+  name: string,
+  input: unknown,
+  id = `toolu_${Math.random().toString(36).slice(2, 10)}`,
+): FakeReply => ({
   content: [{ type: 'tool_use', id, name, input }],
   stop_reason: 'tool_use',
 });
 export const tools = (...calls: [string, unknown][]): FakeReply => ({
-  content: calls.map(([name, input], i) => ({ type: 'tool_use' as const, id: `toolu_multi_${i}_${Math.random().toString(36).slice(2, 8)}`, name, input })),
+  content: calls.map(([name, input], i) => ({
+    type: 'tool_use' as const,
+    id: `toolu_multi_${i}_${Math.random().toString(36).slice(2, 8)}`,
+    name,
+    input,
+  })),
   stop_reason: 'tool_use',
 });
-export const rateLimited = (ms: number): FakeReply => ({ status: 429, headers: { 'retry-after-ms': String(ms), 'retry-after': String(Math.ceil(ms / 1000)) }, error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } });
-export const overloaded = (): FakeReply => ({ status: 529, error: { type: 'overloaded_error', message: 'Overloaded' } });
+export const rateLimited = (ms: number): FakeReply => ({
+  status: 429,
+  headers: { 'retry-after-ms': String(ms), 'retry-after': String(Math.ceil(ms / 1000)) },
+  error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' },
+});
+export const overloaded = (): FakeReply => ({
+  status: 529,
+  error: { type: 'overloaded_error', message: 'Overloaded' },
+});
 
 export class FakeAnthropic {
   readonly requests: FakeRequest[] = [];
@@ -54,11 +76,17 @@ export class FakeAnthropic {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${this.requests.length}`, ...headers });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'request-id': `req_${this.requests.length}`,
+          ...headers,
+        });
         res.end(JSON.stringify(body));
       };
-      const error = (status: number, type: string, message: string, headers?: Record<string, string>) => send(status, { type: 'error', error: { type, message } }, headers);
-      if (req.method !== 'POST' || req.url !== '/v1/messages') return error(404, 'not_found_error', `Not found: ${req.method} ${req.url}`);
+      const error = (status: number, type: string, message: string, headers?: Record<string, string>) =>
+        send(status, { type: 'error', error: { type, message } }, headers);
+      if (req.method !== 'POST' || req.url !== '/v1/messages')
+        return error(404, 'not_found_error', `Not found: ${req.method} ${req.url}`);
       let body: any;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -66,16 +94,33 @@ export class FakeAnthropic {
         return error(400, 'invalid_request_error', 'invalid JSON');
       }
       this.requests.push({ at: Date.now(), headers: req.headers, body });
-      if (!req.headers['x-api-key'] && !req.headers.authorization) return error(401, 'authentication_error', 'x-api-key header is required');
-      if (!req.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version header is required');
+      if (!req.headers['x-api-key'] && !req.headers.authorization)
+        return error(401, 'authentication_error', 'x-api-key header is required');
+      if (!req.headers['anthropic-version'])
+        return error(400, 'invalid_request_error', 'anthropic-version header is required');
       const problem = validate(body);
       if (problem) return error(400, 'invalid_request_error', problem);
       const next = this.replies.shift() ?? (this.responder ? () => Promise.resolve(this.responder!(body)) : undefined);
       if (!next) return error(500, 'api_error', 'fake script exhausted');
       const reply = typeof next === 'function' ? await next() : next;
       if ('status' in reply) return send(reply.status, { type: 'error', error: reply.error }, reply.headers);
-      const usage = { input_tokens: Math.ceil(JSON.stringify(body.messages).length / 4), output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, ...reply.usage };
-      send(200, { id: `msg_${this.requests.length}`, type: 'message', role: 'assistant', model: body.model, content: reply.content, stop_reason: reply.stop_reason ?? 'end_turn', stop_sequence: null, usage });
+      const usage = {
+        input_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
+        output_tokens: 20,
+        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: 0,
+        ...reply.usage,
+      };
+      send(200, {
+        id: `msg_${this.requests.length}`,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: reply.content,
+        stop_reason: reply.stop_reason ?? 'end_turn',
+        stop_sequence: null,
+        usage,
+      });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
@@ -88,31 +133,47 @@ export class FakeAnthropic {
 }
 
 /** The system prompt's text, whether sent as a string or as text blocks (with cache_control). */
-export const systemText = (body: any): string => (typeof body.system === 'string' ? body.system : (body.system ?? []).map((b: any) => b.text).join('\n'));
+export const systemText = (body: any): string =>
+  typeof body.system === 'string' ? body.system : (body.system ?? []).map((b: any) => b.text).join('\n');
 
 /** The request checks of the real API that this project could get wrong. */
 function validate(body: any): string | undefined {
   if (typeof body.model !== 'string') return 'model: Field required';
   if (!Number.isInteger(body.max_tokens)) return 'max_tokens: Field required';
   if (body.system !== undefined && typeof body.system !== 'string') {
-    if (!Array.isArray(body.system) || body.system.some((b: any) => b.type !== 'text' || typeof b.text !== 'string' || !b.text)) return 'system: must be a string or a list of non-empty text blocks';
+    if (
+      !Array.isArray(body.system) ||
+      body.system.some((b: any) => b.type !== 'text' || typeof b.text !== 'string' || !b.text)
+    )
+      return 'system: must be a string or a list of non-empty text blocks';
   }
-  const marked = [body.system, body.tools].flatMap((l) => (Array.isArray(l) ? l : [])).filter((b: any) => b.cache_control);
-  if (marked.some((b: any) => b.cache_control.type !== 'ephemeral')) return 'cache_control.type: Input should be \'ephemeral\'';
+  const marked = [body.system, body.tools]
+    .flatMap((l) => (Array.isArray(l) ? l : []))
+    .filter((b: any) => b.cache_control);
+  if (marked.some((b: any) => b.cache_control.type !== 'ephemeral'))
+    return "cache_control.type: Input should be 'ephemeral'";
   if (marked.length > 4) return 'A maximum of 4 blocks with cache_control may be provided.';
   const msgs = body.messages;
   if (!Array.isArray(msgs) || msgs.length === 0) return 'messages: at least one message is required';
   for (let i = 0; i < msgs.length; i++) {
     const expected = i % 2 === 0 ? 'user' : 'assistant';
-    if (msgs[i].role !== expected) return `messages.${i}.role: roles must alternate between "user" and "assistant", starting with "user"`;
+    if (msgs[i].role !== expected)
+      return `messages.${i}.role: roles must alternate between "user" and "assistant", starting with "user"`;
     const prev = msgs[i - 1];
-    const uses = Array.isArray(prev?.content) ? prev.content.filter((b: any) => b.type === 'tool_use').map((b: any) => b.id) : [];
-    const results = Array.isArray(msgs[i].content) ? msgs[i].content.filter((b: any) => b.type === 'tool_result').map((b: any) => b.tool_use_id) : [];
+    const uses = Array.isArray(prev?.content)
+      ? prev.content.filter((b: any) => b.type === 'tool_use').map((b: any) => b.id)
+      : [];
+    const results = Array.isArray(msgs[i].content)
+      ? msgs[i].content.filter((b: any) => b.type === 'tool_result').map((b: any) => b.tool_use_id)
+      : [];
     if (prev?.role === 'assistant' && uses.length && uses.some((id: string) => !results.includes(id))) {
       return `messages.${i}: tool_use ids were found without tool_result blocks immediately after: ${uses.filter((id: string) => !results.includes(id)).join(', ')}`;
     }
-    if (results.some((id: string) => !uses.includes(id))) return `messages.${i}.content: unexpected tool_use_id found in tool_result blocks`;
+    if (results.some((id: string) => !uses.includes(id)))
+      return `messages.${i}.content: unexpected tool_use_id found in tool_result blocks`;
   }
-  for (const t of body.tools ?? []) if (!t.name || !t.input_schema || t.input_schema.type !== 'object') return `tools: invalid tool definition ${t.name}`;
+  for (const t of body.tools ?? [])
+    if (!t.name || !t.input_schema || t.input_schema.type !== 'object')
+      return `tools: invalid tool definition ${t.name}`;
   return undefined;
 }

@@ -13,6 +13,10 @@ export function kubernetesValidatePath(): string {
   if (existsSync(bin)) return bin;
   if (!existsSync(join(VENV, 'bin', 'pip'))) execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
   process.stderr.write(`[aof] installing ${KUBERNETES_VALIDATE_PIN} into ${VENV} (one time)\n`);
-  execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', KUBERNETES_VALIDATE_PIN], { stdio: 'inherit' });
+  execFileSync(
+    join(VENV, 'bin', 'pip'),
+    ['install', '--quiet', '--disable-pip-version-check', KUBERNETES_VALIDATE_PIN],
+    { stdio: 'inherit' },
+  );
   return bin;
 }

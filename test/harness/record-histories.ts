@@ -14,7 +14,9 @@ export async function recordHistories(client: Client, dir: string): Promise<void
   for (const type of WORKFLOW_TYPES) {
     const picked: { workflowId: string; runId: string }[] = [];
     for (const status of ['Completed', 'ContinuedAsNew', 'Failed', 'Running']) {
-      for await (const w of client.workflow.list({ query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'` })) {
+      for await (const w of client.workflow.list({
+        query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'`,
+      })) {
         if (picked.length >= PER_TYPE) break;
         picked.push({ workflowId: w.workflowId, runId: w.runId });
       }

@@ -30,7 +30,11 @@ export interface Stack {
   sandbox: GitHubSandbox;
   client: Client;
   resources: Resources;
-  send(event: string, payload: unknown, opts?: { delivery?: string; secret?: string; headers?: Record<string, string>; path?: string }): Promise<{ status: number; body: any; delivery: string }>;
+  send(
+    event: string,
+    payload: unknown,
+    opts?: { delivery?: string; secret?: string; headers?: Record<string, string>; path?: string },
+  ): Promise<{ status: number; body: any; delivery: string }>;
   stop(): Promise<void>;
 }
 
@@ -80,7 +84,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       resources,
       workflowBundle: await workflowBundle(),
       client: env.client,
-      providers: opts.providers ?? (opts.anthropicUrl ? { anthropic: { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } } : {}),
+      providers:
+        opts.providers ??
+        (opts.anthropicUrl ? { anthropic: { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } } : {}),
     });
     running = Promise.all(workers.map((w) => w.run()));
   }
@@ -101,7 +107,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     url,
     store,
-    withPull(payload, files = [{ filename: 'README.md', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: '@@ -1 +1 @@\n-Hello\n+Hello, world' }]) {
+    withPull(
+      payload,
+      files = [
+        {
+          filename: 'README.md',
+          status: 'modified',
+          additions: 1,
+          deletions: 1,
+          changes: 2,
+          patch: '@@ -1 +1 @@\n-Hello\n+Hello, world',
+        },
+      ],
+    ) {
       const [owner, repo] = String(payload.repository.full_name).split('/');
       sandbox.addPull(owner!, repo!, payload.pull_request, files);
       return payload;
@@ -147,7 +165,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
  * A stack on a throw-away configuration directory (`files`, relative path → YAML), optionally with a
  * fake Anthropic API; stopping it stops the fake and removes the directory.
  */
-export async function startStackFor(files: Record<string, string>, opts: Omit<StackOptions, 'config' | 'anthropicUrl'> & { anthropic?: FakeAnthropic } = {}): Promise<Stack> {
+export async function startStackFor(
+  files: Record<string, string>,
+  opts: Omit<StackOptions, 'config' | 'anthropicUrl'> & { anthropic?: FakeAnthropic } = {},
+): Promise<Stack> {
   const dir = configDir(files);
   const anthropicUrl = opts.anthropic ? await opts.anthropic.start() : undefined;
   const stack = await startStack({ ...opts, config: join(dir, 'daemon.yaml'), anthropicUrl });

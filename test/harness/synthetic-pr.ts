@@ -11,12 +11,23 @@ export interface SyntheticFile {
 /** A file that was added whole: its patch adds every line. */
 export function addedFile(filename: string, content: string) {
   const lines = content.split('\n');
-  return { filename, status: 'added', additions: lines.length, deletions: 0, changes: lines.length, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => '+' + l).join('\n')}`, content };
+  return {
+    filename,
+    status: 'added',
+    additions: lines.length,
+    deletions: 0,
+    changes: lines.length,
+    patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => '+' + l).join('\n')}`,
+    content,
+  };
 }
 
 /** A TypeScript file of `n` functions, each with a debug line (one maintainability finding each). */
 export function tsFunctions(n: number, tag = 'v1', extra = ''): string {
-  return Array.from({ length: n }, (_, i) => `function f${i}(x: number) {\n  console.log('${tag}', x);${extra}\n  return x + ${i};\n}`).join('\n\n');
+  return Array.from(
+    { length: n },
+    (_, i) => `function f${i}(x: number) {\n  console.log('${tag}', x);${extra}\n  return x + ${i};\n}`,
+  ).join('\n\n');
 }
 
 export function pullRequest(repo: string, number: number, headSha: string, action = 'opened') {

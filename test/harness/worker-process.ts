@@ -12,7 +12,10 @@ export interface WorkerProcess {
 
 /** Starts a worker and resolves once it polls its task queues. */
 export async function startWorkerProcess(config: string, env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [bin, 'worker', '--config', config], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'worker', '--config', config], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

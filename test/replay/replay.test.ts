@@ -9,7 +9,9 @@ import { workflowBundle } from '../harness/temporal.js';
 import { WORKFLOW_TYPES } from './workflow-types.js';
 
 const DIR = join(import.meta.dirname, 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replay of recorded histories', function () {
   this.timeout(120_000);
@@ -21,7 +23,10 @@ describe('replay of recorded histories', function () {
 
   it('replays every recorded history without nondeterminism', async () => {
     const histories = files.map((f) => {
-      const { workflowId, history } = JSON.parse(readFileSync(join(DIR, f), 'utf8')) as { workflowId: string; history: unknown };
+      const { workflowId, history } = JSON.parse(readFileSync(join(DIR, f), 'utf8')) as {
+        workflowId: string;
+        history: unknown;
+      };
       return { workflowId, history: historyFromJSON(history), file: f };
     });
     const failures: string[] = [];

@@ -21,7 +21,8 @@ describe("the bot's identity", function () {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const daemon = (github: Record<string, unknown>) => ({ spec: { platforms: { github: { api_url: sandbox.url, ...github } } } }) as unknown as DaemonConfig;
+  const daemon = (github: Record<string, unknown>) =>
+    ({ spec: { platforms: { github: { api_url: sandbox.url, ...github } } } }) as unknown as DaemonConfig;
 
   it("a GitHub App acts as its slug with [bot], learnt from GET /app with the App's JWT", async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -30,10 +31,21 @@ describe("the bot's identity", function () {
     assert.equal(await botLogin(daemon({ app: { app_id: 4242, private_key_path: 'app.pem' } }), dir), 'aofbot[bot]');
   });
 
-  it("a personal token acts as its user; an installation token cannot say, and bot_name overrides both", async () => {
-    assert.equal(await botLogin(daemon({ token_env: 'AOF_ID_TOKEN' }), dir, { AOF_ID_TOKEN: 'ghp_personal' }), 'sandbox-user');
-    assert.equal(await botLogin(daemon({ token_env: 'AOF_ID_TOKEN' }), dir, { AOF_ID_TOKEN: 'ghs_installation' }), undefined);
-    assert.equal(await botLogin(daemon({ token_env: 'AOF_ID_TOKEN', bot_name: 'deploy-bot' }), dir, { AOF_ID_TOKEN: 'ghp_personal' }), 'deploy-bot');
+  it('a personal token acts as its user; an installation token cannot say, and bot_name overrides both', async () => {
+    assert.equal(
+      await botLogin(daemon({ token_env: 'AOF_ID_TOKEN' }), dir, { AOF_ID_TOKEN: 'ghp_personal' }),
+      'sandbox-user',
+    );
+    assert.equal(
+      await botLogin(daemon({ token_env: 'AOF_ID_TOKEN' }), dir, { AOF_ID_TOKEN: 'ghs_installation' }),
+      undefined,
+    );
+    assert.equal(
+      await botLogin(daemon({ token_env: 'AOF_ID_TOKEN', bot_name: 'deploy-bot' }), dir, {
+        AOF_ID_TOKEN: 'ghp_personal',
+      }),
+      'deploy-bot',
+    );
   });
 
   it('recognises the bot with or without [bot], and any Bot account', () => {

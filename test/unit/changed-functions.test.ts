@@ -4,9 +4,12 @@ import { changedLines } from '../../src/code/diff.js';
 import { findFunctions, mapChangedFunctions } from '../../src/code/functions.js';
 import { languageOf } from '../../src/code/languages.js';
 
-const names = (path: string, source: string) => findFunctions(source, languageOf(path)!).map((f) => `${f.name}:${f.startLine}-${f.endLine}`);
+const names = (path: string, source: string) =>
+  findFunctions(source, languageOf(path)!).map((f) => `${f.name}:${f.startLine}-${f.endLine}`);
 const changedIn = (path: string, source: string, patch: string) =>
-  mapChangedFunctions(findFunctions(source, languageOf(path)!), changedLines(patch).lines).map((f) => `${f.name}@${f.changedLines.join(',')}`);
+  mapChangedFunctions(findFunctions(source, languageOf(path)!), changedLines(patch).lines).map(
+    (f) => `${f.name}@${f.changedLines.join(',')}`,
+  );
 
 describe('changed lines from a patch', () => {
   it('counts added lines in head numbering, across hunks', () => {
@@ -22,7 +25,14 @@ describe('changed lines from a patch', () => {
   });
 
   it('ignores "no newline" markers and text before the first hunk', () => {
-    assert.deepEqual([...changedLines('diff --git a/x b/x\n+++ b/x\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file').lines], [1]);
+    assert.deepEqual(
+      [
+        ...changedLines(
+          'diff --git a/x b/x\n+++ b/x\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file',
+        ).lines,
+      ],
+      [1],
+    );
   });
 });
 
@@ -49,11 +59,26 @@ const api = {
 export default function main() {}
 `;
     assert.deepEqual(names('src/a.ts', src), [
-      'UserService.constructor:2-2', 'UserService.find:3-5', 'UserService.handler:6-8', 'parse:10-15', 'parse.inner:11-13', 'api.get:17-17', 'main:19-19',
+      'UserService.constructor:2-2',
+      'UserService.find:3-5',
+      'UserService.handler:6-8',
+      'parse:10-15',
+      'parse.inner:11-13',
+      'api.get:17-17',
+      'main:19-19',
     ]);
-    assert.deepEqual(changedIn('src/a.ts', src, '@@ -4 +4 @@\n-    return x;\n+    return this.db.get(id);\n@@ -12 +12,2 @@\n+    return x.trim();\n+'), ['UserService.find@4', 'parse.inner@12,13']);
+    assert.deepEqual(
+      changedIn(
+        'src/a.ts',
+        src,
+        '@@ -4 +4 @@\n-    return x;\n+    return this.db.get(id);\n@@ -12 +12,2 @@\n+    return x.trim();\n+',
+      ),
+      ['UserService.find@4', 'parse.inner@12,13'],
+    );
     // The anonymous callback on line 14 belongs to parse.
-    assert.deepEqual(changedIn('src/a.ts', src, '@@ -14 +14 @@\n-x\n+  return [1, 2].map((n) => inner(s) + n);'), ['parse@14']);
+    assert.deepEqual(changedIn('src/a.ts', src, '@@ -14 +14 @@\n-x\n+  return [1, 2].map((n) => inner(s) + n);'), [
+      'parse@14',
+    ]);
   });
 
   it('TSX components', () => {
@@ -92,7 +117,11 @@ def index():
 
   it('Java: methods and constructors in classes', () => {
     const src = `public class Greeter {\n  public Greeter() {}\n  public String greet(String n) {\n    return "hi " + n;\n  }\n  interface Inner { void run(); }\n}\n`;
-    assert.deepEqual(names('src/Greeter.java', src), ['Greeter.Greeter:2-2', 'Greeter.greet:3-5', 'Greeter.Inner.run:6-6']);
+    assert.deepEqual(names('src/Greeter.java', src), [
+      'Greeter.Greeter:2-2',
+      'Greeter.greet:3-5',
+      'Greeter.Inner.run:6-6',
+    ]);
   });
 
   it('Rust: functions, impl methods and trait impls', () => {

@@ -36,7 +36,9 @@ describe('configuration errors point at the line', () => {
   });
 
   it('a camelCase key where the reference uses snake_case', () => {
-    assert.deepEqual(problems(trigger('  defaultAgent: helper\n')), ['t.yaml:7:3: spec.defaultAgent: unknown key "defaultAgent" (did you mean "default_agent"?)']);
+    assert.deepEqual(problems(trigger('  defaultAgent: helper\n')), [
+      't.yaml:7:3: spec.defaultAgent: unknown key "defaultAgent" (did you mean "default_agent"?)',
+    ]);
   });
 
   it('a wrong type and a missing field, reported together', () => {
@@ -47,7 +49,10 @@ metadata:
 spec:
   max_iterations: many
 `);
-    assert.deepEqual(out, ['t.yaml:5:1: spec.model: is required (expected string)', 't.yaml:6:19: spec.max_iterations: expected number']);
+    assert.deepEqual(out, [
+      't.yaml:5:1: spec.model: is required (expected string)',
+      't.yaml:6:19: spec.max_iterations: expected number',
+    ]);
   });
 
   it('a binding with two targets', () => {
@@ -75,7 +80,10 @@ spec:
 
   it('${VAR:-default} uses the default, ${VAR} the value', () => {
     process.env.AOF_TEST_SET_VAR = 'from-env';
-    const r = parseResourceFile('t.yaml', trigger('  config:\n    webhook_secret: ${AOF_TEST_SET_VAR}-${AOF_TEST_UNSET_VAR:-dflt}\n'));
+    const r = parseResourceFile(
+      't.yaml',
+      trigger('  config:\n    webhook_secret: ${AOF_TEST_SET_VAR}-${AOF_TEST_UNSET_VAR:-dflt}\n'),
+    );
     assert.deepEqual(r.problems, []);
     assert.equal((r.resources[0]!.resource.spec as any).config.webhook_secret, 'from-env-dflt');
   });
@@ -84,16 +92,26 @@ spec:
     const dir = mkdtempSync(join(tmpdir(), 'aof-config-'));
     mkdirSync(join(dir, 'triggers'));
     mkdirSync(join(dir, 'agents'));
-    writeFileSync(join(dir, 'daemon.yaml'), 'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  triggers: {directory: triggers}\n  agents: {directory: agents}\n');
-    writeFileSync(join(dir, 'agents/a.yaml'), 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: code-reviewer}\nspec:\n  model: builtin:code-reviewer\n  instructions: "PR {{ metadata.pr_numbr }}"\n');
+    writeFileSync(
+      join(dir, 'daemon.yaml'),
+      'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  triggers: {directory: triggers}\n  agents: {directory: agents}\n',
+    );
+    writeFileSync(
+      join(dir, 'agents/a.yaml'),
+      'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: code-reviewer}\nspec:\n  model: builtin:code-reviewer\n  instructions: "PR {{ metadata.pr_numbr }}"\n',
+    );
     writeFileSync(
       join(dir, 'triggers/t.yaml'),
-      trigger('  commands:\n    /review:\n      agent: code-reviewr\n    /deploy:\n      agent: code-reviewer\n      params:\n        approvers: [alice]\n  default_agent: helper\n'),
+      trigger(
+        '  commands:\n    /review:\n      agent: code-reviewr\n    /deploy:\n      agent: code-reviewer\n      params:\n        approvers: [alice]\n  default_agent: helper\n',
+      ),
     );
 
     it('reports every problem at once, each with its file', () => {
       const err = loadError(join(dir, 'daemon.yaml'));
-      const lines = err.problems.map((p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`);
+      const lines = err.problems.map(
+        (p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`,
+      );
       assert.deepEqual(lines.sort(), [
         'agents/a.yaml:1 spec.instructions: unknown template variable "metadata.pr_numbr" (did you mean "pr_number"?)',
         'triggers/t.yaml:1 spec.commands./deploy.params.approvers: approval params need a flow target: only a flow has approval gates',
@@ -108,9 +126,18 @@ describe('agent and fleet checks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aof-fleet-'));
   mkdirSync(join(dir, 'agents'));
   mkdirSync(join(dir, 'fleets'));
-  writeFileSync(join(dir, 'daemon.yaml'), 'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  agents: {directory: agents}\n  fleets: {directory: fleets}\n');
-  writeFileSync(join(dir, 'agents/a.yaml'), 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n  model: builtin:assistant\n  tools: [github_post_coment]\n');
-  writeFileSync(join(dir, 'fleets/f.yaml'), 'apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: f}\nspec:\n  agents: [{name: a}]\n  coordination: {mode: hierarchical, consensus: majority}\n');
+  writeFileSync(
+    join(dir, 'daemon.yaml'),
+    'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  agents: {directory: agents}\n  fleets: {directory: fleets}\n',
+  );
+  writeFileSync(
+    join(dir, 'agents/a.yaml'),
+    'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n  model: builtin:assistant\n  tools: [github_post_coment]\n',
+  );
+  writeFileSync(
+    join(dir, 'fleets/f.yaml'),
+    'apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: f}\nspec:\n  agents: [{name: a}]\n  coordination: {mode: hierarchical, consensus: majority}\n',
+  );
 
   it('unknown tools, a hierarchical fleet without a manager, consensus outside peer mode', () => {
     const err = loadError(join(dir, 'daemon.yaml'));
@@ -125,7 +152,10 @@ describe('agent and fleet checks', () => {
 describe('flow checks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aof-flow-'));
   mkdirSync(join(dir, 'flows'));
-  writeFileSync(join(dir, 'daemon.yaml'), 'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  flows: {directory: flows}\n');
+  writeFileSync(
+    join(dir, 'daemon.yaml'),
+    'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  flows: {directory: flows}\n',
+  );
   writeFileSync(
     join(dir, 'flows/f.yaml'),
     `apiVersion: aof.dev/v1
@@ -145,33 +175,47 @@ spec:
 `,
   );
 
-  writeFileSync(join(dir, 'flows/g.yaml'), 'apiVersion: aof.dev/v1\nkind: Flow\nmetadata: {name: lonely}\nspec:\n  nodes: [{id: start, type: end}, {id: orphan, type: wait}]\n');
+  writeFileSync(
+    join(dir, 'flows/g.yaml'),
+    'apiVersion: aof.dev/v1\nkind: Flow\nmetadata: {name: lonely}\nspec:\n  nodes: [{id: start, type: end}, {id: orphan, type: wait}]\n',
+  );
 
   it('missing start, unknown and unreachable nodes, an unbounded cycle, a bad condition, a missing agent', () => {
     const err = loadError(join(dir, 'daemon.yaml'));
-    assert.deepEqual(err.problems.map((p) => `${p.file.split('/').pop()}:${p.line} ${p.path}: ${p.message}`), [
-      'f.yaml:1 spec.nodes: no node with id "start" (nodes: begin, plan, check, orphan)',
-      'f.yaml:1 spec.nodes.1.config.agent: agent "planer" is not defined',
-      'f.yaml:1 spec.nodes.2.config.expression: expected a value in "plan.output =="',
-      'f.yaml:1 spec.connections.3.to: unknown node "finish"',
-      'f.yaml:1 spec.connections: cycle without a bound: plan → check → plan (give one of its connections `max`)',
-      'g.yaml:1 spec.nodes.1: node "orphan" is unreachable from start',
-    ]);
+    assert.deepEqual(
+      err.problems.map((p) => `${p.file.split('/').pop()}:${p.line} ${p.path}: ${p.message}`),
+      [
+        'f.yaml:1 spec.nodes: no node with id "start" (nodes: begin, plan, check, orphan)',
+        'f.yaml:1 spec.nodes.1.config.agent: agent "planer" is not defined',
+        'f.yaml:1 spec.nodes.2.config.expression: expected a value in "plan.output =="',
+        'f.yaml:1 spec.connections.3.to: unknown node "finish"',
+        'f.yaml:1 spec.connections: cycle without a bound: plan → check → plan (give one of its connections `max`)',
+        'g.yaml:1 spec.nodes.1: node "orphan" is unreachable from start',
+      ],
+    );
   });
 
   it('environment variables only where they stay out of workflow history', () => {
     process.env.AOF_CFG_SECRET = 'hunter2';
-    const agent = 'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n  model: builtin:assistant\n  instructions: "Use key ${AOF_CFG_SECRET}"\n';
+    const agent =
+      'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n  model: builtin:assistant\n  instructions: "Use key ${AOF_CFG_SECRET}"\n';
     assert.deepEqual(problems(agent), [
-      't.yaml:6:17: spec.instructions: environment variables are not expanded here: the value would be written into workflow history. Name them only in a DaemonConfig, a Trigger\'s config, or the url, headers and body of an http flow node (resolved by the worker)',
+      "t.yaml:6:17: spec.instructions: environment variables are not expanded here: the value would be written into workflow history. Name them only in a DaemonConfig, a Trigger's config, or the url, headers and body of an http flow node (resolved by the worker)",
     ]);
-    assert.match(problems(trigger('  commands:\n    /x:\n      flow: f\n      params: {token: "${AOF_CFG_SECRET}"}\n')).join('\n'), /spec\.commands\.\/x\.params\.token: environment variables are not expanded here/);
+    assert.match(
+      problems(trigger('  commands:\n    /x:\n      flow: f\n      params: {token: "${AOF_CFG_SECRET}"}\n')).join('\n'),
+      /spec\.commands\.\/x\.params\.token: environment variables are not expanded here/,
+    );
     // A Trigger's own config is expanded as before.
     const ok = parseResourceFile('t.yaml', trigger('  config:\n    webhook_secret: ${AOF_CFG_SECRET}\n'));
     assert.deepEqual(ok.problems, []);
-    assert.equal((ok.resources[0]!.resource.spec as { config: { webhook_secret: string } }).config.webhook_secret, 'hunter2');
+    assert.equal(
+      (ok.resources[0]!.resource.spec as { config: { webhook_secret: string } }).config.webhook_secret,
+      'hunter2',
+    );
     // An http node may name them in url, headers and body, and keeps the name: the worker resolves it.
-    const flow = 'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: f}\nspec:\n  nodes:\n    - {id: start, type: http, config: {url: "${AOF_CFG_SECRET}/x", headers: {Authorization: "Bearer ${AOF_CFG_SECRET}"}}}\n';
+    const flow =
+      'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: f}\nspec:\n  nodes:\n    - {id: start, type: http, config: {url: "${AOF_CFG_SECRET}/x", headers: {Authorization: "Bearer ${AOF_CFG_SECRET}"}}}\n';
     const parsed = parseResourceFile('t.yaml', flow);
     assert.deepEqual(parsed.problems, []);
     assert.match(JSON.stringify(parsed.resources[0]!.resource), /Bearer \$\{AOF_CFG_SECRET\}/);

@@ -15,7 +15,15 @@ describe('reference examples load as written', () => {
     const r = loadConfig(join(dir, 'daemon.yaml'));
     assert.deepEqual(
       r.triggers.map((t) => t.resource.metadata.name),
-      ['backend-pr-bot', 'frontend-pr-bot', 'infra-pr-bot', 'github-pr-events', 'pr-review', 'issue-triage', 'production-deploy'],
+      [
+        'backend-pr-bot',
+        'frontend-pr-bot',
+        'infra-pr-bot',
+        'github-pr-events',
+        'pr-review',
+        'issue-triage',
+        'production-deploy',
+      ],
     );
     const gh = r.daemon.spec.platforms.github;
     assert.equal(gh.token_env, 'GITHUB_TOKEN');

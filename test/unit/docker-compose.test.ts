@@ -19,7 +19,15 @@ const schemaScript = resolve(root, 'deploy/compose/temporal-schema.sh');
 
 describe('docker-compose.yml', () => {
   it('has Temporal on PostgreSQL with a schema job, the Web UI, the ingress and a worker', () => {
-    assert.deepEqual(Object.keys(s).sort(), ['ingress', 'postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker']);
+    assert.deepEqual(Object.keys(s).sort(), [
+      'ingress',
+      'postgresql',
+      'temporal',
+      'temporal-namespace',
+      'temporal-schema',
+      'temporal-ui',
+      'worker',
+    ]);
     assert.match(s.temporal.image, /^temporalio\/server:1\.(29|[3-9]\d)/);
     assert.ok(!JSON.stringify(compose).includes('auto-setup'), 'temporalio/auto-setup is deprecated');
     assert.equal(s.temporal.environment.DB, 'postgres12');
@@ -34,12 +42,15 @@ describe('docker-compose.yml', () => {
     assert.equal(s.temporal.depends_on['temporal-schema'].condition, 'service_completed_successfully');
     assert.equal(s['temporal-namespace'].depends_on.temporal.condition, 'service_healthy');
     assert.equal(s['temporal-ui'].depends_on.temporal.condition, 'service_healthy');
-    for (const svc of [s.ingress, s.worker]) assert.equal(svc.depends_on['temporal-namespace'].condition, 'service_completed_successfully');
-    for (const name of ['postgresql', 'temporal', 'ingress', 'worker']) assert.ok(s[name].healthcheck?.test, `${name} has a healthcheck`);
+    for (const svc of [s.ingress, s.worker])
+      assert.equal(svc.depends_on['temporal-namespace'].condition, 'service_completed_successfully');
+    for (const name of ['postgresql', 'temporal', 'ingress', 'worker'])
+      assert.ok(s[name].healthcheck?.test, `${name} has a healthcheck`);
   });
 
   it('restarts long-running services and never restarts the one-shot jobs', () => {
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'ingress', 'worker']) assert.equal(s[name].restart, 'unless-stopped', name);
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'ingress', 'worker'])
+      assert.equal(s[name].restart, 'unless-stopped', name);
     for (const name of ['temporal-schema', 'temporal-namespace']) assert.equal(s[name].restart, 'no', name);
   });
 
@@ -47,7 +58,8 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(s.temporal.ports, ['${AOF_BIND:-127.0.0.1}:7233:7233']);
     assert.deepEqual(s['temporal-ui'].ports, ['${AOF_BIND:-127.0.0.1}:8233:8080']);
     assert.deepEqual(s.ingress.ports, ['${AOF_BIND:-127.0.0.1}:3000:3000']);
-    for (const svc of Object.values<any>(s)) for (const p of svc.ports ?? []) assert.match(p, /^\$\{AOF_BIND:-127\.0\.0\.1\}:/);
+    for (const svc of Object.values<any>(s))
+      for (const p of svc.ports ?? []) assert.match(p, /^\$\{AOF_BIND:-127\.0\.0\.1\}:/);
     const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
     for (const port of ['3000', '7233', '8233']) assert.match(readme, new RegExp(`localhost:${port}`));
     assert.match(readme, /AOF_BIND/);
@@ -68,7 +80,8 @@ describe('docker-compose.yml', () => {
   it('registers every custom search attribute the code uses, hiding no failure', () => {
     const script = readFileSync(namespaceScript, 'utf8');
     assert.doesNotMatch(script, /\|\|\s*true/);
-    for (const key of SEARCH_ATTRIBUTES) assert.match(script, new RegExp(`${key.name}:${key.type === 'INT' ? 'Int' : 'Keyword'}\\b`));
+    for (const key of SEARCH_ATTRIBUTES)
+      assert.match(script, new RegExp(`${key.name}:${key.type === 'INT' ? 'Int' : 'Keyword'}\\b`));
   });
 });
 
@@ -76,7 +89,11 @@ describe('deploy/compose/temporal-namespace.sh against a real Temporal server', 
   this.timeout(90_000);
   // The script runs `temporal` from PATH, as in the admin-tools image.
   const run = (env: Record<string, string>) =>
-    spawnSync('/bin/sh', [namespaceScript], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: `${dirname(temporalCliPath())}:${process.env.PATH}`, ...env } });
+    spawnSync('/bin/sh', [namespaceScript], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, PATH: `${dirname(temporalCliPath())}:${process.env.PATH}`, ...env },
+    });
 
   it('registers a new namespace with the search attributes, and a second run succeeds too', async () => {
     const env = await testTemporal();
@@ -87,7 +104,8 @@ describe('deploy/compose/temporal-namespace.sh against a real Temporal server', 
       assert.equal(r.status, 0, r.stderr + r.stdout);
     }
     const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace });
-    for (const key of SEARCH_ATTRIBUTES) assert.ok(customAttributes?.[key.name] !== undefined, `${key.name} registered`);
+    for (const key of SEARCH_ATTRIBUTES)
+      assert.ok(customAttributes?.[key.name] !== undefined, `${key.name} registered`);
   });
 
   it('fails visibly when Temporal cannot be reached', () => {

@@ -30,7 +30,10 @@ describe('GitHub failure classification', () => {
   it('a secondary rate limit without retry-after waits a minute, doubling with each attempt up to 15 minutes', () => {
     const now = Date.now();
     const msg = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
-    assert.deepEqual([1, 2, 3, 9].map((attempt) => rateLimitDelayMs(403, {}, now, msg, attempt)), [60_000, 120_000, 240_000, 900_000]);
+    assert.deepEqual(
+      [1, 2, 3, 9].map((attempt) => rateLimitDelayMs(403, {}, now, msg, attempt)),
+      [60_000, 120_000, 240_000, 900_000],
+    );
     assert.equal(rateLimitDelayMs(429, {}, now, '', 1), 60_000);
     assert.equal(rateLimitDelayMs(403, {}, now, 'Resource not accessible by integration', 1), undefined);
   });

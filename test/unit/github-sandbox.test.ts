@@ -15,9 +15,20 @@ describe('GitHub sandbox', () => {
   after(() => sandbox.stop());
   beforeEach(() => sandbox.reset());
 
-  const status = (p: Promise<unknown>) => p.then(() => 200, (e) => (e as { status: number }).status);
+  const status = (p: Promise<unknown>) =>
+    p.then(
+      () => 200,
+      (e) => (e as { status: number }).status,
+    );
   const check = { owner: 'o', repo: 'r', name: 'gate', head_sha: 'abc' };
-  const annotations = (n: number) => Array.from({ length: n }, (_, i) => ({ path: 'a.ts', start_line: i + 1, end_line: i + 1, annotation_level: 'warning' as const, message: `m${i}` }));
+  const annotations = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      path: 'a.ts',
+      start_line: i + 1,
+      end_line: i + 1,
+      annotation_level: 'warning' as const,
+      message: `m${i}`,
+    }));
 
   it('refuses check runs for a personal token and accepts them for an app installation', async () => {
     assert.equal(await status(pat.checks.create(check)), 403);
@@ -26,18 +37,39 @@ describe('GitHub sandbox', () => {
   });
 
   it('enforces 50 annotations a request, appending across updates', async () => {
-    assert.equal(await status(app.checks.create({ ...check, output: { title: 't', summary: 's', annotations: annotations(51) } })), 422);
-    const { data } = await app.checks.create({ ...check, output: { title: 't', summary: 's', annotations: annotations(50) } });
-    await app.checks.update({ owner: 'o', repo: 'r', check_run_id: data.id, output: { title: 't', summary: 's', annotations: annotations(20) } });
+    assert.equal(
+      await status(app.checks.create({ ...check, output: { title: 't', summary: 's', annotations: annotations(51) } })),
+      422,
+    );
+    const { data } = await app.checks.create({
+      ...check,
+      output: { title: 't', summary: 's', annotations: annotations(50) },
+    });
+    await app.checks.update({
+      owner: 'o',
+      repo: 'r',
+      check_run_id: data.id,
+      output: { title: 't', summary: 's', annotations: annotations(20) },
+    });
     assert.equal(sandbox.checkRuns[0]!.output.annotations.length, 70);
   });
 
   it('enforces the 65535-character summary and valid enums', async () => {
-    assert.equal(await status(app.checks.create({ ...check, output: { title: 't', summary: 'x'.repeat(65536) } })), 422);
+    assert.equal(
+      await status(app.checks.create({ ...check, output: { title: 't', summary: 'x'.repeat(65536) } })),
+      422,
+    );
     assert.equal(await status(app.checks.create({ ...check, status: 'done' as never })), 422);
-    assert.equal(await status(app.checks.create({ ...check, status: 'completed' })), 422, 'completed needs a conclusion');
+    assert.equal(
+      await status(app.checks.create({ ...check, status: 'completed' })),
+      422,
+      'completed needs a conclusion',
+    );
     assert.equal(await status(app.checks.create({ ...check, conclusion: 'passed' as never })), 422);
-    assert.equal(await status(app.pulls.createReview({ owner: 'o', repo: 'r', pull_number: 1, event: 'LGTM' as never })), 422);
+    assert.equal(
+      await status(app.pulls.createReview({ owner: 'o', repo: 'r', pull_number: 1, event: 'LGTM' as never })),
+      422,
+    );
   });
 
   it('tracks the check run state machine', async () => {
@@ -51,18 +83,37 @@ describe('GitHub sandbox', () => {
     const { data: c } = await app.issues.createComment({ owner: 'o', repo: 'r', issue_number: 5, body: 'hi' });
     await app.issues.updateComment({ owner: 'o', repo: 'r', comment_id: c.id, body: 'edited' });
     const { data: list } = await app.issues.listComments({ owner: 'o', repo: 'r', issue_number: 5 });
-    assert.deepEqual(list.map((x) => x.body), ['edited']);
+    assert.deepEqual(
+      list.map((x) => x.body),
+      ['edited'],
+    );
     await app.issues.addLabels({ owner: 'o', repo: 'r', issue_number: 5, labels: ['bug'] });
     assert.equal(await status(app.issues.removeLabel({ owner: 'o', repo: 'r', issue_number: 5, name: 'nope' })), 404);
     sandbox.permissions.set('o/r:alice', 'write');
     const { data: perm } = await app.repos.getCollaboratorPermissionLevel({ owner: 'o', repo: 'r', username: 'alice' });
     assert.equal(perm.permission, 'write');
     sandbox.teams.set('o/sre', new Set(['bob']));
-    assert.equal(await status(app.teams.getMembershipForUserInOrg({ org: 'o', team_slug: 'sre', username: 'bob' })), 200);
-    assert.equal(await status(app.teams.getMembershipForUserInOrg({ org: 'o', team_slug: 'sre', username: 'eve' })), 404);
+    assert.equal(
+      await status(app.teams.getMembershipForUserInOrg({ org: 'o', team_slug: 'sre', username: 'bob' })),
+      200,
+    );
+    assert.equal(
+      await status(app.teams.getMembershipForUserInOrg({ org: 'o', team_slug: 'sre', username: 'eve' })),
+      404,
+    );
   });
 
   it('answers 401 without a token', async () => {
-    assert.equal(await status(createOctokit(sandbox.url, undefined).issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: 'x' })), 401);
+    assert.equal(
+      await status(
+        createOctokit(sandbox.url, undefined).issues.createComment({
+          owner: 'o',
+          repo: 'r',
+          issue_number: 1,
+          body: 'x',
+        }),
+      ),
+      401,
+    );
   });
 });

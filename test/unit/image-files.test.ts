@@ -17,7 +17,11 @@ interface Stage {
 
 /** Dockerfile instructions grouped by stage (line continuations joined, comments dropped). */
 function dockerfileStages(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stages: Stage[] = [];
   for (const line of lines) {
     const [, op, args] = /^(\w+)\s+(.*)$/.exec(line)!;
@@ -31,7 +35,11 @@ function dockerfileStages(text: string): Stage[] {
 
 /** The files `npm pack` puts in the tarball: what the `files` stage of the Dockerfile unpacks. */
 function packedFiles(): string[] {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
 }
 
@@ -46,7 +54,11 @@ function imageDir(files: string[]): string {
 }
 
 const validateIn = (dir: string) =>
-  spawnSync(process.execPath, [join(dir, 'bin/aofctl.js'), 'validate', '--config', 'daemon.yaml'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  spawnSync(process.execPath, [join(dir, 'bin/aofctl.js'), 'validate', '--config', 'daemon.yaml'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 
 describe('the Docker image', function () {
   this.timeout(60_000);
@@ -67,15 +79,25 @@ describe('the Docker image', function () {
     for (const step of final.steps.filter((s) => s.op === 'COPY' || s.op === 'ADD')) {
       if (step.args.startsWith(`--from=${packStage!.name} `)) continue;
       // Only the manifests for installing dependencies may come straight from the build context.
-      assert.deepEqual(step.args.split(/\s+/).slice(0, -1).sort(), ['package-lock.json', 'package.json'], `unexpected ${step.op} ${step.args}`);
+      assert.deepEqual(
+        step.args.split(/\s+/).slice(0, -1).sort(),
+        ['package-lock.json', 'package.json'],
+        `unexpected ${step.op} ${step.args}`,
+      );
     }
     assert.ok(final.steps.some((s) => s.op === 'COPY' && s.args.startsWith(`--from=${packStage!.name} `)));
   });
 
   it('holds every resource folder daemon.yaml names', () => {
     const spec = parse(readFileSync(resolve(root, 'daemon.yaml'), 'utf8')).spec;
-    const dirs = ['triggers', 'agents', 'fleets', 'flows', 'gates'].map((k) => String(spec[k].directory).replace(/^\.\//, '').replace(/\/$/, ''));
-    for (const dir of dirs) assert.ok(files.some((f) => dirname(f) === dir), `no file of ${dir}/ in the image`);
+    const dirs = ['triggers', 'agents', 'fleets', 'flows', 'gates'].map((k) =>
+      String(spec[k].directory).replace(/^\.\//, '').replace(/\/$/, ''),
+    );
+    for (const dir of dirs)
+      assert.ok(
+        files.some((f) => dirname(f) === dir),
+        `no file of ${dir}/ in the image`,
+      );
   });
 
   it('`aofctl validate` passes on exactly the image files', () => {

@@ -10,8 +10,21 @@ import type { ChatMessage } from '../../src/agents/model-types.js';
 
 const conversation: ChatMessage[] = [
   { role: 'user', content: 'Triage this.' },
-  { role: 'assistant', content: [{ type: 'text', text: '' }, { type: 'tool_use', id: 'c1', name: 'github_add_labels', input: { labels: ['bug'] }, signature: 'sig' }, { type: 'tool_use', id: 'c2', name: 'github_post_comment', input: { body: 'x' } }] },
-  { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: 'labels now: bug' }, { type: 'tool_result', tool_use_id: 'c2', content: 'too long', is_error: true }] },
+  {
+    role: 'assistant',
+    content: [
+      { type: 'text', text: '' },
+      { type: 'tool_use', id: 'c1', name: 'github_add_labels', input: { labels: ['bug'] }, signature: 'sig' },
+      { type: 'tool_use', id: 'c2', name: 'github_post_comment', input: { body: 'x' } },
+    ],
+  },
+  {
+    role: 'user',
+    content: [
+      { type: 'tool_result', tool_use_id: 'c1', content: 'labels now: bug' },
+      { type: 'tool_result', tool_use_id: 'c2', content: 'too long', is_error: true },
+    ],
+  },
 ];
 
 describe('model message mapping', () => {
@@ -32,14 +45,36 @@ describe('model message mapping', () => {
 
   it('Gemini: usage without the cached part in input, thinking counted as output; refusals', () => {
     const turn = fromGemini({
-      candidates: [{ content: { role: 'model', parts: [{ text: 'thinking…', thought: true }, { text: 'Done.' }] }, finishReason: 'STOP' }],
-      usageMetadata: { promptTokenCount: 300, cachedContentTokenCount: 100, candidatesTokenCount: 50, thoughtsTokenCount: 10 },
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ text: 'thinking…', thought: true }, { text: 'Done.' }] },
+          finishReason: 'STOP',
+        },
+      ],
+      usageMetadata: {
+        promptTokenCount: 300,
+        cachedContentTokenCount: 100,
+        candidatesTokenCount: 50,
+        thoughtsTokenCount: 10,
+      },
     } as unknown as GenerateContentResponse);
     assert.deepEqual(turn.content, [{ type: 'text', text: 'Done.' }]);
-    assert.deepEqual(turn.usage, { input_tokens: 200, output_tokens: 60, cache_read_input_tokens: 100, cache_creation_input_tokens: 0 });
+    assert.deepEqual(turn.usage, {
+      input_tokens: 200,
+      output_tokens: 60,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 0,
+    });
     assert.equal(turn.refusal, undefined);
-    assert.deepEqual(fromGemini({ promptFeedback: { blockReason: 'SAFETY' } } as unknown as GenerateContentResponse).refusal, { reason: 'the prompt was blocked (SAFETY)', retryable: false });
-    assert.equal(fromGemini({ candidates: [{ finishReason: 'MALFORMED_FUNCTION_CALL' }] } as unknown as GenerateContentResponse).refusal?.retryable, true);
+    assert.deepEqual(
+      fromGemini({ promptFeedback: { blockReason: 'SAFETY' } } as unknown as GenerateContentResponse).refusal,
+      { reason: 'the prompt was blocked (SAFETY)', retryable: false },
+    );
+    assert.equal(
+      fromGemini({ candidates: [{ finishReason: 'MALFORMED_FUNCTION_CALL' }] } as unknown as GenerateContentResponse)
+        .refusal?.retryable,
+      true,
+    );
   });
 
   it('Chat Completions: tool messages right after the calls, arguments as JSON strings', () => {
@@ -62,12 +97,35 @@ describe('model message mapping', () => {
 
   it('Chat Completions: invalid JSON arguments reach the tool check as they are; cached tokens apart', () => {
     const turn = fromOpenAI({
-      choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'k', type: 'function', function: { name: 'github_add_labels', arguments: '{labels: bug' } }] } }],
-      usage: { prompt_tokens: 120, completion_tokens: 7, total_tokens: 127, prompt_tokens_details: { cached_tokens: 100 } },
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: [
+              { id: 'k', type: 'function', function: { name: 'github_add_labels', arguments: '{labels: bug' } },
+            ],
+          },
+        },
+      ],
+      usage: {
+        prompt_tokens: 120,
+        completion_tokens: 7,
+        total_tokens: 127,
+        prompt_tokens_details: { cached_tokens: 100 },
+      },
     } as unknown as ChatCompletion);
     assert.deepEqual(turn.content, [{ type: 'tool_use', id: 'k', name: 'github_add_labels', input: '{labels: bug' }]);
     assert.equal(turn.stopReason, 'tool_use');
-    assert.deepEqual(turn.usage, { input_tokens: 20, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 0 });
+    assert.deepEqual(turn.usage, {
+      input_tokens: 20,
+      output_tokens: 7,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 0,
+    });
   });
 });
 
@@ -79,9 +137,15 @@ describe('model API failures', () => {
     assert.equal(limited.nextRetryDelay, 1500);
     assert.equal(apiFailure({ api: 'X', status: 529 }, []).type, 'ModelOverloaded');
     assert.equal(apiFailure({ api: 'X', status: 503 }, []).nonRetryable, false);
-    const bad = apiFailure({ api: 'OpenAI API', status: 401, apiMessage: 'Incorrect API key provided: sk-proj-abc***************wxyz.' }, ['my-secret-key']);
+    const bad = apiFailure(
+      { api: 'OpenAI API', status: 401, apiMessage: 'Incorrect API key provided: sk-proj-abc***************wxyz.' },
+      ['my-secret-key'],
+    );
     assert.equal(bad.nonRetryable, true);
     assert.equal(bad.message, 'OpenAI API answered 401: Incorrect API key provided: [redacted]');
-    assert.equal(redact('key my-secret-key and AIzaSyA-1234567890abcdef', ['my-secret-key']), 'key [redacted] and [redacted]');
+    assert.equal(
+      redact('key my-secret-key and AIzaSyA-1234567890abcdef', ['my-secret-key']),
+      'key [redacted] and [redacted]',
+    );
   });
 });

@@ -17,8 +17,18 @@ describe('JSON Schemas for editors', () => {
   });
 
   it('the shipped examples point editors at them', () => {
-    for (const f of ['daemon.yaml', 'triggers/pr-gate.yaml', 'agents/code-reviewer.yaml', 'gates/afa.yaml', 'fleets/review-fleet.yaml']) {
-      assert.match(readFileSync(resolve(root, f), 'utf8'), /^# yaml-language-server: \$schema=\.\.?\/schemas\/\w+\.json$/m, f);
+    for (const f of [
+      'daemon.yaml',
+      'triggers/pr-gate.yaml',
+      'agents/code-reviewer.yaml',
+      'gates/afa.yaml',
+      'fleets/review-fleet.yaml',
+    ]) {
+      assert.match(
+        readFileSync(resolve(root, f), 'utf8'),
+        /^# yaml-language-server: \$schema=\.\.?\/schemas\/\w+\.json$/m,
+        f,
+      );
     }
   });
 });
@@ -27,12 +37,21 @@ describe('metadata templates', () => {
   it('renders the reference’s pull request variables from a real payload', () => {
     const p = example('pull_request', 'opened');
     const m = computeMetadata('pull_request', p);
-    const text = 'PR #{{ metadata.pr_number }} in {{metadata.repo_full_name}}: {{ metadata.pr_base_ref }} <- {{ metadata.pr_head_ref }} at {{ metadata.pr_head_sha }} (+{{ metadata.pr_additions }} -{{ metadata.pr_deletions }})';
+    const text =
+      'PR #{{ metadata.pr_number }} in {{metadata.repo_full_name}}: {{ metadata.pr_base_ref }} <- {{ metadata.pr_head_ref }} at {{ metadata.pr_head_sha }} (+{{ metadata.pr_additions }} -{{ metadata.pr_deletions }})';
     assert.equal(
       renderTemplate(text, m),
       `PR #${p.pull_request.number} in ${p.repository.full_name}: ${p.pull_request.base.ref} <- ${p.pull_request.head.ref} at ${p.pull_request.head.sha} (+${p.pull_request.additions} -${p.pull_request.deletions})`,
     );
-    assert.deepEqual(templateVariables(text), ['pr_number', 'repo_full_name', 'pr_base_ref', 'pr_head_ref', 'pr_head_sha', 'pr_additions', 'pr_deletions']);
+    assert.deepEqual(templateVariables(text), [
+      'pr_number',
+      'repo_full_name',
+      'pr_base_ref',
+      'pr_head_ref',
+      'pr_head_sha',
+      'pr_additions',
+      'pr_deletions',
+    ]);
   });
 
   it('push, issue and comment variables', () => {
@@ -47,6 +66,9 @@ describe('metadata templates', () => {
   });
 
   it('a variable that does not apply to the event renders empty (unknown ones fail validation)', () => {
-    assert.equal(renderTemplate('[{{ metadata.pr_number }}]', computeMetadata('issues', example('issues', 'opened'))), '[]');
+    assert.equal(
+      renderTemplate('[{{ metadata.pr_number }}]', computeMetadata('issues', example('issues', 'opened'))),
+      '[]',
+    );
   });
 });

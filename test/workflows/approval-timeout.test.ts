@@ -29,10 +29,21 @@ describe('approval timeout and reminders (time-skipping server)', function () {
         checks.push(i);
       },
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'timeouts', workflowBundle: await workflowBundle(), activities: github });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'timeouts',
+      workflowBundle: await workflowBundle(),
+      activities: github,
+    });
     const input: FlowRunInput = {
       flow: 'deploy',
-      spec: { nodes: [{ id: 'start', type: 'approval', config: { reminder: '8h' } }, { id: 'stopped', type: 'end', config: { status: 'expired' } }], connections: [{ from: 'start', to: 'stopped' }] },
+      spec: {
+        nodes: [
+          { id: 'start', type: 'approval', config: { reminder: '8h' } },
+          { id: 'stopped', type: 'end', config: { status: 'expired' } },
+        ],
+        connections: [{ from: 'start', to: 'stopped' }],
+      },
       metadata: { repo_full_name: 'o/r', sender_login: 'carol' },
       data: {},
       params: { approvers: ['alice'], environment: 'production', lock: false },
@@ -45,15 +56,28 @@ describe('approval timeout and reminders (time-skipping server)', function () {
     };
     const result = await worker.runUntil(async () => {
       t0 = await env.currentTimeMs();
-      return env.client.workflow.execute('flowRunWorkflow', { workflowId: 'timeout-test', taskQueue: 'timeouts', args: [input] });
+      return env.client.workflow.execute('flowRunWorkflow', {
+        workflowId: 'timeout-test',
+        taskQueue: 'timeouts',
+        args: [input],
+      });
     });
     assert.equal(result.status, 'expired');
     assert.equal(result.approval.decision, 'expired');
     const hours = (ms: number) => Math.round(ms / 3600_000);
     const reminders = comments.filter((c) => c.body.startsWith('Reminder:'));
-    assert.deepEqual(reminders.map((c) => hours(c.at)), [8, 16]);
+    assert.deepEqual(
+      reminders.map((c) => hours(c.at)),
+      [8, 16],
+    );
     const expiry = comments.find((c) => c.body.includes('expired after 24 h'))!;
     assert.equal(hours(expiry.at), 24);
-    assert.deepEqual(checks.at(-1), { owner: 'o', repo: 'r', checkRunId: 7, conclusion: 'timed_out', output: { title: 'deploy production: approval expired', summary: 'deploy production: approval expired' } });
+    assert.deepEqual(checks.at(-1), {
+      owner: 'o',
+      repo: 'r',
+      checkRunId: 7,
+      conclusion: 'timed_out',
+      output: { title: 'deploy production: approval expired', summary: 'deploy production: approval expired' },
+    });
   });
 });

@@ -33,12 +33,33 @@ describe('flow interpreter nodes (time-skipping server)', function () {
   };
   const run = async (spec: Flow['spec']) => {
     calls.length = 0;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'nodes', workflowBundle: await workflowBundle(), activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'nodes',
+      workflowBundle: await workflowBundle(),
+      activities,
+    });
     const input: FlowRunInput = {
-      flow: 'f', spec, metadata: { pr_base_ref: 'main', repo_full_name: 'o/r' }, data: {}, params: { environment: 'staging', lock: false },
-      scope: { owner: 'o', repo: 'r', isPullRequest: false, checkRunIds: [] }, githubTaskQueue: 'nodes', agents: {}, fleets: {}, tokenBudget: 1, modelTurnTimeoutSecs: 5,
+      flow: 'f',
+      spec,
+      metadata: { pr_base_ref: 'main', repo_full_name: 'o/r' },
+      data: {},
+      params: { environment: 'staging', lock: false },
+      scope: { owner: 'o', repo: 'r', isPullRequest: false, checkRunIds: [] },
+      githubTaskQueue: 'nodes',
+      agents: {},
+      fleets: {},
+      tokenBudget: 1,
+      modelTurnTimeoutSecs: 5,
     };
-    return worker.runUntil(env.client.workflow.execute('flowRunWorkflow', { workflowId: `nodes-${Math.random()}`, taskQueue: 'nodes', args: [input], retry: { maximumAttempts: 1 } }));
+    return worker.runUntil(
+      env.client.workflow.execute('flowRunWorkflow', {
+        workflowId: `nodes-${Math.random()}`,
+        taskQueue: 'nodes',
+        args: [input],
+        retry: { maximumAttempts: 1 },
+      }),
+    );
   };
 
   it('parallel branches with join all / any / majority', async () => {
@@ -77,9 +98,15 @@ describe('flow interpreter nodes (time-skipping server)', function () {
       ],
     });
     assert.equal(result.status, 'completed');
-    assert.deepEqual(result.nodes.map((n: { node: string }) => n.node), ['start', 'deploy', 'pause', 'deploy', 'pause', 'deploy', 'pause', 'done']);
+    assert.deepEqual(
+      result.nodes.map((n: { node: string }) => n.node),
+      ['start', 'deploy', 'pause', 'deploy', 'pause', 'deploy', 'pause', 'done'],
+    );
     // Each visit of the http node has its own idempotency key.
-    assert.deepEqual(calls.filter((c) => c.startsWith('http')), ['http://h/staging deploy:0', 'http://h/staging deploy:1', 'http://h/staging deploy:2']);
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('http')),
+      ['http://h/staging deploy:0', 'http://h/staging deploy:1', 'http://h/staging deploy:2'],
+    );
     assert.ok((await env.currentTimeMs()) - started >= 6 * 3600_000, 'three 2-hour waits passed in test time');
   });
 });

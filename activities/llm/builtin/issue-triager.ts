@@ -6,7 +6,10 @@ const has = (text: string, words: RegExp) => words.test(text);
 
 export function classify(title: string, body: string) {
   const text = `${title}\n${body}`.toLowerCase();
-  const type = has(text, /\b(bug|error|crash(es|ed)?|fail(s|ed|ure)?|broken|exception|stack ?trace|regression|doesn'?t work|not working)\b/)
+  const type = has(
+    text,
+    /\b(bug|error|crash(es|ed)?|fail(s|ed|ure)?|broken|exception|stack ?trace|regression|doesn'?t work|not working)\b/,
+  )
     ? 'bug'
     : has(text, /\b(docs?|documentation|readme|typo|guide)\b/)
       ? 'documentation'
@@ -47,7 +50,10 @@ export const issueTriager: BuiltinModel = (req) => {
   const data = eventData(req);
   const c = classify(data.title ?? '', data.body ?? '');
   const labels = [c.type, `priority:${c.priority}`, ...(c.component ? [`component:${c.component}`] : [])];
-  const question = c.missing.length && req.tools.includes('github_post_comment') ? `Thanks for the report! To look into it we need ${c.missing.join(', ')}. Could you add ${c.missing.length > 1 ? 'them' : 'it'}?` : undefined;
+  const question =
+    c.missing.length && req.tools.includes('github_post_comment')
+      ? `Thanks for the report! To look into it we need ${c.missing.join(', ')}. Could you add ${c.missing.length > 1 ? 'them' : 'it'}?`
+      : undefined;
   if (turn(req) === 0) {
     const calls: { name: string; input: unknown }[] = [];
     if (req.tools.includes('github_add_labels')) calls.push({ name: 'github_add_labels', input: { labels } });

@@ -195,13 +195,11 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     step(`reviewing ${parsed.functions.length} function(s)`);
     const jobs = parsed.functions.flatMap((fn) => gate.reviewers.map((reviewer) => ({ fn, reviewer })));
     const fresh: Record<string, ReviewerResult> = {};
-    let reused = 0;
     let tokensSaved = 0;
     const results = await mapLimit(jobs, gate.max_concurrency, async ({ fn, reviewer }) => {
       const key = `${reviewer}:${fn.hash}`;
       const prior = input.cache[key];
       if (prior && !prior.error) {
-        reused++;
         tokensSaved += prior.tokens;
         return { ...prior, reused: true };
       }

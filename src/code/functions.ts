@@ -52,7 +52,7 @@ function ownName(node: SyntaxNode, lang: LanguageSpec): string | undefined {
 }
 
 /** The qualifier a scope node gives what it contains. */
-function scopeName(node: SyntaxNode, lang: LanguageSpec): string | undefined {
+function scopeName(node: SyntaxNode, _lang: LanguageSpec): string | undefined {
   if (node.type === 'impl_item') return node.childForFieldName('type')?.text.replace(/<.*$/, '');
   if (node.type === 'object')
     return node.parent?.type === 'variable_declarator' ? field(node.parent, 'name') : undefined;

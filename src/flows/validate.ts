@@ -92,7 +92,11 @@ export function validateFlow(spec: Flow['spec'], known: { agents: Set<string>; f
     const reach = new Set<string>(['start']);
     const todo = ['start'];
     while (todo.length)
-      for (const e of edges.get(todo.pop()!) ?? []) if (!reach.has(e.to)) reach.add(e.to) && todo.push(e.to);
+      for (const e of edges.get(todo.pop()!) ?? [])
+        if (!reach.has(e.to)) {
+          reach.add(e.to);
+          todo.push(e.to);
+        }
     spec.nodes.forEach((n, i) => {
       if (!reach.has(n.id))
         problems.push({ path: `spec.nodes.${i}`, message: `node "${n.id}" is unreachable from start` });

@@ -1,7 +1,7 @@
 // POST /webhook/github (or /webhook/github/<org>), as small steps in order: read, verify, parse, check the
 // tenant, route, dispatch. Each step either answers (with an HTTP status and reason GitHub shows in its
 // delivery log) or passes on. Nothing is parsed before the signature is verified over the raw bytes.
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';

@@ -351,7 +351,7 @@ describe('deploys approved through PR comments', function () {
   it('flows of different environments wait side by side; /approve names one when both wait', async () => {
     const pr = openPr();
     const prod = await requestDeploy(pr);
-    await stack.sandbox.permissions.set('myorg/api:maya', 'maintain');
+    stack.sandbox.permissions.set('myorg/api:maya', 'maintain');
     const staging = await requestDeploy(pr, '/deploy staging', 'staging');
     const ambiguous = await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
     assert.deepEqual([ambiguous.body.status, ambiguous.body.environments], ['ambiguous', ['production', 'staging']]);

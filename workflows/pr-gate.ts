@@ -3,10 +3,12 @@
 // review of an older head (its check run ends as superseded). It keeps earlier results so unchanged
 // functions are not reviewed twice, and ends after a quiet period (a later push starts it again).
 import {
+  allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
   executeChild,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +28,8 @@ export interface PrGateInput {
   cache?: Record<string, ReviewerResult>;
   seen?: string[];
   reviews?: number;
+  /** The request that arrived as the previous run continued as new. */
+  pending?: ReviewRequest;
 }
 
 export interface PrGateResult {
@@ -39,7 +43,7 @@ const QUIET = '2 hours';
 export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> {
   const seen = new Set(input.seen ?? []);
   let cache = input.cache ?? {};
-  let pending: ReviewRequest | undefined;
+  let pending: ReviewRequest | undefined = input.pending;
   let reviews = input.reviews ?? 0;
   let last: PrReviewResult | undefined;
 
@@ -52,6 +56,11 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   for (;;) {
     if (!(await condition(() => pending !== undefined, QUIET))) break;
     if (workflowInfo().continueAsNewSuggested) {
+      // The request that woke us goes along, and so does anything a handler is still taking in.
+      if (patched('gate-carries-pending-across-continue-as-new')) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews, pending });
+      }
       await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews });
     }
     const req = pending!;

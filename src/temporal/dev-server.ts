@@ -11,6 +11,8 @@ export interface DevServerOptions {
   ui?: boolean;
   uiPort?: number;
   namespace?: string;
+  /** Dynamic config values, e.g. a lower `limit.historyCount.suggestContinueAsNew` in tests. */
+  dynamicConfig?: Record<string, string | number>;
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
@@ -24,6 +26,16 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       uiPort: opts.uiPort,
       namespace: opts.namespace,
       log: { format: 'json', level: 'error' },
+      extraArgs: [
+        // A db file with SQLite's default pragmas is fsync-bound; WAL with synchronous=normal starts
+        // workflows 2-3x faster and still survives a process crash (at most the last commit of a power
+        // loss is lost, which a dev server can afford).
+        ...(opts.dbFilename ? ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
+        ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => [
+          '--dynamic-config-value',
+          `${k}=${JSON.stringify(v)}`,
+        ]),
+      ],
     },
   });
 }

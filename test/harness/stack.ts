@@ -1,5 +1,6 @@
 // A running product for end-to-end tests: the real ingress over HTTP, real workers, a real Temporal
 // dev server, and the GitHub sandbox. Each stack gets its own task queues so tests do not interfere.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -39,6 +40,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** A Temporal server of the test's own (e.g. with lowered limits); the shared dev server otherwise. */
+  temporal?: TestWorkflowEnvironment;
   config?: string;
   /** Replace the dispatcher (e.g. one pointed at an unreachable Temporal). */
   dispatch?: Dispatcher;
@@ -71,7 +74,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const store = configStore(opts.config ?? TEST_CONFIG, { prepare });
   const resources = store.current();
 
-  const env = await testTemporal();
+  const env = opts.temporal ?? (await testTemporal());
   const client = env.client;
   const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 

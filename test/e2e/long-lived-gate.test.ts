@@ -1,0 +1,66 @@
+// The gate of a long-lived pull request continues as new when Temporal suggests it. With the suggestion
+// lowered to 30 history events (a dev server of this test's own), eight pushes, each reviewed before the
+// next, must give eight completed check runs: the push that arrives as the gate continues as new goes
+// along with it instead of being dropped.
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startDevServer } from '../../src/temporal/dev-server.js';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, type Stack } from '../harness/stack.js';
+import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
+
+describe('a long-lived gate across continue-as-new', function () {
+  this.timeout(180_000);
+  let temporal: TestWorkflowEnvironment;
+  let stack: Stack;
+  before(async () => {
+    temporal = await startDevServer({ dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 30 } });
+    stack = await startStackFor(
+      {
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  gates: {directory: gates}\n',
+        ),
+        'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
+        'triggers/t.yaml': triggerYaml(
+          'gate',
+          'config:\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: afa}',
+        ),
+      },
+      { temporal },
+    );
+  });
+  after(async () => {
+    await stack?.stop();
+    await temporal?.teardown();
+  });
+
+  it('8 pushes, 8 completed check runs, and the gate continued as new on the way', async () => {
+    for (let i = 1; i <= 8; i++) {
+      const file = addedFile('src/a.ts', `export function f${i}() {\n  return ${i};\n}\n`);
+      const head = sha(`push ${i}`);
+      const p = pullRequest('octo/long', 12, head, i === 1 ? 'opened' : 'synchronize');
+      stack.sandbox.addPull('octo', 'long', p.pull_request, [file]);
+      assert.equal((await stack.send('pull_request', p)).status, 201);
+      for (
+        let t = 0;
+        t < 300 && stack.sandbox.checkRuns.find((c) => c.head_sha === head)?.status !== 'completed';
+        t++
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(
+        stack.sandbox.checkRuns.find((c) => c.head_sha === head)?.status,
+        'completed',
+        `push ${i} was not reviewed`,
+      );
+    }
+    assert.equal(stack.sandbox.checkRuns.length, 8);
+    const runs: string[] = [];
+    for await (const w of stack.client.workflow.list({
+      query: `WorkflowId = 'gate/octo/long#12' AND ExecutionStatus = 'ContinuedAsNew'`,
+    }))
+      runs.push(w.runId);
+    assert.ok(runs.length >= 1, 'the gate never continued as new: the test proves nothing');
+  });
+});

@@ -1,7 +1,16 @@
 // One deploy per repository and environment at a time: `lock/<owner>/<repo>/<env>` keeps the queue in
 // order and tells every requester its position whenever it moves. Started by signal-with-start from the
-// first requester; ends once nobody holds or waits.
-import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+// first requester; ends once nobody holds or waits. A holder or waiter whose workflow has closed without
+// releasing (terminated, or it failed before it could) is dropped: telling it its position fails, and the
+// lock tells everyone again every few minutes, so a dead holder cannot keep the environment for ever.
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { lockPositionSignal, lockReleaseSignal, lockRequestSignal, type LockRequest } from './definitions.js';
 
 export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Promise<void> {
@@ -16,18 +25,29 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     if (i >= 0) queue.splice(i, 1);
     changed = true;
   });
+  const evict = patched('lock-evicts-closed-requesters');
   for (;;) {
-    if (queue.length) await condition(() => changed);
+    if (queue.length && evict) await condition(() => changed, '5 minutes');
+    else if (queue.length) await condition(() => changed);
     else if (!(await condition(() => changed, '1 minute'))) return; // idle: nobody holds or waits
     changed = false;
     const holder = queue[0]?.label ?? '';
-    await Promise.all(
+    const told = await Promise.all(
       queue.map((q, position) =>
         getExternalWorkflowHandle(q.requester)
           .signal(lockPositionSignal, { position, holder })
-          .catch(() => undefined),
+          .then(
+            () => true,
+            () => false,
+          ),
       ),
     );
+    if (evict && told.includes(false)) {
+      const gone = new Set(queue.filter((_, i) => !told[i]).map((q) => q.requester));
+      queue.splice(0, queue.length, ...queue.filter((q) => !gone.has(q.requester)));
+      changed = true; // the positions moved: tell everyone again
+      continue;
+    }
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof envLockWorkflow>({ queue });
   }
 }

@@ -3,6 +3,7 @@
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
 import {
   ApplicationFailure,
+  TemporalFailure,
   CancellationScope,
   condition,
   executeChild,
@@ -261,7 +262,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     input.params.environment && input.params.lock !== false
       ? `lock/${input.metadata.repo_full_name}/${env}`
       : undefined;
-  if (lockId) {
+  /** Waits for the environment's lock; a result when the PR closed while queued. */
+  async function queueForLock(lockId: string): Promise<FlowRunResult | undefined> {
     const { requestLock } = proxyActivities<LockActivities>({ startToCloseTimeout: '30 seconds' });
     let position = -1;
     let told = -1;
@@ -270,6 +272,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     await requestLock({ lockId, requester: workflowInfo().workflowId, label: `#${input.scope.number ?? '?'}` });
     while (position !== 0) {
       await condition(() => position !== told || box.state.closed);
+      // The position as of now: a signal may move it again while the comment below is being posted.
+      const now = position;
       if (box.state.closed) {
         await releaseLock(lockId);
         if (queuedCheck)
@@ -304,7 +308,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           });
         }
       }
-      told = position;
+      told = patched('lock-position-read-once') ? now : position;
     }
     // The queue's check run gives way to the deploy's own.
     if (queuedCheck)
@@ -317,6 +321,41 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           summary: 'The lock is free; the deploy request continues in a new check run.',
         },
       });
+    return undefined;
+  }
+
+  // A bug in a flow (say a TypeError in an interpreter path) fails this flow visibly instead of retrying
+  // its workflow task for ever; the approval's check run is concluded and the lock released however the
+  // flow ends, queued or running.
+  if (patched('flow-lock-released-and-bugs-fail-the-flow')) {
+    try {
+      const early = lockId ? await queueForLock(lockId) : undefined;
+      return early ?? (await walk());
+    } catch (err) {
+      if (err instanceof TemporalFailure) throw err;
+      const failure = ApplicationFailure.nonRetryable(
+        `flow "${input.flow}" failed: ${(err as Error).message}`,
+        'FlowError',
+      );
+      if (approval?.checkRunId) {
+        const checkRunId = approval.checkRunId;
+        await CancellationScope.nonCancellable(() =>
+          github.updateCheckRun({
+            ...target,
+            checkRunId,
+            conclusion: 'failure',
+            output: { title: `deploy ${env}: failed`, summary: 'The flow failed; see its run in Temporal.' },
+          }),
+        );
+      }
+      throw failure;
+    } finally {
+      if (lockId) await CancellationScope.nonCancellable(() => releaseLock(lockId));
+    }
+  }
+  if (lockId) {
+    const early = await queueForLock(lockId);
+    if (early) return early;
   }
   try {
     return await walk();

@@ -143,6 +143,15 @@ function applyEnvOverrides(daemon: DaemonConfig, env: NodeJS.ProcessEnv = proces
   if (env.GITHUB_API_URL) daemon.spec.platforms.github.api_url = env.GITHUB_API_URL;
 }
 
+/** Events that carry a pull request (its head commit is what an approval approves). */
+const PR_EVENTS = new Set([
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'pull_request_target',
+  'issue_comment',
+]);
+
 function checkReferences(res: Resources): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const need = (t: Sourced<Trigger>, path: string, kind: 'agent' | 'fleet' | 'flow' | 'gate', name: string) => {
@@ -177,6 +186,18 @@ function checkReferences(res: Resources): ConfigProblem[] {
       if (b.fleet) need(t, `${path}.fleet`, 'fleet', b.fleet);
       if (b.flow) need(t, `${path}.flow`, 'flow', b.flow);
       if (b.gate) need(t, `${path}.gate`, 'gate', b.gate);
+      // An approval waits for `/approve` on a pull request's head: an event without a PR cannot run it.
+      const event = key.startsWith('/') ? undefined : key.split('.')[0]!;
+      const flow = b.flow ? res.flows.get(b.flow)?.resource.spec : undefined;
+      if (event && !PR_EVENTS.has(event) && flow?.nodes.some((n) => n.type === 'approval')) {
+        problems.push({
+          file: t.file,
+          line: t.line,
+          column: 1,
+          path,
+          message: `flow "${b.flow}" has an approval node, which needs a pull request; "${event}" events have none (bind it to a pull_request event or a comment command)`,
+        });
+      }
       const approvalKeys = ['require_approval', 'approvers', 'min_approvers'].filter((k) => b.params && k in b.params);
       if (approvalKeys.length && !b.flow) {
         problems.push({

@@ -41,6 +41,13 @@ export function validateFlow(spec: Flow['spec'], known: { agents: Set<string>; f
     if (n.type === 'http')
       for (const p of httpTemplateProblems(n.config ?? {}))
         problems.push({ path: `spec.nodes.${i}.config.${p.key}`, message: p.message });
+    if (n.type === 'join') {
+      problems.push({
+        path: `spec.nodes.${i}.type`,
+        message:
+          'node type "join" is not run by the interpreter: a parallel node joins its own branches (config.join: all, any or majority)',
+      });
+    }
     if (n.type === 'parallel') {
       const branches = n.config?.branches;
       if (!Array.isArray(branches) || branches.length === 0)

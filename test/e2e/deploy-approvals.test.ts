@@ -378,4 +378,66 @@ describe('deploys approved through PR comments', function () {
     assert.equal(deploys.length, 2);
     assert.notEqual(deploys[0]!.key, deploys[1]!.key);
   });
+
+  it('a lock outlives its holders: a cancelled waiter leaves the queue, a terminated one is dropped, the next one deploys', async () => {
+    const a = openPr();
+    const runA = await requestDeploy(a);
+    const queued = async (pr: { number: number; author: string }, position: number) => {
+      await stack.send('issue_comment', comment(pr, '/deploy production', 'carol'));
+      await waitFor(
+        () =>
+          stack.sandbox
+            .commentsOn('myorg', 'api', pr.number)
+            .some((x) => x.body.startsWith(`Queued for \`production\`: position ${position}`)),
+        `position ${position} for #${pr.number}`,
+      );
+    };
+    const [b, c, d] = [openPr(), openPr(), openPr()];
+    await queued(b, 1);
+    await queued(c, 2);
+    await flowOf(b.number).cancel();
+    await waitFor(
+      () =>
+        stack.sandbox
+          .commentsOn('myorg', 'api', c.number)
+          .some((x) => x.body.startsWith('Queued for `production`: position 1')),
+      'C to move up',
+    );
+    await queued(d, 2);
+    await flowOf(c.number).terminate('an operator ended it without releasing the lock');
+    await stack.send('issue_comment', comment(a, '/approve', 'alice'));
+    assert.equal((await runA.result()).status, 'deployed');
+    await waitFor(
+      () =>
+        stack.sandbox
+          .commentsOn('myorg', 'api', d.number)
+          .some((x) => x.body.includes('Deploy to `production` requested by @carol')),
+      'D to take the lock',
+    );
+    await stack.send('issue_comment', comment(d, '/approve', 'alice'));
+    assert.equal((await flowOf(d.number).result()).status, 'deployed');
+  });
+
+  it('a flow that hits a bug fails visibly and releases its lock instead of retrying for ever', async () => {
+    const onIssue = comment({ number: 555, author: 'octocat' }, '/deploy production', 'carol');
+    delete onIssue.issue.pull_request; // an approval needs a pull request's head: this one has none
+    const r = await stack.send('issue_comment', onIssue);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const broken = stack.client.workflow.getHandle('flow/myorg/api#555/deploy-prod/production');
+    for (let i = 0; i < 100; i++) {
+      const status = await broken.describe().then(
+        (d) => d.status.name,
+        () => 'NOT_FOUND',
+      );
+      if (status === 'FAILED') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const err = await broken.result().catch((e) => e);
+    assert.match(String(err.cause?.message), /flow "deploy-prod" failed: /);
+    assert.equal(err.cause?.type, 'FlowError');
+    const pr = openPr();
+    const next = await requestDeploy(pr); // the lock is free at once
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.equal((await next.result()).status, 'deployed');
+  });
 });

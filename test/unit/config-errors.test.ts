@@ -195,6 +195,32 @@ spec:
     );
   });
 
+  it('flows that cannot run: a join node, an approval bound to an event without a pull request', () => {
+    const d = mkdtempSync(join(tmpdir(), 'aof-flow-run-'));
+    mkdirSync(join(d, 'flows'));
+    mkdirSync(join(d, 'triggers'));
+    writeFileSync(
+      join(d, 'daemon.yaml'),
+      'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  flows: {directory: flows}\n  triggers: {directory: triggers}\n',
+    );
+    writeFileSync(
+      join(d, 'flows/f.yaml'),
+      'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: deploy}\nspec:\n  nodes:\n    - {id: start, type: approval}\n    - {id: j, type: join}\n  connections:\n    - {from: start, to: j}\n',
+    );
+    writeFileSync(
+      join(d, 'triggers/t.yaml'),
+      'apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  type: GitHub\n  commands:\n    issues.opened: {flow: deploy}\n    pull_request.closed: {flow: deploy}\n    /deploy: {flow: deploy}\n',
+    );
+    const err = loadError(join(d, 'daemon.yaml'));
+    assert.deepEqual(
+      err.problems.map((p) => `${p.path}: ${p.message}`).sort(),
+      [
+        'spec.nodes.1.type: node type "join" is not run by the interpreter: a parallel node joins its own branches (config.join: all, any or majority)',
+        'spec.commands.issues.opened: flow "deploy" has an approval node, which needs a pull request; "issues" events have none (bind it to a pull_request event or a comment command)',
+      ].sort(),
+    );
+  });
+
   it('environment variables only where they stay out of workflow history', () => {
     process.env.AOF_CFG_SECRET = 'hunter2';
     const agent =

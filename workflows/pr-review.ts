@@ -5,6 +5,7 @@ import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   workflowInfo,
@@ -125,21 +126,27 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     step('check run in progress');
     await call(github.updateCheckRun({ ...target, checkRunId: check.id, status: 'in_progress' }));
 
-    step('fetching changed files');
-    const { files, truncated } = await call(
-      github.listPullFiles({ ...target, pullNumber: pr.number, maxPages: gate.max_pages }),
-    );
+    // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
+    // list of functions comes back (older runs fetched files and contents through this history).
+    const bounded = patched('review-reads-the-pull-request-in-one-bounded-activity');
     const skipped: SkippedFile[] = [];
-    if (truncated)
-      skipped.push({
-        path: `(files beyond ${gate.max_pages * 100})`,
-        reason: `only the first ${gate.max_pages} pages of changed files are analysed`,
+    let withPatch: { filename: string; patch?: string }[] = [];
+    if (!bounded) {
+      step('fetching changed files');
+      const { files, truncated } = await call(
+        github.listPullFiles({ ...target, pullNumber: pr.number, maxPages: gate.max_pages }),
+      );
+      if (truncated)
+        skipped.push({
+          path: `(files beyond ${gate.max_pages * 100})`,
+          reason: `only the first ${gate.max_pages} pages of changed files are analysed`,
+        });
+      withPatch = files.filter((f) => {
+        if (f.status === 'removed') return false;
+        if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
+        return Boolean(f.patch);
       });
-    const withPatch = files.filter((f) => {
-      if (f.status === 'removed') return false;
-      if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
-      return Boolean(f.patch);
-    });
+    }
 
     step('checking the quota');
     const tier = tierOf(gate.billing, pr.installationId, pr.owner);
@@ -175,21 +182,34 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       };
     }
 
-    step(`reading ${withPatch.length} file(s)`);
-    const contents = withPatch.length
-      ? await call(
-          github.getFileContents({
-            ...target,
-            ref: input.headSha,
-            paths: withPatch.map((f) => f.filename),
-            maxBytes: gate.max_file_bytes,
-          }),
-        )
-      : {};
-    calls += Math.max(0, withPatch.length - 1);
-    const parsed = await extractChangedFunctions({
-      files: withPatch.map((f) => ({ path: f.filename, patch: f.patch!, content: contents[f.filename] ?? null })),
-    });
+    let parsed: { functions: AnalysedFunction[]; skipped: SkippedFile[] };
+    if (bounded) {
+      step('reading and parsing the changed files');
+      const analysis = await github.analysePullRequest({
+        ...target,
+        pullNumber: pr.number,
+        headSha: input.headSha,
+        limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
+      });
+      calls += analysis.requests;
+      parsed = analysis;
+    } else {
+      step(`reading ${withPatch.length} file(s)`);
+      const contents = withPatch.length
+        ? await call(
+            github.getFileContents({
+              ...target,
+              ref: input.headSha,
+              paths: withPatch.map((f) => f.filename),
+              maxBytes: gate.max_file_bytes,
+            }),
+          )
+        : {};
+      calls += Math.max(0, withPatch.length - 1);
+      parsed = await extractChangedFunctions({
+        files: withPatch.map((f) => ({ path: f.filename, patch: f.patch!, content: contents[f.filename] ?? null })),
+      });
+    }
     skipped.push(...parsed.skipped);
 
     step(`reviewing ${parsed.functions.length} function(s)`);

@@ -119,6 +119,9 @@ export async function routedEventWorkflow(input: RoutedEventInput): Promise<Rout
   }
 }
 
+/** Bytes of diff an agent reads; every model turn carries it, so it stays far below the payload limit. */
+const AGENT_DIFF_BUDGET = 60_000;
+
 async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   const { target, metadata: m } = input;
   state('running', `${target.kind} ${target.name}: starting`);
@@ -135,14 +138,21 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   const data = { ...input.data };
   if (scope.isPullRequest && scope.number !== undefined && target.kind !== 'flow') {
     const github = githubActivities(input.githubTaskQueue);
-    const { files } = await github.listPullFiles({
+    const pull = {
       owner: scope.owner,
       repo: scope.repo,
       installationId: scope.installationId,
       pullNumber: scope.number,
-      maxPages: input.maxFilePages,
-    });
-    data.files = files.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch }));
+    };
+    if (patched('agent-diff-within-budget')) {
+      // A pull request of any size: the diff the agents read is cut to a budget, marked where it ends.
+      const diff = await github.pullDiff({ ...pull, maxPages: input.maxFilePages, budgetBytes: AGENT_DIFF_BUDGET });
+      data.files = diff.files;
+      if (diff.note) data.diffNote = diff.note;
+    } else {
+      const { files } = await github.listPullFiles({ ...pull, maxPages: input.maxFilePages });
+      data.files = files.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch }));
+    }
   }
   const base: Omit<AgentRunInput, 'agentName' | 'spec' | 'postAnswer'> = {
     metadata: m,

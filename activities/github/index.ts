@@ -7,6 +7,7 @@ import { isBotLogin } from '../../src/routing/bots.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
 import { createCheckRun, createComment } from './idempotent-writes.js';
+import { createPullAnalysis } from './pull-analysis.js';
 
 export interface RepoTarget {
   owner: string;
@@ -61,6 +62,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
   return {
     runTool: createRunTool(clientFor),
     authorizeApprover: createAuthorizeApprover(clientFor),
+    ...createPullAnalysis(clientFor),
 
     /** Changed files of a pull request with their patches, up to `maxPages` pages of 100. */
     async listPullFiles(

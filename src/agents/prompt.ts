@@ -10,6 +10,8 @@ export interface UntrustedContent {
   comment?: string;
   labels?: string[];
   files?: { filename: string; status: string; patch?: string }[];
+  /** What of the diff was left out to stay within its budget. */
+  diffNote?: string;
   /** Sender-written metadata that instructions refer to (pr_title, pr_head_ref, ...). */
   fields?: Record<string, string>;
   /** Output of earlier agents (fleets): also data, not instructions. */

@@ -14,3 +14,17 @@ function decode(value: unknown): unknown {
 export async function historyText(handle: WorkflowHandle): Promise<string> {
   return JSON.stringify(decode(await handle.fetchHistory()));
 }
+
+/** The size in bytes of the largest payload anywhere in a workflow's history (inputs, results, signals). */
+export async function largestPayload(handle: WorkflowHandle): Promise<number> {
+  let largest = 0;
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (value instanceof Uint8Array) return;
+    const payload = value as { data?: unknown; metadata?: unknown };
+    if (payload.data instanceof Uint8Array && payload.metadata) largest = Math.max(largest, payload.data.length);
+    for (const v of Array.isArray(value) ? value : Object.values(value)) visit(v);
+  };
+  visit(await handle.fetchHistory());
+  return largest;
+}

@@ -1,0 +1,161 @@
+// A pull request of any size, read where it is: the changed files, their head versions and the changed
+// functions are fetched and parsed inside one activity, and only a bounded result crosses into workflow
+// history (Temporal refuses payloads over 2 MB). What the bounds leave out is named, never dropped
+// silently.
+import type { Octokit } from '@octokit/rest';
+import type { GitHubClientFor } from '../../src/github/client.js';
+import { githubCall } from '../../src/github/failures.js';
+import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
+import { extractChanged, type FileToParse } from '../code/extract.js';
+import type { RepoTarget } from './index.js';
+
+export interface AnalysisLimits {
+  /** Pages of 100 changed files. */
+  maxPages: number;
+  /** Files larger than this are not read. */
+  maxFileBytes: number;
+  /** One function's code, cut beyond this (marked). */
+  maxFunctionBytes: number;
+  /** All functions' code together; functions beyond it are listed as not analysed. */
+  maxTotalBytes: number;
+  /** Skipped files listed by name; the rest are counted. */
+  maxSkippedListed: number;
+}
+
+export const DEFAULT_LIMITS: AnalysisLimits = {
+  maxPages: 3,
+  maxFileBytes: 512 * 1024,
+  maxFunctionBytes: 8 * 1024,
+  maxTotalBytes: 120 * 1024,
+  maxSkippedListed: 100,
+};
+
+export interface PullAnalysis {
+  functions: AnalysedFunction[];
+  skipped: SkippedFile[];
+  /** GitHub requests made, for the report. */
+  requests: number;
+}
+
+interface ChangedFile {
+  filename: string;
+  status: string;
+  patch?: string;
+}
+
+async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: number }, maxPages: number) {
+  const files: ChangedFile[] = [];
+  let requests = 0;
+  for (let page = 1; page <= maxPages; page++) {
+    requests++;
+    const { data } = await githubCall(() =>
+      gh.pulls.listFiles({ owner: t.owner, repo: t.repo, pull_number: t.pullNumber, per_page: 100, page }),
+    );
+    files.push(...data.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch })));
+    if (data.length < 100) return { files, truncated: false, requests };
+  }
+  return { files, truncated: true, requests };
+}
+
+async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {
+  try {
+    const { data } = await githubCall(() => gh.repos.getContent({ owner: t.owner, repo: t.repo, path, ref }));
+    const file = data as { type?: string; size?: number; content?: string; encoding?: string };
+    const readable = file.type === 'file' && (file.size ?? 0) <= maxBytes && file.encoding === 'base64';
+    return readable && file.content !== undefined ? Buffer.from(file.content, 'base64').toString('utf8') : null;
+  } catch (err) {
+    if ((err as { type?: string }).type === 'GitHub404') return null;
+    throw err;
+  }
+}
+
+/** Keeps the result within the limits, naming what was cut. */
+export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile[] }, limits: AnalysisLimits) {
+  const functions: AnalysedFunction[] = [];
+  const skipped = [...all.skipped];
+  let total = 0;
+  for (const fn of all.functions) {
+    const code =
+      fn.code.length > limits.maxFunctionBytes
+        ? `${fn.code.slice(0, limits.maxFunctionBytes)}\n/* … cut at ${limits.maxFunctionBytes} bytes of ${fn.code.length} */`
+        : fn.code;
+    if (total + code.length > limits.maxTotalBytes) {
+      skipped.push({
+        path: `${fn.path} (${fn.name})`,
+        reason: `not analysed: the review's size limit (${limits.maxTotalBytes} bytes of code) was reached`,
+      });
+      continue;
+    }
+    total += code.length;
+    functions.push({ ...fn, code });
+  }
+  if (skipped.length > limits.maxSkippedListed) {
+    const more = skipped.length - limits.maxSkippedListed;
+    skipped.splice(limits.maxSkippedListed, more, { path: `(${more} more)`, reason: 'not listed' });
+  }
+  return { functions, skipped };
+}
+
+export function createPullAnalysis(clientFor: GitHubClientFor) {
+  return {
+    async analysePullRequest(
+      input: RepoTarget & { pullNumber: number; headSha: string; limits?: Partial<AnalysisLimits> },
+    ): Promise<PullAnalysis> {
+      const limits = { ...DEFAULT_LIMITS, ...input.limits };
+      const gh = clientFor(input);
+      const listed = await changedFiles(gh, input, limits.maxPages);
+      let requests = listed.requests;
+      const skipped: SkippedFile[] = [];
+      if (listed.truncated) {
+        skipped.push({
+          path: `(files beyond ${limits.maxPages * 100})`,
+          reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
+        });
+      }
+      const toParse: FileToParse[] = [];
+      for (const f of listed.files) {
+        if (f.status === 'removed') continue;
+        if (!f.patch) {
+          skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
+          continue;
+        }
+        requests++;
+        toParse.push({
+          path: f.filename,
+          patch: f.patch,
+          content: await headVersion(gh, input, f.filename, input.headSha, limits.maxFileBytes),
+        });
+      }
+      const parsed = extractChanged(toParse);
+      return { ...bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits), requests };
+    },
+
+    /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */
+    async pullDiff(
+      input: RepoTarget & { pullNumber: number; maxPages: number; budgetBytes: number },
+    ): Promise<{ files: { filename: string; status: string; patch?: string }[]; note?: string }> {
+      const listed = await changedFiles(clientFor(input), input, input.maxPages);
+      const files: { filename: string; status: string; patch?: string }[] = [];
+      let used = 0;
+      let cut = 0;
+      for (const f of listed.files) {
+        const room = input.budgetBytes - used;
+        if (room <= 200) {
+          cut++;
+          continue;
+        }
+        const patch =
+          f.patch && f.patch.length > room
+            ? `${f.patch.slice(0, room)}\n[… diff cut: the budget of ${input.budgetBytes} bytes is used up]`
+            : f.patch;
+        used += f.filename.length + (patch?.length ?? 0);
+        files.push({ filename: f.filename, status: f.status, patch });
+      }
+      const notes = [
+        cut ? `${cut} more changed file(s) not shown: the diff budget of ${input.budgetBytes} bytes is used up` : '',
+        listed.truncated ? `only the first ${input.maxPages * 100} changed files were listed` : '',
+      ].filter(Boolean);
+      return { files, ...(notes.length ? { note: notes.join('; ') } : {}) };
+    },
+  };
+}

@@ -9,6 +9,9 @@ import { WORKFLOW_TYPES } from '../replay/workflow-types.js';
 
 const PER_TYPE = 3;
 
+/** Names this recording's files, so new recordings sit beside the old ones (which must keep replaying). */
+const tag = process.env.AOF_RECORD_TAG ?? new Date().toISOString().slice(0, 10);
+
 export async function recordHistories(client: Client, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const type of WORKFLOW_TYPES) {
@@ -24,7 +27,7 @@ export async function recordHistories(client: Client, dir: string): Promise<void
     for (const [i, p] of picked.entries()) {
       const history = await client.workflow.getHandle(p.workflowId, p.runId).fetchHistory();
       const json = { workflowId: p.workflowId, history: JSON.parse(historyToJSON(history)) as unknown };
-      writeFileSync(join(dir, `${type}-${i + 1}.json`), JSON.stringify(json));
+      writeFileSync(join(dir, `${type}-${tag}-${i + 1}.json`), JSON.stringify(json));
     }
     process.stderr.write(`[record] ${type}: ${picked.length} histories\n`);
   }

@@ -1,6 +1,7 @@
 // An agent run: model turns and tool calls, each its own activity, until the model's final answer or
 // max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
 // is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
+import { markRun } from './run-attributes.js';
 import { ApplicationFailure, patched, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
 import {
   addUsage,
@@ -56,6 +57,11 @@ const textOf = (blocks: ContentBlock[]) =>
 
 export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunResult> {
   const { spec, agentName } = input;
+  const setState = markRun(
+    'agentRunWorkflow',
+    { kind: 'agent', repository: `${input.scope.owner}/${input.scope.repo}`, number: input.scope.number },
+    'running',
+  );
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
   const github = githubActivities(input.githubTaskQueue);
   const allowed = spec.tools.filter(isToolName) as ToolName[];
@@ -163,5 +169,6 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     });
   }
   record(`done (${stopped})`);
+  setState(stopped === 'answer' ? 'completed' : stopped);
   return { agent: agentName, answer, turns, usage, toolCalls, commentId: scope.commentId, stopped };
 }

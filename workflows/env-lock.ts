@@ -11,6 +11,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { markRun } from './run-attributes.js';
 import { lockPositionSignal, lockReleaseSignal, lockRequestSignal, type LockRequest } from './definitions.js';
 
 export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Promise<void> {
@@ -26,12 +27,15 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     changed = true;
   });
   const evict = patched('lock-evicts-closed-requesters');
+  const [, owner, repo] = workflowInfo().workflowId.split('/');
+  const setState = markRun('envLockWorkflow', { kind: 'lock', repository: `${owner}/${repo}` }, 'free');
   for (;;) {
     if (queue.length && evict) await condition(() => changed, '5 minutes');
     else if (queue.length) await condition(() => changed);
     else if (!(await condition(() => changed, '1 minute'))) return; // idle: nobody holds or waits
     changed = false;
     const holder = queue[0]?.label ?? '';
+    setState(queue.length ? `held by ${holder}, ${queue.length - 1} waiting` : 'free');
     const told = await Promise.all(
       queue.map((q, position) =>
         getExternalWorkflowHandle(q.requester)

@@ -6,6 +6,7 @@ import { decide, verdictOf, type Decision } from '../src/agents/consensus.js';
 import { fleetReport, type MemberOutcome } from '../src/agents/fleet-report.js';
 import type { Agent, Fleet } from '../src/config/schema.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
+import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { mapLimit } from './map-limit.js';
 
@@ -38,6 +39,12 @@ function rootCause(err: unknown): Error {
 
 export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunResult> {
   const { spec } = input;
+  const s = input.base.scope;
+  const setState = markRun(
+    'fleetRunWorkflow',
+    { kind: 'fleet', repository: `${s.owner}/${s.repo}`, number: s.number },
+    'running',
+  );
   const mode = spec.coordination.mode;
   const limit = spec.coordination.max_concurrency ?? 4;
   let step = 0;
@@ -115,7 +122,6 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
 
   const answer = fleetReport(input.fleet, mode, outcomes, decision, final);
   let commentId: number | undefined;
-  const s = input.base.scope;
   if (input.postAnswer && s.number !== undefined) {
     const github = githubActivities(input.base.githubTaskQueue);
     commentId = (
@@ -128,5 +134,6 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
       })
     ).id;
   }
+  setState('completed');
   return { fleet: input.fleet, mode, outcomes, decision, answer, commentId };
 }

@@ -25,6 +25,7 @@ import { compile, renderFlowTemplate } from '../src/flows/expression.js';
 import { flowEnvironment } from '../src/flows/environment.js';
 import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
+import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { approvalGate, approvalInbox, type ApprovalOutcome } from './approval-gate.js';
@@ -72,6 +73,11 @@ const duration = (v: unknown, fallbackMs: number): number => {
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
   const box = approvalInbox(); // listen for /approve from the first moment
+  const setState = markRun(
+    'flowRunWorkflow',
+    { kind: 'flow', repository: String(input.metadata.repo_full_name ?? ''), number: input.scope.number },
+    'running',
+  );
   const github = githubActivities(input.githubTaskQueue);
   const { httpCall } = proxyActivities<HttpActivities>({
     startToCloseTimeout: '2 minutes',
@@ -135,6 +141,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       }
       case 'approval': {
         if (input.params.require_approval === false) return 'approved';
+        setState('awaiting approval');
         const approvers = (c.approvers ?? input.params.approvers ?? []) as string[];
         approval = await approvalGate(
           input.scope,
@@ -415,6 +422,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         body: `### Flow \`${input.flow}\` for \`${env}\`: ${status}\n\n| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}${record}`,
       });
     }
+    setState(status);
     return { flow: input.flow, status, nodes: records, approval };
   }
 }

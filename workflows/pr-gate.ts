@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Gate } from '../src/config/schema.js';
+import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { reviewSignal, type ReviewRequest } from './definitions.js';
 import { prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
@@ -47,6 +48,8 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   let reviews = input.reviews ?? 0;
   let last: PrReviewResult | undefined;
 
+  const repository = `${input.pr.owner}/${input.pr.repo}`;
+  const setState = markRun('prGateWorkflow', { kind: 'gate', repository, number: input.pr.number }, 'idle');
   setHandler(reviewSignal, (req) => {
     if (seen.has(req.deliveryId)) return; // a redelivery counts once
     seen.add(req.deliveryId);
@@ -76,6 +79,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
         })
       ).sha;
 
+    setState(`reviewing ${headSha.slice(0, 7)}`);
     const scope = new CancellationScope();
     const child = scope.run(() =>
       executeChild(prReviewWorkflow, {
@@ -110,6 +114,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       if (keys.length > MAX_CACHE) cache = Object.fromEntries(keys.slice(-MAX_CACHE).map((k) => [k, cache[k]!]));
     }
     // A failed or cancelled review already concluded its check run; the gate keeps serving the PR.
+    setState(outcome.ok ? `idle: ${headSha.slice(0, 7)} ${outcome.r.conclusion}` : 'idle');
   }
   return { reviews, last };
 }

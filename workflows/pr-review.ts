@@ -27,6 +27,7 @@ import {
   type ReviewOutcome,
 } from '../src/gate/report.js';
 import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
+import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { mapLimit } from './map-limit.js';
 
@@ -77,6 +78,11 @@ function sanitized(err: unknown): string {
 
 export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewResult> {
   const { pr, gate } = input;
+  const setState = markRun(
+    'prReviewWorkflow',
+    { kind: 'review', repository: `${pr.owner}/${pr.repo}`, number: pr.number },
+    'running',
+  );
   const github = githubActivities(input.githubTaskQueue);
   const { reviewFunction } = proxyActivities<ModelActivities>({
     startToCloseTimeout: `${input.modelTurnTimeoutSecs * 2 + 10} seconds`,
@@ -272,6 +278,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       }),
     );
     step(`done: ${conclusion}, ${all.length} finding(s)`);
+    setState(conclusion);
     return {
       conclusion,
       findings: all.length,
@@ -291,6 +298,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
           'A newer push superseded this commit; its review replaces this one.',
         );
       else await complete('failure', `${name} — error`, sanitized(err));
+      setState(isCancellation(err) ? 'superseded' : 'failed');
     });
     throw err;
   }

@@ -1,6 +1,7 @@
 // One account's analyses in one month. Lives until the month is over; each `reserve` update counts one
 // analysis if the limit allows, once per key.
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { markRun } from './run-attributes.js';
 import { reserveUpdate, type QuotaGrant } from './definitions.js';
 
 export type { QuotaGrant };
@@ -13,6 +14,7 @@ interface QuotaState {
 }
 
 export async function quotaWorkflow(state: QuotaState): Promise<{ used: number }> {
+  markRun('quotaWorkflow', { kind: 'quota' }, 'open');
   let used = state.used ?? 0;
   const keys = new Set(state.keys ?? []);
   setHandler(reserveUpdate, (key, limit) => {

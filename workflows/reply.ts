@@ -1,4 +1,5 @@
 // Posts one reply on an issue or PR: the answer to a command that has nothing to act on.
+import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 
 export interface ReplyInput {
@@ -12,5 +13,12 @@ export interface ReplyInput {
 
 export async function replyWorkflow(input: ReplyInput): Promise<number> {
   const { githubTaskQueue, ...target } = input;
-  return (await githubActivities(githubTaskQueue).postComment(target)).id;
+  const setState = markRun(
+    'replyWorkflow',
+    { kind: 'reply', repository: `${input.owner}/${input.repo}`, number: input.issueNumber },
+    'running',
+  );
+  const id = (await githubActivities(githubTaskQueue).postComment(target)).id;
+  setState('completed');
+  return id;
 }

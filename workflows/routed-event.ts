@@ -13,6 +13,7 @@ import { flowEnvironment } from '../src/flows/environment.js';
 import { flowRunWorkflow, type FlowRunResult } from './flow-run.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import { AofState } from '../src/temporal/search-attributes.js';
+import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { fleetRunWorkflow } from './fleet-run.js';
@@ -124,6 +125,16 @@ const AGENT_DIFF_BUDGET = 60_000;
 
 async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   const { target, metadata: m } = input;
+  const subject = m.pr_number ?? m.issue_number;
+  markRun(
+    'routedEventWorkflow',
+    {
+      kind: 'event',
+      repository: m.repo_full_name ? String(m.repo_full_name) : undefined,
+      number: typeof subject === 'number' ? subject : undefined,
+    },
+    'running',
+  );
   state('running', `${target.kind} ${target.name}: starting`);
   const number = m.pr_number ?? m.issue_number;
   const scope: ToolScope = {

@@ -7,6 +7,7 @@ import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { startTracing } from '../telemetry/tracing.js';
 import { workerMetrics } from '../telemetry/worker-metrics.js';
 import { installTemporalRuntime } from '../temporal/runtime-logger.js';
+import { missingSearchAttributes, registerCommand } from '../temporal/check-search-attributes.js';
 import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { createWorkers, runWorkers } from '../worker/create-workers.js';
 import { loadOrExit } from './load-or-exit.js';
@@ -41,6 +42,13 @@ export async function worker(configPath: string): Promise<void> {
     logger,
     address: t.address,
   });
+  const missing = await missingSearchAttributes(connection, t.namespace);
+  if (missing.length) {
+    process.stderr.write(
+      `aofctl worker: namespace "${t.namespace}" lacks the search attribute(s) ${missing.join(', ')}; register them with:\n  ${registerCommand(t.namespace, missing)}\n`,
+    );
+    process.exit(1);
+  }
   const workers = await createWorkers({ connection, resources, metrics, tracing });
   ready = true;
   logger.info(

@@ -7,5 +7,7 @@ export const AofEvent = defineSearchAttributeKey('AofEvent', SearchAttributeType
 export const AofNumber = defineSearchAttributeKey('AofNumber', SearchAttributeType.INT);
 export const AofState = defineSearchAttributeKey('AofState', SearchAttributeType.KEYWORD);
 export const AofTrigger = defineSearchAttributeKey('AofTrigger', SearchAttributeType.KEYWORD);
+/** What a run is: event, gate, review, flow, agent, fleet, lock, quota or reply. */
+export const AofKind = defineSearchAttributeKey('AofKind', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [AofRepository, AofEvent, AofNumber, AofState, AofTrigger];
+export const SEARCH_ATTRIBUTES = [AofRepository, AofEvent, AofNumber, AofState, AofTrigger, AofKind];

@@ -148,6 +148,14 @@ describe('deploys approved through PR comments', function () {
     const final = bodies().find((b) => b.startsWith('### Flow `deploy-prod` for `production`: deployed'))!;
     assert.match(final, /\| @alice \| .* \| `aaaaaaa` \| write \| listed as alice \|/);
     assert.equal(stack.sandbox.checkRuns.find((c) => c.name === 'deploy production')!.conclusion, 'success');
+    // Findable in the Web UI by repository, kind and state, like every run.
+    const found: string[] = [];
+    const query = `AofRepository = 'myorg/api' AND AofKind = 'flow' AND AofNumber = ${pr.number} AND AofState = 'deployed'`;
+    for (let i = 0; i < 50 && !found.length; i++) {
+      for await (const w of stack.client.workflow.list({ query })) found.push(w.workflowId);
+      if (!found.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(found, [flowRun.workflowId]);
     // The hook's credential came from the worker's environment; no history holds it.
     assert.equal(deploys[0]!.authorization, 'Bearer deploy-token-never-in-history');
     const history = await historyText(flowRun);

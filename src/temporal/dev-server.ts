@@ -42,7 +42,15 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
 
 /** The time-skipping test server, for long timers in seconds of test time. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
+  // Workflows set the project's search attributes; this server knows them only once told.
+  const KEYWORD = 2;
+  const INT = 3;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, a.type === 'INT' ? INT : KEYWORD])),
+  });
+  return env;
 }

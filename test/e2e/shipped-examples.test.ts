@@ -129,8 +129,13 @@ describe('the shipped example configuration', function () {
     assert.equal(r.body.target.name, 'afa');
     // Wait for the gate's own comment (an earlier test's flow may still be posting its last words).
     const gateComment = () => stack.sandbox.comments.find((c) => c.body.includes('<!-- aof-gate-check -->'));
-    for (let i = 0; i < 300 && !gateComment(); i++) await new Promise((res) => setTimeout(res, 100));
-    const run = stack.sandbox.checkRuns.find((c) => c.name === 'AFA Gate Check')!;
+    const gateRun = () => stack.sandbox.checkRuns.find((c) => c.name === 'AFA Gate Check' && c.status === 'completed');
+    for (let i = 0; i < 600 && !(gateComment() && gateRun()); i++) await new Promise((res) => setTimeout(res, 100));
+    const run = gateRun();
+    assert.ok(
+      run,
+      `no completed gate check run; check runs: ${JSON.stringify(stack.sandbox.checkRuns.map((c) => [c.name, c.status]))}, comments: ${stack.sandbox.comments.length}`,
+    );
     assert.deepEqual(run.history, ['queued', 'in_progress', 'completed:success']);
     assert.equal(run.output.title, 'AFA Gate Check — 5 findings');
     const comment = gateComment()!.body;

@@ -2,7 +2,7 @@
 // payload in their histories comes near Temporal's 2 MB limit: the pull request is read inside
 // activities, which return bounded results (the diff an agent reads is cut to a budget, marked).
 import assert from 'node:assert/strict';
-import { example } from '../../src/fixtures/webhook-examples.js';
+import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { agentYaml, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { historyText, largestPayload } from '../harness/history-text.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
@@ -36,7 +36,8 @@ describe('a pull request of any size', function () {
     const files = Array.from({ length: FILES }, (_, i) =>
       addedFile(`src/f${i}.ts`, `export function f${i}() {\n  return '${filler}';\n}\n`),
     );
-    const pr = example('pull_request', 'opened');
+    // An owner of its own: the month's quota workflow is shared by every test on this Temporal server.
+    const pr = retarget(example('pull_request', 'opened'), 'large-org/monorepo');
     pr.pull_request.number = 3000;
     pr.pull_request.head.sha = sha('large');
     stack.withPull(pr, files);

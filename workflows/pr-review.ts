@@ -76,6 +76,13 @@ function sanitized(err: unknown): string {
   return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
 }
 
+/** A cached result as it applies to the function's new place (results cached before this knew none). */
+function movedTo(prior: ReviewerResult, startLine: number): ReviewerResult {
+  if (prior.startLine === undefined || prior.startLine === startLine) return prior;
+  const shift = startLine - prior.startLine;
+  return { ...prior, startLine, findings: prior.findings.map((f) => ({ ...f, line: f.line + shift })) };
+}
+
 export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewResult> {
   const { pr, gate } = input;
   const setState = markRun(
@@ -222,15 +229,17 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     const jobs = parsed.functions.flatMap((fn) => gate.reviewers.map((reviewer) => ({ fn, reviewer })));
     const fresh: Record<string, ReviewerResult> = {};
     let tokensSaved = 0;
+    // Reused findings move with their function: lines are kept relative to where it started.
+    const moveReused = patched('reused-findings-move-with-their-function');
     const results = await mapLimit(jobs, gate.max_concurrency, async ({ fn, reviewer }) => {
       const key = `${reviewer}:${fn.hash}`;
       const prior = input.cache[key];
       if (prior && !prior.error) {
         tokensSaved += prior.tokens;
-        return { ...prior, reused: true };
+        return { ...(moveReused ? movedTo(prior, fn.startLine) : prior), reused: true };
       }
       const r = await reviewFunction({ reviewer, model: gate.model, offlineModel: gate.offline_model, fn });
-      fresh[key] = r;
+      fresh[key] = moveReused ? { ...r, startLine: fn.startLine } : r;
       return r;
     });
     const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {

@@ -30,6 +30,8 @@ export interface ReviewerResult {
   tokens: number;
   error?: string;
   reused?: boolean;
+  /** Where the function started when it was reviewed: reused findings move with it. */
+  startLine?: number;
 }
 
 export interface FunctionReview {

@@ -158,6 +158,19 @@ describe('PR gate check', function () {
     assert.match(comments.find((c) => c.id !== 99)!.body, /^<!-- aof-gate-check -->\n## \S+ AFA Gate Check/);
   });
 
+  it('a reused finding moves with its function when lines are added above it', async () => {
+    const fn = "export function keep(x: number) {\n  console.log('v', x);\n  return x;\n}\n";
+    const first = await push('octo/moves', 8, [addedFile('src/m.ts', fn)]);
+    const run1 = await settled(first.head);
+    const debugLines = (run: typeof run1) =>
+      run.output.annotations.filter((a: any) => a.message === 'Debug output left in').map((a: any) => a.start_line);
+    assert.deepEqual(debugLines(run1), [2]);
+    const second = await push('octo/moves', 8, [addedFile('src/m.ts', '// header\n'.repeat(10) + fn)], 'synchronize');
+    const run2 = await settled(second.head);
+    assert.match(run2.output.summary!, /reused/);
+    assert.deepEqual(debugLines(run2), [12]);
+  });
+
   it('quota exhausted: a comment with the upgrade link, a neutral check run, no analysis', async () => {
     const ok = await push('quota-org/svc', 7, [addedFile('a.py', 'def f():\n    print(1)\n')]);
     assert.equal((await settled(ok.head)).conclusion, 'success');

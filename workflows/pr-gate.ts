@@ -41,6 +41,9 @@ export interface PrGateResult {
 const MAX_CACHE = 2000;
 const QUIET = '2 hours';
 
+/** Whether someone asked for this review explicitly (a re-run of the check, a `/review` comment). */
+const asked = (req: ReviewRequest) => /rerequested|^\//.test(req.reason);
+
 export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> {
   const seen = new Set(input.seen ?? []);
   let cache = input.cache ?? {};
@@ -68,16 +71,20 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     }
     const req = pending!;
     pending = undefined;
-    const headSha =
-      req.headSha ??
-      (
-        await githubActivities(input.githubTaskQueue).getPullHead({
-          owner: input.pr.owner,
-          repo: input.pr.repo,
-          installationId: input.pr.installationId,
-          pullNumber: input.pr.number,
-        })
-      ).sha;
+    const github = githubActivities(input.githubTaskQueue);
+    const pull = { owner: input.pr.owner, repo: input.pr.repo, installationId: input.pr.installationId };
+    const headSha = req.headSha ?? (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
+    // GitHub remembers what was reviewed, also across the gate's quiet exits: a head whose gate check
+    // already completed is reviewed again only when someone asks (a re-run or /review).
+    const remembers = patched('gate-remembers-reviewed-heads-and-follows-the-actual-head');
+    if (
+      remembers &&
+      !asked(req) &&
+      (await github.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))
+    ) {
+      setState(`idle: ${headSha.slice(0, 7)} already reviewed`);
+      continue;
+    }
 
     setState(`reviewing ${headSha.slice(0, 7)}`);
     const scope = new CancellationScope();
@@ -103,9 +110,28 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       (e: unknown) => ({ ok: false as const, e }),
     );
     void settled.then(() => (done = true));
-    // A request for another head while this one runs supersedes it.
-    await condition(() => done || (pending !== undefined && pending.headSha !== headSha));
-    if (!done) scope.cancel();
+    // A request for another head while this one runs supersedes it: (with memory) only when that head is
+    // the PR's actual head; a late delivery of an older head, or a re-run of one, waits its turn.
+    for (;;) {
+      await condition(() => done || (pending !== undefined && pending.headSha !== headSha));
+      if (done) break;
+      if (!remembers) {
+        scope.cancel();
+        break;
+      }
+      const next: ReviewRequest = pending!;
+      const actual =
+        next.headSha === undefined
+          ? undefined
+          : (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
+      if (next.headSha === undefined || next.headSha === actual) {
+        scope.cancel();
+        break;
+      }
+      if (!asked(next) && pending === next) pending = undefined; // stale: the PR has moved past it
+      await condition(() => done || (pending !== undefined && pending !== next));
+      if (done) break;
+    }
     const outcome = await settled;
     if (outcome.ok) {
       last = outcome.r;

@@ -125,6 +125,22 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
       return out;
     },
 
+    /** Whether a check run of this name already completed (not cancelled) on this commit. */
+    async gateCheckDone(input: RepoTarget & { headSha: string; name: string }): Promise<boolean> {
+      const gh = clientFor(input);
+      const { data } = await githubCall(() =>
+        gh.checks.listForRef({
+          owner: input.owner,
+          repo: input.repo,
+          ref: input.headSha,
+          check_name: input.name,
+          filter: 'all',
+          per_page: 100,
+        }),
+      );
+      return data.check_runs.some((c) => c.status === 'completed' && c.conclusion !== 'cancelled');
+    },
+
     async getPullHead(input: RepoTarget & { pullNumber: number }): Promise<{ sha: string; state: string }> {
       const { data } = await githubCall(() =>
         clientFor(input).pulls.get({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber }),

@@ -1,5 +1,6 @@
 // The PR gate check end to end: signed pull_request events into the ingress, the gate workflow on a
 // real Temporal server, tree-sitter, the reviewers, and the GitHub sandbox enforcing GitHub's limits.
+import { example } from '../../src/fixtures/webhook-examples.js';
 import assert from 'node:assert/strict';
 import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
@@ -72,7 +73,7 @@ describe('PR gate check', function () {
     }
     throw new Error(`no completed check run for ${head}`);
   };
-  const checkWrites = () => stack.sandbox.requests.filter((q) => q.path.includes('/check-runs'));
+  const checkWrites = () => stack.sandbox.requests.filter((q) => q.method !== 'GET' && q.path.includes('/check-runs'));
 
   it('120 findings: annotations in three requests, a summary within limits, one comment kept current', async () => {
     const first = await push('octo/app', 1, [
@@ -169,6 +170,62 @@ describe('PR gate check', function () {
     const run2 = await settled(second.head);
     assert.match(run2.output.summary!, /reused/);
     assert.deepEqual(debugLines(run2), [12]);
+  });
+
+  it('a head already reviewed is not reviewed again after the gate ended, unless someone asks', async () => {
+    const first = await push('octo/memory', 3, [addedFile('src/m.ts', 'export function m() {\n  return 1;\n}\n')]);
+    await settled(first.head);
+    await stack.client.workflow.getHandle(first.workflowId).terminate('as after its quiet exit');
+    const again = await stack.send('pull_request', pullRequest('octo/memory', 3, first.head, 'synchronize'));
+    assert.equal(again.status, 201);
+    for (let i = 0; i < 50; i++) {
+      const state = await stack.client.workflow
+        .getHandle(first.workflowId)
+        .describe()
+        .then((d) => d.searchAttributes.AofState?.[0]);
+      if (String(state).includes('already reviewed')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(stack.sandbox.checkRuns.filter((c) => c.head_sha === first.head).length, 1, 'reviewed again');
+    const c = example('issue_comment', 'created');
+    Object.assign(c.repository, { full_name: 'octo/memory', name: 'memory' });
+    c.repository.owner.login = 'octo';
+    c.issue.number = 3;
+    c.issue.pull_request = { url: 'x' };
+    c.comment.body = '/review';
+    assert.equal((await stack.send('issue_comment', c)).status, 201);
+    for (
+      let i = 0;
+      i < 100 &&
+      stack.sandbox.checkRuns.filter((x) => x.head_sha === first.head && x.status === 'completed').length < 2;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(
+      stack.sandbox.checkRuns.filter((x) => x.head_sha === first.head && x.status === 'completed').length,
+      2,
+      '/review reviews again',
+    );
+  });
+
+  it('a late delivery of an older head does not cancel the review of the actual head', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    fake.script(async () => {
+      await held;
+      return text('{"score": 90, "findings": []}');
+    });
+    const older = sha('older head');
+    const current = await push('llm-org/late', 21, [addedFile('src/l.ts', 'export function l() {\n  return 1;\n}\n')]);
+    for (let i = 0; i < 100 && fake.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // GitHub delivers the older push late; the PR's head is still the current one.
+    assert.equal((await stack.send('pull_request', pullRequest('llm-org/late', 21, older, 'synchronize'))).status, 201);
+    await new Promise((r) => setTimeout(r, 1000));
+    release();
+    const run = await settled(current.head);
+    assert.equal(run.conclusion, 'success', 'the review of the actual head was cancelled');
+    assert.equal(stack.sandbox.checkRuns.filter((c) => c.head_sha === older).length, 0, 'the older head was reviewed');
   });
 
   it('quota exhausted: a comment with the upgrade link, a neutral check run, no analysis', async () => {

@@ -63,10 +63,13 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
       const entries: ListedDelivery[] = [];
       let pages = 0;
       // Newest first: stop at the first page that reaches past the window.
-      const iterator = gh.paginate.iterator(routes.list as 'GET /app/hook/deliveries', {
-        ...routes.params,
-        per_page: PER_PAGE,
-      } as never);
+      const iterator = gh.paginate.iterator(
+        routes.list as 'GET /app/hook/deliveries',
+        {
+          ...routes.params,
+          per_page: PER_PAGE,
+        } as never,
+      );
       await githubCall(async () => {
         for await (const page of iterator) {
           const items = page.data as unknown as ListedDelivery[];
@@ -88,10 +91,13 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
       const gh = clientOf(input.hook);
       const routes = hookRoutes(input.hook);
       await githubCall(() =>
-        gh.request(routes.redeliver as 'POST /app/hook/deliveries/{delivery_id}/attempts', {
-          ...routes.params,
-          delivery_id: input.delivery.id,
-        } as never),
+        gh.request(
+          routes.redeliver as 'POST /app/hook/deliveries/{delivery_id}/attempts',
+          {
+            ...routes.params,
+            delivery_id: input.delivery.id,
+          } as never,
+        ),
       );
       const d = input.delivery;
       const hook = hookLabel(input.hook);

@@ -11,6 +11,8 @@ import { redeliveryScheduleId, syncRedeliverySchedule } from '../../src/worker/r
 import type { HookRedeliveryResult } from '../../workflows/redeliver.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
+import { testTemporal } from '../harness/temporal.js';
+import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
 
 const HOUR = 3600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -161,5 +163,61 @@ describe('redelivery of failed webhook deliveries', function () {
     assert.equal(await syncRedeliverySchedule(stack.client, stack.resources), 'deleted');
     assert.equal(await syncRedeliverySchedule(stack.client, stack.resources), 'none');
     await assert.rejects(handle.describe());
+  });
+});
+
+describe('aofctl worker and the redelivery schedule', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let dir: string;
+  let worker: WorkerProcess | undefined;
+  before(async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    dir = configDir({
+      'daemon.yaml': daemon(30),
+      'agents/a.yaml': agentYaml('helper'),
+      'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
+    });
+    writeFileSync(join(dir, 'app-key.pem'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
+  });
+  after(async () => {
+    await worker?.kill();
+    await stack?.client.schedule
+      .getHandle(redeliveryScheduleId(stack.resources.daemon.spec.temporal.task_queue))
+      .delete()
+      .catch(() => undefined);
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the schedule at start and logs a line per redelivery', async () => {
+    const t = stack.resources.daemon.spec.temporal;
+    worker = await startWorkerProcess(join(dir, 'daemon.yaml'), {
+      TEMPORAL_ADDRESS: (await testTemporal()).address,
+      AOF_TASK_QUEUE: t.task_queue,
+      AOF_GITHUB_TASK_QUEUE: t.github_task_queue,
+      GITHUB_API_URL: stack.sandbox.url,
+      AOF_TEST_GITHUB_TOKEN: 'ghs_test_installation_token',
+      AOF_TEST_WEBHOOK_SECRET: 'unused-by-the-worker',
+    });
+    const handle = stack.client.schedule.getHandle(redeliveryScheduleId(t.task_queue));
+    for (let i = 0; i < 100 && !worker.output().includes('redelivery schedule created'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.match(worker.output(), /"change":"created".*"redelivery schedule created"/);
+    assert.equal((await handle.describe()).spec.intervals?.[0]?.every, 30 * 60_000);
+
+    const failed = stack.sandbox.deliveries.add('repos/octo/hooks/hooks/9', { event: 'push', status_code: 500 });
+    await handle.trigger();
+    for (let i = 0; i < 300 && !worker.output().includes(failed.guid); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const line = worker
+      .output()
+      .split('\n')
+      .find((l) => l.includes(failed.guid));
+    assert.ok(line, `no log line for the redelivery:\n${worker.output().slice(-2000)}`);
+    assert.match(line, /webhook delivery redelivered/);
+    assert.match(line, /"hook":"octo\/hooks#9"/);
+    assert.equal(stack.sandbox.deliveries.attempts.length, 1);
   });
 });

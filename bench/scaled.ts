@@ -180,7 +180,7 @@ try {
   line('accepted with exactly one comment', `${acceptedOnce} / ${acceptedIdx.length}`);
   // Possible and harmless: the ingress started the workflow and died before answering; the redelivery
   // finds the workflow by its GUID and adds nothing.
-  line('refused, yet started before the answer was lost', String(unexpected));
+  line('refused yet already started (answer lost)', String(unexpected));
   line('redeliveries of refused ones (attempts)', `${refusedIdx.length} (${redeliveries})`);
   line('all deliveries with exactly one comment', `${exactlyOnce} / ${total} (comments: ${sandbox.comments.length})`);
   line('routed-event workflows', String(workflows));

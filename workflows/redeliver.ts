@@ -16,8 +16,9 @@ export interface HookRedeliveryResult {
   hook: string;
   listed: number;
   redelivered: string[];
-  /** GUIDs GitHub refused to redeliver, and failed deliveries left for the next run. */
+  /** GUIDs GitHub refused to redeliver (e.g. 422: too old). */
   refused: string[];
+  /** Failed deliveries beyond max_per_run, left for the next run. */
   more: number;
   error?: string;
 }

@@ -59,20 +59,30 @@ const Redelivery = z.strictObject({
   hooks: z.array(RedeliveryHook).default([]),
 });
 
-export const GitHubPlatform = z.strictObject({
-  enabled: z.boolean().default(true),
-  token_env: envName.optional(),
-  webhook_secret_env: envName.optional(),
-  /** The bot's login; by default it comes from the credentials (the token's user, or the App's slug + [bot]). */
-  bot_name: z.string().optional(),
-  /** api.github.com, a GitHub Enterprise URL, or the local sandbox. */
-  api_url: z.url().default('https://api.github.com'),
-  organizations: z.array(GitHubOrganization).optional(),
-  app: GitHubApp.optional(),
-  /** Requests per second for all workers together (Temporal task-queue rate limit). */
-  requests_per_second: z.number().positive().default(10),
-  redelivery: Redelivery.optional(),
-});
+export const GitHubPlatform = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    token_env: envName.optional(),
+    webhook_secret_env: envName.optional(),
+    /** The bot's login; by default it comes from the credentials (the token's user, or the App's slug + [bot]). */
+    bot_name: z.string().optional(),
+    /** api.github.com, a GitHub Enterprise URL, or the local sandbox. */
+    api_url: z.url().default('https://api.github.com'),
+    organizations: z.array(GitHubOrganization).optional(),
+    app: GitHubApp.optional(),
+    /** Requests per second for all workers together (Temporal task-queue rate limit). */
+    requests_per_second: z.number().positive().default(10),
+    redelivery: Redelivery.optional(),
+  })
+  .refine(
+    (g) =>
+      !g.redelivery?.enabled || g.app || (g.redelivery.hooks.length > 0 && g.redelivery.hooks.every((h) => !h.app)),
+    {
+      message:
+        "redelivery of the App's hook needs platforms.github.app; without an App, list repository or organization hooks",
+      path: ['redelivery'],
+    },
+  );
 
 /** Where a model provider's API is: a proxy, or an OpenAI-compatible server (vLLM, Ollama, LiteLLM). */
 const ModelEndpoint = z.strictObject({

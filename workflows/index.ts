@@ -8,3 +8,4 @@ export { quotaWorkflow } from './quota.js';
 export { flowRunWorkflow } from './flow-run.js';
 export { replyWorkflow } from './reply.js';
 export { envLockWorkflow } from './env-lock.js';
+export { redeliveryWorkflow } from './redeliver.js';

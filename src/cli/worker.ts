@@ -1,4 +1,5 @@
 // `aofctl worker`: runs workflows and activities. Scale by starting more of these.
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { collectDefaultMetrics } from 'prom-client';
@@ -10,6 +11,7 @@ import { installTemporalRuntime } from '../temporal/runtime-logger.js';
 import { missingSearchAttributes, registerCommand } from '../temporal/check-search-attributes.js';
 import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { createWorkers, runWorkers } from '../worker/create-workers.js';
+import { redeliveryScheduleId, syncRedeliverySchedule } from '../worker/redelivery-schedule.js';
 import { loadOrExit } from './load-or-exit.js';
 import { modelWarnings } from '../config/models.js';
 import { formatProblem } from '../config/problems.js';
@@ -49,7 +51,15 @@ export async function worker(configPath: string): Promise<void> {
     );
     process.exit(1);
   }
-  const workers = await createWorkers({ connection, resources, metrics, tracing });
+  const client = new Client({ connection, namespace: t.namespace });
+  const workers = await createWorkers({ connection, resources, metrics, tracing, client });
+  // Every worker brings the schedule in line with its configuration; a failure here only loses redelivery.
+  await syncRedeliverySchedule(client, resources).then(
+    (change) =>
+      change !== 'none' &&
+      logger.info({ schedule: redeliveryScheduleId(t.task_queue), change }, 'redelivery schedule ' + change),
+    (err: Error) => logger.error({ err: err.message }, 'could not create or update the redelivery schedule'),
+  );
   ready = true;
   logger.info(
     {

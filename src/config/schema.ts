@@ -29,19 +29,60 @@ const GitHubApp = z.strictObject({
   installation_id: z.union([z.string(), z.number()]).optional(),
 });
 
-export const GitHubPlatform = z.strictObject({
-  enabled: z.boolean().default(true),
-  token_env: envName.optional(),
-  webhook_secret_env: envName.optional(),
-  /** The bot's login; by default it comes from the credentials (the token's user, or the App's slug + [bot]). */
-  bot_name: z.string().optional(),
-  /** api.github.com, a GitHub Enterprise URL, or the local sandbox. */
-  api_url: z.url().default('https://api.github.com'),
-  organizations: z.array(GitHubOrganization).optional(),
-  app: GitHubApp.optional(),
-  /** Requests per second for all workers together (Temporal task-queue rate limit). */
-  requests_per_second: z.number().positive().default(10),
+/** A hook whose failed deliveries are redelivered: the App's own, or a repository's or organization's. */
+const RedeliveryHook = z
+  .strictObject({
+    app: z.literal(true).optional(),
+    repository: z
+      .string()
+      .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo')
+      .optional(),
+    organization: z.string().min(1).optional(),
+    hook_id: z.number().int().positive().optional(),
+  })
+  .refine((h) => [h.app, h.repository, h.organization].filter(Boolean).length === 1, {
+    message: 'exactly one of app, repository or organization',
+  })
+  .refine((h) => (h.app ? h.hook_id === undefined : h.hook_id !== undefined), {
+    message: 'hook_id is required for a repository or organization hook (and not allowed for app)',
+  });
+
+/** GitHub never retries a failed delivery: a Temporal Schedule lists recent ones and redelivers the failed. */
+const Redelivery = z.strictObject({
+  enabled: z.boolean().default(false),
+  interval_minutes: z.number().int().min(1).max(1440).default(10),
+  /** GitHub redelivers deliveries of the past 3 days only. */
+  max_age_hours: z.number().positive().max(72).default(71),
+  /** Redeliveries per hook and run; the rest wait for the next run. */
+  max_per_run: z.number().int().min(1).max(500).default(100),
+  /** The hooks to watch; the App's hook when platforms.github.app is set and this is empty. */
+  hooks: z.array(RedeliveryHook).default([]),
 });
+
+export const GitHubPlatform = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    token_env: envName.optional(),
+    webhook_secret_env: envName.optional(),
+    /** The bot's login; by default it comes from the credentials (the token's user, or the App's slug + [bot]). */
+    bot_name: z.string().optional(),
+    /** api.github.com, a GitHub Enterprise URL, or the local sandbox. */
+    api_url: z.url().default('https://api.github.com'),
+    organizations: z.array(GitHubOrganization).optional(),
+    app: GitHubApp.optional(),
+    /** Requests per second for all workers together (Temporal task-queue rate limit). */
+    requests_per_second: z.number().positive().default(10),
+    redelivery: Redelivery.optional(),
+  })
+  .refine(
+    (g) =>
+      !g.redelivery?.enabled || g.app || (g.redelivery.hooks.length > 0 && g.redelivery.hooks.every((h) => !h.app)),
+    {
+      message:
+        "redelivery of the App's hook needs platforms.github.app; without an App, list repository or organization hooks",
+      path: ['redelivery'],
+    },
+  );
 
 /** Where a model provider's API is: a proxy, or an OpenAI-compatible server (vLLM, Ollama, LiteLLM). */
 const ModelEndpoint = z.strictObject({

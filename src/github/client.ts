@@ -73,3 +73,23 @@ export function githubClients(
     );
   };
 }
+
+/** The GitHub App itself (a JWT, no installation): for the App's own endpoints such as its hook's deliveries. */
+export function githubAppClient(
+  daemon: DaemonConfig,
+  daemonDir = process.cwd(),
+  metrics?: WorkerMetrics,
+): Octokit | undefined {
+  const gh = daemon.spec.platforms.github;
+  if (!gh.app) return undefined;
+  const client = new Octokit({
+    baseUrl: gh.api_url,
+    authStrategy: createAppAuth,
+    auth: { appId: gh.app.app_id, privateKey: readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8') },
+    userAgent: 'aof-temporal',
+    request: { retries: 0 },
+    log: quiet,
+  });
+  if (metrics) observeRequests(client, metrics);
+  return client;
+}

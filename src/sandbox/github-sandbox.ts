@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { HookDeliveries } from './hook-deliveries.js';
 
 export interface SandboxComment {
   id: number;
@@ -74,10 +75,19 @@ class HttpError extends Error {
   }
 }
 
-type Handler = (req: { params: string[]; body: any; query: URLSearchParams; token: Token; accept: string }) => {
+type Handler = (req: {
+  params: string[];
+  body: any;
+  query: URLSearchParams;
+  token: Token;
+  accept: string;
+  /** The request's absolute URL, for Link headers. */
+  url: string;
+}) => {
   status?: number;
   body: unknown;
   type?: string;
+  headers?: Record<string, string>;
 };
 
 interface Token {
@@ -114,6 +124,8 @@ export class GitHubSandbox {
   readonly deploys: { environment: string; key: string; body: unknown; at: number }[] = [];
   /** Installation tokens issued, newest last. */
   readonly issuedTokens: { installationId: number; token: string; expires_at: string }[] = [];
+  /** Webhook deliveries of the App's hook and of repository and organization hooks; seed them in tests. */
+  readonly deliveries = new HookDeliveries(() => this.id());
 
   private server?: Server;
   private nextId = 1000;
@@ -223,6 +235,7 @@ export class GitHubSandbox {
     this.deploys.length = 0;
     this.faults = [];
     this.afterCommit = [];
+    this.deliveries.reset();
   }
 
   private id(): number {
@@ -294,6 +307,22 @@ export class GitHubSandbox {
         : send(200, { id: Number(app.appId), slug: this.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' });
     }
 
+    // The App's own hook: like GET /app, only an App JWT may read or redeliver its deliveries.
+    const appHook = /^\/app\/hook\/deliveries(?:\/(\d+)\/attempts)?$/.exec(url.pathname);
+    if (appHook) {
+      const app = this.verifyAppJwt(req.headers.authorization);
+      if ('error' in app) return send(401, { message: app.error, documentation_url: docs });
+      if (method === 'GET' && !appHook[1]) {
+        const page = this.deliveries.list('app', url.searchParams, this.requestUrl(url));
+        return send(200, page.body, page.headers);
+      }
+      if (method === 'POST' && appHook[1])
+        return this.deliveries.redeliver('app', Number(appHook[1]))
+          ? send(202, {})
+          : send(404, { message: 'Not Found', documentation_url: docs });
+      return send(404, { message: 'Not Found', documentation_url: docs });
+    }
+
     const token = this.authenticate(req.headers.authorization);
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: docs });
 
@@ -313,6 +342,7 @@ export class GitHubSandbox {
           query: url.searchParams,
           token,
           accept: String(req.headers.accept ?? ''),
+          url: this.requestUrl(url),
         });
         const late =
           method !== 'GET'
@@ -327,7 +357,7 @@ export class GitHubSandbox {
           if (late.mode === 'status500') return send(500, { message: 'Server Error' });
           await new Promise((r) => setTimeout(r, (late.mode as { delayMs: number }).delayMs));
         }
-        return send(out.status ?? 200, out.body, {}, out.type);
+        return send(out.status ?? 200, out.body, out.headers, out.type);
       } catch (err) {
         if (err instanceof HttpError) {
           return send(err.status, {
@@ -381,6 +411,11 @@ export class GitHubSandbox {
     if (!claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600)
       return { error: "'Expiration time' claim ('exp') is too far in the future or has passed" };
     return { appId: String(claims.iss) };
+  }
+
+  /** The URL a client used, as GitHub's Link headers give it (absolute, on this server). */
+  private requestUrl(url: URL): string {
+    return `${this.url}${url.pathname}${url.search}`;
   }
 
   private authenticate(header: string | undefined): Token | undefined {
@@ -662,6 +697,18 @@ export class GitHubSandbox {
       const legacy = ({ maintain: 'write', triage: 'read' } as Record<string, string>)[role] ?? role;
       return { body: { permission: legacy, role_name: role, user: { login: user } } };
     });
+    // Repository and organization hooks' deliveries (a token with admin rights on the hook, on GitHub).
+    for (const scope of ['repos/:owner/:repo', 'orgs/:org'])
+      this.route('GET', `/${scope}/hooks/:hook/deliveries`, ({ params, query, url }) => {
+        const page = this.deliveries.list(hookKey(scope, params), query, url);
+        return { body: page.body, headers: page.headers };
+      });
+    for (const scope of ['repos/:owner/:repo', 'orgs/:org'])
+      this.route('POST', `/${scope}/hooks/:hook/deliveries/:id/attempts`, ({ params }) => {
+        if (!this.deliveries.redeliver(hookKey(scope, params.slice(0, -1)), Number(params[params.length - 1])))
+          throw new HttpError(404, 'Not Found');
+        return { status: 202, body: {} };
+      });
     this.route('GET', '/user', ({ token }) => {
       if (token.kind === 'installation') throw new HttpError(403, 'Resource not accessible by integration');
       return { body: { login: token.login, id: 1, type: 'User' } };
@@ -671,6 +718,13 @@ export class GitHubSandbox {
       return { body: { state: 'active', role: 'member', url: `/orgs/${org}/teams/${team}/memberships/${user}` } };
     });
   }
+}
+
+/** `repos/<owner>/<repo>/hooks/<id>` or `orgs/<org>/hooks/<id>`, from a route's scope and parameters. */
+function hookKey(scope: string, params: string[]): string {
+  return scope.startsWith('repos')
+    ? `repos/${params[0]}/${params[1]}/hooks/${params[2]}`
+    : `orgs/${params[0]}/hooks/${params[1]}`;
 }
 
 /** A comment's body as GitHub renders it: without the hidden operation marker of an idempotent write. */

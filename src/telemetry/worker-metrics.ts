@@ -31,6 +31,12 @@ export function workerMetrics(registry = new Registry()) {
       labelNames: ['resource'] as const,
       registers,
     }),
+    webhookRedeliveries: new Counter({
+      name: 'aof_webhook_redeliveries_total',
+      help: 'Failed webhook deliveries the redelivery schedule asked GitHub to redeliver, by hook and event',
+      labelNames: ['hook', 'event'] as const,
+      registers,
+    }),
     modelTokens: new Counter({
       name: 'aof_model_tokens_total',
       help: 'Model tokens by provider, model and kind (input, output, cache_read, cache_creation)',

@@ -17,7 +17,9 @@ import { providersFromEnv, type ProviderSettings } from '../../activities/llm/en
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
 import type { EndpointConfig } from '../agents/providers.js';
-import { githubClients, type GitHubClientFor } from '../github/client.js';
+import { githubAppClient, githubClients, type GitHubClientFor } from '../github/client.js';
+import { createRedeliveryActivities } from '../../activities/redelivery/index.js';
+import type { Octokit } from '@octokit/rest';
 import { WORKFLOWS_PATH } from '../paths.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { workerMetrics, type WorkerMetrics } from '../telemetry/worker-metrics.js';
@@ -82,16 +84,23 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     },
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });
+  const daemonDir = dirname(opts.resources.daemonFile);
+  const clientFor = opts.githubClientFor ?? githubClients(opts.resources.daemon, daemonDir, process.env, metrics);
+  // The App's JWT client reads the private key: only when a redelivery of the App hook asks for it.
+  let appClient: Octokit | undefined;
   const github = await Worker.create({
     ...observed,
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
-    activities: createGitHubActivities(
-      opts.githubClientFor ??
-        githubClients(opts.resources.daemon, dirname(opts.resources.daemonFile), process.env, metrics),
-      { botName: gh.bot_name },
-    ),
+    activities: {
+      ...createGitHubActivities(clientFor, { botName: gh.bot_name }),
+      ...createRedeliveryActivities({
+        clientFor,
+        appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics)),
+        metrics,
+      }),
+    },
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   });
   return [main, github];

@@ -18,6 +18,7 @@ import { createLogger } from '../../src/log.js';
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
 import { createWorkers } from '../../src/worker/create-workers.js';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';
+import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
 import { testTemporal, workflowBundle } from './temporal.js';
 
 export const TEST_SECRET = 'test-webhook-secret-1f2e3d';
@@ -53,6 +54,8 @@ export interface StackOptions {
   anthropicUrl?: string;
   /** The worker's keys and base URLs per provider (instead of anthropicUrl); none by default. */
   providers?: ProviderSettings;
+  /** The worker's metrics registry, to read what it counted. */
+  metrics?: WorkerMetrics;
 }
 
 export const TEST_ANTHROPIC_KEY = 'sk-ant-test-key-do-not-leak';
@@ -87,6 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       resources,
       workflowBundle: await workflowBundle(),
       client: env.client,
+      metrics: opts.metrics,
       providers:
         opts.providers ??
         (opts.anthropicUrl ? { anthropic: { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } } : {}),

@@ -9,4 +9,5 @@ export const WORKFLOW_TYPES = [
   'prReviewWorkflow',
   'quotaWorkflow',
   'replyWorkflow',
+  'redeliveryWorkflow',
 ] as const;

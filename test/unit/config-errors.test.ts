@@ -60,6 +60,24 @@ spec:
     assert.deepEqual(out, ['t.yaml:9:7: spec.commands./review: exactly one of agent, fleet, flow or gate']);
   });
 
+  it('redelivery hooks: exactly one kind each, hook_id where needed, and the App hook only with an App', () => {
+    const daemon = (redelivery: string) =>
+      problems(
+        `apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms:\n    github:\n      token_env: T\n      redelivery:\n${redelivery}`,
+      );
+    assert.deepEqual(
+      daemon('        enabled: true\n        hooks:\n          - {organization: o, repository: o/r, hook_id: 1}\n'),
+      ['t.yaml:11:13: spec.platforms.github.redelivery.hooks.0: exactly one of app, repository or organization'],
+    );
+    assert.deepEqual(daemon('        enabled: true\n        hooks:\n          - {organization: o}\n'), [
+      't.yaml:11:13: spec.platforms.github.redelivery.hooks.0: hook_id is required for a repository or organization hook (and not allowed for app)',
+    ]);
+    assert.deepEqual(daemon('        enabled: true\n'), [
+      "t.yaml:9:9: spec.platforms.github.redelivery: redelivery of the App's hook needs platforms.github.app; without an App, list repository or organization hooks",
+    ]);
+    assert.deepEqual(daemon('        enabled: true\n        hooks:\n          - {repository: o/r, hook_id: 1}\n'), []);
+  });
+
   it('an unknown kind, with a suggestion', () => {
     assert.deepEqual(problems('apiVersion: aof.dev/v1\nkind: Triger\nmetadata: {name: x}\nspec: {}\n'), [
       't.yaml:2:7: kind: unknown kind "Triger" (did you mean "Trigger"?); expected one of DaemonConfig, Trigger, Agent, AgentFleet, Fleet, AgentFlow, Flow, GateCheck',

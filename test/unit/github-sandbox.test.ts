@@ -116,4 +116,41 @@ describe('GitHub sandbox', () => {
       401,
     );
   });
+
+  it('lists hook deliveries newest first, in cursor pages, and a redelivery is a new entry with the same GUID', async () => {
+    const hook = 'repos/o/r/hooks/7';
+    for (let i = 0; i < 5; i++)
+      sandbox.deliveries.add(hook, {
+        event: 'push',
+        status_code: i === 0 ? 502 : 200,
+        delivered_at: new Date(Date.UTC(2026, 0, 1, i)).toISOString(),
+      });
+    const params = { owner: 'o', repo: 'r', hook_id: 7, per_page: 2 };
+    const pages: number[] = [];
+    const listed = [];
+    for await (const page of app.paginate.iterator(app.repos.listWebhookDeliveries, params)) {
+      pages.push(page.data.length);
+      listed.push(...page.data);
+    }
+    assert.deepEqual(pages, [2, 2, 1], 'the Link header carries the cursor');
+    const failed = listed[4]!;
+    assert.equal(failed.status_code, 502);
+    assert.equal(
+      await status(app.repos.redeliverWebhookDelivery({ owner: 'o', repo: 'r', hook_id: 7, delivery_id: failed.id })),
+      200, // Octokit resolves on 202 Accepted
+    );
+    await sandbox.deliveries.settled();
+    const newest = (await app.repos.listWebhookDeliveries({ owner: 'o', repo: 'r', hook_id: 7, per_page: 1 })).data[0]!;
+    assert.deepEqual([newest.guid, newest.redelivery, newest.status_code], [failed.guid, true, 200]);
+    assert.notEqual(newest.id, failed.id);
+    assert.equal(
+      await status(app.repos.redeliverWebhookDelivery({ owner: 'o', repo: 'r', hook_id: 7, delivery_id: 1 })),
+      404,
+    );
+  });
+
+  it("the App hook's deliveries need the App's JWT, not a token", async () => {
+    sandbox.deliveries.add('app', { event: 'push', status_code: 500 });
+    assert.equal(await status(app.apps.listWebhookDeliveries()), 401);
+  });
 });

@@ -1,0 +1,50 @@
+// The webhooks whose deliveries are watched for redelivery, and the REST routes of each kind. Pure: the
+// redelivery workflow imports it too.
+import type { DaemonConfig } from '../config/schema.js';
+
+export type HookRef =
+  | { kind: 'app' }
+  | { kind: 'repository'; owner: string; repo: string; hookId: number }
+  | { kind: 'organization'; org: string; hookId: number };
+
+/** A short name for logs and metric labels: `app`, `owner/repo#hook`, `org#hook`. */
+export function hookLabel(h: HookRef): string {
+  if (h.kind === 'app') return 'app';
+  return h.kind === 'repository' ? `${h.owner}/${h.repo}#${h.hookId}` : `${h.org}#${h.hookId}`;
+}
+
+/** The list route, and the redelivery route given a delivery id (Octokit route templates). */
+export function hookRoutes(h: HookRef): { list: string; redeliver: string; params: Record<string, unknown> } {
+  if (h.kind === 'app')
+    return {
+      list: 'GET /app/hook/deliveries',
+      redeliver: 'POST /app/hook/deliveries/{delivery_id}/attempts',
+      params: {},
+    };
+  if (h.kind === 'repository')
+    return {
+      list: 'GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries',
+      redeliver: 'POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
+      params: { owner: h.owner, repo: h.repo, hook_id: h.hookId },
+    };
+  return {
+    list: 'GET /orgs/{org}/hooks/{hook_id}/deliveries',
+    redeliver: 'POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
+    params: { org: h.org, hook_id: h.hookId },
+  };
+}
+
+/** The configured hooks; the App's own hook when none are listed and an App is configured. */
+export function redeliveryHooks(daemon: DaemonConfig): HookRef[] {
+  const gh = daemon.spec.platforms.github;
+  const listed = gh.redelivery?.hooks ?? [];
+  if (listed.length === 0) return gh.app ? [{ kind: 'app' }] : [];
+  return listed.map((h): HookRef => {
+    if (h.app) return { kind: 'app' };
+    if (h.repository) {
+      const [owner, repo] = h.repository.split('/') as [string, string];
+      return { kind: 'repository', owner, repo, hookId: h.hook_id! };
+    }
+    return { kind: 'organization', org: h.organization!, hookId: h.hook_id! };
+  });
+}

@@ -53,11 +53,11 @@ describe('aofctl', function () {
     assert.equal(r.code, 1);
     assert.match(
       r.err,
-      /agents\/a\.yaml:1:1: spec\.model: unknown model provider "gogle" \(did you mean "google"\?\); use anthropic:<model>, google:<model>, openai:<model> or builtin:<model>/,
+      /agents\/a\.yaml:5:3: spec\.model: unknown model provider "gogle" \(did you mean "google"\?\); use anthropic:<model>, google:<model>, openai:<model> or builtin:<model>/,
     );
     assert.match(
       r.err,
-      /agents\/a\.yaml:\d+:1: spec\.model: unknown built-in model "asistant" \(did you mean "assistant"\?\)/,
+      /agents\/a\.yaml:11:3: spec\.model: unknown built-in model "asistant" \(did you mean "assistant"\?\)/,
     );
   });
 
@@ -86,9 +86,9 @@ describe('aofctl', function () {
     assert.equal(warnings.length, 2, r.err);
     assert.match(
       warnings[0]!,
-      /^warning: .*agents\/a\.yaml:1:1: spec\.model: google:gemini-2\.5-flash needs GOOGLE_API_KEY or GEMINI_API_KEY, which is not set here/,
+      /^warning: .*agents\/a\.yaml:5:3: spec\.model: google:gemini-2\.5-flash needs GOOGLE_API_KEY or GEMINI_API_KEY, which is not set here/,
     );
-    assert.match(warnings[1]!, /^warning: .*agents\/a\.yaml:\d+:1: spec\.model: openai:llama3\.1 needs VLLM_KEY,/);
+    assert.match(warnings[1]!, /^warning: .*agents\/a\.yaml:\d+:3: spec\.model: openai:llama3\.1 needs VLLM_KEY,/);
     const keyed = aofctl(['validate', '--config', join(dir, 'daemon.yaml')], {
       ...noKeys,
       GEMINI_API_KEY: 'k',

@@ -8,6 +8,7 @@ import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { modelProblems } from './models.js';
+import { unsupportedKeyWarnings } from './unsupported.js';
 import { eventProblems } from './check-events.js';
 import { parseResourceFile, positionOf, type Sourced } from './parse-resources.js';
 import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
@@ -160,6 +161,7 @@ export function loadConfig(daemonPath: string): Resources {
   }
   problems.push(...checkReferences(resources));
   if (problems.length) throw new ConfigError(problems, warnings);
+  warnings.push(...unsupportedKeyWarnings(daemons[0] as unknown as Sourced<DaemonConfig>, resources.agents.values()));
   applyEnvOverrides(daemon);
   return resources;
 }

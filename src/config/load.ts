@@ -174,6 +174,7 @@ function applyEnvOverrides(daemon: DaemonConfig, env: NodeJS.ProcessEnv = proces
   if (env.AOF_TASK_QUEUE) t.task_queue = env.AOF_TASK_QUEUE;
   if (env.AOF_GITHUB_TASK_QUEUE) t.github_task_queue = env.AOF_GITHUB_TASK_QUEUE;
   if (env.AOF_PORT) daemon.spec.server.port = Number(env.AOF_PORT);
+  if (env.AOF_HOST) daemon.spec.server.host = env.AOF_HOST;
   if (env.GITHUB_API_URL) daemon.spec.platforms.github.api_url = env.GITHUB_API_URL;
 }
 

@@ -1,9 +1,12 @@
 // `aofctl dev`: the whole stack on one machine with no credentials: a Temporal dev server (state kept
-// in .aof/temporal.db, Web UI on), the GitHub sandbox, a worker process and an ingress process.
+// in .aof/temporal.db, Web UI on), the GitHub sandbox (state kept in .aof/sandbox.json), a worker
+// process and an ingress process, all on 127.0.0.1. It says "ready" once a delivery would be handled.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitHubSandbox } from '../sandbox/github-sandbox.js';
+import { persistSandbox } from '../sandbox/sandbox-state.js';
+import { waitUntilReady } from './dev-ready.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { PROJECT_ROOT, STATE_DIR } from '../paths.js';
 import { devSecret, writeDevState } from './dev-state.js';
@@ -22,12 +25,13 @@ export async function dev(o: DevOptions): Promise<void> {
   const port = resources.daemon.spec.server.port;
   const say = (msg: string) => process.stdout.write(`[aof dev] ${msg}\n`);
 
+  mkdirSync(STATE_DIR, { recursive: true });
   const sandbox = new GitHubSandbox();
+  const kept = persistSandbox(sandbox, join(STATE_DIR, 'sandbox.json'));
   const sandboxUrl = await sandbox.start(o.sandboxPort);
-  say(`GitHub sandbox on ${sandboxUrl} (inspect: ${sandboxUrl}/_sandbox/comments)`);
+  say(`GitHub sandbox on ${sandboxUrl} (inspect: ${sandboxUrl}/_sandbox/comments; state in .aof/sandbox.json)`);
 
   say('starting the Temporal dev server (state in .aof/temporal.db)');
-  mkdirSync(STATE_DIR, { recursive: true });
   const env = await startDevServer({
     dbFilename: join(STATE_DIR, 'temporal.db'),
     port: o.temporalPort,
@@ -35,7 +39,7 @@ export async function dev(o: DevOptions): Promise<void> {
     uiPort: o.uiPort,
   });
   const address = `127.0.0.1:${o.temporalPort}`;
-  const webUiUrl = `http://localhost:${o.uiPort}`;
+  const webUiUrl = `http://127.0.0.1:${o.uiPort}`;
 
   const childEnv = {
     ...process.env,
@@ -44,6 +48,10 @@ export async function dev(o: DevOptions): Promise<void> {
     GITHUB_TOKEN: process.env.GITHUB_TOKEN ?? 'ghs_sandbox_dev_installation_token',
     GITHUB_API_URL: sandboxUrl,
     TEMPORAL_ADDRESS: address,
+    // Only this machine: the dev secret and the sandbox are not for the network.
+    AOF_HOST: '127.0.0.1',
+    // The example flows' deploy hook: the sandbox's stand-in, on whatever port it was given.
+    AOF_DEPLOY_HOOK_URL: process.env.AOF_DEPLOY_HOOK_URL ?? `${sandboxUrl}/_sandbox/deploy`,
   };
   const bin = resolve(PROJECT_ROOT, 'bin/aofctl.js');
   const children: ChildProcess[] = [];
@@ -52,6 +60,7 @@ export async function dev(o: DevOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     children.forEach((c) => c.kill('SIGTERM'));
+    kept.stop();
     await sandbox.stop();
     await env.teardown();
     process.exit(code);
@@ -66,11 +75,20 @@ export async function dev(o: DevOptions): Promise<void> {
     });
     children.push(child);
   }
-  const ingressUrl = `http://localhost:${port}`;
+  const ingressUrl = `http://127.0.0.1:${port}`;
   writeDevState({ ingressUrl, sandboxUrl, webUiUrl, secret });
-  say(`Temporal ${address}, Web UI ${webUiUrl}`);
-  say(`ingress ${ingressUrl}/webhook/github`);
-  say('try: npx aofctl simulate pull_request --action opened');
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  say(`Temporal ${address}, Web UI ${webUiUrl}; waiting for the worker and the ingress`);
+  const { task_queue, github_task_queue, namespace } = resources.daemon.spec.temporal;
+  await waitUntilReady({
+    client: env.client,
+    namespace,
+    taskQueues: [task_queue, github_task_queue],
+    readyUrl: `${ingressUrl}/ready`,
+    stopped: () => stopping,
+  });
+  if (stopping) return;
+  say(`ready: ingress ${ingressUrl}/webhook/github, worker polling ${task_queue} and ${github_task_queue}`);
+  say('try: npx aofctl simulate pull_request --action opened   (more: npx aofctl simulate --help)');
 }

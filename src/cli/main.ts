@@ -1,80 +1,65 @@
-// aofctl: the command line of aof-temporal.
+// aofctl: the command line of aof-temporal. Parses, dispatches, and turns usage mistakes into one line
+// and exit 2; only a real failure (a bug, a crash) prints a stack.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../paths.js';
+import { COMMANDS, commandHelp, globalHelp } from './commands.js';
+import { isParseArgsError, UsageError } from './usage-error.js';
 
-const USAGE = `usage: aofctl <command> [options]
-
-commands:
-  serve     --config daemon.yaml   run the webhook ingress (POST /webhook/github, GET /health, /ready, /metrics)
-  worker    --config daemon.yaml   run a Temporal worker (workflows, model and GitHub activities)
-  dev       [--config daemon.yaml] Temporal dev server + worker + ingress + GitHub sandbox, no credentials
-  validate  [--config daemon.yaml] check every resource; prints file:line:column for each problem
-  simulate  <event> [--action A] [--repo owner/name] [--url U] [--secret S] [--delivery GUID]
-            send a signed real payload from @octokit/webhooks-examples to a running ingress
-
-environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), AOF_TASK_QUEUE (aof),
-             AOF_PORT, GITHUB_API_URL, LOG_LEVEL; secrets through the variables daemon.yaml names;
-             AOF_METRICS_PORT (worker /metrics, /health, /ready; off when unset), AOF_SDK_METRICS_PORT;
-             OTEL_EXPORTER_OTLP_ENDPOINT (traces over OTLP/HTTP; off when unset)`;
+function version(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c', default: 'daemon.yaml' },
-      action: { type: 'string' },
-      repo: { type: 'string' },
-      url: { type: 'string' },
-      secret: { type: 'string' },
-      delivery: { type: 'string' },
-      'temporal-port': { type: 'string', default: '7233' },
-      'ui-port': { type: 'string', default: '8233' },
-      'sandbox-port': { type: 'string', default: '3100' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (!command || values.help || command === 'help') {
-    process.stdout.write(USAGE + '\n');
-    return command ? 0 : 2;
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    process.stderr.write(globalHelp());
+    return 2;
   }
-  switch (command) {
-    case 'serve':
-      await (await import('./serve.js')).serve(values.config!);
-      return -1; // keeps running
-    case 'worker':
-      await (await import('./worker.js')).worker(values.config!);
-      return 0;
-    case 'dev':
-      await (
-        await import('./dev.js')
-      ).dev({
-        config: values.config!,
-        temporalPort: Number(values['temporal-port']),
-        uiPort: Number(values['ui-port']),
-        sandboxPort: Number(values['sandbox-port']),
-      });
-      return -1;
-    case 'validate':
-      return (await import('./validate.js')).validate(values.config!);
-    case 'simulate': {
-      if (!positionals[0]) {
-        process.stderr.write('aofctl simulate: name an event, e.g. `aofctl simulate pull_request --action opened`\n');
-        return 2;
-      }
-      const { simulate } = await import('./simulate.js');
-      return simulate({
-        event: positionals[0],
-        action: values.action,
-        repo: values.repo,
-        url: values.url,
-        secret: values.secret,
-        delivery: values.delivery,
-      });
-    }
-    default:
-      process.stderr.write(`aofctl: unknown command "${command}"\n\n${USAGE}\n`);
-      return 2;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const named = first === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(named ? commandHelp(named) : globalHelp());
+    return 0;
+  }
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`aofctl ${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    throw new UsageError(
+      first.startsWith('-')
+        ? `unknown option "${first}"; run \`aofctl --help\``
+        : `unknown command "${first}"; commands: ${COMMANDS.map((c) => c.name).join(', ')} (\`aofctl --help\`)`,
+    );
+  }
+  const { values, positionals } = parseOrExplain(command.name, () =>
+    parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  if (positionals.length > (command.positionals ?? 0))
+    throw new UsageError(`${command.name}: unexpected argument "${positionals[command.positionals ?? 0]}"`);
+  return command.run(values, positionals);
+}
+
+/** parseArgs' own messages are long and generic: name the command and where its help is. */
+function parseOrExplain<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!isParseArgsError(err)) throw err;
+    const unknown = /Unknown option '([^']+)'/.exec(err.message);
+    const what = unknown ? `unknown option "${unknown[1]}"` : err.message.split('\n')[0]!.replace(/\.$/, '');
+    throw new UsageError(`${command}: ${what}; see \`aofctl ${command} --help\``);
   }
 }
 
@@ -83,6 +68,11 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err) => {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      // parseArgs' messages are a full sentence already; keep only the first line.
+      process.stderr.write(`aofctl: ${err.message.split('\n')[0]}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`aofctl: ${(err as Error).stack ?? err}\n`);
     process.exit(1);
   },

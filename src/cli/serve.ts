@@ -9,6 +9,7 @@ import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secre
 import { botLogin } from '../github/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
+import { listen } from '../ingress/listen.js';
 import { createLogger } from '../log.js';
 import { startTracing } from '../telemetry/tracing.js';
 import { waitForTemporal } from '../temporal/wait-for-temporal.js';
@@ -68,8 +69,7 @@ export async function serve(configPath: string): Promise<Server> {
     logger,
     ready: () => connection.withDeadline(Date.now() + 2000, reachable),
   });
-  const http = app.listen(server.port, server.host);
-  await new Promise<void>((resolve) => http.once('listening', resolve));
+  const http = await listen(app, server.port, server.host, server.timeout_secs);
   const port = (http.address() as { port: number }).port;
   logger.info(
     { port, temporal: temporal.address, namespace: temporal.namespace, triggers: resources.triggers.length },

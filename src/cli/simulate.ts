@@ -1,14 +1,13 @@
 // `aofctl simulate <event>`: sends a correctly signed real payload from @octokit/webhooks-examples to a
 // running ingress, as GitHub would.
 import { randomUUID } from 'node:crypto';
-import { example, retarget } from '../fixtures/webhook-examples.js';
+import { example } from '../fixtures/webhook-examples.js';
 import { sign } from '../ingress/signature.js';
 import { readDevState } from './dev-state.js';
+import { simulatedPayload, type PayloadOptions } from './simulate-payload.js';
+import { UsageError } from './usage-error.js';
 
-export interface SimulateOptions {
-  event: string;
-  action?: string;
-  repo?: string;
+export interface SimulateOptions extends PayloadOptions {
   url?: string;
   secret?: string;
   delivery?: string;
@@ -18,21 +17,10 @@ export async function simulate(o: SimulateOptions): Promise<number> {
   const dev = readDevState();
   const url = o.url ?? (dev ? `${dev.ingressUrl}/webhook/github` : 'http://localhost:3000/webhook/github');
   const secret = o.secret ?? process.env.GITHUB_WEBHOOK_SECRET ?? dev?.secret;
-  if (!secret) {
-    process.stderr.write(
-      'aofctl simulate: no secret: pass --secret, set GITHUB_WEBHOOK_SECRET, or start `aofctl dev` first\n',
-    );
-    return 2;
-  }
-  let payload: Record<string, any>;
-  try {
-    payload = example(o.event, o.action);
-    if (o.repo) retarget(payload, o.repo);
-  } catch (err) {
-    process.stderr.write(`aofctl simulate: ${(err as Error).message}\n`);
-    return 2;
-  }
-  if (dev && payload.pull_request) await seedSandbox(dev.sandboxUrl, payload);
+  if (!secret)
+    throw new UsageError('simulate: no secret: pass --secret, set GITHUB_WEBHOOK_SECRET, or start `aofctl dev` first');
+  const payload = simulatedPayload(o);
+  if (dev) await seedSandbox(dev.sandboxUrl, payload);
   const body = JSON.stringify(payload);
   const delivery = o.delivery ?? randomUUID();
   let res: Response;
@@ -63,8 +51,20 @@ export async function simulate(o: SimulateOptions): Promise<number> {
   return res.status < 300 ? 0 : 1;
 }
 
+/** The PR an event is about: its own, or for a comment on a PR, the example PR renumbered. */
+function pullOf(payload: Record<string, any>): Record<string, any> | undefined {
+  if (payload.pull_request) return payload.pull_request;
+  if (!payload.issue?.pull_request) return undefined;
+  const pull = example('pull_request', 'opened').pull_request;
+  pull.number = payload.issue.number;
+  pull.user = payload.issue.user ?? pull.user;
+  return pull;
+}
+
 /** Gives the dev sandbox the simulated PR and a small change to review, as GitHub would have them. */
 async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
+  const pull = pullOf(payload);
+  if (!pull || !payload.repository?.full_name) return;
   const [owner, repo] = String(payload.repository.full_name).split('/');
   const greeting =
     "export function greet(name: any) {\n  // TODO: localise\n  console.log('greeting', name);\n  return `Hello, ${name}`;\n}\n\nexport function run(cmd: string) {\n  return eval(cmd);\n}";
@@ -94,6 +94,6 @@ async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Pr
   await fetch(`${sandboxUrl}/_sandbox/pulls`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ owner, repo, pull: payload.pull_request, files }),
+    body: JSON.stringify({ owner, repo, pull, files }),
   }).catch(() => undefined);
 }

@@ -7,6 +7,7 @@ import { ConfigError, formatProblem } from '../config/problems.js';
 export function validate(configPath: string): number {
   try {
     const r = loadConfig(configPath);
+    for (const w of r.warnings ?? []) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     for (const w of modelWarnings(r.daemon, r.agents.values(), r.gates.values()))
       process.stderr.write(`warning: ${formatProblem(w)}\n`);
     process.stdout.write(
@@ -15,6 +16,7 @@ export function validate(configPath: string): number {
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    for (const w of err.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     process.stderr.write(err.message + '\n');
     return 1;
   }

@@ -51,9 +51,21 @@ export function configStore(daemonPath: string, events: WatchEvents = {}, deboun
       outcome = { ok: true };
       events.onReload?.(resources);
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      outcome = { ok: false, error: err };
-      events.onInvalid?.(err);
+      // Any failure keeps the last good configuration: a running ingress must outlive a bad edit.
+      const error =
+        err instanceof ConfigError
+          ? err
+          : new ConfigError([
+              {
+                file: resources.daemonFile,
+                line: 1,
+                column: 1,
+                path: '',
+                message: `reload failed: ${(err as Error).message}`,
+              },
+            ]);
+      outcome = { ok: false, error };
+      events.onInvalid?.(error);
     }
     const w = waiting;
     waiting = [];

@@ -2,18 +2,23 @@
 // between resources, and throws one ConfigError listing every problem.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
 import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { modelProblems } from './models.js';
-import { parseResourceFile, type Sourced } from './parse-resources.js';
+import { unsupportedKeyWarnings } from './unsupported.js';
+import { eventProblems } from './check-events.js';
+import { parseResourceFile, positionOf, type Sourced } from './parse-resources.js';
 import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
 import type { Agent, DaemonConfig, Fleet, Flow, Gate, Trigger } from './schema.js';
 
 export interface Resources {
   daemon: DaemonConfig;
   daemonFile: string;
+  /** Entries of the resource folders that were skipped, and why. */
+  warnings?: ConfigProblem[];
   /** In routing order: by file path, then by position in the file. */
   triggers: Sourced<Trigger>[];
   agents: Map<string, Sourced<Agent>>;
@@ -22,18 +27,48 @@ export interface Resources {
   gates: Map<string, Sourced<Gate>>;
 }
 
-function yamlFiles(dir: string): string[] {
+/**
+ * The YAML files of a resource folder, sorted. An entry that cannot be read (a dangling symlink such as
+ * an editor's `.#x.yaml` lock file, a file without read permission) is skipped with a warning: one stray
+ * entry must not stop a running ingress from reloading, nor hide the other problems.
+ */
+function yamlFiles(dir: string, warnings: ConfigProblem[]): { file: string; text: string }[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
     return [];
   }
-  return entries
-    .filter((f) => /\.ya?ml$/.test(f))
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile())
-    .sort();
+  const out: { file: string; text: string }[] = [];
+  for (const f of entries.filter((e) => /\.ya?ml$/.test(e)).sort()) {
+    const file = join(dir, f);
+    try {
+      if (!statSync(file).isFile()) continue;
+      out.push({ file, text: readFileSync(file, 'utf8') });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'a link to a file that does not exist' : (e as Error).message;
+      warnings.push({ file: display(file), line: 1, column: 1, path: '', message: `skipped: ${why}` });
+    }
+  }
+  return out;
+}
+
+/** The resource folders a DaemonConfig names, read from the raw YAML: used when it is itself invalid. */
+function rawDirectories(text: string): string[] {
+  try {
+    const spec = (
+      parseAllDocuments(text)
+        .map((d) => d.toJS() as any)
+        .find((d) => d?.kind === 'DaemonConfig') ?? {}
+    ).spec;
+    return ['triggers', 'agents', 'fleets', 'flows', 'gates']
+      .map((k) => spec?.[k])
+      .filter((d) => d && typeof d.directory === 'string' && d.enabled !== false)
+      .map((d) => d.directory as string);
+  } catch {
+    return [];
+  }
 }
 
 function display(file: string): string {
@@ -54,6 +89,7 @@ export function loadConfig(daemonPath: string): Resources {
   }
   const parsed = parseResourceFile(display(daemonFile), text);
   problems.push(...parsed.problems);
+  const warnings: ConfigProblem[] = [];
   const daemons = parsed.resources.filter((r) => r.resource.kind === 'DaemonConfig');
   if (!parsed.problems.length && daemons.length !== 1) {
     problems.push({
@@ -64,9 +100,15 @@ export function loadConfig(daemonPath: string): Resources {
       message: 'must hold exactly one DaemonConfig',
     });
   }
-  if (problems.length) throw new ConfigError(problems);
-  const daemon = daemons[0]!.resource as unknown as DaemonConfig;
   const base = dirname(daemonFile);
+  if (problems.length) {
+    // Still report the resource files' own problems, all at once.
+    for (const dir of rawDirectories(text))
+      for (const { file, text } of yamlFiles(resolve(base, dir), warnings))
+        problems.push(...parseResourceFile(display(file), text).problems);
+    throw new ConfigError(problems, warnings);
+  }
+  const daemon = daemons[0]!.resource as unknown as DaemonConfig;
 
   const all: Sourced<any>[] = parsed.resources.filter((r) => r.resource.kind !== 'DaemonConfig');
   const dirs = new Set(
@@ -75,8 +117,8 @@ export function loadConfig(daemonPath: string): Resources {
       .map((d) => resolve(base, d!.directory)),
   );
   for (const dir of [...dirs].sort()) {
-    for (const file of yamlFiles(dir)) {
-      const r = parseResourceFile(display(file), readFileSync(file, 'utf8'));
+    for (const { file, text } of yamlFiles(dir, warnings)) {
+      const r = parseResourceFile(display(file), text);
       problems.push(...r.problems);
       all.push(...r.resources);
     }
@@ -85,6 +127,7 @@ export function loadConfig(daemonPath: string): Resources {
   const resources: Resources = {
     daemon,
     daemonFile,
+    warnings,
     triggers: [],
     agents: new Map(),
     fleets: new Map(),
@@ -102,13 +145,7 @@ export function loadConfig(daemonPath: string): Resources {
   for (const r of all) {
     const kind = r.resource.kind as string;
     if (kind === 'DaemonConfig') {
-      problems.push({
-        file: r.file,
-        line: r.line,
-        column: 1,
-        path: 'kind',
-        message: 'a DaemonConfig belongs in the daemon config file only',
-      });
+      problems.push(at(r, ['kind'], 'a DaemonConfig belongs in the daemon config file only'));
     } else if (kind === 'Trigger') {
       resources.triggers.push(r);
     } else {
@@ -116,18 +153,15 @@ export function loadConfig(daemonPath: string): Resources {
       const name = r.resource.metadata.name as string;
       const prior = map.get(name);
       if (prior)
-        problems.push({
-          file: r.file,
-          line: r.line,
-          column: 1,
-          path: 'metadata.name',
-          message: `duplicate ${kind} "${name}" (first defined at ${prior.file}:${prior.line})`,
-        });
+        problems.push(
+          at(r, ['metadata', 'name'], `duplicate ${kind} "${name}" (first defined at ${prior.file}:${prior.line})`),
+        );
       else map.set(name, r);
     }
   }
   problems.push(...checkReferences(resources));
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigError(problems, warnings);
+  warnings.push(...unsupportedKeyWarnings(daemons[0] as unknown as Sourced<DaemonConfig>, resources.agents.values()));
   applyEnvOverrides(daemon);
   return resources;
 }
@@ -140,6 +174,7 @@ function applyEnvOverrides(daemon: DaemonConfig, env: NodeJS.ProcessEnv = proces
   if (env.AOF_TASK_QUEUE) t.task_queue = env.AOF_TASK_QUEUE;
   if (env.AOF_GITHUB_TASK_QUEUE) t.github_task_queue = env.AOF_GITHUB_TASK_QUEUE;
   if (env.AOF_PORT) daemon.spec.server.port = Number(env.AOF_PORT);
+  if (env.AOF_HOST) daemon.spec.server.host = env.AOF_HOST;
   if (env.GITHUB_API_URL) daemon.spec.platforms.github.api_url = env.GITHUB_API_URL;
 }
 
@@ -152,104 +187,88 @@ const PR_EVENTS = new Set([
   'issue_comment',
 ]);
 
+type PathItem = string | number;
+
+/** A problem at the key `path` of a resource, where the user wrote it. */
+function at(s: Sourced<unknown>, path: PathItem[], message: string): ConfigProblem {
+  return { file: s.file, ...positionOf(s, path), path: path.join('.'), message };
+}
+
+/** A dotted path from the flow validator, back to segments (node config keys hold no dots). */
+const segments = (path: string): PathItem[] => path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+
 function checkReferences(res: Resources): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const need = (t: Sourced<Trigger>, path: string, kind: 'agent' | 'fleet' | 'flow' | 'gate', name: string) => {
+  const need = (t: Sourced<Trigger>, path: PathItem[], kind: 'agent' | 'fleet' | 'flow' | 'gate', name: string) => {
     const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows, gate: res.gates }[kind];
-    if (!map.has(name)) {
-      problems.push({
-        file: t.file,
-        line: t.line,
-        column: 1,
-        path,
-        message: `${kind} "${name}" is not defined${didYouMean(name, map.keys())}`,
-      });
-    }
+    if (!map.has(name)) problems.push(at(t, path, `${kind} "${name}" is not defined${didYouMean(name, map.keys())}`));
   };
   const names = new Map<string, Sourced<Trigger>>();
   for (const t of res.triggers) {
     const prior = names.get(t.resource.metadata.name);
     if (prior)
-      problems.push({
-        file: t.file,
-        line: t.line,
-        column: 1,
-        path: 'metadata.name',
-        message: `duplicate Trigger "${t.resource.metadata.name}" (first defined at ${prior.file}:${prior.line})`,
-      });
+      problems.push(
+        at(
+          t,
+          ['metadata', 'name'],
+          `duplicate Trigger "${t.resource.metadata.name}" (first defined at ${prior.file}:${prior.line})`,
+        ),
+      );
     names.set(t.resource.metadata.name, t);
     const spec = t.resource.spec;
-    if (spec.default_agent) need(t, 'spec.default_agent', 'agent', spec.default_agent);
+    if (spec.default_agent) need(t, ['spec', 'default_agent'], 'agent', spec.default_agent);
     for (const [key, b] of Object.entries(spec.commands ?? {})) {
-      const path = `spec.commands.${key}`;
-      if (b.agent) need(t, `${path}.agent`, 'agent', b.agent);
-      if (b.fleet) need(t, `${path}.fleet`, 'fleet', b.fleet);
-      if (b.flow) need(t, `${path}.flow`, 'flow', b.flow);
-      if (b.gate) need(t, `${path}.gate`, 'gate', b.gate);
+      const path = ['spec', 'commands', key];
+      if (b.agent) need(t, [...path, 'agent'], 'agent', b.agent);
+      if (b.fleet) need(t, [...path, 'fleet'], 'fleet', b.fleet);
+      if (b.flow) need(t, [...path, 'flow'], 'flow', b.flow);
+      if (b.gate) need(t, [...path, 'gate'], 'gate', b.gate);
       // An approval waits for `/approve` on a pull request's head: an event without a PR cannot run it.
       const event = key.startsWith('/') ? undefined : key.split('.')[0]!;
       const flow = b.flow ? res.flows.get(b.flow)?.resource.spec : undefined;
       if (event && !PR_EVENTS.has(event) && flow?.nodes.some((n) => n.type === 'approval')) {
-        problems.push({
-          file: t.file,
-          line: t.line,
-          column: 1,
-          path,
-          message: `flow "${b.flow}" has an approval node, which needs a pull request; "${event}" events have none (bind it to a pull_request event or a comment command)`,
-        });
+        problems.push(
+          at(
+            t,
+            path,
+            `flow "${b.flow}" has an approval node, which needs a pull request; "${event}" events have none (bind it to a pull_request event or a comment command)`,
+          ),
+        );
       }
       const approvalKeys = ['require_approval', 'approvers', 'min_approvers'].filter((k) => b.params && k in b.params);
       if (approvalKeys.length && !b.flow) {
-        problems.push({
-          file: t.file,
-          line: t.line,
-          column: 1,
-          path: `${path}.params.${approvalKeys[0]}`,
-          message: 'approval params need a flow target: only a flow has approval gates',
-        });
+        problems.push(
+          at(
+            t,
+            [...path, 'params', approvalKeys[0]!],
+            'approval params need a flow target: only a flow has approval gates',
+          ),
+        );
       }
     }
+    problems.push(...eventProblems(t).map((p) => at(t, p.path, p.message)));
   }
   for (const f of res.fleets.values()) {
     const c = f.resource.spec.coordination;
-    if (c.mode === 'hierarchical' && !c.manager) {
-      problems.push({
-        file: f.file,
-        line: f.line,
-        column: 1,
-        path: 'spec.coordination.manager',
-        message: 'hierarchical mode needs a manager agent',
-      });
-    }
-    if (c.manager && !res.agents.has(c.manager)) {
-      problems.push({
-        file: f.file,
-        line: f.line,
-        column: 1,
-        path: 'spec.coordination.manager',
-        message: `agent "${c.manager}" is not defined${didYouMean(c.manager, res.agents.keys())}`,
-      });
-    }
-    if (c.consensus && c.mode !== 'peer') {
-      problems.push({
-        file: f.file,
-        line: f.line,
-        column: 1,
-        path: 'spec.coordination.consensus',
-        message: `consensus applies to peer mode only, not ${c.mode}`,
-      });
-    }
+    const coordination = ['spec', 'coordination'];
+    if (c.mode === 'hierarchical' && !c.manager)
+      problems.push(at(f, [...coordination, 'manager'], 'hierarchical mode needs a manager agent'));
+    if (c.manager && !res.agents.has(c.manager))
+      problems.push(
+        at(
+          f,
+          [...coordination, 'manager'],
+          `agent "${c.manager}" is not defined${didYouMean(c.manager, res.agents.keys())}`,
+        ),
+      );
+    if (c.consensus && c.mode !== 'peer')
+      problems.push(at(f, [...coordination, 'consensus'], `consensus applies to peer mode only, not ${c.mode}`));
     f.resource.spec.agents.forEach((m, i) => {
       const agent = m.agent ?? m.name;
-      if (!res.agents.has(agent)) {
-        problems.push({
-          file: f.file,
-          line: f.line,
-          column: 1,
-          path: `spec.agents.${i}`,
-          message: `agent "${agent}" is not defined${didYouMean(agent, res.agents.keys())}`,
-        });
-      }
+      if (!res.agents.has(agent))
+        problems.push(
+          at(f, ['spec', 'agents', i], `agent "${agent}" is not defined${didYouMean(agent, res.agents.keys())}`),
+        );
     });
   }
   for (const f of res.flows.values()) {
@@ -257,30 +276,30 @@ function checkReferences(res: Resources): ConfigProblem[] {
       agents: new Set(res.agents.keys()),
       fleets: new Set(res.fleets.keys()),
     })) {
-      problems.push({ file: f.file, line: f.line, column: 1, path: p.path, message: p.message });
+      problems.push({ ...at(f, segments(p.path), p.message), path: p.path });
     }
   }
   problems.push(...modelProblems(res.agents.values(), res.gates.values()));
   for (const a of res.agents.values()) {
     a.resource.spec.tools.forEach((tool, i) => {
       if (!isToolName(tool))
-        problems.push({
-          file: a.file,
-          line: a.line,
-          column: 1,
-          path: `spec.tools.${i}`,
-          message: `unknown tool "${tool}"${didYouMean(tool, TOOL_NAMES)}; available: ${TOOL_NAMES.join(', ')}`,
-        });
+        problems.push(
+          at(
+            a,
+            ['spec', 'tools', i],
+            `unknown tool "${tool}"${didYouMean(tool, TOOL_NAMES)}; available: ${TOOL_NAMES.join(', ')}`,
+          ),
+        );
     });
     for (const v of templateVariables(a.resource.spec.instructions)) {
       if (!METADATA_VARIABLES.includes(v)) {
-        problems.push({
-          file: a.file,
-          line: a.line,
-          column: 1,
-          path: 'spec.instructions',
-          message: `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}`,
-        });
+        problems.push(
+          at(
+            a,
+            ['spec', 'instructions'],
+            `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}`,
+          ),
+        );
       }
     }
   }

@@ -10,7 +10,7 @@ import {
   splitModel,
   type EndpointConfig,
 } from '../agents/providers.js';
-import type { Sourced } from './parse-resources.js';
+import { positionOf, type Sourced } from './parse-resources.js';
 import { didYouMean, type ConfigProblem } from './problems.js';
 import type { Agent, DaemonConfig, Gate } from './schema.js';
 
@@ -62,8 +62,7 @@ function uses(
 
 const problem = (u: ModelUse, message: string): ConfigProblem => ({
   file: u.at.file,
-  line: u.at.line,
-  column: 1,
+  ...positionOf(u.at, u.path.split('.')),
   path: u.path,
   message,
 });

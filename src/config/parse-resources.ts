@@ -19,6 +19,17 @@ export interface ParsedFile {
 
 type PathItem = string | number;
 
+/** Where each parsed resource's keys are, kept beside it (not on it: resources travel into workflow input). */
+const locators = new WeakMap<object, (path: PathItem[]) => { line: number; column: number }>();
+
+/**
+ * The line and column of the key at `path` in the resource's YAML (or its deepest existing ancestor),
+ * so a problem found after parsing (an undefined agent) points where the user wrote the name.
+ */
+export function positionOf(s: Sourced<unknown>, path: PathItem[]): { line: number; column: number } {
+  return locators.get(s)?.(path) ?? { line: s.line, column: 1 };
+}
+
 /** Locates the node at `path` (or its deepest existing ancestor); for a key, the key itself. */
 function locate(doc: Document, path: PathItem[], preferKey: boolean): Node | undefined {
   let node: unknown = doc.contents;
@@ -120,7 +131,12 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
     }
     if (envProblems.length === 0) {
       const pos = lineCounter.linePos(doc.contents.range?.[0] ?? 0);
-      resources.push({ resource: result.data as ParsedFile['resources'][number]['resource'], file, line: pos.line });
+      const sourced = { resource: result.data as ParsedFile['resources'][number]['resource'], file, line: pos.line };
+      locators.set(sourced, (path) => {
+        const at = lineCounter.linePos(nodeAt(doc, path, true) ?? doc.contents?.range?.[0] ?? 0);
+        return { line: at.line, column: at.col };
+      });
+      resources.push(sourced);
     }
   }
   return { resources, problems };

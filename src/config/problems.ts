@@ -15,7 +15,11 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
+  constructor(
+    readonly problems: ConfigProblem[],
+    /** Entries skipped while loading (see Resources.warnings), reported beside the problems. */
+    readonly warnings: ConfigProblem[] = [],
+  ) {
     super(
       `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => '  ' + formatProblem(p)).join('\n'),

@@ -102,7 +102,9 @@ export const DaemonSpec = z.strictObject({
     .strictObject({
       port: z.number().int().min(0).max(65535).default(3000),
       host: z.string().default('0.0.0.0'),
+      /** Access-Control-Allow-Origin: * and preflight answers, for browsers reading /health, /ready, /metrics. */
       cors: z.boolean().default(false),
+      /** Time a client has to send a whole request (408 after it). */
       timeout_secs: z.number().positive().default(60),
       /** GitHub sends payloads up to 25 MB. */
       max_body_mb: z.number().positive().max(100).default(25),
@@ -125,7 +127,8 @@ export const DaemonSpec = z.strictObject({
   runtime: z
     .strictObject({
       max_concurrent_tasks: z.number().int().positive().default(10),
-      task_timeout_secs: z.number().positive().default(300),
+      /** Accepted as the AOF reference writes it, but not enforced (a warning says so; see unsupported.ts). */
+      task_timeout_secs: z.number().positive().optional(),
       /** Tokens (input + output + cache) one agent run may spend before it is stopped. */
       token_budget_per_run: z.number().int().positive().default(200_000),
       /** Longest a single model turn may take before it is retried (on another worker if this one died). */
@@ -200,6 +203,7 @@ export const AgentSpec = z.strictObject({
   tools: z.array(z.string().min(1)).default([]),
   /** What github_post_review may submit: COMMENT unless APPROVE or REQUEST_CHANGES are allowed here. */
   review_events: z.array(z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES'])).optional(),
+  /** Accepted as the AOF reference writes it, but not supported yet (a warning says so). */
   memory: z.string().optional(),
   max_iterations: z.number().int().positive().default(10),
   temperature: z.number().min(0).max(2).optional(),

@@ -128,7 +128,8 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
     '### Enhancement eligibility',
     '',
     eligible.length
-      ? `${eligible.length} function(s) scored below 80 and are eligible for enhancement (\`afa enhance\` or \`POST /v1/enhance\`).`
+      ? // Only what this product does: any offer of more is the gate's billing.upsell text, configured per tier.
+        `${eligible.length} function(s) scored below 80: their findings are listed above and annotated in the check run.`
       : 'No function needs enhancement.',
     '',
   );

@@ -2,6 +2,7 @@
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
+import { cors } from './cors.js';
 import { ingressMetrics } from './metrics.js';
 import { ingressTracing } from './tracing.js';
 import { webhookHandler, type WebhookDeps } from './webhook.js';
@@ -29,7 +30,14 @@ export function createIngress(deps: IngressDeps): Koa {
       ctx.body = { error: 'internal error' };
     }
   });
+  app.use(cors(() => deps.resources().daemon.spec.server.cors));
   app.use(async (ctx) => {
+    // `platforms.github.enabled: false` turns the webhook endpoint off (read per request: hot reload).
+    if (/^\/webhook\/github(\/|$)/.test(ctx.path) && !deps.resources().daemon.spec.platforms.github.enabled) {
+      ctx.status = 404;
+      ctx.body = { error: 'the GitHub webhook endpoint is disabled (platforms.github.enabled: false)' };
+      return;
+    }
     if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx);
     // One URL per organization: only that organization's secret is tried.
     const org = ctx.method === 'POST' ? /^\/webhook\/github\/([A-Za-z0-9][A-Za-z0-9-]{0,38})$/.exec(ctx.path) : null;

@@ -5,6 +5,7 @@ import type { Agent, Fleet } from '../config/schema.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Routed } from './route.js';
+import { reviewTarget } from './review-target.js';
 
 function flowFleets(res: Resources, flow: string): Record<string, Fleet['spec']> {
   const out: Record<string, Fleet['spec']> = {};
@@ -53,15 +54,6 @@ export function untrustedContent(payload: Record<string, any>): UntrustedContent
     comment: clip(payload.comment?.body, 20_000),
     ...(labels.length ? { labels } : {}),
   };
-}
-
-/** The PR and head commit a gate event is about: a push, a re-run of the check, or a `/review`. */
-function reviewTarget(payload: Record<string, any>): { number: number; headSha?: string } | undefined {
-  if (payload.pull_request) return { number: payload.pull_request.number, headSha: payload.pull_request.head?.sha };
-  const run = payload.check_run ?? payload.check_suite;
-  if (run?.pull_requests?.[0]) return { number: run.pull_requests[0].number, headSha: run.head_sha };
-  if (payload.issue?.pull_request) return { number: payload.issue.number };
-  return undefined;
 }
 
 export function workflowInput(

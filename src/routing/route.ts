@@ -1,6 +1,7 @@
 // Routing: a pure function of (triggers, event) -> the target to run, or the reason nothing runs.
 // Triggers are tried in load order (daemon file, then resource files sorted by path, documents in file
 // order); the first whose filters all match wins. A trigger's filters apply to that trigger only.
+import { reviewTarget } from './review-target.js';
 import type { BindingSpec, Trigger } from '../config/schema.js';
 import { isBotLogin, isBotSender } from './bots.js';
 import { matchesAny } from './glob.js';
@@ -140,15 +141,25 @@ export function route(
     }
     const spec = trigger.spec;
     const base = { matched: true as const, trigger: trigger.metadata.name, metadata };
+    // A gate reviews a pull request: an event about none is answered (2xx) with the reason, not started.
+    const bound = (key: string, binding: BindingSpec, args?: string): RouteDecision =>
+      binding.gate && !reviewTarget(payload)
+        ? unhandled(
+            `${trigger.metadata.name}: ${key} binds gate "${binding.gate}", but this ${event} is about no pull request`,
+          )
+        : {
+            ...base,
+            key,
+            target: toTarget(binding),
+            params: binding.params ?? {},
+            ...(args !== undefined ? { args } : {}),
+          };
     const cmd = line ? matchCommand(line, spec.commands ?? {}) : undefined;
-    if (cmd) {
-      const [key, binding, args] = cmd;
-      return { ...base, key, target: toTarget(binding), params: binding.params ?? {}, args };
-    }
+    if (cmd) return bound(cmd[0], cmd[1], cmd[2]);
     const action = payload.action as string | undefined;
     for (const key of action ? [`${event}.${action}`, event] : [event]) {
       const binding = spec.commands?.[key];
-      if (binding) return { ...base, key, target: toTarget(binding), params: binding.params ?? {} };
+      if (binding) return bound(key, binding);
     }
     if (spec.default_agent && !staleComment)
       return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };

@@ -96,6 +96,17 @@ interface Token {
   login: string;
 }
 
+export interface SandboxSnapshot {
+  nextId: number;
+  comments: SandboxComment[];
+  checkRuns: SandboxCheckRun[];
+  reviews: GitHubSandbox['reviews'];
+  deploys: GitHubSandbox['deploys'];
+  labels: [string, string[]][];
+  pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];
+  contents: [string, string][];
+}
+
 export class GitHubSandbox {
   readonly comments: SandboxComment[] = [];
   readonly checkRuns: SandboxCheckRun[] = [];
@@ -224,6 +235,32 @@ export class GitHubSandbox {
 
   commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
     return this.comments.filter((c) => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber);
+  }
+
+  /** What a user has seen happen (for `aofctl dev` to keep across restarts), as plain JSON. */
+  snapshot(): SandboxSnapshot {
+    return {
+      nextId: this.nextId,
+      comments: this.comments,
+      checkRuns: this.checkRuns,
+      reviews: this.reviews,
+      deploys: this.deploys,
+      labels: [...this.labels].map(([k, v]) => [k, [...v]]),
+      pulls: [...this.pulls],
+      contents: [...this.contents],
+    };
+  }
+
+  /** Takes back a snapshot; ids continue after the highest one, so none is reused. */
+  restore(s: Partial<SandboxSnapshot>): void {
+    this.comments.push(...(s.comments ?? []));
+    this.checkRuns.push(...(s.checkRuns ?? []));
+    this.reviews.push(...(s.reviews ?? []));
+    this.deploys.push(...(s.deploys ?? []));
+    for (const [k, v] of s.labels ?? []) this.labels.set(k, new Set(v));
+    for (const [k, v] of s.pulls ?? []) this.pulls.set(k, v);
+    for (const [k, v] of s.contents ?? []) this.contents.set(k, v);
+    this.nextId = Math.max(this.nextId, s.nextId ?? 0);
   }
 
   reset(): void {

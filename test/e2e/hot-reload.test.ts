@@ -1,7 +1,7 @@
 // With watch: true, an edit reroutes the next delivery without a restart; a broken edit does not, and
 // the last good configuration keeps serving.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
@@ -43,7 +43,7 @@ describe('hot reload of resources', function () {
     assert.equal(outcome.ok, false);
     assert.match(
       outcome.error!.message,
-      /triggers\/prs\.yaml:1:1: spec\.default_agent: agent "no-such-agent" is not defined/,
+      /triggers\/prs\.yaml:8:3: spec\.default_agent: agent "no-such-agent" is not defined/,
     );
     assert.equal(await target(), 'second-agent');
   });
@@ -64,5 +64,22 @@ describe('hot reload of resources', function () {
     rmSync(join(dir, 'triggers/a-first.yaml'));
     assert.equal((await reloaded).ok, true);
     assert.equal(await target(), 'second-agent');
+  });
+
+  it("an editor's dangling lock-file symlink is skipped with a warning; the ingress keeps serving", async () => {
+    const reloaded = stack.store.nextReload();
+    // Emacs writes `.#name.yaml` as a symlink to a file that does not exist.
+    symlinkSync('user@host.1234:1700000000', join(dir, 'triggers/.#prs.yaml'));
+    const outcome = await reloaded;
+    assert.equal(outcome.ok, true);
+    assert.match(
+      stack.store
+        .current()
+        .warnings!.map((w) => `${w.file}: ${w.message}`)
+        .join('\n'),
+      /triggers\/\.#prs\.yaml: skipped: a link to a file that does not exist/,
+    );
+    assert.equal(await target(), 'second-agent');
+    rmSync(join(dir, 'triggers/.#prs.yaml'));
   });
 });

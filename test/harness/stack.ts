@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { configDir } from './config-dir.js';
+import { listen } from '../../src/ingress/listen.js';
 import { configStore, type ConfigStore } from '../../src/config/config-store.js';
 import type { Resources } from '../../src/config/load.js';
 import { createIngress } from '../../src/ingress/app.js';
@@ -107,8 +108,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return true;
     },
   });
-  const http: Server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => http.once('listening', r));
+  const http: Server = await listen(app, 0, '127.0.0.1', resources.daemon.spec.server.timeout_secs);
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
 
   return {

@@ -131,10 +131,10 @@ spec:
         (p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`,
       );
       assert.deepEqual(lines.sort(), [
-        'agents/a.yaml:1 spec.instructions: unknown template variable "metadata.pr_numbr" (did you mean "pr_number"?)',
-        'triggers/t.yaml:1 spec.commands./deploy.params.approvers: approval params need a flow target: only a flow has approval gates',
-        'triggers/t.yaml:1 spec.commands./review.agent: agent "code-reviewr" is not defined (did you mean "code-reviewer"?)',
-        'triggers/t.yaml:1 spec.default_agent: agent "helper" is not defined',
+        'agents/a.yaml:6 spec.instructions: unknown template variable "metadata.pr_numbr" (did you mean "pr_number"?)',
+        'triggers/t.yaml:13 spec.commands./deploy.params.approvers: approval params need a flow target: only a flow has approval gates',
+        'triggers/t.yaml:14 spec.default_agent: agent "helper" is not defined',
+        'triggers/t.yaml:9 spec.commands./review.agent: agent "code-reviewr" is not defined (did you mean "code-reviewer"?)',
       ]);
     });
   });
@@ -203,12 +203,12 @@ spec:
     assert.deepEqual(
       err.problems.map((p) => `${p.file.split('/').pop()}:${p.line} ${p.path}: ${p.message}`),
       [
-        'f.yaml:1 spec.nodes: no node with id "start" (nodes: begin, plan, check, orphan)',
-        'f.yaml:1 spec.nodes.1.config.agent: agent "planer" is not defined',
-        'f.yaml:1 spec.nodes.2.config.expression: expected a value in "plan.output =="',
-        'f.yaml:1 spec.connections.3.to: unknown node "finish"',
-        'f.yaml:1 spec.connections: cycle without a bound: plan → check → plan (give one of its connections `max`)',
-        'g.yaml:1 spec.nodes.1: node "orphan" is unreachable from start',
+        'f.yaml:5 spec.nodes: no node with id "start" (nodes: begin, plan, check, orphan)',
+        'f.yaml:7 spec.nodes.1.config.agent: agent "planer" is not defined',
+        'f.yaml:8 spec.nodes.2.config.expression: expected a value in "plan.output =="',
+        'f.yaml:14 spec.connections.3.to: unknown node "finish"',
+        'f.yaml:10 spec.connections: cycle without a bound: plan → check → plan (give one of its connections `max`)',
+        'g.yaml:5 spec.nodes.1: node "orphan" is unreachable from start',
       ],
     );
   });
@@ -264,5 +264,78 @@ spec:
     assert.deepEqual(parsed.problems, []);
     assert.match(JSON.stringify(parsed.resources[0]!.resource), /Bearer \$\{AOF_CFG_SECRET\}/);
     assert.doesNotMatch(JSON.stringify(parsed.resources[0]!.resource), /hunter2/);
+  });
+});
+
+describe('events and actions', () => {
+  const load = (triggerBody: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aof-events-'));
+    mkdirSync(join(dir, 'triggers'));
+    writeFileSync(
+      join(dir, 'daemon.yaml'),
+      'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S}}\n  triggers: {directory: triggers}\n',
+    );
+    writeFileSync(
+      join(dir, 'triggers/t.yaml'),
+      `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  type: GitHub\n${triggerBody}`,
+    );
+    return loadError(join(dir, 'daemon.yaml')).problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
+  };
+
+  it('an unknown action of a listed event, with a suggestion, at its line', () => {
+    const problems = load(
+      '  config:\n    github_events: [pull_request]\n    actions: [opened, openned]\n  commands:\n    pull_request.synchronise: {gate: g}\n    pull_requests: {gate: g}\n',
+    );
+    assert.ok(
+      problems.some((p) =>
+        /^8:23 spec\.config\.actions\.1: pull_request has no action "openned" \(did you mean "opened"\?\)/.test(p),
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) =>
+        /^10:5 spec\.commands\.pull_request\.synchronise: pull_request has no action "synchronise" \(did you mean "synchronize"\?\)/.test(
+          p,
+        ),
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) =>
+        /^11:5 spec\.commands\.pull_requests: unknown GitHub event "pull_requests" \(did you mean "pull_request"\?\)/.test(
+          p,
+        ),
+      ),
+      problems.join('\n'),
+    );
+  });
+
+  it('actions on an event that has none, and a typo in an event name', () => {
+    const problems = load('  config:\n    github_events: [push, isues]\n    actions: [opened]\n  default_agent: a\n');
+    assert.ok(
+      problems.some((p) =>
+        /spec\.config\.github_events\.1: unknown GitHub event "isues" \(did you mean "issues"\?\)/.test(p),
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /spec\.config\.actions\.0: push events carry no action, so "opened" never matches/.test(p)),
+      problems.join('\n'),
+    );
+  });
+
+  it('an invalid daemon file still lets the resource files report their own problems', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aof-both-'));
+    mkdirSync(join(dir, 'triggers'));
+    writeFileSync(
+      join(dir, 'daemon.yaml'),
+      'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {webhook_secret_env: S, enabeld: true}}\n  triggers: {directory: triggers}\n',
+    );
+    writeFileSync(
+      join(dir, 'triggers/t.yaml'),
+      'apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  type: GitHub\n  default_agnet: a\n',
+    );
+    const problems = loadError(join(dir, 'daemon.yaml')).problems.map((p) => `${p.file.split('/').pop()} ${p.path}`);
+    assert.deepEqual(problems, ['daemon.yaml spec.platforms.github.enabeld', 't.yaml spec.default_agnet']);
   });
 });

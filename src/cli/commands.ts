@@ -1,0 +1,168 @@
+// Every aofctl command: its options (for node:util parseArgs), its help text, and what it runs.
+// One table, so `aofctl --help`, `aofctl <command> --help` and the parser cannot disagree.
+import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Option lines of the help, in order. */
+  help: string;
+  options: Options;
+  positionals?: number;
+  /** An exit code, or -1 for a command that keeps running. */
+  run: (values: Values, positionals: string[]) => Promise<number>;
+}
+
+const config: Options = { config: { type: 'string', short: 'c', default: 'daemon.yaml' } };
+const configHelp = '  -c, --config FILE   the DaemonConfig (default daemon.yaml); resource folders are relative to it';
+
+const port = (v: unknown, name: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number, got "${v}"`);
+  return n;
+};
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'serve',
+    summary: 'run the webhook ingress (POST /webhook/github, GET /health, /ready, /metrics)',
+    usage: 'aofctl serve [--config daemon.yaml]',
+    help: configHelp,
+    options: config,
+    run: async (v) => {
+      await (await import('./serve.js')).serve(String(v.config));
+      return -1;
+    },
+  },
+  {
+    name: 'worker',
+    summary: 'run a Temporal worker (workflows, model and GitHub activities); start as many as you need',
+    usage: 'aofctl worker [--config daemon.yaml]',
+    help: configHelp,
+    options: config,
+    run: async (v) => {
+      await (await import('./worker.js')).worker(String(v.config));
+      return 0;
+    },
+  },
+  {
+    name: 'dev',
+    summary: 'Temporal dev server + worker + ingress + GitHub sandbox on 127.0.0.1, no credentials',
+    usage: 'aofctl dev [--config daemon.yaml] [--temporal-port 7233] [--ui-port 8233] [--sandbox-port 3100]',
+    help: [
+      configHelp,
+      '  --temporal-port N   the Temporal dev server (default 7233)',
+      '  --ui-port N         the Temporal Web UI (default 8233)',
+      '  --sandbox-port N    the GitHub sandbox (default 3100)',
+      'State (Temporal and the sandbox) is kept in .aof/; delete that folder to start afresh.',
+    ].join('\n'),
+    options: {
+      ...config,
+      'temporal-port': { type: 'string', default: '7233' },
+      'ui-port': { type: 'string', default: '8233' },
+      'sandbox-port': { type: 'string', default: '3100' },
+    },
+    run: async (v) => {
+      await (
+        await import('./dev.js')
+      ).dev({
+        config: String(v.config),
+        temporalPort: port(v['temporal-port'], 'temporal-port'),
+        uiPort: port(v['ui-port'], 'ui-port'),
+        sandboxPort: port(v['sandbox-port'], 'sandbox-port'),
+      });
+      return -1;
+    },
+  },
+  {
+    name: 'validate',
+    summary: 'check every resource; prints file:line:column for each problem, exit 1 if any',
+    usage: 'aofctl validate [--config daemon.yaml]',
+    help: configHelp,
+    options: config,
+    run: async (v) => (await import('./validate.js')).validate(String(v.config)),
+  },
+  {
+    name: 'simulate',
+    summary: 'send a signed GitHub payload (from @octokit/webhooks-examples or a file) to a running ingress',
+    usage: 'aofctl simulate <event> [options]',
+    help: [
+      '  --action A          the payload action, e.g. opened, created, rerequested',
+      '  --body TEXT         the comment body, e.g. "/review" or "/deploy production"',
+      '  --sender LOGIN      who sent the event (and wrote the comment), e.g. octocat',
+      '  --number N          the issue or pull request number',
+      '  --pr                make an issue_comment a comment on a pull request (as /review and /approve need)',
+      '  --payload FILE      send this JSON file instead of the example (the options above still apply)',
+      '  --repo owner/name   point the payload at another repository',
+      '  --delivery GUID     the X-GitHub-Delivery (repeat one to try a redelivery)',
+      '  --url URL           the ingress (default: the one `aofctl dev` started, else localhost:3000)',
+      '  --secret S          the webhook secret (default: GITHUB_WEBHOOK_SECRET, else the dev secret)',
+      'examples:',
+      '  aofctl simulate pull_request --action opened',
+      '  aofctl simulate issue_comment --action created --pr --number 1 --body "/review"',
+      '  aofctl simulate issue_comment --action created --pr --number 1 --body "/deploy production"',
+      '  aofctl simulate issue_comment --action created --pr --number 1 --sender octocat --body "/approve"',
+    ].join('\n'),
+    options: {
+      action: { type: 'string' },
+      body: { type: 'string' },
+      sender: { type: 'string' },
+      number: { type: 'string' },
+      pr: { type: 'boolean' },
+      payload: { type: 'string' },
+      repo: { type: 'string' },
+      url: { type: 'string' },
+      secret: { type: 'string' },
+      delivery: { type: 'string' },
+    },
+    positionals: 1,
+    run: async (v, positionals) => {
+      const event = positionals[0];
+      if (!event) throw new UsageError('simulate: name an event, e.g. `aofctl simulate pull_request --action opened`');
+      let number: number | undefined;
+      if (v.number !== undefined) {
+        number = Number(v.number);
+        if (!Number.isInteger(number) || number < 1) throw new UsageError(`--number must be a positive integer`);
+      }
+      const { simulate } = await import('./simulate.js');
+      return simulate({
+        event,
+        action: v.action as string | undefined,
+        body: v.body as string | undefined,
+        sender: v.sender as string | undefined,
+        number,
+        pr: v.pr === true,
+        payloadFile: v.payload as string | undefined,
+        repo: v.repo as string | undefined,
+        url: v.url as string | undefined,
+        secret: v.secret as string | undefined,
+        delivery: v.delivery as string | undefined,
+      });
+    },
+  },
+];
+
+export function commandHelp(c: Command): string {
+  return `usage: ${c.usage}\n\n${c.summary}\n\noptions:\n${c.help}\n  -h, --help          this help\n`;
+}
+
+export function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `usage: aofctl <command> [options]
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
+
+\`aofctl <command> --help\` describes a command's options. \`aofctl --version\` prints the version.
+
+environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), AOF_TASK_QUEUE (aof),
+             AOF_PORT, AOF_HOST, GITHUB_API_URL, LOG_LEVEL; secrets through the variables daemon.yaml names;
+             AOF_METRICS_PORT (worker /metrics, /health, /ready; off when unset), AOF_SDK_METRICS_PORT;
+             OTEL_EXPORTER_OTLP_ENDPOINT (traces over OTLP/HTTP; off when unset)
+`;
+}

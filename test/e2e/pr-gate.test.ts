@@ -196,7 +196,7 @@ describe('PR gate check', function () {
     assert.equal((await stack.send('issue_comment', c)).status, 201);
     for (
       let i = 0;
-      i < 100 &&
+      i < 600 &&
       stack.sandbox.checkRuns.filter((x) => x.head_sha === first.head && x.status === 'completed').length < 2;
       i++
     ) {

@@ -162,7 +162,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       http.closeAllConnections();
       await new Promise((r) => http.close(r));
       workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
-      await running;
+      // An activity still running (a review a test left behind) cannot be cancelled: do not wait for ever.
+      await Promise.race([running, new Promise((r) => setTimeout(r, 15_000).unref())]);
       await sandbox.stop();
     },
   };

@@ -15,7 +15,8 @@ const deliveries = Number(process.argv[2] ?? 2000);
 const connections = Number(process.argv[3] ?? 20);
 
 const stack = await startStack();
-const body = JSON.stringify(example('pull_request', 'opened'));
+// The pull request exists in the sandbox, as on GitHub: the agent reads its changed files.
+const body = JSON.stringify(stack.withPull(example('pull_request', 'opened')));
 const signature = sign(TEST_SECRET, body);
 const taskQueue = stack.resources.daemon.spec.temporal.task_queue;
 const statuses = new Map<number, number>();

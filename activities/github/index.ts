@@ -7,7 +7,7 @@ import { isBotLogin } from '../../src/routing/bots.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
 import { createCheckRun, createComment } from './idempotent-writes.js';
-import { createPullAnalysis } from './pull-analysis.js';
+import { changedFiles, createPullAnalysis, headVersion } from './pull-analysis.js';
 
 export interface RepoTarget {
   owner: string;
@@ -68,30 +68,8 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     async listPullFiles(
       input: RepoTarget & { pullNumber: number; maxPages: number },
     ): Promise<{ files: PullFile[]; truncated: boolean }> {
-      const files: PullFile[] = [];
-      for (let page = 1; page <= input.maxPages; page++) {
-        const { data } = await githubCall(() =>
-          clientFor(input).pulls.listFiles({
-            owner: input.owner,
-            repo: input.repo,
-            pull_number: input.pullNumber,
-            per_page: 100,
-            page,
-          }),
-        );
-        files.push(
-          ...data.map((f) => ({
-            filename: f.filename,
-            status: f.status,
-            additions: f.additions,
-            deletions: f.deletions,
-            patch: f.patch,
-            previous_filename: f.previous_filename,
-          })),
-        );
-        if (data.length < 100) return { files, truncated: false };
-      }
-      return { files, truncated: true };
+      const { files, truncated } = await changedFiles(clientFor(input), input, input.maxPages);
+      return { files, truncated };
     },
 
     async postComment(input: IssueRef & { body: string }): Promise<PostedComment> {
@@ -103,25 +81,9 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
     async getFileContents(
       input: RepoTarget & { ref: string; paths: string[]; maxBytes: number },
     ): Promise<Record<string, string | null>> {
+      const gh = clientFor(input);
       const out: Record<string, string | null> = {};
-      for (const path of input.paths) {
-        try {
-          const { data } = await githubCall(() =>
-            clientFor(input).repos.getContent({ owner: input.owner, repo: input.repo, path, ref: input.ref }),
-          );
-          const file = data as { type?: string; size?: number; content?: string; encoding?: string };
-          out[path] =
-            file.type === 'file' &&
-            (file.size ?? 0) <= input.maxBytes &&
-            file.encoding === 'base64' &&
-            file.content !== undefined
-              ? Buffer.from(file.content, 'base64').toString('utf8')
-              : null;
-        } catch (err) {
-          if ((err as { type?: string }).type === 'GitHub404') out[path] = null;
-          else throw err;
-        }
-      }
+      for (const path of input.paths) out[path] = await headVersion(gh, input, path, input.ref, input.maxBytes);
       return out;
     },
 

@@ -7,7 +7,7 @@ import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
 import { extractChanged, type FileToParse } from '../code/extract.js';
-import type { RepoTarget } from './index.js';
+import type { PullFile, RepoTarget } from './index.js';
 
 export interface AnalysisLimits {
   /** Pages of 100 changed files. */
@@ -37,27 +37,32 @@ export interface PullAnalysis {
   requests: number;
 }
 
-interface ChangedFile {
-  filename: string;
-  status: string;
-  patch?: string;
-}
-
-async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: number }, maxPages: number) {
-  const files: ChangedFile[] = [];
+/** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
+export async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: number }, maxPages: number) {
+  const files: PullFile[] = [];
   let requests = 0;
   for (let page = 1; page <= maxPages; page++) {
     requests++;
     const { data } = await githubCall(() =>
       gh.pulls.listFiles({ owner: t.owner, repo: t.repo, pull_number: t.pullNumber, per_page: 100, page }),
     );
-    files.push(...data.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch })));
+    files.push(
+      ...data.map((f) => ({
+        filename: f.filename,
+        status: f.status,
+        additions: f.additions,
+        deletions: f.deletions,
+        patch: f.patch,
+        previous_filename: f.previous_filename,
+      })),
+    );
     if (data.length < 100) return { files, truncated: false, requests };
   }
   return { files, truncated: true, requests };
 }
 
-async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {
+/** A file's head version; null when it is missing, binary or over `maxBytes`. */
+export async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {
   try {
     const { data } = await githubCall(() => gh.repos.getContent({ owner: t.owner, repo: t.repo, path, ref }));
     const file = data as { type?: string; size?: number; content?: string; encoding?: string };

@@ -7,8 +7,7 @@ import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
-import { testTemporal } from '../harness/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
+import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 const AGENT = `apiVersion: aof.dev/v1
 kind: Agent
@@ -153,17 +152,10 @@ describe('exactly-once GitHub writes when the worker dies while GitHub answers',
   });
 
   it('a comment written while the worker is SIGKILLed is not written again by the next worker', async () => {
-    const t = stack.resources.daemon.spec.temporal;
-    const env = {
-      TEMPORAL_ADDRESS: (await testTemporal()).address,
-      AOF_TASK_QUEUE: t.task_queue,
-      AOF_GITHUB_TASK_QUEUE: t.github_task_queue,
-      GITHUB_API_URL: stack.sandbox.url,
-      AOF_TEST_GITHUB_TOKEN: 'ghs_test_installation_token',
-      AOF_TEST_WEBHOOK_SECRET: 'unused-by-the-worker',
+    const env = await workerEnvFor(stack, {
       ANTHROPIC_API_KEY: TEST_ANTHROPIC_KEY,
       ANTHROPIC_BASE_URL: await fake.start(),
-    };
+    });
     fake.script(text('Written once.'));
     stack.sandbox.failAfterCommit(1, { delayMs: 10_000 }, /\/comments$/);
     workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));

@@ -11,8 +11,7 @@ import { redeliveryScheduleId, syncRedeliverySchedule } from '../../src/worker/r
 import type { HookRedeliveryResult } from '../../workflows/redeliver.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
-import { testTemporal } from '../harness/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
+import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 const HOUR = 3600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -193,14 +192,7 @@ describe('aofctl worker and the redelivery schedule', function () {
 
   it('creates the schedule at start and logs a line per redelivery', async () => {
     const t = stack.resources.daemon.spec.temporal;
-    worker = await startWorkerProcess(join(dir, 'daemon.yaml'), {
-      TEMPORAL_ADDRESS: (await testTemporal()).address,
-      AOF_TASK_QUEUE: t.task_queue,
-      AOF_GITHUB_TASK_QUEUE: t.github_task_queue,
-      GITHUB_API_URL: stack.sandbox.url,
-      AOF_TEST_GITHUB_TOKEN: 'ghs_test_installation_token',
-      AOF_TEST_WEBHOOK_SECRET: 'unused-by-the-worker',
-    });
+    worker = await startWorkerProcess(join(dir, 'daemon.yaml'), await workerEnvFor(stack));
     const handle = stack.client.schedule.getHandle(redeliveryScheduleId(t.task_queue));
     for (let i = 0; i < 100 && !worker.output().includes('redelivery schedule created'); i++)
       await new Promise((r) => setTimeout(r, 100));

@@ -9,8 +9,7 @@ import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, toolUse } from '../fakes/fake-anthropic.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
-import { testTemporal } from '../harness/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
+import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 describe('a worker killed in the middle of an agent run', function () {
   this.timeout(120_000);
@@ -32,17 +31,10 @@ describe('a worker killed in the middle of an agent run', function () {
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
-    const t = stack.resources.daemon.spec.temporal;
-    env = {
-      TEMPORAL_ADDRESS: (await testTemporal()).address,
-      AOF_TASK_QUEUE: t.task_queue,
-      AOF_GITHUB_TASK_QUEUE: t.github_task_queue,
-      GITHUB_API_URL: stack.sandbox.url,
-      AOF_TEST_GITHUB_TOKEN: 'ghs_test_installation_token',
-      AOF_TEST_WEBHOOK_SECRET: 'unused-by-the-worker',
+    env = await workerEnvFor(stack, {
       ANTHROPIC_API_KEY: TEST_ANTHROPIC_KEY,
       ANTHROPIC_BASE_URL: url,
-    };
+    });
   });
   after(async () => {
     for (const w of workers) await w.kill();

@@ -1,43 +1,25 @@
 // `aofctl worker` as a separate process, so a test can kill it like a crash would.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { startAofctl, type AofctlProcess } from './aofctl-process.js';
+import type { Stack } from './stack.js';
+import { testTemporal } from './temporal.js';
 
-const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
-
-export interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
+export type WorkerProcess = AofctlProcess;
 
 /** Starts a worker and resolves once it polls its task queues. */
-export async function startWorkerProcess(config: string, env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [bin, 'worker', '--config', config], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  await new Promise<void>((resolveStarted, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s:\n${out}`)), 60_000);
-    const check = () => {
-      if (out.includes('"worker started"')) {
-        clearTimeout(timer);
-        resolveStarted();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code}:\n${out}`)));
-  });
+export function startWorkerProcess(config: string, env: Record<string, string>): Promise<WorkerProcess> {
+  return startAofctl('worker', config, env, '"worker started"');
+}
+
+/** The environment a worker process needs to serve `stack`'s task queues against its sandbox. */
+export async function workerEnvFor(stack: Stack, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const t = stack.resources.daemon.spec.temporal;
   return {
-    child,
-    output: () => out,
-    kill: (signal = 'SIGKILL') =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null || child.signalCode !== null) return r();
-        child.once('exit', () => r());
-        child.kill(signal);
-      }),
+    TEMPORAL_ADDRESS: (await testTemporal()).address,
+    AOF_TASK_QUEUE: t.task_queue,
+    AOF_GITHUB_TASK_QUEUE: t.github_task_queue,
+    GITHUB_API_URL: stack.sandbox.url,
+    AOF_TEST_GITHUB_TOKEN: 'ghs_test_installation_token',
+    AOF_TEST_WEBHOOK_SECRET: 'unused-by-the-worker',
+    ...extra,
   };
 }

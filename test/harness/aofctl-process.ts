@@ -1,0 +1,47 @@
+// `aofctl <command>` as a separate process, so a test or benchmark can kill it like a crash would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
+
+export interface AofctlProcess {
+  child: ChildProcess;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `aofctl <command> --config <config>` and resolves once its output shows `ready`. */
+export async function startAofctl(
+  command: string,
+  config: string,
+  env: Record<string, string>,
+  ready: string,
+): Promise<AofctlProcess> {
+  const child = spawn(process.execPath, [bin, command, '--config', config], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolveStarted, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start in 60 s:\n${out}`)), 60_000);
+    child.stdout!.on('data', () => {
+      if (out.includes(ready)) {
+        clearTimeout(timer);
+        resolveStarted();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${command} exited with ${code}:\n${out}`)));
+  });
+  return {
+    child,
+    output: () => out,
+    kill: (signal = 'SIGKILL') =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill(signal);
+      }),
+  };
+}

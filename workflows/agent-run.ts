@@ -2,7 +2,17 @@
 // max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
 // is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
 import { markRun } from './run-attributes.js';
-import { ApplicationFailure, patched, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { MemoryActivities } from '../activities/memory/index.js';
 import {
   addUsage,
   totalTokens,
@@ -29,6 +39,8 @@ export interface AgentRunInput {
   /** Tokens (input + output + cache) the run may spend. */
   tokenBudget: number;
   modelTurnTimeoutSecs: number;
+  /** runtime.task_timeout_secs: no model turn starts or runs past this many seconds after the run began. */
+  taskTimeoutSecs?: number;
   /** Post the final answer as the run's comment (a fleet member leaves that to the fleet). */
   postAnswer: boolean;
 }
@@ -46,8 +58,19 @@ export interface AgentRunResult {
   usage: Usage;
   toolCalls: ToolCallRecord[];
   commentId?: number;
-  stopped: 'answer' | 'max_iterations';
+  stopped: 'answer' | 'max_iterations' | 'task_timeout';
 }
+
+const { recallConversation, rememberExchange } = proxyActivities<MemoryActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+/** What the run was asked, as its memory keeps it: the comment, or the issue or PR's title and body. */
+const askedOf = (data: UntrustedContent, args?: string) =>
+  [data.comment ?? [data.title, data.body].filter(Boolean).join('\n\n'), args ? `(arguments: ${args})` : '']
+    .filter(Boolean)
+    .join('\n');
 
 const textOf = (blocks: ContentBlock[]) =>
   blocks
@@ -66,7 +89,22 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const github = githubActivities(input.githubTaskQueue);
   const allowed = spec.tools.filter(isToolName) as ToolName[];
   const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
-  const messages: ChatMessage[] = [{ role: 'user', content: userMessage(input.metadata, input.data, input.args) }];
+  const number = input.scope.number;
+  // Memory: the agent's earlier exchanges on this issue or PR, given as data (never as instructions).
+  const memoryKey =
+    spec.memory && number !== undefined && patched('agent-memory')
+      ? { memory: spec.memory, key: `${agentName}/${input.scope.owner}/${input.scope.repo}#${number}` }
+      : undefined;
+  const earlier = memoryKey ? await recallConversation(memoryKey) : [];
+  const data: UntrustedContent = earlier.length
+    ? { ...input.data, earlier: earlier.map(({ at, asked, answer }) => ({ at, asked, answer })) }
+    : input.data;
+  const messages: ChatMessage[] = [{ role: 'user', content: userMessage(input.metadata, data, input.args) }];
+  // The task timeout bounds the run's model turns; a tool call that started finishes (it may be a write).
+  const deadline =
+    input.taskTimeoutSecs !== undefined && patched('agent-task-timeout')
+      ? Date.now() + input.taskTimeoutSecs * 1000
+      : undefined;
   const system = systemPrompt(spec.instructions, input.metadata);
   const toolCalls: ToolCallRecord[] = [];
   let usage = zeroUsage();
@@ -83,7 +121,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   while (turns < spec.max_iterations) {
     turns++;
     record(`turn ${turns}: thinking`);
-    const res = await modelTurn({
+    const request = {
       agentName,
       model: spec.model,
       offlineModel: spec.offline_model,
@@ -92,7 +130,13 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       tools: allowed,
       maxTokens: spec.max_tokens ?? 4096,
       temperature: spec.temperature,
-    });
+    };
+    const res =
+      deadline === undefined ? await modelTurn(request) : await beforeDeadline(deadline, () => modelTurn(request));
+    if (res === undefined) {
+      stopped = 'task_timeout';
+      break;
+    }
     usage = addUsage(usage, res.usage);
     messages.push({ role: 'assistant', content: res.content });
     if (totalTokens(usage) > input.tokenBudget) {
@@ -145,8 +189,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   }
   if (stopped === 'max_iterations')
     answer = `Stopped after ${spec.max_iterations} iteration(s) without a final answer.`;
-
-  const number = input.scope.number;
+  if (stopped === 'task_timeout')
+    answer = `Stopped after ${input.taskTimeoutSecs} s (runtime.task_timeout_secs) without a final answer.`;
   if (input.postAnswer && answer && number !== undefined && scope.commentId === undefined) {
     record('posting the answer');
     const posted = await github.postComment({
@@ -168,7 +212,32 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       body: answer,
     });
   }
+  if (memoryKey && stopped === 'answer') {
+    record('remembering the exchange');
+    await rememberExchange({
+      ...memoryKey,
+      exchange: {
+        run: workflowInfo().workflowId,
+        at: new Date(Date.now()).toISOString(),
+        asked: askedOf(input.data, input.args),
+        answer,
+      },
+    });
+  }
   record(`done (${stopped})`);
   setState(stopped === 'answer' ? 'completed' : stopped);
   return { agent: agentName, answer, turns, usage, toolCalls, commentId: scope.commentId, stopped };
+}
+
+/** `fn`'s result, or undefined when the deadline passes first (the model call is then cancelled). */
+async function beforeDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T | undefined> {
+  const left = deadline - Date.now();
+  if (left <= 0) return undefined;
+  try {
+    return await CancellationScope.withTimeout(left, fn);
+  } catch (err) {
+    // Cancelled by the timeout, not by whoever cancelled the whole run.
+    if (isCancellation(err) && !CancellationScope.current().consideredCancelled) return undefined;
+    throw err;
+  }
 }

@@ -44,6 +44,7 @@ export interface FlowRunInput {
   fleets: Record<string, Fleet['spec']>;
   tokenBudget: number;
   modelTurnTimeoutSecs: number;
+  taskTimeoutSecs?: number;
   prAuthor?: string;
 }
 
@@ -107,6 +108,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     githubTaskQueue: input.githubTaskQueue,
     tokenBudget: input.tokenBudget,
     modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+    taskTimeoutSecs: input.taskTimeoutSecs,
   };
   const nodes = new Map(input.spec.nodes.map((n) => [n.id, n]));
   const target = { owner: input.scope.owner, repo: input.scope.repo, installationId: input.scope.installationId };

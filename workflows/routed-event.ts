@@ -81,6 +81,7 @@ async function startFlow(
           fleets: input.fleets ?? {},
           tokenBudget: input.tokenBudget,
           modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+          taskTimeoutSecs: input.taskTimeoutSecs,
           prAuthor: input.prAuthor,
         },
       ],
@@ -173,6 +174,7 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
     githubTaskQueue: input.githubTaskQueue,
     tokenBudget: input.tokenBudget,
     modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+    taskTimeoutSecs: input.taskTimeoutSecs,
   };
   if (target.kind === 'agent') {
     const spec = input.agents[target.name];

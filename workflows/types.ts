@@ -38,6 +38,8 @@ export interface RoutedEventInput {
   githubTaskQueue: string;
   tokenBudget: number;
   modelTurnTimeoutSecs: number;
+  /** runtime.task_timeout_secs: bounds each agent run. */
+  taskTimeoutSecs?: number;
   /** Pages of 100 changed files fetched for pull request events. */
   maxFilePages: number;
 }

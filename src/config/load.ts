@@ -8,7 +8,7 @@ import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { modelProblems } from './models.js';
-import { unsupportedKeyWarnings } from './unsupported.js';
+import { memoryProblems } from './check-memory.js';
 import { eventProblems } from './check-events.js';
 import { parseResourceFile, positionOf, type Sourced } from './parse-resources.js';
 import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
@@ -159,9 +159,8 @@ export function loadConfig(daemonPath: string): Resources {
       else map.set(name, r);
     }
   }
-  problems.push(...checkReferences(resources));
+  problems.push(...checkReferences(resources), ...memoryProblems(resources.agents.values(), base));
   if (problems.length) throw new ConfigError(problems, warnings);
-  warnings.push(...unsupportedKeyWarnings(daemons[0] as unknown as Sourced<DaemonConfig>, resources.agents.values()));
   applyEnvOverrides(daemon);
   return resources;
 }

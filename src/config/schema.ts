@@ -203,7 +203,7 @@ export const AgentSpec = z.strictObject({
   tools: z.array(z.string().min(1)).default([]),
   /** What github_post_review may submit: COMMENT unless APPROVE or REQUEST_CHANGES are allowed here. */
   review_events: z.array(z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES'])).optional(),
-  /** Accepted as the AOF reference writes it, but not supported yet (a warning says so). */
+  /** Earlier exchanges on the same issue or PR: File:<path>[:<conversations kept>] (src/agents/memory-spec.ts). */
   memory: z.string().optional(),
   max_iterations: z.number().int().positive().default(10),
   temperature: z.number().min(0).max(2).optional(),

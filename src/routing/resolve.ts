@@ -89,6 +89,7 @@ export function workflowInput(
     githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
     tokenBudget: runtime.token_budget_per_run,
     modelTurnTimeoutSecs: runtime.model_turn_timeout_secs,
+    taskTimeoutSecs: runtime.task_timeout_secs,
     maxFilePages: runtime.max_file_pages,
   };
 }

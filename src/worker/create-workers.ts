@@ -13,6 +13,7 @@ import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
 import { createLockActivities } from '../../activities/locks/index.js';
 import { createQuotaActivities } from '../../activities/quota/index.js';
+import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import type { Resources } from '../config/load.js';
@@ -81,6 +82,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createHttpActivities(),
       ...createQuotaActivities(client, t.task_queue),
       ...createLockActivities(client, t.task_queue),
+      ...createMemoryActivities(dirname(opts.resources.daemonFile)),
     },
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });

@@ -76,15 +76,25 @@ describe('server settings', function () {
     assert.equal((await fetch(`${stack.url}/health`)).status, 200);
   });
 
-  it('keys accepted from the reference but not acted on are warnings with their place', () => {
-    const cfg = configDir({
+  it("the reference's runtime.task_timeout_secs and agent memory load without warnings; a memory store that does not exist is an error at its line", () => {
+    const ok = configDir({
       'daemon.yaml': daemonYaml('webhook_secret_env: S', '  runtime: {task_timeout_secs: 300}\n'),
-      'agents/a.yaml': agentYaml('helper') + '  memory: "File:./cache.json:1000"\n',
+      'agents/a.yaml': agentYaml('helper') + '  memory: "File:./github-cache.json:1000"\n',
     });
-    const r = loadConfig(join(cfg, 'daemon.yaml'));
-    const warnings = r.warnings!.map((w) => `${w.file.split('/').pop()}:${w.line} ${w.path}: ${w.message}`);
-    assert.deepEqual(warnings.length, 2, warnings.join('\n'));
-    assert.match(warnings[0]!, /^daemon\.yaml:\d+ spec\.runtime\.task_timeout_secs: not enforced/);
-    assert.match(warnings[1]!, /^a\.yaml:6 spec\.memory: not supported yet and ignored/);
+    const r = loadConfig(join(ok, 'daemon.yaml'));
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.daemon.spec.runtime.task_timeout_secs, 300);
+
+    const bad = configDir({
+      'daemon.yaml': daemonYaml('webhook_secret_env: S'),
+      'agents/a.yaml': agentYaml('helper') + '  memory: "Redis:localhost:6379"\n',
+    });
+    assert.throws(
+      () => loadConfig(join(bad, 'daemon.yaml')),
+      (e: Error) =>
+        /a\.yaml:6:\d+: spec\.memory: unsupported memory "Redis:localhost:6379": only File:<path>\[:<conversations kept>\] is supported/.test(
+          e.message,
+        ),
+    );
   });
 });

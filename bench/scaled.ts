@@ -6,13 +6,13 @@
 // every accepted delivery has exactly one comment, every refused one got a 5xx or a failed connection,
 // and after redelivery every delivery has exactly one comment.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { example } from '../src/fixtures/webhook-examples.js';
 import { GitHubSandbox } from '../src/sandbox/github-sandbox.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
+import { freePort } from '../test/harness/free-port.js';
 import { startIngressProcess, type IngressProcess } from '../test/harness/ingress-process.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/harness/worker-process.js';
 import { percentile, send, sendAll, type Delivery, type Outcome } from './scaled/load.js';
@@ -22,14 +22,6 @@ const concurrency = Number(process.argv[3] ?? 16);
 const SECRET = 'bench-webhook-secret';
 const log = (msg: string) => process.stderr.write(`[bench:scaled ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 // GitHub's queue is raised from 10 to 100 requests/s and a model turn's timeout to 10 s, so the run
 // stays within minutes: a SIGKILLed worker's activities are retried after their timeouts.

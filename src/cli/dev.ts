@@ -45,13 +45,13 @@ export async function dev(o: DevOptions): Promise<void> {
     ...process.env,
     GITHUB_WEBHOOK_SECRET: secret,
     // An app installation token for the sandbox, so check runs are allowed as for a GitHub App.
-    GITHUB_TOKEN: process.env.GITHUB_TOKEN ?? 'ghs_sandbox_dev_installation_token',
+    GITHUB_TOKEN: process.env.GITHUB_TOKEN || 'ghs_sandbox_dev_installation_token',
     GITHUB_API_URL: sandboxUrl,
     TEMPORAL_ADDRESS: address,
     // Only this machine: the dev secret and the sandbox are not for the network.
     AOF_HOST: '127.0.0.1',
     // The example flows' deploy hook: the sandbox's stand-in, on whatever port it was given.
-    AOF_DEPLOY_HOOK_URL: process.env.AOF_DEPLOY_HOOK_URL ?? `${sandboxUrl}/_sandbox/deploy`,
+    AOF_DEPLOY_HOOK_URL: process.env.AOF_DEPLOY_HOOK_URL || `${sandboxUrl}/_sandbox/deploy`,
   };
   const bin = resolve(PROJECT_ROOT, 'bin/aofctl.js');
   const children: ChildProcess[] = [];

@@ -16,7 +16,8 @@ export interface SimulateOptions extends PayloadOptions {
 export async function simulate(o: SimulateOptions): Promise<number> {
   const dev = readDevState();
   const url = o.url ?? (dev ? `${dev.ingressUrl}/webhook/github` : 'http://localhost:3000/webhook/github');
-  const secret = o.secret ?? process.env.GITHUB_WEBHOOK_SECRET ?? dev?.secret;
+  // An empty variable counts as unset, as for the dev secret.
+  const secret = o.secret || process.env.GITHUB_WEBHOOK_SECRET || dev?.secret;
   if (!secret)
     throw new UsageError('simulate: no secret: pass --secret, set GITHUB_WEBHOOK_SECRET, or start `aofctl dev` first');
   const payload = simulatedPayload(o);

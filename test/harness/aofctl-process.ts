@@ -10,14 +10,15 @@ export interface AofctlProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `aofctl <command> --config <config>` and resolves once its output shows `ready`. */
+/** Starts `aofctl <command> --config <config> [args]` and resolves once its output shows `ready`. */
 export async function startAofctl(
   command: string,
   config: string,
   env: Record<string, string>,
   ready: string,
+  args: string[] = [],
 ): Promise<AofctlProcess> {
-  const child = spawn(process.execPath, [bin, command, '--config', config], {
+  const child = spawn(process.execPath, [bin, command, '--config', config, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

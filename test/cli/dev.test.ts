@@ -1,0 +1,98 @@
+// `aofctl dev` as a new user runs it: it says "ready" only once a delivery would be handled (a delivery
+// sent right after the line reaches the worker and GitHub), the hint to simulate comes after that line,
+// and nothing it starts listens beyond 127.0.0.1.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startAofctl, type AofctlProcess } from '../harness/aofctl-process.js';
+import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { freePort } from '../harness/free-port.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
+
+/** Runs `aofctl simulate ...` to its end. */
+const simulate = (env: Record<string, string>, ...args: string[]) =>
+  new Promise<{ code: number | null; out: string }>((done) => {
+    const child = spawn(process.execPath, [bin, 'simulate', ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => done({ code, out }));
+  });
+
+/** Whether something accepts TCP connections on host:port. */
+const accepts = (host: string, port: number) =>
+  new Promise<boolean>((done) => {
+    const s = connect({ host, port, timeout: 2000 });
+    s.once('connect', () => (s.destroy(), done(true)));
+    s.once('error', () => done(false));
+    s.once('timeout', () => (s.destroy(), done(false)));
+  });
+
+describe('aofctl dev', function () {
+  this.timeout(180_000);
+  const state = mkdtempSync(join(tmpdir(), 'aof-dev-state-'));
+  let dev: AofctlProcess | undefined;
+  let ports: { ingress: number; temporal: number; ui: number; sandbox: number };
+  const env = () => ({ AOF_STATE_DIR: state, GITHUB_WEBHOOK_SECRET: '', GITHUB_TOKEN: '' });
+
+  before(async () => {
+    ports = { ingress: await freePort(), temporal: await freePort(), ui: await freePort(), sandbox: await freePort() };
+    const dir = configDir({
+      'daemon.yaml': daemonYaml(
+        'webhook_secret_env: GITHUB_WEBHOOK_SECRET\ntoken_env: GITHUB_TOKEN',
+        `  server: {port: ${ports.ingress}}\n`,
+      ),
+      'agents/a.yaml': agentYaml('triager', 'builtin:issue-triager'),
+      'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: triager'),
+    });
+    dev = await startAofctl('dev', join(dir, 'daemon.yaml'), env(), '[aof dev] ready:', [
+      '--temporal-port',
+      String(ports.temporal),
+      '--ui-port',
+      String(ports.ui),
+      '--sandbox-port',
+      String(ports.sandbox),
+    ]);
+  });
+  after(async () => {
+    await dev?.kill('SIGTERM');
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('a delivery sent as soon as it says ready is handled end to end', async () => {
+    const sent = await simulate(env(), 'issues', '--action', 'opened');
+    assert.equal(sent.code, 0, sent.out);
+    assert.match(sent.out, /-> 201 /);
+    // The built-in triager's comment reaches the sandbox: the worker was up when "ready" was printed.
+    for (let i = 0; ; i++) {
+      const comments = (await (await fetch(`http://127.0.0.1:${ports.sandbox}/_sandbox/comments`)).json()) as unknown[];
+      if (comments.length) break;
+      assert.ok(i < 600, 'no comment within 60 s of the delivery');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  it('says ready after the worker and the ingress said they started, and the hint to simulate after that', () => {
+    const out = dev!.output();
+    const ready = out.indexOf('[aof dev] ready:');
+    for (const started of ['"worker started"', 'ingress listening']) {
+      const at = out.indexOf(started);
+      assert.ok(at >= 0 && at < ready, `${started} before the ready line:\n${out}`);
+    }
+    assert.ok(out.indexOf('[aof dev] try: npx aofctl simulate') > ready, out);
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    assert.equal(await accepts('127.0.0.1', ports.ingress), true);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    assert.ok(external, 'this test needs a non-loopback IPv4 address to try');
+    for (const port of [ports.ingress, ports.sandbox, ports.temporal, ports.ui])
+      assert.equal(await accepts(external, port), false, `port ${port} answers on ${external}`);
+  });
+});

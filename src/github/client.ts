@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { DaemonConfig } from '../config/schema.js';
 import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
 import { observeRequests } from './request-metrics.js';
+import type { RequestPacer } from './request-pacer.js';
 
 export interface GitHubTarget {
   owner: string;
@@ -47,6 +48,8 @@ export function githubClients(
   daemonDir = process.cwd(),
   env: NodeJS.ProcessEnv = process.env,
   metrics?: WorkerMetrics,
+  /** Spaces every request of every client (all worker processes together stay within the rate). */
+  pacer?: RequestPacer,
 ): GitHubClientFor {
   const gh = daemon.spec.platforms.github;
   const cache = new Map<string, Octokit>();
@@ -56,6 +59,7 @@ export function githubClients(
     if (!c) {
       cache.set(key, (c = make()));
       if (metrics) observeRequests(c, metrics);
+      pacer?.pace(c);
     }
     return c;
   };
@@ -79,6 +83,7 @@ export function githubAppClient(
   daemon: DaemonConfig,
   daemonDir = process.cwd(),
   metrics?: WorkerMetrics,
+  pacer?: RequestPacer,
 ): Octokit | undefined {
   const gh = daemon.spec.platforms.github;
   if (!gh.app) return undefined;
@@ -91,5 +96,6 @@ export function githubAppClient(
     log: quiet,
   });
   if (metrics) observeRequests(client, metrics);
+  pacer?.pace(client);
   return client;
 }

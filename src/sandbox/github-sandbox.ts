@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { pageOf } from './page.js';
 import { HookDeliveries } from './hook-deliveries.js';
 
 export interface SandboxComment {
@@ -517,12 +518,9 @@ export class GitHubSandbox {
       this.comments.push(c);
       return { status: 201, body: commentJson(c) };
     });
-    this.route('GET', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], query }) => {
-      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
-      const page = Number(query.get('page') ?? 1);
-      const all = this.commentsOn(owner!, repo!, Number(n));
-      return { body: all.slice((page - 1) * perPage, page * perPage).map(commentJson) };
-    });
+    this.route('GET', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], query, url }) =>
+      pageOf(this.commentsOn(owner!, repo!, Number(n)).map(commentJson), query, url),
+    );
     this.route('PATCH', '/repos/:owner/:repo/issues/comments/:id', ({ params: [owner, repo, id], body }) => {
       const c = this.comments.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
       if (!c) throw new HttpError(404, 'Not Found');
@@ -704,12 +702,10 @@ export class GitHubSandbox {
       if (accept.includes('diff')) return { body: p.diff, type: 'text/plain; charset=utf-8' };
       return { body: p.pull };
     });
-    this.route('GET', '/repos/:owner/:repo/pulls/:n/files', ({ params: [owner, repo, n], query }) => {
+    this.route('GET', '/repos/:owner/:repo/pulls/:n/files', ({ params: [owner, repo, n], query, url }) => {
       const p = this.pulls.get(`${owner}/${repo}#${n}`);
       if (!p) throw new HttpError(404, 'Not Found');
-      const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
-      const page = Number(query.get('page') ?? 1);
-      return { body: p.files.slice((page - 1) * perPage, page * perPage) };
+      return pageOf(p.files, query, url);
     });
     this.route('GET', '/repos/:owner/:repo/contents/(.+)', ({ params: [owner, repo, path], query }) => {
       const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);

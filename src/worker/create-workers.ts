@@ -26,6 +26,9 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { workerMetrics, type WorkerMetrics } from '../telemetry/worker-metrics.js';
 import { activityMetrics } from './activity-metrics.js';
 import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { RequestPacer } from '../github/request-pacer.js';
+import { githubWorkers, shareRate } from '../github/worker-share.js';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -42,6 +45,9 @@ export interface WorkerOptions {
   /** Traces workflows and activities, continuing the trace the ingress started. */
   tracing?: Tracing;
 }
+
+/** Worker sets made by this process: each GitHub worker has an identity of its own. */
+let workerSets = 0;
 
 export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const t = opts.resources.daemon.spec.temporal;
@@ -87,11 +93,21 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
   });
   const daemonDir = dirname(opts.resources.daemonFile);
-  const clientFor = opts.githubClientFor ?? githubClients(opts.resources.daemon, daemonDir, process.env, metrics);
+  // Every GitHub request is paced; this process takes its share of the rate among the GitHub workers.
+  const identity = `${process.pid}@${hostname()}#${++workerSets}`;
+  const pacer = new RequestPacer(gh.requests_per_second);
+  let github: Worker | undefined;
+  const stopSharing = await shareRate(pacer, gh.requests_per_second, async () => {
+    if (github && ['STOPPED', 'FAILED'].includes(github.getState())) stopSharing();
+    return githubWorkers(await client(), t.namespace, t.github_task_queue, identity);
+  });
+  const clientFor =
+    opts.githubClientFor ?? githubClients(opts.resources.daemon, daemonDir, process.env, metrics, pacer);
   // The App's JWT client reads the private key: only when a redelivery of the App hook asks for it.
   let appClient: Octokit | undefined;
-  const github = await Worker.create({
+  github = await Worker.create({
     ...observed,
+    identity,
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
@@ -99,7 +115,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createGitHubActivities(clientFor, { botName: gh.bot_name }),
       ...createRedeliveryActivities({
         clientFor,
-        appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics)),
+        appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),
         metrics,
       }),
     },

@@ -17,7 +17,8 @@ describe('a pull request of any size', function () {
   before(async () => {
     stack = await startStackFor({
       'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+        // Every request is paced: 100/s keeps this test's few hundred requests short.
+        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\nrequests_per_second: 100',
         '  gates: {directory: gates}\n  runtime: {max_file_pages: 30}\n',
       ),
       'agents/a.yaml': agentYaml('reviewer', 'builtin:code-reviewer'),

@@ -1,0 +1,93 @@
+// platforms.github.requests_per_second counts HTTP requests, for all workers together: each page of a
+// listing inside one activity is paced, and two worker processes on the GitHub queue share the rate.
+import assert from 'node:assert/strict';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, type Stack } from '../harness/stack.js';
+import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
+import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
+
+const RATE = 4;
+
+/** The most requests the sandbox answered within any one second. */
+function busiestSecond(at: number[]): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (at[i]! - at[j]! >= 1000) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe('GitHub request rate across activities and workers', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let second: WorkerProcess | undefined;
+  before(async () => {
+    stack = await startStackFor({
+      'daemon.yaml': daemonYaml(
+        `webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\nrequests_per_second: ${RATE}`,
+        '  gates: {directory: gates}\n',
+      ),
+      'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: g}\nspec:\n  title: Rate\n',
+      'triggers/t.yaml': triggerYaml(
+        't',
+        'config:\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: g}',
+      ),
+    });
+    // A second worker process on the same queues takes its share of the rate.
+    second = await startWorkerProcess(stack.resources.daemonFile, await workerEnvFor(stack));
+    // The first worker learns of the second at its next refresh of the share (every 5 s).
+    await new Promise((r) => setTimeout(r, 7000));
+  });
+  after(async () => {
+    await second?.kill('SIGTERM');
+    await stack?.stop();
+  });
+
+  /** The GitHub workers that ran this stack's GitHub activities, from the workflows' histories. */
+  async function githubWorkerIdentities(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    const queue = stack.resources.daemon.spec.temporal.task_queue;
+    for await (const w of stack.client.workflow.list({ query: `TaskQueue = "${queue}"` })) {
+      const history = await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      for (const e of history.events ?? [])
+        if (e.activityTaskStartedEventAttributes?.identity?.match(/#\d+$/))
+          ids.add(e.activityTaskStartedEventAttributes.identity);
+    }
+    return ids;
+  }
+
+  it('three gates on PRs with 300 comments each never exceed the rate in any second', async () => {
+    const heads: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const head = sha(`rate:${n}`);
+      heads.push(head);
+      const p = pullRequest('rate-org/app', n, head);
+      stack.sandbox.addPull('rate-org', 'app', p.pull_request, [addedFile('src/a.ts', tsFunctions(2, `r${n}`))]);
+      // Listing the comments (to find the gate's own) takes 3 pages of 100.
+      for (let i = 0; i < 300; i++)
+        stack.sandbox.comments.push({
+          id: 1_000_000 + n * 1000 + i,
+          owner: 'rate-org',
+          repo: 'app',
+          issueNumber: n,
+          body: `comment ${i}`,
+          user: 'someone',
+          created_at: '2026-11-24T00:00:00Z',
+          updated_at: '2026-11-24T00:00:00Z',
+        });
+      assert.equal((await stack.send('pull_request', p)).status, 201);
+    }
+    const done = () =>
+      heads.every((h) => stack.sandbox.checkRuns.some((c) => c.head_sha === h && c.status === 'completed')) &&
+      [1, 2, 3].every((n) => stack.sandbox.commentsOn('rate-org', 'app', n).length === 301);
+    while (!done()) await new Promise((r) => setTimeout(r, 100));
+
+    const at = stack.sandbox.requests.filter((r) => !r.path.startsWith('/_sandbox')).map((r) => r.at);
+    assert.ok(at.length >= 3 * 7, `${at.length} requests`);
+    // Unpaced, each listing's pages alone would come within milliseconds; each worker alone at the full rate
+    // would give twice the rate.
+    assert.ok(busiestSecond(at) <= RATE + 1, `${busiestSecond(at)} requests within one second`);
+    assert.equal((await githubWorkerIdentities()).size, 2, 'both workers ran GitHub activities');
+  });
+});

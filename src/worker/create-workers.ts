@@ -96,16 +96,16 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   // Every GitHub request is paced; this process takes its share of the rate among the GitHub workers.
   const identity = `${process.pid}@${hostname()}#${++workerSets}`;
   const pacer = new RequestPacer(gh.requests_per_second);
-  let github: Worker | undefined;
+  const made: { github?: Worker } = {};
   const stopSharing = await shareRate(pacer, gh.requests_per_second, async () => {
-    if (github && ['STOPPED', 'FAILED'].includes(github.getState())) stopSharing();
+    if (made.github && ['STOPPED', 'FAILED'].includes(made.github.getState())) stopSharing();
     return githubWorkers(await client(), t.namespace, t.github_task_queue, identity);
   });
   const clientFor =
     opts.githubClientFor ?? githubClients(opts.resources.daemon, daemonDir, process.env, metrics, pacer);
   // The App's JWT client reads the private key: only when a redelivery of the App hook asks for it.
   let appClient: Octokit | undefined;
-  github = await Worker.create({
+  const github = (made.github = await Worker.create({
     ...observed,
     identity,
     connection: opts.connection,
@@ -120,7 +120,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       }),
     },
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
-  });
+  }));
   return [main, github];
 }
 

@@ -7,6 +7,14 @@ import { isBotLogin } from '../../src/routing/bots.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
 import { createCheckRun, createComment } from './idempotent-writes.js';
+import {
+  needsApp,
+  setCommitStatus,
+  stateOf,
+  STATUS_ONLY,
+  type CheckConclusion,
+  type CheckStatus,
+} from './commit-status.js';
 import { changedFiles, createPullAnalysis, headVersion } from './pull-analysis.js';
 
 export interface RepoTarget {
@@ -39,9 +47,6 @@ export interface CheckRunOutput {
   text?: string;
   annotations?: Record<string, unknown>[];
 }
-
-type CheckStatus = 'queued' | 'in_progress' | 'completed';
-type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
 
 export interface GitHubActivityOptions {
   /** platforms.github.bot_name: who the bot is when its credentials do not say. */
@@ -119,14 +124,27 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
         externalId?: string;
       },
     ): Promise<{ id: number; url: string }> {
-      const data = await createCheckRun(clientFor(input), input, {
-        name: input.name,
-        head_sha: input.headSha,
-        status: input.status,
-        details_url: input.detailsUrl,
-        external_id: input.externalId,
-      });
-      return { id: data.id, url: data.html_url ?? '' };
+      try {
+        const data = await createCheckRun(clientFor(input), input, {
+          name: input.name,
+          head_sha: input.headSha,
+          status: input.status,
+          details_url: input.detailsUrl,
+          external_id: input.externalId,
+        });
+        return { id: data.id, url: data.html_url ?? '' };
+      } catch (err) {
+        if (!needsApp(err)) throw err;
+        await setCommitStatus(clientFor(input), {
+          ...input,
+          sha: input.headSha,
+          context: input.name,
+          state: 'pending',
+          description: input.status === 'queued' ? 'Queued' : 'In progress',
+          targetUrl: input.detailsUrl,
+        });
+        return { id: STATUS_ONLY, url: input.detailsUrl ?? '' };
+      }
     },
 
     async updateCheckRun(
@@ -135,8 +153,26 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
         status?: CheckStatus;
         conclusion?: CheckConclusion;
         output?: CheckRunOutput;
+        /** For a check shown as a commit status (STATUS_ONLY): its commit, name and link. */
+        headSha?: string;
+        name?: string;
+        detailsUrl?: string;
       },
     ): Promise<void> {
+      if (input.checkRunId === STATUS_ONLY) {
+        if (!input.headSha || !input.name) throw new Error('a commit status needs the head commit and the check name');
+        // Later updates only append annotations, which a status cannot show.
+        if (!input.status && !input.conclusion) return;
+        await setCommitStatus(clientFor(input), {
+          ...input,
+          sha: input.headSha,
+          context: input.name,
+          state: stateOf(input.conclusion),
+          description: input.output?.title ?? (input.status === 'in_progress' ? 'In progress' : undefined),
+          targetUrl: input.detailsUrl,
+        });
+        return;
+      }
       await githubCall(() =>
         clientFor(input).checks.update({
           owner: input.owner,

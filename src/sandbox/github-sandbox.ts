@@ -18,6 +18,19 @@ export interface SandboxComment {
   updated_at: string;
 }
 
+export interface SandboxStatus {
+  id: number;
+  owner: string;
+  repo: string;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description?: string;
+  target_url?: string;
+  user: string;
+  created_at: string;
+}
+
 export interface SandboxCheckRun {
   id: number;
   owner: string;
@@ -101,6 +114,7 @@ export interface SandboxSnapshot {
   nextId: number;
   comments: SandboxComment[];
   checkRuns: SandboxCheckRun[];
+  statuses?: SandboxStatus[];
   reviews: GitHubSandbox['reviews'];
   deploys: GitHubSandbox['deploys'];
   labels: [string, string[]][];
@@ -111,6 +125,8 @@ export interface SandboxSnapshot {
 export class GitHubSandbox {
   readonly comments: SandboxComment[] = [];
   readonly checkRuns: SandboxCheckRun[] = [];
+  /** Commit statuses, oldest first (a personal token's stand-in for check runs). */
+  readonly statuses: SandboxStatus[] = [];
   readonly reviews: {
     id: number;
     owner: string;
@@ -244,6 +260,7 @@ export class GitHubSandbox {
       nextId: this.nextId,
       comments: this.comments,
       checkRuns: this.checkRuns,
+      statuses: this.statuses,
       reviews: this.reviews,
       deploys: this.deploys,
       labels: [...this.labels].map(([k, v]) => [k, [...v]]),
@@ -256,6 +273,7 @@ export class GitHubSandbox {
   restore(s: Partial<SandboxSnapshot>): void {
     this.comments.push(...(s.comments ?? []));
     this.checkRuns.push(...(s.checkRuns ?? []));
+    this.statuses.push(...(s.statuses ?? []));
     this.reviews.push(...(s.reviews ?? []));
     this.deploys.push(...(s.deploys ?? []));
     for (const [k, v] of s.labels ?? []) this.labels.set(k, new Set(v));
@@ -267,6 +285,7 @@ export class GitHubSandbox {
   reset(): void {
     this.comments.length = 0;
     this.checkRuns.length = 0;
+    this.statuses.length = 0;
     this.reviews.length = 0;
     this.requests.length = 0;
     this.labels.clear();
@@ -468,12 +487,15 @@ export class GitHubSandbox {
     const what = path.slice('/_sandbox/'.length);
     if (what === 'comments') return this.comments;
     if (what === 'check-runs') return this.checkRuns;
+    if (what === 'statuses') return this.statuses;
     if (what === 'reviews') return this.reviews;
     if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
     if (what === 'requests') return this.requests;
     if (what === 'deploys') return this.deploys;
     return {
-      endpoints: ['comments', 'check-runs', 'reviews', 'labels', 'deploys', 'requests'].map((e) => `/_sandbox/${e}`),
+      endpoints: ['comments', 'check-runs', 'statuses', 'reviews', 'labels', 'deploys', 'requests'].map(
+        (e) => `/_sandbox/${e}`,
+      ),
     };
   }
 
@@ -678,6 +700,44 @@ export class GitHubSandbox {
       return { body: checkJson(c) };
     });
 
+    // Commit statuses: any token with repo access may set them, unlike check runs.
+    this.route('POST', '/repos/:owner/:repo/statuses/:sha', ({ params: [owner, repo, sha], body, token }) => {
+      if (!['error', 'failure', 'pending', 'success'].includes(body.state))
+        throw new HttpError(422, 'Validation Failed', [{ resource: 'Status', field: 'state', code: 'custom' }]);
+      if (typeof body.description === 'string' && body.description.length > 140)
+        throw new HttpError(422, 'Validation Failed', [
+          {
+            resource: 'Status',
+            field: 'description',
+            code: 'custom',
+            message: 'description is too long (maximum is 140 characters)',
+          },
+        ]);
+      const st: SandboxStatus = {
+        id: this.id(),
+        owner: owner!,
+        repo: repo!,
+        sha: sha!,
+        state: body.state,
+        context: body.context ?? 'default',
+        description: body.description,
+        target_url: body.target_url,
+        user: token.login,
+        created_at: new Date().toISOString(),
+      };
+      this.statuses.push(st);
+      return { status: 201, body: { ...st, creator: { login: st.user } } };
+    });
+    this.route('GET', '/repos/:owner/:repo/commits/:ref/statuses', ({ params: [owner, repo, ref], query, url }) =>
+      pageOf(
+        this.statuses
+          .filter((x) => x.owner === owner && x.repo === repo && x.sha === ref)
+          .reverse()
+          .map((x) => ({ ...x, creator: { login: x.user } })),
+        query,
+        url,
+      ),
+    );
     this.route('GET', '/repos/:owner/:repo/commits/:ref/check-runs', ({ params: [owner, repo, ref], query }) => {
       const name = query.get('check_name');
       const runs = this.checkRuns.filter(

@@ -15,6 +15,9 @@ export function githubActivities(taskQueue: string) {
   return proxyActivities<GitHubActivities>({
     taskQueue,
     startToCloseTimeout: '1 minute',
+    // Every activity heartbeats while it runs (src/worker/activity-heartbeat.ts): a dead worker's call is
+    // retried after 15 s, and the retry finds a write GitHub already made (idempotent-writes.ts).
+    heartbeatTimeout: '15 seconds',
     // Long enough to outlast a primary rate-limit window; each wait is GitHub's own retry-after.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
   });

@@ -82,6 +82,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const github = githubActivities(input.githubTaskQueue);
   const { httpCall } = proxyActivities<HttpActivities>({
     startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds', // a dead worker's call is retried soon, with the same idempotency key
     retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
   });
   const outputs = new Map<string, string>();

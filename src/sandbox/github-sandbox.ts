@@ -330,6 +330,23 @@ export class GitHubSandbox {
       res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
     };
     const docs = 'https://docs.github.com/rest';
+    /** Sends the answer of a committed write, unless a fault scripted for after the commit replaces it. */
+    const committed = async (answer: () => void) => {
+      const late =
+        method !== 'GET'
+          ? this.afterCommit.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)))
+          : undefined;
+      if (late) {
+        late.remaining--;
+        if (late.mode === 'reset') {
+          record(0);
+          return void req.socket.destroy();
+        }
+        if (late.mode === 'status500') return send(500, { message: 'Server Error' });
+        await new Promise((r) => setTimeout(r, (late.mode as { delayMs: number }).delayMs));
+      }
+      answer();
+    };
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {
@@ -347,7 +364,7 @@ export class GitHubSandbox {
       const key = String(req.headers['idempotency-key'] ?? '');
       if (!this.deploys.some((d) => d.key === key))
         this.deploys.push({ environment: url.pathname.slice('/_sandbox/deploy/'.length), key, body, at: Date.now() });
-      return send(200, { deployed: true });
+      return committed(() => send(200, { deployed: true }));
     }
     if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
 
@@ -401,20 +418,7 @@ export class GitHubSandbox {
           accept: String(req.headers.accept ?? ''),
           url: this.requestUrl(url),
         });
-        const late =
-          method !== 'GET'
-            ? this.afterCommit.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)))
-            : undefined;
-        if (late) {
-          late.remaining--;
-          if (late.mode === 'reset') {
-            record(0);
-            return void req.socket.destroy();
-          }
-          if (late.mode === 'status500') return send(500, { message: 'Server Error' });
-          await new Promise((r) => setTimeout(r, (late.mode as { delayMs: number }).delayMs));
-        }
-        return send(out.status ?? 200, out.body, out.headers, out.type);
+        return await committed(() => send(out.status ?? 200, out.body, out.headers, out.type));
       } catch (err) {
         if (err instanceof HttpError) {
           return send(err.status, {

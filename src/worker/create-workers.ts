@@ -25,6 +25,7 @@ import { WORKFLOWS_PATH } from '../paths.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { workerMetrics, type WorkerMetrics } from '../telemetry/worker-metrics.js';
 import { activityMetrics } from './activity-metrics.js';
+import { activityHeartbeat } from './activity-heartbeat.js';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { RequestPacer } from '../github/request-pacer.js';
@@ -63,7 +64,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const runtime = opts.resources.daemon.spec.runtime;
   const metrics = opts.metrics ?? workerMetrics();
   const observed: Pick<SdkWorkerOptions, 'interceptors' | 'plugins'> = {
-    interceptors: { activity: [activityMetrics(metrics)] },
+    interceptors: { activity: [activityMetrics(metrics), activityHeartbeat()] },
     plugins: opts.tracing
       ? [new OpenTelemetryPlugin({ resource: opts.tracing.resource, spanProcessor: opts.tracing.spanProcessor })]
       : [],

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configStore } from '../../src/config/config-store.js';
@@ -17,15 +16,8 @@ import { createLogger } from '../../src/log.js';
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { freePort } from '../harness/free-port.js';
 import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createTcpServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('a deploy survives restarts of every process', function () {
   this.timeout(180_000);

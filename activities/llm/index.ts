@@ -3,13 +3,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelRequest, ModelResponse } from '../../src/agents/model-types.js';
 import { isModelProvider, MODEL_PROVIDERS, splitModel } from '../../src/agents/providers.js';
-import { anthropicModel } from './anthropic.js';
 import { resolveEndpoint, type EndpointSources } from './endpoints.js';
 import { missingKey } from './failures.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
 import { createGateReviewActivity } from './gate-review.js';
-import { googleModel } from './google.js';
-import { openaiModel } from './openai.js';
+import { lazyProviders } from './lazy-providers.js';
 import { assistant } from './builtin/assistant.js';
 import { codeReviewer, qualityReviewer, securityReviewer } from './builtin/code-reviewer.js';
 import { issueTriager } from './builtin/issue-triager.js';
@@ -28,11 +26,7 @@ export function createModelActivities(
   timeoutMs = 120_000,
   metrics?: Pick<WorkerMetrics, 'modelTokens'>,
 ) {
-  const providers = {
-    anthropic: anthropicModel(timeoutMs),
-    google: googleModel(timeoutMs),
-    openai: openaiModel(timeoutMs),
-  };
+  const providers = lazyProviders(timeoutMs);
   /** Tokens by provider, model and kind, for the worker's metrics. */
   const counted = (res: ModelResponse): ModelResponse => {
     const { provider, name } = splitModel(res.model);

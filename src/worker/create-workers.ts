@@ -21,7 +21,7 @@ import type { EndpointConfig } from '../agents/providers.js';
 import { githubAppClient, githubClients, type GitHubClientFor } from '../github/client.js';
 import { createRedeliveryActivities } from '../../activities/redelivery/index.js';
 import type { Octokit } from '@octokit/rest';
-import { WORKFLOWS_PATH } from '../paths.js';
+import { prebuiltWorkflowBundle } from './workflow-bundle.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { workerMetrics, type WorkerMetrics } from '../telemetry/worker-metrics.js';
 import { activityMetrics } from './activity-metrics.js';
@@ -34,7 +34,7 @@ import { githubWorkers, shareRate } from '../github/worker-share.js';
 export interface WorkerOptions {
   connection: NativeConnection;
   resources: Resources;
-  /** A prebuilt bundle (tests build it once); otherwise workflows/ is bundled at start. */
+  /** A prebuilt bundle (tests build it once); otherwise the cached one (workflow-bundle.ts). */
   workflowBundle?: WorkflowBundleWithSourceMap;
   githubClientFor?: GitHubClientFor;
   /** Keys and base URLs per model provider; from the environment (ANTHROPIC_API_KEY, GOOGLE_API_KEY, ...) by default. */
@@ -74,7 +74,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.task_queue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? (await prebuiltWorkflowBundle()),
     activities: {
       ...createModelActivities(
         {

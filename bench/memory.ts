@@ -23,10 +23,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Resident memory of a process, in MB (Linux /proc). */
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-async function until(what: string, done: () => boolean, timeoutMs = 600_000) {
+/** Waits for `done`, logging `progress()` every 10 s. */
+async function until(what: string, done: () => boolean, progress: () => string, timeoutMs = 600_000) {
   const started = Date.now();
+  let logged = started;
   while (!done()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what} (${progress()})`);
+    if (Date.now() - logged > 10_000) ((logged = Date.now()), log(`waiting for ${what}: ${progress()}`));
     await sleep(200);
   }
 }
@@ -37,7 +40,7 @@ const dir = configDir({
     '  gates: {directory: gates}\n  runtime: {max_concurrent_tasks: 50}\n',
   ),
   'agents/a.yaml': agentYaml('helper'),
-  'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: g}\nspec:\n  title: Mem\n',
+  'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: g}\nspec:\n  title: Mem\n  billing: {default_tier: enterprise}\n',
   'triggers/t.yaml': triggerYaml(
     't',
     'config:\n  github_events: [issues, pull_request]\ncommands:\n  issues.opened: {agent: helper}\n  pull_request.opened: {gate: g}',
@@ -79,7 +82,11 @@ try {
     20,
     () => {},
   );
-  await until('1,000 answers', () => sandbox.comments.length >= 1000);
+  await until(
+    '1,000 answers',
+    () => sandbox.comments.length >= 1000,
+    () => `${sandbox.comments.length} answered`,
+  );
   await sample('after 1,000 completed agent runs');
 
   const pulls: Delivery[] = Array.from({ length: 500 }, (_, i) => {
@@ -95,10 +102,18 @@ try {
     20,
     () => {},
   );
+  const conclusions = () => {
+    const by: Record<string, number> = {};
+    for (const c of sandbox.checkRuns) by[c.conclusion ?? c.status] = (by[c.conclusion ?? c.status] ?? 0) + 1;
+    return JSON.stringify(by);
+  };
   await until(
     '500 completed gate checks',
     () => sandbox.checkRuns.filter((c) => c.status === 'completed').length >= 500,
+    conclusions,
   );
+  if (sandbox.checkRuns.some((c) => c.conclusion !== 'success' && c.conclusion !== 'failure'))
+    throw new Error(`some gate checks did not complete their review: ${conclusions()}`);
   await sample('with 500 open gates (each reviewed once)');
   ok = true;
 } finally {

@@ -5,7 +5,8 @@
 import type { Octokit } from '@octokit/rest';
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
-import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
+import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
+import { ruleResult } from '../llm/gate-batch-review.js';
 import { extractChanged, type FileToParse } from '../code/extract.js';
 import type { PullFile, RepoTarget } from './index.js';
 
@@ -35,6 +36,8 @@ export interface PullAnalysis {
   skipped: SkippedFile[];
   /** GitHub requests made, for the report. */
   requests: number;
+  /** The built-in rules' results per function and reviewer, when asked for (`rules`). */
+  rules?: ReviewerResult[][];
 }
 
 /** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
@@ -104,7 +107,13 @@ export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile
 export function createPullAnalysis(clientFor: GitHubClientFor) {
   return {
     async analysePullRequest(
-      input: RepoTarget & { pullNumber: number; headSha: string; limits?: Partial<AnalysisLimits> },
+      input: RepoTarget & {
+        pullNumber: number;
+        headSha: string;
+        limits?: Partial<AnalysisLimits>;
+        /** Reviewers whose built-in rules run here, where the code is (no activity per function). */
+        rules?: ReviewerName[];
+      },
     ): Promise<PullAnalysis> {
       const limits = { ...DEFAULT_LIMITS, ...input.limits };
       const gh = clientFor(input);
@@ -132,7 +141,13 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
         });
       }
       const parsed = extractChanged(toParse);
-      return { ...bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits), requests };
+      const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
+      const rules = input.rules;
+      return {
+        ...kept,
+        requests,
+        ...(rules ? { rules: kept.functions.map((fn) => rules.map((r) => ruleResult(r, fn))) } : {}),
+      };
     },
 
     /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */

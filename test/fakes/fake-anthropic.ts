@@ -39,6 +39,16 @@ export const tools = (...calls: [string, unknown][]): FakeReply => ({
   })),
   stop_reason: 'tool_use',
 });
+/** The function ids a gate reviewer's request asks about (`<function id="f1" ...>`), in order. */
+export const gateIds = (body: any): string[] => {
+  const first = body.messages[0].content;
+  return [...String(typeof first === 'string' ? first : '').matchAll(/<function id="([^"]+)"/g)].map((m) => m[1]!);
+};
+
+/** A gate reviewer's answer keyed by function id; `each(id)` is that function's review. */
+export const gateAnswer = (body: any, each: (id: string) => unknown = () => ({ score: 90, findings: [] })): FakeReply =>
+  text(JSON.stringify(Object.fromEntries(gateIds(body).map((id) => [id, each(id)]))));
+
 export const rateLimited = (ms: number): FakeReply => ({
   status: 429,
   headers: { 'retry-after-ms': String(ms), 'retry-after': String(Math.ceil(ms / 1000)) },

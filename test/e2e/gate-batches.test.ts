@@ -1,0 +1,88 @@
+// The gate's review at the speed of its model: built-in rules run inside the analysis (no activity per
+// function), a model sees batches of functions and answers per function, only an invalid function is asked
+// again (alone), the head versions come in one GraphQL request, and tokens are reported by kind.
+import assert from 'node:assert/strict';
+import { FakeAnthropic } from '../fakes/fake-anthropic.js';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, type Stack } from '../harness/stack.js';
+import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
+
+const gate = (name: string, extra = '') =>
+  `apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: ${name}}\nspec:\n  title: AFA\n${extra}  billing: {default_tier: enterprise}\n`;
+
+describe('gate review in batches', function () {
+  this.timeout(120_000);
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  before(async () => {
+    stack = await startStackFor(
+      {
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  gates: {directory: gates}\n',
+        ),
+        'gates/g.yaml':
+          gate('rules') +
+          '---\n' +
+          gate('llm', '  model: anthropic:claude-test\n  reviewers: [security, documentation]\n'),
+        'triggers/a.yaml': triggerYaml(
+          'llm',
+          'config:\n  repositories: ["batch-llm/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: llm}',
+        ),
+        'triggers/b.yaml': triggerYaml(
+          'rules',
+          'config:\n  repositories: ["batch-rules/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: rules}',
+        ),
+      },
+      { anthropic: fake },
+    );
+  });
+  after(async () => stack?.stop());
+  beforeEach(() => {
+    stack.sandbox.reset();
+    fake.reset();
+  });
+
+  /** Opens (or pushes to) a PR of `files` and waits for its completed check run and comment. */
+  const review = async (repo: string, number: number, files: ReturnType<typeof addedFile>[], action = 'opened') => {
+    const head = sha(`${repo}#${number}:${JSON.stringify(files)}`);
+    const p = pullRequest(repo, number, head, action);
+    stack.sandbox.addPull(repo.split('/')[0]!, repo.split('/')[1]!, p.pull_request, files);
+    const before = stack.sandbox.requests.length;
+    const r = await stack.send('pull_request', p);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    for (let i = 0; i < 600; i++) {
+      const run = stack.sandbox.checkRuns.find((c) => c.head_sha === head);
+      const commented = run && stack.sandbox.comments.some((c) => c.body.includes(`/runs/${run.id})`));
+      if (run?.status === 'completed' && commented)
+        return { run, comment: stack.sandbox.comments[0]!, requests: stack.sandbox.requests.slice(before), r };
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`no completed check run for ${head}`);
+  };
+
+  /** The activity types the review workflow of a gate ran, with how often. */
+  const reviewActivities = async (gateWorkflowId: string) => {
+    const counts: Record<string, number> = {};
+    for await (const w of stack.client.workflow.list({
+      query: `WorkflowType = 'prReviewWorkflow' AND WorkflowId STARTS_WITH '${gateWorkflowId}/'`,
+    })) {
+      const history = await stack.client.workflow.getHandle(w.workflowId).fetchHistory();
+      for (const e of history.events ?? []) {
+        const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        if (type) counts[type] = (counts[type] ?? 0) + 1;
+      }
+    }
+    return counts;
+  };
+
+  it('built-in reviewers run inside the analysis: no activity per function', async () => {
+    const files = [0, 1, 2].map((i) => addedFile(`src/m${i}.ts`, tsFunctions(4, `m${i}`)));
+    const { run, r } = await review('batch-rules/app', 1, files);
+    assert.equal(run.output.title, 'AFA Gate Check — 12 findings', 'the rules still find the debug lines');
+    const counts = await reviewActivities(r.body.workflowId);
+    assert.equal(counts.analysePullRequest, 1);
+    assert.equal(counts.reviewFunction ?? 0, 0, 'an activity per function and reviewer');
+    assert.equal(counts.reviewBatch ?? 0, 0, 'the rules left the analysis');
+  });
+});

@@ -1,13 +1,15 @@
-// A pull request of any size, read where it is: the changed files, their head versions and the changed
-// functions are fetched and parsed inside one activity, and only a bounded result crosses into workflow
-// history (Temporal refuses payloads over 2 MB). What the bounds leave out is named, never dropped
-// silently.
+// A pull request of any size, read where it is: the changed files, their head versions (in few GraphQL
+// requests, see blob-contents.ts) and the changed functions are fetched and parsed inside one activity,
+// and only a bounded result crosses into workflow history (Temporal refuses payloads over 2 MB). What
+// the bounds leave out is named, never dropped silently.
 import type { Octokit } from '@octokit/rest';
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
 import { ruleResult } from '../llm/gate-batch-review.js';
+import { languageOf } from '../../src/code/languages.js';
 import { extractChanged, type FileToParse } from '../code/extract.js';
+import { headVersions } from './blob-contents.js';
 import type { PullFile, RepoTarget } from './index.js';
 
 export interface AnalysisLimits {
@@ -126,20 +128,28 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
           reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
         });
       }
-      const toParse: FileToParse[] = [];
+      const withPatch: (PullFile & { patch: string })[] = [];
       for (const f of listed.files) {
         if (f.status === 'removed') continue;
-        if (!f.patch) {
-          skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
-          continue;
-        }
-        requests++;
-        toParse.push({
-          path: f.filename,
-          patch: f.patch,
-          content: await headVersion(gh, input, f.filename, input.headSha, limits.maxFileBytes),
-        });
+        if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
+        else withPatch.push({ ...f, patch: f.patch });
       }
+      // Only files of a language the gate parses are read, all in as few requests as GitHub allows.
+      const heads = await headVersions(
+        gh,
+        input,
+        input.headSha,
+        withPatch
+          .filter((f) => languageOf(f.filename))
+          .map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
+        limits.maxFileBytes,
+      );
+      requests += heads.requests;
+      const toParse: FileToParse[] = withPatch.map((f) => ({
+        path: f.filename,
+        patch: f.patch,
+        content: heads.contents.get(f.filename) ?? null,
+      }));
       const parsed = extractChanged(toParse);
       const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
       const rules = input.rules;

@@ -85,4 +85,37 @@ describe('gate review in batches', function () {
     assert.equal(counts.reviewFunction ?? 0, 0, 'an activity per function and reviewer');
     assert.equal(counts.reviewBatch ?? 0, 0, 'the rules left the analysis');
   });
+
+  const count = (requests: { method: string; path: string }[], re: RegExp) =>
+    requests.filter((q) => re.test(`${q.method} ${q.path}`)).length;
+
+  it('the head versions of a 10-file PR come in one GraphQL request', async () => {
+    const files = Array.from({ length: 10 }, (_, i) => addedFile(`src/m${i}.ts`, tsFunctions(2, `m${i}`)));
+    const { run, requests } = await review('batch-rules/graphql', 2, [...files, addedFile('notes.md', '# n\n')]);
+    assert.equal(run.output.title, 'AFA Gate Check — 20 findings');
+    assert.equal(count(requests, /^POST \/graphql$/), 1);
+    assert.equal(count(requests, /\/contents\//), 0, 'a contents request per file');
+  });
+
+  it('REST reads the head versions when GraphQL fails, and a blob GitHub cut', async () => {
+    const files = [0, 1, 2].map((i) => addedFile(`src/m${i}.ts`, tsFunctions(2, `m${i}`)));
+    stack.sandbox.failNext(1, 502, /^POST \/graphql$/);
+    const failed = await review('batch-rules/fallback', 3, files);
+    assert.equal(failed.run.output.title, 'AFA Gate Check — 6 findings');
+    assert.equal(count(failed.requests, /^GET .*\/contents\//), 3);
+
+    const big = addedFile('src/big.ts', tsFunctions(3, 'big'));
+    stack.sandbox.blobTextLimit = 100; // only src/big.ts is longer
+    try {
+      const cut = await review('batch-rules/fallback', 4, [addedFile('src/s.ts', 'function s() {}\n'), big]);
+      assert.equal(cut.run.output.title, 'AFA Gate Check — 3 findings', 'the cut blob was parsed');
+      assert.equal(count(cut.requests, /^POST \/graphql$/), 1);
+      assert.deepEqual(
+        cut.requests.filter((q) => q.path.includes('/contents/')).map((q) => decodeURIComponent(q.path)),
+        ['/repos/batch-rules/fallback/contents/src/big.ts'],
+      );
+    } finally {
+      stack.sandbox.blobTextLimit = 512 * 1024;
+    }
+  });
 });

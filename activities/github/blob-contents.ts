@@ -1,0 +1,99 @@
+// Head versions of many files in few requests: one GraphQL query asks for every file's blob at the head
+// commit (aliases f0, f1, ...), split into several queries by count and expected size. A file whose blob
+// GitHub cut (isTruncated), and every file of a query that failed, is read through the REST contents API
+// instead, one request each, as before.
+import type { Octokit } from '@octokit/rest';
+import { githubCall } from '../../src/github/failures.js';
+import type { RepoTarget } from './index.js';
+import { headVersion } from './pull-analysis.js';
+
+/** One query asks for at most this many blobs, of about this many bytes together (GitHub answers in one go). */
+export const QUERY_LIMITS = { files: 100, bytes: 4 * 1024 * 1024 };
+
+export interface WantedFile {
+  path: string;
+  /** Expected size (e.g. from the patch), to keep each query's answer reasonable. */
+  estimate: number;
+}
+
+interface BlobAnswer {
+  text: string | null;
+  byteSize: number;
+  isTruncated: boolean;
+  isBinary: boolean | null;
+}
+
+/** Consecutive files grouped within the query limits. */
+export function queriesOf(files: WantedFile[], limits = QUERY_LIMITS): WantedFile[][] {
+  const groups: WantedFile[][] = [];
+  let bytes = 0;
+  for (const f of files) {
+    const last = groups[groups.length - 1];
+    if (last && last.length < limits.files && bytes + f.estimate <= limits.bytes) {
+      last.push(f);
+      bytes += f.estimate;
+    } else {
+      groups.push([f]);
+      bytes = f.estimate;
+    }
+  }
+  return groups;
+}
+
+function blobQuery(n: number): string {
+  const vars = Array.from({ length: n }, (_, i) => `$e${i}: String!`).join(', ');
+  const fields = Array.from(
+    { length: n },
+    (_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { text byteSize isTruncated isBinary } }`,
+  ).join('\n    ');
+  return `query($owner: String!, $name: String!, ${vars}) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
+}
+
+/**
+ * Each file's head version, or null when it is missing, binary or over `maxBytes` (like `headVersion`);
+ * `requests` counts the GitHub requests made.
+ */
+export async function headVersions(
+  gh: Octokit,
+  t: RepoTarget,
+  ref: string,
+  files: WantedFile[],
+  maxBytes: number,
+): Promise<{ contents: Map<string, string | null>; requests: number }> {
+  const contents = new Map<string, string | null>();
+  let requests = 0;
+  const viaRest = async (path: string) => {
+    requests++;
+    contents.set(path, await headVersion(gh, t, path, ref, maxBytes));
+  };
+  for (const group of queriesOf(files)) {
+    const variables: Record<string, string> = { owner: t.owner, name: t.repo };
+    group.forEach((f, i) => (variables[`e${i}`] = `${ref}:${f.path}`));
+    requests++;
+    let repository: Record<string, BlobAnswer | null> | null;
+    try {
+      ({ repository } = await githubCall(() =>
+        gh.graphql<{ repository: Record<string, BlobAnswer | null> | null }>(blobQuery(group.length), variables),
+      ));
+    } catch (err) {
+      // A rate limit is waited out (Temporal retries at GitHub's pace); any other failure or error
+      // answer sends these files to REST.
+      if ((err as { type?: string }).type === 'GitHubRateLimited') throw err;
+      repository = null;
+    }
+    for (const [i, f] of group.entries()) {
+      if (!repository) {
+        await viaRest(f.path);
+        continue;
+      }
+      const blob = repository[`f${i}`];
+      if (blob && blob.isTruncated && !blob.isBinary && blob.byteSize <= maxBytes) await viaRest(f.path);
+      else
+        contents.set(
+          f.path,
+          blob && !blob.isBinary && blob.text !== null && blob.byteSize <= maxBytes ? blob.text : null,
+        );
+    }
+  }
+  return { contents, requests };
+}

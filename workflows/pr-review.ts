@@ -208,6 +208,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     }
 
     let parsed: { functions: AnalysedFunction[]; skipped: SkippedFile[]; rules?: ReviewerResult[][] };
+    /** The gate comment's id as the analysis found it, so writing it needs no lookup. */
+    let known: number | null | undefined;
     if (bounded) {
       step('reading and parsing the changed files');
       const analysis = await github.analysePullRequest({
@@ -216,7 +218,9 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         headSha: input.headSha,
         limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
         ...(batched && gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
+        ...(batched ? { commentMarker: COMMENT_MARKER } : {}),
       });
+      known = analysis.comment;
       calls += analysis.requests;
       parsed = analysis;
     } else {
@@ -317,6 +321,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
           issueNumber: pr.number,
           marker: COMMENT_MARKER,
           body: prComment(outcome, conclusion, (await created).url),
+          ...(known !== undefined ? { known } : {}),
         }),
       );
     if (batched && all.length <= ANNOTATIONS_PER_REQUEST) {

@@ -40,18 +40,35 @@ export function queriesOf(files: WantedFile[], limits = QUERY_LIMITS): WantedFil
   return groups;
 }
 
-function blobQuery(n: number): string {
-  const vars = Array.from({ length: n }, (_, i) => `$e${i}: String!`).join(', ');
-  const fields = Array.from(
-    { length: n },
-    (_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { text byteSize isTruncated isBinary } }`,
-  ).join('\n    ');
-  return `query($owner: String!, $name: String!, ${vars}) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
+/**
+ * More to read in the first query: `field` inside the repository, `top` beside it (each `alias: ...`),
+ * with their own variables declared (e.g. `$pr: Int!`).
+ */
+export interface AlongField {
+  field: string;
+  top: string;
+  declare: string;
+  variables: Record<string, unknown>;
+}
+
+const aliasOf = (field: string) => field.slice(0, field.indexOf(':')).trim();
+
+function blobQuery(n: number, along?: AlongField): string {
+  const vars = [...Array.from({ length: n }, (_, i) => `$e${i}: String!`), ...(along ? [along.declare] : [])];
+  const fields = [
+    ...Array.from(
+      { length: n },
+      (_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { text byteSize isTruncated isBinary } }`,
+    ),
+    ...(along ? [along.field] : []),
+  ].join('\n    ');
+  return `query($owner: String!, $name: String!, ${vars.join(', ')}) {\n  ${along?.top ?? ''}\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
 }
 
 /**
  * Each file's head version, or null when it is missing, binary or over `maxBytes` (like `headVersion`);
- * `requests` counts the GitHub requests made.
+ * `requests` counts the GitHub requests made; `along` is the answer to the extra fields of the first
+ * query, `{ field, top }` (undefined when that query failed or none was made).
  */
 export async function headVersions(
   gh: Octokit,
@@ -59,22 +76,30 @@ export async function headVersions(
   ref: string,
   files: WantedFile[],
   maxBytes: number,
-): Promise<{ contents: Map<string, string | null>; requests: number }> {
+  along?: AlongField,
+): Promise<{ contents: Map<string, string | null>; requests: number; along?: unknown }> {
   const contents = new Map<string, string | null>();
   let requests = 0;
   const viaRest = async (path: string) => {
     requests++;
     contents.set(path, await headVersion(gh, t, path, ref, maxBytes));
   };
-  for (const group of queriesOf(files)) {
-    const variables: Record<string, string> = { owner: t.owner, name: t.repo };
+  let alongAnswer: unknown;
+  for (const [q, group] of queriesOf(files).entries()) {
+    const extra = q === 0 ? along : undefined;
+    const variables: Record<string, unknown> = { owner: t.owner, name: t.repo, ...extra?.variables };
     group.forEach((f, i) => (variables[`e${i}`] = `${ref}:${f.path}`));
     requests++;
     let repository: Record<string, BlobAnswer | null> | null;
     try {
-      ({ repository } = await githubCall(() =>
-        gh.graphql<{ repository: Record<string, BlobAnswer | null> | null }>(blobQuery(group.length), variables),
-      ));
+      const data = await githubCall(() =>
+        gh.graphql<Record<string, unknown> & { repository: Record<string, BlobAnswer | null> | null }>(
+          blobQuery(group.length, extra),
+          variables,
+        ),
+      );
+      repository = data.repository;
+      if (extra) alongAnswer = { field: repository?.[aliasOf(extra.field)], top: data[aliasOf(extra.top)] };
     } catch (err) {
       // A rate limit is waited out (Temporal retries at GitHub's pace); any other failure or error
       // answer sends these files to REST.
@@ -95,5 +120,5 @@ export async function headVersions(
         );
     }
   }
-  return { contents, requests };
+  return { contents, requests, along: alongAnswer };
 }

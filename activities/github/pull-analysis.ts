@@ -10,6 +10,7 @@ import { ruleResult } from '../llm/gate-batch-review.js';
 import { languageOf } from '../../src/code/languages.js';
 import { extractChanged, type FileToParse } from '../code/extract.js';
 import { headVersions } from './blob-contents.js';
+import { commentsAlong, markedCommentIn } from './marked-comment.js';
 import type { PullFile, RepoTarget } from './index.js';
 
 export interface AnalysisLimits {
@@ -40,6 +41,8 @@ export interface PullAnalysis {
   requests: number;
   /** The built-in rules' results per function and reviewer, when asked for (`rules`). */
   rules?: ReviewerResult[][];
+  /** The id of the bot's comment carrying `commentMarker` (null: none yet; absent: unknown). */
+  comment?: number | null;
 }
 
 /** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
@@ -106,7 +109,7 @@ export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile
   return { functions, skipped };
 }
 
-export function createPullAnalysis(clientFor: GitHubClientFor) {
+export function createPullAnalysis(clientFor: GitHubClientFor, botName?: string) {
   return {
     async analysePullRequest(
       input: RepoTarget & {
@@ -115,6 +118,8 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
         limits?: Partial<AnalysisLimits>;
         /** Reviewers whose built-in rules run here, where the code is (no activity per function). */
         rules?: ReviewerName[];
+        /** Look for the bot's comment carrying this marker along the way (the comment write then needs no lookup). */
+        commentMarker?: string;
       },
     ): Promise<PullAnalysis> {
       const limits = { ...DEFAULT_LIMITS, ...input.limits };
@@ -143,8 +148,12 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
           .filter((f) => languageOf(f.filename))
           .map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
         limits.maxFileBytes,
+        input.commentMarker ? commentsAlong(input.pullNumber) : undefined,
       );
       requests += heads.requests;
+      const comment = input.commentMarker
+        ? await markedCommentIn(heads.along, input.commentMarker, gh, botName)
+        : undefined;
       const toParse: FileToParse[] = withPatch.map((f) => ({
         path: f.filename,
         patch: f.patch,
@@ -157,6 +166,7 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
         ...kept,
         requests,
         ...(rules ? { rules: kept.functions.map((fn) => rules.map((r) => ruleResult(r, fn))) } : {}),
+        ...(comment !== undefined ? { comment } : {}),
       };
     },
 

@@ -245,6 +245,8 @@ export class GitHubSandbox {
         (k) => k.startsWith(`${owner}/${repo}#`) || k.startsWith(`${owner}/${repo}@`),
       ),
     textLimit: () => this.blobTextLimit,
+    comments: (owner, repo, number) =>
+      this.pulls.has(`${owner}/${repo}#${number}`) ? this.commentsOn(owner, repo, number) : undefined,
   });
 
   /** A pull request with its changed files; a file's `content` becomes its head version. */
@@ -782,7 +784,7 @@ export class GitHubSandbox {
       if (!p) throw new HttpError(404, 'Not Found');
       return pageOf(p.files, query, url);
     });
-    this.route('POST', '/graphql', ({ body }) => this.graphql.execute(body));
+    this.route('POST', '/graphql', ({ body, token }) => this.graphql.execute(body, token.login));
     this.route('GET', '/repos/:owner/:repo/contents/(.+)', ({ params: [owner, repo, path], query }) => {
       const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);
       if (content === undefined) throw new HttpError(404, 'Not Found');

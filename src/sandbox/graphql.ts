@@ -10,6 +10,7 @@ const SCHEMA = buildSchema(`
   type Query {
     repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
     rateLimit(dryRun: Boolean = false): RateLimit
+    viewer: User!
   }
   type RateLimit { cost: Int! limit: Int! nodeCount: Int! remaining: Int! resetAt: String! used: Int! }
   type Repository {
@@ -17,7 +18,14 @@ const SCHEMA = buildSchema(`
     name: String!
     nameWithOwner: String!
     object(expression: String, oid: String): GitObject
+    pullRequest(number: Int!): PullRequest
   }
+  type PullRequest { number: Int! comments(first: Int, last: Int): IssueCommentConnection! }
+  type IssueCommentConnection { totalCount: Int! nodes: [IssueComment] }
+  type IssueComment { databaseId: Int body: String! author: Actor }
+  interface Actor { login: String! }
+  type User implements Actor { login: String! }
+  type Bot implements Actor { login: String! }
   interface GitObject { id: ID! oid: String! abbreviatedOid: String! }
   type Blob implements GitObject {
     id: ID!
@@ -35,6 +43,8 @@ export interface GraphqlSource {
   /** A file's content by `owner/repo@ref:path`. */
   content(owner: string, repo: string, ref: string, path: string): string | undefined;
   repositoryExists(owner: string, repo: string): boolean;
+  /** A pull request's comments, oldest first; undefined when there is no such pull request. */
+  comments(owner: string, repo: string, number: number): { id: number; body: string; user: string }[] | undefined;
   /** Blobs larger than this come back cut, with isTruncated. */
   textLimit(): number;
 }
@@ -44,7 +54,8 @@ export class SandboxGraphql {
   private used = 0;
   constructor(private readonly source: GraphqlSource) {}
 
-  execute(body: unknown): { status: number; body: unknown; headers: Record<string, string> } {
+  /** `viewer` is who the token acts as (an App's installation token: its `<slug>[bot]`). */
+  execute(body: unknown, viewer: string): { status: number; body: unknown; headers: Record<string, string> } {
     this.used++;
     const reset = Math.ceil(Date.now() / 1000) + 3600;
     const headers = {
@@ -65,7 +76,7 @@ export class SandboxGraphql {
       schema: SCHEMA,
       source: query,
       variableValues: variables,
-      rootValue: this.root(reset),
+      rootValue: { ...this.root(reset), viewer: () => ({ login: viewer }) },
       typeResolver: (value) => (value as { __typename: string }).__typename,
     });
     const errors = result.errors?.map((e) => ({
@@ -107,10 +118,43 @@ export class SandboxGraphql {
             const text = src.content(owner, name, expression.slice(0, at), expression.slice(at + 1));
             return text === undefined ? null : blob(text, src.textLimit());
           },
+          pullRequest: ({ number }: { number: number }) => {
+            const all = src.comments(owner, name, number);
+            if (!all)
+              throw new GraphQLError(`Could not resolve to a PullRequest with the number of ${number}.`, {
+                extensions: { type: 'NOT_FOUND' },
+              });
+            return { number, comments: (args: { first?: number; last?: number }) => page(all, args) };
+          },
         };
       },
     };
   }
+}
+
+/** A page of a connection: GitHub requires first or last, 1 to 100. */
+function page(all: { id: number; body: string; user: string }[], { first, last }: { first?: number; last?: number }) {
+  const n = first ?? last;
+  if (n === undefined)
+    throw new GraphQLError(
+      'You must provide a `first` or `last` value to properly paginate the `comments` connection.',
+    );
+  if (n < 1 || n > 100)
+    throw new GraphQLError(
+      `Requesting ${n} records on the \`comments\` connection exceeds the \`${first !== undefined ? 'first' : 'last'}\` limit of 100 records.`,
+    );
+  const nodes = first !== undefined ? all.slice(0, n) : all.slice(-n);
+  return {
+    totalCount: all.length,
+    // GraphQL names an App's bot without the [bot] that REST adds.
+    nodes: nodes.map((c) => ({
+      databaseId: c.id,
+      body: c.body,
+      author: c.user.endsWith('[bot]')
+        ? { __typename: 'Bot', login: c.user.slice(0, -'[bot]'.length) }
+        : { __typename: 'User', login: c.user },
+    })),
+  };
 }
 
 function blob(content: string, textLimit: number) {

@@ -95,6 +95,31 @@ describe('gate review in batches', function () {
     assert.equal(run.output.title, 'AFA Gate Check — 20 findings');
     assert.equal(count(requests, /^POST \/graphql$/), 1);
     assert.equal(count(requests, /\/contents\//), 0, 'a contents request per file');
+    // The review's own calls: check run created, in progress, completed; the changed files; one GraphQL
+    // query (which also finds the gate's comment); the comment. The gate's own calls are apart: whether
+    // this head was reviewed already (the commit's check runs), and the PR's head when a push arrives
+    // while a review is still finishing.
+    const own = (rs: typeof requests) =>
+      rs.filter((q) => !/^GET .*\/(commits\/[^/]+\/check-runs|pulls\/\d+)$/.test(`${q.method} ${q.path}`));
+    assert.deepEqual(
+      own(requests)
+        .map((q) => `${q.method} ${q.path.replace(/\/repos\/[^/]+\/[^/]+/, '').replace(/\d{3,}$/, '*')}`)
+        .sort(),
+      [
+        'GET /pulls/2/files',
+        'PATCH /check-runs/*',
+        'PATCH /check-runs/*',
+        'POST /check-runs',
+        'POST /graphql',
+        'POST /issues/2/comments',
+      ].sort(),
+    );
+    // A push: the comment found by the query is updated, still without a lookup.
+    files[0] = addedFile('src/m0.ts', tsFunctions(2, 'changed'));
+    const again = await review('batch-rules/graphql', 2, files, 'synchronize');
+    assert.equal(own(again.requests).length, 6, JSON.stringify(again.requests.map((q) => `${q.method} ${q.path} ${q.status}`)));
+    assert.equal(count(again.requests, /^PATCH .*\/issues\/comments\/\d+$/), 1);
+    assert.equal(stack.sandbox.commentsOn('batch-rules', 'graphql', 2).length, 1);
   });
 
   it('REST reads the head versions when GraphQL fails, and a blob GitHub cut', async () => {

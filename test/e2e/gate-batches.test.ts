@@ -117,7 +117,11 @@ describe('gate review in batches', function () {
     // A push: the comment found by the query is updated, still without a lookup.
     files[0] = addedFile('src/m0.ts', tsFunctions(2, 'changed'));
     const again = await review('batch-rules/graphql', 2, files, 'synchronize');
-    assert.equal(own(again.requests).length, 6, JSON.stringify(again.requests.map((q) => `${q.method} ${q.path} ${q.status}`)));
+    assert.equal(
+      own(again.requests).length,
+      6,
+      JSON.stringify(again.requests.map((q) => `${q.method} ${q.path} ${q.status}`)),
+    );
     assert.equal(count(again.requests, /^PATCH .*\/issues\/comments\/\d+$/), 1);
     assert.equal(stack.sandbox.commentsOn('batch-rules', 'graphql', 2).length, 1);
   });

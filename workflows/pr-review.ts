@@ -89,9 +89,20 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);
-  const { reviewFunction, reviewBatch } = proxyActivities<ModelActivities>({
+  const modelRetry = {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 6,
+  };
+  const { reviewFunction } = proxyActivities<ModelActivities>({
     startToCloseTimeout: `${input.modelTurnTimeoutSecs * 2 + 10} seconds`,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+    retry: modelRetry,
+  });
+  // A batch is one call, the batch once more when its answer is unusable, and up to 5 functions alone.
+  const { reviewBatch } = proxyActivities<ModelActivities>({
+    startToCloseTimeout: `${input.modelTurnTimeoutSecs * 7 + 10} seconds`,
+    retry: modelRetry,
   });
   const target = { owner: pr.owner, repo: pr.repo, installationId: pr.installationId };
   let calls = 0;

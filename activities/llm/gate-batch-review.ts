@@ -44,12 +44,13 @@ export const ruleResult = (reviewer: ReviewerName, fn: AnalysedFunction): Review
 /** Output tokens the answer may take: room for a few findings per function. */
 const maxTokensFor = (n: number) => Math.min(8192, 1024 + 256 * n);
 
-const attr = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A name or path on the function's header line: one line, no tag that could close the code block. */
+const plain = (s: string) => [...s].map((c) => (c < ' ' || c === '<' || c === '>' ? '?' : c)).join('');
 
 function userMessage(reviewer: ReviewerName, fns: AnalysedFunction[], ids: string[]): string {
   const blocks = fns.map(
     (fn, i) =>
-      `<function id="${ids[i]}" path="${attr(fn.path)}" name="${attr(fn.name)}" language="${fn.language}" lines="${fn.startLine}-${fn.endLine}">\n<untrusted_code>\n${numbered(fn)}\n</untrusted_code>\n</function>`,
+      `[${ids[i]}] ${plain(fn.path)} ${plain(fn.name)} (lines ${fn.startLine}-${fn.endLine})\n<untrusted_code>\n${numbered(fn)}\n</untrusted_code>`,
   );
   return `Review category: ${FOCUS[reviewer]}.\nAnswer for each of these ${fns.length} function id(s): ${ids.join(', ')}.\n\n${blocks.join('\n\n')}`;
 }

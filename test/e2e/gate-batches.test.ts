@@ -2,7 +2,7 @@
 // function), a model sees batches of functions and answers per function, only an invalid function is asked
 // again (alone), the head versions come in one GraphQL request, and tokens are reported by kind.
 import assert from 'node:assert/strict';
-import { FakeAnthropic } from '../fakes/fake-anthropic.js';
+import { FakeAnthropic, gateAnswer, gateIds } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
@@ -24,10 +24,16 @@ describe('gate review in batches', function () {
         'gates/g.yaml':
           gate('rules') +
           '---\n' +
-          gate('llm', '  model: anthropic:claude-test\n  reviewers: [security, documentation]\n'),
+          gate('llm', '  model: anthropic:claude-test\n  reviewers: [security, documentation]\n') +
+          '---\n' +
+          gate('wide', '  model: anthropic:claude-test\n  max_concurrency: 16\n'),
         'triggers/a.yaml': triggerYaml(
           'llm',
           'config:\n  repositories: ["batch-llm/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: llm}',
+        ),
+        'triggers/c.yaml': triggerYaml(
+          'wide',
+          'config:\n  repositories: ["batch-wide/*"]\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: wide}',
         ),
         'triggers/b.yaml': triggerYaml(
           'rules',
@@ -146,5 +152,83 @@ describe('gate review in batches', function () {
     } finally {
       stack.sandbox.blobTextLimit = 512 * 1024;
     }
+  });
+
+  it('a model reviews batches and answers per function; only the invalid function is asked again, alone', async () => {
+    const code = [0, 1, 2].map((i) => `export function q${i}(id: string) {\n  return db.query('q' + id);\n}`);
+    fake.respondWith((body) => {
+      const ids = gateIds(body);
+      const security = body.messages[0].content.startsWith('Review category: security');
+      return gateAnswer(body, (id) =>
+        // The batch's answer for f2 names a line outside the function; asked alone, it is right.
+        security && ids.length > 1 && id === 'f2'
+          ? { score: 50, findings: [{ severity: 'high', line: 999, message: 'Injection' }] }
+          : security
+            ? {
+                score: 50,
+                findings: [{ severity: 'high', line: 2 + 4 * (Number(id.slice(1)) - 1), message: 'Injection' }],
+              }
+            : { score: 100, findings: [] },
+      );
+    });
+    const { run } = await review('batch-llm/api', 5, [addedFile('src/q.ts', code.join('\n\n') + '\n')]);
+    const asked = fake.requests.map((r) => [r.body.messages[0].content.split('.')[0], gateIds(r.body)]);
+    // The first call alone (it writes the prompt cache), with its one re-ask; then the other reviewer.
+    const security =
+      'Review category: security: injection, unsafe execution, secrets, authorization, unsafe deserialization';
+    assert.deepEqual(asked, [
+      [security, ['f1', 'f2', 'f3']],
+      [security, ['f2']],
+      ['Review category: documentation: missing or misleading doc comments on public functions', ['f1', 'f2', 'f3']],
+    ]);
+    assert.match(
+      fake.requests[1]!.body.messages[0].content,
+      /earlier answer for f2 was not valid \(finding at line 999 is outside/,
+    );
+    assert.deepEqual(
+      run.output.annotations.map((a: any) => [a.start_line, a.message]),
+      [
+        [2, 'Injection'],
+        [6, 'Injection'],
+        [10, 'Injection'],
+      ],
+    );
+    assert.doesNotMatch(run.output.summary!, /Reviewer errors/);
+  });
+
+  it('the reviewer prompt is cached after the first call; tokens are reported by kind', async () => {
+    fake.respondWith((body) => gateAnswer(body));
+    const { run, comment } = await review('batch-llm/tokens', 6, [addedFile('src/t.ts', tsFunctions(3, 't'))]);
+    const [first, second] = fake.requests;
+    assert.ok(first!.body.system[0].cache_control, 'the system prompt is marked for caching');
+    assert.equal(first!.usage!.cache_read_input_tokens, 0);
+    assert.ok(first!.usage!.cache_creation_input_tokens >= fake.promptCache.minCacheable);
+    assert.equal(second!.usage!.cache_read_input_tokens, first!.usage!.cache_creation_input_tokens);
+    const sum = (k: string) => fake.requests.reduce((n, r) => n + r.usage![k]!, 0);
+    const line = `Model tokens: ${sum('input_tokens') + sum('cache_creation_input_tokens')} input, ${sum('cache_read_input_tokens')} read from the prompt cache, ${sum('output_tokens')} output.`;
+    assert.ok(run.output.summary!.includes(line), run.output.summary);
+    assert.ok(comment.body.includes(line), comment.body);
+  });
+
+  it('max_concurrency above the worker default of 10 has that many model calls in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    const all = new Promise<void>((r) => (release = r));
+    fake.respondWith(async (body) => {
+      most = Math.max(most, ++inFlight);
+      // After the first call (which warms the prompt cache) the other 15 are held until all are in flight.
+      if (fake.requests.length > 1) {
+        if (inFlight >= 15) release();
+        await Promise.race([all, new Promise((r) => setTimeout(r, 30_000))]);
+      }
+      inFlight--;
+      return gateAnswer(body);
+    });
+    // 100 functions: 4 batches of 25 for each of the 4 reviewers, 16 calls.
+    const files = [0, 1, 2, 3].map((i) => addedFile(`src/w${i}.ts`, tsFunctions(25, `w${i}`)));
+    await review('batch-wide/app', 7, files);
+    assert.equal(fake.requests.length, 16);
+    assert.equal(most, 15, 'model calls in flight at once');
   });
 });

@@ -5,7 +5,19 @@
 import type { Octokit } from '@octokit/rest';
 import { githubCall } from '../../src/github/failures.js';
 import type { RepoTarget } from './index.js';
-import { headVersion } from './pull-analysis.js';
+
+/** A file's head version; null when it is missing, binary or over `maxBytes`. */
+export async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {
+  try {
+    const { data } = await githubCall(() => gh.repos.getContent({ owner: t.owner, repo: t.repo, path, ref }));
+    const file = data as { type?: string; size?: number; content?: string; encoding?: string };
+    const readable = file.type === 'file' && (file.size ?? 0) <= maxBytes && file.encoding === 'base64';
+    return readable && file.content !== undefined ? Buffer.from(file.content, 'base64').toString('utf8') : null;
+  } catch (err) {
+    if ((err as { type?: string }).type === 'GitHub404') return null;
+    throw err;
+  }
+}
 
 /** One query asks for at most this many blobs, of about this many bytes together (GitHub answers in one go). */
 export const QUERY_LIMITS = { files: 100, bytes: 4 * 1024 * 1024 };

@@ -13,7 +13,8 @@ import {
   type CheckConclusion,
   type CheckStatus,
 } from './commit-status.js';
-import { changedFiles, createPullAnalysis, headVersion } from './pull-analysis.js';
+import { changedFiles, createPullAnalysis } from './pull-analysis.js';
+import { headVersion } from './blob-contents.js';
 import { authoredByBot } from './marked-comment.js';
 
 export interface RepoTarget {

@@ -69,19 +69,6 @@ export async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: nu
   return { files, truncated: true, requests };
 }
 
-/** A file's head version; null when it is missing, binary or over `maxBytes`. */
-export async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {
-  try {
-    const { data } = await githubCall(() => gh.repos.getContent({ owner: t.owner, repo: t.repo, path, ref }));
-    const file = data as { type?: string; size?: number; content?: string; encoding?: string };
-    const readable = file.type === 'file' && (file.size ?? 0) <= maxBytes && file.encoding === 'base64';
-    return readable && file.content !== undefined ? Buffer.from(file.content, 'base64').toString('utf8') : null;
-  } catch (err) {
-    if ((err as { type?: string }).type === 'GitHub404') return null;
-    throw err;
-  }
-}
-
 /** Keeps the result within the limits, naming what was cut. */
 export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile[] }, limits: AnalysisLimits) {
   const functions: AnalysedFunction[] = [];

@@ -30,6 +30,9 @@ import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } fr
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { mapLimit } from './map-limit.js';
+import { movedTo, reviewFunctions } from './review-batches.js';
+import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
+import { totalTokens, type Usage } from '../src/agents/model-types.js';
 
 export interface PrTarget {
   owner: string;
@@ -56,6 +59,8 @@ export interface PrReviewResult {
   functions: number;
   reused: number;
   tokensUsed: number;
+  /** Model tokens by kind (batched reviews). */
+  usage?: Usage;
   githubCalls: number;
   /** New cache entries for later reviews of this PR. */
   cache: Record<string, ReviewerResult>;
@@ -76,13 +81,6 @@ function sanitized(err: unknown): string {
   return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
 }
 
-/** A cached result as it applies to the function's new place (results cached before this knew none). */
-function movedTo(prior: ReviewerResult, startLine: number): ReviewerResult {
-  if (prior.startLine === undefined || prior.startLine === startLine) return prior;
-  const shift = startLine - prior.startLine;
-  return { ...prior, startLine, findings: prior.findings.map((f) => ({ ...f, line: f.line + shift })) };
-}
-
 export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewResult> {
   const { pr, gate } = input;
   const setState = markRun(
@@ -91,9 +89,20 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);
+  const modelRetry = {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 6,
+  };
   const { reviewFunction } = proxyActivities<ModelActivities>({
     startToCloseTimeout: `${input.modelTurnTimeoutSecs * 2 + 10} seconds`,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+    retry: modelRetry,
+  });
+  // A batch is one call, the batch once more when its answer is unusable, and up to 5 functions alone.
+  const { reviewBatch } = proxyActivities<ModelActivities>({
+    startToCloseTimeout: `${input.modelTurnTimeoutSecs * 7 + 10} seconds`,
+    retry: modelRetry,
   });
   const target = { owner: pr.owner, repo: pr.repo, installationId: pr.installationId };
   let calls = 0;
@@ -105,11 +114,15 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     setCurrentDetails(`${gate.title} gate, ${pr.owner}/${pr.repo}#${pr.number} at ${input.headSha.slice(0, 7)}: ${s}`);
   const name = `${gate.title} Gate Check`;
 
+  // Batched reviews: the check run is created while the quota is reserved and the PR read, the built-in
+  // rules run inside the analysis, a model sees batches of functions, and the verdict and the comment are
+  // written together (older reviews did each step in turn, and one activity per function and reviewer).
+  const batched = patched('gate-review-in-batches');
   step('check run queued');
   const detailsUrl = input.detailsUrlBase
     ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
     : undefined;
-  const check = await call(
+  const created = call(
     github.createCheckRun({
       ...target,
       name,
@@ -119,7 +132,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       externalId: workflowInfo().workflowId,
     }),
   );
-  const complete = (
+  // Settled before any later step uses it, and never left rejected unobserved.
+  created.catch(() => undefined);
+  if (!batched) await created;
+  const complete = async (
     conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
     title: string,
     summary: string,
@@ -128,20 +144,26 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     call(
       github.updateCheckRun({
         ...target,
-        checkRunId: check.id,
+        checkRunId: (await created).id,
         status: 'completed',
         conclusion,
         output: { title, summary, annotations: annotationList },
       }),
     );
+  let started: Promise<void> = Promise.resolve();
 
   try {
     step('check run in progress');
-    await call(github.updateCheckRun({ ...target, checkRunId: check.id, status: 'in_progress' }));
+    if (batched) {
+      started = created.then((c) =>
+        call(github.updateCheckRun({ ...target, checkRunId: c.id, status: 'in_progress' })),
+      );
+      started.catch(() => undefined);
+    } else await call(github.updateCheckRun({ ...target, checkRunId: (await created).id, status: 'in_progress' }));
 
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back (older runs fetched files and contents through this history).
-    const bounded = patched('review-reads-the-pull-request-in-one-bounded-activity');
+    const bounded = batched || patched('review-reads-the-pull-request-in-one-bounded-activity');
     const skipped: SkippedFile[] = [];
     let withPatch: { filename: string; patch?: string }[] = [];
     if (!bounded) {
@@ -171,6 +193,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,
     });
     if (!grant.allowed) {
+      await started;
       await call(
         github.upsertMarkedComment({
           ...target,
@@ -195,7 +218,9 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       };
     }
 
-    let parsed: { functions: AnalysedFunction[]; skipped: SkippedFile[] };
+    let parsed: { functions: AnalysedFunction[]; skipped: SkippedFile[]; rules?: ReviewerResult[][] };
+    /** The gate comment's id as the analysis found it, so writing it needs no lookup. */
+    let known: number | null | undefined;
     if (bounded) {
       step('reading and parsing the changed files');
       const analysis = await github.analysePullRequest({
@@ -203,7 +228,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         pullNumber: pr.number,
         headSha: input.headSha,
         limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
+        ...(batched && gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
+        ...(batched ? { commentMarker: COMMENT_MARKER } : {}),
       });
+      known = analysis.comment;
       calls += analysis.requests;
       parsed = analysis;
     } else {
@@ -226,25 +254,41 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     skipped.push(...parsed.skipped);
 
     step(`reviewing ${parsed.functions.length} function(s)`);
-    const jobs = parsed.functions.flatMap((fn) => gate.reviewers.map((reviewer) => ({ fn, reviewer })));
-    const fresh: Record<string, ReviewerResult> = {};
+    let results: ReviewerResult[][];
+    let fresh: Record<string, ReviewerResult> = {};
     let tokensSaved = 0;
-    // Reused findings move with their function: lines are kept relative to where it started.
-    const moveReused = patched('reused-findings-move-with-their-function');
-    const results = await mapLimit(jobs, gate.max_concurrency, async ({ fn, reviewer }) => {
-      const key = `${reviewer}:${fn.hash}`;
-      const prior = input.cache[key];
-      if (prior && !prior.error) {
-        tokensSaved += prior.tokens;
-        return { ...(moveReused ? movedTo(prior, fn.startLine) : prior), reused: true };
-      }
-      const r = await reviewFunction({ reviewer, model: gate.model, offlineModel: gate.offline_model, fn });
-      fresh[key] = moveReused ? { ...r, startLine: fn.startLine } : r;
-      return r;
-    });
+    let usage: Usage | undefined;
+    if (batched) {
+      const r = await reviewFunctions({
+        fns: parsed.functions,
+        reviewers: gate.reviewers,
+        cache: input.cache,
+        rules: parsed.rules,
+        model: { model: gate.model, offlineModel: gate.offline_model },
+        maxConcurrency: gate.max_concurrency,
+        reviewBatch,
+      });
+      ({ results, fresh, tokensSaved, usage } = r);
+    } else {
+      const jobs = parsed.functions.flatMap((fn) => gate.reviewers.map((reviewer) => ({ fn, reviewer })));
+      // Reused findings move with their function: lines are kept relative to where it started.
+      const moveReused = patched('reused-findings-move-with-their-function');
+      const flat = await mapLimit(jobs, gate.max_concurrency, async ({ fn, reviewer }) => {
+        const key = `${reviewer}:${fn.hash}`;
+        const prior = input.cache[key];
+        if (prior && !prior.error) {
+          tokensSaved += prior.tokens;
+          return { ...(moveReused ? movedTo(prior, fn.startLine) : prior), reused: true };
+        }
+        const r = await reviewFunction({ reviewer, model: gate.model, offlineModel: gate.offline_model, fn });
+        fresh[key] = moveReused ? { ...r, startLine: fn.startLine } : r;
+        return r;
+      });
+      results = parsed.functions.map((_, i) => flat.slice(i * gate.reviewers.length, (i + 1) * gate.reviewers.length));
+    }
     const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {
       const { code: _code, ...meta } = fn;
-      return { fn: meta, results: results.slice(i * gate.reviewers.length, (i + 1) * gate.reviewers.length) };
+      return { fn: meta, results: results[i]! };
     });
     const upsell =
       gate.billing.upsell && gate.billing.upsell.tiers.includes(tier)
@@ -255,7 +299,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       reviews,
       skipped,
       reused: reviews.filter((r) => r.results.every((x) => x.reused)).length,
-      tokensUsed: Object.values(fresh).reduce((s, r) => s + r.tokens, 0),
+      tokensUsed: usage ? totalTokens(usage) : Object.values(fresh).reduce((s, r) => s + r.tokens, 0),
+      ...(usage ? { usage } : {}),
       tokensSaved,
       tier,
       upsell,
@@ -268,24 +313,38 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     const title = checkTitle(outcome);
     const summary = checkSummary(outcome);
     // GitHub takes 50 annotations a request; later updates append.
-    await complete(conclusion, title, summary, all.slice(0, ANNOTATIONS_PER_REQUEST));
-    for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
-      await call(
-        github.updateCheckRun({
+    const verdict = async () => {
+      await complete(conclusion, title, summary, all.slice(0, ANNOTATIONS_PER_REQUEST));
+      for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
+        await call(
+          github.updateCheckRun({
+            ...target,
+            checkRunId: (await created).id,
+            output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+          }),
+        );
+      }
+    };
+    const comment = async () =>
+      call(
+        github.upsertMarkedComment({
           ...target,
-          checkRunId: check.id,
-          output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+          issueNumber: pr.number,
+          marker: COMMENT_MARKER,
+          body: prComment(outcome, conclusion, (await created).url),
+          ...(known !== undefined ? { known } : {}),
         }),
       );
+    if (batched && all.length <= ANNOTATIONS_PER_REQUEST) {
+      // One request for the verdict: the comment goes with it. With more, the comment comes last, so
+      // whoever follows its link finds every annotation.
+      await started;
+      await Promise.all([verdict(), comment()]);
+    } else {
+      await started;
+      await verdict();
+      await comment();
     }
-    await call(
-      github.upsertMarkedComment({
-        ...target,
-        issueNumber: pr.number,
-        marker: COMMENT_MARKER,
-        body: prComment(outcome, conclusion, check.url),
-      }),
-    );
     step(`done: ${conclusion}, ${all.length} finding(s)`);
     setState(conclusion);
     return {
@@ -294,12 +353,22 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       functions: reviews.length,
       reused: outcome.reused,
       tokensUsed: outcome.tokensUsed,
+      ...(usage ? { usage } : {}),
       githubCalls: calls,
       cache: fresh,
     };
   } catch (err) {
     // Conclude the check run however the review ended; the real error stays in this workflow's history.
     await CancellationScope.nonCancellable(async () => {
+      // Without a check run there is nothing to conclude; its in_progress lands before the conclusion.
+      if (
+        !(await created.then(
+          () => true,
+          () => false,
+        ))
+      )
+        return setState('failed');
+      await started.catch(() => undefined);
       if (isCancellation(err))
         await complete(
           'cancelled',

@@ -2,11 +2,9 @@
 // They run on the GitHub task queue, whose rate limit applies to all workers together.
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
-import { clientLogin } from '../../src/github/identity.js';
-import { isBotLogin } from '../../src/routing/bots.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
-import { createCheckRun, createComment } from './idempotent-writes.js';
+import { createCheckRun, createComment, currentOperation } from './idempotent-writes.js';
 import {
   needsApp,
   setCommitStatus,
@@ -15,7 +13,9 @@ import {
   type CheckConclusion,
   type CheckStatus,
 } from './commit-status.js';
-import { changedFiles, createPullAnalysis, headVersion } from './pull-analysis.js';
+import { changedFiles, createPullAnalysis } from './pull-analysis.js';
+import { headVersion } from './blob-contents.js';
+import { authoredByBot } from './marked-comment.js';
 
 export interface RepoTarget {
   owner: string;
@@ -53,21 +53,11 @@ export interface GitHubActivityOptions {
   botName?: string;
 }
 
-/** Whether a comment is the bot's own: by its login when known, else by GitHub's Bot account type. */
-async function authoredByBot(
-  gh: ReturnType<GitHubClientFor>,
-  botName: string | undefined,
-  user: { login?: string; type?: string } | null | undefined,
-): Promise<boolean> {
-  const me = botName ?? (await clientLogin(gh));
-  return me ? isBotLogin(user?.login, me) : user?.type === 'Bot';
-}
-
 export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubActivityOptions = {}) {
   return {
     runTool: createRunTool(clientFor),
     authorizeApprover: createAuthorizeApprover(clientFor),
-    ...createPullAnalysis(clientFor),
+    ...createPullAnalysis(clientFor, opts.botName),
 
     /** Changed files of a pull request with their patches, up to `maxPages` pages of 100. */
     async listPullFiles(
@@ -190,9 +180,30 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
      * the bot's own comments count: anyone can paste the marker into a comment of theirs.
      */
     async upsertMarkedComment(
-      input: IssueRef & { marker: string; body: string },
+      input: IssueRef & {
+        marker: string;
+        body: string;
+        /** The comment's id as the analysis found it (null: none yet); trusted on a first attempt only. */
+        known?: number | null;
+      },
     ): Promise<PostedComment & { created: boolean }> {
       const gh = clientFor(input);
+      const repo = { owner: input.owner, repo: input.repo };
+      if (input.known !== undefined && !currentOperation().retry) {
+        if (input.known === null) {
+          const { data } = await githubCall(() =>
+            gh.issues.createComment({ ...repo, issue_number: input.issueNumber, body: input.body }),
+          );
+          return { id: data.id, url: data.html_url, created: true };
+        }
+        const updated = await githubCall(() =>
+          gh.issues.updateComment({ ...repo, comment_id: input.known!, body: input.body }),
+        ).catch((err: { type?: string }) => {
+          if (err.type === 'GitHub404') return undefined; // deleted since: look it up below
+          throw err;
+        });
+        if (updated) return { id: updated.data.id, url: updated.data.html_url, created: false };
+      }
       const existing = await githubCall(() =>
         gh.paginate(gh.issues.listComments, {
           owner: input.owner,

@@ -1,12 +1,16 @@
-// A pull request of any size, read where it is: the changed files, their head versions and the changed
-// functions are fetched and parsed inside one activity, and only a bounded result crosses into workflow
-// history (Temporal refuses payloads over 2 MB). What the bounds leave out is named, never dropped
-// silently.
+// A pull request of any size, read where it is: the changed files, their head versions (in few GraphQL
+// requests, see blob-contents.ts) and the changed functions are fetched and parsed inside one activity,
+// and only a bounded result crosses into workflow history (Temporal refuses payloads over 2 MB). What
+// the bounds leave out is named, never dropped silently.
 import type { Octokit } from '@octokit/rest';
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
-import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
+import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
+import { ruleResult } from '../llm/gate-batch-review.js';
+import { languageOf } from '../../src/code/languages.js';
 import { extractChanged, type FileToParse } from '../code/extract.js';
+import { headVersions } from './blob-contents.js';
+import { commentsAlong, markedCommentIn } from './marked-comment.js';
 import type { PullFile, RepoTarget } from './index.js';
 
 export interface AnalysisLimits {
@@ -35,6 +39,10 @@ export interface PullAnalysis {
   skipped: SkippedFile[];
   /** GitHub requests made, for the report. */
   requests: number;
+  /** The built-in rules' results per function and reviewer, when asked for (`rules`). */
+  rules?: ReviewerResult[][];
+  /** The id of the bot's comment carrying `commentMarker` (null: none yet; absent: unknown). */
+  comment?: number | null;
 }
 
 /** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
@@ -59,19 +67,6 @@ export async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: nu
     if (data.length < 100) return { files, truncated: false, requests };
   }
   return { files, truncated: true, requests };
-}
-
-/** A file's head version; null when it is missing, binary or over `maxBytes`. */
-export async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {
-  try {
-    const { data } = await githubCall(() => gh.repos.getContent({ owner: t.owner, repo: t.repo, path, ref }));
-    const file = data as { type?: string; size?: number; content?: string; encoding?: string };
-    const readable = file.type === 'file' && (file.size ?? 0) <= maxBytes && file.encoding === 'base64';
-    return readable && file.content !== undefined ? Buffer.from(file.content, 'base64').toString('utf8') : null;
-  } catch (err) {
-    if ((err as { type?: string }).type === 'GitHub404') return null;
-    throw err;
-  }
 }
 
 /** Keeps the result within the limits, naming what was cut. */
@@ -101,10 +96,18 @@ export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile
   return { functions, skipped };
 }
 
-export function createPullAnalysis(clientFor: GitHubClientFor) {
+export function createPullAnalysis(clientFor: GitHubClientFor, botName?: string) {
   return {
     async analysePullRequest(
-      input: RepoTarget & { pullNumber: number; headSha: string; limits?: Partial<AnalysisLimits> },
+      input: RepoTarget & {
+        pullNumber: number;
+        headSha: string;
+        limits?: Partial<AnalysisLimits>;
+        /** Reviewers whose built-in rules run here, where the code is (no activity per function). */
+        rules?: ReviewerName[];
+        /** Look for the bot's comment carrying this marker along the way (the comment write then needs no lookup). */
+        commentMarker?: string;
+      },
     ): Promise<PullAnalysis> {
       const limits = { ...DEFAULT_LIMITS, ...input.limits };
       const gh = clientFor(input);
@@ -117,22 +120,41 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
           reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
         });
       }
-      const toParse: FileToParse[] = [];
+      const withPatch: (PullFile & { patch: string })[] = [];
       for (const f of listed.files) {
         if (f.status === 'removed') continue;
-        if (!f.patch) {
-          skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
-          continue;
-        }
-        requests++;
-        toParse.push({
-          path: f.filename,
-          patch: f.patch,
-          content: await headVersion(gh, input, f.filename, input.headSha, limits.maxFileBytes),
-        });
+        if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
+        else withPatch.push({ ...f, patch: f.patch });
       }
+      // Only files of a language the gate parses are read, all in as few requests as GitHub allows.
+      const heads = await headVersions(
+        gh,
+        input,
+        input.headSha,
+        withPatch
+          .filter((f) => languageOf(f.filename))
+          .map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
+        limits.maxFileBytes,
+        input.commentMarker ? commentsAlong(input.pullNumber) : undefined,
+      );
+      requests += heads.requests;
+      const comment = input.commentMarker
+        ? await markedCommentIn(heads.along, input.commentMarker, gh, botName)
+        : undefined;
+      const toParse: FileToParse[] = withPatch.map((f) => ({
+        path: f.filename,
+        patch: f.patch,
+        content: heads.contents.get(f.filename) ?? null,
+      }));
       const parsed = extractChanged(toParse);
-      return { ...bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits), requests };
+      const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
+      const rules = input.rules;
+      return {
+        ...kept,
+        requests,
+        ...(rules ? { rules: kept.functions.map((fn) => rules.map((r) => ruleResult(r, fn))) } : {}),
+        ...(comment !== undefined ? { comment } : {}),
+      };
     },
 
     /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */

@@ -6,6 +6,7 @@ import { isModelProvider, MODEL_PROVIDERS, splitModel } from '../../src/agents/p
 import { resolveEndpoint, type EndpointSources } from './endpoints.js';
 import { missingKey } from './failures.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
+import { createGateBatchReview } from './gate-batch-review.js';
 import { createGateReviewActivity } from './gate-review.js';
 import { lazyProviders } from './lazy-providers.js';
 import { assistant } from './builtin/assistant.js';
@@ -69,6 +70,10 @@ export function createModelActivities(
   return {
     modelTurn: async (req: ModelRequest): Promise<ModelResponse> => counted(await turn(req, req.agentName)),
     reviewFunction: createGateReviewActivity(
+      async (req) => counted(await turn(req)),
+      (model) => lacksKey(model),
+    ),
+    reviewBatch: createGateBatchReview(
       async (req) => counted(await turn(req)),
       (model) => lacksKey(model),
     ),

@@ -1,5 +1,6 @@
 // What the gate shows on GitHub: the check run's conclusion, title, summary and annotations, and the one
 // PR comment (found again by its hidden marker). Pure functions of the review's outcome.
+import type { Usage } from '../agents/model-types.js';
 import { SEVERITIES, type FunctionReview, type ReviewerName, type Severity, type SkippedFile } from './types.js';
 
 export const MAX_OUTPUT = 65535;
@@ -12,6 +13,8 @@ export interface ReviewOutcome {
   skipped: SkippedFile[];
   reused: number;
   tokensUsed: number;
+  /** Model tokens by kind, when known: input (cache writes included), read from the prompt cache, output. */
+  usage?: Usage;
   tokensSaved: number;
   tier: string;
   upsell?: { title: string; text: string };
@@ -46,6 +49,12 @@ export function conclusionOf(o: Pick<ReviewOutcome, 'reviews'>): Conclusion {
 
 export const checkTitle = (o: ReviewOutcome) => `${o.title} Gate Check — ${allFindings(o).length} findings`;
 
+/** The model tokens by kind, as billed: input (cache writes included), read from the prompt cache, output. */
+export function tokenLine(u: Usage): string {
+  const input = u.input_tokens + u.cache_creation_input_tokens;
+  return `Model tokens: ${input} input, ${u.cache_read_input_tokens} read from the prompt cache, ${u.output_tokens} output.`;
+}
+
 /** Keeps text within GitHub's limit, saying so when it had to cut. */
 export function fit(text: string, max = MAX_OUTPUT): string {
   if (text.length <= max) return text;
@@ -70,6 +79,7 @@ export function checkSummary(o: ReviewOutcome): string {
   const errors = o.reviews.flatMap((r) =>
     r.results.filter((x) => x.error).map((x) => `- ${r.fn.path} \`${r.fn.name}\` (${x.reviewer}): ${x.error}`),
   );
+  if (o.usage && o.tokensUsed) lines.push('', tokenLine(o.usage));
   if (errors.length) lines.push('', '**Reviewer errors** (the rest of the review stands):', ...errors);
   if (o.skipped.length) lines.push('', '**Not analysed**:', ...o.skipped.map((s) => `- ${s.path}: ${s.reason}`));
   return fit(lines.join('\n'));
@@ -97,7 +107,7 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
     COMMENT_MARKER,
     `## ${icon} ${checkTitle(o)}`,
     '',
-    `**${o.reviews.length}** function(s) analysed${o.reused ? ` (${o.reused} reused from an earlier review of this PR, ~${o.tokensSaved} tokens saved)` : ''}; ${o.tokensUsed} model tokens used.${checkUrl ? ` [Check run](${checkUrl})` : ''}`,
+    `**${o.reviews.length}** function(s) analysed${o.reused ? ` (${o.reused} reused from an earlier review of this PR, ~${o.tokensSaved} tokens saved)` : ''}; ${o.tokensUsed} model tokens used.${o.usage && o.tokensUsed ? ` ${tokenLine(o.usage)}` : ''}${checkUrl ? ` [Check run](${checkUrl})` : ''}`,
     '',
   ];
   for (const [category, fs] of byCategory) {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { pageOf } from './page.js';
 import { HookDeliveries } from './hook-deliveries.js';
+import { SandboxGraphql } from './graphql.js';
 
 export interface SandboxComment {
   id: number;
@@ -235,6 +236,18 @@ export class GitHubSandbox {
 
   /** File contents by `owner/repo@ref:path`. */
   readonly contents = new Map<string, string>();
+  /** GraphQL blobs larger than this come back cut (isTruncated), as GitHub cuts large blobs' text. */
+  blobTextLimit = 512 * 1024;
+  private readonly graphql = new SandboxGraphql({
+    content: (owner, repo, ref, path) => this.contents.get(`${owner}/${repo}@${ref}:${path}`),
+    repositoryExists: (owner, repo) =>
+      [...this.pulls.keys(), ...this.contents.keys()].some(
+        (k) => k.startsWith(`${owner}/${repo}#`) || k.startsWith(`${owner}/${repo}@`),
+      ),
+    textLimit: () => this.blobTextLimit,
+    comments: (owner, repo, number) =>
+      this.pulls.has(`${owner}/${repo}#${number}`) ? this.commentsOn(owner, repo, number) : undefined,
+  });
 
   /** A pull request with its changed files; a file's `content` becomes its head version. */
   addPull(
@@ -771,6 +784,7 @@ export class GitHubSandbox {
       if (!p) throw new HttpError(404, 'Not Found');
       return pageOf(p.files, query, url);
     });
+    this.route('POST', '/graphql', ({ body, token }) => this.graphql.execute(body, token.login));
     this.route('GET', '/repos/:owner/:repo/contents/(.+)', ({ params: [owner, repo, path], query }) => {
       const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);
       if (content === undefined) throw new HttpError(404, 'Not Found');

@@ -91,7 +91,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createLockActivities(client, t.task_queue),
       ...createMemoryActivities(dirname(opts.resources.daemonFile)),
     },
-    maxConcurrentActivityTaskExecutions: runtime.max_concurrent_tasks,
+    maxConcurrentActivityTaskExecutions: activitySlots(opts.resources),
   });
   const daemonDir = dirname(opts.resources.daemonFile);
   // Every GitHub request is paced; this process takes its share of the rate among the GitHub workers.
@@ -123,6 +123,16 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
   }));
   return [main, github];
+}
+
+/**
+ * Activity slots of the main worker: runtime.max_concurrent_tasks, raised to the largest gate's
+ * max_concurrency, so a gate's model calls in flight are what it says (one slot each) and not capped at
+ * the default 10. Gates added by a later reload do not resize a running worker.
+ */
+export function activitySlots(resources: Resources): number {
+  const gates = [...resources.gates.values()].map((g) => g.resource.spec.max_concurrency);
+  return Math.max(resources.daemon.spec.runtime.max_concurrent_tasks, ...gates);
 }
 
 /** Agents' own model endpoints, by name: the workers read them from their configuration, like keys. */

@@ -19,6 +19,8 @@ export interface FakeRequest {
   at: number;
   headers: Record<string, string | string[] | undefined>;
   body: any;
+  /** The usage answered, once answered. */
+  usage?: Record<string, number>;
 }
 
 export const text = (t: string): FakeReply => ({ content: [{ type: 'text', text: t }], stop_reason: 'end_turn' });
@@ -39,6 +41,16 @@ export const tools = (...calls: [string, unknown][]): FakeReply => ({
   })),
   stop_reason: 'tool_use',
 });
+/** The function ids a gate reviewer's request asks about (header lines `[f1] path name (lines a-b)`), in order. */
+export const gateIds = (body: any): string[] => {
+  const first = body.messages[0].content;
+  return [...String(typeof first === 'string' ? first : '').matchAll(/^\[(f\d+)\] /gm)].map((m) => m[1]!);
+};
+
+/** A gate reviewer's answer keyed by function id; `each(id)` is that function's review. */
+export const gateAnswer = (body: any, each: (id: string) => unknown = () => ({ score: 90, findings: [] })): FakeReply =>
+  text(JSON.stringify(Object.fromEntries(gateIds(body).map((id) => [id, each(id)]))));
+
 export const rateLimited = (ms: number): FakeReply => ({
   status: 429,
   headers: { 'retry-after-ms': String(ms), 'retry-after': String(Math.ceil(ms / 1000)) },
@@ -49,10 +61,58 @@ export const overloaded = (): FakeReply => ({
   error: { type: 'overloaded_error', message: 'Overloaded' },
 });
 
+/** Tokens as the fake counts them: a quarter of the characters. */
+const tokensOf = (value: unknown) => Math.ceil((typeof value === 'string' ? value : JSON.stringify(value)).length / 4);
+
+/**
+ * Prompt caching as the API does it: the prefix up to the last tools or system block marked with
+ * cache_control is cached when it is at least `minCacheable` tokens; a later request with the same prefix
+ * (and model) within the TTL reads it (cache_read_input_tokens) instead of paying for it again
+ * (cache_creation_input_tokens on the first). An entry is readable only once the response that wrote it
+ * is sent, so requests sent together all write. input_tokens counts what follows the prefix.
+ */
+export class FakePromptCache {
+  private entries = new Map<string, number>();
+  constructor(
+    public minCacheable = 1024,
+    private ttlMs = 5 * 60_000,
+  ) {}
+
+  /** The usage of a request's input, and the entry to write once the response is sent. */
+  price(body: any): { usage: Record<string, number>; write?: () => void } {
+    const tools: any[] = body.tools ?? [];
+    const system: any[] = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : (body.system ?? []);
+    const blocks = [
+      ...tools.map((t) => ({ block: t, tokens: tokensOf(t) })),
+      ...system.map((b) => ({ block: b, tokens: tokensOf(b.text) })),
+    ];
+    const total = blocks.reduce((n, b) => n + b.tokens, 0) + tokensOf(body.messages);
+    const last = blocks.map((b) => Boolean(b.block.cache_control)).lastIndexOf(true);
+    const prefix = blocks.slice(0, last + 1).reduce((n, b) => n + b.tokens, 0);
+    const none = { input_tokens: total, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    if (last < 0 || prefix < this.minCacheable) return { usage: none };
+    const key = JSON.stringify([body.model, blocks.slice(0, last + 1).map((b) => b.block)]);
+    const now = Date.now();
+    if ((this.entries.get(key) ?? 0) > now) {
+      this.entries.set(key, now + this.ttlMs);
+      return { usage: { ...none, input_tokens: total - prefix, cache_read_input_tokens: prefix } };
+    }
+    return {
+      usage: { ...none, input_tokens: total - prefix, cache_creation_input_tokens: prefix },
+      write: () => this.entries.set(key, Date.now() + this.ttlMs),
+    };
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
 export class FakeAnthropic {
   readonly requests: FakeRequest[] = [];
+  readonly promptCache = new FakePromptCache();
   private replies: (FakeReply | (() => Promise<FakeReply>))[] = [];
-  private responder?: (body: any) => FakeReply;
+  private responder?: (body: any) => FakeReply | Promise<FakeReply>;
   private server?: Server;
 
   /** Replies for the next requests, in order. A function reply may wait (e.g. to hold a turn). */
@@ -61,12 +121,13 @@ export class FakeAnthropic {
   }
 
   /** Answers computed from each request, once the script is used up (for parallel callers). */
-  respondWith(fn: (body: any) => FakeReply): void {
+  respondWith(fn: (body: any) => FakeReply | Promise<FakeReply>): void {
     this.responder = fn;
   }
 
   reset(): void {
     this.requests.length = 0;
+    this.promptCache.clear();
     this.replies = [];
     this.responder = undefined;
   }
@@ -93,24 +154,23 @@ export class FakeAnthropic {
       } catch {
         return error(400, 'invalid_request_error', 'invalid JSON');
       }
-      this.requests.push({ at: Date.now(), headers: req.headers, body });
+      const recorded: FakeRequest = { at: Date.now(), headers: req.headers, body };
+      this.requests.push(recorded);
       if (!req.headers['x-api-key'] && !req.headers.authorization)
         return error(401, 'authentication_error', 'x-api-key header is required');
       if (!req.headers['anthropic-version'])
         return error(400, 'invalid_request_error', 'anthropic-version header is required');
       const problem = validate(body);
       if (problem) return error(400, 'invalid_request_error', problem);
+      // The prompt is read (and its cache looked up) as it arrives, before the answer is made.
+      const priced = this.promptCache.price(body);
       const next = this.replies.shift() ?? (this.responder ? () => Promise.resolve(this.responder!(body)) : undefined);
       if (!next) return error(500, 'api_error', 'fake script exhausted');
       const reply = typeof next === 'function' ? await next() : next;
       if ('status' in reply) return send(reply.status, { type: 'error', error: reply.error }, reply.headers);
-      const usage = {
-        input_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
-        output_tokens: 20,
-        cache_read_input_tokens: 0,
-        cache_creation_input_tokens: 0,
-        ...reply.usage,
-      };
+      const usage = { ...priced.usage, output_tokens: 20, ...reply.usage };
+      recorded.usage = usage;
+      priced.write?.();
       send(200, {
         id: `msg_${this.requests.length}`,
         type: 'message',

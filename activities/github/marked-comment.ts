@@ -1,0 +1,54 @@
+// Finding the gate's one PR comment (the bot's comment carrying a hidden marker) without a request of its
+// own: the PR's comments ride along in the analysis's first GraphQL query, and the comment's id goes to the
+// write, which then needs no lookup. Only the bot's comments count: anyone can paste the marker.
+import type { Octokit } from '@octokit/rest';
+import { clientLogin } from '../../src/github/identity.js';
+import { isBotLogin } from '../../src/routing/bots.js';
+
+/** Whether a comment is the bot's own: by its login when known, else by GitHub's Bot account type. */
+export async function authoredByBot(
+  gh: Octokit,
+  botName: string | undefined,
+  user: { login?: string; type?: string } | null | undefined,
+): Promise<boolean> {
+  const me = botName ?? (await clientLogin(gh));
+  return me ? isBotLogin(user?.login, me) : user?.type === 'Bot';
+}
+
+/** The GraphQL fields that list a PR's first 100 comments (variable `$pr: Int!`) and name the bot. */
+export const commentsAlong = (pullNumber: number) => ({
+  field:
+    'pr: pullRequest(number: $pr) { comments(first: 100) { totalCount nodes { databaseId body author { __typename login } } } }',
+  top: 'me: viewer { login }',
+  declare: '$pr: Int!',
+  variables: { pr: pullNumber },
+});
+
+interface CommentsAnswer {
+  comments: {
+    totalCount: number;
+    nodes: { databaseId: number | null; body: string; author: { __typename: string; login: string } | null }[];
+  };
+}
+
+/**
+ * The id of the bot's comment carrying `marker`, null when there is none, undefined when the answer
+ * cannot say (no answer, or more comments than one page holds).
+ */
+export async function markedCommentIn(
+  answer: unknown,
+  marker: string,
+  gh: Octokit,
+  botName: string | undefined,
+): Promise<number | null | undefined> {
+  const along = answer as { field?: CommentsAnswer | null; top?: { login?: string } | null } | undefined;
+  const comments = along?.field?.comments;
+  // GraphQL's viewer names the bot (an installation token cannot ask REST's /user).
+  const me = botName ?? along?.top?.login;
+  if (!comments || comments.totalCount > comments.nodes.length) return undefined;
+  for (const c of comments.nodes) {
+    const user = c.author ? { login: c.author.login, type: c.author.__typename } : null;
+    if (c.databaseId !== null && c.body.includes(marker) && (await authoredByBot(gh, me, user))) return c.databaseId;
+  }
+  return null;
+}

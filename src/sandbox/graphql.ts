@@ -1,0 +1,180 @@
+// The sandbox's POST /graphql: the part of GitHub's GraphQL schema this project reads (a repository's git
+// objects by expression, blobs with their text, the rate limit), executed by graphql-js so queries are
+// parsed, validated and answered as a real GraphQL server does (aliases, fragments, variables, an errors
+// array beside partial data). Like GitHub: an unknown repository is null with a NOT_FOUND error, an
+// unknown object is null without one, a blob's text is null when binary and cut (isTruncated) when large.
+import { createHash } from 'node:crypto';
+import { buildSchema, graphqlSync, GraphQLError } from 'graphql';
+
+const SCHEMA = buildSchema(`
+  type Query {
+    repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
+    rateLimit(dryRun: Boolean = false): RateLimit
+    viewer: User!
+  }
+  type RateLimit { cost: Int! limit: Int! nodeCount: Int! remaining: Int! resetAt: String! used: Int! }
+  type Repository {
+    id: ID!
+    name: String!
+    nameWithOwner: String!
+    object(expression: String, oid: String): GitObject
+    pullRequest(number: Int!): PullRequest
+  }
+  type PullRequest { number: Int! comments(first: Int, last: Int): IssueCommentConnection! }
+  type IssueCommentConnection { totalCount: Int! nodes: [IssueComment] }
+  type IssueComment { databaseId: Int body: String! author: Actor }
+  interface Actor { login: String! }
+  type User implements Actor { login: String! }
+  type Bot implements Actor { login: String! }
+  interface GitObject { id: ID! oid: String! abbreviatedOid: String! }
+  type Blob implements GitObject {
+    id: ID!
+    oid: String!
+    abbreviatedOid: String!
+    byteSize: Int!
+    isBinary: Boolean
+    isTruncated: Boolean!
+    text: String
+  }
+  type Commit implements GitObject { id: ID! oid: String! abbreviatedOid: String! message: String! }
+`);
+
+export interface GraphqlSource {
+  /** A file's content by `owner/repo@ref:path`. */
+  content(owner: string, repo: string, ref: string, path: string): string | undefined;
+  repositoryExists(owner: string, repo: string): boolean;
+  /** A pull request's comments, oldest first; undefined when there is no such pull request. */
+  comments(owner: string, repo: string, number: number): { id: number; body: string; user: string }[] | undefined;
+  /** Blobs larger than this come back cut, with isTruncated. */
+  textLimit(): number;
+}
+
+/** Each request costs one point of the hour's 5,000, as a query this small does on GitHub. */
+export class SandboxGraphql {
+  private used = 0;
+  constructor(private readonly source: GraphqlSource) {}
+
+  /** `viewer` is who the token acts as (an App's installation token: its `<slug>[bot]`). */
+  execute(body: unknown, viewer: string): { status: number; body: unknown; headers: Record<string, string> } {
+    this.used++;
+    const reset = Math.ceil(Date.now() / 1000) + 3600;
+    const headers = {
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': String(5000 - this.used),
+      'x-ratelimit-used': String(this.used),
+      'x-ratelimit-reset': String(reset),
+      'x-ratelimit-resource': 'graphql',
+    };
+    const { query, variables } = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
+    if (typeof query !== 'string')
+      return {
+        status: 200,
+        headers,
+        body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
+      };
+    const result = graphqlSync({
+      schema: SCHEMA,
+      source: query,
+      variableValues: variables,
+      rootValue: { ...this.root(reset), viewer: () => ({ login: viewer }) },
+      typeResolver: (value) => (value as { __typename: string }).__typename,
+    });
+    const errors = result.errors?.map((e) => ({
+      ...(e.extensions?.type ? { type: e.extensions.type } : {}),
+      ...(e.path ? { path: e.path } : {}),
+      ...(e.locations ? { locations: e.locations } : {}),
+      message: e.message,
+    }));
+    return {
+      status: 200,
+      headers,
+      body: { ...(result.data !== undefined ? { data: result.data } : {}), ...(errors ? { errors } : {}) },
+    };
+  }
+
+  private root(reset: number) {
+    const src = this.source;
+    return {
+      rateLimit: () => ({
+        cost: 1,
+        limit: 5000,
+        nodeCount: 0,
+        remaining: 5000 - this.used,
+        used: this.used,
+        resetAt: new Date(reset * 1000).toISOString(),
+      }),
+      repository: ({ owner, name }: { owner: string; name: string }) => {
+        if (!src.repositoryExists(owner, name))
+          throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, {
+            extensions: { type: 'NOT_FOUND' },
+          });
+        return {
+          id: Buffer.from(`Repository:${owner}/${name}`).toString('base64'),
+          name,
+          nameWithOwner: `${owner}/${name}`,
+          object: ({ expression }: { expression?: string }) => {
+            const at = expression?.indexOf(':') ?? -1;
+            if (!expression || at < 0) return null;
+            const text = src.content(owner, name, expression.slice(0, at), expression.slice(at + 1));
+            return text === undefined ? null : blob(text, src.textLimit());
+          },
+          pullRequest: ({ number }: { number: number }) => {
+            const all = src.comments(owner, name, number);
+            if (!all)
+              throw new GraphQLError(`Could not resolve to a PullRequest with the number of ${number}.`, {
+                extensions: { type: 'NOT_FOUND' },
+              });
+            return { number, comments: (args: { first?: number; last?: number }) => page(all, args) };
+          },
+        };
+      },
+    };
+  }
+}
+
+/** A page of a connection: GitHub requires first or last, 1 to 100. */
+function page(all: { id: number; body: string; user: string }[], { first, last }: { first?: number; last?: number }) {
+  const n = first ?? last;
+  if (n === undefined)
+    throw new GraphQLError(
+      'You must provide a `first` or `last` value to properly paginate the `comments` connection.',
+    );
+  if (n < 1 || n > 100)
+    throw new GraphQLError(
+      `Requesting ${n} records on the \`comments\` connection exceeds the \`${first !== undefined ? 'first' : 'last'}\` limit of 100 records.`,
+    );
+  const nodes = first !== undefined ? all.slice(0, n) : all.slice(-n);
+  return {
+    totalCount: all.length,
+    // GraphQL names an App's bot without the [bot] that REST adds.
+    nodes: nodes.map((c) => ({
+      databaseId: c.id,
+      body: c.body,
+      author: c.user.endsWith('[bot]')
+        ? { __typename: 'Bot', login: c.user.slice(0, -'[bot]'.length) }
+        : { __typename: 'User', login: c.user },
+    })),
+  };
+}
+
+function blob(content: string, textLimit: number) {
+  const bytes = Buffer.from(content, 'utf8');
+  const oid = createOid(bytes);
+  const isBinary = bytes.includes(0);
+  const isTruncated = !isBinary && bytes.length > textLimit;
+  return {
+    __typename: 'Blob',
+    id: Buffer.from(`Blob:${oid}`).toString('base64'),
+    oid,
+    abbreviatedOid: oid.slice(0, 7),
+    byteSize: bytes.length,
+    isBinary,
+    isTruncated,
+    text: isBinary ? null : isTruncated ? bytes.subarray(0, textLimit).toString('utf8') : content,
+  };
+}
+
+/** Git's blob id: sha1 of "blob <size>\0" and the bytes. */
+function createOid(bytes: Buffer): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}

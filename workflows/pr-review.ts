@@ -27,6 +27,7 @@ import {
   type ReviewOutcome,
 } from '../src/gate/report.js';
 import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
+import { STATUS_ONLY } from '../src/github/check-fallback.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { mapLimit } from './map-limit.js';
@@ -118,6 +119,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   // rules run inside the analysis, a model sees batches of functions, and the verdict and the comment are
   // written together (older reviews did each step in turn, and one activity per function and reviewer).
   const batched = patched('gate-review-in-batches');
+  const statusFallback = patched('gate-check-as-commit-status-without-an-app');
   step('check run queued');
   const detailsUrl = input.detailsUrlBase
     ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
@@ -130,11 +132,15 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       status: 'queued',
       detailsUrl,
       externalId: workflowInfo().workflowId,
+      // A personal token cannot create check runs: the gate shows as a commit status (patched below).
+      ...(statusFallback ? { orCommitStatus: true } : {}),
     }),
   );
   // Settled before any later step uses it, and never left rejected unobserved.
   created.catch(() => undefined);
   if (!batched) await created;
+  // A check shown as a commit status is updated by its commit and name.
+  const checkTarget = statusFallback ? { ...target, headSha: input.headSha, name, detailsUrl } : target;
   const complete = async (
     conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
     title: string,
@@ -143,7 +149,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   ) =>
     call(
       github.updateCheckRun({
-        ...target,
+        ...checkTarget,
         checkRunId: (await created).id,
         status: 'completed',
         conclusion,
@@ -156,10 +162,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     step('check run in progress');
     if (batched) {
       started = created.then((c) =>
-        call(github.updateCheckRun({ ...target, checkRunId: c.id, status: 'in_progress' })),
+        call(github.updateCheckRun({ ...checkTarget, checkRunId: c.id, status: 'in_progress' })),
       );
       started.catch(() => undefined);
-    } else await call(github.updateCheckRun({ ...target, checkRunId: (await created).id, status: 'in_progress' }));
+    } else await call(github.updateCheckRun({ ...checkTarget, checkRunId: (await created).id, status: 'in_progress' }));
 
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back (older runs fetched files and contents through this history).
@@ -318,23 +324,27 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
         await call(
           github.updateCheckRun({
-            ...target,
+            ...checkTarget,
             checkRunId: (await created).id,
             output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
           }),
         );
       }
     };
-    const comment = async () =>
-      call(
+    const comment = async () => {
+      const check = await created;
+      // Said once, in the comment: with a personal token the check is a commit status, without annotations.
+      const shown = check.id === STATUS_ONLY ? { ...outcome, statusOnly: name } : outcome;
+      return call(
         github.upsertMarkedComment({
           ...target,
           issueNumber: pr.number,
           marker: COMMENT_MARKER,
-          body: prComment(outcome, conclusion, (await created).url),
+          body: prComment(shown, conclusion, check.url),
           ...(known !== undefined ? { known } : {}),
         }),
       );
+    };
     if (batched && all.length <= ANNOTATIONS_PER_REQUEST) {
       // One request for the verdict: the comment goes with it. With more, the comment comes last, so
       // whoever follows its link finds every annotation.

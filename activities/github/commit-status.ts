@@ -1,26 +1,8 @@
-// GitHub lets only Apps create check runs; a personal access token gets 403 "You must authenticate via a
-// GitHub App.". The gate then shows as a commit status of the same name on the head commit (no
-// annotations; the PR comment carries the findings and says check runs need an App).
+// Sets a commit status: the gate check's stand-in when the token cannot create check runs
+// (src/github/check-fallback.ts). GitHub takes at most 140 characters of description.
 import type { Octokit } from '@octokit/rest';
+import type { CommitState } from '../../src/github/check-fallback.js';
 import { githubCall } from '../../src/github/failures.js';
-
-/** The check run id the activities return when the check is a commit status. */
-export const STATUS_ONLY = -1;
-
-export type CheckStatus = 'queued' | 'in_progress' | 'completed';
-export type CheckConclusion =
-  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
-type State = 'error' | 'failure' | 'pending' | 'success';
-
-/** Whether GitHub refused a check run because the token is not an App's. */
-export const needsApp = (err: unknown) => /must authenticate via a GitHub App/i.test(String((err as Error)?.message));
-
-/** The status a check run's state shows as: a neutral or skipped check does not block, as on GitHub. */
-export function stateOf(conclusion: CheckConclusion | undefined): State {
-  if (!conclusion) return 'pending';
-  if (conclusion === 'cancelled') return 'error';
-  return ['success', 'neutral', 'skipped'].includes(conclusion) ? 'success' : 'failure';
-}
 
 export async function setCommitStatus(
   gh: Octokit,
@@ -29,13 +11,12 @@ export async function setCommitStatus(
     repo: string;
     sha: string;
     context: string;
-    state: State;
+    state: CommitState;
     description?: string;
     targetUrl?: string;
   },
 ): Promise<void> {
-  const description =
-    input.description && input.description.length > 140 ? `${input.description.slice(0, 139)}…` : input.description;
+  const d = input.description;
   await githubCall(() =>
     gh.repos.createCommitStatus({
       owner: input.owner,
@@ -43,7 +24,7 @@ export async function setCommitStatus(
       sha: input.sha,
       state: input.state,
       context: input.context,
-      description,
+      description: d && d.length > 140 ? `${d.slice(0, 139)}…` : d,
       target_url: input.targetUrl,
     }),
   );

@@ -5,14 +5,14 @@ import { githubCall } from '../../src/github/failures.js';
 import { createRunTool } from './run-tool.js';
 import { createAuthorizeApprover } from './approvals.js';
 import { createCheckRun, createComment, currentOperation } from './idempotent-writes.js';
+import { setCommitStatus } from './commit-status.js';
 import {
   needsApp,
-  setCommitStatus,
   stateOf,
   STATUS_ONLY,
   type CheckConclusion,
   type CheckStatus,
-} from './commit-status.js';
+} from '../../src/github/check-fallback.js';
 import { changedFiles, createPullAnalysis } from './pull-analysis.js';
 import { headVersion } from './blob-contents.js';
 import { authoredByBot } from './marked-comment.js';
@@ -112,6 +112,8 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
         status: CheckStatus;
         detailsUrl?: string;
         externalId?: string;
+        /** When the token cannot create check runs, show the check as a commit status (returns STATUS_ONLY). */
+        orCommitStatus?: boolean;
       },
     ): Promise<{ id: number; url: string }> {
       try {
@@ -124,7 +126,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
         });
         return { id: data.id, url: data.html_url ?? '' };
       } catch (err) {
-        if (!needsApp(err)) throw err;
+        if (!input.orCommitStatus || !needsApp(err)) throw err;
         await setCommitStatus(clientFor(input), {
           ...input,
           sha: input.headSha,

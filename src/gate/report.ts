@@ -19,6 +19,8 @@ export interface ReviewOutcome {
   tier: string;
   upsell?: { title: string; text: string };
   upgradeUrl: string;
+  /** The check is this commit status, not a check run: the token is not a GitHub App's. */
+  statusOnly?: string;
 }
 
 export type Conclusion = 'success' | 'failure' | 'neutral';
@@ -107,6 +109,12 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
     COMMENT_MARKER,
     `## ${icon} ${checkTitle(o)}`,
     '',
+    ...(o.statusOnly
+      ? [
+          `> Check runs need a GitHub App: with this personal token the gate shows as the commit status \`${o.statusOnly}\`, without annotations; every finding is listed here. Connect a GitHub App (app id and private key) to get the check run.`,
+          '',
+        ]
+      : []),
     `**${o.reviews.length}** function(s) analysed${o.reused ? ` (${o.reused} reused from an earlier review of this PR, ~${o.tokensSaved} tokens saved)` : ''}; ${o.tokensUsed} model tokens used.${o.usage && o.tokensUsed ? ` ${tokenLine(o.usage)}` : ''}${checkUrl ? ` [Check run](${checkUrl})` : ''}`,
     '',
   ];

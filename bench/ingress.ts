@@ -22,7 +22,11 @@ const deliveries = Number(process.argv[2] ?? 2000);
 const connections = Number(process.argv[3] ?? 20);
 const state = mkdtempSync(join(tmpdir(), 'aof-bench-ingress-'));
 const temporal = await startDevServer({ dbFilename: join(state, 'temporal.db') });
-const stack = await startStack({ temporal });
+// GitHub's pace is raised (the sandbox answers at once): this measures the ingress, not GitHub's limit.
+const stack = await startStack({
+  temporal,
+  mutate: (r) => void (r.daemon.spec.platforms.github.requests_per_second = 500),
+});
 const taskQueue = stack.resources.daemon.spec.temporal.task_queue;
 const line = (k: string, v: string) => console.log(`${k.padEnd(40)} ${v}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,13 +95,18 @@ await completedAll(query, accepted + 1);
 const doneSeconds = (Date.now() - started) / 1000;
 const workflows = (await stack.client.workflow.count(query)).count - 1; // less the probe
 const comments = stack.sandbox.comments.length;
+// Raw starts once more after the ingress phase: neither side benefits from going first or second.
+const rawAfterSeconds = await rawStarts(`raw-after-${randomUUID().slice(0, 8)}`, deliveries);
 
-const rawRate = deliveries / rawSeconds;
+const rawRate = (deliveries / rawSeconds + deliveries / rawAfterSeconds) / 2;
 const ingressRate = accepted / ackSeconds;
 console.log(
   `\nbench:ingress — ${deliveries} deliveries, ${connections} connections, dev server with a db file (WAL), ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
 );
-line('(a) raw Temporal starts per second', rawRate.toFixed(0));
+line(
+  '(a) raw Temporal starts per second',
+  `${rawRate.toFixed(0)} (before ${(deliveries / rawSeconds).toFixed(0)}, after ${(deliveries / rawAfterSeconds).toFixed(0)})`,
+);
 line(
   '(b) ingress: accepted deliveries per second',
   `${ingressRate.toFixed(0)} (${(ingressRate / rawRate).toFixed(2)}x raw)`,

@@ -1,9 +1,10 @@
 // npm run bench:parse
-// Throughput of tree-sitter over source (MB/s, per language) and the time to map a 10,000-line diff to
-// the functions it touches, as the gate's extractChangedFunctions activity does.
+// Throughput of tree-sitter over source (MB/s, per language): the parse alone beside parse + function
+// extraction on the same input, and the time to map a 10,000-line diff to the functions it touches, as
+// the gate's extractChangedFunctions activity does.
 import { cpus } from 'node:os';
 import { changedLines } from '../src/code/diff.js';
-import { findFunctions, mapChangedFunctions } from '../src/code/functions.js';
+import { findFunctions, mapChangedFunctions, parseSource } from '../src/code/functions.js';
 import { languageOf } from '../src/code/languages.js';
 import { tsFunctions } from '../test/harness/synthetic-pr.js';
 
@@ -19,21 +20,34 @@ const samples: Record<string, (i: number) => string> = {
     `impl C${i} {\n    fn method${i}(&self, x: i64) -> i64 {\n        let y = x * ${i};\n        y + self.other(y)\n    }\n}\n`,
 };
 
-const line = (k: string, v: string) => console.log(`${k.padEnd(40)} ${v}`);
-console.log(`\nbench:parse — ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+const line = (k: string, v: string) => console.log(`${k.padEnd(44)} ${v}`);
+console.log(`\nbench:parse — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 for (const [file, gen] of Object.entries(samples)) {
   const lang = languageOf(file)!;
   let source = '';
   for (let i = 0; source.length < 2 * 1024 * 1024; i++) source += gen(i);
   findFunctions(source.slice(0, 10_000), lang); // load the grammar
-  const runs = 5;
-  const t0 = performance.now();
+  // Alternate the two, and compare each extraction with the parse just before it, so that a noisy
+  // neighbour on a shared machine slows both sides of a ratio alike.
+  const parse: number[] = [];
+  const extract: number[] = [];
+  const ratios: number[] = [];
   let n = 0;
-  for (let r = 0; r < runs; r++) n = findFunctions(source, lang).length;
-  const secs = (performance.now() - t0) / 1000;
+  for (let r = 0; r < 7; r++) {
+    let t0 = performance.now();
+    parseSource(source, lang);
+    parse.push(performance.now() - t0);
+    t0 = performance.now();
+    n = findFunctions(source, lang).length;
+    extract.push(performance.now() - t0);
+    ratios.push(parse[r]! / extract[r]!);
+  }
   line(
-    `${lang.name}: parse + find functions`,
-    `${((source.length * runs) / 1024 / 1024 / secs).toFixed(1)} MB/s (${n} functions in ${(source.length / 1024 / 1024).toFixed(1)} MB)`,
+    `${lang.name}: parse | parse + find functions`,
+    `${mbps(source.length, median(parse)).toFixed(1)} | ${mbps(source.length, median(extract)).toFixed(1)} MB/s, ` +
+      `extraction at ${median(ratios).toFixed(2)}x the parse (${n} functions in ${(source.length / 1024 / 1024).toFixed(1)} MB; medians of 7)`,
   );
 }
 

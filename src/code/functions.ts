@@ -1,10 +1,25 @@
 // Finds the functions and methods of a source file with tree-sitter, named as a reader would
-// (`Class.method`, `outer.inner`, `Type.method` for Go receivers), and maps changed lines to the
-// innermost named function that contains them. Anonymous callbacks belong to their enclosing function.
+// (`Class.method`, `outer.inner`, `Type.method` for Go receivers, `namespace.fn`), and maps changed lines
+// to the innermost named function that contains them. Anonymous callbacks belong to their enclosing
+// function. A function's range includes what belongs to it: decorators, `export`, `const f =`, and the
+// doc comment right above it.
 import Parser from 'tree-sitter';
 import type { LanguageSpec } from './languages.js';
-
-type SyntaxNode = Parser.SyntaxNode;
+import {
+  COMMENT,
+  DECORATOR,
+  FUNCTION,
+  HOLDER,
+  LEAF,
+  NAMER,
+  SCOPE,
+  WRAPPER,
+  fieldOf,
+  flagsOf,
+  kindsFor,
+  type Kinds,
+} from './node-kinds.js';
+import { LineIndex, markerPositions } from './positions.js';
 
 export interface FunctionUnit {
   name: string;
@@ -29,79 +44,147 @@ function parserFor(lang: LanguageSpec): Parser {
   return p;
 }
 
-const field = (n: SyntaxNode | null | undefined, name: string) => n?.childForFieldName(name)?.text;
+export function parseSource(source: string, lang: LanguageSpec): Parser.Tree {
+  // Large sources need a bigger buffer than the binding's default.
+  return parserFor(lang).parse(source, undefined, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
+}
 
-/** The name a reader gives this function node, or undefined for an anonymous one. */
-function ownName(node: SyntaxNode, lang: LanguageSpec): string | undefined {
-  if (lang.name === 'go' && node.type === 'method_declaration') {
-    const receiver = node.childForFieldName('receiver')?.descendantsOfType('type_identifier')[0]?.text;
-    return receiver ? `${receiver}.${field(node, 'name')}` : field(node, 'name');
+/** A node the walk is inside of. */
+interface Frame {
+  flags: number;
+  start: number;
+  end: number;
+  /** The field of a child that names this node. */
+  nameField: string;
+  /** Its own name (functions, scopes) or the one it gives its value (`const f =`, `key:`). */
+  name?: string;
+  /** Go: the receiver's type, which qualifies the method's name. */
+  receiver?: string;
+  /** Where its decorators and doc comment begin, if it has any. */
+  prefix: number;
+  /** Functions: where the range begins (at `export`, decorators, a doc comment...). */
+  from: number;
+  /** Functions: the names of the scopes and functions around it, each followed by a dot. */
+  qualifier: string;
+  /** Among its children, the run of decorators and doc comments waiting for what they belong to. */
+  run: number;
+  /** The last line the next child may start on to belong to the run (-1: no run). */
+  runLine: number;
+}
+
+/** `'test basic server'` → `test basic server`; `['a b']` → `a b`; `this.x` → `x`; `Stack<T>` → `Stack`. */
+function tidy(field: string, text: string): string {
+  if (field === 'left') return text.replace(/^(this|module\.exports|exports)\./, '');
+  if (field === 'type') return text.replace(/<[\s\S]*$/, '');
+  const inner = /^\[\s*([\s\S]*?)\s*\]$/.exec(text)?.[1] ?? text; // a computed key
+  const quoted = /^(['"`])([\s\S]*)\1$/.exec(inner);
+  return quoted && !(quoted[1] === '`' && quoted[2]!.includes('${')) ? quoted[2]! : text;
+}
+
+/** A function or scope enters the walk: its name from what assigns it, its qualifier, its range. */
+function enter(frame: Frame, stack: Frame[]) {
+  let i = stack.length - 1;
+  while (i >= 0 && stack[i]!.flags & WRAPPER) i--;
+  let outer = frame;
+  if (stack[i]?.flags & NAMER) {
+    const namer = stack[i--]!;
+    // A module's exports object is no qualifier; a function assigned to it is still `module.exports`.
+    if (frame.flags & FUNCTION || !/^(module\.)?exports$/.test(namer.name ?? '')) frame.name = namer.name;
+    outer = namer;
+  } else i = stack.length - 1;
+  while (i >= 0 && stack[i]!.flags & HOLDER) outer = stack[i--]!;
+  if (!(frame.flags & FUNCTION)) return;
+  frame.from = outer.prefix >= 0 ? outer.prefix : outer.start;
+  for (const f of stack) if (f.flags & (FUNCTION | SCOPE) && f.name) frame.qualifier += f.name + '.';
+}
+
+/** A child of a frame: it may name the frame or, as a decorator or doc comment, join the run. */
+function child(k: Kinds, p: Frame, c: Parser.TreeCursor, flags: number, source: string, lines: LineIndex) {
+  if (p.flags & (FUNCTION | SCOPE | NAMER)) {
+    const field = fieldOf(k, c);
+    if (field === p.nameField) {
+      const name = tidy(field, source.slice(c.startIndex, c.endIndex));
+      p.name = p.receiver ? `${p.receiver}.${name}` : name;
+    } else if (field === 'receiver')
+      p.receiver = /^\(\s*(?:\w+\s+)?\*?\s*(\w+)/.exec(source.slice(c.startIndex, c.endIndex))?.[1];
   }
-  const direct = field(node, 'name');
-  if (direct) return direct;
-  // An anonymous function takes the name it is assigned to: `const f = () => {}`, `x.y = function() {}`,
-  // `{ key: () => {} }`, a class field `handler = () => {}`.
-  const p = node.parent;
-  if (!p) return undefined;
-  if (p.type === 'variable_declarator') return field(p, 'name');
-  if (p.type === 'assignment_expression') return field(p, 'left')?.replace(/^(this|module\.exports|exports)\./, '');
-  if (p.type === 'pair') return field(p, 'key');
-  if (p.type === 'public_field_definition' || p.type === 'field_definition')
-    return field(p, 'name') ?? field(p, 'property');
-  return undefined;
-}
-
-/** The qualifier a scope node gives what it contains. */
-function scopeName(node: SyntaxNode, _lang: LanguageSpec): string | undefined {
-  if (node.type === 'impl_item') return node.childForFieldName('type')?.text.replace(/<.*$/, '');
-  if (node.type === 'object')
-    return node.parent?.type === 'variable_declarator' ? field(node.parent, 'name') : undefined;
-  return field(node, 'name');
-}
-
-/** The range a function covers, with its decorators (Python) or export keyword. */
-function outer(node: SyntaxNode): SyntaxNode {
-  const p = node.parent;
-  if (p && (p.type === 'decorated_definition' || p.type === 'export_statement')) return p;
-  if (p?.type === 'variable_declarator' && p.parent?.type === 'lexical_declaration')
-    return p.parent.parent?.type === 'export_statement' ? p.parent.parent : p.parent;
-  return node;
+  if (!(flags & (COMMENT | DECORATOR))) return;
+  const start = c.startIndex;
+  const adjacent = p.runLine >= 0 && lines.lineOf(start) <= p.runLine + 1;
+  if (flags & DECORATOR) {
+    if (!adjacent) p.run = start;
+    p.runLine = Infinity; // what a decorator decorates may follow a blank line
+    return;
+  }
+  const doc = k.spec.docComment;
+  if (doc) doc.lastIndex = start;
+  const isDoc = doc?.test(source) ?? false;
+  if (!adjacent) p.run = -1;
+  if (isDoc && p.run < 0) p.run = start;
+  // A plain comment between a doc comment and its function keeps the run going.
+  p.runLine = isDoc || p.run >= 0 ? lines.lineOf(c.endIndex - 1) : -1;
 }
 
 export function findFunctions(source: string, lang: LanguageSpec): FunctionUnit[] {
-  // Large sources need a bigger buffer than the binding's default.
-  const tree = parserFor(lang).parse(source, undefined, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
-  // Functions and scopes in document order; a stack of the ones still open gives each function its
-  // qualifiers without walking up the tree from every node (which costs more than the parse).
-  const items = [
-    ...tree.rootNode.descendantsOfType(lang.functions).map((n) => ({ n, fn: true, name: ownName(n, lang) })),
-    ...(lang.scopes.length ? tree.rootNode.descendantsOfType(lang.scopes) : []).map((n) => ({
-      n,
-      fn: false,
-      name: scopeName(n, lang),
-    })),
-  ].map((it) => ({ ...it, start: it.n.startIndex, end: it.n.endIndex }));
-  items.sort((a, b) => a.start - b.start || b.end - a.end);
-  const open: typeof items = [];
-  const units: FunctionUnit[] = [];
-  const lines = source.split('\n');
-  for (const it of items) {
-    while (open.length && open[open.length - 1]!.end <= it.start) open.pop();
-    if (it.fn && it.name) {
-      const qualifiers = open.flatMap((o) => (o.name ? [o.name] : []));
-      const range = outer(it.n);
-      const startLine = range.startPosition.row + 1;
-      const endLine = range.endPosition.row + 1;
-      units.push({
-        name: [...qualifiers, it.name].join('.'),
-        startLine,
-        endLine,
-        code: lines.slice(startLine - 1, endLine).join('\n'),
-      });
+  const tree = parseSource(source, lang);
+  const k = kindsFor(lang);
+  const lines = new LineIndex(source);
+  const markers = markerPositions(source, lang.markers);
+  let m = 0; // the first marker at or after the current node (nodes come in source order)
+  const stack: Frame[] = [];
+  const found: Frame[] = [];
+  // One pass of a cursor over the tree. Node objects are never made: each costs more than the parse of
+  // its text. Leaves and subtrees without a marker are stepped over, not into.
+  const c = tree.walk();
+  for (;;) {
+    const id = c.nodeTypeId;
+    const flags = flagsOf(k, c, id);
+    const p = stack[stack.length - 1];
+    let prefix = -1;
+    if (p) {
+      if (flags & (COMMENT | DECORATOR) || p.flags & (FUNCTION | SCOPE | NAMER)) child(k, p, c, flags, source, lines);
+      if (!(flags & (COMMENT | DECORATOR)) && p.runLine >= 0) {
+        if (p.run >= 0 && lines.lineOf(c.startIndex) <= p.runLine + 1) prefix = p.run;
+        p.run = p.runLine = -1;
+      }
     }
-    open.push(it);
+    if (!(flags & LEAF)) {
+      const start = c.startIndex;
+      const end = c.endIndex;
+      while (m < markers.length && markers[m]! < start) m++;
+      // A function is entered for its name even without a marker (Java's `void run();`).
+      if ((flags & FUNCTION || (m < markers.length && markers[m]! < end)) && c.gotoFirstChild()) {
+        const frame: Frame = {
+          flags,
+          start,
+          end,
+          nameField: k.nameFields[id]!,
+          prefix,
+          from: start,
+          qualifier: '',
+          run: -1,
+          runLine: -1,
+        };
+        if (flags & (FUNCTION | SCOPE)) enter(frame, stack);
+        if (flags & FUNCTION) found.push(frame);
+        stack.push(frame);
+        continue;
+      }
+    }
+    while (!c.gotoNextSibling()) {
+      if (!c.gotoParent()) return units(found, source, lines);
+      stack.pop();
+    }
   }
-  return units;
+}
+
+function units(found: Frame[], source: string, lines: LineIndex): FunctionUnit[] {
+  return found.flatMap((f) => {
+    if (!f.name) return [];
+    const startLine = lines.lineOf(f.from);
+    const endLine = lines.lineOf(f.end);
+    return [{ name: f.qualifier + f.name, startLine, endLine, code: lines.text(source, startLine, endLine) }];
+  });
 }
 
 /** The named functions containing `changed` lines, innermost first wins; each with its changed lines. */

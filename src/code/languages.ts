@@ -1,5 +1,6 @@
-// The languages the gate parses, by file extension, with the tree-sitter node types that are functions
-// and the ones that name a scope (classes, impls...) for qualified names such as `Class.method`.
+// The languages the gate parses, by file extension, with the tree-sitter node types that are functions,
+// the ones that name a scope (classes, impls, namespaces...) for qualified names such as `Class.method`,
+// and what precedes a function as part of it (decorators, doc comments).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -11,6 +12,12 @@ export interface LanguageSpec {
   functions: string[];
   /** Node types that give nested functions a qualifier. */
   scopes: string[];
+  /** Text found in every node that has a function inside: a subtree with none of it is not walked into. */
+  markers: string[];
+  /** Sibling node types before a declaration that belong to it (TypeScript decorators, Rust attributes). */
+  decorators: string[];
+  /** The comments right above a function that document it; Python's docstrings are inside the body. */
+  docComment?: RegExp;
 }
 
 const jsFunctions = [
@@ -22,41 +29,52 @@ const jsFunctions = [
   'generator_function',
 ];
 const jsScopes = ['class_declaration', 'class', 'abstract_class_declaration', 'interface_declaration', 'object'];
+// `namespace util {}`, `namespace a.b {}`, `module M {}`, `declare module 'm' {}`
+const tsScopes = [...jsScopes, 'internal_module', 'module'];
+// Methods sit in braces; every other function has a body in braces or an arrow.
+const js = { functions: jsFunctions, markers: ['{', '=>'], decorators: ['decorator'], docComment: /\/\*\*(?!\/)/y };
 
 const ts = () => require('tree-sitter-typescript') as { typescript: unknown; tsx: unknown };
 
 export const LANGUAGES: Record<string, LanguageSpec> = {
-  typescript: { name: 'typescript', grammar: () => ts().typescript, functions: jsFunctions, scopes: jsScopes },
-  tsx: { name: 'tsx', grammar: () => ts().tsx, functions: jsFunctions, scopes: jsScopes },
-  javascript: {
-    name: 'javascript',
-    grammar: () => require('tree-sitter-javascript'),
-    functions: jsFunctions,
-    scopes: jsScopes,
-  },
+  typescript: { name: 'typescript', grammar: () => ts().typescript, scopes: tsScopes, ...js },
+  tsx: { name: 'tsx', grammar: () => ts().tsx, scopes: tsScopes, ...js },
+  javascript: { name: 'javascript', grammar: () => require('tree-sitter-javascript'), scopes: jsScopes, ...js },
   python: {
     name: 'python',
     grammar: () => require('tree-sitter-python'),
     functions: ['function_definition'],
     scopes: ['class_definition'],
+    markers: ['def'],
+    decorators: [], // inside decorated_definition
   },
   go: {
     name: 'go',
     grammar: () => require('tree-sitter-go'),
     functions: ['function_declaration', 'method_declaration', 'func_literal'],
     scopes: [],
+    markers: ['func'],
+    decorators: [],
+    docComment: /\/[/*]/y, // Go documents with the plain comments right above a declaration
   },
   java: {
     name: 'java',
     grammar: () => require('tree-sitter-java'),
     functions: ['method_declaration', 'constructor_declaration', 'lambda_expression'],
     scopes: ['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration'],
+    // Methods sit in class bodies (braces), even the ones without a body; lambdas have an arrow.
+    markers: ['{', '->'],
+    decorators: [], // annotations are inside the method's modifiers
+    docComment: /\/\*\*(?!\/)/y,
   },
   rust: {
     name: 'rust',
     grammar: () => require('tree-sitter-rust'),
     functions: ['function_item', 'closure_expression'],
     scopes: ['impl_item', 'trait_item', 'mod_item'],
+    markers: ['fn', '|'],
+    decorators: ['attribute_item'],
+    docComment: /\/\/\/(?!\/)|\/\*\*(?!\/)/y,
   },
 };
 

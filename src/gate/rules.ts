@@ -4,12 +4,43 @@ import type { Finding, ReviewerName, Severity } from './types.js';
 
 interface Rule {
   severity: Severity;
-  pattern: RegExp;
+  /** Tested on each changed line (a RegExp, or a test of its own). */
+  pattern: { test(line: string): boolean };
   message: string;
   suggestion?: string;
   /** Apply to the whole function rather than line by line. */
   whole?: (code: string) => boolean;
 }
+
+// An SQL statement inside a string literal with a value spliced into it: concatenated after the literal,
+// interpolated in it (`${}`, a Python f-string), or formatted into it (`%`, `.format(`, `Sprintf`,
+// `String.format`). `createHash(...).update(a + b)` or `execute("... = %s", (v,))` are no such thing.
+// Literals are found in one left-to-right scan: a single regular expression for all of this backtracks
+// for minutes on a long line with an unclosed quote.
+const LITERAL = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g;
+const STATEMENT = /\b(?:SELECT\b[\s\S]{0,500}?\bFROM|INSERT\s+INTO|UPDATE\s+\S+(?:\s+\S+)?\s+SET|DELETE\s+FROM)\b/i;
+const SPLICED_AFTER = /\s*(?:\+|%\s*[\w(]|\.format\()/y;
+const sqlFromStrings = {
+  test(line: string): boolean {
+    for (const m of line.matchAll(LITERAL)) {
+      const content = m[0].slice(1, -1);
+      if (!STATEMENT.test(content)) continue;
+      const before = line.slice(Math.max(0, m.index - 20), m.index);
+      SPLICED_AFTER.lastIndex = m.index + m[0].length;
+      if (
+        SPLICED_AFTER.test(line) ||
+        (m[0][0] === '`' && content.includes('${')) ||
+        (/(?:^|\W)(?:[fF][rR]?|[rR][fF])$/.test(before) && content.includes('{')) ||
+        (/(?:Sprintf|format)\(\s*$/.test(before) && content.includes('%'))
+      )
+        return true;
+    }
+    return false;
+  },
+};
+
+// A function's range starts at its doc comment when it has one: JSDoc, Javadoc, Rust's `///`, Go's `//`.
+const LEADING_DOC = /^\s*(?:\/\*\*[\s\S]*?\*\/|\/\/.*(?:\n\s*\/\/.*)*)\s*/;
 
 const RULES: Record<ReviewerName, Rule[]> = {
   security: [
@@ -33,7 +64,7 @@ const RULES: Record<ReviewerName, Rule[]> = {
     },
     {
       severity: 'high',
-      pattern: /(SELECT|INSERT|UPDATE|DELETE)\b.*(\+\s*\w|\$\{|%s|\.format\()/i,
+      pattern: sqlFromStrings,
       message: 'SQL built from strings',
       suggestion: 'Use query parameters.',
     },
@@ -94,7 +125,7 @@ const RULES: Record<ReviewerName, Rule[]> = {
       pattern: /$^/,
       message: 'Long function',
       suggestion: 'Split it into smaller functions.',
-      whole: (code) => code.split('\n').length > 80,
+      whole: (code) => code.replace(LEADING_DOC, '').split('\n').length > 80,
     },
   ],
   documentation: [
@@ -102,10 +133,8 @@ const RULES: Record<ReviewerName, Rule[]> = {
       severity: 'info',
       pattern: /$^/,
       message: 'Public function without a doc comment',
-      whole: (code) =>
-        /^(export |pub |public )/.test(code.trimStart()) &&
-        !/^\s*(\/\*\*|\/\/\/|#)/.test(code) &&
-        !/^\s*("""|''')/m.test(code.split('\n')[1] ?? ''),
+      // Python and Go mark no function public with a keyword: only `export`, `pub` and `public` count.
+      whole: (code) => !LEADING_DOC.test(code) && /^(export |pub |public )/.test(code.trimStart()),
     },
   ],
 };

@@ -6,9 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
 import { example } from '../src/fixtures/webhook-examples.js';
-import { GitHubSandbox } from '../src/sandbox/github-sandbox.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
 import { freePort } from '../test/harness/free-port.js';
 import { startIngressProcess } from '../test/harness/ingress-process.js';
@@ -29,33 +28,30 @@ async function until(what: string, done: () => boolean, progress: () => string, 
   let logged = started;
   while (!done()) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what} (${progress()})`);
-    if (Date.now() - logged > 10_000) ((logged = Date.now()), log(`waiting for ${what}: ${progress()}`));
+    if (Date.now() - logged > 10_000) {
+      logged = Date.now();
+      log(`waiting for ${what}: ${progress()}`);
+    }
     await sleep(200);
   }
 }
 
 const dir = configDir({
   'daemon.yaml': daemonYaml(
-    'token_env: AOF_BENCH_TOKEN\nwebhook_secret_env: AOF_BENCH_SECRET\nrequests_per_second: 200',
+    BENCH_DAEMON_GITHUB + '\nrequests_per_second: 200',
     '  gates: {directory: gates}\n  runtime: {max_concurrent_tasks: 50}\n',
   ),
   'agents/a.yaml': agentYaml('helper'),
-  'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: g}\nspec:\n  title: Mem\n  billing: {default_tier: enterprise}\n',
+  'gates/g.yaml':
+    'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: g}\nspec:\n  title: Mem\n  billing: {default_tier: enterprise}\n',
   'triggers/t.yaml': triggerYaml(
     't',
     'config:\n  github_events: [issues, pull_request]\ncommands:\n  issues.opened: {agent: helper}\n  pull_request.opened: {gate: g}',
   ),
 });
 const config = join(dir, 'daemon.yaml');
-const temporal = await startDevServer();
-const sandbox = new GitHubSandbox();
-await sandbox.start();
-const env = {
-  TEMPORAL_ADDRESS: temporal.address,
-  GITHUB_API_URL: sandbox.url,
-  AOF_BENCH_TOKEN: 'ghs_bench_installation_token',
-  AOF_BENCH_SECRET: SECRET,
-};
+const backends = await startBackends(SECRET);
+const { sandbox, env } = backends;
 const worker = await startWorkerProcess(config, env);
 const ingress = await startIngressProcess(config, await freePort(), env);
 const rows: [string, string][] = [];
@@ -119,8 +115,7 @@ try {
 } finally {
   await ingress.kill('SIGTERM');
   await worker.kill('SIGTERM');
-  await sandbox.stop();
-  await temporal.teardown();
+  await backends.stop();
 }
 console.log(`\nbench:memory — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(48)} ${v}`);

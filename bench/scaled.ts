@@ -8,9 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
 import { example } from '../src/fixtures/webhook-examples.js';
-import { GitHubSandbox } from '../src/sandbox/github-sandbox.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
 import { freePort } from '../test/harness/free-port.js';
 import { startIngressProcess, type IngressProcess } from '../test/harness/ingress-process.js';
@@ -27,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // stays within minutes: a SIGKILLed worker's activities are retried after their timeouts.
 const dir = configDir({
   'daemon.yaml': daemonYaml(
-    'token_env: AOF_BENCH_TOKEN\nwebhook_secret_env: AOF_BENCH_SECRET\nbot_name: aofbot\nrequests_per_second: 100',
+    BENCH_DAEMON_GITHUB + '\nbot_name: aofbot\nrequests_per_second: 100',
     '  server: {host: 127.0.0.1}\n  runtime: {model_turn_timeout_secs: 10, max_concurrent_tasks: 50}\n',
   ),
   'agents/a.yaml': agentYaml('helper'),
@@ -39,15 +38,8 @@ const dir = configDir({
 const config = join(dir, 'daemon.yaml');
 
 log('starting Temporal and the sandbox');
-const temporal = await startDevServer();
-const sandbox = new GitHubSandbox();
-await sandbox.start();
-const env = {
-  TEMPORAL_ADDRESS: temporal.address,
-  GITHUB_API_URL: sandbox.url,
-  AOF_BENCH_TOKEN: 'ghs_bench_installation_token',
-  AOF_BENCH_SECRET: SECRET,
-};
+const backends = await startBackends(SECRET);
+const { temporal, sandbox, env } = backends;
 const workers: WorkerProcess[] = [];
 const ingresses: IngressProcess[] = [];
 let ok = false;
@@ -188,8 +180,7 @@ try {
   console.error(err);
 } finally {
   for (const p of [...ingresses, ...workers]) await p.kill('SIGKILL');
-  await sandbox.stop();
-  await temporal.teardown();
+  await backends.stop();
 }
 process.exit(ok ? 0 : 1);
 

@@ -1,0 +1,28 @@
+// What the process benchmarks run their `aofctl` processes against: a Temporal dev server and the GitHub
+// sandbox, with the environment a worker or ingress process needs to use them (token and secret
+// variables as the benchmarks' daemon.yaml names them: AOF_BENCH_TOKEN, AOF_BENCH_SECRET).
+import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { startDevServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
+
+export const BENCH_DAEMON_GITHUB = 'token_env: AOF_BENCH_TOKEN\nwebhook_secret_env: AOF_BENCH_SECRET';
+
+export async function startBackends(secret: string, temporalOptions: DevServerOptions = {}) {
+  const temporal = await startDevServer(temporalOptions);
+  const sandbox = new GitHubSandbox();
+  await sandbox.start();
+  const env = {
+    TEMPORAL_ADDRESS: temporal.address,
+    GITHUB_API_URL: sandbox.url,
+    AOF_BENCH_TOKEN: 'ghs_bench_installation_token',
+    AOF_BENCH_SECRET: secret,
+  };
+  return {
+    temporal,
+    sandbox,
+    env,
+    async stop() {
+      await sandbox.stop();
+      await temporal.teardown();
+    },
+  };
+}

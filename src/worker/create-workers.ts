@@ -22,6 +22,7 @@ import { githubAppClient, githubClients, type GitHubClientFor } from '../github/
 import { createRedeliveryActivities } from '../../activities/redelivery/index.js';
 import type { Octokit } from '@octokit/rest';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
+import { createRequire } from 'node:module';
 import type { Tracing } from '../telemetry/tracing.js';
 import { workerMetrics, type WorkerMetrics } from '../telemetry/worker-metrics.js';
 import { activityMetrics } from './activity-metrics.js';
@@ -46,6 +47,10 @@ export interface WorkerOptions {
   /** Traces workflows and activities, continuing the trace the ingress started. */
   tracing?: Tracing;
 }
+
+const OTEL_WORKFLOW_INTERCEPTORS = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
 
 /** Worker sets made by this process: each GitHub worker has an identity of its own. */
 let workerSets = 0;
@@ -74,7 +79,10 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.task_queue,
-    workflowBundle: opts.workflowBundle ?? (await prebuiltWorkflowBundle()),
+    workflowBundle:
+      opts.workflowBundle ??
+      // Traced workflows need OpenTelemetry's workflow interceptors inside the bundle.
+      (await prebuiltWorkflowBundle(opts.tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : [])),
     activities: {
       ...createModelActivities(
         {

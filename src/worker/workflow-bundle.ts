@@ -11,8 +11,9 @@ import { PROJECT_ROOT } from '../paths.js';
 
 const SOURCES = ['workflows', 'src'];
 
-function sourceHash(): string {
+function sourceHash(interceptorModules: string[]): string {
   const h = createHash('sha256');
+  h.update(`${interceptorModules.join('\n')}\n`);
   const sdk = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'node_modules/@temporalio/workflow/package.json'), 'utf8'));
   h.update(`@temporalio/workflow@${sdk.version}\n`);
   for (const dir of SOURCES) {
@@ -24,16 +25,21 @@ function sourceHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** The bundle's path, built first when this version of the sources has none yet. */
+/**
+ * The bundle's path, built first when this version of the sources has none yet. `interceptorModules` are
+ * workflow interceptors bundled with the code (a plugin cannot add them to a prebuilt bundle), such as
+ * OpenTelemetry's when tracing is on.
+ */
 export async function prebuiltWorkflowBundle(
+  interceptorModules: string[] = [],
   cacheDir = process.env.AOF_BUNDLE_DIR ?? join(tmpdir(), 'aof-workflow-bundles'),
 ): Promise<{ codePath: string }> {
-  const codePath = join(cacheDir, `workflows-${sourceHash()}.js`);
+  const codePath = join(cacheDir, `workflows-${sourceHash(interceptorModules)}.js`);
   if (existsSync(codePath)) return { codePath };
   mkdirSync(cacheDir, { recursive: true });
   const script = resolve(PROJECT_ROOT, 'src/worker/bundle-workflows.ts');
   await new Promise<void>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, codePath], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, codePath, ...interceptorModules], {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -169,7 +169,9 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
 
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back (older runs fetched files and contents through this history).
-    const bounded = batched || patched('review-reads-the-pull-request-in-one-bounded-activity');
+    // Asked before `batched` decides, so its marker is recorded (and replayed) whichever path runs.
+    const boundedPatch = patched('review-reads-the-pull-request-in-one-bounded-activity');
+    const bounded = batched || boundedPatch;
     const skipped: SkippedFile[] = [];
     let withPatch: { filename: string; patch?: string }[] = [];
     if (!bounded) {

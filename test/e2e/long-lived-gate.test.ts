@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startDevServer } from '../../src/temporal/dev-server.js';
+import { recordIfAsked } from '../harness/record-histories.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
@@ -32,6 +33,8 @@ describe('a long-lived gate across continue-as-new', function () {
   });
   after(async () => {
     await stack?.stop();
+    // Its gates continue as new here only: their histories are recorded from this server.
+    if (temporal) await recordIfAsked(temporal.client);
     await temporal?.teardown();
   });
 

@@ -1,9 +1,8 @@
 // Mocha root hooks: stop the shared Temporal server after the last test; with AOF_RECORD_HISTORIES set,
 // first save the run's workflow histories for the replay suite.
-import { resolve } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime-logger.js';
-import { recordHistories } from './record-histories.js';
+import { recordIfAsked } from './record-histories.js';
 import { stopTestTemporal, testTemporalIfStarted } from './temporal.js';
 
 // The SDK's own logs go through our logger, quiet unless LOG_LEVEL says otherwise (before any worker).
@@ -12,9 +11,8 @@ installTemporalRuntime(createLogger('temporal-sdk', process.env.LOG_LEVEL ?? 'er
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
     this.timeout(120_000);
-    const dir = process.env.AOF_RECORD_HISTORIES;
     const env = await testTemporalIfStarted();
-    if (dir && env) await recordHistories(env.client, resolve(dir));
+    if (env) await recordIfAsked(env.client);
     await stopTestTemporal();
   },
 };

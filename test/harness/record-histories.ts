@@ -1,34 +1,53 @@
 // Records histories for the replay suite from a real run: with AOF_RECORD_HISTORIES=<dir>, the root hook
-// saves, before the server stops, a few histories of every workflow type the tests ran (closed runs
-// first, then open ones such as gates and quotas), as JSON files the replayer reads.
+// saves, before the server stops, histories the directory does not cover yet: for each workflow type, the
+// runs that take a patch's new path no recorded history takes (closed runs first, then open ones such as
+// gates and quotas), and a few runs of a type with none recorded, as JSON files the replayer reads.
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { patchIdsOf } from '../replay/patch-markers.js';
 import { WORKFLOW_TYPES } from '../replay/workflow-types.js';
 
 const PER_TYPE = 3;
+/** Runs looked at per type and status: enough to find each path the tests take. */
+const SCAN = 300;
 
 /** Names this recording's files, so new recordings sit beside the old ones (which must keep replaying). */
 const tag = process.env.AOF_RECORD_TAG ?? new Date().toISOString().slice(0, 10);
 
 export async function recordHistories(client: Client, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
+  const existing = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const covered = new Set<string>();
+  for (const f of existing)
+    for (const id of patchIdsOf(JSON.parse(readFileSync(join(dir, f), 'utf8')).history.events)) covered.add(id);
   for (const type of WORKFLOW_TYPES) {
-    const picked: { workflowId: string; runId: string }[] = [];
+    const hasAny = existing.some((f) => f.startsWith(`${type}-`));
+    let saved = 0;
     for (const status of ['Completed', 'ContinuedAsNew', 'Failed', 'Running']) {
+      let seen = 0;
       for await (const w of client.workflow.list({
         query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'`,
       })) {
-        if (picked.length >= PER_TYPE) break;
-        picked.push({ workflowId: w.workflowId, runId: w.runId });
+        if (++seen > SCAN) break;
+        const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+        const json = JSON.parse(historyToJSON(history)) as { events: [] };
+        const fresh = [...patchIdsOf(json.events)].filter((id) => !covered.has(id));
+        if (!fresh.length && (hasAny || saved >= PER_TYPE)) continue;
+        fresh.forEach((id) => covered.add(id));
+        writeFileSync(
+          join(dir, `${type}-${tag}-${++saved}.json`),
+          JSON.stringify({ workflowId: w.workflowId, history: json }),
+        );
       }
     }
-    for (const [i, p] of picked.entries()) {
-      const history = await client.workflow.getHandle(p.workflowId, p.runId).fetchHistory();
-      const json = { workflowId: p.workflowId, history: JSON.parse(historyToJSON(history)) as unknown };
-      writeFileSync(join(dir, `${type}-${tag}-${i + 1}.json`), JSON.stringify(json));
-    }
-    process.stderr.write(`[record] ${type}: ${picked.length} histories\n`);
+    process.stderr.write(`[record] ${type}: ${saved} new histories\n`);
   }
+}
+
+/** For a test on a Temporal server of its own (the root hook records the shared one's): record it too. */
+export async function recordIfAsked(client: Client): Promise<void> {
+  const dir = process.env.AOF_RECORD_HISTORIES;
+  if (dir) await recordHistories(client, resolve(dir));
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../harness/temporal.js';
+import { patchIdsInCode, patchIdsOf } from './patch-markers.js';
 import { WORKFLOW_TYPES } from './workflow-types.js';
 
 const DIR = join(import.meta.dirname, 'histories');
@@ -19,6 +20,20 @@ describe('replay of recorded histories', function () {
   it('covers every workflow type', () => {
     const missing = WORKFLOW_TYPES.filter((t) => !files.some((f) => f.startsWith(`${t}-`)));
     assert.deepEqual(missing, [], `record histories for: ${missing.join(', ')}`);
+  });
+
+  it("has a recorded history through every patch's new path", () => {
+    const recorded = new Set<string>();
+    for (const f of files) {
+      const { history } = JSON.parse(readFileSync(join(DIR, f), 'utf8')) as { history: { events: [] } };
+      for (const id of patchIdsOf(history.events)) recorded.add(id);
+    }
+    const missing = patchIdsInCode().filter((id) => !recorded.has(id));
+    assert.deepEqual(
+      missing,
+      [],
+      `npm run record:histories, with a test that takes these paths: ${missing.join(', ')}`,
+    );
   });
 
   it('replays every recorded history without nondeterminism', async () => {

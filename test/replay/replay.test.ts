@@ -10,6 +10,15 @@ import { patchIdsInCode, patchIdsOf } from './patch-markers.js';
 import { WORKFLOW_TYPES } from './workflow-types.js';
 
 const DIR = join(import.meta.dirname, 'histories');
+
+/**
+ * Patches whose new path no new run takes any more (a later patch replaced that path), so no recording
+ * can cover it; runs that took it were started by a version no longer deployed.
+ */
+const NO_LONGER_TAKEN: Record<string, string> = {
+  'reused-findings-move-with-their-function':
+    "the per-function review path, before 'gate-review-in-batches' (batched reviews move reused findings unconditionally)",
+};
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
   .sort();
@@ -28,7 +37,7 @@ describe('replay of recorded histories', function () {
       const { history } = JSON.parse(readFileSync(join(DIR, f), 'utf8')) as { history: { events: [] } };
       for (const id of patchIdsOf(history.events)) recorded.add(id);
     }
-    const missing = patchIdsInCode().filter((id) => !recorded.has(id));
+    const missing = patchIdsInCode().filter((id) => !recorded.has(id) && !(id in NO_LONGER_TAKEN));
     assert.deepEqual(
       missing,
       [],

@@ -8,8 +8,24 @@ export interface QuotaGrant {
   limit: number;
 }
 
-/** Count one analysis against the month's quota (idempotent per key). */
+/** Count one analysis against the month's quota, once per key (runs before ledgers; old workers). */
 export const reserveUpdate = defineUpdate<QuotaGrant, [key: string, limit: number]>('reserve');
+
+/**
+ * The count's answer to a key: a grant, or "an earlier run of this month may have counted it: ask its
+ * ledger" (`lookUp`, the number of this run, which the caller sends back as `lookedUpIn` if the ledger
+ * does not know the key).
+ */
+export type CountAnswer = QuotaGrant | { lookUp: number };
+
+/** Count one analysis against the month's quota, once per key. */
+export const countUpdate = defineUpdate<CountAnswer, [key: string, limit: number, lookedUpIn: number | null]>('count');
+
+/** Keys the month's count counted in one of its runs, with the count each got, for their ledger. */
+export const recordedSignal = defineSignal<[counted: Record<string, number>]>('recorded');
+
+/** The count a key got, if its ledger has it. */
+export const countedQuery = defineQuery<number | null, [key: string]>('counted');
 
 export interface ReviewRequest {
   deliveryId: string;

@@ -5,6 +5,7 @@ export { fleetRunWorkflow } from './fleet-run.js';
 export { prGateWorkflow } from './pr-gate.js';
 export { prReviewWorkflow } from './pr-review.js';
 export { quotaWorkflow } from './quota.js';
+export { quotaLedgerWorkflow } from './quota-ledger.js';
 export { flowRunWorkflow } from './flow-run.js';
 export { replyWorkflow } from './reply.js';
 export { envLockWorkflow } from './env-lock.js';

@@ -1,26 +1,82 @@
-// Reserves one analysis from an account's monthly quota. The count lives in a Temporal workflow per
-// account and month (no database of our own); updates to it are serialized, so it is exact under
-// concurrent reviews, and the reservation key makes a retried activity count once.
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+// Reserves one analysis from an account's monthly quota, with no database of our own: the account's
+// count workflow counts, each pull request's ledger workflow remembers its counted heads (see
+// workflows/quota.ts for why this is exact and bounded). The count is addressed by id and started on
+// first use (update-with-start), so a retried activity reuses it, and its update id is the key, so a
+// retry within one run gets the first answer.
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QuotaGrant } from '../../workflows/quota.js';
-import { reserveUpdate } from '../../workflows/definitions.js';
+import { countedQuery, countUpdate, recordedSignal } from '../../workflows/definitions.js';
+import { mapLimit } from '../../workflows/map-limit.js';
+import { quotaLedgerId, quotaWorkflowId } from '../../src/gate/quota.js';
 import { retryWhileBusy } from './retry-busy.js';
 
+interface Reservation {
+  account: string;
+  month: string;
+  limit: number;
+  /** `owner/repo#n@head`: counted once per head. */
+  key: string;
+}
+
+/** The pull request a key names, for the ledger's search attributes. */
+function pullOf(key: string): { repository?: string; number?: number } {
+  const m = /^(.+)#(\d+)@/.exec(key);
+  return m ? { repository: m[1], number: Number(m[2]) } : {};
+}
+
 export function createQuotaActivities(client: () => Promise<Client>, taskQueue: string) {
+  // Retried at once while Temporal says the count is busy (a burst of reviews); each try its own operation.
+  const count = (c: Client, r: Reservation, lookedUpIn: number | null) =>
+    retryWhileBusy(() =>
+      c.workflow.executeUpdateWithStart(countUpdate, {
+        args: [r.key, r.limit, lookedUpIn],
+        updateId: lookedUpIn === null ? r.key : `${r.key} looked up in run ${lookedUpIn}`,
+        startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
+          workflowId: quotaWorkflowId(r.account, r.month),
+          taskQueue,
+          args: [{ account: r.account, month: r.month }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
+    );
+  /** What the key's ledger knows: the count the key got, or nothing (also when there is no ledger yet). */
+  const lookUp = (c: Client, r: Reservation) =>
+    c.workflow
+      .getHandle(quotaLedgerId(r.account, r.month, r.key))
+      .query(countedQuery, r.key)
+      .catch((e: unknown) => {
+        if (e instanceof WorkflowNotFoundError) return null;
+        throw e;
+      });
+
   return {
-    async reserveQuota(input: { account: string; month: string; limit: number; key: string }): Promise<QuotaGrant> {
+    async reserveQuota(r: Reservation): Promise<QuotaGrant> {
       const c = await client();
-      // An operation is used once: each try makes its own.
-      return retryWhileBusy(() =>
-        c.workflow.executeUpdateWithStart(reserveUpdate, {
-          args: [input.key, input.limit],
-          startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
-            workflowId: `quota/${input.account}/${input.month}`,
-            taskQueue,
-            args: [{ account: input.account, month: input.month }],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-          }),
-          updateId: input.key,
+      let lookedUpIn: number | null = null;
+      for (;;) {
+        const answer = await count(c, r, lookedUpIn);
+        if (!('lookUp' in answer)) return answer;
+        const used = await lookUp(c, r);
+        if (used !== null) return { allowed: true, used, limit: r.limit };
+        lookedUpIn = answer.lookUp;
+      }
+    },
+
+    /** The count's hand-over of a run's keys: each pull request's keys to its ledger. */
+    async recordInLedgers(input: { account: string; month: string; counted: Record<string, number> }) {
+      const c = await client();
+      const byLedger = new Map<string, Record<string, number>>();
+      for (const [key, used] of Object.entries(input.counted)) {
+        const id = quotaLedgerId(input.account, input.month, key);
+        byLedger.set(id, { ...byLedger.get(id), [key]: used });
+      }
+      await mapLimit([...byLedger], 16, ([workflowId, keys]) =>
+        c.workflow.signalWithStart('quotaLedgerWorkflow', {
+          workflowId,
+          taskQueue,
+          args: [{ account: input.account, month: input.month, ...pullOf(Object.keys(keys)[0]!) }],
+          signal: recordedSignal,
+          signalArgs: [keys],
         }),
       );
     },

@@ -19,3 +19,19 @@ export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 /** The account the quota counts against. */
 export const accountOf = (installationId: number | undefined, owner: string) =>
   installationId !== undefined ? `installation-${installationId}` : `org-${owner.toLowerCase()}`;
+
+/** When a month's quota workflows end: a day after the month, for reviews that started in it. */
+export function quotaPeriodEnd(month: string): number {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return Date.UTC(year, m, 1) + 24 * 3600_000;
+}
+
+/** The count of an account's analyses in a month. */
+export const quotaWorkflowId = (account: string, month: string) => `quota/${account}/${month}`;
+
+/**
+ * The ledger of a reservation key's pull request: the key up to its `@<head>` (`owner/repo#n`), so
+ * every head of one pull request in one month is remembered in one place.
+ */
+export const quotaLedgerId = (account: string, month: string, key: string) =>
+  `${quotaWorkflowId(account, month)}/${key.includes('@') ? key.slice(0, key.lastIndexOf('@')) : key}`;

@@ -28,3 +28,13 @@ export const agentYaml = (name: string, model = 'builtin:assistant') =>
 
 export const triggerYaml = (name: string, body: string) =>
   `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  type: GitHub\n${body.replace(/^/gm, '  ')}\n`;
+
+/** A daemon with the gate `afa` (title AFA) and one trigger binding `commands` (YAML) to it. */
+export const gateConfig = (events: string[], commands: string) => ({
+  'daemon.yaml': daemonYaml(
+    'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+    '  gates: {directory: gates}\n',
+  ),
+  'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
+  'triggers/t.yaml': triggerYaml('gate', `config:\n  github_events: [${events.join(', ')}]\ncommands:\n${commands}`),
+});

@@ -8,6 +8,7 @@ export const WORKFLOW_TYPES = [
   'prGateWorkflow',
   'prReviewWorkflow',
   'quotaWorkflow',
+  'quotaLedgerWorkflow',
   'replyWorkflow',
   'redeliveryWorkflow',
 ] as const;

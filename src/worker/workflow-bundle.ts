@@ -1,6 +1,6 @@
 // The worker runs a prebuilt workflow bundle. Webpack builds it in a child process, so the ~130 MB it
 // takes leaves with that process instead of staying in the worker's heap; the bundle is cached by a hash
-// of the sources workflow code can import (workflows/ and src/) and the SDK's version, so a restart or a
+// of the sources workflow code can import (workflows/ and src/) and of the lockfile, so a restart or a
 // second worker on the machine reuses it.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,8 +14,8 @@ const SOURCES = ['workflows', 'src'];
 function sourceHash(interceptorModules: string[]): string {
   const h = createHash('sha256');
   h.update(`${interceptorModules.join('\n')}\n`);
-  const sdk = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'node_modules/@temporalio/workflow/package.json'), 'utf8'));
-  h.update(`@temporalio/workflow@${sdk.version}\n`);
+  // The installed dependencies (the SDK and anything workflow code pulls in) as the lockfile pins them.
+  h.update(readFileSync(resolve(PROJECT_ROOT, 'package-lock.json')));
   for (const dir of SOURCES) {
     const files = readdirSync(resolve(PROJECT_ROOT, dir), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts'))

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { FakeAnthropic, gateAnswer, gateIds } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
-import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
+import { addedFile, sendPull, tsFunctions } from '../harness/synthetic-pr.js';
 
 const gate = (name: string, extra = '') =>
   `apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: ${name}}\nspec:\n  title: AFA\n${extra}  billing: {default_tier: enterprise}\n`;
@@ -51,12 +51,8 @@ describe('gate review in batches', function () {
 
   /** Opens (or pushes to) a PR of `files` and waits for its completed check run and comment. */
   const review = async (repo: string, number: number, files: ReturnType<typeof addedFile>[], action = 'opened') => {
-    const head = sha(`${repo}#${number}:${JSON.stringify(files)}`);
-    const p = pullRequest(repo, number, head, action);
-    stack.sandbox.addPull(repo.split('/')[0]!, repo.split('/')[1]!, p.pull_request, files);
     const before = stack.sandbox.requests.length;
-    const r = await stack.send('pull_request', p);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const { head, r } = await sendPull(stack, repo, number, files, action);
     for (let i = 0; i < 600; i++) {
       const run = stack.sandbox.checkRuns.find((c) => c.head_sha === head);
       const commented = run && stack.sandbox.comments.some((c) => c.body.includes(`/runs/${run.id})`));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
-import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
+import { addedFile, pullRequest, sendPull, sha, tsFunctions } from '../harness/synthetic-pr.js';
 
 const gate = (name: string, extra = '') => `apiVersion: aof.dev/v1
 kind: GateCheck
@@ -52,11 +52,7 @@ describe('PR gate check', function () {
 
   /** Sends a PR event whose files are `files`, then waits until the PR's gate has finished that head. */
   const push = async (repo: string, number: number, files: ReturnType<typeof addedFile>[], action = 'opened') => {
-    const head = sha(`${repo}#${number}:${JSON.stringify(files)}`);
-    const p = pullRequest(repo, number, head, action);
-    stack.sandbox.addPull(repo.split('/')[0]!, repo.split('/')[1]!, p.pull_request, files);
-    const r = await stack.send('pull_request', p);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const { head, r } = await sendPull(stack, repo, number, files, action);
     assert.equal(r.body.status, 'queued');
     return { head, workflowId: r.body.workflowId as string };
   };

@@ -1,7 +1,9 @@
 // Synthetic pull requests for the gate: real pull_request payloads from @octokit/webhooks-examples with
 // files whose head content and patch are generated, so the number of changed functions is known.
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
+import type { Stack } from './stack.js';
 
 export interface SyntheticFile {
   filename: string;
@@ -40,3 +42,22 @@ export function pullRequest(repo: string, number: number, headSha: string, actio
 }
 
 export const sha = (s: string) => createHash('sha1').update(s).digest('hex');
+
+/**
+ * Seeds `files` as the PR's changes in the sandbox and sends its pull_request event (head derived from
+ * the files); the answer must be 201.
+ */
+export async function sendPull(
+  stack: Pick<Stack, 'sandbox' | 'send'>,
+  repo: string,
+  number: number,
+  files: ReturnType<typeof addedFile>[],
+  action = 'opened',
+) {
+  const head = sha(`${repo}#${number}:${JSON.stringify(files)}`);
+  const p = pullRequest(repo, number, head, action);
+  stack.sandbox.addPull(repo.split('/')[0]!, repo.split('/')[1]!, p.pull_request, files);
+  const r = await stack.send('pull_request', p);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return { head, r };
+}

@@ -21,6 +21,15 @@ export type CountAnswer = QuotaGrant | { lookUp: number };
 /** Count one analysis against the month's quota, once per key. */
 export const countUpdate = defineUpdate<CountAnswer, [key: string, limit: number, lookedUpIn: number | null]>('count');
 
+/** One key to count: its key, the limit, and the run whose ledger was asked (null at first). */
+export type CountItem = [key: string, limit: number, lookedUpIn: number | null];
+
+/**
+ * Count several keys in one update, answering each as `count` would: a worker process sends the keys of
+ * concurrent reservations together, so a burst is a few updates and not one per pull request.
+ */
+export const countBatchUpdate = defineUpdate<CountAnswer[], [items: CountItem[]]>('countBatch');
+
 /** Keys the month's count counted in one of its runs, with the count each got, for their ledger. */
 export const recordedSignal = defineSignal<[counted: Record<string, number>]>('recorded');
 

@@ -22,7 +22,7 @@ import { continueAsNew, patched, proxyActivities, setHandler } from '@temporalio
 import type { QuotaActivities } from '../activities/quota/index.js';
 import { BLOOM_BYTES, bloomAdd, bloomMayHave } from '../src/gate/bloom.js';
 import { markRun } from './run-attributes.js';
-import { countUpdate, reserveUpdate, type CountAnswer, type QuotaGrant } from './definitions.js';
+import { countBatchUpdate, countUpdate, reserveUpdate, type CountAnswer, type QuotaGrant } from './definitions.js';
 import { openForMonth } from './quota-period.js';
 
 export type { QuotaGrant };
@@ -69,7 +69,7 @@ export async function quotaWorkflow(state: QuotaState, seen?: Uint8Array): Promi
     keys.add(key);
     return { allowed: true, used, limit };
   });
-  setHandler(countUpdate, (key, limit, lookedUpIn): CountAnswer => {
+  const count = (key: string, limit: number, lookedUpIn: number | null): CountAnswer => {
     const got = earlier(key);
     if (got !== undefined) return { allowed: true, used: got, limit };
     if (keys.has(key)) return { allowed: true, used, limit };
@@ -78,7 +78,9 @@ export async function quotaWorkflow(state: QuotaState, seen?: Uint8Array): Promi
     counted.set(key, ++used);
     bloomAdd(filter, key);
     return { allowed: true, used, limit };
-  });
+  };
+  setHandler(countUpdate, count);
+  setHandler(countBatchUpdate, (items) => items.map((item) => count(...item)));
 
   await openForMonth(state.month, async () => {
     if (!patched('quota-remembers-heads-in-ledgers-and-a-bloom-filter'))

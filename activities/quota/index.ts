@@ -5,14 +5,19 @@
 // retry within one run gets the first answer.
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QuotaGrant } from '../../workflows/quota.js';
-import { countedQuery, countUpdate, recordedSignal } from '../../workflows/definitions.js';
+import { countBatchUpdate, countedQuery, countUpdate, recordedSignal } from '../../workflows/definitions.js';
+import { CountBatches } from './count-batches.js';
 import { mapLimit } from '../../workflows/map-limit.js';
 import { quotaLedgerId, quotaWorkflowId } from '../../src/gate/quota.js';
-import { retryWhileBusy } from './retry-busy.js';
+import { retryWhileBusy, unknownUpdate } from './retry-busy.js';
 
-interface Reservation {
+/** One account's month: its count workflow. */
+interface Month {
   account: string;
   month: string;
+}
+
+interface Reservation extends Month {
   limit: number;
   /** `owner/repo#n@head`: counted once per head. */
   key: string;
@@ -25,20 +30,41 @@ function pullOf(key: string): { repository?: string; number?: number } {
 }
 
 export function createQuotaActivities(client: () => Promise<Client>, taskQueue: string) {
-  // Retried at once while Temporal says the count is busy (a burst of reviews); each try its own operation.
-  const count = (c: Client, r: Reservation, lookedUpIn: number | null) =>
-    retryWhileBusy(() =>
-      c.workflow.executeUpdateWithStart(countUpdate, {
-        args: [r.key, r.limit, lookedUpIn],
-        updateId: lookedUpIn === null ? r.key : `${r.key} looked up in run ${lookedUpIn}`,
-        startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
-          workflowId: quotaWorkflowId(r.account, r.month),
-          taskQueue,
-          args: [{ account: r.account, month: r.month }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
+  const start = (r: Month) =>
+    new WithStartWorkflowOperation('quotaWorkflow', {
+      workflowId: quotaWorkflowId(r.account, r.month),
+      taskQueue,
+      args: [{ account: r.account, month: r.month }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  // Concurrent reservations of this process go to their count together (count-batches.ts); retried at
+  // once while Temporal says the count is busy, each try its own operation. A count run by a worker from
+  // before batches does not know the batch update: it then gets the keys one by one.
+  const batches = new CountBatches<Month>(async (r, items, updateId) => {
+    const c = await client();
+    try {
+      return await retryWhileBusy(() =>
+        c.workflow.executeUpdateWithStart(countBatchUpdate, {
+          args: [items],
+          updateId,
+          startWorkflowOperation: start(r),
         }),
-      }),
-    );
+      );
+    } catch (err) {
+      if (!unknownUpdate(err)) throw err;
+      return mapLimit(items, 4, ([key, limit, lookedUpIn]) =>
+        retryWhileBusy(() =>
+          c.workflow.executeUpdateWithStart(countUpdate, {
+            args: [key, limit, lookedUpIn],
+            updateId: lookedUpIn === null ? key : `${key} looked up in run ${lookedUpIn}`,
+            startWorkflowOperation: start(r),
+          }),
+        ),
+      );
+    }
+  });
+  const count = (r: Reservation, lookedUpIn: number | null) =>
+    batches.count(quotaWorkflowId(r.account, r.month), r, [r.key, r.limit, lookedUpIn]);
   /** What the key's ledger knows: the count the key got, or nothing (also when there is no ledger yet). */
   const lookUp = (c: Client, r: Reservation) =>
     c.workflow
@@ -54,7 +80,7 @@ export function createQuotaActivities(client: () => Promise<Client>, taskQueue: 
       const c = await client();
       let lookedUpIn: number | null = null;
       for (;;) {
-        const answer = await count(c, r, lookedUpIn);
+        const answer = await count(r, lookedUpIn);
         if (!('lookUp' in answer)) return answer;
         const used = await lookUp(c, r);
         if (used !== null) return { allowed: true, used, limit: r.limit };

@@ -25,3 +25,11 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, deadlineMs = 25_00
     }
   }
 }
+
+/** Whether the workflow refused an update it has no handler for (a worker from before that update). */
+export function unknownUpdate(err: unknown): boolean {
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (/No registered handler for update/.test(String(e.message))) return true;
+  }
+  return false;
+}

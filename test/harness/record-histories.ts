@@ -1,12 +1,12 @@
 // Records histories for the replay suite from a real run: with AOF_RECORD_HISTORIES=<dir>, the root hook
 // saves, before the server stops, histories the directory does not cover yet: for each workflow type, the
-// runs that take a patch's new path no recorded history takes (closed runs first, then open ones such as
-// gates and quotas), and a few runs of a type with none recorded, as JSON files the replayer reads.
+// runs that take a patch's new path or an update no recorded history takes (closed runs first, then open
+// ones such as gates and quotas), and a few runs of a type with none recorded, as JSON files the replayer reads.
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { patchIdsOf } from '../replay/patch-markers.js';
+import { patchIdsOf, updatesOf } from '../replay/patch-markers.js';
 import { WORKFLOW_TYPES } from '../replay/workflow-types.js';
 
 const PER_TYPE = 3;
@@ -20,8 +20,9 @@ export async function recordHistories(client: Client, dir: string): Promise<void
   mkdirSync(dir, { recursive: true });
   const existing = readdirSync(dir).filter((f) => f.endsWith('.json'));
   const covered = new Set<string>();
+  const paths = (events: []) => [...patchIdsOf(events), ...updatesOf(events)];
   for (const f of existing)
-    for (const id of patchIdsOf(JSON.parse(readFileSync(join(dir, f), 'utf8')).history.events)) covered.add(id);
+    for (const id of paths(JSON.parse(readFileSync(join(dir, f), 'utf8')).history.events)) covered.add(id);
   for (const type of WORKFLOW_TYPES) {
     const hasAny = existing.some((f) => f.startsWith(`${type}-`));
     let saved = 0;
@@ -33,7 +34,7 @@ export async function recordHistories(client: Client, dir: string): Promise<void
         if (++seen > SCAN) break;
         const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
         const json = JSON.parse(historyToJSON(history)) as { events: [] };
-        const fresh = [...patchIdsOf(json.events)].filter((id) => !covered.has(id));
+        const fresh = paths(json.events).filter((id) => !covered.has(id));
         if (!fresh.length && (hasAny || saved >= PER_TYPE)) continue;
         fresh.forEach((id) => covered.add(id));
         writeFileSync(

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface JsonEvent {
+  workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   markerRecordedEventAttributes?: {
     markerName?: string;
     details?: Record<string, { payloads?: { data?: string }[] }>;
@@ -23,6 +24,16 @@ export function patchIdsOf(events: JsonEvent[]): Set<string> {
     }
   }
   return ids;
+}
+
+/** The updates a history took (`update:<name>`): a handler added later gets a history of its own. */
+export function updatesOf(events: JsonEvent[]): Set<string> {
+  const names = new Set<string>();
+  for (const e of events) {
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    if (name) names.add(`update:${name}`);
+  }
+  return names;
 }
 
 /** Every `patched('id')` in the workflow code. */

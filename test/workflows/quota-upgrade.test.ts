@@ -3,11 +3,14 @@
 // old worker's `reserve` (during a rolling upgrade) and the new reservations count each key once between
 // them.
 import assert from 'node:assert/strict';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
 import { createQuotaActivities } from '../../activities/quota/index.js';
 import { quotaWorkflowId } from '../../src/gate/quota.js';
 import { reserveUpdate } from '../../workflows/definitions.js';
 import { testTemporal, workflowBundle } from '../harness/temporal.js';
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 describe('a quota month carried over from the old code', function () {
   this.timeout(60_000);
@@ -46,6 +49,33 @@ describe('a quota month carried over from the old code', function () {
       assert.deepEqual(await reserve(4), { allowed: true, used: 4, limit: 10 }, "an old worker's key counted again");
       assert.deepEqual(await reserve(5), { allowed: true, used: 5, limit: 10 });
       await count.terminate('test over');
+    });
+  });
+  it('a count run by a worker from before batches is sent the keys one by one', async () => {
+    const env = await testTemporal();
+    const taskQueue = `quota-before-batches-${Date.now()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: fileURLToPath(new URL('fixtures/quota-before-batches.ts', import.meta.url)),
+        logger: quiet,
+      }),
+    });
+    await worker.runUntil(async () => {
+      const { reserveQuota } = createQuotaActivities(async () => env.client, taskQueue);
+      const account = `before-batches-${Date.now()}`;
+      const month = new Date().toISOString().slice(0, 7);
+      const grants = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => reserveQuota({ account, month, limit: 20, key: `k${i % 25}` })),
+      );
+      const granted = grants.slice(0, 25).filter((g) => g.allowed);
+      assert.deepEqual(
+        granted.map((g) => g.used).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      for (let i = 25; i < 30; i++) assert.deepEqual(grants[i], grants[i - 25], `key k${i - 25} got two answers`);
+      await env.client.workflow.getHandle(quotaWorkflowId(account, month)).terminate('test over');
     });
   });
 });

@@ -1,0 +1,59 @@
+// The reservations a worker process makes at the same moment go to their month's count together: one
+// `countBatch` update per count workflow at a time, carrying every key that arrived while the previous
+// one was out. Temporal lets only 10 updates wait on one workflow and aborts them in bulk under pressure;
+// 500 pull requests opened together were 500 updates retried in a storm (about one review per 10 s),
+// and are now a handful of updates per worker process.
+//
+// Exactness does not rest on the update's id: the count answers a key it already counted with its first
+// answer, so a batch sent twice (a lost response, a retried activity) counts nothing twice.
+import { randomUUID } from 'node:crypto';
+import type { CountAnswer, CountItem } from '../../workflows/definitions.js';
+
+/** Keys per update: bounds the update's payload in the count's history (about 100 bytes a key). */
+export const MAX_BATCH = 200;
+
+/** Sends one batch to a count workflow; `updateId` stays the same across its retries. */
+export type SendBatch<T> = (count: T, items: CountItem[], updateId: string) => Promise<CountAnswer[]>;
+
+interface Waiting {
+  item: CountItem;
+  resolve: (answer: CountAnswer) => void;
+  reject: (err: unknown) => void;
+}
+
+/** `T` names one count workflow (account and month); `id` is its workflow id. */
+export class CountBatches<T> {
+  /** Per count workflow: the keys waiting for the update in flight to come back. */
+  private readonly waiting = new Map<string, Waiting[]>();
+
+  constructor(private readonly send: SendBatch<T>) {}
+
+  count(id: string, count: T, item: CountItem): Promise<CountAnswer> {
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(id);
+      if (queue) return void queue.push({ item, resolve, reject });
+      this.waiting.set(id, [{ item, resolve, reject }]);
+      void this.drain(id, count);
+    });
+  }
+
+  /** Sends what waits for count `id`, one update at a time, until nothing does. */
+  private async drain(id: string, count: T): Promise<void> {
+    const queue = this.waiting.get(id)!;
+    while (queue.length) {
+      const batch = queue.splice(0, MAX_BATCH);
+      try {
+        const answers = await this.send(
+          count,
+          batch.map((w) => w.item),
+          randomUUID(),
+        );
+        if (answers.length !== batch.length) throw new Error(`${answers.length} answers to ${batch.length} keys`);
+        batch.forEach((w, i) => w.resolve(answers[i]!));
+      } catch (err) {
+        batch.forEach((w) => w.reject(err));
+      }
+    }
+    this.waiting.delete(id);
+  }
+}

@@ -131,7 +131,11 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       headSha: input.headSha,
       status: 'queued',
       detailsUrl,
-      externalId: workflowInfo().workflowId,
+      // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
+      // so a retried create must not take an earlier life's check run for its own.
+      externalId: patched('check-run-names-its-review-run')
+        ? `${workflowInfo().workflowId}@${workflowInfo().runId}`
+        : workflowInfo().workflowId,
       // A personal token cannot create check runs: the gate shows as a commit status (patched below).
       ...(statusFallback ? { orCommitStatus: true } : {}),
     }),

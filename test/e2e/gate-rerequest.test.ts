@@ -73,6 +73,9 @@ describe('a gate asked again for a head it already reviewed', function () {
     comment.issue.number = NUMBER;
     comment.issue.pull_request = { url: `https://api.github.com/repos/${REPO}/pulls/${NUMBER}` };
     comment.comment.body = '/review';
+    // The re-review's check run is created and its answer lost: the retry must find that check run, not
+    // the first review's, whose review had the same child id in the gate's earlier life.
+    stack.sandbox.failAfterCommit(1, 'status500', /\/check-runs$/);
     assert.equal((await stack.send('issue_comment', comment)).status, 201);
     await until('/review to review the head again', () => completed(head).length === 2);
 
@@ -83,6 +86,7 @@ describe('a gate asked again for a head it already reviewed', function () {
     rerun.check_run.pull_requests = [{ number: NUMBER, head: { sha: head } }];
     assert.equal((await stack.send('check_run', rerun)).status, 201);
     await until('the re-run to review the head again', () => completed(head).length === 3);
+    assert.equal(stack.sandbox.checkRuns.filter((c) => c.head_sha === head).length, 3, 'a check run left behind');
     assert.deepEqual(
       completed(head).map((c) => c.output.title),
       Array(3).fill('AFA Gate Check — 1 findings'),

@@ -139,6 +139,13 @@ const RULES: Record<ReviewerName, Rule[]> = {
   ],
 };
 
+/** The line rules of `reviewer` that one line breaks (the built-in agent reviewers read patches this way). */
+export function lineFindings(reviewer: ReviewerName, text: string): Pick<Finding, 'severity' | 'message'>[] {
+  return RULES[reviewer]
+    .filter((rule) => !rule.whole && rule.pattern.test(text))
+    .map(({ severity, message }) => ({ severity, message }));
+}
+
 const WEIGHT: Record<Severity, number> = { critical: 40, high: 25, medium: 10, low: 4, info: 1 };
 
 export function ruleReview(

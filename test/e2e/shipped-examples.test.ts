@@ -148,10 +148,11 @@ describe('the shipped example configuration', function () {
     const r = await stack.send('issue_comment', prComment('/review'));
     await stack.client.workflow.getHandle(r.body.workflowId).result();
     const [comment] = stack.sandbox.comments;
-    assert.match(comment!.body, /^### Comments: /);
-    assert.match(comment!.body, /\*\*medium\*\* `src\/db\.ts:2`: SQL built from strings/);
-    assert.match(comment!.body, /\*\*low\*\* `src\/log\.ts:11`: debug output left in/);
-    assert.match(comment!.body, /\*\*low\*\* `src\/log\.ts:11`: an unresolved TODO/);
+    // The gate's rules, line by line: the same finding at the same severity as the gate check above.
+    assert.match(comment!.body, /^### Changes requested: /);
+    assert.match(comment!.body, /\*\*high\*\* `src\/db\.ts:2`: SQL built from strings/);
+    assert.match(comment!.body, /\*\*low\*\* `src\/log\.ts:11`: Debug output left in/);
+    assert.match(comment!.body, /\*\*low\*\* `src\/log\.ts:11`: Unresolved TODO/);
   });
 
   it('/review-fleet posts one comment with each review and the majority verdict', async () => {
@@ -161,7 +162,8 @@ describe('the shipped example configuration', function () {
     assert.equal(stack.sandbox.comments.length, 1);
     const body = stack.sandbox.comments[0]!.body;
     assert.match(body, /^## Fleet review-fleet \(peer\)/);
-    assert.match(body, /\*\*Decision\*\* — majority: COMMENTS \(COMMENTS 3\)/);
+    // The SQL finding is high for the security and code reviewers; the quality reviewer only comments.
+    assert.match(body, /\*\*Decision\*\* — majority: CHANGES_REQUESTED \(CHANGES_REQUESTED 2, COMMENTS 1\)/);
     assert.deepEqual(
       result.fleet!.outcomes.map((o: { member: string }) => o.member),
       ['security-reviewer', 'quality-reviewer', 'code-reviewer'],

@@ -1,70 +1,21 @@
 // builtin:code-reviewer: rule-based review of the added lines in a pull request's patches.
+import { lineFindings } from '../../../src/gate/rules.js';
+import type { ReviewerName } from '../../../src/gate/types.js';
 import { answer, eventData, type BuiltinModel } from './respond.js';
 
-interface Rule {
-  category: 'security' | 'quality';
-  severity: 'high' | 'medium' | 'low';
-  pattern: RegExp;
-  message: string;
-}
-
-const RULES: Rule[] = [
-  {
-    category: 'security',
-    severity: 'high',
-    pattern: /\beval\s*\(|new Function\s*\(/,
-    message: 'dynamic code execution (eval / new Function)',
-  },
-  {
-    category: 'security',
-    severity: 'high',
-    pattern: /(api[_-]?key|secret|password|token)\s*[:=]\s*['"][^'"]{8,}['"]/i,
-    message: 'what looks like a hard-coded secret',
-  },
-  {
-    category: 'security',
-    severity: 'high',
-    pattern: /child_process|\bexec(Sync)?\s*\(|os\.system\(|subprocess\.(call|run|Popen)\(.*shell\s*=\s*True/,
-    message: 'shell command execution: check that no input reaches it',
-  },
-  {
-    category: 'security',
-    severity: 'medium',
-    pattern: /innerHTML\s*=|dangerouslySetInnerHTML/,
-    message: 'raw HTML injection point',
-  },
-  {
-    category: 'quality',
-    severity: 'medium',
-    pattern: /\bcatch\s*(\(\w*\))?\s*\{\s*\}/,
-    message: 'an empty catch block hides errors',
-  },
-  {
-    category: 'security',
-    severity: 'medium',
-    pattern: /SELECT .* \+ |f"SELECT|`SELECT .*\$\{/i,
-    message: 'SQL built from strings: use parameters',
-  },
-  {
-    category: 'quality',
-    severity: 'low',
-    pattern: /console\.log\(|\bprint\(|fmt\.Println\(/,
-    message: 'debug output left in',
-  },
-  { category: 'quality', severity: 'low', pattern: /\b(TODO|FIXME|XXX)\b/, message: 'an unresolved TODO/FIXME' },
-  {
-    category: 'quality',
-    severity: 'low',
-    pattern: /:\s*any\b|as any\b/,
-    message: 'TypeScript `any` weakens type checking',
-  },
-];
+// The rules are the gate's (src/gate/rules.ts), line by line: `security` is its security reviewer,
+// `quality` its performance and maintainability reviewers.
+type Category = 'security' | 'quality';
+const REVIEWERS: Record<Category, ReviewerName[]> = {
+  security: ['security'],
+  quality: ['performance', 'maintainability'],
+};
 
 /** A reviewer that applies the rules of the given categories. */
 export const ruleReviewer =
-  (categories: Rule['category'][]): BuiltinModel =>
+  (categories: Category[]): BuiltinModel =>
   (req) => {
-    const rules = RULES.filter((r) => categories.includes(r.category));
+    const reviewers = categories.flatMap((c) => REVIEWERS[c]);
     const data = eventData(req);
     const findings: string[] = [];
     let added = 0;
@@ -78,15 +29,14 @@ export const ruleReviewer =
         }
         if (raw.startsWith('+')) {
           added++;
-          for (const r of rules)
-            if (r.pattern.test(raw.slice(1)))
-              findings.push(`- **${r.severity}** \`${file.filename}:${line}\`: ${r.message}`);
+          for (const f of reviewers.flatMap((r) => lineFindings(r, raw.slice(1))))
+            findings.push(`- **${f.severity}** \`${file.filename}:${line}\`: ${f.message}`);
         }
         if (!raw.startsWith('-')) line++;
       }
     }
     const files = data.files?.length ?? 0;
-    const verdict = findings.some((f) => f.includes('**high**'))
+    const verdict = findings.some((f) => /\*\*(critical|high)\*\*/.test(f))
       ? 'Changes requested'
       : findings.length
         ? 'Comments'

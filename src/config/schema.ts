@@ -91,6 +91,9 @@ const ModelEndpoint = z.strictObject({
   api_key_env: envName.optional(),
 });
 
+/** Runs a worker keeps cached by default: few enough to hold 500 open gates in 300 MB (bench:memory). */
+export const DEFAULT_CACHED_WORKFLOWS = 100;
+
 const Directory = z.strictObject({
   directory: z.string().min(1),
   watch: z.boolean().default(false),
@@ -127,7 +130,13 @@ export const DaemonSpec = z.strictObject({
   runtime: z
     .strictObject({
       max_concurrent_tasks: z.number().int().positive().default(10),
-      /** Accepted as the AOF reference writes it, but not enforced (a warning says so; see unsupported.ts). */
+      /**
+       * Workflow runs a worker keeps in memory between their tasks (0: none). A run beyond it is replayed
+       * from its history when its next task comes; the SDK's own default grows with the heap limit (about
+       * 2,000 runs on a 4 GB heap), and each cached run holds about 0.3 MB outside the JS heap.
+       */
+      max_cached_workflows: z.number().int().min(0).default(DEFAULT_CACHED_WORKFLOWS),
+      /** Longest an agent run's model turns may take together; the run then posts why it stopped. */
       task_timeout_secs: z.number().positive().optional(),
       /** Tokens (input + output + cache) one agent run may spend before it is stopped. */
       token_budget_per_run: z.number().int().positive().default(200_000),

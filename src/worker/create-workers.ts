@@ -100,6 +100,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createMemoryActivities(dirname(opts.resources.daemonFile)),
     },
     maxConcurrentActivityTaskExecutions: activitySlots(opts.resources),
+    // Bounded: open gates and quota months wait for days, and each cached run holds memory meanwhile.
+    maxCachedWorkflows: runtime.max_cached_workflows,
   });
   const daemonDir = dirname(opts.resources.daemonFile);
   // Every GitHub request is paced; this process takes its share of the rate among the GitHub workers.

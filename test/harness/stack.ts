@@ -33,6 +33,8 @@ export interface Stack {
   sandbox: GitHubSandbox;
   client: Client;
   resources: Resources;
+  /** The in-process workers (none with `withWorker: false`). */
+  workers: Worker[];
   send(
     event: string,
     payload: unknown,
@@ -114,6 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     url,
     store,
+    workers,
     withPull(
       payload,
       files = [

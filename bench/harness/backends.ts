@@ -10,6 +10,17 @@ export async function startBackends(secret: string, temporalOptions: DevServerOp
   const temporal = await startDevServer(temporalOptions);
   const sandbox = new GitHubSandbox();
   await sandbox.start();
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): stop the dev server, then exit, which kills the `aofctl`
+  // children (aofctl-process.ts); a finally block does not run on a signal.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the benchmark's processes\n`);
+      void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  const stop = async () => {
+    await sandbox.stop();
+    await temporal.teardown();
+  };
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     GITHUB_API_URL: sandbox.url,
@@ -20,9 +31,6 @@ export async function startBackends(secret: string, temporalOptions: DevServerOp
     temporal,
     sandbox,
     env,
-    async stop() {
-      await sandbox.stop();
-      await temporal.teardown();
-    },
+    stop,
   };
 }

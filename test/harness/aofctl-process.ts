@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 
+/** Children still running: killed when this process exits, however it exits (a benchmark's Ctrl-C too). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+
 export interface AofctlProcess {
   child: ChildProcess;
   output: () => string;
@@ -22,6 +26,8 @@ export async function startAofctl(
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

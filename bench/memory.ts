@@ -67,7 +67,9 @@ const rows: [string, string, string][] = [];
  */
 const SETTLE_MS = 90_000;
 let peak = 0;
-const watch = setInterval(() => (peak = Math.max(peak, rssMb(worker.child.pid!))), 1000);
+const watch = setInterval(() => {
+  if (worker.child.exitCode === null) peak = Math.max(peak, rssMb(worker.child.pid!));
+}, 1000);
 const sample = async (label: string) => {
   const busiest = Math.max(peak, rssMb(worker.child.pid!));
   log(`${label}: peak ${busiest.toFixed(0)} MB; settling for ${SETTLE_MS / 1000} s`);

@@ -12,8 +12,22 @@ import type { CountAnswer, CountItem } from '../../workflows/definitions.js';
 /** Keys per update: bounds the update's payload in the count's history (about 100 bytes a key). */
 export const MAX_BATCH = 200;
 
-/** Sends one batch to a count workflow; `updateId` stays the same across its retries. */
-export type SendBatch<T> = (count: T, items: CountItem[], updateId: string) => Promise<CountAnswer[]>;
+/**
+ * Longest one batch may take, retries included. A reservation may wait for the batch in flight and then
+ * for its own: twice this stays under the reservation activity's 30 s, so a stuck count makes attempts
+ * fail and retry (fresh calls) instead of holding every reservation of the month behind it.
+ */
+export const BATCH_DEADLINE_MS = 12_000;
+
+/**
+ * Sends one batch to a count workflow, answering each key in order: an answer, or the error of that key
+ * alone. `updateId` stays the same across the batch's retries.
+ */
+export type SendBatch<T> = (
+  count: T,
+  items: CountItem[],
+  updateId: string,
+) => Promise<PromiseSettledResult<CountAnswer>[]>;
 
 interface Waiting {
   item: CountItem;
@@ -49,7 +63,11 @@ export class CountBatches<T> {
           randomUUID(),
         );
         if (answers.length !== batch.length) throw new Error(`${answers.length} answers to ${batch.length} keys`);
-        batch.forEach((w, i) => w.resolve(answers[i]!));
+        batch.forEach((w, i) => {
+          const a = answers[i]!;
+          if (a.status === 'fulfilled') w.resolve(a.value);
+          else w.reject(a.reason);
+        });
       } catch (err) {
         batch.forEach((w) => w.reject(err));
       }

@@ -6,7 +6,7 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QuotaGrant } from '../../workflows/quota.js';
 import { countBatchUpdate, countedQuery, countUpdate, recordedSignal } from '../../workflows/definitions.js';
-import { CountBatches } from './count-batches.js';
+import { BATCH_DEADLINE_MS, CountBatches } from './count-batches.js';
 import { mapLimit } from '../../workflows/map-limit.js';
 import { quotaLedgerId, quotaWorkflowId } from '../../src/gate/quota.js';
 import { retryWhileBusy, unknownUpdate } from './retry-busy.js';
@@ -38,27 +38,35 @@ export function createQuotaActivities(client: () => Promise<Client>, taskQueue: 
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   // Concurrent reservations of this process go to their count together (count-batches.ts); retried at
-  // once while Temporal says the count is busy, each try its own operation. A count run by a worker from
-  // before batches does not know the batch update: it then gets the keys one by one.
+  // once while Temporal says the count is busy, each try its own operation, all within the batch's
+  // deadline. A count run by a worker from before batches does not know the batch update: it then gets
+  // the keys one by one, each answered (or failed) on its own.
   const batches = new CountBatches<Month>(async (r, items, updateId) => {
     const c = await client();
+    const deadline = Date.now() + BATCH_DEADLINE_MS;
+    const inTime = <T>(fn: () => Promise<T>) =>
+      c.withDeadline(deadline, () => retryWhileBusy(fn, deadline - Date.now()));
     try {
-      return await retryWhileBusy(() =>
+      const answers = await inTime(() =>
         c.workflow.executeUpdateWithStart(countBatchUpdate, {
           args: [items],
           updateId,
           startWorkflowOperation: start(r),
         }),
       );
+      return answers.map((value) => ({ status: 'fulfilled' as const, value }));
     } catch (err) {
       if (!unknownUpdate(err)) throw err;
       return mapLimit(items, 4, ([key, limit, lookedUpIn]) =>
-        retryWhileBusy(() =>
+        inTime(() =>
           c.workflow.executeUpdateWithStart(countUpdate, {
             args: [key, limit, lookedUpIn],
             updateId: lookedUpIn === null ? key : `${key} looked up in run ${lookedUpIn}`,
             startWorkflowOperation: start(r),
           }),
+        ).then(
+          (value) => ({ status: 'fulfilled' as const, value }),
+          (reason: unknown) => ({ status: 'rejected' as const, reason }),
         ),
       );
     }

@@ -3,6 +3,22 @@
 // variables as the benchmarks' daemon.yaml names them: AOF_BENCH_TOKEN, AOF_BENCH_SECRET).
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
 import { startDevServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
+import { killChildren } from '../../test/harness/aofctl-process.js';
+
+/**
+ * Interrupted (Ctrl-C, a timeout's SIGTERM), where a finally block does not run: kill the `aofctl`
+ * children first, then stop the dev server and the sandbox (for 10 s at most), then exit.
+ */
+function stopOnSignal(stop: () => Promise<void>) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the benchmark's processes\n`);
+      killChildren();
+      const exit = () => process.exit(signal === 'SIGINT' ? 130 : 143);
+      setTimeout(exit, 10_000).unref();
+      void stop().finally(exit);
+    });
+}
 
 export const BENCH_DAEMON_GITHUB = 'token_env: AOF_BENCH_TOKEN\nwebhook_secret_env: AOF_BENCH_SECRET';
 
@@ -10,17 +26,11 @@ export async function startBackends(secret: string, temporalOptions: DevServerOp
   const temporal = await startDevServer(temporalOptions);
   const sandbox = new GitHubSandbox();
   await sandbox.start();
-  // Interrupted (Ctrl-C, a timeout's SIGTERM): stop the dev server, then exit, which kills the `aofctl`
-  // children (aofctl-process.ts); a finally block does not run on a signal.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      process.stderr.write(`\n${signal}: stopping the benchmark's processes\n`);
-      void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    });
   const stop = async () => {
     await sandbox.stop();
     await temporal.teardown();
   };
+  stopOnSignal(stop);
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     GITHUB_API_URL: sandbox.url,

@@ -135,7 +135,11 @@ export const DaemonSpec = z.strictObject({
        * from its history when its next task comes; the SDK's own default grows with the heap limit (about
        * 2,000 runs on a 4 GB heap), and each cached run holds about 0.3 MB outside the JS heap.
        */
-      max_cached_workflows: z.number().int().min(0).default(DEFAULT_CACHED_WORKFLOWS),
+      max_cached_workflows: z
+        .number()
+        .int()
+        .refine((n) => n === 0 || n >= 2, '0 (no cache) or at least 2')
+        .default(DEFAULT_CACHED_WORKFLOWS),
       /** Longest an agent run's model turns may take together; the run then posts why it stopped. */
       task_timeout_secs: z.number().positive().optional(),
       /** Tokens (input + output + cache) one agent run may spend before it is stopped. */

@@ -102,6 +102,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxConcurrentActivityTaskExecutions: activitySlots(opts.resources),
     // Bounded: open gates and quota months wait for days, and each cached run holds memory meanwhile.
     maxCachedWorkflows: runtime.max_cached_workflows,
+    // A task being worked on holds its run in the cache: never more tasks at once than the cache holds.
+    maxConcurrentWorkflowTaskExecutions: workflowTaskSlots(runtime.max_cached_workflows),
   });
   const daemonDir = dirname(opts.resources.daemonFile);
   // Every GitHub request is paced; this process takes its share of the rate among the GitHub workers.
@@ -144,6 +146,9 @@ export function activitySlots(resources: Resources): number {
   const gates = [...resources.gates.values()].map((g) => g.resource.spec.max_concurrency);
   return Math.max(resources.daemon.spec.runtime.max_concurrent_tasks, ...gates);
 }
+
+/** The SDK's 40 workflow task slots, fewer when the cache is smaller (with no cache, any number). */
+export const workflowTaskSlots = (cached: number) => (cached === 0 ? 40 : Math.min(40, cached));
 
 /** Agents' own model endpoints, by name: the workers read them from their configuration, like keys. */
 function agentEndpoints(resources: Resources): Map<string, EndpointConfig> {

@@ -33,6 +33,11 @@ describe('a worker with a small workflow cache', function () {
     await until('five reviews', () => heads.every(completed));
     const [main] = stack.workers;
     assert.equal(main!.options.maxCachedWorkflows, CACHED);
+    assert.deepEqual(
+      main!.options.tuner.workflowTaskSlotSupplier,
+      { type: 'fixed-size', numSlots: CACHED },
+      'more workflow task slots than cached runs',
+    );
     assert.ok(main!.getStatus().numCachedWorkflows <= CACHED, `${main!.getStatus().numCachedWorkflows} cached`);
 
     // The first pull request's gate was evicted long ago (four gates and their reviews came after it).

@@ -6,7 +6,8 @@ const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 
 /** Children still running: killed when this process exits, however it exits (a benchmark's Ctrl-C too). */
 const running = new Set<ChildProcess>();
-process.on('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+export const killChildren = () => running.forEach((c) => c.kill('SIGKILL'));
+process.on('exit', killChildren);
 
 export interface AofctlProcess {
   child: ChildProcess;

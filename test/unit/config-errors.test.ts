@@ -55,6 +55,13 @@ spec:
     ]);
   });
 
+  it('a workflow cache of one run (the SDK would quietly make it two)', () => {
+    const out = problems(
+      'apiVersion: aof.dev/v1\nkind: DaemonConfig\nmetadata: {name: d}\nspec:\n  platforms: {github: {}}\n  runtime:\n    max_cached_workflows: 1\n',
+    );
+    assert.deepEqual(out, ['t.yaml:7:27: spec.runtime.max_cached_workflows: 0 (no cache) or at least 2']);
+  });
+
   it('a binding with two targets', () => {
     const out = problems(trigger('  commands:\n    /review:\n      agent: a\n      fleet: f\n'));
     assert.deepEqual(out, ['t.yaml:9:7: spec.commands./review: exactly one of agent, fleet, flow or gate']);

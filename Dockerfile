@@ -11,8 +11,11 @@ RUN npm pack --ignore-scripts --pack-destination /tmp \
 
 FROM node:24-bookworm-slim
 WORKDIR /app
+# The malloc settings of src/worker/process-env.ts: glibc reads them at process start.
 ENV NODE_ENV=production \
-    AOF_METRICS_PORT=9464
+    AOF_METRICS_PORT=9464 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 # Dependencies first, from the lockfile, so a source edit does not reinstall them.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -1,6 +1,7 @@
 // `aofctl dev`: the whole stack on one machine with no credentials: a Temporal dev server (state kept
 // in .aof/temporal.db, Web UI on), the GitHub sandbox (state kept in .aof/sandbox.json), a worker
 // process and an ingress process, all on 127.0.0.1. It says "ready" once a delivery would be handled.
+import { PROCESS_ENV } from '../worker/process-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ export async function dev(o: DevOptions): Promise<void> {
 
   const childEnv = {
     ...process.env,
+    // The malloc settings, unless set (an empty value counts as unset, as for every variable here).
+    ...Object.fromEntries(Object.entries(PROCESS_ENV).map(([k, v]) => [k, process.env[k] || v])),
     GITHUB_WEBHOOK_SECRET: secret,
     // An app installation token for the sandbox, so check runs are allowed as for a GitHub App.
     GITHUB_TOKEN: process.env.GITHUB_TOKEN || 'ghs_sandbox_dev_installation_token',

@@ -1,15 +1,16 @@
 // `aofctl dev` as a new user runs it: it says "ready" only once a delivery would be handled (a delivery
 // sent right after the line reaches the worker and GitHub), the hint to simulate comes after that line,
-// and nothing it starts listens beyond 127.0.0.1.
+// nothing it starts listens beyond 127.0.0.1, and its worker starts with the malloc settings.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAofctl, type AofctlProcess } from '../harness/aofctl-process.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { freePort } from '../harness/free-port.js';
+import { PROCESS_ENV } from '../../src/worker/process-env.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 
@@ -37,7 +38,7 @@ describe('aofctl dev', function () {
   const state = mkdtempSync(join(tmpdir(), 'aof-dev-state-'));
   let dev: AofctlProcess | undefined;
   let ports: { ingress: number; temporal: number; ui: number; sandbox: number };
-  const env = () => ({ AOF_STATE_DIR: state, GITHUB_WEBHOOK_SECRET: '', GITHUB_TOKEN: '' });
+  const env = () => ({ AOF_STATE_DIR: state, GITHUB_WEBHOOK_SECRET: '', GITHUB_TOKEN: '', MALLOC_ARENA_MAX: '' });
 
   before(async () => {
     ports = { ingress: await freePort(), temporal: await freePort(), ui: await freePort(), sandbox: await freePort() };
@@ -84,6 +85,15 @@ describe('aofctl dev', function () {
       assert.ok(at >= 0 && at < ready, `${started} before the ready line:\n${out}`);
     }
     assert.ok(out.indexOf('[aof dev] try: npx aofctl simulate') > ready, out);
+  });
+
+  it('starts the worker with the malloc settings that bound its memory (src/worker/process-env.ts)', () => {
+    const pid = dev!.child.pid!;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+    const worker = children.find((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').includes('worker'));
+    assert.ok(worker, `no worker among the children ${children.join(', ')}`);
+    const environ = new Set(readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0'));
+    for (const [name, value] of Object.entries(PROCESS_ENV)) assert.ok(environ.has(`${name}=${value}`), name);
   });
 
   it('listens on 127.0.0.1 only', async () => {

@@ -1,6 +1,7 @@
 // `aofctl <command>` as a separate process, so a test or benchmark can kill it like a crash would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { PROCESS_ENV } from '../../src/worker/process-env.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 
@@ -24,7 +25,7 @@ export async function startAofctl(
   args: string[] = [],
 ): Promise<AofctlProcess> {
   const child = spawn(process.execPath, [bin, command, '--config', config, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...PROCESS_ENV, ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

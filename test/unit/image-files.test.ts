@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { PROCESS_ENV } from '../../src/worker/process-env.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -72,6 +73,17 @@ describe('the Docker image', function () {
     assert.ok([22, 24].includes(major), `base image ${final.from} is not a current Node LTS`);
     const engines = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).engines.node as string;
     assert.ok(major >= Number(/(\d+)/.exec(engines)![1]), `engines.node "${engines}" excludes Node ${major}`);
+  });
+
+  it("starts its processes with the malloc settings aofctl dev gives its own (they bound the worker's memory)", () => {
+    const env = final.steps
+      .filter((s) => s.op === 'ENV')
+      .flatMap((s) => [...s.args.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    for (const [name, value] of Object.entries(PROCESS_ENV))
+      assert.ok(
+        env.some(([n, v]) => n === name && v === value),
+        `the image does not set ${name}=${value}`,
+      );
   });
 
   it('takes the application only from `npm pack`, i.e. from the `files` list of package.json', () => {

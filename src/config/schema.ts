@@ -138,6 +138,7 @@ export const DaemonSpec = z.strictObject({
       max_cached_workflows: z
         .number()
         .int()
+        .min(0)
         .refine((n) => n === 0 || n >= 2, '0 (no cache) or at least 2')
         .default(DEFAULT_CACHED_WORKFLOWS),
       /** Longest an agent run's model turns may take together; the run then posts why it stopped. */

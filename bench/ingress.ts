@@ -2,8 +2,9 @@
 // The ingress against the Temporal it starts workflows on, as `npm start` runs them: a dev server keeping
 // its state in a db file (WAL), an `aofctl worker` process and an `aofctl serve` process; GitHub is the
 // sandbox. In the same run, `connections` at a time:
-//  (a) raw starts: the routed-event workflow started straight through the Temporal client with the input
-//      the ingress gives it, measured before and after (b), so neither gains from its place;
+//  (a) raw starts: the routed-event workflow started straight through the Temporal client with the start
+//      request the ingress sends (its input, search attributes and summary), measured before and after
+//      (b), so neither gains from its place;
 //  (b) the ingress: N distinct signed deliveries (a real pull_request.opened payload, unique GUIDs).
 // Prints both rates and their ratio, acknowledgement latency, and checks every accepted delivery got
 // exactly one workflow and one comment.
@@ -16,7 +17,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
 import { example } from '../src/fixtures/webhook-examples.js';
+import { deliveryStart } from '../src/ingress/dispatch.js';
 import { sign } from '../src/ingress/signature.js';
+import type { RoutedEventInput } from '../workflows/types.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
 import { freePort } from '../test/harness/free-port.js';
 import { startIngressProcess } from '../test/harness/ingress-process.js';
@@ -75,7 +78,7 @@ try {
   const probeHandle = client.workflow.getHandle(workflowId);
   await probeHandle.result();
   const first = (await probeHandle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
-  const input: unknown = defaultPayloadConverter.fromPayload(first.input!.payloads![0]!);
+  const input: RoutedEventInput = defaultPayloadConverter.fromPayload(first.input!.payloads![0]!);
 
   /** Starts `n` routed-event workflows straight through the client, `connections` at a time; seconds taken. */
   const rawStarts = async (tag: string, n: number): Promise<number> => {
@@ -85,10 +88,10 @@ try {
       Array.from({ length: connections }, async () => {
         while (next < n) {
           next++;
+          // The ingress's own start request (search attributes, summary, id policy), a workflow id of its own.
           await client.workflow.start('routedEventWorkflow', {
+            ...deliveryStart(input, taskQueue),
             workflowId: `${tag}-${randomUUID()}`,
-            taskQueue,
-            args: [input],
           });
         }
       }),

@@ -36,33 +36,44 @@ export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   reply?: (input: ReplyInput, deliveryId: string) => Promise<void>;
 };
 
+/**
+ * The start request of a delivery's workflow: its id from the delivery GUID, the routed event as input,
+ * and the search attributes and summary the Web UI lists it by. (bench:ingress sends the same request
+ * straight through the client, so the two rates it compares differ only by the ingress.)
+ */
+export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
+  const m = input.metadata;
+  const number = m.pr_number ?? m.issue_number;
+  const searchAttributes: SearchAttributePair[] = [
+    { key: AofEvent, value: input.action ? `${input.event}.${input.action}` : input.event },
+    { key: AofTrigger, value: input.trigger },
+    { key: AofState, value: 'queued' },
+  ];
+  if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
+  if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });
+  return {
+    workflowId: deliveryWorkflowId(input.deliveryId),
+    taskQueue,
+    args: [input] as [RoutedEventInput],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: searchAttributes,
+    staticSummary: `${input.key} → ${input.target.kind} ${input.target.name} on ${m.repo_full_name ?? '?'}${typeof number === 'number' ? `#${number}` : ''}`,
+  };
+}
+
 export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 5000): Dispatcher {
   const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs) =>
     client.connection.withDeadline(Date.now() + ms, fn).catch((err) => {
       throw isUnavailable(err) ? new TemporalUnavailableError((err as Error).message) : err;
     });
   const dispatch: Dispatcher = async (input) => {
-    const workflowId = deliveryWorkflowId(input.deliveryId);
-    const m = input.metadata;
-    const number = m.pr_number ?? m.issue_number;
-    const searchAttributes: SearchAttributePair[] = [
-      { key: AofEvent, value: input.action ? `${input.event}.${input.action}` : input.event },
-      { key: AofTrigger, value: input.trigger },
-      { key: AofState, value: 'queued' },
-    ];
-    if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
-    if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });
+    const start = deliveryStart(input, taskQueue);
+    const { workflowId } = start;
     try {
-      if (input.target.kind === 'gate') return await signalGate(client, taskQueue, input, searchAttributes, timeoutMs);
+      if (input.target.kind === 'gate')
+        return await signalGate(client, taskQueue, input, start.typedSearchAttributes, timeoutMs);
       await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-        client.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', {
-          workflowId,
-          taskQueue,
-          args: [input],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: searchAttributes,
-          staticSummary: `${input.key} → ${input.target.kind} ${input.target.name} on ${m.repo_full_name ?? '?'}${typeof number === 'number' ? `#${number}` : ''}`,
-        }),
+        client.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start),
       );
       return { status: 'started', workflowId };
     } catch (err) {

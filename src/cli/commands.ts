@@ -1,5 +1,6 @@
 // Every aofctl command: its options (for node:util parseArgs), its help text, and what it runs.
 // One table, so `aofctl --help`, `aofctl <command> --help` and the parser cannot disagree.
+import { PROCESS_ENV } from '../worker/process-env.js';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './usage-error.js';
 
@@ -43,7 +44,12 @@ export const COMMANDS: Command[] = [
     name: 'worker',
     summary: 'run a Temporal worker (workflows, model and GitHub activities); start as many as you need',
     usage: 'aofctl worker [--config daemon.yaml]',
-    help: configHelp,
+    help: [
+      configHelp,
+      `Start it with ${Object.entries(PROCESS_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} (aofctl dev and the image do): glibc then gives freed memory back.`,
+    ].join('\n'),
     options: config,
     run: async (v) => {
       await (await import('./worker.js')).worker(String(v.config));

@@ -44,6 +44,7 @@ describe('aofctl usage', function () {
     for (const o of ['--body', '--sender', '--number', '--pr', '--payload', '--action', '--delivery'])
       assert.match(sim, new RegExp(`  ${o} `), o);
     assert.match(aofctl(['help', 'dev']).out, /--sandbox-port/);
+    assert.match(aofctl(['worker', '--help']).out, /MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072/);
   });
 
   it('mistakes are one line, exit 2, with no stack trace', () => {

@@ -4,9 +4,17 @@
 // and each file read inside one activity, which the task queue's activity rate cannot see.
 import type { Octokit } from '@octokit/rest';
 
+/**
+ * A request reaches GitHub some milliseconds after its turn, and not always the same number (a busy event
+ * loop, a new connection): the window is this much longer than a second, so a late request and an
+ * on-time one a "second" later do not land in the same second.
+ */
+export const ARRIVAL_SLACK_MS = 50;
+
 export class RequestPacer {
-  private next = 0;
   private perSecond: number;
+  /** Start times of the most recent requests, oldest first (at most `limit` of them matter). */
+  private starts: number[] = [];
 
   constructor(perSecond: number) {
     this.perSecond = perSecond;
@@ -20,11 +28,27 @@ export class RequestPacer {
     this.perSecond = perSecond;
   }
 
+  /**
+   * Books the next request's start at or after `now` and returns it. Requests are spaced evenly, and no
+   * window of a second (plus the slack) holds more than the whole requests the share allows: spacing alone
+   * would let a share of 3.4/s start 4 in one second, and 3 workers would then make 12 where 10 are allowed.
+   * A share below one request per second gets one request per 1/share seconds.
+   */
+  reserve(now: number): number {
+    const limit = Math.max(1, Math.floor(this.perSecond));
+    const window = (this.perSecond >= 1 ? 1000 : 1000 / this.perSecond) + ARRIVAL_SLACK_MS;
+    const last = this.starts.at(-1);
+    let at = last === undefined ? now : Math.max(now, last + 1000 / this.perSecond);
+    if (this.starts.length >= limit) at = Math.max(at, this.starts[this.starts.length - limit]! + window);
+    this.starts.push(at);
+    if (this.starts.length > limit) this.starts.splice(0, this.starts.length - limit);
+    return at;
+  }
+
   /** Resolves when the next request may start. */
   async take(): Promise<void> {
     const now = Date.now();
-    const at = Math.max(now, this.next);
-    this.next = at + 1000 / this.perSecond;
+    const at = this.reserve(now);
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 

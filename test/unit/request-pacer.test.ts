@@ -1,0 +1,59 @@
+// The pacer books request starts; these checks run on its bookings, without waiting for real time.
+import assert from 'node:assert/strict';
+import { ARRIVAL_SLACK_MS, RequestPacer } from '../../src/github/request-pacer.js';
+
+/** The most bookings within any window of `ms`. */
+function busiest(at: number[], ms: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (at[i]! - at[j]! >= ms) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+/** `n` requests that all ask at `now` (a burst), as one worker would book them. */
+function burst(pacer: RequestPacer, n: number, now = 0): number[] {
+  return Array.from({ length: n }, () => pacer.reserve(now));
+}
+
+describe('GitHub request pacer', () => {
+  it('spaces a burst evenly at its share', () => {
+    const at = burst(new RequestPacer(4), 9);
+    assert.deepEqual(at.slice(0, 4), [0, 250, 500, 750]);
+    assert.ok(busiest(at, 1000) <= 4);
+  });
+
+  it('a fractional share never starts more whole requests in a second than it holds', () => {
+    // Three workers sharing 10/s: spacing alone would start 4 within a second in each, 12 in all.
+    for (const share of [10 / 3, 2.5, 1.5, 7.9]) {
+      const at = burst(new RequestPacer(share), 60);
+      assert.ok(busiest(at, 1000) <= Math.floor(share), `${share}/s: ${busiest(at, 1000)} in a second`);
+      // ... and still near the share over a minute.
+      const perSecond = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
+      assert.ok(perSecond >= Math.floor(share) * 0.9, `${share}/s gave ${perSecond.toFixed(2)}/s`);
+    }
+  });
+
+  it('a request that reaches GitHub late does not share its second with the next ones', () => {
+    const at = burst(new RequestPacer(2), 20);
+    // Each start may arrive up to the slack late: still no more than the share in any second.
+    const late = at.map((t, i) => (i % 4 === 0 ? t + ARRIVAL_SLACK_MS - 1 : t));
+    assert.ok(busiest(late, 1000) <= 2, `${busiest(late, 1000)} in a second`);
+  });
+
+  it('a share below one per second waits its full interval; a new share applies to the next request', () => {
+    const pacer = new RequestPacer(0.5);
+    const at = burst(pacer, 3);
+    assert.ok(at[1]! - at[0]! >= 2000 && at[2]! - at[1]! >= 2000, String(at));
+    pacer.setRate(10);
+    const next = pacer.reserve(at[2]!);
+    assert.equal(next, at[2]! + 100);
+  });
+
+  it('an idle pacer starts the next request at once', () => {
+    const pacer = new RequestPacer(2);
+    burst(pacer, 3, 0);
+    assert.equal(pacer.reserve(60_000), 60_000);
+  });
+});

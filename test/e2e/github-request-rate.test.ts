@@ -1,22 +1,13 @@
 // platforms.github.requests_per_second counts HTTP requests, for all workers together: each page of a
 // listing inside one activity is paced, and two worker processes on the GitHub queue share the rate.
 import assert from 'node:assert/strict';
+import { busiestWindow } from '../harness/busiest-window.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 const RATE = 4;
-
-/** The most requests the sandbox answered within any one second. */
-function busiestSecond(at: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < at.length; i++) {
-    while (at[i]! - at[j]! >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 describe('GitHub request rate across activities and workers', function () {
   this.timeout(180_000);
@@ -87,7 +78,7 @@ describe('GitHub request rate across activities and workers', function () {
     assert.ok(at.length >= 3 * 7, `${at.length} requests`);
     // Unpaced, each listing's pages alone would come within milliseconds; each worker alone at the full rate
     // would give twice the rate.
-    assert.ok(busiestSecond(at) <= RATE + 1, `${busiestSecond(at)} requests within one second`);
+    assert.ok(busiestWindow(at) <= RATE + 1, `${busiestWindow(at)} requests within one second`);
     assert.equal((await githubWorkerIdentities()).size, 2, 'both workers ran GitHub activities');
   });
 });

@@ -1,16 +1,7 @@
 // The pacer books request starts; these checks run on its bookings, without waiting for real time.
 import assert from 'node:assert/strict';
 import { ARRIVAL_SLACK_MS, RequestPacer } from '../../src/github/request-pacer.js';
-
-/** The most bookings within any window of `ms`. */
-function busiest(at: number[], ms: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < at.length; i++) {
-    while (at[i]! - at[j]! >= ms) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
+import { busiestWindow as busiest } from '../harness/busiest-window.js';
 
 /** `n` requests that all ask at `now` (a burst), as one worker would book them. */
 function burst(pacer: RequestPacer, n: number, now = 0): number[] {

@@ -8,6 +8,7 @@ import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.j
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
+import { isUnavailable, TemporalUnavailableError, within } from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
@@ -21,11 +22,6 @@ export interface Dispatched {
 
 /** The long-lived gate workflow of one pull request. */
 export const gateWorkflowId = (repoFullName: string, number: number) => `gate/${repoFullName}#${number}`;
-
-/** Temporal could not be reached: GitHub shows a failed delivery that can be redelivered. */
-export class TemporalUnavailableError extends Error {}
-
-const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
 
 export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
@@ -61,40 +57,53 @@ export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
   };
 }
 
-export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 5000): Dispatcher {
-  const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs) =>
-    client.connection.withDeadline(Date.now() + ms, fn).catch((err) => {
-      throw isUnavailable(err) ? new TemporalUnavailableError((err as Error).message) : err;
-    });
+export type WithDeadline = <T>(fn: (client: Client) => Promise<T>, ms?: number) => Promise<T>;
+
+/**
+ * `client` is the client, or where to get it when the call is made (`aofctl serve` connects in the
+ * background; until then it throws a TemporalUnavailableError). Every call is bounded by `timeoutMs`.
+ */
+export function createDispatcher(client: Client | (() => Client), taskQueue: string, timeoutMs = 5000): Dispatcher {
+  const current = typeof client === 'function' ? client : () => client;
+  const withDeadline: WithDeadline = async (fn, ms = timeoutMs) => {
+    try {
+      const c = current();
+      return await within(
+        ms,
+        c.connection.withDeadline(Date.now() + ms, () => fn(c)),
+      );
+    } catch (err) {
+      throw isUnavailable(err) && !(err instanceof TemporalUnavailableError)
+        ? new TemporalUnavailableError((err as Error).message)
+        : err;
+    }
+  };
   const dispatch: Dispatcher = async (input) => {
     const start = deliveryStart(input, taskQueue);
     const { workflowId } = start;
     try {
       if (input.target.kind === 'gate')
-        return await signalGate(client, taskQueue, input, start.typedSearchAttributes, timeoutMs);
-      await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-        client.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start),
-      );
+        return await signalGate(withDeadline, taskQueue, input, start.typedSearchAttributes);
+      await withDeadline((c) => c.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start));
       return { status: 'started', workflowId };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId };
-      if (isUnavailable(err)) throw new TemporalUnavailableError((err as Error).message);
-      throw err;
+      throw err; // a TemporalUnavailableError when Temporal did not answer
     }
   };
-  const flows = prFlows(client, withDeadline);
+  const flows = prFlows(withDeadline);
   dispatch.approveFlow = (t) => flows.approve(t.repo, t.number, t.signal.arg as never);
   dispatch.notifyFlows = (t) =>
-    flows.notify(t.repo, t.number, (id) => {
-      const h = client.workflow.getHandle(id);
+    flows.notify(t.repo, t.number, (c, id) => {
+      const h = c.workflow.getHandle(id);
       return t.signal.name === 'prClosed'
         ? h.signal(prClosedSignal, t.signal.arg as never)
         : h.signal(headChangedSignal, t.signal.arg as never);
     });
   dispatch.reply = async (input, deliveryId) => {
     try {
-      await withDeadline(() =>
-        client.workflow.start('replyWorkflow', {
+      await withDeadline((c) =>
+        c.workflow.start('replyWorkflow', {
           workflowId: `reply/${deliveryId}`,
           taskQueue,
           args: [input],
@@ -108,21 +117,12 @@ export function createDispatcher(client: Client, taskQueue: string, timeoutMs = 
   return dispatch;
 }
 
-function isUnavailable(err: unknown): boolean {
-  if (err instanceof TemporalUnavailableError) return true;
-  const code =
-    (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
-  if (code !== undefined && UNAVAILABLE_GRPC.has(code)) return true;
-  return (err as Error).name === 'ConnectionError' || /connect|unavailable|deadline/i.test((err as Error).message);
-}
-
 /** Signal-with-start: one gate per PR receives every review request; its first request starts it. */
 async function signalGate(
-  client: Client,
+  withDeadline: WithDeadline,
   taskQueue: string,
   input: RoutedEventInput,
   searchAttributes: SearchAttributePair[],
-  timeoutMs: number,
 ): Promise<Dispatched> {
   const m = input.metadata;
   if (!input.gate || !input.review) throw new Error(`gate "${input.target.name}" needs a pull request event`);
@@ -140,8 +140,8 @@ async function signalGate(
     modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
   };
   const request: ReviewRequest = { deliveryId: input.deliveryId, headSha: input.review.headSha, reason: input.key };
-  await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-    client.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>('prGateWorkflow', {
+  await withDeadline((c) =>
+    c.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>('prGateWorkflow', {
       workflowId,
       taskQueue,
       args: [init],

@@ -3,6 +3,7 @@
 // trace in history), pushes and closing to all of them. Flows are found by their workflow ids,
 // `flow/<owner>/<repo>#<n>` or `flow/<owner>/<repo>#<n>/<flow>[/<environment>]`.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { WithDeadline } from './dispatch.js';
 import {
   approvalSignal,
   approvalStateQuery,
@@ -18,12 +19,12 @@ export type ApprovalAnswer =
 
 const NOTHING_WAITING = 'nothing is waiting for approval';
 
-export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, ms?: number) => Promise<T>) {
+export function prFlows(withDeadline: WithDeadline) {
   async function running(repo: string, number: number): Promise<string[]> {
     const base = `flow/${repo}#${number}`;
     const ids: string[] = [];
     const query = `WorkflowType = 'flowRunWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH ${JSON.stringify(base)}`;
-    await withDeadline(async () => {
+    await withDeadline(async (client) => {
       for await (const w of client.workflow.list({ query }))
         if (w.workflowId === base || w.workflowId.startsWith(`${base}/`)) ids.push(w.workflowId);
     });
@@ -32,7 +33,7 @@ export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, 
 
   async function waitingFor(id: string): Promise<string | undefined> {
     try {
-      return (await withDeadline(() => client.workflow.getHandle(id).query(approvalStateQuery), 2000)).waitingFor;
+      return (await withDeadline((client) => client.workflow.getHandle(id).query(approvalStateQuery), 2000)).waitingFor;
     } catch {
       return undefined; // a run recorded before the query existed, or one that just closed
     }
@@ -58,12 +59,14 @@ export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, 
     async approve(repo: string, number: number, comment: ApprovalComment): Promise<ApprovalAnswer> {
       const chosen = await target(await running(repo, number), comment);
       if (typeof chosen !== 'string') return chosen;
-      const handle = client.workflow.getHandle(chosen);
       try {
         // The handler only queues the comment, so accepted and completed are one step; a validator's
         // refusal comes back as a failed update.
         await withDeadline(
-          () => handle.executeUpdate(approvalUpdate, { args: [comment], updateId: `approve-${comment.deliveryId}` }),
+          (client) =>
+            client.workflow
+              .getHandle(chosen)
+              .executeUpdate(approvalUpdate, { args: [comment], updateId: `approve-${comment.deliveryId}` }),
           3000,
         );
         return { status: 'signalled', workflowId: chosen };
@@ -75,17 +78,17 @@ export function prFlows(client: Client, withDeadline: <T>(fn: () => Promise<T>, 
           if (!/handler|not found|unknown/i.test(reason)) return { status: 'ignored', reason, workflowId: chosen };
         }
         // A run from before the update existed, or no worker to validate it in time: a signal always lands.
-        await withDeadline(() => handle.signal(approvalSignal, comment));
+        await withDeadline((client) => client.workflow.getHandle(chosen).signal(approvalSignal, comment));
         return { status: 'signalled', workflowId: chosen };
       }
     },
 
     /** Sends a signal to every flow running on the PR; how many got it. */
-    async notify(repo: string, number: number, send: (id: string) => Promise<void>): Promise<number> {
+    async notify(repo: string, number: number, send: (client: Client, id: string) => Promise<void>): Promise<number> {
       let sent = 0;
       for (const id of await running(repo, number)) {
         try {
-          await withDeadline(() => send(id));
+          await withDeadline((client) => send(client, id));
           sent++;
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;

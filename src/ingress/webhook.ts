@@ -10,7 +10,8 @@ import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
 import { workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
-import { TemporalUnavailableError, type Dispatcher } from './dispatch.js';
+import type { Dispatcher } from './dispatch.js';
+import { TemporalUnavailableError } from './temporal-unavailable.js';
 import { BodyError, readBody } from './read-body.js';
 import { keysForPath, outsideTenant, verifiedTenant } from './tenant.js';
 

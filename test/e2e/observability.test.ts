@@ -5,25 +5,19 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, connect, type Server as TcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { sign } from '../../src/ingress/signature.js';
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { freePort } from '../harness/free-port.js';
+import { tcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 import { testTemporal } from '../harness/temporal.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 const SECRET = 'observability-secret';
-
-async function freePort(): Promise<number> {
-  const s = createTcpServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Proc {
   child: ChildProcess;
@@ -104,13 +98,13 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
   this.timeout(120_000);
   const sandbox = new GitHubSandbox();
   const procs: Proc[] = [];
-  let proxy: TcpServer | undefined;
+  let proxy: TcpProxy | undefined;
   let collector: Awaited<ReturnType<typeof fakeCollector>>;
   let dir: string;
 
   after(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    proxy?.close();
+    await proxy?.close();
     collector?.server.close();
     await sandbox.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -156,13 +150,7 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
     assert.equal(notReady.status, 503);
 
     // Temporal "comes up": a TCP proxy on that address to the test's server.
-    const [host, port] = temporal.address.split(':');
-    proxy = createTcpServer((socket) => {
-      const upstream = connect(Number(port), host);
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    }).listen(temporalPort, '127.0.0.1');
+    proxy = await tcpProxy(temporal.address, temporalPort);
     await worker.waitFor(/"worker started"/);
     assert.match(worker.out(), /connected to Temporal/);
     assert.equal((await fetch(`http://127.0.0.1:${workerMetricsPort}/ready`)).status, 200);

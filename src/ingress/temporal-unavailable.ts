@@ -1,0 +1,30 @@
+// Temporal could not be reached (or did not answer in time): the delivery is answered 503, which GitHub
+// shows as a failed delivery that can be redelivered.
+export class TemporalUnavailableError extends Error {}
+
+const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
+
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof TemporalUnavailableError) return true;
+  const code =
+    (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+  if (code !== undefined && UNAVAILABLE_GRPC.has(code)) return true;
+  // The SDK core's client reports a passed deadline as CANCELLED, "Timeout expired", in the cause.
+  const messages = [(err as Error).message, (err as { cause?: Error }).cause?.message].join('\n');
+  return (err as Error).name === 'ConnectionError' || /connect|unavailable|deadline|timeout expired/i.test(messages);
+}
+
+/**
+ * `call`'s answer, or a TemporalUnavailableError after `ms`. A deadline alone does not bound the wait: the
+ * SDK core's client retries an unreachable server for about ten seconds whatever the deadline, and GitHub
+ * waits ten seconds for an answer. A call that completes after the 503 is harmless: the workflow id comes
+ * from the delivery GUID, so the redelivery finds it.
+ */
+export function within<T>(ms: number, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalUnavailableError(`Temporal did not answer in ${ms} ms`)), ms);
+  });
+  call.catch(() => undefined); // a failure after the timeout is not an unhandled rejection
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+}

@@ -5,10 +5,11 @@
 //  (a) raw starts: the routed-event workflow started straight through the Temporal client with the start
 //      request the ingress sends (its input, search attributes and summary);
 //  (b) the ingress: N distinct signed deliveries (a real pull_request.opened payload, unique GUIDs).
-// Each (b) is compared with the (a) on either side of it, so neither gains from its place. The worker runs
-// between the phases, working off what each started. Prints both rates and their ratio, the CPU each
-// process spent per start, acknowledgement latency, and checks every accepted delivery got exactly one
-// workflow and one comment.
+// Each (b) is compared with the (a) on either side of it, so neither gains from its place. No worker runs
+// while they do: the rates compare the two start paths alone (a worker working off a backlog would take
+// the cores in proportion to a phase's length). Then a worker runs every workflow. Prints both rates and
+// their ratio, the CPU each process spent per start, acknowledgement latency, and checks every accepted
+// delivery got exactly one workflow and one comment.
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
@@ -67,15 +68,14 @@ const headers = {
 const completed = async (query: string) =>
   (await client.workflow.count(`${query} AND ExecutionStatus = 'Completed'`)).count;
 
-/**
- * Runs the worker until every workflow `query` matches (`n` of them) has completed, then stops it. The
- * phases start workflows with no worker running, so the two rates compare the start paths alone: a worker
- * working off the previous phase's backlog would take the two cores in proportion to how long a phase lasts.
- */
+/** Runs the worker until every workflow `query` matches (`n` of them) has completed, then stops it. */
 async function drain(query: string, n: number) {
   const worker = await startWorkerProcess(config, env);
   try {
-    while ((await completed(query)) < n) await sleep(500);
+    for (let polls = 1, done = 0; (done = await completed(query)) < n; polls++) {
+      if (polls % 20 === 0) process.stderr.write(`the worker has completed ${done} of ${n} workflows\n`);
+      await sleep(500);
+    }
   } finally {
     await worker.kill('SIGTERM');
   }
@@ -117,7 +117,6 @@ try {
     );
     const seconds = (Date.now() - started) / 1000;
     if (!tag.startsWith('warmup')) cpu.raw.push(cpuSince(cpuBefore));
-    await drain(`TaskQueue = '${taskQueue}' AND WorkflowId STARTS_WITH '${tag}'`, n);
     return n / seconds;
   };
 
@@ -156,14 +155,15 @@ try {
     if (result.errors || result.non2xx) throw new Error(`${result.errors} errors, ${result.non2xx} non-2xx answers`);
     const accepted = (statuses.get(201) ?? 0) - before;
     delivered += accepted;
-    await drain(byDelivery, delivered);
     return accepted / ackSeconds;
   };
 
-  // A warm-up of both paths (server caches, the db file, the JIT of both processes), then raw and ingress
-  // phases by turns, raw first and last: each ingress phase is compared with the raw phases on either side.
+  // A warm-up of both paths, a phase's worth each (server caches, the db file, the JIT and heap of both
+  // processes: after a 200-delivery warm-up the ingress's CPU per delivery kept falling for phases, and a
+  // long-running ingress is warm). Then raw and ingress phases by turns, raw first and last: each ingress
+  // phase is compared with the raw phases on either side.
   const commentsBefore = sandbox.comments.length;
-  const warmup = Math.min(200, deliveries);
+  const warmup = deliveries;
   await rawStarts('warmup', warmup);
   await ingressDeliveries(warmup, true);
   const raw = [await rawStarts('raw-1', deliveries)];
@@ -173,13 +173,15 @@ try {
     raw.push(await rawStarts(`raw-${round + 1}`, deliveries));
   }
   const ratios = accepted.map((a, i) => a / ((raw[i]! + raw[i + 1]!) / 2));
+  const rawStarted = warmup + raw.length * deliveries;
+  await drain(`TaskQueue = '${taskQueue}'`, delivered + rawStarted);
   const workflows = (await client.workflow.count(byDelivery)).count;
-  const comments = sandbox.comments.length - commentsBefore - warmup - raw.length * deliveries;
+  const comments = sandbox.comments.length - commentsBefore - rawStarted;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const rounded = (xs: number[], digits = 0) => xs.map((x) => x.toFixed(digits)).join(', ');
 
   console.log(
-    `\nbench:ingress — ${deliveries} deliveries × ${ROUNDS}, ${connections} connections; \`aofctl serve\` and \`aofctl worker\` processes (the worker runs between phases), a dev server with a db file (WAL); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+    `\nbench:ingress — ${deliveries} deliveries × ${ROUNDS}, ${connections} connections; \`aofctl serve\` and \`aofctl worker\` processes (the worker runs after the phases), a dev server with a db file (WAL); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
   );
   line('(a) raw Temporal starts per second', `${mean(raw).toFixed(0)} (phases ${rounded(raw)})`);
   line('(b) ingress: accepted deliveries per second', `${mean(accepted).toFixed(0)} (phases ${rounded(accepted)})`);

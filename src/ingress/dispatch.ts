@@ -8,7 +8,7 @@ import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.j
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
-import { isUnavailable, TemporalUnavailableError, within } from './temporal-unavailable.js';
+import { bounded, isUnavailable, TemporalUnavailableError, type WithDeadline } from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
@@ -57,8 +57,6 @@ export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
   };
 }
 
-export type WithDeadline = <T>(fn: (client: Client) => Promise<T>, ms?: number) => Promise<T>;
-
 /**
  * `client` is the client, or where to get it when the call is made (`aofctl serve` connects in the
  * background; until then it throws a TemporalUnavailableError). Every call is bounded by `timeoutMs`.
@@ -68,10 +66,7 @@ export function createDispatcher(client: Client | (() => Client), taskQueue: str
   const withDeadline: WithDeadline = async (fn, ms = timeoutMs) => {
     try {
       const c = current();
-      return await within(
-        ms,
-        c.connection.withDeadline(Date.now() + ms, () => fn(c)),
-      );
+      return await bounded(c.connection, ms, () => fn(c));
     } catch (err) {
       throw isUnavailable(err) && !(err instanceof TemporalUnavailableError)
         ? new TemporalUnavailableError((err as Error).message)

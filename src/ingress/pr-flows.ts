@@ -3,7 +3,7 @@
 // trace in history), pushes and closing to all of them. Flows are found by their workflow ids,
 // `flow/<owner>/<repo>#<n>` or `flow/<owner>/<repo>#<n>/<flow>[/<environment>]`.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { WithDeadline } from './dispatch.js';
+import type { WithDeadline } from './temporal-unavailable.js';
 import {
   approvalSignal,
   approvalStateQuery,

@@ -1,5 +1,7 @@
 // Temporal could not be reached (or did not answer in time): the delivery is answered 503, which GitHub
 // shows as a failed delivery that can be redelivered.
+import type { Client, ConnectionLike } from '@temporalio/client';
+
 export class TemporalUnavailableError extends Error {}
 
 const UNAVAILABLE_GRPC = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
@@ -20,6 +22,14 @@ export function isUnavailable(err: unknown): boolean {
  * waits ten seconds for an answer. A call that completes after the 503 is harmless: the workflow id comes
  * from the delivery GUID, so the redelivery finds it.
  */
+/** A call to Temporal with the client, bounded: see `bounded`. */
+export type WithDeadline = <T>(fn: (client: Client) => Promise<T>, ms?: number) => Promise<T>;
+
+/** `fn`'s calls on `connection` under a deadline `ms` from now, and given up on then (see `within`). */
+export function bounded<T>(connection: ConnectionLike, ms: number, fn: () => Promise<T>): Promise<T> {
+  return within(ms, connection.withDeadline(Date.now() + ms, fn));
+}
+
 export function within<T>(ms: number, call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

@@ -14,6 +14,7 @@ import { example } from '../../src/fixtures/webhook-examples.js';
 import { gateConfig } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
+import { until as waitUntil } from '../harness/until.js';
 
 const REPO = 'rerequest-org/app';
 const NUMBER = 41;
@@ -34,13 +35,7 @@ describe('a gate asked again for a head it already reviewed', function () {
   });
   after(async () => stack?.stop());
 
-  const until = async (what: string, done: () => boolean | Promise<boolean>) => {
-    for (let i = 0; i < 1200; i++) {
-      if (await done()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail(`still waiting for ${what}`);
-  };
+  const until = (what: string, done: () => boolean | Promise<boolean>) => waitUntil(what, done, { ms: 120_000 });
   const completed = (head: string) =>
     stack.sandbox.checkRuns.filter((c) => c.head_sha === head && c.status === 'completed');
   const gateState = async (workflowId: string) =>

@@ -14,6 +14,7 @@ import { freePort } from '../harness/free-port.js';
 import { startIngressProcess, type IngressProcess } from '../harness/ingress-process.js';
 import { tcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 import { testTemporal } from '../harness/temporal.js';
+import { until as waitUntil } from '../harness/until.js';
 
 const SECRET = 'link-secret';
 // GitHub waits 10 s for an answer; the ingress gives Temporal 5 s (its dispatch timeout), and answers
@@ -65,13 +66,8 @@ describe('the ingress process and its Temporal connection', function () {
       return { status: res.status, body: (await res.json()) as { error?: string }, ms: Date.now() - started };
     };
     const ready = async () => (await fetch(`${ingress!.url}/ready`)).status;
-    const until = async (what: string, check: () => Promise<boolean>) => {
-      const end = Date.now() + 60_000;
-      while (!(await check())) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}:\n${ingress!.output()}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
+    const until = (what: string, check: () => Promise<boolean>) =>
+      waitUntil(what, check, { everyMs: 250, detail: () => ingress!.output() });
     // Runs of the delivery's workflow, once visibility lists any (it trails the start a little).
     const count = async (id: string) =>
       (await temporal.client.workflow.count(`WorkflowId = 'github-delivery-${id}'`)).count;

@@ -15,6 +15,7 @@ import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config
 import { freePort } from '../harness/free-port.js';
 import { tcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 import { testTemporal } from '../harness/temporal.js';
+import { until } from '../harness/until.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 const SECRET = 'observability-secret';
@@ -85,14 +86,6 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   }
   return undefined;
 }
-
-const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 describe('production processes: waiting for Temporal, metrics and traces', function () {
   this.timeout(120_000);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { gateConfig } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, sendPull } from '../harness/synthetic-pr.js';
+import { until } from '../harness/until.js';
 
 const REPO = 'cache-org/app';
 const CACHED = 2;
@@ -19,10 +20,6 @@ describe('a worker with a small workflow cache', function () {
   });
   after(async () => stack?.stop());
 
-  const until = async (what: string, done: () => boolean) => {
-    for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(done(), `still waiting for ${what}`);
-  };
   const completed = (head: string) =>
     stack.sandbox.checkRuns.some((c) => c.head_sha === head && c.status === 'completed');
   const file = (n: number, v: string) => addedFile(`src/f${n}.ts`, `export function f${n}() {\n  return '${v}';\n}\n`);

@@ -120,7 +120,9 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   // written together (older reviews did each step in turn, and one activity per function and reviewer).
   const batched = patched('gate-review-in-batches');
   const statusFallback = patched('gate-check-as-commit-status-without-an-app');
-  step('check run queued');
+  // The check run is created in progress: a queued state that lasts one request costs a request of its own.
+  const inProgressAtOnce = batched && patched('gate-check-created-in-progress');
+  step(inProgressAtOnce ? 'check run in progress' : 'check run queued');
   const detailsUrl = input.detailsUrlBase
     ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
     : undefined;
@@ -129,7 +131,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       ...target,
       name,
       headSha: input.headSha,
-      status: 'queued',
+      status: inProgressAtOnce ? 'in_progress' : 'queued',
       detailsUrl,
       // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
       // so a retried create must not take an earlier life's check run for its own.
@@ -163,13 +165,16 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   let started: Promise<void> = Promise.resolve();
 
   try {
-    step('check run in progress');
-    if (batched) {
+    if (!batched) {
+      step('check run in progress');
+      await call(github.updateCheckRun({ ...checkTarget, checkRunId: (await created).id, status: 'in_progress' }));
+    } else if (!inProgressAtOnce) {
+      step('check run in progress');
       started = created.then((c) =>
         call(github.updateCheckRun({ ...checkTarget, checkRunId: c.id, status: 'in_progress' })),
       );
       started.catch(() => undefined);
-    } else await call(github.updateCheckRun({ ...checkTarget, checkRunId: (await created).id, status: 'in_progress' }));
+    }
 
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back (older runs fetched files and contents through this history).

@@ -43,7 +43,6 @@ describe('the gate with a personal access token', function () {
       statuses.map((s) => [s.context, s.state]),
       [
         ['PAT Gate Check', 'pending'],
-        ['PAT Gate Check', 'pending'],
         ['PAT Gate Check', 'success'],
       ],
     );

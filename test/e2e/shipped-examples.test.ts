@@ -136,7 +136,7 @@ describe('the shipped example configuration', function () {
       run,
       `no completed gate check run; check runs: ${JSON.stringify(stack.sandbox.checkRuns.map((c) => [c.name, c.status]))}, comments: ${stack.sandbox.comments.length}`,
     );
-    assert.deepEqual(run.history, ['queued', 'in_progress', 'completed:success']);
+    assert.deepEqual(run.history, ['in_progress', 'completed:success']);
     assert.equal(run.output.title, 'AFA Gate Check — 5 findings');
     const comment = gateComment()!.body;
     assert.match(comment, /\*\*high\*\* `src\/db\.ts:2` in `find`: SQL built from strings/);

@@ -18,6 +18,8 @@ import { sendAll, type Delivery } from './scaled/load.js';
 import { DEFAULT_CACHED_WORKFLOWS } from '../src/config/schema.js';
 
 const SECRET = 'bench-memory-secret';
+/** Issue 12's goal for a worker with 500 open gates. */
+const TARGET_MB = 300;
 /** `npm run bench:memory -- [max_cached_workflows]`: the worker's default (100) unless given. */
 const cached = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
 if (cached !== undefined && !Number.isInteger(cached)) throw new Error('usage: bench:memory [max_cached_workflows]');
@@ -142,4 +144,9 @@ console.log(
 );
 console.log(`${'worker RSS'.padEnd(44)} ${'peak'.padStart(8)} ${'settled'.padStart(8)}`);
 for (const [k, busiest, settled] of rows) console.log(`${k.padEnd(44)} ${busiest.padStart(8)} ${settled.padStart(8)}`);
+const open = rows.at(-1);
+if (ok && open)
+  console.log(
+    `target: at most ${TARGET_MB} MB with 500 open gates, at the peak and settled: ${[open[1], open[2]].every((v) => parseFloat(v) <= TARGET_MB) ? 'met' : 'NOT met'}`,
+  );
 process.exit(ok ? 0 : 1);

@@ -1,6 +1,7 @@
 // Every aofctl command: its options (for node:util parseArgs), its help text, and what it runs.
 // One table, so `aofctl --help`, `aofctl <command> --help` and the parser cannot disagree.
 import { PROCESS_ENV } from '../worker/process-env.js';
+import { DEFAULT_WORKER_V8_FLAGS } from '../worker/v8-flags.js';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './usage-error.js';
 
@@ -49,6 +50,8 @@ export const COMMANDS: Command[] = [
       `Start it with ${Object.entries(PROCESS_ENV)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')} (aofctl dev and the image do): glibc then gives freed memory back.`,
+      `AOF_WORKER_V8_FLAGS: V8 flags the worker sets on itself (default ${DEFAULT_WORKER_V8_FLAGS}: heaps kept near`,
+      `what is live; empty for V8's defaults).`,
     ].join('\n'),
     options: config,
     run: async (v) => {

@@ -15,9 +15,17 @@ import { redeliveryScheduleId, syncRedeliverySchedule } from '../worker/redelive
 import { loadOrExit } from './load-or-exit.js';
 import { modelWarnings } from '../config/models.js';
 import { formatProblem } from '../config/problems.js';
+import { applyWorkerV8Flags } from '../worker/v8-flags.js';
 
 export async function worker(configPath: string): Promise<void> {
   const logger = createLogger('worker');
+  let v8Flags: string[];
+  try {
+    v8Flags = applyWorkerV8Flags();
+  } catch (err) {
+    process.stderr.write(`aofctl worker: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   // Off unless asked for (the image sets 9464): two local workers must not fight over a port.
   const metricsPort = process.env.AOF_METRICS_PORT ? Number(process.env.AOF_METRICS_PORT) : undefined;
   const sdkPort = Number(process.env.AOF_SDK_METRICS_PORT ?? (metricsPort ?? 0) + 1);
@@ -67,6 +75,7 @@ export async function worker(configPath: string): Promise<void> {
       namespace: t.namespace,
       taskQueues: [t.task_queue, t.github_task_queue],
       tracing: Boolean(tracing),
+      v8Flags,
     },
     'worker started',
   );

@@ -106,6 +106,15 @@ describe('aofctl', function () {
     }
   });
 
+  it('worker refuses V8 flags that are not flags, before it connects anywhere', () => {
+    const r = aofctl(['worker', '--config', join(good, 'daemon.yaml')], { AOF_WORKER_V8_FLAGS: 'optimize-for-size' });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.err,
+      'aofctl worker: AOF_WORKER_V8_FLAGS: "optimize-for-size" is not a V8 flag (--name or --name=value)\n',
+    );
+  });
+
   it('serve refuses to start without a webhook secret, and says how to set one', () => {
     const r = aofctl(['serve', '--config', join(good, 'daemon.yaml')], { AOF_CLI_SECRET: undefined });
     assert.equal(r.code, 1);

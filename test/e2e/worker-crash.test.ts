@@ -59,6 +59,7 @@ describe('a worker killed in the middle of an agent run', function () {
     );
 
     workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
+    assert.match(workers[0]!.output(), /"v8Flags":\["--optimize-for-size"\]/, 'the worker keeps its heaps small');
     const r = await stack.send('issues', example('issues', 'opened'));
     assert.equal(r.status, 201);
     await arrived;

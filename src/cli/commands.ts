@@ -172,6 +172,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), AOF_TASK_QUEUE (aof),
              AOF_PORT, AOF_HOST, GITHUB_API_URL, LOG_LEVEL; secrets through the variables daemon.yaml names;
              AOF_METRICS_PORT (worker /metrics, /health, /ready; off when unset), AOF_SDK_METRICS_PORT;
+             AOF_WORKER_V8_FLAGS (the worker's V8 flags; default ${DEFAULT_WORKER_V8_FLAGS});
              OTEL_EXPORTER_OTLP_ENDPOINT (traces over OTLP/HTTP; off when unset)
 `;
 }

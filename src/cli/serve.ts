@@ -42,7 +42,7 @@ export async function serve(configPath: string): Promise<Server> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   // Not awaited: deliveries get a 503 (and /ready says not ready) until Temporal answers.
-  const temporalLink = connectInBackground(temporal.address, temporal.namespace, logger);
+  const temporalLink = connectInBackground(temporal.address, temporal.namespace, logger, Boolean(tracing));
   const app = createIngress({
     metrics,
     resources: store.current,

@@ -18,7 +18,8 @@ export interface TemporalLink {
   close(): Promise<void>;
 }
 
-export function connectInBackground(address: string, namespace: string, logger: Logger): TemporalLink {
+/** `traced`: OpenTelemetry is on, so each start carries the webhook's trace (off, a start carries nothing). */
+export function connectInBackground(address: string, namespace: string, logger: Logger, traced = false): TemporalLink {
   installTemporalRuntime(logger); // the core's own warnings (retries) as our JSON log lines
   const stop = new AbortController();
   let connection: NativeConnection | undefined;
@@ -28,10 +29,11 @@ export function connectInBackground(address: string, namespace: string, logger: 
       if (stop.signal.aborted) return void c.close();
       connection = c;
       // The interceptor starts each workflow inside the webhook's span and passes the trace on in its headers.
+      // Without tracing it would still write an empty trace header into every start (and history).
       client = new Client({
         connection: c,
         namespace,
-        interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+        interceptors: { workflow: traced ? [new OpenTelemetryWorkflowClientInterceptor()] : [] },
       });
     },
     () => undefined, // closed before Temporal answered

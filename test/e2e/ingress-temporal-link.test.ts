@@ -87,6 +87,9 @@ describe('the ingress process and its Temporal connection', function () {
     const id = randomUUID();
     assert.equal((await deliver(id)).status, 201);
     assert.equal(await workflows(id), 1);
+    // Tracing is off here: the start carries no trace header.
+    const started = (await temporal.client.workflow.getHandle(`github-delivery-${id}`).fetchHistory()).events![0]!;
+    assert.deepEqual(Object.keys(started.workflowExecutionStartedEventAttributes!.header?.fields ?? {}), []);
 
     // Stalled: connections stay open and nothing answers. The answer still comes in time.
     proxy.stall();

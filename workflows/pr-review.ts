@@ -165,11 +165,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   let started: Promise<void> = Promise.resolve();
 
   try {
-    if (!batched) {
-      step('check run in progress');
+    if (!inProgressAtOnce) step('check run in progress');
+    if (!batched)
       await call(github.updateCheckRun({ ...checkTarget, checkRunId: (await created).id, status: 'in_progress' }));
-    } else if (!inProgressAtOnce) {
-      step('check run in progress');
+    else if (!inProgressAtOnce) {
       started = created.then((c) =>
         call(github.updateCheckRun({ ...checkTarget, checkRunId: c.id, status: 'in_progress' })),
       );

@@ -2,8 +2,8 @@
 // or in NODE_OPTIONS would need whoever starts it to know them; NODE_OPTIONS refuses most V8 flags).
 // --optimize-for-size: V8 grows its heaps for throughput by default, and a burst of work (500 pull requests
 // opened at once) grew the main and workflow threads' heaps to about 270 MB for some 90 MB of live objects;
-// with it the heaps stay near what is live: that worker peaked at 235 MB instead of 400-440 MB, in the same
-// time (bench:memory).
+// with it the heaps stay near what is live: that worker peaked at 233-252 MB instead of 402-441 MB, in the
+// same time (bench:memory).
 import { setFlagsFromString } from 'node:v8';
 
 export const DEFAULT_WORKER_V8_FLAGS = '--optimize-for-size';

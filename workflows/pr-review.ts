@@ -40,6 +40,8 @@ export interface PrTarget {
   repo: string;
   number: number;
   installationId?: number;
+  /** The installation is the tenant's configured one (see RoutedEventInput.installationBound). */
+  installationBound?: boolean;
 }
 
 export interface PrReviewInput {
@@ -200,10 +202,13 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     }
 
     step('checking the quota');
-    const tier = tierOf(gate.billing, pr.installationId, pr.owner);
+    // The account and tier come from the verified identity: the payload's installation id counts only
+    // when the configuration binds it to the tenant (an unbound one could be made up by the sender).
+    const billed = pr.installationBound ? pr.installationId : undefined;
+    const tier = tierOf(gate.billing, billed, pr.owner);
     const limit = limitOf(gate.billing, tier);
     const grant = await reserveQuota({
-      account: accountOf(pr.installationId, pr.owner),
+      account: accountOf(billed, pr.owner),
       month: monthOf(Date.now()),
       limit,
       key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,

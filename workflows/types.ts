@@ -36,6 +36,11 @@ export interface RoutedEventInput {
   /** Base URL of a workflow in the Web UI, for links from GitHub. */
   detailsUrlBase?: string;
   githubTaskQueue: string;
+  /**
+   * True when the configuration names the event's installation for its tenant. Only then may quotas and
+   * billing tiers key on the installation; otherwise they key on the verified repository owner.
+   */
+  installationBound?: boolean;
   tokenBudget: number;
   modelTurnTimeoutSecs: number;
   /** runtime.task_timeout_secs: bounds each agent run. */

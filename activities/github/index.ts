@@ -48,16 +48,11 @@ export interface CheckRunOutput {
   annotations?: Record<string, unknown>[];
 }
 
-export interface GitHubActivityOptions {
-  /** platforms.github.bot_name: who the bot is when its credentials do not say. */
-  botName?: string;
-}
-
-export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubActivityOptions = {}) {
+export function createGitHubActivities(clientFor: GitHubClientFor) {
   return {
     runTool: createRunTool(clientFor),
     authorizeApprover: createAuthorizeApprover(clientFor),
-    ...createPullAnalysis(clientFor, opts.botName),
+    ...createPullAnalysis(clientFor),
 
     /** Changed files of a pull request with their patches, up to `maxPages` pages of 100. */
     async listPullFiles(
@@ -216,7 +211,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor, opts: GitHubA
       );
       let mine: (typeof existing)[number] | undefined;
       for (const c of existing) {
-        if (c.body?.includes(input.marker) && (await authoredByBot(gh, opts.botName, c.user))) {
+        if (c.body?.includes(input.marker) && (await authoredByBot(gh, c.user))) {
           mine = c;
           break;
         }

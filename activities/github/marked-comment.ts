@@ -5,14 +5,18 @@ import type { Octokit } from '@octokit/rest';
 import { clientLogin } from '../../src/github/identity.js';
 import { isBotLogin } from '../../src/routing/bots.js';
 
-/** Whether a comment is the bot's own: by its login when known, else by GitHub's Bot account type. */
+/**
+ * Whether a comment is the bot's own: written by the login this client acts as (learnt from GitHub, or
+ * `me` when the caller already knows it). When GitHub does not say who that is, no comment is taken for
+ * the bot's: another account that pasted the marker is never edited.
+ */
 export async function authoredByBot(
   gh: Octokit,
-  botName: string | undefined,
   user: { login?: string; type?: string } | null | undefined,
+  me?: string,
 ): Promise<boolean> {
-  const me = botName ?? (await clientLogin(gh));
-  return me ? isBotLogin(user?.login, me) : user?.type === 'Bot';
+  const login = me ?? (await clientLogin(gh));
+  return login !== undefined && isBotLogin(user?.login, login);
 }
 
 /** The GraphQL fields that list a PR's first 100 comments (variable `$pr: Int!`) and name the bot. */
@@ -27,7 +31,9 @@ export const commentsAlong = (pullNumber: number) => ({
 interface CommentsAnswer {
   comments: {
     totalCount: number;
-    nodes: { databaseId: number | null; body: string; author: { __typename: string; login: string } | null }[];
+    nodes:
+      | ({ databaseId: number | null; body: string; author: { __typename: string; login: string } | null } | null)[]
+      | null;
   };
 }
 
@@ -39,16 +45,23 @@ export async function markedCommentIn(
   answer: unknown,
   marker: string,
   gh: Octokit,
-  botName: string | undefined,
 ): Promise<number | null | undefined> {
   const along = answer as { field?: CommentsAnswer | null; top?: { login?: string } | null } | undefined;
   const comments = along?.field?.comments;
   // GraphQL's viewer names the bot (an installation token cannot ask REST's /user).
-  const me = botName ?? along?.top?.login;
-  if (!comments || comments.totalCount > comments.nodes.length) return undefined;
+  const me = along?.top?.login ?? undefined;
+  // GitHub's schema lets the list and each of its nodes be null: then the answer cannot say.
+  if (!comments || !Array.isArray(comments.nodes) || comments.totalCount > comments.nodes.length) return undefined;
   for (const c of comments.nodes) {
+    if (!c) return undefined;
     const user = c.author ? { login: c.author.login, type: c.author.__typename } : null;
-    if (c.databaseId !== null && c.body.includes(marker) && (await authoredByBot(gh, me, user))) return c.databaseId;
+    if (
+      c.databaseId != null &&
+      typeof c.body === 'string' &&
+      c.body.includes(marker) &&
+      (await authoredByBot(gh, user, me))
+    )
+      return c.databaseId;
   }
   return null;
 }

@@ -96,7 +96,7 @@ export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile
   return { functions, skipped };
 }
 
-export function createPullAnalysis(clientFor: GitHubClientFor, botName?: string) {
+export function createPullAnalysis(clientFor: GitHubClientFor) {
   return {
     async analysePullRequest(
       input: RepoTarget & {
@@ -138,9 +138,7 @@ export function createPullAnalysis(clientFor: GitHubClientFor, botName?: string)
         input.commentMarker ? commentsAlong(input.pullNumber) : undefined,
       );
       requests += heads.requests;
-      const comment = input.commentMarker
-        ? await markedCommentIn(heads.along, input.commentMarker, gh, botName)
-        : undefined;
+      const comment = input.commentMarker ? await markedCommentIn(heads.along, input.commentMarker, gh) : undefined;
       const toParse: FileToParse[] = withPatch.map((f) => ({
         path: f.filename,
         patch: f.patch,

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { configStore } from '../config/config-store.js';
 import { dirname } from 'node:path';
 import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
-import { botLogin } from '../github/identity.js';
+import { botLogins, IDENTITY_RETRY_MS } from '../github/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { listen } from '../ingress/listen.js';
@@ -25,13 +25,27 @@ export async function serve(configPath: string): Promise<Server> {
     process.stderr.write(tenants.problems.map((p) => `aofctl serve: ${p}\n`).join(''));
     process.exit(1);
   }
-  // The bot's identity from its credentials, so its own comments never start anything.
-  const bot = await botLogin(resources.daemon, dirname(configPath));
-  if (bot) logger.info({ bot }, 'acting as this GitHub login');
-  else
+  // The bot's identity from its credentials, so its own comments never start anything; bot_name only adds
+  // a name. Until GitHub says who the credentials act as, it is asked again every minute.
+  let bots = await botLogins(resources.daemon, dirname(configPath));
+  const credentialsKnown = () => bots.some((b) => b !== resources.daemon.spec.platforms.github.bot_name);
+  if (credentialsKnown()) logger.info({ bots }, 'acting as these GitHub logins');
+  else {
     logger.warn(
-      "could not learn the bot's login from its credentials; set platforms.github.bot_name so its own comments are ignored",
+      { bots },
+      "could not learn the bot's login from its credentials; asking again every minute (its comments carry a marker and are never acted on meanwhile)",
     );
+    const retry = setInterval(() => {
+      void botLogins(resources.daemon, dirname(configPath)).then((learnt) => {
+        bots = learnt;
+        if (credentialsKnown()) {
+          clearInterval(retry);
+          logger.info({ bots }, 'acting as these GitHub logins');
+        }
+      });
+    }, IDENTITY_RETRY_MS);
+    retry.unref();
+  }
   const { temporal, server } = resources.daemon.spec;
   const store = configStore(configPath, {
     onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
@@ -47,7 +61,10 @@ export async function serve(configPath: string): Promise<Server> {
     metrics,
     resources: store.current,
     dispatch: createDispatcher(temporalLink.client, temporal.task_queue),
-    botLogin: () => store.current().daemon.spec.platforms.github.bot_name ?? bot,
+    botLogins: () => {
+      const name = store.current().daemon.spec.platforms.github.bot_name;
+      return name && !bots.includes(name) ? [...bots, name] : bots;
+    },
     logger,
     ready: () => temporalLink.reachable(2000),
   });

@@ -4,6 +4,7 @@
 // before it expires.
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
+import { ApplicationFailure } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DaemonConfig } from '../config/schema.js';
@@ -13,7 +14,11 @@ import type { RequestPacer } from './request-pacer.js';
 
 export interface GitHubTarget {
   owner: string;
-  /** From the event's payload (`installation.id`), when a GitHub App received it. */
+  /**
+   * From the event's payload (`installation.id`), when a GitHub App received it. The sender chose it: before
+   * the first request through it, the worker asks GitHub whose installation it is, and acts through it only
+   * for that account.
+   */
   installationId?: number;
 }
 
@@ -54,6 +59,28 @@ export function githubClients(
   const gh = daemon.spec.platforms.github;
   const cache = new Map<string, Octokit>();
   let privateKey: string | undefined;
+  let app: Octokit | undefined;
+  /** The account each installation is on, as GitHub says (GET /app/installations/{id}, the App's JWT). */
+  const accounts = new Map<number, Promise<string>>();
+  const accountOf = (installation: number): Promise<string> => {
+    let known = accounts.get(installation);
+    if (!known) {
+      app ??= new Octokit({
+        baseUrl: gh.api_url,
+        authStrategy: createAppAuth,
+        auth: { appId: gh.app!.app_id, privateKey: privateKey! },
+        userAgent: 'aof-temporal',
+        request: { retries: 0 },
+        log: quiet,
+      });
+      known = app
+        .request('GET /app/installations/{installation_id}', { installation_id: installation })
+        .then(({ data }) => String((data.account as { login?: string } | null)?.login ?? ''));
+      accounts.set(installation, known);
+      known.catch(() => accounts.delete(installation)); // asked again on the next request
+    }
+    return known;
+  };
   const cached = (key: string, make: () => Octokit) => {
     let c = cache.get(key);
     if (!c) {
@@ -70,7 +97,20 @@ export function githubClients(
       installationId ?? (gh.app?.installation_id !== undefined ? Number(gh.app.installation_id) : undefined);
     if (gh.app && installation !== undefined) {
       privateKey ??= readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8');
-      return cached(`app:${installation}`, () => appOctokit(gh.api_url, gh.app!.app_id, privateKey!, installation));
+      return cached(`app:${installation}:${owner.toLowerCase()}`, () => {
+        const client = appOctokit(gh.api_url, gh.app!.app_id, privateKey!, installation);
+        // Before any request (the token's too): the installation must be on the owner acted for.
+        client.hook.before('request', async () => {
+          const account = await accountOf(installation);
+          if (account.toLowerCase() !== owner.toLowerCase())
+            throw ApplicationFailure.create({
+              type: 'GitHubInstallationMismatch',
+              message: `installation ${installation} is not installed on "${owner}"; nothing was sent through it`,
+              nonRetryable: true,
+            });
+        });
+        return client;
+      });
     }
     return cached(`env:${gh.token_env ?? ''}`, () =>
       createOctokit(gh.api_url, gh.token_env ? env[gh.token_env] : undefined),

@@ -1,5 +1,7 @@
-// The bot's own login, from its credentials: a GitHub App acts as `<slug>[bot]`, a personal token as its
-// user. Used to ignore the bot's own events and to recognise its own comments; `bot_name` overrides.
+// The bot's own logins, learnt from its credentials: a GitHub App acts as `<slug>[bot]` (GET /app with the
+// App's JWT), a token as whoever it belongs to (GET /user; an installation token, which GitHub refuses
+// there, through GraphQL's `viewer`). `bot_name` only adds a name to ignore, never replaces these. A login
+// once learnt is remembered; a failure is remembered for a minute, so a check never asks twice in a row.
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { readFileSync } from 'node:fs';
@@ -7,33 +9,71 @@ import { resolve } from 'node:path';
 import type { DaemonConfig } from '../config/schema.js';
 import { createOctokit } from './client.js';
 
-const known = new WeakMap<Octokit, Promise<string | undefined>>();
+/** How long a failed attempt to learn a client's login is remembered before it is tried again. */
+export const IDENTITY_RETRY_MS = 60_000;
 
-/** Who this client acts as; undefined when GitHub will not say (an installation token asks /user in vain). */
-export function clientLogin(gh: Octokit): Promise<string | undefined> {
-  let hit = known.get(gh);
-  if (!hit) {
-    hit = gh.users.getAuthenticated().then(
-      ({ data }) => data.login,
-      () => undefined,
-    );
-    known.set(gh, hit);
-    void hit.then((login) => login === undefined && known.delete(gh)); // ask again next time
+const known = new WeakMap<Octokit, { login: Promise<string | undefined>; failedAt?: number }>();
+
+async function askLogin(gh: Octokit): Promise<string | undefined> {
+  try {
+    return (await gh.users.getAuthenticated()).data.login;
+  } catch (err) {
+    // An installation token: GitHub answers 403 "Resource not accessible by integration" to /user.
+    if ((err as { status?: number }).status !== 403) throw err;
   }
-  return hit;
+  const answer = await gh.graphql<{ viewer?: { login?: string } | null }>('query { viewer { login } }');
+  return answer?.viewer?.login ?? undefined;
 }
 
-/** The login configured or derived from the daemon's credentials, or undefined when neither says (in 5 s). */
-export async function botLogin(
+/** Who this client acts as; undefined when GitHub would not say (asked again after IDENTITY_RETRY_MS). */
+export function clientLogin(gh: Octokit, now = Date.now()): Promise<string | undefined> {
+  const hit = known.get(gh);
+  if (hit && (hit.failedAt === undefined || now - hit.failedAt < IDENTITY_RETRY_MS)) return hit.login;
+  const entry: { login: Promise<string | undefined>; failedAt?: number } = {
+    login: askLogin(gh).then(
+      (login) => {
+        if (login === undefined) entry.failedAt = now;
+        return login;
+      },
+      () => {
+        entry.failedAt = now;
+        return undefined;
+      },
+    ),
+  };
+  known.set(gh, entry);
+  return entry.login;
+}
+
+/** The login the daemon's credentials act as, or undefined when GitHub does not say (in 5 s). */
+export async function credentialsLogin(
   daemon: DaemonConfig,
   daemonDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | undefined> {
-  if (daemon.spec.platforms.github.bot_name) return daemon.spec.platforms.github.bot_name;
   const timeout = new Promise<undefined>(
     (resolve) => void (setTimeout(resolve, 5000) as unknown as NodeJS.Timeout).unref(),
   );
   return Promise.race([askGitHub(daemon, daemonDir, env), timeout]);
+}
+
+/**
+ * Every login the bot's events may come from: what the credentials act as (the App's bot, the global
+ * token's user, each organization token's user), plus `bot_name` when set.
+ */
+export async function botLogins(
+  daemon: DaemonConfig,
+  daemonDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
+  const gh = daemon.spec.platforms.github;
+  const asked = [credentialsLogin(daemon, daemonDir, env)];
+  for (const o of gh.organizations ?? []) {
+    const token = o.token_env ? env[o.token_env] : undefined;
+    if (token) asked.push(clientLogin(createOctokit(gh.api_url, token)));
+  }
+  const learnt = (await Promise.all(asked)).filter((l): l is string => Boolean(l));
+  return [...new Set([...learnt, ...(gh.bot_name ? [gh.bot_name] : [])])];
 }
 
 async function askGitHub(daemon: DaemonConfig, daemonDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {

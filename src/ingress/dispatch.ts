@@ -128,6 +128,7 @@ async function signalGate(
       repo: String(m.repo_name),
       number: input.review.number,
       installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
+      ...(input.installationBound ? { installationBound: true } : {}),
     },
     gate: input.gate,
     githubTaskQueue: input.githubTaskQueue,

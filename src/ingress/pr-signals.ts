@@ -1,7 +1,8 @@
 // Events that reach a flow already running on a pull request rather than starting anything: `/approve`
 // and `/reject` comments, new pushes (which void approvals) and the PR closing. Pure: what to signal.
 import type { ApprovalComment } from '../../workflows/definitions.js';
-import { isBotLogin, isBotSender } from '../routing/bots.js';
+import { carriesProductMarker, isBotLogin, isBotSender } from '../routing/bots.js';
+import type { DeliveryIdentity } from './identity.js';
 import { commandLine } from '../routing/route.js';
 
 export type PrSignal =
@@ -17,26 +18,35 @@ export interface PrSignalTarget {
   consumes: boolean;
 }
 
+/** The repository, number and head come from the delivery's verified identity, never from the payload. */
 export function prSignalOf(
   event: string,
   payload: Record<string, any>,
   deliveryId: string,
-  botName: string | undefined,
+  bots: string | readonly string[] | undefined,
+  identity: DeliveryIdentity,
 ): PrSignalTarget | undefined {
-  const repo = payload.repository?.full_name as string | undefined;
-  if (!repo) return undefined;
+  const repo = identity.fullName;
+  const number = identity.number;
+  if (!repo || number === undefined) return undefined;
   if (event === 'issue_comment' && payload.issue?.pull_request) {
     const line = commandLine(event, payload);
     // The command word exactly, then whitespace or the end: `/approve\u200b` or `/approved` are not commands.
     const m = line ? /^\/(approve|reject)(?:\s+(.*))?$/i.exec(line) : null;
     const login = String(payload.sender?.login ?? '');
-    // Bots never approve: neither this one nor any other.
-    if (!m || payload.action !== 'created' || isBotLogin(login, botName) || isBotSender(payload.sender))
+    // Bots never approve: neither this one nor any other, nor a comment carrying the product's marker.
+    if (
+      !m ||
+      payload.action !== 'created' ||
+      isBotLogin(login, bots) ||
+      isBotSender(payload.sender) ||
+      carriesProductMarker(payload.comment?.body)
+    )
       return undefined;
     const decision = m[1]!.toLowerCase() === 'approve' ? 'approve' : 'reject';
     return {
       repo,
-      number: payload.issue.number,
+      number,
       consumes: true,
       signal: {
         name: 'approval',
@@ -51,18 +61,18 @@ export function prSignalOf(
       },
     };
   }
-  if (event === 'pull_request' && payload.action === 'synchronize') {
+  if (event === 'pull_request' && payload.action === 'synchronize' && identity.headSha) {
     return {
       repo,
-      number: payload.pull_request.number,
+      number,
       consumes: false,
-      signal: { name: 'headChanged', reply: false, arg: { sha: payload.pull_request.head.sha, deliveryId } },
+      signal: { name: 'headChanged', reply: false, arg: { sha: identity.headSha, deliveryId } },
     };
   }
   if (event === 'pull_request' && payload.action === 'closed') {
     return {
       repo,
-      number: payload.pull_request.number,
+      number,
       consumes: false,
       signal: { name: 'prClosed', reply: false, arg: { deliveryId } },
     };

@@ -13,14 +13,15 @@ import { isValidDeliveryId } from '../temporal/workflow-ids.js';
 import type { Dispatcher } from './dispatch.js';
 import { TemporalUnavailableError } from './temporal-unavailable.js';
 import { BodyError, readBody } from './read-body.js';
-import { keysForPath, outsideTenant, verifiedTenant } from './tenant.js';
+import { keysForPath, verifiedTenant } from './tenant.js';
+import { verifiedIdentity, type DeliveryIdentity } from './identity.js';
 
 export interface WebhookDeps {
   resources: () => Resources;
   dispatch: Dispatcher;
   logger: Logger;
-  /** The bot's own login (from its credentials or bot_name): its own events start nothing. */
-  botLogin?: () => string | undefined;
+  /** The bot's own logins (from its credentials, plus bot_name): its own events start nothing. */
+  botLogins?: () => readonly string[];
 }
 
 interface Delivery {
@@ -29,6 +30,8 @@ interface Delivery {
   body: Buffer;
   payload: Record<string, any>;
   tenant: Tenant;
+  /** Whom the delivery is about, as verified: the only source of repository, installation, number and head. */
+  identity: DeliveryIdentity;
   log: Logger;
 }
 
@@ -75,9 +78,17 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context, org?: string) 
     } catch (err) {
       return reject(400, `malformed JSON payload: ${(err as Error).message}`);
     }
-    const outside = outsideTenant(tenant, payload, index.organizations);
-    if (outside) return reject(403, outside);
-    const delivery: Delivery = { id, event, body, payload, tenant, log: log.child({ tenant: tenantName(tenant) }) };
+    const verified = verifiedIdentity(tenant, event, payload, index.organizations);
+    if ('refused' in verified) return reject(403, verified.refused);
+    const delivery: Delivery = {
+      id,
+      event,
+      body,
+      payload,
+      tenant,
+      identity: verified.identity,
+      log: log.child({ tenant: tenantName(tenant) }),
+    };
     await handleDelivery(ctx, deps, delivery);
   };
 }
@@ -88,18 +99,18 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     return answer(ctx, 200, { status: 'pong' });
   }
   const res = deps.resources();
-  const botName = deps.botLogin?.() ?? res.daemon.spec.platforms.github.bot_name;
+  const bots = deps.botLogins?.() ?? [res.daemon.spec.platforms.github.bot_name ?? ''];
   // A Trigger's own secret speaks for that Trigger only: nothing it would not route may pass.
   const triggers = res.triggers
     .map((t) => t.resource)
     .filter((t) => d.tenant.kind !== 'triggers' || d.tenant.triggers.includes(t.metadata.name));
-  if (d.tenant.kind === 'triggers' && !triggers.some((t) => triggerAccepts(t, d.event, d.payload))) {
+  if (d.tenant.kind === 'triggers' && !triggers.some((t) => triggerAccepts(t, d.event, d.payload, d.identity))) {
     d.log.warn({ status: 403 }, 'webhook rejected');
     return answer(ctx, 403, {
       error: `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
     });
   }
-  const prSignal = prSignalOf(d.event, d.payload, d.id, botName);
+  const prSignal = prSignalOf(d.event, d.payload, d.id, bots, d.identity);
   try {
     if (prSignal?.consumes && deps.dispatch.approveFlow) return await approval(ctx, deps, d, prSignal);
     if (prSignal && deps.dispatch.notifyFlows) {
@@ -115,13 +126,13 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
       return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
     throw err;
   }
-  const decision = route(triggers, d.event, d.payload, botName);
+  const decision = route(triggers, d.event, d.payload, bots, d.identity);
   const repo = decision.metadata.repo_full_name;
   if (!decision.matched) {
     d.log.info({ repo, action: d.payload.action, reason: decision.reason }, 'unhandled');
     return answer(ctx, 202, { status: 'unhandled', reason: decision.reason });
   }
-  const input = workflowInput(res, decision, d.id, d.event, d.payload);
+  const input = workflowInput(res, decision, d.id, d.event, d.payload, d.identity);
   try {
     const result = await deps.dispatch(input);
     d.log.info(
@@ -167,9 +178,9 @@ async function approval(ctx: Context, deps: WebhookDeps, d: Delivery, t: PrSigna
   const reply = (body: string) =>
     deps.dispatch.reply?.(
       {
-        owner: d.payload.repository.owner.login,
-        repo: d.payload.repository.name,
-        installationId: d.payload.installation?.id,
+        owner: d.identity.owner!,
+        repo: d.identity.repo!,
+        installationId: d.identity.installationId,
         issueNumber: t.number,
         body,
         githubTaskQueue: res.daemon.spec.temporal.github_task_queue,

@@ -48,7 +48,37 @@ export type Metadata = Record<string, string | number | boolean | undefined>;
 
 type Payload = Record<string, any>;
 
-export function computeMetadata(event: string, payload: Payload): Metadata {
+/** What the ingress verified about a delivery (src/ingress/identity.ts): it wins over the payload's copies. */
+export interface VerifiedFields {
+  owner?: string;
+  repo?: string;
+  fullName?: string;
+  installationId?: number;
+  number?: number;
+  headSha?: string;
+}
+
+/**
+ * The event's context variables. With `verified` (every delivery the ingress routes), the repository,
+ * installation, number and head commit come from the verified identity, never from the payload.
+ */
+export function computeMetadata(event: string, payload: Payload, verified?: VerifiedFields): Metadata {
+  const m = fromPayload(event, payload);
+  if (!verified) return m;
+  Object.assign(m, {
+    repo_full_name: verified.fullName,
+    repo_owner: verified.fullName ? verified.owner : undefined,
+    repo_name: verified.repo,
+    installation_id: verified.installationId,
+  });
+  if (m.pr_number !== undefined) m.pr_number = verified.number;
+  if (m.issue_number !== undefined) m.issue_number = verified.number;
+  if (m.pr_head_sha !== undefined) m.pr_head_sha = verified.headSha;
+  if (m.after_sha !== undefined && verified.headSha !== undefined) m.after_sha = verified.headSha;
+  return m;
+}
+
+function fromPayload(event: string, payload: Payload): Metadata {
   const repo = payload.repository;
   const m: Metadata = {
     event_type: event,

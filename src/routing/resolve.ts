@@ -6,6 +6,7 @@ import type { RoutedEventInput } from '../../workflows/types.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Routed } from './route.js';
 import { reviewTarget } from './review-target.js';
+import type { DeliveryIdentity } from '../ingress/identity.js';
 
 function flowFleets(res: Resources, flow: string): Record<string, Fleet['spec']> {
   const out: Record<string, Fleet['spec']> = {};
@@ -62,8 +63,10 @@ export function workflowInput(
   deliveryId: string,
   event: string,
   payload: Record<string, any>,
+  identity?: DeliveryIdentity,
 ): RoutedEventInput {
   const runtime = res.daemon.spec.runtime;
+  const review = decision.target.kind === 'gate' ? reviewTarget(payload) : undefined;
   return {
     deliveryId,
     event,
@@ -82,7 +85,12 @@ export function workflowInput(
     fleets: decision.target.kind === 'flow' ? flowFleets(res, decision.target.name) : undefined,
     prAuthor:
       payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
-    review: decision.target.kind === 'gate' ? reviewTarget(payload) : undefined,
+    // The pull request and head as verified (the same fields, checked by the identity step).
+    review:
+      review && identity?.number !== undefined
+        ? { number: identity.number, ...(identity.headSha ? { headSha: identity.headSha } : {}) }
+        : review,
+    installationBound: identity?.installationBound ?? false,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url
       ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`
       : undefined,

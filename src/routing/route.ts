@@ -3,9 +3,9 @@
 // order); the first whose filters all match wins. A trigger's filters apply to that trigger only.
 import { reviewTarget } from './review-target.js';
 import type { BindingSpec, Trigger } from '../config/schema.js';
-import { isBotLogin, isBotSender } from './bots.js';
+import { carriesProductMarker, isBotLogin, isBotSender } from './bots.js';
 import { matchesAny } from './glob.js';
-import { computeMetadata, type Metadata } from './metadata.js';
+import { computeMetadata, type Metadata, type VerifiedFields } from './metadata.js';
 
 export interface Target {
   kind: 'agent' | 'fleet' | 'flow' | 'gate';
@@ -112,19 +112,26 @@ function matchCommand(line: string, commands: Record<string, BindingSpec>): [str
 }
 
 /** Whether a trigger's filters (events, actions, repositories, branches, senders) accept this event. */
-export function triggerAccepts(trigger: Trigger, event: string, payload: Payload): boolean {
-  return filterMismatch(trigger, event, payload, computeMetadata(event, payload)) === undefined;
+export function triggerAccepts(trigger: Trigger, event: string, payload: Payload, verified?: VerifiedFields): boolean {
+  return filterMismatch(trigger, event, payload, computeMetadata(event, payload, verified)) === undefined;
 }
 
+/**
+ * `bots`: the bot's own logins (from its credentials, plus `bot_name`); `verified`: what the ingress
+ * verified about the delivery, which the filters, ids and context variables read instead of the payload.
+ */
 export function route(
   triggers: Trigger[],
   event: string,
   payload: Payload,
-  botName: string | undefined,
+  bots: string | readonly string[] | undefined,
+  verified?: VerifiedFields,
 ): RouteDecision {
-  const metadata = computeMetadata(event, payload);
+  const metadata = computeMetadata(event, payload, verified);
   const unhandled = (reason: string): Unhandled => ({ matched: false, reason, metadata });
-  if (isBotLogin(metadata.sender_login, botName)) return unhandled('sent by the bot itself');
+  if (isBotLogin(metadata.sender_login, bots)) return unhandled('sent by the bot itself');
+  if (carriesProductMarker(payload.comment?.body))
+    return unhandled('the comment carries this product’s own marker (its own output is never a command)');
 
   const line = commandLine(event, payload);
   // Only a newly created comment runs a command or the default agent: an edit or deletion must never

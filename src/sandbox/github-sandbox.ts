@@ -234,6 +234,14 @@ export class GitHubSandbox {
     this.apps.set(String(appId), createPublicKey(publicKeyPem));
   }
 
+  /** The App's installations by id: the account (user or organization) each is installed on. */
+  readonly installations = new Map<number, string>();
+
+  /** Installs the App on `account` as installation `id`; GitHub refuses tokens for any other id. */
+  registerInstallation(id: number, account: string): void {
+    this.installations.set(id, account);
+  }
+
   /** File contents by `owner/repo@ref:path`. */
   readonly contents = new Map<string, string>();
   /** GraphQL blobs larger than this come back cut (isTruncated), as GitHub cuts large blobs' text. */
@@ -384,7 +392,27 @@ export class GitHubSandbox {
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
     if (method === 'POST' && tokenRoute) {
       const issued = this.issueInstallationToken(req.headers.authorization, Number(tokenRoute[1]));
-      return 'error' in issued ? send(401, { message: issued.error, documentation_url: docs }) : send(201, issued);
+      if ('error' in issued) return send(401, { message: issued.error, documentation_url: docs });
+      if ('missing' in issued) return send(404, { message: 'Not Found', documentation_url: docs });
+      return send(201, issued);
+    }
+
+    // GET /app/installations/{installation_id}: only the App's JWT may ask; unknown ids are 404.
+    const installationRoute = /^\/app\/installations\/(\d+)$/.exec(url.pathname);
+    if (method === 'GET' && installationRoute) {
+      const app = this.verifyAppJwt(req.headers.authorization);
+      if ('error' in app) return send(401, { message: app.error, documentation_url: docs });
+      const id = Number(installationRoute[1]);
+      const account = this.installations.get(id);
+      if (account === undefined) return send(404, { message: 'Not Found', documentation_url: docs });
+      return send(200, {
+        id,
+        account: { login: account, id: this.id(), type: 'Organization' },
+        app_id: Number(app.appId),
+        target_type: 'Organization',
+        repository_selection: 'all',
+        permissions: { issues: 'write', pull_requests: 'write', checks: 'write' },
+      });
     }
 
     if (method === 'GET' && url.pathname === '/app') {
@@ -450,9 +478,10 @@ export class GitHubSandbox {
   private issueInstallationToken(
     header: string | undefined,
     installationId: number,
-  ): Record<string, unknown> | { error: string } {
+  ): Record<string, unknown> | { error: string } | { missing: true } {
     const app = this.verifyAppJwt(header);
     if ('error' in app) return app;
+    if (!this.installations.has(installationId)) return { missing: true };
     const issued = {
       installationId,
       token: `ghs_${randomBytes(18).toString('hex')}`,

@@ -125,7 +125,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
     activities: {
-      ...createGitHubActivities(clientFor, { botName: gh.bot_name }),
+      ...createGitHubActivities(clientFor),
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),

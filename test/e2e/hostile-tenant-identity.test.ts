@@ -1,0 +1,169 @@
+// One verified identity per delivery (issue 22, item 1). Two organizations each sign with their own
+// secret. The payload's `repository.full_name`, which ids, locks, signals and the deploy hook's body were
+// once built from, is a field the signer writes: with its own secret, "evil" names its own owner and
+// repository name but victim's full name. Each of the three forgeries that once worked is refused with a
+// 403 and changes nothing of victim's; victim's own approver still deploys exactly once afterwards.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { example, retarget } from '../../src/fixtures/webhook-examples.js';
+import { approvalStateQuery } from '../../workflows/definitions.js';
+import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { startStackFor, type Stack } from '../harness/stack.js';
+import { until } from '../harness/until.js';
+
+const VICTIM = 'victim-secret-5d1c';
+const EVIL = 'evil-secret-77ab';
+
+describe('hostile tenants: ids, locks, signals and hooks come from the verified identity alone', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let hook: Server;
+  const deploys: { path: string; body: string }[] = [];
+
+  before(async () => {
+    process.env.AOF_VICTIM_SECRET = VICTIM;
+    process.env.AOF_EVIL_SECRET = EVIL;
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        deploys.push({ path: req.url!, body });
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}`;
+    stack = await startStackFor({
+      'daemon.yaml': daemonYaml(
+        'token_env: AOF_TEST_GITHUB_TOKEN\norganizations:\n  - name: victim\n    webhook_secret_env: AOF_VICTIM_SECRET\n  - name: evil\n    webhook_secret_env: AOF_EVIL_SECRET',
+        '  flows: {directory: flows}\n',
+      ),
+      'flows/f.yaml': `apiVersion: aof.dev/v1
+kind: AgentFlow
+metadata: {name: deploy-prod}
+spec:
+  nodes:
+    - {id: start, type: approval}
+    - {id: deploy, type: http, config: {url: "${url}/deploy/\${event.environment}", method: POST, body: {repository: "\${event.repo_full_name}"}}}
+    - {id: done, type: end, config: {status: deployed}}
+    - {id: stopped, type: end, config: {status: "not deployed"}}
+  connections:
+    - {from: start, to: deploy, when: "start.output == 'approved'"}
+    - {from: start, to: stopped}
+    - {from: deploy, to: done}
+`,
+      'triggers/t.yaml': triggerYaml(
+        'deploys',
+        'config:\n  github_events: [issue_comment, pull_request]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice], environment: production}',
+      ),
+    });
+    for (const repo of ['victim/api', 'evil/api']) {
+      stack.sandbox.permissions.set(`${repo}:alice`, 'write');
+      stack.sandbox.permissions.set(`${repo}:carol`, 'write');
+    }
+  });
+  after(async () => {
+    await stack?.stop();
+    hook?.close();
+  });
+
+  const VICTIM_SHA = 'a'.repeat(40);
+  const EVIL_SHA = 'e'.repeat(40);
+  for (const [repo, number, sha] of [
+    ['victim/api', 1, VICTIM_SHA],
+    ['victim/api', 2, VICTIM_SHA],
+    ['evil/api', 1, EVIL_SHA],
+  ] as const) {
+    before(() => {
+      const pr = retarget(example('pull_request', 'opened'), repo);
+      pr.pull_request.number = number;
+      pr.pull_request.head.sha = sha;
+      stack.sandbox.addPull(repo.split('/')[0]!, 'api', pr.pull_request);
+    });
+  }
+
+  /** A PR comment about `repo`; `fullName` overrides what the payload claims as the full name. */
+  const comment = (repo: string, number: number, body: string, login: string, fullName = repo) => {
+    const c = retarget(example('issue_comment', 'created'), repo);
+    c.repository.full_name = fullName;
+    delete c.organization;
+    delete c.installation;
+    c.issue.number = number;
+    c.issue.user.login = 'octocat';
+    c.issue.pull_request = { url: 'x', html_url: 'y' };
+    c.comment.id = Math.floor(Math.random() * 1e9);
+    c.comment.body = body;
+    c.sender.login = login;
+    return c;
+  };
+  const flowOf = (repo: string, number: number) =>
+    stack.client.workflow.getHandle(`flow/${repo}#${number}/deploy-prod/production`);
+  const waiting = async (repo: string, number: number) =>
+    (await flowOf(repo, number).query(approvalStateQuery)).waitingFor;
+  const started = async () => {
+    const ids: string[] = [];
+    for await (const w of stack.client.workflow.list({ query: `WorkflowId STARTS_WITH 'flow/victim/'` }))
+      ids.push(w.workflowId);
+    return ids.sort();
+  };
+
+  it("victim's deploy request waits for victim's approver", async () => {
+    const r = await stack.send('issue_comment', comment('victim/api', 1, '/deploy production', 'carol'), {
+      secret: VICTIM,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await until(
+      'the request to wait for approval',
+      async () => (await waiting('victim/api', 1).catch(() => undefined)) === 'production',
+    );
+  });
+
+  it("refuses evil's /approve that names victim's repository as its full name", async () => {
+    const r = await stack.send('issue_comment', comment('evil/api', 1, '/approve', 'alice', 'victim/api'), {
+      secret: EVIL,
+    });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.match(r.body.error, /repository\.full_name does not name repository\.owner\.login\/repository\.name/);
+    assert.equal(await waiting('victim/api', 1), 'production');
+    assert.equal(deploys.length, 0);
+  });
+
+  it("refuses evil's forged pull_request.closed for victim's pull request", async () => {
+    const closed = retarget(example('pull_request', 'closed'), 'evil/api');
+    closed.repository.full_name = 'victim/api';
+    delete closed.organization;
+    delete closed.installation;
+    closed.pull_request.number = 1;
+    closed.pull_request.head.sha = EVIL_SHA;
+    const r = await stack.send('pull_request', closed, { secret: EVIL });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.equal(await waiting('victim/api', 1), 'production', "victim's request was voided");
+  });
+
+  it("refuses evil's /deploy production in victim's name at evil's commit", async () => {
+    const before = await started();
+    const r = await stack.send('issue_comment', comment('evil/api', 2, '/deploy production', 'alice', 'victim/api'), {
+      secret: EVIL,
+    });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.deepEqual(await started(), before, 'a flow started in victim’s name');
+  });
+
+  it('refuses a head that is not 40 hexadecimal characters', async () => {
+    const pr = retarget(example('pull_request', 'synchronize'), 'evil/api');
+    delete pr.organization;
+    delete pr.installation;
+    pr.pull_request.head.sha = 'HEAD~1';
+    const r = await stack.send('pull_request', pr, { secret: EVIL });
+    assert.equal(r.status, 403);
+    assert.match(r.body.error, /head\.sha is not 40 hexadecimal characters/);
+  });
+
+  it("victim's own approver deploys exactly once, with victim's identity in the hook's body", async () => {
+    const r = await stack.send('issue_comment', comment('victim/api', 1, '/approve', 'alice'), { secret: VICTIM });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.equal((await flowOf('victim/api', 1).result()).status, 'deployed');
+    assert.equal(deploys.length, 1);
+    assert.equal(JSON.parse(deploys[0]!.body).repository, 'victim/api');
+  });
+});

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { configStore } from '../config/config-store.js';
 import { dirname } from 'node:path';
 import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
-import { botLogins, IDENTITY_RETRY_MS } from '../github/identity.js';
+import { watchBotLogins } from '../github/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { listen } from '../ingress/listen.js';
@@ -27,25 +27,14 @@ export async function serve(configPath: string): Promise<Server> {
   }
   // The bot's identity from its credentials, so its own comments never start anything; bot_name only adds
   // a name. Until GitHub says who the credentials act as, it is asked again every minute.
-  let bots = await botLogins(resources.daemon, dirname(configPath));
-  const credentialsKnown = () => bots.some((b) => b !== resources.daemon.spec.platforms.github.bot_name);
-  if (credentialsKnown()) logger.info({ bots }, 'acting as these GitHub logins');
-  else {
-    logger.warn(
-      { bots },
-      "could not learn the bot's login from its credentials; asking again every minute (its comments carry a marker and are never acted on meanwhile)",
-    );
-    const retry = setInterval(() => {
-      void botLogins(resources.daemon, dirname(configPath)).then((learnt) => {
-        bots = learnt;
-        if (credentialsKnown()) {
-          clearInterval(retry);
-          logger.info({ bots }, 'acting as these GitHub logins');
-        }
-      });
-    }, IDENTITY_RETRY_MS);
-    retry.unref();
-  }
+  const bots = await watchBotLogins(resources.daemon, dirname(configPath), (logins, known) =>
+    known
+      ? logger.info({ bots: logins }, 'acting as these GitHub logins')
+      : logger.warn(
+          { bots: logins },
+          "could not learn the bot's login from its credentials; asking again every minute (its comments carry a marker and are never acted on meanwhile)",
+        ),
+  );
   const { temporal, server } = resources.daemon.spec;
   const store = configStore(configPath, {
     onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
@@ -61,10 +50,7 @@ export async function serve(configPath: string): Promise<Server> {
     metrics,
     resources: store.current,
     dispatch: createDispatcher(temporalLink.client, temporal.task_queue),
-    botLogins: () => {
-      const name = store.current().daemon.spec.platforms.github.bot_name;
-      return name && !bots.includes(name) ? [...bots, name] : bots;
-    },
+    botLogins: () => bots.current(store.current().daemon.spec.platforms.github.bot_name),
     logger,
     ready: () => temporalLink.reachable(2000),
   });
@@ -75,6 +61,7 @@ export async function serve(configPath: string): Promise<Server> {
     `ingress listening on http://${server.host}:${port}/webhook/github`,
   );
   const stop = () => {
+    bots.stop();
     store.close();
     http.close();
     void temporalLink.close();

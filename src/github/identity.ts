@@ -76,6 +76,35 @@ export async function botLogins(
   return [...new Set([...learnt, ...(gh.bot_name ? [gh.bot_name] : [])])];
 }
 
+/**
+ * The bot's logins for the ingress: learnt once at start, and while the credentials' own login is unknown
+ * asked again every IDENTITY_RETRY_MS. `current()` adds the configuration's current bot_name.
+ */
+export async function watchBotLogins(
+  daemon: DaemonConfig,
+  daemonDir: string,
+  report: (bots: string[], known: boolean) => void = () => {},
+): Promise<{ current: (botName?: string) => string[]; stop: () => void }> {
+  let bots = await botLogins(daemon, daemonDir);
+  const known = () => bots.some((b) => b !== daemon.spec.platforms.github.bot_name);
+  report(bots, known());
+  const retry = known()
+    ? undefined
+    : setInterval(() => {
+        void botLogins(daemon, daemonDir).then((learnt) => {
+          bots = learnt;
+          if (!known()) return;
+          clearInterval(retry);
+          report(bots, true);
+        });
+      }, IDENTITY_RETRY_MS);
+  retry?.unref();
+  return {
+    current: (botName) => (botName && !bots.includes(botName) ? [...bots, botName] : bots),
+    stop: () => clearInterval(retry),
+  };
+}
+
 async function askGitHub(daemon: DaemonConfig, daemonDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const gh = daemon.spec.platforms.github;
   try {

@@ -66,7 +66,7 @@ export function verifiedIdentity(
   // Whom the secret speaks for.
   if (tenant.kind === 'organization') {
     if (org !== undefined && owner !== undefined && !same(org, owner))
-      return refuse(`organization "${org}" does not own "${owner}/${repo}"`);
+      return refuse(`organization "${org}" does not own repository "${owner}/${repo}"`);
     if (about === undefined)
       return refuse(`a delivery for organization "${tenant.name}" must name its repository or organization`);
     if (!same(about, tenant.name)) return refuse(`signed with the secret of "${tenant.name}" but about "${about}"`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { example } from '../../src/fixtures/webhook-examples.js';
+import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { historyText } from '../harness/history-text.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -276,8 +276,7 @@ describe('deploys approved through PR comments', function () {
     );
 
     // C is closed while queued: it leaves the queue.
-    const closed = example('pull_request', 'closed');
-    closed.repository.full_name = 'myorg/api';
+    const closed = retarget(example('pull_request', 'closed'), 'myorg/api');
     closed.pull_request.number = c.number;
     await stack.send('pull_request', closed);
     const runC = flowOf(c.number);
@@ -307,8 +306,7 @@ describe('deploys approved through PR comments', function () {
     const first = await stack.send('issue_comment', c);
     await stack.send('issue_comment', c, { delivery: first.delivery });
     await waitFor(() => bodies().filter((b) => b.includes('@mallory is not an approver')).length >= 1, 'the reply');
-    const push = example('pull_request', 'synchronize');
-    push.repository.full_name = 'myorg/api';
+    const push = retarget(example('pull_request', 'synchronize'), 'myorg/api');
     push.pull_request.number = pr.number;
     push.pull_request.head.sha = 'b'.repeat(40);
     await stack.send('pull_request', push);

@@ -199,6 +199,48 @@ describe('hostile input: a clear refusal, nothing started, nothing sent to GitHu
       403,
       /installation 8 is not the installation of "acme"/,
     ],
+    // One verified identity per delivery (issue 22): fields that name the same thing must agree.
+    [
+      'an organization’s secret with another owner’s full name',
+      () =>
+        send(
+          'issues',
+          { ...issue('acme/repo'), repository: { ...issue('acme/repo').repository, full_name: 'victim/repo' } },
+          'hostile-org-secret',
+        ),
+      403,
+      /repository\.full_name does not name/,
+    ],
+    [
+      'the global secret with a full name that is not owner/name',
+      () => send('issues', { ...issue(), repository: { ...issue().repository, full_name: 'acme/repo' } }),
+      403,
+      /repository\.full_name does not name/,
+    ],
+    [
+      'a pull request head that is not a commit SHA',
+      () => {
+        const p = retarget(example('pull_request', 'synchronize'), 'someone/repo');
+        delete p.organization;
+        delete p.installation;
+        p.pull_request.head.sha = '../../etc';
+        return send('pull_request', p);
+      },
+      403,
+      /head\.sha is not 40 hexadecimal characters/,
+    ],
+    [
+      'an installation id that is not a number',
+      () => send('issues', { ...issue(), installation: { id: '7 OR 1=1' } }),
+      403,
+      /installation\.id is not a positive integer/,
+    ],
+    [
+      'a comment carrying the product’s own marker',
+      () => send('issue_comment', prComment('/review\n<!-- aof-gate-check -->')),
+      202,
+      /own marker/,
+    ],
     [
       'the global secret for an organization with its own',
       () => send('issues', issue('acme/repo')),

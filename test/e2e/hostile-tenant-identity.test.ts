@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { approvalStateQuery } from '../../workflows/definitions.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { agentYaml, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
@@ -165,5 +165,49 @@ spec:
     assert.equal((await flowOf('victim/api', 1).result()).status, 'deployed');
     assert.equal(deploys.length, 1);
     assert.equal(JSON.parse(deploys[0]!.body).repository, 'victim/api');
+  });
+});
+
+describe('hostile loops: the bot knows itself by its credentials, and its own marker (issue 22, item 7)', function () {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStackFor(
+      {
+        // As shipped: bot_name names an account the personal token is not.
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\nbot_name: aofbot',
+        ),
+        'agents/a.yaml': agentYaml('helper'),
+        'triggers/t.yaml': triggerYaml('all', 'config:\n  github_events: [issue_comment]\ndefault_agent: helper'),
+      },
+      { withWorker: false, env: () => ({ AOF_TEST_GITHUB_TOKEN: 'ghp_personal_token' }) },
+    );
+  });
+  after(async () => stack?.stop());
+
+  const comment = (login: string, body: string) => {
+    const c = retarget(example('issue_comment', 'created'), 'someone/app');
+    delete c.installation;
+    delete c.organization;
+    c.sender = { ...c.sender, login, type: 'User' };
+    c.comment.body = body;
+    c.comment.id = Math.floor(Math.random() * 1e9);
+    return c;
+  };
+
+  it("a comment by the token's own user (the bot's reply) starts nothing, though bot_name says otherwise", async () => {
+    // GET /user with the personal token answers sandbox-user: the account every reply is posted as.
+    const r = await stack.send('issue_comment', comment('sandbox-user', 'Here is what I found.'));
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.match(r.body.reason, /sent by the bot itself/);
+    // bot_name still adds its name.
+    assert.equal((await stack.send('issue_comment', comment('aofbot', 'hi'))).status, 202);
+    assert.equal((await stack.send('issue_comment', comment('alice', 'hi'))).status, 201);
+  });
+
+  it("a comment carrying the product's own marker starts nothing, whoever's account posted it", async () => {
+    const r = await stack.send('issue_comment', comment('alice', 'Done.\n\n<!-- aof:op=reply/123 -->'));
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.match(r.body.reason, /own marker/);
   });
 });

@@ -13,7 +13,7 @@ spec:
   title: AFA
   max_concurrency: 16
 ${extra}  billing:
-    accounts: {quota-org: developer, upsell-org: team}
+    accounts: {quota-org: developer, upsell-org: team, forged-org: developer}
     limits: {developer: 1}
     upgrade_url: https://portal.example.com/upgrade
     upsell: {tiers: [team], title: AEGIS, text: "AEGIS hardens what AFA finds."}
@@ -197,6 +197,25 @@ describe('PR gate check', function () {
     const run = await settled(current.head);
     assert.equal(run.conclusion, 'success', 'the review of the actual head was cancelled');
     assert.equal(stack.sandbox.checkRuns.filter((c) => c.head_sha === older).length, 0, 'the older head was reviewed');
+  });
+
+  it('made-up installation ids draw from the owner’s quota, not a fresh account each (issue 22, item 2)', async () => {
+    const ok = await push('forged-org/svc', 1, [addedFile('a.py', 'def f():\n    print(1)\n')]);
+    assert.equal((await settled(ok.head)).conclusion, 'success');
+    for (const [number, installation] of [
+      [2, 555],
+      [3, 556],
+    ] as const) {
+      stack.sandbox.reset();
+      const files = [addedFile('a.py', `def g${number}():\n    print(${number})\n`)];
+      const head = sha(`forged-org/svc#${number}:${JSON.stringify(files)}`);
+      const p = pullRequest('forged-org/svc', number, head);
+      p.installation = { id: installation, node_id: 'x' };
+      stack.sandbox.addPull('forged-org', 'svc', p.pull_request, files);
+      assert.equal((await stack.send('pull_request', p)).status, 201);
+      const run = await settled(head);
+      assert.equal(run.output.title, 'AFA Gate Check — quota reached', `installation ${installation} got an analysis`);
+    }
   });
 
   it('quota exhausted: a comment with the upgrade link, a neutral check run, no analysis', async () => {

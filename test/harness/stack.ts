@@ -6,7 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { configDir } from './config-dir.js';
 import { listen } from '../../src/ingress/listen.js';
@@ -17,6 +17,7 @@ import { createDispatcher, type Dispatcher } from '../../src/ingress/dispatch.js
 import { sign } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/log.js';
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { watchBotLogins } from '../../src/github/identity.js';
 import { createWorkers } from '../../src/worker/create-workers.js';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
@@ -101,7 +102,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     running = Promise.all(workers.map((w) => w.run()));
   }
 
+  // As `aofctl serve` does: the bot's logins from its credentials (at the sandbox), plus bot_name.
+  const bots = await watchBotLogins(resources.daemon, dirname(resources.daemonFile));
   const app = createIngress({
+    botLogins: () => bots.current(store.current().daemon.spec.platforms.github.bot_name),
     resources: store.current,
     dispatch: opts.dispatch ?? createDispatcher(client, resources.daemon.spec.temporal.task_queue),
     logger,
@@ -161,6 +165,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return { status: res.status, body: parsed, delivery };
     },
     async stop() {
+      bots.stop();
       store.close();
       http.closeAllConnections();
       await new Promise((r) => http.close(r));

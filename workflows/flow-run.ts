@@ -23,7 +23,7 @@ import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
 import { flowEnvironment } from '../src/flows/environment.js';
-import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
+import { jsonEscape, renderStringBody, templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
@@ -254,8 +254,13 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           : await httpCall({
               ...call,
               url: text(c.url),
+              // Event values land in a JSON body escaped (the request only: no command changes).
               body:
-                c.body === undefined ? defaultBody : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)),
+                c.body === undefined
+                  ? defaultBody
+                  : typeof c.body === 'string'
+                    ? renderStringBody(c.body, c.headers as Record<string, string> | undefined, scopeFn)
+                    : renderFlowTemplate(JSON.stringify(c.body), scopeFn, jsonEscape),
             });
         return String(r.status);
       }

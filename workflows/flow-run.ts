@@ -23,7 +23,7 @@ import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
 import { flowEnvironment } from '../src/flows/environment.js';
-import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
+import { jsonEscape, renderStringBody, templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
@@ -254,8 +254,13 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           : await httpCall({
               ...call,
               url: text(c.url),
+              // Event values land in a JSON body escaped (the request only: no command changes).
               body:
-                c.body === undefined ? defaultBody : text(typeof c.body === 'string' ? c.body : JSON.stringify(c.body)),
+                c.body === undefined
+                  ? defaultBody
+                  : typeof c.body === 'string'
+                    ? renderStringBody(c.body, c.headers as Record<string, string> | undefined, scopeFn)
+                    : renderFlowTemplate(JSON.stringify(c.body), scopeFn, jsonEscape),
             });
         return String(r.status);
       }
@@ -272,16 +277,53 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     input.params.environment && input.params.lock !== false
       ? `lock/${input.metadata.repo_full_name}/${env}`
       : undefined;
-  /** Waits for the environment's lock; a result when the PR closed while queued. */
+  // Runs started by older code took the lock before the approval node and held it through the wait, so a
+  // request nobody would approve (say from a read-only user) froze the environment for a day. Now the
+  // approval waits outside the queue, where approvers can act on it; the lock is taken before the first
+  // node that acts (anything but an approval, a condition or an end) and held until the flow ends.
+  const lockAfterApproval = lockId !== undefined && patched('flow-lock-after-approval');
+  let lockRequested = false;
+  const LOCK_FREE_NODES = new Set(['approval', 'conditional', 'end']);
+  /** An approved request whose pull request moved on while it waited for the lock: its approvals are void. */
+  const approvedHeadMoved = () =>
+    lockAfterApproval &&
+    approval?.decision === 'approved' &&
+    box.state.newHead !== undefined &&
+    box.state.newHead !== input.scope.headSha;
+  /** Waits for the environment's lock; a result when the PR closed (or, once approved, moved) while queued. */
   async function queueForLock(lockId: string): Promise<FlowRunResult | undefined> {
     const { requestLock } = proxyActivities<LockActivities>({ startToCloseTimeout: '30 seconds' });
     let position = -1;
     let told = -1;
-    let queuedCheck: number | undefined;
+    // An approved request shows its place in the queue on its approval's check run.
+    let queuedCheck: number | undefined = lockAfterApproval ? approval?.checkRunId : undefined;
+    let queueShown = false;
     setHandler(lockPositionSignal, (p) => void (position = p.position));
+    lockRequested = true;
     await requestLock({ lockId, requester: workflowInfo().workflowId, label: `#${input.scope.number ?? '?'}` });
-    while (position !== 0) {
-      await condition(() => position !== told || box.state.closed);
+    while (position !== 0 || approvedHeadMoved()) {
+      if (approvedHeadMoved()) {
+        await releaseLock(lockId);
+        lockRequested = false;
+        const [moved, sha] = [box.state.newHead!, input.scope.headSha!];
+        if (input.scope.number !== undefined)
+          await github.postComment({
+            ...target,
+            issueNumber: input.scope.number,
+            body: `New push \`${moved.slice(0, 7)}\`: the approved deploy of \`${sha.slice(0, 7)}\` to \`${env}\` was still waiting for the lock, and its ${approval!.approvals.length} approval(s) no longer count. Request the deploy again for the new commit.`,
+          });
+        if (queuedCheck)
+          await github.updateCheckRun({
+            ...target,
+            checkRunId: queuedCheck,
+            conclusion: 'cancelled',
+            output: { title: `deploy ${env}: superseded by a push`, summary: 'Left the queue.' },
+          });
+        approval = { decision: 'invalidated', approvals: [], detail: moved };
+        return { flow: input.flow, status: 'superseded while queued', nodes: records, approval };
+      }
+      await condition(() => position !== told || box.state.closed || approvedHeadMoved());
+      if (approvedHeadMoved()) continue;
       // The position as of now: a signal may move it again while the comment below is being posted.
       const now = position;
       if (box.state.closed) {
@@ -316,12 +358,20 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             checkRunId: queuedCheck,
             output: { title, summary: `${position} deploy(s) to ${env} ahead of this one.` },
           });
+          queueShown = true;
         }
       }
       told = patched('lock-position-read-once') ? now : position;
     }
-    // The queue's check run gives way to the deploy's own.
-    if (queuedCheck)
+    // The queue's check run gives way to the deploy's own (an approval's own goes on to the deploy).
+    if (queuedCheck && queuedCheck === approval?.checkRunId) {
+      if (queueShown)
+        await github.updateCheckRun({
+          ...target,
+          checkRunId: queuedCheck,
+          output: { title: `deploy ${env}: approved, deploying`, summary: 'The lock is free; the deploy runs.' },
+        });
+    } else if (queuedCheck)
       await github.updateCheckRun({
         ...target,
         checkRunId: queuedCheck,
@@ -339,7 +389,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   // flow ends, queued or running.
   if (patched('flow-lock-released-and-bugs-fail-the-flow')) {
     try {
-      const early = lockId ? await queueForLock(lockId) : undefined;
+      const early = lockId && !lockAfterApproval ? await queueForLock(lockId) : undefined;
       return early ?? (await walk());
     } catch (err) {
       if (err instanceof TemporalFailure) throw err;
@@ -360,7 +410,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       }
       throw failure;
     } finally {
-      if (lockId) await CancellationScope.nonCancellable(() => releaseLock(lockId));
+      if (lockId && (!lockAfterApproval || lockRequested))
+        await CancellationScope.nonCancellable(() => releaseLock(lockId));
     }
   }
   if (lockId) {
@@ -379,6 +430,11 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       if (step >= MAX_STEPS)
         throw ApplicationFailure.nonRetryable(`flow "${input.flow}" ran ${MAX_STEPS} steps without ending`);
       const node = nodes.get(current)!;
+      // The lock before the first node that acts; an approval after it waits holding the lock.
+      if (lockAfterApproval && !lockRequested && !LOCK_FREE_NODES.has(node.type)) {
+        const early = await queueForLock(lockId!);
+        if (early) return early;
+      }
       const startedAt = Date.now();
       setCurrentDetails(
         `flow ${input.flow}: node ${current} (${node.type})\n\n${records.map((r) => `${r.node}: ${r.output} (${r.ms} ms)`).join('\n')}`,

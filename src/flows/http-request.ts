@@ -90,12 +90,30 @@ export function renderHttpRequest(
         : v && typeof v === 'object'
           ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, leaf(x)]))
           : v;
+  const headers = Object.fromEntries(Object.entries(t.headers ?? {}).map(([k, v]) => [k, resolveEnv(v)]));
   const body =
     t.body === undefined
       ? undefined
       : typeof t.body === 'string'
-        ? renderFlowTemplate(resolveEnv(t.body), scope)
+        ? renderStringBody(resolveEnv(t.body), headers, scope)
         : JSON.stringify(leaf(t.body));
-  const headers = Object.fromEntries(Object.entries(t.headers ?? {}).map(([k, v]) => [k, resolveEnv(v)]));
   return { url, body, headers };
+}
+
+/** A value escaped for the inside of a JSON string: `","sha":"x` stays one string, never a new key. */
+export const jsonEscape = (value: string): string => JSON.stringify(value).slice(1, -1);
+
+/**
+ * Whether a string body is JSON: its content-type says so, or (none given: the hook is sent
+ * application/json) its template reads as a JSON object or array.
+ */
+export function isJsonBody(template: string, headers: Record<string, string> | undefined): boolean {
+  const type = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  if (type !== undefined) return /\bjson\b|\+json/i.test(type);
+  return /^\s*[[{]/.test(template);
+}
+
+/** A string body with event values substituted: JSON-escaped when the body is JSON, as they are otherwise. */
+export function renderStringBody(template: string, headers: Record<string, string> | undefined, scope: Scope): string {
+  return renderFlowTemplate(template, scope, isJsonBody(template, headers) ? jsonEscape : undefined);
 }

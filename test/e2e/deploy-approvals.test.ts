@@ -29,6 +29,16 @@ describe('deploys approved through PR comments', function () {
   let dir: string;
   let hook: Server;
   const deploys: { key: string; path: string; authorization?: string }[] = [];
+  /** While set, the hook answers only once it resolves: a deploy is running and holds the lock. */
+  let held: { until: Promise<void>; release: () => void } | undefined;
+  const hold = () => {
+    let release!: () => void;
+    held = { until: new Promise<void>((r) => (release = r)), release };
+    return () => {
+      held = undefined;
+      release();
+    };
+  };
   let n = 100;
 
   before(async () => {
@@ -39,7 +49,7 @@ describe('deploys approved through PR comments', function () {
         path: req.url!,
         authorization: req.headers.authorization,
       });
-      res.end('{"ok":true}');
+      void (held?.until ?? Promise.resolve()).then(() => res.end('{"ok":true}'));
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     dir = configDir({
@@ -63,6 +73,7 @@ describe('deploys approved through PR comments', function () {
     stack.sandbox.permissions.set('myorg/api:tia', 'triage');
   });
   after(async () => {
+    held?.release();
     await stack?.stop();
     hook.close();
     rmSync(dir, { recursive: true, force: true });
@@ -242,31 +253,39 @@ describe('deploys approved through PR comments', function () {
     assert.equal(deploys.length, 0);
   });
 
-  it('two PRs queue for the same environment; a closed PR leaves the queue', async () => {
+  /** `/deploy production` on `pr`, approved at once; resolves once it waits at `position` of the queue. */
+  const approvedAndQueued = async (pr: { number: number; author: string }, position: number) => {
+    const on = () => stack.sandbox.commentsOn('myorg', 'api', pr.number).map((c) => c.body);
+    await stack.send('issue_comment', comment(pr, '/deploy production', 'carol'));
+    await waitFor(
+      () => on().some((b) => b.includes('Deploy to `production` requested by @carol')),
+      `#${pr.number}'s plan`,
+    );
+    // The approval wait is outside the queue: approvers act while another deploy holds the lock.
+    const r = await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    assert.deepEqual([r.status, r.body.status], [202, 'signalled']);
+    await waitFor(
+      () => on().some((b) => b.startsWith(`Queued for \`production\`: position ${position}`)),
+      `position ${position} for #${pr.number}`,
+    );
+  };
+  /** A deploy of `pr` approved and running, its hook held: it holds the lock until the returned call. */
+  const deploying = async (pr: { number: number; author: string }) => {
+    const run = await requestDeploy(pr);
+    const resume = hold();
+    await stack.send('issue_comment', comment(pr, '/approve', 'alice'));
+    await waitFor(() => deploys.length === 1, `#${pr.number}'s deploy to start`);
+    return { run, resume };
+  };
+
+  it('approved requests queue for the same environment while one deploys; a closed PR leaves the queue', async () => {
     const a = openPr();
-    const runA = await requestDeploy(a);
+    const { run: runA, resume } = await deploying(a);
     const b = openPr();
-    await stack.send('issue_comment', comment(b, '/deploy production', 'carol'));
-    await waitFor(
-      () =>
-        stack.sandbox
-          .commentsOn('myorg', 'api', b.number)
-          .some((c) => c.body.startsWith('Queued for `production`: position 1')),
-      'the queue position',
-    );
+    await approvedAndQueued(b, 1);
     const c = openPr();
-    await stack.send('issue_comment', comment(c, '/deploy production', 'carol'));
-    await waitFor(
-      () =>
-        stack.sandbox
-          .commentsOn('myorg', 'api', c.number)
-          .some((x) => x.body.startsWith('Queued for `production`: position 2')),
-      'the second position',
-    );
-    assert.ok(
-      !stack.sandbox.commentsOn('myorg', 'api', b.number).some((x) => x.body.includes('requested by')),
-      'B waits for the lock',
-    );
+    await approvedAndQueued(c, 2);
+    assert.equal(deploys.length, 1, 'B waits for the lock');
     await waitFor(
       () =>
         stack.sandbox.checkRuns.some(
@@ -283,19 +302,12 @@ describe('deploys approved through PR comments', function () {
     assert.equal((await runC.result()).status, 'closed while queued');
     assert.equal(stack.sandbox.checkRuns.find((r) => r.head_sha === c.sha)!.conclusion, 'cancelled');
 
-    // A deploys and releases the lock: B moves up and posts its plan.
-    await stack.send('issue_comment', comment(a, '/approve', 'alice'));
+    // A deploys and releases the lock: B, approved already, takes it and deploys.
+    resume();
     assert.equal((await runA.result()).status, 'deployed');
-    await waitFor(
-      () =>
-        stack.sandbox
-          .commentsOn('myorg', 'api', b.number)
-          .some((x) => x.body.includes('Deploy to `production` requested by @carol')),
-      'B to take the lock',
-    );
-    await stack.send('issue_comment', comment(b, '/reject not today', 'alice'));
-    assert.equal((await flowOf(b.number).result()).status, 'not deployed');
-    assert.equal(deploys.length, 1);
+    assert.equal((await flowOf(b.number).result()).status, 'deployed');
+    assert.equal(deploys.length, 2);
+    assert.notEqual(deploys[0]!.key, deploys[1]!.key);
   });
 
   it('a redelivered approval counts once; a push voids pending approvals', async () => {
@@ -387,20 +399,10 @@ describe('deploys approved through PR comments', function () {
 
   it('a lock outlives its holders: a cancelled waiter leaves the queue, a terminated one is dropped, the next one deploys', async () => {
     const a = openPr();
-    const runA = await requestDeploy(a);
-    const queued = async (pr: { number: number; author: string }, position: number) => {
-      await stack.send('issue_comment', comment(pr, '/deploy production', 'carol'));
-      await waitFor(
-        () =>
-          stack.sandbox
-            .commentsOn('myorg', 'api', pr.number)
-            .some((x) => x.body.startsWith(`Queued for \`production\`: position ${position}`)),
-        `position ${position} for #${pr.number}`,
-      );
-    };
+    const { run: runA, resume } = await deploying(a);
     const [b, c, d] = [openPr(), openPr(), openPr()];
-    await queued(b, 1);
-    await queued(c, 2);
+    await approvedAndQueued(b, 1);
+    await approvedAndQueued(c, 2);
     await flowOf(b.number).cancel();
     await waitFor(
       () =>
@@ -409,19 +411,12 @@ describe('deploys approved through PR comments', function () {
           .some((x) => x.body.startsWith('Queued for `production`: position 1')),
       'C to move up',
     );
-    await queued(d, 2);
+    await approvedAndQueued(d, 2);
     await flowOf(c.number).terminate('an operator ended it without releasing the lock');
-    await stack.send('issue_comment', comment(a, '/approve', 'alice'));
+    resume();
     assert.equal((await runA.result()).status, 'deployed');
-    await waitFor(
-      () =>
-        stack.sandbox
-          .commentsOn('myorg', 'api', d.number)
-          .some((x) => x.body.includes('Deploy to `production` requested by @carol')),
-      'D to take the lock',
-    );
-    await stack.send('issue_comment', comment(d, '/approve', 'alice'));
     assert.equal((await flowOf(d.number).result()).status, 'deployed');
+    assert.equal(deploys.length, 2);
   });
 
   it('a flow that hits a bug fails visibly and releases its lock instead of retrying for ever', async () => {

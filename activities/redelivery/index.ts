@@ -1,5 +1,10 @@
 // Redelivery activities: list a hook's recent deliveries and pick the failed ones (inside one activity,
 // returning only a bounded list), and ask GitHub to redeliver one. They run on the GitHub task queue.
+//
+// Each hook is read and redelivered with its tenant's own credentials only: the App's hook with the App's
+// JWT; the hook of an organization in platforms.github.organizations (or of one of its repositories) with
+// that organization's token, or its App installation; never the global token or another installation.
+// Other hooks belong to the global tenant and use the global credentials.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Octokit } from '@octokit/rest';
@@ -33,10 +38,21 @@ const PER_PAGE = 100;
 /** GitHub keeps deliveries for a while beyond the window; never read more than this many pages. */
 const MAX_PAGES = 50;
 
+/** An organization with its own webhook secret, as platforms.github.organizations lists it. */
+export interface TenantOrganization {
+  name: string;
+  token_env?: string;
+  installation_id?: string | number;
+}
+
 export interface RedeliveryClients {
   clientFor: GitHubClientFor;
   /** The App's JWT client; needed for the App's own hook only. */
   appClient?: () => Octokit | undefined;
+  /** The organizations that are tenants of their own (their credentials, their hooks). */
+  organizations?: () => readonly TenantOrganization[];
+  /** platforms.github.app is configured (an organization's installation can then be used). */
+  hasApp?: boolean;
   metrics?: WorkerMetrics;
 }
 
@@ -51,8 +67,28 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
         );
       return app;
     }
-    return clients.clientFor({ owner: hook.kind === 'repository' ? hook.owner : hook.org });
+    const owner = hook.kind === 'repository' ? hook.owner : hook.org;
+    const org = organizations().find((o) => o.name.toLowerCase() === owner.toLowerCase());
+    if (!org) return clients.clientFor({ owner });
+    // clientFor takes an organization's own token first.
+    if (org.token_env) return clients.clientFor({ owner });
+    if (org.installation_id !== undefined && clients.hasApp)
+      return clients.clientFor({ owner, installationId: Number(org.installation_id) });
+    throw ApplicationFailure.nonRetryable(
+      `hook ${hookLabel(hook)} belongs to organization "${org.name}", which has no credentials of its own (token_env, or installation_id with platforms.github.app); it is not read with another tenant's`,
+      'RedeliveryConfig',
+    );
   };
+  const organizations = () => clients.organizations?.() ?? [];
+  /** On the App's hook: installations of organizations that are tenants of their own. */
+  const otherTenants = (hook: HookRef): Set<number> =>
+    new Set(
+      hook.kind === 'app'
+        ? organizations()
+            .filter((o) => o.installation_id !== undefined)
+            .map((o) => Number(o.installation_id))
+        : [],
+    );
 
   return {
     async listFailedDeliveries(input: ListFailedInput): Promise<ListFailedResult> {
@@ -79,7 +115,7 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
           if (!oldest || now - Date.parse(oldest.delivered_at) > maxAgeMs || pages >= MAX_PAGES) break;
         }
       });
-      const failed = failedDeliveries(entries, now, maxAgeMs);
+      const failed = failedDeliveries(entries, now, maxAgeMs, otherTenants(input.hook));
       return {
         listed: entries.length,
         failed: failed.slice(0, input.limit),

@@ -1,7 +1,9 @@
 // Which listed webhook deliveries to redeliver. GitHub lists every attempt, newest first; a redelivery is
-// a new entry with the same GUID. A GUID needs redelivery when its newest attempt failed (not 2xx), that
-// attempt is recent enough for GitHub to redeliver, and it was not itself a redelivery: so each failure
-// is redelivered once, and the record of it is GitHub's own list, not state of ours.
+// a new entry with the same GUID. A GUID needs redelivery when its newest attempt failed for a reason a
+// resend can fix (see `resendable`), that attempt is recent enough for GitHub to redeliver, and it was not
+// itself a redelivery: so each failure is redelivered once, and the record of it is GitHub's own list, not
+// state of ours. A delivery the ingress refused on purpose (a bad signature, a payload outside its tenant,
+// too large: 4xx) is never resent: the same bytes would be refused again.
 
 export interface ListedDelivery {
   id: number;
@@ -11,6 +13,8 @@ export interface ListedDelivery {
   status_code: number;
   event: string;
   action?: string | null;
+  /** The App installation the delivery was about (the App's hook only). */
+  installation_id?: number | null;
 }
 
 export interface FailedDelivery {
@@ -22,10 +26,26 @@ export interface FailedDelivery {
   delivered_at: string;
 }
 
-const ok = (code: number) => code >= 200 && code < 300;
+/**
+ * Failed for a reason a resend can fix: no answer (0: GitHub could not connect, or gave up waiting), a
+ * server error (5xx), or an answer that asks to try again later (408 Request Timeout, 429 Too Many
+ * Requests, from a proxy in front of the ingress). Never another 4xx: that is a refusal.
+ */
+export function resendable(code: number): boolean {
+  return code === 0 || code >= 500 || code === 408 || code === 429;
+}
 
-/** The newest entry of each GUID that needs redelivery, oldest first (the order GitHub first sent them). */
-export function failedDeliveries(entries: readonly ListedDelivery[], now: number, maxAgeMs: number): FailedDelivery[] {
+/**
+ * The newest entry of each GUID that needs redelivery, oldest first (the order GitHub first sent them).
+ * `otherTenants`: App installations of organizations with a hook and credentials of their own; their
+ * deliveries on this hook are theirs, and are not resent through it.
+ */
+export function failedDeliveries(
+  entries: readonly ListedDelivery[],
+  now: number,
+  maxAgeMs: number,
+  otherTenants: ReadonlySet<number> = new Set(),
+): FailedDelivery[] {
   const newest = new Map<string, ListedDelivery>();
   for (const e of entries) {
     const seen = newest.get(e.guid);
@@ -34,7 +54,13 @@ export function failedDeliveries(entries: readonly ListedDelivery[], now: number
       newest.set(e.guid, e);
   }
   return [...newest.values()]
-    .filter((e) => !ok(e.status_code) && !e.redelivery && now - Date.parse(e.delivered_at) <= maxAgeMs)
+    .filter(
+      (e) =>
+        resendable(e.status_code) &&
+        !e.redelivery &&
+        now - Date.parse(e.delivered_at) <= maxAgeMs &&
+        !(typeof e.installation_id === 'number' && otherTenants.has(e.installation_id)),
+    )
     .sort((a, b) => Date.parse(a.delivered_at) - Date.parse(b.delivered_at) || a.id - b.id)
     .map((e) => ({
       id: e.id,

@@ -48,3 +48,32 @@ export function redeliveryHooks(daemon: DaemonConfig): HookRef[] {
     return { kind: 'organization', org: h.organization!, hookId: h.hook_id! };
   });
 }
+
+/**
+ * Whose hook this is: `org:<name>` when its owner is an organization of platforms.github.organizations
+ * (its own webhook secret and credentials), `global` otherwise (the App's hook, and hooks of owners that
+ * share the global secret and credentials).
+ */
+export function hookTenant(daemon: DaemonConfig, h: HookRef): string {
+  if (h.kind === 'app') return 'global';
+  const owner = (h.kind === 'repository' ? h.owner : h.org).toLowerCase();
+  const org = daemon.spec.platforms.github.organizations?.find((o) => o.name.toLowerCase() === owner);
+  return org ? `org:${org.name}` : 'global';
+}
+
+export interface TenantHooks {
+  tenant: string;
+  hooks: HookRef[];
+}
+
+/** The watched hooks by tenant: `global` first, then each organization in the order first listed. */
+export function redeliveryTenants(daemon: DaemonConfig): TenantHooks[] {
+  const byTenant = new Map<string, HookRef[]>();
+  for (const h of redeliveryHooks(daemon)) {
+    const tenant = hookTenant(daemon, h);
+    byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), h]);
+  }
+  return [...byTenant]
+    .map(([tenant, hooks]) => ({ tenant, hooks }))
+    .sort((a, b) => Number(b.tenant === 'global') - Number(a.tenant === 'global'));
+}

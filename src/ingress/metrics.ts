@@ -1,10 +1,18 @@
 // Prometheus metrics of the ingress, as one Koa middleware around every request: deliveries by event
 // and answer status, how long the acknowledgement took, and the routing outcome (the `status` field of
 // the answer). The webhook handler stays unaware of metrics.
-import type { Middleware } from 'koa';
+//
+// The endpoint is public: only a delivery whose signature verified is labelled with its event, and only
+// with one of GitHub's event names (EVENT_ACTIONS); any other verified event is `other`, everything else
+// (GET, HEAD, unsigned or badly signed POSTs, unknown URLs under the webhook path) is `unverified`. So no
+// request can add series beyond a fixed bound (events x the statuses and outcomes this code answers with).
+import type { Context, Middleware } from 'koa';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { EVENT_ACTIONS } from '../config/event-actions.js';
 
-const WEBHOOK_PATH = '/webhook/github';
+/** /webhook/github and each organization's /webhook/github/<org>. */
+const WEBHOOK_PATH = /^\/webhook\/github(\/|$)/;
+const EVENTS: ReadonlySet<string> = new Set(Object.keys(EVENT_ACTIONS));
 
 export function ingressMetrics(registry: Registry): Middleware {
   const deliveries = new Counter({
@@ -33,12 +41,12 @@ export function ingressMetrics(registry: Registry): Middleware {
       ctx.body = await registry.metrics();
       return;
     }
-    if (ctx.path !== WEBHOOK_PATH) return next();
+    if (!WEBHOOK_PATH.test(ctx.path)) return next();
     const stop = ack.startTimer();
     try {
       await next();
     } finally {
-      const event = eventLabel(ctx.get('x-github-event'), ctx.status);
+      const event = eventLabel(ctx);
       stop({ event });
       deliveries.inc({ event, status: String(ctx.status) });
       routing.inc({ event, outcome: outcomeOf(ctx.status, ctx.body) });
@@ -46,11 +54,27 @@ export function ingressMetrics(registry: Registry): Middleware {
   };
 }
 
-// Anyone can send any header before the signature is checked: label unverified deliveries as such, so
-// label values stay GitHub's fixed set of event names.
-const UNVERIFIED = new Set([400, 401, 413]);
-function eventLabel(header: string, status: number): string {
-  return /^[a-z_]{1,40}$/.test(header) && !UNVERIFIED.has(status) ? header : 'unverified';
+/**
+ * Where the webhook handler records that a delivery's signature verified (`ctx.state[VERIFIED_STATE] =
+ * true`), and that it did not (`false`). Without either, the answer's status tells: the handler answers
+ * 400, 401, 404 or 413 before or when the signature check fails, and only a verified delivery gets
+ * anything else from it (403 outside its tenant, 2xx, 5xx).
+ */
+export const VERIFIED_STATE = 'webhookVerified';
+const BEFORE_VERIFICATION = new Set([400, 401, 404, 405, 413]);
+
+function verified(ctx: Context): boolean {
+  if (ctx.method !== 'POST') return false;
+  const said = (ctx.state as Record<string, unknown>)[VERIFIED_STATE];
+  if (typeof said === 'boolean') return said;
+  return !BEFORE_VERIFICATION.has(ctx.status);
+}
+
+// Anyone can send any header before the signature is checked: only a verified delivery's event is a label.
+function eventLabel(ctx: Context): string {
+  if (!verified(ctx)) return 'unverified';
+  const event = ctx.get('x-github-event');
+  return EVENTS.has(event) ? event : 'other';
 }
 
 function outcomeOf(status: number, body: unknown): string {

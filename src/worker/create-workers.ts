@@ -129,6 +129,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),
+        organizations: () => gh.organizations ?? [],
+        hasApp: gh.app !== undefined,
         metrics,
       }),
     },

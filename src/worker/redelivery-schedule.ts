@@ -1,6 +1,9 @@
-// The Temporal Schedule that runs the redelivery workflow every few minutes. `aofctl worker` creates it,
-// or updates it to the current configuration (several workers starting at once all end up updating the
-// same schedule), and deletes it when redelivery is turned off.
+// The Temporal Schedules that run the redelivery workflow every few minutes, one per tenant: the global
+// one (the App's hook, and hooks of owners without their own configuration) and one per organization of
+// platforms.github.organizations whose hooks are watched. So each tenant's run lists and redelivers its own
+// hooks only, and a tenant whose run is slow or failing does not hold up another's. `aofctl worker`
+// creates them, or updates them to the current configuration (several workers starting at once all end up
+// updating the same schedules), and deletes those no longer configured (all when redelivery is off).
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -10,42 +13,94 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Resources } from '../config/load.js';
-import { redeliveryHooks } from '../github/webhook-hooks.js';
+import { redeliveryTenants } from '../github/webhook-hooks.js';
 import type { RedeliveryInput } from '../../workflows/redeliver.js';
 
 export type ScheduleChange = 'created' | 'updated' | 'deleted' | 'none';
 
-/** One schedule per deployment, named after its task queue so two deployments on one cluster keep apart. */
-export const redeliveryScheduleId = (taskQueue: string) => `aof-redelivery-${taskQueue}`;
+/**
+ * One schedule per deployment and tenant, named after its task queue so two deployments on one cluster keep
+ * apart; the global tenant's keeps the name of the single schedule of earlier versions.
+ */
+export const redeliveryScheduleId = (taskQueue: string, tenant = 'global') =>
+  tenant === 'global' ? `aof-redelivery-${taskQueue}` : `aof-redelivery-${taskQueue}-${tenant.replace(':', '-')}`;
 
-export async function syncRedeliverySchedule(client: Client, resources: Resources): Promise<ScheduleChange> {
+export interface TenantScheduleChange {
+  tenant: string;
+  scheduleId: string;
+  change: ScheduleChange;
+}
+
+/** Brings every tenant's schedule in line with the configuration. */
+export async function syncRedeliverySchedules(client: Client, resources: Resources): Promise<TenantScheduleChange[]> {
   const { temporal, platforms } = resources.daemon.spec;
   const settings = platforms.github.redelivery;
-  const scheduleId = redeliveryScheduleId(temporal.task_queue);
-  const hooks = redeliveryHooks(resources.daemon);
-  if (!settings?.enabled || hooks.length === 0) {
-    try {
-      await client.schedule.getHandle(scheduleId).delete();
-      return 'deleted';
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) return 'none';
-      throw err;
-    }
+  const tenants = settings?.enabled ? redeliveryTenants(resources.daemon) : [];
+  const changes: TenantScheduleChange[] = [];
+  for (const { tenant, hooks } of tenants) {
+    const scheduleId = redeliveryScheduleId(temporal.task_queue, tenant);
+    const input: RedeliveryInput = {
+      hooks,
+      maxAgeHours: settings!.max_age_hours,
+      maxPerRun: settings!.max_per_run,
+      githubTaskQueue: temporal.github_task_queue,
+    };
+    changes.push({
+      tenant,
+      scheduleId,
+      change: await upsert(client, scheduleId, temporal.task_queue, input, settings!.interval_minutes),
+    });
   }
-  const input: RedeliveryInput = {
-    hooks,
-    maxAgeHours: settings.max_age_hours,
-    maxPerRun: settings.max_per_run,
-    githubTaskQueue: temporal.github_task_queue,
-  };
-  const every = `${settings.interval_minutes} minutes`;
+  // Schedules of tenants no longer watched (an organization's of this deployment, or the global one).
+  const kept = new Set(changes.map((c) => c.scheduleId));
+  const global = redeliveryScheduleId(temporal.task_queue);
+  const orgPrefix = `${global}-org-`;
+  const stale = new Set<string>();
+  if (!kept.has(global)) stale.add(global);
+  try {
+    for await (const s of client.schedule.list())
+      if (s.scheduleId.startsWith(orgPrefix) && !kept.has(s.scheduleId)) stale.add(s.scheduleId);
+  } catch {
+    // Listing is best effort (visibility may lag or be unavailable): the next worker start tries again.
+  }
+  for (const scheduleId of stale) {
+    const tenant = scheduleId === global ? 'global' : `org:${scheduleId.slice(orgPrefix.length)}`;
+    changes.push({ tenant, scheduleId, change: await remove(client, scheduleId) });
+  }
+  return changes;
+}
+
+/** The global tenant's schedule change (the single schedule of earlier versions); syncs every tenant's. */
+export async function syncRedeliverySchedule(client: Client, resources: Resources): Promise<ScheduleChange> {
+  const changes = await syncRedeliverySchedules(client, resources);
+  return changes.find((c) => c.tenant === 'global')?.change ?? 'none';
+}
+
+async function remove(client: Client, scheduleId: string): Promise<ScheduleChange> {
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+    return 'deleted';
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return 'none';
+    throw err;
+  }
+}
+
+async function upsert(
+  client: Client,
+  scheduleId: string,
+  taskQueue: string,
+  input: RedeliveryInput,
+  intervalMinutes: number,
+): Promise<ScheduleChange> {
+  const every = `${intervalMinutes} minutes`;
   const options: Pick<ScheduleOptions, 'spec' | 'action' | 'policies'> = {
     spec: { intervals: [{ every }] },
     action: {
       type: 'startWorkflow',
       workflowType: 'redeliveryWorkflow',
       workflowId: scheduleId,
-      taskQueue: temporal.task_queue,
+      taskQueue,
       args: [input],
       workflowExecutionTimeout: every,
     },

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readMemoryFile } from '../../activities/memory/conversation-file.js';
 import { rendered } from '../../src/sandbox/github-sandbox.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, systemText, text } from '../fakes/fake-anthropic.js';
@@ -59,18 +60,18 @@ describe('agent memory and task timeout', function () {
     // Earlier text was written by GitHub users and a model: it stays out of the system prompt.
     assert.doesNotMatch(systemText(second), /EACCES|clearing the cache/);
 
-    const kept = JSON.parse(readFileSync(file, 'utf8'));
-    const [conversation] = Object.values(kept.conversations) as { exchanges: { asked: string; answer: string }[] }[];
-    assert.equal(Object.keys(kept.conversations).length, 1);
+    const kept = await readMemoryFile({ backend: 'file', path: file, capacity: 5 });
+    const [conversation] = Object.values(kept);
+    assert.equal(Object.keys(kept).length, 1);
     assert.deepEqual(
-      conversation!.exchanges.map((x) => x.answer),
+      conversation!.map((x) => x.answer),
       ['Try clearing the cache first.', 'Then the permissions of ~/.npm are wrong.'],
     );
-    assert.match(conversation!.exchanges[1]!.asked, /Still failing after clearing the cache/);
+    assert.match(conversation![1]!.asked, /Still failing after clearing the cache/);
   });
 
   it('runtime.task_timeout_secs stops a run whose model does not answer in time, and says so', async () => {
-    const before = JSON.parse(readFileSync(file, 'utf8'));
+    const before = readFileSync(file, 'utf8');
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     fake.script(async () => (await held, text('too late')));
@@ -83,7 +84,7 @@ describe('agent memory and task timeout', function () {
         ['Stopped after 3 s (runtime.task_timeout_secs) without a final answer.'],
       );
       // Nothing was answered, so nothing new is remembered.
-      assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), before);
+      assert.equal(readFileSync(file, 'utf8'), before);
     } finally {
       release();
     }

@@ -85,3 +85,25 @@ export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
 export const lockReleaseSignal = defineSignal<[{ requester: string }]>('lockRelease');
 /** Sent to each requester when the queue moves: 0 means it holds the lock. */
 export const lockPositionSignal = defineSignal<[{ position: number; holder: string }]>('lockPosition');
+
+/** One agent run to count against its owner's budget window (runBudgetWorkflow). */
+export interface BudgetSpend {
+  /** The delivery: counted once, so a redelivery is answered as the first time. */
+  key: string;
+  /** Login of the event's sender, lowercased. */
+  sender: string;
+  perAccount: number;
+  perSender: number;
+}
+
+/** What the window has counted, the sender's runs included. */
+export interface BudgetUsage {
+  used: number;
+  sender: number;
+}
+
+/**
+ * Count a run. Its validator refuses a run over budget ("over budget: sender" or "over budget: account")
+ * without a trace in history, so a flood of refused comments does not grow the window's history.
+ */
+export const spendUpdate = defineUpdate<BudgetUsage, [BudgetSpend]>('spend');

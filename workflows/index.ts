@@ -10,3 +10,4 @@ export { flowRunWorkflow } from './flow-run.js';
 export { replyWorkflow } from './reply.js';
 export { envLockWorkflow } from './env-lock.js';
 export { redeliveryWorkflow } from './redeliver.js';
+export { runBudgetWorkflow } from './run-budget.js';

@@ -112,9 +112,17 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     void settled.then(() => (done = true));
     // A request for another head while this one runs supersedes it: (with memory) only when that head is
     // the PR's actual head; a late delivery of an older head, or a re-run of one, waits its turn.
+    // Once Temporal suggests continuing as new, the review runs to its end without further checks (each
+    // would be an activity in this run's history), and the gate continues as new right after it.
+    const rotates = patched('gate-continues-as-new-after-a-review');
+    const suggested = () => rotates && workflowInfo().continueAsNewSuggested;
     for (;;) {
-      await condition(() => done || (pending !== undefined && pending.headSha !== headSha));
+      await condition(() => done || suggested() || (pending !== undefined && pending.headSha !== headSha));
       if (done) break;
+      if (suggested()) {
+        await condition(() => done);
+        break;
+      }
       if (!remembers) {
         scope.cancel();
         break;
@@ -141,6 +149,17 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     }
     // A failed or cancelled review already concluded its check run; the gate keeps serving the PR.
     setState(outcome.ok ? `idle: ${headSha.slice(0, 7)} ${outcome.r.conclusion}` : 'idle');
+    if (suggested()) {
+      // The request that arrived meanwhile goes along, unless it is a push the PR has already moved past
+      // (as the loop above would have found).
+      const next = pending as ReviewRequest | undefined; // set by the signal handler meanwhile
+      if (next?.headSha !== undefined && next.headSha !== headSha && !asked(next)) {
+        const actual = (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
+        if (next.headSha !== actual && pending === next) pending = undefined;
+      }
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews, pending });
+    }
   }
   return { reviews, last };
 }

@@ -151,6 +151,21 @@ export const DaemonSpec = z.strictObject({
       max_file_pages: z.number().int().min(1).max(30).default(3),
     })
     .prefault({}),
+  /**
+   * Budgets of agent runs (agent and fleet targets routed from events, such as `/review` comments and the
+   * default assistant), counted in Temporal so every ingress process shares them. A delivery over budget
+   * starts nothing and is answered with one comment per pull request or issue and window.
+   */
+  budgets: z
+    .strictObject({
+      /** Length of a window; windows start at multiples of it since the Unix epoch (60: each UTC hour). */
+      window_minutes: z.number().int().min(1).max(1440).default(60),
+      /** Runs per window for the repositories of one owner (user or organization). */
+      per_account: z.number().int().positive().default(300),
+      /** Runs per window one sender (the GitHub user whose event it is) may start, per owner. */
+      per_sender: z.number().int().positive().default(20),
+    })
+    .prefault({}),
   temporal: z
     .strictObject({
       address: z.string().default('localhost:7233'),

@@ -13,10 +13,14 @@ import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
 import type { ReviewRequest } from '../../workflows/definitions.js';
+import { spendBudget, type BudgetAnswer, type BudgetRequest } from './budgets.js';
 
 export interface Dispatched {
-  /** started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate). */
-  status: 'started' | 'duplicate' | 'queued';
+  /**
+   * started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate); over budget:
+   * nothing started, the owner's or sender's budget window is spent (`workflowId` is the window's count).
+   */
+  status: 'started' | 'duplicate' | 'queued' | 'over budget';
   workflowId: string;
 }
 
@@ -28,8 +32,13 @@ export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   approveFlow?: (target: PrSignalTarget) => Promise<ApprovalAnswer>;
   /** A push or the PR closing, to every flow running on it; how many got it. */
   notifyFlows?: (target: PrSignalTarget) => Promise<number>;
-  /** Posts a reply through a one-off workflow (the ingress makes no GitHub call itself). */
-  reply?: (input: ReplyInput, deliveryId: string) => Promise<void>;
+  /**
+   * Posts a reply through a one-off workflow (the ingress makes no GitHub call itself), once per `key`
+   * (a delivery, or a pull request and window: see budgets.ts).
+   */
+  reply?: (input: ReplyInput, key: string) => Promise<void>;
+  /** Counts an agent run against its owner's budget window (budgets.ts). */
+  spendBudget?: (request: BudgetRequest) => Promise<BudgetAnswer>;
 };
 
 /**
@@ -95,11 +104,12 @@ export function createDispatcher(client: Client | (() => Client), taskQueue: str
         ? h.signal(prClosedSignal, t.signal.arg as never)
         : h.signal(headChangedSignal, t.signal.arg as never);
     });
-  dispatch.reply = async (input, deliveryId) => {
+  dispatch.spendBudget = (request) => spendBudget(withDeadline, taskQueue, request, Math.min(2000, timeoutMs));
+  dispatch.reply = async (input, key) => {
     try {
       await withDeadline((c) =>
         c.workflow.start('replyWorkflow', {
-          workflowId: `reply/${deliveryId}`,
+          workflowId: `reply/${key}`,
           taskQueue,
           args: [input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

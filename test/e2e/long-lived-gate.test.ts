@@ -9,6 +9,8 @@ import { recordIfAsked } from '../harness/record-histories.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
+import { until } from '../harness/until.js';
+import { FakeAnthropic, gateAnswer } from '../fakes/fake-anthropic.js';
 
 describe('a long-lived gate across continue-as-new', function () {
   this.timeout(180_000);
@@ -73,5 +75,88 @@ describe('a long-lived gate across continue-as-new', function () {
       if (!states.length) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(states.length, 1);
+  });
+
+  it('late pushes while a review runs: the gate continues as new after it, and the next head is reviewed once', async () => {
+    // The model holds the first review until the test lets it answer, so the late deliveries arrive while
+    // it runs; each used to cost an activity in the gate's history, with no continue-as-new until the next
+    // review.
+    const fake = new FakeAnthropic();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    fake.respondWith(async (body) => {
+      await released;
+      return gateAnswer(body);
+    });
+    const held = await startStackFor(
+      {
+        'daemon.yaml': daemonYaml(
+          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          '  gates: {directory: gates}\n',
+        ),
+        'gates/g.yaml':
+          'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n  model: anthropic:claude-test\n  reviewers: [security]\n  billing: {default_tier: enterprise}\n',
+        'triggers/t.yaml': triggerYaml(
+          'gate',
+          'config:\n  github_events: [pull_request]\ncommands:\n  pull_request: {gate: afa}',
+        ),
+      },
+      { temporal, anthropic: fake },
+    );
+    try {
+      const gateId = 'gate/octo/late#7';
+      const push = async (head: string, action: string, seed: boolean) => {
+        const p = pullRequest('octo/late', 7, head, action);
+        if (seed)
+          held.sandbox.addPull('octo', 'late', p.pull_request, [
+            addedFile('src/a.ts', `export function g() {\n  return '${head}';\n}\n`),
+          ]);
+        assert.equal((await held.send('pull_request', p)).status, 201);
+      };
+      const first = sha('late first');
+      await push(first, 'opened', true);
+      await until('the first review asks the model', () => fake.requests.length > 0);
+      // Late deliveries of heads the PR has moved past (the sandbox keeps `first` as the PR's head).
+      const stale = Array.from({ length: 12 }, (_, i) => sha(`late stale ${i}`));
+      for (const head of stale) await push(head, 'synchronize', false);
+      const received = async () => {
+        let n = 0;
+        for (const e of (await held.client.workflow.getHandle(gateId).fetchHistory()).events ?? [])
+          if (e.workflowExecutionSignaledEventAttributes) n++;
+        return n;
+      };
+      const continued = async () => {
+        for await (const _ of held.client.workflow.list({
+          query: `WorkflowId = '${gateId}' AND ExecutionStatus = 'ContinuedAsNew'`,
+        }))
+          return true;
+        return false;
+      };
+      await until('the gate took in every late push', async () => (await continued()) || (await received()) >= 13);
+      release();
+      await until(
+        'the first review completed',
+        () => held.sandbox.checkRuns.find((c) => c.head_sha === first)?.status === 'completed',
+      );
+      await until('the gate continued as new after the review', continued, { ms: 20_000 });
+
+      const latest = sha('late latest');
+      await push(latest, 'synchronize', true);
+      await until(
+        'the latest head was reviewed',
+        () => held.sandbox.checkRuns.find((c) => c.head_sha === latest)?.status === 'completed',
+      );
+      assert.deepEqual(
+        held.sandbox.checkRuns.map((c) => [c.head_sha, c.status]),
+        [
+          [first, 'completed'],
+          [latest, 'completed'],
+        ],
+        'one review of the first head and one of the latest; none of the late pushes',
+      );
+    } finally {
+      release();
+      await held.stop();
+    }
   });
 });

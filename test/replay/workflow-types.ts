@@ -11,4 +11,5 @@ export const WORKFLOW_TYPES = [
   'quotaLedgerWorkflow',
   'replyWorkflow',
   'redeliveryWorkflow',
+  'runBudgetWorkflow',
 ] as const;

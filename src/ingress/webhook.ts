@@ -15,6 +15,7 @@ import { TemporalUnavailableError } from './temporal-unavailable.js';
 import { BodyError, readBody } from './read-body.js';
 import { keysForPath, verifiedTenant } from './tenant.js';
 import { verifiedIdentity, type DeliveryIdentity } from './identity.js';
+import { VERIFIED_STATE } from './metrics.js';
 
 export interface WebhookDeps {
   resources: () => Resources;
@@ -71,6 +72,7 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context, org?: string) 
     const signature = ctx.get('x-hub-signature-256') || undefined;
     const tenant = verifiedTenant(keys, body, signature);
     if (!tenant) return reject(401, signature ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
+    (ctx.state as Record<string, unknown>)[VERIFIED_STATE] = true; // only now may metrics name its event
     let payload: Record<string, any>;
     try {
       payload = JSON.parse(body.toString('utf8'));

@@ -18,7 +18,7 @@ import { spendUpdate, type BudgetSpend } from '../../workflows/definitions.js';
 import type { runBudgetWorkflow } from '../../workflows/run-budget.js';
 import { retryWhileBusy } from '../../activities/quota/retry-busy.js';
 import type { Dispatched, Dispatcher } from './dispatch.js';
-import { TemporalUnavailableError, type WithDeadline } from './temporal-unavailable.js';
+import { DISPATCH_TIMEOUT_MS, TemporalUnavailableError, type WithDeadline } from './temporal-unavailable.js';
 
 export type Budgets = DaemonConfig['spec']['budgets'];
 
@@ -106,8 +106,9 @@ export function budgeted(dispatch: Dispatcher, resources: () => Resources): Disp
       githubTaskQueue: spec.temporal.github_task_queue,
     };
   };
-  const wrapped: Dispatcher = async (input) => {
-    if (!counts(input)) return dispatch(input);
+  const wrapped: Dispatcher = async (input, timeoutMs = DISPATCH_TIMEOUT_MS) => {
+    if (!counts(input)) return dispatch(input, timeoutMs);
+    const began = Date.now();
     const { budgets, taskQueue, githubTaskQueue } = settings();
     const m = input.metadata;
     const owner = String(m.repo_owner ?? '');
@@ -128,7 +129,8 @@ export function budgeted(dispatch: Dispatcher, resources: () => Resources): Disp
       if (err instanceof TemporalUnavailableError) return { allowed: true as const };
       throw err;
     });
-    if (answer.allowed) return dispatch(input);
+    // The start gets what is left of the delivery's time: a stalled Temporal is answered 503 in time.
+    if (answer.allowed) return dispatch(input, Math.max(250, timeoutMs - (Date.now() - began)));
     const number = m.pr_number ?? m.issue_number;
     if (reply && typeof number === 'number' && owner && m.repo_name) {
       const whose =

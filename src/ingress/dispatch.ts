@@ -8,7 +8,13 @@ import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.j
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
-import { bounded, isUnavailable, TemporalUnavailableError, type WithDeadline } from './temporal-unavailable.js';
+import {
+  bounded,
+  DISPATCH_TIMEOUT_MS,
+  isUnavailable,
+  TemporalUnavailableError,
+  type WithDeadline,
+} from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
@@ -27,7 +33,8 @@ export interface Dispatched {
 /** The long-lived gate workflow of one pull request. */
 export const gateWorkflowId = (repoFullName: string, number: number) => `gate/${repoFullName}#${number}`;
 
-export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
+/** `timeoutMs`: what is left of the delivery's time for Temporal, when an earlier call spent some. */
+export type Dispatcher = ((input: RoutedEventInput, timeoutMs?: number) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
   approveFlow?: (target: PrSignalTarget) => Promise<ApprovalAnswer>;
   /** A push or the PR closing, to every flow running on it; how many got it. */
@@ -70,7 +77,11 @@ export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
  * `client` is the client, or where to get it when the call is made (`aofctl serve` connects in the
  * background; until then it throws a TemporalUnavailableError). Every call is bounded by `timeoutMs`.
  */
-export function createDispatcher(client: Client | (() => Client), taskQueue: string, timeoutMs = 5000): Dispatcher {
+export function createDispatcher(
+  client: Client | (() => Client),
+  taskQueue: string,
+  timeoutMs = DISPATCH_TIMEOUT_MS,
+): Dispatcher {
   const current = typeof client === 'function' ? client : () => client;
   const withDeadline: WithDeadline = async (fn, ms = timeoutMs) => {
     try {
@@ -82,13 +93,13 @@ export function createDispatcher(client: Client | (() => Client), taskQueue: str
         : err;
     }
   };
-  const dispatch: Dispatcher = async (input) => {
+  const dispatch: Dispatcher = async (input, ms = timeoutMs) => {
     const start = deliveryStart(input, taskQueue);
     const { workflowId } = start;
+    const within: WithDeadline = (fn, limit) => withDeadline(fn, Math.min(limit ?? ms, ms));
     try {
-      if (input.target.kind === 'gate')
-        return await signalGate(withDeadline, taskQueue, input, start.typedSearchAttributes);
-      await withDeadline((c) => c.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start));
+      if (input.target.kind === 'gate') return await signalGate(within, taskQueue, input, start.typedSearchAttributes);
+      await within((c) => c.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start));
       return { status: 'started', workflowId };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId };

@@ -38,3 +38,6 @@ export function within<T>(ms: number, call: Promise<T>): Promise<T> {
   call.catch(() => undefined); // a failure after the timeout is not an unhandled rejection
   return Promise.race([call, expired]).finally(() => clearTimeout(timer));
 }
+
+/** How long the ingress gives Temporal for one delivery, all calls together (GitHub waits 10 s). */
+export const DISPATCH_TIMEOUT_MS = 5000;

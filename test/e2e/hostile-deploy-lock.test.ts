@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { example } from '../../src/fixtures/webhook-examples.js';
+import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { approvalStateQuery } from '../../workflows/definitions.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -84,7 +84,7 @@ describe('hostile deploy requests and the environment lock', function () {
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml') });
     for (const u of ['alice', 'bob', 'mallory', 'octocat'])
-      stack.sandbox.permissions.set(`myorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
+      stack.sandbox.permissions.set(`lockorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
   });
   after(async () => {
     held?.release();
@@ -103,14 +103,14 @@ describe('hostile deploy requests and the environment lock', function () {
     pr.pull_request.number = number;
     pr.pull_request.user.login = 'octocat';
     pr.pull_request.head.sha = `${number}`.padStart(40, 'c');
-    stack.sandbox.addPull('myorg', 'api', pr.pull_request);
+    stack.sandbox.addPull('lockorg', 'api', pr.pull_request);
     return { number, sha: pr.pull_request.head.sha as string, author: 'octocat' };
   };
   const comment = (pr: { number: number; author: string }, body: string, login: string) => {
     const c = example('issue_comment', 'created');
-    c.repository.full_name = 'myorg/api';
+    c.repository.full_name = 'lockorg/api';
     c.repository.name = 'api';
-    c.repository.owner.login = 'myorg';
+    c.repository.owner.login = 'lockorg';
     c.issue.number = pr.number;
     c.issue.user.login = pr.author;
     c.issue.pull_request = { url: 'x', html_url: 'y' };
@@ -119,8 +119,8 @@ describe('hostile deploy requests and the environment lock', function () {
     c.sender.login = login;
     return c;
   };
-  const flowOf = (number: number) => stack.client.workflow.getHandle(`flow/myorg/api#${number}/deploy-prod/production`);
-  const on = (pr: { number: number }) => stack.sandbox.commentsOn('myorg', 'api', pr.number).map((c) => c.body);
+  const flowOf = (number: number) => stack.client.workflow.getHandle(`flow/lockorg/api#${number}/deploy-prod/production`);
+  const on = (pr: { number: number }) => stack.sandbox.commentsOn('lockorg', 'api', pr.number).map((c) => c.body);
   const waitFor = async (pred: () => boolean, what: string) => {
     for (let i = 0; i < 400; i++) {
       if (pred()) return;
@@ -208,8 +208,7 @@ describe('hostile deploy requests and the environment lock', function () {
     const runB = await requestDeploy(b, 'carol');
     await approve(b, 'bob');
     await waitFor(() => on(b).some((x) => x.startsWith('Queued for `production`: position 1')), 'B in the queue');
-    const push = example('pull_request', 'synchronize');
-    push.repository.full_name = 'myorg/api';
+    const push = retarget(example('pull_request', 'synchronize'), 'lockorg/api');
     push.pull_request.number = b.number;
     push.pull_request.head.sha = 'd'.repeat(40);
     await stack.send('pull_request', push);

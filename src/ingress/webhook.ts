@@ -1,6 +1,7 @@
 // POST /webhook/github (or /webhook/github/<org>), as small steps in order: read, verify, parse, check the
-// tenant, route, dispatch. Each step either answers (with an HTTP status and reason GitHub shows in its
-// delivery log) or passes on. Nothing is parsed before the signature is verified over the raw bytes.
+// identity, route, dispatch. A step that refuses throws a Refusal (status and reason, which GitHub shows in
+// its delivery log); every refusal and failure is answered in one place, `answerFailure`. Nothing is
+// parsed before the signature is verified over the raw bytes.
 import type { Context } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
@@ -41,57 +42,88 @@ function answer(ctx: Context, status: number, body: Record<string, unknown>) {
   ctx.body = body;
 }
 
+/** A delivery refused on purpose: its HTTP status and the reason GitHub shows. */
+export class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const TEMPORAL_UNAVAILABLE = 'Temporal is unavailable; redeliver this delivery later';
+
+/** The one place a refused or failed delivery is answered and logged. */
+function answerFailure(ctx: Context, log: Logger, err: unknown): void {
+  if (err instanceof Refusal || err instanceof BodyError) {
+    log.warn({ status: err.status, reason: err.message }, 'webhook rejected');
+    if (err.status === 413) ctx.set('Connection', 'close');
+    return answer(ctx, err.status, { error: err.message });
+  }
+  if (err instanceof TemporalUnavailableError) {
+    log.error({ err: err.message }, 'temporal unavailable');
+    return answer(ctx, 503, { error: TEMPORAL_UNAVAILABLE });
+  }
+  log.error({ err: (err as Error).message }, 'dispatch failed');
+  return answer(ctx, 500, { error: 'could not start the workflow' });
+}
+
 /** Handles a delivery; `org` is set when it arrived at that organization's own URL. */
 export function webhookHandler(deps: WebhookDeps): (ctx: Context, org?: string) => Promise<void> {
   return async (ctx, org) => {
     const id = ctx.get('x-github-delivery');
     const event = ctx.get('x-github-event');
     const log = deps.logger.child({ delivery: id || undefined, event: event || undefined });
-    const reject = (status: number, reason: string) => {
-      log.warn({ status, reason }, 'webhook rejected');
-      if (status === 413) ctx.set('Connection', 'close');
-      answer(ctx, status, { error: reason });
-    };
-
-    if (!event) return reject(400, 'missing X-GitHub-Event header');
-    if (!id) return reject(400, 'missing X-GitHub-Delivery header');
-    if (!isValidDeliveryId(id)) return reject(400, 'malformed X-GitHub-Delivery header');
-
-    const limit = deps.resources().daemon.spec.server.max_body_mb * 1024 * 1024;
-    let body: Buffer;
     try {
-      body = await readBody(ctx.req, limit);
+      const delivery = await verify(ctx, deps, id, event, org, log);
+      await handleDelivery(ctx, deps, delivery);
     } catch (err) {
-      if (err instanceof BodyError) return reject(err.status, err.message);
-      throw err;
+      answerFailure(ctx, log, err);
     }
-    const index = tenantIndex(deps.resources());
-    const keys = keysForPath(index.keys, org);
-    if (org !== undefined && keys.length === 0)
-      return reject(404, `no organization "${org}" with its own webhook secret is configured`);
-    const signature = ctx.get('x-hub-signature-256') || undefined;
-    const tenant = verifiedTenant(keys, body, signature);
-    if (!tenant) return reject(401, signature ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
-    (ctx.state as Record<string, unknown>)[VERIFIED_STATE] = true; // only now may metrics name its event
-    let payload: Record<string, any>;
-    try {
-      payload = JSON.parse(body.toString('utf8'));
-      if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JSON object');
-    } catch (err) {
-      return reject(400, `malformed JSON payload: ${(err as Error).message}`);
-    }
-    const verified = verifiedIdentity(tenant, event, payload, index.organizations);
-    if ('refused' in verified) return reject(403, verified.refused);
-    const delivery: Delivery = {
-      id,
-      event,
-      body,
-      payload,
-      tenant,
-      identity: verified.identity,
-      log: log.child({ tenant: tenantName(tenant) }),
-    };
-    await handleDelivery(ctx, deps, delivery);
+  };
+}
+
+/** Read, verify, parse and check the identity: the delivery, or a Refusal. */
+async function verify(
+  ctx: Context,
+  deps: WebhookDeps,
+  id: string,
+  event: string,
+  org: string | undefined,
+  log: Logger,
+): Promise<Delivery> {
+  if (!event) throw new Refusal(400, 'missing X-GitHub-Event header');
+  if (!id) throw new Refusal(400, 'missing X-GitHub-Delivery header');
+  if (!isValidDeliveryId(id)) throw new Refusal(400, 'malformed X-GitHub-Delivery header');
+
+  const limit = deps.resources().daemon.spec.server.max_body_mb * 1024 * 1024;
+  const body = await readBody(ctx.req, limit);
+  const index = tenantIndex(deps.resources());
+  const keys = keysForPath(index.keys, org);
+  if (org !== undefined && keys.length === 0)
+    throw new Refusal(404, `no organization "${org}" with its own webhook secret is configured`);
+  const signature = ctx.get('x-hub-signature-256') || undefined;
+  const tenant = verifiedTenant(keys, body, signature);
+  if (!tenant) throw new Refusal(401, signature ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
+  (ctx.state as Record<string, unknown>)[VERIFIED_STATE] = true; // only now may metrics name its event
+  let payload: Record<string, any>;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JSON object');
+  } catch (err) {
+    throw new Refusal(400, `malformed JSON payload: ${(err as Error).message}`);
+  }
+  const verified = verifiedIdentity(tenant, event, payload, index.organizations);
+  if ('refused' in verified) throw new Refusal(403, verified.refused);
+  return {
+    id,
+    event,
+    body,
+    payload,
+    tenant,
+    identity: verified.identity,
+    log: log.child({ tenant: tenantName(tenant) }),
   };
 }
 
@@ -106,27 +138,20 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
   const triggers = res.triggers
     .map((t) => t.resource)
     .filter((t) => d.tenant.kind !== 'triggers' || d.tenant.triggers.includes(t.metadata.name));
-  if (d.tenant.kind === 'triggers' && !triggers.some((t) => triggerAccepts(t, d.event, d.payload, d.identity))) {
-    d.log.warn({ status: 403 }, 'webhook rejected');
-    return answer(ctx, 403, {
-      error: `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
-    });
-  }
+  if (d.tenant.kind === 'triggers' && !triggers.some((t) => triggerAccepts(t, d.event, d.payload, d.identity)))
+    throw new Refusal(
+      403,
+      `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
+    );
   const prSignal = prSignalOf(d.event, d.payload, d.id, bots, d.identity);
-  try {
-    if (prSignal?.consumes && deps.dispatch.approveFlow) return await approval(ctx, deps, d, prSignal);
-    if (prSignal && deps.dispatch.notifyFlows) {
-      const sent = await deps.dispatch.notifyFlows(prSignal);
-      if (sent)
-        d.log.info(
-          { repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, flows: sent },
-          'pull request signal',
-        );
-    }
-  } catch (err) {
-    if (err instanceof TemporalUnavailableError)
-      return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
-    throw err;
+  if (prSignal?.consumes && deps.dispatch.approveFlow) return await approval(ctx, deps, d, prSignal);
+  if (prSignal && deps.dispatch.notifyFlows) {
+    const sent = await deps.dispatch.notifyFlows(prSignal);
+    if (sent)
+      d.log.info(
+        { repo: prSignal.repo, number: prSignal.number, signal: prSignal.signal.name, flows: sent },
+        'pull request signal',
+      );
   }
   const decision = route(triggers, d.event, d.payload, bots, d.identity);
   const repo = decision.metadata.repo_full_name;
@@ -135,32 +160,23 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     return answer(ctx, 202, { status: 'unhandled', reason: decision.reason });
   }
   const input = workflowInput(res, decision, d.id, d.event, d.payload, d.identity);
-  try {
-    const result = await deps.dispatch(input);
-    d.log.info(
-      {
-        repo,
-        trigger: decision.trigger,
-        key: decision.key,
-        target: decision.target,
-        workflowId: result.workflowId,
-        status: result.status,
-      },
-      'dispatched',
-    );
-    answer(ctx, result.status === 'duplicate' || result.status === 'over budget' ? 200 : 201, {
-      ...result,
+  const result = await deps.dispatch(input);
+  d.log.info(
+    {
+      repo,
       trigger: decision.trigger,
+      key: decision.key,
       target: decision.target,
-    });
-  } catch (err) {
-    if (err instanceof TemporalUnavailableError) {
-      d.log.error({ err: err.message }, 'temporal unavailable');
-      return answer(ctx, 503, { error: 'Temporal is unavailable; redeliver this delivery later' });
-    }
-    d.log.error({ err: (err as Error).message }, 'dispatch failed');
-    return answer(ctx, 500, { error: 'could not start the workflow' });
-  }
+      workflowId: result.workflowId,
+      status: result.status,
+    },
+    'dispatched',
+  );
+  answer(ctx, result.status === 'duplicate' || result.status === 'over budget' ? 200 : 201, {
+    ...result,
+    trigger: decision.trigger,
+    target: decision.target,
+  });
 }
 
 function tenantName(t: Tenant): string {

@@ -8,7 +8,14 @@ import { changedLines } from '../../src/code/diff.js';
 import { changedFunctions, TooComplex } from '../../src/code/functions.js';
 import { languageOf } from '../../src/code/languages.js';
 import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
-import { JobFailed, OutOfMemory, PastDeadline, TimeLimit, untrustedPool, type UntrustedPool } from '../untrusted/pool.js';
+import {
+  JobFailed,
+  OutOfMemory,
+  PastDeadline,
+  TimeLimit,
+  untrustedPool,
+  type UntrustedPool,
+} from '../untrusted/pool.js';
 
 export interface FileToParse {
   path: string;

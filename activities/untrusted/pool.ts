@@ -1,13 +1,15 @@
-// A small pool of worker threads for work on untrusted text: parsing pull requests' files, the built-in
-// rules over their code and patches. Each job has a time limit: past it the thread is terminated (a
-// thread can be stopped mid-computation, a function on the main thread cannot) and the job fails with
-// TimeLimit, which callers report as a skipped file. Each thread's heap is capped, so a job that needs
-// too much memory fails with OutOfMemory instead of aborting the worker process. The worker's main
-// thread, which heartbeats activities and answers other events, only waits.
-// Plain worker_threads rather than a library such as piscina: the one thing needed beyond it, killing a
-// job at its time limit, is terminate() and a respawn.
+// A small pool of child processes for work on untrusted text: parsing pull requests' files, the built-in
+// rules over their code and patches. Each job has a time limit: past it the process is killed (a process
+// can be stopped mid-computation, a function on the main thread cannot) and the job fails with
+// TimeLimit, which callers report as a skipped file. Each process's heap is capped, so a job that needs
+// too much memory fails with OutOfMemory instead of aborting the worker. The worker's main thread, which
+// heartbeats activities and answers other events, only waits.
+// Processes, not worker_threads: terminating a thread inside a native call (tree-sitter's cursor) aborts
+// the whole process ("terminate called after throwing an instance of 'Napi::Error'"); killing a process
+// is always safe, and its native memory goes with it. No library (piscina): what is needed beyond
+// child_process, killing a job at its time limit and respawning, is a few lines.
+import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { Jobs } from './jobs.js';
 
 export class TimeLimit extends Error {
@@ -48,12 +50,14 @@ interface Pending {
 }
 
 interface Thread {
-  worker: Worker;
+  worker: ChildProcess;
   ready: boolean;
+  /** The end of its standard error, to tell running out of memory from other deaths. */
+  stderr: string;
   current?: Pending & { timer?: NodeJS.Timeout };
 }
 
-const ENTRY = new URL('./thread.mjs', import.meta.url);
+const ENTRY = new URL('./child.mjs', import.meta.url);
 
 export class UntrustedPool {
   private readonly threads: Thread[] = [];
@@ -76,13 +80,32 @@ export class UntrustedPool {
     });
   }
 
-  /** Stops every thread (jobs still queued or running fail). */
-  async close(): Promise<void> {
+  /** Stops every process (jobs still queued or running fail). */
+  close(): void {
     for (const p of this.queue.splice(0)) p.reject(new Error('the pool was closed'));
-    await Promise.all(this.threads.splice(0).map((t) => t.worker.terminate()));
+    for (const t of this.threads.splice(0)) {
+      t.current?.reject(new Error('the pool was closed'));
+      clearTimeout(t.current?.timer);
+      t.worker.kill('SIGKILL');
+    }
   }
 
   private dispatch() {
+    this.assign();
+    // Work under way keeps the process alive; an idle pool does not.
+    for (const t of this.threads) {
+      const busy = Boolean(t.current) || (!t.ready && this.queue.length > 0);
+      if (busy) {
+        t.worker.ref();
+        t.worker.channel?.ref();
+      } else {
+        t.worker.unref();
+        t.worker.channel?.unref();
+      }
+    }
+  }
+
+  private assign() {
     while (this.queue.length) {
       const late = this.queue.findIndex((p) => p.deadline !== undefined && Date.now() > p.deadline);
       if (late >= 0) {
@@ -105,44 +128,48 @@ export class UntrustedPool {
       this.drop(t);
       p.reject(new TimeLimit(`took over ${p.ms / 1000} s`));
     }, p.ms);
-    t.worker.postMessage({ id: p.id, job: p.job, input: p.input });
+    t.worker.send({ id: p.id, job: p.job, input: p.input });
   }
 
   private spawn() {
-    const worker = new Worker(ENTRY, {
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb },
-      stdout: false,
-      stderr: false,
+    const worker = fork(ENTRY, [], {
+      execArgv: [`--max-old-space-size=${this.opts.heapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    worker.unref(); // an idle pool does not keep the process alive
-    const t: Thread = { worker, ready: false };
+    const t: Thread = { worker, ready: false, stderr: '' };
+    worker.stderr?.on('data', (d: Buffer) => (t.stderr = (t.stderr + d.toString()).slice(-2000)));
+    (worker.stderr as { unref?: () => void } | null)?.unref?.();
     this.threads.push(t);
-    worker.on('message', (m: { ready?: true; id?: number; ok?: boolean; value?: unknown; name?: string; message?: string }) => {
-      if (m.ready) t.ready = true;
-      else if (t.current && m.id === t.current.id) {
-        const p = t.current;
-        clearTimeout(p.timer);
-        t.current = undefined;
-        if (m.ok) p.resolve(m.value);
-        else p.reject(new JobFailed(m.name ?? 'Error', m.message ?? ''));
-      }
-      this.dispatch();
-    });
+    worker.on(
+      'message',
+      (m: { ready?: true; id?: number; ok?: boolean; value?: unknown; name?: string; message?: string }) => {
+        if (m.ready) t.ready = true;
+        else if (t.current && m.id === t.current.id) {
+          const p = t.current;
+          clearTimeout(p.timer);
+          t.current = undefined;
+          if (m.ok) p.resolve(m.value);
+          else p.reject(new JobFailed(m.name ?? 'Error', m.message ?? ''));
+        }
+        this.dispatch();
+      },
+    );
     const died = (err: Error) => {
       if (!this.threads.includes(t)) return;
       const p = t.current;
       this.drop(t);
       if (p) {
-        const oom = (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+        const oom = /heap out of memory|allocation failed/i.test(t.stderr);
         p.reject(oom ? new OutOfMemory(`needed over ${this.opts.heapMb} MB`) : err);
       } else if (!t.ready) {
-        // The thread could not even start: fail what waits rather than respawning for ever.
-        for (const q of this.queue.splice(0)) q.reject(err);
+        // The process could not even start: fail what waits rather than respawning for ever.
+        for (const q of this.queue.splice(0)) q.reject(new Error(`${err.message}: ${t.stderr.slice(-500)}`));
       }
       this.dispatch();
     };
     worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`the thread exited (${code})`)));
+    worker.on('exit', (code, signal) => died(new Error(`the pool's process exited (${signal ?? code})`)));
   }
 
   private drop(t: Thread) {
@@ -150,14 +177,14 @@ export class UntrustedPool {
     if (i >= 0) this.threads.splice(i, 1);
     clearTimeout(t.current?.timer);
     t.current = undefined;
-    void t.worker.terminate();
+    t.worker.kill('SIGKILL');
     this.dispatch();
   }
 }
 
 let shared: UntrustedPool | undefined;
 
-/** The process's pool: up to two threads (the machine's other cores run workflows and activities). */
+/** The worker's pool: up to two processes (the machine's other cores run workflows and activities). */
 export function untrustedPool(): UntrustedPool {
   shared ??= new UntrustedPool({ threads: Math.max(1, Math.min(2, availableParallelism() - 1)), heapMb: 512 });
   return shared;

@@ -1,6 +1,6 @@
 // Code parsing activities: which functions of the head version each changed file's patch touches.
 import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
-import { extractChanged, type FileToParse } from './extract.js';
+import { extractInPool, type FileToParse } from './extract.js';
 
 export type { FileToParse };
 
@@ -9,7 +9,7 @@ export function createCodeActivities() {
     async extractChangedFunctions(input: {
       files: FileToParse[];
     }): Promise<{ functions: AnalysedFunction[]; skipped: SkippedFile[] }> {
-      return extractChanged(input.files);
+      return extractInPool(input.files);
     },
   };
 }

@@ -6,9 +6,9 @@ import type { Octokit } from '@octokit/rest';
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
-import { ruleResult } from '../llm/gate-batch-review.js';
 import { languageOf } from '../../src/code/languages.js';
-import { extractChanged, type FileToParse } from '../code/extract.js';
+import { extractInPool, type FileToParse } from '../code/extract.js';
+import { builtinResults } from '../untrusted/rules.js';
 import { headVersions } from './blob-contents.js';
 import { commentsAlong, markedCommentIn } from './marked-comment.js';
 import type { PullFile, RepoTarget } from './index.js';
@@ -24,6 +24,11 @@ export interface AnalysisLimits {
   maxTotalBytes: number;
   /** Skipped files listed by name; the rest are counted. */
   maxSkippedListed: number;
+  /**
+   * The whole result (functions with their names, paths and changed lines, the rules' findings), far
+   * below Temporal's 2 MB; functions beyond it are listed as not analysed.
+   */
+  maxResultBytes: number;
 }
 
 export const DEFAULT_LIMITS: AnalysisLimits = {
@@ -32,7 +37,12 @@ export const DEFAULT_LIMITS: AnalysisLimits = {
   maxFunctionBytes: 8 * 1024,
   maxTotalBytes: 120 * 1024,
   maxSkippedListed: 100,
+  maxResultBytes: 768 * 1024,
 };
+
+/** A path or name in the list of what was not analysed, cut beyond this. */
+const MAX_LISTED_CHARS = 300;
+const listed = (s: string) => (s.length > MAX_LISTED_CHARS ? `${s.slice(0, MAX_LISTED_CHARS - 1)}…` : s);
 
 export interface PullAnalysis {
   functions: AnalysedFunction[];
@@ -69,11 +79,16 @@ export async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: nu
   return { files, truncated: true, requests };
 }
 
-/** Keeps the result within the limits, naming what was cut. */
+/**
+ * Keeps the result within the limits, naming what was cut (all of it: listedAtMost shortens the list);
+ * `bytes`: the result's size as JSON, at most.
+ */
 export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile[] }, limits: AnalysisLimits) {
   const functions: AnalysedFunction[] = [];
-  const skipped = [...all.skipped];
+  const skipped = all.skipped.map((s) => ({ path: listed(s.path), reason: s.reason }));
   let total = 0;
+  // The skipped list at its largest, and what each function adds as JSON besides its code.
+  let bytes = (limits.maxSkippedListed + 1) * (MAX_LISTED_CHARS + 200);
   for (const fn of all.functions) {
     const code =
       fn.code.length > limits.maxFunctionBytes
@@ -81,19 +96,54 @@ export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile
         : fn.code;
     if (total + code.length > limits.maxTotalBytes) {
       skipped.push({
-        path: `${fn.path} (${fn.name})`,
+        path: listed(`${fn.path} (${fn.name})`),
         reason: `not analysed: the review's size limit (${limits.maxTotalBytes} bytes of code) was reached`,
       });
       continue;
     }
+    const size = JSON.stringify({ ...fn, code }).length;
+    if (bytes + size > limits.maxResultBytes) {
+      skipped.push({
+        path: listed(`${fn.path} (${fn.name})`),
+        reason: `not analysed: the review's result limit (${limits.maxResultBytes} bytes) was reached`,
+      });
+      continue;
+    }
     total += code.length;
+    bytes += size;
     functions.push({ ...fn, code });
   }
+  return { functions, skipped, bytes };
+}
+
+function listedAtMost(skipped: SkippedFile[], limits: AnalysisLimits) {
   if (skipped.length > limits.maxSkippedListed) {
     const more = skipped.length - limits.maxSkippedListed;
     skipped.splice(limits.maxSkippedListed, more, { path: `(${more} more)`, reason: 'not listed' });
   }
-  return { functions, skipped };
+  return skipped;
+}
+
+/** The built-in rules on the kept functions, in the pool; functions whose findings overflow the result go. */
+async function withRules(kept: ReturnType<typeof bound>, reviewers: ReviewerName[], limits: AnalysisLimits) {
+  const results = await Promise.all(kept.functions.map((fn) => builtinResults(reviewers, fn)));
+  const functions: AnalysedFunction[] = [];
+  const rules: ReviewerResult[][] = [];
+  const skipped = [...kept.skipped];
+  let bytes = kept.bytes;
+  kept.functions.forEach((fn, i) => {
+    bytes += JSON.stringify(results[i]).length;
+    if (bytes > limits.maxResultBytes) {
+      skipped.push({
+        path: listed(`${fn.path} (${fn.name})`),
+        reason: `not analysed: the review's result limit (${limits.maxResultBytes} bytes) was reached`,
+      });
+      return;
+    }
+    functions.push(fn);
+    rules.push(results[i]!);
+  });
+  return { functions, skipped: listedAtMost(skipped, limits), rules };
 }
 
 export function createPullAnalysis(clientFor: GitHubClientFor) {
@@ -144,13 +194,14 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
         patch: f.patch,
         content: heads.contents.get(f.filename) ?? null,
       }));
-      const parsed = extractChanged(toParse);
+      // Parsed and reviewed by rules in the untrusted-text pool: this thread keeps heartbeating.
+      const parsed = await extractInPool(toParse);
       const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
-      const rules = input.rules;
       return {
-        ...kept,
+        ...(input.rules
+          ? await withRules(kept, input.rules, limits)
+          : { functions: kept.functions, skipped: listedAtMost(kept.skipped, limits) }),
         requests,
-        ...(rules ? { rules: kept.functions.map((fn) => rules.map((r) => ruleResult(r, fn))) } : {}),
         ...(comment !== undefined ? { comment } : {}),
       };
     },

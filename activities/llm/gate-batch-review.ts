@@ -3,7 +3,6 @@
 // functions whose part is invalid are asked again, each alone (the whole batch once more first when the
 // answer is unusable as a whole). A function invalid twice is recorded as this reviewer's error for it,
 // without failing the review. Built-in rules answer offline.
-import { ruleReview } from '../../src/gate/rules.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult } from '../../src/gate/types.js';
 import {
   addUsage,
@@ -15,6 +14,7 @@ import {
   type Usage,
 } from '../../src/agents/model-types.js';
 import { BUILTIN_GATE_REVIEWER } from '../../src/gate/reviewer-model.js';
+import { builtinResults } from '../untrusted/rules.js';
 import { checkAnswer, FOCUS, GATE_SYSTEM, jsonObject, numbered, type ReviewOutput } from './gate-prompt.js';
 
 export interface ReviewBatchInput {
@@ -33,13 +33,6 @@ export interface ReviewBatchResult {
 
 /** Functions asked again alone per batch; beyond this the rest are recorded as errors (a model gone wrong). */
 const MAX_ALONE = 5;
-
-/** A built-in reviewer's result for one function. */
-export const ruleResult = (reviewer: ReviewerName, fn: AnalysedFunction): ReviewerResult => ({
-  reviewer,
-  ...ruleReview(reviewer, fn.code, fn.startLine, fn.changedLines),
-  tokens: 0,
-});
 
 /** Output tokens the answer may take: room for a few findings per function. */
 const maxTokensFor = (n: number) => Math.min(8192, 1024 + 256 * n);
@@ -86,7 +79,11 @@ export function createGateBatchReview(
     const { reviewer, fns } = input;
     const model = input.offlineModel && lacksKey(input.model) ? input.offlineModel : input.model;
     if (model === BUILTIN_GATE_REVIEWER)
-      return { results: fns.map((fn) => ruleResult(reviewer, fn)), usage: zeroUsage(), calls: 0 };
+      return {
+        results: await Promise.all(fns.map(async (fn) => (await builtinResults([reviewer], fn))[0]!)),
+        usage: zeroUsage(),
+        calls: 0,
+      };
 
     let usage = zeroUsage();
     let calls = 0;

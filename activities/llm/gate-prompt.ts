@@ -59,16 +59,20 @@ export type ReviewOutput = z.infer<typeof Output>;
 
 /** The function's code with its line numbers and changed lines marked, as the model reads it. */
 export function numbered(fn: AnalysedFunction): string {
+  const changed = new Set(fn.changedLines);
   return fn.code
     .split('\n')
-    .map((l, i) => `${fn.startLine + i}${fn.changedLines.includes(fn.startLine + i) ? '+' : ' '} ${l}`)
+    .map((l, i) => `${fn.startLine + i}${changed.has(fn.startLine + i) ? '+' : ' '} ${l}`)
     .join('\n')
     .replace(/<\/untrusted_code>/g, '<\\/untrusted_code>');
 }
 
 /** The first JSON object in a model's answer, or why there is none. */
 export function jsonObject(text: string): unknown {
-  const json = /\{[\s\S]*\}/.exec(text)?.[0];
+  // `/\{[\s\S]*\}/` without the regular expression (quadratic on many `{` and no `}`): first `{` to last `}`.
+  const open = text.indexOf('{');
+  const close = text.lastIndexOf('}');
+  const json = open >= 0 && close > open ? text.slice(open, close + 1) : undefined;
   if (!json) return 'no JSON object in the answer';
   try {
     return JSON.parse(json) as unknown;

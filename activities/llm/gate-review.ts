@@ -5,7 +5,7 @@
 import { BUILTIN_GATE_REVIEWER } from '../../src/gate/reviewer-model.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult } from '../../src/gate/types.js';
 import { totalTokens, type ModelRequest, type ModelResponse } from '../../src/agents/model-types.js';
-import { ruleResult } from './gate-batch-review.js';
+import { builtinResults } from '../untrusted/rules.js';
 import { checkAnswer, FOCUS, jsonObject, numbered } from './gate-prompt.js';
 
 export interface ReviewFunctionInput {
@@ -41,7 +41,7 @@ export function createGateReviewActivity(
   return async function reviewFunction(input: ReviewFunctionInput): Promise<ReviewerResult> {
     const { fn, reviewer } = input;
     const model = input.offlineModel && lacksKey(input.model) ? input.offlineModel : input.model;
-    if (model === BUILTIN_GATE_REVIEWER) return ruleResult(reviewer, fn);
+    if (model === BUILTIN_GATE_REVIEWER) return (await builtinResults([reviewer], fn))[0]!;
     const base = { agentName: `${reviewer}-reviewer`, model, tools: [], maxTokens: 2048, ...prompt(input) };
     let tokens = 0;
     let messages = base.messages;

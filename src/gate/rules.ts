@@ -1,6 +1,16 @@
 // The built-in reviewers: rules per category over a function's lines. Deterministic and offline; the
-// same contract (findings + score) as an LLM reviewer.
+// same contract (findings + score) as an LLM reviewer. Every line is attacker text: each pattern runs in
+// time linear in the line (regular expressions without ambiguous quantifiers, or the scanners of
+// scan.ts where a pattern backtracked), and a function's findings per rule set are capped.
+import { emptyCatch, indexOfThenLoop, loopThenAwait, randomForSecret } from './scan.js';
 import type { Finding, ReviewerName, Severity } from './types.js';
+
+/** Findings one reviewer reports on one function; the score still counts them all. */
+export const MAX_FINDINGS = 50;
+const either = (...tests: { test(line: string): boolean }[]) => ({
+  test: (line: string) => tests.some((t) => t.test(line)),
+});
+const scanner = (test: (line: string) => boolean) => ({ test });
 
 interface Rule {
   severity: Severity;
@@ -76,14 +86,14 @@ const RULES: Record<ReviewerName, Rule[]> = {
     },
     {
       severity: 'medium',
-      pattern: /\bmd5\b|\bsha1\b|Math\.random\(\).*(token|id|secret)/i,
+      pattern: either(/\bmd5\b|\bsha1\b/i, scanner(randomForSecret)), // was /\bmd5\b|\bsha1\b|Math\.random\(\).*(token|id|secret)/i
       message: 'Weak hash or randomness for security use',
     },
   ],
   performance: [
     {
       severity: 'medium',
-      pattern: /for\s*\(.*\)\s*\{?.*await\b|\.forEach\(\s*async/,
+      pattern: either(scanner(loopThenAwait), /\.forEach\(\s*async/), // was /for\s*\(.*\)\s*\{?.*await\b|\.forEach\(\s*async/
       message: 'Sequential awaits in a loop',
       suggestion: 'Run independent calls together (Promise.all) with a bound.',
     },
@@ -101,7 +111,7 @@ const RULES: Record<ReviewerName, Rule[]> = {
     },
     {
       severity: 'low',
-      pattern: /\.indexOf\(.*\)\s*(!==?|>=?)\s*-?1.*\bfor\b|new RegExp\(/,
+      pattern: either(scanner(indexOfThenLoop), /new RegExp\(/), // was /\.indexOf\(.*\)\s*(!==?|>=?)\s*-?1.*\bfor\b|new RegExp\(/
       message: 'Work repeated on every call',
       suggestion: 'Hoist it out of the function.',
     },
@@ -109,7 +119,7 @@ const RULES: Record<ReviewerName, Rule[]> = {
   maintainability: [
     {
       severity: 'medium',
-      pattern: /catch\s*(\([^)]*\))?\s*\{\s*\}|except:\s*pass|except Exception:\s*pass/,
+      pattern: either(scanner(emptyCatch), /except:\s*pass|except Exception:\s*pass/), // was /catch\s*(\([^)]*\))?\s*\{\s*\}|except.../
       message: 'Error swallowed silently',
       suggestion: 'Handle or log the error.',
     },
@@ -180,5 +190,5 @@ export function ruleReview(
     });
   }
   const score = Math.max(0, 100 - findings.reduce((s, f) => s + WEIGHT[f.severity], 0));
-  return { findings, score };
+  return { findings: findings.length > MAX_FINDINGS ? findings.slice(0, MAX_FINDINGS) : findings, score };
 }

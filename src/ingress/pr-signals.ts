@@ -32,7 +32,7 @@ export function prSignalOf(
   if (event === 'issue_comment' && payload.issue?.pull_request) {
     const line = commandLine(event, payload);
     // The command word exactly, then whitespace or the end: `/approve\u200b` or `/approved` are not commands.
-    const m = line ? /^\/(approve|reject)(?:\s+(.*))?$/i.exec(line) : null;
+    const m = line ? approvalCommand(line) : null;
     const login = String(payload.sender?.login ?? '');
     // Bots never approve: neither this one nor any other, nor a comment carrying the product's marker.
     if (
@@ -78,4 +78,21 @@ export function prSignalOf(
     };
   }
   return undefined;
+}
+
+/**
+ * `/^\/(approve|reject)(?:\s+(.*))?$/i.exec(line)` without the regular expression, which backtracks
+ * quadratically on a comment of spaces followed by a line break: [whole, command, reason].
+ */
+export function approvalCommand(line: string): [string, string, string | undefined] | null {
+  const command = /^\/(approve|reject)/i.exec(line)?.[1];
+  if (command === undefined) return null;
+  const rest = line.slice(command.length + 1);
+  if (rest === '') return [line, command, undefined];
+  let w = 0;
+  while (w < rest.length && /\s/.test(rest[w]!)) w++;
+  const reason = rest.slice(w);
+  // `\s+` needs one whitespace character; `.*$` then takes the rest, which holds no line terminator.
+  if (w === 0 || /[\n\r\u2028\u2029]/.test(reason)) return null;
+  return [line, command, reason];
 }

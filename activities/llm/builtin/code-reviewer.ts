@@ -1,6 +1,9 @@
-// builtin:code-reviewer: rule-based review of the added lines in a pull request's patches.
-import { lineFindings } from '../../../src/gate/rules.js';
+// builtin:code-reviewer: rule-based review of the added lines in a pull request's patches. Each file's
+// patch is reviewed in the untrusted-text pool (activities/untrusted/pool.ts) with a time limit, so no
+// patch holds the worker's main thread; a file over the limit is reported as not reviewed, with why.
 import type { ReviewerName } from '../../../src/gate/types.js';
+import { untrustedPool } from '../../untrusted/pool.js';
+import { notFinished, RULES_MS } from '../../untrusted/rules.js';
 import { answer, eventData, type BuiltinModel } from './respond.js';
 
 // The rules are the gate's (src/gate/rules.ts), line by line: `security` is its security reviewer,
@@ -14,27 +17,31 @@ const REVIEWERS: Record<Category, ReviewerName[]> = {
 /** A reviewer that applies the rules of the given categories. */
 export const ruleReviewer =
   (categories: Category[]): BuiltinModel =>
-  (req) => {
+  async (req) => {
     const reviewers = categories.flatMap((c) => REVIEWERS[c]);
     const data = eventData(req);
     const findings: string[] = [];
+    const notReviewed: string[] = [];
     let added = 0;
-    for (const file of data.files ?? []) {
-      let line = 0;
-      for (const raw of (file.patch ?? '').split('\n')) {
-        const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)/.exec(raw);
-        if (hunk) {
-          line = Number(hunk[1]);
-          continue;
-        }
-        if (raw.startsWith('+')) {
-          added++;
-          for (const f of reviewers.flatMap((r) => lineFindings(r, raw.slice(1))))
-            findings.push(`- **${f.severity}** \`${file.filename}:${line}\`: ${f.message}`);
-        }
-        if (!raw.startsWith('-')) line++;
+    const pool = untrustedPool();
+    const results = await Promise.all(
+      (data.files ?? []).map(async (file) =>
+        file.patch
+          ? pool
+              .run('patchFindings', { reviewers, patch: file.patch }, RULES_MS)
+              .catch((err: unknown) => notFinished(err))
+          : { findings: [], added: 0 },
+      ),
+    );
+    (data.files ?? []).forEach((file, i) => {
+      const r = results[i]!;
+      if (typeof r === 'string') {
+        notReviewed.push(`- \`${file.filename}\`: not reviewed: ${r}`);
+        return;
       }
-    }
+      added += r.added;
+      for (const f of r.findings) findings.push(`- **${f.severity}** \`${file.filename}:${f.line}\`: ${f.message}`);
+    });
     const files = data.files?.length ?? 0;
     const verdict = findings.some((f) => /\*\*(critical|high)\*\*/.test(f))
       ? 'Changes requested'
@@ -52,6 +59,7 @@ export const ruleReviewer =
         '',
         ...(findings.length ? findings.slice(0, 50) : ['No findings.']),
         ...(findings.length > 50 ? [`…and ${findings.length - 50} more.`] : []),
+        ...(notReviewed.length ? ['', ...notReviewed.slice(0, 20)] : []),
       ].join('\n'),
     );
   };

@@ -3,7 +3,7 @@
 import type { ChatMessage, ContentBlock, ModelRequest, ModelResponse } from '../../../src/agents/model-types.js';
 import { readUntrusted, type UntrustedContent } from '../../../src/agents/prompt.js';
 
-export type BuiltinModel = (req: ModelRequest) => ModelResponse;
+export type BuiltinModel = (req: ModelRequest) => ModelResponse | Promise<ModelResponse>;
 
 const tokens = (s: string) => Math.ceil(s.length / 4);
 

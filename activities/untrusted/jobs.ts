@@ -1,0 +1,39 @@
+// The jobs the untrusted-text pool runs (pool.ts), each in one of its threads: pure functions of
+// structured-cloneable inputs.
+import { extractFile, type FileToParse } from '../code/extract.js';
+import { lineFindings, ruleReview } from '../../src/gate/rules.js';
+import type { AnalysedFunction, Finding, ReviewerName, ReviewerResult } from '../../src/gate/types.js';
+
+/** The built-in rules' findings on the added lines of one file's patch (head line numbers). */
+function patchFindings(input: { reviewers: ReviewerName[]; patch: string }) {
+  const findings: (Pick<Finding, 'severity' | 'message'> & { line: number })[] = [];
+  let added = 0;
+  let line = 0;
+  for (const raw of input.patch.split('\n')) {
+    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)/.exec(raw);
+    if (hunk) {
+      line = Number(hunk[1]);
+      continue;
+    }
+    if (raw.startsWith('+')) {
+      added++;
+      for (const f of input.reviewers.flatMap((r) => lineFindings(r, raw.slice(1)))) findings.push({ ...f, line });
+    }
+    if (!raw.startsWith('-')) line++;
+  }
+  return { findings, added };
+}
+
+export const JOBS = {
+  extract: (input: { file: FileToParse; timeoutMicros: number }) => extractFile(input.file, input.timeoutMicros),
+  /** Each reviewer's built-in result for one function. */
+  rules: (input: { reviewers: ReviewerName[]; fn: AnalysedFunction }): ReviewerResult[] =>
+    input.reviewers.map((reviewer) => ({
+      reviewer,
+      ...ruleReview(reviewer, input.fn.code, input.fn.startLine, input.fn.changedLines),
+      tokens: 0,
+    })),
+  patchFindings,
+};
+
+export type Jobs = typeof JOBS;

@@ -145,6 +145,11 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
         headSha?: string;
         name?: string;
         detailsUrl?: string;
+        /**
+         * How many annotations the run holds before this update's: GitHub appends the annotations of every
+         * update, so a retry reads the run's count and does not send a batch GitHub already applied.
+         */
+        annotationsBefore?: number;
       },
     ): Promise<void> {
       if (input.checkRunId === STATUS_ONLY) {
@@ -163,6 +168,12 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
       }
       const gh = clientFor(input);
       const run = { owner: input.owner, repo: input.repo, check_run_id: input.checkRunId };
+      const batch = input.output?.annotations?.length ?? 0;
+      if (batch > 0 && input.annotationsBefore !== undefined && currentOperation().retry) {
+        // An earlier attempt may have been applied (GitHub answered 5xx after, or the worker died waiting).
+        const { data } = await githubCall(() => gh.checks.get(run));
+        if ((data.output?.annotations_count ?? 0) >= input.annotationsBefore + batch) return;
+      }
       await githubCall(() =>
         gh.checks.update({
           ...run,

@@ -336,4 +336,50 @@ describe('GitHub writes: parameters, limits and retries (issue 23)', () => {
       assert.deepEqual([...sandbox.labels.get('o/r#7')!], ['short']);
     });
   });
+
+  describe('annotation batches are safe to retry (item 4)', () => {
+    const batch = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        path: 'a.ts',
+        start_line: from + i + 1,
+        end_line: from + i + 1,
+        annotation_level: 'notice',
+        message: `finding ${from + i}`,
+      }));
+
+    it('GitHub applied a batch and answered 500: the retry does not annotate again; one it did not apply is sent', async () => {
+      const created = await attempt(1, () =>
+        activities.createCheckRun({ ...target, name: 'g', headSha: 'abc', status: 'in_progress' }),
+      );
+      const update = (before: number, n: number, extra = {}) => ({
+        ...target,
+        checkRunId: created.id,
+        output: { title: 't', summary: 's', annotations: batch(before, n) },
+        annotationsBefore: before,
+        ...extra,
+      });
+      // The verdict with the first 50: applied, then a 500; the retry reads the run and skips it.
+      sandbox.failAfterCommit(1, 'status500', /^PATCH .*\/check-runs\/\d+$/);
+      const first = update(0, 50, { status: 'completed', conclusion: 'failure' });
+      await assert.rejects(attempt(1, () => activities.updateCheckRun(first), 'b0'));
+      await attempt(2, () => activities.updateCheckRun(first), 'b0');
+      // The next 20: a 502 before GitHub applied them; the retry sends them.
+      sandbox.failNext(1, 502, /^PATCH .*\/check-runs\/\d+$/);
+      await assert.rejects(attempt(1, () => activities.updateCheckRun(update(50, 20)), 'b1'));
+      await attempt(2, () => activities.updateCheckRun(update(50, 20)), 'b1');
+      const run = sandbox.checkRuns[0]!;
+      assert.equal(run.output.annotations.length, 70);
+      assert.deepEqual(
+        run.output.annotations.map((a) => a.message),
+        batch(0, 70).map((a) => a.message),
+      );
+      assert.equal(run.conclusion, 'failure');
+      assert.deepEqual(
+        sandbox.requests
+          .filter((q) => q.path.includes(`/check-runs/${created.id}`))
+          .map((q) => `${q.method} ${q.status}`),
+        ['PATCH 500', 'GET 200', 'PATCH 502', 'GET 200', 'PATCH 200'],
+      );
+    });
+  });
 });

@@ -162,6 +162,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         status: 'completed',
         conclusion,
         output: { title, summary, annotations: annotationList },
+        // The run holds none yet: a retry of an update GitHub applied does not annotate twice.
+        annotationsBefore: 0,
       }),
     );
   let started: Promise<void> = Promise.resolve();
@@ -342,6 +344,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
             ...checkTarget,
             checkRunId: (await created).id,
             output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+            annotationsBefore: i,
           }),
         );
       }

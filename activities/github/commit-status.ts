@@ -3,6 +3,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { CommitState } from '../../src/github/check-fallback.js';
 import { githubCall } from '../../src/github/failures.js';
+import { fit, LIMITS } from '../../src/github/limits.js';
 
 export async function setCommitStatus(
   gh: Octokit,
@@ -16,7 +17,6 @@ export async function setCommitStatus(
     targetUrl?: string;
   },
 ): Promise<void> {
-  const d = input.description;
   await githubCall(() =>
     gh.repos.createCommitStatus({
       owner: input.owner,
@@ -24,7 +24,7 @@ export async function setCommitStatus(
       sha: input.sha,
       state: input.state,
       context: input.context,
-      description: d && d.length > 140 ? `${d.slice(0, 139)}…` : d,
+      description: input.description === undefined ? undefined : fit(input.description, LIMITS.statusDescription),
       target_url: input.targetUrl,
     }),
   );

@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { Octokit } from '@octokit/rest';
 import { createHash } from 'node:crypto';
 import { githubCall } from '../../src/github/failures.js';
+import { cutNote, fit, fitCheckOutput, less, LIMITS, type Limit } from '../../src/github/limits.js';
 
 export interface Operation {
   key: string;
@@ -28,12 +29,22 @@ export function currentOperation(): Operation {
 
 export const operationMarker = (key: string) => `<!-- aof:op=${key} -->`;
 
-/** The body with its operation marker (kept last, invisible when rendered). */
-export const markBody = (body: string, op: Operation) => `${body}\n\n${operationMarker(op.key)}`;
+/**
+ * The body with its operation marker (kept last, invisible when rendered), within `limit`: the body is
+ * cut to leave room for the marker, which is never cut.
+ */
+export function markBody(body: string, op: Operation, limit: Limit = LIMITS.commentBody): string {
+  const marker = `\n\n${operationMarker(op.key)}`;
+  return `${fit(body, less(limit, marker), cutNote(limit))}${marker}`;
+}
 
 type Repo = { owner: string; repo: string };
 
-export async function createComment(gh: Octokit, repo: Repo, issueNumber: number, body: string) {
+/** Only the repository's owner and name: a caller's whole input must never become GitHub parameters. */
+const only = ({ owner, repo }: Repo): Repo => ({ owner, repo });
+
+export async function createComment(gh: Octokit, target: Repo, issueNumber: number, body: string) {
+  const repo = only(target);
   const op = currentOperation();
   const marked = markBody(body, op);
   if (op.retry) {
@@ -48,11 +59,12 @@ export async function createComment(gh: Octokit, repo: Repo, issueNumber: number
 
 export async function createReview(
   gh: Octokit,
-  repo: Repo,
+  target: Repo,
   pullNumber: number,
   body: string,
   event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT',
 ) {
+  const repo = only(target);
   const op = currentOperation();
   if (op.retry) {
     const all = await githubCall(() =>
@@ -62,15 +74,28 @@ export async function createReview(
     if (done) return done;
   }
   return (
-    await githubCall(() => gh.pulls.createReview({ ...repo, pull_number: pullNumber, body: markBody(body, op), event }))
+    await githubCall(() =>
+      gh.pulls.createReview({
+        ...repo,
+        pull_number: pullNumber,
+        body: markBody(body, op, LIMITS.reviewBody),
+        event,
+      }),
+    )
   ).data;
 }
 
 export async function createCheckRun(
   gh: Octokit,
-  repo: Repo,
-  params: { name: string; head_sha: string; external_id?: string } & Record<string, unknown>,
+  target: Repo,
+  params: {
+    name: string;
+    head_sha: string;
+    external_id?: string;
+    output?: { summary?: string; text?: string };
+  } & Record<string, unknown>,
 ) {
+  const repo = only(target);
   const op = currentOperation();
   const externalId = params.external_id ?? op.key;
   if (op.retry) {
@@ -82,7 +107,12 @@ export async function createCheckRun(
   }
   return (
     await githubCall(() =>
-      gh.checks.create({ ...repo, ...params, external_id: externalId } as Parameters<Octokit['checks']['create']>[0]),
+      gh.checks.create({
+        ...repo,
+        ...params,
+        ...(params.output ? { output: fitCheckOutput(params.output) } : {}),
+        external_id: externalId,
+      } as Parameters<Octokit['checks']['create']>[0]),
     )
   ).data;
 }

@@ -16,6 +16,7 @@ import {
 import { changedFiles, createPullAnalysis } from './pull-analysis.js';
 import { headVersion } from './blob-contents.js';
 import { authoredByBot } from './marked-comment.js';
+import { fit, fitCheckOutput, LIMITS } from '../../src/github/limits.js';
 
 export interface RepoTarget {
   owner: string;
@@ -144,6 +145,11 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
         headSha?: string;
         name?: string;
         detailsUrl?: string;
+        /**
+         * How many annotations the run holds before this update's: GitHub appends the annotations of every
+         * update, so a retry reads the run's count and does not send a batch GitHub already applied.
+         */
+        annotationsBefore?: number;
       },
     ): Promise<void> {
       if (input.checkRunId === STATUS_ONLY) {
@@ -160,14 +166,20 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
         });
         return;
       }
+      const gh = clientFor(input);
+      const run = { owner: input.owner, repo: input.repo, check_run_id: input.checkRunId };
+      const batch = input.output?.annotations?.length ?? 0;
+      if (batch > 0 && input.annotationsBefore !== undefined && currentOperation().retry) {
+        // An earlier attempt may have been applied (GitHub answered 5xx after, or the worker died waiting).
+        const { data } = await githubCall(() => gh.checks.get(run));
+        if ((data.output?.annotations_count ?? 0) >= input.annotationsBefore + batch) return;
+      }
       await githubCall(() =>
-        clientFor(input).checks.update({
-          owner: input.owner,
-          repo: input.repo,
-          check_run_id: input.checkRunId,
+        gh.checks.update({
+          ...run,
           status: input.status,
           conclusion: input.conclusion,
-          output: input.output as never,
+          output: (input.output ? fitCheckOutput(input.output) : undefined) as never,
         }),
       );
     },
@@ -186,15 +198,16 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
     ): Promise<PostedComment & { created: boolean }> {
       const gh = clientFor(input);
       const repo = { owner: input.owner, repo: input.repo };
+      const body = fit(input.body, LIMITS.commentBody);
       if (input.known !== undefined && !currentOperation().retry) {
         if (input.known === null) {
           const { data } = await githubCall(() =>
-            gh.issues.createComment({ ...repo, issue_number: input.issueNumber, body: input.body }),
+            gh.issues.createComment({ ...repo, issue_number: input.issueNumber, body }),
           );
           return { id: data.id, url: data.html_url, created: true };
         }
         const updated = await githubCall(() =>
-          gh.issues.updateComment({ ...repo, comment_id: input.known!, body: input.body }),
+          gh.issues.updateComment({ ...repo, comment_id: input.known!, body }),
         ).catch((err: { type?: string }) => {
           if (err.type === 'GitHub404') return undefined; // deleted since: look it up below
           throw err;
@@ -217,17 +230,8 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
         }
       }
       const { data } = mine
-        ? await githubCall(() =>
-            gh.issues.updateComment({ owner: input.owner, repo: input.repo, comment_id: mine.id, body: input.body }),
-          )
-        : await githubCall(() =>
-            gh.issues.createComment({
-              owner: input.owner,
-              repo: input.repo,
-              issue_number: input.issueNumber,
-              body: input.body,
-            }),
-          );
+        ? await githubCall(() => gh.issues.updateComment({ ...repo, comment_id: mine.id, body }))
+        : await githubCall(() => gh.issues.createComment({ ...repo, issue_number: input.issueNumber, body }));
       return { id: data.id, url: data.html_url, created: !mine };
     },
 
@@ -237,7 +241,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
           owner: input.owner,
           repo: input.repo,
           comment_id: input.commentId,
-          body: input.body,
+          body: fit(input.body, LIMITS.commentBody),
         }),
       );
       return { id: data.id, url: data.html_url };

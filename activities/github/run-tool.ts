@@ -7,6 +7,7 @@ import { isToolName } from '../../src/agents/tool-names.js';
 import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import { createCheckRun, createComment, createReview } from './idempotent-writes.js';
+import { fit, fitCheckOutput, LIMITS } from '../../src/github/limits.js';
 
 export interface ToolCall {
   tool: string;
@@ -23,7 +24,7 @@ export type ToolOutcome =
 export function createRunTool(clientFor: GitHubClientFor) {
   return async function runTool({ tool, input, scope, reviewEvents = ['COMMENT'] }: ToolCall): Promise<ToolOutcome> {
     if (!isToolName(tool)) return { ok: false, invalid: true, content: `unknown tool "${tool}"` };
-    const parsed = parseToolInput(tool, input);
+    const parsed = parseToolInput(tool, labelsFitted(tool, input));
     if (!parsed.ok) return { ok: false, invalid: true, content: `invalid input for ${tool}: ${parsed.error}` };
     const gh = clientFor(scope);
     const repo = { owner: scope.owner, repo: scope.repo };
@@ -42,7 +43,11 @@ export function createRunTool(clientFor: GitHubClientFor) {
           const issue_number = needNumber();
           const commentId = scope.commentId;
           const data = commentId
-            ? (await githubCall(() => gh.issues.updateComment({ ...repo, comment_id: commentId, body: v.body }))).data
+            ? (
+                await githubCall(() =>
+                  gh.issues.updateComment({ ...repo, comment_id: commentId, body: fit(v.body, LIMITS.commentBody) }),
+                )
+              ).data
             : await createComment(gh, repo, issue_number, v.body);
           return { ok: true, content: `comment ${data.id} ${commentId ? 'updated' : 'posted'}`, commentId: data.id };
         }
@@ -77,7 +82,7 @@ export function createRunTool(clientFor: GitHubClientFor) {
           if (!scope.checkRunIds.includes(v.check_run_id))
             throw refusal(`check run ${v.check_run_id} was not created by this run`);
           const { title, summary, text, check_run_id, ...rest } = v;
-          const out = title && summary ? { output: { title, summary, text } } : {};
+          const out = title && summary ? { output: fitCheckOutput({ title, summary, text }) } : {};
           const { data } = await githubCall(() => gh.checks.update({ ...repo, check_run_id, ...rest, ...out }));
           return {
             ok: true,
@@ -93,6 +98,16 @@ export function createRunTool(clientFor: GitHubClientFor) {
     }
     return { ok: false, invalid: true, content: `unknown tool "${tool}"` };
   };
+}
+
+/** Label names within GitHub's 50 characters (a flow's template may render longer ones), cut visibly. */
+function labelsFitted(tool: string, input: unknown): unknown {
+  const i = input as { labels?: unknown; label?: unknown } | null;
+  if (!i || typeof i !== 'object') return input;
+  const cut = (l: unknown) => (typeof l === 'string' ? fit(l, LIMITS.labelName) : l);
+  if (tool === 'github_add_labels' && Array.isArray(i.labels)) return { ...i, labels: i.labels.map(cut) };
+  if (tool === 'github_remove_label' && 'label' in i) return { ...i, label: cut(i.label) };
+  return input;
 }
 
 function refusal(message: string): ApplicationFailure {

@@ -1,5 +1,9 @@
 // The one comment a fleet posts: each member's answer, failures beside the results, and the decision.
 import type { Decision } from './consensus.js';
+import { fit } from '../github/limits.js';
+
+/** Where the report is cut, visibly: under a comment's 65,536 characters, with room for its marker. */
+export const FLEET_REPORT_MAX = 65000;
 
 export interface MemberOutcome {
   member: string;
@@ -30,5 +34,5 @@ export function fleetReport(
       '',
     );
   }
-  return lines.join('\n').trim().slice(0, 65000);
+  return fit(lines.join('\n').trim(), { max: FLEET_REPORT_MAX, unit: 'chars' });
 }

@@ -3,6 +3,7 @@
 // repository and issue or pull request (the ToolScope), so the model cannot name another target.
 import { z } from 'zod';
 import type { ToolName } from './tool-names.js';
+import { LIMITS } from '../github/limits.js';
 
 export interface ToolScope {
   owner: string;
@@ -19,14 +20,17 @@ export interface ToolScope {
 }
 
 const text = (max: number) => z.string().min(1).max(max);
-const label = z.string().min(1).max(50);
+const label = z.string().min(1).max(LIMITS.labelName.max);
 const checkStatus = z.enum(['queued', 'in_progress', 'completed']);
 const conclusion = z.enum(['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required']);
 const output = { title: text(255).optional(), summary: text(65535).optional(), text: text(65535).optional() };
 
 export const TOOL_SCHEMAS = {
-  github_post_comment: z.strictObject({ body: text(65536) }),
-  github_post_review: z.strictObject({ body: text(65536), event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']) }),
+  github_post_comment: z.strictObject({ body: text(LIMITS.commentBody.max) }),
+  github_post_review: z.strictObject({
+    body: text(LIMITS.reviewBody.max),
+    event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
+  }),
   github_add_labels: z.strictObject({ labels: z.array(label).min(1).max(10) }),
   github_remove_label: z.strictObject({ label }),
   github_create_check_run: z.strictObject({

@@ -1,9 +1,9 @@
 // What the gate shows on GitHub: the check run's conclusion, title, summary and annotations, and the one
 // PR comment (found again by its hidden marker). Pure functions of the review's outcome.
 import type { Usage } from '../agents/model-types.js';
+import { fit as fitWithin, LIMITS, type Limit } from '../github/limits.js';
 import { SEVERITIES, type FunctionReview, type ReviewerName, type Severity, type SkippedFile } from './types.js';
 
-export const MAX_OUTPUT = 65535;
 export const ANNOTATIONS_PER_REQUEST = 50;
 export const COMMENT_MARKER = '<!-- aof-gate-check -->';
 
@@ -57,11 +57,13 @@ export function tokenLine(u: Usage): string {
   return `Model tokens: ${input} input, ${u.cache_read_input_tokens} read from the prompt cache, ${u.output_tokens} output.`;
 }
 
-/** Keeps text within GitHub's limit, saying so when it had to cut. */
-export function fit(text: string, max = MAX_OUTPUT): string {
-  if (text.length <= max) return text;
-  const note = '\n\n…(cut: the full report is longer than GitHub allows; see the annotations and the PR comment)';
-  return text.slice(0, max - note.length) + note;
+/** Keeps text within GitHub's limit (a check run's summary: bytes), saying so when it had to cut. */
+export function fit(text: string, limit: Limit = LIMITS.checkSummary): string {
+  return fitWithin(
+    text,
+    limit,
+    '\n\n…(cut: the full report is longer than GitHub allows; see the annotations and the PR comment)',
+  );
 }
 
 export function checkSummary(o: ReviewOutcome): string {
@@ -157,7 +159,7 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
       '',
     );
   if (o.upsell) lines.push(`### ${o.upsell.title}`, '', o.upsell.text, '');
-  return fit(lines.join('\n'));
+  return fit(lines.join('\n'), LIMITS.commentBody);
 }
 
 export function quotaComment(title: string, tier: string, limit: number, upgradeUrl: string): string {

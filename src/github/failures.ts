@@ -1,5 +1,5 @@
 // Turns GitHub API errors into Temporal activity failures with the right retry behaviour:
-// rate limits wait until GitHub says to, 404/422 are final with the API's message, 5xx back off.
+// rate limits wait until GitHub says to, 404/414/422 are final with the API's message, 5xx back off.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { retryAfterMs } from '../http/retry-after.js';
@@ -11,7 +11,8 @@ interface HttpishError {
   request?: { method?: string; url?: string };
 }
 
-const FINAL = new Set([400, 401, 404, 410, 422]);
+// 413 and 414: the request itself is too large (a body, a URL); sending it again cannot help.
+const FINAL = new Set([400, 401, 404, 410, 413, 414, 422]);
 
 /**
  * How long GitHub asked us to wait, in ms, or undefined when this is not a rate-limit answer. A secondary

@@ -52,6 +52,8 @@ export interface SandboxRequest {
   path: string;
   status: number;
   at: number;
+  /** The query string, without its `?` ('' when none). */
+  query: string;
   body?: unknown;
 }
 
@@ -78,6 +80,8 @@ const CHECK_CONCLUSION = [
 const ANNOTATION_LEVEL = ['notice', 'warning', 'failure'];
 const REVIEW_EVENT = ['APPROVE', 'REQUEST_CHANGES', 'COMMENT'];
 const MAX_TEXT = 65535;
+/** A comment's body: "Body is too long (maximum is 65536 characters)". */
+const MAX_BODY = 65536;
 const MAX_ANNOTATIONS = 50;
 
 class HttpError extends Error {
@@ -332,7 +336,8 @@ export class GitHubSandbox {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     let body: any;
-    const record = (status: number) => this.requests.push({ method, path: url.pathname, status, at: Date.now(), body });
+    const record = (status: number) =>
+      this.requests.push({ method, path: url.pathname, status, at: Date.now(), query: url.search.slice(1), body });
     const send = (
       status: number,
       payload: unknown,
@@ -556,7 +561,7 @@ export class GitHubSandbox {
       created_at: c.created_at,
       updated_at: c.updated_at,
     });
-    const requireText = (v: unknown, field: string, max = MAX_TEXT) => {
+    const requireText = (v: unknown, field: string, max = MAX_BODY) => {
       if (typeof v !== 'string' || v.length === 0)
         throw new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`);
       if (v.length > max)
@@ -743,6 +748,12 @@ export class GitHubSandbox {
       if (!c) throw new HttpError(404, 'Not Found');
       validateCheck(body, false);
       applyCheck(c, body);
+      return { body: checkJson(c) };
+    });
+
+    this.route('GET', '/repos/:owner/:repo/check-runs/:id', ({ params: [owner, repo, id] }) => {
+      const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
+      if (!c) throw new HttpError(404, 'Not Found');
       return { body: checkJson(c) };
     });
 

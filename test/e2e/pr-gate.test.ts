@@ -123,6 +123,31 @@ describe('PR gate check', function () {
     assert.match(stack.sandbox.comments[0]!.body, /\(119 reused from an earlier review of this PR/);
   });
 
+  it('GitHub applies annotation batches and answers 500: every finding is annotated once (issue 23, item 4)', async () => {
+    stack.sandbox.failAfterCommit(2, 'status500', /^PATCH .*\/check-runs\/\d+$/);
+    const { head } = await push('octo/twice', 1, [
+      addedFile('src/a.ts', tsFunctions(60)),
+      addedFile('src/b.ts', tsFunctions(60, 'b')),
+    ]);
+    const run = await settled(head);
+    assert.equal(run.output.annotations.length, 120);
+    const annotated = checkWrites().filter((q) => (q.body as any)?.output?.annotations?.length);
+    assert.deepEqual(
+      annotated.map((q) => [q.status, (q.body as any).output.annotations.length]),
+      [
+        [500, 50],
+        [500, 50],
+        [200, 20],
+      ],
+      'each batch sent once: its retry read the run and found it applied',
+    );
+    assert.equal(
+      stack.sandbox.requests.filter((q) => q.method === 'GET' && q.path === `/repos/octo/twice/check-runs/${run.id}`)
+        .length,
+      2,
+    );
+  });
+
   it("someone else's comment carrying the gate's hidden marker is never taken for the gate's comment", async () => {
     const now = new Date().toISOString();
     const bait = {

@@ -55,6 +55,14 @@ describe('GitHub failure classification', () => {
     }
   });
 
+  it('413 and 414 (a request too large, a URL too long) are final: sending it again cannot help (issue 23)', () => {
+    for (const status of [413, 414]) {
+      const f = toActivityFailure(err(status, {}, 'URI Too Long')) as ApplicationFailure;
+      assert.equal(f.nonRetryable, true, String(status));
+      assert.equal(f.type, `GitHub${status}`);
+    }
+  });
+
   it('5xx is retryable with the default backoff', () => {
     const f = toActivityFailure(err(502)) as ApplicationFailure;
     assert.equal(f.nonRetryable, false);

@@ -1,0 +1,94 @@
+// GitHub's limits on the texts it stores, and `fit`, which keeps a text within one: cut on a code-point
+// boundary, with a visible note saying so. The activities apply them where each write is made, so every
+// path (agents, tools, flows, fleets, the gate) is covered in one place. Pure: workflow code may use it.
+//
+// GitHub counts comment and review bodies in characters ("Body is too long (maximum is 65536
+// characters)") and check-run summaries and texts in bytes ("summary exceeds a maximum bytesize of
+// 65535"). Characters are counted here as UTF-16 code units, never fewer than GitHub's code points.
+
+export type Unit = 'chars' | 'bytes';
+
+export interface Limit {
+  max: number;
+  unit: Unit;
+}
+
+export const LIMITS = {
+  /** Issue and pull request comments. */
+  commentBody: { max: 65536, unit: 'chars' },
+  /** Pull request reviews. */
+  reviewBody: { max: 65536, unit: 'chars' },
+  /** A check run's output.summary. */
+  checkSummary: { max: 65535, unit: 'bytes' },
+  /** A check run's output.text. */
+  checkText: { max: 65535, unit: 'bytes' },
+  /** An annotation's title. */
+  annotationTitle: { max: 255, unit: 'chars' },
+  /** An annotation's message (64 KB). */
+  annotationMessage: { max: 64 * 1024, unit: 'bytes' },
+  /** An annotation's raw_details (64 KB). */
+  annotationDetails: { max: 64 * 1024, unit: 'bytes' },
+  /** A commit status's description. */
+  statusDescription: { max: 140, unit: 'chars' },
+  /** A label's name. */
+  labelName: { max: 50, unit: 'chars' },
+} as const satisfies Record<string, Limit>;
+
+/** UTF-8 length of one code point (a lone surrogate is sent as U+FFFD: 3 bytes). */
+const utf8Length = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
+/** The size of a text in `unit`. */
+export function sizeOf(text: string, unit: Unit): number {
+  if (unit === 'chars') return text.length;
+  let bytes = 0;
+  for (const ch of text) bytes += utf8Length(ch.codePointAt(0)!);
+  return bytes;
+}
+
+/** The note that ends a cut text: a sentence for long texts, an ellipsis for short fields. */
+export function cutNote(limit: Limit): string {
+  if (limit.max < 1000) return '…';
+  return `\n\n…(cut: longer than GitHub's limit of ${limit.max} ${limit.unit === 'bytes' ? 'bytes' : 'characters'})`;
+}
+
+/**
+ * The text within `limit`: unchanged when it fits, else its longest prefix that leaves room for `note`,
+ * cut between code points, followed by the note.
+ */
+export function fit(text: string, limit: Limit, note = cutNote(limit)): string {
+  if (sizeOf(text, limit.unit) <= limit.max) return text;
+  const room = Math.max(0, limit.max - sizeOf(note, limit.unit));
+  let used = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = limit.unit === 'chars' ? ch.length : utf8Length(ch.codePointAt(0)!);
+    if (used + size > room) break;
+    used += size;
+    end += ch.length;
+  }
+  return text.slice(0, end) + note;
+}
+
+/** A limit made smaller by a suffix that goes after the fitted text (an operation marker). */
+export const less = (limit: Limit, suffix: string): Limit => ({
+  max: limit.max - sizeOf(suffix, limit.unit),
+  unit: limit.unit,
+});
+
+/** A check run's output within GitHub's limits: summary, text and each annotation's fields. */
+export function fitCheckOutput<T extends { summary?: string; text?: string; annotations?: unknown[] }>(output: T): T {
+  const out: T = { ...output };
+  if (typeof out.summary === 'string') out.summary = fit(out.summary, LIMITS.checkSummary);
+  if (typeof out.text === 'string') out.text = fit(out.text, LIMITS.checkText);
+  if (Array.isArray(out.annotations)) out.annotations = out.annotations.map(fitAnnotation);
+  return out;
+}
+
+function fitAnnotation(a: unknown): unknown {
+  if (!a || typeof a !== 'object') return a;
+  const out = { ...(a as Record<string, unknown>) };
+  if (typeof out.title === 'string') out.title = fit(out.title, LIMITS.annotationTitle);
+  if (typeof out.message === 'string') out.message = fit(out.message, LIMITS.annotationMessage);
+  if (typeof out.raw_details === 'string') out.raw_details = fit(out.raw_details, LIMITS.annotationDetails);
+  return out;
+}

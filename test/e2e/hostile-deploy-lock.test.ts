@@ -119,7 +119,8 @@ describe('hostile deploy requests and the environment lock', function () {
     c.sender.login = login;
     return c;
   };
-  const flowOf = (number: number) => stack.client.workflow.getHandle(`flow/lockorg/api#${number}/deploy-prod/production`);
+  const flowOf = (number: number) =>
+    stack.client.workflow.getHandle(`flow/lockorg/api#${number}/deploy-prod/production`);
   const on = (pr: { number: number }) => stack.sandbox.commentsOn('lockorg', 'api', pr.number).map((c) => c.body);
   const waitFor = async (pred: () => boolean, what: string) => {
     for (let i = 0; i < 400; i++) {

@@ -1,63 +1,32 @@
 // `/deploy production` waits for `/approve` from an allowed approver, then calls the deploy hook once.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { deployFlow, pullRequests, startDeployHook, type HookCall } from '../harness/deploy-hook.js';
 import { historyText } from '../harness/history-text.js';
 import { startStack, type Stack } from '../harness/stack.js';
-
-const flow = (hook: string) => `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-prod}
-spec:
-  nodes:
-    - {id: start, type: approval}
-    - {id: deploy, type: http, config: {url: "${hook}/deploy/\${event.environment}", method: POST, headers: {Authorization: "Bearer \${AOF_TEST_DEPLOY_TOKEN}"}}}
-    - {id: done, type: end, config: {status: deployed}}
-    - {id: stopped, type: end, config: {status: "not deployed"}}
-  connections:
-    - {from: start, to: deploy, when: "start.output == 'approved'"}
-    - {from: start, to: stopped}
-    - {from: deploy, to: done}
-`;
 
 describe('deploys approved through PR comments', function () {
   this.timeout(60_000);
   let stack: Stack;
   let dir: string;
-  let hook: Server;
-  const deploys: { key: string; path: string; authorization?: string }[] = [];
-  /** While set, the hook answers only once it resolves: a deploy is running and holds the lock. */
-  let held: { until: Promise<void>; release: () => void } | undefined;
-  const hold = () => {
-    let release!: () => void;
-    held = { until: new Promise<void>((r) => (release = r)), release };
-    return () => {
-      held = undefined;
-      release();
-    };
-  };
-  let n = 100;
+  let hook: Awaited<ReturnType<typeof startDeployHook>>;
+  let deploys: HookCall[];
+  let prs: ReturnType<typeof pullRequests>;
+  const hold = () => hook.hold();
 
   before(async () => {
     process.env.AOF_TEST_DEPLOY_TOKEN = 'deploy-token-never-in-history';
-    hook = createServer((req, res) => {
-      deploys.push({
-        key: String(req.headers['idempotency-key']),
-        path: req.url!,
-        authorization: req.headers.authorization,
-      });
-      void (held?.until ?? Promise.resolve()).then(() => res.end('{"ok":true}'));
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    hook = await startDeployHook();
+    deploys = hook.calls;
     dir = configDir({
       'daemon.yaml': daemonYaml(
         'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
         '  flows: {directory: flows}\n',
       ),
-      'flows/f.yaml': flow(`http://127.0.0.1:${(hook.address() as { port: number }).port}`),
+      'flows/f.yaml': deployFlow(hook.url, 'headers: {Authorization: "Bearer ${AOF_TEST_DEPLOY_TOKEN}"}'),
       'triggers/t.yaml': triggerYaml(
         'deploys',
         'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice, myorg/sre], min_approvers: 1, environment: production}\n' +
@@ -66,6 +35,7 @@ describe('deploys approved through PR comments', function () {
       ),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml') });
+    prs = pullRequests(stack, 'myorg/api', 100);
     stack.sandbox.teams.set('myorg/sre', new Set(['bob']));
     for (const u of ['alice', 'bob', 'mallory', 'octocat'])
       stack.sandbox.permissions.set(`myorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
@@ -73,9 +43,8 @@ describe('deploys approved through PR comments', function () {
     stack.sandbox.permissions.set('myorg/api:tia', 'triage');
   });
   after(async () => {
-    held?.release();
     await stack?.stop();
-    hook.close();
+    hook?.close();
     rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(() => {
@@ -84,35 +53,14 @@ describe('deploys approved through PR comments', function () {
   });
 
   /** A PR by `author` in myorg/api with a fresh number, registered in the sandbox. */
-  const openPr = (author = 'octocat') => {
-    const number = ++n;
-    const pr = example('pull_request', 'opened');
-    pr.pull_request.number = number;
-    pr.pull_request.user.login = author;
-    pr.pull_request.head.sha = `${number}`.padStart(40, 'a');
-    stack.sandbox.addPull('myorg', 'api', pr.pull_request);
-    return { number, sha: pr.pull_request.head.sha as string, author };
-  };
+  const openPr = (author = 'octocat') => prs.open(author);
   const comment = (
     pr: { number: number; author: string },
     body: string,
     login: string,
     action = 'created',
-    id = Math.floor(Math.random() * 1e9),
-  ) => {
-    const c = example('issue_comment', action === 'created' ? 'created' : 'edited');
-    c.action = action;
-    c.repository.full_name = 'myorg/api';
-    c.repository.name = 'api';
-    c.repository.owner.login = 'myorg';
-    c.issue.number = pr.number;
-    c.issue.user.login = pr.author;
-    c.issue.pull_request = { url: 'x', html_url: 'y' };
-    c.comment.id = id;
-    c.comment.body = body;
-    c.sender.login = login;
-    return c;
-  };
+    id?: number,
+  ) => prs.comment(pr, body, login, action, id);
   const flowOf = (number: number, environment = 'production') =>
     stack.client.workflow.getHandle(`flow/myorg/api#${number}/deploy-prod/${encodeURIComponent(environment)}`);
   const bodies = () => stack.sandbox.comments.map((c) => c.body);

@@ -3,28 +3,15 @@
 // approver can act on a request while another deploy holds the lock. Item 9: event values land in a JSON
 // body escaped, so `/deploy staging","sha":"x` cannot add a key.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { approvalStateQuery } from '../../workflows/definitions.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { deployFlow, pullRequests, startDeployHook, type HookCall } from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
-const flows = (hook: string) => `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-prod}
-spec:
-  nodes:
-    - {id: start, type: approval}
-    - {id: deploy, type: http, config: {url: "${hook}/deploy/\${event.environment}", method: POST}}
-    - {id: done, type: end, config: {status: deployed}}
-    - {id: stopped, type: end, config: {status: "not deployed"}}
-  connections:
-    - {from: start, to: deploy, when: "start.output == 'approved'"}
-    - {from: start, to: stopped}
-    - {from: deploy, to: done}
----
+const flows = (hook: string) => `${deployFlow(hook)}---
 apiVersion: aof.dev/v1
 kind: AgentFlow
 metadata: {name: notify}
@@ -44,38 +31,20 @@ describe('hostile deploy requests and the environment lock', function () {
   this.timeout(60_000);
   let stack: Stack;
   let dir: string;
-  let hook: Server;
-  const calls: { key: string; path: string; body: string }[] = [];
-  /** While set, deploy requests wait for `release()` before they are answered (the deploy is running). */
-  let held: { release: () => void; until: Promise<void> } | undefined;
-  let n = 700;
-
-  const hold = () => {
-    let release!: () => void;
-    const until = new Promise<void>((r) => (release = r));
-    held = { release, until };
-    return () => {
-      held = undefined;
-      release();
-    };
-  };
+  let hook: Awaited<ReturnType<typeof startDeployHook>>;
+  let calls: HookCall[];
+  let prs: ReturnType<typeof pullRequests>;
+  const hold = () => hook.hold();
 
   before(async () => {
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        calls.push({ key: String(req.headers['idempotency-key']), path: req.url!, body });
-        void (held?.until ?? Promise.resolve()).then(() => res.end('{"ok":true}'));
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    hook = await startDeployHook();
+    calls = hook.calls;
     dir = configDir({
       'daemon.yaml': daemonYaml(
         'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
         '  flows: {directory: flows}\n',
       ),
-      'flows/f.yaml': flows(`http://127.0.0.1:${(hook.address() as { port: number }).port}`),
+      'flows/f.yaml': flows(hook.url),
       'triggers/t.yaml': triggerYaml(
         'deploys',
         'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {approvers: [alice, bob], environment: production}\n' +
@@ -83,13 +52,13 @@ describe('hostile deploy requests and the environment lock', function () {
       ),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml') });
+    prs = pullRequests(stack, 'lockorg/api', 700, 'c');
     for (const u of ['alice', 'bob', 'mallory', 'octocat'])
       stack.sandbox.permissions.set(`lockorg/api:${u}`, u === 'mallory' ? 'read' : 'write');
   });
   after(async () => {
-    held?.release();
     await stack?.stop();
-    hook.close();
+    hook?.close();
     rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(() => {
@@ -97,28 +66,8 @@ describe('hostile deploy requests and the environment lock', function () {
     calls.length = 0;
   });
 
-  const openPr = () => {
-    const number = ++n;
-    const pr = example('pull_request', 'opened');
-    pr.pull_request.number = number;
-    pr.pull_request.user.login = 'octocat';
-    pr.pull_request.head.sha = `${number}`.padStart(40, 'c');
-    stack.sandbox.addPull('lockorg', 'api', pr.pull_request);
-    return { number, sha: pr.pull_request.head.sha as string, author: 'octocat' };
-  };
-  const comment = (pr: { number: number; author: string }, body: string, login: string) => {
-    const c = example('issue_comment', 'created');
-    c.repository.full_name = 'lockorg/api';
-    c.repository.name = 'api';
-    c.repository.owner.login = 'lockorg';
-    c.issue.number = pr.number;
-    c.issue.user.login = pr.author;
-    c.issue.pull_request = { url: 'x', html_url: 'y' };
-    c.comment.id = Math.floor(Math.random() * 1e9);
-    c.comment.body = body;
-    c.sender.login = login;
-    return c;
-  };
+  const openPr = () => prs.open();
+  const comment = (pr: { number: number; author: string }, body: string, login: string) => prs.comment(pr, body, login);
   const flowOf = (number: number) =>
     stack.client.workflow.getHandle(`flow/lockorg/api#${number}/deploy-prod/production`);
   const on = (pr: { number: number }) => stack.sandbox.commentsOn('lockorg', 'api', pr.number).map((c) => c.body);

@@ -4,10 +4,10 @@
 // repository name but victim's full name. Each of the three forgeries that once worked is refused with a
 // 403 and changes nothing of victim's; victim's own approver still deploys exactly once afterwards.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { approvalStateQuery } from '../../workflows/definitions.js';
 import { agentYaml, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { deployFlow, startDeployHook } from '../harness/deploy-hook.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
@@ -17,41 +17,18 @@ const EVIL = 'evil-secret-77ab';
 describe('hostile tenants: ids, locks, signals and hooks come from the verified identity alone', function () {
   this.timeout(60_000);
   let stack: Stack;
-  let hook: Server;
-  const deploys: { path: string; body: string }[] = [];
+  let hook: Awaited<ReturnType<typeof startDeployHook>>;
 
   before(async () => {
     process.env.AOF_VICTIM_SECRET = VICTIM;
     process.env.AOF_EVIL_SECRET = EVIL;
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        deploys.push({ path: req.url!, body });
-        res.end('{"ok":true}');
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}`;
+    hook = await startDeployHook();
     stack = await startStackFor({
       'daemon.yaml': daemonYaml(
         'token_env: AOF_TEST_GITHUB_TOKEN\norganizations:\n  - name: victim\n    webhook_secret_env: AOF_VICTIM_SECRET\n  - name: evil\n    webhook_secret_env: AOF_EVIL_SECRET',
         '  flows: {directory: flows}\n',
       ),
-      'flows/f.yaml': `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-prod}
-spec:
-  nodes:
-    - {id: start, type: approval}
-    - {id: deploy, type: http, config: {url: "${url}/deploy/\${event.environment}", method: POST, body: {repository: "\${event.repo_full_name}"}}}
-    - {id: done, type: end, config: {status: deployed}}
-    - {id: stopped, type: end, config: {status: "not deployed"}}
-  connections:
-    - {from: start, to: deploy, when: "start.output == 'approved'"}
-    - {from: start, to: stopped}
-    - {from: deploy, to: done}
-`,
+      'flows/f.yaml': deployFlow(hook.url, 'body: {repository: "${event.repo_full_name}"}'),
       'triggers/t.yaml': triggerYaml(
         'deploys',
         'config:\n  github_events: [issue_comment, pull_request]\ncommands:\n  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice], environment: production}',
@@ -125,7 +102,7 @@ spec:
     assert.equal(r.status, 403, JSON.stringify(r.body));
     assert.match(r.body.error, /repository\.full_name does not name repository\.owner\.login\/repository\.name/);
     assert.equal(await waiting('victim/api', 1), 'production');
-    assert.equal(deploys.length, 0);
+    assert.equal(hook.calls.length, 0);
   });
 
   it("refuses evil's forged pull_request.closed for victim's pull request", async () => {
@@ -163,8 +140,8 @@ spec:
     const r = await stack.send('issue_comment', comment('victim/api', 1, '/approve', 'alice'), { secret: VICTIM });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     assert.equal((await flowOf('victim/api', 1).result()).status, 'deployed');
-    assert.equal(deploys.length, 1);
-    assert.equal(JSON.parse(deploys[0]!.body).repository, 'victim/api');
+    assert.equal(hook.calls.length, 1);
+    assert.equal(JSON.parse(hook.calls[0]!.body).repository, 'victim/api');
   });
 });
 

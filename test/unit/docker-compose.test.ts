@@ -1,5 +1,5 @@
-// No Docker engine runs here, so check that the compose file parses and wires what the README says, and
-// run its namespace script against the test's real Temporal server.
+// No Docker engine runs here, so check that the compose file parses and wires what docs/operations.md
+// says, and run its namespace script against the test's real Temporal server.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -54,15 +54,15 @@ describe('docker-compose.yml', () => {
     for (const name of ['temporal-schema', 'temporal-namespace']) assert.equal(s[name].restart, 'no', name);
   });
 
-  it('publishes the ports the README names on 127.0.0.1 unless AOF_BIND says otherwise', () => {
+  it('publishes the ports docs/operations.md names on 127.0.0.1 unless AOF_BIND says otherwise', () => {
     assert.deepEqual(s.temporal.ports, ['${AOF_BIND:-127.0.0.1}:7233:7233']);
     assert.deepEqual(s['temporal-ui'].ports, ['${AOF_BIND:-127.0.0.1}:8233:8080']);
     assert.deepEqual(s.ingress.ports, ['${AOF_BIND:-127.0.0.1}:3000:3000']);
     for (const svc of Object.values<any>(s))
       for (const p of svc.ports ?? []) assert.match(p, /^\$\{AOF_BIND:-127\.0\.0\.1\}:/);
-    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
-    for (const port of ['3000', '7233', '8233']) assert.match(readme, new RegExp(`localhost:${port}`));
-    assert.match(readme, /AOF_BIND/);
+    const doc = readFileSync(resolve(root, 'docs/operations.md'), 'utf8');
+    for (const port of ['3000', '7233', '8233']) assert.match(doc, new RegExp(`localhost:${port}`));
+    assert.match(doc, /AOF_BIND/);
   });
 
   it('runs the two processes of one image against Temporal, with secrets from the environment', () => {

@@ -5,8 +5,8 @@ import { markRun } from './run-attributes.js';
 import {
   ApplicationFailure,
   CancellationScope,
+  deprecatePatch,
   isCancellation,
-  patched,
   proxyActivities,
   setCurrentDetails,
   upsertMemo,
@@ -91,8 +91,9 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
   const number = input.scope.number;
   // Memory: the agent's earlier exchanges on this issue or PR, given as data (never as instructions).
+  if (spec.memory && number !== undefined) deprecatePatch('agent-memory');
   const memoryKey =
-    spec.memory && number !== undefined && patched('agent-memory')
+    spec.memory && number !== undefined
       ? { memory: spec.memory, key: `${agentName}/${input.scope.owner}/${input.scope.repo}#${number}` }
       : undefined;
   const earlier = memoryKey ? await recallConversation(memoryKey) : [];
@@ -101,10 +102,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     : input.data;
   const messages: ChatMessage[] = [{ role: 'user', content: userMessage(input.metadata, data, input.args) }];
   // The task timeout bounds the run's model turns; a tool call that started finishes (it may be a write).
-  const deadline =
-    input.taskTimeoutSecs !== undefined && patched('agent-task-timeout')
-      ? Date.now() + input.taskTimeoutSecs * 1000
-      : undefined;
+  if (input.taskTimeoutSecs !== undefined) deprecatePatch('agent-task-timeout');
+  const deadline = input.taskTimeoutSecs !== undefined ? Date.now() + input.taskTimeoutSecs * 1000 : undefined;
   const system = systemPrompt(spec.instructions, input.metadata);
   const toolCalls: ToolCallRecord[] = [];
   let usage = zeroUsage();
@@ -201,7 +200,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       body: answer,
     });
     scope.commentId = posted.id;
-  } else if (input.postAnswer && answer && scope.commentId !== undefined && patched('final-answer-updates-comment')) {
+  } else if (input.postAnswer && answer && scope.commentId !== undefined) {
+    deprecatePatch('final-answer-updates-comment');
     // The run already has its comment ("Looking into this..."): the answer replaces it in place.
     record('updating the comment with the answer');
     await github.updateComment({

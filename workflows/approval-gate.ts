@@ -1,6 +1,6 @@
 // The approval node of a flow: a plan comment and a check run, then a durable wait for `/approve` or
 // `/reject` comments from allowed approvers, bound to the head commit the deploy was requested for.
-import { condition, patched, setHandler } from '@temporalio/workflow';
+import { condition, deprecatePatch, setHandler } from '@temporalio/workflow';
 import type { ToolScope } from '../src/agents/tools.js';
 import { githubActivities } from './activities.js';
 import {
@@ -149,9 +149,9 @@ export async function approvalGate(
     let nextReminder = cfg.reminderMs ? Date.now() + cfg.reminderMs : Infinity;
     // Each login is answered once per request: later comments of someone refused change nothing and cost
     // no GitHub call, so a flood of comments cannot exhaust the history or the rate limit.
-    const answerOnce = patched('approval-refusals-answered-once');
+    deprecatePatch('approval-refusals-answered-once');
     const refuse = async (c: ApprovalComment, reply: string) => {
-      if (answerOnce) box.state.refused.add(c.login.toLowerCase());
+      box.state.refused.add(c.login.toLowerCase());
       await say(reply);
     };
     for (;;) {
@@ -191,7 +191,7 @@ export async function approvalGate(
         box.state.pending.delete(c.login.toLowerCase());
         if (seenComments.has(c.commentId)) continue; // a redelivered comment counts once
         seenComments.add(c.commentId);
-        if (answerOnce && box.state.refused.has(c.login.toLowerCase())) continue;
+        if (box.state.refused.has(c.login.toLowerCase())) continue;
         if (cfg.prAuthor && c.login.toLowerCase() === cfg.prAuthor.toLowerCase() && !cfg.allowAuthor) {
           await refuse(
             c,

@@ -6,8 +6,8 @@
 import {
   condition,
   continueAsNew,
+  deprecatePatch,
   getExternalWorkflowHandle,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,12 +26,11 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     if (i >= 0) queue.splice(i, 1);
     changed = true;
   });
-  const evict = patched('lock-evicts-closed-requesters');
+  deprecatePatch('lock-evicts-closed-requesters');
   const [, owner, repo] = workflowInfo().workflowId.split('/');
   const setState = markRun('envLockWorkflow', { kind: 'lock', repository: `${owner}/${repo}` }, 'free');
   for (;;) {
-    if (queue.length && evict) await condition(() => changed, '5 minutes');
-    else if (queue.length) await condition(() => changed);
+    if (queue.length) await condition(() => changed, '5 minutes');
     else if (!(await condition(() => changed, '1 minute'))) return; // idle: nobody holds or waits
     changed = false;
     const holder = queue[0]?.label ?? '';
@@ -46,7 +45,7 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
           ),
       ),
     );
-    if (evict && told.includes(false)) {
+    if (told.includes(false)) {
       const gone = new Set(queue.filter((_, i) => !told[i]).map((q) => q.requester));
       queue.splice(0, queue.length, ...queue.filter((q) => !gone.has(q.requester)));
       changed = true; // the positions moved: tell everyone again

@@ -1,6 +1,6 @@
 // A fleet: several agents, each run as a child workflow, in one of four coordination modes. A member's
 // failure is reported beside the others' results, never instead of them.
-import { executeChild, patched, workflowInfo } from '@temporalio/workflow';
+import { deprecatePatch, executeChild, workflowInfo } from '@temporalio/workflow';
 import { publicFailure } from '../src/agents/public-error.js';
 import { decide, verdictOf, type Decision } from '../src/agents/consensus.js';
 import { fleetReport, type MemberOutcome } from '../src/agents/fleet-report.js';
@@ -50,14 +50,14 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
   let step = 0;
   // Members write only through the fleet's one comment unless the fleet allows them; their failures are
   // shown by kind, the real error stays in this workflow's result.
-  const guarded = patched('fleet-members-read-only-errors-sanitized');
+  deprecatePatch('fleet-members-read-only-errors-sanitized');
 
   const run = async (m: Member, previous: MemberOutcome[], args?: string): Promise<MemberOutcome> => {
     const agent = m.agent ?? m.name;
     const child: AgentRunInput = {
       ...input.base,
       agentName: agent,
-      spec: guarded && !spec.members_write ? { ...input.agents[agent]!, tools: [] } : input.agents[agent]!,
+      spec: !spec.members_write ? { ...input.agents[agent]!, tools: [] } : input.agents[agent]!,
       postAnswer: false,
       args: args ?? input.base.args,
       data: {
@@ -76,7 +76,7 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
         agent,
         ok: false,
         error: cause.message,
-        ...(guarded ? { publicError: `failed: ${publicFailure(cause.type, childId)}` } : {}),
+        publicError: `failed: ${publicFailure(cause.type, childId)}`,
       };
     }
   };

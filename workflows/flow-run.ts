@@ -6,6 +6,7 @@ import {
   TemporalFailure,
   CancellationScope,
   condition,
+  deprecatePatch,
   executeChild,
   getExternalWorkflowHandle,
   patched,
@@ -23,7 +24,7 @@ import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
 import { flowEnvironment } from '../src/flows/environment.js';
-import { jsonEscape, renderStringBody, templateValues, type HttpTemplate } from '../src/flows/http-request.js';
+import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
@@ -228,13 +229,11 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           environment: env,
         });
         const visit = records.filter((r) => r.node === id).length;
-        const rendered = patched('http-node-rendered-by-worker');
+        deprecatePatch('http-node-rendered-by-worker');
         const call = {
           method: String(c.method ?? 'POST'),
           // The run's own identity: a later flow on the same PR (same workflow id) is a new deploy.
-          idempotencyKey: rendered
-            ? `${workflowInfo().firstExecutionRunId}:${id}:${visit}`
-            : `${workflowInfo().workflowId}:${id}:${visit}`,
+          idempotencyKey: `${workflowInfo().firstExecutionRunId}:${id}:${visit}`,
           timeoutMs: duration(c.timeout, 30_000),
         };
         // The worker renders the request: event values encoded where they land, credentials from its
@@ -244,24 +243,12 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           body: c.body,
           headers: c.headers as Record<string, string> | undefined,
         };
-        const r = rendered
-          ? await httpCall({
-              ...call,
-              template,
-              values: templateValues(template, scopeFn),
-              body: c.body === undefined ? defaultBody : undefined,
-            })
-          : await httpCall({
-              ...call,
-              url: text(c.url),
-              // Event values land in a JSON body escaped (the request only: no command changes).
-              body:
-                c.body === undefined
-                  ? defaultBody
-                  : typeof c.body === 'string'
-                    ? renderStringBody(c.body, c.headers as Record<string, string> | undefined, scopeFn)
-                    : renderFlowTemplate(JSON.stringify(c.body), scopeFn, jsonEscape),
-            });
+        const r = await httpCall({
+          ...call,
+          template,
+          values: templateValues(template, scopeFn),
+          body: c.body === undefined ? defaultBody : undefined,
+        });
         return String(r.status);
       }
       case 'end':
@@ -361,7 +348,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           queueShown = true;
         }
       }
-      told = patched('lock-position-read-once') ? now : position;
+      deprecatePatch('lock-position-read-once');
+      told = now;
     }
     // The queue's check run gives way to the deploy's own (an approval's own goes on to the deploy).
     if (queuedCheck && queuedCheck === approval?.checkRunId) {
@@ -387,41 +375,31 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   // A bug in a flow (say a TypeError in an interpreter path) fails this flow visibly instead of retrying
   // its workflow task for ever; the approval's check run is concluded and the lock released however the
   // flow ends, queued or running.
-  if (patched('flow-lock-released-and-bugs-fail-the-flow')) {
-    try {
-      const early = lockId && !lockAfterApproval ? await queueForLock(lockId) : undefined;
-      return early ?? (await walk());
-    } catch (err) {
-      if (err instanceof TemporalFailure) throw err;
-      const failure = ApplicationFailure.nonRetryable(
-        `flow "${input.flow}" failed: ${(err as Error).message}`,
-        'FlowError',
-      );
-      if (approval?.checkRunId) {
-        const checkRunId = approval.checkRunId;
-        await CancellationScope.nonCancellable(() =>
-          github.updateCheckRun({
-            ...target,
-            checkRunId,
-            conclusion: 'failure',
-            output: { title: `deploy ${env}: failed`, summary: 'The flow failed; see its run in Temporal.' },
-          }),
-        );
-      }
-      throw failure;
-    } finally {
-      if (lockId && (!lockAfterApproval || lockRequested))
-        await CancellationScope.nonCancellable(() => releaseLock(lockId));
-    }
-  }
-  if (lockId) {
-    const early = await queueForLock(lockId);
-    if (early) return early;
-  }
+  deprecatePatch('flow-lock-released-and-bugs-fail-the-flow');
   try {
-    return await walk();
+    const early = lockId && !lockAfterApproval ? await queueForLock(lockId) : undefined;
+    return early ?? (await walk());
+  } catch (err) {
+    if (err instanceof TemporalFailure) throw err;
+    const failure = ApplicationFailure.nonRetryable(
+      `flow "${input.flow}" failed: ${(err as Error).message}`,
+      'FlowError',
+    );
+    if (approval?.checkRunId) {
+      const checkRunId = approval.checkRunId;
+      await CancellationScope.nonCancellable(() =>
+        github.updateCheckRun({
+          ...target,
+          checkRunId,
+          conclusion: 'failure',
+          output: { title: `deploy ${env}: failed`, summary: 'The flow failed; see its run in Temporal.' },
+        }),
+      );
+    }
+    throw failure;
   } finally {
-    if (lockId) await CancellationScope.nonCancellable(() => releaseLock(lockId));
+    if (lockId && (!lockAfterApproval || lockRequested))
+      await CancellationScope.nonCancellable(() => releaseLock(lockId));
   }
 
   async function walk(): Promise<FlowRunResult> {

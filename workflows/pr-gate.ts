@@ -7,6 +7,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  deprecatePatch,
   executeChild,
   patched,
   setHandler,
@@ -63,11 +64,9 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     if (!(await condition(() => pending !== undefined, QUIET))) break;
     if (workflowInfo().continueAsNewSuggested) {
       // The request that woke us goes along, and so does anything a handler is still taking in.
-      if (patched('gate-carries-pending-across-continue-as-new')) {
-        await condition(allHandlersFinished);
-        await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews, pending });
-      }
-      await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews });
+      deprecatePatch('gate-carries-pending-across-continue-as-new');
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews, pending });
     }
     const req = pending!;
     pending = undefined;
@@ -76,12 +75,8 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     const headSha = req.headSha ?? (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
     // GitHub remembers what was reviewed, also across the gate's quiet exits: a head whose gate check
     // already completed is reviewed again only when someone asks (a re-run or /review).
-    const remembers = patched('gate-remembers-reviewed-heads-and-follows-the-actual-head');
-    if (
-      remembers &&
-      !asked(req) &&
-      (await github.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))
-    ) {
+    deprecatePatch('gate-remembers-reviewed-heads-and-follows-the-actual-head');
+    if (!asked(req) && (await github.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))) {
       setState(`idle: ${headSha.slice(0, 7)} already reviewed`);
       continue;
     }
@@ -110,7 +105,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       (e: unknown) => ({ ok: false as const, e }),
     );
     void settled.then(() => (done = true));
-    // A request for another head while this one runs supersedes it: (with memory) only when that head is
+    // A request for another head while this one runs supersedes it only when that head is
     // the PR's actual head; a late delivery of an older head, or a re-run of one, waits its turn.
     // Once Temporal suggests continuing as new, the review runs to its end without further checks (each
     // would be an activity in this run's history), and the gate continues as new right after it.
@@ -121,10 +116,6 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       if (done) break;
       if (suggested()) {
         await condition(() => done);
-        break;
-      }
-      if (!remembers) {
-        scope.cancel();
         break;
       }
       const next: ReviewRequest = pending!;

@@ -4,13 +4,13 @@
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
+  deprecatePatch,
   isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CodeActivities } from '../activities/code/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
 import type { QuotaActivities } from '../activities/quota/index.js';
 import type { Gate } from '../src/config/schema.js';
@@ -30,8 +30,7 @@ import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } fr
 import { STATUS_ONLY } from '../src/github/check-fallback.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
-import { mapLimit } from './map-limit.js';
-import { movedTo, reviewFunctions } from './review-batches.js';
+import { reviewFunctions } from './review-batches.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 
@@ -69,10 +68,6 @@ export interface PrReviewResult {
   cache: Record<string, ReviewerResult>;
 }
 
-const { extractChangedFunctions } = proxyActivities<CodeActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 3 },
-});
 const { reserveQuota } = proxyActivities<QuotaActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10 },
@@ -98,10 +93,6 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     maximumInterval: '1 minute',
     maximumAttempts: 6,
   };
-  const { reviewFunction } = proxyActivities<ModelActivities>({
-    startToCloseTimeout: `${input.modelTurnTimeoutSecs * 2 + 10} seconds`,
-    retry: modelRetry,
-  });
   // A batch is one call, the batch once more when its answer is unusable, and up to 5 functions alone.
   const { reviewBatch } = proxyActivities<ModelActivities>({
     startToCloseTimeout: `${input.modelTurnTimeoutSecs * 7 + 10} seconds`,
@@ -120,14 +111,18 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   // Batched reviews: the check run is created while the quota is reserved and the PR read, the built-in
   // rules run inside the analysis, a model sees batches of functions, and the verdict and the comment are
   // written together (older reviews did each step in turn, and one activity per function and reviewer).
-  const batched = patched('gate-review-in-batches');
-  const statusFallback = patched('gate-check-as-commit-status-without-an-app');
+  deprecatePatch('gate-review-in-batches');
+  // A personal token cannot create check runs: the gate shows as a commit status.
+  deprecatePatch('gate-check-as-commit-status-without-an-app');
   // The check run is created in progress: a queued state that lasts one request costs a request of its own.
-  const inProgressAtOnce = batched && patched('gate-check-created-in-progress');
+  const inProgressAtOnce = patched('gate-check-created-in-progress');
   step(inProgressAtOnce ? 'check run in progress' : 'check run queued');
   const detailsUrl = input.detailsUrlBase
     ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
     : undefined;
+  // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
+  // so a retried create must not take an earlier life's check run for its own.
+  deprecatePatch('check-run-names-its-review-run');
   const created = call(
     github.createCheckRun({
       ...target,
@@ -135,20 +130,14 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       headSha: input.headSha,
       status: inProgressAtOnce ? 'in_progress' : 'queued',
       detailsUrl,
-      // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
-      // so a retried create must not take an earlier life's check run for its own.
-      externalId: patched('check-run-names-its-review-run')
-        ? `${workflowInfo().workflowId}@${workflowInfo().runId}`
-        : workflowInfo().workflowId,
-      // A personal token cannot create check runs: the gate shows as a commit status (patched below).
-      ...(statusFallback ? { orCommitStatus: true } : {}),
+      externalId: `${workflowInfo().workflowId}@${workflowInfo().runId}`,
+      orCommitStatus: true,
     }),
   );
   // Settled before any later step uses it, and never left rejected unobserved.
   created.catch(() => undefined);
-  if (!batched) await created;
   // A check shown as a commit status is updated by its commit and name.
-  const checkTarget = statusFallback ? { ...target, headSha: input.headSha, name, detailsUrl } : target;
+  const checkTarget = { ...target, headSha: input.headSha, name, detailsUrl };
   const complete = async (
     conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
     title: string,
@@ -169,10 +158,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   let started: Promise<void> = Promise.resolve();
 
   try {
-    if (!inProgressAtOnce) step('check run in progress');
-    if (!batched)
-      await call(github.updateCheckRun({ ...checkTarget, checkRunId: (await created).id, status: 'in_progress' }));
-    else if (!inProgressAtOnce) {
+    if (!inProgressAtOnce) {
+      step('check run in progress');
       started = created.then((c) =>
         call(github.updateCheckRun({ ...checkTarget, checkRunId: c.id, status: 'in_progress' })),
       );
@@ -181,27 +168,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
 
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back (older runs fetched files and contents through this history).
-    // Asked before `batched` decides, so its marker is recorded (and replayed) whichever path runs.
-    const boundedPatch = patched('review-reads-the-pull-request-in-one-bounded-activity');
-    const bounded = batched || boundedPatch;
+    deprecatePatch('review-reads-the-pull-request-in-one-bounded-activity');
     const skipped: SkippedFile[] = [];
-    let withPatch: { filename: string; patch?: string }[] = [];
-    if (!bounded) {
-      step('fetching changed files');
-      const { files, truncated } = await call(
-        github.listPullFiles({ ...target, pullNumber: pr.number, maxPages: gate.max_pages }),
-      );
-      if (truncated)
-        skipped.push({
-          path: `(files beyond ${gate.max_pages * 100})`,
-          reason: `only the first ${gate.max_pages} pages of changed files are analysed`,
-        });
-      withPatch = files.filter((f) => {
-        if (f.status === 'removed') return false;
-        if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
-        return Boolean(f.patch);
-      });
-    }
 
     step('checking the quota');
     // The account and tier come from the verified identity: the payload's installation id counts only
@@ -241,74 +209,30 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       };
     }
 
-    let parsed: { functions: AnalysedFunction[]; skipped: SkippedFile[]; rules?: ReviewerResult[][] };
+    step('reading and parsing the changed files');
+    const parsed = await github.analysePullRequest({
+      ...target,
+      pullNumber: pr.number,
+      headSha: input.headSha,
+      limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
+      ...(gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
+      commentMarker: COMMENT_MARKER,
+    });
     /** The gate comment's id as the analysis found it, so writing it needs no lookup. */
-    let known: number | null | undefined;
-    if (bounded) {
-      step('reading and parsing the changed files');
-      const analysis = await github.analysePullRequest({
-        ...target,
-        pullNumber: pr.number,
-        headSha: input.headSha,
-        limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
-        ...(batched && gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
-        ...(batched ? { commentMarker: COMMENT_MARKER } : {}),
-      });
-      known = analysis.comment;
-      calls += analysis.requests;
-      parsed = analysis;
-    } else {
-      step(`reading ${withPatch.length} file(s)`);
-      const contents = withPatch.length
-        ? await call(
-            github.getFileContents({
-              ...target,
-              ref: input.headSha,
-              paths: withPatch.map((f) => f.filename),
-              maxBytes: gate.max_file_bytes,
-            }),
-          )
-        : {};
-      calls += Math.max(0, withPatch.length - 1);
-      parsed = await extractChangedFunctions({
-        files: withPatch.map((f) => ({ path: f.filename, patch: f.patch!, content: contents[f.filename] ?? null })),
-      });
-    }
+    const known = parsed.comment;
+    calls += parsed.requests;
     skipped.push(...parsed.skipped);
 
     step(`reviewing ${parsed.functions.length} function(s)`);
-    let results: ReviewerResult[][];
-    let fresh: Record<string, ReviewerResult> = {};
-    let tokensSaved = 0;
-    let usage: Usage | undefined;
-    if (batched) {
-      const r = await reviewFunctions({
-        fns: parsed.functions,
-        reviewers: gate.reviewers,
-        cache: input.cache,
-        rules: parsed.rules,
-        model: { model: gate.model, offlineModel: gate.offline_model },
-        maxConcurrency: gate.max_concurrency,
-        reviewBatch,
-      });
-      ({ results, fresh, tokensSaved, usage } = r);
-    } else {
-      const jobs = parsed.functions.flatMap((fn) => gate.reviewers.map((reviewer) => ({ fn, reviewer })));
-      // Reused findings move with their function: lines are kept relative to where it started.
-      const moveReused = patched('reused-findings-move-with-their-function');
-      const flat = await mapLimit(jobs, gate.max_concurrency, async ({ fn, reviewer }) => {
-        const key = `${reviewer}:${fn.hash}`;
-        const prior = input.cache[key];
-        if (prior && !prior.error) {
-          tokensSaved += prior.tokens;
-          return { ...(moveReused ? movedTo(prior, fn.startLine) : prior), reused: true };
-        }
-        const r = await reviewFunction({ reviewer, model: gate.model, offlineModel: gate.offline_model, fn });
-        fresh[key] = moveReused ? { ...r, startLine: fn.startLine } : r;
-        return r;
-      });
-      results = parsed.functions.map((_, i) => flat.slice(i * gate.reviewers.length, (i + 1) * gate.reviewers.length));
-    }
+    const { results, fresh, tokensSaved, usage } = await reviewFunctions({
+      fns: parsed.functions,
+      reviewers: gate.reviewers,
+      cache: input.cache,
+      rules: parsed.rules,
+      model: { model: gate.model, offlineModel: gate.offline_model },
+      maxConcurrency: gate.max_concurrency,
+      reviewBatch,
+    });
     const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {
       const { code: _code, ...meta } = fn;
       return { fn: meta, results: results[i]! };
@@ -363,7 +287,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         }),
       );
     };
-    if (batched && all.length <= ANNOTATIONS_PER_REQUEST) {
+    if (all.length <= ANNOTATIONS_PER_REQUEST) {
       // One request for the verdict: the comment goes with it. With more, the comment comes last, so
       // whoever follows its link finds every annotation.
       await started;

@@ -18,7 +18,7 @@
 // Runs started before this counted through `reserve` and carried every key (`keys`): that update still
 // works as it did (old histories, old workers during an upgrade), and keys a run carries over from then
 // count as counted for the rest of the month.
-import { continueAsNew, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { continueAsNew, deprecatePatch, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { QuotaActivities } from '../activities/quota/index.js';
 import { BLOOM_BYTES, bloomAdd, bloomMayHave } from '../src/gate/bloom.js';
 import { markRun } from './run-attributes.js';
@@ -83,8 +83,7 @@ export async function quotaWorkflow(state: QuotaState, seen?: Uint8Array): Promi
   setHandler(countBatchUpdate, (items) => items.map((item) => count(...item)));
 
   await openForMonth(state.month, async () => {
-    if (!patched('quota-remembers-heads-in-ledgers-and-a-bloom-filter'))
-      return continueAsNew<typeof quotaWorkflow>({ ...state, used, keys: [...keys] });
+    deprecatePatch('quota-remembers-heads-in-ledgers-and-a-bloom-filter');
     await handedOver;
     const next = { ...state, used, keys: [...keys], run: run + 1, handOver: Object.fromEntries(counted) };
     return continueAsNew<typeof quotaWorkflow>(next, filter);

@@ -3,9 +3,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
+  deprecatePatch,
   executeChild,
   ParentClosePolicy,
-  patched,
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -19,13 +19,10 @@ import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { fleetRunWorkflow } from './fleet-run.js';
 import type { RoutedEventInput, RoutedEventResult } from './types.js';
 
-/** A flow on a pull request is addressed as `flow/<owner>/<repo>#<n>`, so `/approve` comments reach it. */
-export const flowWorkflowId = (repoFullName: string, number: number | undefined, deliveryId: string) =>
-  number !== undefined ? `flow/${repoFullName}#${number}` : `flow/${repoFullName}/${deliveryId}`;
-
 /**
- * Since flows of different kinds and environments run side by side on one PR: one per flow and
- * environment, `flow/<owner>/<repo>#<n>/<flow>/<environment>`; the ingress finds them by the prefix.
+ * A flow on a pull request, one per flow and environment (flows of different kinds and environments run
+ * side by side on one PR): `flow/<owner>/<repo>#<n>/<flow>/<environment>`; the ingress finds them by the
+ * prefix, so `/approve` comments reach them.
  */
 export const flowRunWorkflowId = (
   repoFullName: string,
@@ -59,11 +56,15 @@ async function startFlow(
       ).sha,
     };
   }
-  const perFlow = patched('flow-id-per-flow-and-environment');
+  deprecatePatch('flow-id-per-flow-and-environment');
   const environment = flowEnvironment(input.params, input.args);
-  const workflowId = perFlow
-    ? flowRunWorkflowId(String(m.repo_full_name), scope.number, input.deliveryId, input.target.name, environment)
-    : flowWorkflowId(String(m.repo_full_name), scope.number, input.deliveryId);
+  const workflowId = flowRunWorkflowId(
+    String(m.repo_full_name),
+    scope.number,
+    input.deliveryId,
+    input.target.name,
+    environment,
+  );
   try {
     return await executeChild(flowRunWorkflow, {
       workflowId,
@@ -89,9 +90,7 @@ async function startFlow(
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError && scope.number !== undefined) {
-      const body = perFlow
-        ? `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`
-        : `A flow is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
+      const body = `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
       await github.postComment({
         owner: scope.owner,
         repo: scope.repo,
@@ -156,15 +155,11 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
       installationId: scope.installationId,
       pullNumber: scope.number,
     };
-    if (patched('agent-diff-within-budget')) {
-      // A pull request of any size: the diff the agents read is cut to a budget, marked where it ends.
-      const diff = await github.pullDiff({ ...pull, maxPages: input.maxFilePages, budgetBytes: AGENT_DIFF_BUDGET });
-      data.files = diff.files;
-      if (diff.note) data.diffNote = diff.note;
-    } else {
-      const { files } = await github.listPullFiles({ ...pull, maxPages: input.maxFilePages });
-      data.files = files.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch }));
-    }
+    deprecatePatch('agent-diff-within-budget');
+    // A pull request of any size: the diff the agents read is cut to a budget, marked where it ends.
+    const diff = await github.pullDiff({ ...pull, maxPages: input.maxFilePages, budgetBytes: AGENT_DIFF_BUDGET });
+    data.files = diff.files;
+    if (diff.note) data.diffNote = diff.note;
   }
   const base: Omit<AgentRunInput, 'agentName' | 'spec' | 'postAnswer'> = {
     metadata: m,

@@ -1,8 +1,9 @@
 // Every run findable in the Web UI by repository, number, kind and a current state kept up to date
-// (`AofRepository = 'o/r' AND AofKind = 'flow'`). Runs started before these attributes existed keep
-// their histories: marking is guarded by a patch, and a run that was not marked is never updated.
+// (`AofRepository = 'o/r' AND AofKind = 'flow'`). Runs started before these attributes existed (before
+// 2026-11-24) must have ended before a release that deprecates their patch (docs/upgrades.md): they are
+// the running ones without `AofKind`.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { deprecatePatch, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { AofKind, AofNumber, AofRepository, AofState } from '../src/temporal/search-attributes.js';
 
 export interface RunIdentity {
@@ -16,7 +17,8 @@ export type RunState = (state: string) => void;
 
 /** Marks this run, when it is a run of `workflowType` (not a function another workflow called). */
 export function markRun(workflowType: string, id: RunIdentity, state: string): RunState {
-  if (workflowInfo().workflowType !== workflowType || !patched('aof-run-attributes')) return () => undefined;
+  if (workflowInfo().workflowType !== workflowType) return () => undefined;
+  deprecatePatch('aof-run-attributes');
   const pairs: SearchAttributeUpdatePair[] = [
     { key: AofKind, value: id.kind },
     { key: AofState, value: state },

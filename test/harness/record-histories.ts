@@ -1,12 +1,13 @@
 // Records histories for the replay suite from a real run: with AOF_RECORD_HISTORIES=<dir>, the root hook
 // saves, before the server stops, histories the directory does not cover yet: for each workflow type, the
-// runs that take a patch's new path or an update no recorded history takes (closed runs first, then open
-// ones such as gates and quotas), and a few runs of a type with none recorded, as JSON files the replayer reads.
+// runs that take a patch's new path (or hold a `deprecatePatch` marker) or an update no recorded history
+// takes (closed runs first, then open ones such as gates and quotas), and a few runs of a type with none
+// recorded, as JSON files the replayer reads.
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { patchIdsOf, updatesOf } from '../replay/patch-markers.js';
+import { deprecatedPatchIdsOf, patchIdsOf, updatesOf } from '../replay/patch-markers.js';
 import { WORKFLOW_TYPES } from '../replay/workflow-types.js';
 
 const PER_TYPE = 3;
@@ -20,7 +21,12 @@ export async function recordHistories(client: Client, dir: string): Promise<void
   mkdirSync(dir, { recursive: true });
   const existing = readdirSync(dir).filter((f) => f.endsWith('.json'));
   const covered = new Set<string>();
-  const paths = (events: []) => [...patchIdsOf(events), ...updatesOf(events)];
+  // A `deprecatePatch` marker counts on its own: such a history proves the call can later be removed.
+  const paths = (events: []) => [
+    ...patchIdsOf(events),
+    ...[...deprecatedPatchIdsOf(events)].map((id) => `deprecated:${id}`),
+    ...updatesOf(events),
+  ];
   for (const f of existing)
     for (const id of paths(JSON.parse(readFileSync(join(dir, f), 'utf8')).history.events)) covered.add(id);
   for (const type of WORKFLOW_TYPES) {
@@ -37,8 +43,11 @@ export async function recordHistories(client: Client, dir: string): Promise<void
         const fresh = paths(json.events).filter((id) => !covered.has(id));
         if (!fresh.length && (hasAny || saved >= PER_TYPE)) continue;
         fresh.forEach((id) => covered.add(id));
+        // Beside, never over, a file an earlier recording with the same tag wrote (one test file at a time).
+        let n = ++saved;
+        while (existsSync(join(dir, `${type}-${tag}-${n}.json`))) n++;
         writeFileSync(
-          join(dir, `${type}-${tag}-${++saved}.json`),
+          join(dir, `${type}-${tag}-${n}.json`),
           JSON.stringify({ workflowId: w.workflowId, history: json }),
         );
       }

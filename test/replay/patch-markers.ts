@@ -1,6 +1,7 @@
-// Which patched() ids a history took the new path of (their markers), and which ids the workflow code uses:
-// the replay suite checks that every patch's new path has a recorded history, and the recorder picks the
-// runs that add one.
+// Which patched() ids a history took the new path of (their markers, and whether `deprecatePatch` wrote
+// them), and which ids the workflow code uses: the replay suite checks that every patch's new path has a
+// recorded history, the patch policy test (patch-policy.test.ts) that the code and workflows/patches.ts
+// agree, and the recorder picks the runs that add one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,18 +13,34 @@ interface JsonEvent {
   };
 }
 
-/** The patch ids whose markers a history (as JSON, or its events) holds. */
-export function patchIdsOf(events: JsonEvent[]): Set<string> {
-  const ids = new Set<string>();
+/** The patch markers a history (as JSON, or its events) holds, each once: its id, and whether it was written by `deprecatePatch`. */
+export function patchMarkersOf(events: JsonEvent[]): { id: string; deprecated: boolean }[] {
+  const markers = new Map<string, boolean>();
   for (const e of events) {
     const m = e.markerRecordedEventAttributes;
     if (m?.markerName !== 'core_patch') continue;
     for (const p of m.details?.['patch-data']?.payloads ?? []) {
-      const id = (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id?: string }).id;
-      if (id) ids.add(id);
+      const { id, deprecated } = JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as {
+        id?: string;
+        deprecated?: boolean;
+      };
+      if (id) markers.set(id, Boolean(deprecated));
     }
   }
-  return ids;
+  return [...markers].map(([id, deprecated]) => ({ id, deprecated }));
+}
+
+/** The patch ids whose markers a history (as JSON, or its events) holds. */
+export function patchIdsOf(events: JsonEvent[]): Set<string> {
+  return new Set(patchMarkersOf(events).map((m) => m.id));
+}
+
+/**
+ * The patch ids a history holds a `deprecatePatch` marker of: such a history keeps replaying once the call
+ * is gone (Temporal skips deprecated markers; a `patched()` marker without its call is nondeterminism).
+ */
+export function deprecatedPatchIdsOf(events: JsonEvent[]): Set<string> {
+  return new Set(patchMarkersOf(events).flatMap((m) => (m.deprecated ? [m.id] : [])));
 }
 
 /** The updates a history took (`update:<name>`): a handler added later gets a history of its own. */
@@ -36,10 +53,25 @@ export function updatesOf(events: JsonEvent[]): Set<string> {
   return names;
 }
 
-/** Every `patched('id')` in the workflow code. */
-export function patchIdsInCode(dir = join(import.meta.dirname, '../../workflows')): string[] {
+/** The workflow code's files: not the registry of patches (workflows/patches.ts), which names them. */
+const codeFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'patches.ts');
+
+/** Every `patched('id')` in the workflow code; with `call: 'deprecatePatch'`, every `deprecatePatch('id')`. */
+export function patchIdsInCode(
+  dir = join(import.meta.dirname, '../../workflows'),
+  call: 'patched' | 'deprecatePatch' = 'patched',
+): string[] {
   const ids = new Set<string>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts')))
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/patched\('([^']+)'\)/g)) ids.add(m[1]!);
+  const pattern = new RegExp(`\\b${call}\\(\\s*'([^']+)'\\s*\\)`, 'g');
+  for (const f of codeFiles(dir)) for (const m of readFileSync(join(dir, f), 'utf8').matchAll(pattern)) ids.add(m[1]!);
   return [...ids].sort();
+}
+
+/** Calls of either kind whose argument is not a string literal: the registry could not know them. */
+export function dynamicPatchCalls(dir = join(import.meta.dirname, '../../workflows')): string[] {
+  const found: string[] = [];
+  for (const f of codeFiles(dir))
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/\b(?:patched|deprecatePatch)\(\s*[^'\s)][^)]*\)/g))
+      found.push(`${f}: ${m[0]}`);
+  return found;
 }

@@ -18,7 +18,7 @@ ENV NODE_ENV=production \
     MALLOC_MMAP_THRESHOLD_=131072
 # Dependencies first, from the lockfile, so a source edit does not reinstall them.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=files /app ./
 USER node
 # 3000: webhooks, /health, /ready, /metrics (ingress); 9464: /metrics (worker).

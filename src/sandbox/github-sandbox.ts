@@ -164,6 +164,9 @@ export class GitHubSandbox {
   private nextId = 1000;
   private faults: Fault[] = [];
   private afterCommit: { remaining: number; match?: RegExp; mode: 'status500' | 'reset' | { delayMs: number } }[] = [];
+  private afterCommitRate?: { rate: number; match?: RegExp; random: () => number };
+  /** Answers failed after their write was performed (failAfterCommit and failAfterCommitRate), in total. */
+  afterCommitFaults = 0;
   private routes: [string, RegExp, Handler][] = [];
 
   constructor() {
@@ -232,6 +235,15 @@ export class GitHubSandbox {
    */
   failAfterCommit(count: number, mode: 'status500' | 'reset' | { delayMs: number }, match?: RegExp): void {
     this.afterCommit.push({ remaining: count, match, mode });
+  }
+
+  /**
+   * From now on, each matching write is performed and then, with probability `rate`, its answer is a 500
+   * or a reset connection (half each): the chaos of a GitHub that commits and fails to say so. `rate` 0
+   * ends it; `random` is for tests.
+   */
+  failAfterCommitRate(rate: number, match?: RegExp, random: () => number = Math.random): void {
+    this.afterCommitRate = rate > 0 ? { rate, match, random } : undefined;
   }
 
   registerApp(appId: string | number, publicKeyPem: string): void {
@@ -317,6 +329,8 @@ export class GitHubSandbox {
     this.deploys.length = 0;
     this.faults = [];
     this.afterCommit = [];
+    this.afterCommitRate = undefined;
+    this.afterCommitFaults = 0;
     this.deliveries.reset();
   }
 
@@ -358,12 +372,14 @@ export class GitHubSandbox {
     const docs = 'https://docs.github.com/rest';
     /** Sends the answer of a committed write, unless a fault scripted for after the commit replaces it. */
     const committed = async (answer: () => void) => {
-      const late =
-        method !== 'GET'
-          ? this.afterCommit.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)))
-          : undefined;
+      const matches = (re?: RegExp) => !re || re.test(`${method} ${url.pathname}`);
+      let late = method !== 'GET' ? this.afterCommit.find((f) => f.remaining > 0 && matches(f.match)) : undefined;
+      const chaos = this.afterCommitRate;
+      if (!late && method !== 'GET' && chaos && matches(chaos.match) && chaos.random() < chaos.rate)
+        late = { remaining: 1, mode: chaos.random() < 0.5 ? 'status500' : 'reset' };
       if (late) {
         late.remaining--;
+        this.afterCommitFaults++;
         if (late.mode === 'reset') {
           record(0);
           return void req.socket.destroy();

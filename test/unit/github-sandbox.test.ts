@@ -103,6 +103,32 @@ describe('GitHub sandbox', () => {
     );
   });
 
+  it('fails a fraction of matching writes after performing them, with a 500 or a reset connection', async () => {
+    // Each write draws once (below 0.5: fail) and a failed one draws its mode (below 0.5: 500, else reset).
+    const draws = [0.1, 0.2, 0.9, 0.3, 0.7, 0.6];
+    sandbox.failAfterCommitRate(0.5, /^POST .*\/comments$/, () => draws.shift()!);
+    const post = (n: number) =>
+      fetch(`${sandbox.url}/repos/o/r/issues/${n}/comments`, {
+        method: 'POST',
+        headers: { authorization: 'token ghs_installation', 'content-type': 'application/json' },
+        body: JSON.stringify({ body: `c${n}` }),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      );
+    assert.deepEqual([await post(1), await post(2), await post(3), await post(4)], [500, 201, 0, 201]);
+    assert.deepEqual(
+      sandbox.comments.map((c) => c.body),
+      ['c1', 'c2', 'c3', 'c4'],
+      'every write was performed',
+    );
+    assert.equal(sandbox.afterCommitFaults, 2);
+    // Reads and other writes are untouched; rate 0 ends it.
+    assert.equal(await status(app.issues.addLabels({ owner: 'o', repo: 'r', issue_number: 1, labels: ['x'] })), 200);
+    sandbox.failAfterCommitRate(0);
+    assert.equal(await post(5), 201);
+  });
+
   it('answers 401 without a token', async () => {
     assert.equal(
       await status(

@@ -33,7 +33,15 @@ export const markBody = (body: string, op: Operation) => `${body}\n\n${operation
 
 type Repo = { owner: string; repo: string };
 
-export async function createComment(gh: Octokit, repo: Repo, issueNumber: number, body: string) {
+/**
+ * Only the owner and name: callers pass their whole activity input as the repository, and spreading it
+ * would send its other fields (headSha, detailsUrl, issueNumber...) to GitHub as request fields, which
+ * GitHub refuses ("... is not a permitted key").
+ */
+const only = ({ owner, repo }: Repo): Repo => ({ owner, repo });
+
+export async function createComment(gh: Octokit, target: Repo, issueNumber: number, body: string) {
+  const repo = only(target);
   const op = currentOperation();
   const marked = markBody(body, op);
   if (op.retry) {
@@ -48,11 +56,12 @@ export async function createComment(gh: Octokit, repo: Repo, issueNumber: number
 
 export async function createReview(
   gh: Octokit,
-  repo: Repo,
+  target: Repo,
   pullNumber: number,
   body: string,
   event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT',
 ) {
+  const repo = only(target);
   const op = currentOperation();
   if (op.retry) {
     const all = await githubCall(() =>
@@ -68,16 +77,24 @@ export async function createReview(
 
 export async function createCheckRun(
   gh: Octokit,
-  repo: Repo,
+  target: Repo,
   params: { name: string; head_sha: string; external_id?: string } & Record<string, unknown>,
 ) {
+  const repo = only(target);
   const op = currentOperation();
   const externalId = params.external_id ?? op.key;
   if (op.retry) {
-    const { data } = await githubCall(() =>
-      gh.checks.listForRef({ ...repo, ref: params.head_sha, check_name: params.name, filter: 'all', per_page: 100 }),
+    // Every page: GitHub lists at most 100 runs a page, and a name may have many runs on one commit.
+    const runs = await githubCall(() =>
+      gh.paginate(gh.checks.listForRef, {
+        ...repo,
+        ref: params.head_sha,
+        check_name: params.name,
+        filter: 'all',
+        per_page: 100,
+      }),
     );
-    const done = data.check_runs.find((c) => c.external_id === externalId);
+    const done = runs.find((c) => c.external_id === externalId);
     if (done) return done;
   }
   return (

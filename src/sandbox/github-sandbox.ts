@@ -1,6 +1,9 @@
 // The GitHub sandbox: a local HTTP server that behaves like the subset of api.github.com this project
 // uses, including GitHub's limits and errors. It is the only stand-in for github.com, used by the tests
-// and by the quick start. Everything it receives is kept and can be queried.
+// and by the quick start. Everything it receives is kept and can be queried. Requests are checked against
+// GitHub's published description of these routes (github-contract.json, contract.ts): what GitHub refuses
+// is refused with GitHub's 422, and comments, labels and reviews on issues or pull requests that do not
+// exist (addPull, addIssue, addIssuesOf) are 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';

@@ -88,6 +88,7 @@ try {
   const issue = example('issues', 'opened');
   const issues: Delivery[] = Array.from({ length: 1000 }, (_, i) => {
     issue.issue.number = i + 1;
+    sandbox.addIssuesOf(issue); // the issue exists on GitHub: comments on it are not 404
     return { guid: randomUUID(), event: 'issues', body: JSON.stringify(issue), marker: i + 1 };
   });
   log('sending 1,000 issues');

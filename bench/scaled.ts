@@ -55,6 +55,7 @@ try {
   const payload = example('issues', 'opened');
   const deliveries: Delivery[] = Array.from({ length: total }, (_, i) => {
     payload.issue.number = i + 1;
+    sandbox.addIssuesOf(payload); // the issue exists on GitHub: comments on it are not 404
     return { guid: randomUUID(), event: 'issues', body: JSON.stringify(payload), marker: i + 1 };
   });
   const urls = ingresses.map((g) => g.url);

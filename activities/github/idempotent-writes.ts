@@ -99,10 +99,17 @@ export async function createCheckRun(
   const op = currentOperation();
   const externalId = params.external_id ?? op.key;
   if (op.retry) {
-    const { data } = await githubCall(() =>
-      gh.checks.listForRef({ ...repo, ref: params.head_sha, check_name: params.name, filter: 'all', per_page: 100 }),
+    // Every page: GitHub lists at most 100 runs a page, and a name may have many runs on one commit.
+    const runs = await githubCall(() =>
+      gh.paginate(gh.checks.listForRef, {
+        ...repo,
+        ref: params.head_sha,
+        check_name: params.name,
+        filter: 'all',
+        per_page: 100,
+      }),
     );
-    const done = data.check_runs.find((c) => c.external_id === externalId);
+    const done = runs.find((c) => c.external_id === externalId);
     if (done) return done;
   }
   return (

@@ -81,8 +81,9 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
     /** Whether a check run of this name already completed (not cancelled) on this commit. */
     async gateCheckDone(input: RepoTarget & { headSha: string; name: string }): Promise<boolean> {
       const gh = clientFor(input);
-      const { data } = await githubCall(() =>
-        gh.checks.listForRef({
+      // Every page: GitHub lists at most 100 runs a page, and reruns can give one name more on a commit.
+      const runs = await githubCall(() =>
+        gh.paginate(gh.checks.listForRef, {
           owner: input.owner,
           repo: input.repo,
           ref: input.headSha,
@@ -91,7 +92,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
           per_page: 100,
         }),
       );
-      return data.check_runs.some((c) => c.status === 'completed' && c.conclusion !== 'cancelled');
+      return runs.some((c) => c.status === 'completed' && c.conclusion !== 'cancelled');
     },
 
     async getPullHead(input: RepoTarget & { pullNumber: number }): Promise<{ sha: string; state: string }> {

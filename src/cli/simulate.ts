@@ -64,6 +64,12 @@ function pullOf(payload: Record<string, any>): Record<string, any> | undefined {
 
 /** Gives the dev sandbox the simulated PR and a small change to review, as GitHub would have them. */
 async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
+  // The issue or pull request the event is about exists, as on GitHub (comments on it are not 404).
+  await fetch(`${sandboxUrl}/_sandbox/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  }).catch(() => undefined);
   const pull = pullOf(payload);
   if (!pull || !payload.repository?.full_name) return;
   const [owner, repo] = String(payload.repository.full_name).split('/');

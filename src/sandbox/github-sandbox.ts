@@ -1,12 +1,16 @@
 // The GitHub sandbox: a local HTTP server that behaves like the subset of api.github.com this project
 // uses, including GitHub's limits and errors. It is the only stand-in for github.com, used by the tests
-// and by the quick start. Everything it receives is kept and can be queried.
+// and by the quick start. Everything it receives is kept and can be queried. Requests are checked against
+// GitHub's published description of these routes (github-contract.json, contract.ts): what GitHub refuses
+// is refused with GitHub's 422, and comments, labels and reviews on issues or pull requests that do not
+// exist (addPull, addIssue, addIssuesOf) are 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { pageOf } from './page.js';
 import { HookDeliveries } from './hook-deliveries.js';
 import { SandboxGraphql } from './graphql.js';
+import { contract, queryProblems, validateBody, type Operation } from './contract.js';
 
 export interface SandboxComment {
   id: number;
@@ -66,23 +70,17 @@ interface Fault {
   match?: RegExp;
 }
 
-const CHECK_STATUS = ['queued', 'in_progress', 'completed', 'waiting', 'requested', 'pending'];
-const CHECK_CONCLUSION = [
-  'action_required',
-  'cancelled',
-  'failure',
-  'neutral',
-  'success',
-  'skipped',
-  'stale',
-  'timed_out',
+/** The sandbox's REST operations answered outside `route` (the App's, authenticated by its JWT). */
+const INLINE_OPERATIONS = [
+  'POST /app/installations/{installation_id}/access_tokens',
+  'GET /app/installations/{installation_id}',
+  'GET /app',
+  'GET /app/hook/deliveries',
+  'POST /app/hook/deliveries/{delivery_id}/attempts',
 ];
-const ANNOTATION_LEVEL = ['notice', 'warning', 'failure'];
-const REVIEW_EVENT = ['APPROVE', 'REQUEST_CHANGES', 'COMMENT'];
-const MAX_TEXT = 65535;
-/** A comment's body: "Body is too long (maximum is 65536 characters)". */
-const MAX_BODY = 65536;
-const MAX_ANNOTATIONS = 50;
+
+const pathRegex = (template: string) =>
+  new RegExp('^' + template.replace('{path}', '(.+)').replace(/\{[a-z_]+\}/g, '([^/]+)') + '$');
 
 class HttpError extends Error {
   constructor(
@@ -124,6 +122,7 @@ export interface SandboxSnapshot {
   deploys: GitHubSandbox['deploys'];
   labels: [string, string[]][];
   pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];
+  issues?: [string, boolean][];
   contents: [string, string][];
 }
 
@@ -143,6 +142,11 @@ export class GitHubSandbox {
   }[] = [];
   readonly labels = new Map<string, Set<string>>();
   readonly requests: SandboxRequest[] = [];
+  /**
+   * What GitHub would have refused or ignored: each 422 the contract caused, and each query parameter
+   * GitHub does not know (it ignores those). Tests assert the product caused none.
+   */
+  readonly violations: { method: string; path: string; problem: string }[] = [];
   /** Repository permission by `owner/repo:login` (admin, maintain, write, triage, read, none). */
   readonly permissions = new Map<string, string>();
   /** Team members by `org/team`. */
@@ -158,7 +162,10 @@ export class GitHubSandbox {
   /** Installation tokens issued, newest last. */
   readonly issuedTokens: { installationId: number; token: string; expires_at: string }[] = [];
   /** Webhook deliveries of the App's hook and of repository and organization hooks; seed them in tests. */
-  readonly deliveries = new HookDeliveries(() => this.id());
+  readonly deliveries = new HookDeliveries(
+    () => this.id(),
+    (payload) => this.addIssuesOf(payload),
+  );
 
   private server?: Server;
   private nextId = 1000;
@@ -167,6 +174,7 @@ export class GitHubSandbox {
   private afterCommitRate?: { rate: number; match?: RegExp; random: () => number };
   /** Answers failed after their write was performed (failAfterCommit and failAfterCommitRate), in total. */
   afterCommitFaults = 0;
+  /** By `METHOD /path/{template}`. */
   private routes: [string, RegExp, Handler][] = [];
 
   constructor() {
@@ -270,7 +278,7 @@ export class GitHubSandbox {
       ),
     textLimit: () => this.blobTextLimit,
     comments: (owner, repo, number) =>
-      this.pulls.has(`${owner}/${repo}#${number}`) ? this.commentsOn(owner, repo, number) : undefined,
+      this.exists(owner, repo, number, 'pull') ? this.commentsOn(owner, repo, number) : undefined,
   });
 
   /** A pull request with its changed files; a file's `content` becomes its head version. */
@@ -285,6 +293,42 @@ export class GitHubSandbox {
     for (const f of files)
       if (typeof f.content === 'string')
         this.contents.set(`${owner}/${repo}@${pull.head?.sha}:${f.filename}`, f.content);
+  }
+
+  /**
+   * Issues and pull requests that exist besides those added with addPull, by `owner/repo#n` (lower case,
+   * as GitHub's names are case-insensitive): true for a pull request. Comments, reviews and labels on
+   * any other number are 404, as on GitHub.
+   */
+  readonly issues = new Map<string, boolean>();
+
+  /** An issue (or, with `pull`, a pull request without files or diff) that exists. */
+  addIssue(owner: string, repo: string, number: number, pull = false): void {
+    const key = `${owner}/${repo}#${number}`.toLowerCase();
+    this.issues.set(key, pull || this.issues.get(key) === true);
+  }
+
+  /**
+   * Registers the issue or pull request a webhook payload names: GitHub sends events only for those that
+   * exist, so whatever a delivered event is about exists here too (the test harness calls this for each
+   * event it sends, `aofctl simulate` for each event it simulates).
+   */
+  addIssuesOf(payload: unknown): void {
+    const p = payload as Record<string, any> | null;
+    const [owner, repo] = String(p?.repository?.full_name ?? '').split('/');
+    if (!p || !owner || !repo) return;
+    const add = (n: unknown, pull: boolean) => Number.isInteger(n) && this.addIssue(owner, repo, n as number, pull);
+    add(p.issue?.number, Boolean(p.issue?.pull_request));
+    add(p.pull_request?.number, true);
+    for (const pr of [...(p.check_suite?.pull_requests ?? []), ...(p.check_run?.pull_requests ?? [])])
+      add(pr?.number, true);
+  }
+
+  /** Whether an issue (`pull`: a pull request) of this number exists. */
+  exists(owner: string, repo: string, number: number, what: 'issue' | 'pull'): boolean {
+    if (this.pulls.has(`${owner}/${repo}#${number}`)) return true;
+    const known = this.issues.get(`${owner}/${repo}#${number}`.toLowerCase());
+    return what === 'issue' ? known !== undefined : known === true;
   }
 
   commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
@@ -302,6 +346,7 @@ export class GitHubSandbox {
       deploys: this.deploys,
       labels: [...this.labels].map(([k, v]) => [k, [...v]]),
       pulls: [...this.pulls],
+      issues: [...this.issues],
       contents: [...this.contents],
     };
   }
@@ -315,6 +360,7 @@ export class GitHubSandbox {
     this.deploys.push(...(s.deploys ?? []));
     for (const [k, v] of s.labels ?? []) this.labels.set(k, new Set(v));
     for (const [k, v] of s.pulls ?? []) this.pulls.set(k, v);
+    for (const [k, v] of s.issues ?? []) this.issues.set(k, v);
     for (const [k, v] of s.contents ?? []) this.contents.set(k, v);
     this.nextId = Math.max(this.nextId, s.nextId ?? 0);
   }
@@ -325,6 +371,7 @@ export class GitHubSandbox {
     this.statuses.length = 0;
     this.reviews.length = 0;
     this.requests.length = 0;
+    this.violations.length = 0;
     this.labels.clear();
     this.deploys.length = 0;
     this.faults = [];
@@ -338,9 +385,29 @@ export class GitHubSandbox {
     return this.nextId++;
   }
 
+  /** `pattern` is the path as GitHub's REST reference writes it (`{path}` of contents may hold slashes). */
   private route(method: string, pattern: string, handler: Handler) {
-    const re = new RegExp('^' + pattern.replace(/:[a-z_]+/g, '([^/]+)') + '$');
-    this.routes.push([method, re, handler]);
+    this.routes.push([`${method} ${pattern}`, pathRegex(pattern), handler]);
+  }
+
+  /**
+   * The REST operations this sandbox serves, as `METHOD /path/{template}`: the ones
+   * `npm run github:contract` takes from GitHub's OpenAPI description (GraphQL is not REST).
+   */
+  static operations(): string[] {
+    return [...INLINE_OPERATIONS, ...new GitHubSandbox().routes.map(([key]) => key)].filter(
+      (k) => k !== 'POST /graphql',
+    );
+  }
+
+  /** The contract's operation a request is for. */
+  private operationOf(method: string, path: string): Operation | undefined {
+    const ops = contract().operations;
+    for (const key of [...INLINE_OPERATIONS, ...this.routes.map(([k]) => k)]) {
+      const [m, template] = key.split(' ') as [string, string];
+      if (m === method && pathRegex(template).test(path)) return ops[key];
+    }
+    return undefined;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
@@ -401,6 +468,11 @@ export class GitHubSandbox {
       this.addPull(owner, repo, pull, files ?? []);
       return send(201, { ok: true });
     }
+    if (method === 'POST' && url.pathname === '/_sandbox/events') {
+      // Seeding, for `aofctl simulate`: the issue or pull request a simulated event is about exists.
+      this.addIssuesOf(body);
+      return send(201, { ok: true });
+    }
     if (method === 'POST' && url.pathname.startsWith('/_sandbox/deploy/')) {
       // A stand-in deploy hook for the quick start's flows; it honours the idempotency key.
       const key = String(req.headers['idempotency-key'] ?? '');
@@ -409,6 +481,10 @@ export class GitHubSandbox {
       return committed(() => send(200, { deployed: true }));
     }
     if (url.pathname.startsWith('/_sandbox/')) return send(200, this.inspect(url.pathname));
+
+    // The App's own routes answer before the token check below: check their requests here.
+    const appRefused = url.pathname.startsWith('/app') ? this.checkContract(method, url, body) : undefined;
+    if (appRefused) return send(422, { ...appRefused, documentation_url: docs });
 
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
     if (method === 'POST' && tokenRoute) {
@@ -461,6 +537,8 @@ export class GitHubSandbox {
 
     const token = this.authenticate(req.headers.authorization);
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: docs });
+    const refused = url.pathname.startsWith('/app') ? undefined : this.checkContract(method, url, body);
+    if (refused) return send(422, { ...refused, documentation_url: docs });
 
     const fault = this.faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)));
     if (fault) {
@@ -468,8 +546,8 @@ export class GitHubSandbox {
       return send(fault.status, { message: fault.message, documentation_url: docs }, fault.headers);
     }
 
-    for (const [m, re, handler] of this.routes) {
-      const match = m === method ? re.exec(url.pathname) : null;
+    for (const [key, re, handler] of this.routes) {
+      const match = key.startsWith(`${method} `) ? re.exec(url.pathname) : null;
       if (!match) continue;
       try {
         const out = handler({
@@ -493,6 +571,38 @@ export class GitHubSandbox {
       }
     }
     return send(404, { message: 'Not Found', documentation_url: docs });
+  }
+
+  /**
+   * Checks a request against GitHub's contract: a body GitHub would refuse is the 422 GitHub answers; a
+   * query parameter GitHub would ignore is recorded in `violations`.
+   */
+  private checkContract(
+    method: string,
+    url: URL,
+    body: unknown,
+  ): { message: string; errors?: Record<string, unknown>[] } | undefined {
+    let op: Operation | undefined;
+    try {
+      op = this.operationOf(method, url.pathname);
+    } catch (err) {
+      // A contract that does not load is the sandbox's own fault: say so rather than hang the request.
+      return { message: `GitHub sandbox: ${(err as Error).message}` };
+    }
+    if (!op) return undefined;
+    for (const problem of queryProblems(op, url.searchParams))
+      this.violations.push({ method, path: url.pathname, problem });
+    if (!op.body) return undefined;
+    const problems = validateBody(op.body, body ?? {});
+    if (!problems.length) return undefined;
+    for (const p of problems) this.violations.push({ method, path: url.pathname, problem: `${p.at}: ${p.message}` });
+    const custom = problems.filter((p) => p.resource);
+    if (custom.length === problems.length)
+      return {
+        message: 'Validation Failed',
+        errors: custom.map((p) => ({ resource: p.resource, code: 'custom', field: p.field, message: p.message })),
+      };
+    return { message: `Invalid request.\n\n${problems.map((p) => p.message).join('\n')}` };
   }
 
   /** POST /app/installations/:id/access_tokens, authenticated by an RS256 JWT of a registered app. */
@@ -577,139 +687,106 @@ export class GitHubSandbox {
       created_at: c.created_at,
       updated_at: c.updated_at,
     });
-    const requireText = (v: unknown, field: string, max = MAX_BODY) => {
-      if (typeof v !== 'string' || v.length === 0)
-        throw new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`);
-      if (v.length > max)
-        throw new HttpError(422, `Validation Failed`, [
-          {
-            resource: 'IssueComment',
-            code: 'custom',
-            field,
-            message: `${field} is too long (maximum is ${max} characters)`,
-          },
-        ]);
-      return v;
+    // The body's schema and limits are the contract's (checked before any route runs).
+    const existing = (owner: string, repo: string, n: string, what: 'issue' | 'pull') => {
+      if (!this.exists(owner, repo, Number(n), what)) throw new HttpError(404, 'Not Found');
     };
 
-    this.route('POST', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], body, token }) => {
-      const now = new Date().toISOString();
-      const c: SandboxComment = {
-        id: this.id(),
-        owner: owner!,
-        repo: repo!,
-        issueNumber: Number(n),
-        body: requireText(body.body, 'body'),
-        user: token.login,
-        created_at: now,
-        updated_at: now,
-      };
-      this.comments.push(c);
-      return { status: 201, body: commentJson(c) };
-    });
-    this.route('GET', '/repos/:owner/:repo/issues/:n/comments', ({ params: [owner, repo, n], query, url }) =>
-      pageOf(this.commentsOn(owner!, repo!, Number(n)).map(commentJson), query, url),
+    this.route(
+      'POST',
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      ({ params: [owner, repo, n], body, token }) => {
+        existing(owner!, repo!, n!, 'issue');
+        const now = new Date().toISOString();
+        const c: SandboxComment = {
+          id: this.id(),
+          owner: owner!,
+          repo: repo!,
+          issueNumber: Number(n),
+          body: body.body,
+          user: token.login,
+          created_at: now,
+          updated_at: now,
+        };
+        this.comments.push(c);
+        return { status: 201, body: commentJson(c) };
+      },
     );
-    this.route('PATCH', '/repos/:owner/:repo/issues/comments/:id', ({ params: [owner, repo, id], body }) => {
+    this.route(
+      'GET',
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      ({ params: [owner, repo, n], query, url }) => {
+        existing(owner!, repo!, n!, 'issue');
+        return pageOf(this.commentsOn(owner!, repo!, Number(n)).map(commentJson), query, url);
+      },
+    );
+    this.route('PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', ({ params: [owner, repo, id], body }) => {
       const c = this.comments.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
       if (!c) throw new HttpError(404, 'Not Found');
-      c.body = requireText(body.body, 'body');
+      c.body = body.body;
       c.updated_at = new Date().toISOString();
       return { body: commentJson(c) };
     });
 
-    this.route('POST', '/repos/:owner/:repo/pulls/:n/reviews', ({ params: [owner, repo, n], body, token }) => {
-      if (body.event !== undefined && !REVIEW_EVENT.includes(body.event)) {
-        throw new HttpError(422, 'Unprocessable Entity', [
-          { field: 'event', code: 'invalid', message: `event must be one of ${REVIEW_EVENT.join(', ')}` },
-        ]);
-      }
-      if ((body.event === 'REQUEST_CHANGES' || body.event === 'COMMENT') && !body.body) {
-        throw new HttpError(422, 'Unprocessable Entity: Review Comment is missing body.');
-      }
-      const r = {
-        id: this.id(),
-        owner: owner!,
-        repo: repo!,
-        pullNumber: Number(n),
-        body: String(body.body ?? ''),
-        event: body.event ?? 'PENDING',
-        user: token.login,
-      };
-      this.reviews.push(r);
-      return {
-        body: {
-          id: r.id,
-          body: r.body,
-          state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
-          user: { login: r.user },
-        },
-      };
-    });
+    this.route(
+      'POST',
+      '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+      ({ params: [owner, repo, n], body, token }) => {
+        existing(owner!, repo!, n!, 'pull');
+        if ((body.event === 'REQUEST_CHANGES' || body.event === 'COMMENT') && !body.body) {
+          throw new HttpError(422, 'Unprocessable Entity: Review Comment is missing body.');
+        }
+        const r = {
+          id: this.id(),
+          owner: owner!,
+          repo: repo!,
+          pullNumber: Number(n),
+          body: String(body.body ?? ''),
+          event: body.event ?? 'PENDING',
+          user: token.login,
+        };
+        this.reviews.push(r);
+        return {
+          body: {
+            id: r.id,
+            body: r.body,
+            state:
+              r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
+            user: { login: r.user },
+          },
+        };
+      },
+    );
 
     const labelKey = (owner: string, repo: string, n: string) => `${owner}/${repo}#${n}`;
     const labelsJson = (set: Set<string>) => [...set].map((name) => ({ name, color: 'ededed', default: false }));
-    this.route('POST', '/repos/:owner/:repo/issues/:n/labels', ({ params: [owner, repo, n], body }) => {
-      const labels = Array.isArray(body) ? body : body.labels;
-      if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || !l))
-        throw new HttpError(422, 'Invalid request.\n\n"labels" must be an array of strings.');
+    this.route('POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', ({ params: [owner, repo, n], body }) => {
+      existing(owner!, repo!, n!, 'issue');
+      const labels = (body.labels as (string | { name: string })[]).map((l) => (typeof l === 'string' ? l : l.name));
       const key = labelKey(owner!, repo!, n!);
       const set = this.labels.get(key) ?? new Set<string>();
-      labels.forEach((l: string) => set.add(l));
+      labels.forEach((l) => set.add(l));
       this.labels.set(key, set);
       return { body: labelsJson(set) };
     });
-    this.route('DELETE', '/repos/:owner/:repo/issues/:n/labels/:name', ({ params: [owner, repo, n, name] }) => {
-      const set = this.labels.get(labelKey(owner!, repo!, n!));
-      if (!set?.delete(name!)) throw new HttpError(404, 'Label does not exist');
-      return { body: labelsJson(set) };
-    });
+    this.route(
+      'DELETE',
+      '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+      ({ params: [owner, repo, n, name] }) => {
+        existing(owner!, repo!, n!, 'issue');
+        const set = this.labels.get(labelKey(owner!, repo!, n!));
+        if (!set?.delete(name!)) throw new HttpError(404, 'Label does not exist');
+        return { body: labelsJson(set) };
+      },
+    );
 
-    const validateCheck = (body: any, creating: boolean) => {
-      if (creating && (typeof body.name !== 'string' || !body.name))
-        throw new HttpError(422, 'Invalid request.\n\n"name" wasn\'t supplied.');
-      if (creating && (typeof body.head_sha !== 'string' || !body.head_sha))
-        throw new HttpError(422, 'Invalid request.\n\n"head_sha" wasn\'t supplied.');
-      if (body.status !== undefined && !CHECK_STATUS.includes(body.status))
-        throw new HttpError(
-          422,
-          `Invalid request.\n\n${JSON.stringify(body.status)} is not a member of ${JSON.stringify(CHECK_STATUS)}.`,
-        );
-      if (body.conclusion !== undefined && !CHECK_CONCLUSION.includes(body.conclusion))
-        throw new HttpError(
-          422,
-          `Invalid request.\n\n${JSON.stringify(body.conclusion)} is not a member of ${JSON.stringify(CHECK_CONCLUSION)}.`,
-        );
+    // Enums, required fields and lengths are the contract's; what it cannot say is checked here.
+    const validateCheck = (body: any) => {
       if (body.status === 'completed' && !body.conclusion)
         throw new HttpError(
           422,
           'Invalid request.\n\nNo subschema in "anyOf" matched.\n"conclusion" wasn\'t supplied.',
         );
-      const out = body.output;
-      if (out) {
-        if (typeof out.summary === 'string' && out.summary.length > MAX_TEXT)
-          throw new HttpError(
-            422,
-            `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.summary.length} were supplied (output.summary).`,
-          );
-        if (typeof out.text === 'string' && out.text.length > MAX_TEXT)
-          throw new HttpError(
-            422,
-            `Invalid request.\n\nOnly ${MAX_TEXT} characters are allowed; ${out.text.length} were supplied (output.text).`,
-          );
-        const ann = out.annotations ?? [];
-        if (!Array.isArray(ann) || ann.length > MAX_ANNOTATIONS)
-          throw new HttpError(422, `Invalid request.\n\nOnly ${MAX_ANNOTATIONS} annotations are allowed per request.`);
-        for (const a of ann) {
-          if (!a.path || !Number.isInteger(a.start_line) || !Number.isInteger(a.end_line) || !a.message)
-            throw new HttpError(422, 'Invalid request.\n\nAnnotations need path, start_line, end_line and message.');
-          if (!ANNOTATION_LEVEL.includes(a.annotation_level))
-            throw new HttpError(
-              422,
-              `Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ${JSON.stringify(ANNOTATION_LEVEL)}.`,
-            );
-        }
-      }
     };
     const checkJson = (c: SandboxCheckRun) => ({
       id: c.id,
@@ -739,9 +816,9 @@ export class GitHubSandbox {
       }
       c.history.push(c.conclusion ? `${c.status}:${c.conclusion}` : c.status);
     };
-    this.route('POST', '/repos/:owner/:repo/check-runs', ({ params: [owner, repo], body, token }) => {
+    this.route('POST', '/repos/{owner}/{repo}/check-runs', ({ params: [owner, repo], body, token }) => {
       if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
-      validateCheck(body, true);
+      validateCheck(body);
       const c: SandboxCheckRun = {
         id: this.id(),
         owner: owner!,
@@ -758,34 +835,27 @@ export class GitHubSandbox {
       this.checkRuns.push(c);
       return { status: 201, body: checkJson(c) };
     });
-    this.route('PATCH', '/repos/:owner/:repo/check-runs/:id', ({ params: [owner, repo, id], body, token }) => {
-      if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
-      const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
-      if (!c) throw new HttpError(404, 'Not Found');
-      validateCheck(body, false);
-      applyCheck(c, body);
-      return { body: checkJson(c) };
-    });
+    this.route(
+      'PATCH',
+      '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+      ({ params: [owner, repo, id], body, token }) => {
+        if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
+        const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
+        if (!c) throw new HttpError(404, 'Not Found');
+        validateCheck(body);
+        applyCheck(c, body);
+        return { body: checkJson(c) };
+      },
+    );
 
-    this.route('GET', '/repos/:owner/:repo/check-runs/:id', ({ params: [owner, repo, id] }) => {
+    this.route('GET', '/repos/{owner}/{repo}/check-runs/{check_run_id}', ({ params: [owner, repo, id] }) => {
       const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
       if (!c) throw new HttpError(404, 'Not Found');
       return { body: checkJson(c) };
     });
 
     // Commit statuses: any token with repo access may set them, unlike check runs.
-    this.route('POST', '/repos/:owner/:repo/statuses/:sha', ({ params: [owner, repo, sha], body, token }) => {
-      if (!['error', 'failure', 'pending', 'success'].includes(body.state))
-        throw new HttpError(422, 'Validation Failed', [{ resource: 'Status', field: 'state', code: 'custom' }]);
-      if (typeof body.description === 'string' && body.description.length > 140)
-        throw new HttpError(422, 'Validation Failed', [
-          {
-            resource: 'Status',
-            field: 'description',
-            code: 'custom',
-            message: 'description is too long (maximum is 140 characters)',
-          },
-        ]);
+    this.route('POST', '/repos/{owner}/{repo}/statuses/{sha}', ({ params: [owner, repo, sha], body, token }) => {
       const st: SandboxStatus = {
         id: this.id(),
         owner: owner!,
@@ -801,7 +871,7 @@ export class GitHubSandbox {
       this.statuses.push(st);
       return { status: 201, body: { ...st, creator: { login: st.user } } };
     });
-    this.route('GET', '/repos/:owner/:repo/commits/:ref/statuses', ({ params: [owner, repo, ref], query, url }) =>
+    this.route('GET', '/repos/{owner}/{repo}/commits/{ref}/statuses', ({ params: [owner, repo, ref], query, url }) =>
       pageOf(
         this.statuses
           .filter((x) => x.owner === owner && x.repo === repo && x.sha === ref)
@@ -811,37 +881,58 @@ export class GitHubSandbox {
         url,
       ),
     );
-    this.route('GET', '/repos/:owner/:repo/commits/:ref/check-runs', ({ params: [owner, repo, ref], query }) => {
-      const name = query.get('check_name');
-      const runs = this.checkRuns.filter(
-        (c) => c.owner === owner && c.repo === repo && c.head_sha === ref && (!name || c.name === name),
-      );
-      return { body: { total_count: runs.length, check_runs: runs.map(checkJson) } };
-    });
-    this.route('GET', '/repos/:owner/:repo/pulls/:n/reviews', ({ params: [owner, repo, n] }) => {
-      const reviews = this.reviews.filter((r) => r.owner === owner && r.repo === repo && r.pullNumber === Number(n));
-      return {
-        body: reviews.map((r) => ({
-          id: r.id,
-          body: r.body,
-          state: r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
-          user: { login: r.user },
-        })),
-      };
-    });
-    this.route('GET', '/repos/:owner/:repo/pulls/:n', ({ params: [owner, repo, n], accept }) => {
+    this.route(
+      'GET',
+      '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+      ({ params: [owner, repo, ref], query, url }) => {
+        // As GitHub: newest first; `filter=latest` (the default) keeps the newest run of each name; pages
+        // of per_page (at most 100) with a Link header, and total_count counts every page.
+        const name = query.get('check_name');
+        const status = query.get('status');
+        const latest = query.get('filter') !== 'all';
+        const seen = new Set<string>();
+        const runs = this.checkRuns
+          .filter((c) => c.owner === owner && c.repo === repo && c.head_sha === ref)
+          .filter((c) => (!name || c.name === name) && (!status || c.status === status))
+          .reverse()
+          .filter((c) => !latest || (!seen.has(c.name) && seen.add(c.name)));
+        const page = pageOf(runs.map(checkJson), query, url);
+        return { body: { total_count: runs.length, check_runs: page.body }, headers: page.headers };
+      },
+    );
+    this.route(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+      ({ params: [owner, repo, n], query, url }) => {
+        existing(owner!, repo!, n!, 'pull');
+        const reviews = this.reviews.filter((r) => r.owner === owner && r.repo === repo && r.pullNumber === Number(n));
+        // Oldest first, in pages of per_page (at most 100), as GitHub lists them.
+        return pageOf(
+          reviews.map((r) => ({
+            id: r.id,
+            body: r.body,
+            state:
+              r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
+            user: { login: r.user },
+          })),
+          query,
+          url,
+        );
+      },
+    );
+    this.route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', ({ params: [owner, repo, n], accept }) => {
       const p = this.pulls.get(`${owner}/${repo}#${n}`);
       if (!p) throw new HttpError(404, 'Not Found');
       if (accept.includes('diff')) return { body: p.diff, type: 'text/plain; charset=utf-8' };
       return { body: p.pull };
     });
-    this.route('GET', '/repos/:owner/:repo/pulls/:n/files', ({ params: [owner, repo, n], query, url }) => {
+    this.route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/files', ({ params: [owner, repo, n], query, url }) => {
       const p = this.pulls.get(`${owner}/${repo}#${n}`);
       if (!p) throw new HttpError(404, 'Not Found');
       return pageOf(p.files, query, url);
     });
     this.route('POST', '/graphql', ({ body, token }) => this.graphql.execute(body, token.login));
-    this.route('GET', '/repos/:owner/:repo/contents/(.+)', ({ params: [owner, repo, path], query }) => {
+    this.route('GET', '/repos/{owner}/{repo}/contents/{path}', ({ params: [owner, repo, path], query }) => {
       const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);
       if (content === undefined) throw new HttpError(404, 'Not Found');
       const bytes = Buffer.from(content, 'utf8');
@@ -856,22 +947,26 @@ export class GitHubSandbox {
         },
       };
     });
-    this.route('GET', '/repos/:owner/:repo/collaborators/:user/permission', ({ params: [owner, repo, user] }) => {
-      // As GitHub: 404 for someone who is not a collaborator; `permission` is the legacy field (maintain
-      // reads as write, triage as read), `role_name` the real role.
-      const role = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`);
-      if (!role) throw new HttpError(404, `${user} is not a user`);
-      const legacy = ({ maintain: 'write', triage: 'read' } as Record<string, string>)[role] ?? role;
-      return { body: { permission: legacy, role_name: role, user: { login: user } } };
-    });
+    this.route(
+      'GET',
+      '/repos/{owner}/{repo}/collaborators/{username}/permission',
+      ({ params: [owner, repo, user] }) => {
+        // As GitHub: 404 for someone who is not a collaborator; `permission` is the legacy field (maintain
+        // reads as write, triage as read), `role_name` the real role.
+        const role = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`);
+        if (!role) throw new HttpError(404, `${user} is not a user`);
+        const legacy = ({ maintain: 'write', triage: 'read' } as Record<string, string>)[role] ?? role;
+        return { body: { permission: legacy, role_name: role, user: { login: user } } };
+      },
+    );
     // Repository and organization hooks' deliveries (a token with admin rights on the hook, on GitHub).
-    for (const scope of ['repos/:owner/:repo', 'orgs/:org'])
-      this.route('GET', `/${scope}/hooks/:hook/deliveries`, ({ params, query, url }) => {
+    for (const scope of ['repos/{owner}/{repo}', 'orgs/{org}'])
+      this.route('GET', `/${scope}/hooks/{hook_id}/deliveries`, ({ params, query, url }) => {
         const page = this.deliveries.list(hookKey(scope, params), query, url);
         return { body: page.body, headers: page.headers };
       });
-    for (const scope of ['repos/:owner/:repo', 'orgs/:org'])
-      this.route('POST', `/${scope}/hooks/:hook/deliveries/:id/attempts`, ({ params }) => {
+    for (const scope of ['repos/{owner}/{repo}', 'orgs/{org}'])
+      this.route('POST', `/${scope}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`, ({ params }) => {
         if (!this.deliveries.redeliver(hookKey(scope, params.slice(0, -1)), Number(params[params.length - 1])))
           throw new HttpError(404, 'Not Found');
         return { status: 202, body: {} };
@@ -880,7 +975,7 @@ export class GitHubSandbox {
       if (token.kind === 'installation') throw new HttpError(403, 'Resource not accessible by integration');
       return { body: { login: token.login, id: 1, type: 'User' } };
     });
-    this.route('GET', '/orgs/:org/teams/:team/memberships/:user', ({ params: [org, team, user] }) => {
+    this.route('GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}', ({ params: [org, team, user] }) => {
       if (!this.teams.get(`${org}/${team}`)?.has(user!.toLowerCase())) throw new HttpError(404, 'Not Found');
       return { body: { state: 'active', role: 'member', url: `/orgs/${org}/teams/${team}/memberships/${user}` } };
     });

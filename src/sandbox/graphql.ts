@@ -2,9 +2,23 @@
 // objects by expression, blobs with their text, the rate limit), executed by graphql-js so queries are
 // parsed, validated and answered as a real GraphQL server does (aliases, fragments, variables, an errors
 // array beside partial data). Like GitHub: an unknown repository is null with a NOT_FOUND error, an
-// unknown object is null without one, a blob's text is null when binary and cut (isTruncated) when large.
+// unknown object is null without one, a blob's text is null when binary and cut (isTruncated) when large;
+// a connection without `first`/`last` or asking for more than 100 nodes refuses the whole query.
 import { createHash } from 'node:crypto';
-import { buildSchema, graphqlSync, GraphQLError } from 'graphql';
+import {
+  buildSchema,
+  getNamedType,
+  graphqlSync,
+  GraphQLError,
+  Kind,
+  parse,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ValueNode,
+} from 'graphql';
 
 const SCHEMA = buildSchema(`
   type Query {
@@ -72,6 +86,10 @@ export class SandboxGraphql {
         headers,
         body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
       };
+    // GitHub checks a query's pagination before running any of it: a connection without `first` or
+    // `last`, or asking for more than 100 nodes, refuses the whole query (no partial data).
+    const refused = paginationErrors(query, variables ?? {});
+    if (refused.length) return { status: 200, headers, body: { data: null, errors: refused } };
     const result = graphqlSync({
       schema: SCHEMA,
       source: query,
@@ -132,7 +150,77 @@ export class SandboxGraphql {
   }
 }
 
-/** A page of a connection: GitHub requires first or last, 1 to 100. */
+/**
+ * The pagination errors GitHub's static analysis finds in a query (before it runs): every connection
+ * needs `first` or `last`, from 1 to 100 (GitHub's "Resource limitations" for the GraphQL API).
+ */
+function paginationErrors(
+  source: string,
+  variables: Record<string, unknown>,
+): { type: string; path: string[]; locations: { line: number; column: number }[]; message: string }[] {
+  let doc: DocumentNode;
+  try {
+    doc = parse(source);
+  } catch {
+    return []; // a syntax error: graphql-js answers it below
+  }
+  if (validate(SCHEMA, doc).length) return [];
+  const info = new TypeInfo(SCHEMA);
+  const out: ReturnType<typeof paginationErrors> = [];
+  const path: string[] = [];
+  const value = (v: ValueNode | undefined): unknown =>
+    v === undefined
+      ? undefined
+      : v.kind === Kind.VARIABLE
+        ? variables[v.name.value]
+        : v.kind === Kind.INT
+          ? Number(v.value)
+          : v.kind === Kind.NULL
+            ? null
+            : undefined;
+  visit(
+    doc,
+    visitWithTypeInfo(info, {
+      Field: {
+        enter(node) {
+          path.push(node.alias?.value ?? node.name.value);
+          const type = info.getType();
+          if (!type || !getNamedType(type).name.endsWith('Connection')) return;
+          const arg = (name: string) => value(node.arguments?.find((a) => a.name.value === name)?.value);
+          const first = arg('first');
+          const last = arg('last');
+          const at = {
+            path: [...path],
+            locations: node.loc ? [{ line: node.loc.startToken.line, column: node.loc.startToken.column }] : [],
+          };
+          const field = node.name.value;
+          if (first == null && last == null)
+            out.push({
+              type: 'MISSING_PAGINATION_BOUNDARIES',
+              ...at,
+              message: `You must provide a \`first\` or \`last\` value to properly paginate the \`${field}\` connection.`,
+            });
+          for (const [name, n] of [
+            ['first', first],
+            ['last', last],
+          ] as const)
+            if (typeof n === 'number' && (n < 1 || n > 100))
+              out.push({
+                type: 'EXCESSIVE_PAGINATION',
+                ...at,
+                message: `Requesting ${n} records on the \`${field}\` connection exceeds the \`${name}\` limit of 100 records.`,
+              });
+        },
+        leave() {
+          path.pop();
+        },
+      },
+    }),
+  );
+  return out;
+}
+
+/** A page of a connection: GitHub requires first or last, 1 to 100 (checked before the query runs). */
 function page(all: { id: number; body: string; user: string }[], { first, last }: { first?: number; last?: number }) {
   const n = first ?? last;
   if (n === undefined)

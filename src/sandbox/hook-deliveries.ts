@@ -37,7 +37,11 @@ export class HookDeliveries {
   /** What a redelivery's entry records when the hook has no URL to send to. */
   redeliveryStatus = 200;
 
-  constructor(private readonly nextId: () => number) {}
+  /** `seen` learns each seeded payload (the sandbox registers the issue it names: it exists). */
+  constructor(
+    private readonly nextId: () => number,
+    private readonly seen: (payload: unknown) => void = () => undefined,
+  ) {}
 
   /** Redeliveries to this hook are POSTed to `url`, signed with `secret`. */
   setTarget(hook: HookKey, target: HookTarget): void {
@@ -63,6 +67,7 @@ export class HookDeliveries {
       repository_id: d.repository_id ?? null,
       payload: d.payload,
     };
+    if (d.payload !== undefined) this.seen(d.payload);
     const list = this.byHook.get(hook) ?? [];
     list.push(entry);
     this.byHook.set(hook, list);

@@ -48,6 +48,8 @@ describe('gate review in batches', function () {
     stack.sandbox.reset();
     fake.reset();
   });
+  // The gate sent nothing GitHub would refuse or ignore (a field or query parameter it does not know).
+  afterEach(() => assert.deepEqual(stack.sandbox.violations, []));
 
   /** Opens (or pushes to) a PR of `files` and waits for its completed check run and comment. */
   const review = async (repo: string, number: number, files: ReturnType<typeof addedFile>[], action = 'opened') => {

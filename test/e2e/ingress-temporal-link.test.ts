@@ -51,6 +51,7 @@ describe('the ingress process and its Temporal connection', function () {
       AOF_LINK_TOKEN: 'ghs_test_installation_token',
     });
     const body = JSON.stringify(example('issues', 'opened'));
+    sandbox.addIssuesOf(JSON.parse(body)); // the issue exists on GitHub: the agent's comment is not 404
     const deliver = async (id: string) => {
       const started = Date.now();
       const res = await fetch(`${ingress!.url}/webhook/github`, {

@@ -155,6 +155,7 @@ describe('production processes: waiting for Temporal, metrics and traces', funct
     await until('ingress ready', async () => (await fetch(`${base}/ready`)).ok);
 
     const body = JSON.stringify(example('issues', 'opened'));
+    sandbox.addIssuesOf(JSON.parse(body)); // the issue exists on GitHub: the agent's comment is not 404
     const res = await fetch(`${base}/webhook/github`, {
       method: 'POST',
       headers: {

@@ -49,6 +49,8 @@ describe('PR gate check', function () {
     stack.sandbox.reset();
     fake.reset();
   });
+  // The gate sent nothing GitHub would refuse or ignore (a field or query parameter it does not know).
+  afterEach(() => assert.deepEqual(stack.sandbox.violations, []));
 
   /** Sends a PR event whose files are `files`, then waits until the PR's gate has finished that head. */
   const push = async (repo: string, number: number, files: ReturnType<typeof addedFile>[], action = 'opened') => {

@@ -143,6 +143,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     resources,
     async send(event, payload, o = {}) {
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      // GitHub sends events only about issues and pull requests that exist: so does the sandbox's GitHub.
+      try {
+        sandbox.addIssuesOf(typeof payload === 'string' ? JSON.parse(payload) : payload);
+      } catch {
+        /* not JSON: a test of a malformed delivery */
+      }
       const delivery = o.delivery ?? randomUUID();
       const res = await fetch(`${url}${o.path ?? '/webhook/github'}`, {
         method: 'POST',

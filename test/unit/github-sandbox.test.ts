@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createOctokit } from '../../src/github/client.js';
 import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { contract } from '../../src/sandbox/contract.js';
 
 describe('GitHub sandbox', () => {
   const sandbox = new GitHubSandbox();
@@ -80,6 +81,7 @@ describe('GitHub sandbox', () => {
   });
 
   it('comments, labels, permissions and team membership', async () => {
+    sandbox.addIssue('o', 'r', 5);
     const { data: c } = await app.issues.createComment({ owner: 'o', repo: 'r', issue_number: 5, body: 'hi' });
     await app.issues.updateComment({ owner: 'o', repo: 'r', comment_id: c.id, body: 'edited' });
     const { data: list } = await app.issues.listComments({ owner: 'o', repo: 'r', issue_number: 5 });
@@ -106,6 +108,7 @@ describe('GitHub sandbox', () => {
   it('fails a fraction of matching writes after performing them, with a 500 or a reset connection', async () => {
     // Each write draws once (below 0.5: fail) and a failed one draws its mode (below 0.5: 500, else reset).
     const draws = [0.1, 0.2, 0.9, 0.3, 0.7, 0.6];
+    for (const n of [1, 2, 3, 4]) sandbox.addIssue('o', 'r', n);
     sandbox.failAfterCommitRate(0.5, /^POST .*\/comments$/, () => draws.shift()!);
     const post = (n: number) =>
       fetch(`${sandbox.url}/repos/o/r/issues/${n}/comments`, {
@@ -178,5 +181,124 @@ describe('GitHub sandbox', () => {
   it("the App hook's deliveries need the App's JWT, not a token", async () => {
     sandbox.deliveries.add('app', { event: 'push', status_code: 500 });
     assert.equal(await status(app.apps.listWebhookDeliveries()), 401);
+  });
+
+  // What GitHub refuses, the sandbox refuses (issue 23, item 7): from GitHub's published description
+  // (src/sandbox/github-contract.json) and the overlay of limits it does not publish.
+  describe("GitHub's contract", () => {
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ status: 200, message: '' }),
+        (e: { status: number; response?: { data?: { message?: string; errors?: { message: string }[] } } }) => ({
+          status: e.status,
+          message: [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)].join(' '),
+        }),
+      );
+
+    it('covers every REST operation the sandbox serves', () => {
+      const ops = contract().operations;
+      for (const key of GitHubSandbox.operations()) assert.ok(ops[key], `${key} is in github-contract.json`);
+      assert.ok(ops['POST /repos/{owner}/{repo}/check-runs']!.body!.required!.includes('head_sha'));
+    });
+
+    it('comments, reviews and labels on an issue or pull request that does not exist are 404', async () => {
+      const repo = { owner: 'o', repo: 'r' };
+      assert.equal(await status(app.issues.createComment({ ...repo, issue_number: 404, body: 'hi' })), 404);
+      assert.equal(await status(app.issues.listComments({ ...repo, issue_number: 404 })), 404);
+      assert.equal(await status(app.issues.addLabels({ ...repo, issue_number: 404, labels: ['bug'] })), 404);
+      assert.equal(await status(app.pulls.createReview({ ...repo, pull_number: 404, event: 'APPROVE' })), 404);
+      assert.equal(await status(app.pulls.listReviews({ ...repo, pull_number: 404 })), 404);
+      // An issue is not a pull request: no reviews on it.
+      sandbox.addIssue('o', 'r', 7);
+      assert.equal(await status(app.issues.createComment({ ...repo, issue_number: 7, body: 'hi' })), 200);
+      assert.equal(await status(app.pulls.createReview({ ...repo, pull_number: 7, event: 'APPROVE' })), 404);
+      // A delivered event's pull request exists (names are not case-sensitive).
+      sandbox.addIssuesOf({ repository: { full_name: 'O/R' }, pull_request: { number: 8 } });
+      assert.equal(await status(app.pulls.createReview({ ...repo, pull_number: 8, event: 'APPROVE' })), 200);
+    });
+
+    it('refuses check-run values only GitHub may set, an incomplete output, line 0 and long titles', async () => {
+      for (const s of ['waiting', 'requested', 'pending'] as const) {
+        const r = await refusal(app.checks.create({ ...check, status: s as never }));
+        assert.equal(r.status, 422, s);
+        assert.match(r.message, /Invalid request/);
+      }
+      assert.equal((await refusal(app.checks.create({ ...check, conclusion: 'stale' as never }))).status, 422);
+      const noSummary = await refusal(app.checks.create({ ...check, output: { title: 't' } as never }));
+      assert.deepEqual([noSummary.status, /"summary" wasn't supplied/.test(noSummary.message)], [422, true]);
+      assert.equal((await refusal(app.checks.create({ ...check, output: { summary: 's' } as never }))).status, 422);
+      const line0 = [{ path: 'a.ts', start_line: 0, end_line: 1, annotation_level: 'notice' as const, message: 'm' }];
+      assert.equal(
+        (await refusal(app.checks.create({ ...check, output: { title: 't', summary: 's', annotations: line0 } })))
+          .status,
+        422,
+      );
+      assert.equal(
+        (await refusal(app.checks.create({ ...check, output: { title: 'x'.repeat(256), summary: 's' } }))).status,
+        422,
+      );
+      const { data } = await app.checks.create({ ...check, output: { title: 'x'.repeat(255), summary: 's' } });
+      const update = (b: Record<string, unknown>) =>
+        refusal(app.checks.update({ owner: 'o', repo: 'r', check_run_id: data.id, ...b }));
+      assert.equal((await update({ status: 'waiting' })).status, 422);
+      assert.equal((await update({ conclusion: 'stale' })).status, 422);
+      assert.equal((await update({ output: { title: 'only a title' } })).status, 422, 'an update needs a summary');
+      assert.equal((await update({ output: { summary: 'only a summary' } })).status, 200);
+      assert.deepEqual(sandbox.checkRuns[0]!.history, ['queued', 'queued']);
+    });
+
+    it('refuses unknown body fields, long comments and long label names; records unknown query parameters', async () => {
+      sandbox.addIssue('o', 'r', 5);
+      const repo = { owner: 'o', repo: 'r', issue_number: 5 };
+      const unknown = await refusal(app.issues.createComment({ ...repo, body: 'hi', colour: 'red' } as never));
+      assert.deepEqual(
+        [unknown.status, unknown.message],
+        [422, 'Invalid request.\n\n"colour" is not a permitted key.'],
+      );
+      assert.equal((await refusal(app.issues.createComment({ ...repo, body: 'x'.repeat(65537) }))).status, 422);
+      assert.equal((await refusal(app.issues.createComment({ ...repo, body: 'x'.repeat(65536) }))).status, 200);
+      const label = await refusal(app.issues.addLabels({ ...repo, labels: ['x'.repeat(51)] }));
+      assert.deepEqual(
+        [label.status, label.message],
+        [422, 'Validation Failed name is too long (maximum is 50 characters)'],
+      );
+      assert.equal((await refusal(app.issues.addLabels({ ...repo, labels: ['x'.repeat(50)] }))).status, 200);
+      // GitHub ignores a query parameter it does not know: answered, and recorded for the tests.
+      assert.equal(await status(app.request('GET /repos/o/r/issues/5/comments', { sort: 'newest' })), 200);
+      assert.deepEqual(
+        sandbox.violations.map((v) => v.problem).filter((p) => p.startsWith('unknown')),
+        ['unknown query parameter "sort" (GitHub ignores it)'],
+      );
+    });
+
+    it('lists check runs and reviews in pages of at most 100, the newest run of each name by default', async () => {
+      for (let i = 0; i < 130; i++) await app.checks.create({ ...check, name: `c${i}`, status: 'queued' });
+      await app.checks.create({ ...check, name: 'c0', status: 'in_progress' });
+      const first = await app.checks.listForRef({ owner: 'o', repo: 'r', ref: 'abc', per_page: 500 });
+      assert.equal(first.data.total_count, 130, 'filter=latest: one run per name');
+      assert.equal(first.data.check_runs.length, 100, 'per_page is at most 100');
+      assert.match(String(first.headers.link), /rel="next"/);
+      const all = await app.paginate(app.checks.listForRef, { owner: 'o', repo: 'r', ref: 'abc', filter: 'all' });
+      assert.equal(all.length, 131);
+      const c0 = await app.checks.listForRef({ owner: 'o', repo: 'r', ref: 'abc', check_name: 'c0' });
+      assert.deepEqual(
+        c0.data.check_runs.map((c) => c.status),
+        ['in_progress'],
+      );
+
+      sandbox.addIssuesOf({ repository: { full_name: 'o/r' }, pull_request: { number: 9 } });
+      for (let i = 0; i < 101; i++)
+        await app.pulls.createReview({ owner: 'o', repo: 'r', pull_number: 9, event: 'COMMENT', body: `r${i}` });
+      const page = await app.pulls.listReviews({ owner: 'o', repo: 'r', pull_number: 9, per_page: 100 });
+      assert.equal(page.data.length, 100);
+      assert.match(String(page.headers.link), /rel="next"/);
+      const reviews = await app.paginate(app.pulls.listReviews, {
+        owner: 'o',
+        repo: 'r',
+        pull_number: 9,
+        per_page: 100,
+      });
+      assert.equal(reviews.at(-1)!.body, 'r100');
+    });
   });
 });

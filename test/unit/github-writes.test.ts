@@ -22,7 +22,11 @@ describe('GitHub writes: parameters, limits and retries (issue 23)', () => {
     activities = createGitHubActivities(() => gh);
   });
   after(() => sandbox.stop());
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+    // GitHub answers 404 for comments, reviews and labels on issues that do not exist.
+    sandbox.addIssue('o', 'r', 5);
+  });
 
   /** Runs `fn` as attempt `attempt` of one activity (the same operation key on every attempt). */
   const attempt = <T>(n: number, fn: () => Promise<T>, activityId = 'act-1') =>

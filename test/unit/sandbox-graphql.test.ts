@@ -79,4 +79,35 @@ describe('GitHub sandbox GraphQL', () => {
     assert.equal(Number(res.headers['x-ratelimit-remaining']), data.rateLimit.remaining);
     assert.equal(data.rateLimit.remaining + data.rateLimit.used, 5000);
   });
+
+  it('refuses the whole query, without partial data, when a connection is unbounded or asks for over 100', async () => {
+    sandbox.addPull('o', 'r', { number: 3, head: { sha: 'abc' } });
+    type Answer = { data: unknown; errors: { type?: string; path?: string[]; message: string }[] };
+    const ask = (comments: string) =>
+      gh
+        .request('POST /graphql', {
+          query: `query${comments.includes('$n') ? '($n: Int)' : ''} { repository(owner: "o", name: "r") {
+            f0: object(expression: "abc:src/a.ts") { ... on Blob { text } }
+            pr: pullRequest(number: 3) { ${comments} { totalCount } }
+          } }`,
+          variables: comments.includes('$n') ? { n: 101 } : {},
+        })
+        .then((res) => res.data as Answer);
+    const tooMany = await ask('comments(first: $n)');
+    assert.equal(tooMany.data, null, 'no partial data');
+    assert.equal(tooMany.errors[0]!.type, 'EXCESSIVE_PAGINATION');
+    assert.deepEqual(tooMany.errors[0]!.path, ['repository', 'pr', 'comments']);
+    assert.match(
+      tooMany.errors[0]!.message,
+      /Requesting 101 records on the `comments` connection exceeds the `first` limit of 100/,
+    );
+    const unbounded = await ask('comments');
+    assert.equal(unbounded.data, null);
+    assert.equal(unbounded.errors[0]!.type, 'MISSING_PAGINATION_BOUNDARIES');
+    const fine = await ask('comments(last: 100)');
+    assert.equal(fine.errors, undefined);
+    assert.deepEqual(fine.data, {
+      repository: { f0: { text: 'export const a = 1;\n' }, pr: { comments: { totalCount: 0 } } },
+    });
+  });
 });

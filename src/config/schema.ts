@@ -70,8 +70,11 @@ export const GitHubPlatform = z
     api_url: z.url().default('https://api.github.com'),
     organizations: z.array(GitHubOrganization).optional(),
     app: GitHubApp.optional(),
-    /** Requests per second for all workers together (Temporal task-queue rate limit). */
-    requests_per_second: z.number().positive().default(10),
+    /**
+     * An optional ceiling: requests per second for all workers together, spaced evenly. Without it requests
+     * are kept within GitHub's own budgets per installation or token (primary and secondary rate limits).
+     */
+    requests_per_second: z.number().positive().optional(),
     redelivery: Redelivery.optional(),
   })
   .refine(

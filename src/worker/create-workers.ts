@@ -110,6 +110,13 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   const identity = `${process.pid}@${hostname()}#${++workerSets}`;
   const pacer = new RequestPacer({
     perSecond: gh.requests_per_second,
+    budgets: {
+      concurrent: gh.limits.concurrent_requests,
+      writesPerMinute: gh.limits.content_creating_per_minute,
+      writesPerHour: gh.limits.content_creating_per_hour,
+      restPointsPerMinute: gh.limits.rest_points_per_minute,
+      graphqlPointsPerMinute: gh.limits.graphql_points_per_minute,
+    },
     onDelayed: () => metrics.githubRequestsDelayed.inc(),
   });
   const made: { github?: Worker } = {};

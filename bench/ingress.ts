@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
+import { BENCH_DAEMON_GITHUB, BENCH_GITHUB_LIMITS, startBackends } from './harness/backends.js';
 import { cpuSeconds, cpuSince } from './harness/cpu-time.js';
 import { example } from '../src/fixtures/webhook-examples.js';
 import { deliveryStart } from '../src/ingress/dispatch.js';
@@ -41,7 +41,7 @@ const { temporal, sandbox, env } = backends;
 // GitHub's pace is raised (the sandbox answers at once): this measures the ingress, not GitHub's limit.
 const dir = configDir({
   'daemon.yaml': daemonYaml(
-    BENCH_DAEMON_GITHUB + '\nrequests_per_second: 500',
+    BENCH_DAEMON_GITHUB + '\nrequests_per_second: 500' + '\n' + BENCH_GITHUB_LIMITS,
     '  runtime: {max_concurrent_tasks: 50}\n',
   ),
   'agents/a.yaml': agentYaml('reviewer', 'builtin:code-reviewer'),

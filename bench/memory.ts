@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
+import { BENCH_DAEMON_GITHUB, BENCH_GITHUB_LIMITS, startBackends } from './harness/backends.js';
 import { example } from '../src/fixtures/webhook-examples.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
 import { freePort } from '../test/harness/free-port.js';
@@ -45,7 +45,7 @@ async function until(what: string, done: () => boolean, progress: () => string, 
 
 const dir = configDir({
   'daemon.yaml': daemonYaml(
-    BENCH_DAEMON_GITHUB + '\nrequests_per_second: 200',
+    BENCH_DAEMON_GITHUB + '\nrequests_per_second: 200' + '\n' + BENCH_GITHUB_LIMITS,
     `  gates: {directory: gates}\n  runtime: {max_concurrent_tasks: 50${cached === undefined ? '' : `, max_cached_workflows: ${cached}`}}\n`,
   ),
   'agents/a.yaml': agentYaml('helper'),

@@ -70,8 +70,24 @@ export const GitHubPlatform = z
     api_url: z.url().default('https://api.github.com'),
     organizations: z.array(GitHubOrganization).optional(),
     app: GitHubApp.optional(),
-    /** Requests per second for all workers together (Temporal task-queue rate limit). */
-    requests_per_second: z.number().positive().default(10),
+    /**
+     * An optional ceiling: requests per second for all workers together, spaced evenly. Without it requests
+     * are kept within GitHub's own budgets per installation or token (primary and secondary rate limits).
+     */
+    requests_per_second: z.number().positive().optional(),
+    /**
+     * GitHub's budgets per installation or token, for all workers together: GitHub.com's documented secondary
+     * limits by default. A GitHub Enterprise Server sets its own; the local sandbox has none.
+     */
+    limits: z
+      .strictObject({
+        concurrent_requests: z.number().int().positive().default(100),
+        content_creating_per_minute: z.number().int().positive().default(80),
+        content_creating_per_hour: z.number().int().positive().default(500),
+        rest_points_per_minute: z.number().int().positive().default(900),
+        graphql_points_per_minute: z.number().int().positive().default(2000),
+      })
+      .prefault({}),
     redelivery: Redelivery.optional(),
   })
   .refine(

@@ -53,7 +53,7 @@ export function githubClients(
   daemonDir = process.cwd(),
   env: NodeJS.ProcessEnv = process.env,
   metrics?: WorkerMetrics,
-  /** Spaces every request of every client (all worker processes together stay within the rate). */
+  /** Keeps every client's requests within GitHub's budgets for its credential (all worker processes together). */
   pacer?: RequestPacer,
 ): GitHubClientFor {
   const gh = daemon.spec.platforms.github;
@@ -81,12 +81,13 @@ export function githubClients(
     }
     return known;
   };
-  const cached = (key: string, make: () => Octokit) => {
+  /** `budget`: the credential GitHub counts the requests against (a token, an installation). */
+  const cached = (key: string, make: () => Octokit, budget = key) => {
     let c = cache.get(key);
     if (!c) {
       cache.set(key, (c = make()));
       if (metrics) observeRequests(c, metrics);
-      pacer?.pace(c);
+      pacer?.pace(c, budget);
     }
     return c;
   };
@@ -97,20 +98,24 @@ export function githubClients(
       installationId ?? (gh.app?.installation_id !== undefined ? Number(gh.app.installation_id) : undefined);
     if (gh.app && installation !== undefined) {
       privateKey ??= readFileSync(resolve(daemonDir, gh.app.private_key_path), 'utf8');
-      return cached(`app:${installation}:${owner.toLowerCase()}`, () => {
-        const client = appOctokit(gh.api_url, gh.app!.app_id, privateKey!, installation);
-        // Before any request (the token's too): the installation must be on the owner acted for.
-        client.hook.before('request', async () => {
-          const account = await accountOf(installation);
-          if (account.toLowerCase() !== owner.toLowerCase())
-            throw ApplicationFailure.create({
-              type: 'GitHubInstallationMismatch',
-              message: `installation ${installation} is not installed on "${owner}"; nothing was sent through it`,
-              nonRetryable: true,
-            });
-        });
-        return client;
-      });
+      return cached(
+        `app:${installation}:${owner.toLowerCase()}`,
+        () => {
+          const client = appOctokit(gh.api_url, gh.app!.app_id, privateKey!, installation);
+          // Before any request (the token's too): the installation must be on the owner acted for.
+          client.hook.before('request', async () => {
+            const account = await accountOf(installation);
+            if (account.toLowerCase() !== owner.toLowerCase())
+              throw ApplicationFailure.create({
+                type: 'GitHubInstallationMismatch',
+                message: `installation ${installation} is not installed on "${owner}"; nothing was sent through it`,
+                nonRetryable: true,
+              });
+          });
+          return client;
+        },
+        `installation:${installation}`,
+      );
     }
     return cached(`env:${gh.token_env ?? ''}`, () =>
       createOctokit(gh.api_url, gh.token_env ? env[gh.token_env] : undefined),
@@ -136,6 +141,6 @@ export function githubAppClient(
     log: quiet,
   });
   if (metrics) observeRequests(client, metrics);
-  pacer?.pace(client);
+  pacer?.pace(client, 'app');
   return client;
 }

@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { retryAfterMs } from '../http/retry-after.js';
+import { RequestDropped } from './request-pacer.js';
 
 interface HttpishError {
   status?: number;
@@ -60,6 +61,13 @@ function describeCall(e: HttpishError): string {
 }
 
 export function toActivityFailure(err: unknown): Error {
+  // Not sent, the budget spent until after this attempt's deadline: retried when the budget allows.
+  if (err instanceof RequestDropped && err.retryAfterMs !== undefined)
+    return ApplicationFailure.create({
+      type: 'GitHubBudgetSpent',
+      message: `${err.message} (retrying in ${Math.ceil(err.retryAfterMs / 1000)}s)`,
+      nextRetryDelay: Math.max(1000, err.retryAfterMs),
+    });
   const e = err as HttpishError;
   if (typeof e?.status !== 'number') return err as Error; // network error: retried with backoff
   const status = e.status;

@@ -1,4 +1,4 @@
-// How many GitHub workers share the request rate: the distinct worker identities polling the GitHub task
+// How many GitHub workers share GitHub's budgets (and requests_per_second, when set): the distinct worker identities polling the GitHub task
 // queue, as Temporal reports them, counting this worker even before it polls. Refreshed periodically, so
 // a worker that joins or leaves changes every process's share within one interval.
 import type { Client } from '@temporalio/client';
@@ -21,16 +21,15 @@ export async function githubWorkers(
   return others.size + 1;
 }
 
-/** Keeps `pacer` at `perSecond` divided among the GitHub workers; returns a function that stops it. */
-export async function shareRate(
+/** Keeps `pacer` at its share of the budgets among the GitHub workers; returns a function that stops it. */
+export async function shareBudgets(
   pacer: RequestPacer,
-  perSecond: number,
   count: () => Promise<number>,
   intervalMs = 5_000,
 ): Promise<() => void> {
   const refresh = async () => {
     const n = await count().catch(() => undefined); // keep the last share while Temporal is unreachable
-    if (n !== undefined) pacer.setRate(perSecond / n);
+    if (n !== undefined) pacer.setWorkers(n);
   };
   await refresh();
   const timer = setInterval(() => void refresh(), intervalMs);

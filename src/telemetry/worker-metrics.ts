@@ -31,6 +31,11 @@ export function workerMetrics(registry = new Registry()) {
       labelNames: ['resource'] as const,
       registers,
     }),
+    githubRequestsDelayed: new Counter({
+      name: 'aof_github_requests_delayed_total',
+      help: "GitHub API requests that waited for their turn (GitHub's budgets, requests_per_second) instead of starting at once",
+      registers,
+    }),
     webhookRedeliveries: new Counter({
       name: 'aof_webhook_redeliveries_total',
       help: 'Failed webhook deliveries the redelivery schedule asked GitHub to redeliver, by hook and event',

@@ -1,5 +1,5 @@
 // Builds the two workers of one worker process: workflows and model activities on the main task
-// queue; GitHub activities on their own queue, rate-limited for all workers together by Temporal.
+// queue; GitHub activities on their own queue, their requests within GitHub's budgets (request-pacer.ts).
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import {
   NativeConnection,
@@ -30,7 +30,7 @@ import { activityHeartbeat } from './activity-heartbeat.js';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { RequestPacer } from '../github/request-pacer.js';
-import { githubWorkers, shareRate } from '../github/worker-share.js';
+import { githubWorkers, shareBudgets } from '../github/worker-share.js';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -106,11 +106,21 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxConcurrentWorkflowTaskExecutions: workflowTaskSlots(runtime.max_cached_workflows),
   });
   const daemonDir = dirname(opts.resources.daemonFile);
-  // Every GitHub request is paced; this process takes its share of the rate among the GitHub workers.
+  // Every GitHub request is paced; this process takes its share of the budgets among the GitHub workers.
   const identity = `${process.pid}@${hostname()}#${++workerSets}`;
-  const pacer = new RequestPacer(gh.requests_per_second);
+  const pacer = new RequestPacer({
+    perSecond: gh.requests_per_second,
+    budgets: {
+      concurrent: gh.limits.concurrent_requests,
+      writesPerMinute: gh.limits.content_creating_per_minute,
+      writesPerHour: gh.limits.content_creating_per_hour,
+      restPointsPerMinute: gh.limits.rest_points_per_minute,
+      graphqlPointsPerMinute: gh.limits.graphql_points_per_minute,
+    },
+    onDelayed: () => metrics.githubRequestsDelayed.inc(),
+  });
   const made: { github?: Worker } = {};
-  const stopSharing = await shareRate(pacer, gh.requests_per_second, async () => {
+  const stopSharing = await shareBudgets(pacer, async () => {
     if (made.github && ['STOPPED', 'FAILED'].includes(made.github.getState())) stopSharing();
     return githubWorkers(await client(), t.namespace, t.github_task_queue, identity);
   });
@@ -134,7 +144,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
         metrics,
       }),
     },
-    maxTaskQueueActivitiesPerSecond: gh.requests_per_second,
+    // The optional ceiling, for all workers together; GitHub's own budgets are the pacer's.
+    ...(gh.requests_per_second !== undefined ? { maxTaskQueueActivitiesPerSecond: gh.requests_per_second } : {}),
   }));
   return [main, github];
 }

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { busiestWindow } from '../harness/busiest-window.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
-import { startStackFor, type Stack } from '../harness/stack.js';
+import { startStack, startStackFor, type Stack } from '../harness/stack.js';
+import { example } from '../../src/fixtures/webhook-examples.js';
+import { workerMetrics } from '../../src/telemetry/worker-metrics.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../harness/synthetic-pr.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
@@ -80,5 +82,68 @@ describe('GitHub request rate across activities and workers', function () {
     // would give twice the rate.
     assert.ok(busiestWindow(at) <= RATE + 1, `${busiestWindow(at)} requests within one second`);
     assert.equal((await githubWorkerIdentities()).size, 2, 'both workers ran GitHub activities');
+  });
+});
+
+// GitHub's own budgets, with no requests_per_second: 80 content-creating requests a minute per
+// installation or token, for all worker processes together; a quiet review is not held back at all.
+describe("GitHub's budgets across worker processes", function () {
+  this.timeout(600_000);
+  let stack: Stack;
+  const others: WorkerProcess[] = [];
+  const metrics = workerMetrics();
+  before(async () => {
+    // One sender opens all 200: more runs than a sender's budget of agent runs allows by default.
+    stack = await startStack({ metrics, mutate: (r) => (r.daemon.spec.budgets.per_sender = 1000) });
+    // Two more worker processes on the same queues: three share the budgets of the one token.
+    for (let i = 0; i < 2; i++)
+      others.push(await startWorkerProcess(stack.resources.daemonFile, await workerEnvFor(stack)));
+  });
+  after(async () => {
+    await Promise.all(others.map((w) => w.kill('SIGTERM')));
+    await stack?.stop();
+  });
+
+  const delayed = async () => (await metrics.githubRequestsDelayed.get()).values[0]?.value ?? 0;
+  const commentsOn = (p: Record<string, any>) => {
+    const [owner, repo] = String(p.repository.full_name).split('/');
+    return stack.sandbox.commentsOn(owner!, repo!, p.pull_request.number).length;
+  };
+  const writesAt = () =>
+    stack.sandbox.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/_sandbox')).map((r) => r.at);
+
+  it('a single review in a quiet system: the pacer holds none of its requests back', async () => {
+    const p = stack.withPull(example('pull_request', 'opened'));
+    const before = stack.sandbox.requests.length;
+    const res = await stack.send('pull_request', p);
+    await stack.client.workflow.getHandle(res.body.workflowId).result();
+    assert.equal(commentsOn(p), 1);
+    assert.ok(stack.sandbox.requests.length - before >= 2, 'it made its requests');
+    assert.equal(await delayed(), 0, 'requests that waited for the pacer');
+  });
+
+  it('a burst of 200 comments over 20 PRs never puts more than 80 content-creating requests into any 60 s', async () => {
+    // The first worker learns of the other two at its next refresh of the share (every 5 s).
+    await new Promise((r) => setTimeout(r, 7000));
+    const writesBefore = writesAt().length;
+    const prs = Array.from({ length: 20 }, (_, i) => {
+      const p = example('pull_request', 'opened');
+      p.pull_request.number = 5000 + i;
+      p.number = 5000 + i;
+      return stack.withPull(p);
+    });
+    // One delivery after another, as GitHub sends them (the ingress's per-owner budget takes a few at once).
+    for (let round = 0; round < 10; round++)
+      for (const p of prs) {
+        const r = await stack.send('pull_request', p);
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+      }
+    const comments = () => prs.reduce((n, p) => n + commentsOn(p), 0);
+    while (comments() < 200) await new Promise((r) => setTimeout(r, 500));
+
+    const writes = writesAt().slice(writesBefore);
+    assert.ok(writes.length >= 200, `${writes.length} content-creating requests`);
+    assert.ok(busiestWindow(writes, 60_000) <= 80, `${busiestWindow(writes, 60_000)} within 60 s`);
+    assert.equal(comments(), 200, 'each delivery commented once');
   });
 });

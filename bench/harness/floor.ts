@@ -1,0 +1,89 @@
+// The floor of a review: the same webhook through the same ingress, workflows and Temporal server, with
+// every activity answering at once what it answered in a real review (read from that review's
+// histories). What is left is Temporal's share of the latency: workflow and activity tasks, child
+// workflows and timers, and nothing that is work (GitHub, models, parsing) or waiting for a rate.
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+/** Activity results of one phase of a review (a first review, a push), by workflow type and activity id. */
+export interface Recorded {
+  results: Map<string, unknown>;
+  types: Set<string>;
+  /** The activities that completed before the real review's end: the floor's run ends once they ran. */
+  before: Set<string>;
+}
+
+const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+
+/** Reads the activities scheduled in [since, until] on `taskQueue`'s workflows, with their results. */
+export async function recordActivities(client: Client, taskQueue: string, since: number, until: number) {
+  const rec: Recorded = { results: new Map(), types: new Set(), before: new Set() };
+  for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const scheduled = new Map<string, { key: string; type: string; at: number }>();
+    for (const e of history.events ?? []) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) {
+        const key = `${w.type}:${s.activityId}`;
+        scheduled.set(String(e.eventId), { key, type: s.activityType!.name!, at: ms(e.eventTime) });
+      }
+      const c = e.activityTaskCompletedEventAttributes;
+      const done = c && scheduled.get(String(c.scheduledEventId));
+      if (!done || done.at < since || done.at > until || rec.results.has(done.key)) continue;
+      const payload = c.result?.payloads?.[0];
+      rec.results.set(done.key, payload ? defaultPayloadConverter.fromPayload(payload as never) : undefined);
+      rec.types.add(done.type);
+      if (ms(e.eventTime) <= until) rec.before.add(done.key);
+    }
+  }
+  return rec;
+}
+
+/**
+ * Workers on `queues` whose activities answer from `recorded()` at once; `ran(key)` tells the bench which
+ * ran. An activity the real review did not run answers undefined (and is reported).
+ */
+export async function floorWorkers(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  queues: string[];
+  bundle: WorkflowBundleWithSourceMap;
+  types: Iterable<string>;
+  recorded: () => Recorded;
+  ran: (key: string) => void;
+}): Promise<{ stop(): Promise<void> }> {
+  const activities = Object.fromEntries(
+    [...opts.types].map((type) => [
+      type,
+      async () => {
+        const { workflowType, activityId } = Context.current().info;
+        const key = `${workflowType}:${activityId}`;
+        const rec = opts.recorded();
+        if (!rec.results.has(key)) console.warn(`floor: ${key} (${type}) did not run in the real review`);
+        opts.ran(key);
+        return rec.results.get(key);
+      },
+    ]),
+  );
+  const workers = await Promise.all(
+    opts.queues.map((taskQueue, i) =>
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue,
+        activities,
+        ...(i === 0 ? { workflowBundle: opts.bundle } : {}),
+      }),
+    ),
+  );
+  const running = workers.map((w) => w.run());
+  return {
+    async stop() {
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(running);
+    },
+  };
+}

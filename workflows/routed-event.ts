@@ -11,7 +11,6 @@ import {
   setCurrentDetails,
   startChild,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import { flowEnvironment } from '../src/flows/environment.js';
 import { flowRunWorkflow, type FlowRunResult } from './flow-run.js';
@@ -174,7 +173,7 @@ async function overBudget(input: RoutedEventInput): Promise<OverBudget | undefin
     try {
       // Once per pull request and window: Temporal refuses a second start of this id.
       await startChild(replyWorkflow, {
-        workflowId: `reply/${workflowInfo().taskQueue}/budget/${owner}/${String(m.repo_name)}#${number}/${window.label}`,
+        workflowId: `reply/${answer.taskQueue}/budget/${owner}/${String(m.repo_name)}#${number}/${window.label}`,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         parentClosePolicy: ParentClosePolicy.ABANDON,
         args: [

@@ -23,8 +23,9 @@ export interface BudgetRequest extends BudgetSpend {
   closesAt: number;
 }
 
+/** A refusal names the task queue of the window's count: the reply's id carries it (a recorded value). */
 export type BudgetAnswer =
-  { allowed: true; used: number; sender: number } | { allowed: false; over: 'sender' | 'account' };
+  { allowed: true; used: number; sender: number } | { allowed: false; over: 'sender' | 'account'; taskQueue: string };
 
 export function createBudgetActivities(client: () => Promise<Client>, taskQueue: string) {
   return {
@@ -49,7 +50,7 @@ export function createBudgetActivities(client: () => Promise<Client>, taskQueue:
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) {
           const over = /over budget: (sender|account)/.exec(err.cause?.message ?? err.message)?.[1];
-          if (over) return { allowed: false, over: over as 'sender' | 'account' };
+          if (over) return { allowed: false, over: over as 'sender' | 'account', taskQueue };
         }
         throw err;
       }

@@ -27,7 +27,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = configDir({
   'daemon.yaml': daemonYaml(
     BENCH_DAEMON_GITHUB + '\nbot_name: aofbot\nrequests_per_second: 100',
-    '  server: {host: 127.0.0.1}\n  runtime: {model_turn_timeout_secs: 10, max_concurrent_tasks: 50}\n',
+    // One sender's 1,000 issues are all answered: budgets (spec.budgets) far above the load.
+    '  server: {host: 127.0.0.1}\n  runtime: {model_turn_timeout_secs: 10, max_concurrent_tasks: 50}\n' +
+      '  budgets: {per_account: 1000000, per_sender: 1000000}\n',
   ),
   'agents/a.yaml': agentYaml('helper'),
   'triggers/t.yaml': triggerYaml(

@@ -42,7 +42,8 @@ const { temporal, sandbox, env } = backends;
 const dir = configDir({
   'daemon.yaml': daemonYaml(
     BENCH_DAEMON_GITHUB + '\nrequests_per_second: 500' + '\n' + BENCH_GITHUB_LIMITS,
-    '  runtime: {max_concurrent_tasks: 50}\n',
+    // Every delivery (one sender's) runs its agent: budgets (spec.budgets) far above the load.
+    '  runtime: {max_concurrent_tasks: 50}\n' + '  budgets: {per_account: 1000000, per_sender: 1000000}\n',
   ),
   'agents/a.yaml': agentYaml('reviewer', 'builtin:code-reviewer'),
   'triggers/t.yaml': triggerYaml('prs', 'config:\n  github_events: [pull_request]\ndefault_agent: reviewer'),

@@ -46,7 +46,9 @@ async function until(what: string, done: () => boolean, progress: () => string, 
 const dir = configDir({
   'daemon.yaml': daemonYaml(
     BENCH_DAEMON_GITHUB + '\nrequests_per_second: 200' + '\n' + BENCH_GITHUB_LIMITS,
-    `  gates: {directory: gates}\n  runtime: {max_concurrent_tasks: 50${cached === undefined ? '' : `, max_cached_workflows: ${cached}`}}\n`,
+    // One sender's 1,000 issues are all answered: budgets (spec.budgets) far above the load.
+    `  gates: {directory: gates}\n  runtime: {max_concurrent_tasks: 50${cached === undefined ? '' : `, max_cached_workflows: ${cached}`}}\n` +
+      '  budgets: {per_account: 1000000, per_sender: 1000000}\n',
   ),
   'agents/a.yaml': agentYaml('helper'),
   'gates/g.yaml':

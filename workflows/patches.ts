@@ -169,6 +169,15 @@ export const PATCHES: PatchRecord[] = [
     stage: 'live',
   },
   { name: 'flow-lock-after-approval', introduced: '2026-12-04', workflows: ['flowRunWorkflow'], stage: 'live' },
+  {
+    name: 'agent-runs-within-budget',
+    introduced: '2026-12-04',
+    workflows: ['routedEventWorkflow'],
+    stage: 'live',
+    note:
+      'Agent and fleet runs count against spec.budgets in the routed workflow (an activity), no longer in the ' +
+      'ingress; runs started before it carry no `budgets` in their input and never reach the call.',
+  },
 ];
 
 /** At most this many `patched()` calls may be live at once. */

@@ -1,23 +1,34 @@
-// One routed GitHub event: gather the pull request's changes when there is one, then run the target
-// agent or fleet, which answers on the issue or PR.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+// One routed GitHub event: count an agent or fleet run against its budget window, gather the pull
+// request's changes when there is one, then run the target agent or fleet, which answers on the issue or PR.
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
   deprecatePatch,
   executeChild,
   ParentClosePolicy,
+  patched,
+  proxyActivities,
   setCurrentDetails,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { flowEnvironment } from '../src/flows/environment.js';
 import { flowRunWorkflow, type FlowRunResult } from './flow-run.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import { AofState } from '../src/temporal/search-attributes.js';
+import { BUDGET_SLACK_MS, budgetWindow } from '../src/temporal/budget-window.js';
+import type { BudgetActivities } from '../activities/quota/budget.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { fleetRunWorkflow } from './fleet-run.js';
-import type { RoutedEventInput, RoutedEventResult } from './types.js';
+import { replyWorkflow } from './reply.js';
+import type { OverBudget, RoutedEventInput, RoutedEventResult } from './types.js';
+
+const { spendBudget } = proxyActivities<BudgetActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
 
 /**
  * A flow on a pull request, one per flow and environment (flows of different kinds and environments run
@@ -112,12 +123,75 @@ function state(value: string, details: string) {
 export async function routedEventWorkflow(input: RoutedEventInput): Promise<RoutedEventResult> {
   try {
     const result = await run(input);
-    state('completed', `${input.target.kind} ${input.target.name}: done`);
+    if (result.overBudget)
+      state(
+        'over budget',
+        `${input.target.kind} ${input.target.name}: not run, the ${result.overBudget.over}'s budget is spent until ${result.overBudget.nextWindow}`,
+      );
+    else state('completed', `${input.target.kind} ${input.target.name}: done`);
     return result;
   } catch (err) {
     state('failed', `failed: ${(err as Error).message}`);
     throw err;
   }
+}
+
+/**
+ * Counts this agent or fleet run against its repository owner's budget window and the sender's share of
+ * it (spec.budgets as resolved at routing time). Over budget: one reply per pull request (or issue) and
+ * window, whichever of the refused runs gets there first, and the refusal; the run then calls no model.
+ */
+async function overBudget(input: RoutedEventInput): Promise<OverBudget | undefined> {
+  const budgets = input.budgets!;
+  const m = input.metadata;
+  // The owner and sender the ingress took from the delivery's verified identity.
+  const owner = String(m.repo_owner ?? '');
+  // The workflow clock: the same reading on every replay.
+  const window = budgetWindow(Date.now(), budgets.window_minutes);
+  const answer = await spendBudget({
+    account: owner.toLowerCase() || '-',
+    window: window.label,
+    closesAt: window.end + BUDGET_SLACK_MS,
+    // The delivery: a redelivery or a retried activity counts once.
+    key: input.deliveryId,
+    sender: String(m.sender_login ?? '-').toLowerCase(),
+    perAccount: budgets.per_account,
+    perSender: budgets.per_sender,
+  });
+  if (answer.allowed) return undefined;
+  const refusal: OverBudget = {
+    over: answer.over,
+    window: window.label,
+    nextWindow: new Date(window.end).toISOString(),
+  };
+  const number = m.pr_number ?? m.issue_number;
+  if (typeof number === 'number' && owner && m.repo_name) {
+    const whose =
+      answer.over === 'sender'
+        ? `@${String(m.sender_login)}'s budget of ${budgets.per_sender} agent runs`
+        : `the budget of ${budgets.per_account} agent runs for ${owner}'s repositories`;
+    try {
+      // Once per pull request and window: Temporal refuses a second start of this id.
+      await startChild(replyWorkflow, {
+        workflowId: `reply/${answer.taskQueue}/budget/${owner}/${String(m.repo_name)}#${number}/${window.label}`,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [
+          {
+            owner,
+            repo: String(m.repo_name),
+            installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
+            issueNumber: number,
+            body: `Budget used up: ${whose} per ${budgets.window_minutes} minutes is spent, so \`${input.key}\` was not started. The next window starts at ${refusal.nextWindow}. Further requests until then are not answered.`,
+            githubTaskQueue: input.githubTaskQueue,
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+  return refusal;
 }
 
 /** Bytes of diff an agent reads; every model turn carries it, so it stays far below the payload limit. */
@@ -136,6 +210,12 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
     'running',
   );
   state('running', `${target.kind} ${target.name}: starting`);
+  // Agent and fleet runs within their budget windows; gates have their quota, flows their approvals.
+  // (Runs started before budgets moved here have no `budgets`: the ingress counted them.)
+  if ((target.kind === 'agent' || target.kind === 'fleet') && input.budgets && patched('agent-runs-within-budget')) {
+    const refused = await overBudget(input);
+    if (refused) return { target, overBudget: refused };
+  }
   const number = m.pr_number ?? m.issue_number;
   const scope: ToolScope = {
     owner: String(m.repo_owner),

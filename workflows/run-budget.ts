@@ -1,6 +1,6 @@
 // The agent runs of one repository owner in one window (`budget/<task queue>/<owner>/<window start>`): the
-// one place that counts them, so every ingress process shares the count and it is exact (updates are
-// serialized). A run over budget is refused by the update's validator, which leaves nothing in history;
+// one place that counts them, so every routed workflow (activity spendBudget, activities/quota/budget.ts)
+// shares the count and it is exact (updates are serialized). A run over budget is refused by the update's validator, which leaves nothing in history;
 // what is counted (at most the account's budget of keys) is carried across continue-as-new.
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { markRun } from './run-attributes.js';

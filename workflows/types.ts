@@ -2,7 +2,7 @@
 // resources resolved at routing time, so a running workflow never changes behaviour when someone edits
 // the YAML.
 import type { UntrustedContent } from '../src/agents/prompt.js';
-import type { Agent, Fleet, Flow, Gate } from '../src/config/schema.js';
+import type { Agent, DaemonConfig, Fleet, Flow, Gate } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
@@ -47,6 +47,21 @@ export interface RoutedEventInput {
   taskTimeoutSecs?: number;
   /** Pages of 100 changed files fetched for pull request events. */
   maxFilePages: number;
+  /**
+   * spec.budgets, for agent and fleet targets: the run counts against its owner's and sender's window
+   * before it reaches a model. Absent in runs started before budgets moved into the workflow (the ingress
+   * had counted them).
+   */
+  budgets?: DaemonConfig['spec']['budgets'];
+}
+
+/** A run refused by its budget window: it called no model. */
+export interface OverBudget {
+  /** Whose budget is spent: the sender's share, or the repository owner's. */
+  over: 'sender' | 'account';
+  /** The window's start (budget-window.ts label) and when the next one starts (ISO). */
+  window: string;
+  nextWindow: string;
 }
 
 export interface RoutedEventResult {
@@ -54,4 +69,6 @@ export interface RoutedEventResult {
   agent?: AgentRunResult;
   fleet?: FleetRunResult;
   flow?: FlowRunResult;
+  /** Set when the run was over budget and ran nothing. */
+  overBudget?: OverBudget;
 }

@@ -10,6 +10,7 @@ import { BATCH_DEADLINE_MS, CountBatches } from './count-batches.js';
 import { mapLimit } from '../../workflows/map-limit.js';
 import { quotaLedgerId, quotaWorkflowId } from '../../src/gate/quota.js';
 import { retryWhileBusy, unknownUpdate } from './retry-busy.js';
+import { createBudgetActivities } from './budget.js';
 
 /** One account's month: its count workflow. */
 interface Month {
@@ -84,6 +85,9 @@ export function createQuotaActivities(client: () => Promise<Client>, taskQueue: 
       });
 
   return {
+    // Agent runs' budget windows (budget.ts): counted the same way, with the same client.
+    ...createBudgetActivities(client, taskQueue),
+
     async reserveQuota(r: Reservation): Promise<QuotaGrant> {
       const c = await client();
       let lookedUpIn: number | null = null;

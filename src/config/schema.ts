@@ -169,8 +169,9 @@ export const DaemonSpec = z.strictObject({
     .prefault({}),
   /**
    * Budgets of agent runs (agent and fleet targets routed from events, such as `/review` comments and the
-   * default assistant), counted in Temporal so every ingress process shares them. A delivery over budget
-   * starts nothing and is answered with one comment per pull request or issue and window.
+   * default assistant), counted in Temporal by each run's workflow before it calls a model (resolved into
+   * the run's input at routing time). A run over budget calls no model, ends 'over budget', and is
+   * answered with one comment per pull request or issue and window.
    */
   budgets: z
     .strictObject({

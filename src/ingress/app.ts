@@ -6,7 +6,7 @@ import { cors } from './cors.js';
 import { ingressMetrics } from './metrics.js';
 import { ingressTracing } from './tracing.js';
 import { webhookHandler, type WebhookDeps } from './webhook.js';
-import { budgeted } from './budgets.js';
+import { repliesOncePerWindow } from './budgets.js';
 
 export interface IngressDeps extends WebhookDeps {
   /** Temporal reachable and config loaded. */
@@ -18,8 +18,8 @@ export interface IngressDeps extends WebhookDeps {
 
 export function createIngress(deps: IngressDeps): Koa {
   const app = new Koa();
-  // Agent runs within their budgets; no-op replies once per pull request and window (budgets.ts).
-  const webhook = webhookHandler({ ...deps, dispatch: budgeted(deps.dispatch, deps.resources) });
+  // No-op replies once per pull request and window (budgets.ts); agent runs count their budgets themselves.
+  const webhook = webhookHandler({ ...deps, dispatch: repliesOncePerWindow(deps.dispatch, deps.resources) });
   // Outermost, so they see the final status, also of a request that failed.
   app.use(ingressMetrics(deps.metrics ?? new Registry()));
   app.use(ingressTracing());

@@ -19,33 +19,26 @@ import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
 import type { ReviewRequest } from '../../workflows/definitions.js';
-import { spendBudget, type BudgetAnswer, type BudgetRequest } from './budgets.js';
 
 export interface Dispatched {
-  /**
-   * started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate); over budget:
-   * nothing started, the owner's or sender's budget window is spent (`workflowId` is the window's count).
-   */
-  status: 'started' | 'duplicate' | 'queued' | 'over budget';
+  /** started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate). */
+  status: 'started' | 'duplicate' | 'queued';
   workflowId: string;
 }
 
 /** The long-lived gate workflow of one pull request. */
 export const gateWorkflowId = (repoFullName: string, number: number) => `gate/${repoFullName}#${number}`;
 
-/** `timeoutMs`: what is left of the delivery's time for Temporal, when an earlier call spent some. */
-export type Dispatcher = ((input: RoutedEventInput, timeoutMs?: number) => Promise<Dispatched>) & {
+export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
   approveFlow?: (target: PrSignalTarget) => Promise<ApprovalAnswer>;
   /** A push or the PR closing, to every flow running on it; how many got it. */
   notifyFlows?: (target: PrSignalTarget) => Promise<number>;
   /**
    * Posts a reply through a one-off workflow (the ingress makes no GitHub call itself), once per `key`
-   * (a delivery, or a pull request and window: see budgets.ts).
+   * (a pull request, window and text: see budgets.ts): a start only, it waits for no worker.
    */
   reply?: (input: ReplyInput, key: string) => Promise<void>;
-  /** Counts an agent run against its owner's budget window (budgets.ts). */
-  spendBudget?: (request: BudgetRequest) => Promise<BudgetAnswer>;
 };
 
 /**
@@ -93,13 +86,13 @@ export function createDispatcher(
         : err;
     }
   };
-  const dispatch: Dispatcher = async (input, ms = timeoutMs) => {
+  const dispatch: Dispatcher = async (input) => {
     const start = deliveryStart(input, taskQueue);
     const { workflowId } = start;
-    const within: WithDeadline = (fn, limit) => withDeadline(fn, Math.min(limit ?? ms, ms));
     try {
-      if (input.target.kind === 'gate') return await signalGate(within, taskQueue, input, start.typedSearchAttributes);
-      await within((c) => c.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start));
+      if (input.target.kind === 'gate')
+        return await signalGate(withDeadline, taskQueue, input, start.typedSearchAttributes);
+      await withDeadline((c) => c.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start));
       return { status: 'started', workflowId };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'duplicate', workflowId };
@@ -115,7 +108,6 @@ export function createDispatcher(
         ? h.signal(prClosedSignal, t.signal.arg as never)
         : h.signal(headChangedSignal, t.signal.arg as never);
     });
-  dispatch.spendBudget = (request) => spendBudget(withDeadline, taskQueue, request, Math.min(2000, timeoutMs));
   dispatch.reply = async (input, key) => {
     try {
       await withDeadline((c) =>

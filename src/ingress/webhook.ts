@@ -172,7 +172,7 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
     },
     'dispatched',
   );
-  answer(ctx, result.status === 'duplicate' || result.status === 'over budget' ? 200 : 201, {
+  answer(ctx, result.status === 'duplicate' ? 200 : 201, {
     ...result,
     trigger: decision.trigger,
     target: decision.target,

@@ -99,5 +99,10 @@ export function workflowInput(
     modelTurnTimeoutSecs: runtime.model_turn_timeout_secs,
     taskTimeoutSecs: runtime.task_timeout_secs,
     maxFilePages: runtime.max_file_pages,
+    // Agent and fleet runs count against their budget windows (the workflow counts them); gates have
+    // their quota, flows their approvals.
+    ...(decision.target.kind === 'agent' || decision.target.kind === 'fleet'
+      ? { budgets: { ...res.daemon.spec.budgets } }
+      : {}),
   };
 }

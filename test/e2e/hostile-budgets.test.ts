@@ -1,11 +1,12 @@
 // Cost amplifiers for anyone who can comment, over the real stack (ingress over HTTP, Temporal, a worker,
-// the GitHub sandbox): agent runs count against the repository owner's and the sender's budget window
-// (spec.budgets), and a refused run is answered once per pull request and window; a command that changes
-// nothing (`/approve` with nothing waiting) is answered once per pull request and window.
+// the GitHub sandbox): every agent run is started by the ingress as any delivery, and counts against the
+// repository owner's and the sender's budget window (spec.budgets) in its workflow before it reaches a
+// model; a refused run ends 'over budget' and is answered once per pull request and window. A command that
+// changes nothing (`/approve` with nothing waiting) is answered once per pull request and window.
 import assert from 'node:assert/strict';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
-import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { AofState } from '../../src/temporal/search-attributes.js';
+import type { RoutedEventResult } from '../../workflows/types.js';
 import { agentYaml, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
@@ -60,29 +61,46 @@ describe('hostile budgets: agent runs within budget windows, no-op commands answ
       return true;
     });
 
+  /** A routed run's end: its result, its AofState, and how many model turns it scheduled. */
+  const outcome = async (workflowId: string) => {
+    const h = stack.client.workflow.getHandle(workflowId);
+    const result = (await h.result()) as RoutedEventResult;
+    const state = (await h.describe()).typedSearchAttributes.get(AofState);
+    const history = await h.fetchHistory();
+    const modelTurns = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'modelTurn',
+    ).length;
+    return { result, state, modelTurns };
+  };
+
   it('a sender commenting /review 30 times gets at most the budget and one refusal reply', async () => {
     const repo = 'budgets/api';
     const pr = openPr(repo);
     const answers = [];
     for (let i = 0; i < 30; i++)
       answers.push(await stack.send('issue_comment', comment(repo, pr, '/review', 'flooder')));
-    const started = answers.filter((a) => a.body.status === 'started');
-    const refused = answers.filter((a) => a.body.status === 'over budget');
-    assert.equal(started.length, 3, answers.map((a) => a.body.status).join(','));
+    // The ingress starts every run: the budget is the workflow's to count.
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.body.status, a.body.target?.name]),
+      answers.map(() => [201, 'started', 'helper']),
+    );
+    const ends = await Promise.all(answers.map((a) => outcome(a.body.workflowId)));
+    const ran = ends.filter((e) => !e.result.overBudget);
+    const refused = ends.filter((e) => e.result.overBudget);
+    assert.equal(ran.length, 3, JSON.stringify(ends.map((e) => e.state)));
+    assert.ok(ran.every((e) => e.state === 'completed' && e.result.agent && e.modelTurns > 0));
     assert.equal(refused.length, 27);
-    assert.ok(refused.every((a) => a.status === 200));
-    // Nothing started for a refused delivery.
-    for (const a of refused.slice(0, 3))
-      await assert.rejects(
-        stack.client.workflow.getHandle(deliveryWorkflowId(a.delivery)).describe(),
-        WorkflowNotFoundError,
-      );
-    // A redelivery of a counted delivery is the same delivery, not another run over budget.
+    for (const e of refused) {
+      assert.equal(e.state, 'over budget');
+      assert.equal(e.result.overBudget!.over, 'sender');
+      assert.equal(e.result.agent, undefined);
+      assert.equal(e.modelTurns, 0, 'no model call over budget');
+    }
+    // A redelivery of a counted delivery is the same delivery: nothing new starts.
     const again = await stack.send('issue_comment', comment(repo, pr, '/review', 'flooder'), {
-      delivery: started[0]!.delivery,
+      delivery: answers[0]!.delivery,
     });
-    assert.equal(again.body.status, 'duplicate');
-    await Promise.all(started.map((a) => stack.client.workflow.getHandle(a.body.workflowId).result()));
+    assert.deepEqual([again.status, again.body.status], [200, 'duplicate']);
     await repliesDone();
     const bodies = commentsOn(repo, pr);
     const refusals = bodies.filter((b) => b.startsWith('Budget used up'));
@@ -91,21 +109,29 @@ describe('hostile budgets: agent runs within budget windows, no-op commands answ
       refusals[0]!,
       /@flooder's budget of 3 agent runs per 1440 minutes is spent.*next window starts at \d{4}-/s,
     );
-    assert.equal(bodies.length, 4, JSON.stringify(bodies)); // three answers, one refusal
+    assert.equal(bodies.length, 4, JSON.stringify(bodies)); // three agent answers, one refusal
 
     // Another sender still has a share of the owner's budget (5): two runs, then the owner's budget is spent.
     const other = [];
     for (let i = 0; i < 3; i++) other.push(await stack.send('issue_comment', comment(repo, pr, '/review', 'someone')));
     assert.deepEqual(
       other.map((a) => a.body.status),
-      ['started', 'started', 'over budget'],
+      ['started', 'started', 'started'],
     );
+    const others = await Promise.all(other.map((a) => outcome(a.body.workflowId)));
+    assert.deepEqual(others.map((e) => e.state).sort(), ['completed', 'completed', 'over budget']);
+    assert.equal(others.find((e) => e.result.overBudget)!.result.overBudget!.over, 'account');
+    assert.equal(others.find((e) => e.result.overBudget)!.modelTurns, 0);
     const pr2 = openPr(repo);
     const third = await stack.send('issue_comment', comment(repo, pr2, '/review', 'newcomer'));
-    assert.equal(third.body.status, 'over budget');
-    await Promise.all(other.slice(0, 2).map((a) => stack.client.workflow.getHandle(a.body.workflowId).result()));
+    assert.deepEqual([third.status, third.body.status], [201, 'started']);
+    const last = await outcome(third.body.workflowId);
+    assert.deepEqual([last.state, last.result.overBudget?.over, last.modelTurns], ['over budget', 'account', 0]);
     await repliesDone();
-    assert.equal(commentsOn(repo, pr).filter((b) => b.startsWith('Budget used up')).length, 1);
+    // Two more agent answers on the first PR, and still its one refusal.
+    const after = commentsOn(repo, pr);
+    assert.equal(after.filter((b) => b.startsWith('Budget used up')).length, 1, JSON.stringify(after));
+    assert.equal(after.length, 6, JSON.stringify(after));
     const onPr2 = commentsOn(repo, pr2);
     assert.equal(onPr2.length, 1, JSON.stringify(onPr2));
     assert.match(onPr2[0]!, /the budget of 5 agent runs for budgets's repositories/);

@@ -19,6 +19,9 @@ export type ApprovalAnswer =
 
 const NOTHING_WAITING = 'nothing is waiting for approval';
 
+/** How long an approval looks again for a flow the visibility store may not list yet. */
+const VISIBILITY_LAG_MS = 1500;
+
 export function prFlows(withDeadline: WithDeadline) {
   async function running(repo: string, number: number): Promise<string[]> {
     const base = `flow/${repo}#${number}`;
@@ -29,6 +32,20 @@ export function prFlows(withDeadline: WithDeadline) {
         if (w.workflowId === base || w.workflowId.startsWith(`${base}/`)) ids.push(w.workflowId);
     });
     return ids.sort();
+  }
+
+  /**
+   * The flows running on a PR, asked again for a moment while there are none: Temporal's visibility store
+   * lists a new run a little after it started (an `/approve` right after the plan comment would otherwise
+   * be answered "nothing waiting").
+   */
+  async function runningSoon(repo: string, number: number): Promise<string[]> {
+    const until = Date.now() + VISIBILITY_LAG_MS;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 400)) {
+      const ids = await running(repo, number);
+      if (ids.length > 0 || Date.now() + wait > until) return ids;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   async function waitingFor(id: string): Promise<string | undefined> {
@@ -57,7 +74,7 @@ export function prFlows(withDeadline: WithDeadline) {
     running,
 
     async approve(repo: string, number: number, comment: ApprovalComment): Promise<ApprovalAnswer> {
-      const chosen = await target(await running(repo, number), comment);
+      const chosen = await target(await runningSoon(repo, number), comment);
       if (typeof chosen !== 'string') return chosen;
       try {
         // The handler only queues the comment, so accepted and completed are one step; a validator's

@@ -2,6 +2,7 @@
 // answers per agent. One member failing is reported beside the others' results.
 import { rendered } from '../../src/sandbox/github-sandbox.js';
 import assert from 'node:assert/strict';
+import { until } from '../harness/until.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, systemText } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
@@ -178,14 +179,13 @@ describe('fleets', function () {
       ],
     );
     assert.match(result.nodes[0]!.output, /### Summary by docs/);
-    const fleets = [];
-    for await (const w of stack.client.workflow.list({
-      query: `WorkflowType = 'fleetRunWorkflow' AND ExecutionStatus = 'Completed'`,
-    }))
-      fleets.push(w.workflowId);
-    assert.ok(
-      fleets.some((id) => id.startsWith('flow/')),
-      fleets.join(', '),
-    );
+    // The visibility store lists a closed run a moment after it closed: ask until it does.
+    await until('the flow’s fleet run to be listed as completed', async () => {
+      for await (const w of stack.client.workflow.list({
+        query: `WorkflowType = 'fleetRunWorkflow' AND ExecutionStatus = 'Completed'`,
+      }))
+        if (w.workflowId.startsWith('flow/')) return true;
+      return false;
+    });
   });
 });

@@ -85,6 +85,9 @@ function checkRunOverlay(): Record<string, Schema> {
     // A check run's title is at most 255 characters, as an annotation's ("The maximum size is 255
     // characters", REST reference, Create a check run).
     'output.title': { maxLength: 255 },
+    // GitHub counts these in bytes: "summary exceeds a maximum bytesize of 65535" (its 422 to a longer one).
+    'output.summary': { maxBytes: 65535 },
+    'output.text': { maxBytes: 65535 },
     // "The start line of the annotation. Line numbers start at 1."
     'output.annotations[].start_line': { minimum: 1 },
     'output.annotations[].end_line': { minimum: 1 },

@@ -237,7 +237,15 @@ describe('GitHub sandbox', () => {
         (await refusal(app.checks.create({ ...check, output: { title: 'x'.repeat(256), summary: 's' } }))).status,
         422,
       );
-      const { data } = await app.checks.create({ ...check, output: { title: 'x'.repeat(255), summary: 's' } });
+      // The summary's limit is in bytes: 40,000 two-byte characters are within 65,535 characters, not bytes.
+      assert.equal(
+        (await refusal(app.checks.create({ ...check, output: { title: 't', summary: 'é'.repeat(40_000) } }))).status,
+        422,
+      );
+      const { data } = await app.checks.create({
+        ...check,
+        output: { title: 'x'.repeat(255), summary: 'é'.repeat(30_000) },
+      });
       const update = (b: Record<string, unknown>) =>
         refusal(app.checks.update({ owner: 'o', repo: 'r', check_run_id: data.id, ...b }));
       assert.equal((await update({ status: 'waiting' })).status, 422);

@@ -14,7 +14,7 @@ function threadNewSpaceMb(env: Record<string, string>): number {
     import { Worker } from 'node:worker_threads';
     const { applyWorkerV8Flags } = await import(${JSON.stringify(flagsModule)});
     applyWorkerV8Flags();
-    const w = new Worker("const v8 = require('node:v8'); const a = []; for (let i = 0; i < 2e5; i++) a.push({ i });" +
+    const w = new Worker("const v8 = require('node:v8'); const a = []; for (let i = 0; i < 2e6; i++) a.push({ i });" +
       "require('node:worker_threads').parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)",
       { eval: true, execArgv: [] });
     w.on('message', (size) => { console.log(size); process.exit(0); });`;

@@ -27,24 +27,45 @@ export interface BudgetRequest extends BudgetSpend {
 export type BudgetAnswer =
   { allowed: true; used: number; sender: number } | { allowed: false; over: 'sender' | 'account'; taskQueue: string };
 
+/**
+ * One update at a time per count workflow from this process: Temporal lets only 10 updates wait on one
+ * workflow and aborts them in bulk under pressure, so a burst of one owner's runs (hundreds of issues
+ * opened together) sent at once became a storm of refused and retried updates in which almost nothing was
+ * counted. In turn, each spend costs one round trip, and every worker process sends one at a time.
+ */
+function oneAtATime() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => tails.get(key) === tail && tails.delete(key));
+    return run;
+  };
+}
+
 export function createBudgetActivities(client: () => Promise<Client>, taskQueue: string) {
+  const inTurn = oneAtATime();
   return {
     async spendBudget(r: BudgetRequest): Promise<BudgetAnswer> {
       const { account, window, closesAt, ...spend } = r;
       const c = await client();
+      const workflowId = budgetWorkflowId(taskQueue, account, window);
       try {
         // Retried at once while Temporal says the count is busy (a burst of runs of one owner).
-        const usage = await retryWhileBusy(() =>
-          c.workflow.executeUpdateWithStart(spendUpdate, {
-            args: [spend],
-            updateId: spend.key,
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof runBudgetWorkflow>('runBudgetWorkflow', {
-              workflowId: budgetWorkflowId(taskQueue, account, window),
-              taskQueue,
-              args: [{ account, window, closesAt }],
-              workflowIdConflictPolicy: 'USE_EXISTING',
+        const usage = await inTurn(workflowId, () =>
+          retryWhileBusy(() =>
+            c.workflow.executeUpdateWithStart(spendUpdate, {
+              args: [spend],
+              updateId: spend.key,
+              startWorkflowOperation: new WithStartWorkflowOperation<typeof runBudgetWorkflow>('runBudgetWorkflow', {
+                workflowId,
+                taskQueue,
+                args: [{ account, window, closesAt }],
+                workflowIdConflictPolicy: 'USE_EXISTING',
+              }),
             }),
-          }),
+          ),
         );
         return { allowed: true, ...usage };
       } catch (err) {

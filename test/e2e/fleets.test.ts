@@ -157,12 +157,17 @@ describe('fleets', function () {
     // `\b400\b`: the reference's random delivery GUID may hold the digits 400 ("…-4004-…").
     assert.doesNotMatch(result.answer, /broken member|\b400\b/);
     assert.match(result.decision!.explanation, /majority: no consensus \(APPROVE 1, REQUEST_CHANGES 1\)/);
-    const children = [];
-    for await (const w of stack.client.workflow.list({
-      query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'`,
-    }))
-      children.push(w.workflowId);
-    assert.equal(children.length, 3);
+    // The visibility store lists runs a moment after they close: ask until all three members are listed.
+    const children = async () => {
+      const ids: string[] = [];
+      for await (const w of stack.client.workflow.list({
+        query: `WorkflowType = 'agentRunWorkflow' AND WorkflowId STARTS_WITH '${handle.workflowId}/'`,
+      }))
+        ids.push(w.workflowId);
+      return ids;
+    };
+    await until('the three members to be listed', async () => (await children()).length >= 3);
+    assert.equal((await children()).length, 3);
   });
 
   it("a flow's fleet node runs the fleet as its own child workflow and records its report", async () => {

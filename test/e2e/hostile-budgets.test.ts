@@ -101,6 +101,8 @@ describe('hostile budgets: agent runs within budget windows, no-op commands answ
       delivery: answers[0]!.delivery,
     });
     assert.deepEqual([again.status, again.body.status], [200, 'duplicate']);
+    // The visibility store may not list a reply workflow just started: wait for its comment itself.
+    await until('the refusal reply', () => commentsOn(repo, pr).some((b) => b.startsWith('Budget used up')));
     await repliesDone();
     const bodies = commentsOn(repo, pr);
     const refusals = bodies.filter((b) => b.startsWith('Budget used up'));
@@ -127,6 +129,7 @@ describe('hostile budgets: agent runs within budget windows, no-op commands answ
     assert.deepEqual([third.status, third.body.status], [201, 'started']);
     const last = await outcome(third.body.workflowId);
     assert.deepEqual([last.state, last.result.overBudget?.over, last.modelTurns], ['over budget', 'account', 0]);
+    await until('the refusal reply on the second PR', () => commentsOn(repo, pr2).length > 0);
     await repliesDone();
     // Two more agent answers on the first PR, and still its one refusal.
     const after = commentsOn(repo, pr);

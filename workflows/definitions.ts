@@ -107,3 +107,13 @@ export interface BudgetUsage {
  * without a trace in history, so a flood of refused comments does not grow the window's history.
  */
 export const spendUpdate = defineUpdate<BudgetUsage, [BudgetSpend]>('spend');
+
+/** One spend's answer in a batch: counted (or counted before), or refused. */
+export type BudgetBatchAnswer = BudgetUsage | { over: 'sender' | 'account' };
+
+/**
+ * Count the runs a worker process asks for at the same moment, in order, one answer each. Its validator
+ * refuses a batch in which every run is over budget ("over budget: " and the JSON list of reasons) without
+ * a trace in history, as `spend` does for one.
+ */
+export const spendBatchUpdate = defineUpdate<BudgetBatchAnswer[], [BudgetSpend[]]>('spendBatch');

@@ -4,7 +4,7 @@
 // what is counted (at most the account's budget of keys) is carried across continue-as-new.
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { markRun } from './run-attributes.js';
-import { spendUpdate, type BudgetSpend } from './definitions.js';
+import { spendBatchUpdate, spendUpdate, type BudgetSpend } from './definitions.js';
 
 export interface RunBudgetState {
   account: string;
@@ -24,29 +24,41 @@ export async function runBudgetWorkflow(state: RunBudgetState): Promise<{ used: 
   let used = state.used ?? 0;
   const senders = new Map(Object.entries(state.senders ?? {}));
   const keys = new Set(state.keys ?? []);
-  const refusal = (s: BudgetSpend): string | undefined => {
+  const refusal = (s: BudgetSpend): 'sender' | 'account' | undefined => {
     if (keys.has(s.key)) return undefined;
     if ((senders.get(s.sender) ?? 0) >= s.perSender) return 'sender';
     if (used >= s.perAccount) return 'account';
     return undefined;
   };
+  const spend = (s: BudgetSpend) => {
+    if (!keys.has(s.key) && !refusal(s)) {
+      keys.add(s.key);
+      used++;
+      senders.set(s.sender, (senders.get(s.sender) ?? 0) + 1);
+    }
+    return { used, sender: senders.get(s.sender) ?? 0 };
+  };
+  // Counts only grow within a batch: a run refused on its own is refused after the others too.
   setHandler(
-    spendUpdate,
-    (s) => {
-      if (!keys.has(s.key) && !refusal(s)) {
-        keys.add(s.key);
-        used++;
-        senders.set(s.sender, (senders.get(s.sender) ?? 0) + 1);
-      }
-      return { used, sender: senders.get(s.sender) ?? 0 };
-    },
-    {
-      validator: (s) => {
+    spendBatchUpdate,
+    (batch) =>
+      batch.map((s) => {
         const over = refusal(s);
-        if (over) throw new Error(`over budget: ${over}`);
+        return over ? { over: over as 'sender' | 'account' } : spend(s);
+      }),
+    {
+      validator: (batch) => {
+        const over = batch.map(refusal);
+        if (over.every(Boolean)) throw new Error(`over budget: ${JSON.stringify(over)}`);
       },
     },
   );
+  setHandler(spendUpdate, spend, {
+    validator: (s) => {
+      const over = refusal(s);
+      if (over) throw new Error(`over budget: ${over}`);
+    },
+  });
   while (Date.now() < state.closesAt) {
     if (await condition(() => workflowInfo().continueAsNewSuggested, state.closesAt - Date.now())) {
       await condition(allHandlersFinished);

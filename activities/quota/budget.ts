@@ -1,18 +1,29 @@
 // Counts one agent or fleet run against its repository owner's budget window (spec.budgets), for the
 // routed workflow that is about to run it. The window's count workflow (workflows/run-budget.ts) is
-// addressed by id and started on first use (update-with-start), the update's id is the delivery: a
-// redelivery, or this activity retried after a lost answer, is counted once and gets the first answer.
-// A run over budget is refused by the update's validator; the refusal comes back as an answer.
+// addressed by id and started on first use (update-with-start). The runs this process asks for at the
+// same moment go together, one batch update at a time per window (count-batches.ts, as the quota's
+// reservations do): a burst of one owner's runs (hundreds of issues opened together) is a handful of
+// updates, not a storm of refused ones. Each spend's key is its delivery: the window answers a key it
+// already counted as the first time, so a redelivery, or a batch sent again after a lost answer, counts
+// nothing twice. A batch whose every run is over budget is refused by the update's validator (nothing in
+// history); the refusals come back as answers.
 import {
   WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { spendUpdate, type BudgetSpend } from '../../workflows/definitions.js';
+import {
+  spendBatchUpdate,
+  spendUpdate,
+  type BudgetBatchAnswer,
+  type BudgetSpend,
+} from '../../workflows/definitions.js';
 import type { runBudgetWorkflow } from '../../workflows/run-budget.js';
 import { budgetWorkflowId } from '../../src/temporal/budget-window.js';
-import { retryWhileBusy } from './retry-busy.js';
+import { mapLimit } from '../../workflows/map-limit.js';
+import { BATCH_DEADLINE_MS, CountBatches } from './count-batches.js';
+import { retryWhileBusy, unknownUpdate } from './retry-busy.js';
 
 export interface BudgetRequest extends BudgetSpend {
   /** The repository owner, lowercased. */
@@ -27,54 +38,71 @@ export interface BudgetRequest extends BudgetSpend {
 export type BudgetAnswer =
   { allowed: true; used: number; sender: number } | { allowed: false; over: 'sender' | 'account'; taskQueue: string };
 
-/**
- * One update at a time per count workflow from this process: Temporal lets only 10 updates wait on one
- * workflow and aborts them in bulk under pressure, so a burst of one owner's runs (hundreds of issues
- * opened together) sent at once became a storm of refused and retried updates in which almost nothing was
- * counted. In turn, each spend costs one round trip, and every worker process sends one at a time.
- */
-function oneAtATime() {
-  const tails = new Map<string, Promise<unknown>>();
-  return <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const run = (tails.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    void tail.then(() => tails.get(key) === tail && tails.delete(key));
-    return run;
-  };
+/** One window's count workflow. */
+type Window = Pick<BudgetRequest, 'account' | 'window' | 'closesAt'>;
+
+/** The reasons a validator gave for refusing a whole batch (or one spend), else undefined. */
+function refusals(err: unknown): BudgetBatchAnswer[] | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError) || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return;
+  const text = err.cause?.message ?? err.message;
+  const list = /over budget: (\[.*\])/.exec(text)?.[1];
+  if (list) return (JSON.parse(list) as ('sender' | 'account')[]).map((over) => ({ over }));
+  const one = /over budget: (sender|account)/.exec(text)?.[1];
+  return one ? [{ over: one as 'sender' | 'account' }] : undefined;
 }
 
 export function createBudgetActivities(client: () => Promise<Client>, taskQueue: string) {
-  const inTurn = oneAtATime();
+  const start = (w: Window) =>
+    new WithStartWorkflowOperation<typeof runBudgetWorkflow>('runBudgetWorkflow', {
+      workflowId: budgetWorkflowId(taskQueue, w.account, w.window),
+      taskQueue,
+      args: [{ account: w.account, window: w.window, closesAt: w.closesAt }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  // Retried at once while Temporal says the window is busy, all within the batch's deadline. A window run
+  // by a worker from before batches does not know the batch update: it then gets the spends one by one.
+  const batches = new CountBatches<Window, BudgetSpend, BudgetBatchAnswer>(async (w, spends, updateId) => {
+    const c = await client();
+    const deadline = Date.now() + BATCH_DEADLINE_MS;
+    const inTime = <T>(fn: () => Promise<T>) =>
+      c.withDeadline(deadline, () => retryWhileBusy(fn, deadline - Date.now()));
+    const settled = (answers: BudgetBatchAnswer[]) => answers.map((value) => ({ status: 'fulfilled' as const, value }));
+    try {
+      return settled(
+        await inTime(() =>
+          c.workflow.executeUpdateWithStart(spendBatchUpdate, {
+            args: [spends],
+            updateId,
+            startWorkflowOperation: start(w),
+          }),
+        ),
+      );
+    } catch (err) {
+      const refused = refusals(err);
+      if (refused?.length === spends.length) return settled(refused);
+      if (!unknownUpdate(err)) throw err;
+      return mapLimit(spends, 4, (s) =>
+        inTime(() =>
+          c.workflow.executeUpdateWithStart(spendUpdate, {
+            args: [s],
+            updateId: s.key,
+            startWorkflowOperation: start(w),
+          }),
+        ).then(
+          (value) => ({ status: 'fulfilled' as const, value: value as BudgetBatchAnswer }),
+          (reason: unknown) => {
+            const over = refusals(reason)?.[0];
+            return over ? { status: 'fulfilled' as const, value: over } : { status: 'rejected' as const, reason };
+          },
+        ),
+      );
+    }
+  });
   return {
     async spendBudget(r: BudgetRequest): Promise<BudgetAnswer> {
-      const { account, window, closesAt, ...spend } = r;
-      const c = await client();
-      const workflowId = budgetWorkflowId(taskQueue, account, window);
-      try {
-        // Retried at once while Temporal says the count is busy (a burst of runs of one owner).
-        const usage = await inTurn(workflowId, () =>
-          retryWhileBusy(() =>
-            c.workflow.executeUpdateWithStart(spendUpdate, {
-              args: [spend],
-              updateId: spend.key,
-              startWorkflowOperation: new WithStartWorkflowOperation<typeof runBudgetWorkflow>('runBudgetWorkflow', {
-                workflowId,
-                taskQueue,
-                args: [{ account, window, closesAt }],
-                workflowIdConflictPolicy: 'USE_EXISTING',
-              }),
-            }),
-          ),
-        );
-        return { allowed: true, ...usage };
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) {
-          const over = /over budget: (sender|account)/.exec(err.cause?.message ?? err.message)?.[1];
-          if (over) return { allowed: false, over: over as 'sender' | 'account', taskQueue };
-        }
-        throw err;
-      }
+      const { account, window, closesAt: _closesAt, ...spend } = r;
+      const answer = await batches.count(budgetWorkflowId(taskQueue, account, window), r, spend);
+      return 'over' in answer ? { allowed: false, over: answer.over, taskQueue } : { allowed: true, ...answer };
     },
   };
 }

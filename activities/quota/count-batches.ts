@@ -1,6 +1,6 @@
-// The reservations a worker process makes at the same moment go to their month's count together: one
-// `countBatch` update per count workflow at a time, carrying every key that arrived while the previous
-// one was out. Temporal lets only 10 updates wait on one workflow and aborts them in bulk under pressure;
+// The reservations (and budget spends) a worker process makes at the same moment go to their count
+// workflow together: one batch update per count workflow at a time, carrying every key that arrived while
+// the previous one was out. Temporal lets only 10 updates wait on one workflow and aborts them in bulk under pressure;
 // 500 pull requests opened together were 500 updates retried in a storm (about one review per 10 s),
 // and are now a handful of updates per worker process.
 //
@@ -23,26 +23,29 @@ export const BATCH_DEADLINE_MS = 12_000;
  * Sends one batch to a count workflow, answering each key in order: an answer, or the error of that key
  * alone. `updateId` stays the same across the batch's retries.
  */
-export type SendBatch<T> = (
+export type SendBatch<T, I = CountItem, A = CountAnswer> = (
   count: T,
-  items: CountItem[],
+  items: I[],
   updateId: string,
-) => Promise<PromiseSettledResult<CountAnswer>[]>;
+) => Promise<PromiseSettledResult<A>[]>;
 
-interface Waiting {
-  item: CountItem;
-  resolve: (answer: CountAnswer) => void;
+interface Waiting<I, A> {
+  item: I;
+  resolve: (answer: A) => void;
   reject: (err: unknown) => void;
 }
 
-/** `T` names one count workflow (account and month); `id` is its workflow id. */
-export class CountBatches<T> {
+/**
+ * `T` names one count workflow (an account's month, an owner's budget window); `id` is its workflow id;
+ * `I` is one key's item and `A` its answer.
+ */
+export class CountBatches<T, I = CountItem, A = CountAnswer> {
   /** Per count workflow: the keys waiting for the update in flight to come back. */
-  private readonly waiting = new Map<string, Waiting[]>();
+  private readonly waiting = new Map<string, Waiting<I, A>[]>();
 
-  constructor(private readonly send: SendBatch<T>) {}
+  constructor(private readonly send: SendBatch<T, I, A>) {}
 
-  count(id: string, count: T, item: CountItem): Promise<CountAnswer> {
+  count(id: string, count: T, item: I): Promise<A> {
     return new Promise((resolve, reject) => {
       const queue = this.waiting.get(id);
       if (queue) return void queue.push({ item, resolve, reject });

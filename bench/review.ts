@@ -16,7 +16,7 @@ import { configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.j
 import { startStack, type Stack } from '../test/harness/stack.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../test/harness/synthetic-pr.js';
 import { stopTestTemporal, testTemporal, workflowBundle } from '../test/harness/temporal.js';
-import { floorWorkers, recordActivities, type Recorded } from './harness/floor.js';
+import { floorWorkers, recordActivities, timeline, type Recorded } from './harness/floor.js';
 
 const fake = new FakeAnthropic();
 const url = await fake.start();
@@ -51,13 +51,14 @@ const stack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), anthro
 const floorStack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
 const none: Recorded = { results: new Map(), types: new Set(), before: new Set() };
 let replaying = none;
-let ran = new Set<string>();
+/** The floor's activities that ran, and when. */
+let ran = new Map<string, number>();
 let floor: Awaited<ReturnType<typeof floorWorkers>> | undefined;
 const types = new Set<string>();
 /** Serves the floor stack's queues with activities answering from `rec` (new workers for new types). */
 async function replay(rec: Recorded) {
   replaying = rec;
-  ran = new Set();
+  ran = new Map();
   if (floor && [...rec.types].every((t) => types.has(t))) return;
   rec.types.forEach((t) => types.add(t));
   await floor?.stop();
@@ -69,7 +70,7 @@ async function replay(rec: Recorded) {
     bundle: await workflowBundle(),
     types,
     recorded: () => replaying,
-    ran: (key) => ran.add(key),
+    ran: (key) => ran.set(key, Date.now()),
   });
 }
 
@@ -98,10 +99,16 @@ async function review(repo: string, number: number, fs: ReturnType<typeof files>
     if (run?.status === 'completed' && stack.sandbox.comments.some((c) => c.body.includes(`/runs/${run.id})`))) break;
     await slow(20);
   }
-  const ended = Date.now();
   await slow(300); // the review workflow ends after its last write; the next push then finds the gate idle
   const requests = stack.sandbox.requests.slice(before);
+  // The review's end as the API saw it: its last write answered (not when this loop looked).
+  const ended = Math.max(...requests.map((q) => q.at));
   const lookups = requests.filter((q) => gateLookup.test(`${q.method} ${q.path}`)).length;
+  if (process.env.BENCH_TIMELINE)
+    console.log(
+      `${repo}#${number} ${action}: ${ended - started} ms\n  ` +
+        (await timeline(stack.client, stack.resources.daemon.spec.temporal.task_queue, started, ended)).join('\n  '),
+    );
   return { ms: ended - started, started, ended, calls: `${requests.length} (${lookups} of them the gate's lookup)` };
 }
 
@@ -131,7 +138,8 @@ async function floorReview(
       );
     await slow(5);
   }
-  const ms = Date.now() - started;
+  // Its end: when the last of the real review's activities ran here (they answer at once).
+  const ms = Math.max(...[...rec.before].map((k) => ran.get(k)!)) - started;
   await slow(300);
   return ms;
 }

@@ -161,7 +161,23 @@ export const PATCHES: PatchRecord[] = [
       "Its call sat in the per-function review, which only runs without 'gate-review-in-batches' took; with " +
       'that branch deleted nothing calls it, and every run that wrote its marker started before 2026-12-04.',
   },
-  { name: 'gate-check-created-in-progress', introduced: '2026-12-03', workflows: ['prReviewWorkflow'], stage: 'live' },
+  {
+    name: 'gate-check-created-in-progress',
+    introduced: '2026-12-03',
+    workflows: ['prReviewWorkflow'],
+    stage: 'deprecated',
+    deprecatedOn: '2026-12-04',
+    removableAfter: '2026-12-05',
+  },
+  {
+    name: 'review-starts-its-work-at-once',
+    introduced: '2026-12-04',
+    workflows: ['prReviewWorkflow'],
+    stage: 'live',
+    note:
+      'The pull request is read while the quota is reserved, and model calls start together when the ' +
+      "gate's prompt is cached (issue 24).",
+  },
   {
     name: 'gate-continues-as-new-after-a-review',
     introduced: '2026-12-04',

@@ -17,7 +17,7 @@ import type { Gate } from '../src/config/schema.js';
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
 import { reviewSignal, type ReviewRequest } from './definitions.js';
-import { prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
+import { PROMPT_CACHE_WARM_MS, prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
 import type { ReviewerResult } from '../src/gate/types.js';
 
 export interface PrGateInput {
@@ -32,6 +32,8 @@ export interface PrGateInput {
   reviews?: number;
   /** The request that arrived as the previous run continued as new. */
   pending?: ReviewRequest;
+  /** When a review last wrote or read the gate's prompt in the model provider's cache (workflow time). */
+  promptCachedAt?: number;
 }
 
 export interface PrGateResult {
@@ -51,6 +53,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   let pending: ReviewRequest | undefined = input.pending;
   let reviews = input.reviews ?? 0;
   let last: PrReviewResult | undefined;
+  let promptCachedAt = input.promptCachedAt;
 
   const repository = `${input.pr.owner}/${input.pr.repo}`;
   const setState = markRun('prGateWorkflow', { kind: 'gate', repository, number: input.pr.number }, 'idle');
@@ -66,7 +69,14 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       // The request that woke us goes along, and so does anything a handler is still taking in.
       deprecatePatch('gate-carries-pending-across-continue-as-new');
       await condition(allHandlersFinished);
-      await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews, pending });
+      await continueAsNew<typeof prGateWorkflow>({
+        ...input,
+        cache,
+        seen: [...seen].slice(-500),
+        reviews,
+        pending,
+        promptCachedAt,
+      });
     }
     const req = pending!;
     pending = undefined;
@@ -95,6 +105,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
             detailsUrlBase: input.detailsUrlBase,
             cache,
             modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+            promptCacheWarm: promptCachedAt !== undefined && Date.now() - promptCachedAt < PROMPT_CACHE_WARM_MS,
           },
         ],
       }),
@@ -134,6 +145,8 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     const outcome = await settled;
     if (outcome.ok) {
       last = outcome.r;
+      const u = outcome.r.usage;
+      if (u && u.cache_read_input_tokens + u.cache_creation_input_tokens > 0) promptCachedAt = Date.now();
       cache = { ...cache, ...outcome.r.cache };
       const keys = Object.keys(cache);
       if (keys.length > MAX_CACHE) cache = Object.fromEntries(keys.slice(-MAX_CACHE).map((k) => [k, cache[k]!]));
@@ -149,7 +162,14 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
         if (next.headSha !== actual && pending === next) pending = undefined;
       }
       await condition(allHandlersFinished);
-      await continueAsNew<typeof prGateWorkflow>({ ...input, cache, seen: [...seen].slice(-500), reviews, pending });
+      await continueAsNew<typeof prGateWorkflow>({
+        ...input,
+        cache,
+        seen: [...seen].slice(-500),
+        reviews,
+        pending,
+        promptCachedAt,
+      });
     }
   }
   return { reviews, last };

@@ -53,7 +53,15 @@ export interface PrReviewInput {
   /** Earlier results of unchanged functions, by `reviewer:hash`. */
   cache: Record<string, ReviewerResult>;
   modelTurnTimeoutSecs: number;
+  /** A review of this gate wrote or read its prompt in the provider's cache within PROMPT_CACHE_WARM_MS. */
+  promptCacheWarm?: boolean;
 }
+
+/**
+ * How long after a model call the gate's prompt counts as cached: Anthropic keeps a prompt cache entry 5
+ * minutes from its last use; a minute less leaves room for the review's own steps.
+ */
+export const PROMPT_CACHE_WARM_MS = 4 * 60_000;
 
 export interface PrReviewResult {
   conclusion: string;
@@ -115,8 +123,11 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   // A personal token cannot create check runs: the gate shows as a commit status.
   deprecatePatch('gate-check-as-commit-status-without-an-app');
   // The check run is created in progress: a queued state that lasts one request costs a request of its own.
-  const inProgressAtOnce = patched('gate-check-created-in-progress');
-  step(inProgressAtOnce ? 'check run in progress' : 'check run queued');
+  deprecatePatch('gate-check-created-in-progress');
+  // The pull request is read while the quota is reserved (a refusal cancels the reading and discards
+  // what it read), and a model's calls start together when the gate's prompt is in the provider's cache.
+  const atOnce = patched('review-starts-its-work-at-once');
+  step('check run in progress');
   const detailsUrl = input.detailsUrlBase
     ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
     : undefined;
@@ -128,7 +139,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       ...target,
       name,
       headSha: input.headSha,
-      status: inProgressAtOnce ? 'in_progress' : 'queued',
+      status: 'in_progress',
       detailsUrl,
       externalId: `${workflowInfo().workflowId}@${workflowInfo().runId}`,
       orCommitStatus: true,
@@ -155,23 +166,27 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         annotationsBefore: 0,
       }),
     );
-  let started: Promise<void> = Promise.resolve();
 
   try {
-    if (!inProgressAtOnce) {
-      step('check run in progress');
-      started = created.then((c) =>
-        call(github.updateCheckRun({ ...checkTarget, checkRunId: c.id, status: 'in_progress' })),
-      );
-      started.catch(() => undefined);
-    }
-
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back (older runs fetched files and contents through this history).
     deprecatePatch('review-reads-the-pull-request-in-one-bounded-activity');
     const skipped: SkippedFile[] = [];
 
-    step('checking the quota');
+    const analyse = () =>
+      github.analysePullRequest({
+        ...target,
+        pullNumber: pr.number,
+        headSha: input.headSha,
+        limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
+        ...(gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
+        commentMarker: COMMENT_MARKER,
+      });
+    const reading = new CancellationScope();
+    const early = atOnce ? reading.run(analyse) : undefined;
+    early?.catch(() => undefined);
+
+    step(atOnce ? 'checking the quota and reading the changed files' : 'checking the quota');
     // The account and tier come from the verified identity: the payload's installation id counts only
     // when the configuration binds it to the tenant (an unbound one could be made up by the sender).
     const billed = pr.installationBound ? pr.installationId : undefined;
@@ -184,7 +199,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,
     });
     if (!grant.allowed) {
-      await started;
+      reading.cancel();
       await call(
         github.upsertMarkedComment({
           ...target,
@@ -210,14 +225,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     }
 
     step('reading and parsing the changed files');
-    const parsed = await github.analysePullRequest({
-      ...target,
-      pullNumber: pr.number,
-      headSha: input.headSha,
-      limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
-      ...(gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
-      commentMarker: COMMENT_MARKER,
-    });
+    const parsed = await (early ?? analyse());
     /** The gate comment's id as the analysis found it, so writing it needs no lookup. */
     const known = parsed.comment;
     calls += parsed.requests;
@@ -231,6 +239,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       rules: parsed.rules,
       model: { model: gate.model, offlineModel: gate.offline_model },
       maxConcurrency: gate.max_concurrency,
+      promptCached: atOnce && input.promptCacheWarm === true,
       reviewBatch,
     });
     const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {
@@ -290,10 +299,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     if (all.length <= ANNOTATIONS_PER_REQUEST) {
       // One request for the verdict: the comment goes with it. With more, the comment comes last, so
       // whoever follows its link finds every annotation.
-      await started;
       await Promise.all([verdict(), comment()]);
     } else {
-      await started;
       await verdict();
       await comment();
     }
@@ -320,7 +327,6 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         ))
       )
         return setState('failed');
-      await started.catch(() => undefined);
       if (isCancellation(err))
         await complete(
           'cancelled',

@@ -51,6 +51,8 @@ export async function reviewFunctions(opts: {
   rules?: ReviewerResult[][];
   model: Omit<ReviewBatchInput, 'reviewer' | 'fns'>;
   maxConcurrency: number;
+  /** The gate's prompt is in the provider's cache (a review of this gate wrote or read it minutes ago). */
+  promptCached?: boolean;
   reviewBatch: (input: ReviewBatchInput) => Promise<ReviewBatchResult>;
 }): Promise<BatchedReview> {
   const { fns, reviewers, cache } = opts;
@@ -86,7 +88,9 @@ export async function reviewFunctions(opts: {
     });
   };
   // The first call alone writes the shared system prompt into the provider's cache; the others read it.
-  if (jobs.length) await run(jobs[0]!);
-  await mapLimit(jobs.slice(1), opts.maxConcurrency, run);
+  // When a recent review left it there, all calls start together.
+  const alone = opts.promptCached ? 0 : Math.min(1, jobs.length);
+  if (alone) await run(jobs[0]!);
+  await mapLimit(jobs.slice(alone), opts.maxConcurrency, run);
   return { results: results as ReviewerResult[][], fresh, usage, calls, tokensSaved };
 }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { changedLines } from '../../src/code/diff.js';
 import { changedFunctions, TooComplex } from '../../src/code/functions.js';
 import { languageOf } from '../../src/code/languages.js';
-import type { AnalysedFunction, SkippedFile } from '../../src/gate/types.js';
+import { ruleReview } from '../../src/gate/rules.js';
+import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
 import {
   JobFailed,
   OutOfMemory,
@@ -38,6 +39,44 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxParseBytes: 1024 * 1024, f
 export interface Extracted {
   functions: AnalysedFunction[];
   skipped: SkippedFile[];
+  /** The built-in rules' results per function (in `functions`' order) and reviewer, when asked for. */
+  rules?: ReviewerResult[][];
+}
+
+/** The built-in rules to run where the functions were found, on their code as the review keeps it. */
+export interface RulesHere {
+  reviewers: ReviewerName[];
+  /** A function's code is cut beyond this (pull-analysis.ts, `cutCode`) before the rules read it. */
+  maxFunctionBytes: number;
+}
+
+/** One function's code as a review keeps it: cut beyond `max` bytes, with a marker saying so. */
+export function cutCode(code: string, max: number): string {
+  return code.length > max ? `${code.slice(0, max)}\n/* … cut at ${max} bytes of ${code.length} */` : code;
+}
+
+/** Each reviewer's built-in result for one function (as the pool's `rules` job answers it). */
+export function rulesOf(reviewers: ReviewerName[], fn: Pick<AnalysedFunction, 'code' | 'startLine' | 'changedLines'>) {
+  return reviewers.map((reviewer): ReviewerResult => ({
+    reviewer,
+    ...ruleReview(reviewer, fn.code, fn.startLine, fn.changedLines),
+    tokens: 0,
+  }));
+}
+
+/**
+ * One file's changed functions and, when asked, the rules' results on them: one job of the pool per file
+ * (a job per function cost more in messages than the rules cost to run).
+ */
+export function extractAndReview(file: FileToParse, timeoutMicros: number, rules?: RulesHere): Extracted {
+  const found = extractFile(file, timeoutMicros);
+  if (!rules) return found;
+  return {
+    ...found,
+    rules: found.functions.map((fn) =>
+      rulesOf(rules.reviewers, { ...fn, code: cutCode(fn.code, rules.maxFunctionBytes) }),
+    ),
+  };
 }
 
 /** One file's changed functions, or why it is skipped. */
@@ -80,11 +119,12 @@ export function extractChanged(files: FileToParse[]): Extracted {
   return { functions: all.flatMap((e) => e.functions), skipped: all.flatMap((e) => e.skipped) };
 }
 
-/** Every file in the pool, within the limits; results in the files' order. */
+/** Every file in the pool, within the limits, with the rules' results when asked; in the files' order. */
 export async function extractInPool(
   files: FileToParse[],
   limits: Partial<ParseLimits> = {},
   pool: UntrustedPool = untrustedPool(),
+  rules?: RulesHere,
 ): Promise<Extracted> {
   const l = { ...DEFAULT_PARSE_LIMITS, ...limits };
   const deadline = Date.now() + l.totalMs;
@@ -96,7 +136,7 @@ export async function extractInPool(
         return extractFile(file, 0, l.maxParseBytes);
       try {
         // Queued jobs start once a thread is free: the budget is checked when the job starts.
-        return await pool.run('extract', { file, timeoutMicros: l.fileMs * 1000 }, l.fileMs, deadline);
+        return await pool.run('extract', { file, timeoutMicros: l.fileMs * 1000, rules }, l.fileMs, deadline);
       } catch (err) {
         if (err instanceof TimeLimit) return skip(`not parsed: it took over ${l.fileMs / 1000} s`);
         if (err instanceof OutOfMemory) return skip(`not parsed: it ${err.message.replace('needed', 'needs')}`);
@@ -107,5 +147,9 @@ export async function extractInPool(
       }
     }),
   );
-  return { functions: all.flatMap((e) => e.functions), skipped: all.flatMap((e) => e.skipped) };
+  return {
+    functions: all.flatMap((e) => e.functions),
+    skipped: all.flatMap((e) => e.skipped),
+    ...(rules ? { rules: all.flatMap((e) => e.rules ?? []) } : {}),
+  };
 }

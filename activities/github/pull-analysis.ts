@@ -7,8 +7,7 @@ import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
 import { languageOf } from '../../src/code/languages.js';
-import { extractInPool, type FileToParse } from '../code/extract.js';
-import { builtinResults } from '../untrusted/rules.js';
+import { cutCode, extractInPool, type FileToParse } from '../code/extract.js';
 import { headVersions } from './blob-contents.js';
 import { commentsAlong, markedCommentIn } from './marked-comment.js';
 import type { PullFile, RepoTarget } from './index.js';
@@ -81,19 +80,17 @@ export async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: nu
 
 /**
  * Keeps the result within the limits, naming what was cut (all of it: listedAtMost shortens the list);
- * `bytes`: the result's size as JSON, at most.
+ * `bytes`: the result's size as JSON, at most; `kept`: the indices of the functions kept.
  */
 export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile[] }, limits: AnalysisLimits) {
   const functions: AnalysedFunction[] = [];
+  const kept: number[] = [];
   const skipped = all.skipped.map((s) => ({ path: listed(s.path), reason: s.reason }));
   let total = 0;
   // The skipped list at its largest, and what each function adds as JSON besides its code.
   let bytes = (limits.maxSkippedListed + 1) * (MAX_LISTED_CHARS + 200);
-  for (const fn of all.functions) {
-    const code =
-      fn.code.length > limits.maxFunctionBytes
-        ? `${fn.code.slice(0, limits.maxFunctionBytes)}\n/* … cut at ${limits.maxFunctionBytes} bytes of ${fn.code.length} */`
-        : fn.code;
+  for (const [i, fn] of all.functions.entries()) {
+    const code = cutCode(fn.code, limits.maxFunctionBytes);
     if (total + code.length > limits.maxTotalBytes) {
       skipped.push({
         path: listed(`${fn.path} (${fn.name})`),
@@ -112,8 +109,9 @@ export function bound(all: { functions: AnalysedFunction[]; skipped: SkippedFile
     total += code.length;
     bytes += size;
     functions.push({ ...fn, code });
+    kept.push(i);
   }
-  return { functions, skipped, bytes };
+  return { functions, skipped, bytes, kept };
 }
 
 function listedAtMost(skipped: SkippedFile[], limits: AnalysisLimits) {
@@ -124,9 +122,9 @@ function listedAtMost(skipped: SkippedFile[], limits: AnalysisLimits) {
   return skipped;
 }
 
-/** The built-in rules on the kept functions, in the pool; functions whose findings overflow the result go. */
-async function withRules(kept: ReturnType<typeof bound>, reviewers: ReviewerName[], limits: AnalysisLimits) {
-  const results = await Promise.all(kept.functions.map((fn) => builtinResults(reviewers, fn)));
+/** The built-in rules' results on the kept functions (found by the parse); functions whose findings overflow the result go. */
+function withRules(kept: ReturnType<typeof bound>, all: ReviewerResult[][], limits: AnalysisLimits) {
+  const results = kept.kept.map((i) => all[i]!);
   const functions: AnalysedFunction[] = [];
   const rules: ReviewerResult[][] = [];
   const skipped = [...kept.skipped];
@@ -194,12 +192,17 @@ export function createPullAnalysis(clientFor: GitHubClientFor) {
         patch: f.patch,
         content: heads.contents.get(f.filename) ?? null,
       }));
-      // Parsed and reviewed by rules in the untrusted-text pool: this thread keeps heartbeating.
-      const parsed = await extractInPool(toParse);
+      // Parsed and reviewed by rules in the untrusted-text pool, one job per file: this thread keeps heartbeating.
+      const parsed = await extractInPool(
+        toParse,
+        {},
+        undefined,
+        input.rules ? { reviewers: input.rules, maxFunctionBytes: limits.maxFunctionBytes } : undefined,
+      );
       const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
       return {
-        ...(input.rules
-          ? await withRules(kept, input.rules, limits)
+        ...(parsed.rules
+          ? withRules(kept, parsed.rules, limits)
           : { functions: kept.functions, skipped: listedAtMost(kept.skipped, limits) }),
         requests,
         ...(comment !== undefined ? { comment } : {}),

@@ -1,7 +1,7 @@
 // The jobs the untrusted-text pool runs (pool.ts), each in one of its threads: pure functions of
 // structured-cloneable inputs.
-import { extractFile, type FileToParse } from '../code/extract.js';
-import { lineFindings, ruleReview } from '../../src/gate/rules.js';
+import { extractAndReview, rulesOf, type FileToParse, type RulesHere } from '../code/extract.js';
+import { lineFindings } from '../../src/gate/rules.js';
 import type { AnalysedFunction, Finding, ReviewerName, ReviewerResult } from '../../src/gate/types.js';
 
 /** The built-in rules' findings on the added lines of one file's patch (head line numbers). */
@@ -25,14 +25,12 @@ function patchFindings(input: { reviewers: ReviewerName[]; patch: string }) {
 }
 
 export const JOBS = {
-  extract: (input: { file: FileToParse; timeoutMicros: number }) => extractFile(input.file, input.timeoutMicros),
+  /** One file's changed functions, and the built-in rules' results on them when `rules` asks. */
+  extract: (input: { file: FileToParse; timeoutMicros: number; rules?: RulesHere }) =>
+    extractAndReview(input.file, input.timeoutMicros, input.rules),
   /** Each reviewer's built-in result for one function. */
   rules: (input: { reviewers: ReviewerName[]; fn: AnalysedFunction }): ReviewerResult[] =>
-    input.reviewers.map((reviewer) => ({
-      reviewer,
-      ...ruleReview(reviewer, input.fn.code, input.fn.startLine, input.fn.changedLines),
-      tokens: 0,
-    })),
+    rulesOf(input.reviewers, input.fn),
   patchFindings,
 };
 

@@ -87,3 +87,36 @@ export async function floorWorkers(opts: {
     },
   };
 }
+
+/**
+ * Where a review's time went (BENCH_TIMELINE=1): every workflow and activity task of the workflows on
+ * `taskQueue` in [since, until], as ms from `since`: scheduled, started, completed.
+ */
+export async function timeline(client: Client, taskQueue: string, since: number, until: number): Promise<string[]> {
+  const rows: [number, string][] = [];
+  for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const open = new Map<string, { name: string; at: number; started?: number }>();
+    for (const e of history.events ?? []) {
+      const at = ms(e.eventTime);
+      if (at < since - 50 || at > until + 50) continue;
+      const id = String(e.eventId);
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) open.set(id, { name: `${w.type} ${s.activityType!.name}`, at });
+      if (e.workflowTaskScheduledEventAttributes) open.set(id, { name: `${w.type} workflow task`, at });
+      const st = e.activityTaskStartedEventAttributes ?? e.workflowTaskStartedEventAttributes;
+      if (st) {
+        const o = open.get(String(st.scheduledEventId));
+        if (o) o.started = at;
+      }
+      const c = e.activityTaskCompletedEventAttributes ?? e.workflowTaskCompletedEventAttributes;
+      const o = c && open.get(String(c.scheduledEventId));
+      if (o)
+        rows.push([
+          o.at - since,
+          `${String(o.at - since).padStart(5)} +${String((o.started ?? o.at) - o.at).padStart(3)} wait +${String(at - (o.started ?? o.at)).padStart(3)} run  ${o.name}`,
+        ]);
+    }
+  }
+  return rows.sort((x, y) => x[0] - y[0]).map((r) => r[1]);
+}

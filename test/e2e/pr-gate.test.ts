@@ -257,10 +257,15 @@ describe('PR gate check', function () {
       stack.sandbox.comments[0]!.body,
       /\*\*developer\*\* tier includes 1 analyses a month[\s\S]*\(https:\/\/portal\.example\.com\/upgrade\)/,
     );
+    // The pull request is read while the quota is reserved (issue 24); the refusal discards what was read:
+    // no function is reviewed or reported, and the reading is one listing and one GraphQL read at most.
+    assert.match(run.output.summary ?? '', /nothing was analysed/);
+    assert.doesNotMatch(stack.sandbox.comments[0]!.body, /`g`|Reviewed|finding/i);
+    assert.ok(stack.sandbox.requests.filter((q) => /\/graphql$/.test(q.path)).length <= 1, 'read once at most');
     assert.equal(
-      stack.sandbox.requests.filter((q) => /\/contents\/|\/graphql$/.test(q.path)).length,
+      stack.sandbox.requests.filter((q) => /\/contents\//.test(q.path)).length,
       0,
-      'nothing was analysed',
+      'no file read one by one',
     );
   });
 

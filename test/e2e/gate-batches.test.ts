@@ -212,6 +212,36 @@ describe('gate review in batches', function () {
     assert.ok(comment.body.includes(line), comment.body);
   });
 
+  it('a push minutes after a model review starts its model calls together: the prompt is still cached', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    const four = new Promise<void>((r) => (release = r));
+    const respond = async (body: Parameters<typeof gateAnswer>[0]) => {
+      most = Math.max(most, ++inFlight);
+      // Held until both reviewers' calls are in flight (or a second and a half): calls made one after
+      // another never are.
+      if (inFlight >= 2) release();
+      await Promise.race([four, new Promise((r) => setTimeout(r, 1500))]);
+      inFlight--;
+      return gateAnswer(body);
+    };
+    fake.respondWith(respond);
+    const src = tsFunctions(2, 'warm');
+    await review('batch-llm/warm', 8, [addedFile('src/w.ts', src)]);
+    assert.equal(fake.requests.length, 2, 'one call per reviewer (security, documentation)');
+    assert.equal(most, 1, 'the first review writes the prompt cache with one call, then makes the other');
+    // Only the requests go: the provider's prompt cache keeps what the first review wrote.
+    fake.requests.length = 0;
+    most = 0;
+    const changed = src.replace(/return x \+ 0;/g, 'x = x * 2;\n  return x + 0;');
+    assert.notEqual(changed, src);
+    await review('batch-llm/warm', 8, [addedFile('src/w.ts', changed)], 'synchronize');
+    assert.equal(fake.requests.length, 2);
+    assert.equal(most, 2, "the push's calls start together");
+    for (const r of fake.requests) assert.ok(r.usage!.cache_read_input_tokens > 0, 'each call read the cached prompt');
+  });
+
   it('max_concurrency above the worker default of 10 has that many model calls in flight', async () => {
     let inFlight = 0;
     let most = 0;

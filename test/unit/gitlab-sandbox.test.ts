@@ -266,7 +266,8 @@ describe('GitLab sandbox', () => {
     assert.equal((await post({ state: 'pending', target_url: 'javascript:alert(1)' })).status, 400);
     assert.deepEqual((await post({ state: 'pending' }, 'f'.repeat(40))).json, { message: '404 Commit Not Found' });
     assert.equal(
-      (await call('POST', `/projects/42/statuses/${HEAD}`, { token: 'glpat-alice', body: { state: 'pending' } })).status,
+      (await call('POST', `/projects/42/statuses/${HEAD}`, { token: 'glpat-alice', body: { state: 'pending' } }))
+        .status,
       201,
       'a maintainer through the parent group may',
     );

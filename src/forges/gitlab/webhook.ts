@@ -93,7 +93,9 @@ export class GitLabEventError extends Error {
     readonly path: string,
     readonly problem: string,
   ) {
-    super(`GitLab ${kind === 'invalid' ? 'payload invalid' : 'event not handled'}${path ? ` at ${path}` : ''}: ${problem}`);
+    super(
+      `GitLab ${kind === 'invalid' ? 'payload invalid' : 'event not handled'}${path ? ` at ${path}` : ''}: ${problem}`,
+    );
     this.name = 'GitLabEventError';
   }
 }
@@ -102,8 +104,7 @@ export class GitLabEventError extends Error {
 
 export function header(headers: Headers, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers))
-    if (k.toLowerCase() === wanted) return Array.isArray(v) ? v[0] : v;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === wanted) return Array.isArray(v) ? v[0] : v;
   return undefined;
 }
 
@@ -148,12 +149,7 @@ export interface SignatureCheck {
 }
 
 export type VerifyFailure =
-  | 'missing_token'
-  | 'bad_token'
-  | 'missing_signature'
-  | 'bad_signature'
-  | 'stale_timestamp'
-  | 'not_configured';
+  'missing_token' | 'bad_token' | 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'not_configured';
 export type VerifyResult = { ok: true; by: ('token' | 'signature')[] } | { ok: false; reason: VerifyFailure };
 
 /**
@@ -166,7 +162,8 @@ export function verifyGitLabSignature(c: SignatureCheck): VerifyResult {
   const sigs = header(c.headers, 'webhook-signature');
   if (!id || !ts || !sigs) return { ok: false, reason: 'missing_signature' };
   if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'bad_signature' };
-  if (Math.abs(c.nowSeconds - Number(ts)) > (c.toleranceSeconds ?? 300)) return { ok: false, reason: 'stale_timestamp' };
+  if (Math.abs(c.nowSeconds - Number(ts)) > (c.toleranceSeconds ?? 300))
+    return { ok: false, reason: 'stale_timestamp' };
   const expected = Buffer.from(signGitLabDelivery(c.signingToken, id, Number(ts), c.body).slice(3), 'base64');
   for (const sig of sigs.split(' ')) {
     const [version, value] = sig.split(',', 2);
@@ -281,7 +278,8 @@ class Reader {
 
   string(key: string, { nonEmpty = false } = {}): string {
     const r = this.at(key);
-    if (typeof r.value !== 'string') throw new GitLabEventError('invalid', r.path, `expected a string, got ${describe(r.value)}`);
+    if (typeof r.value !== 'string')
+      throw new GitLabEventError('invalid', r.path, `expected a string, got ${describe(r.value)}`);
     if (nonEmpty && !r.value) throw new GitLabEventError('invalid', r.path, 'expected a non-empty string');
     return r.value;
   }
@@ -305,7 +303,8 @@ class Reader {
 
   boolean(key: string): boolean {
     const r = this.at(key);
-    if (typeof r.value !== 'boolean') throw new GitLabEventError('invalid', r.path, `expected a boolean, got ${describe(r.value)}`);
+    if (typeof r.value !== 'boolean')
+      throw new GitLabEventError('invalid', r.path, `expected a boolean, got ${describe(r.value)}`);
     return r.value;
   }
 
@@ -336,7 +335,11 @@ function repositoryOf(payload: Reader): GitLabEvent['repository'] {
   const fullName = project.string('path_with_namespace', { nonEmpty: true });
   const parts = fullName.split('/');
   if (parts.length < 2 || parts.some((p) => !p))
-    throw new GitLabEventError('invalid', `${project.path}.path_with_namespace`, `expected "namespace/project", got ${describe(fullName)}`);
+    throw new GitLabEventError(
+      'invalid',
+      `${project.path}.path_with_namespace`,
+      `expected "namespace/project", got ${describe(fullName)}`,
+    );
   return { owner: parts.slice(0, -1).join('/'), name: parts.at(-1)!, fullName, id };
 }
 
@@ -365,8 +368,7 @@ function mergeRequestVariables(mr: Reader, project: Reader) {
       mr_target_branch: mr.string('target_branch', { nonEmpty: true }),
       // A Note Hook's merge_request has no `url`: it is the project's web URL and the iid.
       mr_web_url:
-        mr.optionalString('url') ??
-        `${project.string('web_url', { nonEmpty: true })}/-/merge_requests/${mr.id('iid')}`,
+        mr.optionalString('url') ?? `${project.string('web_url', { nonEmpty: true })}/-/merge_requests/${mr.id('iid')}`,
     },
   };
 }
@@ -390,7 +392,11 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
   if (!(eventName in expectedKind))
     throw new GitLabEventError('unsupported', '', `X-Gitlab-Event ${JSON.stringify(eventName)} is not handled`);
   if (expectedKind[eventName] !== kind)
-    throw new GitLabEventError('invalid', 'object_kind', `${JSON.stringify(kind)} does not match X-Gitlab-Event ${eventName}`);
+    throw new GitLabEventError(
+      'invalid',
+      'object_kind',
+      `${JSON.stringify(kind)} does not match X-Gitlab-Event ${eventName}`,
+    );
   const repository = repositoryOf(payload);
   const base = {
     event_type: kind,
@@ -403,7 +409,11 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
     const attrs = payload.object('object_attributes');
     const rawAction = attrs.string('action', { nonEmpty: true });
     if (!(MR_ACTIONS as readonly string[]).includes(rawAction))
-      throw new GitLabEventError('unsupported', `${attrs.path}.action`, `merge request action ${JSON.stringify(rawAction)} is not handled`);
+      throw new GitLabEventError(
+        'unsupported',
+        `${attrs.path}.action`,
+        `merge request action ${JSON.stringify(rawAction)} is not handled`,
+      );
     const action = rawAction as (typeof MR_ACTIONS)[number];
     const mr = mergeRequestVariables(attrs, payload.object('project'));
     const oldrev = attrs.optionalSha('oldrev');
@@ -435,11 +445,19 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
     const attrs = payload.object('object_attributes');
     const noteable = attrs.string('noteable_type', { nonEmpty: true });
     if (noteable !== 'MergeRequest')
-      throw new GitLabEventError('unsupported', `${attrs.path}.noteable_type`, `notes on a ${noteable} are not handled`);
+      throw new GitLabEventError(
+        'unsupported',
+        `${attrs.path}.noteable_type`,
+        `notes on a ${noteable} are not handled`,
+      );
     // `action` exists from GitLab 16.11; before, every note hook was a creation.
     const noteAction = attrs.optionalString('action') ?? 'create';
     if (noteAction !== 'create')
-      throw new GitLabEventError('unsupported', `${attrs.path}.action`, `note action ${JSON.stringify(noteAction)} is not handled`);
+      throw new GitLabEventError(
+        'unsupported',
+        `${attrs.path}.action`,
+        `note action ${JSON.stringify(noteAction)} is not handled`,
+      );
     if (attrs.optionalBoolean('system'))
       throw new GitLabEventError('unsupported', `${attrs.path}.system`, 'system notes are not handled');
     const comment = { id: attrs.id('id'), body: attrs.string('note') };

@@ -14,7 +14,9 @@ function read(ctx: RequestContext, project: GitLabProject, path: string, ref: st
 }
 
 const blobId = (content: string) =>
-  createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0${content}`).digest('hex');
+  createHash('sha1')
+    .update(`blob ${Buffer.byteLength(content)}\0${content}`)
+    .digest('hex');
 
 export const fileRoutes: Route[] = [
   {

@@ -21,7 +21,8 @@ export const notFound = (what?: string) =>
 export const forbidden = () => new GitLabHttpError(403, { message: '403 Forbidden' });
 export const badRequest = (error: string) => new GitLabHttpError(400, { error });
 /** A model validation failure, as GitLab words it: `{"message": {"note": ["can't be blank"]}}`. */
-export const invalid = (field: string, problem: string) => new GitLabHttpError(400, { message: { [field]: [problem] } });
+export const invalid = (field: string, problem: string) =>
+  new GitLabHttpError(400, { message: { [field]: [problem] } });
 
 export interface RequestContext {
   method: string;
@@ -94,7 +95,11 @@ export function checkParams(ctx: RequestContext, spec: ParamsSpec): Record<strin
   const out: Record<string, any> = {};
   for (const name of Object.keys(ctx.params)) {
     if (!(name in spec)) {
-      ctx.state.violations.push({ method: ctx.method, path: ctx.url.pathname, problem: `undeclared parameter ${name}` });
+      ctx.state.violations.push({
+        method: ctx.method,
+        path: ctx.url.pathname,
+        problem: `undeclared parameter ${name}`,
+      });
       problems.push(`${name} is not a parameter of this endpoint`);
     }
   }

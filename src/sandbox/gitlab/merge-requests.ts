@@ -97,13 +97,16 @@ export const mergeRequestRoutes: Route[] = [
       const found = mr(ctx, id!, iid!);
       const p = checkParams(ctx, UPDATE_PARAMS);
       if (!Object.keys(p).length)
-        throw badRequest(`${Object.keys(UPDATE_PARAMS).join(', ')} are missing, at least one parameter must be provided`);
+        throw badRequest(
+          `${Object.keys(UPDATE_PARAMS).join(', ')} are missing, at least one parameter must be provided`,
+        );
       requireAccess(ctx, found.project, ACCESS.developer);
       const m = found.mr;
       for (const l of [...(p.labels ?? []), ...(p.add_labels ?? [])])
         if ([...l].length > LABEL_MAX)
           throw new GitLabHttpError(400, { message: { title: [`is too long (maximum is ${LABEL_MAX} characters)`] } });
-      if (p.state_event === 'close' && m.state !== 'opened') throw badRequest('state_event does not have a valid value');
+      if (p.state_event === 'close' && m.state !== 'opened')
+        throw badRequest('state_event does not have a valid value');
       if (p.state_event === 'reopen' && m.state !== 'closed')
         throw badRequest('state_event does not have a valid value');
       if (p.labels) m.labels = [...new Set(p.labels as string[])];

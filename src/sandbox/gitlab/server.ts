@@ -155,7 +155,9 @@ export class GitLabSandbox {
     if (fault) {
       fault.remaining--;
       if (fault.rateLimit !== undefined) return this.tooMany(send, fault.rateLimit);
-      return send(fault.status, { message: `${fault.status} ${fault.status >= 500 ? 'Internal Server Error' : 'Error'}` });
+      return send(fault.status, {
+        message: `${fault.status} ${fault.status >= 500 ? 'Internal Server Error' : 'Error'}`,
+      });
     }
     if (this.budget) {
       const now = Date.now();
@@ -169,10 +171,13 @@ export class GitLabSandbox {
     }
 
     // Split on the slashes as sent, then decode each segment once: `group%2Fproject` is one segment.
-    const segments = url.pathname.slice(API_PREFIX.length + 1).split('/').map(safeDecode);
+    const segments = url.pathname
+      .slice(API_PREFIX.length + 1)
+      .split('/')
+      .map(safeDecode);
     if (segments.some((s) => s === undefined)) return send(400, { error: '400 Bad request' });
     const params: Record<string, unknown> = { ...Object.fromEntries(url.searchParams) };
-    for (const [k, v] of url.searchParams) if (k.endsWith('[]')) params[k.slice(0, -2)] = url.searchParams.getAll(k);
+    for (const k of url.searchParams.keys()) if (k.endsWith('[]')) params[k.slice(0, -2)] = url.searchParams.getAll(k);
     for (const k of Object.keys(params)) if (k.endsWith('[]')) delete params[k];
     if (body && typeof body === 'object' && !Array.isArray(body)) Object.assign(params, body);
 
@@ -187,7 +192,9 @@ export class GitLabSandbox {
         if (err instanceof GitLabHttpError) return send(err.status, err.body, err.headers);
         return send(500, { message: '500 Internal Server Error' });
       }
-      const late = answer.wrote ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key))) : undefined;
+      const late = answer.wrote
+        ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)))
+        : undefined;
       if (late) {
         late.remaining--;
         this.afterWriteFaults++;
@@ -203,7 +210,11 @@ export class GitLabSandbox {
     return send(404, { error: '404 Not Found' });
   }
 
-  private tooMany(send: (s: number, b: unknown, h: Record<string, string>, t: string) => void, retryAfter: number, limit = 2000) {
+  private tooMany(
+    send: (s: number, b: unknown, h: Record<string, string>, t: string) => void,
+    retryAfter: number,
+    limit = 2000,
+  ) {
     const reset = Math.ceil(Date.now() / 1000) + retryAfter;
     send(
       429,

@@ -28,7 +28,9 @@ export const userRoutes: Route[] = [
     pattern: 'user',
     handler: (ctx) => {
       checkParams(ctx, {});
-      return { body: { ...userBasic(ctx.user, webBase(ctx)), bot: ctx.user.bot, created_at: '2020-01-01T00:00:00.000Z' } };
+      return {
+        body: { ...userBasic(ctx.user, webBase(ctx)), bot: ctx.user.bot, created_at: '2020-01-01T00:00:00.000Z' },
+      };
     },
   },
   {

@@ -1,0 +1,265 @@
+// The GitLab sandbox: a local HTTP server that answers like GitLab's REST API v4 (gitlab.com and
+// self-managed alike) for the resources this project uses, one file per resource. It authenticates like
+// GitLab (`PRIVATE-TOKEN` or `Authorization: Bearer`, else 401), hides what the token may not see (404),
+// checks parameters (400), pages lists (X-Next-Page, X-Total...), and can be told to rate-limit (429 with
+// Retry-After and RateLimit-Reset) or to fail, before a write or after it. Every request is recorded.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { discussionRoutes } from './discussions.js';
+import { fileRoutes } from './files.js';
+import { GitLabHttpError, matchRoute, type Answer, type RequestContext, type Route } from './http.js';
+import { memberRoutes } from './members.js';
+import { mergeRequestRoutes } from './merge-requests.js';
+import { noteRoutes } from './notes.js';
+import { projectRoutes } from './projects.js';
+import { GitLabState, type RecordedRequest } from './state.js';
+import { statusRoutes } from './statuses.js';
+import { userRoutes } from './users.js';
+
+export const API_PREFIX = '/api/v4';
+
+const ROUTES: Route[] = [
+  ...userRoutes,
+  ...projectRoutes,
+  ...mergeRequestRoutes,
+  ...noteRoutes,
+  ...discussionRoutes,
+  ...statusRoutes,
+  ...fileRoutes,
+  ...memberRoutes,
+];
+
+/** What a request is matched against in fault injection: `METHOD /api/v4/path/as/sent`. */
+export type RequestMatch = RegExp;
+
+interface Fault {
+  remaining: number;
+  match?: RequestMatch;
+}
+type AfterWriteMode = 'status500' | 'reset' | { delayMs: number };
+
+export class GitLabSandbox {
+  readonly state = new GitLabState();
+  private server?: Server;
+  private before: (Fault & { status: number; rateLimit?: number })[] = [];
+  private afterWrite: (Fault & { mode: AfterWriteMode })[] = [];
+  private budget?: { limit: number; windowMs: number; used: Map<number, number[]> };
+  /** Answers that were failed after their write was stored. */
+  afterWriteFaults = 0;
+
+  /** Every request received, oldest first (method, path as sent, query, parsed body, status, time). */
+  get requests(): RecordedRequest[] {
+    return this.state.requests;
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    return this.url;
+  }
+
+  /** The instance's base URL (what a GitLab `api_url` setting names, without `/api/v4`). */
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('GitLab sandbox not started');
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  /** The REST API's root: `${url}/api/v4`. */
+  get apiUrl(): string {
+    return this.url + API_PREFIX;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** Forgets recorded activity and scripted faults; seeded users, projects and MRs stay. */
+  reset(): void {
+    this.state.resetActivity();
+    this.before = [];
+    this.afterWrite = [];
+    this.budget = undefined;
+    this.afterWriteFaults = 0;
+  }
+
+  /** The next `count` matching requests are answered `status` without being performed. */
+  failNext(count: number, status: number, match?: RequestMatch): void {
+    this.before.push({ remaining: count, status, match });
+  }
+
+  /**
+   * The next `count` matching writes are stored, and then the answer fails: a 500, a reset connection,
+   * or an answer held back `delayMs` (time to kill the worker waiting on it). For exactly-once tests.
+   */
+  failAfterWrite(count: number, mode: AfterWriteMode = 'status500', match?: RequestMatch): void {
+    this.afterWrite.push({ remaining: count, mode, match });
+  }
+
+  /** The next `count` matching requests are refused with 429, `Retry-After` and `RateLimit-Reset`. */
+  rateLimit(count: number, retryAfterSeconds: number, match?: RequestMatch): void {
+    this.before.push({ remaining: count, status: 429, rateLimit: retryAfterSeconds, match });
+  }
+
+  /**
+   * A standing limit, as GitLab's authenticated API rate limit: each user may make `limit` requests per
+   * `windowSeconds`; beyond that, 429 until the window moves on. `undefined` lifts it.
+   */
+  requestBudget(limit: number | undefined, windowSeconds = 60): void {
+    this.budget = limit === undefined ? undefined : { limit, windowMs: windowSeconds * 1000, used: new Map() };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', this.url);
+    const method = req.method ?? 'GET';
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const entry: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      status: 0,
+      at: Date.now(),
+    };
+    this.state.requests.push(entry);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}, type?: string) => {
+      entry.status = status;
+      res.writeHead(status, {
+        'content-type': type ?? 'application/json',
+        'cache-control': 'no-cache',
+        ...headers,
+      });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+
+    let body: unknown;
+    try {
+      body = parseBody(raw, String(req.headers['content-type'] ?? ''));
+      entry.body = body;
+    } catch {
+      return send(400, { error: 'The request body is not valid JSON' });
+    }
+    if (!url.pathname.startsWith(API_PREFIX + '/')) return send(404, { error: '404 Not Found' });
+
+    const userId = this.state.tokens.get(tokenOf(req));
+    const user = userId === undefined ? undefined : this.state.users.get(userId);
+    if (!user || user.state !== 'active') return send(401, { message: '401 Unauthorized' });
+    entry.username = user.username;
+
+    const key = `${method} ${url.pathname}`;
+    const fault = this.before.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)));
+    if (fault) {
+      fault.remaining--;
+      if (fault.rateLimit !== undefined) return this.tooMany(send, fault.rateLimit);
+      return send(fault.status, {
+        message: `${fault.status} ${fault.status >= 500 ? 'Internal Server Error' : 'Error'}`,
+      });
+    }
+    if (this.budget) {
+      const now = Date.now();
+      const used = (this.budget.used.get(user.id) ?? []).filter((t) => t > now - this.budget!.windowMs);
+      if (used.length >= this.budget.limit) {
+        this.budget.used.set(user.id, used);
+        return this.tooMany(send, Math.ceil((used[0]! + this.budget.windowMs - now) / 1000), this.budget.limit);
+      }
+      used.push(now);
+      this.budget.used.set(user.id, used);
+    }
+
+    // Split on the slashes as sent, then decode each segment once: `group%2Fproject` is one segment.
+    const segments = url.pathname
+      .slice(API_PREFIX.length + 1)
+      .split('/')
+      .map(safeDecode);
+    if (segments.some((s) => s === undefined)) return send(400, { error: '400 Bad request' });
+    const params: Record<string, unknown> = { ...Object.fromEntries(url.searchParams) };
+    for (const k of url.searchParams.keys()) if (k.endsWith('[]')) params[k.slice(0, -2)] = url.searchParams.getAll(k);
+    for (const k of Object.keys(params)) if (k.endsWith('[]')) delete params[k];
+    if (body && typeof body === 'object' && !Array.isArray(body)) Object.assign(params, body);
+
+    for (const route of ROUTES) {
+      const pathParams = matchRoute(route, method, segments as string[]);
+      if (!pathParams) continue;
+      const ctx: RequestContext = { method, segments: segments as string[], params, user, state: this.state, url };
+      let answer: Answer;
+      try {
+        answer = route.handler(ctx, pathParams);
+      } catch (err) {
+        if (err instanceof GitLabHttpError) return send(err.status, err.body, err.headers);
+        return send(500, { message: '500 Internal Server Error' });
+      }
+      const late = answer.wrote
+        ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)))
+        : undefined;
+      if (late) {
+        late.remaining--;
+        this.afterWriteFaults++;
+        if (late.mode === 'reset') {
+          entry.status = 0;
+          return void req.socket.destroy();
+        }
+        if (late.mode === 'status500') return send(500, { message: '500 Internal Server Error' });
+        await new Promise((r) => setTimeout(r, (late.mode as { delayMs: number }).delayMs));
+      }
+      return send(answer.status ?? 200, answer.body, answer.headers, answer.type);
+    }
+    return send(404, { error: '404 Not Found' });
+  }
+
+  private tooMany(
+    send: (s: number, b: unknown, h: Record<string, string>, t: string) => void,
+    retryAfter: number,
+    limit = 2000,
+  ) {
+    const reset = Math.ceil(Date.now() / 1000) + retryAfter;
+    send(
+      429,
+      'Retry later\n',
+      {
+        'retry-after': String(retryAfter),
+        'ratelimit-name': 'throttle_authenticated_api',
+        'ratelimit-limit': String(limit),
+        'ratelimit-observed': String(limit + 1),
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(reset),
+      },
+      'text/plain',
+    );
+  }
+}
+
+function tokenOf(req: IncomingMessage): string {
+  const privateToken = req.headers['private-token'];
+  if (typeof privateToken === 'string' && privateToken) return privateToken;
+  const auth = req.headers.authorization ?? '';
+  const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
+  return bearer?.[1] ?? '';
+}
+
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON, or a form body with Rails-style nested keys (`position[new_line]=3`, `labels[]=a`). */
+function parseBody(raw: string, contentType: string): unknown {
+  if (!raw) return undefined;
+  if (!contentType.includes('application/x-www-form-urlencoded')) return JSON.parse(raw);
+  const out: Record<string, any> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const path = key.replace(/\]/g, '').split('[');
+    let at = out;
+    for (let i = 0; i < path.length - 1; i++) at = at[path[i]!] ??= path[i + 1] === '' ? [] : {};
+    const last = path.at(-1)!;
+    if (last === '' && Array.isArray(at)) at.push(value);
+    else at[last] = value;
+  }
+  return out;
+}

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import {
   buildSchema,
+  executeSync,
   getNamedType,
-  graphqlSync,
   GraphQLError,
   Kind,
   parse,
@@ -86,23 +86,21 @@ export class SandboxGraphql {
         headers,
         body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
       };
+    // Parsed and validated once per query text, as graphql-js would on every request.
+    const doc = checked(query);
+    if ('errors' in doc) return { status: 200, headers, body: { errors: doc.errors.map(publicError) } };
     // GitHub checks a query's pagination before running any of it: a connection without `first` or
     // `last`, or asking for more than 100 nodes, refuses the whole query (no partial data).
-    const refused = paginationErrors(query, variables ?? {});
+    const refused = paginationErrors(doc.document, variables ?? {});
     if (refused.length) return { status: 200, headers, body: { data: null, errors: refused } };
-    const result = graphqlSync({
+    const result = executeSync({
       schema: SCHEMA,
-      source: query,
+      document: doc.document,
       variableValues: variables,
       rootValue: { ...this.root(reset), viewer: () => ({ login: viewer }) },
       typeResolver: (value) => (value as { __typename: string }).__typename,
     });
-    const errors = result.errors?.map((e) => ({
-      ...(e.extensions?.type ? { type: e.extensions.type } : {}),
-      ...(e.path ? { path: e.path } : {}),
-      ...(e.locations ? { locations: e.locations } : {}),
-      message: e.message,
-    }));
+    const errors = result.errors?.map(publicError);
     return {
       status: 200,
       headers,
@@ -150,21 +148,45 @@ export class SandboxGraphql {
   }
 }
 
+/** An error as the answer shows it. */
+function publicError(e: GraphQLError) {
+  return {
+    ...(e.extensions?.type ? { type: e.extensions.type } : {}),
+    ...(e.path ? { path: e.path } : {}),
+    ...(e.locations ? { locations: e.locations } : {}),
+    message: e.message,
+  };
+}
+
+/** Validated documents by query text (the project sends few distinct texts); bounded. */
+const DOCUMENTS = new Map<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>();
+
+/** A query parsed and validated against the schema, or its syntax or validation errors. */
+function checked(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+  const known = DOCUMENTS.get(query);
+  if (known) return known;
+  let out: { document: DocumentNode } | { errors: readonly GraphQLError[] };
+  try {
+    const document = parse(query);
+    const errors = validate(SCHEMA, document);
+    out = errors.length ? { errors } : { document };
+  } catch (err) {
+    if (!(err instanceof GraphQLError)) throw err;
+    out = { errors: [err] };
+  }
+  if (DOCUMENTS.size >= 200) DOCUMENTS.delete(DOCUMENTS.keys().next().value!);
+  DOCUMENTS.set(query, out);
+  return out;
+}
+
 /**
- * The pagination errors GitHub's static analysis finds in a query (before it runs): every connection
- * needs `first` or `last`, from 1 to 100 (GitHub's "Resource limitations" for the GraphQL API).
+ * The pagination errors GitHub's static analysis finds in a valid query (before it runs): every
+ * connection needs `first` or `last`, from 1 to 100 (GitHub's "Resource limitations" for the GraphQL API).
  */
 function paginationErrors(
-  source: string,
+  doc: DocumentNode,
   variables: Record<string, unknown>,
 ): { type: string; path: string[]; locations: { line: number; column: number }[]; message: string }[] {
-  let doc: DocumentNode;
-  try {
-    doc = parse(source);
-  } catch {
-    return []; // a syntax error: graphql-js answers it below
-  }
-  if (validate(SCHEMA, doc).length) return [];
   const info = new TypeInfo(SCHEMA);
   const out: ReturnType<typeof paginationErrors> = [];
   const path: string[] = [];

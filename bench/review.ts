@@ -7,7 +7,9 @@
 //
 // Each figure is printed with its floor, measured in the same run on the same server: the same webhook
 // through the same ingress and workflows with every activity answering at once what it answered in the
-// real review (bench/harness/floor.ts). Targets: built-in reviewers at most 1.3x the floor; a model at
+// real review (bench/harness/floor.ts); each review is followed by its floor, so both see the machine in
+// the same state, and each ends when its last write (or, for the floor, its last activity) happened.
+// BENCH_TIMELINE=1 prints every task and request of each review. Targets: built-in reviewers at most 1.3x the floor; a model at
 // 500 ms a call at most 1.1x of (its unavoidable rounds x 500 ms + the floor).
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +105,8 @@ async function review(repo: string, number: number, fs: ReturnType<typeof files>
   const requests = stack.sandbox.requests.slice(before);
   // The review's end as the API saw it: its last write answered (not when this loop looked).
   const ended = Math.max(...requests.map((q) => q.at));
+  if (process.env.BENCH_TIMELINE)
+    console.log(requests.map((q) => `  ${q.at - started} ${q.method} ${q.path} ${q.status}`).join('\n'));
   const lookups = requests.filter((q) => gateLookup.test(`${q.method} ${q.path}`)).length;
   if (process.env.BENCH_TIMELINE)
     console.log(
@@ -140,21 +144,47 @@ async function floorReview(
   }
   // Its end: when the last of the real review's activities ran here (they answer at once).
   const ms = Math.max(...[...rec.before].map((k) => ran.get(k)!)) - started;
+  if (process.env.BENCH_TIMELINE)
+    console.log(
+      `floor ${repo}#${number} ${action}: ${ms} ms\n  ` +
+        (
+          await timeline(floorStack.client, floorStack.resources.daemon.spec.temporal.task_queue, started, started + ms)
+        ).join('\n  '),
+    );
   await slow(300);
   return ms;
 }
 
-/** Floors of a first review and of a push changing one function, `RUNS` each, on fresh pull requests. */
-async function floors(repo: string, first: Recorded, push: Recorded) {
-  const a: number[] = [];
-  const b: number[] = [];
-  await floorReview(first, repo, 99, files()); // new workers: bundle, caches, JIT
-  await floorReview(push, repo, 99, files(true), 'synchronize');
+type Review = Awaited<ReturnType<typeof review>>;
+
+/**
+ * `RUNS` first reviews and pushes changing one function on `repo`, each followed by its floor, so that a
+ * review and its floor see the machine in the same state. A warm-up review and push come first (bundles,
+ * caches, JIT) and are what the floor's activities answer from. `each(phase, review)` sees every review.
+ */
+async function interleaved(
+  repo: string,
+  each: (phase: 'first' | 'push', r: Review) => void = () => {},
+  beforeFirst: () => void = () => {},
+) {
+  beforeFirst();
+  const recFirst = await recordOf(await review(repo, 9, files()));
+  const recPush = await recordOf(await review(repo, 9, files(true), 'synchronize'));
+  await floorReview(recFirst, repo, 99, files()); // new workers: bundle, caches, JIT
+  await floorReview(recPush, repo, 99, files(true), 'synchronize');
+  const out = { first: [] as Review[], push: [] as Review[], floorFirst: [] as number[], floorPush: [] as number[] };
   for (let n = 0; n < RUNS; n++) {
-    a.push(await floorReview(first, repo, 100 + n, files()));
-    b.push(await floorReview(push, repo, 100 + n, files(true), 'synchronize'));
+    beforeFirst();
+    const first = await review(repo, 10 + n, files());
+    each('first', first);
+    out.first.push(first);
+    out.floorFirst.push(await floorReview(recFirst, repo, 100 + n, files()));
+    const push = await review(repo, 10 + n, files(true), 'synchronize');
+    each('push', push);
+    out.push.push(push);
+    out.floorPush.push(await floorReview(recPush, repo, 100 + n, files(true), 'synchronize'));
   }
-  return { first: a, push: b };
+  return out;
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -165,14 +195,10 @@ const line = (k: string, v: string) => console.log(`${k.padEnd(52)} ${v}`);
 console.log(
   `\nbench:review — 50 changed functions in 10 files, 4 reviewers, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
 );
-await review('warm/up', 1, files()); // bundles, caches, JIT
-const a: Awaited<ReturnType<typeof review>>[] = [];
-const aPush: Awaited<ReturnType<typeof review>>[] = [];
-for (let n = 0; n < RUNS; n++) {
-  a.push(await review('octo/app', 10 + n, files()));
-  aPush.push(await review('octo/app', 10 + n, files(true), 'synchronize'));
-}
-const aFloor = await floors('octo/app', await recordOf(a.at(-1)!), await recordOf(aPush.at(-1)!));
+const A = await interleaved('octo/app');
+const a = A.first;
+const aPush = A.push;
+const aFloor = { first: A.floorFirst, push: A.floorPush };
 const ratio = (ms: number[], of: number) => `${(median(ms) / of).toFixed(2)}x`;
 line('(a) built-in reviewers: webhook → completed check', spread(a.map((r) => r.ms)));
 line('    floor (no-op activities, same server)', spread(aFloor.first));
@@ -194,27 +220,34 @@ line(
 );
 line('    GitHub API calls per review (first / push)', `${a[0]!.calls} / ${aPush[0]!.calls}`);
 
-const b: Awaited<ReturnType<typeof review>>[] = [];
-const c: Awaited<ReturnType<typeof review>>[] = [];
 let firstRequests = 0;
 let firstReqs: FakeRequest[] = [];
 let pushReqs: FakeRequest[] = [];
 let first = tokensOf([]);
 let pushRequests = 0;
 let push = tokensOf([]);
-for (let n = 0; n < RUNS; n++) {
-  fake.reset();
-  fake.respondWith(async (body) => (await slow(500), gateAnswer(body)));
-  b.push(await review('llm/app', 10 + n, files()));
-  firstRequests = fake.requests.length;
-  firstReqs = [...fake.requests];
-  first = tokensOf(fake.requests);
-  c.push(await review('llm/app', 10 + n, files(true), 'synchronize'));
-  pushRequests = fake.requests.length - firstRequests;
-  pushReqs = fake.requests.slice(firstRequests);
-  push = tokensOf(fake.requests.slice(firstRequests));
-}
-const bFloor = await floors('llm/app', await recordOf(b.at(-1)!), await recordOf(c.at(-1)!));
+// Every first review starts with an empty prompt cache, and its push finds the cache it wrote.
+const B = await interleaved(
+  'llm/app',
+  (phase) => {
+    if (phase === 'first') {
+      firstRequests = fake.requests.length;
+      firstReqs = [...fake.requests];
+      first = tokensOf(fake.requests);
+    } else {
+      pushRequests = fake.requests.length - firstRequests;
+      pushReqs = fake.requests.slice(firstRequests);
+      push = tokensOf(pushReqs);
+    }
+  },
+  () => {
+    fake.reset();
+    fake.respondWith(async (body) => (await slow(500), gateAnswer(body)));
+  },
+);
+const b = B.first;
+const c = B.push;
+const bFloor = { first: B.floorFirst, push: B.floorPush };
 /**
  * Rounds of model calls no schedule avoids: the calls over the gate's max_concurrency (8), after one call
  * that writes the prompt cache when the review writes one (the others then read it).

@@ -11,7 +11,7 @@ import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from 
 export interface Recorded {
   results: Map<string, unknown>;
   types: Set<string>;
-  /** The activities that completed before the real review's end: the floor's run ends once they ran. */
+  /** The activities the real review scheduled before its end: the floor's run ends once they ran. */
   before: Set<string>;
 }
 
@@ -36,7 +36,8 @@ export async function recordActivities(client: Client, taskQueue: string, since:
       const payload = c.result?.payloads?.[0];
       rec.results.set(done.key, payload ? defaultPayloadConverter.fromPayload(payload as never) : undefined);
       rec.types.add(done.type);
-      if (ms(e.eventTime) <= until) rec.before.add(done.key);
+      // Scheduled before the review's end (its last write): the floor ends once each of them ran.
+      rec.before.add(done.key);
     }
   }
   return rec;

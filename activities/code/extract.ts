@@ -119,6 +119,10 @@ export function extractChanged(files: FileToParse[]): Extracted {
   return { functions: all.flatMap((e) => e.functions), skipped: all.flatMap((e) => e.skipped) };
 }
 
+/** Files parsed in one job of the pool, at most: ordinary files take milliseconds each. */
+const BATCH_FILES = 50;
+const BATCH_BYTES = 256 * 1024;
+
 /** Every file in the pool, within the limits, with the rules' results when asked; in the files' order. */
 export async function extractInPool(
   files: FileToParse[],
@@ -128,25 +132,67 @@ export async function extractInPool(
 ): Promise<Extracted> {
   const l = { ...DEFAULT_PARSE_LIMITS, ...limits };
   const deadline = Date.now() + l.totalMs;
-  const all = await Promise.all(
-    files.map(async (file): Promise<Extracted> => {
-      const skip = (reason: string): Extracted => ({ functions: [], skipped: [{ path: file.path, reason }] });
-      // What needs no parse is answered here (most files of a large pull request).
-      if (!languageOf(file.path) || file.content === null || file.content.length > l.maxParseBytes)
-        return extractFile(file, 0, l.maxParseBytes);
-      try {
-        // Queued jobs start once a thread is free: the budget is checked when the job starts.
-        return await pool.run('extract', { file, timeoutMicros: l.fileMs * 1000, rules }, l.fileMs, deadline);
-      } catch (err) {
-        if (err instanceof TimeLimit) return skip(`not parsed: it took over ${l.fileMs / 1000} s`);
-        if (err instanceof OutOfMemory) return skip(`not parsed: it ${err.message.replace('needed', 'needs')}`);
-        if (err instanceof PastDeadline)
-          return skip(`not parsed: the pull request's parse time budget (${l.totalMs / 1000} s) was used up`);
-        if (err instanceof JobFailed) return skip(`not parsed: ${err.message}`);
-        throw err;
+  const skip = (file: FileToParse, reason: string): Extracted => ({
+    functions: [],
+    skipped: [{ path: file.path, reason }],
+  });
+  /** One file in a job of its own: a file over a bound is skipped with the reason. */
+  const alone = async (file: FileToParse): Promise<Extracted> => {
+    try {
+      // Queued jobs start once a thread is free: the budget is checked when the job starts.
+      return await pool.run('extract', { file, timeoutMicros: l.fileMs * 1000, rules }, l.fileMs, deadline);
+    } catch (err) {
+      if (err instanceof TimeLimit) return skip(file, `not parsed: it took over ${l.fileMs / 1000} s`);
+      if (err instanceof OutOfMemory) return skip(file, `not parsed: it ${err.message.replace('needed', 'needs')}`);
+      if (err instanceof PastDeadline)
+        return skip(file, `not parsed: the pull request's parse time budget (${l.totalMs / 1000} s) was used up`);
+      if (err instanceof JobFailed) return skip(file, `not parsed: ${err.message}`);
+      throw err;
+    }
+  };
+  // What needs no parse is answered here (most files of a large pull request).
+  const parsed = new Map<FileToParse, Extracted>();
+  const toParse = files.filter((f) => {
+    if (languageOf(f.path) && f.content !== null && f.content.length <= l.maxParseBytes) return true;
+    parsed.set(f, extractFile(f, 0, l.maxParseBytes));
+    return false;
+  });
+  // The rest in few jobs, each within one file's time limit: a pull request's files cost a message each
+  // way per BATCH_BYTES of code, not one per file. A job that fails (a file over a bound among them) is
+  // done again one file per job, so only that file is skipped.
+  const groups: FileToParse[][] = [];
+  let bytes = Infinity;
+  for (const f of toParse) {
+    const last = groups[groups.length - 1];
+    if (last && last.length < BATCH_FILES && bytes + f.content!.length <= BATCH_BYTES) {
+      last.push(f);
+      bytes += f.content!.length;
+    } else {
+      groups.push([f]);
+      bytes = f.content!.length;
+    }
+  }
+  await Promise.all(
+    groups.map(async (group) => {
+      let results: Extracted[] | undefined;
+      if (group.length > 1) {
+        try {
+          results = await pool.run(
+            'extractMany',
+            { files: group, timeoutMicros: l.fileMs * 1000, rules },
+            l.fileMs,
+            deadline,
+          );
+        } catch (err) {
+          const bound = [TimeLimit, OutOfMemory, JobFailed, PastDeadline].some((e) => err instanceof e);
+          if (!bound) throw err;
+        }
       }
+      results ??= await Promise.all(group.map(alone));
+      group.forEach((f, i) => parsed.set(f, results[i]!));
     }),
   );
+  const all = files.map((f) => parsed.get(f)!);
   return {
     functions: all.flatMap((e) => e.functions),
     skipped: all.flatMap((e) => e.skipped),

@@ -28,6 +28,9 @@ export const JOBS = {
   /** One file's changed functions, and the built-in rules' results on them when `rules` asks. */
   extract: (input: { file: FileToParse; timeoutMicros: number; rules?: RulesHere }) =>
     extractAndReview(input.file, input.timeoutMicros, input.rules),
+  /** Several files, one after another, as `extract` answers each (one message for a pull request's files). */
+  extractMany: (input: { files: FileToParse[]; timeoutMicros: number; rules?: RulesHere }) =>
+    input.files.map((file) => extractAndReview(file, input.timeoutMicros, input.rules)),
   /** Each reviewer's built-in result for one function. */
   rules: (input: { reviewers: ReviewerName[]; fn: AnalysedFunction }): ReviewerResult[] =>
     rulesOf(input.reviewers, input.fn),

@@ -24,6 +24,26 @@ describe('the untrusted-text pool', function () {
     assert.deepEqual(ok.skipped, []);
   });
 
+  it("parses a pull request's files in one job; a job over its limit is done again one file per job", async () => {
+    // About 240 KB: one batch with the small file, and slower to parse than the limit below.
+    const many = Array.from({ length: 12_000 }, (_, i) => `function f${i}(){}`).join('\n');
+    const files = [
+      toParse(addedFile('src/many.ts', many)),
+      toParse(addedFile('src/ok.ts', 'function ok() {\n  return 1;\n}\n')),
+    ];
+    const r = await extractInPool(files, { fileMs: 100 });
+    assert.deepEqual(
+      r.functions.map((f) => f.name),
+      ['ok'],
+      'the small file is parsed in a job of its own',
+    );
+    assert.deepEqual(r.skipped, [{ path: 'src/many.ts', reason: 'not parsed: it took over 0.1 s' }]);
+    // Within its limit, the same batch is one job answering both files in order.
+    const all = await extractInPool(files, { fileMs: 10_000 });
+    assert.equal(all.functions.length, 12_001);
+    assert.equal(all.functions.at(-1)!.name, 'ok');
+  });
+
   it('reports a file nested too deep, and one too large to parse, without parsing them here', async () => {
     const deep = 'function f(){'.repeat(100) + '}'.repeat(100);
     const r = await extractInPool(

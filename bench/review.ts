@@ -15,10 +15,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { FakeAnthropic, gateAnswer, type FakeRequest } from '../test/fakes/fake-anthropic.js';
 import { configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
-import { startStack, type Stack } from '../test/harness/stack.js';
+import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../test/harness/stack.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../test/harness/synthetic-pr.js';
-import { stopTestTemporal, testTemporal, workflowBundle } from '../test/harness/temporal.js';
-import { floorWorkers, recordActivities, timeline, type Recorded } from './harness/floor.js';
+import { stopTestTemporal, testTemporal } from '../test/harness/temporal.js';
+import { startWorkerProcess, workerEnvFor } from '../test/harness/worker-process.js';
+import { floorWorkerProcess, recordActivities, timeline, type Recorded } from './harness/floor.js';
 
 const fake = new FakeAnthropic();
 const url = await fake.start();
@@ -47,34 +48,26 @@ const dir = configDir({
   'triggers/a.yaml': triggerYaml('llm', 'config:\n  repositories: ["llm/*"]\ncommands:\n  pull_request: {gate: llm}'),
   'triggers/b.yaml': triggerYaml('builtin', 'commands:\n  pull_request: {gate: builtin}'),
 });
-const stack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), anthropicUrl: url });
-// The floor's stack: the same configuration on queues of its own, served by workers whose activities
-// answer from a real review's histories.
+// The worker in a process of its own (`aofctl worker`), as it runs in production: not sharing an event
+// loop with the ingress, the bench or the GitHub sandbox.
+const stack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
+const worker = await startWorkerProcess(
+  join(dir, 'daemon.yaml'),
+  await workerEnvFor(stack, { ANTHROPIC_API_KEY: TEST_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: url }),
+);
+// The floor's stack: the same configuration on queues of its own, served by workers (in a process of
+// their own too) whose activities answer from a real review's histories.
 const floorStack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
-const none: Recorded = { results: new Map(), types: new Set(), before: new Set() };
-let replaying = none;
+const floorTemporal = floorStack.resources.daemon.spec.temporal;
+const floor = await floorWorkerProcess({
+  address: (await testTemporal()).address,
+  namespace: floorTemporal.namespace,
+  queues: [floorTemporal.task_queue, floorTemporal.github_task_queue],
+});
 /** The floor's activities that ran, and when. */
-let ran = new Map<string, number>();
-let floor: Awaited<ReturnType<typeof floorWorkers>> | undefined;
-const types = new Set<string>();
-/** Serves the floor stack's queues with activities answering from `rec` (new workers for new types). */
-async function replay(rec: Recorded) {
-  replaying = rec;
-  ran = new Map();
-  if (floor && [...rec.types].every((t) => types.has(t))) return;
-  rec.types.forEach((t) => types.add(t));
-  await floor?.stop();
-  const t = floorStack.resources.daemon.spec.temporal;
-  floor = await floorWorkers({
-    connection: (await testTemporal()).nativeConnection,
-    namespace: t.namespace,
-    queues: [t.task_queue, t.github_task_queue],
-    bundle: await workflowBundle(),
-    types,
-    recorded: () => replaying,
-    ran: (key) => ran.set(key, Date.now()),
-  });
-}
+const ran = floor.ran;
+/** Serves the floor stack's queues with activities answering from `rec`. */
+const replay = (rec: Recorded) => floor.serve(rec);
 
 /** 10 files of 5 functions; `changeOne` changes the body of one function. */
 const files = (changeOne = false) =>
@@ -187,7 +180,7 @@ async function interleaved(
   return out;
 }
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]) => `median ${median(xs)} ms (${Math.min(...xs)}–${Math.max(...xs)}, ${xs.length} runs)`;
 
@@ -300,7 +293,8 @@ line(
 );
 line('    GitHub API calls per review (first / push)', `${b[0]!.calls} / ${c[0]!.calls}`);
 
-await floor?.stop();
+await floor.stop();
+await worker.kill('SIGTERM');
 await floorStack.stop();
 await stack.stop();
 await fake.stop();

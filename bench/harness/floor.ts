@@ -2,6 +2,7 @@
 // every activity answering at once what it answered in a real review (read from that review's
 // histories). What is left is Temporal's share of the latency: workflow and activity tasks, child
 // workflows and timers, and nothing that is work (GitHub, models, parsing) or waiting for a rate.
+import { fork } from 'node:child_process';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -120,4 +121,46 @@ export async function timeline(client: Client, taskQueue: string, since: number,
     }
   }
   return rows.sort((x, y) => x[0] - y[0]).map((r) => r[1]);
+}
+
+/**
+ * The floor's workers in a process of their own (floor-process.ts), as the real review's worker is:
+ * `serve(rec)` makes them answer from `rec`, `ran` says which activity ran when (epoch ms).
+ */
+export async function floorWorkerProcess(opts: { address: string; namespace: string; queues: string[] }) {
+  const child = fork(new URL('./floor-process.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ran = new Map<string, number>();
+  let waiting: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const ready = new Promise<void>((resolve, reject) => (waiting = { resolve, reject }));
+  child.on(
+    'message',
+    (m: { ready?: true; done?: string; failed?: string; ran?: string; at?: number; known?: boolean }) => {
+      if (m.ran) {
+        if (!m.known) console.warn(`floor: ${m.ran} did not run in the real review`);
+        ran.set(m.ran, m.at!);
+      } else if (m.failed) waiting?.reject(new Error(m.failed));
+      else waiting?.resolve();
+    },
+  );
+  child.on('exit', (code) => waiting?.reject(new Error(`the floor's worker process exited (${code})`)));
+  await ready;
+  const ask = (m: unknown) =>
+    new Promise<void>((resolve, reject) => {
+      waiting = { resolve, reject };
+      child.send(m as never);
+    });
+  return {
+    ran,
+    async serve(rec: Recorded) {
+      ran.clear();
+      await ask({ cmd: 'serve', ...opts, types: [...rec.types], results: [...rec.results] });
+    },
+    async stop() {
+      await ask({ cmd: 'stop' });
+      child.disconnect();
+    },
+  };
 }

@@ -15,8 +15,9 @@ export function inlineAgents(fleet: Sourced<Fleet>): Sourced<Agent>[] {
     const name = `${fleet.resource.metadata.name}.${m.name}`;
     const member: PathItem[] = ['spec', 'agents', i];
     const spec = m.spec ?? AgentSpec.parse({ model: m.model });
+    const inSpec = m.spec !== undefined; // read now: the member is rewritten below
     const toParent = (path: PathItem[]): PathItem[] =>
-      m.spec !== undefined
+      inSpec
         ? path[0] === 'spec'
           ? [...member, ...path]
           : member

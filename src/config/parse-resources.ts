@@ -36,10 +36,7 @@ export function positionOf(s: Sourced<unknown>, path: PathItem[]): { line: numbe
 }
 
 /** Resources made from part of another (an inline fleet member's agent): where their keys are written. */
-const derivedPaths = new WeakMap<
-  object,
-  { parent: Sourced<unknown>; toParent: (path: PathItem[]) => PathItem[] }
->();
+const derivedPaths = new WeakMap<object, { parent: Sourced<unknown>; toParent: (path: PathItem[]) => PathItem[] }>();
 
 /** A resource defined inside `parent`, whose key `path` is written at `toParent(path)` there. */
 export function derivedResource<T>(
@@ -92,8 +89,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
     // A discriminator such as a Trigger's `type`: say which values there are, and which one was meant.
     const options = issue.options.map(String);
-    const hint = typeof issue.input === 'string' ? didYouMean(issue.input, options) : '';
-    return `${issue.input === undefined ? 'is required: ' : ''}expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}${hint}`;
+    const d = 'discriminator' in issue ? String(issue.discriminator) : undefined;
+    const input =
+      d && issue.input && typeof issue.input === 'object' ? (issue.input as Record<string, unknown>)[d] : issue.input;
+    const hint = typeof input === 'string' ? didYouMean(input, options) : '';
+    return `${input === undefined ? 'is required: ' : ''}expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}${hint}`;
   }
   return issue.message;
 }

@@ -12,7 +12,10 @@ import type { ConfigProblem } from './problems.js';
 import type { BindingSpec, Trigger } from './schema.js';
 
 /** How each verb shows in the configuration: agent tools, flow `github` node actions, binding params. */
-const VERB_USES: Record<ForgeVerb, { noun: string; tools: readonly string[]; flowActions: readonly string[]; params: readonly string[] }> = {
+const VERB_USES: Record<
+  ForgeVerb,
+  { noun: string; tools: readonly string[]; flowActions: readonly string[]; params: readonly string[] }
+> = {
   labels: {
     noun: 'labels',
     tools: ['github_add_labels', 'github_remove_label'],
@@ -32,7 +35,11 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
     const platform = res.daemon.spec.platforms[forge.id];
     if (platform && platform.enabled === false)
       warnings.push(
-        problemAt(t, ['spec', 'type'], `Trigger "${t.resource.metadata.name}": platforms.${forge.id}.enabled is false, so this Trigger receives no events`),
+        problemAt(
+          t,
+          ['spec', 'type'],
+          `Trigger "${t.resource.metadata.name}": platforms.${forge.id}.enabled is false, so this Trigger receives no events`,
+        ),
       );
     for (const verb of forge.lacks) {
       const { error, warn } = lacking(res, t, verb);
@@ -43,7 +50,11 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
   return { problems, warnings };
 }
 
-function lacking(res: Resources, t: Sourced<Trigger>, verb: ForgeVerb): { error: ConfigProblem[]; warn: ConfigProblem[] } {
+function lacking(
+  res: Resources,
+  t: Sourced<Trigger>,
+  verb: ForgeVerb,
+): { error: ConfigProblem[]; warn: ConfigProblem[] } {
   const use = VERB_USES[verb];
   const error: ConfigProblem[] = [];
   const warn: ConfigProblem[] = [];
@@ -56,7 +67,11 @@ function lacking(res: Resources, t: Sourced<Trigger>, verb: ForgeVerb): { error:
     const tools = (res.agents.get(agent)?.resource.spec.tools ?? []).filter((x) => use.tools.includes(x));
     if (tools.length)
       warn.push(
-        problemAt(t, path, `${who(key)}: agent "${agent}"${via} has ${tools.join(', ')}, and ${lacks}: it runs without ${tools.length > 1 ? 'them' : 'it'} on ${spec.type}`),
+        problemAt(
+          t,
+          path,
+          `${who(key)}: agent "${agent}"${via} has ${tools.join(', ')}, and ${lacks}: it runs without ${tools.length > 1 ? 'them' : 'it'} on ${spec.type}`,
+        ),
       );
   };
   const fleetTools = (path: PathItem[], key: string, fleet: string, via = '') => {
@@ -74,9 +89,17 @@ function lacking(res: Resources, t: Sourced<Trigger>, verb: ForgeVerb): { error:
       for (const n of res.flows.get(b.flow)?.resource.spec.nodes ?? []) {
         const c = n.config ?? {};
         if (n.type === 'github' && use.flowActions.includes(String(c.action)))
-          error.push(problemAt(t, path, `${who(key)}: flow "${b.flow}" step "${n.id}" (${n.type} ${String(c.action)}) needs ${use.noun}, and ${lacks}`));
-        if (n.type === 'agent' && typeof c.agent === 'string') agentTools(path, key, c.agent, ` in flow "${b.flow}" step "${n.id}"`);
-        if (n.type === 'fleet' && typeof c.fleet === 'string') fleetTools(path, key, c.fleet, ` in flow "${b.flow}" step "${n.id}"`);
+          error.push(
+            problemAt(
+              t,
+              path,
+              `${who(key)}: flow "${b.flow}" step "${n.id}" (${n.type} ${String(c.action)}) needs ${use.noun}, and ${lacks}`,
+            ),
+          );
+        if (n.type === 'agent' && typeof c.agent === 'string')
+          agentTools(path, key, c.agent, ` in flow "${b.flow}" step "${n.id}"`);
+        if (n.type === 'fleet' && typeof c.fleet === 'string')
+          fleetTools(path, key, c.fleet, ` in flow "${b.flow}" step "${n.id}"`);
       }
     }
   };

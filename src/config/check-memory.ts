@@ -11,8 +11,7 @@ export function memoryProblems(agents: Iterable<Sourced<Agent>>, baseDir: string
     const memory = a.resource.spec.memory;
     if (memory === undefined) continue;
     const spec = parseMemorySpec(memory, baseDir);
-    if (typeof spec === 'string')
-      out.push(problemAt(a, ['spec', 'memory'], spec));
+    if (typeof spec === 'string') out.push(problemAt(a, ['spec', 'memory'], spec));
   }
   return out;
 }

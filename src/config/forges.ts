@@ -135,7 +135,17 @@ export const BitbucketPlatform = z
 export type GitLabPlatform = z.infer<typeof GitLabPlatform>;
 export type BitbucketPlatform = z.infer<typeof BitbucketPlatform>;
 
-const GITLAB_MR_ACTIONS = ['open', 'close', 'reopen', 'update', 'approved', 'unapproved', 'approval', 'unapproval', 'merge'];
+const GITLAB_MR_ACTIONS = [
+  'open',
+  'close',
+  'reopen',
+  'update',
+  'approved',
+  'unapproved',
+  'approval',
+  'unapproval',
+  'merge',
+];
 
 export interface Forge {
   /** `spec.type` of a Trigger. */

@@ -160,7 +160,8 @@ export function loadConfig(daemonPath: string): Resources {
     GateCheck: resources.gates,
   } as const;
   // Inline fleet members are agents too, checked (and refused as duplicates) like those of Agent files.
-  for (const r of [...all]) if (r.resource.kind === 'Fleet' || r.resource.kind === 'AgentFleet') all.push(...inlineAgents(r));
+  for (const r of [...all])
+    if (r.resource.kind === 'Fleet' || r.resource.kind === 'AgentFleet') all.push(...inlineAgents(r));
   for (const r of all) {
     const kind = r.resource.kind as string;
     if (kind === 'DaemonConfig') {

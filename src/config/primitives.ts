@@ -88,7 +88,11 @@ export function schemaAt(schema: AnySchema, path: PathItem[], value: unknown): A
 }
 
 /** Every key of `value` that `schema` marks inert, with its path and why it does nothing. */
-export function inertKeys(schema: AnySchema, value: unknown, path: PathItem[] = []): { path: PathItem[]; why: string }[] {
+export function inertKeys(
+  schema: AnySchema,
+  value: unknown,
+  path: PathItem[] = [],
+): { path: PathItem[]; why: string }[] {
   const s = unwrapSchema(schema, true);
   if (!s) return [];
   const why = INERT.get(s as z.ZodType);

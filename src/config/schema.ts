@@ -11,7 +11,6 @@ export const Metadata = z.strictObject({
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
-
 const GitHubOrganization = z.strictObject({
   name: z.string().min(1),
   token_env: envName.optional(),
@@ -284,7 +283,6 @@ export const InlineAgentSpec = z
   })
   .superRefine(oneSystemPrompt(['instructions', 'system_prompt', 'systemPrompt']))
   .transform(toAgent);
-
 
 const FleetMember = z
   .strictObject({

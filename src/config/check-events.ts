@@ -1,7 +1,7 @@
-// A Trigger's events and actions against what GitHub sends: a typo such as `openned` would otherwise load
-// fine and never match anything. An event name we do not know is refused only when it looks like a typo
-// of one we know (GitHub adds events faster than any table).
-import { EVENT_ACTIONS } from './event-actions.js';
+// A Trigger's events and actions against what its forge sends (src/config/forges.ts): a typo such as
+// `openned` would otherwise load fine and never match anything. An event name we do not know is refused
+// only when it looks like a typo of one we know (forges add events faster than any table).
+import { FORGES, type Forge } from './forges.js';
 import { didYouMean } from './problems.js';
 import type { Trigger } from './schema.js';
 import type { Sourced } from './parse-resources.js';
@@ -11,51 +11,58 @@ export interface EventProblem {
   message: string;
 }
 
-const EVENTS = Object.keys(EVENT_ACTIONS);
-
-function unknownEvent(event: string): string | undefined {
-  if (event in EVENT_ACTIONS) return undefined;
-  const hint = didYouMean(event, EVENTS);
-  return hint ? `unknown GitHub event "${event}"${hint}` : undefined;
+function unknownEvent(forge: Forge, event: string): string | undefined {
+  if (event in forge.events) return undefined;
+  const hint = didYouMean(event, Object.keys(forge.events));
+  return hint ? `unknown ${forge.type} event "${event}"${hint}` : undefined;
 }
 
-function unknownAction(event: string, action: string): string | undefined {
-  const actions = EVENT_ACTIONS[event];
+function unknownAction(forge: Forge, event: string, action: string): string | undefined {
+  const actions = forge.events[event];
   if (!actions || actions.includes(action)) return undefined;
   if (!actions.length) return `${event} events carry no action, so "${action}" never matches`;
   return `${event} has no action "${action}"${didYouMean(action, actions)}; ${event} actions: ${actions.join(', ')}`;
 }
 
+/** `event.action` (GitHub, GitLab) or a whole event key (Bitbucket's `pullrequest:created`). */
+function check(forge: Forge, entry: string): { event: string; message?: string } {
+  const dot = forge.dottedActions ? entry.indexOf('.') : -1;
+  const [event, action] = dot < 0 ? [entry, undefined] : [entry.slice(0, dot), entry.slice(dot + 1)];
+  return {
+    event,
+    message: unknownEvent(forge, event) ?? (action !== undefined ? unknownAction(forge, event, action) : undefined),
+  };
+}
+
 export function eventProblems(t: Sourced<Trigger>): EventProblem[] {
   const problems: EventProblem[] = [];
-  const { config, commands } = t.resource.spec;
+  const spec = t.resource.spec;
+  const forge: Forge = FORGES[spec.type];
+  const config = spec.config as Record<string, string[] | undefined>;
   const listed: string[] = [];
-  (config.github_events ?? []).forEach((entry, i) => {
-    const dot = entry.indexOf('.');
-    const [event, action] = dot < 0 ? [entry, undefined] : [entry.slice(0, dot), entry.slice(dot + 1)];
-    const message = unknownEvent(event) ?? (action !== undefined ? unknownAction(event, action) : undefined);
-    if (message) problems.push({ path: ['spec', 'config', 'github_events', i], message });
+  (config[forge.eventsKey] ?? []).forEach((entry, i) => {
+    const { event, message } = check(forge, entry);
+    if (message) problems.push({ path: ['spec', 'config', forge.eventsKey, i], message });
     listed.push(event);
   });
   // Actions are checked against the listed events, or against every event when none are listed.
-  const known = listed.filter((e) => e in EVENT_ACTIONS);
-  const candidates = known.length ? known : listed.length ? [] : EVENTS;
+  const events = forge.events;
+  const known = listed.filter((e) => e in events);
+  const candidates = known.length ? known : listed.length ? [] : Object.keys(events);
   (config.actions ?? []).forEach((action, i) => {
-    if (!candidates.length || candidates.some((e) => EVENT_ACTIONS[e]!.includes(action))) return;
-    const all = [...new Set(candidates.flatMap((e) => EVENT_ACTIONS[e]!))];
+    if (!candidates.length || candidates.some((e) => events[e]!.includes(action))) return;
+    const all = [...new Set(candidates.flatMap((e) => events[e]!))];
     const message = !all.length
       ? `${candidates.join(', ')} events carry no action, so "${action}" never matches`
       : candidates.length === 1
-        ? unknownAction(candidates[0]!, action)!
+        ? unknownAction(forge, candidates[0]!, action)!
         : `no listed event has action "${action}"${didYouMean(action, all)}`;
     problems.push({ path: ['spec', 'config', 'actions', i], message });
   });
-  // Binding keys such as `pull_request.opened` name an event and an action too.
-  for (const key of Object.keys(commands ?? {})) {
+  // Binding keys such as `pull_request.opened` or `merge_request.open` name an event and an action too.
+  for (const key of Object.keys(spec.commands ?? {})) {
     if (key.startsWith('/')) continue;
-    const dot = key.indexOf('.');
-    const [event, action] = dot < 0 ? [key, undefined] : [key.slice(0, dot), key.slice(dot + 1)];
-    const message = unknownEvent(event) ?? (action !== undefined ? unknownAction(event, action) : undefined);
+    const { message } = check(forge, key);
     if (message) problems.push({ path: ['spec', 'commands', key], message });
   }
   return problems;

@@ -10,16 +10,24 @@ import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { modelProblems } from './models.js';
 import { memoryProblems } from './check-memory.js';
 import { eventProblems } from './check-events.js';
-import { parseResourceFile, positionOf, type Sourced } from './parse-resources.js';
+import { forgeProblems } from './check-forges.js';
+import { inlineAgents } from './inline-agents.js';
+import { parseResourceFile, problemAt, type Sourced } from './parse-resources.js';
 import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
-import type { Agent, DaemonConfig, Fleet, Flow, Gate, Trigger } from './schema.js';
+import type { Agent, DaemonConfig, Fleet, Flow, Gate, Trigger, TriggerOf } from './schema.js';
 
 export interface Resources {
   daemon: DaemonConfig;
   daemonFile: string;
-  /** Entries of the resource folders that were skipped, and why. */
+  /**
+   * What loads but deserves a word: entries of the resource folders that were skipped, keys AOF documents
+   * that have no effect here, a verb a forge lacks.
+   */
   warnings?: ConfigProblem[];
-  /** In routing order: by file path, then by position in the file. */
+  /**
+   * In routing order: by file path, then by position in the file. Every forge's Triggers: `spec.type`
+   * says which (GitHub routing skips the others; `triggersOf` picks one forge's).
+   */
   triggers: Sourced<Trigger>[];
   agents: Map<string, Sourced<Agent>>;
   fleets: Map<string, Sourced<Fleet>>;
@@ -76,6 +84,11 @@ function display(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
+/** The Triggers of one forge, in routing order, typed as that forge's (its `spec.config` shape). */
+export function triggersOf<T extends Trigger['spec']['type']>(res: Resources, type: T): Sourced<TriggerOf<T>>[] {
+  return res.triggers.filter((t): t is Sourced<TriggerOf<T>> => t.resource.spec.type === type);
+}
+
 export function loadConfig(daemonPath: string): Resources {
   const problems: ConfigProblem[] = [];
   const daemonFile = resolve(daemonPath);
@@ -89,7 +102,7 @@ export function loadConfig(daemonPath: string): Resources {
   }
   const parsed = parseResourceFile(display(daemonFile), text);
   problems.push(...parsed.problems);
-  const warnings: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [...parsed.warnings];
   const daemons = parsed.resources.filter((r) => r.resource.kind === 'DaemonConfig');
   if (!parsed.problems.length && daemons.length !== 1) {
     problems.push({
@@ -104,8 +117,11 @@ export function loadConfig(daemonPath: string): Resources {
   if (problems.length) {
     // Still report the resource files' own problems, all at once.
     for (const dir of rawDirectories(text))
-      for (const { file, text } of yamlFiles(resolve(base, dir), warnings))
-        problems.push(...parseResourceFile(display(file), text).problems);
+      for (const { file, text } of yamlFiles(resolve(base, dir), warnings)) {
+        const r = parseResourceFile(display(file), text);
+        problems.push(...r.problems);
+        warnings.push(...r.warnings);
+      }
     throw new ConfigError(problems, warnings);
   }
   const daemon = daemons[0]!.resource as unknown as DaemonConfig;
@@ -120,6 +136,7 @@ export function loadConfig(daemonPath: string): Resources {
     for (const { file, text } of yamlFiles(dir, warnings)) {
       const r = parseResourceFile(display(file), text);
       problems.push(...r.problems);
+      warnings.push(...r.warnings);
       all.push(...r.resources);
     }
   }
@@ -142,6 +159,9 @@ export function loadConfig(daemonPath: string): Resources {
     Flow: resources.flows,
     GateCheck: resources.gates,
   } as const;
+  // Inline fleet members are agents too, checked (and refused as duplicates) like those of Agent files.
+  for (const r of [...all])
+    if (r.resource.kind === 'Fleet' || r.resource.kind === 'AgentFleet') all.push(...inlineAgents(r));
   for (const r of all) {
     const kind = r.resource.kind as string;
     if (kind === 'DaemonConfig') {
@@ -160,6 +180,9 @@ export function loadConfig(daemonPath: string): Resources {
     }
   }
   problems.push(...checkReferences(resources), ...memoryProblems(resources.agents.values(), base));
+  const forges = forgeProblems(resources);
+  problems.push(...forges.problems);
+  warnings.push(...forges.warnings);
   if (problems.length) throw new ConfigError(problems, warnings);
   applyEnvOverrides(daemon);
   return resources;
@@ -189,9 +212,7 @@ const PR_EVENTS = new Set([
 type PathItem = string | number;
 
 /** A problem at the key `path` of a resource, where the user wrote it. */
-function at(s: Sourced<unknown>, path: PathItem[], message: string): ConfigProblem {
-  return { file: s.file, ...positionOf(s, path), path: path.join('.'), message };
-}
+const at = problemAt;
 
 /** A dotted path from the flow validator, back to segments (node config keys hold no dots). */
 const segments = (path: string): PathItem[] => path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
@@ -275,7 +296,7 @@ function checkReferences(res: Resources): ConfigProblem[] {
       agents: new Set(res.agents.keys()),
       fleets: new Set(res.fleets.keys()),
     })) {
-      problems.push({ ...at(f, segments(p.path), p.message), path: p.path });
+      problems.push(at(f, segments(p.path), p.message));
     }
   }
   problems.push(...modelProblems(res.agents.values(), res.gates.values()));

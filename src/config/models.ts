@@ -10,7 +10,7 @@ import {
   splitModel,
   type EndpointConfig,
 } from '../agents/providers.js';
-import { positionOf, type Sourced } from './parse-resources.js';
+import { problemAt, type Sourced } from './parse-resources.js';
 import { didYouMean, type ConfigProblem } from './problems.js';
 import type { Agent, DaemonConfig, Gate } from './schema.js';
 
@@ -60,12 +60,7 @@ function uses(
   return out;
 }
 
-const problem = (u: ModelUse, message: string): ConfigProblem => ({
-  file: u.at.file,
-  ...positionOf(u.at, u.path.split('.')),
-  path: u.path,
-  message,
-});
+const problem = (u: ModelUse, message: string): ConfigProblem => problemAt(u.at, u.path.split('.'), message);
 
 export function modelProblems(agents: Iterable<Sourced<Agent>>, gates: Iterable<Sourced<Gate>>): ConfigProblem[] {
   return uses(agents, gates).flatMap((u) => {

@@ -3,6 +3,7 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { envPolicy, expandEnv, misplacedEnvReferences } from './env.js';
+import { inertKeys, schemaAt } from './primitives.js';
 import { didYouMean, type ConfigProblem } from './problems.js';
 import { schemaForKind, type Kind } from './schema.js';
 
@@ -15,6 +16,8 @@ export interface Sourced<T> {
 export interface ParsedFile {
   resources: Sourced<{ kind: Kind; metadata: { name: string }; spec: unknown }>[];
   problems: ConfigProblem[];
+  /** Keys AOF documents that have no effect here: the resource loads, and each is reported. */
+  warnings: ConfigProblem[];
 }
 
 type PathItem = string | number;
@@ -27,7 +30,30 @@ const locators = new WeakMap<object, (path: PathItem[]) => { line: number; colum
  * so a problem found after parsing (an undefined agent) points where the user wrote the name.
  */
 export function positionOf(s: Sourced<unknown>, path: PathItem[]): { line: number; column: number } {
+  const outer = derivedPaths.get(s);
+  if (outer) return positionOf(outer.parent, outer.toParent(path));
   return locators.get(s)?.(path) ?? { line: s.line, column: 1 };
+}
+
+/** Resources made from part of another (an inline fleet member's agent): where their keys are written. */
+const derivedPaths = new WeakMap<object, { parent: Sourced<unknown>; toParent: (path: PathItem[]) => PathItem[] }>();
+
+/** A resource defined inside `parent`, whose key `path` is written at `toParent(path)` there. */
+export function derivedResource<T>(
+  parent: Sourced<unknown>,
+  resource: T,
+  toParent: (path: PathItem[]) => PathItem[],
+): Sourced<T> {
+  const s = { resource, file: parent.file, line: positionOf(parent, toParent([])).line };
+  derivedPaths.set(s, { parent, toParent });
+  return s;
+}
+
+/** A problem at the key `path` of a resource, named and placed where the user wrote that key. */
+export function problemAt(s: Sourced<unknown>, path: PathItem[], message: string): ConfigProblem {
+  const outer = derivedPaths.get(s);
+  if (outer) return problemAt(outer.parent, outer.toParent(path), message);
+  return { file: s.file, ...positionOf(s, path), path: path.join('.'), message };
 }
 
 /** Locates the node at `path` (or its deepest existing ancestor); for a key, the key itself. */
@@ -49,25 +75,10 @@ function locate(doc: Document, path: PathItem[], preferKey: boolean): Node | und
   return (node as Node) ?? undefined;
 }
 
-/** The keys a strict object schema accepts at `path`, for "did you mean". */
-function knownKeysAt(schema: z.ZodType, path: PathItem[]): string[] {
-  let s: any = schema;
-  const unwrap = () => {
-    while (s?._zod?.def && ['optional', 'default', 'prefault', 'nullable', 'pipe'].includes(s._zod.def.type)) {
-      s = s._zod.def.innerType ?? s._zod.def.in;
-    }
-  };
-  unwrap();
-  for (const seg of path) {
-    const def = s?._zod?.def;
-    if (!def) return [];
-    if (def.type === 'object') s = def.shape[seg as string];
-    else if (def.type === 'array') s = def.element;
-    else if (def.type === 'record') s = def.valueType;
-    else return [];
-    unwrap();
-  }
-  return s?._zod?.def?.type === 'object' ? Object.keys(s._zod.def.shape) : [];
+/** The keys a strict object schema accepts at `path` of `value`, for "did you mean". */
+function knownKeysAt(schema: z.ZodType, path: PathItem[], value: unknown): string[] {
+  const s = schemaAt(schema, path, value);
+  return s?._zod.def.type === 'object' ? Object.keys(s._zod.def.shape) : [];
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -75,12 +86,22 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}`;
   }
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    // A discriminator such as a Trigger's `type`: say which values there are, and which one was meant.
+    const options = issue.options.map(String);
+    const d = 'discriminator' in issue ? String(issue.discriminator) : undefined;
+    const input =
+      d && issue.input && typeof issue.input === 'object' ? (issue.input as Record<string, unknown>)[d] : issue.input;
+    const hint = typeof input === 'string' ? didYouMean(input, options) : '';
+    return `${input === undefined ? 'is required: ' : ''}expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}${hint}`;
+  }
   return issue.message;
 }
 
 export function parseResourceFile(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
   const resources: ParsedFile['resources'] = [];
   const at = (offset: number | undefined, path: PathItem[], message: string) => {
     const pos = lineCounter.linePos(offset ?? 0);
@@ -113,10 +134,13 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
     }
     const result = schema.safeParse(value, { reportInput: true });
     if (!result.success) {
+      const envPaths = new Set(envProblems.map((p) => p.path.join('\0')));
       for (const issue of result.error.issues) {
         const path = issue.path as PathItem[];
+        // An unset ${VAR} was reported already; the empty string it left behind is not a second problem.
+        if (envPaths.has(path.join('\0'))) continue;
         if (issue.code === 'unrecognized_keys') {
-          const known = knownKeysAt(schema, path);
+          const known = knownKeysAt(schema, path, value);
           for (const key of issue.keys) {
             at(nodeAt(doc, [...path, key], true), [...path, key], `unknown key "${key}"${didYouMean(key, known)}`);
           }
@@ -129,6 +153,18 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
       }
       continue;
     }
+    const resourceName = `${String(kind)} "${String((value.metadata as { name?: unknown } | undefined)?.name)}"`;
+    for (const k of inertKeys(schema, value)) {
+      const pos = lineCounter.linePos(nodeAt(doc, k.path, true) ?? 0);
+      const key = k.path[k.path.length - 1];
+      warnings.push({
+        file,
+        line: pos.line,
+        column: pos.col,
+        path: k.path.join('.'),
+        message: `${resourceName}: "${String(key)}" is ignored: ${k.why}`,
+      });
+    }
     if (envProblems.length === 0) {
       const pos = lineCounter.linePos(doc.contents.range?.[0] ?? 0);
       const sourced = { resource: result.data as ParsedFile['resources'][number]['resource'], file, line: pos.line };
@@ -139,5 +175,5 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
       resources.push(sourced);
     }
   }
-  return { resources, problems };
+  return { resources, problems, warnings };
 }

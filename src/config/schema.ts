@@ -1,10 +1,8 @@
 // The resources users write, as zod schemas. Keys are snake_case exactly as the AOF reference
 // documents them; every object is strict so a typo is an error, not a silently ignored key.
 import { z } from 'zod';
-
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'a name of letters, digits, ".", "_" or "-"');
+import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
+import { envName, inert, modelName, name } from './primitives.js';
 
 export const Metadata = z.strictObject({
   name,
@@ -12,8 +10,6 @@ export const Metadata = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
-
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as GITHUB_TOKEN');
 
 const GitHubOrganization = z.strictObject({
   name: z.string().min(1),
@@ -129,7 +125,12 @@ export const DaemonSpec = z.strictObject({
       max_body_mb: z.number().positive().max(100).default(25),
     })
     .prefault({}),
-  platforms: z.strictObject({ github: GitHubPlatform }),
+  platforms: z.strictObject({
+    /** Off when only other forges are configured. */
+    github: GitHubPlatform.prefault({ enabled: false }),
+    gitlab: GitLabPlatform.optional(),
+    bitbucket: BitbucketPlatform.optional(),
+  }),
   /** Endpoints of the model providers for every agent and gate; an agent's own settings win. */
   providers: z
     .strictObject({
@@ -209,32 +210,24 @@ const Binding = z
     message: 'exactly one of agent, fleet, flow or gate',
   });
 
-const TriggerConfig = z.strictObject({
-  webhook_secret: z.string().optional(),
-  github_events: z.array(z.string().min(1)).optional(),
-  actions: z.array(z.string().min(1)).optional(),
-  repositories: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo, owner/* or owner/prefix-*')).optional(),
-  allowed_repos: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/repo, owner/* or owner/prefix-*')).optional(),
-  branches: z.array(z.string().min(1)).optional(),
-  allowed_users: z.array(z.string().min(1)).optional(),
-  /** Events sent by bots (sender type Bot) start nothing unless a Trigger opts in. */
-  allow_bots: z.boolean().optional(),
-});
+const triggerSpec = <T extends string, C extends z.ZodObject>(type: T, config: C) =>
+  z.strictObject({
+    type: z.literal(type),
+    config: config.prefault({} as z.input<C>),
+    /** Command keys: `/command`, `event` or `event.action` (Bitbucket: its event key, `pullrequest:created`). */
+    commands: z.record(z.string().min(1), Binding).optional(),
+    default_agent: name.optional(),
+  });
 
-export const TriggerSpec = z.strictObject({
-  type: z.literal('GitHub'),
-  config: TriggerConfig.prefault({}),
-  commands: z.record(z.string().min(1), Binding).optional(),
-  default_agent: name.optional(),
-});
+/** A Trigger of one forge: `spec.type` selects the shape of `spec.config` (src/config/forges.ts). */
+export const TriggerSpec = z.discriminatedUnion('type', [
+  triggerSpec('GitHub', FORGES.GitHub.config),
+  triggerSpec('GitLab', FORGES.GitLab.config),
+  triggerSpec('Bitbucket', FORGES.Bitbucket.config),
+]);
 
-export const AgentSpec = z.strictObject({
-  model: z
-    .string()
-    .regex(
-      /^[a-z][a-z0-9-]*:.+$/,
-      'provider:model, such as anthropic:claude-sonnet-4-5, google:gemini-2.5-flash, openai:gpt-4o or builtin:code-reviewer',
-    ),
+const agentFields = {
+  model: modelName,
   description: z.string().optional(),
   /** Used instead of `model` when that model's key is not set, so the agent still works offline. */
   offline_model: z
@@ -246,6 +239,8 @@ export const AgentSpec = z.strictObject({
   /** The environment variable holding this agent's key (read by the workers). */
   api_key_env: ModelEndpoint.shape.api_key_env,
   instructions: z.string().default(''),
+  /** AOF's name for `instructions`. */
+  system_prompt: z.string().optional(),
   tools: z.array(z.string().min(1)).default([]),
   /** What github_post_review may submit: COMMENT unless APPROVE or REQUEST_CHANGES are allowed here. */
   review_events: z.array(z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES'])).optional(),
@@ -254,15 +249,67 @@ export const AgentSpec = z.strictObject({
   max_iterations: z.number().int().positive().default(10),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
-});
+  mcp_servers: inert('agents here have the tools in `tools` only; MCP servers are not connected'),
+};
 
-const FleetMember = z.strictObject({
-  name,
-  role: z.string().optional(),
-  agent: name.optional(),
-  weight: z.number().positive().optional(),
-  tier: z.number().int().nonnegative().optional(),
-});
+/** `system_prompt` (and an inline member's `systemPrompt`) is `instructions` under AOF's names: one of them. */
+const oneSystemPrompt = (keys: string[]) => (s: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  const given = keys.filter((k) => s[k] !== undefined && !(k === 'instructions' && s[k] === ''));
+  if (given.length > 1)
+    ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give one of ${given.join(', ')}: they are the same` });
+};
+
+/** The parsed agent: its system prompt is always `instructions`. */
+const toAgent = <T extends { instructions: string; system_prompt?: string; systemPrompt?: string }>({
+  system_prompt,
+  systemPrompt,
+  ...s
+}: T) => ({ ...s, instructions: system_prompt ?? systemPrompt ?? s.instructions });
+
+export const AgentSpec = z
+  .strictObject(agentFields)
+  .superRefine(oneSystemPrompt(['instructions', 'system_prompt']))
+  .transform(toAgent);
+
+/**
+ * A fleet member defined in place (AOF's `agents[].spec`): it becomes an Agent named `<fleet>.<member>`
+ * at load (src/config/inline-agents.ts), so the fleet and routing code see a referenced agent.
+ */
+export const InlineAgentSpec = z
+  .strictObject({
+    ...agentFields,
+    systemPrompt: z.string().optional(),
+    name: inert('an inline agent is named after its fleet and member (<fleet>.<member>)'),
+  })
+  .superRefine(oneSystemPrompt(['instructions', 'system_prompt', 'systemPrompt']))
+  .transform(toAgent);
+
+const FleetMember = z
+  .strictObject({
+    name,
+    role: z.string().optional(),
+    /** The Agent resource this member runs; by default the one named like the member. */
+    agent: name.optional(),
+    weight: z.number().positive().optional(),
+    tier: z.number().int().nonnegative().optional(),
+    /** An agent defined in place; moved to the agents at load, leaving `agent` naming it. */
+    spec: InlineAgentSpec.optional(),
+    /** AOF's shorthand for an inline agent with this model and no instructions. */
+    model: modelName.optional(),
+    type: inert('a member does what its instructions and tools say'),
+    capabilities: inert('a member does what its instructions and tools say'),
+    replicas: inert('each member runs once per event'),
+    labels: inert('members are not selected by label'),
+  })
+  .superRefine((m, ctx) => {
+    const forms = (['agent', 'spec', 'model'] as const).filter((k) => m[k] !== undefined);
+    if (forms.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [forms[1]!],
+        message: `give one of agent (a reference), spec (an inline agent) or model (an inline agent's model), not ${forms.join(' and ')}`,
+      });
+  });
 
 export const FleetSpec = z.strictObject({
   description: z.string().optional(),
@@ -380,3 +427,8 @@ export type Flow = z.infer<typeof FlowResource>;
 export type Gate = z.infer<typeof GateResource>;
 export type Tier = (typeof TIERS)[number];
 export type BindingSpec = z.infer<typeof Binding>;
+export type TriggerOf<T extends Trigger['spec']['type']> = Trigger & { spec: Extract<Trigger['spec'], { type: T }> };
+export type GitHubTrigger = TriggerOf<'GitHub'>;
+export type GitLabTrigger = TriggerOf<'GitLab'>;
+export type BitbucketTrigger = TriggerOf<'Bitbucket'>;
+export type FleetMemberSpec = z.infer<typeof FleetMember>;

@@ -48,6 +48,8 @@ export function tenantIndex(res: Resources, env: NodeJS.ProcessEnv = process.env
   add(global, { kind: 'global' }, 'the global secret');
   const byTriggerSecret = new Map<string, string[]>();
   for (const t of res.triggers) {
+    // Another forge's Trigger secret verifies that forge's deliveries only, never a GitHub one.
+    if (t.resource.spec.type !== 'GitHub') continue;
     const s = t.resource.spec.config.webhook_secret;
     if (!s || s === global) continue; // the global secret already covers every Trigger
     byTriggerSecret.set(s, [...(byTriggerSecret.get(s) ?? []), t.resource.metadata.name]);

@@ -66,6 +66,8 @@ export function eventBranch(event: string, payload: Payload): string | undefined
 
 /** Why a trigger's filters reject this event, or undefined when they all match. */
 function filterMismatch(trigger: Trigger, event: string, payload: Payload, metadata: Metadata): string | undefined {
+  // These are GitHub events: another forge's Trigger (same command keys, perhaps) never routes them.
+  if (trigger.spec.type !== 'GitHub') return `a ${trigger.spec.type} Trigger, and this is a GitHub event`;
   const c = trigger.spec.config;
   const action = payload.action as string | undefined;
   if (c.github_events && !c.github_events.some((e) => e === event || (action && e === `${event}.${action}`))) {

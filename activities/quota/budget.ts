@@ -51,11 +51,12 @@ function refusals(err: unknown): BudgetBatchAnswer[] | undefined {
   return one ? [{ over: one as 'sender' | 'account' }] : undefined;
 }
 
-export function createBudgetActivities(client: () => Promise<Client>, taskQueue: string) {
+/** `taskQueue` names the windows (and the refusal replies); they run on `countsQueue`. */
+export function createBudgetActivities(client: () => Promise<Client>, taskQueue: string, countsQueue = taskQueue) {
   const start = (w: Window) =>
     new WithStartWorkflowOperation<typeof runBudgetWorkflow>('runBudgetWorkflow', {
       workflowId: budgetWorkflowId(taskQueue, w.account, w.window),
-      taskQueue,
+      taskQueue: countsQueue,
       args: [{ account: w.account, window: w.window, closesAt: w.closesAt }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });

@@ -30,11 +30,15 @@ function pullOf(key: string): { repository?: string; number?: number } {
   return m ? { repository: m[1], number: Number(m[2]) } : {};
 }
 
-export function createQuotaActivities(client: () => Promise<Client>, taskQueue: string) {
+/**
+ * `taskQueue`: the worker's main queue; `countsQueue`: where the counts and ledgers run (a count started
+ * before they had a queue of their own stays on the main one, which still serves it).
+ */
+export function createQuotaActivities(client: () => Promise<Client>, taskQueue: string, countsQueue = taskQueue) {
   const start = (r: Month) =>
     new WithStartWorkflowOperation('quotaWorkflow', {
       workflowId: quotaWorkflowId(r.account, r.month),
-      taskQueue,
+      taskQueue: countsQueue,
       args: [{ account: r.account, month: r.month }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
@@ -86,7 +90,7 @@ export function createQuotaActivities(client: () => Promise<Client>, taskQueue: 
 
   return {
     // Agent runs' budget windows (budget.ts): counted the same way, with the same client.
-    ...createBudgetActivities(client, taskQueue),
+    ...createBudgetActivities(client, taskQueue, countsQueue),
 
     async reserveQuota(r: Reservation): Promise<QuotaGrant> {
       const c = await client();
@@ -111,7 +115,7 @@ export function createQuotaActivities(client: () => Promise<Client>, taskQueue: 
       await mapLimit([...byLedger], 16, ([workflowId, keys]) =>
         c.workflow.signalWithStart('quotaLedgerWorkflow', {
           workflowId,
-          taskQueue,
+          taskQueue: countsQueue,
           args: [{ account: input.account, month: input.month, ...pullOf(Object.keys(keys)[0]!) }],
           signal: recordedSignal,
           signalArgs: [keys],

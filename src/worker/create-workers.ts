@@ -13,6 +13,7 @@ import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
 import { createLockActivities } from '../../activities/locks/index.js';
 import { createQuotaActivities } from '../../activities/quota/index.js';
+import { countsQueueOf } from '../temporal/task-queues.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
@@ -74,15 +75,16 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ? [new OpenTelemetryPlugin({ resource: opts.tracing.resource, spanProcessor: opts.tracing.spanProcessor })]
       : [],
   };
+  const bundle =
+    opts.workflowBundle ??
+    // Traced workflows need OpenTelemetry's workflow interceptors inside the bundle.
+    (await prebuiltWorkflowBundle(opts.tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : []));
   const main = await Worker.create({
     ...observed,
     connection: opts.connection,
     namespace: t.namespace,
     taskQueue: t.task_queue,
-    workflowBundle:
-      opts.workflowBundle ??
-      // Traced workflows need OpenTelemetry's workflow interceptors inside the bundle.
-      (await prebuiltWorkflowBundle(opts.tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : [])),
+    workflowBundle: bundle,
     activities: {
       ...createModelActivities(
         {
@@ -95,7 +97,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ),
       ...createCodeActivities(),
       ...createHttpActivities(),
-      ...createQuotaActivities(client, t.task_queue),
+      ...createQuotaActivities(client, t.task_queue, countsQueueOf(t.task_queue)),
       ...createLockActivities(client, t.task_queue),
       ...createMemoryActivities(dirname(opts.resources.daemonFile)),
     },
@@ -147,8 +149,24 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     // The optional ceiling, for all workers together; GitHub's own budgets are the pacer's.
     ...(gh.requests_per_second !== undefined ? { maxTaskQueueActivitiesPerSecond: gh.requests_per_second } : {}),
   }));
-  return [main, github];
+  // The counts (quota months, their ledgers, budget windows) on a queue of their own, so that their
+  // answers never wait behind a flood of routed events on the main queue (src/temporal/task-queues.ts).
+  const counts = await Worker.create({
+    ...observed,
+    connection: opts.connection,
+    namespace: t.namespace,
+    taskQueue: countsQueueOf(t.task_queue),
+    workflowBundle: bundle,
+    activities: createQuotaActivities(client, t.task_queue, countsQueueOf(t.task_queue)),
+    maxCachedWorkflows: COUNTS_CACHED,
+    maxConcurrentWorkflowTaskExecutions: COUNTS_CACHED,
+    maxConcurrentActivityTaskExecutions: 4,
+  });
+  return [main, github, counts];
 }
+
+/** Count workflows the counts' worker keeps cached: the month's count, open budget windows, busy ledgers. */
+const COUNTS_CACHED = 20;
 
 /**
  * Activity slots of the main worker: runtime.max_concurrent_tasks, raised to the largest gate's

@@ -5,7 +5,9 @@
 // changes nothing (`/approve` with nothing waiting) is answered once per pull request and window.
 import assert from 'node:assert/strict';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
+import { budgetWindow, budgetWorkflowId } from '../../src/temporal/budget-window.js';
 import { AofState } from '../../src/temporal/search-attributes.js';
+import { countsQueueOf } from '../../src/temporal/task-queues.js';
 import type { RoutedEventResult } from '../../workflows/types.js';
 import { agentYaml, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
@@ -138,6 +140,12 @@ describe('hostile budgets: agent runs within budget windows, no-op commands answ
     const onPr2 = commentsOn(repo, pr2);
     assert.equal(onPr2.length, 1, JSON.stringify(onPr2));
     assert.match(onPr2[0]!, /the budget of 5 agent runs for budgets's repositories/);
+    // The window runs on the counts' queue: its answers never wait behind a flood on the main one.
+    const tq = stack.resources.daemon.spec.temporal.task_queue;
+    const window = await stack.client.workflow
+      .getHandle(budgetWorkflowId(tq, 'budgets', budgetWindow(Date.now(), 1440).label))
+      .describe();
+    assert.equal(window.taskQueue, countsQueueOf(tq));
   });
 
   it('repeated /approve with nothing waiting is answered once', async () => {

@@ -1,6 +1,8 @@
 // The PR gate check end to end: signed pull_request events into the ingress, the gate workflow on a
 // real Temporal server, tree-sitter, the reviewers, and the GitHub sandbox enforcing GitHub's limits.
 import assert from 'node:assert/strict';
+import { accountOf, monthOf, quotaWorkflowId } from '../../src/gate/quota.js';
+import { countsQueueOf } from '../../src/temporal/task-queues.js';
 import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
@@ -267,6 +269,11 @@ describe('PR gate check', function () {
       0,
       'no file read one by one',
     );
+    // The month's count runs on the counts' queue: its answers never wait behind a flood on the main one.
+    const count = await stack.client.workflow
+      .getHandle(quotaWorkflowId(accountOf(undefined, 'quota-org'), monthOf(Date.now())))
+      .describe();
+    assert.equal(count.taskQueue, countsQueueOf(stack.resources.daemon.spec.temporal.task_queue));
   });
 
   it('the upsell section appears for tiers that include it', async () => {

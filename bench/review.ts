@@ -9,7 +9,7 @@
 // through the same ingress and workflows with every activity answering at once what it answered in the
 // real review (bench/harness/floor.ts); each review is followed by its floor, so both see the machine in
 // the same state, and each ends when its last write (or, for the floor, its last activity) happened.
-// BENCH_TIMELINE=1 prints every task and request of each review. Targets: built-in reviewers at most 1.3x the floor; a model at
+// BENCH_TIMELINE=1 prints every task and request of each review (a review over 3 s always does). Targets: built-in reviewers at most 1.3x the floor; a model at
 // 500 ms a call at most 1.1x of (its unavoidable rounds x 500 ms + the floor).
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../test/harness/stac
 import { addedFile, pullRequest, sha, tsFunctions } from '../test/harness/synthetic-pr.js';
 import { stopTestTemporal, testTemporal } from '../test/harness/temporal.js';
 import { startWorkerProcess, workerEnvFor } from '../test/harness/worker-process.js';
+import { countsQueueOf } from '../src/temporal/task-queues.js';
 import { floorWorkerProcess, recordActivities, timeline, type Recorded } from './harness/floor.js';
 
 const fake = new FakeAnthropic();
@@ -79,6 +80,9 @@ const files = (changeOne = false) =>
     );
   });
 
+/** A review slower than this prints its timeline. */
+const SLOW_MS = 3000;
+
 /** The gate's own lookups before a review (was this head reviewed; the PR's head on a quick push). */
 const gateLookup = /^GET .*\/(commits\/[^/]+\/check-runs|pulls\/\d+)$/;
 
@@ -98,14 +102,18 @@ async function review(repo: string, number: number, fs: ReturnType<typeof files>
   const requests = stack.sandbox.requests.slice(before);
   // The review's end as the API saw it: its last write answered (not when this loop looked).
   const ended = Math.max(...requests.map((q) => q.at));
-  if (process.env.BENCH_TIMELINE)
-    console.log(requests.map((q) => `  ${q.at - started} ${q.method} ${q.path} ${q.status}`).join('\n'));
   const lookups = requests.filter((q) => gateLookup.test(`${q.method} ${q.path}`)).length;
-  if (process.env.BENCH_TIMELINE)
+  // Every review's timeline when asked; a review that took seconds always says where they went.
+  if (process.env.BENCH_TIMELINE || ended - started > SLOW_MS) {
+    const t = stack.resources.daemon.spec.temporal.task_queue;
     console.log(
-      `${repo}#${number} ${action}: ${ended - started} ms\n  ` +
-        (await timeline(stack.client, stack.resources.daemon.spec.temporal.task_queue, started, ended)).join('\n  '),
+      `${repo}#${number} ${action}: ${ended - started} ms${ended - started > SLOW_MS ? ' (slow)' : ''}\n  ` +
+        [
+          ...requests.map((q) => `${q.at - started} ${q.method} ${q.path} ${q.status}`),
+          ...(await timeline(stack.client, [t, countsQueueOf(t)], started, ended)),
+        ].join('\n  '),
     );
+  }
   return { ms: ended - started, started, ended, calls: `${requests.length} (${lookups} of them the gate's lookup)` };
 }
 
@@ -141,7 +149,12 @@ async function floorReview(
     console.log(
       `floor ${repo}#${number} ${action}: ${ms} ms\n  ` +
         (
-          await timeline(floorStack.client, floorStack.resources.daemon.spec.temporal.task_queue, started, started + ms)
+          await timeline(
+            floorStack.client,
+            [floorStack.resources.daemon.spec.temporal.task_queue],
+            started,
+            started + ms,
+          )
         ).join('\n  '),
     );
   await slow(300);

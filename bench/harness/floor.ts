@@ -92,11 +92,12 @@ export async function floorWorkers(opts: {
 
 /**
  * Where a review's time went (BENCH_TIMELINE=1): every workflow and activity task of the workflows on
- * `taskQueue` in [since, until], as ms from `since`: scheduled, started, completed.
+ * `taskQueues` in [since, until], as ms from `since`: scheduled, started, completed.
  */
-export async function timeline(client: Client, taskQueue: string, since: number, until: number): Promise<string[]> {
+export async function timeline(client: Client, taskQueues: string[], since: number, until: number): Promise<string[]> {
   const rows: [number, string][] = [];
-  for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
+  const queues = taskQueues.map((q) => `"${q}"`).join(', ');
+  for await (const w of client.workflow.list({ query: `TaskQueue IN (${queues})` })) {
     const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
     const open = new Map<string, { name: string; at: number; started?: number }>();
     for (const e of history.events ?? []) {

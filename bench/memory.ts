@@ -14,7 +14,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startIngressProcess } from '../test/harness/ingress-process.js';
 import { addedFile, pullRequest, sha, tsFunctions } from '../test/harness/synthetic-pr.js';
 import { startWorkerProcess } from '../test/harness/worker-process.js';
-import { sendAll, type Delivery } from './scaled/load.js';
+import { accepted, redeliver, sendAll, type Delivery } from './scaled/load.js';
 import { DEFAULT_CACHED_WORKFLOWS } from '../src/config/schema.js';
 
 const SECRET = 'bench-memory-secret';
@@ -84,6 +84,8 @@ const sample = async (label: string) => {
   peak = 0;
 };
 let ok = false;
+/** The answers of deliveries the ingress refused (each then redelivered until accepted). */
+const redelivered: number[] = [];
 try {
   await sample('idle after start');
 
@@ -93,14 +95,24 @@ try {
     sandbox.addIssuesOf(issue); // the issue exists on GitHub: comments on it are not 404
     return { guid: randomUUID(), event: 'issues', body: JSON.stringify(issue), marker: i + 1 };
   });
+  /** Sends each delivery, 20 at a time; one the ingress refused is redelivered, as GitHub's would be. */
+  const deliverAll = async (all: Delivery[]) => {
+    const outcomes = await sendAll(
+      all,
+      () => [ingress.url],
+      SECRET,
+      20,
+      () => {},
+    );
+    const refused = outcomes.flatMap((o, i) => (accepted(o) ? [] : [[o.status, i] as const]));
+    for (const [, i] of refused) await redeliver(ingress.url, all[i]!, SECRET);
+    if (refused.length) {
+      log(`${refused.length} refused (${refused.map(([s]) => s).join(', ')}), redelivered`);
+      redelivered.push(...refused.map(([s]) => s));
+    }
+  };
   log('sending 1,000 issues');
-  await sendAll(
-    issues,
-    () => [ingress.url],
-    SECRET,
-    20,
-    () => {},
-  );
+  await deliverAll(issues);
   await until(
     '1,000 answers',
     () => sandbox.comments.length >= 1000,
@@ -114,13 +126,7 @@ try {
     return { guid: randomUUID(), event: 'pull_request', body: JSON.stringify(p), marker: i + 1 };
   });
   log('opening 500 pull requests');
-  await sendAll(
-    pulls,
-    () => [ingress.url],
-    SECRET,
-    20,
-    () => {},
-  );
+  await deliverAll(pulls);
   const conclusions = () => {
     const by: Record<string, number> = {};
     for (const c of sandbox.checkRuns) by[c.conclusion ?? c.status] = (by[c.conclusion ?? c.status] ?? 0) + 1;
@@ -152,4 +158,7 @@ if (ok && open)
   console.log(
     `target: at most ${TARGET_MB} MB with 500 open gates, at the peak and settled: ${[open[1], open[2]].every((v) => parseFloat(v) <= TARGET_MB) ? 'met' : 'NOT met'}`,
   );
+console.log(
+  `deliveries refused and redelivered: ${redelivered.length ? `${redelivered.length} (answers ${redelivered.join(', ')})` : 'none'}`,
+);
 process.exit(ok ? 0 : 1);

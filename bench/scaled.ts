@@ -16,7 +16,7 @@ import { agentYaml, configDir, daemonYaml, triggerYaml } from '../test/harness/c
 import { freePort } from '../test/harness/free-port.js';
 import { startIngressProcess, type IngressProcess } from '../test/harness/ingress-process.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/harness/worker-process.js';
-import { percentile, send, sendAll, type Delivery, type Outcome } from './scaled/load.js';
+import { accepted, percentile, redeliver, sendAll, type Delivery } from './scaled/load.js';
 
 const total = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -103,7 +103,6 @@ async function run(label: string, defaultPollRates: boolean): Promise<{ ok: bool
     const sentSeconds = (Date.now() - started) / 1000;
     await Promise.all(restarts);
 
-    const accepted = (o: Outcome) => o.status >= 200 && o.status < 300;
     const acceptedIdx = outcomes.flatMap((o, i) => (accepted(o) ? [i] : []));
     const refusedIdx = outcomes.flatMap((o, i) => (accepted(o) ? [] : [i]));
     const by5xx = refusedIdx.filter((i) => outcomes[i]!.status >= 500).length;
@@ -141,13 +140,7 @@ async function run(label: string, defaultPollRates: boolean): Promise<{ ok: bool
 
     // What GitHub (or the redelivery schedule) does next: send each refused delivery again, same GUID.
     let redeliveries = 0;
-    for (const i of refusedIdx) {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        redeliveries++;
-        if (accepted(await send(urls[0]!, deliveries[i]!, SECRET))) break;
-        await sleep(1000);
-      }
-    }
+    for (const i of refusedIdx) redeliveries += await redeliver(urls[0]!, deliveries[i]!, SECRET);
     const allDone = await waitFor(
       deliveries.map((d) => d.marker),
       300_000,

@@ -63,6 +63,20 @@ export async function sendAll(
   return outcomes;
 }
 
+/** GitHub counts a delivery delivered when its answer is 2xx. */
+export const accepted = (o: Outcome) => o.status >= 200 && o.status < 300;
+
+/**
+ * What GitHub's redelivery (or the redelivery schedule) does for a refused delivery: sends it again with
+ * its GUID, a second apart, until it is accepted (at most 10 times). Returns the attempts made.
+ */
+export async function redeliver(url: string, d: Delivery, secret: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    if (accepted(await send(url, d, secret)) || attempt === 10) return attempt;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

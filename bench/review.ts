@@ -20,6 +20,7 @@ import { addedFile, pullRequest, sha, tsFunctions } from '../test/harness/synthe
 import { stopTestTemporal, testTemporal } from '../test/harness/temporal.js';
 import { startWorkerProcess, workerEnvFor } from '../test/harness/worker-process.js';
 import { countsQueueOf } from '../src/temporal/task-queues.js';
+import { BENCH_GITHUB_LIMITS } from './harness/backends.js';
 import { floorWorkerProcess, recordActivities, timeline, type Recorded } from './harness/floor.js';
 
 const fake = new FakeAnthropic();
@@ -41,8 +42,10 @@ const tokenText = (t: ReturnType<typeof tokensOf>) => `${t.input} input, ${t.cac
 const gate = (name: string, model: string) =>
   `apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: ${name}}\nspec:\n  model: ${model}\n  max_concurrency: 8\n  billing: {default_tier: enterprise}\n`;
 const dir = configDir({
+  // GitHub's per-minute budgets raised: this bench makes some 150 content-creating requests a minute with
+  // one token, and a review over 80 would wait for the next minute (27 s) instead of showing its latency.
   'daemon.yaml': daemonYaml(
-    'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+    'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\n' + BENCH_GITHUB_LIMITS,
     '  gates: {directory: gates}\n',
   ),
   'gates/g.yaml': gate('builtin', 'builtin:gate-reviewer') + '---\n' + gate('llm', 'anthropic:claude-bench'),

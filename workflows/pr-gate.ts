@@ -54,6 +54,15 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   let reviews = input.reviews ?? 0;
   let last: PrReviewResult | undefined;
   let promptCachedAt = input.promptCachedAt;
+  /** What the next run of this gate takes over (continue-as-new). */
+  const carried = (): PrGateInput => ({
+    ...input,
+    cache,
+    seen: [...seen].slice(-500),
+    reviews,
+    pending,
+    promptCachedAt,
+  });
 
   const repository = `${input.pr.owner}/${input.pr.repo}`;
   const setState = markRun('prGateWorkflow', { kind: 'gate', repository, number: input.pr.number }, 'idle');
@@ -69,14 +78,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       // The request that woke us goes along, and so does anything a handler is still taking in.
       deprecatePatch('gate-carries-pending-across-continue-as-new');
       await condition(allHandlersFinished);
-      await continueAsNew<typeof prGateWorkflow>({
-        ...input,
-        cache,
-        seen: [...seen].slice(-500),
-        reviews,
-        pending,
-        promptCachedAt,
-      });
+      await continueAsNew<typeof prGateWorkflow>(carried());
     }
     const req = pending!;
     pending = undefined;
@@ -162,14 +164,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
         if (next.headSha !== actual && pending === next) pending = undefined;
       }
       await condition(allHandlersFinished);
-      await continueAsNew<typeof prGateWorkflow>({
-        ...input,
-        cache,
-        seen: [...seen].slice(-500),
-        reviews,
-        pending,
-        promptCachedAt,
-      });
+      await continueAsNew<typeof prGateWorkflow>(carried());
     }
   }
   return { reviews, last };

@@ -1,0 +1,155 @@
+// The forge port: what the rest of the project knows of a forge. Each forge (GitHub, GitLab, Bitbucket)
+// is one adapter folder under src/forges/ implementing it; workflows and the ingress name no forge API.
+//
+// Inbound, an adapter verifies a delivery (the secret that verified it is its tenant), names it for
+// dedupe, and turns its payload into a ForgeEvent. Outbound, it implements ForgeVerbs, which the
+// activities call with a ForgeTarget; the activity types keep the names running workflows already
+// use (createCheckRun, upsertMarkedComment...), so recorded histories replay unchanged.
+
+/** The forges the AOF reference names. */
+export type ForgeName = 'github' | 'gitlab' | 'bitbucket';
+
+/**
+ * Where a forge call acts. `owner`/`repo`: GitHub's owner and repository; GitLab's namespace path (groups
+ * and subgroups, `a/b`) and project; Bitbucket's workspace and repository. No `forge`: GitHub (every
+ * workflow started before the port).
+ */
+export interface ForgeTarget {
+  forge?: ForgeName;
+  owner: string;
+  repo: string;
+  /** GitHub App installation from the event (checked by the worker before use). */
+  installationId?: number;
+}
+
+/** A pull request (GitHub, Bitbucket) or merge request (GitLab, its iid). */
+export interface ChangeTarget extends ForgeTarget {
+  number: number;
+}
+
+export const forgeOf = (t: { forge?: ForgeName }): ForgeName => t.forge ?? 'github';
+
+/** The repository's full name as users write it in filters and ids: `owner/repo`, `group/sub/project`. */
+export const fullNameOf = (t: ForgeTarget) => `${t.owner}/${t.repo}`;
+
+/** Splits a full name at its last slash: GitLab's namespace may have several levels. */
+export function targetOf(forge: ForgeName, fullName: string, installationId?: number): ForgeTarget {
+  const at = fullName.lastIndexOf('/');
+  return {
+    ...(forge === 'github' ? {} : { forge }),
+    owner: fullName.slice(0, at),
+    repo: fullName.slice(at + 1),
+    ...(installationId !== undefined ? { installationId } : {}),
+  };
+}
+
+export interface ChangedFile {
+  filename: string;
+  /** added, modified, removed, renamed */
+  status: string;
+  additions: number;
+  deletions: number;
+  /** The unified diff of the file, absent when the forge gives none (binary, too large). */
+  patch?: string;
+  previous_filename?: string;
+}
+
+export interface PostedComment {
+  id: number;
+  url: string;
+}
+
+/** A line finding of a check: GitHub annotations, GitLab discussions at a line, Bitbucket reports. */
+export interface LineFinding {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title?: string;
+  message: string;
+}
+
+export type CheckStatus = 'queued' | 'in_progress' | 'completed';
+export type CheckConclusion =
+  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: LineFinding[] | Record<string, unknown>[];
+}
+
+/** Whether a person may approve, and why: the forge's own permission APIs decide. */
+export interface Authorization {
+  allowed: boolean;
+  via?: string;
+  /** The person's role as the forge names it (GitHub: read..admin; GitLab: an access level's name). */
+  permission: string;
+}
+
+/**
+ * The verbs workflows use, as one adapter implements them. Every write is idempotent across retries and
+ * worker deaths (a retry finds what an earlier attempt wrote before writing again).
+ */
+export interface ForgeVerbs {
+  /** Changed files of a pull or merge request, up to `maxPages` pages of 100. */
+  changedFiles(
+    t: ChangeTarget,
+    maxPages: number,
+  ): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
+  /** Files at a commit; a file over `maxBytes`, missing, or binary comes back as null. */
+  filesAt(
+    t: ForgeTarget,
+    sha: string,
+    paths: string[],
+    maxBytes: number,
+  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
+  /** The head commit and state (open, closed, merged) of a pull or merge request. */
+  head(t: ChangeTarget): Promise<{ sha: string; state: string }>;
+
+  postComment(t: ChangeTarget, body: string): Promise<PostedComment>;
+  updateComment(t: ForgeTarget, commentId: number, body: string): Promise<PostedComment>;
+  /** The bot's one comment carrying `marker`, created or edited in place (only the bot's own count). */
+  upsertMarkedComment(
+    t: ChangeTarget,
+    marker: string,
+    body: string,
+    known?: number | null,
+  ): Promise<PostedComment & { created: boolean }>;
+
+  /** A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status). */
+  createCheck(
+    t: ForgeTarget,
+    c: { name: string; headSha: string; status: CheckStatus; detailsUrl?: string; externalId?: string },
+  ): Promise<{ id: number; url: string }>;
+  /** Its state, summary and line findings; findings of several updates add up, never repeat. */
+  updateCheck(
+    t: ForgeTarget,
+    c: {
+      checkId: number;
+      name: string;
+      headSha: string;
+      /** The pull or merge request the check is about, where findings are discussions on it. */
+      number?: number;
+      status?: CheckStatus;
+      conclusion?: CheckConclusion;
+      output?: CheckOutput;
+      detailsUrl?: string;
+      annotationsBefore?: number;
+    },
+  ): Promise<void>;
+  /** Whether a check of this name completed (not cancelled) on this commit. */
+  checkDone(t: ForgeTarget, headSha: string, name: string): Promise<boolean>;
+
+  /** May `login` approve? Listed by name, member of a listed group or team, or at least `minPermission`. */
+  mayApprove(t: ForgeTarget, p: { login: string; approvers: string[]; minPermission?: string }): Promise<Authorization>;
+  /** The bot's own identity, from its credentials. */
+  botIdentity(t: ForgeTarget): Promise<{ login: string; id: number }>;
+
+  /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
+  labels?: {
+    add(t: ChangeTarget, labels: string[]): Promise<void>;
+    remove(t: ChangeTarget, label: string): Promise<void>;
+  };
+}

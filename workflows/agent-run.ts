@@ -1,6 +1,7 @@
 // An agent run: model turns and tool calls, each its own activity, until the model's final answer or
 // max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
 // is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
+import { forgeTargetOf } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
 import {
   ApplicationFailure,
@@ -193,9 +194,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   if (input.postAnswer && answer && number !== undefined && scope.commentId === undefined) {
     record('posting the answer');
     const posted = await github.postComment({
-      owner: scope.owner,
-      repo: scope.repo,
-      installationId: scope.installationId,
+      ...forgeTargetOf(scope),
       issueNumber: number,
       body: answer,
     });
@@ -205,9 +204,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     // The run already has its comment ("Looking into this..."): the answer replaces it in place.
     record('updating the comment with the answer');
     await github.updateComment({
-      owner: scope.owner,
-      repo: scope.repo,
-      installationId: scope.installationId,
+      ...forgeTargetOf(scope),
       commentId: scope.commentId,
       body: answer,
     });

@@ -1,5 +1,6 @@
 // The approval node of a flow: a plan comment and a check run, then a durable wait for `/approve` or
 // `/reject` comments from allowed approvers, bound to the head commit the deploy was requested for.
+import { forgeTargetOf } from '../src/forges/port.js';
 import { condition, deprecatePatch, setHandler } from '@temporalio/workflow';
 import type { ToolScope } from '../src/agents/tools.js';
 import { githubActivities } from './activities.js';
@@ -108,7 +109,7 @@ export async function approvalGate(
 ): Promise<ApprovalOutcome> {
   const github = githubActivities(githubTaskQueue);
   const sha = scope.headSha!;
-  const target = { owner: scope.owner, repo: scope.repo, installationId: scope.installationId };
+  const target = forgeTargetOf(scope);
   const say = (body: string) => github.postComment({ ...target, issueNumber: scope.number!, body });
   const who = cfg.approvers.length
     ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ')

@@ -1,5 +1,6 @@
 // A fleet: several agents, each run as a child workflow, in one of four coordination modes. A member's
 // failure is reported beside the others' results, never instead of them.
+import { forgeTargetOf } from '../src/forges/port.js';
 import { deprecatePatch, executeChild, workflowInfo } from '@temporalio/workflow';
 import { publicFailure } from '../src/agents/public-error.js';
 import { decide, verdictOf, type Decision } from '../src/agents/consensus.js';
@@ -126,9 +127,7 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
     const github = githubActivities(input.base.githubTaskQueue);
     commentId = (
       await github.postComment({
-        owner: s.owner,
-        repo: s.repo,
-        installationId: s.installationId,
+        ...forgeTargetOf(s),
         issueNumber: s.number,
         body: answer,
       })

@@ -1,6 +1,7 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
+import { forgeTargetOf } from '../src/forges/port.js';
 import {
   ApplicationFailure,
   TemporalFailure,
@@ -113,7 +114,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     taskTimeoutSecs: input.taskTimeoutSecs,
   };
   const nodes = new Map(input.spec.nodes.map((n) => [n.id, n]));
-  const target = { owner: input.scope.owner, repo: input.scope.repo, installationId: input.scope.installationId };
+  const target = forgeTargetOf(input.scope);
 
   async function run(id: string): Promise<string> {
     const n = nodes.get(id)!;

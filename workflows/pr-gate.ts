@@ -2,6 +2,7 @@
 // signals and runs one review at a time, always of the newest head. A newer push cancels the running
 // review of an older head (its check run ends as superseded). It keeps earlier results so unchanged
 // functions are not reviewed twice, and ends after a quiet period (a later push starts it again).
+import { forgeTargetOf } from '../src/forges/port.js';
 import {
   allHandlersFinished,
   CancellationScope,
@@ -83,7 +84,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     const req = pending!;
     pending = undefined;
     const github = githubActivities(input.githubTaskQueue);
-    const pull = { owner: input.pr.owner, repo: input.pr.repo, installationId: input.pr.installationId };
+    const pull = forgeTargetOf(input.pr);
     const headSha = req.headSha ?? (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
     // GitHub remembers what was reviewed, also across the gate's quiet exits: a head whose gate check
     // already completed is reviewed again only when someone asks (a re-run or /review).

@@ -1,6 +1,7 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
+import { forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
@@ -35,6 +36,8 @@ import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 
 export interface PrTarget {
+  /** Absent: GitHub. */
+  forge?: ForgeName;
   owner: string;
   repo: string;
   number: number;
@@ -106,7 +109,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     startToCloseTimeout: `${input.modelTurnTimeoutSecs * 7 + 10} seconds`,
     retry: modelRetry,
   });
-  const target = { owner: pr.owner, repo: pr.repo, installationId: pr.installationId };
+  const target = forgeTargetOf(pr);
   let calls = 0;
   const call = <T>(p: Promise<T>) => {
     calls++;

@@ -1,5 +1,6 @@
 // One routed GitHub event: count an agent or fleet run against its budget window, gather the pull
 // request's changes when there is one, then run the target agent or fleet, which answers on the issue or PR.
+import { forgeTargetOf } from '../src/forges/port.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
@@ -59,9 +60,7 @@ async function startFlow(
       ...scope,
       headSha: (
         await github.getPullHead({
-          owner: scope.owner,
-          repo: scope.repo,
-          installationId: scope.installationId,
+          ...forgeTargetOf(scope),
           pullNumber: scope.number,
         })
       ).sha,
@@ -103,9 +102,7 @@ async function startFlow(
     if (err instanceof WorkflowExecutionAlreadyStartedError && scope.number !== undefined) {
       const body = `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
       await github.postComment({
-        owner: scope.owner,
-        repo: scope.repo,
-        installationId: scope.installationId,
+        ...forgeTargetOf(scope),
         issueNumber: scope.number,
         body,
       });
@@ -218,6 +215,7 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   }
   const number = m.pr_number ?? m.issue_number;
   const scope: ToolScope = {
+    ...(input.forge ? { forge: input.forge } : {}),
     owner: String(m.repo_owner),
     repo: String(m.repo_name),
     installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
@@ -230,9 +228,7 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   if (scope.isPullRequest && scope.number !== undefined && target.kind !== 'flow') {
     const github = githubActivities(input.githubTaskQueue);
     const pull = {
-      owner: scope.owner,
-      repo: scope.repo,
-      installationId: scope.installationId,
+      ...forgeTargetOf(scope),
       pullNumber: scope.number,
     };
     deprecatePatch('agent-diff-within-budget');

@@ -4,6 +4,7 @@
 import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, DaemonConfig, Fleet, Flow, Gate } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
+import type { ForgeName } from '../src/forges/port.js';
 import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
 import type { FleetRunResult } from './fleet-run.js';
@@ -11,6 +12,8 @@ import type { FlowRunResult } from './flow-run.js';
 
 export interface RoutedEventInput {
   deliveryId: string;
+  /** The forge the event came from; absent: GitHub (every run started before the forge port). */
+  forge?: ForgeName;
   event: string;
   action?: string;
   trigger: string;

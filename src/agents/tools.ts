@@ -3,9 +3,12 @@
 // repository and issue or pull request (the ToolScope), so the model cannot name another target.
 import { z } from 'zod';
 import type { ToolName } from './tool-names.js';
+import type { ForgeName } from '../forges/port.js';
 import { LIMITS } from '../github/limits.js';
 
 export interface ToolScope {
+  /** Absent: GitHub. */
+  forge?: ForgeName;
   owner: string;
   repo: string;
   installationId?: number;

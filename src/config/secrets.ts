@@ -73,3 +73,43 @@ export function missingSecretMessage(res: Resources): string {
   const names = [gh.webhook_secret_env, ...(gh.organizations ?? []).map((o) => o.webhook_secret_env)].filter(Boolean);
   return `no webhook secret configured: set ${names.join(' or ') || 'platforms.github.webhook_secret_env'} (named in ${res.daemonFile}) to your GitHub webhook's secret; generate one with \`openssl rand -hex 32\``;
 }
+
+/** A GitLab secret (`X-Gitlab-Token`) and signing token, and the tenant they stand for. */
+export interface GitLabKey {
+  secret?: string;
+  signingToken?: string;
+  tenant: Tenant;
+}
+
+const gitlabCache = new WeakMap<Resources, GitLabKey[]>();
+
+/**
+ * GitLab's keys, in the order a match is taken: `platforms.gitlab`'s (every GitLab Trigger), then each
+ * GitLab Trigger's own (the Triggers sharing it). A GitHub secret never verifies a GitLab delivery.
+ */
+export function gitlabKeys(res: Resources, env: NodeJS.ProcessEnv = process.env): GitLabKey[] {
+  const hit = env === process.env ? gitlabCache.get(res) : undefined;
+  if (hit) return hit;
+  const p = res.daemon.spec.platforms.gitlab;
+  const keys: GitLabKey[] = [];
+  const fromEnv = (name: string | undefined) => (name ? env[name] || undefined : undefined);
+  const global = { secret: fromEnv(p?.webhook_secret_env), signingToken: fromEnv(p?.signing_token_env) };
+  if (p?.enabled !== false && (global.secret || global.signingToken))
+    keys.push({ ...global, tenant: { kind: 'global' } });
+  const byKey = new Map<string, GitLabKey & { tenant: { kind: 'triggers'; triggers: string[] } }>();
+  for (const t of res.triggers) {
+    const spec = t.resource.spec;
+    if (spec.type !== 'GitLab') continue;
+    const secret = spec.config.webhook_secret ?? fromEnv(spec.config.webhook_secret_env);
+    const signingToken = spec.config.signing_token ?? fromEnv(spec.config.signing_token_env);
+    if (!secret && !signingToken) continue;
+    if (secret === global.secret && signingToken === global.signingToken) continue; // covered above
+    const id = JSON.stringify([secret, signingToken]);
+    const known = byKey.get(id);
+    if (known) known.tenant.triggers.push(t.resource.metadata.name);
+    else byKey.set(id, { secret, signingToken, tenant: { kind: 'triggers', triggers: [t.resource.metadata.name] } });
+  }
+  keys.push(...byKey.values());
+  if (env === process.env) gitlabCache.set(res, keys);
+  return keys;
+}

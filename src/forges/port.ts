@@ -29,6 +29,14 @@ export interface ChangeTarget extends ForgeTarget {
 
 export const forgeOf = (t: { forge?: ForgeName }): ForgeName => t.forge ?? 'github';
 
+/** Just the target of anything that carries one (a scope, a pull request): the one way workflows name it. */
+export const forgeTargetOf = (t: ForgeTarget): ForgeTarget => ({
+  ...(t.forge && t.forge !== 'github' ? { forge: t.forge } : {}),
+  owner: t.owner,
+  repo: t.repo,
+  installationId: t.installationId,
+});
+
 /** The repository's full name as users write it in filters and ids: `owner/repo`, `group/sub/project`. */
 export const fullNameOf = (t: ForgeTarget) => `${t.owner}/${t.repo}`;
 
@@ -152,4 +160,33 @@ export interface ForgeVerbs {
     add(t: ChangeTarget, labels: string[]): Promise<void>;
     remove(t: ChangeTarget, label: string): Promise<void>;
   };
+}
+
+/**
+ * A delivery as the rest of the project sees it, made by the forge's adapter from a verified payload:
+ * what routing filters on and what workflows are started with. Every field comes from the verified
+ * identity or the forge's payload as the adapter checked it.
+ */
+export interface ForgeEvent {
+  forge: ForgeName;
+  /** The forge's event as command keys name it: `pull_request`, `issue_comment` (GitHub); `merge_request`, `note`, `pipeline`, `push` (GitLab). */
+  event: string;
+  /** `event.action` command keys: `opened`, `created` (GitHub); `open`, `update`, `failed` (GitLab). */
+  action?: string;
+  /** `owner/repo` or `group/sub/project`, as verified. */
+  repository?: string;
+  /** The pull or merge request (or issue) the event is about. */
+  number?: number;
+  headSha?: string;
+  /** The branch filters compare: a push's branch, a change's target branch; null for a push to a tag. */
+  branch?: string | null;
+  sender?: { login: string; bot: boolean };
+  /** A comment's text; only a newly `created` one runs a command or the default agent. */
+  comment?: { body: string; created: boolean };
+  /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */
+  review?: { number: number; headSha?: string };
+  /** The author of the pull or merge request, for the self-approval rule. */
+  changeAuthor?: string;
+  /** The context variables of instructions and templates (the forge's own names, per AOF). */
+  metadata: Record<string, string | number | boolean | undefined>;
 }

@@ -1,4 +1,4 @@
-// The Koa ingress: a tiny core with four routes. No LLM or GitHub call happens here.
+// The Koa ingress: a tiny core with five routes. No LLM or GitHub call happens here.
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
@@ -6,6 +6,7 @@ import { cors } from './cors.js';
 import { ingressMetrics } from './metrics.js';
 import { ingressTracing } from './tracing.js';
 import { webhookHandler, type WebhookDeps } from './webhook.js';
+import { gitlabWebhookHandler } from './gitlab.js';
 import { repliesOncePerWindow } from './budgets.js';
 
 export interface IngressDeps extends WebhookDeps {
@@ -19,7 +20,9 @@ export interface IngressDeps extends WebhookDeps {
 export function createIngress(deps: IngressDeps): Koa {
   const app = new Koa();
   // No-op replies once per pull request and window (budgets.ts); agent runs count their budgets themselves.
-  const webhook = webhookHandler({ ...deps, dispatch: repliesOncePerWindow(deps.dispatch, deps.resources) });
+  const dispatch = repliesOncePerWindow(deps.dispatch, deps.resources);
+  const webhook = webhookHandler({ ...deps, dispatch });
+  const gitlab = gitlabWebhookHandler({ ...deps, dispatch });
   // Outermost, so they see the final status, also of a request that failed.
   app.use(ingressMetrics(deps.metrics ?? new Registry()));
   app.use(ingressTracing());
@@ -41,6 +44,7 @@ export function createIngress(deps: IngressDeps): Koa {
       return;
     }
     if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx);
+    if (ctx.method === 'POST' && ctx.path === '/webhook/gitlab') return gitlab(ctx);
     // One URL per organization: only that organization's secret is tried.
     const org = ctx.method === 'POST' ? /^\/webhook\/github\/([A-Za-z0-9][A-Za-z0-9-]{0,38})$/.exec(ctx.path) : null;
     if (org) return webhook(ctx, org[1]);

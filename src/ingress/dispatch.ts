@@ -6,6 +6,7 @@ import type { PrSignalTarget } from './pr-signals.js';
 import { prFlows, type ApprovalAnswer } from './pr-flows.js';
 import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
 import type { SearchAttributePair } from '@temporalio/common';
+import type { ForgeName } from '../forges/port.js';
 import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
 import {
@@ -27,7 +28,8 @@ export interface Dispatched {
 }
 
 /** The long-lived gate workflow of one pull request. */
-export const gateWorkflowId = (repoFullName: string, number: number) => `gate/${repoFullName}#${number}`;
+export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
+  `gate/${forge === 'github' ? '' : `${forge}:`}${repoFullName}#${number}`;
 
 export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
@@ -57,7 +59,7 @@ export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
   if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
   if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });
   return {
-    workflowId: deliveryWorkflowId(input.deliveryId),
+    workflowId: deliveryWorkflowId(input.deliveryId, input.forge),
     taskQueue,
     args: [input] as [RoutedEventInput],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -134,9 +136,10 @@ async function signalGate(
 ): Promise<Dispatched> {
   const m = input.metadata;
   if (!input.gate || !input.review) throw new Error(`gate "${input.target.name}" needs a pull request event`);
-  const workflowId = gateWorkflowId(String(m.repo_full_name), input.review.number);
+  const workflowId = gateWorkflowId(String(m.repo_full_name), input.review.number, input.forge);
   const init: PrGateInput = {
     pr: {
+      ...(input.forge ? { forge: input.forge } : {}),
       owner: String(m.repo_owner),
       repo: String(m.repo_name),
       number: input.review.number,

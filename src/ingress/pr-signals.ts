@@ -3,7 +3,7 @@
 import type { ApprovalComment } from '../../workflows/definitions.js';
 import { carriesProductMarker, isBotLogin, isBotSender } from '../routing/bots.js';
 import type { DeliveryIdentity } from './identity.js';
-import { commandLine } from '../routing/route.js';
+import { commandLine } from '../forges/github/event.js';
 
 export type PrSignal =
   | { name: 'approval'; arg: ApprovalComment; reply: boolean }

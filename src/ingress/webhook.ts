@@ -5,11 +5,15 @@
 import type { Context } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
+import type { Trigger } from '../config/schema.js';
+import type { ForgeEvent } from '../forges/port.js';
+import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
-import { route, triggerAccepts } from '../routing/route.js';
+import { routeEvent, triggerAccepts } from '../routing/route.js';
+import { githubEvent } from '../forges/github/event.js';
 import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
-import { workflowInput } from '../routing/resolve.js';
+import { untrustedContent, workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
 import type { Dispatcher } from './dispatch.js';
 import { TemporalUnavailableError } from './temporal-unavailable.js';
@@ -24,6 +28,8 @@ export interface WebhookDeps {
   logger: Logger;
   /** The bot's own logins (from its credentials, plus bot_name): its own events start nothing. */
   botLogins?: () => readonly string[];
+  /** The GitLab bot's usernames (from `GET /user` with its token, plus bot_name). */
+  gitlabBotNames?: () => readonly string[];
 }
 
 interface Delivery {
@@ -37,7 +43,7 @@ interface Delivery {
   log: Logger;
 }
 
-function answer(ctx: Context, status: number, body: Record<string, unknown>) {
+export function answer(ctx: Context, status: number, body: Record<string, unknown>) {
   ctx.status = status;
   ctx.body = body;
 }
@@ -55,7 +61,7 @@ export class Refusal extends Error {
 const TEMPORAL_UNAVAILABLE = 'Temporal is unavailable; redeliver this delivery later';
 
 /** The one place a refused or failed delivery is answered and logged. */
-function answerFailure(ctx: Context, log: Logger, err: unknown): void {
+export function answerFailure(ctx: Context, log: Logger, err: unknown): void {
   if (err instanceof Refusal || err instanceof BodyError) {
     log.warn({ status: err.status, reason: err.message }, 'webhook rejected');
     if (err.status === 413) ctx.set('Connection', 'close');
@@ -153,13 +159,31 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
         'pull request signal',
       );
   }
-  const decision = route(triggers, d.event, d.payload, bots, d.identity);
+  const ev = githubEvent(d.event, d.payload, d.identity);
+  return routeAndDispatch(ctx, deps, { ...d, ev, data: untrustedContent(d.payload), triggers, bots });
+}
+
+/** A verified delivery of any forge, as its adapter made it: routed, then started or signalled. */
+export async function routeAndDispatch(
+  ctx: Context,
+  deps: WebhookDeps,
+  d: {
+    id: string;
+    ev: ForgeEvent;
+    data: UntrustedContent;
+    identity?: Pick<DeliveryIdentity, 'installationBound'>;
+    triggers: Trigger[];
+    bots: readonly string[];
+    log: Logger;
+  },
+) {
+  const decision = routeEvent(d.triggers, d.ev, d.bots);
   const repo = decision.metadata.repo_full_name;
   if (!decision.matched) {
-    d.log.info({ repo, action: d.payload.action, reason: decision.reason }, 'unhandled');
+    d.log.info({ repo, action: d.ev.action, reason: decision.reason }, 'unhandled');
     return answer(ctx, 202, { status: 'unhandled', reason: decision.reason });
   }
-  const input = workflowInput(res, decision, d.id, d.event, d.payload, d.identity);
+  const input = workflowInput(deps.resources(), decision, d.id, d.ev, d.data, d.identity);
   const result = await deps.dispatch(input);
   d.log.info(
     {
@@ -179,7 +203,8 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
   });
 }
 
-function tenantName(t: Tenant): string {
+/** The tenant's name in logs (never its secret). */
+export function tenantName(t: Tenant): string {
   return t.kind === 'organization'
     ? `org:${t.name}`
     : t.kind === 'triggers'

@@ -42,7 +42,15 @@ export const METADATA_VARIABLES = [
  * Variables whose values the event's sender writes (titles, branch names, comments). They never enter a
  * system prompt: there they read as a pointer to the untrusted data block, which carries the values.
  */
-export const UNTRUSTED_VARIABLES = ['pr_title', 'pr_head_ref', 'issue_title', 'comment_body'] as const;
+export const UNTRUSTED_VARIABLES = [
+  'pr_title',
+  'pr_head_ref',
+  'issue_title',
+  'comment_body',
+  // GitLab's (AOF's names): the title and source branch of a merge request.
+  'mr_title',
+  'mr_source_branch',
+] as const;
 
 export type Metadata = Record<string, string | number | boolean | undefined>;
 

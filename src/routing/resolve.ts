@@ -5,7 +5,7 @@ import type { Agent, Fleet } from '../config/schema.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Routed } from './route.js';
-import { reviewTarget } from './review-target.js';
+import type { ForgeEvent } from '../forges/port.js';
 import type { DeliveryIdentity } from '../ingress/identity.js';
 
 function flowFleets(res: Resources, flow: string): Record<string, Fleet['spec']> {
@@ -42,7 +42,8 @@ function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec
   return out;
 }
 
-const clip = (s: unknown, max: number) =>
+/** A text users wrote, cut at `max` characters and marked where it was cut. */
+export const clip = (s: unknown, max: number) =>
   typeof s === 'string' ? (s.length > max ? `${s.slice(0, max)}\n[…cut at ${max} characters]` : s) : undefined;
 
 /** What users wrote, bounded: it reaches models only as delimited data. */
@@ -61,35 +62,30 @@ export function workflowInput(
   res: Resources,
   decision: Routed,
   deliveryId: string,
-  event: string,
-  payload: Record<string, any>,
-  identity?: DeliveryIdentity,
+  ev: ForgeEvent,
+  data: UntrustedContent,
+  identity?: Pick<DeliveryIdentity, 'installationBound'>,
 ): RoutedEventInput {
   const runtime = res.daemon.spec.runtime;
-  const review = decision.target.kind === 'gate' ? reviewTarget(payload) : undefined;
   return {
     deliveryId,
-    event,
-    action: payload.action,
+    ...(ev.forge !== 'github' ? { forge: ev.forge } : {}),
+    event: ev.event,
+    action: ev.action,
     trigger: decision.trigger,
     key: decision.key,
     args: decision.args,
     target: decision.target,
     params: decision.params,
     metadata: decision.metadata,
-    data: untrustedContent(payload),
+    data,
     agents: agentsFor(res, decision),
     fleet: decision.target.kind === 'fleet' ? res.fleets.get(decision.target.name)?.resource.spec : undefined,
     gate: decision.target.kind === 'gate' ? res.gates.get(decision.target.name)?.resource.spec : undefined,
     flow: decision.target.kind === 'flow' ? res.flows.get(decision.target.name)?.resource.spec : undefined,
     fleets: decision.target.kind === 'flow' ? flowFleets(res, decision.target.name) : undefined,
-    prAuthor:
-      payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
-    // The pull request and head as verified (the same fields, checked by the identity step).
-    review:
-      review && identity?.number !== undefined
-        ? { number: identity.number, ...(identity.headSha ? { headSha: identity.headSha } : {}) }
-        : review,
+    prAuthor: ev.changeAuthor,
+    review: decision.target.kind === 'gate' ? ev.review : undefined,
     installationBound: identity?.installationBound ?? false,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url
       ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`

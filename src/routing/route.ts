@@ -1,11 +1,13 @@
 // Routing: a pure function of (triggers, event) -> the target to run, or the reason nothing runs.
 // Triggers are tried in load order (daemon file, then resource files sorted by path, documents in file
 // order); the first whose filters all match wins. A trigger's filters apply to that trigger only.
-import { reviewTarget } from './review-target.js';
 import type { BindingSpec, Trigger } from '../config/schema.js';
-import { carriesProductMarker, isBotLogin, isBotSender } from './bots.js';
+import { FORGES } from '../config/forges.js';
+import type { ForgeEvent } from '../forges/port.js';
+import { githubEvent } from '../forges/github/event.js';
+import { carriesProductMarker, isBotLogin } from './bots.js';
 import { matchesAny } from './glob.js';
-import { computeMetadata, type Metadata, type VerifiedFields } from './metadata.js';
+import type { Metadata, VerifiedFields } from './metadata.js';
 
 export interface Target {
   kind: 'agent' | 'fleet' | 'flow' | 'gate';
@@ -34,64 +36,58 @@ export type RouteDecision = Routed | Unhandled;
 
 type Payload = Record<string, any>;
 
-const COMMENT_EVENTS = new Set([
-  'issue_comment',
-  'pull_request_review_comment',
-  'commit_comment',
-  'discussion_comment',
-]);
-
-/** The slash command line of a comment event, if any: the first line when it starts with `/`. */
-export function commandLine(event: string, payload: Payload): string | undefined {
-  if (!COMMENT_EVENTS.has(event)) return undefined;
-  const first = String(payload.comment?.body ?? '')
-    .split(/\r?\n/, 1)[0]!
-    .trim();
+/** The slash command line of a comment's text: its first line when it starts with `/`. */
+export function commandLineOf(body: string | undefined): string | undefined {
+  const first = (body ?? '').split(/\r?\n/, 1)[0]!.trim();
   return first.startsWith('/') ? first.replace(/\s+/g, ' ') : undefined;
 }
 
-/** The branch an event is about: the pushed branch, or the base branch of a pull request. */
-export function eventBranch(event: string, payload: Payload): string | undefined {
-  if (event === 'push')
-    return typeof payload.ref === 'string' && payload.ref.startsWith('refs/heads/') ? payload.ref.slice(11) : undefined;
-  if (payload.pull_request?.base?.ref) return payload.pull_request.base.ref;
-  if ((event === 'create' || event === 'delete') && payload.ref_type === 'branch') return payload.ref;
-  return (
-    payload.check_run?.check_suite?.head_branch ??
-    payload.check_suite?.head_branch ??
-    payload.workflow_run?.head_branch ??
-    undefined
-  );
-}
-
 /** Why a trigger's filters reject this event, or undefined when they all match. */
-function filterMismatch(trigger: Trigger, event: string, payload: Payload, metadata: Metadata): string | undefined {
-  // These are GitHub events: another forge's Trigger (same command keys, perhaps) never routes them.
-  if (trigger.spec.type !== 'GitHub') return `a ${trigger.spec.type} Trigger, and this is a GitHub event`;
-  const c = trigger.spec.config;
-  const action = payload.action as string | undefined;
-  if (c.github_events && !c.github_events.some((e) => e === event || (action && e === `${event}.${action}`))) {
-    return `event "${event}" not in github_events`;
+function filterMismatch(trigger: Trigger, ev: ForgeEvent): string | undefined {
+  // A Trigger takes its own forge's events only (the same command keys may exist on several).
+  const forge = FORGES[trigger.spec.type];
+  if (forge.id !== ev.forge) return `a ${trigger.spec.type} Trigger, and this is a ${FORGE_TITLES[ev.forge]} event`;
+  const c = trigger.spec.config as FilterConfig;
+  const action = ev.action;
+  const events = c[forge.eventsKey] as string[] | undefined;
+  if (events && !events.some((e) => e === ev.event || (action && e === `${ev.event}.${action}`))) {
+    return `event "${ev.event}" not in ${forge.eventsKey}`;
   }
   if (c.actions && !(action && c.actions.includes(action))) return `action "${action ?? '(none)'}" not in actions`;
-  const repo = metadata.repo_full_name as string | undefined;
-  for (const list of [c.repositories, c.allowed_repos]) {
-    if (list && !(repo && matchesAny(repo, list, 'i'))) return `repository "${repo ?? '(none)'}" not in repositories`;
+  const repo = ev.repository;
+  for (const [key, list] of [
+    ['repositories', c.repositories],
+    ['repositories', c.allowed_repos],
+    ['projects', c.projects],
+  ] as const) {
+    if (list && !(repo && matchesAny(repo, list, 'i'))) return `repository "${repo ?? '(none)'}" not in ${key}`;
   }
   if (c.branches) {
     // Events that carry no branch (issues, most comments) are not filtered by branch.
-    const branch = eventBranch(event, payload);
-    if (branch !== undefined && !matchesAny(branch, c.branches)) return `branch "${branch}" not in branches`;
-    if (branch === undefined && event === 'push') return `push to "${payload.ref}" is not a branch`;
+    if (typeof ev.branch === 'string' && !matchesAny(ev.branch, c.branches))
+      return `branch "${ev.branch}" not in branches`;
+    if (ev.branch === null) return `push to "${String(ev.metadata.ref)}" is not a branch`;
   }
-  if (!c.allow_bots && isBotSender(payload.sender))
-    return `sender "${payload.sender?.login}" is a bot (allow_bots is off)`;
-  const sender = metadata.sender_login as string | undefined;
+  if (!c.allow_bots && ev.sender?.bot) return `sender "${ev.sender.login}" is a bot (allow_bots is off)`;
+  const sender = ev.sender?.login;
   if (c.allowed_users && !(sender && c.allowed_users.some((u) => u.toLowerCase() === sender.toLowerCase()))) {
     return `sender "${sender ?? '(none)'}" not in allowed_users`;
   }
   return undefined;
 }
+
+/** The filters every forge's Trigger config may carry (src/config/forges.ts). */
+type FilterConfig = Record<string, unknown> & {
+  actions?: string[];
+  repositories?: string[];
+  allowed_repos?: string[];
+  projects?: string[];
+  branches?: string[];
+  allowed_users?: string[];
+  allow_bots?: boolean;
+};
+
+const FORGE_TITLES = { github: 'GitHub', gitlab: 'GitLab', bitbucket: 'Bitbucket' } as const;
 
 function toTarget(b: BindingSpec): Target {
   if (b.agent) return { kind: 'agent', name: b.agent };
@@ -115,12 +111,17 @@ function matchCommand(line: string, commands: Record<string, BindingSpec>): [str
 
 /** Whether a trigger's filters (events, actions, repositories, branches, senders) accept this event. */
 export function triggerAccepts(trigger: Trigger, event: string, payload: Payload, verified?: VerifiedFields): boolean {
-  return filterMismatch(trigger, event, payload, computeMetadata(event, payload, verified)) === undefined;
+  return eventAccepted(trigger, githubEvent(event, payload, verified));
+}
+
+export function eventAccepted(trigger: Trigger, ev: ForgeEvent): boolean {
+  return filterMismatch(trigger, ev) === undefined;
 }
 
 /**
- * `bots`: the bot's own logins (from its credentials, plus `bot_name`); `verified`: what the ingress
- * verified about the delivery, which the filters, ids and context variables read instead of the payload.
+ * A GitHub delivery. `bots`: the bot's own logins (from its credentials, plus `bot_name`); `verified`: what
+ * the ingress verified about the delivery, which the filters, ids and context variables read instead of
+ * the payload.
  */
 export function route(
   triggers: Trigger[],
@@ -129,21 +130,30 @@ export function route(
   bots: string | readonly string[] | undefined,
   verified?: VerifiedFields,
 ): RouteDecision {
-  const metadata = computeMetadata(event, payload, verified);
+  return routeEvent(triggers, githubEvent(event, payload, verified), bots);
+}
+
+/** Routes a forge's event (made by its adapter): the same rules on every forge. */
+export function routeEvent(
+  triggers: Trigger[],
+  ev: ForgeEvent,
+  bots: string | readonly string[] | undefined,
+): RouteDecision {
+  const metadata = ev.metadata as Metadata;
   const unhandled = (reason: string): Unhandled => ({ matched: false, reason, metadata });
-  if (isBotLogin(metadata.sender_login, bots)) return unhandled('sent by the bot itself');
-  if (carriesProductMarker(payload.comment?.body))
+  if (isBotLogin(ev.sender?.login, bots)) return unhandled('sent by the bot itself');
+  if (carriesProductMarker(ev.comment?.body))
     return unhandled('the comment carries this product’s own marker (its own output is never a command)');
 
-  const line = commandLine(event, payload);
+  const line = commandLineOf(ev.comment?.body);
   // Only a newly created comment runs a command or the default agent: an edit or deletion must never
   // replay one. A Trigger may still bind `issue_comment.edited` explicitly.
-  const staleComment = COMMENT_EVENTS.has(event) && payload.action !== 'created';
-  if (line && staleComment) return unhandled(`commands run only on created comments, not "${payload.action}"`);
+  const staleComment = ev.comment !== undefined && !ev.comment.created;
+  if (line && staleComment) return unhandled(`commands run only on created comments, not "${ev.action}"`);
 
   const reasons: string[] = [];
   for (const trigger of triggers) {
-    const mismatch = filterMismatch(trigger, event, payload, metadata);
+    const mismatch = filterMismatch(trigger, ev);
     if (mismatch) {
       reasons.push(`${trigger.metadata.name}: ${mismatch}`);
       continue;
@@ -152,9 +162,9 @@ export function route(
     const base = { matched: true as const, trigger: trigger.metadata.name, metadata };
     // A gate reviews a pull request: an event about none is answered (2xx) with the reason, not started.
     const bound = (key: string, binding: BindingSpec, args?: string): RouteDecision =>
-      binding.gate && !reviewTarget(payload)
+      binding.gate && !ev.review
         ? unhandled(
-            `${trigger.metadata.name}: ${key} binds gate "${binding.gate}", but this ${event} is about no pull request`,
+            `${trigger.metadata.name}: ${key} binds gate "${binding.gate}", but this ${ev.event} is about no ${ev.forge === 'gitlab' ? 'merge' : 'pull'} request`,
           )
         : {
             ...base,
@@ -165,15 +175,15 @@ export function route(
           };
     const cmd = line ? matchCommand(line, spec.commands ?? {}) : undefined;
     if (cmd) return bound(cmd[0], cmd[1], cmd[2]);
-    const action = payload.action as string | undefined;
-    for (const key of action ? [`${event}.${action}`, event] : [event]) {
+    const action = ev.action;
+    for (const key of action ? [`${ev.event}.${action}`, ev.event] : [ev.event]) {
       const binding = spec.commands?.[key];
       if (binding) return bound(key, binding);
     }
     if (spec.default_agent && !staleComment)
       return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
     return unhandled(
-      `${trigger.metadata.name}: matched, but binds nothing for ${line ?? (action ? `${event}.${action}` : event)} and has no default_agent`,
+      `${trigger.metadata.name}: matched, but binds nothing for ${line ?? (action ? `${ev.event}.${action}` : ev.event)} and has no default_agent`,
     );
   }
   return unhandled(reasons.length ? `no trigger matched (${reasons.join('; ')})` : 'no triggers configured');

@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Trigger } from '../../src/config/schema.js';
 import { example, examples, retarget } from '../../src/fixtures/webhook-examples.js';
 import { matchesAny } from '../../src/routing/glob.js';
-import { commandLine, eventBranch, route, type RouteDecision } from '../../src/routing/route.js';
+import { route, type RouteDecision } from '../../src/routing/route.js';
+import { commandLine, eventBranch } from '../../src/forges/github/event.js';
 
 let triggers: Trigger[];
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulatedPayload } from '../../src/cli/simulate-payload.js';
-import { commandLine } from '../../src/routing/route.js';
+import { commandLine } from '../../src/forges/github/event.js';
 
 describe('simulate payloads', () => {
   it('a PR comment by a chosen sender with a chosen body and number', () => {

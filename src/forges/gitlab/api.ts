@@ -64,7 +64,8 @@ export function gitLabFailure(
       details,
     });
   }
-  if (FINAL.has(status)) return ApplicationFailure.create({ type: `GitLab${status}`, message, nonRetryable: true, details });
+  if (FINAL.has(status))
+    return ApplicationFailure.create({ type: `GitLab${status}`, message, nonRetryable: true, details });
   // 5xx and anything unexpected: retried with the activity's backoff, or when GitLab said (503 Retry-After).
   const wait = retryAfterMs((name) => headers.get(name), now);
   return ApplicationFailure.create({

@@ -410,7 +410,13 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const findings = findingsOf(c.output?.annotations);
       // Findings first: a check seen finished has its findings posted.
       if (findings.length && c.number !== undefined)
-        await postFindings(api, { ...t, number: c.number }, c.headSha, findings, retry || (c.annotationsBefore ?? 0) > 0);
+        await postFindings(
+          api,
+          { ...t, number: c.number },
+          c.headSha,
+          findings,
+          retry || (c.annotationsBefore ?? 0) > 0,
+        );
       if (!c.status && !c.conclusion) return; // later updates only add findings, which a status cannot show
       const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : STATE_OF_STATUS[c.status!];
       // A finished status is never moved: a second `success` would be a second status. A retry looks first.

@@ -184,7 +184,10 @@ describe('GitLab forge verbs (issue 26)', () => {
       assert.equal(err.type, 'GitLabRateLimited');
       assert.equal(err.nonRetryable, false);
       assert.equal(err.nextRetryDelay, 7000);
-      assert.match(err.message, /GitLab GET \/projects\/acme%2Fplatform%2Fapp\/merge_requests\/7 answered 429.*retrying in 7s/);
+      assert.match(
+        err.message,
+        /GitLab GET \/projects\/acme%2Fplatform%2Fapp\/merge_requests\/7 answered 429.*retrying in 7s/,
+      );
       assert.deepEqual(await verbs.head(mr), { sha: HEAD, state: 'open' }, 'the next call goes through');
     });
 
@@ -215,7 +218,11 @@ describe('GitLab forge verbs (issue 26)', () => {
       await refusal(mallory.createCheck(project, { name: GATE, headSha: HEAD, status: 'queued' }), 'GitLab403', 403);
       const stranger = createGitLabVerbs(() => new GitLabApi({ apiUrl: gitlab.apiUrl, token: 'glpat-wrong' }));
       await refusal(stranger.botIdentity(project), 'GitLab401', 401);
-      await refusal(verbs.createCheck(project, { name: GATE, headSha: 'e'.repeat(40), status: 'queued' }), 'GitLab404', 404);
+      await refusal(
+        verbs.createCheck(project, { name: GATE, headSha: 'e'.repeat(40), status: 'queued' }),
+        'GitLab404',
+        404,
+      );
       const blank = await refusal(verbs.updateComment(mr, 1, ''), 'GitLab400', 400);
       assert.match(blank.message, /body is empty/);
       gitlab.failNext(1, 503);
@@ -317,12 +324,10 @@ describe('GitLab forge verbs (issue 26)', () => {
       });
       const st = s.statuses[0]!;
       assert.deepEqual(c, { id: st.id, url: 'https://aof.example/runs/1' });
-      assert.deepEqual([st.name, st.status, st.targetUrl, st.description], [
-        GATE,
-        'running',
-        'https://aof.example/runs/1',
-        'In progress',
-      ]);
+      assert.deepEqual(
+        [st.name, st.status, st.targetUrl, st.description],
+        [GATE, 'running', 'https://aof.example/runs/1', 'In progress'],
+      );
       assert.deepEqual(gitlab.requests[0]!.body, {
         state: 'running',
         name: GATE,
@@ -376,7 +381,13 @@ describe('GitLab forge verbs (issue 26)', () => {
     it('a finished status is not repeated by a retry', async () => {
       await verbs.createCheck(project, { name: GATE, headSha: HEAD, status: 'in_progress' });
       const done = () =>
-        verbs.updateCheck(project, { checkId: 1, name: GATE, headSha: HEAD, status: 'completed', conclusion: 'success' });
+        verbs.updateCheck(project, {
+          checkId: 1,
+          name: GATE,
+          headSha: HEAD,
+          status: 'completed',
+          conclusion: 'success',
+        });
       await storedThenRetried(done, /POST .*\/statuses\//);
       assert.deepEqual(statuses(), ['pending>running>success']);
     });
@@ -514,14 +525,22 @@ describe('GitLab forge verbs (issue 26)', () => {
         permission: 'none',
       });
       assert.deepEqual(await ask('rita', ['acme/reviewers']), { allowed: false, permission: 'reporter' });
-      assert.deepEqual(await ask('dev', [], 'write'), { allowed: true, via: 'developer access', permission: 'developer' });
+      assert.deepEqual(await ask('dev', [], 'write'), {
+        allowed: true,
+        via: 'developer access',
+        permission: 'developer',
+      });
       assert.deepEqual(await ask('alice', ['acme/nope'], 'maintain'), {
         allowed: true,
         via: 'maintainer access',
         permission: 'maintainer',
       });
       assert.deepEqual(await ask('dev', [], 'maintain'), { allowed: false, permission: 'developer' });
-      assert.deepEqual(await ask('rita', [], 'triage'), { allowed: true, via: 'reporter access', permission: 'reporter' });
+      assert.deepEqual(await ask('rita', [], 'triage'), {
+        allowed: true,
+        via: 'reporter access',
+        permission: 'reporter',
+      });
       assert.deepEqual(await ask('gus', ['dev'], 'write'), { allowed: false, permission: 'guest' });
       assert.deepEqual(await ask('ghost', ['ghost'], 'read'), { allowed: false, permission: 'none' });
       const revId = s.mustUser('rev').id;

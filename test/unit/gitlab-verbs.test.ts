@@ -230,6 +230,24 @@ describe('GitLab forge verbs (issue 26)', () => {
     });
   });
 
+  describe('no answer at all', () => {
+    it('an unreachable GitLab is retryable (GitLabUnavailable), named by method and path only', async () => {
+      const closed = new GitLabSandbox();
+      await closed.start();
+      const apiUrl = closed.apiUrl;
+      await closed.stop();
+      const gone = createGitLabVerbs(() => new GitLabApi({ apiUrl, token: 'glpat-bot' }));
+      const err = await gone.head(mr).then(
+        () => assert.fail('expected a failure'),
+        (e: unknown) => e as ApplicationFailure,
+      );
+      assert.equal(err.type, 'GitLabUnavailable');
+      assert.equal(err.nonRetryable, false);
+      assert.match(err.message, /^GitLab GET \/projects\/acme%2Fplatform%2Fapp\/merge_requests\/7 got no answer/);
+      assert.doesNotMatch(err.message, /glpat-|127\.0\.0\.1/);
+    });
+  });
+
   describe('notes', () => {
     it('postComment writes a note with its operation marker and links it by the MR web_url', async () => {
       const c = await attempt(1, () => verbs.postComment(mr, 'Hello'));

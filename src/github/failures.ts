@@ -2,7 +2,7 @@
 // rate limits wait until GitHub says to, 404/414/422 are final with the API's message, 5xx back off.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { retryAfterMs } from '../http/retry-after.js';
+import { retryAfterMs, untilResetMs } from '../http/retry-after.js';
 import { RequestDropped } from './request-pacer.js';
 
 interface HttpishError {
@@ -30,10 +30,8 @@ export function rateLimitDelayMs(
   if (status !== 403 && status !== 429) return undefined;
   const wait = retryAfterMs((name) => headers[name], now);
   if (wait !== undefined) return wait;
-  if (String(headers['x-ratelimit-remaining']) === '0') {
-    const reset = Number(headers['x-ratelimit-reset']);
-    return Number.isFinite(reset) ? Math.max(1000, reset * 1000 - now + 1000) : 60_000;
-  }
+  if (String(headers['x-ratelimit-remaining']) === '0')
+    return untilResetMs(headers['x-ratelimit-reset'], now) ?? 60_000;
   if (status === 429 || /secondary rate limit|abuse/i.test(apiMessage))
     return Math.min(15 * 60_000, 60_000 * 2 ** Math.max(0, attempt - 1));
   return undefined;

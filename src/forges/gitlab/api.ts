@@ -1,0 +1,183 @@
+// A small client of GitLab's REST API v4 (gitlab.com and self-managed): JSON over fetch, the token in
+// `PRIVATE-TOKEN`, lists paged by `X-Next-Page`, projects addressed by their URL-encoded full path. Every
+// failure becomes a Temporal ApplicationFailure whose type the caller can test, as GitHub's do
+// (src/github/failures.ts): a refusal (400, 401, 403, 404, 409, 422...) is `GitLab<status>` and final; a rate
+// limit (429) is `GitLabRateLimited` and retried when GitLab says (Retry-After, else RateLimit-Reset); a 5xx
+// or an unreachable server is `GitLabUnavailable` and retried with backoff. Messages name the method and
+// path, never the query string or the token.
+import { ApplicationFailure } from '@temporalio/common';
+import { retryAfterMs, untilResetMs } from '../../http/retry-after.js';
+import { fullNameOf, type ForgeTarget } from '../port.js';
+
+/** Answers that sending again cannot change. */
+const FINAL = new Set([400, 401, 403, 404, 405, 409, 410, 413, 414, 422]);
+/** The wait after a 429 that names none. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface GitLabApiOptions {
+  /** The REST API's root, e.g. `https://gitlab.com/api/v4` (config `api_url`). */
+  apiUrl: string;
+  token: string;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface GitLabUserRef {
+  id: number;
+  username: string;
+}
+
+/** What a failed GitLab call carries in the failure's details (first entry). */
+export interface GitLabFailureDetails {
+  status: number;
+  /** GitLab's own message (`message` or `error` of its error body), when it gave one. */
+  apiMessage?: string;
+}
+
+/** How long GitLab asked us to wait after a 429: Retry-After, else RateLimit-Reset, else a minute. */
+export function gitLabRateLimitWaitMs(headers: Headers, now = Date.now()): number {
+  return (
+    retryAfterMs((name) => headers.get(name), now) ??
+    untilResetMs(headers.get('ratelimit-reset'), now) ??
+    DEFAULT_RATE_LIMIT_WAIT_MS
+  );
+}
+
+/** The failure for one GitLab answer (`status` 0: no answer at all). */
+export function gitLabFailure(
+  call: string,
+  status: number,
+  headers: Headers,
+  apiMessage: string,
+  now = Date.now(),
+): ApplicationFailure {
+  const message = `GitLab ${call} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
+  const details: GitLabFailureDetails[] = [{ status, ...(apiMessage ? { apiMessage } : {}) }];
+  if (status === 429) {
+    const wait = gitLabRateLimitWaitMs(headers, now);
+    return ApplicationFailure.create({
+      type: 'GitLabRateLimited',
+      message: `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
+      nextRetryDelay: wait,
+      details,
+    });
+  }
+  if (FINAL.has(status))
+    return ApplicationFailure.create({ type: `GitLab${status}`, message, nonRetryable: true, details });
+  // 5xx and anything unexpected: retried with the activity's backoff, or when GitLab said (503 Retry-After).
+  const wait = retryAfterMs((name) => headers.get(name), now);
+  return ApplicationFailure.create({
+    type: 'GitLabUnavailable',
+    message: wait === undefined ? message : `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
+    ...(wait === undefined ? {} : { nextRetryDelay: Math.max(1000, wait) }),
+    details,
+  });
+}
+
+/** The type of a GitLab failure (`GitLab404`...), or undefined for anything else. */
+export const failureType = (err: unknown): string | undefined =>
+  err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
+
+/** GitLab's message in an error body: `{"message": "..."}`, `{"message": {"field": [...]}}` or `{"error": "..."}`. */
+function apiMessageOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const m = body.message ?? body.error;
+    if (typeof m === 'string') return m;
+    if (m && typeof m === 'object') return JSON.stringify(m);
+  } catch {
+    /* not JSON (a 429's "Retry later", an HTML error page) */
+  }
+  return '';
+}
+
+export class GitLabApi {
+  private readonly root: string;
+  private me?: Promise<GitLabUserRef>;
+  /** Requests sent by this client (for the callers' request counts). */
+  requests = 0;
+
+  constructor(private readonly options: GitLabApiOptions) {
+    this.root = options.apiUrl.replace(/\/+$/, '');
+  }
+
+  /** The instance's web root (the API root without `/api/v4`), where web_url links live. */
+  get webUrl(): string {
+    return this.root.replace(/\/api\/v4$/, '');
+  }
+
+  /** `/projects/<url-encoded full path>` of a target. */
+  project(t: ForgeTarget): string {
+    return `/projects/${encodeURIComponent(fullNameOf(t))}`;
+  }
+
+  /** The token's own user (`GET /user`), asked once per client. */
+  user(): Promise<GitLabUserRef> {
+    this.me ??= this.get<GitLabUserRef>('/user').then(
+      (u) => ({ id: u.id, username: u.username }),
+      (err: unknown) => {
+        this.me = undefined; // a failure is not remembered
+        throw err;
+      },
+    );
+    return this.me;
+  }
+
+  /** One call; the answer's status, headers and raw response (its body unread). */
+  async send(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<Response> {
+    const url = new URL(this.root + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const call = `${method} ${path}`;
+    const headers: Record<string, string> = { 'private-token': this.options.token, accept: 'application/json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    this.requests++;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw ApplicationFailure.create({
+        type: 'GitLabUnavailable',
+        message: `GitLab ${call} got no answer (${cause})`,
+        details: [{ status: 0 }],
+      });
+    }
+    if (res.ok) return res;
+    const text = await res.text().catch(() => '');
+    throw gitLabFailure(call, res.status, res.headers, apiMessageOf(text));
+  }
+
+  /** A call answered in JSON. */
+  async json<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.json<T>('GET', path, { query });
+  }
+
+  /**
+   * Every item of a list, following X-Next-Page (100 a page) up to `maxPages` pages; `truncated` when GitLab
+   * had more.
+   */
+  async paginate<T>(path: string, query: Query = {}, maxPages = Infinity): Promise<{ items: T[]; truncated: boolean }> {
+    const items: T[] = [];
+    let page: string | null = '1';
+    for (let n = 0; page; n++) {
+      if (n >= maxPages) return { items, truncated: true };
+      const res = await this.send('GET', path, { query: { ...query, per_page: 100, page } });
+      items.push(...((await res.json()) as T[]));
+      page = res.headers.get('x-next-page') || null;
+    }
+    return { items, truncated: false };
+  }
+}

@@ -1,0 +1,489 @@
+// GitLab's outbound side of the forge port: the ForgeVerbs over REST API v4. A merge request is addressed by
+// its project's full path and iid; a "check" is a commit status (its name, e.g. `AFA Gate Check`), and its
+// line findings are merge request discussions at their lines.
+//
+// Every write survives a retry without repeating itself: a note carries its activity's operation marker
+// (the helper GitHub's writes use, activities/github/idempotent-writes.ts) and a finding a marker of what
+// it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
+// before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
+// rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { currentOperation, markBody, operationMarker } from '../../../activities/github/idempotent-writes.js';
+import { fit, less, type Limit } from '../../github/limits.js';
+import {
+  fullNameOf,
+  type Authorization,
+  type ChangedFile,
+  type ChangeTarget,
+  type CheckConclusion,
+  type CheckStatus,
+  type ForgeTarget,
+  type ForgeVerbs,
+  type LineFinding,
+  type PostedComment,
+} from '../port.js';
+import { failureType, type GitLabApi } from './api.js';
+
+/** GitLab's limit on a note's text (characters). */
+export const NOTE_LIMIT: Limit = { max: 1_000_000, unit: 'chars' };
+/** GitLab's limit on a commit status's name, description and target_url (characters). */
+export const STATUS_TEXT_LIMIT: Limit = { max: 255, unit: 'chars' };
+
+/** GitLab's access levels by value, named as GitLab names them (lowercased). */
+export const ACCESS_LEVEL_NAMES: Record<number, string> = {
+  5: 'minimal access',
+  10: 'guest',
+  15: 'planner',
+  20: 'reporter',
+  30: 'developer',
+  40: 'maintainer',
+  50: 'owner',
+};
+
+/** The least access level a `minPermission` asks for: GitHub's role names, or GitLab's own. */
+const MIN_LEVEL: Record<string, number> = {
+  read: 20,
+  triage: 20,
+  write: 30,
+  maintain: 40,
+  admin: 50,
+  guest: 10,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
+
+type StatusState = 'pending' | 'running' | 'success' | 'failed' | 'canceled';
+
+const STATE_OF_STATUS: Record<CheckStatus, StatusState> = {
+  queued: 'pending',
+  in_progress: 'running',
+  // A check created or updated as completed without a conclusion: GitHub would refuse it; GitLab has no
+  // such state, so it reads as passed.
+  completed: 'success',
+};
+
+const STATE_OF_CONCLUSION: Record<CheckConclusion, StatusState> = {
+  success: 'success',
+  neutral: 'success',
+  skipped: 'success',
+  failure: 'failed',
+  timed_out: 'failed',
+  action_required: 'failed',
+  cancelled: 'canceled',
+};
+
+interface Note {
+  id: number;
+  body: string;
+  system?: boolean;
+  author?: { id: number; username: string } | null;
+}
+
+interface Discussion {
+  id: string;
+  notes: Note[];
+}
+
+interface MergeRequest {
+  sha: string | null;
+  state: string;
+  web_url: string;
+  diff_refs: { base_sha: string; head_sha: string; start_sha: string } | null;
+}
+
+interface Diff {
+  old_path: string;
+  new_path: string;
+  new_file: boolean;
+  renamed_file: boolean;
+  deleted_file: boolean;
+  diff: string;
+}
+
+interface CommitStatus {
+  id: number;
+  status: string;
+  name: string;
+}
+
+/** Lines added and removed by a unified diff (its `+` and `-` lines inside hunks). */
+export function countDiffLines(diff: string): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  let inHunk = false;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('@@')) inHunk = true;
+    else if (!inHunk) continue;
+    else if (line.startsWith('+')) additions++;
+    else if (line.startsWith('-')) deletions++;
+  }
+  return { additions, deletions };
+}
+
+export function changedFileOf(d: Diff): ChangedFile {
+  const status = d.new_file ? 'added' : d.deleted_file ? 'removed' : d.renamed_file ? 'renamed' : 'modified';
+  return {
+    filename: d.new_path,
+    status,
+    ...countDiffLines(d.diff ?? ''),
+    ...(d.diff ? { patch: d.diff } : {}),
+    ...(d.renamed_file ? { previous_filename: d.old_path } : {}),
+  };
+}
+
+/** The hidden marker of a finding: the same for the same text at the same place of the same head. */
+export function findingMarker(headSha: string, f: { path: string; start_line: number; title?: string }): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify([headSha, f.path, f.start_line, f.title ?? '']))
+    .digest('hex')
+    .slice(0, 24);
+  return `<!-- aof:finding=${key} -->`;
+}
+
+/** Findings as the port gives them (typed, or records from older histories), the malformed left out. */
+function findingsOf(raw: readonly unknown[] | undefined): LineFinding[] {
+  const out: LineFinding[] = [];
+  for (const r of raw ?? []) {
+    const f = r as Partial<LineFinding>;
+    const start = Number(f.start_line);
+    if (typeof f.path !== 'string' || !f.path || !Number.isSafeInteger(start) || start < 1) continue;
+    const end = Number(f.end_line);
+    out.push({
+      path: f.path,
+      start_line: start,
+      end_line: Number.isSafeInteger(end) && end >= start ? end : start,
+      annotation_level: f.annotation_level ?? 'warning',
+      ...(typeof f.title === 'string' && f.title ? { title: f.title } : {}),
+      message: typeof f.message === 'string' ? f.message : '',
+    });
+  }
+  return out;
+}
+
+const LEVEL_LABEL: Record<LineFinding['annotation_level'], string> = {
+  notice: 'Notice',
+  warning: 'Warning',
+  failure: 'Failure',
+};
+
+/** A finding's note text; `where` names the path and lines when the note cannot sit on them. */
+function findingBody(f: LineFinding, marker: string, where: boolean): string {
+  const lines = f.end_line > f.start_line ? `${f.start_line}-${f.end_line}` : `${f.start_line}`;
+  const head = `**${LEVEL_LABEL[f.annotation_level] ?? 'Warning'}${f.title ? `: ${f.title}` : ''}**`;
+  const place = where ? `\`${f.path}:${lines}\`\n\n` : f.end_line > f.start_line ? `Lines ${lines}.\n\n` : '';
+  const suffix = `\n\n${marker}`;
+  return `${fit(`${head}\n\n${place}${f.message}`, less(NOTE_LIMIT, suffix))}${suffix}`;
+}
+
+/** The iid a target names; updateComment takes a ForgeTarget, but a GitLab note lives on its merge request. */
+function iidOf(t: ForgeTarget): number {
+  const n = (t as Partial<ChangeTarget>).number;
+  if (typeof n === 'number') return n;
+  throw ApplicationFailure.create({
+    type: 'GitLabNeedsMergeRequest',
+    message: 'a GitLab note is edited through its merge request: give the target its number (the iid)',
+    nonRetryable: true,
+  });
+}
+
+export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): ForgeVerbs {
+  const mrPath = (api: GitLabApi, t: ForgeTarget, iid: number) => `${api.project(t)}/merge_requests/${iid}`;
+  const noteUrl = (api: GitLabApi, t: ForgeTarget, iid: number, id: number) =>
+    `${api.webUrl}/${fullNameOf(t)}/-/merge_requests/${iid}#note_${id}`;
+  const posted = (api: GitLabApi, t: ForgeTarget, iid: number, n: Note): PostedComment => ({
+    id: n.id,
+    url: noteUrl(api, t, iid, n.id),
+  });
+
+  /** The merge request's notes written by the bot (the token's user), oldest first. */
+  async function botNotes(api: GitLabApi, t: ChangeTarget): Promise<Note[]> {
+    const me = await api.user();
+    const { items } = await api.paginate<Note>(`${mrPath(api, t, t.number)}/notes`, { sort: 'asc' });
+    return items.filter((n) => !n.system && n.author?.id === me.id);
+  }
+
+  /**
+   * Sets a commit status. GitLab moves the pending or running status of this sha and name, and refuses a
+   * move to the state it is in (400 "Cannot transition status"): that status is then the answer.
+   */
+  async function setStatus(
+    api: GitLabApi,
+    t: ForgeTarget,
+    sha: string,
+    s: { state: StatusState; name: string; targetUrl?: string; description?: string },
+  ): Promise<{ id: number }> {
+    try {
+      return await api.json<CommitStatus>('POST', `${api.project(t)}/statuses/${encodeURIComponent(sha)}`, {
+        body: {
+          state: s.state,
+          name: fit(s.name, STATUS_TEXT_LIMIT),
+          ...(s.targetUrl && s.targetUrl.length <= STATUS_TEXT_LIMIT.max ? { target_url: s.targetUrl } : {}),
+          ...(s.description ? { description: fit(s.description, STATUS_TEXT_LIMIT) } : {}),
+        },
+      });
+    } catch (err) {
+      if (failureType(err) !== 'GitLab400' || !/cannot transition status/i.test((err as Error).message)) throw err;
+      const latest = await latestStatus(api, t, sha, s.name);
+      if (latest?.status === s.state) return latest;
+      throw err;
+    }
+  }
+
+  async function latestStatus(api: GitLabApi, t: ForgeTarget, sha: string, name: string) {
+    const { items } = await api.paginate<CommitStatus>(
+      `${api.project(t)}/repository/commits/${encodeURIComponent(sha)}/statuses`,
+      { name: fit(name, STATUS_TEXT_LIMIT), all: true },
+    );
+    return items.reduce<CommitStatus | undefined>((a, b) => (!a || b.id > a.id ? b : a), undefined);
+  }
+
+  /** The markers of findings the bot already posted on the merge request. */
+  async function postedFindings(api: GitLabApi, t: ChangeTarget): Promise<Set<string>> {
+    const me = await api.user();
+    const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`);
+    const found = new Set<string>();
+    for (const d of items)
+      for (const n of d.notes) {
+        if (n.author?.id !== me.id) continue;
+        for (const m of n.body.matchAll(/<!-- aof:finding=[0-9a-f]+ -->/g)) found.add(m[0]);
+      }
+    return found;
+  }
+
+  /** Each finding once, as a discussion at its line, or on the merge request when GitLab refuses the line. */
+  async function postFindings(
+    api: GitLabApi,
+    t: ChangeTarget,
+    headSha: string,
+    findings: LineFinding[],
+    lookUp: boolean,
+  ): Promise<void> {
+    const path = `${mrPath(api, t, t.number)}/discussions`;
+    const mr = await api.get<MergeRequest>(mrPath(api, t, t.number));
+    const refs = mr.diff_refs;
+    const done = lookUp ? await postedFindings(api, t) : new Set<string>();
+    for (const f of findings) {
+      const marker = findingMarker(headSha, f);
+      if (done.has(marker)) continue;
+      done.add(marker); // the same finding twice in one batch is posted once
+      // A position needs the merge request's current diff; a head that moved on has findings elsewhere.
+      if (refs && refs.head_sha === headSha) {
+        try {
+          await api.json('POST', path, {
+            body: {
+              body: findingBody(f, marker, false),
+              position: {
+                position_type: 'text',
+                base_sha: refs.base_sha,
+                start_sha: refs.start_sha,
+                head_sha: refs.head_sha,
+                new_path: f.path,
+                new_line: f.start_line,
+              },
+            },
+          });
+          continue;
+        } catch (err) {
+          if (failureType(err) !== 'GitLab400') throw err; // a line the diff does not show: below
+        }
+      }
+      await api.json('POST', path, { body: { body: findingBody(f, marker, true) } });
+    }
+  }
+
+  const verbs: ForgeVerbs = {
+    async changedFiles(t, maxPages) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const { items, truncated } = await api.paginate<Diff>(`${mrPath(api, t, t.number)}/diffs`, {}, maxPages);
+      return { files: items.map(changedFileOf), truncated, requests: api.requests - before };
+    },
+
+    async filesAt(t, sha, paths, maxBytes) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const contents = new Map<string, string | null>();
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      for (const path of paths) {
+        let res: Response;
+        try {
+          res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
+            query: { ref: sha },
+          });
+        } catch (err) {
+          if (failureType(err) !== 'GitLab404') throw err;
+          contents.set(path, null);
+          continue;
+        }
+        const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          await res.body?.cancel();
+          contents.set(path, null);
+          continue;
+        }
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        let text: string | null = null;
+        // Binary: a NUL byte (git's own test) or not UTF-8.
+        if (bytes.byteLength <= maxBytes && !bytes.includes(0)) {
+          try {
+            text = decoder.decode(bytes);
+          } catch {
+            text = null;
+          }
+        }
+        contents.set(path, text);
+      }
+      return { contents, requests: api.requests - before };
+    },
+
+    async head(t) {
+      const api = clientFor(t);
+      const mr = await api.get<MergeRequest>(mrPath(api, t, t.number));
+      const state = mr.state === 'opened' || mr.state === 'locked' ? 'open' : mr.state;
+      return { sha: mr.sha ?? mr.diff_refs?.head_sha ?? '', state };
+    },
+
+    async postComment(t, body) {
+      const api = clientFor(t);
+      const op = currentOperation();
+      if (op.retry) {
+        const done = (await botNotes(api, t)).find((n) => n.body.includes(operationMarker(op.key)));
+        if (done) return posted(api, t, t.number, done);
+      }
+      const note = await api.json<Note>('POST', `${mrPath(api, t, t.number)}/notes`, {
+        body: { body: markBody(body, op, NOTE_LIMIT) },
+      });
+      return posted(api, t, t.number, note);
+    },
+
+    async updateComment(t, commentId, body) {
+      const api = clientFor(t);
+      const iid = iidOf(t);
+      const note = await api.json<Note>('PUT', `${mrPath(api, t, iid)}/notes/${commentId}`, {
+        body: { body: fit(body, NOTE_LIMIT) },
+      });
+      return posted(api, t, iid, note);
+    },
+
+    async upsertMarkedComment(t, marker, body, known) {
+      const api = clientFor(t);
+      const notes = `${mrPath(api, t, t.number)}/notes`;
+      const text = fit(body, NOTE_LIMIT);
+      const create = async () => ({
+        ...posted(api, t, t.number, await api.json<Note>('POST', notes, { body: { body: text } })),
+        created: true,
+      });
+      const update = async (id: number) => ({
+        ...posted(api, t, t.number, await api.json<Note>('PUT', `${notes}/${id}`, { body: { body: text } })),
+        created: false,
+      });
+      // What the analysis found is trusted on a first attempt only: a retry may follow a write it missed.
+      if (known !== undefined && !currentOperation().retry) {
+        if (known === null) return create();
+        try {
+          return await update(known);
+        } catch (err) {
+          if (failureType(err) !== 'GitLab404') throw err; // deleted since: look it up below
+        }
+      }
+      const mine = (await botNotes(api, t)).find((n) => n.body.includes(marker));
+      return mine ? update(mine.id) : create();
+    },
+
+    async createCheck(t, c) {
+      const api = clientFor(t);
+      const status = await setStatus(api, t, c.headSha, {
+        state: STATE_OF_STATUS[c.status] ?? 'pending',
+        name: c.name,
+        targetUrl: c.detailsUrl,
+        description: c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined,
+      });
+      return { id: status.id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/-/commit/${c.headSha}` };
+    },
+
+    async updateCheck(t, c) {
+      const api = clientFor(t);
+      const retry = currentOperation().retry;
+      const findings = findingsOf(c.output?.annotations);
+      // Findings first: a check seen finished has its findings posted.
+      if (findings.length && c.number !== undefined)
+        await postFindings(
+          api,
+          { ...t, number: c.number },
+          c.headSha,
+          findings,
+          retry || (c.annotationsBefore ?? 0) > 0,
+        );
+      if (!c.status && !c.conclusion) return; // later updates only add findings, which a status cannot show
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : STATE_OF_STATUS[c.status!];
+      // A finished status is never moved: a second `success` would be a second status. A retry looks first.
+      if (retry && (await latestStatus(api, t, c.headSha, c.name))?.status === state) return;
+      await setStatus(api, t, c.headSha, {
+        state,
+        name: c.name,
+        targetUrl: c.detailsUrl,
+        description: c.output?.title ?? (c.status === 'in_progress' ? 'In progress' : undefined),
+      });
+    },
+
+    async checkDone(t, headSha, name) {
+      const api = clientFor(t);
+      const { items } = await api.paginate<CommitStatus>(
+        `${api.project(t)}/repository/commits/${encodeURIComponent(headSha)}/statuses`,
+        { name: fit(name, STATUS_TEXT_LIMIT), all: true },
+      );
+      return items.some((s) => s.status === 'success' || s.status === 'failed');
+    },
+
+    async mayApprove(t, p) {
+      const api = clientFor(t);
+      const users = await api.get<{ id: number; username: string }[]>('/users', { username: p.login });
+      const user = users.find((u) => u.username.toLowerCase() === p.login.toLowerCase());
+      if (!user) return { allowed: false, permission: 'none' };
+      /** A member's access level; a 404 (not a member) or 403 (may not ask) is none. */
+      const levelAt = async (path: string): Promise<number | undefined> => {
+        try {
+          const m = await api.get<{ access_level: number; membership_state?: string }>(path);
+          return m.membership_state === 'awaiting' ? undefined : m.access_level;
+        } catch (err) {
+          if (['GitLab404', 'GitLab403'].includes(failureType(err) ?? '')) return undefined;
+          throw err;
+        }
+      };
+      const level = await levelAt(`${api.project(t)}/members/all/${user.id}`);
+      const permission = level === undefined ? 'none' : (ACCESS_LEVEL_NAMES[level] ?? `access level ${level}`);
+      const login = p.login.toLowerCase();
+      for (const entry of p.approvers)
+        if (!entry.includes('/') && entry.toLowerCase() === login)
+          return { allowed: true, via: `listed as ${entry}`, permission } satisfies Authorization;
+      for (const group of p.approvers.filter((e) => e.includes('/'))) {
+        const inGroup = await levelAt(`/groups/${encodeURIComponent(group)}/members/all/${user.id}`);
+        if (inGroup !== undefined && inGroup >= 10) return { allowed: true, via: `member of ${group}`, permission };
+      }
+      if (p.minPermission && (level ?? 0) >= (MIN_LEVEL[p.minPermission.toLowerCase()] ?? Infinity))
+        return { allowed: true, via: `${permission} access`, permission };
+      return { allowed: false, permission };
+    },
+
+    async botIdentity(t) {
+      const me = await clientFor(t).user();
+      return { login: me.username, id: me.id };
+    },
+
+    labels: {
+      async add(t, labels) {
+        if (!labels.length) return;
+        const api = clientFor(t);
+        await api.json('PUT', mrPath(api, t, t.number), { body: { add_labels: labels.join(',') } });
+      },
+      async remove(t, label) {
+        const api = clientFor(t);
+        await api.json('PUT', mrPath(api, t, t.number), { body: { remove_labels: label } });
+      },
+    },
+  };
+  return verbs;
+}

@@ -151,7 +151,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   // Settled before any later step uses it, and never left rejected unobserved.
   created.catch(() => undefined);
   // A check shown as a commit status is updated by its commit and name.
-  const checkTarget = { ...target, headSha: input.headSha, name, detailsUrl };
+  // `number`: where a forge without check runs (GitLab) puts the line findings, as discussions.
+  const checkTarget = { ...target, headSha: input.headSha, name, detailsUrl, number: pr.number };
   const complete = async (
     conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
     title: string,

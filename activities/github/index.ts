@@ -13,12 +13,23 @@ import {
   type CheckConclusion,
   type CheckStatus,
 } from '../../src/github/check-fallback.js';
-import { changedFiles, createPullAnalysis } from './pull-analysis.js';
+import { analyseChange, changedFiles, createPullAnalysis, diffWithin } from './pull-analysis.js';
 import { headVersion } from './blob-contents.js';
 import { authoredByBot } from './marked-comment.js';
 import { fit, fitCheckOutput, LIMITS } from '../../src/github/limits.js';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  forgeOf,
+  forgeTargetOf,
+  type ChangeTarget,
+  type ForgeName,
+  type ForgeTarget,
+  type ForgeVerbs,
+} from '../../src/forges/port.js';
 
 export interface RepoTarget {
+  /** Absent: GitHub. */
+  forge?: ForgeName;
   owner: string;
   repo: string;
   installationId?: number;
@@ -49,8 +60,20 @@ export interface CheckRunOutput {
   annotations?: Record<string, unknown>[];
 }
 
-export function createGitHubActivities(clientFor: GitHubClientFor) {
-  return {
+/**
+ * The forge activities. Their types keep GitHub's names (running workflows schedule them so); an input
+ * with another `forge` is served by that forge's adapter (`others`), through the port's verbs.
+ */
+export function createGitHubActivities(clientFor: GitHubClientFor, others: OtherForges = {}) {
+  const on = (t: { forge?: ForgeName }): ForgeVerbs | undefined => {
+    const forge = forgeOf(t);
+    if (forge === 'github') return undefined;
+    const verbs = others[forge];
+    if (!verbs)
+      throw ApplicationFailure.nonRetryable(`${forge} is not configured on this worker`, 'ForgeNotConfigured');
+    return verbs;
+  };
+  const github = {
     runTool: createRunTool(clientFor),
     authorizeApprover: createAuthorizeApprover(clientFor),
     ...createPullAnalysis(clientFor),
@@ -248,6 +271,70 @@ export function createGitHubActivities(clientFor: GitHubClientFor) {
       return { id: data.id, url: data.html_url };
     },
   };
+  type Input<K extends keyof typeof github> = Parameters<(typeof github)[K]>[0];
+  const change = (i: ForgeTarget & { pullNumber?: number; issueNumber?: number }) => ({
+    ...forgeTargetOf(i),
+    number: (i.pullNumber ?? i.issueNumber)!,
+  });
+  return {
+    ...github,
+    async runTool(call: Input<'runTool'>) {
+      if (on(call.scope))
+        return {
+          ok: false as const,
+          invalid: false,
+          content: `${call.tool} is not available on ${forgeOf(call.scope)} yet`,
+        };
+      return github.runTool(call);
+    },
+    authorizeApprover: (i: Input<'authorizeApprover'>) => on(i)?.mayApprove(i, i) ?? github.authorizeApprover(i),
+    async analysePullRequest(i: Input<'analysePullRequest'>) {
+      const v = on(i);
+      if (!v) return github.analysePullRequest(i);
+      return analyseChange(i, {
+        changedFiles: (maxPages) => v.changedFiles(change(i), maxPages),
+        filesAt: (files, max) =>
+          v.filesAt(
+            i,
+            i.headSha,
+            files.map((f) => f.path),
+            max,
+          ),
+      });
+    },
+    async pullDiff(i: Input<'pullDiff'>) {
+      const v = on(i);
+      return v ? diffWithin(await v.changedFiles(change(i), i.maxPages), i) : github.pullDiff(i);
+    },
+    async listPullFiles(i: Input<'listPullFiles'>) {
+      const v = on(i);
+      return v ? v.changedFiles(change(i), i.maxPages) : github.listPullFiles(i);
+    },
+    postComment: (i: Input<'postComment'>) => on(i)?.postComment(change(i), i.body) ?? github.postComment(i),
+    async getFileContents(i: Input<'getFileContents'>) {
+      const v = on(i);
+      return v
+        ? Object.fromEntries((await v.filesAt(i, i.ref, i.paths, i.maxBytes)).contents)
+        : github.getFileContents(i);
+    },
+    gateCheckDone: (i: Input<'gateCheckDone'>) => on(i)?.checkDone(i, i.headSha, i.name) ?? github.gateCheckDone(i),
+    getPullHead: (i: Input<'getPullHead'>) => on(i)?.head(change(i)) ?? github.getPullHead(i),
+    createCheckRun: (i: Input<'createCheckRun'>) => on(i)?.createCheck(i, i) ?? github.createCheckRun(i),
+    async updateCheckRun(i: Input<'updateCheckRun'> & { number?: number }) {
+      const v = on(i);
+      if (!v) return github.updateCheckRun(i);
+      if (!i.headSha || !i.name) throw new Error(`a ${forgeOf(i)} check needs the head commit and the check name`);
+      return v.updateCheck(i, { ...i, checkId: i.checkRunId, headSha: i.headSha, name: i.name });
+    },
+    upsertMarkedComment: (i: Input<'upsertMarkedComment'>) =>
+      on(i)?.upsertMarkedComment(change(i), i.marker, i.body, i.known) ?? github.upsertMarkedComment(i),
+    updateComment: (i: Input<'updateComment'> & { number?: number }) =>
+      on(i)?.updateComment({ ...forgeTargetOf(i), number: i.number } as ChangeTarget, i.commentId, i.body) ??
+      github.updateComment(i),
+  };
 }
+
+/** The adapters of the forges besides GitHub that this worker serves. */
+export type OtherForges = Partial<Record<Exclude<ForgeName, 'github'>, ForgeVerbs>>;
 
 export type GitHubActivities = ReturnType<typeof createGitHubActivities>;

@@ -144,97 +144,135 @@ function withRules(kept: ReturnType<typeof bound>, all: ReviewerResult[][], limi
   return { functions, skipped: listedAtMost(skipped, limits), rules };
 }
 
+export type AnalysisInput = RepoTarget & {
+  pullNumber: number;
+  headSha: string;
+  limits?: Partial<AnalysisLimits>;
+  /** Reviewers whose built-in rules run here, where the code is (no activity per function). */
+  rules?: ReviewerName[];
+  /** Look for the bot's comment carrying this marker along the way (the comment write then needs no lookup). */
+  commentMarker?: string;
+};
+
+/** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
+export interface ChangeReader {
+  changedFiles(maxPages: number): Promise<{ files: PullFile[]; truncated: boolean; requests: number }>;
+  filesAt(
+    files: { path: string; estimate: number }[],
+    maxFileBytes: number,
+  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
+  /** The bot's comment found while reading (null: none; undefined: not looked for). */
+  comment?: () => number | null | undefined;
+}
+
+/**
+ * The analysis of a change, on any forge: its changed files and their head versions read through
+ * `reader`, parsed, the changed functions found and the built-in rules run on them in the untrusted-text
+ * pool, and the result bounded.
+ */
+export async function analyseChange(input: AnalysisInput, reader: ChangeReader): Promise<PullAnalysis> {
+  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  const listed = await reader.changedFiles(limits.maxPages);
+  let requests = listed.requests;
+  const skipped: SkippedFile[] = [];
+  if (listed.truncated) {
+    skipped.push({
+      path: `(files beyond ${limits.maxPages * 100})`,
+      reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
+    });
+  }
+  const withPatch: (PullFile & { patch: string })[] = [];
+  for (const f of listed.files) {
+    if (f.status === 'removed') continue;
+    if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
+    else withPatch.push({ ...f, patch: f.patch });
+  }
+  // Only files of a language the gate parses are read.
+  const heads = await reader.filesAt(
+    withPatch.filter((f) => languageOf(f.filename)).map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
+    limits.maxFileBytes,
+  );
+  requests += heads.requests;
+  const comment = reader.comment?.();
+  const toParse: FileToParse[] = withPatch.map((f) => ({
+    path: f.filename,
+    patch: f.patch,
+    content: heads.contents.get(f.filename) ?? null,
+  }));
+  // Parsed and reviewed by rules in the untrusted-text pool: this thread keeps heartbeating.
+  const parsed = await extractInPool(
+    toParse,
+    {},
+    undefined,
+    input.rules ? { reviewers: input.rules, maxFunctionBytes: limits.maxFunctionBytes } : undefined,
+  );
+  const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
+  return {
+    ...(parsed.rules
+      ? withRules(kept, parsed.rules, limits)
+      : { functions: kept.functions, skipped: listedAtMost(kept.skipped, limits) }),
+    requests,
+    ...(comment !== undefined ? { comment } : {}),
+  };
+}
+
+/** The changed files an agent reads, on any forge: patches within a byte budget, cut with a marker where it ends. */
+export function diffWithin(
+  listed: { files: PullFile[]; truncated: boolean },
+  input: { maxPages: number; budgetBytes: number },
+): { files: { filename: string; status: string; patch?: string }[]; note?: string } {
+  const files: { filename: string; status: string; patch?: string }[] = [];
+  let used = 0;
+  let cut = 0;
+  for (const f of listed.files) {
+    const room = input.budgetBytes - used;
+    if (room <= 200) {
+      cut++;
+      continue;
+    }
+    const patch =
+      f.patch && f.patch.length > room
+        ? `${f.patch.slice(0, room)}\n[… diff cut: the budget of ${input.budgetBytes} bytes is used up]`
+        : f.patch;
+    used += f.filename.length + (patch?.length ?? 0);
+    files.push({ filename: f.filename, status: f.status, patch });
+  }
+  const notes = [
+    cut ? `${cut} more changed file(s) not shown: the diff budget of ${input.budgetBytes} bytes is used up` : '',
+    listed.truncated ? `only the first ${input.maxPages * 100} changed files were listed` : '',
+  ].filter(Boolean);
+  return { files, ...(notes.length ? { note: notes.join('; ') } : {}) };
+}
+
 export function createPullAnalysis(clientFor: GitHubClientFor) {
   return {
-    async analysePullRequest(
-      input: RepoTarget & {
-        pullNumber: number;
-        headSha: string;
-        limits?: Partial<AnalysisLimits>;
-        /** Reviewers whose built-in rules run here, where the code is (no activity per function). */
-        rules?: ReviewerName[];
-        /** Look for the bot's comment carrying this marker along the way (the comment write then needs no lookup). */
-        commentMarker?: string;
-      },
-    ): Promise<PullAnalysis> {
-      const limits = { ...DEFAULT_LIMITS, ...input.limits };
+    async analysePullRequest(input: AnalysisInput): Promise<PullAnalysis> {
       const gh = clientFor(input);
-      const listed = await changedFiles(gh, input, limits.maxPages);
-      let requests = listed.requests;
-      const skipped: SkippedFile[] = [];
-      if (listed.truncated) {
-        skipped.push({
-          path: `(files beyond ${limits.maxPages * 100})`,
-          reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
-        });
-      }
-      const withPatch: (PullFile & { patch: string })[] = [];
-      for (const f of listed.files) {
-        if (f.status === 'removed') continue;
-        if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
-        else withPatch.push({ ...f, patch: f.patch });
-      }
-      // Only files of a language the gate parses are read, all in as few requests as GitHub allows.
-      const heads = await headVersions(
-        gh,
-        input,
-        input.headSha,
-        withPatch
-          .filter((f) => languageOf(f.filename))
-          .map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
-        limits.maxFileBytes,
-        input.commentMarker ? commentsAlong(input.pullNumber) : undefined,
-      );
-      requests += heads.requests;
-      const comment = input.commentMarker ? await markedCommentIn(heads.along, input.commentMarker, gh) : undefined;
-      const toParse: FileToParse[] = withPatch.map((f) => ({
-        path: f.filename,
-        patch: f.patch,
-        content: heads.contents.get(f.filename) ?? null,
-      }));
-      // Parsed and reviewed by rules in the untrusted-text pool, one job per file: this thread keeps heartbeating.
-      const parsed = await extractInPool(
-        toParse,
-        {},
-        undefined,
-        input.rules ? { reviewers: input.rules, maxFunctionBytes: limits.maxFunctionBytes } : undefined,
-      );
-      const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
-      return {
-        ...(parsed.rules
-          ? withRules(kept, parsed.rules, limits)
-          : { functions: kept.functions, skipped: listedAtMost(kept.skipped, limits) }),
-        requests,
-        ...(comment !== undefined ? { comment } : {}),
-      };
+      let comment: number | null | undefined;
+      return analyseChange(input, {
+        changedFiles: (maxPages) => changedFiles(gh, input, maxPages),
+        async filesAt(files, maxFileBytes) {
+          // All in as few requests as GitHub allows, the bot's comment looked up along the way.
+          const heads = await headVersions(
+            gh,
+            input,
+            input.headSha,
+            files,
+            maxFileBytes,
+            input.commentMarker ? commentsAlong(input.pullNumber) : undefined,
+          );
+          if (input.commentMarker) comment = await markedCommentIn(heads.along, input.commentMarker, gh);
+          return heads;
+        },
+        comment: () => comment,
+      });
     },
 
     /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */
     async pullDiff(
       input: RepoTarget & { pullNumber: number; maxPages: number; budgetBytes: number },
     ): Promise<{ files: { filename: string; status: string; patch?: string }[]; note?: string }> {
-      const listed = await changedFiles(clientFor(input), input, input.maxPages);
-      const files: { filename: string; status: string; patch?: string }[] = [];
-      let used = 0;
-      let cut = 0;
-      for (const f of listed.files) {
-        const room = input.budgetBytes - used;
-        if (room <= 200) {
-          cut++;
-          continue;
-        }
-        const patch =
-          f.patch && f.patch.length > room
-            ? `${f.patch.slice(0, room)}\n[… diff cut: the budget of ${input.budgetBytes} bytes is used up]`
-            : f.patch;
-        used += f.filename.length + (patch?.length ?? 0);
-        files.push({ filename: f.filename, status: f.status, patch });
-      }
-      const notes = [
-        cut ? `${cut} more changed file(s) not shown: the diff budget of ${input.budgetBytes} bytes is used up` : '',
-        listed.truncated ? `only the first ${input.maxPages * 100} changed files were listed` : '',
-      ].filter(Boolean);
-      return { files, ...(notes.length ? { note: notes.join('; ') } : {}) };
+      return diffWithin(await changedFiles(clientFor(input), input, input.maxPages), input);
     },
   };
 }

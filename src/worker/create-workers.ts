@@ -14,6 +14,8 @@ import { createModelActivities } from '../../activities/llm/index.js';
 import { createLockActivities } from '../../activities/locks/index.js';
 import { createQuotaActivities } from '../../activities/quota/index.js';
 import { countsQueueOf } from '../temporal/task-queues.js';
+import { createGitLabVerbs } from '../forges/gitlab/verbs.js';
+import { gitlabClients } from '../forges/gitlab/clients.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
@@ -137,7 +139,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
     activities: {
-      ...createGitHubActivities(clientFor),
+      ...createGitHubActivities(clientFor, { gitlab: createGitLabVerbs(gitlabClients(opts.resources)) }),
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),

@@ -3,7 +3,7 @@
 // is a new entry with `redelivery: true` and the same GUID. Tests seed deliveries (failed or not); a hook
 // given a URL and secret really receives the redelivered payload, signed, and its answer is recorded.
 import { randomUUID } from 'node:crypto';
-import { sign } from '../ingress/signature.js';
+import { sign } from '../../ingress/signature.js';
 
 export interface SandboxDelivery {
   id: number;

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { pageOf } from './page.js';
-import { HookDeliveries } from './hook-deliveries.js';
+import { HookDeliveries } from './hooks.js';
 import { SandboxGraphql } from './graphql.js';
 import { contract, queryProblems, validateBody, type Operation } from './contract.js';
 

@@ -3,63 +3,28 @@
 // and by the quick start. Everything it receives is kept and can be queried. Requests are checked against
 // GitHub's published description of these routes (github-contract.json, contract.ts): what GitHub refuses
 // is refused with GitHub's 422, and comments, labels and reviews on issues or pull requests that do not
-// exist (addPull, addIssue, addIssuesOf) are 404.
+// exist (addPull, addIssue, addIssuesOf) are 404. This file is the HTTP shell (fault injection, the request
+// log, authentication, the contract check); each resource group of GitHub's REST reference answers in its
+// own file (issues.ts, pulls.ts, checks.ts, statuses.ts, repos.ts, hooks.ts, users.ts, teams.ts, apps.ts,
+// graphql.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
-import { pageOf } from './page.js';
-import { HookDeliveries } from './hooks.js';
-import { SandboxGraphql } from './graphql.js';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { APP_OPERATIONS, appAnswer } from './apps.js';
+import { checkRoutes } from './checks.js';
 import { contract, queryProblems, validateBody, type Operation } from './contract.js';
+import { graphqlRoutes } from './graphql.js';
+import { HookDeliveries, hookRoutes } from './hooks.js';
+import { DOCS, HttpError, pathRegex, type Handler, type Route, type Token } from './http.js';
+import { issueRoutes } from './issues.js';
+import { pullRoutes } from './pulls.js';
+import type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
+import { repoRoutes } from './repos.js';
+import { statusRoutes } from './statuses.js';
+import { teamRoutes } from './teams.js';
+import { userRoutes } from './users.js';
 
-export interface SandboxComment {
-  id: number;
-  owner: string;
-  repo: string;
-  issueNumber: number;
-  body: string;
-  user: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface SandboxStatus {
-  id: number;
-  owner: string;
-  repo: string;
-  sha: string;
-  state: 'error' | 'failure' | 'pending' | 'success';
-  context: string;
-  description?: string;
-  target_url?: string;
-  user: string;
-  created_at: string;
-}
-
-export interface SandboxCheckRun {
-  id: number;
-  owner: string;
-  repo: string;
-  name: string;
-  head_sha: string;
-  status: string;
-  conclusion: string | null;
-  details_url?: string;
-  external_id?: string;
-  output: { title?: string; summary?: string; text?: string; annotations: Record<string, unknown>[] };
-  /** Every status the run went through, in order. */
-  history: string[];
-}
-
-export interface SandboxRequest {
-  method: string;
-  path: string;
-  status: number;
-  at: number;
-  /** The query string, without its `?` ('' when none). */
-  query: string;
-  body?: unknown;
-}
+export type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
 
 interface Fault {
   status: number;
@@ -68,62 +33,6 @@ interface Fault {
   remaining: number;
   /** Only requests matching this method+path regex are failed. */
   match?: RegExp;
-}
-
-/** The sandbox's REST operations answered outside `route` (the App's, authenticated by its JWT). */
-const INLINE_OPERATIONS = [
-  'POST /app/installations/{installation_id}/access_tokens',
-  'GET /app/installations/{installation_id}',
-  'GET /app',
-  'GET /app/hook/deliveries',
-  'POST /app/hook/deliveries/{delivery_id}/attempts',
-];
-
-const pathRegex = (template: string) =>
-  new RegExp('^' + template.replace('{path}', '(.+)').replace(/\{[a-z_]+\}/g, '([^/]+)') + '$');
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly errors?: unknown[],
-  ) {
-    super(message);
-  }
-}
-
-type Handler = (req: {
-  params: string[];
-  body: any;
-  query: URLSearchParams;
-  token: Token;
-  accept: string;
-  /** The request's absolute URL, for Link headers. */
-  url: string;
-}) => {
-  status?: number;
-  body: unknown;
-  type?: string;
-  headers?: Record<string, string>;
-};
-
-interface Token {
-  value: string;
-  kind: 'installation' | 'personal';
-  login: string;
-}
-
-export interface SandboxSnapshot {
-  nextId: number;
-  comments: SandboxComment[];
-  checkRuns: SandboxCheckRun[];
-  statuses?: SandboxStatus[];
-  reviews: GitHubSandbox['reviews'];
-  deploys: GitHubSandbox['deploys'];
-  labels: [string, string[]][];
-  pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];
-  issues?: [string, boolean][];
-  contents: [string, string][];
 }
 
 export class GitHubSandbox {
@@ -178,7 +87,18 @@ export class GitHubSandbox {
   private routes: [string, RegExp, Handler][] = [];
 
   constructor() {
-    this.defineRoutes();
+    for (const r of [
+      ...issueRoutes(this),
+      ...pullRoutes(this),
+      ...checkRoutes(this),
+      ...statusRoutes(this),
+      ...repoRoutes(this),
+      ...hookRoutes(this),
+      ...userRoutes(),
+      ...teamRoutes(this),
+      ...graphqlRoutes(this),
+    ])
+      this.route(r);
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -270,16 +190,6 @@ export class GitHubSandbox {
   readonly contents = new Map<string, string>();
   /** GraphQL blobs larger than this come back cut (isTruncated), as GitHub cuts large blobs' text. */
   blobTextLimit = 512 * 1024;
-  private readonly graphql = new SandboxGraphql({
-    content: (owner, repo, ref, path) => this.contents.get(`${owner}/${repo}@${ref}:${path}`),
-    repositoryExists: (owner, repo) =>
-      [...this.pulls.keys(), ...this.contents.keys()].some(
-        (k) => k.startsWith(`${owner}/${repo}#`) || k.startsWith(`${owner}/${repo}@`),
-      ),
-    textLimit: () => this.blobTextLimit,
-    comments: (owner, repo, number) =>
-      this.exists(owner, repo, number, 'pull') ? this.commentsOn(owner, repo, number) : undefined,
-  });
 
   /** A pull request with its changed files; a file's `content` becomes its head version. */
   addPull(
@@ -381,12 +291,12 @@ export class GitHubSandbox {
     this.deliveries.reset();
   }
 
-  private id(): number {
+  /** The next id (of a comment, check run, review...), never reused. */
+  id(): number {
     return this.nextId++;
   }
 
-  /** `pattern` is the path as GitHub's REST reference writes it (`{path}` of contents may hold slashes). */
-  private route(method: string, pattern: string, handler: Handler) {
+  private route({ method, pattern, handler }: Route) {
     this.routes.push([`${method} ${pattern}`, pathRegex(pattern), handler]);
   }
 
@@ -395,7 +305,7 @@ export class GitHubSandbox {
    * `npm run github:contract` takes from GitHub's OpenAPI description (GraphQL is not REST).
    */
   static operations(): string[] {
-    return [...INLINE_OPERATIONS, ...new GitHubSandbox().routes.map(([key]) => key)].filter(
+    return [...APP_OPERATIONS, ...new GitHubSandbox().routes.map(([key]) => key)].filter(
       (k) => k !== 'POST /graphql',
     );
   }
@@ -403,7 +313,7 @@ export class GitHubSandbox {
   /** The contract's operation a request is for. */
   private operationOf(method: string, path: string): Operation | undefined {
     const ops = contract().operations;
-    for (const key of [...INLINE_OPERATIONS, ...this.routes.map(([k]) => k)]) {
+    for (const key of [...APP_OPERATIONS, ...this.routes.map(([k]) => k)]) {
       const [m, template] = key.split(' ') as [string, string];
       if (m === method && pathRegex(template).test(path)) return ops[key];
     }
@@ -436,7 +346,7 @@ export class GitHubSandbox {
       });
       res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
     };
-    const docs = 'https://docs.github.com/rest';
+    const docs = DOCS;
     /** Sends the answer of a committed write, unless a fault scripted for after the commit replaces it. */
     const committed = async (answer: () => void) => {
       const matches = (re?: RegExp) => !re || re.test(`${method} ${url.pathname}`);
@@ -486,54 +396,8 @@ export class GitHubSandbox {
     const appRefused = url.pathname.startsWith('/app') ? this.checkContract(method, url, body) : undefined;
     if (appRefused) return send(422, { ...appRefused, documentation_url: docs });
 
-    const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
-    if (method === 'POST' && tokenRoute) {
-      const issued = this.issueInstallationToken(req.headers.authorization, Number(tokenRoute[1]));
-      if ('error' in issued) return send(401, { message: issued.error, documentation_url: docs });
-      if ('missing' in issued) return send(404, { message: 'Not Found', documentation_url: docs });
-      return send(201, issued);
-    }
-
-    // GET /app/installations/{installation_id}: only the App's JWT may ask; unknown ids are 404.
-    const installationRoute = /^\/app\/installations\/(\d+)$/.exec(url.pathname);
-    if (method === 'GET' && installationRoute) {
-      const app = this.verifyAppJwt(req.headers.authorization);
-      if ('error' in app) return send(401, { message: app.error, documentation_url: docs });
-      const id = Number(installationRoute[1]);
-      const account = this.installations.get(id);
-      if (account === undefined) return send(404, { message: 'Not Found', documentation_url: docs });
-      return send(200, {
-        id,
-        account: { login: account, id: this.id(), type: 'Organization' },
-        app_id: Number(app.appId),
-        target_type: 'Organization',
-        repository_selection: 'all',
-        permissions: { issues: 'write', pull_requests: 'write', checks: 'write' },
-      });
-    }
-
-    if (method === 'GET' && url.pathname === '/app') {
-      const app = this.verifyAppJwt(req.headers.authorization);
-      return 'error' in app
-        ? send(401, { message: app.error, documentation_url: docs })
-        : send(200, { id: Number(app.appId), slug: this.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' });
-    }
-
-    // The App's own hook: like GET /app, only an App JWT may read or redeliver its deliveries.
-    const appHook = /^\/app\/hook\/deliveries(?:\/(\d+)\/attempts)?$/.exec(url.pathname);
-    if (appHook) {
-      const app = this.verifyAppJwt(req.headers.authorization);
-      if ('error' in app) return send(401, { message: app.error, documentation_url: docs });
-      if (method === 'GET' && !appHook[1]) {
-        const page = this.deliveries.list('app', url.searchParams, this.requestUrl(url));
-        return send(200, page.body, page.headers);
-      }
-      if (method === 'POST' && appHook[1])
-        return this.deliveries.redeliver('app', Number(appHook[1]))
-          ? send(202, {})
-          : send(404, { message: 'Not Found', documentation_url: docs });
-      return send(404, { message: 'Not Found', documentation_url: docs });
-    }
+    const app = appAnswer(this, method, url, req.headers.authorization, () => this.requestUrl(url));
+    if (app) return send(app.status, app.body, app.headers);
 
     const token = this.authenticate(req.headers.authorization);
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: docs });
@@ -605,48 +469,6 @@ export class GitHubSandbox {
     return { message: `Invalid request.\n\n${problems.map((p) => p.message).join('\n')}` };
   }
 
-  /** POST /app/installations/:id/access_tokens, authenticated by an RS256 JWT of a registered app. */
-  private issueInstallationToken(
-    header: string | undefined,
-    installationId: number,
-  ): Record<string, unknown> | { error: string } | { missing: true } {
-    const app = this.verifyAppJwt(header);
-    if ('error' in app) return app;
-    if (!this.installations.has(installationId)) return { missing: true };
-    const issued = {
-      installationId,
-      token: `ghs_${randomBytes(18).toString('hex')}`,
-      expires_at: new Date(Date.now() + 3600_000).toISOString(),
-    };
-    this.issuedTokens.push(issued);
-    return {
-      token: issued.token,
-      expires_at: issued.expires_at,
-      permissions: { issues: 'write', pull_requests: 'write', checks: 'write' },
-      repository_selection: 'all',
-    };
-  }
-
-  /** An RS256 JWT signed by a registered app, as GitHub checks it. */
-  private verifyAppJwt(header: string | undefined): { appId: string } | { error: string } {
-    const jwt = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header ?? '');
-    if (!jwt) return { error: 'A JSON web token could not be decoded' };
-    const claims = JSON.parse(Buffer.from(jwt[2]!, 'base64url').toString('utf8')) as {
-      iss?: string | number;
-      exp?: number;
-      iat?: number;
-    };
-    const key = this.apps.get(String(claims.iss));
-    if (!key) return { error: `Integration not found: ${claims.iss}` };
-    const signed = Buffer.from(`${jwt[1]}.${jwt[2]}`);
-    if (!verify('RSA-SHA256', signed, key, Buffer.from(jwt[3]!, 'base64url')))
-      return { error: 'A JSON web token could not be decoded' };
-    const now = Math.floor(Date.now() / 1000);
-    if (!claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600)
-      return { error: "'Expiration time' claim ('exp') is too far in the future or has passed" };
-    return { appId: String(claims.iss) };
-  }
-
   /** The URL a client used, as GitHub's Link headers give it (absolute, on this server). */
   private requestUrl(url: URL): string {
     return `${this.url}${url.pathname}${url.search}`;
@@ -675,318 +497,6 @@ export class GitHubSandbox {
       ),
     };
   }
-
-  private defineRoutes() {
-    const html = (owner: string, repo: string, rest: string) => `https://github.com/${owner}/${repo}/${rest}`;
-    const commentJson = (c: SandboxComment) => ({
-      id: c.id,
-      node_id: `IC_${c.id}`,
-      body: c.body,
-      user: { login: c.user, type: c.user.endsWith('[bot]') ? 'Bot' : 'User' },
-      html_url: html(c.owner, c.repo, `issues/${c.issueNumber}#issuecomment-${c.id}`),
-      created_at: c.created_at,
-      updated_at: c.updated_at,
-    });
-    // The body's schema and limits are the contract's (checked before any route runs).
-    const existing = (owner: string, repo: string, n: string, what: 'issue' | 'pull') => {
-      if (!this.exists(owner, repo, Number(n), what)) throw new HttpError(404, 'Not Found');
-    };
-
-    this.route(
-      'POST',
-      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
-      ({ params: [owner, repo, n], body, token }) => {
-        existing(owner!, repo!, n!, 'issue');
-        const now = new Date().toISOString();
-        const c: SandboxComment = {
-          id: this.id(),
-          owner: owner!,
-          repo: repo!,
-          issueNumber: Number(n),
-          body: body.body,
-          user: token.login,
-          created_at: now,
-          updated_at: now,
-        };
-        this.comments.push(c);
-        return { status: 201, body: commentJson(c) };
-      },
-    );
-    this.route(
-      'GET',
-      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
-      ({ params: [owner, repo, n], query, url }) => {
-        existing(owner!, repo!, n!, 'issue');
-        return pageOf(this.commentsOn(owner!, repo!, Number(n)).map(commentJson), query, url);
-      },
-    );
-    this.route('PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', ({ params: [owner, repo, id], body }) => {
-      const c = this.comments.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
-      if (!c) throw new HttpError(404, 'Not Found');
-      c.body = body.body;
-      c.updated_at = new Date().toISOString();
-      return { body: commentJson(c) };
-    });
-
-    this.route(
-      'POST',
-      '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-      ({ params: [owner, repo, n], body, token }) => {
-        existing(owner!, repo!, n!, 'pull');
-        if ((body.event === 'REQUEST_CHANGES' || body.event === 'COMMENT') && !body.body) {
-          throw new HttpError(422, 'Unprocessable Entity: Review Comment is missing body.');
-        }
-        const r = {
-          id: this.id(),
-          owner: owner!,
-          repo: repo!,
-          pullNumber: Number(n),
-          body: String(body.body ?? ''),
-          event: body.event ?? 'PENDING',
-          user: token.login,
-        };
-        this.reviews.push(r);
-        return {
-          body: {
-            id: r.id,
-            body: r.body,
-            state:
-              r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
-            user: { login: r.user },
-          },
-        };
-      },
-    );
-
-    const labelKey = (owner: string, repo: string, n: string) => `${owner}/${repo}#${n}`;
-    const labelsJson = (set: Set<string>) => [...set].map((name) => ({ name, color: 'ededed', default: false }));
-    this.route('POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', ({ params: [owner, repo, n], body }) => {
-      existing(owner!, repo!, n!, 'issue');
-      const labels = (body.labels as (string | { name: string })[]).map((l) => (typeof l === 'string' ? l : l.name));
-      const key = labelKey(owner!, repo!, n!);
-      const set = this.labels.get(key) ?? new Set<string>();
-      labels.forEach((l) => set.add(l));
-      this.labels.set(key, set);
-      return { body: labelsJson(set) };
-    });
-    this.route(
-      'DELETE',
-      '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
-      ({ params: [owner, repo, n, name] }) => {
-        existing(owner!, repo!, n!, 'issue');
-        const set = this.labels.get(labelKey(owner!, repo!, n!));
-        if (!set?.delete(name!)) throw new HttpError(404, 'Label does not exist');
-        return { body: labelsJson(set) };
-      },
-    );
-
-    // Enums, required fields and lengths are the contract's; what it cannot say is checked here.
-    const validateCheck = (body: any) => {
-      if (body.status === 'completed' && !body.conclusion)
-        throw new HttpError(
-          422,
-          'Invalid request.\n\nNo subschema in "anyOf" matched.\n"conclusion" wasn\'t supplied.',
-        );
-    };
-    const checkJson = (c: SandboxCheckRun) => ({
-      id: c.id,
-      name: c.name,
-      head_sha: c.head_sha,
-      status: c.status,
-      conclusion: c.conclusion,
-      details_url: c.details_url ?? null,
-      external_id: c.external_id ?? null,
-      html_url: html(c.owner, c.repo, `runs/${c.id}`),
-      output: {
-        title: c.output.title ?? null,
-        summary: c.output.summary ?? null,
-        text: c.output.text ?? null,
-        annotations_count: c.output.annotations.length,
-      },
-    });
-    const applyCheck = (c: SandboxCheckRun, body: any) => {
-      if (body.status) c.status = body.status;
-      if (body.conclusion) [c.status, c.conclusion] = ['completed', body.conclusion];
-      if (body.details_url) c.details_url = body.details_url;
-      if (body.output) {
-        for (const k of ['title', 'summary', 'text'] as const)
-          if (body.output[k] !== undefined) c.output[k] = body.output[k];
-        // Annotations are appended by every update, as on GitHub.
-        c.output.annotations.push(...(body.output.annotations ?? []));
-      }
-      c.history.push(c.conclusion ? `${c.status}:${c.conclusion}` : c.status);
-    };
-    this.route('POST', '/repos/{owner}/{repo}/check-runs', ({ params: [owner, repo], body, token }) => {
-      if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
-      validateCheck(body);
-      const c: SandboxCheckRun = {
-        id: this.id(),
-        owner: owner!,
-        repo: repo!,
-        name: body.name,
-        head_sha: body.head_sha,
-        external_id: body.external_id,
-        status: 'queued',
-        conclusion: null,
-        output: { annotations: [] },
-        history: [],
-      };
-      applyCheck(c, body);
-      this.checkRuns.push(c);
-      return { status: 201, body: checkJson(c) };
-    });
-    this.route(
-      'PATCH',
-      '/repos/{owner}/{repo}/check-runs/{check_run_id}',
-      ({ params: [owner, repo, id], body, token }) => {
-        if (token.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');
-        const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
-        if (!c) throw new HttpError(404, 'Not Found');
-        validateCheck(body);
-        applyCheck(c, body);
-        return { body: checkJson(c) };
-      },
-    );
-
-    this.route('GET', '/repos/{owner}/{repo}/check-runs/{check_run_id}', ({ params: [owner, repo, id] }) => {
-      const c = this.checkRuns.find((x) => x.id === Number(id) && x.owner === owner && x.repo === repo);
-      if (!c) throw new HttpError(404, 'Not Found');
-      return { body: checkJson(c) };
-    });
-
-    // Commit statuses: any token with repo access may set them, unlike check runs.
-    this.route('POST', '/repos/{owner}/{repo}/statuses/{sha}', ({ params: [owner, repo, sha], body, token }) => {
-      const st: SandboxStatus = {
-        id: this.id(),
-        owner: owner!,
-        repo: repo!,
-        sha: sha!,
-        state: body.state,
-        context: body.context ?? 'default',
-        description: body.description,
-        target_url: body.target_url,
-        user: token.login,
-        created_at: new Date().toISOString(),
-      };
-      this.statuses.push(st);
-      return { status: 201, body: { ...st, creator: { login: st.user } } };
-    });
-    this.route('GET', '/repos/{owner}/{repo}/commits/{ref}/statuses', ({ params: [owner, repo, ref], query, url }) =>
-      pageOf(
-        this.statuses
-          .filter((x) => x.owner === owner && x.repo === repo && x.sha === ref)
-          .reverse()
-          .map((x) => ({ ...x, creator: { login: x.user } })),
-        query,
-        url,
-      ),
-    );
-    this.route(
-      'GET',
-      '/repos/{owner}/{repo}/commits/{ref}/check-runs',
-      ({ params: [owner, repo, ref], query, url }) => {
-        // As GitHub: newest first; `filter=latest` (the default) keeps the newest run of each name; pages
-        // of per_page (at most 100) with a Link header, and total_count counts every page.
-        const name = query.get('check_name');
-        const status = query.get('status');
-        const latest = query.get('filter') !== 'all';
-        const seen = new Set<string>();
-        const runs = this.checkRuns
-          .filter((c) => c.owner === owner && c.repo === repo && c.head_sha === ref)
-          .filter((c) => (!name || c.name === name) && (!status || c.status === status))
-          .reverse()
-          .filter((c) => !latest || (!seen.has(c.name) && seen.add(c.name)));
-        const page = pageOf(runs.map(checkJson), query, url);
-        return { body: { total_count: runs.length, check_runs: page.body }, headers: page.headers };
-      },
-    );
-    this.route(
-      'GET',
-      '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-      ({ params: [owner, repo, n], query, url }) => {
-        existing(owner!, repo!, n!, 'pull');
-        const reviews = this.reviews.filter((r) => r.owner === owner && r.repo === repo && r.pullNumber === Number(n));
-        // Oldest first, in pages of per_page (at most 100), as GitHub lists them.
-        return pageOf(
-          reviews.map((r) => ({
-            id: r.id,
-            body: r.body,
-            state:
-              r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
-            user: { login: r.user },
-          })),
-          query,
-          url,
-        );
-      },
-    );
-    this.route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', ({ params: [owner, repo, n], accept }) => {
-      const p = this.pulls.get(`${owner}/${repo}#${n}`);
-      if (!p) throw new HttpError(404, 'Not Found');
-      if (accept.includes('diff')) return { body: p.diff, type: 'text/plain; charset=utf-8' };
-      return { body: p.pull };
-    });
-    this.route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/files', ({ params: [owner, repo, n], query, url }) => {
-      const p = this.pulls.get(`${owner}/${repo}#${n}`);
-      if (!p) throw new HttpError(404, 'Not Found');
-      return pageOf(p.files, query, url);
-    });
-    this.route('POST', '/graphql', ({ body, token }) => this.graphql.execute(body, token.login));
-    this.route('GET', '/repos/{owner}/{repo}/contents/{path}', ({ params: [owner, repo, path], query }) => {
-      const content = this.contents.get(`${owner}/${repo}@${query.get('ref')}:${path}`);
-      if (content === undefined) throw new HttpError(404, 'Not Found');
-      const bytes = Buffer.from(content, 'utf8');
-      return {
-        body: {
-          type: 'file',
-          encoding: 'base64',
-          size: bytes.length,
-          name: path!.split('/').pop(),
-          path,
-          content: bytes.toString('base64'),
-        },
-      };
-    });
-    this.route(
-      'GET',
-      '/repos/{owner}/{repo}/collaborators/{username}/permission',
-      ({ params: [owner, repo, user] }) => {
-        // As GitHub: 404 for someone who is not a collaborator; `permission` is the legacy field (maintain
-        // reads as write, triage as read), `role_name` the real role.
-        const role = this.permissions.get(`${owner}/${repo}:${user!.toLowerCase()}`);
-        if (!role) throw new HttpError(404, `${user} is not a user`);
-        const legacy = ({ maintain: 'write', triage: 'read' } as Record<string, string>)[role] ?? role;
-        return { body: { permission: legacy, role_name: role, user: { login: user } } };
-      },
-    );
-    // Repository and organization hooks' deliveries (a token with admin rights on the hook, on GitHub).
-    for (const scope of ['repos/{owner}/{repo}', 'orgs/{org}'])
-      this.route('GET', `/${scope}/hooks/{hook_id}/deliveries`, ({ params, query, url }) => {
-        const page = this.deliveries.list(hookKey(scope, params), query, url);
-        return { body: page.body, headers: page.headers };
-      });
-    for (const scope of ['repos/{owner}/{repo}', 'orgs/{org}'])
-      this.route('POST', `/${scope}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`, ({ params }) => {
-        if (!this.deliveries.redeliver(hookKey(scope, params.slice(0, -1)), Number(params[params.length - 1])))
-          throw new HttpError(404, 'Not Found');
-        return { status: 202, body: {} };
-      });
-    this.route('GET', '/user', ({ token }) => {
-      if (token.kind === 'installation') throw new HttpError(403, 'Resource not accessible by integration');
-      return { body: { login: token.login, id: 1, type: 'User' } };
-    });
-    this.route('GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}', ({ params: [org, team, user] }) => {
-      if (!this.teams.get(`${org}/${team}`)?.has(user!.toLowerCase())) throw new HttpError(404, 'Not Found');
-      return { body: { state: 'active', role: 'member', url: `/orgs/${org}/teams/${team}/memberships/${user}` } };
-    });
-  }
-}
-
-/** `repos/<owner>/<repo>/hooks/<id>` or `orgs/<org>/hooks/<id>`, from a route's scope and parameters. */
-function hookKey(scope: string, params: string[]): string {
-  return scope.startsWith('repos')
-    ? `repos/${params[0]}/${params[1]}/hooks/${params[2]}`
-    : `orgs/${params[0]}/hooks/${params[1]}`;
 }
 
 /** A comment's body as GitHub renders it: without the hidden operation marker of an idempotent write. */

@@ -64,7 +64,10 @@ export function appAnswer(
     const app = verifyAppJwt(s, authorization);
     return 'error' in app
       ? { status: 401, body: { message: app.error, documentation_url: DOCS } }
-      : { status: 200, body: { id: Number(app.appId), slug: s.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' } };
+      : {
+          status: 200,
+          body: { id: Number(app.appId), slug: s.botLogin.replace(/\[bot\]$/, ''), name: 'aof sandbox app' },
+        };
   }
 
   // The App's own hook: like GET /app, only an App JWT may read or redeliver its deliveries.

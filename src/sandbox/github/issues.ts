@@ -19,22 +19,26 @@ export function issueRoutes(s: GitHubSandbox): Route[] {
   const labelsJson = (set: Set<string>) => [...set].map((name) => ({ name, color: 'ededed', default: false }));
 
   return [
-    route('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', ({ params: [owner, repo, n], body, token }) => {
-      existing(s, owner!, repo!, n!, 'issue');
-      const now = new Date().toISOString();
-      const c: SandboxComment = {
-        id: s.id(),
-        owner: owner!,
-        repo: repo!,
-        issueNumber: Number(n),
-        body: body.body,
-        user: token.login,
-        created_at: now,
-        updated_at: now,
-      };
-      s.comments.push(c);
-      return { status: 201, body: commentJson(c) };
-    }),
+    route(
+      'POST',
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      ({ params: [owner, repo, n], body, token }) => {
+        existing(s, owner!, repo!, n!, 'issue');
+        const now = new Date().toISOString();
+        const c: SandboxComment = {
+          id: s.id(),
+          owner: owner!,
+          repo: repo!,
+          issueNumber: Number(n),
+          body: body.body,
+          user: token.login,
+          created_at: now,
+          updated_at: now,
+        };
+        s.comments.push(c);
+        return { status: 201, body: commentJson(c) };
+      },
+    ),
     route('GET', '/repos/{owner}/{repo}/issues/{issue_number}/comments', ({ params: [owner, repo, n], query, url }) => {
       existing(s, owner!, repo!, n!, 'issue');
       return pageOf(s.commentsOn(owner!, repo!, Number(n)).map(commentJson), query, url);
@@ -56,11 +60,15 @@ export function issueRoutes(s: GitHubSandbox): Route[] {
       s.labels.set(key, set);
       return { body: labelsJson(set) };
     }),
-    route('DELETE', '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', ({ params: [owner, repo, n, name] }) => {
-      existing(s, owner!, repo!, n!, 'issue');
-      const set = s.labels.get(labelKey(owner!, repo!, n!));
-      if (!set?.delete(name!)) throw new HttpError(404, 'Label does not exist');
-      return { body: labelsJson(set) };
-    }),
+    route(
+      'DELETE',
+      '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+      ({ params: [owner, repo, n, name] }) => {
+        existing(s, owner!, repo!, n!, 'issue');
+        const set = s.labels.get(labelKey(owner!, repo!, n!));
+        if (!set?.delete(name!)) throw new HttpError(404, 'Label does not exist');
+        return { body: labelsJson(set) };
+      },
+    ),
   ];
 }

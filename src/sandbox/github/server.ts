@@ -305,9 +305,7 @@ export class GitHubSandbox {
    * `npm run github:contract` takes from GitHub's OpenAPI description (GraphQL is not REST).
    */
   static operations(): string[] {
-    return [...APP_OPERATIONS, ...new GitHubSandbox().routes.map(([key]) => key)].filter(
-      (k) => k !== 'POST /graphql',
-    );
+    return [...APP_OPERATIONS, ...new GitHubSandbox().routes.map(([key]) => key)].filter((k) => k !== 'POST /graphql');
   }
 
   /** The contract's operation a request is for. */

@@ -7,14 +7,14 @@
 // log, authentication, the contract check); each resource group of GitHub's REST reference answers in its
 // own file (issues.ts, pulls.ts, checks.ts, statuses.ts, repos.ts, hooks.ts, users.ts, teams.ts, apps.ts,
 // graphql.ts).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { APP_OPERATIONS, appAnswer } from './apps.js';
 import { checkRoutes } from './checks.js';
 import { contract, queryProblems, validateBody, type Operation } from './contract.js';
 import { graphqlRoutes } from './graphql.js';
 import { HookDeliveries, hookRoutes } from './hooks.js';
+import { SandboxHttpServer } from '../http-server.js';
 import { DOCS, HttpError, pathRegex, type Handler, type Route, type Token } from './http.js';
 import { issueRoutes } from './issues.js';
 import { pullRoutes } from './pulls.js';
@@ -35,7 +35,7 @@ interface Fault {
   match?: RegExp;
 }
 
-export class GitHubSandbox {
+export class GitHubSandbox extends SandboxHttpServer {
   readonly comments: SandboxComment[] = [];
   readonly checkRuns: SandboxCheckRun[] = [];
   /** Commit statuses, oldest first (a personal token's stand-in for check runs). */
@@ -76,7 +76,6 @@ export class GitHubSandbox {
     (payload) => this.addIssuesOf(payload),
   );
 
-  private server?: Server;
   private nextId = 1000;
   private faults: Fault[] = [];
   private afterCommit: { remaining: number; match?: RegExp; mode: 'status500' | 'reset' | { delayMs: number } }[] = [];
@@ -87,6 +86,7 @@ export class GitHubSandbox {
   private routes: [string, RegExp, Handler][] = [];
 
   constructor() {
+    super('sandbox not started');
     for (const r of [
       ...issueRoutes(this),
       ...pullRoutes(this),
@@ -99,25 +99,6 @@ export class GitHubSandbox {
       ...graphqlRoutes(this),
     ])
       this.route(r);
-  }
-
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    const a = this.server?.address() as AddressInfo | undefined;
-    if (!a) throw new Error('sandbox not started');
-    return `http://127.0.0.1:${a.port}`;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
   }
 
   /** Answer the next `count` matching requests with a secondary rate limit (403 + retry-after). */
@@ -318,7 +299,7 @@ export class GitHubSandbox {
     return undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse) {
+  protected async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = req.method ?? 'GET';
     const chunks: Buffer[] = [];

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
 import { send, type Delivery } from './scaled/load.js';
 import { example, retarget } from '../src/fixtures/webhook-examples.js';
-import { rendered } from '../src/sandbox/github-sandbox.js';
+import { rendered } from '../src/sandbox/github/server.js';
 import { FakeAnthropic, text, toolUse } from '../test/fakes/fake-anthropic.js';
 import { configDir, daemonYaml, triggerYaml } from '../test/harness/config-dir.js';
 import { freePort } from '../test/harness/free-port.js';

@@ -1,7 +1,7 @@
-// Writes src/sandbox/github-contract.json: for exactly the REST operations the GitHub sandbox serves,
+// Writes src/sandbox/github/github-contract.json: for exactly the REST operations the GitHub sandbox serves,
 // their query parameters and request body as GitHub's published OpenAPI description declares them (from
 // @octokit/openapi, api.github.com.deref.json), without descriptions or examples. The sandbox refuses
-// what this contract refuses (src/sandbox/contract.ts, which adds the limits GitHub does not publish).
+// what this contract refuses (src/sandbox/github/contract.ts, which adds the limits GitHub does not publish).
 //
 //   npm run github:contract                       installs @octokit/openapi into a temporary directory
 //   npm run github:contract -- /path/to/openapi   reads an installed copy (node_modules/@octokit/openapi)
@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import { GitHubSandbox } from '../src/sandbox/github-sandbox.js';
-import { CONTRACT_FILE, type Contract, type Operation, type Schema } from '../src/sandbox/contract.js';
+import { GitHubSandbox } from '../src/sandbox/github/server.js';
+import { CONTRACT_FILE, type Contract, type Operation, type Schema } from '../src/sandbox/github/contract.js';
 
 /** The keys of a schema the sandbox checks; everything else (descriptions, examples, formats) goes. */
 const KEPT = [

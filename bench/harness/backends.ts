@@ -1,7 +1,7 @@
 // What the process benchmarks run their `aofctl` processes against: a Temporal dev server and the GitHub
 // sandbox, with the environment a worker or ingress process needs to use them (token and secret
 // variables as the benchmarks' daemon.yaml names them: AOF_BENCH_TOKEN, AOF_BENCH_SECRET).
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { startDevServer, type DevServerOptions } from '../../src/temporal/dev-server.js';
 import { killChildren } from '../../test/harness/aofctl-process.js';
 

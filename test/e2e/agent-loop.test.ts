@@ -1,6 +1,6 @@
 // The agent tool loop against a fake Anthropic Messages API: tool calls reach GitHub (the sandbox),
 // failures are retried or reported as the API's contract says, and budgets hold.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import { historyText } from '../harness/history-text.js';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';

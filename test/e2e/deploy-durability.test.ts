@@ -13,7 +13,7 @@ import { createIngress } from '../../src/ingress/app.js';
 import { createDispatcher } from '../../src/ingress/dispatch.js';
 import { sign } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/log.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { freePort } from '../harness/free-port.js';

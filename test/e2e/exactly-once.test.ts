@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';

@@ -1,6 +1,6 @@
 // Fleets in each coordination mode, members as child workflows talking to a fake Anthropic API that
 // answers per agent. One member failing is reported beside the others' results.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import assert from 'node:assert/strict';
 import { until } from '../harness/until.js';
 import { example } from '../../src/fixtures/webhook-examples.js';

@@ -2,7 +2,7 @@
 // the gate shows as a commit status of the same name, concluded like the check would be, and its comment
 // says once why there is no check run.
 import assert from 'node:assert/strict';
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { sign } from '../../src/ingress/signature.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { freePort } from '../harness/free-port.js';
 import { startIngressProcess, type IngressProcess } from '../harness/ingress-process.js';

@@ -1,6 +1,6 @@
 // The built-in triager (no key) on real issues.opened payloads: labels through the sandbox, and a
 // request for what a bug report is missing, through the same durable tool loop as an LLM.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import assert from 'node:assert/strict';
 import { examples } from '../../src/fixtures/webhook-examples.js';
 import { classify } from '../../activities/llm/builtin/issue-triager.js';

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { sign } from '../../src/ingress/signature.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { freePort } from '../harness/free-port.js';
 import { tcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';

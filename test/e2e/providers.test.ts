@@ -1,7 +1,7 @@
 // Google (Gemini) and OpenAI-compatible models in the same durable tool loop as Anthropic's, each
 // against a fake of its API that checks requests as the real one does: a tool loop, a 429 waited out
 // as told, a 5xx retried, a 400 final with the API's message and no key anywhere in the history.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';

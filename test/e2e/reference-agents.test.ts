@@ -1,7 +1,7 @@
 // The AOF reference's own example agents, as written (google:gemini-2.5-flash), run against a fake
 // Gemini API; an openai: agent on its own server (a vLLM/Ollama-style base URL and key variable); an
 // agent whose provider has no key falls back to its offline model; a gate reviewer on a Gemini model.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -1,6 +1,6 @@
 // The example configuration `npm start` runs, end to end with the built-in models: the review of an
 // opened PR finds what the rules look for, and the review fleet posts one comment with its verdict.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';

@@ -1,7 +1,7 @@
 // A worker killed mid-run: it dies after a tool call, while the next model turn is in flight. A new
 // worker resumes from the last completed activity: the run completes with exactly one comment, and no
 // GitHub write or completed model turn is repeated.
-import { rendered } from '../../src/sandbox/github-sandbox.js';
+import { rendered } from '../../src/sandbox/github/server.js';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -16,7 +16,7 @@ import { createIngress } from '../../src/ingress/app.js';
 import { createDispatcher, type Dispatcher } from '../../src/ingress/dispatch.js';
 import { sign } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/log.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { watchBotLogins } from '../../src/github/identity.js';
 import { createWorkers } from '../../src/worker/create-workers.js';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';

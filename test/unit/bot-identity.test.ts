@@ -10,7 +10,7 @@ import type { DaemonConfig } from '../../src/config/schema.js';
 import { createOctokit } from '../../src/github/client.js';
 import { botLogins, clientLogin, IDENTITY_RETRY_MS } from '../../src/github/identity.js';
 import { carriesProductMarker, isBotLogin, isBotSender } from '../../src/routing/bots.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 
 describe("the bot's identity", function () {
   const sandbox = new GitHubSandbox();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createOctokit } from '../../src/github/client.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import { createCheckRun, createComment } from '../../activities/github/idempotent-writes.js';
 

@@ -1,8 +1,8 @@
 // The sandbox must behave like api.github.com where this project depends on it: its limits and errors.
 import assert from 'node:assert/strict';
 import { createOctokit } from '../../src/github/client.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
-import { contract } from '../../src/sandbox/contract.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
+import { contract } from '../../src/sandbox/github/contract.js';
 
 describe('GitHub sandbox', () => {
   const sandbox = new GitHubSandbox();
@@ -184,7 +184,7 @@ describe('GitHub sandbox', () => {
   });
 
   // What GitHub refuses, the sandbox refuses (issue 23, item 7): from GitHub's published description
-  // (src/sandbox/github-contract.json) and the overlay of limits it does not publish.
+  // (src/sandbox/github/github-contract.json) and the overlay of limits it does not publish.
   describe("GitHub's contract", () => {
     const refusal = (p: Promise<unknown>) =>
       p.then(

@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGitHubActivities } from '../../activities/github/index.js';
 import { currentOperation, operationMarker } from '../../activities/github/idempotent-writes.js';
 import { createOctokit } from '../../src/github/client.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');

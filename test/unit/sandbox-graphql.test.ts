@@ -2,7 +2,7 @@
 // with their fields, null for a missing object, an errors array beside partial data, rate-limit headers.
 import assert from 'node:assert/strict';
 import { createOctokit } from '../../src/github/client.js';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 
 describe('GitHub sandbox GraphQL', () => {
   const sandbox = new GitHubSandbox();

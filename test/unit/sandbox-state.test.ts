@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GitHubSandbox } from '../../src/sandbox/github-sandbox.js';
-import { persistSandbox } from '../../src/sandbox/sandbox-state.js';
+import { GitHubSandbox } from '../../src/sandbox/github/server.js';
+import { persistSandbox } from '../../src/sandbox/github/sandbox-state.js';
 
 describe('sandbox state across restarts', () => {
   it('a comment written through the API, a label and a PR survive a restart; ids are not reused', async () => {

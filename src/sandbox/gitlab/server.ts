@@ -3,8 +3,8 @@
 // GitLab (`PRIVATE-TOKEN` or `Authorization: Bearer`, else 401), hides what the token may not see (404),
 // checks parameters (400), pages lists (X-Next-Page, X-Total...), and can be told to rate-limit (429 with
 // Retry-After and RateLimit-Reset) or to fail, before a write or after it. Every request is recorded.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SandboxHttpServer } from '../http-server.js';
 import { discussionRoutes } from './discussions.js';
 import { fileRoutes } from './files.js';
 import { GitLabHttpError, matchRoute, type Answer, type RequestContext, type Route } from './http.js';
@@ -38,9 +38,8 @@ interface Fault {
 }
 type AfterWriteMode = 'status500' | 'reset' | { delayMs: number };
 
-export class GitLabSandbox {
+export class GitLabSandbox extends SandboxHttpServer {
   readonly state = new GitLabState();
-  private server?: Server;
   private before: (Fault & { status: number; rateLimit?: number })[] = [];
   private afterWrite: (Fault & { mode: AfterWriteMode })[] = [];
   private budget?: { limit: number; windowMs: number; used: Map<number, number[]> };
@@ -52,29 +51,13 @@ export class GitLabSandbox {
     return this.state.requests;
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    return this.url;
-  }
-
-  /** The instance's base URL (what a GitLab `api_url` setting names, without `/api/v4`). */
-  get url(): string {
-    const a = this.server?.address() as AddressInfo | undefined;
-    if (!a) throw new Error('GitLab sandbox not started');
-    return `http://127.0.0.1:${a.port}`;
+  constructor() {
+    super('GitLab sandbox not started');
   }
 
   /** The REST API's root: `${url}/api/v4`. */
   get apiUrl(): string {
     return this.url + API_PREFIX;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
   }
 
   /** Forgets recorded activity and scripted faults; seeded users, projects and MRs stay. */
@@ -112,7 +95,7 @@ export class GitLabSandbox {
     this.budget = limit === undefined ? undefined : { limit, windowMs: windowSeconds * 1000, used: new Map() };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse) {
+  protected async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
     const chunks: Buffer[] = [];

@@ -19,6 +19,8 @@ import {
   type DocumentNode,
   type ValueNode,
 } from 'graphql';
+import { route, type Route } from './http.js';
+import type { GitHubSandbox } from './server.js';
 
 const SCHEMA = buildSchema(`
   type Query {
@@ -287,4 +289,19 @@ function blob(content: string, textLimit: number) {
 /** Git's blob id: sha1 of "blob <size>\0" and the bytes. */
 function createOid(bytes: Buffer): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/** POST /graphql, answered from the sandbox's pull requests, contents and comments. */
+export function graphqlRoutes(s: GitHubSandbox): Route[] {
+  const graphql = new SandboxGraphql({
+    content: (owner, repo, ref, path) => s.contents.get(`${owner}/${repo}@${ref}:${path}`),
+    repositoryExists: (owner, repo) =>
+      [...s.pulls.keys(), ...s.contents.keys()].some(
+        (k) => k.startsWith(`${owner}/${repo}#`) || k.startsWith(`${owner}/${repo}@`),
+      ),
+    textLimit: () => s.blobTextLimit,
+    comments: (owner, repo, number) =>
+      s.exists(owner, repo, number, 'pull') ? s.commentsOn(owner, repo, number) : undefined,
+  });
+  return [route('POST', '/graphql', ({ body, token }) => graphql.execute(body, token.login))];
 }

@@ -1,7 +1,7 @@
 // Keeps the dev sandbox's state (comments, check runs, reviews, labels, deploys, PRs) in a JSON file, so
 // `aofctl dev` restarted on the same .aof/ shows what happened before, as the Temporal state does.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { GitHubSandbox, SandboxSnapshot } from './github-sandbox.js';
+import type { GitHubSandbox, SandboxSnapshot } from './server.js';
 
 export interface PersistedSandbox {
   /** Writes the current state now (also done every interval when something changed). */

@@ -3,7 +3,9 @@
 // is a new entry with `redelivery: true` and the same GUID. Tests seed deliveries (failed or not); a hook
 // given a URL and secret really receives the redelivered payload, signed, and its answer is recorded.
 import { randomUUID } from 'node:crypto';
-import { sign } from '../ingress/signature.js';
+import { sign } from '../../ingress/signature.js';
+import { HttpError, route, type Route } from './http.js';
+import type { GitHubSandbox } from './server.js';
 
 export interface SandboxDelivery {
   id: number;
@@ -162,4 +164,31 @@ function statusText(code: number): string {
   if (code === 0) return 'failed to connect to host';
   if (code >= 200 && code < 300) return 'OK';
   return code >= 500 ? 'Server Error' : 'Client Error';
+}
+
+/** Repository and organization hooks' deliveries (a token with admin rights on the hook, on GitHub). */
+export function hookRoutes(s: GitHubSandbox): Route[] {
+  const scopes = ['repos/{owner}/{repo}', 'orgs/{org}'];
+  return [
+    ...scopes.map((scope) =>
+      route('GET', `/${scope}/hooks/{hook_id}/deliveries`, ({ params, query, url }) => {
+        const page = s.deliveries.list(hookKey(scope, params), query, url);
+        return { body: page.body, headers: page.headers };
+      }),
+    ),
+    ...scopes.map((scope) =>
+      route('POST', `/${scope}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`, ({ params }) => {
+        if (!s.deliveries.redeliver(hookKey(scope, params.slice(0, -1)), Number(params[params.length - 1])))
+          throw new HttpError(404, 'Not Found');
+        return { status: 202, body: {} };
+      }),
+    ),
+  ];
+}
+
+/** `repos/<owner>/<repo>/hooks/<id>` or `orgs/<org>/hooks/<id>`, from a route's scope and parameters. */
+function hookKey(scope: string, params: string[]): string {
+  return scope.startsWith('repos')
+    ? `repos/${params[0]}/${params[1]}/hooks/${params[2]}`
+    : `orgs/${params[0]}/hooks/${params[1]}`;
 }

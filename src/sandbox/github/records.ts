@@ -1,0 +1,65 @@
+// What the GitHub sandbox keeps of what it was sent: comments, commit statuses, check runs, the requests
+// themselves, and the shape of a snapshot of all that (for `aofctl dev` to keep across restarts).
+import type { GitHubSandbox } from './server.js';
+
+export interface SandboxComment {
+  id: number;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  body: string;
+  user: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SandboxStatus {
+  id: number;
+  owner: string;
+  repo: string;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description?: string;
+  target_url?: string;
+  user: string;
+  created_at: string;
+}
+
+export interface SandboxCheckRun {
+  id: number;
+  owner: string;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url?: string;
+  external_id?: string;
+  output: { title?: string; summary?: string; text?: string; annotations: Record<string, unknown>[] };
+  /** Every status the run went through, in order. */
+  history: string[];
+}
+
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+  /** The query string, without its `?` ('' when none). */
+  query: string;
+  body?: unknown;
+}
+
+export interface SandboxSnapshot {
+  nextId: number;
+  comments: SandboxComment[];
+  checkRuns: SandboxCheckRun[];
+  statuses?: SandboxStatus[];
+  reviews: GitHubSandbox['reviews'];
+  deploys: GitHubSandbox['deploys'];
+  labels: [string, string[]][];
+  pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];
+  issues?: [string, boolean][];
+  contents: [string, string][];
+}

@@ -91,10 +91,15 @@ export const COMMANDS: Command[] = [
   {
     name: 'validate',
     summary: 'check every resource; prints file:line:column for each problem, exit 1 if any',
-    usage: 'aofctl validate [--config daemon.yaml]',
-    help: configHelp,
+    usage: 'aofctl validate [--config daemon.yaml] [FILE or FOLDER ...]',
+    help: [
+      configHelp,
+      '  FILE or FOLDER      check these instead: a DaemonConfig file (as --config), or resource files and',
+      '                      folders without one (AOF examples as written); there an unset ${VAR} is a warning',
+    ].join('\n'),
     options: config,
-    run: async (v) => (await import('./validate.js')).validate(String(v.config)),
+    positionals: Number.MAX_SAFE_INTEGER,
+    run: async (v, positionals) => (await import('./validate.js')).validate(String(v.config), positionals),
   },
   {
     name: 'simulate',

@@ -117,7 +117,7 @@ export const COMMANDS: Command[] = [
       '  --pr                make an issue_comment a comment on a pull request (as /review and /approve need)',
       '  --payload FILE      send this JSON file instead of the example (the options above still apply)',
       '  --repo owner/name   point the payload at another repository',
-      '  --delivery GUID     the X-GitHub-Delivery, GitLab\'s Idempotency-Key (repeat one to try a redelivery)',
+      "  --delivery GUID     the X-GitHub-Delivery, GitLab's Idempotency-Key (repeat one to try a redelivery)",
       '  --url URL           the ingress (default: the one `aofctl dev` started, else localhost:3000)',
       '  --secret S          the webhook secret (default: GITHUB_WEBHOOK_SECRET, else the dev secret; GitLab: the',
       "                      X-Gitlab-Token, by default platforms.gitlab.webhook_secret_env or a GitLab Trigger's)",

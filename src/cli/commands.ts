@@ -91,33 +91,48 @@ export const COMMANDS: Command[] = [
   {
     name: 'validate',
     summary: 'check every resource; prints file:line:column for each problem, exit 1 if any',
-    usage: 'aofctl validate [--config daemon.yaml]',
-    help: configHelp,
+    usage: 'aofctl validate [--config daemon.yaml] [FILE or FOLDER ...]',
+    help: [
+      configHelp,
+      '  FILE or FOLDER      check these instead: a DaemonConfig file (as --config), or resource files and',
+      '                      folders without one (AOF examples as written); there an unset ${VAR} is a warning',
+    ].join('\n'),
     options: config,
-    run: async (v) => (await import('./validate.js')).validate(String(v.config)),
+    positionals: Number.MAX_SAFE_INTEGER,
+    run: async (v, positionals) => (await import('./validate.js')).validate(String(v.config), positionals),
   },
   {
     name: 'simulate',
-    summary: 'send a signed GitHub payload (from @octokit/webhooks-examples or a file) to a running ingress',
+    summary:
+      "send a signed GitHub payload (from @octokit/webhooks-examples or a file), or GitLab's example, to a running ingress",
     usage: 'aofctl simulate <event> [options]',
     help: [
-      '  --action A          the payload action, e.g. opened, created, rerequested',
-      '  --body TEXT         the comment body, e.g. "/review" or "/deploy production"',
+      "  --forge F           github (default) or gitlab: GitLab's documented example payloads (merge_request, note,",
+      '                      pipeline, push) with the headers GitLab sends, to <url>/webhook/gitlab',
+      '  --action A          the payload action, e.g. opened, created, rerequested (GitLab: open, update, merge,',
+      "                      close, reopen, approved; a pipeline's status, e.g. failed)",
+      '  --body TEXT         the comment body, e.g. "/review" or "/deploy production" (GitLab: a note\'s text)',
       '  --sender LOGIN      who sent the event (and wrote the comment), e.g. octocat',
       '  --number N          the issue or pull request number',
       '  --pr                make an issue_comment a comment on a pull request (as /review and /approve need)',
       '  --payload FILE      send this JSON file instead of the example (the options above still apply)',
       '  --repo owner/name   point the payload at another repository',
-      '  --delivery GUID     the X-GitHub-Delivery (repeat one to try a redelivery)',
+      "  --delivery GUID     the X-GitHub-Delivery, GitLab's Idempotency-Key (repeat one to try a redelivery)",
       '  --url URL           the ingress (default: the one `aofctl dev` started, else localhost:3000)',
-      '  --secret S          the webhook secret (default: GITHUB_WEBHOOK_SECRET, else the dev secret)',
+      '  --secret S          the webhook secret (default: GITHUB_WEBHOOK_SECRET, else the dev secret; GitLab: the',
+      "                      X-Gitlab-Token, by default platforms.gitlab.webhook_secret_env or a GitLab Trigger's)",
+      '  -c, --config FILE   where a GitLab webhook secret is read (default daemon.yaml)',
       'examples:',
       '  aofctl simulate pull_request --action opened',
       '  aofctl simulate issue_comment --action created --pr --number 1 --body "/review"',
       '  aofctl simulate issue_comment --action created --pr --number 1 --body "/deploy production"',
       '  aofctl simulate issue_comment --action created --pr --number 1 --sender octocat --body "/approve"',
+      '  aofctl simulate --forge gitlab merge_request --action open',
+      '  aofctl simulate --forge gitlab note --body "/review"',
     ].join('\n'),
     options: {
+      ...config,
+      forge: { type: 'string', default: 'github' },
       action: { type: 'string' },
       body: { type: 'string' },
       sender: { type: 'string' },
@@ -133,6 +148,22 @@ export const COMMANDS: Command[] = [
     run: async (v, positionals) => {
       const event = positionals[0];
       if (!event) throw new UsageError('simulate: name an event, e.g. `aofctl simulate pull_request --action opened`');
+      if (v.forge === 'gitlab') {
+        const githubOnly = ['sender', 'number', 'pr', 'payload', 'repo'].filter((k) => v[k] !== undefined);
+        if (githubOnly.length)
+          throw new UsageError(`simulate --forge gitlab: --${githubOnly[0]} applies to GitHub payloads only`);
+        const { simulateGitLab } = await import('./simulate-gitlab.js');
+        return simulateGitLab({
+          event,
+          action: v.action as string | undefined,
+          body: v.body as string | undefined,
+          url: v.url as string | undefined,
+          secret: v.secret as string | undefined,
+          delivery: v.delivery as string | undefined,
+          config: String(v.config),
+        });
+      }
+      if (v.forge !== 'github') throw new UsageError(`--forge must be github or gitlab, got "${String(v.forge)}"`);
       let number: number | undefined;
       if (v.number !== undefined) {
         number = Number(v.number);

@@ -3,36 +3,55 @@
 
 const pattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function expandString(value: string, env: NodeJS.ProcessEnv, missing: string[]): string {
-  return value.replace(pattern, (_, name: string, fallback: string | undefined) => {
+/** An unset variable without a default: '' (with a problem), or the reference left as written. */
+export type UnsetVariables = 'empty' | 'keep';
+
+export function expandString(
+  value: string,
+  env: NodeJS.ProcessEnv,
+  missing: string[],
+  unset: UnsetVariables = 'empty',
+): string {
+  return value.replace(pattern, (reference: string, name: string, fallback: string | undefined) => {
     const v = env[name];
     if (v !== undefined && v !== '') return v;
     if (fallback !== undefined) return fallback;
     missing.push(name);
-    return '';
+    return unset === 'keep' ? reference : '';
   });
+}
+
+/** A problem of `expandEnv`; `unset` names the variable that was not set. */
+export interface EnvProblem {
+  path: (string | number)[];
+  message: string;
+  unset?: string;
 }
 
 export function expandEnv(
   value: unknown,
   path: (string | number)[],
-  problems: { path: (string | number)[]; message: string }[],
+  problems: EnvProblem[],
   env: NodeJS.ProcessEnv = process.env,
+  unset: UnsetVariables = 'empty',
 ): unknown {
   if (typeof value === 'string') {
     const missing: string[] = [];
-    const out = expandString(value, env, missing);
+    const out = expandString(value, env, missing, unset);
     for (const name of missing) {
       problems.push({
         path,
+        unset: name,
         message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
       });
     }
     return out;
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, i], problems, env));
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, i], problems, env, unset));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, [...path, k], problems, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, [...path, k], problems, env, unset)]),
+    );
   }
   return value;
 }

@@ -12,9 +12,18 @@ import { memoryProblems } from './check-memory.js';
 import { eventProblems } from './check-events.js';
 import { forgeProblems } from './check-forges.js';
 import { inlineAgents } from './inline-agents.js';
-import { parseResourceFile, problemAt, type Sourced } from './parse-resources.js';
-import { ConfigError, didYouMean, type ConfigProblem } from './problems.js';
-import type { Agent, DaemonConfig, Fleet, Flow, Gate, Trigger, TriggerOf } from './schema.js';
+import { parseResourceFile, problemAt, type ParseOptions, type Sourced } from './parse-resources.js';
+import { bindsUndefined, ConfigError, didYouMean, type ConfigProblem } from './problems.js';
+import {
+  DaemonConfigResource,
+  type Agent,
+  type DaemonConfig,
+  type Fleet,
+  type Flow,
+  type Gate,
+  type Trigger,
+  type TriggerOf,
+} from './schema.js';
 
 export interface Resources {
   daemon: DaemonConfig;
@@ -89,7 +98,7 @@ export function triggersOf<T extends Trigger['spec']['type']>(res: Resources, ty
   return res.triggers.filter((t): t is Sourced<TriggerOf<T>> => t.resource.spec.type === type);
 }
 
-export function loadConfig(daemonPath: string): Resources {
+export function loadConfig(daemonPath: string, options: ParseOptions = {}): Resources {
   const problems: ConfigProblem[] = [];
   const daemonFile = resolve(daemonPath);
   let text: string;
@@ -100,7 +109,7 @@ export function loadConfig(daemonPath: string): Resources {
       { file: display(daemonFile), line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` },
     ]);
   }
-  const parsed = parseResourceFile(display(daemonFile), text);
+  const parsed = parseResourceFile(display(daemonFile), text, options);
   problems.push(...parsed.problems);
   const warnings: ConfigProblem[] = [...parsed.warnings];
   const daemons = parsed.resources.filter((r) => r.resource.kind === 'DaemonConfig');
@@ -118,7 +127,7 @@ export function loadConfig(daemonPath: string): Resources {
     // Still report the resource files' own problems, all at once.
     for (const dir of rawDirectories(text))
       for (const { file, text } of yamlFiles(resolve(base, dir), warnings)) {
-        const r = parseResourceFile(display(file), text);
+        const r = parseResourceFile(display(file), text, options);
         problems.push(...r.problems);
         warnings.push(...r.warnings);
       }
@@ -134,13 +143,108 @@ export function loadConfig(daemonPath: string): Resources {
   );
   for (const dir of [...dirs].sort()) {
     for (const { file, text } of yamlFiles(dir, warnings)) {
-      const r = parseResourceFile(display(file), text);
+      const r = parseResourceFile(display(file), text, options);
       problems.push(...r.problems);
       warnings.push(...r.warnings);
       all.push(...r.resources);
     }
   }
+  return assemble(daemon, daemonFile, base, all, problems, warnings);
+}
 
+/**
+ * The DaemonConfig resource files are checked against when there is none (`aofctl validate <file or
+ * folder>`): every forge's platform on, with its defaults.
+ */
+const STANDALONE_DAEMON = {
+  apiVersion: 'aof.dev/v1',
+  kind: 'DaemonConfig',
+  metadata: { name: 'validate' },
+  spec: { platforms: { github: { enabled: true }, gitlab: {}, bitbucket: {} } },
+};
+
+/**
+ * Resource files without a DaemonConfig, as AOF's examples are written: each path a YAML file or a folder
+ * (its YAML files, sub-folders included). Checked as `loadConfig` checks a daemon's resources, against a
+ * DaemonConfig of defaults with every forge on; a DaemonConfig among them is refused.
+ */
+export function loadResourceFiles(paths: string[], options: ParseOptions = {}): Resources {
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  const all: Sourced<any>[] = [];
+  const files: { file: string; text: string }[] = [];
+  for (const p of paths.map((x) => resolve(x))) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      problems.push({
+        file: display(p),
+        line: 1,
+        column: 1,
+        path: '',
+        message: `cannot read: ${(e as Error).message}`,
+      });
+      continue;
+    }
+    if (!isDir) {
+      try {
+        files.push({ file: p, text: readFileSync(p, 'utf8') });
+      } catch (e) {
+        problems.push({
+          file: display(p),
+          line: 1,
+          column: 1,
+          path: '',
+          message: `cannot read: ${(e as Error).message}`,
+        });
+      }
+      continue;
+    }
+    for (const dir of [p, ...subfolders(p)]) files.push(...yamlFiles(dir, warnings));
+  }
+  for (const { file, text } of files) {
+    const r = parseResourceFile(display(file), text, options);
+    problems.push(...r.problems);
+    warnings.push(...r.warnings);
+    all.push(...r.resources);
+  }
+  const daemon = DaemonConfigResource.parse(STANDALONE_DAEMON) as DaemonConfig;
+  const base = paths.length ? resolve(paths[0]!) : process.cwd();
+  const baseDir = files.length && !statSync(base).isDirectory() ? dirname(base) : base;
+  return assemble(daemon, join(baseDir, '(no DaemonConfig)'), baseDir, all, problems, warnings);
+}
+
+/** Every folder under `dir`, sorted, skipping hidden ones and node_modules. */
+function subfolders(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => !e.startsWith('.') && e !== 'node_modules')
+    .map((e) => join(dir, e))
+    .filter((d) => {
+      try {
+        return statSync(d).isDirectory();
+      } catch {
+        return false;
+      }
+    })
+    .flatMap((d) => [d, ...subfolders(d)]);
+}
+
+/** The parsed resources into one checked set: by kind, inline agents made, references and forges checked. */
+function assemble(
+  daemon: DaemonConfig,
+  daemonFile: string,
+  base: string,
+  all: Sourced<any>[],
+  problems: ConfigProblem[],
+  warnings: ConfigProblem[],
+): Resources {
   const resources: Resources = {
     daemon,
     daemonFile,
@@ -179,7 +283,9 @@ export function loadConfig(daemonPath: string): Resources {
       else map.set(name, r);
     }
   }
-  problems.push(...checkReferences(resources), ...memoryProblems(resources.agents.values(), base));
+  const references = checkReferences(resources);
+  problems.push(...references.problems, ...memoryProblems(resources.agents.values(), base));
+  warnings.push(...references.warnings);
   const forges = forgeProblems(resources);
   problems.push(...forges.problems);
   warnings.push(...forges.warnings);
@@ -217,11 +323,31 @@ const at = problemAt;
 /** A dotted path from the flow validator, back to segments (node config keys hold no dots). */
 const segments = (path: string): PathItem[] => path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 
-function checkReferences(res: Resources): ConfigProblem[] {
+/**
+ * References between resources. A Trigger's target (a command's agent, fleet, flow or gate, its
+ * default_agent) that is not defined is a warning: the rest loads, as AOF loads its own examples, and an
+ * event routed there is answered "unhandled" with the reason (`undefinedTarget` in routing/resolve.ts).
+ * Everything a defined target needs to run (a fleet's members, a flow's agents) must be defined.
+ */
+function checkReferences(res: Resources): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const need = (t: Sourced<Trigger>, path: PathItem[], kind: 'agent' | 'fleet' | 'flow' | 'gate', name: string) => {
+  const warnings: ConfigProblem[] = [];
+  const need = (
+    t: Sourced<Trigger>,
+    path: PathItem[],
+    key: string,
+    kind: 'agent' | 'fleet' | 'flow' | 'gate',
+    name: string,
+  ) => {
     const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows, gate: res.gates }[kind];
-    if (!map.has(name)) problems.push(at(t, path, `${kind} "${name}" is not defined${didYouMean(name, map.keys())}`));
+    if (!map.has(name))
+      warnings.push(
+        at(
+          t,
+          path,
+          `Trigger "${t.resource.metadata.name}": ${bindsUndefined(key, kind, name)}${didYouMean(name, map.keys())}; events routed there are answered "unhandled" with that reason`,
+        ),
+      );
   };
   const names = new Map<string, Sourced<Trigger>>();
   for (const t of res.triggers) {
@@ -236,13 +362,13 @@ function checkReferences(res: Resources): ConfigProblem[] {
       );
     names.set(t.resource.metadata.name, t);
     const spec = t.resource.spec;
-    if (spec.default_agent) need(t, ['spec', 'default_agent'], 'agent', spec.default_agent);
+    if (spec.default_agent) need(t, ['spec', 'default_agent'], 'default_agent', 'agent', spec.default_agent);
     for (const [key, b] of Object.entries(spec.commands ?? {})) {
       const path = ['spec', 'commands', key];
-      if (b.agent) need(t, [...path, 'agent'], 'agent', b.agent);
-      if (b.fleet) need(t, [...path, 'fleet'], 'fleet', b.fleet);
-      if (b.flow) need(t, [...path, 'flow'], 'flow', b.flow);
-      if (b.gate) need(t, [...path, 'gate'], 'gate', b.gate);
+      if (b.agent) need(t, [...path, 'agent'], key, 'agent', b.agent);
+      if (b.fleet) need(t, [...path, 'fleet'], key, 'fleet', b.fleet);
+      if (b.flow) need(t, [...path, 'flow'], key, 'flow', b.flow);
+      if (b.gate) need(t, [...path, 'gate'], key, 'gate', b.gate);
       // An approval waits for `/approve` on a pull request's head: an event without a PR cannot run it.
       const event = key.startsWith('/') ? undefined : key.split('.')[0]!;
       const flow = b.flow ? res.flows.get(b.flow)?.resource.spec : undefined;
@@ -323,5 +449,5 @@ function checkReferences(res: Resources): ConfigProblem[] {
       }
     }
   }
-  return problems;
+  return { problems, warnings };
 }

@@ -2,7 +2,7 @@
 // its file:line:column instead of stopping at the first.
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { envPolicy, expandEnv, misplacedEnvReferences } from './env.js';
+import { envPolicy, expandEnv, misplacedEnvReferences, type EnvProblem } from './env.js';
 import { inertKeys, schemaAt } from './primitives.js';
 import { didYouMean, type ConfigProblem } from './problems.js';
 import { schemaForKind, type Kind } from './schema.js';
@@ -98,7 +98,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-export function parseResourceFile(file: string, text: string): ParsedFile {
+export interface ParseOptions {
+  /**
+   * An unset `${VAR}` without a default: an error (where the process that runs with these files loads
+   * them), or a warning with the reference left as written (`aofctl validate` of resource files, which
+   * checks their form on a machine that need not hold the daemon's secrets).
+   */
+  unsetVariables?: 'error' | 'warning';
+}
+
+export function parseResourceFile(file: string, text: string, options: ParseOptions = {}): ParsedFile {
+  const lenient = options.unsetVariables === 'warning';
   const lineCounter = new LineCounter();
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
@@ -116,11 +126,26 @@ export function parseResourceFile(file: string, text: string): ParsedFile {
     }
     if (doc.contents === null) continue; // empty document, e.g. a trailing ---
     const raw = doc.toJS() as unknown;
-    const envProblems: { path: PathItem[]; message: string }[] = [];
+    const envProblems: EnvProblem[] = [];
     const rawKind = raw && typeof raw === 'object' ? (raw as { kind?: unknown }).kind : undefined;
     envProblems.push(...misplacedEnvReferences(raw, rawKind));
-    const value = (envPolicy(rawKind) === 'expand' ? expandEnv(raw, [], envProblems) : raw) as Record<string, unknown>;
+    const unsetEnv: EnvProblem[] = [];
+    const value = (
+      envPolicy(rawKind) === 'expand'
+        ? expandEnv(raw, [], lenient ? unsetEnv : envProblems, process.env, lenient ? 'keep' : 'empty')
+        : raw
+    ) as Record<string, unknown>;
     for (const p of envProblems) at(nodeAt(doc, p.path), p.path, p.message);
+    for (const p of unsetEnv) {
+      const pos = lineCounter.linePos(nodeAt(doc, p.path) ?? 0);
+      warnings.push({
+        file,
+        line: pos.line,
+        column: pos.col,
+        path: p.path.join('.'),
+        message: `environment variable ${p.unset} is not set here; the daemon that loads this file needs it (or write \${${p.unset}:-default} to give a default)`,
+      });
+    }
 
     const kind = value && typeof value === 'object' ? value.kind : undefined;
     const schema = typeof kind === 'string' ? (schemaForKind as Record<string, z.ZodType>)[kind] : undefined;

@@ -54,3 +54,11 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
     ? ` (did you mean "${best}"?)`
     : '';
 }
+
+/**
+ * Why a Trigger's binding cannot run: the agent, fleet, flow or gate it names is not defined. One text for
+ * the warning at load and the "unhandled" answer to an event routed there.
+ */
+export function bindsUndefined(key: string, kind: string, name: string): string {
+  return `${key} binds ${kind} "${name}", which is not defined`;
+}

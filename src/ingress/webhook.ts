@@ -13,7 +13,7 @@ import { routeEvent, triggerAccepts } from '../routing/route.js';
 import { githubEvent } from '../forges/github/event.js';
 import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
-import { untrustedContent, workflowInput } from '../routing/resolve.js';
+import { untrustedContent, withDefinedTarget, workflowInput } from '../routing/resolve.js';
 import { isValidDeliveryId } from '../temporal/workflow-ids.js';
 import type { Dispatcher } from './dispatch.js';
 import { TemporalUnavailableError } from './temporal-unavailable.js';
@@ -177,7 +177,8 @@ export async function routeAndDispatch(
     log: Logger;
   },
 ) {
-  const decision = routeEvent(d.triggers, d.ev, d.bots);
+  // A target the configuration names but does not define (loading warned of it) is answered unhandled.
+  const decision = withDefinedTarget(deps.resources(), routeEvent(d.triggers, d.ev, d.bots));
   const repo = decision.metadata.repo_full_name;
   if (!decision.matched) {
     d.log.info({ repo, action: d.ev.action, reason: decision.reason }, 'unhandled');

@@ -4,9 +4,30 @@ import type { Resources } from '../config/load.js';
 import type { Agent, Fleet } from '../config/schema.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { UntrustedContent } from '../agents/prompt.js';
-import type { Routed } from './route.js';
 import type { ForgeEvent } from '../forges/port.js';
+import { bindsUndefined } from '../config/problems.js';
+import type { RouteDecision, Routed } from './route.js';
 import type { DeliveryIdentity } from '../ingress/identity.js';
+
+/**
+ * Why a routed target cannot run: the Trigger names an agent, fleet, flow or gate that is not defined
+ * (loading warned of it). Undefined when it is defined.
+ */
+export function undefinedTarget(res: Resources, decision: Routed): string | undefined {
+  const { kind, name } = decision.target;
+  const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows, gate: res.gates }[kind];
+  return map.has(name) ? undefined : `${decision.trigger}: ${bindsUndefined(decision.key, kind, name)}`;
+}
+
+/**
+ * A routing decision whose target is defined, or the event answered "unhandled" with the reason: call it
+ * on `route`'s decision before `workflowInput`, so nothing is started for a target that does not exist.
+ */
+export function withDefinedTarget(res: Resources, decision: RouteDecision): RouteDecision {
+  if (!decision.matched) return decision;
+  const reason = undefinedTarget(res, decision);
+  return reason === undefined ? decision : { matched: false, reason, metadata: decision.metadata };
+}
 
 function flowFleets(res: Resources, flow: string): Record<string, Fleet['spec']> {
   const out: Record<string, Fleet['spec']> = {};

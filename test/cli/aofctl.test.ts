@@ -43,6 +43,41 @@ describe('aofctl', function () {
     assert.match(r.out, /valid \(4 triggers, 5 agents, 1 fleets, 2 flows/);
   });
 
+  it('validate FILE: resource files without a DaemonConfig, as AOF writes them: exit 0, warnings said', () => {
+    const dir = configDir({
+      'mr-review.yaml':
+        triggerYaml(
+          'mr-bot',
+          'type: GitLab\nconfig:\n  token: ${AOF_CLI_UNSET_TOKEN}\n  gitlab_events: [note]\ncommands:\n  /review: { fleet: mr-fleet }\n  /close: { agent: mr-closer }',
+        ).replace('  type: GitHub\n', '') +
+        '---\napiVersion: aof.dev/v1\nkind: Fleet\nmetadata: {name: mr-fleet}\nspec:\n  agents:\n    - name: style\n      spec:\n        model: builtin:code-reviewer\n        systemPrompt: You review.\n',
+    });
+    for (const path of [join(dir, 'mr-review.yaml'), dir]) {
+      const r = aofctl(['validate', path], { AOF_CLI_UNSET_TOKEN: undefined });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /valid \(1 triggers, 1 agents, 1 fleets, 0 flows\)/);
+      assert.match(
+        r.err,
+        /^warning: .*mr-review\.yaml:11:15: spec\.commands\.\/close\.agent: Trigger "mr-bot": \/close binds agent "mr-closer", which is not defined; events routed there are answered "unhandled" with that reason$/m,
+      );
+      assert.match(
+        r.err,
+        /^warning: .*mr-review\.yaml:7:12: spec\.config\.token: environment variable AOF_CLI_UNSET_TOKEN is not set here/m,
+      );
+    }
+  });
+
+  it('validate PATH: a DaemonConfig file or its folder is checked as --config is', () => {
+    for (const path of [join(good, 'daemon.yaml'), good]) {
+      const r = aofctl(['validate', path], { AOF_CLI_SECRET: 's' });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /valid \(1 triggers, 1 agents/);
+    }
+    const r = aofctl(['validate', join(broken, 'daemon.yaml')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /unknown key "github_event"/);
+  });
+
   it('validate: rejects unknown model providers and built-in models, with file:line', () => {
     const dir = configDir({
       'daemon.yaml': daemonYaml('webhook_secret_env: AOF_CLI_SECRET'),

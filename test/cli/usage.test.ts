@@ -58,7 +58,7 @@ describe('aofctl usage', function () {
         /^aofctl: --number must be a positive integer\n$/,
       ],
       [['dev', '--ui-port', 'abc'], /^aofctl: --ui-port must be a port number, got "abc"\n$/],
-      [['validate', 'extra'], /^aofctl: validate: unexpected argument "extra"\n$/],
+      [['serve', 'extra'], /^aofctl: serve: unexpected argument "extra"\n$/],
     ];
     for (const [args, expected] of cases) {
       const r = aofctl(args);

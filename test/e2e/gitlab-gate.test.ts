@@ -1,18 +1,17 @@
 // The AFA gate on a GitLab merge request, end to end: GitLab's Merge Request Hook (written from GitLab's
-// documented example, test/fixtures/gitlab/README.md) into the ingress, the real Temporal server and
+// documented example, src/forges/gitlab/examples/README.md) into the ingress, the real Temporal server and
 // worker, and the GitLab sandbox answering as GitLab's REST API v4: a commit status named as the gate,
 // running then failed, the findings as merge request discussions at their lines, and one summary note.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { configDir, triggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/gitlab', `${name}.json`), 'utf8'));
+const fixture = (name: string) => gitlabExample(name) as Record<string, any>;
 const HEAD = fixture('merge_request.open').object_attributes.last_commit.id as string;
 const BASE = 'b'.repeat(40);
 const SOURCE = 'export function run(input: string) {\n  return eval(input);\n}\n';

@@ -1,17 +1,16 @@
 // GitLab's deliveries at POST /webhook/gitlab, as GitLab sends them (payloads written from GitLab's
-// documented examples: test/fixtures/gitlab/README.md): verified by the secret that is their tenant,
+// documented examples: src/forges/gitlab/examples/README.md): verified by the secret that is their tenant,
 // deduplicated by Idempotency-Key, routed by GitLab Triggers only, and started as workflows on the real
 // Temporal server with the forge and AOF's GitLab context variables.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { configDir, daemonYaml, agentYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/gitlab', `${name}.json`), 'utf8'));
+const fixture = (name: string) => gitlabExample(name) as Record<string, any>;
 const gitlabTrigger = (name: string, body: string) => triggerYaml(name, body).replace('type: GitHub', 'type: GitLab');
 
 describe('GitLab webhooks: POST /webhook/gitlab', function () {

@@ -38,12 +38,15 @@ describe('hot reload of resources', function () {
 
   it('a broken edit keeps the last good configuration', async () => {
     const reloaded = stack.store.nextReload();
-    writeFileSync(join(dir, 'triggers/prs.yaml'), trigger('no-such-agent'));
+    writeFileSync(
+      join(dir, 'triggers/prs.yaml'),
+      triggerYaml('prs', 'config:\n  github_events: [pull_request]\ndefault_agnet: first-agent'),
+    );
     const outcome = await reloaded;
     assert.equal(outcome.ok, false);
     assert.match(
       outcome.error!.message,
-      /triggers\/prs\.yaml:8:3: spec\.default_agent: agent "no-such-agent" is not defined/,
+      /triggers\/prs\.yaml:8:3: spec\.default_agnet: unknown key "default_agnet" \(did you mean "default_agent"\?\)/,
     );
     assert.equal(await target(), 'second-agent');
   });

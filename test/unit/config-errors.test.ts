@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { parseResourceFile } from '../../src/config/parse-resources.js';
-import { ConfigError, formatProblem } from '../../src/config/problems.js';
+import { ConfigError, formatProblem, type ConfigProblem } from '../../src/config/problems.js';
 
 /** The ConfigError that loading `daemonFile` throws. */
 function loadError(daemonFile: string): ConfigError {
@@ -132,16 +132,18 @@ spec:
       ),
     );
 
-    it('reports every problem at once, each with its file', () => {
+    const located = (ps: ConfigProblem[]) =>
+      ps.map((p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`).sort();
+
+    it('reports every problem at once, each with its file; a target not defined is a warning there', () => {
       const err = loadError(join(dir, 'daemon.yaml'));
-      const lines = err.problems.map(
-        (p) => `${p.file.split('/').slice(-2).join('/')}:${p.line} ${p.path}: ${p.message}`,
-      );
-      assert.deepEqual(lines.sort(), [
+      assert.deepEqual(located(err.problems), [
         'agents/a.yaml:6 spec.instructions: unknown template variable "metadata.pr_numbr" (did you mean "pr_number"?)',
         'triggers/t.yaml:13 spec.commands./deploy.params.approvers: approval params need a flow target: only a flow has approval gates',
-        'triggers/t.yaml:14 spec.default_agent: agent "helper" is not defined',
-        'triggers/t.yaml:9 spec.commands./review.agent: agent "code-reviewr" is not defined (did you mean "code-reviewer"?)',
+      ]);
+      assert.deepEqual(located(err.warnings), [
+        'triggers/t.yaml:14 spec.default_agent: Trigger "t": default_agent binds agent "helper", which is not defined; events routed there are answered "unhandled" with that reason',
+        'triggers/t.yaml:9 spec.commands./review.agent: Trigger "t": /review binds agent "code-reviewr", which is not defined (did you mean "code-reviewer"?); events routed there are answered "unhandled" with that reason',
       ]);
     });
   });

@@ -2,7 +2,6 @@
 // names, and normalisation of GitLab's documented payloads into the project's event.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   gitlabDeliveryName,
   GitLabEventError,
@@ -12,9 +11,9 @@ import {
   verifyGitLabSignature,
   verifyGitLabToken,
 } from '../../src/forges/gitlab/webhook.js';
+import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/gitlab/${name}.json`, import.meta.url), 'utf8')) as Record<string, any>;
+const fixture = gitlabExample;
 const HEAD = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';
 const OLD = '95790bf891e76fee5e1747ab589903a6a1f80f22';
 const SIGNING = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');

@@ -100,6 +100,24 @@ export class GitLabEventError extends Error {
   }
 }
 
+/** The `X-Gitlab-Event` of each hook handled here -> its payload's `object_kind`. */
+export const GITLAB_HOOKS = {
+  'Merge Request Hook': 'merge_request',
+  'Note Hook': 'note',
+  'Pipeline Hook': 'pipeline',
+  'Push Hook': 'push',
+} as const;
+
+/** The headers GitLab sends with a delivery (lower case, as `header` reads them). */
+export const GITLAB_HEADERS = {
+  event: 'x-gitlab-event',
+  token: 'x-gitlab-token',
+  eventUuid: 'x-gitlab-event-uuid',
+  webhookUuid: 'x-gitlab-webhook-uuid',
+  instance: 'x-gitlab-instance',
+  idempotencyKey: 'idempotency-key',
+} as const;
+
 // ---------------------------------------------------------------- verification
 
 export function header(headers: Headers, name: string): string | undefined {
@@ -190,7 +208,7 @@ export function verifyGitLabDelivery(input: {
   if (!input.secret && !input.signingToken) return { ok: false, reason: 'not_configured' };
   const by: ('token' | 'signature')[] = [];
   if (input.secret) {
-    const received = header(input.headers, 'x-gitlab-token');
+    const received = header(input.headers, GITLAB_HEADERS.token);
     if (received === undefined) return { ok: false, reason: 'missing_token' };
     if (!verifyGitLabToken(received, input.secret)) return { ok: false, reason: 'bad_token' };
     by.push('token');
@@ -209,11 +227,11 @@ export function verifyGitLabDelivery(input: {
  * so it is only a last resort for older GitLab (`stable: false`: a redelivery will not be recognised).
  */
 export function gitlabDeliveryName(headers: Headers): { name: string; stable: boolean } {
-  for (const h of ['idempotency-key', 'webhook-id']) {
+  for (const h of [GITLAB_HEADERS.idempotencyKey, 'webhook-id']) {
     const v = header(headers, h)?.trim();
     if (v) return { name: checkedName(v, h), stable: true };
   }
-  const uuid = header(headers, 'x-gitlab-event-uuid')?.trim();
+  const uuid = header(headers, GITLAB_HEADERS.eventUuid)?.trim();
   if (uuid) return { name: checkedName(uuid, 'X-Gitlab-Event-UUID'), stable: false };
   throw new GitLabEventError('invalid', '', 'no Idempotency-Key, webhook-id or X-Gitlab-Event-UUID header');
 }
@@ -383,12 +401,7 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
   const payload = new Reader(body, '');
   if (!payload.isObject()) throw new GitLabEventError('invalid', '', `expected a JSON object, got ${describe(body)}`);
   const kind = payload.string('object_kind', { nonEmpty: true });
-  const expectedKind: Record<string, string> = {
-    'Merge Request Hook': 'merge_request',
-    'Note Hook': 'note',
-    'Pipeline Hook': 'pipeline',
-    'Push Hook': 'push',
-  };
+  const expectedKind: Record<string, string> = GITLAB_HOOKS;
   if (!(eventName in expectedKind))
     throw new GitLabEventError('unsupported', '', `X-Gitlab-Event ${JSON.stringify(eventName)} is not handled`);
   if (expectedKind[eventName] !== kind)

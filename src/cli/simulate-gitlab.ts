@@ -1,0 +1,143 @@
+// `aofctl simulate --forge gitlab <event>`: sends one of GitLab's documented example payloads
+// (src/forges/gitlab/examples) to a running ingress with the headers GitLab sends, as GitLab would.
+import { randomUUID } from 'node:crypto';
+import { FORGES } from '../config/forges.js';
+import { loadConfig, triggersOf } from '../config/load.js';
+import { gitlabExample, gitlabExampleNames } from '../forges/gitlab/examples/index.js';
+import { GITLAB_HEADERS, GITLAB_HOOKS, PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
+import { readDevState } from './dev-state.js';
+import { UsageError } from './usage-error.js';
+
+/** The GitLab version simulated deliveries claim (`User-Agent: GitLab/<version>`). */
+export const SIMULATED_GITLAB_VERSION = '17.4.0';
+
+export interface GitLabPayloadOptions {
+  /** object_kind: merge_request, note, pipeline or push. */
+  event: string;
+  /** merge_request: object_attributes.action; pipeline: object_attributes.status. */
+  action?: string;
+  /** note: the comment's text (object_attributes.note), e.g. "/review". */
+  body?: string;
+}
+
+export interface GitLabSimulateOptions extends GitLabPayloadOptions {
+  /** The ingress; deliveries go to <url>/webhook/gitlab. */
+  url?: string;
+  secret?: string;
+  /** The DaemonConfig the secret is read from when --secret is not given. */
+  config: string;
+  /** The Idempotency-Key (repeat one to try a redelivery). */
+  delivery?: string;
+}
+
+const HOOK_OF = Object.fromEntries(Object.entries(GITLAB_HOOKS).map(([hook, kind]) => [kind, hook])) as Record<
+  string,
+  keyof typeof GITLAB_HOOKS
+>;
+
+const MR_ACTIONS: readonly string[] = FORGES.GitLab.events.merge_request;
+
+/** The example for an event and action: its own file when there is one, else the event's first. */
+function exampleName(event: string, action: string | undefined): string {
+  const names = gitlabExampleNames().filter((n) => n === event || n.startsWith(`${event}.`));
+  if (action) {
+    const own = names.find((n) => n === `${event}.${action}` || n.startsWith(`${event}.${action}.`));
+    if (own) return own;
+  }
+  return names.find((n) => n === `${event}.open`) ?? names[0]!;
+}
+
+export function gitlabSimulatedPayload(o: GitLabPayloadOptions): { hook: string; payload: Record<string, any> } {
+  const hook = HOOK_OF[o.event];
+  if (!hook)
+    throw new UsageError(
+      `simulate --forge gitlab: no example for "${o.event}"; events: ${Object.keys(HOOK_OF).join(', ')}`,
+    );
+  if (o.action !== undefined) {
+    const allowed: readonly string[] =
+      o.event === 'merge_request' ? MR_ACTIONS : o.event === 'pipeline' ? PIPELINE_STATUSES : [];
+    if (!allowed.length) throw new UsageError(`--action: GitLab ${o.event} events carry no action`);
+    if (!allowed.includes(o.action))
+      throw new UsageError(`--action: GitLab ${o.event} has no action "${o.action}"; known: ${allowed.join(', ')}`);
+  }
+  if (o.body !== undefined && o.event !== 'note')
+    throw new UsageError(`--body sets a note's text: use the note event, not ${o.event}`);
+  const action = o.event === 'merge_request' ? (o.action ?? 'open') : o.action;
+  const payload = gitlabExample(exampleName(o.event, action));
+  if (o.event === 'merge_request') payload.object_attributes.action = action;
+  if (o.event === 'pipeline' && action) payload.object_attributes.status = action;
+  if (o.body !== undefined) payload.object_attributes.note = o.body;
+  return { hook, payload };
+}
+
+/**
+ * The webhook secret GitLab would send as X-Gitlab-Token: the variable `platforms.gitlab.webhook_secret_env`
+ * names, else the first GitLab Trigger's `webhook_secret` (or the variable its `webhook_secret_env` names).
+ */
+export function gitlabWebhookSecret(configPath: string): string | undefined {
+  let res;
+  try {
+    res = loadConfig(configPath);
+  } catch {
+    return undefined;
+  }
+  const platformEnv = res.daemon.spec.platforms.gitlab?.webhook_secret_env;
+  if (platformEnv && process.env[platformEnv]) return process.env[platformEnv];
+  for (const t of triggersOf(res, 'GitLab')) {
+    const c = t.resource.spec.config;
+    const secret = c.webhook_secret ?? (c.webhook_secret_env ? process.env[c.webhook_secret_env] : undefined);
+    if (secret) return secret;
+  }
+  return undefined;
+}
+
+/** <url>/webhook/gitlab; a URL that names that path already is kept. */
+function endpoint(url: string): string {
+  const base = url.replace(/\/+$/, '');
+  return base.endsWith('/webhook/gitlab') ? base : `${base}/webhook/gitlab`;
+}
+
+export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> {
+  const { hook, payload } = gitlabSimulatedPayload(o);
+  const dev = readDevState();
+  const url = endpoint(o.url ?? dev?.ingressUrl ?? 'http://localhost:3000');
+  const secret = o.secret || gitlabWebhookSecret(o.config);
+  if (!secret)
+    throw new UsageError(
+      `simulate --forge gitlab: no secret: pass --secret, or configure platforms.gitlab.webhook_secret_env or a GitLab Trigger's webhook_secret in ${o.config}`,
+    );
+  const body = JSON.stringify(payload);
+  const delivery = o.delivery ?? randomUUID();
+  let instance = 'https://gitlab.com';
+  try {
+    instance = new URL(String(payload.project?.web_url)).origin;
+  } catch {
+    /* the example's project has no URL: gitlab.com */
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': `GitLab/${SIMULATED_GITLAB_VERSION}`,
+        [GITLAB_HEADERS.event]: hook,
+        [GITLAB_HEADERS.token]: secret,
+        [GITLAB_HEADERS.eventUuid]: randomUUID(),
+        [GITLAB_HEADERS.webhookUuid]: randomUUID(),
+        [GITLAB_HEADERS.instance]: instance,
+        [GITLAB_HEADERS.idempotencyKey]: delivery,
+      },
+      body,
+    });
+  } catch (err) {
+    process.stderr.write(`aofctl simulate: cannot reach ${url}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const text = await res.text();
+  const action = payload.object_attributes?.action ?? (o.event === 'pipeline' ? payload.object_attributes?.status : '');
+  process.stdout.write(
+    `${o.event}${action ? `.${action}` : ''} on ${payload.project?.path_with_namespace ?? '?'} delivery ${delivery} -> ${res.status} ${text}\n`,
+  );
+  return res.status < 300 ? 0 : 1;
+}

@@ -1,0 +1,197 @@
+// `aofctl simulate --forge gitlab`: GitLab's documented example payloads, with the headers GitLab sends,
+// to <url>/webhook/gitlab; received here by a tiny HTTP server that records the request.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
+import { configDir } from '../harness/config-dir.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
+
+/** aofctl in a process of its own, not blocking this one (the server answers meanwhile). */
+function aofctl(args: string[], env: Record<string, string | undefined> = {}) {
+  return new Promise<{ code: number | null; out: string; err: string }>((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => done({ code, out, err }));
+  });
+}
+
+interface Received {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  body: Record<string, any>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const daemon = (gitlab: string, trigger?: string) =>
+  configDir({
+    'daemon.yaml': `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: sim}
+spec:
+  platforms:
+    gitlab: {${gitlab}}
+  triggers: {directory: triggers}
+`,
+    ...(trigger ? { 'triggers/t.yaml': trigger } : {}),
+  });
+
+describe('aofctl simulate --forge gitlab', function () {
+  this.timeout(60_000);
+  let server: Server;
+  let url: string;
+  let received: Received[] = [];
+  before(async () => {
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => {
+        received.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(text) });
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('{"status":"unhandled","reason":"recorded"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+  beforeEach(() => (received = []));
+
+  it('merge_request --action: GitLab’s example with that action, the headers GitLab sends, the secret of platforms.gitlab', async () => {
+    const dir = daemon('webhook_secret_env: AOF_SIM_GITLAB_SECRET');
+    for (const action of ['open', 'update', 'merge', 'close', 'reopen', 'approved']) {
+      const r = await aofctl(
+        [
+          'simulate',
+          '--forge',
+          'gitlab',
+          'merge_request',
+          '--action',
+          action,
+          '--url',
+          url,
+          '-c',
+          join(dir, 'daemon.yaml'),
+        ],
+        { AOF_SIM_GITLAB_SECRET: 'gl-s3cret' },
+      );
+      assert.equal(r.code, 0, r.err);
+      const [req] = received.splice(0);
+      assert.ok(req);
+      assert.equal(req.method, 'POST');
+      assert.equal(req.url, '/webhook/gitlab');
+      const h = req.headers;
+      assert.equal(h['x-gitlab-event'], 'Merge Request Hook');
+      assert.equal(h['x-gitlab-token'], 'gl-s3cret');
+      assert.match(String(h['x-gitlab-event-uuid']), UUID);
+      assert.match(String(h['x-gitlab-webhook-uuid']), UUID);
+      assert.match(String(h['idempotency-key']), UUID);
+      assert.equal(h['x-gitlab-instance'], new URL(req.body.project.web_url).origin);
+      assert.match(String(h['user-agent']), /^GitLab\/\d+\.\d+/);
+      assert.equal(h['content-type'], 'application/json');
+      // GitLab's own example (the file for that action when there is one), with the action set.
+      const name =
+        action === 'update'
+          ? 'merge_request.update.commits'
+          : action === 'open'
+            ? 'merge_request.open'
+            : `merge_request.${action}`;
+      const expected = gitlabExample(name);
+      expected.object_attributes.action = action;
+      assert.deepEqual(req.body, expected);
+      assert.equal(
+        r.out,
+        `merge_request.${action} on gitlab-org/gitlab-test delivery ${String(h['idempotency-key'])} -> 202 {"status":"unhandled","reason":"recorded"}\n`,
+      );
+    }
+  });
+
+  it('note --body: the note’s text; the first GitLab Trigger’s webhook_secret; --delivery is the Idempotency-Key', async () => {
+    const trigger = `apiVersion: aof.dev/v1
+kind: Trigger
+metadata: {name: mr-bot}
+spec:
+  type: GitLab
+  config:
+    webhook_secret: trigger-s3cret
+    gitlab_events: [note]
+`;
+    const dir = daemon('', trigger);
+    const r = await aofctl([
+      'simulate',
+      '--forge',
+      'gitlab',
+      'note',
+      '--body',
+      '/review',
+      '--url',
+      `${url}/`,
+      '--delivery',
+      'idem-42',
+      '--config',
+      join(dir, 'daemon.yaml'),
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const [req] = received;
+    assert.equal(req!.url, '/webhook/gitlab');
+    assert.equal(req!.headers['x-gitlab-event'], 'Note Hook');
+    assert.equal(req!.headers['x-gitlab-token'], 'trigger-s3cret');
+    assert.equal(req!.headers['idempotency-key'], 'idem-42');
+    const expected = gitlabExample('note.merge_request');
+    expected.object_attributes.note = '/review';
+    assert.deepEqual(req!.body, expected);
+  });
+
+  it('pipeline and push: their examples and hooks; --secret wins', async () => {
+    for (const [event, hook, example] of [
+      ['pipeline', 'Pipeline Hook', 'pipeline.failed'],
+      ['push', 'Push Hook', 'push'],
+    ] as const) {
+      const r = await aofctl([
+        'simulate',
+        '--forge',
+        'gitlab',
+        event,
+        '--url',
+        url,
+        '--secret',
+        'given',
+        '-c',
+        '/nonexistent.yaml',
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const [req] = received.splice(0);
+      assert.equal(req!.headers['x-gitlab-event'], hook);
+      assert.equal(req!.headers['x-gitlab-token'], 'given');
+      assert.deepEqual(req!.body, gitlabExample(example));
+    }
+  });
+
+  it('mistakes are usage errors (exit 2), and nothing is sent', async () => {
+    const cases: [string[], RegExp][] = [
+      [['merge_request', '--action', 'opened'], /GitLab merge_request has no action "opened"; known: open, close/],
+      [['note', '--action', 'open'], /GitLab note events carry no action/],
+      [['push', '--body', '/review'], /--body sets a note's text/],
+      [['issue_comment'], /no example for "issue_comment"; events: merge_request, note, pipeline, push/],
+      [['note', '--pr'], /--pr applies to GitHub payloads only/],
+      [['merge_request', '-c', '/nonexistent.yaml'], /no secret: pass --secret/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await aofctl(['simulate', '--forge', 'gitlab', ...args, '--url', url]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, message);
+    }
+    const r = await aofctl(['simulate', '--forge', 'gitea', 'push', '--url', url]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--forge must be github or gitlab, got "gitea"/);
+    assert.deepEqual(received, []);
+  });
+});

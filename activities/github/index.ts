@@ -22,36 +22,23 @@ import {
   forgeOf,
   forgeTargetOf,
   type ChangeTarget,
+  type ChangedFile,
+  type PostedComment,
   type ForgeName,
   type ForgeTarget,
   type ForgeVerbs,
 } from '../../src/forges/port.js';
 
-export interface RepoTarget {
-  /** Absent: GitHub. */
-  forge?: ForgeName;
-  owner: string;
-  repo: string;
-  installationId?: number;
-}
+/** A repository on any forge (the port's ForgeTarget). */
+export type RepoTarget = ForgeTarget;
 
 export interface IssueRef extends RepoTarget {
   issueNumber: number;
 }
 
-export interface PostedComment {
-  id: number;
-  url: string;
-}
-
-export interface PullFile {
-  filename: string;
-  status: string;
-  additions: number;
-  deletions: number;
-  patch?: string;
-  previous_filename?: string;
-}
+export type { PostedComment } from '../../src/forges/port.js';
+/** A changed file as the forges list them (the port's ChangedFile). */
+export type PullFile = ChangedFile;
 
 export interface CheckRunOutput {
   title: string;

@@ -174,10 +174,7 @@ export function loadResourceFiles(paths: string[], options: ParseOptions = {}): 
   const all: Sourced<any>[] = [];
   const files: { file: string; text: string }[] = [];
   for (const p of paths.map((x) => resolve(x))) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch (e) {
+    const unreadable = (e: unknown) =>
       problems.push({
         file: display(p),
         line: 1,
@@ -185,19 +182,18 @@ export function loadResourceFiles(paths: string[], options: ParseOptions = {}): 
         path: '',
         message: `cannot read: ${(e as Error).message}`,
       });
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      unreadable(e);
       continue;
     }
     if (!isDir) {
       try {
         files.push({ file: p, text: readFileSync(p, 'utf8') });
       } catch (e) {
-        problems.push({
-          file: display(p),
-          line: 1,
-          column: 1,
-          path: '',
-          message: `cannot read: ${(e as Error).message}`,
-        });
+        unreadable(e);
       }
       continue;
     }

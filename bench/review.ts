@@ -7,7 +7,8 @@
 //
 // Each figure is printed with its floor, measured in the same run on the same server: the same webhook
 // through the same ingress and workflows with every activity answering at once what it answered in the
-// real review (bench/harness/floor.ts); each review is followed by its floor, so both see the machine in
+// real review, and the quota reserved through an update-with-start of a count workflow as in the real
+// one (bench/harness/floor.ts); each review is followed by its floor, so both see the machine in
 // the same state, and each ends when its last write (or, for the floor, its last activity) happened.
 // BENCH_TIMELINE=1 prints every task and request of each review (a review over 3 s always does). Targets: built-in reviewers at most 1.3x the floor; a model at
 // 500 ms a call at most 1.1x of (its unavoidable rounds x 500 ms + the floor).
@@ -67,16 +68,20 @@ const floor = await floorWorkerProcess({
   address: (await testTemporal()).address,
   namespace: floorTemporal.namespace,
   queues: [floorTemporal.task_queue, floorTemporal.github_task_queue],
+  countsQueue: countsQueueOf(floorTemporal.task_queue),
 });
 /** The floor's activities that ran, and when. */
 const ran = floor.ran;
 /** Serves the floor stack's queues with activities answering from `rec`. */
 const replay = (rec: Recorded) => floor.serve(rec);
 
-/** 10 files of 5 functions; `changeOne` changes the body of one function. */
-const files = (changeOne = false) =>
+/**
+ * Pull request `pr`'s 10 files of 5 functions, its own code (a first review reads code it never saw, as it
+ * would in use, not what the review before parsed); `changeOne` changes the body of one function.
+ */
+const files = (pr: number, changeOne = false) =>
   Array.from({ length: 10 }, (_, i) => {
-    const src = tsFunctions(5, `m${i}`);
+    const src = tsFunctions(5, `#${pr} m${i}`);
     return addedFile(
       `src/m${i}.ts`,
       i === 0 && changeOne ? src.replace('return x + 0;', 'x = x * 2;\n  return x + 0;') : src,
@@ -154,7 +159,7 @@ async function floorReview(
         (
           await timeline(
             floorStack.client,
-            [floorStack.resources.daemon.spec.temporal.task_queue],
+            [floorTemporal.task_queue, countsQueueOf(floorTemporal.task_queue)],
             started,
             started + ms,
           )
@@ -177,21 +182,21 @@ async function interleaved(
   beforeFirst: () => void = () => {},
 ) {
   beforeFirst();
-  const recFirst = await recordOf(await review(repo, 9, files()));
-  const recPush = await recordOf(await review(repo, 9, files(true), 'synchronize'));
-  await floorReview(recFirst, repo, 99, files()); // new workers: bundle, caches, JIT
-  await floorReview(recPush, repo, 99, files(true), 'synchronize');
+  const recFirst = await recordOf(await review(repo, 9, files(9)));
+  const recPush = await recordOf(await review(repo, 9, files(9, true), 'synchronize'));
+  await floorReview(recFirst, repo, 99, files(99)); // new workers: bundle, caches, JIT
+  await floorReview(recPush, repo, 99, files(99, true), 'synchronize');
   const out = { first: [] as Review[], push: [] as Review[], floorFirst: [] as number[], floorPush: [] as number[] };
   for (let n = 0; n < RUNS; n++) {
     beforeFirst();
-    const first = await review(repo, 10 + n, files());
+    const first = await review(repo, 10 + n, files(10 + n));
     each('first', first);
     out.first.push(first);
-    out.floorFirst.push(await floorReview(recFirst, repo, 100 + n, files()));
-    const push = await review(repo, 10 + n, files(true), 'synchronize');
+    out.floorFirst.push(await floorReview(recFirst, repo, 100 + n, files(100 + n)));
+    const push = await review(repo, 10 + n, files(10 + n, true), 'synchronize');
     each('push', push);
     out.push.push(push);
-    out.floorPush.push(await floorReview(recPush, repo, 100 + n, files(true), 'synchronize'));
+    out.floorPush.push(await floorReview(recPush, repo, 100 + n, files(100 + n, true), 'synchronize'));
   }
   return out;
 }

@@ -79,6 +79,9 @@ export function extractAndReview(file: FileToParse, timeoutMicros: number, rules
   };
 }
 
+/** How the reason of every file that was not parsed begins. */
+const NOT_PARSED = 'not parsed: ';
+
 /** One file's changed functions, or why it is skipped. */
 export function extractFile(
   file: FileToParse,
@@ -94,7 +97,7 @@ export function extractFile(
   try {
     changed = changedFunctions(file.content, lang, changedLines(file.patch).lines, timeoutMicros);
   } catch (err) {
-    if (err instanceof TooComplex) return skip(`not parsed: ${err.message}`);
+    if (err instanceof TooComplex) return skip(`${NOT_PARSED}${err.message}`);
     throw err;
   }
   if (changed.length === 0) return skip('no function changed');
@@ -123,12 +126,65 @@ export function extractChanged(files: FileToParse[]): Extracted {
 const BATCH_FILES = 50;
 const BATCH_BYTES = 256 * 1024;
 
-/** Every file in the pool, within the limits, with the rules' results when asked; in the files' order. */
+/**
+ * Files already parsed, by everything their result depends on (path, patch, head version, the rules
+ * asked for), least recently used first out beyond `maxBytes`. A push that changes one file of a pull
+ * request parses that file again, not all of them. Only parses that ran to their end are kept: a file
+ * skipped for time, memory or the pull request's budget is tried again next time.
+ */
+export class ParseCache {
+  private readonly entries = new Map<string, { result: Extracted; bytes: number }>();
+  private bytes = 0;
+  constructor(readonly maxBytes: number) {}
+
+  static key(file: FileToParse, rules: RulesHere | undefined): string {
+    const h = createHash('sha256');
+    for (const part of [file.path, file.patch, file.content ?? '', JSON.stringify(rules ?? null)])
+      h.update(String(part.length)).update(':').update(part);
+    return h.digest('base64');
+  }
+
+  get(key: string): Extracted | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key); // most recently used last
+    this.entries.set(key, e);
+    return e.result;
+  }
+
+  set(key: string, result: Extracted): void {
+    const bytes = key.length + JSON.stringify(result).length;
+    if (bytes > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) this.bytes -= old.bytes;
+    this.entries.delete(key);
+    this.entries.set(key, { result, bytes });
+    this.bytes += bytes;
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** The worker's parses, shared by its reviews: a few MB of functions' code and positions. */
+export const parseCache = new ParseCache(32 * 1024 * 1024);
+
+/**
+ * Every file in the pool, within the limits, with the rules' results when asked; in the files' order.
+ * With `cache`, a file parsed before with the same inputs is answered from it.
+ */
 export async function extractInPool(
   files: FileToParse[],
   limits: Partial<ParseLimits> = {},
   pool: UntrustedPool = untrustedPool(),
   rules?: RulesHere,
+  cache?: ParseCache,
 ): Promise<Extracted> {
   const l = { ...DEFAULT_PARSE_LIMITS, ...limits };
   const deadline = Date.now() + l.totalMs;
@@ -136,26 +192,43 @@ export async function extractInPool(
     functions: [],
     skipped: [{ path: file.path, reason }],
   });
+  const keys = new Map<FileToParse, string>();
+  /**
+   * A parse that ran to its end is kept for the next review that reads the same file; one that was not
+   * parsed (its time limit, which depends on the machine's load, among the reasons) is not.
+   */
+  const done = (file: FileToParse, result: Extracted) => {
+    const key = keys.get(file);
+    if (key !== undefined && !result.skipped.some((s) => s.reason.startsWith(NOT_PARSED))) cache!.set(key, result);
+    return result;
+  };
   /** One file in a job of its own: a file over a bound is skipped with the reason. */
   const alone = async (file: FileToParse): Promise<Extracted> => {
     try {
       // Queued jobs start once a thread is free: the budget is checked when the job starts.
-      return await pool.run('extract', { file, timeoutMicros: l.fileMs * 1000, rules }, l.fileMs, deadline);
+      return done(file, await pool.run('extract', { file, timeoutMicros: l.fileMs * 1000, rules }, l.fileMs, deadline));
     } catch (err) {
-      if (err instanceof TimeLimit) return skip(file, `not parsed: it took over ${l.fileMs / 1000} s`);
-      if (err instanceof OutOfMemory) return skip(file, `not parsed: it ${err.message.replace('needed', 'needs')}`);
+      if (err instanceof TimeLimit) return skip(file, `${NOT_PARSED}it took over ${l.fileMs / 1000} s`);
+      if (err instanceof OutOfMemory) return skip(file, `${NOT_PARSED}it ${err.message.replace('needed', 'needs')}`);
       if (err instanceof PastDeadline)
-        return skip(file, `not parsed: the pull request's parse time budget (${l.totalMs / 1000} s) was used up`);
-      if (err instanceof JobFailed) return skip(file, `not parsed: ${err.message}`);
+        return skip(file, `${NOT_PARSED}the pull request's parse time budget (${l.totalMs / 1000} s) was used up`);
+      if (err instanceof JobFailed) return skip(file, `${NOT_PARSED}${err.message}`);
       throw err;
     }
   };
   // What needs no parse is answered here (most files of a large pull request).
   const parsed = new Map<FileToParse, Extracted>();
   const toParse = files.filter((f) => {
-    if (languageOf(f.path) && f.content !== null && f.content.length <= l.maxParseBytes) return true;
-    parsed.set(f, extractFile(f, 0, l.maxParseBytes));
-    return false;
+    if (!languageOf(f.path) || f.content === null || f.content.length > l.maxParseBytes) {
+      parsed.set(f, extractFile(f, 0, l.maxParseBytes));
+      return false;
+    }
+    if (!cache) return true;
+    const key = ParseCache.key(f, rules);
+    const known = cache.get(key);
+    if (known) parsed.set(f, known);
+    else keys.set(f, key);
+    return !known;
   });
   // The rest in few jobs, each within one file's time limit: a pull request's files cost a message each
   // way per BATCH_BYTES of code, not one per file. A job that fails (a file over a bound among them) is
@@ -183,6 +256,7 @@ export async function extractInPool(
             l.fileMs,
             deadline,
           );
+          group.forEach((f, i) => done(f, results![i]!));
         } catch (err) {
           const bound = [TimeLimit, OutOfMemory, JobFailed, PastDeadline].some((e) => err instanceof e);
           if (!bound) throw err;

@@ -7,7 +7,7 @@ import type { GitHubClientFor } from '../../src/github/client.js';
 import { githubCall } from '../../src/github/failures.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
 import { languageOf } from '../../src/code/languages.js';
-import { cutCode, extractInPool, type FileToParse } from '../code/extract.js';
+import { cutCode, extractInPool, parseCache, type FileToParse } from '../code/extract.js';
 import { headVersions } from './blob-contents.js';
 import { commentsAlong, markedCommentIn } from './marked-comment.js';
 import type { PullFile, RepoTarget } from './index.js';
@@ -205,6 +205,7 @@ export async function analyseChange(input: AnalysisInput, reader: ChangeReader):
     {},
     undefined,
     input.rules ? { reviewers: input.rules, maxFunctionBytes: limits.maxFunctionBytes } : undefined,
+    parseCache,
   );
   const kept = bound({ functions: parsed.functions, skipped: [...skipped, ...parsed.skipped] }, limits);
   return {

@@ -1,7 +1,9 @@
 // The floor of a review: the same webhook through the same ingress, workflows and Temporal server, with
 // every activity answering at once what it answered in a real review (read from that review's
-// histories). What is left is Temporal's share of the latency: workflow and activity tasks, child
-// workflows and timers, and nothing that is work (GitHub, models, parsing) or waiting for a rate.
+// histories), except the quota's reservation, which is Temporal's shape itself (an update-with-start of a
+// count workflow: floor-process.ts). What is left is Temporal's share of the latency: workflow and
+// activity tasks, child workflows, updates and timers, and nothing that is work (GitHub, models,
+// parsing) or waiting for a rate.
 import { fork } from 'node:child_process';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -128,7 +130,12 @@ export async function timeline(client: Client, taskQueues: string[], since: numb
  * The floor's workers in a process of their own (floor-process.ts), as the real review's worker is:
  * `serve(rec)` makes them answer from `rec`, `ran` says which activity ran when (epoch ms).
  */
-export async function floorWorkerProcess(opts: { address: string; namespace: string; queues: string[] }) {
+export async function floorWorkerProcess(opts: {
+  address: string;
+  namespace: string;
+  queues: string[];
+  countsQueue: string;
+}) {
   const child = fork(new URL('./floor-process.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

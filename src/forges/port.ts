@@ -126,18 +126,30 @@ export interface ForgeVerbs {
     known?: number | null,
   ): Promise<PostedComment & { created: boolean }>;
 
-  /** A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status). */
+  /**
+   * A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status). `orCommitStatus`:
+   * where checks need more than the credentials have (GitHub's check runs need an App), a commit status
+   * of the same name stands in.
+   */
   createCheck(
     t: ForgeTarget,
-    c: { name: string; headSha: string; status: CheckStatus; detailsUrl?: string; externalId?: string },
+    c: {
+      name: string;
+      headSha: string;
+      status: CheckStatus;
+      detailsUrl?: string;
+      externalId?: string;
+      orCommitStatus?: boolean;
+    },
   ): Promise<{ id: number; url: string }>;
   /** Its state, summary and line findings; findings of several updates add up, never repeat. */
   updateCheck(
     t: ForgeTarget,
     c: {
       checkId: number;
-      name: string;
-      headSha: string;
+      /** The check's name and commit: needed where a check is a commit status (GitLab, Bitbucket). */
+      name?: string;
+      headSha?: string;
       /** The pull or merge request the check is about, where findings are discussions on it. */
       number?: number;
       status?: CheckStatus;
@@ -152,14 +164,31 @@ export interface ForgeVerbs {
 
   /** May `login` approve? Listed by name, member of a listed group or team, or at least `minPermission`. */
   mayApprove(t: ForgeTarget, p: { login: string; approvers: string[]; minPermission?: string }): Promise<Authorization>;
-  /** The bot's own identity, from its credentials. */
-  botIdentity(t: ForgeTarget): Promise<{ login: string; id: number }>;
+  /** The bot's own identity, from its credentials (its numeric id where the forge gives one). */
+  botIdentity(t: ForgeTarget): Promise<{ login: string; id?: number }>;
+
+  /**
+   * How the analysis reads a change, where the forge does better than `changedFiles` and `filesAt` one by
+   * one (GitHub: every head version and the bot's marked comment in few GraphQL requests).
+   */
+  changeReader?(t: ChangeTarget, headSha: string, commentMarker?: string): ChangeReader;
 
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
     add(t: ChangeTarget, labels: string[]): Promise<void>;
     remove(t: ChangeTarget, label: string): Promise<void>;
   };
+}
+
+/** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
+export interface ChangeReader {
+  changedFiles(maxPages: number): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
+  filesAt(
+    files: { path: string; estimate: number }[],
+    maxFileBytes: number,
+  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
+  /** The bot's comment carrying the marker asked for, found while reading (null: none; undefined: not looked for). */
+  comment?: () => number | null | undefined;
 }
 
 /**

@@ -405,25 +405,21 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     },
 
     async updateCheck(t, c) {
+      const { headSha, name } = c;
+      if (!headSha || !name) throw new Error('a GitLab check (a commit status) needs its commit and name');
       const api = clientFor(t);
       const retry = currentOperation().retry;
       const findings = findingsOf(c.output?.annotations);
       // Findings first: a check seen finished has its findings posted.
       if (findings.length && c.number !== undefined)
-        await postFindings(
-          api,
-          { ...t, number: c.number },
-          c.headSha,
-          findings,
-          retry || (c.annotationsBefore ?? 0) > 0,
-        );
+        await postFindings(api, { ...t, number: c.number }, headSha, findings, retry || (c.annotationsBefore ?? 0) > 0);
       if (!c.status && !c.conclusion) return; // later updates only add findings, which a status cannot show
       const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : STATE_OF_STATUS[c.status!];
       // A finished status is never moved: a second `success` would be a second status. A retry looks first.
-      if (retry && (await latestStatus(api, t, c.headSha, c.name))?.status === state) return;
-      await setStatus(api, t, c.headSha, {
+      if (retry && (await latestStatus(api, t, headSha, name))?.status === state) return;
+      await setStatus(api, t, headSha, {
         state,
-        name: c.name,
+        name: name,
         targetUrl: c.detailsUrl,
         description: c.output?.title ?? (c.status === 'in_progress' ? 'In progress' : undefined),
       });

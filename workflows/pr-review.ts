@@ -1,7 +1,7 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
-import { forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
@@ -94,7 +94,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   const { pr, gate } = input;
   const setState = markRun(
     'prReviewWorkflow',
-    { kind: 'review', repository: `${pr.owner}/${pr.repo}`, number: pr.number },
+    { kind: 'review', forge: forgeOf(pr), repository: `${pr.owner}/${pr.repo}`, number: pr.number },
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);

@@ -161,6 +161,46 @@ export class GitLabApi {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /**
+   * One GraphQL request to the instance's `/api/graphql` (same token). GitLab answers 200 with `errors`
+   * for a query it cannot run: that is a `GitLabGraphQL` failure, final (the caller may read over REST).
+   */
+  async graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    const url = this.root.replace(/\/v4$/, '/graphql');
+    const call = 'POST /api/graphql';
+    this.requests++;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw ApplicationFailure.create({
+        type: 'GitLabUnavailable',
+        message: `GitLab ${call} got no answer (${cause})`,
+        details: [{ status: 0 }],
+      });
+    }
+    const text = await res.text().catch(() => '');
+    if (!res.ok) throw gitLabFailure(call, res.status, res.headers, apiMessageOf(text));
+    const body = JSON.parse(text) as { data?: T; errors?: { message?: string }[] };
+    if (body.errors?.length || !body.data)
+      throw ApplicationFailure.create({
+        type: 'GitLabGraphQL',
+        message: `GitLab ${call}: ${body.errors?.map((e) => e.message).join('; ') ?? 'no data'}`,
+        nonRetryable: true,
+      });
+    return body.data;
+  }
+
   get<T>(path: string, query?: Query): Promise<T> {
     return this.json<T>('GET', path, { query });
   }

@@ -132,15 +132,19 @@ export class GitLabApi {
     const call = `${method} ${path}`;
     const headers: Record<string, string> = { 'private-token': this.options.token, accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    return this.fetchOk(call, url, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  }
+
+  /** Sends one request (counted); a failure or an answer other than 2xx becomes GitLab's failure type. */
+  private async fetchOk(call: string, url: URL | string, init: RequestInit): Promise<Response> {
     this.requests++;
     let res: Response;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
       throw ApplicationFailure.create({
@@ -168,29 +172,16 @@ export class GitLabApi {
   async graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     const url = this.root.replace(/\/v4$/, '/graphql');
     const call = 'POST /api/graphql';
-    this.requests++;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw ApplicationFailure.create({
-        type: 'GitLabUnavailable',
-        message: `GitLab ${call} got no answer (${cause})`,
-        details: [{ status: 0 }],
-      });
-    }
-    const text = await res.text().catch(() => '');
-    if (!res.ok) throw gitLabFailure(call, res.status, res.headers, apiMessageOf(text));
+    const res = await this.fetchOk(call, url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${this.options.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await res.text();
     const body = JSON.parse(text) as { data?: T; errors?: { message?: string }[] };
     if (body.errors?.length || !body.data)
       throw ApplicationFailure.create({

@@ -1,7 +1,7 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { forgeTargetOf } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import {
   ApplicationFailure,
   TemporalFailure,
@@ -78,7 +78,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const box = approvalInbox(); // listen for /approve from the first moment
   const setState = markRun(
     'flowRunWorkflow',
-    { kind: 'flow', repository: String(input.metadata.repo_full_name ?? ''), number: input.scope.number },
+    { kind: 'flow', forge: forgeOf(input.scope), repository: String(input.metadata.repo_full_name ?? ''), number: input.scope.number },
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);

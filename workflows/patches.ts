@@ -194,6 +194,20 @@ export const PATCHES: PatchRecord[] = [
       'Agent and fleet runs count against spec.budgets in the routed workflow (an activity), no longer in the ' +
       'ingress; runs started before it carry no `budgets` in their input and never reach the call.',
   },
+  {
+    name: 'run-attributes-name-the-forge',
+    introduced: '2026-12-05',
+    workflows: [
+      'routedEventWorkflow',
+      'prGateWorkflow',
+      'prReviewWorkflow',
+      'agentRunWorkflow',
+      'fleetRunWorkflow',
+      'flowRunWorkflow',
+    ],
+    stage: 'live',
+    note: "Runs say their forge (AofForge: github, gitlab) beside AofRepository (issue 26); runs marked before it replay without.",
+  },
 ];
 
 /** At most this many `patched()` calls may be live at once. */

@@ -1,7 +1,7 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
-import { forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
@@ -94,7 +94,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   const { pr, gate } = input;
   const setState = markRun(
     'prReviewWorkflow',
-    { kind: 'review', repository: `${pr.owner}/${pr.repo}`, number: pr.number },
+    { kind: 'review', forge: forgeOf(pr), repository: `${pr.owner}/${pr.repo}`, number: pr.number },
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);
@@ -193,11 +193,12 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     step(atOnce ? 'checking the quota and reading the changed files' : 'checking the quota');
     // The account and tier come from the verified identity: the payload's installation id counts only
     // when the configuration binds it to the tenant (an unbound one could be made up by the sender).
+    // On GitLab the tenant is the project's namespace (no installations there).
     const billed = pr.installationBound ? pr.installationId : undefined;
-    const tier = tierOf(gate.billing, billed, pr.owner);
+    const tier = tierOf(gate.billing, billed, pr.owner, forgeOf(pr));
     const limit = limitOf(gate.billing, tier);
     const grant = await reserveQuota({
-      account: accountOf(billed, pr.owner),
+      account: accountOf(billed, pr.owner, forgeOf(pr)),
       month: monthOf(Date.now()),
       limit,
       key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,

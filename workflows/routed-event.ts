@@ -201,6 +201,7 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
     'routedEventWorkflow',
     {
       kind: 'event',
+      forge: input.forge ?? 'github',
       repository: m.repo_full_name ? String(m.repo_full_name) : undefined,
       number: typeof subject === 'number' ? subject : undefined,
     },

@@ -7,7 +7,7 @@ import { prFlows, type ApprovalAnswer } from './pr-flows.js';
 import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ForgeName } from '../forges/port.js';
-import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
+import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
 import {
   bounded,
@@ -55,6 +55,7 @@ export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
     { key: AofEvent, value: input.action ? `${input.event}.${input.action}` : input.event },
     { key: AofTrigger, value: input.trigger },
     { key: AofState, value: 'queued' },
+    { key: AofForge, value: input.forge ?? 'github' },
   ];
   if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
   if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });

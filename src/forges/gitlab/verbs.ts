@@ -103,6 +103,26 @@ interface Diff {
   diff: string;
 }
 
+interface Blob {
+  path: string;
+  /** Null for a binary blob. */
+  rawTextBlob: string | null;
+  /** GitLab's BigInt: a string. */
+  rawSize?: string | number | null;
+}
+
+/** Paths asked for in one GraphQL request: GitLab's largest page of a connection. */
+export const BLOBS_PER_QUERY = 100;
+
+/** A project's blobs at a ref by path (GitLab's `Repository.blobs`), one request for up to 100 files. */
+const BLOBS_QUERY = `query($fullPath: ID!, $ref: String!, $paths: [String!]!) {
+  project(fullPath: $fullPath) {
+    repository {
+      blobs(paths: $paths, ref: $ref, first: ${BLOBS_PER_QUERY}) { nodes { path rawTextBlob rawSize } }
+    }
+  }
+}`;
+
 interface CommitStatus {
   id: number;
   status: string;
@@ -294,6 +314,40 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     }
   }
 
+  /** Blobs at `ref` by path, in one GraphQL request (GitLab leaves out paths missing at the ref). */
+  async function blobsAt(api: GitLabApi, t: ForgeTarget, ref: string, paths: string[]): Promise<Blob[]> {
+    const data = await api.graphql<{
+      project: { repository: { blobs: { nodes: (Blob | null)[] } | null } | null } | null;
+    }>(BLOBS_QUERY, { fullPath: fullNameOf(t), ref, paths });
+    return (data.project?.repository?.blobs?.nodes ?? []).filter((n): n is Blob => n !== null);
+  }
+
+  /** One file at `sha` over REST (`/repository/files/:path/raw`); null when missing, binary or over `maxBytes`. */
+  async function rawFile(api: GitLabApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
+    let res: Response;
+    try {
+      res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
+        query: { ref: sha },
+      });
+    } catch (err) {
+      if (failureType(err) !== 'GitLab404') throw err;
+      return null;
+    }
+    const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await res.body?.cancel();
+      return null;
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // Binary: a NUL byte (git's own test) or not UTF-8.
+    if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return null;
+    }
+  }
+
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
       const api = clientFor(t);
@@ -306,36 +360,32 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const api = clientFor(t);
       const before = api.requests;
       const contents = new Map<string, string | null>();
-      const decoder = new TextDecoder('utf-8', { fatal: true });
-      for (const path of paths) {
-        let res: Response;
+      // GraphQL first: up to 100 blobs a request; what it cannot give is read over REST, one file each.
+      const rest: string[] = [];
+      for (let i = 0; i < paths.length; i += BLOBS_PER_QUERY) {
+        const batch = paths.slice(i, i + BLOBS_PER_QUERY);
+        let nodes: Blob[];
         try {
-          res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
-            query: { ref: sha },
-          });
+          nodes = await blobsAt(api, t, sha, batch);
         } catch (err) {
-          if (failureType(err) !== 'GitLab404') throw err;
-          contents.set(path, null);
+          if (['GitLabRateLimited', 'GitLabUnavailable'].includes(failureType(err) ?? '')) throw err;
+          rest.push(...batch); // an instance without the field, or a query it refused: REST below
           continue;
         }
-        const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          await res.body?.cancel();
-          contents.set(path, null);
-          continue;
+        const byPath = new Map(nodes.map((n) => [n.path, n]));
+        for (const path of batch) {
+          const n = byPath.get(path);
+          const size = Number(n?.rawSize);
+          if (!n || (Number.isFinite(size) && size > maxBytes))
+            contents.set(path, null); // missing or too large
+          else if (n.rawTextBlob === null)
+            contents.set(path, null); // binary
+          else if (Number.isFinite(size) && Buffer.byteLength(n.rawTextBlob) !== size)
+            rest.push(path); // cut
+          else contents.set(path, n.rawTextBlob.includes('\0') ? null : n.rawTextBlob);
         }
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        let text: string | null = null;
-        // Binary: a NUL byte (git's own test) or not UTF-8.
-        if (bytes.byteLength <= maxBytes && !bytes.includes(0)) {
-          try {
-            text = decoder.decode(bytes);
-          } catch {
-            text = null;
-          }
-        }
-        contents.set(path, text);
       }
+      for (const path of rest) contents.set(path, await rawFile(api, t, sha, path, maxBytes));
       return { contents, requests: api.requests - before };
     },
 

@@ -61,7 +61,7 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
     return verbs;
   };
   const github = {
-    runTool: createRunTool(clientFor),
+    runTool: createRunTool(clientFor, on),
     authorizeApprover: createAuthorizeApprover(clientFor),
     ...createPullAnalysis(clientFor),
 
@@ -265,15 +265,6 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
   });
   return {
     ...github,
-    async runTool(call: Input<'runTool'>) {
-      if (on(call.scope))
-        return {
-          ok: false as const,
-          invalid: false,
-          content: `${call.tool} is not available on ${forgeOf(call.scope)} yet`,
-        };
-      return github.runTool(call);
-    },
     authorizeApprover: (i: Input<'authorizeApprover'>) => on(i)?.mayApprove(i, i) ?? github.authorizeApprover(i),
     async analysePullRequest(i: Input<'analysePullRequest'>) {
       const v = on(i);

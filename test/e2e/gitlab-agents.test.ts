@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { FakeAnthropic, systemText, text, tools } from '../fakes/fake-anthropic.js';
-import { triggerYaml } from '../harness/config-dir.js';
+import { gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 
 const fixture = (name: string) => gitlabExample(name) as Record<string, any>;
@@ -54,18 +54,14 @@ describe('GitLab: agents and fleets on a merge request (issue 26)', function () 
     const members = (names: string[]) => `[${names.join(', ')}]`;
     stack = await startStackFor(
       {
-        'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET}
-  runtime: {token_budget_per_run: 20000}
-  triggers: {directory: triggers}
-  agents: {directory: agents}
-  fleets: {directory: fleets}
-`,
+        'daemon.yaml': gitlabDaemonYaml(
+          [
+            '  runtime: {token_budget_per_run: 20000}',
+            '  triggers: {directory: triggers}',
+            '  agents: {directory: agents}',
+            '  fleets: {directory: fleets}\n',
+          ].join('\n'),
+        ),
         'agents/a.yaml': [
           agent('mr-agent', 'Review merge request !{{ metadata.mr_iid }} of {{ metadata.project_path }}.', [
             'github_post_comment',
@@ -80,7 +76,7 @@ spec:
           agent('docs', 'You are docs.', ['github_post_comment']),
         ].join('---\n'),
         'fleets/f.yaml': `apiVersion: aof.dev/v1\nkind: AgentFleet\nmetadata: {name: mr-fleet}\nspec:\n  agents: ${members(['{name: sec}', '{name: docs}'])}\n  coordination: {mode: peer, consensus: majority}\n`,
-        'triggers/t.yaml': triggerYaml(
+        'triggers/t.yaml': gitlabTriggerYaml(
           'gitlab-mrs',
           [
             'config:',
@@ -92,7 +88,7 @@ spec:
             '  /templated: {agent: templated}',
             '  /fleet-review: {fleet: mr-fleet}',
           ].join('\n'),
-        ).replace('type: GitHub', 'type: GitLab'),
+        ),
       },
       {
         anthropic: fake,

@@ -146,9 +146,9 @@ export function createRunTool(
       if (!scope.isPullRequest) throw refusal(`${tool} works on pull and merge requests only`);
       return needNumber();
     };
+    const verbs = verbsOf(scope);
+    const act = verbs ? forgeActions(verbs, scope) : githubActions(clientFor, scope);
     try {
-      const verbs = verbsOf(scope);
-      const act = verbs ? forgeActions(verbs, scope) : githubActions(clientFor, scope);
       switch (tool) {
         case 'github_post_comment': {
           const data = await act.comment(needNumber(), v.body, scope.commentId);

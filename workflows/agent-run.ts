@@ -205,6 +205,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     record('updating the comment with the answer');
     await github.updateComment({
       ...forgeTargetOf(scope),
+      // GitLab edits a note through its merge request. (An activity's input is not compared on replay.)
+      number,
       commentId: scope.commentId,
       body: answer,
     });

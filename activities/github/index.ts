@@ -54,17 +54,10 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
     return verbs;
   };
   const change = (i: Change): ChangeTarget => ({ ...forgeTargetOf(i), number: (i.pullNumber ?? i.issueNumber)! });
-  const runTool = createRunTool(clientFor);
+  // GitHub's tools on its API; another forge's through its verbs.
+  const runTool = createRunTool(clientFor, (t) => (forgeOf(t) === 'github' ? undefined : verbsOf(t)));
   return {
-    async runTool(call: ToolCall) {
-      if (forgeOf(call.scope) !== 'github')
-        return {
-          ok: false as const,
-          invalid: false,
-          content: `${call.tool} is not available on ${forgeOf(call.scope)} yet`,
-        };
-      return runTool(call);
-    },
+    runTool: (call: ToolCall) => runTool(call),
 
     /** May `login` approve, by the forge's own permission APIs (login, team or group, role). */
     authorizeApprover: (i: RepoTarget & { login: string; approvers: string[]; minPermission?: string }) =>

@@ -127,9 +127,9 @@ export interface ForgeVerbs {
   ): Promise<PostedComment & { created: boolean }>;
 
   /**
-   * A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status). `orCommitStatus`:
-   * where checks need more than the credentials have (GitHub's check runs need an App), a commit status
-   * of the same name stands in.
+   * A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status), finished at once when
+   * created with a conclusion. `orCommitStatus`: where checks need more than the credentials have (GitHub's
+   * check runs need an App), a commit status of the same name stands in.
    */
   createCheck(
     t: ForgeTarget,
@@ -137,11 +137,16 @@ export interface ForgeVerbs {
       name: string;
       headSha: string;
       status: CheckStatus;
+      conclusion?: CheckConclusion;
+      /** Its title shows where the forge has room for one line (a commit status's description). */
+      output?: CheckOutput;
       detailsUrl?: string;
       externalId?: string;
       orCommitStatus?: boolean;
     },
   ): Promise<{ id: number; url: string }>;
+  /** A check on this commit by the id createCheck gave, or undefined when there is none. */
+  checkById(t: ForgeTarget, headSha: string, checkId: number): Promise<{ name: string; state: string } | undefined>;
   /** Its state, summary and line findings; findings of several updates add up, never repeat. */
   updateCheck(
     t: ForgeTarget,
@@ -162,6 +167,15 @@ export interface ForgeVerbs {
   /** Whether a check of this name completed (not cancelled) on this commit. */
   checkDone(t: ForgeTarget, headSha: string, name: string): Promise<boolean>;
 
+  /**
+   * A review of a pull or merge request: its text, and with `APPROVE` the bot's approval of `headSha` (the
+   * forge's refusal, such as approving one's own change, is a final failure). Once across retries.
+   */
+  submitReview(
+    t: ChangeTarget,
+    r: { body: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; headSha?: string },
+  ): Promise<PostedComment>;
+
   /** May `login` approve? Listed by name, member of a listed group or team, or at least `minPermission`. */
   mayApprove(t: ForgeTarget, p: { login: string; approvers: string[]; minPermission?: string }): Promise<Authorization>;
   /** The bot's own identity, from its credentials (its numeric id where the forge gives one). */
@@ -175,7 +189,8 @@ export interface ForgeVerbs {
 
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
-    add(t: ChangeTarget, labels: string[]): Promise<void>;
+    /** Adds labels; the labels it then has. */
+    add(t: ChangeTarget, labels: string[]): Promise<string[]>;
     remove(t: ChangeTarget, label: string): Promise<void>;
   };
 }

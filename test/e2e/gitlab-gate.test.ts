@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir, triggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
@@ -55,30 +55,21 @@ describe('GitLab: the AFA gate on a merge request (issue 26)', function () {
   const gitlab = new GitLabSandbox();
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET}
-  triggers: {directory: triggers}
-  gates: {directory: gates}
-`,
+    'daemon.yaml': gitlabDaemonYaml('  triggers: {directory: triggers}\n  gates: {directory: gates}\n'),
     'gates/g.yaml':
       'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n---\n' +
       // One analysis a month per account: the second of an account is refused.
       'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: q}\nspec:\n  title: Q\n' +
       '  billing: {default_tier: community, limits: {community: 1}}\n',
-    'triggers/t.yaml': triggerYaml(
+    'triggers/t.yaml': gitlabTriggerYaml(
       'mr-gate',
       'config:\n  projects: ["gitlab-org/*"]\ncommands:\n  merge_request.open: {gate: afa}\n' +
         '  merge_request.update: {gate: afa}\n  /review: {gate: afa}',
-    ).replace('type: GitHub', 'type: GitLab'),
-    'triggers/q.yaml': triggerYaml(
+    ),
+    'triggers/q.yaml': gitlabTriggerYaml(
       'mr-quota',
       `config:\n  projects: ["${QA}/*", "${QB}/*"]\ncommands:\n  merge_request.open: {gate: q}`,
-    ).replace('type: GitHub', 'type: GitLab'),
+    ),
     'triggers/gh.yaml': triggerYaml(
       'pr-quota',
       `config:\n  repositories: ["${QA}/*"]\ncommands:\n  pull_request.opened: {gate: q}`,

@@ -29,6 +29,19 @@ export const agentYaml = (name: string, model = 'builtin:assistant') =>
 export const triggerYaml = (name: string, body: string) =>
   `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  type: GitHub\n${body.replace(/^/gm, '  ')}\n`;
 
+/** A daemon serving GitHub and GitLab (token and webhook secret from AOF_TEST_GITLAB_*), with `extra` spec lines. */
+export const gitlabDaemonYaml = (extra: string) => `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: test}
+spec:
+  platforms:
+    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
+    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET}
+${extra}`;
+
+export const gitlabTriggerYaml = (name: string, body: string) =>
+  triggerYaml(name, body).replace('type: GitHub', 'type: GitLab');
+
 /** A daemon with the gate `afa` (title AFA) and one trigger binding `commands` (YAML) to it. */
 export const gateConfig = (events: string[], commands: string) => ({
   'daemon.yaml': daemonYaml(

@@ -8,7 +8,12 @@ import { githubCall } from '../../github/failures.js';
 import { fit, fitCheckOutput, LIMITS } from '../../github/limits.js';
 import { needsApp, stateOf, STATUS_ONLY } from '../../github/check-fallback.js';
 import { clientLogin } from '../../github/identity.js';
-import { createCheckRun, createComment, currentOperation } from '../../../activities/github/idempotent-writes.js';
+import {
+  createCheckRun,
+  createComment,
+  createReview,
+  currentOperation,
+} from '../../../activities/github/idempotent-writes.js';
 import { setCommitStatus } from '../../../activities/github/commit-status.js';
 import { headVersion, headVersions } from '../../../activities/github/blob-contents.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from '../../../activities/github/marked-comment.js';
@@ -121,6 +126,8 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
           status: c.status,
           details_url: c.detailsUrl,
           external_id: c.externalId,
+          ...(c.conclusion ? { conclusion: c.conclusion } : {}),
+          ...(c.output ? { output: fitCheckOutput(c.output) } : {}),
         });
         return { id: data.id, url: data.html_url ?? '' };
       } catch (err) {
@@ -187,6 +194,21 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
       return runs.some((r) => r.status === 'completed' && r.conclusion !== 'cancelled');
     },
 
+    async checkById(t, headSha, checkId) {
+      const { data } = await githubCall(() =>
+        clientFor(t).checks.get({ owner: t.owner, repo: t.repo, check_run_id: checkId }),
+      ).catch((err: { type?: string }) => {
+        if (err.type === 'GitHub404') return { data: undefined };
+        throw err;
+      });
+      return data && data.head_sha === headSha ? { name: data.name, state: data.status } : undefined;
+    },
+
+    async submitReview(t, r) {
+      const data = await createReview(clientFor(t), t, t.number, r.body, r.event);
+      return { id: data.id, url: data.html_url };
+    },
+
     mayApprove: (t, p) => mayApprove({ ...t, ...p }),
 
     async botIdentity(t) {
@@ -198,9 +220,10 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
 
     labels: {
       async add(t, labels) {
-        await githubCall(() =>
+        const { data } = await githubCall(() =>
           clientFor(t).issues.addLabels({ owner: t.owner, repo: t.repo, issue_number: t.number, labels }),
         );
+        return data.map((l) => l.name);
       },
       async remove(t, label) {
         await githubCall(() =>

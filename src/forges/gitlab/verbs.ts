@@ -260,6 +260,12 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     return items.reduce<CommitStatus | undefined>((a, b) => (!a || b.id > a.id ? b : a), undefined);
   }
 
+  /** The ids of the users who approved the merge request (`GET .../approvals`). */
+  async function approvedBy(api: GitLabApi, mrPath: string): Promise<number[]> {
+    const a = await api.get<{ approved_by?: { user?: { id: number } | null }[] }>(`${mrPath}/approvals`);
+    return (a.approved_by ?? []).flatMap((x) => (x.user ? [x.user.id] : []));
+  }
+
   /** The markers of findings the bot already posted on the merge request. */
   async function postedFindings(api: GitLabApi, t: ChangeTarget): Promise<Set<string>> {
     const me = await api.user();
@@ -445,13 +451,32 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
     async createCheck(t, c) {
       const api = clientFor(t);
+      const url = c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/-/commit/${c.headSha}`;
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'pending');
+      // A finished status is a new one each time it is set: a retry first looks for the one it may have set.
+      if (!['pending', 'running'].includes(state) && currentOperation().retry) {
+        const latest = await latestStatus(api, t, c.headSha, c.name);
+        if (latest?.status === state) return { id: latest.id, url };
+      }
       const status = await setStatus(api, t, c.headSha, {
-        state: STATE_OF_STATUS[c.status] ?? 'pending',
+        state,
         name: c.name,
         targetUrl: c.detailsUrl,
-        description: c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined,
+        description:
+          c.output?.title ??
+          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
       });
-      return { id: status.id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/-/commit/${c.headSha}` };
+      return { id: status.id, url };
+    },
+
+    async checkById(t, headSha, checkId) {
+      const api = clientFor(t);
+      const { items } = await api.paginate<CommitStatus>(
+        `${api.project(t)}/repository/commits/${encodeURIComponent(headSha)}/statuses`,
+        { all: true },
+      );
+      const found = items.find((s) => s.id === checkId);
+      return found && { name: found.name, state: found.status };
     },
 
     async updateCheck(t, c) {
@@ -482,6 +507,26 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
         { name: fit(name, STATUS_TEXT_LIMIT), all: true },
       );
       return items.some((s) => s.status === 'success' || s.status === 'failed');
+    },
+
+    async submitReview(t, r) {
+      const api = clientFor(t);
+      if (r.event === 'APPROVE') {
+        const path = mrPath(api, t, t.number);
+        // Approving twice is refused (401): a retry first asks whether an earlier attempt approved.
+        const approved = currentOperation().retry && (await approvedBy(api, path)).includes((await api.user()).id);
+        if (!approved)
+          await api.json('POST', `${path}/approve`, r.headSha ? { body: { sha: r.headSha } } : {}).catch((err) => {
+            if (failureType(err) !== 'GitLab401') throw err;
+            throw ApplicationFailure.create({
+              type: 'GitLab401',
+              message: `GitLab refused the approval (401): the bot may not approve this merge request (its own, already approved by it, or not an eligible approver)`,
+              nonRetryable: true,
+            });
+          });
+      }
+      // GitLab's REST API has no "request changes": the review's text says so.
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
     },
 
     async mayApprove(t, p) {
@@ -521,9 +566,10 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
     labels: {
       async add(t, labels) {
-        if (!labels.length) return;
         const api = clientFor(t);
-        await api.json('PUT', mrPath(api, t, t.number), { body: { add_labels: labels.join(',') } });
+        const path = mrPath(api, t, t.number);
+        if (!labels.length) return (await api.get<{ labels: string[] }>(path)).labels;
+        return (await api.json<{ labels: string[] }>('PUT', path, { body: { add_labels: labels.join(',') } })).labels;
       },
       async remove(t, label) {
         const api = clientFor(t);

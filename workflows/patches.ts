@@ -194,6 +194,16 @@ export const PATCHES: PatchRecord[] = [
       'Agent and fleet runs count against spec.budgets in the routed workflow (an activity), no longer in the ' +
       'ingress; runs started before it carry no `budgets` in their input and never reach the call.',
   },
+  {
+    name: 'flow-and-lock-ids-name-their-forge',
+    introduced: '2026-12-05',
+    workflows: ['routedEventWorkflow', 'flowRunWorkflow'],
+    stage: 'live',
+    note:
+      'A flow or an environment lock on a GitLab merge request is `flow/gitlab:<project>#<n>/...`, ' +
+      '`lock/gitlab:<project>/<env>` (workflow-ids.ts repositoryKey), never the id of a GitHub repository of ' +
+      'the same path; GitLab runs started before keep the ids they had. GitHub ids are unchanged.',
+  },
 ];
 
 /** At most this many `patched()` calls may be live at once. */

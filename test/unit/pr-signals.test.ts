@@ -45,7 +45,10 @@ describe('signals to running flows, from the forge-neutral event', () => {
           },
         },
       });
-      assert.equal(prSignalOf(note('/reject not now'), 'd2', [])?.signal.arg.decision, 'reject');
+      assert.equal(
+        (prSignalOf(note('/reject not now'), 'd2', [])?.signal.arg as { decision?: string }).decision,
+        'reject',
+      );
     });
 
     it('bots never approve: this bot, GitLab bot users, a note carrying the product marker', () => {

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
-import { configDir, triggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { deployFlow, startDeployHook } from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
@@ -21,16 +21,8 @@ const fixture = (name: string) => structuredClone(gitlabExample(name)) as Record
 /** A daemon serving GitLab (the sandbox's API) with the deploy flow and one GitLab Trigger of `commands`. */
 function gitlabDeployConfig(apiUrl: string, hookUrl: string, commands: string) {
   return configDir({
-    'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET, api_url: "${apiUrl}", bot_name: aofbot}
-  triggers: {directory: triggers}
-  flows: {directory: flows}
-`,
+    // The worker process reads the file: the sandbox's URL is in it.
+    'daemon.yaml': gitlabDaemonYaml(['triggers', 'flows'], `api_url: "${apiUrl}", bot_name: aofbot`),
     'flows/f.yaml': deployFlow(hookUrl),
     'triggers/t.yaml': triggerYaml(
       'deploys',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir, triggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
@@ -21,16 +21,7 @@ describe('GitLab: the AFA gate on a merge request (issue 26)', function () {
   const gitlab = new GitLabSandbox();
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET}
-  triggers: {directory: triggers}
-  gates: {directory: gates}
-`,
+    'daemon.yaml': gitlabDaemonYaml(['triggers', 'gates']),
     'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
     'triggers/t.yaml': triggerYaml('mr-gate', 'commands:\n  merge_request.open: {gate: afa}').replace(
       'type: GitHub',

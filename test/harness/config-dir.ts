@@ -38,3 +38,16 @@ export const gateConfig = (events: string[], commands: string) => ({
   'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
   'triggers/t.yaml': triggerYaml('gate', `config:\n  github_events: [${events.join(', ')}]\ncommands:\n${commands}`),
 });
+
+/**
+ * A daemon serving GitHub and GitLab (token and webhook secret from AOF_TEST_GITLAB_TOKEN and
+ * AOF_TEST_GITLAB_SECRET; `gitlab` adds keys to platforms.gitlab), with `dirs` (`triggers`, `gates`...).
+ */
+export const gitlabDaemonYaml = (dirs: string[], gitlab = '') => `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: test}
+spec:
+  platforms:
+    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
+    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET${gitlab ? `, ${gitlab}` : ''}}
+${dirs.map((d) => `  ${d}: {directory: ${d}}\n`).join('')}`;

@@ -224,13 +224,21 @@ export interface ForgeEvent {
   headSha?: string;
   /** The branch filters compare: a push's branch, a change's target branch; null for a push to a tag. */
   branch?: string | null;
-  sender?: { login: string; bot: boolean };
-  /** A comment's text; only a newly `created` one runs a command or the default agent. */
-  comment?: { body: string; created: boolean };
+  /** `id`: the forge's user id, where the adapter compares people by id (GitLab). */
+  sender?: { login: string; bot: boolean; id?: number };
+  /**
+   * A comment's text; only a newly `created` one runs a command or the default agent. `onChange`: written
+   * in the conversation of a pull or merge request, where `/approve` and `/reject` are read.
+   */
+  comment?: { body: string; created: boolean; id?: number; onChange?: boolean };
+  /** What happened to the pull or merge request: new commits on it, or it closed (merged or not). */
+  transition?: 'pushed' | 'closed';
   /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */
   review?: { number: number; headSha?: string };
   /** The author of the pull or merge request, for the self-approval rule. */
   changeAuthor?: string;
+  /** The author's user id, where the forge's payloads carry it (GitLab's `author_id`): compared by id. */
+  changeAuthorId?: number;
   /** The context variables of instructions and templates (the forge's own names, per AOF). */
   metadata: Record<string, string | number | boolean | undefined>;
 }

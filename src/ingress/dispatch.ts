@@ -8,7 +8,7 @@ import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.j
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ForgeName } from '../forges/port.js';
 import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
-import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
+import { deliveryWorkflowId, repositoryKey } from '../temporal/workflow-ids.js';
 import {
   bounded,
   DISPATCH_TIMEOUT_MS,
@@ -29,7 +29,7 @@ export interface Dispatched {
 
 /** The long-lived gate workflow of one pull request. */
 export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
-  `gate/${forge === 'github' ? '' : `${forge}:`}${repoFullName}#${number}`;
+  `gate/${repositoryKey(repoFullName, forge)}#${number}`;
 
 export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
@@ -103,9 +103,9 @@ export function createDispatcher(
     }
   };
   const flows = prFlows(withDeadline);
-  dispatch.approveFlow = (t) => flows.approve(t.repo, t.number, t.signal.arg as never);
+  dispatch.approveFlow = (t) => flows.approve(t.forge, t.repo, t.number, t.signal.arg as never);
   dispatch.notifyFlows = (t) =>
-    flows.notify(t.repo, t.number, (c, id) => {
+    flows.notify(t.forge, t.repo, t.number, (c, id) => {
       const h = c.workflow.getHandle(id);
       return t.signal.name === 'prClosed'
         ? h.signal(prClosedSignal, t.signal.arg as never)

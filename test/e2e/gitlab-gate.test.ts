@@ -55,7 +55,7 @@ describe('GitLab: the AFA gate on a merge request (issue 26)', function () {
   const gitlab = new GitLabSandbox();
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': gitlabDaemonYaml('  triggers: {directory: triggers}\n  gates: {directory: gates}\n'),
+    'daemon.yaml': gitlabDaemonYaml(['triggers', 'gates']),
     'gates/g.yaml':
       'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n---\n' +
       // One analysis a month per account: the second of an account is refused.

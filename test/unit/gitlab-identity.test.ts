@@ -21,10 +21,7 @@ describe("GitLab bot's usernames from its tokens (issue 26)", () => {
 
   const resources = (triggerToken: string) => {
     const dir = configDir({
-      'daemon.yaml': gitlabDaemonYaml('  triggers: {directory: triggers}\n').replace(
-        'webhook_secret_env: AOF_TEST_GITLAB_SECRET}',
-        'webhook_secret_env: AOF_TEST_GITLAB_SECRET, bot_name: configured-name}',
-      ),
+      'daemon.yaml': gitlabDaemonYaml(['triggers'], 'bot_name: configured-name'),
       'triggers/t.yaml': gitlabTriggerYaml(
         'team',
         `config:\n  token: ${triggerToken}\n  api_url: ${gitlab.apiUrl}\n  webhook_secret: s\n  projects: ["team/*"]`,

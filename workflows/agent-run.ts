@@ -83,7 +83,12 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const { spec, agentName } = input;
   const setState = markRun(
     'agentRunWorkflow',
-    { kind: 'agent', forge: forgeOf(input.scope), repository: `${input.scope.owner}/${input.scope.repo}`, number: input.scope.number },
+    {
+      kind: 'agent',
+      forge: forgeOf(input.scope),
+      repository: `${input.scope.owner}/${input.scope.repo}`,
+      number: input.scope.number,
+    },
     'running',
   );
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);

@@ -81,7 +81,12 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const box = approvalInbox(); // listen for /approve from the first moment
   const setState = markRun(
     'flowRunWorkflow',
-    { kind: 'flow', forge: forgeOf(input.scope), repository: String(input.metadata.repo_full_name ?? ''), number: input.scope.number },
+    {
+      kind: 'flow',
+      forge: forgeOf(input.scope),
+      repository: String(input.metadata.repo_full_name ?? ''),
+      number: input.scope.number,
+    },
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);

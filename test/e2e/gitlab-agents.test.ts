@@ -54,7 +54,11 @@ describe('GitLab: agents and fleets on a merge request (issue 26)', function () 
     const members = (names: string[]) => `[${names.join(', ')}]`;
     stack = await startStackFor(
       {
-        'daemon.yaml': gitlabDaemonYaml(['triggers', 'agents', 'fleets'], '', '  runtime: {token_budget_per_run: 20000}\n'),
+        'daemon.yaml': gitlabDaemonYaml(
+          ['triggers', 'agents', 'fleets'],
+          '',
+          '  runtime: {token_budget_per_run: 20000}\n',
+        ),
         'agents/a.yaml': [
           agent('mr-agent', 'Review merge request !{{ metadata.mr_iid }} of {{ metadata.project_path }}.', [
             'github_post_comment',

@@ -76,6 +76,9 @@ describe('approval timeout and reminders (time-skipping server)', function () {
       owner: 'o',
       repo: 'r',
       checkRunId: 7,
+      // A check shown as a commit status (GitLab's, a token without an App) is named by its commit and name.
+      headSha: 'c'.repeat(40),
+      name: 'deploy production',
       conclusion: 'timed_out',
       output: { title: 'deploy production: approval expired', summary: 'deploy production: approval expired' },
     });

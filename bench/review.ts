@@ -5,6 +5,11 @@
 // it). Also: tokens by kind for the first review and after a push that changes one function, and GitHub
 // API calls per review (every request the sandbox received, the gate's own lookups included).
 //
+// GitLab beside GitHub (bench/harness/gitlab.ts): the same review of merge requests of the same size in the
+// GitLab sandbox, through the same ingress and worker, each right after its GitHub twin in (a): latency,
+// GitLab API calls per review, and the ratio of its median to GitHub's (target ≤ 1.2x); with a model, one
+// merge request and its push, for their tokens and API calls.
+//
 // Each figure is printed with its floor, measured in the same run on the same server: the same webhook
 // through the same ingress and workflows with every activity answering at once what it answered in the
 // real review, and the quota reserved through an update-with-start of a count workflow as in the real
@@ -23,6 +28,7 @@ import { startWorkerProcess, workerEnvFor } from '../test/harness/worker-process
 import { countsQueueOf } from '../src/temporal/task-queues.js';
 import { BENCH_GITHUB_LIMITS } from './harness/backends.js';
 import { floorWorkerProcess, recordActivities, timeline, type Recorded } from './harness/floor.js';
+import { GITLAB_GATE_LOOKUP, startGitLabBench } from './harness/gitlab.js';
 
 const fake = new FakeAnthropic();
 const url = await fake.start();
@@ -40,6 +46,12 @@ const tokensOf = (reqs: FakeRequest[]) => {
 };
 const tokenText = (t: ReturnType<typeof tokensOf>) => `${t.input} input, ${t.cacheRead} cache-read, ${t.output} output`;
 
+const gitlab = await startGitLabBench(['bench/app', 'bench-llm/app']);
+const gitlabTrigger = (name: string, projects: string, gate: string) =>
+  triggerYaml(
+    name,
+    `config:\n  projects: ["${projects}"]\ncommands:\n  merge_request.open: {gate: ${gate}}\n  merge_request.update: {gate: ${gate}}`,
+  ).replace('type: GitHub', 'type: GitLab');
 const gate = (name: string, model: string) =>
   `apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: ${name}}\nspec:\n  model: ${model}\n  max_concurrency: 8\n  billing: {default_tier: enterprise}\n`;
 const dir = configDir({
@@ -48,17 +60,20 @@ const dir = configDir({
   'daemon.yaml': daemonYaml(
     'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\n' + BENCH_GITHUB_LIMITS,
     '  gates: {directory: gates}\n',
+    gitlab.platform,
   ),
   'gates/g.yaml': gate('builtin', 'builtin:gate-reviewer') + '---\n' + gate('llm', 'anthropic:claude-bench'),
   'triggers/a.yaml': triggerYaml('llm', 'config:\n  repositories: ["llm/*"]\ncommands:\n  pull_request: {gate: llm}'),
   'triggers/b.yaml': triggerYaml('builtin', 'commands:\n  pull_request: {gate: builtin}'),
+  'triggers/gl-a.yaml': gitlabTrigger('gitlab-llm', 'bench-llm/*', 'llm'),
+  'triggers/gl-b.yaml': gitlabTrigger('gitlab-builtin', 'bench/*', 'builtin'),
 });
 // The worker in a process of its own (`aofctl worker`), as it runs in production: not sharing an event
 // loop with the ingress, the bench or the GitHub sandbox.
-const stack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
+const stack: Stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false, env: () => gitlab.env });
 const worker = await startWorkerProcess(
   join(dir, 'daemon.yaml'),
-  await workerEnvFor(stack, { ANTHROPIC_API_KEY: TEST_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: url }),
+  await workerEnvFor(stack, { ANTHROPIC_API_KEY: TEST_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: url, ...gitlab.env }),
 );
 // The floor's stack: the same configuration on queues of its own, served by workers (in a process of
 // their own too) whose activities answer from a real review's histories.
@@ -107,22 +122,49 @@ async function review(repo: string, number: number, fs: ReturnType<typeof files>
     await slow(20);
   }
   await slow(300); // the review workflow ends after its last write; the next push then finds the gate idle
-  const requests = stack.sandbox.requests.slice(before);
-  // The review's end as the API saw it: its last write answered (not when this loop looked).
+  return measured(`${repo}#${number} ${action}`, started, stack.sandbox.requests.slice(before), gateLookup);
+}
+
+/**
+ * A review's figures from the forge requests it made (`lookup`: the gate's own lookups among them). Its end
+ * as the API saw it: its last write answered (not when the waiting loop looked).
+ */
+async function measured(
+  label: string,
+  started: number,
+  requests: { at: number; method: string; path: string; status: number }[],
+  lookup: RegExp,
+) {
   const ended = Math.max(...requests.map((q) => q.at));
-  const lookups = requests.filter((q) => gateLookup.test(`${q.method} ${q.path}`)).length;
+  // The gate looks before the review writes anything (later reads of the same kind are the review's own).
+  const firstWrite = requests.findIndex((q) => q.method !== 'GET');
+  const lookups = requests
+    .slice(0, firstWrite < 0 ? undefined : firstWrite)
+    .filter((q) => lookup.test(`${q.method} ${q.path}`)).length;
   // Every review's timeline when asked; a review that took seconds always says where they went.
   if (process.env.BENCH_TIMELINE || ended - started > SLOW_MS) {
     const t = stack.resources.daemon.spec.temporal.task_queue;
     console.log(
-      `${repo}#${number} ${action}: ${ended - started} ms${ended - started > SLOW_MS ? ' (slow)' : ''}\n  ` +
+      `${label}: ${ended - started} ms${ended - started > SLOW_MS ? ' (slow)' : ''}\n  ` +
         [
           ...requests.map((q) => `${q.at - started} ${q.method} ${q.path} ${q.status}`),
           ...(await timeline(stack.client, [t, countsQueueOf(t)], started, ended)),
         ].join('\n  '),
     );
   }
-  return { ms: ended - started, started, ended, calls: `${requests.length} (${lookups} of them the gate's lookup)` };
+  return {
+    ms: ended - started,
+    started,
+    ended,
+    requests: requests.length,
+    calls: `${requests.length} (${lookups} of them the gate's lookup)`,
+  };
+}
+
+/** The same review on GitLab: merge request `iid` of `project` opened with `fs`, or pushed to. */
+async function gitlabReview(project: string, iid: number, fs: ReturnType<typeof files>) {
+  const r = await gitlab.review(stack.url, project, iid, fs);
+  return measured(r.label, r.started, r.requests, GITLAB_GATE_LOOKUP);
 }
 
 /** The activities of the last review of `runs`, for the floor. */
@@ -174,11 +216,12 @@ type Review = Awaited<ReturnType<typeof review>>;
 /**
  * `RUNS` first reviews and pushes changing one function on `repo`, each followed by its floor, so that a
  * review and its floor see the machine in the same state. A warm-up review and push come first (bundles,
- * caches, JIT) and are what the floor's activities answer from. `each(phase, review)` sees every review.
+ * caches, JIT) and are what the floor's activities answer from. `each(phase, review, n)` sees every review
+ * (of run `n`) before its floor runs.
  */
 async function interleaved(
   repo: string,
-  each: (phase: 'first' | 'push', r: Review) => void = () => {},
+  each: (phase: 'first' | 'push', r: Review, n: number) => void | Promise<void> = () => {},
   beforeFirst: () => void = () => {},
 ) {
   beforeFirst();
@@ -190,11 +233,11 @@ async function interleaved(
   for (let n = 0; n < RUNS; n++) {
     beforeFirst();
     const first = await review(repo, 10 + n, files(10 + n));
-    each('first', first);
+    await each('first', first, n);
     out.first.push(first);
     out.floorFirst.push(await floorReview(recFirst, repo, 100 + n, files(100 + n)));
     const push = await review(repo, 10 + n, files(10 + n, true), 'synchronize');
-    each('push', push);
+    await each('push', push, n);
     out.push.push(push);
     out.floorPush.push(await floorReview(recPush, repo, 100 + n, files(100 + n, true), 'synchronize'));
   }
@@ -209,7 +252,13 @@ const line = (k: string, v: string) => console.log(`${k.padEnd(52)} ${v}`);
 console.log(
   `\nbench:review — 50 changed functions in 10 files, 4 reviewers, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
 );
-const A = await interleaved('octo/app');
+// GitLab's twin of each review right after it, on merge requests with code of their own (files 200 + n).
+const G = { first: [] as Review[], push: [] as Review[] };
+await gitlabReview('bench/app', 9, files(209)); // warm-up: the GitLab adapter's paths, as GitHub's below
+await gitlabReview('bench/app', 9, files(209, true));
+const A = await interleaved('octo/app', async (phase, _r, n) => {
+  G[phase].push(await gitlabReview('bench/app', 10 + n, files(210 + n, phase === 'push')));
+});
 const a = A.first;
 const aPush = A.push;
 const aFloor = { first: A.floorFirst, push: A.floorPush };
@@ -233,6 +282,16 @@ line(
   ),
 );
 line('    GitHub API calls per review (first / push)', `${a[0]!.calls} / ${aPush[0]!.calls}`);
+/** GitLab's median latency as a ratio to GitHub's, against the target of 1.2x (printed, never asserted). */
+const toGitHub = (gl: Review[], gh: Review[]) => {
+  const r = median(gl.map((x) => x.ms)) / median(gh.map((x) => x.ms));
+  return `${r.toFixed(2)}x: ${r <= 1.2 ? 'met' : 'not met'}`;
+};
+line('(a) on GitLab: webhook → final status and note', spread(G.first.map((r) => r.ms)));
+line('    ratio to GitHub (target ≤ 1.2x)', toGitHub(G.first, a));
+line('    after a push changing one function', spread(G.push.map((r) => r.ms)));
+line('    ratio to GitHub (target ≤ 1.2x)', toGitHub(G.push, aPush));
+line('    GitLab API calls per review (first / push)', `${G.first[0]!.calls} / ${G.push[0]!.calls}`);
 
 let firstRequests = 0;
 let firstReqs: FakeRequest[] = [];
@@ -314,10 +373,27 @@ line(
 );
 line('    GitHub API calls per review (first / push)', `${b[0]!.calls} / ${c[0]!.calls}`);
 
+// GitLab with the model: one merge request and its push (not RUNS of them: the latency is (a)'s to compare),
+// for their tokens, which should be GitHub's, and API calls.
+const llmOnGitLab = async (fs: ReturnType<typeof files>) => {
+  const from = fake.requests.length;
+  const r = await gitlabReview('bench-llm/app', 1, fs);
+  return { r, reqs: fake.requests.slice(from) };
+};
+fake.reset();
+fake.respondWith(async (body) => (await slow(500), gateAnswer(body)));
+const glFirst = await llmOnGitLab(files(300));
+const glPush = await llmOnGitLab(files(300, true));
+line('(b) on GitLab, one merge request: webhook → completed', `${glFirst.r.ms} ms, that push ${glPush.r.ms} ms`);
+line('    tokens, first review', `${tokenText(tokensOf(glFirst.reqs))} (${glFirst.reqs.length} model calls)`);
+line('    tokens, that push', `${tokenText(tokensOf(glPush.reqs))} (${glPush.reqs.length} model calls)`);
+line('    GitLab API calls per review (first / push)', `${glFirst.r.calls} / ${glPush.r.calls}`);
+
 await floor.stop();
 await worker.kill('SIGTERM');
 await floorStack.stop();
 await stack.stop();
 await fake.stop();
+await gitlab.stop();
 await stopTestTemporal();
 process.exit(0);

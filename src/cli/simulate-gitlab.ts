@@ -91,6 +91,25 @@ export function gitlabWebhookSecret(configPath: string): string | undefined {
   return undefined;
 }
 
+/** The headers GitLab sends with a delivery of `hook` (e.g. `Merge Request Hook`), its `Idempotency-Key` `delivery`. */
+export function gitlabDeliveryHeaders(
+  hook: string,
+  secret: string,
+  delivery: string,
+  instance = 'https://gitlab.com',
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': `GitLab/${SIMULATED_GITLAB_VERSION}`,
+    [GITLAB_HEADERS.event]: hook,
+    [GITLAB_HEADERS.token]: secret,
+    [GITLAB_HEADERS.eventUuid]: randomUUID(),
+    [GITLAB_HEADERS.webhookUuid]: randomUUID(),
+    [GITLAB_HEADERS.instance]: instance,
+    [GITLAB_HEADERS.idempotencyKey]: delivery,
+  };
+}
+
 /** <url>/webhook/gitlab; a URL that names that path already is kept. */
 function endpoint(url: string): string {
   const base = url.replace(/\/+$/, '');
@@ -118,16 +137,7 @@ export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> 
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': `GitLab/${SIMULATED_GITLAB_VERSION}`,
-        [GITLAB_HEADERS.event]: hook,
-        [GITLAB_HEADERS.token]: secret,
-        [GITLAB_HEADERS.eventUuid]: randomUUID(),
-        [GITLAB_HEADERS.webhookUuid]: randomUUID(),
-        [GITLAB_HEADERS.instance]: instance,
-        [GITLAB_HEADERS.idempotencyKey]: delivery,
-      },
+      headers: gitlabDeliveryHeaders(hook, secret, delivery, instance),
       body,
     });
   } catch (err) {

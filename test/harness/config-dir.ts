@@ -12,14 +12,15 @@ export function configDir(files: Record<string, string>): string {
   return dir;
 }
 
-export const daemonYaml = (github: string, extra = '') => `apiVersion: aof.dev/v1
+/** A DaemonConfig with `platforms.github` (YAML) and, when given, `platforms.gitlab`; `extra` goes under spec. */
+export const daemonYaml = (github: string, extra = '', gitlab?: string) => `apiVersion: aof.dev/v1
 kind: DaemonConfig
 metadata: {name: test}
 spec:
   platforms:
     github:
 ${github.replace(/^/gm, '      ')}
-  triggers: {directory: triggers, watch: true}
+${gitlab ? `    gitlab:\n${gitlab.replace(/^/gm, '      ')}\n` : ''}  triggers: {directory: triggers, watch: true}
   agents: {directory: agents}
 ${extra}`;
 

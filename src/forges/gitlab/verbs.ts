@@ -111,6 +111,9 @@ interface Blob {
   rawSize?: string | number | null;
 }
 
+/** Findings posted at once (GitLab has no bulk write of discussions). */
+export const FINDINGS_IN_FLIGHT = 4;
+
 /** Paths asked for in one GraphQL request: GitLab's largest page of a connection. */
 export const BLOBS_PER_QUERY = 100;
 
@@ -279,7 +282,12 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     return found;
   }
 
-  /** Each finding once, as a discussion at its line, or on the merge request when GitLab refuses the line. */
+  /**
+   * Each finding once, as a discussion at its line, or on the merge request when GitLab refuses the line.
+   * GitLab takes one discussion a request: up to FINDINGS_IN_FLIGHT go at once, not fifty in a row. After a
+   * failure no further one starts, and those in flight are answered before it is thrown, so a retry's
+   * lookup sees every discussion this attempt wrote.
+   */
   async function postFindings(
     api: GitLabApi,
     t: ChangeTarget,
@@ -291,10 +299,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     const mr = await api.get<MergeRequest>(mrPath(api, t, t.number));
     const refs = mr.diff_refs;
     const done = lookUp ? await postedFindings(api, t) : new Set<string>();
+    const todo: { f: LineFinding; marker: string }[] = [];
     for (const f of findings) {
       const marker = findingMarker(headSha, f);
       if (done.has(marker)) continue;
       done.add(marker); // the same finding twice in one batch is posted once
+      todo.push({ f, marker });
+    }
+    const post = async ({ f, marker }: (typeof todo)[number]) => {
       // A position needs the merge request's current diff; a head that moved on has findings elsewhere.
       if (refs && refs.head_sha === headSha) {
         try {
@@ -311,13 +323,21 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
               },
             },
           });
-          continue;
+          return;
         } catch (err) {
           if (failureType(err) !== 'GitLab400') throw err; // a line the diff does not show: below
         }
       }
       await api.json('POST', path, { body: { body: findingBody(f, marker, true) } });
-    }
+    };
+    let next = 0;
+    const failed: unknown[] = [];
+    const lane = async () => {
+      while (!failed.length && next < todo.length)
+        await post(todo[next++]!).catch((err: unknown) => void failed.push(err));
+    };
+    await Promise.all(Array.from({ length: Math.min(FINDINGS_IN_FLIGHT, todo.length) }, lane));
+    if (failed.length) throw failed[0];
   }
 
   /** Blobs at `ref` by path, in one GraphQL request (GitLab leaves out paths missing at the ref). */

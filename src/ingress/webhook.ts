@@ -9,7 +9,7 @@ import type { Trigger } from '../config/schema.js';
 import type { ForgeEvent } from '../forges/port.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
-import { routeEvent, triggerAccepts } from '../routing/route.js';
+import { eventAccepted, routeEvent, triggerAccepts } from '../routing/route.js';
 import { githubEvent } from '../forges/github/event.js';
 import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
@@ -202,6 +202,22 @@ export async function routeAndDispatch(
     trigger: decision.trigger,
     target: decision.target,
   });
+}
+
+/**
+ * The Triggers a verified delivery of another forge may route: every one for the platform's secret; for a
+ * Trigger's own secret, the Triggers sharing it, and only when one of them accepts the event (403 otherwise).
+ */
+export function tenantTriggers(res: Resources, tenant: Tenant, ev: ForgeEvent): Trigger[] {
+  const triggers = res.triggers
+    .map((t) => t.resource)
+    .filter((t) => tenant.kind !== 'triggers' || tenant.triggers.includes(t.metadata.name));
+  if (tenant.kind === 'triggers' && !triggers.some((t) => eventAccepted(t, ev)))
+    throw new Refusal(
+      403,
+      `the secret of Trigger ${tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
+    );
+  return triggers;
 }
 
 /** The tenant's name in logs (never its secret). */

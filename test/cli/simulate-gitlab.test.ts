@@ -191,7 +191,7 @@ spec:
     }
     const r = await aofctl(['simulate', '--forge', 'gitea', 'push', '--url', url]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /--forge must be github or gitlab, got "gitea"/);
+    assert.match(r.err, /--forge must be github, gitlab or bitbucket, got "gitea"/);
     assert.deepEqual(received, []);
   });
 });

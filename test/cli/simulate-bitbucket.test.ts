@@ -1,0 +1,165 @@
+// `aofctl simulate --forge bitbucket`: Bitbucket's documented example payloads, signed as Bitbucket signs
+// them and with its headers (Cloud's or Data Center's), to <url>/webhook/bitbucket; received here by a tiny
+// HTTP server that records the request.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
+import { configDir } from '../harness/config-dir.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
+
+function aofctl(args: string[], env: Record<string, string | undefined> = {}) {
+  return new Promise<{ code: number | null; out: string; err: string }>((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => done({ code, out, err }));
+  });
+}
+
+interface Received {
+  url?: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const signed = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+
+const daemon = (bitbucket: string, trigger?: string) =>
+  configDir({
+    'daemon.yaml': `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: sim}
+spec:
+  platforms:
+    bitbucket: {${bitbucket}}
+  triggers: {directory: triggers}
+`,
+    ...(trigger ? { 'triggers/t.yaml': trigger } : {}),
+  });
+
+describe('aofctl simulate --forge bitbucket', function () {
+  this.timeout(60_000);
+  let server: Server;
+  let url: string;
+  let received: Received[] = [];
+  before(async () => {
+    server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        received.push({ url: req.url, headers: req.headers, raw });
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('{"status":"unhandled","reason":"recorded"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+  beforeEach(() => (received = []));
+
+  it('a Cloud event key: its example, signed with the secret of platforms.bitbucket, with Cloud’s headers', async () => {
+    const dir = daemon('webhook_secret_env: AOF_SIM_BITBUCKET_SECRET');
+    for (const key of ['pullrequest:created', 'pullrequest:updated', 'repo:push', 'repo:commit_status_updated']) {
+      const r = await aofctl(['simulate', '--forge', 'bitbucket', key, '--url', url, '-c', join(dir, 'daemon.yaml')], {
+        AOF_SIM_BITBUCKET_SECRET: 'bb-s3cret',
+      });
+      assert.equal(r.code, 0, r.err);
+      const [req] = received.splice(0);
+      assert.ok(req);
+      assert.equal(req.url, '/webhook/bitbucket');
+      const h = req.headers;
+      assert.equal(h['x-event-key'], key);
+      assert.equal(h['x-hub-signature'], signed('bb-s3cret', req.raw));
+      assert.match(String(h['x-request-uuid']), UUID);
+      assert.match(String(h['x-hook-uuid']), /^\{[0-9a-f-]{36}\}$/);
+      assert.equal(h['x-attempt-number'], '1');
+      assert.equal(h['x-request-id'], undefined);
+      assert.equal(h['content-type'], 'application/json');
+      assert.deepEqual(JSON.parse(req.raw), bitbucketExample(key));
+      assert.equal(
+        r.out,
+        `${key} on myworkspace/backend delivery ${String(h['x-request-uuid'])} -> 202 {"status":"unhandled","reason":"recorded"}\n`,
+      );
+    }
+  });
+
+  it('a Data Center key with --body: the comment’s text, X-Request-Id as --delivery, a Trigger’s secret', async () => {
+    const trigger = `apiVersion: aof.dev/v1
+kind: Trigger
+metadata: {name: pr-bot}
+spec:
+  type: Bitbucket
+  config:
+    webhook_secret: trigger-s3cret
+  default_agent: devops
+`;
+    const dir = daemon('', trigger);
+    const r = await aofctl([
+      'simulate',
+      '--forge',
+      'bitbucket',
+      'pr:comment:added',
+      '--body',
+      '/security',
+      '--delivery',
+      'req-42',
+      '--url',
+      `${url}/webhook/bitbucket`,
+      '--config',
+      join(dir, 'daemon.yaml'),
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const [req] = received;
+    assert.equal(req!.url, '/webhook/bitbucket');
+    assert.equal(req!.headers['x-event-key'], 'pr:comment:added');
+    assert.equal(req!.headers['x-request-id'], 'req-42');
+    assert.equal(req!.headers['x-request-uuid'], undefined);
+    assert.equal(req!.headers['x-hub-signature'], signed('trigger-s3cret', req!.raw));
+    const expected = bitbucketExample('pr:comment:added');
+    expected.comment.text = '/security';
+    assert.deepEqual(JSON.parse(req!.raw), expected);
+    assert.match(r.out, /^pr:comment:added on MYPROJ\/backend delivery req-42 -> 202/);
+  });
+
+  it('diagnostics:ping is sent unsigned, as Data Center sends it, and needs no secret', async () => {
+    const r = await aofctl([
+      'simulate',
+      '--forge',
+      'bitbucket',
+      'diagnostics:ping',
+      '--url',
+      url,
+      '-c',
+      '/nonexistent.yaml',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const [req] = received;
+    assert.equal(req!.headers['x-event-key'], 'diagnostics:ping');
+    assert.equal(req!.headers['x-hub-signature'], undefined);
+    assert.match(String(req!.headers['x-request-id']), UUID);
+  });
+
+  it('mistakes are usage errors (exit 2), and nothing is sent', async () => {
+    const cases: [string[], RegExp][] = [
+      [['pull_request'], /no example for "pull_request"; event keys: pullrequest:approved, /],
+      [['pullrequest:created', '--action', 'opened'], /--action does not apply/],
+      [['pullrequest:created', '--body', '/review'], /--body sets a comment's text/],
+      [['pullrequest:created', '-c', '/nonexistent.yaml'], /no secret: pass --secret/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await aofctl(['simulate', '--forge', 'bitbucket', ...args, '--url', url]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, message);
+    }
+    assert.deepEqual(received, []);
+  });
+});

@@ -154,36 +154,25 @@ export const COMMANDS: Command[] = [
     run: async (v, positionals) => {
       const event = positionals[0];
       if (!event) throw new UsageError('simulate: name an event, e.g. `aofctl simulate pull_request --action opened`');
-      if (v.forge === 'gitlab') {
-        const githubOnly = ['sender', 'number', 'pr', 'payload', 'repo'].filter((k) => v[k] !== undefined);
-        if (githubOnly.length)
-          throw new UsageError(`simulate --forge gitlab: --${githubOnly[0]} applies to GitHub payloads only`);
-        const { simulateGitLab } = await import('./simulate-gitlab.js');
-        return simulateGitLab({
-          event,
-          action: v.action as string | undefined,
-          body: v.body as string | undefined,
-          url: v.url as string | undefined,
-          secret: v.secret as string | undefined,
-          delivery: v.delivery as string | undefined,
-          config: String(v.config),
-        });
-      }
-      if (v.forge === 'bitbucket') {
-        const githubOnly = ['action', 'sender', 'number', 'pr', 'payload', 'repo'].filter((k) => v[k] !== undefined);
-        if (githubOnly.length)
+      if (v.forge === 'gitlab' || v.forge === 'bitbucket') {
+        // Bitbucket's event key names the action; only GitHub's payloads take the rest.
+        const notHere = [...(v.forge === 'bitbucket' ? ['action'] : []), 'sender', 'number', 'pr', 'payload', 'repo'];
+        const given = notHere.find((k) => v[k] !== undefined);
+        if (given)
           throw new UsageError(
-            `simulate --forge bitbucket: --${githubOnly[0]} does not apply (Bitbucket's event key names the action)`,
+            `simulate --forge ${v.forge}: --${given} applies to ${given === 'action' ? 'GitHub and GitLab' : 'GitHub'} payloads only`,
           );
-        const { simulateBitbucket } = await import('./simulate-bitbucket.js');
-        return simulateBitbucket({
+        const common = {
           event,
           body: v.body as string | undefined,
           url: v.url as string | undefined,
           secret: v.secret as string | undefined,
           delivery: v.delivery as string | undefined,
           config: String(v.config),
-        });
+        };
+        if (v.forge === 'bitbucket') return (await import('./simulate-bitbucket.js')).simulateBitbucket(common);
+        const { simulateGitLab } = await import('./simulate-gitlab.js');
+        return simulateGitLab({ ...common, action: v.action as string | undefined });
       }
       if (v.forge !== 'github')
         throw new UsageError(`--forge must be github, gitlab or bitbucket, got "${String(v.forge)}"`);

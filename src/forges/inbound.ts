@@ -145,3 +145,34 @@ export class PayloadReader {
     return r.value as T;
   }
 }
+
+/** What every forge's event says in its own words, from which the port's common fields are made. */
+export interface VerifiedChange {
+  repository: { fullName: string; owner: string; name: string };
+  sender: { login: string };
+  /** The pull or merge request, if the event is about one. */
+  number?: number;
+  headSha?: string;
+  title?: string;
+  comment?: { id: number; body: string };
+}
+
+/**
+ * The port's fields every forge fills alike: the pull or merge request a gate reviews (a comment's head is
+ * read by the gate when it runs: a `/review` says nothing about the commit), and the context variables
+ * every forge's runs read besides the forge's own (repo_full_name, pr_number, sender_login...).
+ */
+export function commonEventFields(e: VerifiedChange) {
+  const aboutChange = e.number !== undefined;
+  return {
+    review: aboutChange ? { number: e.number!, ...(e.comment ? {} : { headSha: e.headSha }) } : undefined,
+    metadata: {
+      repo_full_name: e.repository.fullName,
+      repo_owner: e.repository.owner,
+      repo_name: e.repository.name,
+      sender_login: e.sender.login,
+      ...(aboutChange ? { pr_number: e.number, pr_head_sha: e.headSha, pr_title: e.title } : {}),
+      ...(e.comment ? { comment_id: e.comment.id, comment_body: e.comment.body, is_pr_comment: aboutChange } : {}),
+    },
+  };
+}

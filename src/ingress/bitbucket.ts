@@ -5,7 +5,7 @@
 // verified; Data Center's unsigned test delivery (`diagnostics:ping`) is answered and starts nothing.
 import type { Context } from 'koa';
 import { bitbucketKeys } from '../config/secrets.js';
-import { ForgePayloadError, deliveryIdOf, type Headers } from '../forges/inbound.js';
+import { deliveryIdOf, type Headers } from '../forges/inbound.js';
 import {
   BITBUCKET_HEADERS,
   PING_EVENT,
@@ -18,8 +18,10 @@ import { bitbucketForgeEvent, bitbucketUntrustedContent } from '../forges/bitbuc
 import { readBody } from './read-body.js';
 import { VERIFIED_STATE } from './metrics.js';
 import {
+  adapted,
   answer,
   answerFailure,
+  jsonPayload,
   Refusal,
   routeAndDispatch,
   tenantName,
@@ -52,25 +54,14 @@ export function bitbucketWebhookHandler(deps: WebhookDeps): (ctx: Context) => Pr
       if (!verified.ok) throw new Refusal(401, WHY[verified.reason]);
       const tenant = verified.key.tenant;
       (ctx.state as Record<string, unknown>)[VERIFIED_STATE] = true;
-      let payload: Record<string, any>;
-      try {
-        payload = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        throw new Refusal(400, `malformed JSON payload: ${(err as Error).message}`);
-      }
-      let name: string;
-      let normalised;
-      try {
-        name = bitbucketDeliveryName(headers);
-        normalised = normalizeBitbucketEvent(event, payload);
-      } catch (err) {
-        if (!(err instanceof ForgePayloadError)) throw err;
-        if (err.kind === 'invalid') throw new Refusal(400, err.message);
-        log.info({ reason: err.message }, 'unhandled');
-        return answer(ctx, 202, { status: 'unhandled', reason: err.message });
-      }
-      const id = deliveryIdOf(name);
-      const ev = bitbucketForgeEvent(normalised);
+      const payload = jsonPayload(body);
+      const delivery = adapted(ctx, log, () => ({
+        name: bitbucketDeliveryName(headers),
+        event: normalizeBitbucketEvent(event, payload),
+      }));
+      if (!delivery) return;
+      const id = deliveryIdOf(delivery.name);
+      const ev = bitbucketForgeEvent(delivery.event);
       const triggers = tenantTriggers(res, tenant, ev);
       return await routeAndDispatch(ctx, deps, {
         id,

@@ -2,32 +2,11 @@
 // them and with its headers (Cloud's or Data Center's), to <url>/webhook/bitbucket; received here by a tiny
 // HTTP server that records the request.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { configDir } from '../harness/config-dir.js';
-
-const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
-
-function aofctl(args: string[], env: Record<string, string | undefined> = {}) {
-  return new Promise<{ code: number | null; out: string; err: string }>((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => done({ code, out, err }));
-  });
-}
-
-interface Received {
-  url?: string;
-  headers: IncomingHttpHeaders;
-  raw: string;
-}
+import { recordingEndpoint, runAofctl, type Received } from '../harness/recording-endpoint.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const signed = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
@@ -47,31 +26,26 @@ spec:
 
 describe('aofctl simulate --forge bitbucket', function () {
   this.timeout(60_000);
-  let server: Server;
+  let endpoint: Awaited<ReturnType<typeof recordingEndpoint>>;
   let url: string;
-  let received: Received[] = [];
+  let received: Received[];
   before(async () => {
-    server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => (raw += d.toString()));
-      req.on('end', () => {
-        received.push({ url: req.url, headers: req.headers, raw });
-        res.writeHead(202, { 'content-type': 'application/json' });
-        res.end('{"status":"unhandled","reason":"recorded"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    endpoint = await recordingEndpoint();
+    url = endpoint.url;
+    received = endpoint.received;
   });
-  after(() => server.close());
-  beforeEach(() => (received = []));
+  after(() => endpoint.close());
+  beforeEach(() => received.splice(0));
 
   it('a Cloud event key: its example, signed with the secret of platforms.bitbucket, with Cloud’s headers', async () => {
     const dir = daemon('webhook_secret_env: AOF_SIM_BITBUCKET_SECRET');
     for (const key of ['pullrequest:created', 'pullrequest:updated', 'repo:push', 'repo:commit_status_updated']) {
-      const r = await aofctl(['simulate', '--forge', 'bitbucket', key, '--url', url, '-c', join(dir, 'daemon.yaml')], {
-        AOF_SIM_BITBUCKET_SECRET: 'bb-s3cret',
-      });
+      const r = await runAofctl(
+        ['simulate', '--forge', 'bitbucket', key, '--url', url, '-c', join(dir, 'daemon.yaml')],
+        {
+          AOF_SIM_BITBUCKET_SECRET: 'bb-s3cret',
+        },
+      );
       assert.equal(r.code, 0, r.err);
       const [req] = received.splice(0);
       assert.ok(req);
@@ -103,7 +77,7 @@ spec:
   default_agent: devops
 `;
     const dir = daemon('', trigger);
-    const r = await aofctl([
+    const r = await runAofctl([
       'simulate',
       '--forge',
       'bitbucket',
@@ -131,7 +105,7 @@ spec:
   });
 
   it('diagnostics:ping is sent unsigned, as Data Center sends it, and needs no secret', async () => {
-    const r = await aofctl([
+    const r = await runAofctl([
       'simulate',
       '--forge',
       'bitbucket',
@@ -151,12 +125,12 @@ spec:
   it('mistakes are usage errors (exit 2), and nothing is sent', async () => {
     const cases: [string[], RegExp][] = [
       [['pull_request'], /no example for "pull_request"; event keys: pullrequest:approved, /],
-      [['pullrequest:created', '--action', 'opened'], /--action does not apply/],
+      [['pullrequest:created', '--action', 'opened'], /--action applies to GitHub and GitLab payloads only/],
       [['pullrequest:created', '--body', '/review'], /--body sets a comment's text/],
       [['pullrequest:created', '-c', '/nonexistent.yaml'], /no secret: pass --secret/],
     ];
     for (const [args, message] of cases) {
-      const r = await aofctl(['simulate', '--forge', 'bitbucket', ...args, '--url', url]);
+      const r = await runAofctl(['simulate', '--forge', 'bitbucket', ...args, '--url', url]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, message);
     }

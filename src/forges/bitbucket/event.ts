@@ -2,6 +2,7 @@
 // project's own event, with AOF's Bitbucket context variables plus the names every forge's runs read
 // (repo_full_name, pr_number, sender_login...), and the text users wrote, kept apart as data.
 import type { ForgeEvent } from '../port.js';
+import { commonEventFields } from '../inbound.js';
 import type { UntrustedContent } from '../../agents/prompt.js';
 import type { BitbucketEvent } from './webhook.js';
 import { clip } from '../../routing/resolve.js';
@@ -9,8 +10,9 @@ import { clip } from '../../routing/resolve.js';
 type Payload = Record<string, any>;
 
 export function bitbucketForgeEvent(e: BitbucketEvent): ForgeEvent {
-  const v = e.contextVariables;
-  const aboutChange = e.number !== undefined;
+  // A Cloud `pullrequest:updated` carries its source commit whether it brought commits or not: the gate
+  // reviews a head once, so an edit does not review again.
+  const common = commonEventFields({ ...e, title: e.contextVariables.pr_title });
   return {
     forge: 'bitbucket',
     // Bitbucket's event keys hold the action (`pullrequest:created`): the key is the whole command key.
@@ -22,21 +24,9 @@ export function bitbucketForgeEvent(e: BitbucketEvent): ForgeEvent {
     branch: e.branch,
     sender: e.sender,
     comment: e.comment ? { body: e.comment.body, created: true } : undefined,
-    // A comment's head is read by the gate when it runs (a `/review` says nothing about the commit). A
-    // Cloud `pullrequest:updated` carries its source commit whether it brought commits or not: the gate
-    // reviews a head once, so an edit does not review again.
-    review: aboutChange ? { number: e.number!, ...(e.comment ? {} : { headSha: e.headSha }) } : undefined,
+    review: common.review,
     changeAuthor: e.author,
-    metadata: {
-      ...v,
-      // The names every forge's runs read (their values are the same as verified here).
-      repo_full_name: e.repository.fullName,
-      repo_owner: e.repository.owner,
-      repo_name: e.repository.name,
-      sender_login: e.sender.login,
-      ...(aboutChange ? { pr_number: e.number, pr_head_sha: e.headSha, pr_title: v.pr_title } : {}),
-      ...(e.comment ? { comment_id: e.comment.id, comment_body: e.comment.body, is_pr_comment: aboutChange } : {}),
-    },
+    metadata: { ...e.contextVariables, ...common.metadata },
   };
 }
 

@@ -5,49 +5,28 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
-import { configDir } from '../harness/config-dir.js';
-import { recordingEndpoint, runAofctl, type Received } from '../harness/recording-endpoint.js';
+import { platformDaemon, runAofctl, useRecordingEndpoint } from '../harness/recording-endpoint.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const signed = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
-const daemon = (bitbucket: string, trigger?: string) =>
-  configDir({
-    'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: sim}
-spec:
-  platforms:
-    bitbucket: {${bitbucket}}
-  triggers: {directory: triggers}
-`,
-    ...(trigger ? { 'triggers/t.yaml': trigger } : {}),
-  });
+const daemon = (platform: string, trigger?: string) => platformDaemon('bitbucket', platform, trigger);
 
 describe('aofctl simulate --forge bitbucket', function () {
   this.timeout(60_000);
-  let endpoint: Awaited<ReturnType<typeof recordingEndpoint>>;
-  let url: string;
-  let received: Received[];
-  before(async () => {
-    endpoint = await recordingEndpoint();
-    url = endpoint.url;
-    received = endpoint.received;
-  });
-  after(() => endpoint.close());
-  beforeEach(() => received.splice(0));
+  const endpoint = useRecordingEndpoint();
 
   it('a Cloud event key: its example, signed with the secret of platforms.bitbucket, with Cloud’s headers', async () => {
     const dir = daemon('webhook_secret_env: AOF_SIM_BITBUCKET_SECRET');
     for (const key of ['pullrequest:created', 'pullrequest:updated', 'repo:push', 'repo:commit_status_updated']) {
       const r = await runAofctl(
-        ['simulate', '--forge', 'bitbucket', key, '--url', url, '-c', join(dir, 'daemon.yaml')],
+        ['simulate', '--forge', 'bitbucket', key, '--url', endpoint.url, '-c', join(dir, 'daemon.yaml')],
         {
           AOF_SIM_BITBUCKET_SECRET: 'bb-s3cret',
         },
       );
       assert.equal(r.code, 0, r.err);
-      const [req] = received.splice(0);
+      const [req] = endpoint.received.splice(0);
       assert.ok(req);
       assert.equal(req.url, '/webhook/bitbucket');
       const h = req.headers;
@@ -87,12 +66,12 @@ spec:
       '--delivery',
       'req-42',
       '--url',
-      `${url}/webhook/bitbucket`,
+      `${endpoint.url}/webhook/bitbucket`,
       '--config',
       join(dir, 'daemon.yaml'),
     ]);
     assert.equal(r.code, 0, r.err);
-    const [req] = received;
+    const [req] = endpoint.received;
     assert.equal(req!.url, '/webhook/bitbucket');
     assert.equal(req!.headers['x-event-key'], 'pr:comment:added');
     assert.equal(req!.headers['x-request-id'], 'req-42');
@@ -111,12 +90,12 @@ spec:
       'bitbucket',
       'diagnostics:ping',
       '--url',
-      url,
+      endpoint.url,
       '-c',
       '/nonexistent.yaml',
     ]);
     assert.equal(r.code, 0, r.err);
-    const [req] = received;
+    const [req] = endpoint.received;
     assert.equal(req!.headers['x-event-key'], 'diagnostics:ping');
     assert.equal(req!.headers['x-hub-signature'], undefined);
     assert.match(String(req!.headers['x-request-id']), UUID);
@@ -130,10 +109,10 @@ spec:
       [['pullrequest:created', '-c', '/nonexistent.yaml'], /no secret: pass --secret/],
     ];
     for (const [args, message] of cases) {
-      const r = await runAofctl(['simulate', '--forge', 'bitbucket', ...args, '--url', url]);
+      const r = await runAofctl(['simulate', '--forge', 'bitbucket', ...args, '--url', endpoint.url]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, message);
     }
-    assert.deepEqual(received, []);
+    assert.deepEqual(endpoint.received, []);
   });
 });

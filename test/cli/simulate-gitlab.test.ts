@@ -3,36 +3,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir } from '../harness/config-dir.js';
-import { recordingEndpoint, runAofctl, type Received } from '../harness/recording-endpoint.js';
+import { platformDaemon, runAofctl, useRecordingEndpoint } from '../harness/recording-endpoint.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const daemon = (gitlab: string, trigger?: string) =>
-  configDir({
-    'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: sim}
-spec:
-  platforms:
-    gitlab: {${gitlab}}
-  triggers: {directory: triggers}
-`,
-    ...(trigger ? { 'triggers/t.yaml': trigger } : {}),
-  });
+const daemon = (platform: string, trigger?: string) => platformDaemon('gitlab', platform, trigger);
 
 describe('aofctl simulate --forge gitlab', function () {
   this.timeout(60_000);
-  let endpoint: Awaited<ReturnType<typeof recordingEndpoint>>;
-  let url: string;
-  let received: Received[];
-  before(async () => {
-    endpoint = await recordingEndpoint();
-    url = endpoint.url;
-    received = endpoint.received;
-  });
-  after(() => endpoint.close());
-  beforeEach(() => received.splice(0));
+  const endpoint = useRecordingEndpoint();
 
   it('merge_request --action: GitLab’s example with that action, the headers GitLab sends, the secret of platforms.gitlab', async () => {
     const dir = daemon('webhook_secret_env: AOF_SIM_GITLAB_SECRET');
@@ -46,14 +25,14 @@ describe('aofctl simulate --forge gitlab', function () {
           '--action',
           action,
           '--url',
-          url,
+          endpoint.url,
           '-c',
           join(dir, 'daemon.yaml'),
         ],
         { AOF_SIM_GITLAB_SECRET: 'gl-s3cret' },
       );
       assert.equal(r.code, 0, r.err);
-      const [req] = received.splice(0);
+      const [req] = endpoint.received.splice(0);
       assert.ok(req);
       assert.equal(req.method, 'POST');
       assert.equal(req.url, '/webhook/gitlab');
@@ -102,14 +81,14 @@ spec:
       '--body',
       '/review',
       '--url',
-      `${url}/`,
+      `${endpoint.url}/`,
       '--delivery',
       'idem-42',
       '--config',
       join(dir, 'daemon.yaml'),
     ]);
     assert.equal(r.code, 0, r.err);
-    const [req] = received;
+    const [req] = endpoint.received;
     assert.equal(req!.url, '/webhook/gitlab');
     assert.equal(req!.headers['x-gitlab-event'], 'Note Hook');
     assert.equal(req!.headers['x-gitlab-token'], 'trigger-s3cret');
@@ -130,14 +109,14 @@ spec:
         'gitlab',
         event,
         '--url',
-        url,
+        endpoint.url,
         '--secret',
         'given',
         '-c',
         '/nonexistent.yaml',
       ]);
       assert.equal(r.code, 0, r.err);
-      const [req] = received.splice(0);
+      const [req] = endpoint.received.splice(0);
       assert.equal(req!.headers['x-gitlab-event'], hook);
       assert.equal(req!.headers['x-gitlab-token'], 'given');
       assert.deepEqual(req!.body, gitlabExample(example));
@@ -154,13 +133,13 @@ spec:
       [['merge_request', '-c', '/nonexistent.yaml'], /no secret: pass --secret/],
     ];
     for (const [args, message] of cases) {
-      const r = await runAofctl(['simulate', '--forge', 'gitlab', ...args, '--url', url]);
+      const r = await runAofctl(['simulate', '--forge', 'gitlab', ...args, '--url', endpoint.url]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, message);
     }
-    const r = await runAofctl(['simulate', '--forge', 'gitea', 'push', '--url', url]);
+    const r = await runAofctl(['simulate', '--forge', 'gitea', 'push', '--url', endpoint.url]);
     assert.equal(r.code, 2);
     assert.match(r.err, /--forge must be github, gitlab or bitbucket, got "gitea"/);
-    assert.deepEqual(received, []);
+    assert.deepEqual(endpoint.received, []);
   });
 });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { configDir } from './config-dir.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 
@@ -45,4 +46,35 @@ export async function recordingEndpoint() {
     received,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** A recording endpoint for a mocha `describe`: started before its tests, emptied before each, closed after. */
+export function useRecordingEndpoint(): { readonly url: string; readonly received: Received[] } {
+  let endpoint: Awaited<ReturnType<typeof recordingEndpoint>> | undefined;
+  before(async () => (endpoint = await recordingEndpoint()));
+  after(() => endpoint?.close());
+  beforeEach(() => endpoint!.received.splice(0));
+  return {
+    get url() {
+      return endpoint!.url;
+    },
+    get received() {
+      return endpoint!.received;
+    },
+  };
+}
+
+/** A DaemonConfig with only `platforms.<forge>` (inline YAML) and, if given, one Trigger file. */
+export function platformDaemon(forge: 'gitlab' | 'bitbucket', platform: string, trigger?: string): string {
+  return configDir({
+    'daemon.yaml': `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: sim}
+spec:
+  platforms:
+    ${forge}: {${platform}}
+  triggers: {directory: triggers}
+`,
+    ...(trigger ? { 'triggers/t.yaml': trigger } : {}),
+  });
 }

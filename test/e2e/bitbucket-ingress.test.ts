@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { configDir, daemonYaml, agentYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
-import type { RoutedEventInput } from '../../workflows/types.js';
+import { startedInput } from '../harness/started-input.js';
 
 const bitbucketTrigger = (name: string, body: string) =>
   triggerYaml(name, body).replace('type: GitHub', 'type: Bitbucket');
@@ -93,12 +93,7 @@ describe('Bitbucket webhooks: POST /webhook/bitbucket', function () {
     });
     return { status: res.status, body: (await res.json()) as any };
   };
-  const inputOf = async (workflowId: string) => {
-    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-    const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
-    const { defaultPayloadConverter } = await import('@temporalio/common');
-    return defaultPayloadConverter.fromPayload(started.input!.payloads![0]!) as RoutedEventInput;
-  };
+  const inputOf = (workflowId: string) => startedInput(stack.client, workflowId);
   /** Whether a workflow of this id exists (describe reads the workflow itself, not the lagging visibility). */
   const exists = async (workflowId: string) => {
     const { WorkflowNotFoundError } = await import('@temporalio/client');

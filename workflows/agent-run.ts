@@ -1,7 +1,7 @@
 // An agent run: model turns and tool calls, each its own activity, until the model's final answer or
 // max_iterations. A worker that dies mid-run resumes from the last completed activity: no GitHub write
 // is repeated. The agent can call only the tools its YAML lists, only on the event's own target.
-import { forgeTargetOf } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
 import {
   ApplicationFailure,
@@ -83,7 +83,12 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const { spec, agentName } = input;
   const setState = markRun(
     'agentRunWorkflow',
-    { kind: 'agent', repository: `${input.scope.owner}/${input.scope.repo}`, number: input.scope.number },
+    {
+      kind: 'agent',
+      forge: forgeOf(input.scope),
+      repository: `${input.scope.owner}/${input.scope.repo}`,
+      number: input.scope.number,
+    },
     'running',
   );
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
@@ -205,6 +210,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     record('updating the comment with the answer');
     await github.updateComment({
       ...forgeTargetOf(scope),
+      // GitLab edits a note through its merge request. (An activity's input is not compared on replay.)
+      number,
       commentId: scope.commentId,
       body: answer,
     });

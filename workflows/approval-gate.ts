@@ -23,6 +23,8 @@ export interface ApprovalConfig {
   reminderMs?: number;
   requestedBy: string;
   prAuthor?: string;
+  /** The author's user id, where the forge compares people by id (GitLab): then the login is not read. */
+  prAuthorId?: number;
 }
 
 export interface ApprovalRecord {
@@ -63,6 +65,13 @@ function turnedAway(state: InboxState, c: ApprovalComment): string | undefined {
   if (state.refused.has(login)) return `@${c.login} was already told they cannot approve this request`;
   if (state.counted.has(login) && c.decision === 'approve') return `@${c.login} already approved this request`;
   return undefined;
+}
+
+/** Whether the comment is the change's author's: by user id where the forge gives ids, else by login. */
+function isAuthor(cfg: ApprovalConfig, c: ApprovalComment): boolean {
+  // A comment without the sender's id cannot show it is someone else's.
+  if (cfg.prAuthorId !== undefined) return c.senderId === undefined || c.senderId === cfg.prAuthorId;
+  return cfg.prAuthor !== undefined && c.login.toLowerCase() === cfg.prAuthor.toLowerCase();
 }
 
 /** Registers the handlers at once, so no comment is lost before the gate starts waiting. */
@@ -110,6 +119,8 @@ export async function approvalGate(
   const github = githubActivities(githubTaskQueue);
   const sha = scope.headSha!;
   const target = forgeTargetOf(scope);
+  // A check is named by its commit and name where the forge's checks are commit statuses (GitLab).
+  const deployCheck = { ...target, headSha: sha, name: `deploy ${cfg.environment}` };
   const say = (body: string) => github.postComment({ ...target, issueNumber: scope.number!, body });
   const who = cfg.approvers.length
     ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ')
@@ -127,16 +138,11 @@ export async function approvalGate(
       `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
         `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
     );
-    const check = await github.createCheckRun({
-      ...target,
-      name: `deploy ${cfg.environment}`,
-      headSha: sha,
-      status: 'in_progress',
-    });
+    const check = await github.createCheckRun({ ...deployCheck, status: 'in_progress' });
     const conclude = (conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out', title: string) =>
-      github.updateCheckRun({ ...target, checkRunId: check.id, conclusion, output: { title, summary: title } });
+      github.updateCheckRun({ ...deployCheck, checkRunId: check.id, conclusion, output: { title, summary: title } });
     await github.updateCheckRun({
-      ...target,
+      ...deployCheck,
       checkRunId: check.id,
       output: {
         title: `deploy ${cfg.environment}: awaiting approval`,
@@ -193,7 +199,7 @@ export async function approvalGate(
         if (seenComments.has(c.commentId)) continue; // a redelivered comment counts once
         seenComments.add(c.commentId);
         if (box.state.refused.has(c.login.toLowerCase())) continue;
-        if (cfg.prAuthor && c.login.toLowerCase() === cfg.prAuthor.toLowerCase() && !cfg.allowAuthor) {
+        if (isAuthor(cfg, c) && !cfg.allowAuthor) {
           await refuse(
             c,
             `@${c.login} you opened this pull request, so you cannot approve or reject its deploy. Nothing changed.`,
@@ -229,7 +235,7 @@ export async function approvalGate(
         box.state.counted.add(c.login.toLowerCase());
         if (approvals.length >= cfg.minApprovers) {
           await github.updateCheckRun({
-            ...target,
+            ...deployCheck,
             checkRunId: check.id,
             output: {
               title: `deploy ${cfg.environment}: approved`,

@@ -50,6 +50,8 @@ export interface ApprovalComment {
   deliveryId: string;
   commentId: number;
   login: string;
+  /** The commenter's user id, where the forge compares people by id (GitLab). */
+  senderId?: number;
   decision: 'approve' | 'reject';
   reason?: string;
 }

@@ -1,6 +1,6 @@
 // A fleet: several agents, each run as a child workflow, in one of four coordination modes. A member's
 // failure is reported beside the others' results, never instead of them.
-import { forgeTargetOf } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import { deprecatePatch, executeChild, workflowInfo } from '@temporalio/workflow';
 import { publicFailure } from '../src/agents/public-error.js';
 import { decide, verdictOf, type Decision } from '../src/agents/consensus.js';
@@ -43,7 +43,7 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
   const s = input.base.scope;
   const setState = markRun(
     'fleetRunWorkflow',
-    { kind: 'fleet', repository: `${s.owner}/${s.repo}`, number: s.number },
+    { kind: 'fleet', forge: forgeOf(s), repository: `${s.owner}/${s.repo}`, number: s.number },
     'running',
   );
   const mode = spec.coordination.mode;

@@ -1,7 +1,8 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { forgeTargetOf } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
+import { repositoryKey } from '../src/temporal/workflow-ids.js';
 import {
   ApplicationFailure,
   TemporalFailure,
@@ -48,6 +49,8 @@ export interface FlowRunInput {
   modelTurnTimeoutSecs: number;
   taskTimeoutSecs?: number;
   prAuthor?: string;
+  /** The author's user id, where the forge compares people by id (GitLab). */
+  prAuthorId?: number;
 }
 
 export interface NodeRecord {
@@ -78,7 +81,12 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const box = approvalInbox(); // listen for /approve from the first moment
   const setState = markRun(
     'flowRunWorkflow',
-    { kind: 'flow', repository: String(input.metadata.repo_full_name ?? ''), number: input.scope.number },
+    {
+      kind: 'flow',
+      forge: forgeOf(input.scope),
+      repository: String(input.metadata.repo_full_name ?? ''),
+      number: input.scope.number,
+    },
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);
@@ -115,6 +123,17 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   };
   const nodes = new Map(input.spec.nodes.map((n) => [n.id, n]));
   const target = forgeTargetOf(input.scope);
+  // A check is named by its commit and name where the forge's checks are commit statuses (GitLab).
+  const deployCheck = { ...target, headSha: input.scope.headSha, name: `deploy ${env}` };
+
+  /** The repository as the lock's id names it: with its forge, except GitHub's (and runs from before). */
+  function lockRepository(): string {
+    const repo = String(input.metadata.repo_full_name);
+    const forge = input.scope.forge;
+    return forge && forge !== 'github' && patched('flow-and-lock-ids-name-their-forge')
+      ? repositoryKey(repo, forge)
+      : repo;
+  }
 
   async function run(id: string): Promise<string> {
     const n = nodes.get(id)!;
@@ -161,6 +180,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
               (c.reminder ?? input.params.reminder) ? duration(c.reminder ?? input.params.reminder, 0) : undefined,
             requestedBy: String(input.metadata.sender_login),
             prAuthor: input.prAuthor,
+            ...(input.prAuthorId !== undefined ? { prAuthorId: input.prAuthorId } : {}),
           },
           input.githubTaskQueue,
           box,
@@ -188,14 +208,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           ).content;
         if (action === 'check_run') {
           const conclusion = c.conclusion ? (text(c.conclusion) as 'success') : undefined;
-          const run = await github.createCheckRun({
-            ...target,
-            name: text(c.name ?? id),
-            headSha: input.scope.headSha!,
-            status: conclusion ? 'completed' : 'in_progress',
-          });
+          const check = { ...target, name: text(c.name ?? id), headSha: input.scope.headSha! };
+          const run = await github.createCheckRun({ ...check, status: conclusion ? 'completed' : 'in_progress' });
           await github.updateCheckRun({
-            ...target,
+            ...check,
             checkRunId: run.id,
             conclusion,
             output: { title: text(c.title ?? c.name ?? id), summary: text(c.summary ?? c.title ?? id) },
@@ -262,9 +278,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 
   // One deploy per repository and environment: wait for the lock, showing the queue position.
   const lockId =
-    input.params.environment && input.params.lock !== false
-      ? `lock/${input.metadata.repo_full_name}/${env}`
-      : undefined;
+    input.params.environment && input.params.lock !== false ? `lock/${lockRepository()}/${env}` : undefined;
   // Runs started by older code took the lock before the approval node and held it through the wait, so a
   // request nobody would approve (say from a read-only user) froze the environment for a day. Now the
   // approval waits outside the queue, where approvers can act on it; the lock is taken before the first
@@ -302,7 +316,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           });
         if (queuedCheck)
           await github.updateCheckRun({
-            ...target,
+            ...deployCheck,
             checkRunId: queuedCheck,
             conclusion: 'cancelled',
             output: { title: `deploy ${env}: superseded by a push`, summary: 'Left the queue.' },
@@ -318,7 +332,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         await releaseLock(lockId);
         if (queuedCheck)
           await github.updateCheckRun({
-            ...target,
+            ...deployCheck,
             checkRunId: queuedCheck,
             conclusion: 'cancelled',
             output: { title: `deploy ${env}: pull request closed`, summary: 'Left the queue.' },
@@ -342,7 +356,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             })
           ).id;
           await github.updateCheckRun({
-            ...target,
+            ...deployCheck,
             checkRunId: queuedCheck,
             output: { title, summary: `${position} deploy(s) to ${env} ahead of this one.` },
           });
@@ -356,13 +370,13 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     if (queuedCheck && queuedCheck === approval?.checkRunId) {
       if (queueShown)
         await github.updateCheckRun({
-          ...target,
+          ...deployCheck,
           checkRunId: queuedCheck,
           output: { title: `deploy ${env}: approved, deploying`, summary: 'The lock is free; the deploy runs.' },
         });
     } else if (queuedCheck)
       await github.updateCheckRun({
-        ...target,
+        ...deployCheck,
         checkRunId: queuedCheck,
         conclusion: 'skipped',
         output: {
@@ -444,7 +458,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     if (approval?.checkRunId) {
       const ok = status === 'completed' || status === 'deployed' || status === 'success';
       await github.updateCheckRun({
-        ...target,
+        ...deployCheck,
         checkRunId: approval.checkRunId,
         conclusion: ok ? 'success' : 'failure',
         output: { title: `deploy ${env}: ${status}`, summary: records.map((r) => `${r.node}: ${r.output}`).join('\n') },

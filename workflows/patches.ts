@@ -119,10 +119,6 @@ export const PATCHES: PatchRecord[] = [
       ['flow-lock-released-and-bugs-fail-the-flow', ['flowRunWorkflow']],
       ['gate-carries-pending-across-continue-as-new', ['prGateWorkflow']],
       ['gate-remembers-reviewed-heads-and-follows-the-actual-head', ['prGateWorkflow']],
-      ['gate-review-in-batches', ['prReviewWorkflow']],
-      ['gate-check-as-commit-status-without-an-app', ['prReviewWorkflow']],
-      ['check-run-names-its-review-run', ['prReviewWorkflow']],
-      ['review-reads-the-pull-request-in-one-bounded-activity', ['prReviewWorkflow']],
       ['agent-diff-within-budget', ['routedEventWorkflow']],
       ['flow-id-per-flow-and-environment', ['routedEventWorkflow']],
     ] as [string, WorkflowType[]][]
@@ -161,22 +157,45 @@ export const PATCHES: PatchRecord[] = [
       "Its call sat in the per-function review, which only runs without 'gate-review-in-batches' took; with " +
       'that branch deleted nothing calls it, and every run that wrote its marker started before 2026-12-04.',
   },
+  // Removed 2026-12-05: every review started by a release with their `patched()` (before 2026-12-04's)
+  // has ended (a review lives a day); the histories holding their deprecated markers still replay
+  // (`*-2026-12-04-*.json`), those holding only `patched()` markers are retired (test/replay/retired/).
+  ...(
+    [
+      'gate-review-in-batches',
+      'gate-check-as-commit-status-without-an-app',
+      'check-run-names-its-review-run',
+      'review-reads-the-pull-request-in-one-bounded-activity',
+    ] as const
+  ).map((name): PatchRecord => ({
+    name,
+    introduced: '2026-11-24',
+    workflows: ['prReviewWorkflow'],
+    stage: 'removed',
+    deprecatedOn: '2026-12-04',
+    removableAfter: '2026-12-05',
+    removedOn: '2026-12-05',
+  })),
   {
     name: 'gate-check-created-in-progress',
     introduced: '2026-12-03',
     workflows: ['prReviewWorkflow'],
-    stage: 'deprecated',
+    stage: 'removed',
     deprecatedOn: '2026-12-04',
     removableAfter: '2026-12-05',
+    removedOn: '2026-12-05',
   },
   {
     name: 'review-starts-its-work-at-once',
     introduced: '2026-12-04',
     workflows: ['prReviewWorkflow'],
-    stage: 'live',
+    stage: 'deprecated',
+    deprecatedOn: '2026-12-05',
+    removableAfter: openUntil('2026-12-05', ['prReviewWorkflow']),
     note:
       'The pull request is read while the quota is reserved, and model calls start together when the ' +
-      "gate's prompt is cached (issue 24).",
+      "gate's prompt is cached (issue 24). Deprecated 2026-12-05: reviews started before 2026-12-04's " +
+      'release have ended.',
   },
   {
     name: 'gate-continues-as-new-after-a-review',
@@ -193,6 +212,30 @@ export const PATCHES: PatchRecord[] = [
     note:
       'Agent and fleet runs count against spec.budgets in the routed workflow (an activity), no longer in the ' +
       'ingress; runs started before it carry no `budgets` in their input and never reach the call.',
+  },
+  {
+    name: 'run-attributes-name-the-forge',
+    introduced: '2026-12-05',
+    workflows: [
+      'routedEventWorkflow',
+      'prGateWorkflow',
+      'prReviewWorkflow',
+      'agentRunWorkflow',
+      'fleetRunWorkflow',
+      'flowRunWorkflow',
+    ],
+    stage: 'live',
+    note: 'Runs say their forge (AofForge: github, gitlab) beside AofRepository (issue 26); runs marked before it replay without.',
+  },
+  {
+    name: 'flow-and-lock-ids-name-their-forge',
+    introduced: '2026-12-05',
+    workflows: ['routedEventWorkflow', 'flowRunWorkflow'],
+    stage: 'live',
+    note:
+      'A flow or an environment lock on a GitLab merge request is `flow/gitlab:<project>#<n>/...`, ' +
+      '`lock/gitlab:<project>/<env>` (workflow-ids.ts repositoryKey), never the id of a GitHub repository of ' +
+      'the same path; GitLab runs started before keep the ids they had. GitHub ids are unchanged.',
   },
 ];
 

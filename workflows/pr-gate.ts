@@ -2,7 +2,7 @@
 // signals and runs one review at a time, always of the newest head. A newer push cancels the running
 // review of an older head (its check run ends as superseded). It keeps earlier results so unchanged
 // functions are not reviewed twice, and ends after a quiet period (a later push starts it again).
-import { forgeTargetOf } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import {
   allHandlersFinished,
   CancellationScope,
@@ -66,7 +66,11 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   });
 
   const repository = `${input.pr.owner}/${input.pr.repo}`;
-  const setState = markRun('prGateWorkflow', { kind: 'gate', repository, number: input.pr.number }, 'idle');
+  const setState = markRun(
+    'prGateWorkflow',
+    { kind: 'gate', forge: forgeOf(input.pr), repository, number: input.pr.number },
+    'idle',
+  );
   setHandler(reviewSignal, (req) => {
     if (seen.has(req.deliveryId)) return; // a redelivery counts once
     seen.add(req.deliveryId);

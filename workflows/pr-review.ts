@@ -1,13 +1,12 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
-import { forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
   deprecatePatch,
   isCancellation,
-  patched,
   proxyActivities,
   setCurrentDetails,
   workflowInfo,
@@ -94,7 +93,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   const { pr, gate } = input;
   const setState = markRun(
     'prReviewWorkflow',
-    { kind: 'review', repository: `${pr.owner}/${pr.repo}`, number: pr.number },
+    { kind: 'review', forge: forgeOf(pr), repository: `${pr.owner}/${pr.repo}`, number: pr.number },
     'running',
   );
   const github = githubActivities(input.githubTaskQueue);
@@ -119,24 +118,15 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     setCurrentDetails(`${gate.title} gate, ${pr.owner}/${pr.repo}#${pr.number} at ${input.headSha.slice(0, 7)}: ${s}`);
   const name = `${gate.title} Gate Check`;
 
-  // Batched reviews: the check run is created while the quota is reserved and the PR read, the built-in
-  // rules run inside the analysis, a model sees batches of functions, and the verdict and the comment are
-  // written together (older reviews did each step in turn, and one activity per function and reviewer).
-  deprecatePatch('gate-review-in-batches');
-  // A personal token cannot create check runs: the gate shows as a commit status.
-  deprecatePatch('gate-check-as-commit-status-without-an-app');
-  // The check run is created in progress: a queued state that lasts one request costs a request of its own.
-  deprecatePatch('gate-check-created-in-progress');
   // The pull request is read while the quota is reserved (a refusal cancels the reading and discards
   // what it read), and a model's calls start together when the gate's prompt is in the provider's cache.
-  const atOnce = patched('review-starts-its-work-at-once');
+  deprecatePatch('review-starts-its-work-at-once');
   step('check run in progress');
   const detailsUrl = input.detailsUrlBase
     ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
     : undefined;
   // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
   // so a retried create must not take an earlier life's check run for its own.
-  deprecatePatch('check-run-names-its-review-run');
   const created = call(
     github.createCheckRun({
       ...target,
@@ -173,8 +163,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
 
   try {
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
-    // list of functions comes back (older runs fetched files and contents through this history).
-    deprecatePatch('review-reads-the-pull-request-in-one-bounded-activity');
+    // list of functions comes back.
     const skipped: SkippedFile[] = [];
 
     const analyse = () =>
@@ -187,17 +176,18 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         commentMarker: COMMENT_MARKER,
       });
     const reading = new CancellationScope();
-    const early = atOnce ? reading.run(analyse) : undefined;
-    early?.catch(() => undefined);
+    const early = reading.run(analyse);
+    early.catch(() => undefined);
 
-    step(atOnce ? 'checking the quota and reading the changed files' : 'checking the quota');
+    step('checking the quota and reading the changed files');
     // The account and tier come from the verified identity: the payload's installation id counts only
     // when the configuration binds it to the tenant (an unbound one could be made up by the sender).
+    // On GitLab the tenant is the project's namespace (no installations there).
     const billed = pr.installationBound ? pr.installationId : undefined;
-    const tier = tierOf(gate.billing, billed, pr.owner);
+    const tier = tierOf(gate.billing, billed, pr.owner, forgeOf(pr));
     const limit = limitOf(gate.billing, tier);
     const grant = await reserveQuota({
-      account: accountOf(billed, pr.owner),
+      account: accountOf(billed, pr.owner, forgeOf(pr)),
       month: monthOf(Date.now()),
       limit,
       key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,
@@ -229,7 +219,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     }
 
     step('reading and parsing the changed files');
-    const parsed = await (early ?? analyse());
+    const parsed = await early;
     /** The gate comment's id as the analysis found it, so writing it needs no lookup. */
     const known = parsed.comment;
     calls += parsed.requests;
@@ -243,7 +233,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       rules: parsed.rules,
       model: { model: gate.model, offlineModel: gate.offline_model },
       maxConcurrency: gate.max_concurrency,
-      promptCached: atOnce && input.promptCacheWarm === true,
+      promptCached: input.promptCacheWarm === true,
       reviewBatch,
     });
     const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {

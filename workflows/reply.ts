@@ -1,8 +1,11 @@
 // Posts one reply on an issue or PR: the answer to a command that has nothing to act on.
 import { markRun } from './run-attributes.js';
 import { githubActivities } from './activities.js';
+import type { ForgeName } from '../src/forges/port.js';
 
 export interface ReplyInput {
+  /** Absent: GitHub (every reply started before the forge port). */
+  forge?: ForgeName;
   owner: string;
   repo: string;
   installationId?: number;

@@ -1,6 +1,7 @@
 // One routed GitHub event: count an agent or fleet run against its budget window, gather the pull
 // request's changes when there is one, then run the target agent or fleet, which answers on the issue or PR.
-import { forgeTargetOf } from '../src/forges/port.js';
+import { forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { changeFlowsPrefix, repositoryKey } from '../src/temporal/workflow-ids.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
@@ -32,9 +33,11 @@ const { spendBudget } = proxyActivities<BudgetActivities>({
 });
 
 /**
- * A flow on a pull request, one per flow and environment (flows of different kinds and environments run
- * side by side on one PR): `flow/<owner>/<repo>#<n>/<flow>/<environment>`; the ingress finds them by the
- * prefix, so `/approve` comments reach them.
+ * A flow on a pull or merge request, one per flow and environment (flows of different kinds and
+ * environments run side by side on one change): `flow/<repository key>#<n>/<flow>/<environment>`; the
+ * ingress finds them by the prefix (changeFlowsPrefix), so `/approve` comments reach them. The key names
+ * the forge except on GitHub (repositoryKey), so a GitLab project and a GitHub repository of the same
+ * path never share a flow.
  */
 export const flowRunWorkflowId = (
   repoFullName: string,
@@ -42,10 +45,11 @@ export const flowRunWorkflowId = (
   deliveryId: string,
   flow: string,
   environment: string,
+  forge: ForgeName = 'github',
 ) =>
   number !== undefined
-    ? `flow/${repoFullName}#${number}/${flow}/${encodeURIComponent(environment).slice(0, 100)}`
-    : `flow/${repoFullName}/${deliveryId}`;
+    ? `${changeFlowsPrefix(repoFullName, number, forge)}/${flow}/${encodeURIComponent(environment).slice(0, 100)}`
+    : `flow/${repositoryKey(repoFullName, forge)}/${deliveryId}`;
 
 async function startFlow(
   input: RoutedEventInput,
@@ -68,12 +72,16 @@ async function startFlow(
   }
   deprecatePatch('flow-id-per-flow-and-environment');
   const environment = flowEnvironment(input.params, input.args);
+  // Flows on another forge name it in their ids (flow runs started before did not).
+  const forge =
+    input.forge && input.forge !== 'github' && patched('flow-and-lock-ids-name-their-forge') ? input.forge : undefined;
   const workflowId = flowRunWorkflowId(
     String(m.repo_full_name),
     scope.number,
     input.deliveryId,
     input.target.name,
     environment,
+    forge,
   );
   try {
     return await executeChild(flowRunWorkflow, {
@@ -94,6 +102,7 @@ async function startFlow(
           modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
           taskTimeoutSecs: input.taskTimeoutSecs,
           prAuthor: input.prAuthor,
+          ...(input.prAuthorId !== undefined ? { prAuthorId: input.prAuthorId } : {}),
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -201,6 +210,7 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
     'routedEventWorkflow',
     {
       kind: 'event',
+      forge: input.forge ?? 'github',
       repository: m.repo_full_name ? String(m.repo_full_name) : undefined,
       number: typeof subject === 'number' ? subject : undefined,
     },

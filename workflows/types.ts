@@ -34,6 +34,8 @@ export interface RoutedEventInput {
   fleets?: Record<string, Fleet['spec']>;
   /** Login of the pull request's author (for the self-approval rule). */
   prAuthor?: string;
+  /** The author's user id, where the forge compares people by id (GitLab). */
+  prAuthorId?: number;
   /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
   review?: { number: number; headSha?: string };
   /** Base URL of a workflow in the Web UI, for links from GitHub. */

@@ -1,22 +1,11 @@
-// GitHub activities: each is one API call, retried durably by Temporal with GitHub's own pacing.
-// They run on the GitHub task queue, whose rate limit applies to all workers together.
+// The forge activities: each is one forge API verb, retried durably by Temporal at the forge's own pace.
+// They run on the forge task queue (`github_task_queue`), whose optional rate ceiling applies to all
+// workers together. What each verb does on each forge is its adapter's (src/forges/<forge>/verbs.ts).
 import type { GitHubClientFor } from '../../src/github/client.js';
-import { githubCall } from '../../src/github/failures.js';
-import { createRunTool } from './run-tool.js';
-import { createAuthorizeApprover } from './approvals.js';
-import { createCheckRun, createComment, currentOperation } from './idempotent-writes.js';
-import { setCommitStatus } from './commit-status.js';
-import {
-  needsApp,
-  stateOf,
-  STATUS_ONLY,
-  type CheckConclusion,
-  type CheckStatus,
-} from '../../src/github/check-fallback.js';
-import { analyseChange, changedFiles, createPullAnalysis, diffWithin } from './pull-analysis.js';
-import { headVersion } from './blob-contents.js';
-import { authoredByBot } from './marked-comment.js';
-import { fit, fitCheckOutput, LIMITS } from '../../src/github/limits.js';
+import { createRunTool, type ToolCall } from './run-tool.js';
+import type { CheckConclusion, CheckStatus } from '../../src/github/check-fallback.js';
+import { analyseChange, diffWithin, type AnalysisInput } from './pull-analysis.js';
+import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   forgeOf,
@@ -47,73 +36,83 @@ export interface CheckRunOutput {
   annotations?: Record<string, unknown>[];
 }
 
+/** The activities' inputs name a change by GitHub's words (running workflows schedule them so). */
+type Change = RepoTarget & { pullNumber?: number; issueNumber?: number };
+
 /**
- * The forge activities. Their types keep GitHub's names (running workflows schedule them so); an input
- * with another `forge` is served by that forge's adapter (`others`), through the port's verbs.
+ * The forge activities, for every forge: each asks the target's forge adapter (GitHub's unless the input
+ * names another `forge`) through the port's verbs. Their types and inputs keep GitHub's names: running
+ * workflows schedule them so.
  */
 export function createGitHubActivities(clientFor: GitHubClientFor, others: OtherForges = {}) {
-  const on = (t: { forge?: ForgeName }): ForgeVerbs | undefined => {
+  const forges: Partial<Record<ForgeName, ForgeVerbs>> = { github: createGitHubVerbs(clientFor), ...others };
+  const verbsOf = (t: { forge?: ForgeName }): ForgeVerbs => {
     const forge = forgeOf(t);
-    if (forge === 'github') return undefined;
-    const verbs = others[forge];
+    const verbs = forges[forge];
     if (!verbs)
       throw ApplicationFailure.nonRetryable(`${forge} is not configured on this worker`, 'ForgeNotConfigured');
     return verbs;
   };
-  const github = {
-    runTool: createRunTool(clientFor),
-    authorizeApprover: createAuthorizeApprover(clientFor),
-    ...createPullAnalysis(clientFor),
+  const change = (i: Change): ChangeTarget => ({ ...forgeTargetOf(i), number: (i.pullNumber ?? i.issueNumber)! });
+  // GitHub's tools on its API; another forge's through its verbs.
+  const runTool = createRunTool(clientFor, (t) => (forgeOf(t) === 'github' ? undefined : verbsOf(t)));
+  return {
+    runTool: (call: ToolCall) => runTool(call),
+
+    /** May `login` approve, by the forge's own permission APIs (login, team or group, role). */
+    authorizeApprover: (i: RepoTarget & { login: string; approvers: string[]; minPermission?: string }) =>
+      verbsOf(i).mayApprove(forgeTargetOf(i), i),
+
+    /** The change's functions, parsed where the code is; only a bounded result crosses into history. */
+    async analysePullRequest(i: AnalysisInput) {
+      const v = verbsOf(i);
+      const t = change(i);
+      return analyseChange(
+        i,
+        v.changeReader?.(t, i.headSha, i.commentMarker) ?? {
+          changedFiles: (maxPages) => v.changedFiles(t, maxPages),
+          filesAt: (files, max) =>
+            v.filesAt(
+              t,
+              i.headSha,
+              files.map((f) => f.path),
+              max,
+            ),
+        },
+      );
+    },
+
+    /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */
+    async pullDiff(i: RepoTarget & { pullNumber: number; maxPages: number; budgetBytes: number }) {
+      return diffWithin(await verbsOf(i).changedFiles(change(i), i.maxPages), i);
+    },
 
     /** Changed files of a pull request with their patches, up to `maxPages` pages of 100. */
     async listPullFiles(
-      input: RepoTarget & { pullNumber: number; maxPages: number },
+      i: RepoTarget & { pullNumber: number; maxPages: number },
     ): Promise<{ files: PullFile[]; truncated: boolean }> {
-      const { files, truncated } = await changedFiles(clientFor(input), input, input.maxPages);
+      const { files, truncated } = await verbsOf(i).changedFiles(change(i), i.maxPages);
       return { files, truncated };
     },
 
-    async postComment(input: IssueRef & { body: string }): Promise<PostedComment> {
-      const data = await createComment(clientFor(input), input, input.issueNumber, input.body);
-      return { id: data.id, url: data.html_url };
-    },
+    postComment: (i: IssueRef & { body: string }): Promise<PostedComment> => verbsOf(i).postComment(change(i), i.body),
 
-    /** Head versions of files; a file over `maxBytes` or not found comes back as null. */
+    /** Versions of files at `ref`; a file over `maxBytes` or not found comes back as null. */
     async getFileContents(
-      input: RepoTarget & { ref: string; paths: string[]; maxBytes: number },
+      i: RepoTarget & { ref: string; paths: string[]; maxBytes: number },
     ): Promise<Record<string, string | null>> {
-      const gh = clientFor(input);
-      const out: Record<string, string | null> = {};
-      for (const path of input.paths) out[path] = await headVersion(gh, input, path, input.ref, input.maxBytes);
-      return out;
+      return Object.fromEntries((await verbsOf(i).filesAt(forgeTargetOf(i), i.ref, i.paths, i.maxBytes)).contents);
     },
 
-    /** Whether a check run of this name already completed (not cancelled) on this commit. */
-    async gateCheckDone(input: RepoTarget & { headSha: string; name: string }): Promise<boolean> {
-      const gh = clientFor(input);
-      // Every page: GitHub lists at most 100 runs a page, and reruns can give one name more on a commit.
-      const runs = await githubCall(() =>
-        gh.paginate(gh.checks.listForRef, {
-          owner: input.owner,
-          repo: input.repo,
-          ref: input.headSha,
-          check_name: input.name,
-          filter: 'all',
-          per_page: 100,
-        }),
-      );
-      return runs.some((c) => c.status === 'completed' && c.conclusion !== 'cancelled');
-    },
+    /** Whether a check of this name already completed (not cancelled) on this commit. */
+    gateCheckDone: (i: RepoTarget & { headSha: string; name: string }): Promise<boolean> =>
+      verbsOf(i).checkDone(forgeTargetOf(i), i.headSha, i.name),
 
-    async getPullHead(input: RepoTarget & { pullNumber: number }): Promise<{ sha: string; state: string }> {
-      const { data } = await githubCall(() =>
-        clientFor(input).pulls.get({ owner: input.owner, repo: input.repo, pull_number: input.pullNumber }),
-      );
-      return { sha: data.head.sha, state: data.state };
-    },
+    getPullHead: (i: RepoTarget & { pullNumber: number }): Promise<{ sha: string; state: string }> =>
+      verbsOf(i).head(change(i)),
 
-    async createCheckRun(
-      input: RepoTarget & {
+    createCheckRun: (
+      i: RepoTarget & {
         name: string;
         headSha: string;
         status: CheckStatus;
@@ -122,202 +121,44 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
         /** When the token cannot create check runs, show the check as a commit status (returns STATUS_ONLY). */
         orCommitStatus?: boolean;
       },
-    ): Promise<{ id: number; url: string }> {
-      try {
-        const data = await createCheckRun(clientFor(input), input, {
-          name: input.name,
-          head_sha: input.headSha,
-          status: input.status,
-          details_url: input.detailsUrl,
-          external_id: input.externalId,
-        });
-        return { id: data.id, url: data.html_url ?? '' };
-      } catch (err) {
-        if (!input.orCommitStatus || !needsApp(err)) throw err;
-        await setCommitStatus(clientFor(input), {
-          ...input,
-          sha: input.headSha,
-          context: input.name,
-          state: 'pending',
-          description: input.status === 'queued' ? 'Queued' : 'In progress',
-          targetUrl: input.detailsUrl,
-        });
-        return { id: STATUS_ONLY, url: input.detailsUrl ?? '' };
-      }
-    },
+    ): Promise<{ id: number; url: string }> => verbsOf(i).createCheck(forgeTargetOf(i), i),
 
-    async updateCheckRun(
-      input: RepoTarget & {
+    updateCheckRun: (
+      i: RepoTarget & {
         checkRunId: number;
         status?: CheckStatus;
         conclusion?: CheckConclusion;
         output?: CheckRunOutput;
-        /** For a check shown as a commit status (STATUS_ONLY): its commit, name and link. */
+        /** The check's commit and name (a commit status needs them: GitLab's, or GitHub's STATUS_ONLY). */
         headSha?: string;
         name?: string;
         detailsUrl?: string;
+        /** The merge request whose discussions carry the findings (GitLab). */
+        number?: number;
         /**
          * How many annotations the run holds before this update's: GitHub appends the annotations of every
          * update, so a retry reads the run's count and does not send a batch GitHub already applied.
          */
         annotationsBefore?: number;
       },
-    ): Promise<void> {
-      if (input.checkRunId === STATUS_ONLY) {
-        if (!input.headSha || !input.name) throw new Error('a commit status needs the head commit and the check name');
-        // Later updates only append annotations, which a status cannot show.
-        if (!input.status && !input.conclusion) return;
-        await setCommitStatus(clientFor(input), {
-          ...input,
-          sha: input.headSha,
-          context: input.name,
-          state: stateOf(input.conclusion),
-          description: input.output?.title ?? (input.status === 'in_progress' ? 'In progress' : undefined),
-          targetUrl: input.detailsUrl,
-        });
-        return;
-      }
-      const gh = clientFor(input);
-      const run = { owner: input.owner, repo: input.repo, check_run_id: input.checkRunId };
-      const batch = input.output?.annotations?.length ?? 0;
-      if (batch > 0 && input.annotationsBefore !== undefined && currentOperation().retry) {
-        // An earlier attempt may have been applied (GitHub answered 5xx after, or the worker died waiting).
-        const { data } = await githubCall(() => gh.checks.get(run));
-        if ((data.output?.annotations_count ?? 0) >= input.annotationsBefore + batch) return;
-      }
-      await githubCall(() =>
-        gh.checks.update({
-          ...run,
-          status: input.status,
-          conclusion: input.conclusion,
-          output: (input.output ? fitCheckOutput(input.output) : undefined) as never,
-        }),
-      );
-    },
+    ): Promise<void> => verbsOf(i).updateCheck(forgeTargetOf(i), { ...i, checkId: i.checkRunId }),
 
     /**
      * Creates the comment carrying `marker`, or updates the one already there: one comment per PR. Only
      * the bot's own comments count: anyone can paste the marker into a comment of theirs.
      */
-    async upsertMarkedComment(
-      input: IssueRef & {
+    upsertMarkedComment: (
+      i: IssueRef & {
         marker: string;
         body: string;
         /** The comment's id as the analysis found it (null: none yet); trusted on a first attempt only. */
         known?: number | null;
       },
-    ): Promise<PostedComment & { created: boolean }> {
-      const gh = clientFor(input);
-      const repo = { owner: input.owner, repo: input.repo };
-      const body = fit(input.body, LIMITS.commentBody);
-      if (input.known !== undefined && !currentOperation().retry) {
-        if (input.known === null) {
-          const { data } = await githubCall(() =>
-            gh.issues.createComment({ ...repo, issue_number: input.issueNumber, body }),
-          );
-          return { id: data.id, url: data.html_url, created: true };
-        }
-        const updated = await githubCall(() =>
-          gh.issues.updateComment({ ...repo, comment_id: input.known!, body }),
-        ).catch((err: { type?: string }) => {
-          if (err.type === 'GitHub404') return undefined; // deleted since: look it up below
-          throw err;
-        });
-        if (updated) return { id: updated.data.id, url: updated.data.html_url, created: false };
-      }
-      const existing = await githubCall(() =>
-        gh.paginate(gh.issues.listComments, {
-          owner: input.owner,
-          repo: input.repo,
-          issue_number: input.issueNumber,
-          per_page: 100,
-        }),
-      );
-      let mine: (typeof existing)[number] | undefined;
-      for (const c of existing) {
-        if (c.body?.includes(input.marker) && (await authoredByBot(gh, c.user))) {
-          mine = c;
-          break;
-        }
-      }
-      const { data } = mine
-        ? await githubCall(() => gh.issues.updateComment({ ...repo, comment_id: mine.id, body }))
-        : await githubCall(() => gh.issues.createComment({ ...repo, issue_number: input.issueNumber, body }));
-      return { id: data.id, url: data.html_url, created: !mine };
-    },
+    ): Promise<PostedComment & { created: boolean }> =>
+      verbsOf(i).upsertMarkedComment(change(i), i.marker, i.body, i.known),
 
-    async updateComment(input: RepoTarget & { commentId: number; body: string }): Promise<PostedComment> {
-      const { data } = await githubCall(() =>
-        clientFor(input).issues.updateComment({
-          owner: input.owner,
-          repo: input.repo,
-          comment_id: input.commentId,
-          body: fit(input.body, LIMITS.commentBody),
-        }),
-      );
-      return { id: data.id, url: data.html_url };
-    },
-  };
-  type Input<K extends keyof typeof github> = Parameters<(typeof github)[K]>[0];
-  const change = (i: ForgeTarget & { pullNumber?: number; issueNumber?: number }) => ({
-    ...forgeTargetOf(i),
-    number: (i.pullNumber ?? i.issueNumber)!,
-  });
-  return {
-    ...github,
-    async runTool(call: Input<'runTool'>) {
-      if (on(call.scope))
-        return {
-          ok: false as const,
-          invalid: false,
-          content: `${call.tool} is not available on ${forgeOf(call.scope)} yet`,
-        };
-      return github.runTool(call);
-    },
-    authorizeApprover: (i: Input<'authorizeApprover'>) => on(i)?.mayApprove(i, i) ?? github.authorizeApprover(i),
-    async analysePullRequest(i: Input<'analysePullRequest'>) {
-      const v = on(i);
-      if (!v) return github.analysePullRequest(i);
-      return analyseChange(i, {
-        changedFiles: (maxPages) => v.changedFiles(change(i), maxPages),
-        filesAt: (files, max) =>
-          v.filesAt(
-            i,
-            i.headSha,
-            files.map((f) => f.path),
-            max,
-          ),
-      });
-    },
-    async pullDiff(i: Input<'pullDiff'>) {
-      const v = on(i);
-      return v ? diffWithin(await v.changedFiles(change(i), i.maxPages), i) : github.pullDiff(i);
-    },
-    async listPullFiles(i: Input<'listPullFiles'>) {
-      const v = on(i);
-      return v ? v.changedFiles(change(i), i.maxPages) : github.listPullFiles(i);
-    },
-    postComment: (i: Input<'postComment'>) => on(i)?.postComment(change(i), i.body) ?? github.postComment(i),
-    async getFileContents(i: Input<'getFileContents'>) {
-      const v = on(i);
-      return v
-        ? Object.fromEntries((await v.filesAt(i, i.ref, i.paths, i.maxBytes)).contents)
-        : github.getFileContents(i);
-    },
-    gateCheckDone: (i: Input<'gateCheckDone'>) => on(i)?.checkDone(i, i.headSha, i.name) ?? github.gateCheckDone(i),
-    getPullHead: (i: Input<'getPullHead'>) => on(i)?.head(change(i)) ?? github.getPullHead(i),
-    createCheckRun: (i: Input<'createCheckRun'>) => on(i)?.createCheck(i, i) ?? github.createCheckRun(i),
-    async updateCheckRun(i: Input<'updateCheckRun'> & { number?: number }) {
-      const v = on(i);
-      if (!v) return github.updateCheckRun(i);
-      if (!i.headSha || !i.name) throw new Error(`a ${forgeOf(i)} check needs the head commit and the check name`);
-      return v.updateCheck(i, { ...i, checkId: i.checkRunId, headSha: i.headSha, name: i.name });
-    },
-    upsertMarkedComment: (i: Input<'upsertMarkedComment'>) =>
-      on(i)?.upsertMarkedComment(change(i), i.marker, i.body, i.known) ?? github.upsertMarkedComment(i),
-    updateComment: (i: Input<'updateComment'> & { number?: number }) =>
-      on(i)?.updateComment({ ...forgeTargetOf(i), number: i.number } as ChangeTarget, i.commentId, i.body) ??
-      github.updateComment(i),
+    updateComment: (i: RepoTarget & { commentId: number; body: string; number?: number }): Promise<PostedComment> =>
+      verbsOf(i).updateComment({ ...forgeTargetOf(i), number: i.number } as ChangeTarget, i.commentId, i.body),
   };
 }
 

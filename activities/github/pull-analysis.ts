@@ -1,16 +1,14 @@
-// A pull request of any size, read where it is: the changed files, their head versions (in few GraphQL
-// requests, see blob-contents.ts) and the changed functions are fetched and parsed inside one activity,
+// A pull or merge request of any size, read where it is: the changed files, their head versions (read
+// through the forge adapter's ChangeReader: GitHub's in few GraphQL requests) and the changed functions are fetched and parsed inside one activity,
 // and only a bounded result crosses into workflow history (Temporal refuses payloads over 2 MB). What
 // the bounds leave out is named, never dropped silently.
-import type { Octokit } from '@octokit/rest';
-import type { GitHubClientFor } from '../../src/github/client.js';
-import { githubCall } from '../../src/github/failures.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult, SkippedFile } from '../../src/gate/types.js';
 import { languageOf } from '../../src/code/languages.js';
 import { cutCode, extractInPool, parseCache, type FileToParse } from '../code/extract.js';
-import { headVersions } from './blob-contents.js';
-import { commentsAlong, markedCommentIn } from './marked-comment.js';
 import type { PullFile, RepoTarget } from './index.js';
+import type { ChangeReader } from '../../src/forges/port.js';
+
+export type { ChangeReader } from '../../src/forges/port.js';
 
 export interface AnalysisLimits {
   /** Pages of 100 changed files. */
@@ -52,30 +50,6 @@ export interface PullAnalysis {
   rules?: ReviewerResult[][];
   /** The id of the bot's comment carrying `commentMarker` (null: none yet; absent: unknown). */
   comment?: number | null;
-}
-
-/** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
-export async function changedFiles(gh: Octokit, t: RepoTarget & { pullNumber: number }, maxPages: number) {
-  const files: PullFile[] = [];
-  let requests = 0;
-  for (let page = 1; page <= maxPages; page++) {
-    requests++;
-    const { data } = await githubCall(() =>
-      gh.pulls.listFiles({ owner: t.owner, repo: t.repo, pull_number: t.pullNumber, per_page: 100, page }),
-    );
-    files.push(
-      ...data.map((f) => ({
-        filename: f.filename,
-        status: f.status,
-        additions: f.additions,
-        deletions: f.deletions,
-        patch: f.patch,
-        previous_filename: f.previous_filename,
-      })),
-    );
-    if (data.length < 100) return { files, truncated: false, requests };
-  }
-  return { files, truncated: true, requests };
 }
 
 /**
@@ -153,17 +127,6 @@ export type AnalysisInput = RepoTarget & {
   /** Look for the bot's comment carrying this marker along the way (the comment write then needs no lookup). */
   commentMarker?: string;
 };
-
-/** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
-export interface ChangeReader {
-  changedFiles(maxPages: number): Promise<{ files: PullFile[]; truncated: boolean; requests: number }>;
-  filesAt(
-    files: { path: string; estimate: number }[],
-    maxFileBytes: number,
-  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
-  /** The bot's comment found while reading (null: none; undefined: not looked for). */
-  comment?: () => number | null | undefined;
-}
 
 /**
  * The analysis of a change, on any forge: its changed files and their head versions read through
@@ -243,37 +206,4 @@ export function diffWithin(
     listed.truncated ? `only the first ${input.maxPages * 100} changed files were listed` : '',
   ].filter(Boolean);
   return { files, ...(notes.length ? { note: notes.join('; ') } : {}) };
-}
-
-export function createPullAnalysis(clientFor: GitHubClientFor) {
-  return {
-    async analysePullRequest(input: AnalysisInput): Promise<PullAnalysis> {
-      const gh = clientFor(input);
-      let comment: number | null | undefined;
-      return analyseChange(input, {
-        changedFiles: (maxPages) => changedFiles(gh, input, maxPages),
-        async filesAt(files, maxFileBytes) {
-          // All in as few requests as GitHub allows, the bot's comment looked up along the way.
-          const heads = await headVersions(
-            gh,
-            input,
-            input.headSha,
-            files,
-            maxFileBytes,
-            input.commentMarker ? commentsAlong(input.pullNumber) : undefined,
-          );
-          if (input.commentMarker) comment = await markedCommentIn(heads.along, input.commentMarker, gh);
-          return heads;
-        },
-        comment: () => comment,
-      });
-    },
-
-    /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */
-    async pullDiff(
-      input: RepoTarget & { pullNumber: number; maxPages: number; budgetBytes: number },
-    ): Promise<{ files: { filename: string; status: string; patch?: string }[]; note?: string }> {
-      return diffWithin(await changedFiles(clientFor(input), input, input.maxPages), input);
-    },
-  };
 }

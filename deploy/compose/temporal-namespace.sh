@@ -41,7 +41,7 @@ until temporal operator namespace describe --address "$ADDRESS" --namespace "$NA
   sleep 1
 done
 
-for attr in AofRepository:Keyword AofEvent:Keyword AofNumber:Int AofState:Keyword AofTrigger:Keyword AofKind:Keyword; do
+for attr in AofRepository:Keyword AofEvent:Keyword AofNumber:Int AofState:Keyword AofTrigger:Keyword AofKind:Keyword AofForge:Keyword; do
   idempotent temporal operator search-attribute create --address "$ADDRESS" --namespace "$NAMESPACE" --name "${attr%%:*}" --type "${attr#*:}"
 done
 echo "namespace $NAMESPACE and search attributes are registered"

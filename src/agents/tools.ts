@@ -51,13 +51,15 @@ export const TOOL_SCHEMAS = {
 } satisfies Record<ToolName, z.ZodType>;
 
 const DESCRIPTIONS: Record<ToolName, string> = {
-  github_post_comment: 'Post a Markdown comment on this issue or pull request (a later call updates the same comment).',
+  github_post_comment:
+    'Post a Markdown comment on this issue, pull request or merge request (a later call updates the same comment).',
   github_post_review:
-    'Submit a review of this pull request: APPROVE, REQUEST_CHANGES or COMMENT, with a Markdown body.',
-  github_add_labels: 'Add labels to this issue or pull request.',
-  github_remove_label: 'Remove one label from this issue or pull request.',
-  github_create_check_run: "Create a check run on this pull request's head commit.",
-  github_update_check_run: 'Update a check run this run created (status, conclusion, output).',
+    'Submit a review of this pull or merge request: APPROVE, REQUEST_CHANGES or COMMENT, with a Markdown body.',
+  github_add_labels: 'Add labels to this issue, pull request or merge request.',
+  github_remove_label: 'Remove one label from this issue, pull request or merge request.',
+  github_create_check_run:
+    'Create a check on the head commit of this pull or merge request (a check run; a commit status on GitLab).',
+  github_update_check_run: 'Update a check this run created (status, conclusion, output).',
 };
 
 export interface ToolDefinition {

@@ -5,6 +5,7 @@ import { configStore } from '../config/config-store.js';
 import { dirname } from 'node:path';
 import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
 import { watchBotLogins } from '../github/identity.js';
+import { watchGitLabBotNames } from '../forges/gitlab/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { listen } from '../ingress/listen.js';
@@ -35,6 +36,15 @@ export async function serve(configPath: string): Promise<Server> {
           "could not learn the bot's login from its credentials; asking again every minute (its comments carry a marker and are never acted on meanwhile)",
         ),
   );
+  // The same for GitLab: the usernames its tokens act as (GET /user); platforms.gitlab.bot_name only adds one.
+  const gitlabBots = await watchGitLabBotNames(resources, (names, known) => {
+    if (!known)
+      logger.warn(
+        { bots: names },
+        "could not learn the GitLab bot's username from its tokens; asking again every minute",
+      );
+    else if (names.length) logger.info({ bots: names }, 'acting as these GitLab users');
+  });
   const { temporal, server } = resources.daemon.spec;
   const store = configStore(configPath, {
     onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
@@ -51,6 +61,7 @@ export async function serve(configPath: string): Promise<Server> {
     resources: store.current,
     dispatch: createDispatcher(temporalLink.client, temporal.task_queue),
     botLogins: () => bots.current(store.current().daemon.spec.platforms.github.bot_name),
+    gitlabBotNames: gitlabBots.current,
     logger,
     ready: () => temporalLink.reachable(2000),
   });
@@ -62,6 +73,7 @@ export async function serve(configPath: string): Promise<Server> {
   );
   const stop = () => {
     bots.stop();
+    gitlabBots.stop();
     store.close();
     http.close();
     void temporalLink.close();

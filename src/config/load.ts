@@ -7,6 +7,10 @@ import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
 import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
+import { CONTEXT_VARIABLES as GITLAB_VARIABLES } from '../forges/gitlab/webhook.js';
+
+/** What an agent's instructions may name: AOF's variables for GitHub and its GitLab context variables. */
+const INSTRUCTION_VARIABLES: readonly string[] = [...new Set([...METADATA_VARIABLES, ...GITLAB_VARIABLES])];
 import { modelProblems } from './models.js';
 import { memoryProblems } from './check-memory.js';
 import { eventProblems } from './check-events.js';
@@ -434,12 +438,12 @@ function checkReferences(res: Resources): { problems: ConfigProblem[]; warnings:
         );
     });
     for (const v of templateVariables(a.resource.spec.instructions)) {
-      if (!METADATA_VARIABLES.includes(v)) {
+      if (!INSTRUCTION_VARIABLES.includes(v)) {
         problems.push(
           at(
             a,
             ['spec', 'instructions'],
-            `unknown template variable "metadata.${v}"${didYouMean(v, METADATA_VARIABLES)}`,
+            `unknown template variable "metadata.${v}"${didYouMean(v, INSTRUCTION_VARIABLES)}`,
           ),
         );
       }

@@ -126,18 +126,35 @@ export interface ForgeVerbs {
     known?: number | null,
   ): Promise<PostedComment & { created: boolean }>;
 
-  /** A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status). */
+  /**
+   * A commit check named `name` (GitHub check run; GitLab and Bitbucket commit status), finished at once when
+   * created with a conclusion. `orCommitStatus`: where checks need more than the credentials have (GitHub's
+   * check runs need an App), a commit status of the same name stands in.
+   */
   createCheck(
     t: ForgeTarget,
-    c: { name: string; headSha: string; status: CheckStatus; detailsUrl?: string; externalId?: string },
+    c: {
+      name: string;
+      headSha: string;
+      status: CheckStatus;
+      conclusion?: CheckConclusion;
+      /** Its title shows where the forge has room for one line (a commit status's description). */
+      output?: CheckOutput;
+      detailsUrl?: string;
+      externalId?: string;
+      orCommitStatus?: boolean;
+    },
   ): Promise<{ id: number; url: string }>;
+  /** A check on this commit by the id createCheck gave, or undefined when there is none. */
+  checkById(t: ForgeTarget, headSha: string, checkId: number): Promise<{ name: string; state: string } | undefined>;
   /** Its state, summary and line findings; findings of several updates add up, never repeat. */
   updateCheck(
     t: ForgeTarget,
     c: {
       checkId: number;
-      name: string;
-      headSha: string;
+      /** The check's name and commit: needed where a check is a commit status (GitLab, Bitbucket). */
+      name?: string;
+      headSha?: string;
       /** The pull or merge request the check is about, where findings are discussions on it. */
       number?: number;
       status?: CheckStatus;
@@ -150,16 +167,43 @@ export interface ForgeVerbs {
   /** Whether a check of this name completed (not cancelled) on this commit. */
   checkDone(t: ForgeTarget, headSha: string, name: string): Promise<boolean>;
 
+  /**
+   * A review of a pull or merge request: its text, and with `APPROVE` the bot's approval of `headSha` (the
+   * forge's refusal, such as approving one's own change, is a final failure). Once across retries.
+   */
+  submitReview(
+    t: ChangeTarget,
+    r: { body: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; headSha?: string },
+  ): Promise<PostedComment>;
+
   /** May `login` approve? Listed by name, member of a listed group or team, or at least `minPermission`. */
   mayApprove(t: ForgeTarget, p: { login: string; approvers: string[]; minPermission?: string }): Promise<Authorization>;
-  /** The bot's own identity, from its credentials. */
-  botIdentity(t: ForgeTarget): Promise<{ login: string; id: number }>;
+  /** The bot's own identity, from its credentials (its numeric id where the forge gives one). */
+  botIdentity(t: ForgeTarget): Promise<{ login: string; id?: number }>;
+
+  /**
+   * How the analysis reads a change, where the forge does better than `changedFiles` and `filesAt` one by
+   * one (GitHub: every head version and the bot's marked comment in few GraphQL requests).
+   */
+  changeReader?(t: ChangeTarget, headSha: string, commentMarker?: string): ChangeReader;
 
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
-    add(t: ChangeTarget, labels: string[]): Promise<void>;
+    /** Adds labels; the labels it then has. */
+    add(t: ChangeTarget, labels: string[]): Promise<string[]>;
     remove(t: ChangeTarget, label: string): Promise<void>;
   };
+}
+
+/** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
+export interface ChangeReader {
+  changedFiles(maxPages: number): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
+  filesAt(
+    files: { path: string; estimate: number }[],
+    maxFileBytes: number,
+  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
+  /** The bot's comment carrying the marker asked for, found while reading (null: none; undefined: not looked for). */
+  comment?: () => number | null | undefined;
 }
 
 /**
@@ -185,13 +229,21 @@ export interface ForgeEvent {
   headSha?: string;
   /** The branch filters compare: a push's branch, a change's target branch; null for a push to a tag. */
   branch?: string | null;
-  sender?: { login: string; bot: boolean };
-  /** A comment's text; only a newly `created` one runs a command or the default agent. */
-  comment?: { body: string; created: boolean };
+  /** `id`: the forge's user id, where the adapter compares people by id (GitLab). */
+  sender?: { login: string; bot: boolean; id?: number };
+  /**
+   * A comment's text; only a newly `created` one runs a command or the default agent. `onChange`: written
+   * in the conversation of a pull or merge request, where `/approve` and `/reject` are read.
+   */
+  comment?: { body: string; created: boolean; id?: number; onChange?: boolean };
+  /** What happened to the pull or merge request: new commits on it, or it closed (merged or not). */
+  transition?: 'pushed' | 'closed';
   /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */
   review?: { number: number; headSha?: string };
   /** The author of the pull or merge request, for the self-approval rule. */
   changeAuthor?: string;
+  /** The author's user id, where the forge's payloads carry it (GitLab's `author_id`): compared by id. */
+  changeAuthorId?: number;
   /** The context variables of instructions and templates (the forge's own names, per AOF). */
   metadata: Record<string, string | number | boolean | undefined>;
 }

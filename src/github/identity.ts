@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DaemonConfig } from '../config/schema.js';
 import { createOctokit } from './client.js';
+import { IDENTITY_RETRY_MS, watchLearnt } from '../forges/bot-names.js';
 
-/** How long a failed attempt to learn a client's login is remembered before it is tried again. */
-export const IDENTITY_RETRY_MS = 60_000;
+export { IDENTITY_RETRY_MS };
 
 const known = new WeakMap<Octokit, { login: Promise<string | undefined>; failedAt?: number }>();
 
@@ -85,23 +85,16 @@ export async function watchBotLogins(
   daemonDir: string,
   report: (bots: string[], known: boolean) => void = () => {},
 ): Promise<{ current: (botName?: string) => string[]; stop: () => void }> {
-  let bots = await botLogins(daemon, daemonDir);
-  const known = () => bots.some((b) => b !== daemon.spec.platforms.github.bot_name);
-  report(bots, known());
-  const retry = known()
-    ? undefined
-    : setInterval(() => {
-        void botLogins(daemon, daemonDir).then((learnt) => {
-          bots = learnt;
-          if (!known()) return;
-          clearInterval(retry);
-          report(bots, true);
-        });
-      }, IDENTITY_RETRY_MS);
-  retry?.unref();
+  const learnt = await watchLearnt(async () => {
+    const names = await botLogins(daemon, daemonDir);
+    return { names, known: names.some((b) => b !== daemon.spec.platforms.github.bot_name) };
+  }, report);
   return {
-    current: (botName) => (botName && !bots.includes(botName) ? [...bots, botName] : bots),
-    stop: () => clearInterval(retry),
+    current: (botName) => {
+      const bots = learnt.current();
+      return botName && !bots.includes(botName) ? [...bots, botName] : bots;
+    },
+    stop: learnt.stop,
   };
 }
 

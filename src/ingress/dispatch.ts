@@ -7,8 +7,8 @@ import { prFlows, type ApprovalAnswer } from './pr-flows.js';
 import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ForgeName } from '../forges/port.js';
-import { AofEvent, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
-import { deliveryWorkflowId } from '../temporal/workflow-ids.js';
+import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
+import { deliveryWorkflowId, repositoryKey } from '../temporal/workflow-ids.js';
 import {
   bounded,
   DISPATCH_TIMEOUT_MS,
@@ -29,7 +29,7 @@ export interface Dispatched {
 
 /** The long-lived gate workflow of one pull request. */
 export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
-  `gate/${forge === 'github' ? '' : `${forge}:`}${repoFullName}#${number}`;
+  `gate/${repositoryKey(repoFullName, forge)}#${number}`;
 
 export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
@@ -55,6 +55,7 @@ export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
     { key: AofEvent, value: input.action ? `${input.event}.${input.action}` : input.event },
     { key: AofTrigger, value: input.trigger },
     { key: AofState, value: 'queued' },
+    { key: AofForge, value: input.forge ?? 'github' },
   ];
   if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
   if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });
@@ -102,9 +103,9 @@ export function createDispatcher(
     }
   };
   const flows = prFlows(withDeadline);
-  dispatch.approveFlow = (t) => flows.approve(t.repo, t.number, t.signal.arg as never);
+  dispatch.approveFlow = (t) => flows.approve(t.forge, t.repo, t.number, t.signal.arg as never);
   dispatch.notifyFlows = (t) =>
-    flows.notify(t.repo, t.number, (c, id) => {
+    flows.notify(t.forge, t.repo, t.number, (c, id) => {
       const h = c.workflow.getHandle(id);
       return t.signal.name === 'prClosed'
         ? h.signal(prClosedSignal, t.signal.arg as never)

@@ -1,9 +1,12 @@
-// Delivers pull-request events to the flows running on that pull request: `/approve` and `/reject` to
+// Delivers pull or merge request events to the flows running on that change: `/approve` and `/reject` to
 // the one waiting for approval (as an update, whose validator turns away what changes nothing without a
 // trace in history), pushes and closing to all of them. Flows are found by their workflow ids,
-// `flow/<owner>/<repo>#<n>` or `flow/<owner>/<repo>#<n>/<flow>[/<environment>]`.
+// `flow/<repository key>#<n>` or `flow/<repository key>#<n>/<flow>[/<environment>]` (workflow-ids.ts: the
+// key names the forge, except GitHub's).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { WithDeadline } from './temporal-unavailable.js';
+import type { ForgeName } from '../forges/port.js';
+import { changeFlowsPrefix } from '../temporal/workflow-ids.js';
 import {
   approvalSignal,
   approvalStateQuery,
@@ -23,8 +26,8 @@ const NOTHING_WAITING = 'nothing is waiting for approval';
 const VISIBILITY_LAG_MS = 1500;
 
 export function prFlows(withDeadline: WithDeadline) {
-  async function running(repo: string, number: number): Promise<string[]> {
-    const base = `flow/${repo}#${number}`;
+  async function running(forge: ForgeName, repo: string, number: number): Promise<string[]> {
+    const base = changeFlowsPrefix(repo, number, forge);
     const ids: string[] = [];
     const query = `WorkflowType = 'flowRunWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH ${JSON.stringify(base)}`;
     await withDeadline(async (client) => {
@@ -39,10 +42,10 @@ export function prFlows(withDeadline: WithDeadline) {
    * lists a new run a little after it started (an `/approve` right after the plan comment would otherwise
    * be answered "nothing waiting").
    */
-  async function runningSoon(repo: string, number: number): Promise<string[]> {
+  async function runningSoon(forge: ForgeName, repo: string, number: number): Promise<string[]> {
     const until = Date.now() + VISIBILITY_LAG_MS;
     for (let wait = 100; ; wait = Math.min(wait * 2, 400)) {
-      const ids = await running(repo, number);
+      const ids = await running(forge, repo, number);
       if (ids.length > 0 || Date.now() + wait > until) return ids;
       await new Promise((r) => setTimeout(r, wait));
     }
@@ -73,8 +76,8 @@ export function prFlows(withDeadline: WithDeadline) {
   return {
     running,
 
-    async approve(repo: string, number: number, comment: ApprovalComment): Promise<ApprovalAnswer> {
-      const chosen = await target(await runningSoon(repo, number), comment);
+    async approve(forge: ForgeName, repo: string, number: number, comment: ApprovalComment): Promise<ApprovalAnswer> {
+      const chosen = await target(await runningSoon(forge, repo, number), comment);
       if (typeof chosen !== 'string') return chosen;
       try {
         // The handler only queues the comment, so accepted and completed are one step; a validator's
@@ -101,9 +104,14 @@ export function prFlows(withDeadline: WithDeadline) {
     },
 
     /** Sends a signal to every flow running on the PR; how many got it. */
-    async notify(repo: string, number: number, send: (client: Client, id: string) => Promise<void>): Promise<number> {
+    async notify(
+      forge: ForgeName,
+      repo: string,
+      number: number,
+      send: (client: Client, id: string) => Promise<void>,
+    ): Promise<number> {
       let sent = 0;
-      for (const id of await running(repo, number)) {
+      for (const id of await running(forge, repo, number)) {
         try {
           await withDeadline((client) => send(client, id));
           sent++;

@@ -1,9 +1,11 @@
-// Events that reach a flow already running on a pull request rather than starting anything: `/approve`
-// and `/reject` comments, new pushes (which void approvals) and the PR closing. Pure: what to signal.
+// Events that reach a flow already running on a pull or merge request rather than starting anything:
+// `/approve` and `/reject` comments, new pushes (which void approvals) and the change closing. Pure, and
+// the same for every forge: what to signal, read from the project's own event (the forge's adapter made
+// it from the verified delivery).
 import type { ApprovalComment } from '../../workflows/definitions.js';
-import { carriesProductMarker, isBotLogin, isBotSender } from '../routing/bots.js';
-import type { DeliveryIdentity } from './identity.js';
-import { commandLine } from '../forges/github/event.js';
+import type { ForgeEvent, ForgeName } from '../forges/port.js';
+import { carriesProductMarker, isBotLogin } from '../routing/bots.js';
+import { commandLineOf } from '../routing/route.js';
 
 export type PrSignal =
   | { name: 'approval'; arg: ApprovalComment; reply: boolean }
@@ -11,6 +13,8 @@ export type PrSignal =
   | { name: 'prClosed'; arg: { deliveryId: string }; reply: false };
 
 export interface PrSignalTarget {
+  forge: ForgeName;
+  /** The repository's full name (`owner/repo`, `group/sub/project`). */
   repo: string;
   number: number;
   signal: PrSignal;
@@ -18,65 +22,58 @@ export interface PrSignalTarget {
   consumes: boolean;
 }
 
-/** The repository, number and head come from the delivery's verified identity, never from the payload. */
+/** The repository, number and head are the event's, which the adapter took from the verified delivery. */
 export function prSignalOf(
-  event: string,
-  payload: Record<string, any>,
+  ev: ForgeEvent,
   deliveryId: string,
   bots: string | readonly string[] | undefined,
-  identity: DeliveryIdentity,
 ): PrSignalTarget | undefined {
-  const repo = identity.fullName;
-  const number = identity.number;
+  const repo = ev.repository;
+  const number = ev.number;
   if (!repo || number === undefined) return undefined;
-  if (event === 'issue_comment' && payload.issue?.pull_request) {
-    const line = commandLine(event, payload);
+  const on = { forge: ev.forge, repo, number };
+  if (ev.comment?.onChange) {
+    const line = commandLineOf(ev.comment.body);
     // The command word exactly, then whitespace or the end: `/approve\u200b` or `/approved` are not commands.
     const m = line ? approvalCommand(line) : null;
-    const login = String(payload.sender?.login ?? '');
+    const login = ev.sender?.login ?? '';
     // Bots never approve: neither this one nor any other, nor a comment carrying the product's marker.
     if (
       !m ||
-      payload.action !== 'created' ||
+      !ev.comment.created ||
+      ev.comment.id === undefined ||
+      !login ||
       isBotLogin(login, bots) ||
-      isBotSender(payload.sender) ||
-      carriesProductMarker(payload.comment?.body)
+      ev.sender?.bot ||
+      carriesProductMarker(ev.comment.body)
     )
       return undefined;
     const decision = m[1]!.toLowerCase() === 'approve' ? 'approve' : 'reject';
     return {
-      repo,
-      number,
+      ...on,
       consumes: true,
       signal: {
         name: 'approval',
         reply: true,
         arg: {
           deliveryId,
-          commentId: payload.comment.id,
+          commentId: ev.comment.id,
           login,
+          ...(ev.sender?.id !== undefined ? { senderId: ev.sender.id } : {}),
           decision,
           ...(m[2] ? { reason: m[2].slice(0, 500) } : {}),
         },
       },
     };
   }
-  if (event === 'pull_request' && payload.action === 'synchronize' && identity.headSha) {
+  if (ev.transition === 'pushed' && ev.headSha)
     return {
-      repo,
-      number,
+      ...on,
       consumes: false,
-      signal: { name: 'headChanged', reply: false, arg: { sha: identity.headSha, deliveryId } },
+      signal: { name: 'headChanged', reply: false, arg: { sha: ev.headSha, deliveryId } },
     };
-  }
-  if (event === 'pull_request' && payload.action === 'closed') {
-    return {
-      repo,
-      number,
-      consumes: false,
-      signal: { name: 'prClosed', reply: false, arg: { deliveryId } },
-    };
-  }
+  if (ev.transition === 'closed')
+    return { ...on, consumes: false, signal: { name: 'prClosed', reply: false, arg: { deliveryId } } };
   return undefined;
 }
 

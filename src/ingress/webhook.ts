@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
 import type { Trigger } from '../config/schema.js';
-import type { ForgeEvent } from '../forges/port.js';
+import { targetOf, type ForgeEvent } from '../forges/port.js';
 import { ForgePayloadError } from '../forges/inbound.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
@@ -171,7 +171,28 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
       403,
       `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
     );
-  const prSignal = prSignalOf(d.event, d.payload, d.id, bots, d.identity);
+  const ev = githubEvent(d.event, d.payload, d.identity);
+  return routeAndDispatch(ctx, deps, { ...d, ev, data: untrustedContent(d.payload), triggers, bots });
+}
+
+/**
+ * A verified delivery of any forge, as its adapter made it: `/approve` and `/reject` answered, pushes and
+ * closings passed to the flows running on the change, then routed, then started or signalled.
+ */
+export async function routeAndDispatch(
+  ctx: Context,
+  deps: WebhookDeps,
+  d: {
+    id: string;
+    ev: ForgeEvent;
+    data: UntrustedContent;
+    identity?: Pick<DeliveryIdentity, 'installationBound' | 'installationId'>;
+    triggers: Trigger[];
+    bots: readonly string[];
+    log: Logger;
+  },
+) {
+  const prSignal = prSignalOf(d.ev, d.id, d.bots);
   if (prSignal?.consumes && deps.dispatch.approveFlow) return await approval(ctx, deps, d, prSignal);
   if (prSignal && deps.dispatch.notifyFlows) {
     const sent = await deps.dispatch.notifyFlows(prSignal);
@@ -181,24 +202,6 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
         'pull request signal',
       );
   }
-  const ev = githubEvent(d.event, d.payload, d.identity);
-  return routeAndDispatch(ctx, deps, { ...d, ev, data: untrustedContent(d.payload), triggers, bots });
-}
-
-/** A verified delivery of any forge, as its adapter made it: routed, then started or signalled. */
-export async function routeAndDispatch(
-  ctx: Context,
-  deps: WebhookDeps,
-  d: {
-    id: string;
-    ev: ForgeEvent;
-    data: UntrustedContent;
-    identity?: Pick<DeliveryIdentity, 'installationBound'>;
-    triggers: Trigger[];
-    bots: readonly string[];
-    log: Logger;
-  },
-) {
   // A target the configuration names but does not define (loading warned of it) is answered unhandled.
   const decision = withDefinedTarget(deps.resources(), routeEvent(d.triggers, d.ev, d.bots));
   const repo = decision.metadata.repo_full_name;
@@ -251,29 +254,34 @@ export function tenantName(t: Tenant): string {
       : 'global';
 }
 
-/** `/approve` or `/reject`: answered here, never routed further. */
-async function approval(ctx: Context, deps: WebhookDeps, d: Delivery, t: PrSignalTarget) {
+/** `/approve` or `/reject`: answered here (on the change, through its forge), never routed further. */
+async function approval(
+  ctx: Context,
+  deps: WebhookDeps,
+  d: { id: string; identity?: Pick<DeliveryIdentity, 'installationId'>; log: Logger },
+  t: PrSignalTarget,
+) {
   const res = deps.resources();
   const result = await deps.dispatch.approveFlow!(t);
   d.log.info({ repo: t.repo, number: t.number, ...result }, 'approval comment');
   const decision = (t.signal.arg as ApprovalComment).decision;
+  const change = t.forge === 'gitlab' ? 'merge request' : 'pull request';
   const reply = (body: string) =>
     deps.dispatch.reply?.(
       {
-        owner: d.identity.owner!,
-        repo: d.identity.repo!,
-        installationId: d.identity.installationId,
+        ...targetOf(t.forge, t.repo, d.identity?.installationId),
         issueNumber: t.number,
         body,
         githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
       },
-      d.id,
+      // One reply per delivery; GitHub's keep the key they always had.
+      t.forge === 'github' ? d.id : `${t.forge}:${d.id}`,
     );
   if (result.status === 'nothing waiting')
-    await reply(`Nothing on this pull request is waiting for approval, so \`/${decision}\` changed nothing.`);
+    await reply(`Nothing on this ${change} is waiting for approval, so \`/${decision}\` changed nothing.`);
   if (result.status === 'ambiguous') {
     await reply(
-      `Several deploys on this pull request wait for approval (${result.environments.map((e) => `\`${e}\``).join(', ')}): say which, e.g. \`/${decision} ${result.environments[0]}\`.`,
+      `Several deploys on this ${change} wait for approval (${result.environments.map((e) => `\`${e}\``).join(', ')}): say which, e.g. \`/${decision} ${result.environments[0]}\`.`,
     );
   }
   return answer(ctx, result.status === 'signalled' ? 202 : 200, { ...result });

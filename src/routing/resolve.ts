@@ -106,6 +106,7 @@ export function workflowInput(
     flow: decision.target.kind === 'flow' ? res.flows.get(decision.target.name)?.resource.spec : undefined,
     fleets: decision.target.kind === 'flow' ? flowFleets(res, decision.target.name) : undefined,
     prAuthor: ev.changeAuthor,
+    ...(ev.changeAuthorId !== undefined ? { prAuthorId: ev.changeAuthorId } : {}),
     review: decision.target.kind === 'gate' ? ev.review : undefined,
     installationBound: identity?.installationBound ?? false,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url

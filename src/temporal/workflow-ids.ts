@@ -14,3 +14,14 @@ export function deliveryWorkflowId(deliveryId: string, forge: ForgeName = 'githu
     throw new Error(`invalid delivery id: ${JSON.stringify(deliveryId.slice(0, 40))}`);
   return `${forge}-delivery-${deliveryId.toLowerCase()}`;
 }
+
+/**
+ * A repository as workflow ids name it: `owner/repo` on GitHub (as every id before the forge port),
+ * `<forge>:<full path>` on the others, so the same path on two forges never names one workflow.
+ */
+export const repositoryKey = (fullName: string, forge: ForgeName = 'github'): string =>
+  forge === 'github' ? fullName : `${forge}:${fullName}`;
+
+/** What the ids of every flow on one pull or merge request start with: `flow/<repository key>#<n>`. */
+export const changeFlowsPrefix = (fullName: string, number: number, forge: ForgeName = 'github'): string =>
+  `flow/${repositoryKey(fullName, forge)}#${number}`;

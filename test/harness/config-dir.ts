@@ -29,6 +29,9 @@ export const agentYaml = (name: string, model = 'builtin:assistant') =>
 export const triggerYaml = (name: string, body: string) =>
   `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  type: GitHub\n${body.replace(/^/gm, '  ')}\n`;
 
+export const gitlabTriggerYaml = (name: string, body: string) =>
+  triggerYaml(name, body).replace('type: GitHub', 'type: GitLab');
+
 /** A daemon with the gate `afa` (title AFA) and one trigger binding `commands` (YAML) to it. */
 export const gateConfig = (events: string[], commands: string) => ({
   'daemon.yaml': daemonYaml(
@@ -38,3 +41,17 @@ export const gateConfig = (events: string[], commands: string) => ({
   'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
   'triggers/t.yaml': triggerYaml('gate', `config:\n  github_events: [${events.join(', ')}]\ncommands:\n${commands}`),
 });
+
+/**
+ * A daemon serving GitHub and GitLab (token and webhook secret from AOF_TEST_GITLAB_TOKEN and
+ * AOF_TEST_GITLAB_SECRET; `gitlab` adds keys to platforms.gitlab), with `dirs` (`triggers`, `gates`...)
+ * and `extra` lines of its spec.
+ */
+export const gitlabDaemonYaml = (dirs: string[], gitlab = '', extra = '') => `apiVersion: aof.dev/v1
+kind: DaemonConfig
+metadata: {name: test}
+spec:
+  platforms:
+    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
+    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET${gitlab ? `, ${gitlab}` : ''}}
+${dirs.map((d) => `  ${d}: {directory: ${d}}\n`).join('')}${extra}`;

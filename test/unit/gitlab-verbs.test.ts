@@ -139,25 +139,39 @@ describe('GitLab forge verbs (issue 26)', () => {
       });
     });
 
-    it('filesAt reads raw files at the commit, URL-encoding the path; missing, binary or too large is null', async () => {
-      const { contents, requests } = await verbs.filesAt(
-        project,
-        HEAD,
-        ['src/a.ts', 'nope.ts', 'bin/blob.bin', 'big.txt', 'dir/sub/ü file.txt'],
-        1000,
-      );
-      assert.deepEqual(Object.fromEntries(contents), {
-        'src/a.ts': 'line one\nline 2\nline 2b\nline three\n',
-        'nope.ts': null,
-        'bin/blob.bin': null,
-        'big.txt': null,
-        'dir/sub/ü file.txt': 'unicode path\n',
-      });
-      assert.equal(requests, 5);
-      assert.equal(sent()[0], `GET ${P}/repository/files/src%2Fa.ts/raw?ref=${HEAD}`);
-      assert.equal(sent()[4], `GET ${P}/repository/files/dir%2Fsub%2F%C3%BC%20file.txt/raw?ref=${HEAD}`);
+    const wanted = ['src/a.ts', 'nope.ts', 'bin/blob.bin', 'big.txt', 'dir/sub/ü file.txt'];
+    const expected = {
+      'src/a.ts': 'line one\nline 2\nline 2b\nline three\n',
+      'nope.ts': null,
+      'bin/blob.bin': null,
+      'big.txt': null,
+      'dir/sub/ü file.txt': 'unicode path\n',
+    };
+
+    it('filesAt reads every file in one GraphQL request (Repository.blobs at the commit); missing, binary or too large is null', async () => {
+      const { contents, requests } = await verbs.filesAt(project, HEAD, wanted, 1000);
+      assert.deepEqual(Object.fromEntries(contents), expected);
+      assert.equal(requests, 1);
+      assert.deepEqual(sent(), ['POST /api/graphql']);
+      const q = gitlab.requests[0]!.body as { variables: { fullPath: string; ref: string; paths: string[] } };
+      assert.deepEqual(q.variables, { fullPath: 'acme/platform/app', ref: HEAD, paths: wanted });
       const bigger = await verbs.filesAt(project, HEAD, ['big.txt'], 5000);
       assert.equal(bigger.contents.get('big.txt'), 'x'.repeat(5000));
+      // 250 files: three requests (100 paths each), not 250.
+      const many = Array.from({ length: 250 }, (_, i) => `gen/f${i}.ts`);
+      gitlab.reset();
+      const paged = await verbs.filesAt(project, HEAD, many, 1000);
+      assert.equal(paged.requests, 3);
+      assert.ok([...paged.contents.values()].every((v) => v === null));
+    });
+
+    it('filesAt reads raw files over REST when GraphQL refuses, URL-encoding the path', async () => {
+      gitlab.failNext(1, 400, /^POST \/api\/graphql$/);
+      const { contents, requests } = await verbs.filesAt(project, HEAD, wanted, 1000);
+      assert.deepEqual(Object.fromEntries(contents), expected);
+      assert.equal(requests, 6);
+      assert.equal(sent()[1], `GET ${P}/repository/files/src%2Fa.ts/raw?ref=${HEAD}`);
+      assert.equal(sent()[5], `GET ${P}/repository/files/dir%2Fsub%2F%C3%BC%20file.txt/raw?ref=${HEAD}`);
     });
 
     it('head gives the head sha and the state as the port names it', async () => {

@@ -128,6 +128,8 @@ describe('GitLab webhooks', () => {
           headSha: HEAD,
           sender: { login: 'root', id: 1 },
           action: 'merge_request.open',
+          // The author by id (`object_attributes.author_id`), for the self-approval rule.
+          changeAuthorId: 51,
           contextVariables: undefined,
         },
       );

@@ -52,8 +52,22 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
     branch: branch === undefined && event === 'push' ? null : branch,
     sender: typeof sender === 'string' ? { login: sender, bot: isBotSender(payload.sender) } : undefined,
     comment: COMMENT_EVENTS.has(event)
-      ? { body: String(payload.comment?.body ?? ''), created: payload.action === 'created' }
+      ? {
+          body: String(payload.comment?.body ?? ''),
+          created: payload.action === 'created',
+          ...(typeof payload.comment?.id === 'number' ? { id: payload.comment.id } : {}),
+          // A review comment sits on a line: only the conversation's comments approve.
+          onChange: event === 'issue_comment' && Boolean(payload.issue?.pull_request),
+        }
       : undefined,
+    transition:
+      event !== 'pull_request'
+        ? undefined
+        : payload.action === 'synchronize'
+          ? 'pushed'
+          : payload.action === 'closed'
+            ? 'closed'
+            : undefined,
     // The pull request and head as verified (the same fields, checked by the identity step).
     review:
       review && verified?.number !== undefined

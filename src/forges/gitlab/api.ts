@@ -132,15 +132,19 @@ export class GitLabApi {
     const call = `${method} ${path}`;
     const headers: Record<string, string> = { 'private-token': this.options.token, accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    return this.fetchOk(call, url, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  }
+
+  /** Sends one request (counted); a failure or an answer other than 2xx becomes GitLab's failure type. */
+  private async fetchOk(call: string, url: URL | string, init: RequestInit): Promise<Response> {
     this.requests++;
     let res: Response;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
       throw ApplicationFailure.create({
@@ -159,6 +163,33 @@ export class GitLabApi {
     const res = await this.send(method, path, opts);
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * One GraphQL request to the instance's `/api/graphql` (same token). GitLab answers 200 with `errors`
+   * for a query it cannot run: that is a `GitLabGraphQL` failure, final (the caller may read over REST).
+   */
+  async graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    const url = this.root.replace(/\/v4$/, '/graphql');
+    const call = 'POST /api/graphql';
+    const res = await this.fetchOk(call, url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${this.options.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await res.text();
+    const body = JSON.parse(text) as { data?: T; errors?: { message?: string }[] };
+    if (body.errors?.length || !body.data)
+      throw ApplicationFailure.create({
+        type: 'GitLabGraphQL',
+        message: `GitLab ${call}: ${body.errors?.map((e) => e.message).join('; ') ?? 'no data'}`,
+        nonRetryable: true,
+      });
+    return body.data;
   }
 
   get<T>(path: string, query?: Query): Promise<T> {

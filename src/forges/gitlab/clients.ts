@@ -6,6 +6,28 @@ import { matchesAny } from '../../routing/glob.js';
 import { fullNameOf, type ForgeTarget } from '../port.js';
 import { GitLabApi } from './api.js';
 
+interface Credential {
+  apiUrl: string;
+  token: string;
+  /** The projects it acts on (glob patterns); every project when absent. */
+  projects?: string[];
+}
+
+/** Every GitLab credential the configuration gives, in the order they are chosen: Triggers', then the platform's. */
+export function gitlabCredentials(res: Resources, env: NodeJS.ProcessEnv = process.env): Credential[] {
+  const out: Credential[] = [];
+  for (const { resource } of res.triggers) {
+    const spec = resource.spec;
+    if (spec.type !== 'GitLab') continue;
+    const token = spec.config.token ?? (spec.config.token_env ? env[spec.config.token_env] : undefined);
+    if (token) out.push({ apiUrl: spec.config.api_url, token, projects: spec.config.projects });
+  }
+  const platform = res.daemon.spec.platforms.gitlab;
+  const token = platform?.token_env ? env[platform.token_env] : undefined;
+  if (platform && token) out.push({ apiUrl: platform.api_url, token });
+  return out;
+}
+
 export function gitlabClients(res: Resources, env: NodeJS.ProcessEnv = process.env): (t: ForgeTarget) => GitLabApi {
   const made = new Map<string, GitLabApi>();
   const client = (apiUrl: string, token: string) => {
@@ -14,18 +36,10 @@ export function gitlabClients(res: Resources, env: NodeJS.ProcessEnv = process.e
     if (!c) made.set(key, (c = new GitLabApi({ apiUrl, token })));
     return c;
   };
-  const platform = res.daemon.spec.platforms.gitlab;
   return (t) => {
     const name = fullNameOf(t);
-    for (const { resource } of res.triggers) {
-      const spec = resource.spec;
-      if (spec.type !== 'GitLab') continue;
-      const token = spec.config.token ?? (spec.config.token_env ? env[spec.config.token_env] : undefined);
-      if (!token || (spec.config.projects && !matchesAny(name, spec.config.projects, 'i'))) continue;
-      return client(spec.config.api_url, token);
-    }
-    const token = platform?.token_env ? env[platform.token_env] : undefined;
-    if (platform && token) return client(platform.api_url, token);
+    const c = gitlabCredentials(res, env).find((c) => !c.projects || matchesAny(name, c.projects, 'i'));
+    if (c) return client(c.apiUrl, c.token);
     throw ApplicationFailure.nonRetryable(
       `no GitLab token for ${name}: set config.token (or token_env) on a GitLab Trigger covering it, or platforms.gitlab.token_env`,
       'GitLabNoToken',

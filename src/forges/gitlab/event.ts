@@ -29,7 +29,14 @@ export function gitlabForgeEvent(e: GitLabEvent): ForgeEvent {
         ? v.ref.slice(11)
         : null
       : (v.mr_target_branch ?? (event === 'pipeline' ? v.ref : undefined));
-  const comment = e.comment ? { body: e.comment.body, created: true } : undefined;
+  // Notes are on merge requests only (normalisation refuses the others); each is a new note.
+  const comment = e.comment ? { body: e.comment.body, created: true, id: e.comment.id, onChange: true } : undefined;
+  const transition =
+    e.action === 'merge_request.update' && e.newCommits
+      ? ('pushed' as const)
+      : e.action === 'merge_request.merge' || e.action === 'merge_request.close'
+        ? ('closed' as const)
+        : undefined;
   return {
     forge: 'gitlab',
     event,
@@ -38,8 +45,10 @@ export function gitlabForgeEvent(e: GitLabEvent): ForgeEvent {
     number: e.number,
     headSha: e.headSha,
     branch,
-    sender: { login: e.sender.login, bot: BOT_USERNAME.test(e.sender.login) },
+    sender: { login: e.sender.login, bot: BOT_USERNAME.test(e.sender.login), id: e.sender.id },
     comment,
+    ...(transition ? { transition } : {}),
+    ...(e.changeAuthorId !== undefined ? { changeAuthorId: e.changeAuthorId } : {}),
     // A note's head is read by the gate when it runs (a `/review` says nothing about the commit).
     review: aboutChange ? { number: e.number!, ...(e.comment ? {} : { headSha: e.headSha }) } : undefined,
     metadata: {

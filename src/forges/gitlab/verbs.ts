@@ -103,6 +103,26 @@ interface Diff {
   diff: string;
 }
 
+interface Blob {
+  path: string;
+  /** Null for a binary blob. */
+  rawTextBlob: string | null;
+  /** GitLab's BigInt: a string. */
+  rawSize?: string | number | null;
+}
+
+/** Paths asked for in one GraphQL request: GitLab's largest page of a connection. */
+export const BLOBS_PER_QUERY = 100;
+
+/** A project's blobs at a ref by path (GitLab's `Repository.blobs`), one request for up to 100 files. */
+const BLOBS_QUERY = `query($fullPath: ID!, $ref: String!, $paths: [String!]!) {
+  project(fullPath: $fullPath) {
+    repository {
+      blobs(paths: $paths, ref: $ref, first: ${BLOBS_PER_QUERY}) { nodes { path rawTextBlob rawSize } }
+    }
+  }
+}`;
+
 interface CommitStatus {
   id: number;
   status: string;
@@ -240,6 +260,12 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     return items.reduce<CommitStatus | undefined>((a, b) => (!a || b.id > a.id ? b : a), undefined);
   }
 
+  /** The ids of the users who approved the merge request (`GET .../approvals`). */
+  async function approvedBy(api: GitLabApi, mrPath: string): Promise<number[]> {
+    const a = await api.get<{ approved_by?: { user?: { id: number } | null }[] }>(`${mrPath}/approvals`);
+    return (a.approved_by ?? []).flatMap((x) => (x.user ? [x.user.id] : []));
+  }
+
   /** The markers of findings the bot already posted on the merge request. */
   async function postedFindings(api: GitLabApi, t: ChangeTarget): Promise<Set<string>> {
     const me = await api.user();
@@ -294,6 +320,40 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     }
   }
 
+  /** Blobs at `ref` by path, in one GraphQL request (GitLab leaves out paths missing at the ref). */
+  async function blobsAt(api: GitLabApi, t: ForgeTarget, ref: string, paths: string[]): Promise<Blob[]> {
+    const data = await api.graphql<{
+      project: { repository: { blobs: { nodes: (Blob | null)[] } | null } | null } | null;
+    }>(BLOBS_QUERY, { fullPath: fullNameOf(t), ref, paths });
+    return (data.project?.repository?.blobs?.nodes ?? []).filter((n): n is Blob => n !== null);
+  }
+
+  /** One file at `sha` over REST (`/repository/files/:path/raw`); null when missing, binary or over `maxBytes`. */
+  async function rawFile(api: GitLabApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
+    let res: Response;
+    try {
+      res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
+        query: { ref: sha },
+      });
+    } catch (err) {
+      if (failureType(err) !== 'GitLab404') throw err;
+      return null;
+    }
+    const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await res.body?.cancel();
+      return null;
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // Binary: a NUL byte (git's own test) or not UTF-8.
+    if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return null;
+    }
+  }
+
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
       const api = clientFor(t);
@@ -306,36 +366,32 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const api = clientFor(t);
       const before = api.requests;
       const contents = new Map<string, string | null>();
-      const decoder = new TextDecoder('utf-8', { fatal: true });
-      for (const path of paths) {
-        let res: Response;
+      // GraphQL first: up to 100 blobs a request; what it cannot give is read over REST, one file each.
+      const rest: string[] = [];
+      for (let i = 0; i < paths.length; i += BLOBS_PER_QUERY) {
+        const batch = paths.slice(i, i + BLOBS_PER_QUERY);
+        let nodes: Blob[];
         try {
-          res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
-            query: { ref: sha },
-          });
+          nodes = await blobsAt(api, t, sha, batch);
         } catch (err) {
-          if (failureType(err) !== 'GitLab404') throw err;
-          contents.set(path, null);
+          if (['GitLabRateLimited', 'GitLabUnavailable'].includes(failureType(err) ?? '')) throw err;
+          rest.push(...batch); // an instance without the field, or a query it refused: REST below
           continue;
         }
-        const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          await res.body?.cancel();
-          contents.set(path, null);
-          continue;
+        const byPath = new Map(nodes.map((n) => [n.path, n]));
+        for (const path of batch) {
+          const n = byPath.get(path);
+          const size = Number(n?.rawSize);
+          if (!n || (Number.isFinite(size) && size > maxBytes))
+            contents.set(path, null); // missing or too large
+          else if (n.rawTextBlob === null)
+            contents.set(path, null); // binary
+          else if (Number.isFinite(size) && Buffer.byteLength(n.rawTextBlob) !== size)
+            rest.push(path); // cut
+          else contents.set(path, n.rawTextBlob.includes('\0') ? null : n.rawTextBlob);
         }
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        let text: string | null = null;
-        // Binary: a NUL byte (git's own test) or not UTF-8.
-        if (bytes.byteLength <= maxBytes && !bytes.includes(0)) {
-          try {
-            text = decoder.decode(bytes);
-          } catch {
-            text = null;
-          }
-        }
-        contents.set(path, text);
       }
+      for (const path of rest) contents.set(path, await rawFile(api, t, sha, path, maxBytes));
       return { contents, requests: api.requests - before };
     },
 
@@ -395,35 +451,50 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
     async createCheck(t, c) {
       const api = clientFor(t);
+      const url = c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/-/commit/${c.headSha}`;
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'pending');
+      // A finished status is a new one each time it is set: a retry first looks for the one it may have set.
+      if (!['pending', 'running'].includes(state) && currentOperation().retry) {
+        const latest = await latestStatus(api, t, c.headSha, c.name);
+        if (latest?.status === state) return { id: latest.id, url };
+      }
       const status = await setStatus(api, t, c.headSha, {
-        state: STATE_OF_STATUS[c.status] ?? 'pending',
+        state,
         name: c.name,
         targetUrl: c.detailsUrl,
-        description: c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined,
+        description:
+          c.output?.title ??
+          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
       });
-      return { id: status.id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/-/commit/${c.headSha}` };
+      return { id: status.id, url };
+    },
+
+    async checkById(t, headSha, checkId) {
+      const api = clientFor(t);
+      const { items } = await api.paginate<CommitStatus>(
+        `${api.project(t)}/repository/commits/${encodeURIComponent(headSha)}/statuses`,
+        { all: true },
+      );
+      const found = items.find((s) => s.id === checkId);
+      return found && { name: found.name, state: found.status };
     },
 
     async updateCheck(t, c) {
+      const { headSha, name } = c;
+      if (!headSha || !name) throw new Error('a GitLab check (a commit status) needs its commit and name');
       const api = clientFor(t);
       const retry = currentOperation().retry;
       const findings = findingsOf(c.output?.annotations);
       // Findings first: a check seen finished has its findings posted.
       if (findings.length && c.number !== undefined)
-        await postFindings(
-          api,
-          { ...t, number: c.number },
-          c.headSha,
-          findings,
-          retry || (c.annotationsBefore ?? 0) > 0,
-        );
+        await postFindings(api, { ...t, number: c.number }, headSha, findings, retry || (c.annotationsBefore ?? 0) > 0);
       if (!c.status && !c.conclusion) return; // later updates only add findings, which a status cannot show
       const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : STATE_OF_STATUS[c.status!];
       // A finished status is never moved: a second `success` would be a second status. A retry looks first.
-      if (retry && (await latestStatus(api, t, c.headSha, c.name))?.status === state) return;
-      await setStatus(api, t, c.headSha, {
+      if (retry && (await latestStatus(api, t, headSha, name))?.status === state) return;
+      await setStatus(api, t, headSha, {
         state,
-        name: c.name,
+        name: name,
         targetUrl: c.detailsUrl,
         description: c.output?.title ?? (c.status === 'in_progress' ? 'In progress' : undefined),
       });
@@ -436,6 +507,26 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
         { name: fit(name, STATUS_TEXT_LIMIT), all: true },
       );
       return items.some((s) => s.status === 'success' || s.status === 'failed');
+    },
+
+    async submitReview(t, r) {
+      const api = clientFor(t);
+      if (r.event === 'APPROVE') {
+        const path = mrPath(api, t, t.number);
+        // Approving twice is refused (401): a retry first asks whether an earlier attempt approved.
+        const approved = currentOperation().retry && (await approvedBy(api, path)).includes((await api.user()).id);
+        if (!approved)
+          await api.json('POST', `${path}/approve`, r.headSha ? { body: { sha: r.headSha } } : {}).catch((err) => {
+            if (failureType(err) !== 'GitLab401') throw err;
+            throw ApplicationFailure.create({
+              type: 'GitLab401',
+              message: `GitLab refused the approval (401): the bot may not approve this merge request (its own, already approved by it, or not an eligible approver)`,
+              nonRetryable: true,
+            });
+          });
+      }
+      // GitLab's REST API has no "request changes": the review's text says so.
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
     },
 
     async mayApprove(t, p) {
@@ -475,9 +566,10 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
     labels: {
       async add(t, labels) {
-        if (!labels.length) return;
         const api = clientFor(t);
-        await api.json('PUT', mrPath(api, t, t.number), { body: { add_labels: labels.join(',') } });
+        const path = mrPath(api, t, t.number);
+        if (!labels.length) return (await api.get<{ labels: string[] }>(path)).labels;
+        return (await api.json<{ labels: string[] }>('PUT', path, { body: { add_labels: labels.join(',') } })).labels;
       },
       async remove(t, label) {
         const api = clientFor(t);

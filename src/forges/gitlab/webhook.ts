@@ -81,6 +81,8 @@ export interface GitLabEvent {
    */
   newCommits?: boolean;
   comment?: { id: number; body: string };
+  /** The merge request's author (`author_id`), for the self-approval rule: people are compared by id. */
+  changeAuthorId?: number;
   /** AOF's context variables that apply to this event (text written by users stays data, never code). */
   contextVariables: Partial<Record<ContextVariable, string>>;
 }
@@ -374,9 +376,11 @@ const MR_STATES = ['opened', 'closed', 'merged', 'locked'] as const;
 function mergeRequestVariables(mr: Reader, project: Reader) {
   const draft = mr.optionalBoolean('draft') ?? mr.optionalBoolean('work_in_progress');
   if (draft === undefined) throw new GitLabEventError('invalid', `${mr.path}.draft`, 'expected a boolean, got nothing');
+  const authorId = mr.optionalId('author_id');
   return {
     iid: mr.id('iid'),
     headSha: mr.object('last_commit').sha('id'),
+    ...(authorId !== undefined ? { authorId } : {}),
     vars: {
       mr_iid: String(mr.id('iid')),
       mr_title: mr.string('title'),
@@ -437,6 +441,7 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
       number: mr.iid,
       headSha: mr.headSha,
       ...(oldrev ? { baseSha: oldrev } : {}),
+      ...(mr.authorId !== undefined ? { changeAuthorId: mr.authorId } : {}),
       sender,
       action: `merge_request.${action}`,
       ...(action === 'update' ? { newCommits: oldrev !== undefined } : {}),
@@ -481,6 +486,7 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
       repository,
       number: mr.iid,
       headSha: mr.headSha,
+      ...(mr.authorId !== undefined ? { changeAuthorId: mr.authorId } : {}),
       sender,
       action: 'note',
       comment,

@@ -152,8 +152,10 @@ export const mergeRequestRoutes: Route[] = [
       const m = found.mr;
       if (p.sha !== undefined && p.sha !== m.headSha)
         throw new GitLabHttpError(409, { message: `SHA does not match HEAD of source branch: ${m.headSha}` });
-      // GitLab answers 401 to a second approval by the same user.
-      if (m.approvedBy.includes(ctx.user.id)) throw new GitLabHttpError(401, { message: '401 Unauthorized' });
+      // GitLab answers 401 to a second approval by the same user, and to the author's own (approval by the
+      // author is prevented by default).
+      if (m.approvedBy.includes(ctx.user.id) || m.authorId === ctx.user.id)
+        throw new GitLabHttpError(401, { message: '401 Unauthorized' });
       m.approvedBy.push(ctx.user.id);
       const base = webBase(ctx);
       return {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SandboxHttpServer } from '../http-server.js';
 import { discussionRoutes } from './discussions.js';
 import { fileRoutes } from './files.js';
+import { executeGraphql } from './graphql.js';
 import { GitLabHttpError, matchRoute, type Answer, type RequestContext, type Route } from './http.js';
 import { memberRoutes } from './members.js';
 import { mergeRequestRoutes } from './merge-requests.js';
@@ -17,6 +18,8 @@ import { statusRoutes } from './statuses.js';
 import { userRoutes } from './users.js';
 
 export const API_PREFIX = '/api/v4';
+/** GitLab's GraphQL endpoint (`POST /api/graphql`, the same tokens as the REST API). */
+export const GRAPHQL_PATH = '/api/graphql';
 
 const ROUTES: Route[] = [
   ...userRoutes,
@@ -126,7 +129,8 @@ export class GitLabSandbox extends SandboxHttpServer {
     } catch {
       return send(400, { error: 'The request body is not valid JSON' });
     }
-    if (!url.pathname.startsWith(API_PREFIX + '/')) return send(404, { error: '404 Not Found' });
+    const graphql = url.pathname === GRAPHQL_PATH && method === 'POST';
+    if (!graphql && !url.pathname.startsWith(API_PREFIX + '/')) return send(404, { error: '404 Not Found' });
 
     const userId = this.state.tokens.get(tokenOf(req));
     const user = userId === undefined ? undefined : this.state.users.get(userId);
@@ -151,6 +155,11 @@ export class GitLabSandbox extends SandboxHttpServer {
       }
       used.push(now);
       this.budget.used.set(user.id, used);
+    }
+
+    if (graphql) {
+      const answer = executeGraphql({ method, segments: [], params: {}, user, state: this.state, url }, body);
+      return send(answer.status, answer.body);
     }
 
     // Split on the slashes as sent, then decode each segment once: `group%2Fproject` is one segment.

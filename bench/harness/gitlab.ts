@@ -67,7 +67,10 @@ export async function startGitLabBench(projects: string[]) {
     const started = Date.now();
     const res = await fetch(`${ingressUrl}/webhook/gitlab`, {
       method: 'POST',
-      headers: gitlabDeliveryHeaders('Merge Request Hook', SECRET, randomUUID()),
+      headers: {
+        'content-type': 'application/json',
+        ...gitlabDeliveryHeaders('Merge Request Hook', SECRET, randomUUID()),
+      },
       body: JSON.stringify(hook),
     });
     if (res.status !== 201) throw new Error(`POST /webhook/gitlab: ${res.status} ${await res.text()}`);

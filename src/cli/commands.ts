@@ -104,11 +104,13 @@ export const COMMANDS: Command[] = [
   {
     name: 'simulate',
     summary:
-      "send a signed GitHub payload (from @octokit/webhooks-examples or a file), or GitLab's example, to a running ingress",
+      "send a signed GitHub payload (from @octokit/webhooks-examples or a file), or GitLab's or Bitbucket's example, to a running ingress",
     usage: 'aofctl simulate <event> [options]',
     help: [
       "  --forge F           github (default) or gitlab: GitLab's documented example payloads (merge_request, note,",
-      '                      pipeline, push) with the headers GitLab sends, to <url>/webhook/gitlab',
+      '                      pipeline, push) with the headers GitLab sends, to <url>/webhook/gitlab; or bitbucket:',
+      "                      Bitbucket's documented examples by event key (Cloud: pullrequest:created...; Data",
+      '                      Center: pr:opened...), signed and with its headers, to <url>/webhook/bitbucket',
       '  --action A          the payload action, e.g. opened, created, rerequested (GitLab: open, update, merge,',
       "                      close, reopen, approved; a pipeline's status, e.g. failed)",
       '  --body TEXT         the comment body, e.g. "/review" or "/deploy production" (GitLab: a note\'s text)',
@@ -117,11 +119,13 @@ export const COMMANDS: Command[] = [
       '  --pr                make an issue_comment a comment on a pull request (as /review and /approve need)',
       '  --payload FILE      send this JSON file instead of the example (the options above still apply)',
       '  --repo owner/name   point the payload at another repository',
-      "  --delivery GUID     the X-GitHub-Delivery, GitLab's Idempotency-Key (repeat one to try a redelivery)",
+      "  --delivery GUID     the X-GitHub-Delivery, GitLab's Idempotency-Key, Bitbucket's X-Request-UUID (repeat one",
+      '                      to try a redelivery)',
       '  --url URL           the ingress (default: the one `aofctl dev` started, else localhost:3000)',
       '  --secret S          the webhook secret (default: GITHUB_WEBHOOK_SECRET, else the dev secret; GitLab: the',
-      "                      X-Gitlab-Token, by default platforms.gitlab.webhook_secret_env or a GitLab Trigger's)",
-      '  -c, --config FILE   where a GitLab webhook secret is read (default daemon.yaml)',
+      "                      X-Gitlab-Token, by default platforms.gitlab.webhook_secret_env or a GitLab Trigger's;",
+      "                      Bitbucket: likewise platforms.bitbucket's or a Bitbucket Trigger's)",
+      '  -c, --config FILE   where a GitLab or Bitbucket webhook secret is read (default daemon.yaml)',
       'examples:',
       '  aofctl simulate pull_request --action opened',
       '  aofctl simulate issue_comment --action created --pr --number 1 --body "/review"',
@@ -129,6 +133,8 @@ export const COMMANDS: Command[] = [
       '  aofctl simulate issue_comment --action created --pr --number 1 --sender octocat --body "/approve"',
       '  aofctl simulate --forge gitlab merge_request --action open',
       '  aofctl simulate --forge gitlab note --body "/review"',
+      '  aofctl simulate --forge bitbucket pullrequest:created',
+      '  aofctl simulate --forge bitbucket pr:comment:added --body "/review"',
     ].join('\n'),
     options: {
       ...config,
@@ -148,22 +154,28 @@ export const COMMANDS: Command[] = [
     run: async (v, positionals) => {
       const event = positionals[0];
       if (!event) throw new UsageError('simulate: name an event, e.g. `aofctl simulate pull_request --action opened`');
-      if (v.forge === 'gitlab') {
-        const githubOnly = ['sender', 'number', 'pr', 'payload', 'repo'].filter((k) => v[k] !== undefined);
-        if (githubOnly.length)
-          throw new UsageError(`simulate --forge gitlab: --${githubOnly[0]} applies to GitHub payloads only`);
-        const { simulateGitLab } = await import('./simulate-gitlab.js');
-        return simulateGitLab({
+      if (v.forge === 'gitlab' || v.forge === 'bitbucket') {
+        // Bitbucket's event key names the action; only GitHub's payloads take the rest.
+        const notHere = [...(v.forge === 'bitbucket' ? ['action'] : []), 'sender', 'number', 'pr', 'payload', 'repo'];
+        const given = notHere.find((k) => v[k] !== undefined);
+        if (given)
+          throw new UsageError(
+            `simulate --forge ${v.forge}: --${given} applies to ${given === 'action' ? 'GitHub and GitLab' : 'GitHub'} payloads only`,
+          );
+        const common = {
           event,
-          action: v.action as string | undefined,
           body: v.body as string | undefined,
           url: v.url as string | undefined,
           secret: v.secret as string | undefined,
           delivery: v.delivery as string | undefined,
           config: String(v.config),
-        });
+        };
+        if (v.forge === 'bitbucket') return (await import('./simulate-bitbucket.js')).simulateBitbucket(common);
+        const { simulateGitLab } = await import('./simulate-gitlab.js');
+        return simulateGitLab({ ...common, action: v.action as string | undefined });
       }
-      if (v.forge !== 'github') throw new UsageError(`--forge must be github or gitlab, got "${String(v.forge)}"`);
+      if (v.forge !== 'github')
+        throw new UsageError(`--forge must be github, gitlab or bitbucket, got "${String(v.forge)}"`);
       let number: number | undefined;
       if (v.number !== undefined) {
         number = Number(v.number);

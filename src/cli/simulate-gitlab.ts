@@ -2,10 +2,9 @@
 // (src/forges/gitlab/examples) to a running ingress with the headers GitLab sends, as GitLab would.
 import { randomUUID } from 'node:crypto';
 import { FORGES } from '../config/forges.js';
-import { loadConfig, triggersOf } from '../config/load.js';
 import { gitlabExample, gitlabExampleNames } from '../forges/gitlab/examples/index.js';
 import { GITLAB_HEADERS, GITLAB_HOOKS, PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
-import { readDevState } from './dev-state.js';
+import { forgeEndpoint, forgeWebhookSecret, sendDelivery } from './simulate-forge.js';
 import { UsageError } from './usage-error.js';
 
 /** The GitLab version simulated deliveries claim (`User-Agent: GitLab/<version>`). */
@@ -70,27 +69,6 @@ export function gitlabSimulatedPayload(o: GitLabPayloadOptions): { hook: string;
   return { hook, payload };
 }
 
-/**
- * The webhook secret GitLab would send as X-Gitlab-Token: the variable `platforms.gitlab.webhook_secret_env`
- * names, else the first GitLab Trigger's `webhook_secret` (or the variable its `webhook_secret_env` names).
- */
-export function gitlabWebhookSecret(configPath: string): string | undefined {
-  let res;
-  try {
-    res = loadConfig(configPath);
-  } catch {
-    return undefined;
-  }
-  const platformEnv = res.daemon.spec.platforms.gitlab?.webhook_secret_env;
-  if (platformEnv && process.env[platformEnv]) return process.env[platformEnv];
-  for (const t of triggersOf(res, 'GitLab')) {
-    const c = t.resource.spec.config;
-    const secret = c.webhook_secret ?? (c.webhook_secret_env ? process.env[c.webhook_secret_env] : undefined);
-    if (secret) return secret;
-  }
-  return undefined;
-}
-
 /** The headers GitLab sends with a delivery of `hook` (e.g. `Merge Request Hook`), its `Idempotency-Key` `delivery`. */
 export function gitlabDeliveryHeaders(
   hook: string,
@@ -99,7 +77,6 @@ export function gitlabDeliveryHeaders(
   instance = 'https://gitlab.com',
 ): Record<string, string> {
   return {
-    'content-type': 'application/json',
     'user-agent': `GitLab/${SIMULATED_GITLAB_VERSION}`,
     [GITLAB_HEADERS.event]: hook,
     [GITLAB_HEADERS.token]: secret,
@@ -110,22 +87,14 @@ export function gitlabDeliveryHeaders(
   };
 }
 
-/** <url>/webhook/gitlab; a URL that names that path already is kept. */
-function endpoint(url: string): string {
-  const base = url.replace(/\/+$/, '');
-  return base.endsWith('/webhook/gitlab') ? base : `${base}/webhook/gitlab`;
-}
-
 export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> {
   const { hook, payload } = gitlabSimulatedPayload(o);
-  const dev = readDevState();
-  const url = endpoint(o.url ?? dev?.ingressUrl ?? 'http://localhost:3000');
-  const secret = o.secret || gitlabWebhookSecret(o.config);
+  const url = forgeEndpoint('gitlab', o.url);
+  const secret = o.secret || forgeWebhookSecret(o.config, 'GitLab');
   if (!secret)
     throw new UsageError(
       `simulate --forge gitlab: no secret: pass --secret, or configure platforms.gitlab.webhook_secret_env or a GitLab Trigger's webhook_secret in ${o.config}`,
     );
-  const body = JSON.stringify(payload);
   const delivery = o.delivery ?? randomUUID();
   let instance = 'https://gitlab.com';
   try {
@@ -133,21 +102,12 @@ export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> 
   } catch {
     /* the example's project has no URL: gitlab.com */
   }
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: gitlabDeliveryHeaders(hook, secret, delivery, instance),
-      body,
-    });
-  } catch (err) {
-    process.stderr.write(`aofctl simulate: cannot reach ${url}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  const text = await res.text();
   const action = payload.object_attributes?.action ?? (o.event === 'pipeline' ? payload.object_attributes?.status : '');
-  process.stdout.write(
-    `${o.event}${action ? `.${action}` : ''} on ${payload.project?.path_with_namespace ?? '?'} delivery ${delivery} -> ${res.status} ${text}\n`,
-  );
-  return res.status < 300 ? 0 : 1;
+  return sendDelivery({
+    url,
+    headers: gitlabDeliveryHeaders(hook, secret, delivery, instance),
+    body: JSON.stringify(payload),
+    what: `${o.event}${action ? `.${action}` : ''} on ${payload.project?.path_with_namespace ?? '?'}`,
+    delivery,
+  });
 }

@@ -113,3 +113,31 @@ export function gitlabKeys(res: Resources, env: NodeJS.ProcessEnv = process.env)
   if (env === process.env) gitlabCache.set(res, keys);
   return keys;
 }
+
+const bitbucketCache = new WeakMap<Resources, TenantKey[]>();
+
+/**
+ * Bitbucket's keys (the secret of `X-Hub-Signature`), in the order a match is taken: `platforms.bitbucket`'s
+ * (every Bitbucket Trigger), then each Bitbucket Trigger's own (the Triggers sharing it). A GitHub or GitLab
+ * secret never verifies a Bitbucket delivery.
+ */
+export function bitbucketKeys(res: Resources, env: NodeJS.ProcessEnv = process.env): TenantKey[] {
+  const hit = env === process.env ? bitbucketCache.get(res) : undefined;
+  if (hit) return hit;
+  const p = res.daemon.spec.platforms.bitbucket;
+  const fromEnv = (name: string | undefined) => (name ? env[name] || undefined : undefined);
+  const keys: TenantKey[] = [];
+  const global = p?.enabled === false ? undefined : fromEnv(p?.webhook_secret_env);
+  if (global) keys.push({ secret: global, tenant: { kind: 'global' } });
+  const byTriggerSecret = new Map<string, string[]>();
+  for (const t of res.triggers) {
+    const spec = t.resource.spec;
+    if (spec.type !== 'Bitbucket') continue;
+    const secret = spec.config.webhook_secret ?? fromEnv(spec.config.webhook_secret_env);
+    if (!secret || secret === global) continue; // the platform's secret already covers every Trigger
+    byTriggerSecret.set(secret, [...(byTriggerSecret.get(secret) ?? []), t.resource.metadata.name]);
+  }
+  for (const [secret, triggers] of byTriggerSecret) keys.push({ secret, tenant: { kind: 'triggers', triggers } });
+  if (env === process.env) bitbucketCache.set(res, keys);
+  return keys;
+}

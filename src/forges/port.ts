@@ -213,8 +213,13 @@ export interface ChangeReader {
  */
 export interface ForgeEvent {
   forge: ForgeName;
-  /** The forge's event as command keys name it: `pull_request`, `issue_comment` (GitHub); `merge_request`, `note`, `pipeline`, `push` (GitLab). */
+  /** The forge's event as command keys name it: `pull_request`, `issue_comment` (GitHub); `merge_request`, `note`, `pipeline`, `push` (GitLab); `pullrequest:created` (Bitbucket). */
   event: string;
+  /**
+   * The forge's own name of the event where the command key is another (Bitbucket Data Center's `pr:opened`
+   * routes as `pullrequest:created`): event lists and command keys may name either.
+   */
+  alias?: string;
   /** `event.action` command keys: `opened`, `created` (GitHub); `open`, `update`, `failed` (GitLab). */
   action?: string;
   /** `owner/repo` or `group/sub/project`, as verified. */

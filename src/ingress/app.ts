@@ -7,6 +7,7 @@ import { ingressMetrics } from './metrics.js';
 import { ingressTracing } from './tracing.js';
 import { webhookHandler, type WebhookDeps } from './webhook.js';
 import { gitlabWebhookHandler } from './gitlab.js';
+import { bitbucketWebhookHandler } from './bitbucket.js';
 import { repliesOncePerWindow } from './budgets.js';
 
 export interface IngressDeps extends WebhookDeps {
@@ -23,6 +24,7 @@ export function createIngress(deps: IngressDeps): Koa {
   const dispatch = repliesOncePerWindow(deps.dispatch, deps.resources);
   const webhook = webhookHandler({ ...deps, dispatch });
   const gitlab = gitlabWebhookHandler({ ...deps, dispatch });
+  const bitbucket = bitbucketWebhookHandler({ ...deps, dispatch });
   // Outermost, so they see the final status, also of a request that failed.
   app.use(ingressMetrics(deps.metrics ?? new Registry()));
   app.use(ingressTracing());
@@ -45,6 +47,7 @@ export function createIngress(deps: IngressDeps): Koa {
     }
     if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx);
     if (ctx.method === 'POST' && ctx.path === '/webhook/gitlab') return gitlab(ctx);
+    if (ctx.method === 'POST' && ctx.path === '/webhook/bitbucket') return bitbucket(ctx);
     // One URL per organization: only that organization's secret is tried.
     const org = ctx.method === 'POST' ? /^\/webhook\/github\/([A-Za-z0-9][A-Za-z0-9-]{0,38})$/.exec(ctx.path) : null;
     if (org) return webhook(ctx, org[1]);

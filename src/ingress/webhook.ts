@@ -7,9 +7,10 @@ import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
 import type { Trigger } from '../config/schema.js';
 import { targetOf, type ForgeEvent } from '../forges/port.js';
+import { ForgePayloadError } from '../forges/inbound.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
-import { routeEvent, triggerAccepts } from '../routing/route.js';
+import { eventAccepted, routeEvent, triggerAccepts } from '../routing/route.js';
 import { githubEvent } from '../forges/github/event.js';
 import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
@@ -75,6 +76,33 @@ export function answerFailure(ctx: Context, log: Logger, err: unknown): void {
   return answer(ctx, 500, { error: 'could not start the workflow' });
 }
 
+/** A verified delivery's body as a JSON object, or a 400 saying why not. */
+export function jsonPayload(body: Buffer): Record<string, any> {
+  try {
+    const payload = JSON.parse(body.toString('utf8'));
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JSON object');
+    return payload as Record<string, any>;
+  } catch (err) {
+    throw new Refusal(400, `malformed JSON payload: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * What a forge's adapter makes of a verified delivery; a payload it finds invalid is a 400 (naming the
+ * field), an event it does not act on is answered 202 here, with the reason (then: undefined).
+ */
+export function adapted<T>(ctx: Context, log: Logger, make: () => T): T | undefined {
+  try {
+    return make();
+  } catch (err) {
+    if (!(err instanceof ForgePayloadError)) throw err;
+    if (err.kind === 'invalid') throw new Refusal(400, err.message);
+    log.info({ reason: err.message }, 'unhandled');
+    answer(ctx, 202, { status: 'unhandled', reason: err.message });
+    return undefined;
+  }
+}
+
 /** Handles a delivery; `org` is set when it arrived at that organization's own URL. */
 export function webhookHandler(deps: WebhookDeps): (ctx: Context, org?: string) => Promise<void> {
   return async (ctx, org) => {
@@ -113,13 +141,7 @@ async function verify(
   const tenant = verifiedTenant(keys, body, signature);
   if (!tenant) throw new Refusal(401, signature ? 'signature does not match' : 'missing X-Hub-Signature-256 header');
   (ctx.state as Record<string, unknown>)[VERIFIED_STATE] = true; // only now may metrics name its event
-  let payload: Record<string, any>;
-  try {
-    payload = JSON.parse(body.toString('utf8'));
-    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('not a JSON object');
-  } catch (err) {
-    throw new Refusal(400, `malformed JSON payload: ${(err as Error).message}`);
-  }
+  const payload = jsonPayload(body);
   const verified = verifiedIdentity(tenant, event, payload, index.organizations);
   if ('refused' in verified) throw new Refusal(403, verified.refused);
   return {
@@ -205,6 +227,22 @@ export async function routeAndDispatch(
     trigger: decision.trigger,
     target: decision.target,
   });
+}
+
+/**
+ * The Triggers a verified delivery of another forge may route: every one for the platform's secret; for a
+ * Trigger's own secret, the Triggers sharing it, and only when one of them accepts the event (403 otherwise).
+ */
+export function tenantTriggers(res: Resources, tenant: Tenant, ev: ForgeEvent): Trigger[] {
+  const triggers = res.triggers
+    .map((t) => t.resource)
+    .filter((t) => tenant.kind !== 'triggers' || tenant.triggers.includes(t.metadata.name));
+  if (tenant.kind === 'triggers' && !triggers.some((t) => eventAccepted(t, ev)))
+    throw new Refusal(
+      403,
+      `the secret of Trigger ${tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
+    );
+  return triggers;
 }
 
 /** The tenant's name in logs (never its secret). */

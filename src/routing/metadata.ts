@@ -50,6 +50,10 @@ export const UNTRUSTED_VARIABLES = [
   // GitLab's (AOF's names): the title and source branch of a merge request.
   'mr_title',
   'mr_source_branch',
+  // Bitbucket's (AOF's names): branches are named by whoever pushed them.
+  'pr_source_branch',
+  'pr_dest_branch',
+  'branch',
 ] as const;
 
 export type Metadata = Record<string, string | number | boolean | undefined>;

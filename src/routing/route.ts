@@ -50,7 +50,7 @@ function filterMismatch(trigger: Trigger, ev: ForgeEvent): string | undefined {
   const c = trigger.spec.config as FilterConfig;
   const action = ev.action;
   const events = c[forge.eventsKey] as string[] | undefined;
-  if (events && !events.some((e) => e === ev.event || (action && e === `${ev.event}.${action}`))) {
+  if (events && !events.some((e) => e === ev.event || e === ev.alias || (action && e === `${ev.event}.${action}`))) {
     return `event "${ev.event}" not in ${forge.eventsKey}`;
   }
   if (c.actions && !(action && c.actions.includes(action))) return `action "${action ?? '(none)'}" not in actions`;
@@ -176,7 +176,8 @@ export function routeEvent(
     const cmd = line ? matchCommand(line, spec.commands ?? {}) : undefined;
     if (cmd) return bound(cmd[0], cmd[1], cmd[2]);
     const action = ev.action;
-    for (const key of action ? [`${ev.event}.${action}`, ev.event] : [ev.event]) {
+    const keys = action ? [`${ev.event}.${action}`, ev.event] : ev.alias ? [ev.alias, ev.event] : [ev.event];
+    for (const key of keys) {
       const binding = spec.commands?.[key];
       if (binding) return bound(key, binding);
     }

@@ -1,74 +1,22 @@
 // `aofctl simulate --forge gitlab`: GitLab's documented example payloads, with the headers GitLab sends,
 // to <url>/webhook/gitlab; received here by a tiny HTTP server that records the request.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir } from '../harness/config-dir.js';
-
-const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
-
-/** aofctl in a process of its own, not blocking this one (the server answers meanwhile). */
-function aofctl(args: string[], env: Record<string, string | undefined> = {}) {
-  return new Promise<{ code: number | null; out: string; err: string }>((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => done({ code, out, err }));
-  });
-}
-
-interface Received {
-  method?: string;
-  url?: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, any>;
-}
+import { platformDaemon, runAofctl, useRecordingEndpoint } from '../harness/recording-endpoint.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const daemon = (gitlab: string, trigger?: string) =>
-  configDir({
-    'daemon.yaml': `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: sim}
-spec:
-  platforms:
-    gitlab: {${gitlab}}
-  triggers: {directory: triggers}
-`,
-    ...(trigger ? { 'triggers/t.yaml': trigger } : {}),
-  });
+const daemon = (platform: string, trigger?: string) => platformDaemon('gitlab', platform, trigger);
 
 describe('aofctl simulate --forge gitlab', function () {
   this.timeout(60_000);
-  let server: Server;
-  let url: string;
-  let received: Received[] = [];
-  before(async () => {
-    server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (d: Buffer) => (text += d.toString()));
-      req.on('end', () => {
-        received.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(text) });
-        res.writeHead(202, { 'content-type': 'application/json' });
-        res.end('{"status":"unhandled","reason":"recorded"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => server.close());
-  beforeEach(() => (received = []));
+  const endpoint = useRecordingEndpoint();
 
   it('merge_request --action: GitLab’s example with that action, the headers GitLab sends, the secret of platforms.gitlab', async () => {
     const dir = daemon('webhook_secret_env: AOF_SIM_GITLAB_SECRET');
     for (const action of ['open', 'update', 'merge', 'close', 'reopen', 'approved']) {
-      const r = await aofctl(
+      const r = await runAofctl(
         [
           'simulate',
           '--forge',
@@ -77,14 +25,14 @@ describe('aofctl simulate --forge gitlab', function () {
           '--action',
           action,
           '--url',
-          url,
+          endpoint.url,
           '-c',
           join(dir, 'daemon.yaml'),
         ],
         { AOF_SIM_GITLAB_SECRET: 'gl-s3cret' },
       );
       assert.equal(r.code, 0, r.err);
-      const [req] = received.splice(0);
+      const [req] = endpoint.received.splice(0);
       assert.ok(req);
       assert.equal(req.method, 'POST');
       assert.equal(req.url, '/webhook/gitlab');
@@ -125,7 +73,7 @@ spec:
     gitlab_events: [note]
 `;
     const dir = daemon('', trigger);
-    const r = await aofctl([
+    const r = await runAofctl([
       'simulate',
       '--forge',
       'gitlab',
@@ -133,14 +81,14 @@ spec:
       '--body',
       '/review',
       '--url',
-      `${url}/`,
+      `${endpoint.url}/`,
       '--delivery',
       'idem-42',
       '--config',
       join(dir, 'daemon.yaml'),
     ]);
     assert.equal(r.code, 0, r.err);
-    const [req] = received;
+    const [req] = endpoint.received;
     assert.equal(req!.url, '/webhook/gitlab');
     assert.equal(req!.headers['x-gitlab-event'], 'Note Hook');
     assert.equal(req!.headers['x-gitlab-token'], 'trigger-s3cret');
@@ -155,20 +103,20 @@ spec:
       ['pipeline', 'Pipeline Hook', 'pipeline.failed'],
       ['push', 'Push Hook', 'push'],
     ] as const) {
-      const r = await aofctl([
+      const r = await runAofctl([
         'simulate',
         '--forge',
         'gitlab',
         event,
         '--url',
-        url,
+        endpoint.url,
         '--secret',
         'given',
         '-c',
         '/nonexistent.yaml',
       ]);
       assert.equal(r.code, 0, r.err);
-      const [req] = received.splice(0);
+      const [req] = endpoint.received.splice(0);
       assert.equal(req!.headers['x-gitlab-event'], hook);
       assert.equal(req!.headers['x-gitlab-token'], 'given');
       assert.deepEqual(req!.body, gitlabExample(example));
@@ -185,13 +133,13 @@ spec:
       [['merge_request', '-c', '/nonexistent.yaml'], /no secret: pass --secret/],
     ];
     for (const [args, message] of cases) {
-      const r = await aofctl(['simulate', '--forge', 'gitlab', ...args, '--url', url]);
+      const r = await runAofctl(['simulate', '--forge', 'gitlab', ...args, '--url', endpoint.url]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, message);
     }
-    const r = await aofctl(['simulate', '--forge', 'gitea', 'push', '--url', url]);
+    const r = await runAofctl(['simulate', '--forge', 'gitea', 'push', '--url', endpoint.url]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /--forge must be github or gitlab, got "gitea"/);
-    assert.deepEqual(received, []);
+    assert.match(r.err, /--forge must be github, gitlab or bitbucket, got "gitea"/);
+    assert.deepEqual(endpoint.received, []);
   });
 });

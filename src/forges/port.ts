@@ -5,6 +5,10 @@
 // dedupe, and turns its payload into a ForgeEvent. Outbound, it implements ForgeVerbs, which the
 // activities call with a ForgeTarget; the activity types keep the names running workflows already
 // use (createCheckRun, upsertMarkedComment...), so recorded histories replay unchanged.
+import type { Resources } from '../config/load.js';
+import type { Tenant } from '../config/secrets.js';
+import type { UntrustedContent } from '../agents/prompt.js';
+import type { Headers } from './inbound.js';
 
 /** The forges the AOF reference names. */
 export type ForgeName = 'github' | 'gitlab' | 'bitbucket';
@@ -246,4 +250,30 @@ export interface ForgeEvent {
   changeAuthorId?: number;
   /** The context variables of instructions and templates (the forge's own names, per AOF). */
   metadata: Record<string, string | number | boolean | undefined>;
+}
+
+/**
+ * A forge's inbound side as the ingress drives it (src/ingress/forge-webhook.ts), one record in the
+ * adapter's folder: POST /webhook/<forge>.
+ */
+export interface InboundForge<E> {
+  forge: Exclude<ForgeName, 'github'>;
+  /** As users read it: `GitLab`. */
+  title: string;
+  /** The header naming the event, as the forge spells it (`X-Gitlab-Event`). */
+  eventHeader: string;
+  enabled(res: Resources): boolean;
+  /** A test delivery the forge sends unsigned: answered, starting nothing, before verification. */
+  unsignedPing?(event: string): boolean;
+  /** The tenant of the secret that verifies the delivery, or why none does (never a secret). */
+  verify(res: Resources, headers: Headers, body: Buffer): { tenant: Tenant } | { refused: string };
+  /** What dedupes the delivery (kept by the forge on a resend); a ForgePayloadError when missing. */
+  deliveryName(headers: Headers): string;
+  /** The forge's event; a ForgePayloadError when invalid (400) or not acted on (202). */
+  normalize(event: string, payload: Record<string, any>): E;
+  forgeEvent(e: E): ForgeEvent;
+  /** What users wrote, kept apart as data for models. */
+  untrustedContent(payload: Record<string, any>): UntrustedContent;
+  /** The bot's own names: events from them start nothing. */
+  bots(res: Resources, learnt: { gitlabBotNames?: () => readonly string[] }): string[];
 }

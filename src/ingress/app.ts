@@ -6,8 +6,10 @@ import { cors } from './cors.js';
 import { ingressMetrics } from './metrics.js';
 import { ingressTracing } from './tracing.js';
 import { webhookHandler, type WebhookDeps } from './webhook.js';
-import { gitlabWebhookHandler } from './gitlab.js';
-import { bitbucketWebhookHandler } from './bitbucket.js';
+import { forgeWebhookHandler } from './forge-webhook.js';
+import type { InboundForge } from '../forges/port.js';
+import { gitlabInbound } from '../forges/gitlab/inbound.js';
+import { bitbucketInbound } from '../forges/bitbucket/inbound.js';
 import { repliesOncePerWindow } from './budgets.js';
 
 export interface IngressDeps extends WebhookDeps {
@@ -23,8 +25,13 @@ export function createIngress(deps: IngressDeps): Koa {
   // No-op replies once per pull request and window (budgets.ts); agent runs count their budgets themselves.
   const dispatch = repliesOncePerWindow(deps.dispatch, deps.resources);
   const webhook = webhookHandler({ ...deps, dispatch });
-  const gitlab = gitlabWebhookHandler({ ...deps, dispatch });
-  const bitbucket = bitbucketWebhookHandler({ ...deps, dispatch });
+  // POST /webhook/<forge> of each other forge, through its adapter's inbound record.
+  const forges = new Map(
+    ([gitlabInbound, bitbucketInbound] as InboundForge<unknown>[]).map((f) => [
+      `/webhook/${f.forge}`,
+      forgeWebhookHandler(f, { ...deps, dispatch }),
+    ]),
+  );
   // Outermost, so they see the final status, also of a request that failed.
   app.use(ingressMetrics(deps.metrics ?? new Registry()));
   app.use(ingressTracing());
@@ -46,8 +53,8 @@ export function createIngress(deps: IngressDeps): Koa {
       return;
     }
     if (ctx.method === 'POST' && ctx.path === '/webhook/github') return webhook(ctx);
-    if (ctx.method === 'POST' && ctx.path === '/webhook/gitlab') return gitlab(ctx);
-    if (ctx.method === 'POST' && ctx.path === '/webhook/bitbucket') return bitbucket(ctx);
+    const forge = ctx.method === 'POST' ? forges.get(ctx.path) : undefined;
+    if (forge) return forge(ctx);
     // One URL per organization: only that organization's secret is tried.
     const org = ctx.method === 'POST' ? /^\/webhook\/github\/([A-Za-z0-9][A-Za-z0-9-]{0,38})$/.exec(ctx.path) : null;
     if (org) return webhook(ctx, org[1]);

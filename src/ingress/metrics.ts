@@ -3,21 +3,23 @@
 // the answer). The webhook handler stays unaware of metrics.
 //
 // The endpoint is public: only a delivery whose signature verified is labelled with its event, and only
-// with one of GitHub's event names (EVENT_ACTIONS); any other verified event is `other`, everything else
-// (GET, HEAD, unsigned or badly signed POSTs, unknown URLs under the webhook path) is `unverified`. So no
-// request can add series beyond a fixed bound (events x the statuses and outcomes this code answers with).
+// with one of GitHub's event names (EVENT_ACTIONS), or another forge's event as its adapter made it
+// (`gitlab:merge_request`, `bitbucket:pullrequest`: a fixed set); any other verified event is `other`
+// (`gitlab:other`), everything else (GET, HEAD, unsigned or badly signed POSTs, unknown URLs under the
+// webhook path) is `unverified`. So no request can add series beyond a fixed bound (events x the statuses
+// and outcomes this code answers with).
 import type { Context, Middleware } from 'koa';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { EVENT_ACTIONS } from '../config/event-actions.js';
 
-/** /webhook/github and each organization's /webhook/github/<org>. */
-const WEBHOOK_PATH = /^\/webhook\/github(\/|$)/;
+/** /webhook/github, each organization's /webhook/github/<org>, and the other forges' /webhook/<forge>. */
+const WEBHOOK_PATH = /^\/webhook\/(github|gitlab|bitbucket)(\/|$)/;
 const EVENTS: ReadonlySet<string> = new Set(Object.keys(EVENT_ACTIONS));
 
 export function ingressMetrics(registry: Registry): Middleware {
   const deliveries = new Counter({
     name: 'aof_webhook_deliveries_total',
-    help: 'Webhook deliveries received, by X-GitHub-Event and HTTP answer status',
+    help: 'Webhook deliveries received, by event (X-GitHub-Event; forge:event for other forges) and HTTP answer status',
     labelNames: ['event', 'status'] as const,
     registers: [registry],
   });
@@ -61,6 +63,8 @@ export function ingressMetrics(registry: Registry): Middleware {
  * anything else from it (403 outside its tenant, 2xx, 5xx).
  */
 export const VERIFIED_STATE = 'webhookVerified';
+/** Where another forge's handler records the verified delivery's event, as its adapter made it. */
+export const EVENT_STATE = 'webhookEvent';
 const BEFORE_VERIFICATION = new Set([400, 401, 404, 405, 413]);
 
 function verified(ctx: Context): boolean {
@@ -73,6 +77,11 @@ function verified(ctx: Context): boolean {
 // Anyone can send any header before the signature is checked: only a verified delivery's event is a label.
 function eventLabel(ctx: Context): string {
   if (!verified(ctx)) return 'unverified';
+  const forge = WEBHOOK_PATH.exec(ctx.path)![1]!;
+  if (forge !== 'github') {
+    const made = (ctx.state as Record<string, unknown>)[EVENT_STATE];
+    return typeof made === 'string' ? made : `${forge}:other`;
+  }
   const event = ctx.get('x-github-event');
   return EVENTS.has(event) ? event : 'other';
 }

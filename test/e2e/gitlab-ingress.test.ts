@@ -169,4 +169,15 @@ describe('GitLab webhooks: POST /webhook/gitlab', function () {
     assert.doesNotMatch(prompt, /Ignore previous/);
     assert.match(prompt, /gitlab-org\/gitlab-test/);
   });
+
+  it("/metrics names GitLab's verified deliveries by event, and nothing an unverified one sent", async () => {
+    const ok = await post('Merge Request Hook', fixture('merge_request.open'));
+    assert.equal(ok.status, 201);
+    const bad = await post('Made Up Hook', fixture('merge_request.open'), { token: 'wrong' });
+    assert.equal(bad.status, 401);
+    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    assert.match(text, /aof_webhook_deliveries_total\{event="gitlab:merge_request",status="201"\} [1-9]/);
+    assert.match(text, /aof_webhook_deliveries_total\{event="unverified",status="401"\} [1-9]/);
+    assert.doesNotMatch(text, /Made Up/);
+  });
 });

@@ -1,7 +1,6 @@
 // GitLab's inbound side of the forge port, past verification: a normalised delivery (webhook.ts) as the
 // project's own event, with AOF's GitLab context variables plus the names every forge's runs read
 // (repo_full_name, pr_number, sender_login...), and the text users wrote, kept apart as data.
-import { createHash } from 'node:crypto';
 import type { ForgeEvent } from '../port.js';
 import type { UntrustedContent } from '../../agents/prompt.js';
 import type { GitLabEvent } from './webhook.js';
@@ -11,11 +10,6 @@ type Payload = Record<string, any>;
 
 /** GitLab's bot users: project and group access tokens' (`project_12_bot_3f...`), and GitLab's own. */
 const BOT_USERNAME = /^(?:(?:project|group)_\d+_bot(?:_[0-9a-f]+)?|ghost|support-bot|alert-bot|gitlab-bot)$/i;
-
-/** The delivery id workflows are named by: GitLab's Idempotency-Key when it is a plain token, else its hash. */
-export function gitlabDeliveryId(name: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(name) ? name : createHash('sha256').update(name).digest('hex');
-}
 
 export function gitlabForgeEvent(e: GitLabEvent): ForgeEvent {
   const dot = e.action.indexOf('.');

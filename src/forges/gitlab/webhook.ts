@@ -4,8 +4,7 @@
 // forge-neutral event with AOF's GitLab context variables. Nothing here reads the network or the clock
 // except through its arguments.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-
-export type Headers = Record<string, string | string[] | undefined>;
+import { checkedDeliveryName, ForgePayloadError, header, type Headers } from '../inbound.js';
 
 /** AOF's command keys for GitLab events. */
 export type GitLabAction =
@@ -88,16 +87,9 @@ export interface GitLabEvent {
 }
 
 /** Why a delivery cannot be turned into an event: its content is wrong, or it is not one we act on. */
-export class GitLabEventError extends Error {
-  constructor(
-    readonly kind: 'invalid' | 'unsupported',
-    /** Where in the payload, e.g. `object_attributes.iid` ('' for the whole payload or a header). */
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(
-      `GitLab ${kind === 'invalid' ? 'payload invalid' : 'event not handled'}${path ? ` at ${path}` : ''}: ${problem}`,
-    );
+export class GitLabEventError extends ForgePayloadError {
+  constructor(kind: 'invalid' | 'unsupported', path: string, problem: string) {
+    super('GitLab', kind, path, problem);
     this.name = 'GitLabEventError';
   }
 }
@@ -121,12 +113,6 @@ export const GITLAB_HEADERS = {
 } as const;
 
 // ---------------------------------------------------------------- verification
-
-export function header(headers: Headers, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === wanted) return Array.isArray(v) ? v[0] : v;
-  return undefined;
-}
 
 /**
  * Whether `X-Gitlab-Token` equals the configured secret, in constant time: both are hashed to equal-length
@@ -231,18 +217,11 @@ export function verifyGitLabDelivery(input: {
 export function gitlabDeliveryName(headers: Headers): { name: string; stable: boolean } {
   for (const h of [GITLAB_HEADERS.idempotencyKey, 'webhook-id']) {
     const v = header(headers, h)?.trim();
-    if (v) return { name: checkedName(v, h), stable: true };
+    if (v) return { name: checkedDeliveryName('GitLab', v, h), stable: true };
   }
   const uuid = header(headers, GITLAB_HEADERS.eventUuid)?.trim();
-  if (uuid) return { name: checkedName(uuid, 'X-Gitlab-Event-UUID'), stable: false };
+  if (uuid) return { name: checkedDeliveryName('GitLab', uuid, 'X-Gitlab-Event-UUID'), stable: false };
   throw new GitLabEventError('invalid', '', 'no Idempotency-Key, webhook-id or X-Gitlab-Event-UUID header');
-}
-
-function checkedName(v: string, from: string): string {
-  // Delivery names end up in workflow ids: keep them short and printable.
-  if (v.length > 200 || !/^[\x21-\x7e]+$/.test(v))
-    throw new GitLabEventError('invalid', '', `${from} is not a printable id of at most 200 characters`);
-  return v;
 }
 
 // ---------------------------------------------------------------- normalisation

@@ -61,20 +61,23 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'dev',
-    summary: 'Temporal dev server + worker + ingress + GitHub sandbox on 127.0.0.1, no credentials',
-    usage: 'aofctl dev [--config daemon.yaml] [--temporal-port 7233] [--ui-port 8233] [--sandbox-port 3100]',
+    summary: 'Temporal dev server + worker + ingress + GitHub and GitLab sandboxes on 127.0.0.1, no credentials',
+    usage:
+      'aofctl dev [--config daemon.yaml] [--temporal-port 7233] [--ui-port 8233] [--sandbox-port 3100] [--gitlab-sandbox-port 3101]',
     help: [
       configHelp,
       '  --temporal-port N   the Temporal dev server (default 7233)',
       '  --ui-port N         the Temporal Web UI (default 8233)',
       '  --sandbox-port N    the GitHub sandbox (default 3100)',
-      'State (Temporal and the sandbox) is kept in .aof/; delete that folder to start afresh.',
+      '  --gitlab-sandbox-port N  the GitLab sandbox (default 3101)',
+      'State (Temporal and the GitHub sandbox) is kept in .aof/; delete that folder to start afresh.',
     ].join('\n'),
     options: {
       ...config,
       'temporal-port': { type: 'string', default: '7233' },
       'ui-port': { type: 'string', default: '8233' },
       'sandbox-port': { type: 'string', default: '3100' },
+      'gitlab-sandbox-port': { type: 'string', default: '3101' },
     },
     run: async (v) => {
       await (
@@ -84,6 +87,7 @@ export const COMMANDS: Command[] = [
         temporalPort: port(v['temporal-port'], 'temporal-port'),
         uiPort: port(v['ui-port'], 'ui-port'),
         sandboxPort: port(v['sandbox-port'], 'sandbox-port'),
+        gitlabSandboxPort: port(v['gitlab-sandbox-port'], 'gitlab-sandbox-port'),
       });
       return -1;
     },

@@ -7,11 +7,16 @@ import { STATE_DIR } from '../paths.js';
 export interface DevState {
   ingressUrl: string;
   sandboxUrl: string;
+  /** The GitLab sandbox (its API at `${gitlabSandboxUrl}/api/v4`); absent in a state from before it. */
+  gitlabSandboxUrl?: string;
   webUiUrl: string;
   secret: string;
 }
 
 const FILE = join(STATE_DIR, 'dev.json');
+
+/** The dev GitLab sandbox's bot (its token is what the worker and the ingress use there). */
+export const DEV_GITLAB_BOT = { username: 'aofbot', token: 'glpat-sandbox-dev-bot' };
 
 export function readDevState(): DevState | undefined {
   return existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as DevState) : undefined;

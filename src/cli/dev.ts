@@ -1,16 +1,18 @@
 // `aofctl dev`: the whole stack on one machine with no credentials: a Temporal dev server (state kept
-// in .aof/temporal.db, Web UI on), the GitHub sandbox (state kept in .aof/sandbox.json), a worker
-// process and an ingress process, all on 127.0.0.1. It says "ready" once a delivery would be handled.
+// in .aof/temporal.db, Web UI on), the GitHub sandbox (state kept in .aof/sandbox.json), the GitLab
+// sandbox (its state in memory), a worker process and an ingress process, all on 127.0.0.1. It says
+// "ready" once a delivery would be handled.
 import { PROCESS_ENV } from '../worker/process-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitHubSandbox } from '../sandbox/github/server.js';
 import { persistSandbox } from '../sandbox/github/sandbox-state.js';
+import { GitLabSandbox } from '../sandbox/gitlab/index.js';
 import { waitUntilReady } from './dev-ready.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { PROJECT_ROOT, STATE_DIR } from '../paths.js';
-import { devSecret, writeDevState } from './dev-state.js';
+import { DEV_GITLAB_BOT, devSecret, writeDevState } from './dev-state.js';
 import { loadOrExit } from './load-or-exit.js';
 
 export interface DevOptions {
@@ -18,6 +20,7 @@ export interface DevOptions {
   temporalPort: number;
   uiPort: number;
   sandboxPort: number;
+  gitlabSandboxPort: number;
 }
 
 export async function dev(o: DevOptions): Promise<void> {
@@ -31,6 +34,10 @@ export async function dev(o: DevOptions): Promise<void> {
   const kept = persistSandbox(sandbox, join(STATE_DIR, 'sandbox.json'));
   const sandboxUrl = await sandbox.start(o.sandboxPort);
   say(`GitHub sandbox on ${sandboxUrl} (inspect: ${sandboxUrl}/_sandbox/comments; state in .aof/sandbox.json)`);
+  const gitlab = new GitLabSandbox();
+  gitlab.state.addUser({ ...DEV_GITLAB_BOT, bot: true });
+  const gitlabSandboxUrl = await gitlab.start(o.gitlabSandboxPort);
+  say(`GitLab sandbox on ${gitlabSandboxUrl} (inspect: ${gitlabSandboxUrl}/_sandbox/notes; state in memory)`);
 
   say('starting the Temporal dev server (state in .aof/temporal.db)');
   const env = await startDevServer({
@@ -50,6 +57,10 @@ export async function dev(o: DevOptions): Promise<void> {
     // An app installation token for the sandbox, so check runs are allowed as for a GitHub App.
     GITHUB_TOKEN: process.env.GITHUB_TOKEN || 'ghs_sandbox_dev_installation_token',
     GITHUB_API_URL: sandboxUrl,
+    // GitLab: the same dev secret, the sandbox's bot.
+    GITLAB_WEBHOOK_SECRET: secret,
+    GITLAB_TOKEN: process.env.GITLAB_TOKEN || DEV_GITLAB_BOT.token,
+    GITLAB_API_URL: gitlab.apiUrl,
     TEMPORAL_ADDRESS: address,
     // Only this machine: the dev secret and the sandbox are not for the network.
     AOF_HOST: '127.0.0.1',
@@ -65,6 +76,7 @@ export async function dev(o: DevOptions): Promise<void> {
     children.forEach((c) => c.kill('SIGTERM'));
     kept.stop();
     await sandbox.stop();
+    await gitlab.stop();
     await env.teardown();
     process.exit(code);
   };
@@ -79,7 +91,7 @@ export async function dev(o: DevOptions): Promise<void> {
     children.push(child);
   }
   const ingressUrl = `http://127.0.0.1:${port}`;
-  writeDevState({ ingressUrl, sandboxUrl, webUiUrl, secret });
+  writeDevState({ ingressUrl, sandboxUrl, gitlabSandboxUrl, webUiUrl, secret });
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   say(`Temporal ${address}, Web UI ${webUiUrl}; waiting for the worker and the ingress`);
@@ -92,6 +104,10 @@ export async function dev(o: DevOptions): Promise<void> {
     stopped: () => stopping,
   });
   if (stopping) return;
-  say(`ready: ingress ${ingressUrl}/webhook/github, worker polling ${task_queue} and ${github_task_queue}`);
-  say('try: npx aofctl simulate pull_request --action opened   (more: npx aofctl simulate --help)');
+  say(
+    `ready: ingress ${ingressUrl}/webhook/github and ${ingressUrl}/webhook/gitlab, worker polling ${task_queue} and ${github_task_queue}`,
+  );
+  say(
+    'try: npx aofctl simulate pull_request --action opened   or   npx aofctl simulate --forge gitlab merge_request --action open   (more: npx aofctl simulate --help)',
+  );
 }

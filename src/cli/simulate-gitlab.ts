@@ -1,11 +1,13 @@
 // `aofctl simulate --forge gitlab <event>`: sends one of GitLab's documented example payloads
 // (src/forges/gitlab/examples) to a running ingress with the headers GitLab sends, as GitLab would.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FORGES } from '../config/forges.js';
 import { gitlabExample, gitlabExampleNames } from '../forges/gitlab/examples/index.js';
 import { GITLAB_HEADERS, GITLAB_HOOKS, PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
 import { forgeEndpoint, forgeWebhookSecret, sendDelivery } from './simulate-forge.js';
 import { UsageError } from './usage-error.js';
+import { DEV_GITLAB_BOT, readDevState } from './dev-state.js';
+import { SIMULATED_CHANGE } from './simulate-change.js';
 
 /** The GitLab version simulated deliveries claim (`User-Agent: GitLab/<version>`). */
 export const SIMULATED_GITLAB_VERSION = '17.4.0';
@@ -90,7 +92,9 @@ export function gitlabDeliveryHeaders(
 export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> {
   const { hook, payload } = gitlabSimulatedPayload(o);
   const url = forgeEndpoint('gitlab', o.url);
-  const secret = o.secret || forgeWebhookSecret(o.config, 'GitLab');
+  // `aofctl dev` gives GitLab its dev secret too (GITLAB_WEBHOOK_SECRET in its processes, not this one).
+  const dev = o.url === undefined ? readDevState() : undefined;
+  const secret = o.secret || forgeWebhookSecret(o.config, 'GitLab') || dev?.secret;
   if (!secret)
     throw new UsageError(
       `simulate --forge gitlab: no secret: pass --secret, or configure platforms.gitlab.webhook_secret_env or a GitLab Trigger's webhook_secret in ${o.config}`,
@@ -103,6 +107,7 @@ export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> 
     /* the example's project has no URL: gitlab.com */
   }
   const action = payload.object_attributes?.action ?? (o.event === 'pipeline' ? payload.object_attributes?.status : '');
+  if (dev?.gitlabSandboxUrl) await seedGitLabSandbox(dev.gitlabSandboxUrl, payload);
   return sendDelivery({
     url,
     headers: gitlabDeliveryHeaders(hook, secret, delivery, instance),
@@ -110,4 +115,35 @@ export async function simulateGitLab(o: GitLabSimulateOptions): Promise<number> 
     what: `${o.event}${action ? `.${action}` : ''} on ${payload.project?.path_with_namespace ?? '?'}`,
     delivery,
   });
+}
+
+/**
+ * Gives the dev GitLab sandbox the merge request a delivery is about (its project, author, head and a
+ * small change to review), as GitLab would have it; a push to it moves its head.
+ */
+async function seedGitLabSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
+  const mr = payload.object_kind === 'merge_request' ? payload.object_attributes : payload.merge_request;
+  if (!mr?.iid || !payload.project?.path_with_namespace) return;
+  const authorId = Number(mr.author_id);
+  await fetch(`${sandboxUrl}/_sandbox/merge_requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      project: payload.project.path_with_namespace,
+      projectId: payload.project.id,
+      iid: mr.iid,
+      author: `user-${authorId}`,
+      authorId,
+      title: mr.title,
+      headSha: mr.last_commit?.id ?? createHash('sha1').update(`head of !${mr.iid}`).digest('hex'),
+      baseSha: createHash('sha1').update(`base of !${mr.iid}`).digest('hex'),
+      bot: DEV_GITLAB_BOT.username,
+      diffs: SIMULATED_CHANGE.map((f) => ({
+        new_path: f.filename,
+        diff: f.patch,
+        new_file: f.status === 'added',
+        content: f.content,
+      })),
+    }),
+  }).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 // `aofctl simulate <event>`: sends a correctly signed real payload from @octokit/webhooks-examples to a
 // running ingress, as GitHub would.
+import { SIMULATED_CHANGE } from './simulate-change.js';
 import { randomUUID } from 'node:crypto';
 import { example } from '../fixtures/webhook-examples.js';
 import { sign } from '../ingress/signature.js';
@@ -73,31 +74,7 @@ async function seedSandbox(sandboxUrl: string, payload: Record<string, any>): Pr
   const pull = pullOf(payload);
   if (!pull || !payload.repository?.full_name) return;
   const [owner, repo] = String(payload.repository.full_name).split('/');
-  const greeting =
-    "export function greet(name: any) {\n  // TODO: localise\n  console.log('greeting', name);\n  return `Hello, ${name}`;\n}\n\nexport function run(cmd: string) {\n  return eval(cmd);\n}";
-  const files = [
-    {
-      filename: 'README.md',
-      status: 'modified',
-      additions: 1,
-      deletions: 1,
-      changes: 2,
-      patch: '@@ -1 +1 @@\n-# Hello-World\n+# Hello, World',
-      content: '# Hello, World\n',
-    },
-    {
-      filename: 'src/greeting.ts',
-      status: 'added',
-      additions: 9,
-      deletions: 0,
-      changes: 9,
-      patch: `@@ -0,0 +1,9 @@\n${greeting
-        .split('\n')
-        .map((l) => `+${l}`)
-        .join('\n')}`,
-      content: greeting,
-    },
-  ];
+  const files = SIMULATED_CHANGE;
   await fetch(`${sandboxUrl}/_sandbox/pulls`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -8,8 +8,9 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAofctl, type AofctlProcess } from '../harness/aofctl-process.js';
-import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { agentYaml, configDir, daemonYaml, gitlabTriggerYaml, triggerYaml } from '../harness/config-dir.js';
 import { freePort } from '../harness/free-port.js';
+import { until } from '../harness/until.js';
 import { PROCESS_ENV } from '../../src/worker/process-env.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
@@ -37,18 +38,35 @@ describe('aofctl dev', function () {
   this.timeout(180_000);
   const state = mkdtempSync(join(tmpdir(), 'aof-dev-state-'));
   let dev: AofctlProcess | undefined;
-  let ports: { ingress: number; temporal: number; ui: number; sandbox: number };
-  const env = () => ({ AOF_STATE_DIR: state, GITHUB_WEBHOOK_SECRET: '', GITHUB_TOKEN: '', MALLOC_ARENA_MAX: '' });
+  let ports: { ingress: number; temporal: number; ui: number; sandbox: number; gitlab: number };
+  const env = () => ({
+    AOF_STATE_DIR: state,
+    GITHUB_WEBHOOK_SECRET: '',
+    GITHUB_TOKEN: '',
+    GITLAB_WEBHOOK_SECRET: '',
+    GITLAB_TOKEN: '',
+    MALLOC_ARENA_MAX: '',
+  });
 
   before(async () => {
-    ports = { ingress: await freePort(), temporal: await freePort(), ui: await freePort(), sandbox: await freePort() };
+    ports = {
+      ingress: await freePort(),
+      temporal: await freePort(),
+      ui: await freePort(),
+      sandbox: await freePort(),
+      gitlab: await freePort(),
+    };
     const dir = configDir({
       'daemon.yaml': daemonYaml(
         'webhook_secret_env: GITHUB_WEBHOOK_SECRET\ntoken_env: GITHUB_TOKEN',
-        `  server: {port: ${ports.ingress}}\n`,
+        `  server: {port: ${ports.ingress}}\n  gates: {directory: gates}\n`,
+        // As the shipped daemon.yaml has it: `aofctl dev` sets these variables for its GitLab sandbox.
+        'token_env: GITLAB_TOKEN\nwebhook_secret_env: GITLAB_WEBHOOK_SECRET\napi_url: ${GITLAB_API_URL:-https://gitlab.com/api/v4}',
       ),
       'agents/a.yaml': agentYaml('triager', 'builtin:issue-triager'),
+      'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: triager'),
+      'triggers/g.yaml': gitlabTriggerYaml('mrs', 'commands:\n  merge_request.open: {gate: afa}'),
     });
     dev = await startAofctl('dev', join(dir, 'daemon.yaml'), env(), '[aof dev] ready:', [
       '--temporal-port',
@@ -57,6 +75,8 @@ describe('aofctl dev', function () {
       String(ports.ui),
       '--sandbox-port',
       String(ports.sandbox),
+      '--gitlab-sandbox-port',
+      String(ports.gitlab),
     ]);
   });
   after(async () => {
@@ -75,6 +95,22 @@ describe('aofctl dev', function () {
       assert.ok(i < 600, 'no comment within 60 s of the delivery');
       await new Promise((r) => setTimeout(r, 100));
     }
+  });
+
+  it('simulate --forge gitlab: the gate reviews the merge request on the GitLab sandbox', async () => {
+    const sent = await simulate(env(), '--forge', 'gitlab', 'merge_request', '--action', 'open');
+    assert.equal(sent.code, 0, sent.out);
+    assert.match(sent.out, /-> 201 /);
+    const gitlab = `http://127.0.0.1:${ports.gitlab}/_sandbox`;
+    // The seeded change has an eval: the gate's status fails, with one summary note on the merge request.
+    await until('the gate status and its note on the GitLab sandbox', async () => {
+      const statuses = (await (await fetch(`${gitlab}/statuses`)).json()) as { name: string; status: string }[];
+      const notes = (await (await fetch(`${gitlab}/notes`)).json()) as { body: string; mr: number }[];
+      return (
+        statuses.some((x) => x.name === 'AFA Gate Check' && x.status === 'failed') &&
+        notes.some((n) => n.mr === 1 && /AFA/.test(n.body))
+      );
+    });
   });
 
   it('says ready after the worker and the ingress said they started, and the hint to simulate after that', () => {
@@ -102,7 +138,7 @@ describe('aofctl dev', function () {
       .flat()
       .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     assert.ok(external, 'this test needs a non-loopback IPv4 address to try');
-    for (const port of [ports.ingress, ports.sandbox, ports.temporal, ports.ui])
+    for (const port of [ports.ingress, ports.sandbox, ports.gitlab, ports.temporal, ports.ui])
       assert.equal(await accepts(external, port), false, `port ${port} answers on ${external}`);
   });
 });

@@ -5,6 +5,7 @@
 // Retry-After and RateLimit-Reset) or to fail, before a write or after it. Every request is recorded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SandboxHttpServer } from '../http-server.js';
+import { control } from './control.js';
 import { discussionRoutes } from './discussions.js';
 import { fileRoutes } from './files.js';
 import { executeGraphql } from './graphql.js';
@@ -129,6 +130,7 @@ export class GitLabSandbox extends SandboxHttpServer {
     } catch {
       return send(400, { error: 'The request body is not valid JSON' });
     }
+    if (url.pathname.startsWith('/_sandbox/')) return send(...control(this.state, method, url.pathname, body));
     const graphql = url.pathname === GRAPHQL_PATH && method === 'POST';
     if (!graphql && !url.pathname.startsWith(API_PREFIX + '/')) return send(404, { error: '404 Not Found' });
 

@@ -11,14 +11,18 @@ export function modelActivities(turnTimeoutSecs: number) {
   });
 }
 
-export function githubActivities(taskQueue: string) {
+/**
+ * The forge activities (src/forges/<forge>/verbs.ts through activities/github): their types keep GitHub's
+ * names, and the queue is `github_task_queue`, which running workflows use.
+ */
+export function forgeActivities(taskQueue: string) {
   return proxyActivities<GitHubActivities>({
     taskQueue,
     startToCloseTimeout: '1 minute',
     // Every activity heartbeats while it runs (src/worker/activity-heartbeat.ts): a dead worker's call is
-    // retried after 15 s, and the retry finds a write GitHub already made (idempotent-writes.ts).
+    // retried after 15 s, and the retry finds a write the forge already made (each adapter's markers).
     heartbeatTimeout: '15 seconds',
-    // Long enough to outlast a primary rate-limit window; each wait is GitHub's own retry-after.
+    // Long enough to outlast a primary rate-limit window; each wait is the forge's own retry-after.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
   });
 }

@@ -27,7 +27,7 @@ import { isToolName, type ToolName } from '../src/agents/tool-names.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import type { Agent } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
-import { githubActivities, modelActivities } from './activities.js';
+import { forgeActivities, modelActivities } from './activities.js';
 
 export interface AgentRunInput {
   agentName: string;
@@ -92,7 +92,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     'running',
   );
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
-  const github = githubActivities(input.githubTaskQueue);
+  const forge = forgeActivities(input.githubTaskQueue);
   const allowed = spec.tools.filter(isToolName) as ToolName[];
   const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
   const number = input.scope.number;
@@ -162,7 +162,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     for (const use of uses) {
       record(`turn ${turns}: ${use.name}`);
       const outcome = allowed.includes(use.name as ToolName)
-        ? await github.runTool({ tool: use.name, input: use.input, scope, reviewEvents: spec.review_events })
+        ? await forge.runTool({ tool: use.name, input: use.input, scope, reviewEvents: spec.review_events })
         : {
             ok: false as const,
             invalid: true,
@@ -198,7 +198,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     answer = `Stopped after ${input.taskTimeoutSecs} s (runtime.task_timeout_secs) without a final answer.`;
   if (input.postAnswer && answer && number !== undefined && scope.commentId === undefined) {
     record('posting the answer');
-    const posted = await github.postComment({
+    const posted = await forge.postComment({
       ...forgeTargetOf(scope),
       issueNumber: number,
       body: answer,
@@ -208,7 +208,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     deprecatePatch('final-answer-updates-comment');
     // The run already has its comment ("Looking into this..."): the answer replaces it in place.
     record('updating the comment with the answer');
-    await github.updateComment({
+    await forge.updateComment({
       ...forgeTargetOf(scope),
       // GitLab edits a note through its merge request. (An activity's input is not compared on replay.)
       number,

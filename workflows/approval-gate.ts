@@ -3,7 +3,7 @@
 import { forgeTargetOf } from '../src/forges/port.js';
 import { condition, deprecatePatch, setHandler } from '@temporalio/workflow';
 import type { ToolScope } from '../src/agents/tools.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import {
   approvalSignal,
   approvalStateQuery,
@@ -116,12 +116,12 @@ export async function approvalGate(
   githubTaskQueue: string,
   box: ReturnType<typeof approvalInbox>,
 ): Promise<ApprovalOutcome> {
-  const github = githubActivities(githubTaskQueue);
+  const forge = forgeActivities(githubTaskQueue);
   const sha = scope.headSha!;
   const target = forgeTargetOf(scope);
   // A check is named by its commit and name where the forge's checks are commit statuses (GitLab).
   const deployCheck = { ...target, headSha: sha, name: `deploy ${cfg.environment}` };
-  const say = (body: string) => github.postComment({ ...target, issueNumber: scope.number!, body });
+  const say = (body: string) => forge.postComment({ ...target, issueNumber: scope.number!, body });
   const who = cfg.approvers.length
     ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ')
     : `anyone with ${cfg.minPermission} permission`;
@@ -138,10 +138,10 @@ export async function approvalGate(
       `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
         `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
     );
-    const check = await github.createCheckRun({ ...deployCheck, status: 'in_progress' });
+    const check = await forge.createCheckRun({ ...deployCheck, status: 'in_progress' });
     const conclude = (conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out', title: string) =>
-      github.updateCheckRun({ ...deployCheck, checkRunId: check.id, conclusion, output: { title, summary: title } });
-    await github.updateCheckRun({
+      forge.updateCheckRun({ ...deployCheck, checkRunId: check.id, conclusion, output: { title, summary: title } });
+    await forge.updateCheckRun({
       ...deployCheck,
       checkRunId: check.id,
       output: {
@@ -206,7 +206,7 @@ export async function approvalGate(
           );
           continue;
         }
-        const auth = await github.authorizeApprover({
+        const auth = await forge.authorizeApprover({
           ...target,
           login: c.login,
           approvers: cfg.approvers,
@@ -234,7 +234,7 @@ export async function approvalGate(
         });
         box.state.counted.add(c.login.toLowerCase());
         if (approvals.length >= cfg.minApprovers) {
-          await github.updateCheckRun({
+          await forge.updateCheckRun({
             ...deployCheck,
             checkRunId: check.id,
             output: {

@@ -8,7 +8,7 @@ import { fleetReport, type MemberOutcome } from '../src/agents/fleet-report.js';
 import type { Agent, Fleet } from '../src/config/schema.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { markRun } from './run-attributes.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import { mapLimit } from './map-limit.js';
 
 export interface FleetRunInput {
@@ -124,9 +124,9 @@ export async function fleetRunWorkflow(input: FleetRunInput): Promise<FleetRunRe
   const answer = fleetReport(input.fleet, mode, outcomes, decision, final);
   let commentId: number | undefined;
   if (input.postAnswer && s.number !== undefined) {
-    const github = githubActivities(input.base.githubTaskQueue);
+    const forge = forgeActivities(input.base.githubTaskQueue);
     commentId = (
-      await github.postComment({
+      await forge.postComment({
         ...forgeTargetOf(s),
         issueNumber: s.number,
         body: answer,

@@ -29,7 +29,7 @@ import { flowEnvironment } from '../src/flows/environment.js';
 import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { markRun } from './run-attributes.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { approvalGate, approvalInbox, type ApprovalOutcome } from './approval-gate.js';
 import { fleetRunWorkflow } from './fleet-run.js';
@@ -89,7 +89,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     },
     'running',
   );
-  const github = githubActivities(input.githubTaskQueue);
+  const forge = forgeActivities(input.githubTaskQueue);
   const { httpCall } = proxyActivities<HttpActivities>({
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '15 seconds', // a dead worker's call is retried soon, with the same idempotency key
@@ -196,11 +196,11 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         const action = String(c.action ?? 'comment');
         if (action === 'comment')
           return String(
-            (await github.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id,
+            (await forge.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id,
           );
         if (action === 'label')
           return (
-            await github.runTool({
+            await forge.runTool({
               tool: 'github_add_labels',
               input: { labels: (c.labels as string[]).map(text) },
               scope: input.scope,
@@ -209,8 +209,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         if (action === 'check_run') {
           const conclusion = c.conclusion ? (text(c.conclusion) as 'success') : undefined;
           const check = { ...target, name: text(c.name ?? id), headSha: input.scope.headSha! };
-          const run = await github.createCheckRun({ ...check, status: conclusion ? 'completed' : 'in_progress' });
-          await github.updateCheckRun({
+          const run = await forge.createCheckRun({ ...check, status: conclusion ? 'completed' : 'in_progress' });
+          await forge.updateCheckRun({
             ...check,
             checkRunId: run.id,
             conclusion,
@@ -309,13 +309,13 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
         lockRequested = false;
         const [moved, sha] = [box.state.newHead!, input.scope.headSha!];
         if (input.scope.number !== undefined)
-          await github.postComment({
+          await forge.postComment({
             ...target,
             issueNumber: input.scope.number,
             body: `New push \`${moved.slice(0, 7)}\`: the approved deploy of \`${sha.slice(0, 7)}\` to \`${env}\` was still waiting for the lock, and its ${approval!.approvals.length} approval(s) no longer count. Request the deploy again for the new commit.`,
           });
         if (queuedCheck)
-          await github.updateCheckRun({
+          await forge.updateCheckRun({
             ...deployCheck,
             checkRunId: queuedCheck,
             conclusion: 'cancelled',
@@ -331,7 +331,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       if (box.state.closed) {
         await releaseLock(lockId);
         if (queuedCheck)
-          await github.updateCheckRun({
+          await forge.updateCheckRun({
             ...deployCheck,
             checkRunId: queuedCheck,
             conclusion: 'cancelled',
@@ -341,21 +341,21 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       }
       if (position > 0 && input.scope.number !== undefined) {
         const title = `deploy ${env}: queued, position ${position}`;
-        await github.postComment({
+        await forge.postComment({
           ...target,
           issueNumber: input.scope.number,
           body: `Queued for \`${env}\`: position ${position} — ${position === 1 ? 'one deploy is' : `${position} deploys are`} ahead. This request starts when the lock is free.`,
         });
         if (input.scope.headSha) {
           queuedCheck ??= (
-            await github.createCheckRun({
+            await forge.createCheckRun({
               ...target,
               name: `deploy ${env}`,
               headSha: input.scope.headSha,
               status: 'queued',
             })
           ).id;
-          await github.updateCheckRun({
+          await forge.updateCheckRun({
             ...deployCheck,
             checkRunId: queuedCheck,
             output: { title, summary: `${position} deploy(s) to ${env} ahead of this one.` },
@@ -369,13 +369,13 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     // The queue's check run gives way to the deploy's own (an approval's own goes on to the deploy).
     if (queuedCheck && queuedCheck === approval?.checkRunId) {
       if (queueShown)
-        await github.updateCheckRun({
+        await forge.updateCheckRun({
           ...deployCheck,
           checkRunId: queuedCheck,
           output: { title: `deploy ${env}: approved, deploying`, summary: 'The lock is free; the deploy runs.' },
         });
     } else if (queuedCheck)
-      await github.updateCheckRun({
+      await forge.updateCheckRun({
         ...deployCheck,
         checkRunId: queuedCheck,
         conclusion: 'skipped',
@@ -403,7 +403,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     if (approval?.checkRunId) {
       const checkRunId = approval.checkRunId;
       await CancellationScope.nonCancellable(() =>
-        github.updateCheckRun({
+        forge.updateCheckRun({
           ...target,
           checkRunId,
           conclusion: 'failure',
@@ -457,7 +457,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 
     if (approval?.checkRunId) {
       const ok = status === 'completed' || status === 'deployed' || status === 'success';
-      await github.updateCheckRun({
+      await forge.updateCheckRun({
         ...deployCheck,
         checkRunId: approval.checkRunId,
         conclusion: ok ? 'success' : 'failure',
@@ -468,7 +468,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       const record = approval?.approvals.length
         ? `\n\n**Approvals**\n\n| approver | when | commit | permission | via |\n| --- | --- | --- | --- | --- |\n${approval.approvals.map((a) => `| @${a.login} | ${a.at} | \`${a.sha.slice(0, 7)}\` | ${a.permission} | ${a.via} |`).join('\n')}`
         : '';
-      await github.postComment({
+      await forge.postComment({
         ...target,
         issueNumber: input.scope.number,
         body: `### Flow \`${input.flow}\` for \`${env}\`: ${status}\n\n| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}${record}`,

@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Gate } from '../src/config/schema.js';
 import { markRun } from './run-attributes.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import { reviewSignal, type ReviewRequest } from './definitions.js';
 import { PROMPT_CACHE_WARM_MS, prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
 import type { ReviewerResult } from '../src/gate/types.js';
@@ -87,13 +87,13 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     }
     const req = pending!;
     pending = undefined;
-    const github = githubActivities(input.githubTaskQueue);
+    const forge = forgeActivities(input.githubTaskQueue);
     const pull = forgeTargetOf(input.pr);
-    const headSha = req.headSha ?? (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
+    const headSha = req.headSha ?? (await forge.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
     // GitHub remembers what was reviewed, also across the gate's quiet exits: a head whose gate check
     // already completed is reviewed again only when someone asks (a re-run or /review).
     deprecatePatch('gate-remembers-reviewed-heads-and-follows-the-actual-head');
-    if (!asked(req) && (await github.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))) {
+    if (!asked(req) && (await forge.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))) {
       setState(`idle: ${headSha.slice(0, 7)} already reviewed`);
       continue;
     }
@@ -140,7 +140,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       const actual =
         next.headSha === undefined
           ? undefined
-          : (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
+          : (await forge.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
       if (next.headSha === undefined || next.headSha === actual) {
         scope.cancel();
         break;
@@ -165,7 +165,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       // (as the loop above would have found).
       const next = pending as ReviewRequest | undefined; // set by the signal handler meanwhile
       if (next?.headSha !== undefined && next.headSha !== headSha && !asked(next)) {
-        const actual = (await github.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
+        const actual = (await forge.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
         if (next.headSha !== actual && pending === next) pending = undefined;
       }
       await condition(allHandlersFinished);

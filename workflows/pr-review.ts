@@ -29,7 +29,7 @@ import {
 import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
 import { STATUS_ONLY } from '../src/github/check-fallback.js';
 import { markRun } from './run-attributes.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
@@ -96,7 +96,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     { kind: 'review', forge: forgeOf(pr), repository: `${pr.owner}/${pr.repo}`, number: pr.number },
     'running',
   );
-  const github = githubActivities(input.githubTaskQueue);
+  const forge = forgeActivities(input.githubTaskQueue);
   const modelRetry = {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
@@ -128,7 +128,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
   // so a retried create must not take an earlier life's check run for its own.
   const created = call(
-    github.createCheckRun({
+    forge.createCheckRun({
       ...target,
       name,
       headSha: input.headSha,
@@ -150,7 +150,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     annotationList: Record<string, unknown>[] = [],
   ) =>
     call(
-      github.updateCheckRun({
+      forge.updateCheckRun({
         ...checkTarget,
         checkRunId: (await created).id,
         status: 'completed',
@@ -167,7 +167,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     const skipped: SkippedFile[] = [];
 
     const analyse = () =>
-      github.analysePullRequest({
+      forge.analysePullRequest({
         ...target,
         pullNumber: pr.number,
         headSha: input.headSha,
@@ -195,7 +195,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     if (!grant.allowed) {
       reading.cancel();
       await call(
-        github.upsertMarkedComment({
+        forge.upsertMarkedComment({
           ...target,
           issueNumber: pr.number,
           marker: COMMENT_MARKER,
@@ -267,7 +267,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       await complete(conclusion, title, summary, all.slice(0, ANNOTATIONS_PER_REQUEST));
       for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
         await call(
-          github.updateCheckRun({
+          forge.updateCheckRun({
             ...checkTarget,
             checkRunId: (await created).id,
             output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
@@ -281,7 +281,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       // Said once, in the comment: with a personal token the check is a commit status, without annotations.
       const shown = check.id === STATUS_ONLY ? { ...outcome, statusOnly: name } : outcome;
       return call(
-        github.upsertMarkedComment({
+        forge.upsertMarkedComment({
           ...target,
           issueNumber: pr.number,
           marker: COMMENT_MARKER,

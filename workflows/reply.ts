@@ -1,6 +1,6 @@
 // Posts one reply on an issue or PR: the answer to a command that has nothing to act on.
 import { markRun } from './run-attributes.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import type { ForgeName } from '../src/forges/port.js';
 
 export interface ReplyInput {
@@ -21,7 +21,7 @@ export async function replyWorkflow(input: ReplyInput): Promise<number> {
     { kind: 'reply', repository: `${input.owner}/${input.repo}`, number: input.issueNumber },
     'running',
   );
-  const id = (await githubActivities(githubTaskQueue).postComment(target)).id;
+  const id = (await forgeActivities(githubTaskQueue).postComment(target)).id;
   setState('completed');
   return id;
 }

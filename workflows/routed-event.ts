@@ -21,7 +21,7 @@ import { AofState } from '../src/temporal/search-attributes.js';
 import { BUDGET_SLACK_MS, budgetWindow } from '../src/temporal/budget-window.js';
 import type { BudgetActivities } from '../activities/quota/budget.js';
 import { markRun } from './run-attributes.js';
-import { githubActivities } from './activities.js';
+import { forgeActivities } from './activities.js';
 import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
 import { fleetRunWorkflow } from './fleet-run.js';
 import { replyWorkflow } from './reply.js';
@@ -56,14 +56,14 @@ async function startFlow(
   scope: ToolScope,
   data: RoutedEventInput['data'],
 ): Promise<FlowRunResult | undefined> {
-  const github = githubActivities(input.githubTaskQueue);
+  const forge = forgeActivities(input.githubTaskQueue);
   const m = input.metadata;
   // A deploy is for a commit: the PR's head when it was requested.
   if (scope.isPullRequest && !scope.headSha && scope.number !== undefined) {
     scope = {
       ...scope,
       headSha: (
-        await github.getPullHead({
+        await forge.getPullHead({
           ...forgeTargetOf(scope),
           pullNumber: scope.number,
         })
@@ -73,7 +73,7 @@ async function startFlow(
   deprecatePatch('flow-id-per-flow-and-environment');
   const environment = flowEnvironment(input.params, input.args);
   // Flows on another forge name it in their ids (flow runs started before did not).
-  const forge =
+  const idForge =
     input.forge && input.forge !== 'github' && patched('flow-and-lock-ids-name-their-forge') ? input.forge : undefined;
   const workflowId = flowRunWorkflowId(
     String(m.repo_full_name),
@@ -81,7 +81,7 @@ async function startFlow(
     input.deliveryId,
     input.target.name,
     environment,
-    forge,
+    idForge,
   );
   try {
     return await executeChild(flowRunWorkflow, {
@@ -110,7 +110,7 @@ async function startFlow(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError && scope.number !== undefined) {
       const body = `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
-      await github.postComment({
+      await forge.postComment({
         ...forgeTargetOf(scope),
         issueNumber: scope.number,
         body,
@@ -236,14 +236,14 @@ async function run(input: RoutedEventInput): Promise<RoutedEventResult> {
   };
   const data = { ...input.data };
   if (scope.isPullRequest && scope.number !== undefined && target.kind !== 'flow') {
-    const github = githubActivities(input.githubTaskQueue);
+    const forge = forgeActivities(input.githubTaskQueue);
     const pull = {
       ...forgeTargetOf(scope),
       pullNumber: scope.number,
     };
     deprecatePatch('agent-diff-within-budget');
     // A pull request of any size: the diff the agents read is cut to a budget, marked where it ends.
-    const diff = await github.pullDiff({ ...pull, maxPages: input.maxFilePages, budgetBytes: AGENT_DIFF_BUDGET });
+    const diff = await forge.pullDiff({ ...pull, maxPages: input.maxFilePages, budgetBytes: AGENT_DIFF_BUDGET });
     data.files = diff.files;
     if (diff.note) data.diffNote = diff.note;
   }

@@ -6,6 +6,8 @@
 // activities call with a ForgeTarget; the activity types keep the names running workflows already
 // use (createCheckRun, upsertMarkedComment...), so recorded histories replay unchanged.
 
+import type { FailedDeliveries, FailedDelivery } from '../github/failed-deliveries.js';
+
 /** The forges the AOF reference names. */
 export type ForgeName = 'github' | 'gitlab' | 'bitbucket';
 
@@ -94,6 +96,19 @@ export interface Authorization {
   via?: string;
   /** The person's role as the forge names it (GitHub: read..admin; GitLab: an access level's name). */
   permission: string;
+}
+
+/**
+ * Recovering missed deliveries, where the forge keeps a list of them and resends on request (GitHub,
+ * GitLab; the redelivery schedule calls these through activities/redelivery). `retry`: an earlier attempt
+ * may have resent already; the adapter looks before resending again.
+ */
+export interface DeliveryVerbs<Hook> {
+  listFailedDeliveries(
+    hook: Hook,
+    opts: { maxAgeHours: number; limit: number; onPage?: (page: number) => void },
+  ): Promise<FailedDeliveries>;
+  redeliver(hook: Hook, delivery: FailedDelivery, opts: { retry: boolean }): Promise<void>;
 }
 
 /**

@@ -418,7 +418,10 @@ export class GitLabState {
     this.violations.length = 0;
     this.discussions.length = 0;
     this.statuses.length = 0;
-    for (const h of this.hooks.values()) (h.events.length = 0), (h.resends.length = 0);
+    for (const h of this.hooks.values()) {
+      h.events.length = 0;
+      h.resends.length = 0;
+    }
     for (const mr of this.mergeRequests.values()) mr.approvedBy.length = 0;
   }
 

@@ -141,8 +141,7 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
 
     async redeliverDelivery(input: RedeliverInput): Promise<void> {
       const { hook: ref } = input;
-      if ('forge' in ref)
-        await gitlab().redeliver(ref, input.delivery, { retry: Context.current().info.attempt > 1 });
+      if ('forge' in ref) await gitlab().redeliver(ref, input.delivery, { retry: Context.current().info.attempt > 1 });
       else {
         const gh = clientOf(ref);
         const routes = hookRoutes(ref);

@@ -113,11 +113,11 @@ const GitLabRedeliveryHook = z
   .strictObject({
     project: z
       .string()
-      .regex(/^[^/\s*?[]+(\/[^/\s*?[]+)+$/, 'a project\'s full path, group/project (no patterns)')
+      .regex(/^[^/\s*?[]+(\/[^/\s*?[]+)+$/, "a project's full path, group/project (no patterns)")
       .optional(),
     group: z
       .string()
-      .regex(/^[^/\s*?[]+(\/[^/\s*?[]+)*$/, 'a group\'s full path, group or group/subgroup')
+      .regex(/^[^/\s*?[]+(\/[^/\s*?[]+)*$/, "a group's full path, group or group/subgroup")
       .optional(),
     hook_id: z.number().int().positive(),
   })
@@ -134,7 +134,11 @@ export const GitLabPlatform = z.strictObject({
    * GitLab never resends a failed delivery by itself: a Temporal Schedule lists each hook's recent events
    * and resends the failed. GitLab lists the past 7 days; its resend endpoint allows 5 a minute per hook.
    */
-  redelivery: redeliverySchema(GitLabRedeliveryHook, { maxAgeHours: 168, defaultAgeHours: 144, defaultPerRun: 5 }).optional(),
+  redelivery: redeliverySchema(GitLabRedeliveryHook, {
+    maxAgeHours: 168,
+    defaultAgeHours: 144,
+    defaultPerRun: 5,
+  }).optional(),
 });
 
 /** DaemonConfig `platforms.bitbucket` (names from AOF's Bitbucket platform page). */

@@ -114,7 +114,10 @@ describe('GitLab: recovering missed deliveries (issue 26)', function () {
     );
     assert.equal(s.statuses.filter((x) => x.name === 'AFA Gate Check').length, 1);
     const running = gitlab.requests.filter(
-      (r) => r.method === 'POST' && r.path.endsWith(`/statuses/${HEAD}`) && (r.body as { state: string }).state === 'running',
+      (r) =>
+        r.method === 'POST' &&
+        r.path.endsWith(`/statuses/${HEAD}`) &&
+        (r.body as { state: string }).state === 'running',
     );
     assert.equal(running.length, 1, 'one review');
 

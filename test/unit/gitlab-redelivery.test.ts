@@ -150,9 +150,13 @@ describe('GitLab: recovering missed deliveries (issue 26)', () => {
     assert.equal(s.hooks.get(hookId)!.events.filter((e) => e.requestHeaders['Idempotency-Key'] === key).length, 2);
     // A retry with nothing resent yet does resend.
     const other = await log(500, HOUR);
-    await verbs().redeliver(hook(), { ...failed!, id: other.id, guid: other.requestHeaders['Idempotency-Key']! }, {
-      retry: true,
-    });
+    await verbs().redeliver(
+      hook(),
+      { ...failed!, id: other.id, guid: other.requestHeaders['Idempotency-Key']! },
+      {
+        retry: true,
+      },
+    );
     assert.equal(received.length, 2);
   });
 
@@ -174,10 +178,10 @@ describe('GitLab: recovering missed deliveries (issue 26)', () => {
     await log(404, HOUR);
     for (let i = 0; i < 21; i++) await log(200, 2 * HOUR);
     const failures = await get(`/projects/7/hooks/${hookId}/events?status=server_failure`);
-    assert.deepEqual(
-      ((await failures.json()) as { response_status: string }[]).map((e) => e.response_status).sort(),
-      ['503', 'internal error'],
-    );
+    assert.deepEqual(((await failures.json()) as { response_status: string }[]).map((e) => e.response_status).sort(), [
+      '503',
+      'internal error',
+    ]);
     const page1 = await get(`/projects/7/hooks/${hookId}/events`);
     assert.equal(page1.headers.get('x-next-page'), '2');
     assert.equal(page1.headers.get('x-total'), '24');

@@ -36,7 +36,11 @@ export interface DeliverOptions {
 }
 
 /** `Merge Request Hook` → `merge_request_hooks`, as GitLab names an event's trigger. */
-const triggerOf = (eventName: string) => `${eventName.replace(/ Hook$/, '').toLowerCase().replace(/ /g, '_')}_hooks`;
+const triggerOf = (eventName: string) =>
+  `${eventName
+    .replace(/ Hook$/, '')
+    .toLowerCase()
+    .replace(/ /g, '_')}_hooks`;
 
 /** Sends (or, with `status`, only logs) one delivery of `hook`; returns its logged event. */
 export async function deliver(
@@ -159,7 +163,11 @@ async function resend(ctx: RequestContext, scope: 'projects' | 'groups', [id, ho
     idempotencyKey: log.requestHeaders['Idempotency-Key'],
   });
   const status = Number(again.responseStatus);
-  return { status: 201, body: { response_status: Number.isInteger(status) ? status : again.responseStatus }, wrote: true };
+  return {
+    status: 201,
+    body: { response_status: Number.isInteger(status) ? status : again.responseStatus },
+    wrote: true,
+  };
 }
 
 export const hookRoutes: Route[] = (['projects', 'groups'] as const).flatMap((scope): Route[] => [

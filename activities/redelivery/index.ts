@@ -1,5 +1,7 @@
 // Redelivery activities: list a hook's recent deliveries and pick the failed ones (inside one activity,
-// returning only a bounded list), and ask GitHub to redeliver one. They run on the GitHub task queue.
+// returning only a bounded list), and ask the forge to redeliver one. They run on the forge task queue.
+// GitHub's hooks are read here; another forge's hook (`forge: 'gitlab'`) goes to that adapter's
+// DeliveryVerbs (src/forges/<forge>/redelivery.ts), with the same selection rules (failed-deliveries.ts).
 //
 // Each hook is read and redelivered with its tenant's own credentials only: the App's hook with the App's
 // JWT; the hook of an organization in platforms.github.organizations (or of one of its repositories) with
@@ -9,9 +11,21 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Octokit } from '@octokit/rest';
 import type { GitHubClientFor } from '../../src/github/client.js';
-import { failedDeliveries, type FailedDelivery, type ListedDelivery } from '../../src/github/failed-deliveries.js';
+import {
+  boundedFailedDeliveries,
+  type FailedDeliveries,
+  type FailedDelivery,
+  type ListedDelivery,
+} from '../../src/github/failed-deliveries.js';
 import { githubCall } from '../../src/github/failures.js';
-import { hookLabel, hookRoutes, type HookRef } from '../../src/github/webhook-hooks.js';
+import {
+  hookLabel,
+  hookRoutes,
+  type GitHubHookRef,
+  type GitLabHookRef,
+  type HookRef,
+} from '../../src/github/webhook-hooks.js';
+import type { DeliveryVerbs } from '../../src/forges/port.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
 
 export interface ListFailedInput {
@@ -21,13 +35,7 @@ export interface ListFailedInput {
   limit: number;
 }
 
-export interface ListFailedResult {
-  /** Entries read from GitHub's list. */
-  listed: number;
-  failed: FailedDelivery[];
-  /** More failed deliveries than `limit`: the rest wait for the next run. */
-  more: number;
-}
+export type ListFailedResult = FailedDeliveries;
 
 export interface RedeliverInput {
   hook: HookRef;
@@ -54,10 +62,17 @@ export interface RedeliveryClients {
   /** platforms.github.app is configured (an organization's installation can then be used). */
   hasApp?: boolean;
   metrics?: WorkerMetrics;
+  /** GitLab's adapter, for GitLab hooks (platforms.gitlab.redelivery). */
+  gitlab?: DeliveryVerbs<GitLabHookRef>;
 }
 
 export function createRedeliveryActivities(clients: RedeliveryClients) {
-  const clientOf = (hook: HookRef): Octokit => {
+  const gitlab = (): DeliveryVerbs<GitLabHookRef> => {
+    if (!clients.gitlab)
+      throw ApplicationFailure.nonRetryable('gitlab is not configured on this worker', 'ForgeNotConfigured');
+    return clients.gitlab;
+  };
+  const clientOf = (hook: GitHubHookRef): Octokit => {
     if (hook.kind === 'app') {
       const app = clients.appClient?.();
       if (!app)
@@ -81,7 +96,7 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
   };
   const organizations = () => clients.organizations?.() ?? [];
   /** On the App's hook: installations of organizations that are tenants of their own. */
-  const otherTenants = (hook: HookRef): Set<number> =>
+  const otherTenants = (hook: GitHubHookRef): Set<number> =>
     new Set(
       hook.kind === 'app'
         ? organizations()
@@ -92,6 +107,12 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
 
   return {
     async listFailedDeliveries(input: ListFailedInput): Promise<ListFailedResult> {
+      if ('forge' in input.hook)
+        return gitlab().listFailedDeliveries(input.hook, {
+          maxAgeHours: input.maxAgeHours,
+          limit: input.limit,
+          onPage: (page) => Context.current().heartbeat(page),
+        });
       const gh = clientOf(input.hook);
       const routes = hookRoutes(input.hook);
       const now = Date.now();
@@ -115,26 +136,25 @@ export function createRedeliveryActivities(clients: RedeliveryClients) {
           if (!oldest || now - Date.parse(oldest.delivered_at) > maxAgeMs || pages >= MAX_PAGES) break;
         }
       });
-      const failed = failedDeliveries(entries, now, maxAgeMs, otherTenants(input.hook));
-      return {
-        listed: entries.length,
-        failed: failed.slice(0, input.limit),
-        more: Math.max(0, failed.length - input.limit),
-      };
+      return boundedFailedDeliveries(entries, now, maxAgeMs, input.limit, otherTenants(input.hook));
     },
 
     async redeliverDelivery(input: RedeliverInput): Promise<void> {
-      const gh = clientOf(input.hook);
-      const routes = hookRoutes(input.hook);
-      await githubCall(() =>
-        gh.request(
-          routes.redeliver as 'POST /app/hook/deliveries/{delivery_id}/attempts',
-          {
-            ...routes.params,
-            delivery_id: input.delivery.id,
-          } as never,
-        ),
-      );
+      const { hook: ref } = input;
+      if ('forge' in ref) await gitlab().redeliver(ref, input.delivery, { retry: Context.current().info.attempt > 1 });
+      else {
+        const gh = clientOf(ref);
+        const routes = hookRoutes(ref);
+        await githubCall(() =>
+          gh.request(
+            routes.redeliver as 'POST /app/hook/deliveries/{delivery_id}/attempts',
+            {
+              ...routes.params,
+              delivery_id: input.delivery.id,
+            } as never,
+          ),
+        );
+      }
       const d = input.delivery;
       const hook = hookLabel(input.hook);
       clients.metrics?.webhookRedeliveries.inc({ hook, event: d.event });

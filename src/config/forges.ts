@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EVENT_ACTIONS } from './event-actions.js';
 import { PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
 import { envName, inert, projectGlob, repoGlob } from './primitives.js';
+import { redeliverySchema } from './redelivery.js';
 
 /** Verbs of the forge port that some forge has not got. */
 export type ForgeVerb = 'labels';
@@ -107,6 +108,21 @@ export type GitLabTriggerConfig = z.infer<typeof GitLabTriggerConfig>;
 export type BitbucketTriggerConfig = z.infer<typeof BitbucketTriggerConfig>;
 
 /** DaemonConfig `platforms.gitlab`: the defaults of every GitLab Trigger, and the endpoint switch. */
+/** A GitLab webhook whose failed deliveries are resent: a project's (`group/project`) or a group's (Premium). */
+const GitLabRedeliveryHook = z
+  .strictObject({
+    project: z
+      .string()
+      .regex(/^[^/\s*?[]+(\/[^/\s*?[]+)+$/, "a project's full path, group/project (no patterns)")
+      .optional(),
+    group: z
+      .string()
+      .regex(/^[^/\s*?[]+(\/[^/\s*?[]+)*$/, "a group's full path, group or group/subgroup")
+      .optional(),
+    hook_id: z.number().int().positive(),
+  })
+  .refine((h) => (h.project === undefined) !== (h.group === undefined), { message: 'exactly one of project or group' });
+
 export const GitLabPlatform = z.strictObject({
   enabled: z.boolean().default(true),
   token_env: envName.optional(),
@@ -114,6 +130,15 @@ export const GitLabPlatform = z.strictObject({
   signing_token_env: envName.optional(),
   api_url: z.url().default('https://gitlab.com/api/v4'),
   bot_name: z.string().min(1).optional(),
+  /**
+   * GitLab never resends a failed delivery by itself: a Temporal Schedule lists each hook's recent events
+   * and resends the failed. GitLab lists the past 7 days; its resend endpoint allows 5 a minute per hook.
+   */
+  redelivery: redeliverySchema(GitLabRedeliveryHook, {
+    maxAgeHours: 168,
+    defaultAgeHours: 144,
+    defaultPerRun: 5,
+  }).optional(),
 });
 
 /** DaemonConfig `platforms.bitbucket` (names from AOF's Bitbucket platform page). */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
 import { envName, inert, modelName, name } from './primitives.js';
+import { redeliverySchema } from './redelivery.js';
 
 export const Metadata = z.strictObject({
   name,
@@ -44,16 +45,8 @@ const RedeliveryHook = z
   });
 
 /** GitHub never retries a failed delivery: a Temporal Schedule lists recent ones and redelivers the failed. */
-const Redelivery = z.strictObject({
-  enabled: z.boolean().default(false),
-  interval_minutes: z.number().int().min(1).max(1440).default(10),
-  /** GitHub redelivers deliveries of the past 3 days only. */
-  max_age_hours: z.number().positive().max(72).default(71),
-  /** Redeliveries per hook and run; the rest wait for the next run. */
-  max_per_run: z.number().int().min(1).max(500).default(100),
-  /** The hooks to watch; the App's hook when platforms.github.app is set and this is empty. */
-  hooks: z.array(RedeliveryHook).default([]),
-});
+// GitHub redelivers deliveries of the past 3 days only.
+const Redelivery = redeliverySchema(RedeliveryHook, { maxAgeHours: 72, defaultAgeHours: 71, defaultPerRun: 100 });
 
 export const GitHubPlatform = z
   .strictObject({

@@ -10,6 +10,8 @@ import type { Tenant } from '../config/secrets.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Headers } from './inbound.js';
 
+import type { FailedDeliveries, FailedDelivery } from '../github/failed-deliveries.js';
+
 /** The forges the AOF reference names. */
 export type ForgeName = 'github' | 'gitlab' | 'bitbucket';
 
@@ -98,6 +100,19 @@ export interface Authorization {
   via?: string;
   /** The person's role as the forge names it (GitHub: read..admin; GitLab: an access level's name). */
   permission: string;
+}
+
+/**
+ * Recovering missed deliveries, where the forge keeps a list of them and resends on request (GitHub,
+ * GitLab; the redelivery schedule calls these through activities/redelivery). `retry`: an earlier attempt
+ * may have resent already; the adapter looks before resending again.
+ */
+export interface DeliveryVerbs<Hook> {
+  listFailedDeliveries(
+    hook: Hook,
+    opts: { maxAgeHours: number; limit: number; onPage?: (page: number) => void },
+  ): Promise<FailedDeliveries>;
+  redeliver(hook: Hook, delivery: FailedDelivery, opts: { retry: boolean }): Promise<void>;
 }
 
 /**

@@ -71,3 +71,24 @@ export function failedDeliveries(
       delivered_at: e.delivered_at,
     }));
 }
+
+/** What one listing of a hook found: at most `limit` deliveries to resend, oldest first. */
+export interface FailedDeliveries {
+  /** Entries read from the forge's list. */
+  listed: number;
+  failed: FailedDelivery[];
+  /** More failed deliveries than `limit`: the rest wait for the next run. */
+  more: number;
+}
+
+/** `failedDeliveries`, bounded to `limit` per run. */
+export function boundedFailedDeliveries(
+  entries: readonly ListedDelivery[],
+  now: number,
+  maxAgeMs: number,
+  limit: number,
+  otherTenants?: ReadonlySet<number>,
+): FailedDeliveries {
+  const failed = failedDeliveries(entries, now, maxAgeMs, otherTenants);
+  return { listed: entries.length, failed: failed.slice(0, limit), more: Math.max(0, failed.length - limit) };
+}

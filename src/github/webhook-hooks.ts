@@ -5,16 +5,34 @@ import type { DaemonConfig } from '../config/schema.js';
 export type HookRef =
   | { kind: 'app' }
   | { kind: 'repository'; owner: string; repo: string; hookId: number }
-  | { kind: 'organization'; org: string; hookId: number };
+  | { kind: 'organization'; org: string; hookId: number }
+  | GitLabHookRef;
 
-/** A short name for logs and metric labels: `app`, `owner/repo#hook`, `org#hook`. */
+/** Another forge's hook (its adapter lists and resends its deliveries): a GitLab project's or group's. */
+export interface GitLabHookRef {
+  forge: 'gitlab';
+  kind: 'project' | 'group';
+  /** The project's or group's full path. */
+  path: string;
+  hookId: number;
+}
+
+/** GitHub's own hooks (read and redelivered with GitHub's credentials). */
+export type GitHubHookRef = Exclude<HookRef, GitLabHookRef>;
+
+/** A short name for logs and metric labels: `app`, `owner/repo#hook`, `org#hook`, `gitlab:path#hook`. */
 export function hookLabel(h: HookRef): string {
+  if ('forge' in h) return `gitlab:${h.path}#${h.hookId}`;
   if (h.kind === 'app') return 'app';
   return h.kind === 'repository' ? `${h.owner}/${h.repo}#${h.hookId}` : `${h.org}#${h.hookId}`;
 }
 
 /** The list route, and the redelivery route given a delivery id (Octokit route templates). */
-export function hookRoutes(h: HookRef): { list: string; redeliver: string; params: Record<string, unknown> } {
+export function hookRoutes(h: GitHubHookRef): {
+  list: string;
+  redeliver: string;
+  params: Record<string, unknown>;
+} {
   if (h.kind === 'app')
     return {
       list: 'GET /app/hook/deliveries',
@@ -35,11 +53,11 @@ export function hookRoutes(h: HookRef): { list: string; redeliver: string; param
 }
 
 /** The configured hooks; the App's own hook when none are listed and an App is configured. */
-export function redeliveryHooks(daemon: DaemonConfig): HookRef[] {
+export function redeliveryHooks(daemon: DaemonConfig): GitHubHookRef[] {
   const gh = daemon.spec.platforms.github;
   const listed = gh.redelivery?.hooks ?? [];
   if (listed.length === 0) return gh.app ? [{ kind: 'app' }] : [];
-  return listed.map((h): HookRef => {
+  return listed.map((h): GitHubHookRef => {
     if (h.app) return { kind: 'app' };
     if (h.repository) {
       const [owner, repo] = h.repository.split('/') as [string, string];
@@ -54,7 +72,7 @@ export function redeliveryHooks(daemon: DaemonConfig): HookRef[] {
  * (its own webhook secret and credentials), `global` otherwise (the App's hook, and hooks of owners that
  * share the global secret and credentials).
  */
-export function hookTenant(daemon: DaemonConfig, h: HookRef): string {
+export function hookTenant(daemon: DaemonConfig, h: GitHubHookRef): string {
   if (h.kind === 'app') return 'global';
   const owner = (h.kind === 'repository' ? h.owner : h.org).toLowerCase();
   const org = daemon.spec.platforms.github.organizations?.find((o) => o.name.toLowerCase() === owner);
@@ -68,7 +86,7 @@ export interface TenantHooks {
 
 /** The watched hooks by tenant: `global` first, then each organization in the order first listed. */
 export function redeliveryTenants(daemon: DaemonConfig): TenantHooks[] {
-  const byTenant = new Map<string, HookRef[]>();
+  const byTenant = new Map<string, GitHubHookRef[]>();
   for (const h of redeliveryHooks(daemon)) {
     const tenant = hookTenant(daemon, h);
     byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), h]);

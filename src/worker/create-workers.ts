@@ -16,6 +16,7 @@ import { createQuotaActivities } from '../../activities/quota/index.js';
 import { countsQueueOf } from '../temporal/task-queues.js';
 import { createGitLabVerbs } from '../forges/gitlab/verbs.js';
 import { gitlabClients } from '../forges/gitlab/clients.js';
+import { createGitLabRedelivery } from '../forges/gitlab/redelivery.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
@@ -132,6 +133,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     opts.githubClientFor ?? githubClients(opts.resources.daemon, daemonDir, process.env, metrics, pacer);
   // The App's JWT client reads the private key: only when a redelivery of the App hook asks for it.
   let appClient: Octokit | undefined;
+  const gitlab = gitlabClients(opts.resources);
   const github = (made.github = await Worker.create({
     ...observed,
     identity,
@@ -139,13 +141,14 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
     activities: {
-      ...createGitHubActivities(clientFor, { gitlab: createGitLabVerbs(gitlabClients(opts.resources)) }),
+      ...createGitHubActivities(clientFor, { gitlab: createGitLabVerbs(gitlab) }),
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),
         organizations: () => gh.organizations ?? [],
         hasApp: gh.app !== undefined,
         metrics,
+        gitlab: createGitLabRedelivery(gitlab),
       }),
     },
     // The optional ceiling, for all workers together; GitHub's own budgets are the pacer's.

@@ -1,6 +1,7 @@
 // The Temporal Schedules that run the redelivery workflow every few minutes, one per tenant: the global
-// one (the App's hook, and hooks of owners without their own configuration) and one per organization of
-// platforms.github.organizations whose hooks are watched. So each tenant's run lists and redelivers its own
+// one (the App's hook, and hooks of owners without their own configuration), one per organization of
+// platforms.github.organizations whose hooks are watched, and one for GitLab's hooks
+// (platforms.gitlab.redelivery, its own interval and limits). So each tenant's run lists and redelivers its own
 // hooks only, and a tenant whose run is slow or failing does not hold up another's. `aofctl worker`
 // creates them, or updates them to the current configuration (several workers starting at once all end up
 // updating the same schedules), and deletes those no longer configured (all when redelivery is off).
@@ -13,8 +14,18 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Resources } from '../config/load.js';
-import { redeliveryTenants } from '../github/webhook-hooks.js';
+import { redeliveryTenants, type TenantHooks } from '../github/webhook-hooks.js';
+import { gitlabRedeliveryHooks } from '../forges/gitlab/redelivery.js';
+import type { DaemonConfig } from '../config/schema.js';
 import type { RedeliveryInput } from '../../workflows/redeliver.js';
+
+/** The tenant name of GitLab's hooks' schedule (`aof-redelivery-<task queue>-gitlab`). */
+export const GITLAB = 'gitlab';
+
+type RedeliverySettings = Pick<
+  NonNullable<DaemonConfig['spec']['platforms']['github']['redelivery']>,
+  'interval_minutes' | 'max_age_hours' | 'max_per_run'
+>;
 
 export type ScheduleChange = 'created' | 'updated' | 'deleted' | 'none';
 
@@ -34,21 +45,27 @@ export interface TenantScheduleChange {
 /** Brings every tenant's schedule in line with the configuration. */
 export async function syncRedeliverySchedules(client: Client, resources: Resources): Promise<TenantScheduleChange[]> {
   const { temporal, platforms } = resources.daemon.spec;
-  const settings = platforms.github.redelivery;
-  const tenants = settings?.enabled ? redeliveryTenants(resources.daemon) : [];
+  const github = platforms.github.redelivery;
+  const gitlab = platforms.gitlab?.enabled !== false ? platforms.gitlab?.redelivery : undefined;
+  const gitlabHooks = gitlab?.enabled ? gitlabRedeliveryHooks(resources.daemon) : [];
+  const tenants: (TenantHooks & { settings: RedeliverySettings })[] = [
+    ...(github?.enabled ? redeliveryTenants(resources.daemon).map((t) => ({ ...t, settings: github })) : []),
+    // GitLab's hooks: one schedule of their own (GitLab's window and resend limits), the same workflow.
+    ...(gitlab?.enabled && gitlabHooks.length ? [{ tenant: GITLAB, hooks: gitlabHooks, settings: gitlab }] : []),
+  ];
   const changes: TenantScheduleChange[] = [];
-  for (const { tenant, hooks } of tenants) {
+  for (const { tenant, hooks, settings } of tenants) {
     const scheduleId = redeliveryScheduleId(temporal.task_queue, tenant);
     const input: RedeliveryInput = {
       hooks,
-      maxAgeHours: settings!.max_age_hours,
-      maxPerRun: settings!.max_per_run,
+      maxAgeHours: settings.max_age_hours,
+      maxPerRun: settings.max_per_run,
       githubTaskQueue: temporal.github_task_queue,
     };
     changes.push({
       tenant,
       scheduleId,
-      change: await upsert(client, scheduleId, temporal.task_queue, input, settings!.interval_minutes),
+      change: await upsert(client, scheduleId, temporal.task_queue, input, settings.interval_minutes),
     });
   }
   // Schedules of tenants no longer watched (an organization's of this deployment, or the global one).
@@ -57,6 +74,8 @@ export async function syncRedeliverySchedules(client: Client, resources: Resourc
   const orgPrefix = `${global}-org-`;
   const stale = new Set<string>();
   if (!kept.has(global)) stale.add(global);
+  const gitlabId = redeliveryScheduleId(temporal.task_queue, GITLAB);
+  if (!kept.has(gitlabId)) stale.add(gitlabId);
   try {
     for await (const s of client.schedule.list())
       if (s.scheduleId.startsWith(orgPrefix) && !kept.has(s.scheduleId)) stale.add(s.scheduleId);
@@ -64,8 +83,11 @@ export async function syncRedeliverySchedules(client: Client, resources: Resourc
     // Listing is best effort (visibility may lag or be unavailable): the next worker start tries again.
   }
   for (const scheduleId of stale) {
-    const tenant = scheduleId === global ? 'global' : `org:${scheduleId.slice(orgPrefix.length)}`;
-    changes.push({ tenant, scheduleId, change: await remove(client, scheduleId) });
+    const tenant =
+      scheduleId === global ? 'global' : scheduleId === gitlabId ? GITLAB : `org:${scheduleId.slice(orgPrefix.length)}`;
+    const change = await remove(client, scheduleId);
+    // GitLab's schedule is reported only when there was one to delete.
+    if (tenant !== GITLAB || change !== 'none') changes.push({ tenant, scheduleId, change });
   }
   return changes;
 }

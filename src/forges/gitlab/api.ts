@@ -197,16 +197,22 @@ export class GitLabApi {
   }
 
   /**
-   * Every item of a list, following X-Next-Page (100 a page) up to `maxPages` pages; `truncated` when GitLab
-   * had more.
+   * Every item of a list, following X-Next-Page (100 a page, or `perPage` where GitLab allows fewer) up to
+   * `maxPages` pages; `truncated` when GitLab had more. `onPage` hears each page's number as it arrives.
    */
-  async paginate<T>(path: string, query: Query = {}, maxPages = Infinity): Promise<{ items: T[]; truncated: boolean }> {
+  async paginate<T>(
+    path: string,
+    query: Query = {},
+    maxPages = Infinity,
+    opts: { perPage?: number; onPage?: (page: number) => void } = {},
+  ): Promise<{ items: T[]; truncated: boolean }> {
     const items: T[] = [];
     let page: string | null = '1';
     for (let n = 0; page; n++) {
       if (n >= maxPages) return { items, truncated: true };
-      const res = await this.send('GET', path, { query: { ...query, per_page: 100, page } });
+      const res = await this.send('GET', path, { query: { ...query, per_page: opts.perPage ?? 100, page } });
       items.push(...((await res.json()) as T[]));
+      opts.onPage?.(n + 1);
       page = res.headers.get('x-next-page') || null;
     }
     return { items, truncated: false };

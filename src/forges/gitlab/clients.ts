@@ -28,7 +28,14 @@ export function gitlabCredentials(res: Resources, env: NodeJS.ProcessEnv = proce
   return out;
 }
 
-export function gitlabClients(res: Resources, env: NodeJS.ProcessEnv = process.env): (t: ForgeTarget) => GitLabApi {
+/** A client per project (ForgeTarget); `group(path)` for a group's own endpoints (its hooks). */
+export type GitLabClients = ((t: ForgeTarget) => GitLabApi) & { group(path: string): GitLabApi };
+
+/**
+ * A project's client: the first credential whose `projects` cover it. A group's: the first credential
+ * that covers every project (no `projects`: the platform's token, or a Trigger's without a project list).
+ */
+export function gitlabClients(res: Resources, env: NodeJS.ProcessEnv = process.env): GitLabClients {
   const made = new Map<string, GitLabApi>();
   const client = (apiUrl: string, token: string) => {
     const key = `${apiUrl}\n${token}`;
@@ -36,13 +43,17 @@ export function gitlabClients(res: Resources, env: NodeJS.ProcessEnv = process.e
     if (!c) made.set(key, (c = new GitLabApi({ apiUrl, token })));
     return c;
   };
-  return (t) => {
-    const name = fullNameOf(t);
-    const c = gitlabCredentials(res, env).find((c) => !c.projects || matchesAny(name, c.projects, 'i'));
+  const forPath = (name: string, group: boolean) => {
+    const c = gitlabCredentials(res, env).find((c) => !c.projects || (!group && matchesAny(name, c.projects, 'i')));
     if (c) return client(c.apiUrl, c.token);
     throw ApplicationFailure.nonRetryable(
-      `no GitLab token for ${name}: set config.token (or token_env) on a GitLab Trigger covering it, or platforms.gitlab.token_env`,
+      group
+        ? `no GitLab token for group ${name}: set platforms.gitlab.token_env (a Trigger's token speaks for its projects only)`
+        : `no GitLab token for ${name}: set config.token (or token_env) on a GitLab Trigger covering it, or platforms.gitlab.token_env`,
       'GitLabNoToken',
     );
   };
+  return Object.assign((t: ForgeTarget) => forPath(fullNameOf(t), false), {
+    group: (path: string) => forPath(path, true),
+  });
 }

@@ -47,7 +47,8 @@ export interface Answer {
   wrote?: boolean;
 }
 
-export type Handler = (ctx: RequestContext, pathParams: string[]) => Answer;
+/** Most answer at once; one that calls out (a webhook resend) answers when its call ends. */
+export type Handler = (ctx: RequestContext, pathParams: string[]) => Answer | Promise<Answer>;
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -10,6 +10,8 @@ export type {
   GitLabNote,
   GitLabDiscussion,
   GitLabCommitStatus,
+  GitLabHook,
+  GitLabHookLog,
   RecordedRequest,
 } from './state.js';
 export { COUNT_LIMIT } from './http.js';

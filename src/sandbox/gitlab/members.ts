@@ -16,7 +16,7 @@ function memberView(ctx: RequestContext, user: GitLabUser, level: number) {
   };
 }
 
-function findGroup(ctx: RequestContext, idOrPath: string): GitLabGroup {
+export function findGroup(ctx: RequestContext, idOrPath: string): GitLabGroup {
   const g = /^\d+$/.test(idOrPath) ? ctx.state.groups.get(Number(idOrPath)) : ctx.state.groupByPath(idOrPath);
   if (!g) throw notFound('Group');
   return g;

@@ -8,6 +8,7 @@ import { SandboxHttpServer } from '../http-server.js';
 import { control } from './control.js';
 import { discussionRoutes } from './discussions.js';
 import { fileRoutes } from './files.js';
+import { deliver, hookRoutes, type DeliverOptions } from './hooks.js';
 import { executeGraphql } from './graphql.js';
 import { GitLabHttpError, matchRoute, type Answer, type RequestContext, type Route } from './http.js';
 import { memberRoutes } from './members.js';
@@ -31,6 +32,7 @@ const ROUTES: Route[] = [
   ...statusRoutes,
   ...fileRoutes,
   ...memberRoutes,
+  ...hookRoutes,
 ];
 
 /** What a request is matched against in fault injection: `METHOD /api/v4/path/as/sent`. */
@@ -71,6 +73,17 @@ export class GitLabSandbox extends SandboxHttpServer {
     this.afterWrite = [];
     this.budget = undefined;
     this.afterWriteFaults = 0;
+  }
+
+  /**
+   * GitLab sends a webhook event on the hook `hookId` (state.addHook): POSTed to its URL with GitLab's
+   * headers, its answer logged as an event of the hook; or, with `status`, logged as answered so without
+   * being sent (`0`: GitLab got no answer, its `internal error`).
+   */
+  deliver(hookId: number, eventName: string, payload: unknown, opts: DeliverOptions = {}) {
+    const hook = this.state.hooks.get(hookId);
+    if (!hook) throw new Error(`no hook ${hookId}: addHook first`);
+    return deliver(this.state, hook, eventName, payload, opts);
   }
 
   /** The next `count` matching requests are answered `status` without being performed. */
@@ -181,7 +194,7 @@ export class GitLabSandbox extends SandboxHttpServer {
       const ctx: RequestContext = { method, segments: segments as string[], params, user, state: this.state, url };
       let answer: Answer;
       try {
-        answer = route.handler(ctx, pathParams);
+        answer = await route.handler(ctx, pathParams);
       } catch (err) {
         if (err instanceof GitLabHttpError) return send(err.status, err.body, err.headers);
         return send(500, { message: '500 Internal Server Error' });

@@ -115,6 +115,34 @@ export interface GitLabCommitStatus {
   history: CommitState[];
 }
 
+/** A project's or group's webhook, and the events GitLab logged for it (oldest first). */
+export interface GitLabHook {
+  id: number;
+  projectId?: number;
+  groupId?: number;
+  url: string;
+  /** The secret token GitLab sends as X-Gitlab-Token. */
+  token?: string;
+  events: GitLabHookLog[];
+  /** Resend requests, by time (GitLab allows 5 a minute per hook and user). */
+  resends: { userId: number; at: number }[];
+}
+
+/** One logged delivery (GitLab's WebHookLog). */
+export interface GitLabHookLog {
+  id: number;
+  url: string;
+  trigger: string;
+  requestHeaders: Record<string, string>;
+  requestData: unknown;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  executionDuration: number;
+  /** `"200"`, `"500"`..., or `"internal error"` when GitLab got no answer. */
+  responseStatus: string;
+  createdAt: string;
+}
+
 export interface RecordedRequest {
   method: string;
   /** The path as sent (still percent-encoded), e.g. `/api/v4/projects/acme%2Fapp/merge_requests/1/notes`. */
@@ -139,6 +167,7 @@ export class GitLabState {
   readonly mergeRequests = new Map<string, GitLabMergeRequest>();
   readonly discussions: GitLabDiscussion[] = [];
   readonly statuses: GitLabCommitStatus[] = [];
+  readonly hooks = new Map<number, GitLabHook>();
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[] = [];
   /** What GitLab would have ignored or cut (undeclared parameters, per_page over 100); tests assert none. */
@@ -253,6 +282,22 @@ export class GitLabState {
       if (level !== undefined) levels.push(level);
     }
     return levels.length ? Math.max(...levels) : undefined;
+  }
+
+  /** A webhook on a project (id or path) or a group (full path) that sends to `url`. */
+  addHook(h: { project?: string | number; group?: string; url: string; token?: string; id?: number }): GitLabHook {
+    const hook: GitLabHook = {
+      id: h.id ?? this.id(),
+      ...(h.project !== undefined
+        ? { projectId: this.mustProject(h.project).id }
+        : { groupId: (this.groupByPath(h.group!) ?? this.addGroup(h.group!)).id }),
+      url: h.url,
+      token: h.token,
+      events: [],
+      resends: [],
+    };
+    this.hooks.set(hook.id, hook);
+    return hook;
   }
 
   /** A file at a ref (branch name or commit SHA); a 40-hex ref also becomes a known commit. */
@@ -373,6 +418,10 @@ export class GitLabState {
     this.violations.length = 0;
     this.discussions.length = 0;
     this.statuses.length = 0;
+    for (const h of this.hooks.values()) {
+      h.events.length = 0;
+      h.resends.length = 0;
+    }
     for (const mr of this.mergeRequests.values()) mr.approvedBy.length = 0;
   }
 
@@ -384,6 +433,7 @@ export class GitLabState {
     this.groups.clear();
     this.projects.clear();
     this.mergeRequests.clear();
+    this.hooks.clear();
   }
 
   mustUser(username: string): GitLabUser {

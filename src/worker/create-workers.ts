@@ -16,6 +16,8 @@ import { createQuotaActivities } from '../../activities/quota/index.js';
 import { countsQueueOf } from '../temporal/task-queues.js';
 import { createGitLabVerbs } from '../forges/gitlab/verbs.js';
 import { gitlabClients } from '../forges/gitlab/clients.js';
+import { createBitbucketVerbs } from '../forges/bitbucket/verbs.js';
+import { bitbucketClients } from '../forges/bitbucket/clients.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
@@ -139,7 +141,10 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
     activities: {
-      ...createGitHubActivities(clientFor, { gitlab: createGitLabVerbs(gitlabClients(opts.resources)) }),
+      ...createGitHubActivities(clientFor, {
+        gitlab: createGitLabVerbs(gitlabClients(opts.resources)),
+        bitbucket: createBitbucketVerbs(bitbucketClients(opts.resources)),
+      }),
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),

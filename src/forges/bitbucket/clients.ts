@@ -19,7 +19,14 @@ const valueOf = (env: NodeJS.ProcessEnv, value?: string, name?: string) => value
 
 function authOf(
   env: NodeJS.ProcessEnv,
-  c: { username?: string; username_env?: string; app_password?: string; app_password_env?: string; oauth_token?: string; oauth_token_env?: string },
+  c: {
+    username?: string;
+    username_env?: string;
+    app_password?: string;
+    app_password_env?: string;
+    oauth_token?: string;
+    oauth_token_env?: string;
+  },
 ): BitbucketAuth | undefined {
   const token = valueOf(env, c.oauth_token, c.oauth_token_env);
   if (token) return { token };

@@ -107,7 +107,12 @@ export function checkKey(name: string): { key: string; id: number } {
 export const annotationId = (headSha: string, f: LineFinding) =>
   `aof-${/=([0-9a-f]+)/.exec(findingMarker(headSha, f))![1]}`;
 
-const STATUS_OF: Record<string, string> = { added: 'added', removed: 'removed', modified: 'modified', renamed: 'renamed' };
+const STATUS_OF: Record<string, string> = {
+  added: 'added',
+  removed: 'removed',
+  modified: 'modified',
+  renamed: 'renamed',
+};
 
 /** The pull request's id; updateComment takes a ForgeTarget, but a Bitbucket comment lives on its pull request. */
 function prOf(t: ForgeTarget): number {
@@ -345,7 +350,8 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
         name: c.name,
         url: c.detailsUrl,
         description:
-          c.output?.title ?? (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
+          c.output?.title ??
+          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
       });
       return { id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/commits/${c.headSha}` };
     },
@@ -417,13 +423,17 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
           { q: `user.nickname=${bbqlString(p.login)}` },
           1,
         );
-        permission = items.reduce((best, i) => ((RANK[i.permission] ?? 0) > (RANK[best] ?? 0) ? i.permission : best), 'none');
+        permission = items.reduce(
+          (best, i) => ((RANK[i.permission] ?? 0) > (RANK[best] ?? 0) ? i.permission : best),
+          'none',
+        );
       } catch (err) {
         if (!['Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
       }
       const login = p.login.toLowerCase();
       for (const entry of p.approvers)
-        if (entry.toLowerCase() === login) return { allowed: true, via: `listed as ${entry}`, permission } satisfies Authorization;
+        if (entry.toLowerCase() === login)
+          return { allowed: true, via: `listed as ${entry}`, permission } satisfies Authorization;
       if (p.minPermission && (RANK[permission] ?? 0) >= (MIN_RANK[p.minPermission.toLowerCase()] ?? Infinity))
         return { allowed: true, via: `${permission} permission`, permission };
       return { allowed: false, permission };

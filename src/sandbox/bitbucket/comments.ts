@@ -1,6 +1,16 @@
 // Pull request comments: list (10 a page by default, at most 100), read one, create, edit (its author only).
 // The text is `content.raw` (Markdown).
-import { allowFields, allowQuery, badRequest, forbidden, notFound, PAGE_PARAMS, paginate, type RequestContext, type Route } from './http.js';
+import {
+  allowFields,
+  allowQuery,
+  badRequest,
+  forbidden,
+  notFound,
+  PAGE_PARAMS,
+  paginate,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import { findPullRequest } from './pullrequests.js';
 import type { BitbucketComment } from './state.js';
 import { userView } from './users.js';
@@ -42,7 +52,10 @@ export const commentRoutes: Route[] = [
     handler: (ctx, [ws, slug, id]) => {
       allowQuery(ctx, [...PAGE_PARAMS, 'q', 'sort', 'fields']);
       const pr = findPullRequest(ctx, ws!, slug!, id!);
-      return paginate(ctx, ctx.state.commentsOf(pr.repo, pr.id).map((c) => commentView(ctx, c)));
+      return paginate(
+        ctx,
+        ctx.state.commentsOf(pr.repo, pr.id).map((c) => commentView(ctx, c)),
+      );
     },
   },
   {

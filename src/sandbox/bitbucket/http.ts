@@ -68,7 +68,11 @@ export function matchRoute(route: Route, method: string, segments: string[]): st
 export function allowQuery(ctx: RequestContext, names: string[]): void {
   for (const name of Object.keys(ctx.query))
     if (!names.includes(name)) {
-      ctx.state.violations.push({ method: ctx.method, path: ctx.url.pathname, problem: `undocumented parameter ${name}` });
+      ctx.state.violations.push({
+        method: ctx.method,
+        path: ctx.url.pathname,
+        problem: `undocumented parameter ${name}`,
+      });
       throw badRequest(`${name} is not a parameter of this endpoint`);
     }
 }
@@ -90,7 +94,8 @@ export const PAGE_PARAMS = ['page', 'pagelen'];
 export function paginate<T>(ctx: RequestContext, values: T[], dflt = 10, max = 100): Answer {
   const pagelen = ctx.query.pagelen === undefined ? dflt : Number(ctx.query.pagelen);
   const page = ctx.query.page === undefined ? 1 : Number(ctx.query.page);
-  if (!Number.isInteger(pagelen) || pagelen < 1 || pagelen > max) throw badRequest(`Invalid pagelen: ${ctx.query.pagelen}`);
+  if (!Number.isInteger(pagelen) || pagelen < 1 || pagelen > max)
+    throw badRequest(`Invalid pagelen: ${ctx.query.pagelen}`);
   if (!Number.isInteger(page) || page < 1) throw badRequest(`Invalid page: ${ctx.query.page}`);
   const slice = values.slice((page - 1) * pagelen, page * pagelen);
   const body: Record<string, unknown> = { pagelen, size: values.length, page, values: slice };

@@ -13,7 +13,8 @@ export const permissionRoutes: Route[] = [
       allowQuery(ctx, [...PAGE_PARAMS, 'q', 'sort', 'fields']);
       const r = ctx.state.repositories.get(`${ws}/${slug}`);
       if (!r) throw notFound(`Repository ${ws}/${slug} not found`);
-      if (!hasPermission(ctx, r, 'admin')) throw forbidden('Your credentials lack one or more required privilege scopes.');
+      if (!hasPermission(ctx, r, 'admin'))
+        throw forbidden('Your credentials lack one or more required privilege scopes.');
       let rows = [...r.permissions].map(([uuid, permission]) => ({ user: ctx.state.users.get(uuid)!, permission }));
       if (ctx.query.q !== undefined) {
         const m = /^user\.(uuid|nickname)\s*=\s*"((?:[^"\\]|\\.)*)"$/.exec(ctx.query.q.trim());

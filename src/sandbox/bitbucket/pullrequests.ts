@@ -1,6 +1,15 @@
 // Pull requests: read one (commit hashes abbreviated to 12 characters, as Bitbucket shows them), its
 // diffstat (paged) and its whole diff (one `git diff` text), and the reviewer's approve and request-changes.
-import { allowQuery, badRequest, forbidden, notFound, PAGE_PARAMS, paginate, type RequestContext, type Route } from './http.js';
+import {
+  allowQuery,
+  badRequest,
+  forbidden,
+  notFound,
+  PAGE_PARAMS,
+  paginate,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import { findRepository, hasPermission } from './repositories.js';
 import type { BitbucketPullRequest } from './state.js';
 import { userView } from './users.js';
@@ -38,7 +47,8 @@ function diffOf(pr: BitbucketPullRequest): string {
     .map((c) => {
       const from = c.status === 'added' ? '/dev/null' : `a/${c.oldPath ?? c.path}`;
       const to = c.status === 'removed' ? '/dev/null' : `b/${c.path}`;
-      const mode = c.status === 'added' ? 'new file mode 100644\n' : c.status === 'removed' ? 'deleted file mode 100644\n' : '';
+      const mode =
+        c.status === 'added' ? 'new file mode 100644\n' : c.status === 'removed' ? 'deleted file mode 100644\n' : '';
       return `diff --git a/${c.oldPath ?? c.path} b/${c.path}\n${mode}index 0000000..1111111\n--- ${from}\n+++ ${to}\n${c.patch}`;
     })
     .join('');
@@ -52,7 +62,11 @@ function review(ctx: RequestContext, [ws, slug, id]: string[], state: 'approved'
   const pr = findPullRequest(ctx, ws!, slug!, id!);
   if (!hasPermission(ctx, ctx.state.repositories.get(pr.repo)!, 'read')) throw forbidden();
   if (pr.authorUuid === ctx.user.uuid)
-    throw badRequest(state === 'approved' ? "You can't approve your own pull request." : "You can't request changes on your own pull request.");
+    throw badRequest(
+      state === 'approved'
+        ? "You can't approve your own pull request."
+        : "You can't request changes on your own pull request.",
+    );
   if (pr.state !== 'OPEN') throw badRequest('The pull request is not open.');
   pr.participants.set(ctx.user.uuid, state);
   return {

@@ -2,7 +2,16 @@
 // report_type required; details at most 2000 characters); `POST .../annotations` adds up to 100 annotations
 // a request, updating those whose `external_id` it has already (at most 1000 a report). Reads for tests.
 import { randomUUID } from 'node:crypto';
-import { allowFields, allowQuery, badRequest, notFound, PAGE_PARAMS, paginate, type RequestContext, type Route } from './http.js';
+import {
+  allowFields,
+  allowQuery,
+  badRequest,
+  notFound,
+  PAGE_PARAMS,
+  paginate,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import { findCommit, findRepository } from './repositories.js';
 import type { BitbucketReport } from './state.js';
 
@@ -12,8 +21,31 @@ export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 export const ANNOTATIONS_PER_REQUEST = 100;
 export const ANNOTATIONS_PER_REPORT = 1000;
 
-const REPORT_FIELDS = ['title', 'details', 'report_type', 'reporter', 'result', 'link', 'logo_url', 'external_id', 'data', 'remote_link_enabled', 'type'];
-const ANNOTATION_FIELDS = ['external_id', 'annotation_type', 'path', 'line', 'summary', 'details', 'result', 'severity', 'link', 'type'];
+const REPORT_FIELDS = [
+  'title',
+  'details',
+  'report_type',
+  'reporter',
+  'result',
+  'link',
+  'logo_url',
+  'external_id',
+  'data',
+  'remote_link_enabled',
+  'type',
+];
+const ANNOTATION_FIELDS = [
+  'external_id',
+  'annotation_type',
+  'path',
+  'line',
+  'summary',
+  'details',
+  'result',
+  'severity',
+  'link',
+  'type',
+];
 
 const R = 'repositories/:ws/:repo/commit/:commit/reports/:report';
 
@@ -39,9 +71,11 @@ export const reportRoutes: Route[] = [
       const b = allowFields(ctx, ctx.body, REPORT_FIELDS);
       for (const f of ['title', 'details', 'report_type'])
         if (typeof b[f] !== 'string' || !b[f]) throw badRequest(`${f}: This field is required.`);
-      if (!REPORT_TYPES.includes(b.report_type)) throw badRequest(`report_type: "${b.report_type}" is not a valid choice.`);
+      if (!REPORT_TYPES.includes(b.report_type))
+        throw badRequest(`report_type: "${b.report_type}" is not a valid choice.`);
       if (b.details.length > 2000) throw badRequest('details: Ensure this field has no more than 2000 characters.');
-      if (b.result !== undefined && !['PASSED', 'FAILED', 'PENDING'].includes(b.result)) throw badRequest('result: not a valid choice.');
+      if (b.result !== undefined && !['PASSED', 'FAILED', 'PENDING'].includes(b.result))
+        throw badRequest('result: not a valid choice.');
       let report = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
       const created = !report;
       report ??= { repo, commit, id: p[3]!, uuid: `{${randomUUID()}}`, fields: {}, annotations: new Map() };
@@ -73,8 +107,10 @@ export const reportRoutes: Route[] = [
         if (!ANNOTATION_TYPES.includes(a.annotation_type)) throw badRequest('annotation_type: This field is required.');
         if (typeof a.summary !== 'string' || !a.summary) throw badRequest('summary: This field is required.');
         if (a.summary.length > 450) throw badRequest('summary: Ensure this field has no more than 450 characters.');
-        if (a.severity !== undefined && !SEVERITIES.includes(a.severity)) throw badRequest('severity: not a valid choice.');
-        if (a.line !== undefined && (!Number.isInteger(a.line) || a.line < 1)) throw badRequest('line: must be a positive integer.');
+        if (a.severity !== undefined && !SEVERITIES.includes(a.severity))
+          throw badRequest('severity: not a valid choice.');
+        if (a.line !== undefined && (!Number.isInteger(a.line) || a.line < 1))
+          throw badRequest('line: must be a positive integer.');
       }
       const fresh = list.filter((a) => !(a.external_id && report.annotations.has(a.external_id))).length;
       if (report.annotations.size + fresh > ANNOTATIONS_PER_REPORT)

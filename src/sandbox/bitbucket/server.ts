@@ -82,7 +82,13 @@ export class BitbucketSandbox extends SandboxHttpServer {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const entry: RecordedRequest = { method, path: url.pathname, query: url.search.slice(1), status: 0, at: Date.now() };
+    const entry: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      status: 0,
+      at: Date.now(),
+    };
     this.state.requests.push(entry);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, type?: string) => {
       entry.status = status;
@@ -102,7 +108,10 @@ export class BitbucketSandbox extends SandboxHttpServer {
 
     const uuid = this.state.credentials.get(credentialOf(req));
     const user = uuid === undefined ? undefined : this.state.users.get(uuid);
-    if (!user) return error(new BitbucketHttpError(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="Bitbucket.org HTTP"' }));
+    if (!user)
+      return error(
+        new BitbucketHttpError(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="Bitbucket.org HTTP"' }),
+      );
     entry.nickname = user.nickname;
 
     const key = `${method} ${url.pathname}`;
@@ -118,7 +127,10 @@ export class BitbucketSandbox extends SandboxHttpServer {
       return error(new BitbucketHttpError(fault.status, fault.status >= 500 ? 'Something went wrong' : 'Error'));
     }
 
-    const segments = url.pathname.slice(API_PREFIX.length + 1).split('/').map(safeDecode);
+    const segments = url.pathname
+      .slice(API_PREFIX.length + 1)
+      .split('/')
+      .map(safeDecode);
     if (segments.some((s) => s === undefined)) return error(new BitbucketHttpError(400, 'Bad request'));
     const query = Object.fromEntries(url.searchParams);
     for (const route of ROUTES) {
@@ -132,7 +144,9 @@ export class BitbucketSandbox extends SandboxHttpServer {
         if (err instanceof BitbucketHttpError) return error(err);
         return error(new BitbucketHttpError(500, 'Something went wrong'));
       }
-      const late = answer.wrote ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key))) : undefined;
+      const late = answer.wrote
+        ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)))
+        : undefined;
       if (late) {
         late.remaining--;
         this.afterWriteFaults++;

@@ -154,7 +154,14 @@ export class BitbucketState {
   /** A pull request whose source commit holds `changes` (their contents at that commit). */
   addPullRequest(
     repo: string,
-    o: { id: number; author: string; sourceCommit: string; destCommit?: string; changes: BitbucketFileChange[]; title?: string },
+    o: {
+      id: number;
+      author: string;
+      sourceCommit: string;
+      destCommit?: string;
+      changes: BitbucketFileChange[];
+      title?: string;
+    },
   ): BitbucketPullRequest {
     const r = this.repositories.get(repo);
     if (!r) throw new Error(`no Bitbucket repository ${repo}`);

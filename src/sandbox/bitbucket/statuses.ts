@@ -1,6 +1,16 @@
 // Commit build statuses: `POST .../commit/{commit}/statuses/build` creates a status, or overwrites the one of
 // the same `key`; read one by key; list a commit's statuses (paged). `key`, `state` and `url` are required.
-import { allowFields, allowQuery, badRequest, forbidden, notFound, PAGE_PARAMS, paginate, type RequestContext, type Route } from './http.js';
+import {
+  allowFields,
+  allowQuery,
+  badRequest,
+  forbidden,
+  notFound,
+  PAGE_PARAMS,
+  paginate,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import { findCommit, findRepository, hasPermission } from './repositories.js';
 import type { BitbucketBuildStatus } from './state.js';
 
@@ -45,8 +55,25 @@ export const statusRoutes: Route[] = [
       const at = ctx.state.now();
       let s = ctx.state.statuses.find((x) => x.repo === repo && x.commit === commit && x.key === b.key);
       const created = !s;
-      s ??= { repo, commit, key: b.key, state: b.state, name: '', url: '', description: '', createdOn: at, updatedOn: at, history: [] };
-      Object.assign(s, { state: b.state, name: b.name ?? b.key, url: b.url, description: b.description ?? '', updatedOn: at });
+      s ??= {
+        repo,
+        commit,
+        key: b.key,
+        state: b.state,
+        name: '',
+        url: '',
+        description: '',
+        createdOn: at,
+        updatedOn: at,
+        history: [],
+      };
+      Object.assign(s, {
+        state: b.state,
+        name: b.name ?? b.key,
+        url: b.url,
+        description: b.description ?? '',
+        updatedOn: at,
+      });
       s.history.push(b.state);
       if (created) ctx.state.statuses.push(s);
       return { status: created ? 201 : 200, body: statusView(s), wrote: true };

@@ -17,6 +17,8 @@ import { countsQueueOf } from '../temporal/task-queues.js';
 import { createGitLabVerbs } from '../forges/gitlab/verbs.js';
 import { gitlabClients } from '../forges/gitlab/clients.js';
 import { createGitLabRedelivery } from '../forges/gitlab/redelivery.js';
+import { createBitbucketVerbs } from '../forges/bitbucket/verbs.js';
+import { bitbucketClients } from '../forges/bitbucket/clients.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/github/index.js';
@@ -141,7 +143,10 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
     activities: {
-      ...createGitHubActivities(clientFor, { gitlab: createGitLabVerbs(gitlab) }),
+      ...createGitHubActivities(clientFor, {
+        gitlab: createGitLabVerbs(gitlab),
+        bitbucket: createBitbucketVerbs(bitbucketClients(opts.resources)),
+      }),
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),

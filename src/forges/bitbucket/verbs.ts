@@ -1,0 +1,449 @@
+// Bitbucket Cloud's outbound side of the forge port: the ForgeVerbs over the 2.0 REST API. A pull request is
+// addressed by its workspace, repository slug and id; a "check" is a commit build status whose `key` comes
+// from the check's name, and its line findings are a Code Insights report on the commit with annotations.
+//
+// Every write survives a retry without repeating itself. Comments carry their activity's operation marker
+// (the helper GitHub's and GitLab's writes use), looked up among the bot's own comments on a retry only.
+// Build statuses, reports and annotations are idempotent by Bitbucket's own rules: a status of the same key
+// is overwritten, a report of the same id replaced, an annotation of the same `external_id` updated.
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { currentOperation, markBody, operationMarker } from '../../../activities/github/idempotent-writes.js';
+import { fit, type Limit } from '../../github/limits.js';
+import { findingsOf } from '../findings.js';
+import { findingMarker } from '../gitlab/verbs.js';
+import {
+  fullNameOf,
+  type Authorization,
+  type ChangedFile,
+  type ChangeTarget,
+  type CheckConclusion,
+  type CheckStatus,
+  type ForgeTarget,
+  type ForgeVerbs,
+  type LineFinding,
+  type PostedComment,
+} from '../port.js';
+import { failureType, type BitbucketApi } from './api.js';
+import { splitGitDiff } from './diff.js';
+
+/** Our bound on a comment's text: Bitbucket documents none; GitHub's is 65,536. */
+export const COMMENT_LIMIT: Limit = { max: 65_536, unit: 'chars' };
+/** Bitbucket's limits on a build status's name and description, and on a report's details. */
+export const STATUS_TEXT_LIMIT: Limit = { max: 255, unit: 'chars' };
+export const REPORT_DETAILS_LIMIT: Limit = { max: 2000, unit: 'chars' };
+/** An annotation's summary (Bitbucket: 450 characters) and details. */
+export const ANNOTATION_SUMMARY_LIMIT: Limit = { max: 450, unit: 'chars' };
+export const ANNOTATION_DETAILS_LIMIT: Limit = { max: 2000, unit: 'chars' };
+/** Annotations per request (Bitbucket's bulk create) and per report. */
+export const ANNOTATIONS_PER_REQUEST = 100;
+export const ANNOTATIONS_PER_REPORT = 1000;
+/** Files read at once (Bitbucket reads one file a request). */
+export const FILES_IN_FLIGHT = 4;
+
+type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
+
+const STATE_OF_STATUS: Record<CheckStatus, BuildState> = {
+  queued: 'INPROGRESS',
+  in_progress: 'INPROGRESS',
+  // Completed without a conclusion: GitHub would refuse it; Bitbucket has no such state, so it reads as passed.
+  completed: 'SUCCESSFUL',
+};
+
+const STATE_OF_CONCLUSION: Record<CheckConclusion, BuildState> = {
+  success: 'SUCCESSFUL',
+  neutral: 'SUCCESSFUL',
+  skipped: 'SUCCESSFUL',
+  failure: 'FAILED',
+  timed_out: 'FAILED',
+  action_required: 'FAILED',
+  cancelled: 'STOPPED',
+};
+
+const SEVERITY: Record<LineFinding['annotation_level'], string> = { notice: 'LOW', warning: 'MEDIUM', failure: 'HIGH' };
+
+/** Bitbucket's repository permissions, least first, and the least a `minPermission` asks for. */
+const RANK: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };
+const MIN_RANK: Record<string, number> = { read: 1, triage: 1, write: 2, maintain: 3, admin: 3 };
+
+interface Comment {
+  id: number;
+  content: { raw: string };
+  user?: { uuid?: string } | null;
+  deleted?: boolean;
+  links?: { html?: { href?: string } };
+}
+
+interface PullRequest {
+  state: 'OPEN' | 'MERGED' | 'DECLINED' | 'SUPERSEDED';
+  source: { commit: { hash: string } | null };
+  participants?: { user?: { uuid?: string }; approved?: boolean; state?: string | null }[];
+}
+
+interface DiffStat {
+  status: string;
+  lines_added: number;
+  lines_removed: number;
+  old: { path: string } | null;
+  new: { path: string } | null;
+}
+
+interface BuildStatus {
+  key: string;
+  state: BuildState;
+  name?: string;
+}
+
+/**
+ * The key of the build status (and id of the Code Insights report) of a check name, and the number the port
+ * knows it by: both from one hash, so the number leads back to the key.
+ */
+export function checkKey(name: string): { key: string; id: number } {
+  const hex = createHash('sha256').update(name).digest('hex').slice(0, 12);
+  return { key: `aof-${hex}`, id: parseInt(hex, 16) };
+}
+
+/** An annotation's `external_id`: the same for the same finding at the same place of the same head. */
+export const annotationId = (headSha: string, f: LineFinding) =>
+  `aof-${/=([0-9a-f]+)/.exec(findingMarker(headSha, f))![1]}`;
+
+const STATUS_OF: Record<string, string> = {
+  added: 'added',
+  removed: 'removed',
+  modified: 'modified',
+  renamed: 'renamed',
+};
+
+/** The pull request's id; updateComment takes a ForgeTarget, but a Bitbucket comment lives on its pull request. */
+function prOf(t: ForgeTarget): number {
+  const n = (t as Partial<ChangeTarget>).number;
+  if (typeof n === 'number') return n;
+  throw ApplicationFailure.create({
+    type: 'BitbucketNeedsPullRequest',
+    message: 'a Bitbucket comment is edited through its pull request: give the target its number',
+    nonRetryable: true,
+  });
+}
+
+/** A BBQL string literal (`"..."` with `\` and `"` escaped). */
+const bbqlString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVerbs {
+  const prPath = (api: BitbucketApi, t: ForgeTarget, id: number) => `${api.repo(t)}/pullrequests/${id}`;
+  const commitPath = (api: BitbucketApi, t: ForgeTarget, sha: string) =>
+    `${api.repo(t)}/commit/${encodeURIComponent(sha)}`;
+  const posted = (api: BitbucketApi, t: ForgeTarget, pr: number, c: Comment): PostedComment => ({
+    id: c.id,
+    url: c.links?.html?.href ?? `${api.webUrl}/${fullNameOf(t)}/pull-requests/${pr}#comment-${c.id}`,
+  });
+
+  /** The pull request's comments written by the bot (the credentials' account), oldest first. */
+  async function botComments(api: BitbucketApi, t: ChangeTarget): Promise<Comment[]> {
+    const me = await api.user();
+    const { items } = await api.paginate<Comment>(`${prPath(api, t, t.number)}/comments`, { pagelen: 100 });
+    return items.filter((c) => !c.deleted && c.user?.uuid === me.uuid);
+  }
+
+  async function setStatus(
+    api: BitbucketApi,
+    t: ForgeTarget,
+    sha: string,
+    s: { state: BuildState; name: string; url?: string; description?: string },
+  ): Promise<{ id: number }> {
+    const { key, id } = checkKey(s.name);
+    await api.json('POST', `${commitPath(api, t, sha)}/statuses/build`, {
+      body: {
+        key,
+        state: s.state,
+        name: fit(s.name, STATUS_TEXT_LIMIT),
+        // Bitbucket requires a link; the commit's page when the check has none of its own.
+        url: s.url ?? `${api.webUrl}/${fullNameOf(t)}/commits/${sha}`,
+        ...(s.description ? { description: fit(s.description, STATUS_TEXT_LIMIT) } : {}),
+      },
+    });
+    return { id };
+  }
+
+  /** A build status of this key on the commit, or undefined. */
+  async function statusOf(api: BitbucketApi, t: ForgeTarget, sha: string, key: string) {
+    try {
+      return await api.get<BuildStatus>(`${commitPath(api, t, sha)}/statuses/build/${encodeURIComponent(key)}`);
+    } catch (err) {
+      if (failureType(err) === 'Bitbucket404') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The check's Code Insights report (created or replaced) and its findings as annotations, 100 a request.
+   * An annotation's `external_id` makes a retry update what an earlier attempt created, never repeat it.
+   */
+  async function report(
+    api: BitbucketApi,
+    t: ForgeTarget,
+    sha: string,
+    c: { name: string; summary?: string; url?: string; first: boolean },
+    findings: LineFinding[],
+  ) {
+    const { key } = checkKey(c.name);
+    const path = `${commitPath(api, t, sha)}/reports/${key}`;
+    // The report is written with the first findings only: a later batch adds to it, never replaces it.
+    if (c.first)
+      await api.json('PUT', path, {
+        body: {
+          title: fit(c.name, STATUS_TEXT_LIMIT),
+          details: fit(c.summary || c.name, REPORT_DETAILS_LIMIT),
+          report_type: 'BUG',
+          reporter: 'aof',
+          ...(c.url ? { link: c.url } : {}),
+        },
+      });
+    const seen = new Set<string>();
+    const annotations = findings
+      .map((f) => ({ f, external_id: annotationId(sha, f) }))
+      .filter(({ external_id }) => !seen.has(external_id) && seen.add(external_id))
+      .slice(0, ANNOTATIONS_PER_REPORT)
+      .map(({ f, external_id }) => ({
+        external_id,
+        annotation_type: 'BUG',
+        path: f.path,
+        line: f.start_line,
+        summary: fit(f.title ? `${f.title}: ${f.message}` : f.message || f.path, ANNOTATION_SUMMARY_LIMIT),
+        ...(f.message ? { details: fit(f.message, ANNOTATION_DETAILS_LIMIT) } : {}),
+        severity: SEVERITY[f.annotation_level] ?? 'MEDIUM',
+        result: 'FAILED',
+      }));
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+      await api.json('POST', `${path}/annotations`, { body: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) });
+  }
+
+  /** One file at `sha` (`/src/{commit}/{path}`); null when missing, binary or over `maxBytes`. */
+  async function fileAt(api: BitbucketApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
+    let res: Response;
+    try {
+      const p = path.split('/').map(encodeURIComponent).join('/');
+      res = await api.send('GET', `${api.repo(t)}/src/${encodeURIComponent(sha)}/${p}`);
+    } catch (err) {
+      if (failureType(err) !== 'Bitbucket404') throw err;
+      return null;
+    }
+    const declared = Number(res.headers.get('content-length'));
+    if ((Number.isFinite(declared) && declared > maxBytes) || /json/.test(res.headers.get('content-type') ?? '')) {
+      await res.body?.cancel(); // too large, or a directory's listing
+      return null;
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether the bot's account took `role` (approved, changes requested) on the pull request. */
+  async function botDid(api: BitbucketApi, t: ChangeTarget, role: 'approved' | 'changes_requested') {
+    const me = await api.user();
+    const pr = await api.get<PullRequest>(prPath(api, t, t.number));
+    return (pr.participants ?? []).some(
+      (p) => p.user?.uuid === me.uuid && (role === 'approved' ? p.approved : p.state === role),
+    );
+  }
+
+  const verbs: ForgeVerbs = {
+    async changedFiles(t, maxPages) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const pr = prPath(api, t, t.number);
+      // The diffstat names every file; one diff text gives every patch: two reads, not one a file.
+      const { items, truncated } = await api.paginate<DiffStat>(`${pr}/diffstat`, {}, maxPages);
+      const patches = splitGitDiff(await (await api.send('GET', `${pr}/diff`)).text());
+      const files = items.map((d): ChangedFile => {
+        const filename = d.new?.path ?? d.old?.path ?? '';
+        const patch = patches.get(filename);
+        return {
+          filename,
+          status: STATUS_OF[d.status] ?? 'modified',
+          additions: d.lines_added ?? 0,
+          deletions: d.lines_removed ?? 0,
+          ...(patch ? { patch } : {}),
+          ...(d.status === 'renamed' && d.old ? { previous_filename: d.old.path } : {}),
+        };
+      });
+      return { files, truncated, requests: api.requests - before };
+    },
+
+    async filesAt(t, sha, paths, maxBytes) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const contents = new Map<string, string | null>();
+      let next = 0;
+      const lane = async () => {
+        while (next < paths.length) {
+          const path = paths[next++]!;
+          contents.set(path, await fileAt(api, t, sha, path, maxBytes));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, paths.length) }, lane));
+      return { contents, requests: api.requests - before };
+    },
+
+    async head(t) {
+      const api = clientFor(t);
+      const pr = await api.get<PullRequest>(prPath(api, t, t.number));
+      const state = pr.state === 'OPEN' ? 'open' : pr.state === 'MERGED' ? 'merged' : 'closed';
+      return { sha: pr.source.commit?.hash ?? '', state };
+    },
+
+    async postComment(t, body) {
+      const api = clientFor(t);
+      const op = currentOperation();
+      if (op.retry) {
+        const done = (await botComments(api, t)).find((c) => c.content.raw.includes(operationMarker(op.key)));
+        if (done) return posted(api, t, t.number, done);
+      }
+      const c = await api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, {
+        body: { content: { raw: markBody(body, op, COMMENT_LIMIT) } },
+      });
+      return posted(api, t, t.number, c);
+    },
+
+    async updateComment(t, commentId, body) {
+      const api = clientFor(t);
+      const pr = prOf(t);
+      const c = await api.json<Comment>('PUT', `${prPath(api, t, pr)}/comments/${commentId}`, {
+        body: { content: { raw: fit(body, COMMENT_LIMIT) } },
+      });
+      return posted(api, t, pr, c);
+    },
+
+    async upsertMarkedComment(t, marker, body, known) {
+      const api = clientFor(t);
+      const comments = `${prPath(api, t, t.number)}/comments`;
+      const content = { raw: fit(body, COMMENT_LIMIT) };
+      const create = async () => ({
+        ...posted(api, t, t.number, await api.json<Comment>('POST', comments, { body: { content } })),
+        created: true,
+      });
+      const update = async (id: number) => ({
+        ...posted(api, t, t.number, await api.json<Comment>('PUT', `${comments}/${id}`, { body: { content } })),
+        created: false,
+      });
+      // What the analysis found is trusted on a first attempt only: a retry may follow a write it missed.
+      if (known !== undefined && !currentOperation().retry) {
+        if (known === null) return create();
+        try {
+          return await update(known);
+        } catch (err) {
+          if (failureType(err) !== 'Bitbucket404') throw err; // deleted since: look it up below
+        }
+      }
+      const mine = (await botComments(api, t)).find((c) => c.content.raw.includes(marker));
+      return mine ? update(mine.id) : create();
+    },
+
+    async createCheck(t, c) {
+      const api = clientFor(t);
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'INPROGRESS');
+      const { id } = await setStatus(api, t, c.headSha, {
+        state,
+        name: c.name,
+        url: c.detailsUrl,
+        description:
+          c.output?.title ??
+          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
+      });
+      return { id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/commits/${c.headSha}` };
+    },
+
+    async checkById(t, headSha, checkId) {
+      const api = clientFor(t);
+      const { items } = await api.paginate<BuildStatus>(`${commitPath(api, t, headSha)}/statuses`, { pagelen: 100 });
+      const found = items.find((s) => /^aof-[0-9a-f]{12}$/.test(s.key) && parseInt(s.key.slice(4), 16) === checkId);
+      return found && { name: found.name ?? found.key, state: found.state };
+    },
+
+    async updateCheck(t, c) {
+      const { headSha, name } = c;
+      if (!headSha || !name) throw new Error('a Bitbucket check (a build status) needs its commit and name');
+      const api = clientFor(t);
+      const findings = findingsOf(c.output?.annotations);
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : c.status ? STATE_OF_STATUS[c.status] : undefined;
+      // The report first: a check seen finished has its findings there.
+      if (findings.length)
+        await report(
+          api,
+          t,
+          headSha,
+          { name, summary: c.output?.summary, url: c.detailsUrl, first: !((c.annotationsBefore ?? 0) > 0) },
+          findings,
+        );
+      if (!state) return; // later updates only add findings
+      await setStatus(api, t, headSha, {
+        state,
+        name,
+        url: c.detailsUrl,
+        description: c.output?.title ?? (state === 'INPROGRESS' ? 'In progress' : undefined),
+      });
+    },
+
+    async checkDone(t, headSha, name) {
+      const s = await statusOf(clientFor(t), t, headSha, checkKey(name).key);
+      return s?.state === 'SUCCESSFUL' || s?.state === 'FAILED';
+    },
+
+    async submitReview(t, r) {
+      const api = clientFor(t);
+      const role = r.event === 'APPROVE' ? 'approved' : r.event === 'REQUEST_CHANGES' ? 'changes_requested' : undefined;
+      if (role) {
+        // A retry first asks whether an earlier attempt approved (or requested changes) already.
+        const done = currentOperation().retry && (await botDid(api, t, role));
+        const path = `${prPath(api, t, t.number)}/${role === 'approved' ? 'approve' : 'request-changes'}`;
+        if (!done)
+          await api.json('POST', path).catch((err: unknown) => {
+            if (failureType(err) !== 'Bitbucket400' && failureType(err) !== 'Bitbucket403') throw err;
+            throw ApplicationFailure.create({
+              type: failureType(err),
+              message: `Bitbucket refused the ${role === 'approved' ? 'approval' : 'change request'}: ${(err as Error).message} (the bot may not review this pull request, e.g. its own)`,
+              nonRetryable: true,
+            });
+          });
+      }
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
+    },
+
+    async mayApprove(t, p) {
+      const api = clientFor(t);
+      // The account's permission on the repository (explicit, or through its groups and the project), by
+      // its nickname; the workspace's admins may read it. A refusal to tell is no permission.
+      let permission = 'none';
+      try {
+        const { items } = await api.paginate<{ permission: string }>(
+          `/workspaces/${encodeURIComponent(t.owner)}/permissions/repositories/${encodeURIComponent(t.repo)}`,
+          { q: `user.nickname=${bbqlString(p.login)}` },
+          1,
+        );
+        permission = items.reduce(
+          (best, i) => ((RANK[i.permission] ?? 0) > (RANK[best] ?? 0) ? i.permission : best),
+          'none',
+        );
+      } catch (err) {
+        if (!['Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
+      }
+      const login = p.login.toLowerCase();
+      for (const entry of p.approvers)
+        if (entry.toLowerCase() === login)
+          return { allowed: true, via: `listed as ${entry}`, permission } satisfies Authorization;
+      if (p.minPermission && (RANK[permission] ?? 0) >= (MIN_RANK[p.minPermission.toLowerCase()] ?? Infinity))
+        return { allowed: true, via: `${permission} permission`, permission };
+      return { allowed: false, permission };
+    },
+
+    async botIdentity(t) {
+      const me = await clientFor(t).user();
+      return { login: me.nickname };
+    },
+    // No `labels`: Bitbucket pull requests have none (validation refuses Triggers that need them).
+  };
+  return verbs;
+}

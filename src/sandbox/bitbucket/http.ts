@@ -1,0 +1,108 @@
+// The Bitbucket sandbox's HTTP vocabulary: Bitbucket Cloud's error body (`{"type": "error", "error":
+// {"message": ...}}`), its paged lists (`values`, `page`, `pagelen`, `size`, `next` as a full URL), and
+// parameter checks (an undocumented parameter is refused and recorded, so that the product never believes
+// Bitbucket acted on one it ignores).
+import type { BitbucketState, BitbucketUser } from './state.js';
+
+export class BitbucketHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  get body() {
+    return { type: 'error', error: { message: this.message } };
+  }
+}
+
+export const notFound = (message = 'Resource not found') => new BitbucketHttpError(404, message);
+export const badRequest = (message: string) => new BitbucketHttpError(400, message);
+export const forbidden = (message = 'Your credentials lack one or more required privilege scopes.') =>
+  new BitbucketHttpError(403, message);
+
+export interface RequestContext {
+  method: string;
+  segments: string[];
+  /** Query parameters (body apart: Bitbucket takes JSON bodies, never form fields mixed with the query). */
+  query: Record<string, string>;
+  body: unknown;
+  user: BitbucketUser;
+  state: BitbucketState;
+  url: URL;
+}
+
+export interface Answer {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  type?: string;
+  /** Whether this request changed state (its answer may then be failed by fault injection). */
+  wrote?: boolean;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Segments after /2.0; `:name` matches one segment, `*` the rest. */
+  pattern: string;
+  handler: (ctx: RequestContext, params: string[]) => Answer;
+}
+
+export function matchRoute(route: Route, method: string, segments: string[]): string[] | undefined {
+  if (route.method !== method) return undefined;
+  const parts = route.pattern.split('/').filter(Boolean);
+  const rest = parts.at(-1) === '*';
+  if (rest ? segments.length < parts.length : parts.length !== segments.length) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '*') out.push(segments.slice(i).join('/'));
+    else if (parts[i]!.startsWith(':')) out.push(segments[i]!);
+    else if (parts[i] !== segments[i]) return undefined;
+  }
+  return out;
+}
+
+/** Refuses query parameters the endpoint does not document (400, recorded in `violations`). */
+export function allowQuery(ctx: RequestContext, names: string[]): void {
+  for (const name of Object.keys(ctx.query))
+    if (!names.includes(name)) {
+      ctx.state.violations.push({
+        method: ctx.method,
+        path: ctx.url.pathname,
+        problem: `undocumented parameter ${name}`,
+      });
+      throw badRequest(`${name} is not a parameter of this endpoint`);
+    }
+}
+
+/** Refuses body fields the endpoint does not document. */
+export function allowFields(ctx: RequestContext, body: unknown, names: string[]): Record<string, any> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('a JSON object is required');
+  for (const name of Object.keys(body))
+    if (!names.includes(name)) {
+      ctx.state.violations.push({ method: ctx.method, path: ctx.url.pathname, problem: `undocumented field ${name}` });
+      throw badRequest(`${name}: unknown field`);
+    }
+  return body as Record<string, any>;
+}
+
+export const PAGE_PARAMS = ['page', 'pagelen'];
+
+/** One page of `values` (`pagelen` from 1 to `max`, default `dflt`), with `next` as a full URL when more remain. */
+export function paginate<T>(ctx: RequestContext, values: T[], dflt = 10, max = 100): Answer {
+  const pagelen = ctx.query.pagelen === undefined ? dflt : Number(ctx.query.pagelen);
+  const page = ctx.query.page === undefined ? 1 : Number(ctx.query.page);
+  if (!Number.isInteger(pagelen) || pagelen < 1 || pagelen > max)
+    throw badRequest(`Invalid pagelen: ${ctx.query.pagelen}`);
+  if (!Number.isInteger(page) || page < 1) throw badRequest(`Invalid page: ${ctx.query.page}`);
+  const slice = values.slice((page - 1) * pagelen, page * pagelen);
+  const body: Record<string, unknown> = { pagelen, size: values.length, page, values: slice };
+  if (page * pagelen < values.length) {
+    const next = new URL(ctx.url);
+    next.searchParams.set('page', String(page + 1));
+    body.next = next.toString();
+  }
+  return { body };
+}

@@ -1,0 +1,135 @@
+// Code Insights reports on a commit: `PUT .../reports/{reportId}` creates or replaces one (title, details and
+// report_type required; details at most 2000 characters); `POST .../annotations` adds up to 100 annotations
+// a request, updating those whose `external_id` it has already (at most 1000 a report). Reads for tests.
+import { randomUUID } from 'node:crypto';
+import {
+  allowFields,
+  allowQuery,
+  badRequest,
+  notFound,
+  PAGE_PARAMS,
+  paginate,
+  type RequestContext,
+  type Route,
+} from './http.js';
+import { findCommit, findRepository } from './repositories.js';
+import type { BitbucketReport } from './state.js';
+
+export const REPORT_TYPES = ['SECURITY', 'COVERAGE', 'TEST', 'BUG'];
+export const ANNOTATION_TYPES = ['VULNERABILITY', 'CODE_SMELL', 'BUG'];
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+export const ANNOTATIONS_PER_REQUEST = 100;
+export const ANNOTATIONS_PER_REPORT = 1000;
+
+const REPORT_FIELDS = [
+  'title',
+  'details',
+  'report_type',
+  'reporter',
+  'result',
+  'link',
+  'logo_url',
+  'external_id',
+  'data',
+  'remote_link_enabled',
+  'type',
+];
+const ANNOTATION_FIELDS = [
+  'external_id',
+  'annotation_type',
+  'path',
+  'line',
+  'summary',
+  'details',
+  'result',
+  'severity',
+  'link',
+  'type',
+];
+
+const R = 'repositories/:ws/:repo/commit/:commit/reports/:report';
+
+function place(ctx: RequestContext, [ws, slug, hash]: string[]) {
+  const r = findRepository(ctx, ws!, slug!);
+  return { repo: `${ws}/${slug}`, commit: findCommit(ctx, r, hash!) };
+}
+
+function findReport(ctx: RequestContext, p: string[]): BitbucketReport {
+  const { repo, commit } = place(ctx, p);
+  const found = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
+  if (!found) throw notFound('Report not found');
+  return found;
+}
+
+export const reportRoutes: Route[] = [
+  {
+    method: 'PUT',
+    pattern: R,
+    handler: (ctx, p) => {
+      allowQuery(ctx, []);
+      const { repo, commit } = place(ctx, p);
+      const b = allowFields(ctx, ctx.body, REPORT_FIELDS);
+      for (const f of ['title', 'details', 'report_type'])
+        if (typeof b[f] !== 'string' || !b[f]) throw badRequest(`${f}: This field is required.`);
+      if (!REPORT_TYPES.includes(b.report_type))
+        throw badRequest(`report_type: "${b.report_type}" is not a valid choice.`);
+      if (b.details.length > 2000) throw badRequest('details: Ensure this field has no more than 2000 characters.');
+      if (b.result !== undefined && !['PASSED', 'FAILED', 'PENDING'].includes(b.result))
+        throw badRequest('result: not a valid choice.');
+      let report = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
+      const created = !report;
+      report ??= { repo, commit, id: p[3]!, uuid: `{${randomUUID()}}`, fields: {}, annotations: new Map() };
+      report.fields = { ...b };
+      if (created) ctx.state.reports.push(report);
+      return { body: { type: 'report', uuid: report.uuid, external_id: p[3], ...b }, wrote: true };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: R,
+    handler: (ctx, p) => {
+      allowQuery(ctx, ['fields']);
+      const report = findReport(ctx, p);
+      return { body: { type: 'report', uuid: report.uuid, external_id: report.id, ...report.fields } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: `${R}/annotations`,
+    handler: (ctx, p) => {
+      allowQuery(ctx, []);
+      const report = findReport(ctx, p);
+      if (!Array.isArray(ctx.body)) throw badRequest('a JSON array of annotations is required');
+      if (ctx.body.length > ANNOTATIONS_PER_REQUEST)
+        throw badRequest(`at most ${ANNOTATIONS_PER_REQUEST} annotations can be added in one request`);
+      const list = ctx.body.map((a) => allowFields(ctx, a, ANNOTATION_FIELDS));
+      for (const a of list) {
+        if (!ANNOTATION_TYPES.includes(a.annotation_type)) throw badRequest('annotation_type: This field is required.');
+        if (typeof a.summary !== 'string' || !a.summary) throw badRequest('summary: This field is required.');
+        if (a.summary.length > 450) throw badRequest('summary: Ensure this field has no more than 450 characters.');
+        if (a.severity !== undefined && !SEVERITIES.includes(a.severity))
+          throw badRequest('severity: not a valid choice.');
+        if (a.line !== undefined && (!Number.isInteger(a.line) || a.line < 1))
+          throw badRequest('line: must be a positive integer.');
+      }
+      const fresh = list.filter((a) => !(a.external_id && report.annotations.has(a.external_id))).length;
+      if (report.annotations.size + fresh > ANNOTATIONS_PER_REPORT)
+        throw badRequest(`a report takes at most ${ANNOTATIONS_PER_REPORT} annotations`);
+      const out = list.map((a) => {
+        const id = a.external_id ?? `{${randomUUID()}}`;
+        const stored = { ...(report.annotations.get(id) ?? { uuid: `{${randomUUID()}}` }), ...a };
+        report.annotations.set(id, stored);
+        return { type: 'report_annotation', ...stored };
+      });
+      return { body: out, wrote: true };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: `${R}/annotations`,
+    handler: (ctx, p) => {
+      allowQuery(ctx, [...PAGE_PARAMS, 'fields']);
+      return paginate(ctx, [...findReport(ctx, p).annotations.values()]);
+    },
+  },
+];

@@ -13,7 +13,19 @@ import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/confi
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
-const fixture = (name: string) => structuredClone(gitlabExample(name)) as Record<string, any>;
+/**
+ * A group of this run's own: gates are named by project and merge request, and the dev server's gates of
+ * other test files (GitLab's example project) outlive them.
+ */
+const GROUP = `redelivery-${Date.now().toString(36)}`;
+const PROJECT = `${GROUP}/gitlab-test`;
+/** GitLab's example, about this run's project. */
+const fixture = (name: string) => {
+  const p = structuredClone(gitlabExample(name)) as Record<string, any>;
+  p.project.path_with_namespace = PROJECT;
+  p.project.namespace = GROUP;
+  return p;
+};
 const HEAD = fixture('merge_request.open').object_attributes.last_commit.id as string;
 const DIFF = '@@ -0,0 +1,3 @@\n+export function run(input: string) {\n+  return eval(input);\n+}\n';
 const SOURCE = 'export function run(input: string) {\n  return eval(input);\n}\n';
@@ -26,12 +38,12 @@ describe('GitLab: recovering missed deliveries (issue 26)', function () {
   const dir = configDir({
     'daemon.yaml': gitlabDaemonYaml(
       ['triggers', 'gates'],
-      `redelivery: {enabled: true, interval_minutes: 60, hooks: [{project: gitlab-org/gitlab-test, hook_id: ${HOOK_ID}}]}`,
+      `redelivery: {enabled: true, interval_minutes: 60, hooks: [{project: ${PROJECT}, hook_id: ${HOOK_ID}}]}`,
     ),
     'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
     'triggers/t.yaml': gitlabTriggerYaml(
       'mr-gate',
-      'config:\n  projects: ["gitlab-org/*"]\ncommands:\n  merge_request.open: {gate: afa}',
+      `config:\n  projects: ["${GROUP}/*"]\ncommands:\n  merge_request.open: {gate: afa}`,
     ),
   });
   const scheduleId = () => redeliveryScheduleId(stack.resources.daemon.spec.temporal.task_queue, GITLAB);
@@ -41,7 +53,7 @@ describe('GitLab: recovering missed deliveries (issue 26)', function () {
     const s = gitlab.state;
     s.addUser({ username: 'aofbot', token: 'glpat-bot', bot: true });
     s.addUser({ username: 'root' });
-    s.addProject({ pathWithNamespace: 'gitlab-org/gitlab-test', id: 1 });
+    s.addProject({ pathWithNamespace: PROJECT, id: 1 });
     s.addMember(1, 'aofbot', 40); // Maintainer: may read and resend the project's hook events
     s.addMergeRequest(1, {
       iid: 1,
@@ -99,7 +111,7 @@ describe('GitLab: recovering missed deliveries (issue 26)', function () {
     const first = await runOnce();
     assert.deepEqual(
       first.map((r) => [r.hook, r.listed, r.redelivered, r.refused, r.more, r.error]),
-      [[`gitlab:gitlab-org/gitlab-test#${HOOK_ID}`, 2, [key], [], 0, undefined]],
+      [[`gitlab:${PROJECT}#${HOOK_ID}`, 2, [key], [], 0, undefined]],
     );
     // GitLab logged the resend as a new event with the same key, carrying the ingress's answer.
     const ofKey = () => s.hooks.get(HOOK_ID)!.events.filter((e) => e.requestHeaders['Idempotency-Key'] === key);

@@ -93,6 +93,22 @@ describe('GitLab forge verbs (issue 26)', () => {
   const sent = () => gitlab.requests.map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
   const mr7 = () => s.mergeRequest(s.mustProject(42), 7)!;
   const bot = () => s.mustUser('aofbot');
+  /** A warning at `line` of src/a.ts, as the gate reports one. */
+  const finding = (line: number, title: string) => ({
+    path: 'src/a.ts',
+    start_line: line,
+    end_line: line,
+    annotation_level: 'warning' as const,
+    title,
+    message: `about line ${line}`,
+  });
+  /** Merge request 7 holds exactly the notes of `findings`, each once (found by its marker). */
+  const eachFindingOnce = (findings: { path: string; start_line: number; title?: string }[]) => {
+    const bodies = s.notesOf(mr7()).map((n) => n.body);
+    for (const f of findings)
+      assert.equal(bodies.filter((b) => b.includes(findingMarker(HEAD, f))).length, 1, `${f.title} once`);
+    assert.equal(bodies.length, findings.length);
+  };
   /** A write GitLab stores and then answers 500, then the activity's retry (attempt 2). */
   const storedThenRetried = async <T>(fn: () => Promise<T>, match: RegExp, id = 'act-1') => {
     gitlab.failAfterWrite(1, 'status500', match);
@@ -440,15 +456,6 @@ describe('GitLab forge verbs (issue 26)', () => {
       ]);
     });
 
-    const finding = (line: number, title: string) => ({
-      path: 'src/a.ts',
-      start_line: line,
-      end_line: line,
-      annotation_level: 'warning' as const,
-      title,
-      message: `about line ${line}`,
-    });
-
     it('findings become discussions at their lines; a line the diff does not show, a discussion naming it', async () => {
       await verbs.updateCheck(project, {
         checkId: 1,
@@ -522,10 +529,7 @@ describe('GitLab forge verbs (issue 26)', () => {
         `GET ${P}/merge_requests/7/discussions?per_page=100&page=1`,
         ...Array.from({ length: all.length - written }, () => `POST ${P}/merge_requests/7/discussions`),
       ]);
-      const bodies = s.notesOf(mr7()).map((n) => n.body);
-      for (const f of all)
-        assert.equal(bodies.filter((b) => b.includes(findingMarker(HEAD, f))).length, 1, `${f.title} once`);
-      assert.equal(bodies.length, all.length);
+      eachFindingOnce(all);
     });
 
     it('a later batch (annotationsBefore) does not repeat what an earlier one posted; a planted marker does not hide one', async () => {
@@ -553,14 +557,6 @@ describe('GitLab forge verbs (issue 26)', () => {
     const MARK = '<!-- aof:gate -->';
     const reader = (marker?: string) => verbs.changeReader!(mr, HEAD, marker);
     const read = (r: ReturnType<typeof reader>) => r.filesAt([{ path: 'src/a.ts', estimate: 100 }], 1000);
-    const finding = (line: number, title: string) => ({
-      path: 'src/a.ts',
-      start_line: line,
-      end_line: line,
-      annotation_level: 'warning' as const,
-      title,
-      message: `about line ${line}`,
-    });
     const update = (annotations: ReturnType<typeof finding>[]) =>
       verbs.updateCheck(project, {
         checkId: 1,
@@ -649,10 +645,7 @@ describe('GitLab forge verbs (issue 26)', () => {
         `GET ${P}/merge_requests/7/discussions?per_page=100&page=1`,
         ...Array.from({ length: all.length - written }, () => `POST ${P}/merge_requests/7/discussions`),
       ]);
-      const bodies = s.notesOf(mr7()).map((n) => n.body);
-      for (const f of all)
-        assert.equal(bodies.filter((b) => b.includes(findingMarker(HEAD, f))).length, 1, `${f.title} once`);
-      assert.equal(bodies.length, all.length);
+      eachFindingOnce(all);
     });
 
     it('an unknown merge request leaves the note unknown (looked up when written); the blobs are read', async () => {

@@ -93,6 +93,22 @@ describe('GitLab forge verbs (issue 26)', () => {
   const sent = () => gitlab.requests.map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
   const mr7 = () => s.mergeRequest(s.mustProject(42), 7)!;
   const bot = () => s.mustUser('aofbot');
+  /** A warning at `line` of src/a.ts, as the gate reports one. */
+  const finding = (line: number, title: string) => ({
+    path: 'src/a.ts',
+    start_line: line,
+    end_line: line,
+    annotation_level: 'warning' as const,
+    title,
+    message: `about line ${line}`,
+  });
+  /** Merge request 7 holds exactly the notes of `findings`, each once (found by its marker). */
+  const eachFindingOnce = (findings: { path: string; start_line: number; title?: string }[]) => {
+    const bodies = s.notesOf(mr7()).map((n) => n.body);
+    for (const f of findings)
+      assert.equal(bodies.filter((b) => b.includes(findingMarker(HEAD, f))).length, 1, `${f.title} once`);
+    assert.equal(bodies.length, findings.length);
+  };
   /** A write GitLab stores and then answers 500, then the activity's retry (attempt 2). */
   const storedThenRetried = async <T>(fn: () => Promise<T>, match: RegExp, id = 'act-1') => {
     gitlab.failAfterWrite(1, 'status500', match);
@@ -440,15 +456,6 @@ describe('GitLab forge verbs (issue 26)', () => {
       ]);
     });
 
-    const finding = (line: number, title: string) => ({
-      path: 'src/a.ts',
-      start_line: line,
-      end_line: line,
-      annotation_level: 'warning' as const,
-      title,
-      message: `about line ${line}`,
-    });
-
     it('findings become discussions at their lines; a line the diff does not show, a discussion naming it', async () => {
       await verbs.updateCheck(project, {
         checkId: 1,
@@ -522,10 +529,7 @@ describe('GitLab forge verbs (issue 26)', () => {
         `GET ${P}/merge_requests/7/discussions?per_page=100&page=1`,
         ...Array.from({ length: all.length - written }, () => `POST ${P}/merge_requests/7/discussions`),
       ]);
-      const bodies = s.notesOf(mr7()).map((n) => n.body);
-      for (const f of all)
-        assert.equal(bodies.filter((b) => b.includes(findingMarker(HEAD, f))).length, 1, `${f.title} once`);
-      assert.equal(bodies.length, all.length);
+      eachFindingOnce(all);
     });
 
     it('a later batch (annotationsBefore) does not repeat what an earlier one posted; a planted marker does not hide one', async () => {
@@ -546,6 +550,110 @@ describe('GitLab forge verbs (issue 26)', () => {
       await batch([finding(2, 'A'), finding(3, 'B')], 1);
       const mine = s.notesOf(mr7()).filter((n) => n.authorId === bot().id);
       assert.equal(mine.length, 2, 'A once, and B although mallory planted its marker');
+    });
+  });
+
+  describe("the analysis's reader (one GraphQL request: blobs, diff refs, the bot's marked note)", () => {
+    const MARK = '<!-- aof:gate -->';
+    const reader = (marker?: string) => verbs.changeReader!(mr, HEAD, marker);
+    const read = (r: ReturnType<typeof reader>) => r.filesAt([{ path: 'src/a.ts', estimate: 100 }], 1000);
+    const update = (annotations: ReturnType<typeof finding>[]) =>
+      verbs.updateCheck(project, {
+        checkId: 1,
+        name: GATE,
+        headSha: HEAD,
+        number: 7,
+        output: { title: 't', summary: 's', annotations },
+      });
+
+    it("finds the bot's marked note among the MR's notes; someone else's note with the marker is not it", async () => {
+      const mallory = new GitLabApi({ apiUrl: gitlab.apiUrl, token: 'glpat-mallory' });
+      await mallory.json('POST', '/projects/42/merge_requests/7/notes', { body: { body: `fake ${MARK}` } });
+      const none = reader(MARK);
+      const got = await read(none);
+      assert.equal(got.contents.get('src/a.ts'), 'line one\nline 2\nline 2b\nline three\n');
+      assert.equal(none.comment!(), null, "mallory's note is not the bot's");
+      const made = await verbs.upsertMarkedComment(mr, MARK, `one ${MARK}`, none.comment!());
+      gitlab.requests.length = 0;
+      const found = reader(MARK);
+      const again = await read(found);
+      assert.equal(found.comment!(), made.id);
+      // The blobs, the notes and the diff refs in one request (the bot's identity is asked once per client).
+      assert.equal(again.requests, 1);
+      assert.deepEqual(sent(), ['POST /api/graphql']);
+      const q = gitlab.requests[0]!.body as { variables: Record<string, unknown> };
+      assert.deepEqual(q.variables, { fullPath: 'acme/platform/app', ref: HEAD, paths: ['src/a.ts'], iid: '7' });
+      // The write then needs no lookup: one PUT.
+      gitlab.requests.length = 0;
+      await attempt(1, () => verbs.upsertMarkedComment(mr, MARK, `two ${MARK}`, found.comment!()));
+      assert.deepEqual(sent(), [`PUT ${P}/merge_requests/7/notes/${made.id}`]);
+      assert.deepEqual(
+        s.notesOf(mr7()).map((n) => n.body),
+        [`fake ${MARK}`, `two ${MARK}`],
+      );
+    });
+
+    it('a marked note beyond the first 100 notes is unknown (the write looks it up), never "none"', async () => {
+      const alice = new GitLabApi({ apiUrl: gitlab.apiUrl, token: 'glpat-alice' });
+      for (let i = 0; i < 100; i++)
+        await alice.json('POST', '/projects/42/merge_requests/7/notes', { body: { body: `chatter ${i}` } });
+      const made = await verbs.upsertMarkedComment(mr, MARK, `one ${MARK}`);
+      const r = reader(MARK);
+      await read(r);
+      assert.equal(r.comment!(), undefined);
+      const again = await attempt(1, () => verbs.upsertMarkedComment(mr, MARK, `two ${MARK}`, r.comment!()));
+      assert.deepEqual([again.id, again.created], [made.id, false]);
+      assert.equal(s.notesOf(mr7()).filter((n) => n.body.includes(MARK)).length, 1);
+    });
+
+    it('findings after the reader need no MR read: its diff refs are kept by head', async () => {
+      await read(reader(MARK));
+      gitlab.requests.length = 0;
+      await attempt(1, () => update([finding(2, 'A'), finding(3, 'B')]));
+      assert.deepEqual(sent(), [`POST ${P}/merge_requests/7/discussions`, `POST ${P}/merge_requests/7/discussions`]);
+      assert.ok(s.discussionsOf(mr7()).every((d) => d.notes[0]!.type === 'DiffNote'));
+      // Another worker (its own verbs) has not read this head: it reads the MR as before.
+      const elsewhere = createGitLabVerbs(() => api);
+      gitlab.requests.length = 0;
+      await attempt(1, () =>
+        elsewhere.updateCheck(project, {
+          checkId: 1,
+          name: GATE,
+          headSha: HEAD,
+          number: 7,
+          output: { title: 't', summary: 's', annotations: [finding(3, 'C')] },
+        }),
+      );
+      assert.deepEqual(sent(), [`GET ${P}/merge_requests/7`, `POST ${P}/merge_requests/7/discussions`]);
+    });
+
+    it('with kept diff refs, a discussion GitLab stored before a 500 exists exactly once after the retry', async () => {
+      await read(reader(MARK));
+      const all = Array.from({ length: FINDINGS_IN_FLIGHT + 3 }, (_, i) => finding(2, `K${i}`));
+      gitlab.requests.length = 0;
+      gitlab.failAfterWrite(1, 'status500', /POST .*\/discussions$/);
+      await assert.rejects(
+        attempt(1, () => update(all)),
+        (e: ApplicationFailure) => e.type === 'GitLabUnavailable',
+      );
+      const written = s.discussionsOf(mr7()).length;
+      assert.ok(written >= 1 && written < all.length, `${written} stored before the failure ended the attempt`);
+      assert.ok(!sent().some((r) => r === `GET ${P}/merge_requests/7`), 'the kept refs, no MR read');
+      gitlab.requests.length = 0;
+      await attempt(2, () => update(all));
+      assert.deepEqual(sent(), [
+        `GET ${P}/merge_requests/7/discussions?per_page=100&page=1`,
+        ...Array.from({ length: all.length - written }, () => `POST ${P}/merge_requests/7/discussions`),
+      ]);
+      eachFindingOnce(all);
+    });
+
+    it('an unknown merge request leaves the note unknown (looked up when written); the blobs are read', async () => {
+      const other = new GitLabApi({ apiUrl: gitlab.apiUrl, token: 'glpat-alice' });
+      const r = createGitLabVerbs(() => other).changeReader!({ ...mr, number: 404 }, HEAD, MARK);
+      const got = await r.filesAt([{ path: 'src/a.ts', estimate: 100 }], 1000);
+      assert.equal(got.contents.get('src/a.ts'), 'line one\nline 2\nline 2b\nline three\n');
+      assert.equal(r.comment!(), undefined, 'no merge request: unknown, looked up when written');
     });
   });
 

@@ -1,8 +1,10 @@
 // The sandbox's POST /api/graphql: the part of GitLab's GraphQL schema this project reads (a project's
-// blobs at a ref, by path, in one request), executed by graphql-js so queries are parsed, validated and
-// answered as a GraphQL server does. Like GitLab: a project the user may not read, or that does not exist,
-// is null (no error); a path missing at the ref is left out of `nodes`; `rawTextBlob` is null for a binary
-// blob; a connection gives at most 100 nodes a page.
+// blobs at a ref, by path, and a merge request's diff refs and notes, in one request), executed by
+// graphql-js so queries are parsed, validated and answered as a GraphQL server does. Like GitLab: a project
+// the user may not read, or that does not exist, is null (no error), and so is an unknown merge request; a
+// path missing at the ref is left out of `nodes`; `rawTextBlob` is null for a binary blob; ids are global
+// ids (`gid://gitlab/Note/1`); internal notes only for reporters and up; a connection gives at most 100
+// nodes a page.
 import { buildSchema, executeSync, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import type { RequestContext } from './http.js';
 import { ACCESS } from './state.js';
@@ -12,7 +14,17 @@ const SCHEMA = buildSchema(`
   type Query {
     project(fullPath: ID!): Project
   }
-  type Project { id: ID! fullPath: ID! repository: Repository }
+  type Project { id: ID! fullPath: ID! repository: Repository mergeRequest(iid: String!): MergeRequest }
+  type MergeRequest {
+    id: ID!
+    iid: String!
+    diffRefs: DiffRefs
+    notes(after: String, before: String, first: Int, last: Int): NoteConnection!
+  }
+  type DiffRefs { baseSha: String headSha: String! startSha: String! }
+  type NoteConnection { nodes: [Note] pageInfo: PageInfo! }
+  type Note { id: ID! body: String! system: Boolean! internal: Boolean author: UserCore }
+  type UserCore { id: ID! username: String! }
   type Repository {
     blobs(paths: [String!]!, ref: String, after: String, before: String, first: Int, last: Int): RepositoryBlobConnection
   }
@@ -41,6 +53,21 @@ function checked(query: string): DocumentNode | readonly GraphQLError[] {
   return doc;
 }
 
+/** One page of a connection over `items`: `after` is the index of the last item of the page before. */
+function page<T>(items: T[], args: { first?: number; after?: string }) {
+  const from = args.after !== undefined && /^\d+$/.test(args.after) ? Number(args.after) + 1 : 0;
+  const nodes = items.slice(from, from + Math.min(args.first ?? MAX_PAGE, MAX_PAGE));
+  return {
+    nodes,
+    pageInfo: {
+      hasNextPage: from + nodes.length < items.length,
+      hasPreviousPage: from > 0,
+      startCursor: nodes.length ? String(from) : null,
+      endCursor: nodes.length ? String(from + nodes.length - 1) : null,
+    },
+  };
+}
+
 /** Answers one GraphQL request as the authenticated user of `ctx`. */
 export function executeGraphql(ctx: RequestContext, body: unknown): { status: number; body: unknown } {
   const { query, variables } = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
@@ -67,9 +94,9 @@ export function executeGraphql(ctx: RequestContext, body: unknown): { status: nu
               const found = paths
                 .map((path) => ({ path, text: p.files.get(`${at}:${path}`) }))
                 .filter((f): f is { path: string; text: string } => f.text !== undefined);
-              const page = found.slice(0, Math.min(first ?? MAX_PAGE, MAX_PAGE));
+              const { nodes, pageInfo } = page(found, { first });
               return {
-                nodes: page.map(({ path, text }) => {
+                nodes: nodes.map(({ path, text }) => {
                   const size = String(Buffer.byteLength(text));
                   return {
                     id: `gid://gitlab/Blob/${at}:${path}`,
@@ -80,14 +107,35 @@ export function executeGraphql(ctx: RequestContext, body: unknown): { status: nu
                     size,
                   };
                 }),
-                pageInfo: {
-                  hasNextPage: found.length > page.length,
-                  hasPreviousPage: false,
-                  startCursor: page.length ? '0' : null,
-                  endCursor: page.length ? String(page.length - 1) : null,
-                },
+                pageInfo,
               };
             },
+          },
+          mergeRequest: ({ iid }: { iid: string }) => {
+            const mr = /^\d+$/.test(iid) ? state.mergeRequest(p, Number(iid)) : undefined;
+            if (!mr) return null;
+            return {
+              id: `gid://gitlab/MergeRequest/${mr.id}`,
+              iid: String(mr.iid),
+              diffRefs: { baseSha: mr.baseSha, headSha: mr.headSha, startSha: mr.startSha },
+              notes: (args: { first?: number; after?: string }) => {
+                const notes = state
+                  .notesOf(mr)
+                  .filter((n) => !n.internal || level >= ACCESS.reporter)
+                  .sort((a, b) => a.id - b.id)
+                  .map((n) => {
+                    const author = state.users.get(n.authorId);
+                    return {
+                      id: `gid://gitlab/Note/${n.id}`,
+                      body: n.body,
+                      system: n.system,
+                      internal: n.internal,
+                      author: author ? { id: `gid://gitlab/User/${author.id}`, username: author.username } : null,
+                    };
+                  });
+                return page(notes, args);
+              },
+            };
           },
         };
       },

@@ -1,6 +1,6 @@
 // Activity proxies used by the workflows, with their timeouts and retry policies in one place.
 import { proxyActivities } from '@temporalio/workflow';
-import type { GitHubActivities } from '../activities/github/index.js';
+import type { GitHubActivities } from '../activities/forge/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
 
 export function modelActivities(turnTimeoutSecs: number) {
@@ -12,7 +12,7 @@ export function modelActivities(turnTimeoutSecs: number) {
 }
 
 /**
- * The forge activities (src/forges/<forge>/verbs.ts through activities/github): their types keep GitHub's
+ * The forge activities (src/forges/<forge>/verbs.ts through activities/forge): their types keep GitHub's
  * names, and the queue is `github_task_queue`, which running workflows use.
  */
 export function forgeActivities(taskQueue: string) {

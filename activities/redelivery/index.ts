@@ -10,21 +10,21 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Octokit } from '@octokit/rest';
-import type { GitHubClientFor } from '../../src/github/client.js';
+import type { GitHubClientFor } from '../../src/forges/github/client.js';
 import {
   boundedFailedDeliveries,
   type FailedDeliveries,
   type FailedDelivery,
   type ListedDelivery,
-} from '../../src/github/failed-deliveries.js';
-import { githubCall } from '../../src/github/failures.js';
+} from '../../src/forges/github/failed-deliveries.js';
+import { githubCall } from '../../src/forges/github/failures.js';
 import {
   hookLabel,
   hookRoutes,
   type GitHubHookRef,
   type GitLabHookRef,
   type HookRef,
-} from '../../src/github/webhook-hooks.js';
+} from '../../src/forges/github/webhook-hooks.js';
 import type { DeliveryVerbs } from '../../src/forges/port.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
 

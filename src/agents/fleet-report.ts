@@ -1,6 +1,6 @@
 // The one comment a fleet posts: each member's answer, failures beside the results, and the decision.
 import type { Decision } from './consensus.js';
-import { fit } from '../github/limits.js';
+import { fit } from '../forges/github/limits.js';
 
 /** Where the report is cut, visibly: under a comment's 65,536 characters, with room for its marker. */
 export const FLEET_REPORT_MAX = 65000;

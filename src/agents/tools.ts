@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ToolName } from './tool-names.js';
 import type { ForgeName } from '../forges/port.js';
-import { LIMITS } from '../github/limits.js';
+import { LIMITS } from '../forges/github/limits.js';
 
 export interface ToolScope {
   /** Absent: GitHub. */

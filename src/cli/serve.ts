@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { configStore } from '../config/config-store.js';
 import { dirname } from 'node:path';
 import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
-import { watchBotLogins } from '../github/identity.js';
+import { watchBotLogins } from '../forges/github/identity.js';
 import { watchGitLabBotNames } from '../forges/gitlab/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';

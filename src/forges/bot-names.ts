@@ -1,6 +1,6 @@
 // The bot's own names on a forge, as the ingress keeps them: learnt from its credentials once at start
 // and, while some credential's name is still unknown (the forge did not answer), asked again every
-// IDENTITY_RETRY_MS until it is. Each forge says how to learn them (src/github/identity.ts,
+// IDENTITY_RETRY_MS until it is. Each forge says how to learn them (src/forges/github/identity.ts,
 // src/forges/gitlab/identity.ts).
 
 /** How long a failed attempt to learn a credential's name is remembered before it is tried again. */

@@ -1,7 +1,7 @@
 // What the gate shows on GitHub: the check run's conclusion, title, summary and annotations, and the one
 // PR comment (found again by its hidden marker). Pure functions of the review's outcome.
 import type { Usage } from '../agents/model-types.js';
-import { fit as fitWithin, LIMITS, type Limit } from '../github/limits.js';
+import { fit as fitWithin, LIMITS, type Limit } from '../forges/github/limits.js';
 import { SEVERITIES, type FunctionReview, type ReviewerName, type Severity, type SkippedFile } from './types.js';
 
 export const ANNOTATIONS_PER_REQUEST = 50;

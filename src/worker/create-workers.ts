@@ -21,10 +21,10 @@ import { createBitbucketVerbs } from '../forges/bitbucket/verbs.js';
 import { bitbucketClients } from '../forges/bitbucket/clients.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
-import { createGitHubActivities } from '../../activities/github/index.js';
+import { createGitHubActivities } from '../../activities/forge/index.js';
 import type { Resources } from '../config/load.js';
 import type { EndpointConfig } from '../agents/providers.js';
-import { githubAppClient, githubClients, type GitHubClientFor } from '../github/client.js';
+import { githubAppClient, githubClients, type GitHubClientFor } from '../forges/github/client.js';
 import { createRedeliveryActivities } from '../../activities/redelivery/index.js';
 import type { Octokit } from '@octokit/rest';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
@@ -35,8 +35,8 @@ import { activityMetrics } from './activity-metrics.js';
 import { activityHeartbeat } from './activity-heartbeat.js';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
-import { RequestPacer } from '../github/request-pacer.js';
-import { githubWorkers, shareBudgets } from '../github/worker-share.js';
+import { RequestPacer } from '../forges/github/request-pacer.js';
+import { githubWorkers, shareBudgets } from '../forges/github/worker-share.js';
 
 export interface WorkerOptions {
   connection: NativeConnection;

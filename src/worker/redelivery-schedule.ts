@@ -14,7 +14,7 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Resources } from '../config/load.js';
-import { redeliveryTenants, type TenantHooks } from '../github/webhook-hooks.js';
+import { redeliveryTenants, type TenantHooks } from '../forges/github/webhook-hooks.js';
 import { gitlabRedeliveryHooks } from '../forges/gitlab/redelivery.js';
 import type { DaemonConfig } from '../config/schema.js';
 import type { RedeliveryInput } from '../../workflows/redeliver.js';

@@ -17,7 +17,7 @@ import { createDispatcher, type Dispatcher } from '../../src/ingress/dispatch.js
 import { sign } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/log.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
-import { watchBotLogins } from '../../src/github/identity.js';
+import { watchBotLogins } from '../../src/forges/github/identity.js';
 import { watchGitLabBotNames } from '../../src/forges/gitlab/identity.js';
 import { createWorkers } from '../../src/worker/create-workers.js';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { currentOperation, operationMarker } from '../../activities/github/idempotent-writes.js';
+import { currentOperation, operationMarker } from '../../src/forges/operation.js';
 import { BitbucketApi } from '../../src/forges/bitbucket/api.js';
 import { bitbucketClients } from '../../src/forges/bitbucket/clients.js';
 import { splitGitDiff } from '../../src/forges/bitbucket/diff.js';

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonConfig } from '../../src/config/schema.js';
-import { createOctokit } from '../../src/github/client.js';
-import { botLogins, clientLogin, IDENTITY_RETRY_MS } from '../../src/github/identity.js';
+import { createOctokit } from '../../src/forges/github/client.js';
+import { botLogins, clientLogin, IDENTITY_RETRY_MS } from '../../src/forges/github/identity.js';
 import { carriesProductMarker, isBotLogin, isBotSender } from '../../src/routing/bots.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 

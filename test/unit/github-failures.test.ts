@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { rateLimitDelayMs, toActivityFailure } from '../../src/github/failures.js';
+import { rateLimitDelayMs, toActivityFailure } from '../../src/forges/github/failures.js';
 
 const now = 1_700_000_000_000;
 const err = (status: number, headers: Record<string, string> = {}, message = 'msg') => ({

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { fleetReport } from '../../src/agents/fleet-report.js';
 import { checkSummary, type ReviewOutcome } from '../../src/gate/report.js';
-import { fit, LIMITS, sizeOf } from '../../src/github/limits.js';
+import { fit, LIMITS, sizeOf } from '../../src/forges/github/limits.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

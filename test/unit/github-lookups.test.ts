@@ -3,10 +3,10 @@
 // fields GitHub takes.
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createOctokit } from '../../src/github/client.js';
+import { createOctokit } from '../../src/forges/github/client.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
-import { createGitHubActivities } from '../../activities/github/index.js';
-import { createCheckRun, createComment } from '../../activities/github/idempotent-writes.js';
+import { createGitHubActivities } from '../../activities/forge/index.js';
+import { createCheckRun, createComment } from '../../src/forges/github/idempotent-writes.js';
 
 describe('GitHub lookups beyond the first page', () => {
   const sandbox = new GitHubSandbox();

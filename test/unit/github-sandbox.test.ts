@@ -1,6 +1,6 @@
 // The sandbox must behave like api.github.com where this project depends on it: its limits and errors.
 import assert from 'node:assert/strict';
-import { createOctokit } from '../../src/github/client.js';
+import { createOctokit } from '../../src/forges/github/client.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { contract } from '../../src/sandbox/github/contract.js';
 

@@ -4,9 +4,9 @@
 // the same activity), against the sandbox.
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createGitHubActivities } from '../../activities/github/index.js';
-import { currentOperation, operationMarker } from '../../activities/github/idempotent-writes.js';
-import { createOctokit } from '../../src/github/client.js';
+import { createGitHubActivities } from '../../activities/forge/index.js';
+import { currentOperation, operationMarker } from '../../src/forges/operation.js';
+import { createOctokit } from '../../src/forges/github/client.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

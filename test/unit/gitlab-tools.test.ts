@@ -5,8 +5,8 @@
 // parameters GitLab documents are sent (the sandbox records any other as a violation).
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createGitHubActivities } from '../../activities/github/index.js';
-import { operationMarker, currentOperation } from '../../activities/github/idempotent-writes.js';
+import { createGitHubActivities } from '../../activities/forge/index.js';
+import { operationMarker, currentOperation } from '../../src/forges/operation.js';
 import type { ToolScope } from '../../src/agents/tools.js';
 import { GitLabApi } from '../../src/forges/gitlab/api.js';
 import { createGitLabVerbs } from '../../src/forges/gitlab/verbs.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { currentOperation, operationMarker } from '../../activities/github/idempotent-writes.js';
+import { currentOperation, operationMarker } from '../../src/forges/operation.js';
 import { GitLabApi, gitLabRateLimitWaitMs } from '../../src/forges/gitlab/api.js';
 import { countDiffLines, createGitLabVerbs, findingMarker, FINDINGS_IN_FLIGHT } from '../../src/forges/gitlab/verbs.js';
 import type { ChangeTarget, ForgeTarget } from '../../src/forges/port.js';

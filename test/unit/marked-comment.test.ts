@@ -2,7 +2,7 @@
 // comment list and each of its nodes be null, and such an answer cannot say whether the comment exists.
 import assert from 'node:assert/strict';
 import type { Octokit } from '@octokit/rest';
-import { markedCommentIn } from '../../activities/github/marked-comment.js';
+import { markedCommentIn } from '../../src/forges/github/marked-comment.js';
 
 const MARKER = '<!-- aof-gate-check -->';
 /** Never asked: the answer's `viewer` names the bot. */

@@ -5,9 +5,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createOctokit } from '../../src/github/client.js';
-import { toActivityFailure } from '../../src/github/failures.js';
-import { ARRIVAL_SLACK_MS, RequestDropped, RequestPacer, type PacedRequest } from '../../src/github/request-pacer.js';
+import { createOctokit } from '../../src/forges/github/client.js';
+import { toActivityFailure } from '../../src/forges/github/failures.js';
+import {
+  ARRIVAL_SLACK_MS,
+  RequestDropped,
+  RequestPacer,
+  type PacedRequest,
+} from '../../src/forges/github/request-pacer.js';
 import { busiestWindow as busiest } from '../harness/busiest-window.js';
 
 const MINUTE = 60_000;

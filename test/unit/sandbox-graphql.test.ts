@@ -1,7 +1,7 @@
 // The sandbox's GraphQL endpoint answers like GitHub's where the gate reads through it: aliases, blobs
 // with their fields, null for a missing object, an errors array beside partial data, rate-limit headers.
 import assert from 'node:assert/strict';
-import { createOctokit } from '../../src/github/client.js';
+import { createOctokit } from '../../src/forges/github/client.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 
 describe('GitHub sandbox GraphQL', () => {

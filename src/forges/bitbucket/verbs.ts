@@ -8,8 +8,8 @@
 // is overwritten, a report of the same id replaced, an annotation of the same `external_id` updated.
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { currentOperation, markBody, operationMarker } from '../../../activities/github/idempotent-writes.js';
-import { fit, type Limit } from '../../github/limits.js';
+import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { fit, type Limit } from '../github/limits.js';
 import { findingsOf } from '../findings.js';
 import { findingMarker } from '../gitlab/verbs.js';
 import {

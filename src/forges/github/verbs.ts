@@ -1,23 +1,19 @@
 // GitHub's outbound side of the forge port: the verbs workflows use, on GitHub's REST and GraphQL APIs
 // through @octokit/rest. Every write is idempotent across activity retries and worker deaths: comments,
 // reviews and check runs carry the attempt's operation key and a retry looks for it before writing again
-// (activities/github/idempotent-writes.ts); a check's annotations are counted before a retried batch.
+// (src/forges/github/idempotent-writes.ts); a check's annotations are counted before a retried batch.
 // A token that cannot create check runs (not an App's) gets the check as a commit status of the same name.
-import type { GitHubClientFor } from '../../github/client.js';
-import { githubCall } from '../../github/failures.js';
-import { fit, fitCheckOutput, LIMITS } from '../../github/limits.js';
-import { needsApp, stateOf, STATUS_ONLY } from '../../github/check-fallback.js';
-import { clientLogin } from '../../github/identity.js';
-import {
-  createCheckRun,
-  createComment,
-  createReview,
-  currentOperation,
-} from '../../../activities/github/idempotent-writes.js';
-import { setCommitStatus } from '../../../activities/github/commit-status.js';
-import { headVersion, headVersions } from '../../../activities/github/blob-contents.js';
-import { authoredByBot, commentsAlong, markedCommentIn } from '../../../activities/github/marked-comment.js';
-import { createAuthorizeApprover } from '../../../activities/github/approvals.js';
+import type { GitHubClientFor } from './client.js';
+import { githubCall } from './failures.js';
+import { fit, fitCheckOutput, LIMITS } from './limits.js';
+import { needsApp, stateOf, STATUS_ONLY } from './check-fallback.js';
+import { clientLogin } from './identity.js';
+import { createCheckRun, createComment, createReview } from './idempotent-writes.js';
+import { currentOperation } from '../operation.js';
+import { setCommitStatus } from './commit-status.js';
+import { headVersion, headVersions } from './blob-contents.js';
+import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
+import { createAuthorizeApprover } from './approvals.js';
 import type { Octokit } from '@octokit/rest';
 import type { ChangeReader, ChangedFile, ForgeTarget, ForgeVerbs } from '../port.js';
 

@@ -1,7 +1,7 @@
 // A small client of GitLab's REST API v4 (gitlab.com and self-managed): JSON over fetch, the token in
 // `PRIVATE-TOKEN`, lists paged by `X-Next-Page`, projects addressed by their URL-encoded full path. Every
 // failure becomes a Temporal ApplicationFailure whose type the caller can test, as GitHub's do
-// (src/github/failures.ts): a refusal (400, 401, 403, 404, 409, 422...) is `GitLab<status>` and final; a rate
+// (src/forges/github/failures.ts): a refusal (400, 401, 403, 404, 409, 422...) is `GitLab<status>` and final; a rate
 // limit (429) is `GitLabRateLimited` and retried when GitLab says (Retry-After, else RateLimit-Reset); a 5xx
 // or an unreachable server is `GitLabUnavailable` and retried with backoff. Messages name the method and
 // path, never the query string or the token.

@@ -3,14 +3,14 @@
 // line findings are merge request discussions at their lines.
 //
 // Every write survives a retry without repeating itself: a note carries its activity's operation marker
-// (the helper GitHub's writes use, activities/github/idempotent-writes.ts) and a finding a marker of what
+// (the helper GitHub's writes use, src/forges/github/idempotent-writes.ts) and a finding a marker of what
 // it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { currentOperation, markBody, operationMarker } from '../../../activities/github/idempotent-writes.js';
-import { fit, less, type Limit } from '../../github/limits.js';
+import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { fit, less, type Limit } from '../github/limits.js';
 import {
   fullNameOf,
   type Authorization,

@@ -6,10 +6,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { parseToolInput, type ToolScope } from '../../src/agents/tools.js';
 import { isToolName } from '../../src/agents/tool-names.js';
-import type { GitHubClientFor } from '../../src/github/client.js';
-import { githubCall } from '../../src/github/failures.js';
-import { createCheckRun, createComment, createReview } from './idempotent-writes.js';
-import { fit, fitCheckOutput, LIMITS } from '../../src/github/limits.js';
+import type { GitHubClientFor } from '../../src/forges/github/client.js';
+import { githubCall } from '../../src/forges/github/failures.js';
+import { createCheckRun, createComment, createReview } from '../../src/forges/github/idempotent-writes.js';
+import { fit, fitCheckOutput, LIMITS } from '../../src/forges/github/limits.js';
 import {
   forgeOf,
   forgeTargetOf,

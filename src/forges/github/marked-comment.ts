@@ -2,8 +2,8 @@
 // own: the PR's comments ride along in the analysis's first GraphQL query, and the comment's id goes to the
 // write, which then needs no lookup. Only the bot's comments count: anyone can paste the marker.
 import type { Octokit } from '@octokit/rest';
-import { clientLogin } from '../../src/github/identity.js';
-import { isBotLogin } from '../../src/routing/bots.js';
+import { clientLogin } from './identity.js';
+import { isBotLogin } from '../../routing/bots.js';
 
 /**
  * Whether a comment is the bot's own: written by the login this client acts as (learnt from GitHub, or

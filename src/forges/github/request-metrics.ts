@@ -1,7 +1,7 @@
 // Counts GitHub API calls and keeps the remaining rate limit from each answer's headers, through an
 // Octokit request hook, so every activity's calls are seen without touching the activities.
 import type { Octokit } from '@octokit/rest';
-import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
+import type { WorkerMetrics } from '../../telemetry/worker-metrics.js';
 
 type Headers = Record<string, string | number | undefined>;
 

@@ -4,39 +4,10 @@
 // its activity (workflow, run and activity id: the same for every attempt): comments and reviews in a
 // hidden marker, check runs as their external_id. Only a retry looks (attempt > 1), so the usual path
 // costs no extra call.
-import { Context } from '@temporalio/activity';
 import type { Octokit } from '@octokit/rest';
-import { createHash } from 'node:crypto';
-import { githubCall } from '../../src/github/failures.js';
-import { cutNote, fit, fitCheckOutput, less, LIMITS, type Limit } from '../../src/github/limits.js';
-
-export interface Operation {
-  key: string;
-  /** True when an earlier attempt may have written already. */
-  retry: boolean;
-}
-
-/** The current activity's operation; outside an activity (unit tests) a fresh one. */
-export function currentOperation(): Operation {
-  try {
-    const info = Context.current().info;
-    const id = `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}`;
-    return { key: createHash('sha256').update(id).digest('hex').slice(0, 24), retry: info.attempt > 1 };
-  } catch {
-    return { key: createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 24), retry: false };
-  }
-}
-
-export const operationMarker = (key: string) => `<!-- aof:op=${key} -->`;
-
-/**
- * The body with its operation marker (kept last, invisible when rendered), within `limit`: the body is
- * cut to leave room for the marker, which is never cut.
- */
-export function markBody(body: string, op: Operation, limit: Limit = LIMITS.commentBody): string {
-  const marker = `\n\n${operationMarker(op.key)}`;
-  return `${fit(body, less(limit, marker), cutNote(limit))}${marker}`;
-}
+import { githubCall } from './failures.js';
+import { fitCheckOutput, LIMITS } from './limits.js';
+import { currentOperation, markBody, operationMarker } from '../operation.js';
 
 type Repo = { owner: string; repo: string };
 

@@ -2,7 +2,7 @@
 // rate limits wait until GitHub says to, 404/414/422 are final with the API's message, 5xx back off.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { retryAfterMs, untilResetMs } from '../http/retry-after.js';
+import { retryAfterMs, untilResetMs } from '../../http/retry-after.js';
 import { RequestDropped } from './request-pacer.js';
 
 interface HttpishError {

@@ -7,8 +7,8 @@ import { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DaemonConfig } from '../config/schema.js';
-import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
+import type { DaemonConfig } from '../../config/schema.js';
+import type { WorkerMetrics } from '../../telemetry/worker-metrics.js';
 import { observeRequests } from './request-metrics.js';
 import type { RequestPacer } from './request-pacer.js';
 

@@ -1,9 +1,9 @@
 // Sets a commit status: the gate check's stand-in when the token cannot create check runs
-// (src/github/check-fallback.ts). GitHub takes at most 140 characters of description.
+// (src/forges/github/check-fallback.ts). GitHub takes at most 140 characters of description.
 import type { Octokit } from '@octokit/rest';
-import type { CommitState } from '../../src/github/check-fallback.js';
-import { githubCall } from '../../src/github/failures.js';
-import { fit, LIMITS } from '../../src/github/limits.js';
+import type { CommitState } from './check-fallback.js';
+import { githubCall } from './failures.js';
+import { fit, LIMITS } from './limits.js';
 
 export async function setCommitStatus(
   gh: Octokit,

@@ -3,8 +3,8 @@
 // GitHub cut (isTruncated), and every file of a query that failed, is read through the REST contents API
 // instead, one request each, as before.
 import type { Octokit } from '@octokit/rest';
-import { githubCall } from '../../src/github/failures.js';
-import type { RepoTarget } from './index.js';
+import { githubCall } from './failures.js';
+import type { RepoTarget } from '../../../activities/forge/index.js';
 
 /** A file's head version; null when it is missing, binary or over `maxBytes`. */
 export async function headVersion(gh: Octokit, t: RepoTarget, path: string, ref: string, maxBytes: number) {

@@ -1,9 +1,9 @@
 // The forge activities: each is one forge API verb, retried durably by Temporal at the forge's own pace.
 // They run on the forge task queue (`github_task_queue`), whose optional rate ceiling applies to all
 // workers together. What each verb does on each forge is its adapter's (src/forges/<forge>/verbs.ts).
-import type { GitHubClientFor } from '../../src/github/client.js';
+import type { GitHubClientFor } from '../../src/forges/github/client.js';
 import { createRunTool, type ToolCall } from './run-tool.js';
-import type { CheckConclusion, CheckStatus } from '../../src/github/check-fallback.js';
+import type { CheckConclusion, CheckStatus } from '../../src/forges/github/check-fallback.js';
 import { analyseChange, diffWithin, type AnalysisInput } from './pull-analysis.js';
 import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
 import { ApplicationFailure } from '@temporalio/common';

@@ -4,9 +4,9 @@
 // an actor such as Copilot, a token without org-members read) means "not an approver", never a failed
 // flow. The role at the moment of approval is returned for the record.
 import type { Octokit } from '@octokit/rest';
-import type { GitHubClientFor } from '../../src/github/client.js';
-import { githubCall } from '../../src/github/failures.js';
-import type { RepoTarget } from './index.js';
+import type { GitHubClientFor } from './client.js';
+import { githubCall } from './failures.js';
+import type { RepoTarget } from '../../../activities/forge/index.js';
 
 const RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
 

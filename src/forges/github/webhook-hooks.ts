@@ -1,6 +1,6 @@
 // The webhooks whose deliveries are watched for redelivery, and the REST routes of each kind. Pure: the
 // redelivery workflow imports it too.
-import type { DaemonConfig } from '../config/schema.js';
+import type { DaemonConfig } from '../../config/schema.js';
 
 export type HookRef =
   | { kind: 'app' }

@@ -6,9 +6,9 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DaemonConfig } from '../config/schema.js';
+import type { DaemonConfig } from '../../config/schema.js';
 import { createOctokit } from './client.js';
-import { IDENTITY_RETRY_MS, watchLearnt } from '../forges/bot-names.js';
+import { IDENTITY_RETRY_MS, watchLearnt } from '../bot-names.js';
 
 export { IDENTITY_RETRY_MS };
 

@@ -25,7 +25,7 @@
 // retries it when the budget allows: RequestDropped.retryAfterMs).
 import { Context } from '@temporalio/activity';
 import type { Octokit } from '@octokit/rest';
-import { retryAfterMs } from '../http/retry-after.js';
+import { retryAfterMs } from '../../http/retry-after.js';
 
 /**
  * A request reaches GitHub some milliseconds after its turn, and not always the same number (a busy event

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DAEMON_GITHUB, startBackends } from './harness/backends.js';
+import { BENCH_DAEMON_GITHUB, BENCH_GITHUB_LIMITS, startBackends } from './harness/backends.js';
 import { send, type Delivery } from './scaled/load.js';
 import { example, retarget } from '../src/fixtures/webhook-examples.js';
 import { rendered } from '../src/sandbox/github/server.js';
@@ -60,7 +60,9 @@ const anthropicUrl = await fake.start();
 
 const dir = configDir({
   'daemon.yaml': daemonYaml(
-    BENCH_DAEMON_GITHUB + '\nbot_name: aofbot\nrequests_per_second: 100',
+    // The sandbox has none of GitHub's budgets (BENCH_GITHUB_LIMITS): over 80 writes a minute the pacer
+    // would hold the run's writes, which is GitHub's pace, not a failure this run looks for.
+    BENCH_DAEMON_GITHUB + '\nbot_name: aofbot\nrequests_per_second: 100\n' + BENCH_GITHUB_LIMITS,
     '  gates: {directory: gates}\n  flows: {directory: flows}\n' +
       '  runtime: {model_turn_timeout_secs: 5, max_concurrent_tasks: 20}\n',
   ),
@@ -118,6 +120,7 @@ try {
   /** Sends a delivery until it is accepted, as GitHub's redelivery would (same GUID). */
   const deliver = async (event: string, payload: Record<string, unknown>) => {
     const d: Delivery = { guid: randomUUID(), event, body: JSON.stringify(payload), marker: 0 };
+    sandbox.addIssuesOf(payload); // the issue or pull request exists on GitHub: comments on it are not 404
     deliveries++;
     for (let attempt = 0; ; attempt++) {
       const o = await send(ingress!.url, d, SECRET);

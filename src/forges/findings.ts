@@ -1,7 +1,17 @@
-// Line findings as the port gives them to a forge adapter: typed, or records from older histories, the
-// malformed left out. (GitLab's adapter keeps a private copy of this, src/forges/gitlab/verbs.ts; it can use
-// this one.)
+// Line findings as the port gives them to a forge adapter (typed, or records from older histories, the
+// malformed left out), and the hidden marker each finding's write carries where a forge keeps them as text
+// or ids (GitLab's discussions, Bitbucket's annotations): the same for the same finding of the same head.
+import { createHash } from 'node:crypto';
 import type { LineFinding } from './port.js';
+
+/** The hidden marker of a finding: the same for the same text at the same place of the same head. */
+export function findingMarker(headSha: string, f: { path: string; start_line: number; title?: string }): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify([headSha, f.path, f.start_line, f.title ?? '']))
+    .digest('hex')
+    .slice(0, 24);
+  return `<!-- aof:finding=${key} -->`;
+}
 
 export function findingsOf(raw: readonly unknown[] | undefined): LineFinding[] {
   const out: LineFinding[] = [];

@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { currentOperation, operationMarker } from '../../src/forges/operation.js';
 import { GitLabApi, gitLabRateLimitWaitMs } from '../../src/forges/gitlab/api.js';
-import { countDiffLines, createGitLabVerbs, findingMarker, FINDINGS_IN_FLIGHT } from '../../src/forges/gitlab/verbs.js';
+import { countDiffLines, createGitLabVerbs, FINDINGS_IN_FLIGHT } from '../../src/forges/gitlab/verbs.js';
+import { findingMarker } from '../../src/forges/findings.js';
 import type { ChangeTarget, ForgeTarget } from '../../src/forges/port.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 

@@ -10,8 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { currentOperation, markBody, operationMarker } from '../operation.js';
 import { fit, type Limit } from '../github/limits.js';
-import { findingsOf } from '../findings.js';
-import { findingMarker } from '../gitlab/verbs.js';
+import { findingMarker, findingsOf } from '../findings.js';
 import {
   fullNameOf,
   type Authorization,

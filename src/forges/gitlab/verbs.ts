@@ -7,8 +7,8 @@
 // it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
+import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash } from 'node:crypto';
 import { currentOperation, markBody, operationMarker } from '../operation.js';
 import { fit, less, type Limit } from '../github/limits.js';
 import {
@@ -197,35 +197,6 @@ export function changedFileOf(d: Diff): ChangedFile {
     ...(d.diff ? { patch: d.diff } : {}),
     ...(d.renamed_file ? { previous_filename: d.old_path } : {}),
   };
-}
-
-/** The hidden marker of a finding: the same for the same text at the same place of the same head. */
-export function findingMarker(headSha: string, f: { path: string; start_line: number; title?: string }): string {
-  const key = createHash('sha256')
-    .update(JSON.stringify([headSha, f.path, f.start_line, f.title ?? '']))
-    .digest('hex')
-    .slice(0, 24);
-  return `<!-- aof:finding=${key} -->`;
-}
-
-/** Findings as the port gives them (typed, or records from older histories), the malformed left out. */
-function findingsOf(raw: readonly unknown[] | undefined): LineFinding[] {
-  const out: LineFinding[] = [];
-  for (const r of raw ?? []) {
-    const f = r as Partial<LineFinding>;
-    const start = Number(f.start_line);
-    if (typeof f.path !== 'string' || !f.path || !Number.isSafeInteger(start) || start < 1) continue;
-    const end = Number(f.end_line);
-    out.push({
-      path: f.path,
-      start_line: start,
-      end_line: Number.isSafeInteger(end) && end >= start ? end : start,
-      annotation_level: f.annotation_level ?? 'warning',
-      ...(typeof f.title === 'string' && f.title ? { title: f.title } : {}),
-      message: typeof f.message === 'string' ? f.message : '',
-    });
-  }
-  return out;
 }
 
 const LEVEL_LABEL: Record<LineFinding['annotation_level'], string> = {

@@ -9,6 +9,7 @@ import { createOctokit } from '../../src/forges/github/client.js';
 import { toActivityFailure } from '../../src/forges/github/failures.js';
 import {
   ARRIVAL_SLACK_MS,
+  BUDGET_SLACK_MS,
   RequestDropped,
   RequestPacer,
   type PacedRequest,
@@ -64,7 +65,7 @@ describe("GitHub request pacer: GitHub's budgets", () => {
       assert.equal(at.filter((t) => t === 0).length, share, 'the share bursts at once');
       assert.ok(share * workers <= 80);
       // Each may arrive up to the slack late: still within the minute's share.
-      const late = at.map((t, i) => (i % 3 === 0 ? t + ARRIVAL_SLACK_MS - 1 : t));
+      const late = at.map((t, i) => (i % 3 === 0 ? t + BUDGET_SLACK_MS - 1 : t));
       assert.ok(busiest(late, MINUTE) <= share);
     }
   });

@@ -25,6 +25,7 @@ import {
   type PostedComment,
 } from '../port.js';
 import { failureType, type GitLabApi } from './api.js';
+import type { HttpAnswer } from '../../http/forge-http.js';
 
 /** GitLab's limit on a note's text (characters). */
 export const NOTE_LIMIT: Limit = { max: 1_000_000, unit: 'chars' };
@@ -435,7 +436,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
   /** One file at `sha` over REST (`/repository/files/:path/raw`); null when missing, binary or over `maxBytes`. */
   async function rawFile(api: GitLabApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
-    let res: Response;
+    let res: HttpAnswer;
     try {
       res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
         query: { ref: sha },
@@ -446,7 +447,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     }
     const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel();
+      await res.cancel();
       return null;
     }
     const bytes = new Uint8Array(await res.arrayBuffer());

@@ -83,6 +83,12 @@ export interface LineFinding {
   message: string;
 }
 
+/**
+ * The check id the forge activities return when the check is a commit status instead: always on GitLab and
+ * Bitbucket, and on GitHub when the token is not an App's (only Apps may create check runs).
+ */
+export const STATUS_ONLY = -1;
+
 export type CheckStatus = 'queued' | 'in_progress' | 'completed';
 export type CheckConclusion =
   'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';

@@ -35,6 +35,10 @@ export interface ChangeTarget extends ForgeTarget {
 
 export const forgeOf = (t: { forge?: ForgeName }): ForgeName => t.forge ?? 'github';
 
+/** What the forge calls a change, for the words of a reply: GitLab's merge request, the others' pull request. */
+export const changeNoun = (t: { forge?: ForgeName }): string =>
+  forgeOf(t) === 'gitlab' ? 'merge request' : 'pull request';
+
 /** Just the target of anything that carries one (a scope, a pull request): the one way workflows name it. */
 export const forgeTargetOf = (t: ForgeTarget): ForgeTarget => ({
   ...(t.forge && t.forge !== 'github' ? { forge: t.forge } : {}),

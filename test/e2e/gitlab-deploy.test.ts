@@ -166,7 +166,7 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
     // dana wrote the merge request: listed by name and a maintainer, and still refused (by user id).
     const byAuthor = await approve(iid, 'dana');
     assert.deepEqual([byAuthor.status, byAuthor.body.status], [202, 'signalled']);
-    await noteSays(iid, '@dana you opened this');
+    await noteSays(iid, '@dana you opened this merge request, so you cannot approve');
     const byMallory = await approve(iid, 'mallory');
     assert.equal(byMallory.status, 202);
     await noteSays(iid, '@mallory is not an approver');

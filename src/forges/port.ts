@@ -85,6 +85,13 @@ export interface LineFinding {
   annotation_level: 'notice' | 'warning' | 'failure';
   title?: string;
   message: string;
+  /**
+   * The finding's identity across heads, where the gate knows it (its function's content hash, its reviewer
+   * and its line within the function; not its line in the file): a forge that keeps findings as threads
+   * across pushes (GitLab's discussions) posts a finding once however often it is found again. Never sent
+   * to GitHub, whose annotations belong to one check run.
+   */
+  key?: string;
 }
 
 /**

@@ -3,6 +3,7 @@
 // one (7.14+; 404 when there is none). States: INPROGRESS, SUCCESSFUL, FAILED, CANCELLED, UNKNOWN.
 import { allowFields, allowQuery, badRequest, notFound, type RequestContext, type Route } from './http.js';
 import { findCommit, findRepository } from './repositories.js';
+import { storeStatus } from './statuses.js';
 import type { BitbucketBuildStatus } from './state.js';
 
 export const DC_BUILD_STATES = ['INPROGRESS', 'SUCCESSFUL', 'FAILED', 'CANCELLED', 'UNKNOWN'];
@@ -52,30 +53,7 @@ export const dataCenterBuildRoutes: Route[] = [
         throw badRequest('key and name are at most 255 characters');
       if (b.url.length > 450 || !/^https?:\/\//.test(b.url))
         throw badRequest('url must be an http(s) URL of at most 450 characters');
-      const at = ctx.state.now();
-      let s = ctx.state.statuses.find((x) => x.repo === repo && x.commit === commit && x.key === b.key);
-      const created = !s;
-      s ??= {
-        repo,
-        commit,
-        key: b.key,
-        state: b.state,
-        name: '',
-        url: '',
-        description: '',
-        createdOn: at,
-        updatedOn: at,
-        history: [],
-      };
-      Object.assign(s, {
-        state: b.state,
-        name: b.name ?? b.key,
-        url: b.url,
-        description: b.description ?? '',
-        updatedOn: at,
-      });
-      s.history.push(b.state);
-      if (created) ctx.state.statuses.push(s);
+      storeStatus(ctx, repo, commit, b);
       return { status: 204, body: undefined, wrote: true };
     },
   },

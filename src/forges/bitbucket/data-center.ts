@@ -13,7 +13,6 @@
 // yet. An approval is a participant's status, set with PUT: the same again changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import { fit } from '../github/limits.js';
-import { findingsOf } from '../findings.js';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
@@ -25,14 +24,13 @@ import {
   annotationId,
   authorize,
   checkKey,
+  checkVerbs,
   COMMENT_LIMIT,
   keyOfCheckId,
   prOf,
   readInLanes,
   REPORT_DETAILS_LIMIT,
   SEVERITY,
-  STATE_OF_CONCLUSION,
-  STATE_OF_STATUS,
   STATUS_TEXT_LIMIT,
   textOf,
   type BuildState,
@@ -341,52 +339,11 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
       });
     },
 
-    async createCheck(t, c) {
-      const api = clientFor(t);
-      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'INPROGRESS');
-      const { id } = await setStatus(api, t, c.headSha, {
-        state,
-        name: c.name,
-        url: c.detailsUrl,
-        description:
-          c.output?.title ??
-          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
-      });
-      return { id, url: c.detailsUrl ?? commitUrl(api, t, c.headSha) };
-    },
+    ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
 
     async checkById(t, headSha, checkId) {
       const found = await statusOf(clientFor(t), t, headSha, keyOfCheckId(checkId));
       return found && { name: found.name ?? found.key, state: found.state };
-    },
-
-    async updateCheck(t, c) {
-      const { headSha, name } = c;
-      if (!headSha || !name) throw new Error('a Bitbucket check (a build status) needs its commit and name');
-      const api = clientFor(t);
-      const findings = findingsOf(c.output?.annotations);
-      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : c.status ? STATE_OF_STATUS[c.status] : undefined;
-      // The report first: a check seen finished has its findings there.
-      if (findings.length)
-        await report(
-          api,
-          t,
-          headSha,
-          { name, summary: c.output?.summary, url: c.detailsUrl, first: !((c.annotationsBefore ?? 0) > 0), state },
-          findings,
-        );
-      if (!state) return; // later updates only add findings
-      await setStatus(api, t, headSha, {
-        state,
-        name,
-        url: c.detailsUrl,
-        description: c.output?.title ?? (state === 'INPROGRESS' ? 'In progress' : undefined),
-      });
-    },
-
-    async checkDone(t, headSha, name) {
-      const s = await statusOf(clientFor(t), t, headSha, checkKey(name).key);
-      return s?.state === 'SUCCESSFUL' || s?.state === 'FAILED';
     },
 
     async submitReview(t, r) {

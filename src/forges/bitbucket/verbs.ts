@@ -182,6 +182,68 @@ export function prOf(t: ForgeTarget): number {
 /** A BBQL string literal (`"..."` with `\` and `"` escaped). */
 const bbqlString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
+type StatusInput = { state: BuildState; name: string; url?: string; description?: string };
+type ReportInput = { name: string; summary?: string; url?: string; first: boolean; state?: BuildState };
+
+/** How an API writes a check: its build status, its findings' report, reading a status back, a commit's page. */
+export interface CheckOps {
+  setStatus(api: BitbucketApi, t: ForgeTarget, sha: string, s: StatusInput): Promise<{ id: number }>;
+  report(api: BitbucketApi, t: ForgeTarget, sha: string, c: ReportInput, findings: LineFinding[]): Promise<void>;
+  statusOf(api: BitbucketApi, t: ForgeTarget, sha: string, key: string): Promise<{ state: string } | undefined>;
+  commitUrl(api: BitbucketApi, t: ForgeTarget, sha: string): string;
+}
+
+/** The check verbs over either API's build status and report (Cloud's and Data Center's differ only in `ops`). */
+export function checkVerbs(
+  clientFor: (t: ForgeTarget) => BitbucketApi,
+  ops: CheckOps,
+): Pick<ForgeVerbs, 'createCheck' | 'updateCheck' | 'checkDone'> {
+  return {
+    async createCheck(t, c) {
+      const api = clientFor(t);
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'INPROGRESS');
+      const { id } = await ops.setStatus(api, t, c.headSha, {
+        state,
+        name: c.name,
+        url: c.detailsUrl,
+        description:
+          c.output?.title ??
+          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
+      });
+      return { id, url: c.detailsUrl ?? ops.commitUrl(api, t, c.headSha) };
+    },
+
+    async updateCheck(t, c) {
+      const { headSha, name } = c;
+      if (!headSha || !name) throw new Error('a Bitbucket check (a build status) needs its commit and name');
+      const api = clientFor(t);
+      const findings = findingsOf(c.output?.annotations);
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : c.status ? STATE_OF_STATUS[c.status] : undefined;
+      // The report first: a check seen finished has its findings there.
+      if (findings.length)
+        await ops.report(
+          api,
+          t,
+          headSha,
+          { name, summary: c.output?.summary, url: c.detailsUrl, first: !((c.annotationsBefore ?? 0) > 0), state },
+          findings,
+        );
+      if (!state) return; // later updates only add findings
+      await ops.setStatus(api, t, headSha, {
+        state,
+        name,
+        url: c.detailsUrl,
+        description: c.output?.title ?? (state === 'INPROGRESS' ? 'In progress' : undefined),
+      });
+    },
+
+    async checkDone(t, headSha, name) {
+      const s = await ops.statusOf(clientFor(t), t, headSha, checkKey(name).key);
+      return s?.state === 'SUCCESSFUL' || s?.state === 'FAILED';
+    },
+  };
+}
+
 /** Bitbucket's verbs: each call goes to the API its target's client speaks (Cloud's 2.0, Data Center's 1.0). */
 export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVerbs {
   const cloud = createCloudVerbs(clientFor);
@@ -379,54 +441,18 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
       });
     },
 
-    async createCheck(t, c) {
-      const api = clientFor(t);
-      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'INPROGRESS');
-      const { id } = await setStatus(api, t, c.headSha, {
-        state,
-        name: c.name,
-        url: c.detailsUrl,
-        description:
-          c.output?.title ??
-          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
-      });
-      return { id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/commits/${c.headSha}` };
-    },
+    ...checkVerbs(clientFor, {
+      setStatus,
+      report,
+      statusOf,
+      commitUrl: (api, t, sha) => `${api.webUrl}/${fullNameOf(t)}/commits/${sha}`,
+    }),
 
     async checkById(t, headSha, checkId) {
       const api = clientFor(t);
       const { items } = await api.paginate<BuildStatus>(`${commitPath(api, t, headSha)}/statuses`, { pagelen: 100 });
       const found = items.find((s) => s.key === keyOfCheckId(checkId));
       return found && { name: found.name ?? found.key, state: found.state };
-    },
-
-    async updateCheck(t, c) {
-      const { headSha, name } = c;
-      if (!headSha || !name) throw new Error('a Bitbucket check (a build status) needs its commit and name');
-      const api = clientFor(t);
-      const findings = findingsOf(c.output?.annotations);
-      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : c.status ? STATE_OF_STATUS[c.status] : undefined;
-      // The report first: a check seen finished has its findings there.
-      if (findings.length)
-        await report(
-          api,
-          t,
-          headSha,
-          { name, summary: c.output?.summary, url: c.detailsUrl, first: !((c.annotationsBefore ?? 0) > 0) },
-          findings,
-        );
-      if (!state) return; // later updates only add findings
-      await setStatus(api, t, headSha, {
-        state,
-        name,
-        url: c.detailsUrl,
-        description: c.output?.title ?? (state === 'INPROGRESS' ? 'In progress' : undefined),
-      });
-    },
-
-    async checkDone(t, headSha, name) {
-      const s = await statusOf(clientFor(t), t, headSha, checkKey(name).key);
-      return s?.state === 'SUCCESSFUL' || s?.state === 'FAILED';
     },
 
     async submitReview(t, r) {

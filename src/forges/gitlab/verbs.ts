@@ -9,7 +9,7 @@
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, less, type Limit } from '../github/limits.js';
 import {
   fullNameOf,
@@ -542,13 +542,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     async postComment(t, body) {
       const api = clientFor(t);
       const op = currentOperation();
-      if (op.retry) {
-        const done = (await botNotes(api, t)).find((n) => n.body.includes(operationMarker(op.key)));
-        if (done) return posted(api, t, t.number, done);
-      }
-      const note = await api.json<Note>('POST', `${mrPath(api, t, t.number)}/notes`, {
-        body: { body: markBody(body, op, NOTE_LIMIT) },
-      });
+      const note = await postOnce(
+        op,
+        async () => (await botNotes(api, t)).find((n) => n.body.includes(operationMarker(op.key))),
+        () =>
+          api.json<Note>('POST', `${mrPath(api, t, t.number)}/notes`, {
+            body: { body: markBody(body, op, NOTE_LIMIT) },
+          }),
+      );
       return posted(api, t, t.number, note);
     },
 
@@ -565,25 +566,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const api = clientFor(t);
       const notes = `${mrPath(api, t, t.number)}/notes`;
       const text = fit(body, NOTE_LIMIT);
-      const create = async () => ({
-        ...posted(api, t, t.number, await api.json<Note>('POST', notes, { body: { body: text } })),
-        created: true,
+      return upsertMarked({
+        known,
+        gone: (err) => failureType(err) === 'GitLab404',
+        find: async () => (await botNotes(api, t)).find((n) => n.body.includes(marker)),
+        create: async () => posted(api, t, t.number, await api.json<Note>('POST', notes, { body: { body: text } })),
+        update: async (id) =>
+          posted(api, t, t.number, await api.json<Note>('PUT', `${notes}/${id}`, { body: { body: text } })),
       });
-      const update = async (id: number) => ({
-        ...posted(api, t, t.number, await api.json<Note>('PUT', `${notes}/${id}`, { body: { body: text } })),
-        created: false,
-      });
-      // What the analysis found is trusted on a first attempt only: a retry may follow a write it missed.
-      if (known !== undefined && !currentOperation().retry) {
-        if (known === null) return create();
-        try {
-          return await update(known);
-        } catch (err) {
-          if (failureType(err) !== 'GitLab404') throw err; // deleted since: look it up below
-        }
-      }
-      const mine = (await botNotes(api, t)).find((n) => n.body.includes(marker));
-      return mine ? update(mine.id) : create();
     },
 
     async createCheck(t, c) {

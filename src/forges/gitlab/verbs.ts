@@ -7,6 +7,7 @@
 // it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
+import { fileText } from '../file-text.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
@@ -455,19 +456,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       if (failureType(err) !== 'GitLab404') throw err;
       return null;
     }
-    const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.cancel();
-      return null;
-    }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    // Binary: a NUL byte (git's own test) or not UTF-8.
-    if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return null;
-    }
+    return fileText(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
   }
 
   const verbs: ForgeVerbs = {

@@ -459,6 +459,20 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     return fileText(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
   }
 
+  /**
+   * GitLab takes labels as one comma-separated value (`add_labels`, `remove_labels`): a label with a comma
+   * in its name would be split into two other labels, so it is refused, naming the label.
+   */
+  const commaFree = (labels: readonly string[]) => {
+    const bad = labels.find((l) => l.includes(','));
+    if (bad !== undefined)
+      throw ApplicationFailure.create({
+        type: 'GitLabLabelComma',
+        message: `GitLab cannot take the label ${JSON.stringify(bad.slice(0, 100))}: its API separates labels with commas`,
+        nonRetryable: true,
+      });
+  };
+
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
       const api = clientFor(t);
@@ -682,12 +696,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
     labels: {
       async add(t, labels) {
+        commaFree(labels);
         const api = clientFor(t);
         const path = mrPath(api, t, t.number);
         if (!labels.length) return (await api.get<{ labels: string[] }>(path)).labels;
         return (await api.json<{ labels: string[] }>('PUT', path, { body: { add_labels: labels.join(',') } })).labels;
       },
       async remove(t, label) {
+        commaFree([label]);
         const api = clientFor(t);
         await api.json('PUT', mrPath(api, t, t.number), { body: { remove_labels: label } });
       },

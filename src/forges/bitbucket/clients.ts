@@ -51,7 +51,7 @@ export function bitbucketCredentials(res: Resources, env: NodeJS.ProcessEnv = pr
 }
 
 /** Data Center's REST API (`.../rest/api/1.0`), which this adapter does not speak yet. */
-const isDataCenter = (apiUrl: string) => /\/rest\/api\/(1\.0|latest)\/?$/.test(apiUrl);
+export const isDataCenter = (apiUrl: string) => /\/rest\/api\/(1\.0|latest)\/?$/.test(apiUrl);
 
 export function bitbucketClients(
   res: Resources,

@@ -4,13 +4,19 @@
 // GitHub organization of the same name is another account. Payloads are Bitbucket's documented examples
 // (src/forges/bitbucket/examples/README.md) moved to this suite's workspaces, signed as Bitbucket signs them.
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { checkKey } from '../../src/forges/bitbucket/verbs.js';
 import { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
+import {
+  BITBUCKET_BOT,
+  bitbucketDaemonYaml,
+  bitbucketPayload,
+  bitbucketTriggerYaml,
+  sendBitbucket,
+  startBitbucketStack,
+} from '../harness/bitbucket-stack.js';
 import { configDir, triggerYaml } from '../harness/config-dir.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import type { Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
 
@@ -24,47 +30,26 @@ const QA = `bbqa-${run}`;
 const QB = `bbqb-${run}`;
 const QUOTA_GATE = 'Q Gate Check';
 
-const daemon = `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN}
-  triggers: {directory: triggers}
-  gates: {directory: gates}
-`;
-const bitbucketTrigger = (name: string, body: string) =>
-  triggerYaml(name, body).replace('type: GitHub', 'type: Bitbucket');
-
-/** Bitbucket's example of `key`, in repository `repo` (`workspace/slug`), about pull request `id` at `head`. */
-function payload(key: string, repo: string, o: { id?: number; head?: string } = {}) {
-  const [ws, slug] = repo.split('/') as [string, string];
-  const p = JSON.parse(
-    JSON.stringify(bitbucketExample(key)).replaceAll('myworkspace/backend', repo).replaceAll('myworkspace', ws),
-  );
-  p.repository.name = slug;
-  if (o.id !== undefined) p.pullrequest.id = o.id;
-  if (o.head) p.pullrequest.source.commit.hash = o.head.slice(0, 12);
-  return p;
-}
+/** Bitbucket's example of `key`, in repository `repo`, about pull request `id` at `head`. */
+const payload = (key: string, repo: string, o: { id?: number; head?: string } = {}) =>
+  bitbucketPayload(key, { repo, ...o });
 
 describe('Bitbucket: the daemon around the adapter (issue 27)', function () {
   const bitbucket = new BitbucketSandbox();
   const s = bitbucket.state;
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': daemon,
+    'daemon.yaml': bitbucketDaemonYaml,
     'gates/g.yaml':
       'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n---\n' +
       // One analysis a month per account: the second of an account is refused.
       'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: q}\nspec:\n  title: Q\n' +
       '  billing: {default_tier: community, limits: {community: 1}}\n',
-    'triggers/self.yaml': bitbucketTrigger(
+    'triggers/self.yaml': bitbucketTriggerYaml(
       'self',
       `config:\n  repositories: ["${WS}/*"]\ncommands:\n  /review: {gate: afa}`,
     ),
-    'triggers/q.yaml': bitbucketTrigger(
+    'triggers/q.yaml': bitbucketTriggerYaml(
       'quota',
       `config:\n  repositories: ["${QA}/*", "${QB}/*"]\ncommands:\n  pullrequest:created: {gate: q}`,
     ),
@@ -78,18 +63,10 @@ describe('Bitbucket: the daemon around the adapter (issue 27)', function () {
 
   before(async () => {
     await bitbucket.start();
-    s.addUser({ nickname: 'aofbot', email: 'aofbot@example.test', password: 'bb-api-token' });
+    s.addUser(BITBUCKET_BOT);
     s.addUser({ nickname: author });
     s.addUser({ nickname: bitbucketExample('pullrequest:comment_created').actor.nickname });
-    stack = await startStack({
-      config: join(dir, 'daemon.yaml'),
-      env: () => ({
-        AOF_TEST_BITBUCKET_SECRET: SECRET,
-        AOF_TEST_BITBUCKET_USER: 'aofbot@example.test',
-        AOF_TEST_BITBUCKET_TOKEN: 'bb-api-token',
-      }),
-      mutate: (r) => (r.daemon.spec.platforms.bitbucket!.api_url = bitbucket.apiUrl),
-    });
+    stack = await startBitbucketStack(bitbucket, dir, SECRET);
   });
   after(async () => {
     await stack?.stop();
@@ -97,17 +74,7 @@ describe('Bitbucket: the daemon around the adapter (issue 27)', function () {
   });
 
   const send = async (key: string, body: unknown) => {
-    const raw = JSON.stringify(body);
-    const res = await fetch(`${stack.url}/webhook/bitbucket`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-event-key': key,
-        'x-request-uuid': randomUUID(),
-        'x-hub-signature': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`,
-      },
-      body: raw,
-    });
+    const res = await sendBitbucket(stack, SECRET, key, body);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 

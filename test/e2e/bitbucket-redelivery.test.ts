@@ -14,11 +14,11 @@ import {
   syncRedeliveryAndReport,
   unwatchedTriggers,
 } from '../../src/worker/redelivery-schedule.js';
+import { bitbucketTriggerYaml } from '../harness/bitbucket-stack.js';
 import { configDir, gitlabDaemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { testTemporal } from '../harness/temporal.js';
 
-const bitbucketTrigger = (name: string) =>
-  triggerYaml(name, 'commands:\n  pullrequest:created: {gate: afa}').replace('type: GitHub', 'type: Bitbucket');
+const bitbucketTrigger = (name: string) => bitbucketTriggerYaml(name, 'commands:\n  pullrequest:created: {gate: afa}');
 
 describe('Bitbucket: no redelivery, said once (issue 27)', function () {
   const queue = `aof-bb-redelivery-${randomUUID().slice(0, 8)}`;

@@ -5,9 +5,6 @@
 // - an agent that has a label tool (directly, as a fleet member that keeps its tools, or in a flow step)
 //   is a warning: it runs without that tool there and may still do the rest of its job.
 // A Trigger of a forge whose `platforms.<forge>.enabled` is false gets a warning: it receives nothing.
-// A Bitbucket Data Center Trigger acting with an HTTP access token (Bearer) and no `bot_name` gets a
-// warning: no Data Center API says whose a token is, so the bot would not know its own comments.
-import { isDataCenter } from '../forges/bitbucket/clients.js';
 import { FORGES, type ForgeVerb } from './forges.js';
 import type { Resources } from './load.js';
 import { problemAt, type Sourced } from './parse-resources.js';
@@ -46,8 +43,6 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
           `Trigger "${t.resource.metadata.name}": platforms.${forge.id}.enabled is false, so this Trigger receives no events`,
         ),
       );
-    const unnamed = unnamedDataCenterBot(res, t);
-    if (unnamed) warnings.push(unnamed);
     for (const verb of forge.lacks) {
       const { error, warn } = lacking(res, t, verb);
       problems.push(...error);
@@ -55,28 +50,6 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
     }
   }
   return { problems, warnings };
-}
-
-/** Data Center (`.../rest/api/1.0`) with a Bearer token and no bot_name on the Trigger or the platform. */
-function unnamedDataCenterBot(res: Resources, t: Sourced<Trigger>): ConfigProblem | undefined {
-  const spec = t.resource.spec;
-  if (spec.type !== 'Bitbucket') return undefined;
-  const platform = res.daemon.spec.platforms.bitbucket;
-  const own = ['username', 'app_password', 'oauth_token'].some(
-    (k) =>
-      (spec.config as Record<string, unknown>)[k] !== undefined ||
-      (spec.config as Record<string, unknown>)[`${k}_env`] !== undefined,
-  );
-  const apiUrl = own ? spec.config.api_url : platform?.api_url;
-  const bearer = own
-    ? Boolean(spec.config.oauth_token ?? spec.config.oauth_token_env)
-    : Boolean(platform?.oauth_token_env);
-  if (!apiUrl || !isDataCenter(apiUrl) || !bearer || spec.config.bot_name || platform?.bot_name) return undefined;
-  return problemAt(
-    t,
-    ['spec', 'config'],
-    `Trigger "${t.resource.metadata.name}": Bitbucket Data Center does not say whose an HTTP access token (oauth_token) is; set bot_name to the token's user, or the bot's own comments may start runs`,
-  );
 }
 
 function lacking(

@@ -1,10 +1,8 @@
 // The Bitbucket bot's names as the ingress learns them (issue 27): on Cloud the account's nickname from
 // `GET /2.0/user`, once per distinct credential (Bitbucket Triggers' and platforms.bitbucket's); on Data
-// Center with Basic auth the user's name from `GET /rest/api/1.0/users/{username}`; a Data Center HTTP
-// access token (Bearer) names nobody, and validation says bot_name is needed there. A credential Bitbucket
-// refuses or cannot answer for leaves the names not yet known (the ingress asks again).
+// Center the user its answers name (`X-AUSERNAME`), with Basic auth or an HTTP access token (Bearer). A
+// credential Bitbucket refuses or cannot answer for leaves the names not yet known (the ingress asks again).
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { bitbucketBotNames } from '../../src/forges/bitbucket/identity.js';
@@ -22,35 +20,6 @@ spec:
 `;
 const trigger = (name: string, config: string) =>
   triggerYaml(name, `config:\n${config.replace(/^/gm, '  ')}`).replace('type: GitHub', 'type: Bitbucket');
-
-/** A Data Center stand-in answering `GET /rest/api/1.0/users/{slug}` for one Basic account, 401 otherwise. */
-function dataCenter(): Promise<{ url: string; server: Server; asked: string[] }> {
-  const asked: string[] = [];
-  const server = createServer((req, res) => {
-    asked.push(`${req.method} ${req.url} ${req.headers.authorization?.split(' ')[0]}`);
-    const ok = req.headers.authorization === `Basic ${Buffer.from('jsmith:dc-token').toString('base64')}`;
-    const body = ok
-      ? req.url === '/rest/api/1.0/users/jsmith'
-        ? {
-            name: 'jsmith',
-            emailAddress: 'jsmith@example.com',
-            id: 101,
-            displayName: 'J Smith',
-            active: true,
-            slug: 'jsmith',
-            type: 'NORMAL',
-          }
-        : { errors: [{ context: null, message: 'User does not exist', exceptionName: 'NoSuchUserException' }] }
-      : { errors: [{ context: null, message: 'Authentication failed', exceptionName: 'NotAuthorizedException' }] };
-    res.writeHead(ok ? ('name' in body ? 200 : 404) : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () =>
-      done({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, asked }),
-    ),
-  );
-}
 
 describe("Bitbucket bot's names from its credentials (issue 27)", () => {
   const bitbucket = new BitbucketSandbox();
@@ -94,35 +63,22 @@ describe("Bitbucket bot's names from its credentials (issue 27)", () => {
     assert.deepEqual(await bitbucketBotNames(cloud('team-access-token'), {}), { names: ['team-bot'], known: true });
   });
 
-  it('Data Center: Basic auth asks GET /users/{username}; a Bearer HTTP access token is not asked, and validation wants bot_name', async () => {
-    const dc = await dataCenter();
-    try {
-      const api = `${dc.url}/rest/api/1.0`;
-      const dir = configDir({
-        'daemon.yaml': daemon(`, username_env: BB_USER, app_password_env: BB_TOKEN, api_url: "${api}"`),
-        'triggers/t.yaml': trigger('dc-token', `oauth_token: dc-http-token\napi_url: ${api}\nrepositories: ["PROJ/*"]`),
-      });
-      const res = loadConfig(join(dir, 'daemon.yaml'));
-      assert.deepEqual(await bitbucketBotNames(res, { BB_USER: 'jsmith', BB_TOKEN: 'dc-token' }), {
-        names: ['jsmith'],
-        known: true,
-      });
-      assert.deepEqual(dc.asked, ['GET /rest/api/1.0/users/jsmith Basic']);
-      const warned = (res.warnings ?? []).map((w) => w.message).filter((m) => /bot_name/.test(m));
-      assert.equal(warned.length, 1, JSON.stringify(res.warnings));
-      assert.match(warned[0]!, /Trigger "dc-token": Bitbucket Data Center does not say whose an HTTP access token/);
-      // With bot_name set, no warning.
-      const named = configDir({
-        'daemon.yaml': daemon(`, api_url: "${api}", bot_name: aof-dc`),
-        'triggers/t.yaml': trigger('dc-token', `oauth_token: dc-http-token\napi_url: ${api}\nbot_name: aof-dc`),
-      });
-      const quiet = loadConfig(join(named, 'daemon.yaml'));
-      assert.deepEqual(
-        (quiet.warnings ?? []).filter((w) => /bot_name/.test(w.message)),
-        [],
-      );
-    } finally {
-      dc.server.close();
-    }
+  it('Data Center: the user its answers name (X-AUSERNAME), with Basic auth and with an HTTP access token', async () => {
+    bitbucket.state.addUser({ nickname: 'jsmith', password: 'dc-password' });
+    bitbucket.state.addUser({ nickname: 'dc-token-user', token: 'dc-http-token' });
+    const api = bitbucket.dataCenterApiUrl;
+    const dir = configDir({
+      'daemon.yaml': daemon(`, username_env: BB_USER, app_password_env: BB_TOKEN, api_url: "${api}"`),
+      'triggers/t.yaml': trigger('dc-token', `oauth_token: dc-http-token\napi_url: ${api}\nrepositories: ["PROJ/*"]`),
+    });
+    const res = loadConfig(join(dir, 'daemon.yaml'));
+    assert.deepEqual(await bitbucketBotNames(res, { BB_USER: 'jsmith', BB_TOKEN: 'dc-password' }), {
+      names: ['dc-token-user', 'jsmith'],
+      known: true,
+    });
+    assert.ok(
+      bitbucket.requests.every((r) => r.method === 'GET' && r.path.startsWith('/rest/api/1.0/')),
+      JSON.stringify(bitbucket.requests.map((r) => r.path)),
+    );
   });
 });

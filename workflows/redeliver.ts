@@ -3,7 +3,7 @@
 // left is picked up by the next run, since the state lives in GitHub's delivery list.
 import { proxyActivities } from '@temporalio/workflow';
 import type { RedeliveryActivities } from '../activities/redelivery/index.js';
-import { hookLabel, type HookRef } from '../src/forges/github/webhook-hooks.js';
+import { hookLabel, type HookRef } from '../src/forges/hooks.js';
 import { markRun } from './run-attributes.js';
 
 export interface RedeliveryInput {

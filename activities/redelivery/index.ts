@@ -18,13 +18,9 @@ import {
   type ListedDelivery,
 } from '../../src/forges/github/failed-deliveries.js';
 import { githubCall } from '../../src/forges/github/failures.js';
-import {
-  hookLabel,
-  hookRoutes,
-  type GitHubHookRef,
-  type GitLabHookRef,
-  type HookRef,
-} from '../../src/forges/github/webhook-hooks.js';
+import { hookRoutes, type GitHubHookRef } from '../../src/forges/github/webhook-hooks.js';
+import type { GitLabHookRef } from '../../src/forges/gitlab/redelivery.js';
+import { hookLabel, type HookRef } from '../../src/forges/hooks.js';
 import type { DeliveryVerbs } from '../../src/forges/port.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
 

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { GitLabPlatform } from '../../src/config/forges.js';
 import { GitLabApi } from '../../src/forges/gitlab/api.js';
 import { createGitLabRedelivery, gitlabRedeliveryHooks } from '../../src/forges/gitlab/redelivery.js';
-import type { GitLabHookRef } from '../../src/forges/github/webhook-hooks.js';
+import type { GitLabHookRef } from '../../src/forges/gitlab/redelivery.js';
 import type { DaemonConfig } from '../../src/config/schema.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 

@@ -1,31 +1,13 @@
 // The webhooks whose deliveries are watched for redelivery, and the REST routes of each kind. Pure: the
 // redelivery workflow imports it too.
 import type { DaemonConfig } from '../../config/schema.js';
-
-export type HookRef =
-  | { kind: 'app' }
-  | { kind: 'repository'; owner: string; repo: string; hookId: number }
-  | { kind: 'organization'; org: string; hookId: number }
-  | GitLabHookRef;
-
-/** Another forge's hook (its adapter lists and resends its deliveries): a GitLab project's or group's. */
-export interface GitLabHookRef {
-  forge: 'gitlab';
-  kind: 'project' | 'group';
-  /** The project's or group's full path. */
-  path: string;
-  hookId: number;
-}
+import type { HookRef } from '../hooks.js';
 
 /** GitHub's own hooks (read and redelivered with GitHub's credentials). */
-export type GitHubHookRef = Exclude<HookRef, GitLabHookRef>;
-
-/** A short name for logs and metric labels: `app`, `owner/repo#hook`, `org#hook`, `gitlab:path#hook`. */
-export function hookLabel(h: HookRef): string {
-  if ('forge' in h) return `gitlab:${h.path}#${h.hookId}`;
-  if (h.kind === 'app') return 'app';
-  return h.kind === 'repository' ? `${h.owner}/${h.repo}#${h.hookId}` : `${h.org}#${h.hookId}`;
-}
+export type GitHubHookRef =
+  | { kind: 'app' }
+  | { kind: 'repository'; owner: string; repo: string; hookId: number }
+  | { kind: 'organization'; org: string; hookId: number };
 
 /** The list route, and the redelivery route given a delivery id (Octokit route templates). */
 export function hookRoutes(h: GitHubHookRef): {

@@ -8,10 +8,18 @@
 // person). GitLab's list is the record; nothing is kept here.
 import type { DaemonConfig } from '../../config/schema.js';
 import { boundedFailedDeliveries, type ListedDelivery } from '../github/failed-deliveries.js';
-import type { GitLabHookRef } from '../github/webhook-hooks.js';
 import { targetOf, type DeliveryVerbs } from '../port.js';
 import type { GitLabApi } from './api.js';
 import type { GitLabClients } from './clients.js';
+
+/** A GitLab project's or group's hook, whose deliveries GitLab lists and resends. */
+export interface GitLabHookRef {
+  forge: 'gitlab';
+  kind: 'project' | 'group';
+  /** The project's or group's full path. */
+  path: string;
+  hookId: number;
+}
 
 /** One event of a hook's list, as GitLab's API shows it (the fields read here). */
 export interface GitLabHookEvent {

@@ -109,7 +109,7 @@ async function startFlow(
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError && scope.number !== undefined) {
-      const body = `Flow \`${input.target.name}\` for \`${environment}\` is already running on this pull request; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
+      const body = `Flow \`${input.target.name}\` for \`${environment}\` is already running on this ${changeNoun(scope)}; \`${input.key}\` was not started. Finish or \`/reject\` it first.`;
       await forge.postComment({
         ...forgeTargetOf(scope),
         issueNumber: scope.number,

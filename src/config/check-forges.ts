@@ -10,6 +10,7 @@ import type { Resources } from './load.js';
 import { problemAt, type Sourced } from './parse-resources.js';
 import type { ConfigProblem } from './problems.js';
 import type { BindingSpec, Trigger } from './schema.js';
+import type { ForgeName } from '../forges/port.js';
 
 /** How each verb shows in the configuration: agent tools, flow `github` node actions, binding params. */
 const VERB_USES: Record<
@@ -25,6 +26,12 @@ const VERB_USES: Record<
 };
 
 type PathItem = string | number;
+
+/** The agent tools a forge cannot serve (Bitbucket's label tools): a run on that forge is not offered them. */
+export function toolsLackedOn(forge: ForgeName): readonly string[] {
+  const f = Object.values(FORGES).find((x) => x.id === forge);
+  return (f?.lacks ?? []).flatMap((verb) => VERB_USES[verb].tools);
+}
 
 export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];

@@ -413,25 +413,26 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
 
     async mayApprove(t, p) {
       const api = clientFor(t);
-      // The account's permission on the repository (explicit, or through its groups and the project), by
-      // its nickname; the workspace's admins may read it. A refusal to tell is no permission.
-      let permission = 'none';
+      // The accounts of this nickname with their permission on the repository (explicit, or through their
+      // groups and the project); the workspace's admins may read it. A refusal to tell is no permission.
+      let rows: { permission: string; user?: { uuid?: string; account_id?: string } }[] = [];
       try {
-        const { items } = await api.paginate<{ permission: string }>(
+        ({ items: rows } = await api.paginate<(typeof rows)[number]>(
           `/workspaces/${encodeURIComponent(t.owner)}/permissions/repositories/${encodeURIComponent(t.repo)}`,
           { q: `user.nickname=${bbqlString(p.login)}` },
           1,
-        );
-        permission = items.reduce(
-          (best, i) => ((RANK[i.permission] ?? 0) > (RANK[best] ?? 0) ? i.permission : best),
-          'none',
-        );
+        ));
       } catch (err) {
         if (!['Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
       }
-      const login = p.login.toLowerCase();
+      // A nickname is its owner's choice and may be another's too: two accounts of it are no one.
+      const accounts = new Set(rows.map((r) => r.user?.uuid));
+      const account = accounts.size === 1 ? rows[0] : undefined;
+      const permission = account?.permission ?? 'none';
+      const names = [p.login, account?.user?.account_id, account?.user?.uuid].filter((n): n is string => !!n);
+      const named = (entry: string) => names.some((n) => n.toLowerCase() === entry.toLowerCase());
       for (const entry of p.approvers)
-        if (entry.toLowerCase() === login)
+        if (named(entry) || (account && named(`{${entry.replace(/^\{|\}$/g, '')}}`)))
           return { allowed: true, via: `listed as ${entry}`, permission } satisfies Authorization;
       if (p.minPermission && (RANK[permission] ?? 0) >= (MIN_RANK[p.minPermission.toLowerCase()] ?? Infinity))
         return { allowed: true, via: `${permission} permission`, permission };

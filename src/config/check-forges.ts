@@ -53,8 +53,28 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
       problems.push(...error);
       warnings.push(...warn);
     }
+    if ('noApproverGroups' in forge) problems.push(...groupApprovers(res, t, forge.noApproverGroups));
   }
   return { problems, warnings };
+}
+
+/** Approvers named by group (an entry with a slash) where the forge cannot read a group's members: errors. */
+function groupApprovers(res: Resources, t: Sourced<Trigger>, why: string): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const check = (path: PathItem[], where: string, approvers: unknown) => {
+    for (const a of Array.isArray(approvers) ? approvers : [])
+      if (typeof a === 'string' && a.includes('/'))
+        out.push(
+          problemAt(t, path, `Trigger "${t.resource.metadata.name}", ${where}: approver "${a}" is a group, and ${why}`),
+        );
+  };
+  for (const [key, b] of Object.entries(t.resource.spec.commands ?? {})) {
+    const path = ['spec', 'commands', key];
+    check([...path, 'params', 'approvers'], `${key} params.approvers`, b.params?.approvers);
+    for (const n of (b.flow && res.flows.get(b.flow)?.resource.spec.nodes) || [])
+      if (n.type === 'approval') check(path, `${key} flow "${b.flow}" step "${n.id}"`, n.config?.approvers);
+  }
+  return out;
 }
 
 function lacking(

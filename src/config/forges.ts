@@ -185,6 +185,11 @@ export interface Forge {
   /** Whether `event.action` splits a command key (Bitbucket's event keys hold the action already). */
   dottedActions: boolean;
   lacks: readonly ForgeVerb[];
+  /**
+   * Why approvers cannot be named by group (`workspace/group`) on this forge, where its API cannot read a
+   * group's members; absent where they can (GitHub's teams, GitLab's groups).
+   */
+  noApproverGroups?: string;
 }
 
 export const FORGES = {
@@ -265,6 +270,8 @@ export const FORGES = {
     ),
     dottedActions: false,
     lacks: ['labels'],
+    noApproverGroups:
+      "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there)",
   },
 } as const satisfies Record<string, Forge>;
 

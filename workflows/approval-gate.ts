@@ -1,6 +1,6 @@
 // The approval node of a flow: a plan comment and a check run, then a durable wait for `/approve` or
 // `/reject` comments from allowed approvers, bound to the head commit the deploy was requested for.
-import { forgeTargetOf } from '../src/forges/port.js';
+import { changeNoun, forgeTargetOf } from '../src/forges/port.js';
 import { condition, deprecatePatch, setHandler } from '@temporalio/workflow';
 import type { ToolScope } from '../src/agents/tools.js';
 import { forgeActivities } from './activities.js';
@@ -168,7 +168,7 @@ export async function approvalGate(
         Math.max(1, wait),
       );
       if (box.state.closed) {
-        await conclude('cancelled', `deploy ${cfg.environment}: pull request closed`);
+        await conclude('cancelled', `deploy ${cfg.environment}: ${changeNoun(scope)} closed`);
         return { decision: 'closed', approvals };
       }
       if (box.state.newHead !== undefined && box.state.newHead !== sha) {
@@ -202,7 +202,7 @@ export async function approvalGate(
         if (isAuthor(cfg, c) && !cfg.allowAuthor) {
           await refuse(
             c,
-            `@${c.login} you opened this pull request, so you cannot approve or reject its deploy. Nothing changed.`,
+            `@${c.login} you opened this ${changeNoun(scope)}, so you cannot approve or reject its deploy. Nothing changed.`,
           );
           continue;
         }

@@ -11,6 +11,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { parseRepositoryKey } from '../src/temporal/workflow-ids.js';
 import { markRun } from './run-attributes.js';
 import { lockPositionSignal, lockReleaseSignal, lockRequestSignal, type LockRequest } from './definitions.js';
 
@@ -27,8 +28,14 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     changed = true;
   });
   deprecatePatch('lock-evicts-closed-requesters');
-  const [, owner, repo] = workflowInfo().workflowId.split('/');
-  const setState = markRun('envLockWorkflow', { kind: 'lock', repository: `${owner}/${repo}` }, 'free');
+  // `lock/<repository key>/<environment>`: a GitLab project's key has a forge and any number of groups.
+  const id = workflowInfo().workflowId;
+  const { forge, fullName } = parseRepositoryKey(id.slice('lock/'.length, id.lastIndexOf('/')));
+  const setState = markRun(
+    'envLockWorkflow',
+    { kind: 'lock', ...(forge === 'github' ? {} : { forge }), repository: fullName },
+    'free',
+  );
   for (;;) {
     if (queue.length) await condition(() => changed, '5 minutes');
     else if (!(await condition(() => changed, '1 minute'))) return; // idle: nobody holds or waits

@@ -1,7 +1,7 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
+import { changeNoun, forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import { repositoryKey } from '../src/temporal/workflow-ids.js';
 import {
   ApplicationFailure,
@@ -335,7 +335,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             ...deployCheck,
             checkRunId: queuedCheck,
             conclusion: 'cancelled',
-            output: { title: `deploy ${env}: pull request closed`, summary: 'Left the queue.' },
+            output: { title: `deploy ${env}: ${changeNoun(input.scope)} closed`, summary: 'Left the queue.' },
           });
         return { flow: input.flow, status: 'closed while queued', nodes: records };
       }

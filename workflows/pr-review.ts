@@ -27,7 +27,7 @@ import {
   type ReviewOutcome,
 } from '../src/gate/report.js';
 import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
-import { STATUS_ONLY } from '../src/forges/github/check-fallback.js';
+import { STATUS_ONLY } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';

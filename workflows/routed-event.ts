@@ -1,6 +1,6 @@
 // One routed GitHub event: count an agent or fleet run against its budget window, gather the pull
 // request's changes when there is one, then run the target agent or fleet, which answers on the issue or PR.
-import { forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { changeNoun, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { changeFlowsPrefix, repositoryKey } from '../src/temporal/workflow-ids.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {

@@ -3,7 +3,7 @@
 // workers together. What each verb does on each forge is its adapter's (src/forges/<forge>/verbs.ts).
 import type { GitHubClientFor } from '../../src/forges/github/client.js';
 import { createRunTool, type ToolCall } from './run-tool.js';
-import type { CheckConclusion, CheckStatus } from '../../src/forges/github/check-fallback.js';
+import type { CheckConclusion, CheckStatus } from '../../src/forges/port.js';
 import { analyseChange, diffWithin, type AnalysisInput } from './pull-analysis.js';
 import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
 import { ApplicationFailure } from '@temporalio/common';

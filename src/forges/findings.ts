@@ -4,10 +4,18 @@
 import { createHash } from 'node:crypto';
 import type { LineFinding } from './port.js';
 
-/** The hidden marker of a finding: the same for the same text at the same place of the same head. */
-export function findingMarker(headSha: string, f: { path: string; start_line: number; title?: string }): string {
+/**
+ * The hidden marker of a finding: with its `key`, the same for the same finding on any head (the same title
+ * in the same function's same code); without, the same for the same text at the same place of the same head.
+ */
+export function findingMarker(
+  headSha: string,
+  f: { path: string; start_line: number; title?: string; key?: string },
+): string {
   const key = createHash('sha256')
-    .update(JSON.stringify([headSha, f.path, f.start_line, f.title ?? '']))
+    .update(
+      JSON.stringify(f.key ? ['key', f.path, f.key, f.title ?? ''] : [headSha, f.path, f.start_line, f.title ?? '']),
+    )
     .digest('hex')
     .slice(0, 24);
   return `<!-- aof:finding=${key} -->`;
@@ -27,6 +35,7 @@ export function findingsOf(raw: readonly unknown[] | undefined): LineFinding[] {
       annotation_level: f.annotation_level ?? 'warning',
       ...(typeof f.title === 'string' && f.title ? { title: f.title } : {}),
       message: typeof f.message === 'string' ? f.message : '',
+      ...(typeof f.key === 'string' && f.key ? { key: f.key.slice(0, 200) } : {}),
     });
   }
   return out;

@@ -32,3 +32,42 @@ export function markBody(body: string, op: Operation, limit: Limit = LIMITS.comm
   const marker = `\n\n${operationMarker(op.key)}`;
   return `${fit(body, less(limit, marker), cutNote(limit))}${marker}`;
 }
+
+/**
+ * A comment written once per operation: on a retry, the comment an earlier attempt wrote (found by its
+ * operation marker) stands for the write; otherwise `create`. The usual path costs no lookup.
+ */
+export async function postOnce<C>(op: Operation, find: () => Promise<C | undefined>, create: () => Promise<C>) {
+  if (op.retry) {
+    const done = await find();
+    if (done !== undefined) return done;
+  }
+  return create();
+}
+
+/**
+ * The upsert of a comment carrying `marker`: with the id the analysis already `known` (null: none yet), on a
+ * first attempt only, it writes at once (an update of a comment deleted since, `gone`, falls back to the
+ * lookup); otherwise it looks the marked comment up (`find`), then updates or creates.
+ */
+export async function upsertMarked<C, Found extends { id: number }>(o: {
+  known: number | null | undefined;
+  gone: (err: unknown) => boolean;
+  find: () => Promise<Found | undefined>;
+  create: () => Promise<C>;
+  update: (id: number, found?: Found) => Promise<C>;
+}): Promise<C & { created: boolean }> {
+  const created = async () => ({ ...(await o.create()), created: true });
+  const updated = async (id: number, found?: Found) => ({ ...(await o.update(id, found)), created: false });
+  // What the analysis found is trusted on a first attempt only: a retry may follow a write it missed.
+  if (o.known !== undefined && !currentOperation().retry) {
+    if (o.known === null) return created();
+    try {
+      return await updated(o.known);
+    } catch (err) {
+      if (!o.gone(err)) throw err; // deleted since: look it up below
+    }
+  }
+  const mine = await o.find();
+  return mine ? updated(mine.id, mine) : created();
+}

@@ -35,6 +35,10 @@ export interface ChangeTarget extends ForgeTarget {
 
 export const forgeOf = (t: { forge?: ForgeName }): ForgeName => t.forge ?? 'github';
 
+/** What the forge calls a change, for the words of a reply: GitLab's merge request, the others' pull request. */
+export const changeNoun = (t: { forge?: ForgeName }): string =>
+  forgeOf(t) === 'gitlab' ? 'merge request' : 'pull request';
+
 /** Just the target of anything that carries one (a scope, a pull request): the one way workflows name it. */
 export const forgeTargetOf = (t: ForgeTarget): ForgeTarget => ({
   ...(t.forge && t.forge !== 'github' ? { forge: t.forge } : {}),
@@ -81,7 +85,20 @@ export interface LineFinding {
   annotation_level: 'notice' | 'warning' | 'failure';
   title?: string;
   message: string;
+  /**
+   * The finding's identity across heads, where the gate knows it (its function's content hash, its reviewer
+   * and its line within the function; not its line in the file): a forge that keeps findings as threads
+   * across pushes (GitLab's discussions) posts a finding once however often it is found again. Never sent
+   * to GitHub, whose annotations belong to one check run.
+   */
+  key?: string;
 }
+
+/**
+ * The check id the forge activities return when the check is a commit status instead: always on GitLab and
+ * Bitbucket, and on GitHub when the token is not an App's (only Apps may create check runs).
+ */
+export const STATUS_ONLY = -1;
 
 export type CheckStatus = 'queued' | 'in_progress' | 'completed';
 export type CheckConclusion =

@@ -36,7 +36,14 @@ const LEVEL: Record<Severity, 'failure' | 'warning' | 'notice'> = {
 export function allFindings(o: Pick<ReviewOutcome, 'reviews'>) {
   return o.reviews.flatMap((r) =>
     r.results.flatMap((res) =>
-      res.findings.map((f) => ({ ...f, reviewer: res.reviewer, path: r.fn.path, fn: r.fn.name })),
+      res.findings.map((f) => ({
+        ...f,
+        reviewer: res.reviewer,
+        path: r.fn.path,
+        fn: r.fn.name,
+        fnHash: r.fn.hash as string | undefined,
+        fnStart: r.fn.startLine,
+      })),
     ),
   );
 }
@@ -91,6 +98,8 @@ export function checkSummary(o: ReviewOutcome): string {
 
 export function annotations(o: Pick<ReviewOutcome, 'reviews'>) {
   return allFindings(o).map((f) => ({
+    // Who the finding is across pushes: its function's code, its reviewer, its line within the function.
+    ...(f.fnHash ? { key: `${f.fnHash}:${f.reviewer}:${f.line - f.fnStart}` } : {}),
     path: f.path,
     start_line: f.line,
     end_line: f.line,

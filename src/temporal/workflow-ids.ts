@@ -22,6 +22,12 @@ export function deliveryWorkflowId(deliveryId: string, forge: ForgeName = 'githu
 export const repositoryKey = (fullName: string, forge: ForgeName = 'github'): string =>
   forge === 'github' ? fullName : `${forge}:${fullName}`;
 
+/** The forge and full name a repository key names (`gitlab:group/sub/project` → gitlab, `group/sub/project`). */
+export function parseRepositoryKey(key: string): { forge: ForgeName; fullName: string } {
+  const m = /^(gitlab|bitbucket):(.+)$/.exec(key);
+  return m ? { forge: m[1] as ForgeName, fullName: m[2]! } : { forge: 'github', fullName: key };
+}
+
 /** What the ids of every flow on one pull or merge request start with: `flow/<repository key>#<n>`. */
 export const changeFlowsPrefix = (fullName: string, number: number, forge: ForgeName = 'github'): string =>
   `flow/${repositoryKey(fullName, forge)}#${number}`;

@@ -166,7 +166,7 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
     // dana wrote the merge request: listed by name and a maintainer, and still refused (by user id).
     const byAuthor = await approve(iid, 'dana');
     assert.deepEqual([byAuthor.status, byAuthor.body.status], [202, 'signalled']);
-    await noteSays(iid, '@dana you opened this');
+    await noteSays(iid, '@dana you opened this merge request, so you cannot approve');
     const byMallory = await approve(iid, 'mallory');
     assert.equal(byMallory.status, 202);
     await noteSays(iid, '@mallory is not an approver');
@@ -183,6 +183,13 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
       [['alice', 'listed as alice', world.head(iid)]],
     );
     await noteSays(iid, '### Flow `deploy-prod` for `production`: deployed');
+    // The environment's lock is found in the Web UI by forge and project, as gates are.
+    const lockId = `lock/gitlab:${PROJECT}/production`;
+    const query = `AofForge = 'gitlab' AND AofKind = 'lock' AND AofRepository = '${PROJECT}'`;
+    await until(`${lockId} listed by ${query}`, async () => {
+      for await (const w of stack.client.workflow.list({ query })) if (w.workflowId === lockId) return true;
+      return false;
+    });
     const status = gitlab.state.statuses.find((x) => x.name === 'deploy production' && x.sha === world.head(iid));
     assert.equal(status?.status, 'success');
     assert.ok(status.history.includes('running'), status.history.join());

@@ -255,6 +255,53 @@ describe('GitLab: the AFA gate on a merge request (issue 26)', function () {
     );
   });
 
+  it('pushes that leave a function’s code as it was give no second thread for its findings, and a thread a person resolved stays resolved', async () => {
+    const iid = 3;
+    const heads = Array.from({ length: 6 }, (_, k) => sha(`gitlab!3 push ${k}`));
+    /** Push `k`: `run` as it was, `k` comment lines further down; from push 4 on, another function too. */
+    const files = (k: number) => {
+      const source = '// moved\n'.repeat(k) + SOURCE + (k >= 4 ? 'export const twice = (x: number) => x * 2;\n' : '');
+      const lines = source.split('\n').slice(0, -1);
+      return [
+        {
+          new_path: 'src/run.ts',
+          new_file: true,
+          diff: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}\n`,
+          content: source,
+        },
+      ];
+    };
+    gitlab.state.addMergeRequest(1, { iid, author: 'root', headSha: heads[0]!, baseSha: BASE, diffs: files(0) });
+    let res = await send('Merge Request Hook', payload('merge_request.open', { iid, head: heads[0] }));
+    assert.equal(res.status, 201, JSON.stringify(await res.clone().json()));
+    await finalStatus(heads[0]!);
+    await gateSettles(PROJECT, iid, 1);
+    const first = findings(1, iid);
+    assert.ok(first.length >= 1, 'the eval and the doc notice are threads');
+    // A person resolves the eval's thread in GitLab.
+    const evalThread = first.find((n) => n.body.includes('security'))!;
+    evalThread.resolved = true;
+    for (let k = 1; k < heads.length; k++) {
+      gitlab.state.push(1, iid, heads[k]!, files(k));
+      res = await send(
+        'Merge Request Hook',
+        payload('merge_request.update.commits', { iid, head: heads[k], oldrev: heads[k - 1] }),
+      );
+      assert.equal(res.status, 201, JSON.stringify(await res.clone().json()));
+      await finalStatus(heads[k]!);
+      await gateSettles(PROJECT, iid, k + 1);
+    }
+    const all = findings(1, iid);
+    const titles = all.map((n) => n.body.split('\n')[0]!);
+    // `run` found again on every push: still its first threads; `twice`, new at push 4, gets its own, once.
+    assert.equal(all.filter((n) => n.body.includes(' in run**')).length, first.length, titles.join(' | '));
+    assert.ok(all.filter((n) => n.body.includes(' in twice**')).length >= 1, titles.join(' | '));
+    assert.equal(new Set(titles).size, titles.length, `no finding twice: ${titles.join(' | ')}`);
+    assert.equal(evalThread.resolved, true, 'the resolved thread stays resolved');
+    // Each push still failed its gate on the eval (the check says what is there; the threads are not repeated).
+    for (const h of heads) assert.deepEqual(statusPosts(h), ['running', 'failed']);
+  });
+
   it('the Web UI finds the gate run by forge, project and merge request', async () => {
     const query = `AofForge = 'gitlab' AND AofRepository = '${PROJECT}' AND AofNumber = 1 AND AofKind = 'gate'`;
     const id = gateWorkflowId(PROJECT, 1, 'gitlab');

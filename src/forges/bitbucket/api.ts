@@ -1,10 +1,13 @@
-// A small client of Bitbucket Cloud's REST API 2.0: JSON over fetch, Basic auth (`username` + an API token
-// or app password) or a Bearer access token (`oauth_token`), lists paged by their `next` link. Every failure
+// A small client of Bitbucket's REST APIs, Cloud's 2.0 and Data Center's 1.0 (an `api_url` ending in
+// `/rest/api/1.0` selects it): JSON over fetch, Basic auth (`username` + an API token, app password or Data
+// Center's HTTP access token) or a Bearer access token (`oauth_token`). Lists are paged per API: Cloud's by
+// their `next` link, Data Center's by `start`/`limit` until `isLastPage` (`nextPageStart`). Every failure
 // becomes a Temporal ApplicationFailure whose type the caller can test, as GitLab's do
 // (src/forges/gitlab/api.ts): a refusal (400, 401, 403, 404, 409...) is `Bitbucket<status>` and final; a rate
 // limit (429) is `BitbucketRateLimited`, retried when Bitbucket says (Retry-After) or after a minute; a 5xx or
 // an unreachable server is `BitbucketUnavailable`, retried with backoff. Messages name the method and path,
-// never the query string or the credentials.
+// never the query string or the credentials. Error bodies are read in either API's shape (Cloud's
+// `{"error": {"message"}}`, Data Center's `{"errors": [{"message"}]}`).
 import { ApplicationFailure } from '@temporalio/common';
 import { retryAfterMs } from '../../http/retry-after.js';
 import type { ForgeTarget } from '../port.js';
@@ -19,26 +22,47 @@ export type Query = Record<string, string | number | boolean | undefined>;
 /** Basic auth (an Atlassian account and its API token or app password), or a Bearer access token. */
 export type BitbucketAuth = { username: string; password: string } | { token: string };
 
+/** Which REST API a client speaks: Cloud's 2.0, or Data Center's (Bitbucket Server's) 1.0. */
+export type BitbucketFlavor = 'cloud' | 'data-center';
+
+/** Data Center's REST API (`.../rest/api/1.0`, or `latest`) is named by its URL; anything else is Cloud's. */
+export const flavorOf = (apiUrl: string): BitbucketFlavor =>
+  /\/rest\/api\/(1\.0|latest)\/*$/.test(apiUrl) ? 'data-center' : 'cloud';
+
 export interface BitbucketApiOptions {
-  /** The REST API's root, e.g. `https://api.bitbucket.org/2.0` (config `api_url`). */
+  /** The REST API's root, e.g. `https://api.bitbucket.org/2.0` or `https://git.example.com/rest/api/1.0` (config `api_url`). */
   apiUrl: string;
   auth: BitbucketAuth;
   /** Per request; default 30 s. */
   timeoutMs?: number;
 }
 
-/** The credentials' own account (`GET /user`). */
+/** The credentials' own account (Cloud: `GET /user`; Data Center: its user, `uuid` its numeric id). */
 export interface BitbucketUserRef {
   uuid: string;
+  /** Cloud's nickname; Data Center's user name. */
   nickname: string;
   display_name?: string;
   account_id?: string;
+  /** Data Center: the user's slug (what its URLs name a user by). */
+  slug?: string;
 }
 
-/** A page of a Bitbucket list. */
+/** A page of a Bitbucket list: Cloud's (`next`) or Data Center's (`isLastPage`, `nextPageStart`). */
 export interface Page<T> {
   values: T[];
   next?: string;
+  isLastPage?: boolean;
+  nextPageStart?: number;
+}
+
+/** Data Center's user entity. */
+interface DataCenterUser {
+  id: number;
+  name: string;
+  slug: string;
+  displayName?: string;
+  type?: string;
 }
 
 /** What a failed Bitbucket call carries in the failure's details (first entry). */
@@ -81,11 +105,19 @@ export function bitbucketFailure(
 export const failureType = (err: unknown): string | undefined =>
   err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
 
-/** Bitbucket's message in an error body: `{"type": "error", "error": {"message": "...", "detail": ...}}`. */
+/**
+ * Bitbucket's message in an error body: Cloud's `{"type": "error", "error": {"message": "...", "detail": ...}}`,
+ * Data Center's `{"errors": [{"context": ..., "message": "...", "exceptionName": ...}]}` (its messages joined).
+ */
 function apiMessageOf(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } };
+    const body = JSON.parse(text) as { error?: { message?: unknown }; errors?: { message?: unknown }[] };
     if (typeof body.error?.message === 'string') return body.error.message;
+    if (Array.isArray(body.errors))
+      return body.errors
+        .map((e) => e?.message)
+        .filter((m): m is string => typeof m === 'string')
+        .join('; ');
   } catch {
     /* not JSON (an HTML error page, a proxy's text) */
   }
@@ -93,37 +125,77 @@ function apiMessageOf(text: string): string {
 }
 
 export class BitbucketApi {
+  /** Cloud: the 2.0 API's root. Data Center: the `/rest` root its REST APIs hang under (`/api/1.0`, `/insights/1.0`). */
   private readonly root: string;
   private me?: Promise<BitbucketUserRef>;
+  readonly flavor: BitbucketFlavor;
   /** Requests sent by this client (for the callers' request counts). */
   requests = 0;
 
   constructor(private readonly options: BitbucketApiOptions) {
-    this.root = options.apiUrl.replace(/\/+$/, '');
+    this.flavor = flavorOf(options.apiUrl);
+    const root = options.apiUrl.replace(/\/+$/, '');
+    this.root = this.flavor === 'data-center' ? root.replace(/\/api\/(1\.0|latest)$/, '') : root;
   }
 
   /** The web root where pull requests and commits are shown (`https://bitbucket.org` for Cloud). */
   get webUrl(): string {
+    if (this.flavor === 'data-center') return this.root.replace(/\/rest$/, '');
     const u = new URL(this.root);
     if (u.hostname === 'api.bitbucket.org') return 'https://bitbucket.org';
     return this.root.replace(/\/(api\/)?2\.0$/, '');
   }
 
-  /** `/repositories/<workspace>/<repo_slug>` of a target. */
+  /** A target's repository: `/repositories/<workspace>/<repo_slug>` (Cloud), `/api/1.0/projects/<KEY>/repos/<slug>` (Data Center). */
   repo(t: ForgeTarget): string {
-    return `/repositories/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}`;
+    const [owner, repo] = [encodeURIComponent(t.owner), encodeURIComponent(t.repo)];
+    return this.flavor === 'data-center'
+      ? `/api/1.0/projects/${owner}/repos/${repo}`
+      : `/repositories/${owner}/${repo}`;
   }
 
-  /** The credentials' own account (`GET /user`), asked once per client. */
+  /**
+   * The credentials' own account, asked once per client. Cloud: `GET /user`. Data Center has no such
+   * resource: every answer names the authenticated user in `X-AUSERNAME`, which `GET /users?filter=` then
+   * turns into the user (slug, id); Basic auth's username stands in when a proxy dropped the header.
+   */
   user(): Promise<BitbucketUserRef> {
-    this.me ??= this.get<BitbucketUserRef>('/user').then(
-      (u) => ({ uuid: u.uuid, nickname: u.nickname, display_name: u.display_name, account_id: u.account_id }),
+    this.me ??= (this.flavor === 'data-center' ? this.dataCenterUser() : this.get<BitbucketUserRef>('/user')).then(
+      (u) => ({
+        uuid: u.uuid,
+        nickname: u.nickname,
+        display_name: u.display_name,
+        account_id: u.account_id,
+        ...(u.slug ? { slug: u.slug } : {}),
+      }),
       (err: unknown) => {
         this.me = undefined; // a failure is not remembered
         throw err;
       },
     );
     return this.me;
+  }
+
+  private async dataCenterUser(): Promise<BitbucketUserRef> {
+    const res = await this.send('GET', '/api/1.0/application-properties');
+    await res.body?.cancel();
+    const a = this.options.auth;
+    const name = res.headers.get('x-ausername') ?? ('username' in a ? a.username : undefined);
+    if (!name)
+      throw ApplicationFailure.create({
+        type: 'BitbucketNoIdentity',
+        message: "Bitbucket Data Center did not name the token's user (no X-AUSERNAME in its answer)",
+        nonRetryable: true,
+      });
+    const { items } = await this.paginate<DataCenterUser>('/api/1.0/users', { filter: name });
+    const u = items.find((x) => x.name.toLowerCase() === name.toLowerCase() || x.slug === name.toLowerCase());
+    if (!u)
+      throw ApplicationFailure.create({
+        type: 'BitbucketNoIdentity',
+        message: `Bitbucket Data Center has no user named ${name}`,
+        nonRetryable: true,
+      });
+    return { uuid: String(u.id), nickname: u.name, slug: u.slug, display_name: u.displayName };
   }
 
   private authorization(): string {
@@ -176,8 +248,9 @@ export class BitbucketApi {
   }
 
   /**
-   * Every value of a list, following its `next` link up to `maxPages` pages; `truncated` when Bitbucket had
-   * more. A `next` off the API's own origin is refused: the credentials go nowhere else.
+   * Every value of a list, up to `maxPages` pages; `truncated` when Bitbucket had more. Cloud: following
+   * its `next` link, refused off the API's own origin (the credentials go nowhere else). Data Center: asking
+   * again from `nextPageStart` until `isLastPage` (`limit` is the caller's query, else the server's default).
    */
   async paginate<T>(path: string, query: Query = {}, maxPages = Infinity): Promise<{ items: T[]; truncated: boolean }> {
     const items: T[] = [];
@@ -185,9 +258,20 @@ export class BitbucketApi {
     for (let n = 1; ; n++) {
       const page = (await res.json()) as Page<T>;
       items.push(...page.values);
-      if (!page.next) return { items, truncated: false };
+      const more = this.flavor === 'data-center' ? page.isLastPage === false : Boolean(page.next);
+      if (!more) return { items, truncated: false };
       if (n >= maxPages) return { items, truncated: true };
-      const next = new URL(page.next);
+      if (this.flavor === 'data-center') {
+        if (typeof page.nextPageStart !== 'number')
+          throw ApplicationFailure.create({
+            type: 'BitbucketBadNext',
+            message: `Bitbucket GET ${path} said more pages follow but gave no nextPageStart`,
+            nonRetryable: true,
+          });
+        res = await this.send('GET', path, { query: { ...query, start: page.nextPageStart } });
+        continue;
+      }
+      const next = new URL(page.next!);
       if (next.origin !== new URL(this.root).origin || !next.pathname.startsWith(new URL(this.root).pathname))
         throw ApplicationFailure.create({
           type: 'BitbucketBadNext',

@@ -1,7 +1,9 @@
 // The worker's Bitbucket clients: a target's repository takes the credentials and API of the first Bitbucket
 // Trigger whose `repositories` cover it and that has credentials, else `platforms.bitbucket`'s. `username` +
 // `app_password` (an API token since Bitbucket retired app passwords) is Basic auth; `oauth_token` (a
-// repository, project or workspace access token) a Bearer token. One client per API and credentials.
+// repository, project or workspace access token; on Data Center an HTTP access token) a Bearer token. An
+// `api_url` ending in `/rest/api/1.0` is Data Center's API (the client speaks both). One client per API and
+// credentials.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Resources } from '../../config/load.js';
 import { matchesAny } from '../../routing/glob.js';
@@ -50,9 +52,6 @@ export function bitbucketCredentials(res: Resources, env: NodeJS.ProcessEnv = pr
   return out;
 }
 
-/** Data Center's REST API (`.../rest/api/1.0`), which this adapter does not speak yet. */
-const isDataCenter = (apiUrl: string) => /\/rest\/api\/(1\.0|latest)\/?$/.test(apiUrl);
-
 export function bitbucketClients(
   res: Resources,
   env: NodeJS.ProcessEnv = process.env,
@@ -65,11 +64,6 @@ export function bitbucketClients(
       throw ApplicationFailure.nonRetryable(
         `no Bitbucket credentials for ${name}: set config.username + app_password, or oauth_token (or their *_env), on a Bitbucket Trigger covering it, or on platforms.bitbucket`,
         'BitbucketNoCredentials',
-      );
-    if (isDataCenter(c.apiUrl))
-      throw ApplicationFailure.nonRetryable(
-        `Bitbucket Data Center (${c.apiUrl}) is not supported outbound yet: only Bitbucket Cloud's 2.0 API`,
-        'BitbucketDataCenterUnsupported',
       );
     const key = JSON.stringify([c.apiUrl, c.auth]);
     let api = made.get(key);

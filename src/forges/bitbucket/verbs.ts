@@ -1,4 +1,5 @@
-// Bitbucket Cloud's outbound side of the forge port: the ForgeVerbs over the 2.0 REST API. A pull request is
+// Bitbucket's outbound side of the forge port: the ForgeVerbs over Cloud's 2.0 REST API here, and over Data
+// Center's 1.0 API in data-center.ts (a client's `flavor` picks; the pieces both use are exported here). A pull request is
 // addressed by its workspace, repository slug and id; a "check" is a commit build status whose `key` comes
 // from the check's name, and its line findings are a Code Insights report on the commit with annotations.
 //
@@ -8,7 +9,7 @@
 // is overwritten, a report of the same id replaced, an annotation of the same `external_id` updated.
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, type Limit } from '../github/limits.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import {
@@ -24,6 +25,7 @@ import {
   type PostedComment,
 } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
+import { createDataCenterVerbs } from './data-center.js';
 import { splitGitDiff } from './diff.js';
 
 /** Our bound on a comment's text: Bitbucket documents none; GitHub's is 65,536. */
@@ -40,16 +42,16 @@ export const ANNOTATIONS_PER_REPORT = 1000;
 /** Files read at once (Bitbucket reads one file a request). */
 export const FILES_IN_FLIGHT = 4;
 
-type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
+export type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
 
-const STATE_OF_STATUS: Record<CheckStatus, BuildState> = {
+export const STATE_OF_STATUS: Record<CheckStatus, BuildState> = {
   queued: 'INPROGRESS',
   in_progress: 'INPROGRESS',
   // Completed without a conclusion: GitHub would refuse it; Bitbucket has no such state, so it reads as passed.
   completed: 'SUCCESSFUL',
 };
 
-const STATE_OF_CONCLUSION: Record<CheckConclusion, BuildState> = {
+export const STATE_OF_CONCLUSION: Record<CheckConclusion, BuildState> = {
   success: 'SUCCESSFUL',
   neutral: 'SUCCESSFUL',
   skipped: 'SUCCESSFUL',
@@ -59,11 +61,69 @@ const STATE_OF_CONCLUSION: Record<CheckConclusion, BuildState> = {
   cancelled: 'STOPPED',
 };
 
-const SEVERITY: Record<LineFinding['annotation_level'], string> = { notice: 'LOW', warning: 'MEDIUM', failure: 'HIGH' };
+export const SEVERITY: Record<LineFinding['annotation_level'], string> = {
+  notice: 'LOW',
+  warning: 'MEDIUM',
+  failure: 'HIGH',
+};
 
 /** Bitbucket's repository permissions, least first, and the least a `minPermission` asks for. */
-const RANK: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };
+export const RANK: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };
 const MIN_RANK: Record<string, number> = { read: 1, triage: 1, write: 2, maintain: 3, admin: 3 };
+
+/**
+ * Whether `p` may approve, being a listed account or holding `permission` (none, read, write, admin) on the
+ * repository. `ids`: the account's other names as the forge gave them (Cloud's account id and uuid, the
+ * uuid listed with or without its braces).
+ */
+export function authorize(
+  p: { login: string; approvers: string[]; minPermission?: string },
+  permission: string,
+  ids: (string | undefined)[] = [],
+): Authorization {
+  const names = [p.login, ...ids]
+    .filter((n): n is string => !!n)
+    .map((n) => n.toLowerCase().replace(/^\{(.*)\}$/, '$1'));
+  for (const entry of p.approvers)
+    if (names.includes(entry.toLowerCase().replace(/^\{(.*)\}$/, '$1')))
+      return { allowed: true, via: `listed as ${entry}`, permission };
+  if (p.minPermission && (RANK[permission] ?? 0) >= (MIN_RANK[p.minPermission.toLowerCase()] ?? Infinity))
+    return { allowed: true, via: `${permission} permission`, permission };
+  return { allowed: false, permission };
+}
+
+/** Reads `paths` with `read`, `FILES_IN_FLIGHT` at a time. */
+export async function readInLanes(
+  paths: string[],
+  read: (path: string) => Promise<string | null>,
+): Promise<Map<string, string | null>> {
+  const contents = new Map<string, string | null>();
+  let next = 0;
+  const lane = async () => {
+    while (next < paths.length) {
+      const path = paths[next++]!;
+      contents.set(path, await read(path));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, paths.length) }, lane));
+  return contents;
+}
+
+/** A file's answer as text; null when over `maxBytes`, a listing (JSON), binary or not UTF-8. */
+export async function textOf(res: Response, maxBytes: number): Promise<string | null> {
+  const declared = Number(res.headers.get('content-length'));
+  if ((Number.isFinite(declared) && declared > maxBytes) || /json/.test(res.headers.get('content-type') ?? '')) {
+    await res.body?.cancel(); // too large, or a directory's listing
+    return null;
+  }
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
 
 interface Comment {
   id: number;
@@ -102,6 +162,9 @@ export function checkKey(name: string): { key: string; id: number } {
   return { key: `aof-${hex}`, id: parseInt(hex, 16) };
 }
 
+/** The build status key of the number `checkKey` gave a check name. */
+export const keyOfCheckId = (id: number) => `aof-${id.toString(16).padStart(12, '0')}`;
+
 /** An annotation's `external_id`: the same for the same finding at the same place of the same head. */
 export const annotationId = (headSha: string, f: LineFinding) =>
   `aof-${/=([0-9a-f]+)/.exec(findingMarker(headSha, f))![1]}`;
@@ -114,7 +177,7 @@ const STATUS_OF: Record<string, string> = {
 };
 
 /** The pull request's id; updateComment takes a ForgeTarget, but a Bitbucket comment lives on its pull request. */
-function prOf(t: ForgeTarget): number {
+export function prOf(t: ForgeTarget): number {
   const n = (t as Partial<ChangeTarget>).number;
   if (typeof n === 'number') return n;
   throw ApplicationFailure.create({
@@ -127,7 +190,81 @@ function prOf(t: ForgeTarget): number {
 /** A BBQL string literal (`"..."` with `\` and `"` escaped). */
 const bbqlString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
+type StatusInput = { state: BuildState; name: string; url?: string; description?: string };
+type ReportInput = { name: string; summary?: string; url?: string; first: boolean; state?: BuildState };
+
+/** How an API writes a check: its build status, its findings' report, reading a status back, a commit's page. */
+export interface CheckOps {
+  setStatus(api: BitbucketApi, t: ForgeTarget, sha: string, s: StatusInput): Promise<{ id: number }>;
+  report(api: BitbucketApi, t: ForgeTarget, sha: string, c: ReportInput, findings: LineFinding[]): Promise<void>;
+  statusOf(api: BitbucketApi, t: ForgeTarget, sha: string, key: string): Promise<{ state: string } | undefined>;
+  commitUrl(api: BitbucketApi, t: ForgeTarget, sha: string): string;
+}
+
+/** The check verbs over either API's build status and report (Cloud's and Data Center's differ only in `ops`). */
+export function checkVerbs(
+  clientFor: (t: ForgeTarget) => BitbucketApi,
+  ops: CheckOps,
+): Pick<ForgeVerbs, 'createCheck' | 'updateCheck' | 'checkDone'> {
+  return {
+    async createCheck(t, c) {
+      const api = clientFor(t);
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'INPROGRESS');
+      const { id } = await ops.setStatus(api, t, c.headSha, {
+        state,
+        name: c.name,
+        url: c.detailsUrl,
+        description:
+          c.output?.title ??
+          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
+      });
+      return { id, url: c.detailsUrl ?? ops.commitUrl(api, t, c.headSha) };
+    },
+
+    async updateCheck(t, c) {
+      const { headSha, name } = c;
+      if (!headSha || !name) throw new Error('a Bitbucket check (a build status) needs its commit and name');
+      const api = clientFor(t);
+      const findings = findingsOf(c.output?.annotations);
+      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : c.status ? STATE_OF_STATUS[c.status] : undefined;
+      // The report first: a check seen finished has its findings there.
+      if (findings.length)
+        await ops.report(
+          api,
+          t,
+          headSha,
+          { name, summary: c.output?.summary, url: c.detailsUrl, first: !((c.annotationsBefore ?? 0) > 0), state },
+          findings,
+        );
+      if (!state) return; // later updates only add findings
+      await ops.setStatus(api, t, headSha, {
+        state,
+        name,
+        url: c.detailsUrl,
+        description: c.output?.title ?? (state === 'INPROGRESS' ? 'In progress' : undefined),
+      });
+    },
+
+    async checkDone(t, headSha, name) {
+      const s = await ops.statusOf(clientFor(t), t, headSha, checkKey(name).key);
+      return s?.state === 'SUCCESSFUL' || s?.state === 'FAILED';
+    },
+  };
+}
+
+/** Bitbucket's verbs: each call goes to the API its target's client speaks (Cloud's 2.0, Data Center's 1.0). */
 export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVerbs {
+  const cloud = createCloudVerbs(clientFor);
+  const dataCenter = createDataCenterVerbs(clientFor);
+  const pick = (t: ForgeTarget) => (clientFor(t).flavor === 'data-center' ? dataCenter : cloud);
+  const verbs = {} as Record<string, unknown>;
+  for (const name of Object.keys(cloud) as (keyof ForgeVerbs)[])
+    verbs[name] = (t: ForgeTarget, ...rest: unknown[]) =>
+      (pick(t)[name] as (t: ForgeTarget, ...rest: unknown[]) => unknown)(t, ...rest);
+  return verbs as unknown as ForgeVerbs;
+}
+
+function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVerbs {
   const prPath = (api: BitbucketApi, t: ForgeTarget, id: number) => `${api.repo(t)}/pullrequests/${id}`;
   const commitPath = (api: BitbucketApi, t: ForgeTarget, sha: string) =>
     `${api.repo(t)}/commit/${encodeURIComponent(sha)}`;
@@ -226,18 +363,7 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
       if (failureType(err) !== 'Bitbucket404') throw err;
       return null;
     }
-    const declared = Number(res.headers.get('content-length'));
-    if ((Number.isFinite(declared) && declared > maxBytes) || /json/.test(res.headers.get('content-type') ?? '')) {
-      await res.body?.cancel(); // too large, or a directory's listing
-      return null;
-    }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return null;
-    }
+    return textOf(res, maxBytes);
   }
 
   /** Whether the bot's account took `role` (approved, changes requested) on the pull request. */
@@ -275,15 +401,7 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
     async filesAt(t, sha, paths, maxBytes) {
       const api = clientFor(t);
       const before = api.requests;
-      const contents = new Map<string, string | null>();
-      let next = 0;
-      const lane = async () => {
-        while (next < paths.length) {
-          const path = paths[next++]!;
-          contents.set(path, await fileAt(api, t, sha, path, maxBytes));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, paths.length) }, lane));
+      const contents = await readInLanes(paths, (path) => fileAt(api, t, sha, path, maxBytes));
       return { contents, requests: api.requests - before };
     },
 
@@ -297,13 +415,14 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
     async postComment(t, body) {
       const api = clientFor(t);
       const op = currentOperation();
-      if (op.retry) {
-        const done = (await botComments(api, t)).find((c) => c.content.raw.includes(operationMarker(op.key)));
-        if (done) return posted(api, t, t.number, done);
-      }
-      const c = await api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, {
-        body: { content: { raw: markBody(body, op, COMMENT_LIMIT) } },
-      });
+      const c = await postOnce(
+        op,
+        async () => (await botComments(api, t)).find((c) => c.content.raw.includes(operationMarker(op.key))),
+        () =>
+          api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, {
+            body: { content: { raw: markBody(body, op, COMMENT_LIMIT) } },
+          }),
+      );
       return posted(api, t, t.number, c);
     },
 
@@ -320,75 +439,28 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
       const api = clientFor(t);
       const comments = `${prPath(api, t, t.number)}/comments`;
       const content = { raw: fit(body, COMMENT_LIMIT) };
-      const create = async () => ({
-        ...posted(api, t, t.number, await api.json<Comment>('POST', comments, { body: { content } })),
-        created: true,
+      return upsertMarked({
+        known,
+        gone: (err) => failureType(err) === 'Bitbucket404',
+        find: async () => (await botComments(api, t)).find((c) => c.content.raw.includes(marker)),
+        create: async () => posted(api, t, t.number, await api.json<Comment>('POST', comments, { body: { content } })),
+        update: async (id) =>
+          posted(api, t, t.number, await api.json<Comment>('PUT', `${comments}/${id}`, { body: { content } })),
       });
-      const update = async (id: number) => ({
-        ...posted(api, t, t.number, await api.json<Comment>('PUT', `${comments}/${id}`, { body: { content } })),
-        created: false,
-      });
-      // What the analysis found is trusted on a first attempt only: a retry may follow a write it missed.
-      if (known !== undefined && !currentOperation().retry) {
-        if (known === null) return create();
-        try {
-          return await update(known);
-        } catch (err) {
-          if (failureType(err) !== 'Bitbucket404') throw err; // deleted since: look it up below
-        }
-      }
-      const mine = (await botComments(api, t)).find((c) => c.content.raw.includes(marker));
-      return mine ? update(mine.id) : create();
     },
 
-    async createCheck(t, c) {
-      const api = clientFor(t);
-      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : (STATE_OF_STATUS[c.status] ?? 'INPROGRESS');
-      const { id } = await setStatus(api, t, c.headSha, {
-        state,
-        name: c.name,
-        url: c.detailsUrl,
-        description:
-          c.output?.title ??
-          (c.status === 'queued' ? 'Queued' : c.status === 'in_progress' ? 'In progress' : undefined),
-      });
-      return { id, url: c.detailsUrl ?? `${api.webUrl}/${fullNameOf(t)}/commits/${c.headSha}` };
-    },
+    ...checkVerbs(clientFor, {
+      setStatus,
+      report,
+      statusOf,
+      commitUrl: (api, t, sha) => `${api.webUrl}/${fullNameOf(t)}/commits/${sha}`,
+    }),
 
     async checkById(t, headSha, checkId) {
       const api = clientFor(t);
       const { items } = await api.paginate<BuildStatus>(`${commitPath(api, t, headSha)}/statuses`, { pagelen: 100 });
-      const found = items.find((s) => /^aof-[0-9a-f]{12}$/.test(s.key) && parseInt(s.key.slice(4), 16) === checkId);
+      const found = items.find((s) => s.key === keyOfCheckId(checkId));
       return found && { name: found.name ?? found.key, state: found.state };
-    },
-
-    async updateCheck(t, c) {
-      const { headSha, name } = c;
-      if (!headSha || !name) throw new Error('a Bitbucket check (a build status) needs its commit and name');
-      const api = clientFor(t);
-      const findings = findingsOf(c.output?.annotations);
-      const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : c.status ? STATE_OF_STATUS[c.status] : undefined;
-      // The report first: a check seen finished has its findings there.
-      if (findings.length)
-        await report(
-          api,
-          t,
-          headSha,
-          { name, summary: c.output?.summary, url: c.detailsUrl, first: !((c.annotationsBefore ?? 0) > 0) },
-          findings,
-        );
-      if (!state) return; // later updates only add findings
-      await setStatus(api, t, headSha, {
-        state,
-        name,
-        url: c.detailsUrl,
-        description: c.output?.title ?? (state === 'INPROGRESS' ? 'In progress' : undefined),
-      });
-    },
-
-    async checkDone(t, headSha, name) {
-      const s = await statusOf(clientFor(t), t, headSha, checkKey(name).key);
-      return s?.state === 'SUCCESSFUL' || s?.state === 'FAILED';
     },
 
     async submitReview(t, r) {
@@ -426,17 +498,8 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
         if (!['Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
       }
       // A nickname is its owner's choice and may be another's too: two accounts of it are no one.
-      const accounts = new Set(rows.map((r) => r.user?.uuid));
-      const account = accounts.size === 1 ? rows[0] : undefined;
-      const permission = account?.permission ?? 'none';
-      const names = [p.login, account?.user?.account_id, account?.user?.uuid].filter((n): n is string => !!n);
-      const named = (entry: string) => names.some((n) => n.toLowerCase() === entry.toLowerCase());
-      for (const entry of p.approvers)
-        if (named(entry) || (account && named(`{${entry.replace(/^\{|\}$/g, '')}}`)))
-          return { allowed: true, via: `listed as ${entry}`, permission } satisfies Authorization;
-      if (p.minPermission && (RANK[permission] ?? 0) >= (MIN_RANK[p.minPermission.toLowerCase()] ?? Infinity))
-        return { allowed: true, via: `${permission} permission`, permission };
-      return { allowed: false, permission };
+      const account = new Set(rows.map((r) => r.user?.uuid)).size === 1 ? rows[0] : undefined;
+      return authorize(p, account?.permission ?? 'none', [account?.user?.account_id, account?.user?.uuid]);
     },
 
     async botIdentity(t) {

@@ -2,12 +2,8 @@
 // GitHub App.". The gate check then shows as a commit status of the same name on the head commit: these
 // are the pieces that workflow code and activities share.
 
-/** The check run id the activities return when the check is a commit status instead. */
-export const STATUS_ONLY = -1;
+import type { CheckConclusion } from '../port.js';
 
-export type CheckStatus = 'queued' | 'in_progress' | 'completed';
-export type CheckConclusion =
-  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
 export type CommitState = 'error' | 'failure' | 'pending' | 'success';
 
 /** Whether GitHub refused a check run because the token is not an App's. */

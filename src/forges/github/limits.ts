@@ -84,9 +84,24 @@ export function fitCheckOutput<T extends { summary?: string; text?: string; anno
   return out;
 }
 
+/** An annotation's fields in GitHub's API (a finding's `key` is the port's, never sent). */
+const ANNOTATION_FIELDS = [
+  'path',
+  'start_line',
+  'end_line',
+  'start_column',
+  'end_column',
+  'annotation_level',
+  'message',
+  'title',
+  'raw_details',
+];
+
 function fitAnnotation(a: unknown): unknown {
   if (!a || typeof a !== 'object') return a;
-  const out = { ...(a as Record<string, unknown>) };
+  const out = Object.fromEntries(
+    Object.entries(a as Record<string, unknown>).filter(([k]) => ANNOTATION_FIELDS.includes(k)),
+  );
   if (typeof out.title === 'string') out.title = fit(out.title, LIMITS.annotationTitle);
   if (typeof out.message === 'string') out.message = fit(out.message, LIMITS.annotationMessage);
   if (typeof out.raw_details === 'string') out.raw_details = fit(out.raw_details, LIMITS.annotationDetails);

@@ -6,7 +6,7 @@
 import type { GitHubClientFor } from './client.js';
 import { githubCall } from './failures.js';
 import { fit, fitCheckOutput, LIMITS } from './limits.js';
-import { needsApp, stateOf, STATUS_ONLY } from './check-fallback.js';
+import { needsApp, stateOf } from './check-fallback.js';
 import { clientLogin } from './identity.js';
 import { createCheckRun, createComment, createReview } from './idempotent-writes.js';
 import { currentOperation } from '../operation.js';
@@ -15,7 +15,7 @@ import { headVersion, headVersions } from './blob-contents.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
 import type { Octokit } from '@octokit/rest';
-import type { ChangeReader, ChangedFile, ForgeTarget, ForgeVerbs } from '../port.js';
+import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
 export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
   const mayApprove = createAuthorizeApprover(clientFor);

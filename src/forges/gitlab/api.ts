@@ -1,4 +1,4 @@
-// A small client of GitLab's REST API v4 (gitlab.com and self-managed): JSON over fetch, the token in
+// A small client of GitLab's REST API v4 (gitlab.com and self-managed): JSON over src/http/forge-http.ts, the token in
 // `PRIVATE-TOKEN`, lists paged by `X-Next-Page`, projects addressed by their URL-encoded full path. Every
 // failure becomes a Temporal ApplicationFailure whose type the caller can test, as GitHub's do
 // (src/forges/github/failures.ts): a refusal (400, 401, 403, 404, 409, 422...) is `GitLab<status>` and final; a rate
@@ -6,6 +6,7 @@
 // or an unreachable server is `GitLabUnavailable` and retried with backoff. Messages name the method and
 // path, never the query string or the token.
 import { ApplicationFailure } from '@temporalio/common';
+import { httpRequest, noAnswerCause, type HttpAnswer, type HttpInit } from '../../http/forge-http.js';
 import { retryAfterMs, untilResetMs } from '../../http/retry-after.js';
 import { fullNameOf, type ForgeTarget } from '../port.js';
 
@@ -37,7 +38,7 @@ export interface GitLabFailureDetails {
 }
 
 /** How long GitLab asked us to wait after a 429: Retry-After, else RateLimit-Reset, else a minute. */
-export function gitLabRateLimitWaitMs(headers: Headers, now = Date.now()): number {
+export function gitLabRateLimitWaitMs(headers: Pick<Headers, 'get'>, now = Date.now()): number {
   return (
     retryAfterMs((name) => headers.get(name), now) ??
     untilResetMs(headers.get('ratelimit-reset'), now) ??
@@ -49,7 +50,7 @@ export function gitLabRateLimitWaitMs(headers: Headers, now = Date.now()): numbe
 export function gitLabFailure(
   call: string,
   status: number,
-  headers: Headers,
+  headers: Pick<Headers, 'get'>,
   apiMessage: string,
   now = Date.now(),
 ): ApplicationFailure {
@@ -126,7 +127,7 @@ export class GitLabApi {
   }
 
   /** One call; the answer's status, headers and raw response (its body unread). */
-  async send(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<Response> {
+  async send(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<HttpAnswer> {
     const url = new URL(this.root + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const call = `${method} ${path}`;
@@ -140,13 +141,13 @@ export class GitLabApi {
   }
 
   /** Sends one request (counted); a failure or an answer other than 2xx becomes GitLab's failure type. */
-  private async fetchOk(call: string, url: URL | string, init: RequestInit): Promise<Response> {
+  private async fetchOk(call: string, url: URL | string, init: HttpInit): Promise<HttpAnswer> {
     this.requests++;
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+      res = await httpRequest(url, { ...init, timeoutMs: this.options.timeoutMs });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      const cause = noAnswerCause(err);
       throw ApplicationFailure.create({
         type: 'GitLabUnavailable',
         message: `GitLab ${call} got no answer (${cause})`,
@@ -211,7 +212,7 @@ export class GitLabApi {
     for (let n = 0; page; n++) {
       if (n >= maxPages) return { items, truncated: true };
       const res = await this.send('GET', path, { query: { ...query, per_page: opts.perPage ?? 100, page } });
-      items.push(...((await res.json()) as T[]));
+      items.push(...(await res.json<T[]>()));
       opts.onPage?.(n + 1);
       page = res.headers.get('x-next-page') || null;
     }

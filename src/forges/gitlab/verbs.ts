@@ -25,6 +25,7 @@ import {
   type PostedComment,
 } from '../port.js';
 import { failureType, type GitLabApi } from './api.js';
+import type { HttpAnswer } from '../../http/forge-http.js';
 
 /** GitLab's limit on a note's text (characters). */
 export const NOTE_LIMIT: Limit = { max: 1_000_000, unit: 'chars' };
@@ -233,13 +234,16 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     id: n.id,
     url: noteUrl(api, t, iid, n.id),
   });
-  /** Diff refs by instance, project, iid and head, as the analysis read them (oldest dropped first). */
-  const refsByHead = new Map<string, DiffRefs>();
+  /**
+   * Diff refs by instance, project, iid and head, as the analysis read them (oldest dropped first), with the
+   * finding markers the bot's notes held then, when the analysis saw all the notes.
+   */
+  const refsByHead = new Map<string, { refs: DiffRefs; posted?: ReadonlySet<string> }>();
   const refsKey = (api: GitLabApi, t: ForgeTarget, iid: number, headSha: string) =>
     JSON.stringify([api.webUrl, fullNameOf(t).toLowerCase(), iid, headSha]);
-  const keepRefs = (key: string, refs: DiffRefs) => {
+  const keepRefs = (key: string, refs: DiffRefs, posted?: ReadonlySet<string>) => {
     refsByHead.delete(key);
-    refsByHead.set(key, refs);
+    refsByHead.set(key, { refs, ...(posted ? { posted } : {}) });
     if (refsByHead.size > REFS_KEPT) refsByHead.delete(refsByHead.keys().next().value!);
   };
 
@@ -291,17 +295,21 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     return (a.approved_by ?? []).flatMap((x) => (x.user ? [x.user.id] : []));
   }
 
+  /** The finding markers in notes the bot (user `me`) wrote. */
+  const markersIn = (notes: Iterable<{ body: string; authorId?: number }>, me: number, into = new Set<string>()) => {
+    for (const n of notes)
+      if (n.authorId === me) for (const m of n.body.matchAll(/<!-- aof:finding=[0-9a-f]+ -->/g)) into.add(m[0]);
+    return into;
+  };
+
   /** The markers of findings the bot already posted on the merge request. */
   async function postedFindings(api: GitLabApi, t: ChangeTarget): Promise<Set<string>> {
     const me = await api.user();
     const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`);
-    const found = new Set<string>();
-    for (const d of items)
-      for (const n of d.notes) {
-        if (n.author?.id !== me.id) continue;
-        for (const m of n.body.matchAll(/<!-- aof:finding=[0-9a-f]+ -->/g)) found.add(m[0]);
-      }
-    return found;
+    return markersIn(
+      items.flatMap((d) => d.notes.map((n) => ({ body: n.body, authorId: n.author?.id }))),
+      me.id,
+    );
   }
 
   /**
@@ -319,10 +327,13 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
   ): Promise<void> {
     const path = `${mrPath(api, t, t.number)}/discussions`;
     // The analysis read this head's diff refs on this worker: no MR read (another worker reads them here).
-    const refs =
-      refsByHead.get(refsKey(api, t, t.number, headSha)) ??
-      (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
-    const done = lookUp ? await postedFindings(api, t) : new Set<string>();
+    const kept = refsByHead.get(refsKey(api, t, t.number, headSha));
+    const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
+    // A finding with an identity across heads is one thread on the merge request, however many pushes find
+    // it again: what the bot posted is known from the analysis's read of the notes, else looked up (as on
+    // every retry, for the discussions an earlier attempt wrote).
+    const again = lookUp || (findings.some((f) => f.key) && !kept?.posted);
+    const done = again ? await postedFindings(api, t) : new Set(kept?.posted);
     const todo: { f: LineFinding; marker: string }[] = [];
     for (const f of findings) {
       const marker = findingMarker(headSha, f);
@@ -435,7 +446,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
   /** One file at `sha` over REST (`/repository/files/:path/raw`); null when missing, binary or over `maxBytes`. */
   async function rawFile(api: GitLabApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
-    let res: Response;
+    let res: HttpAnswer;
     try {
       res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
         query: { ref: sha },
@@ -446,7 +457,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     }
     const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel();
+      await res.cancel();
       return null;
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
@@ -493,15 +504,21 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
               maxFileBytes,
               t.number,
             ),
-            commentMarker ? api.user() : undefined,
+            api.user(),
           ]);
           const refs = read.along?.diffRefs;
+          const notes = read.along?.notes;
           if (refs?.headSha === headSha && refs.baseSha)
-            keepRefs(refsKey(api, t, t.number, headSha), {
-              base_sha: refs.baseSha,
-              head_sha: refs.headSha,
-              start_sha: refs.startSha,
-            });
+            keepRefs(
+              refsKey(api, t, t.number, headSha),
+              { base_sha: refs.baseSha, head_sha: refs.headSha, start_sha: refs.startSha },
+              me && notes && !notes.pageInfo.hasNextPage
+                ? markersIn(
+                    notes.nodes.flatMap((n) => (n ? [{ body: n.body, authorId: idOfGid(n.author?.id) }] : [])),
+                    me.id,
+                  )
+                : undefined,
+            );
           if (commentMarker && me && read.along) {
             const mine = read.along.notes.nodes.find(
               (n) => n && !n.system && idOfGid(n.author?.id) === me.id && n.body.includes(commentMarker),

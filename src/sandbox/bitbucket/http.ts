@@ -1,5 +1,7 @@
 // The Bitbucket sandbox's HTTP vocabulary: Bitbucket Cloud's error body (`{"type": "error", "error":
-// {"message": ...}}`), its paged lists (`values`, `page`, `pagelen`, `size`, `next` as a full URL), and
+// {"message": ...}}`) and Data Center's (`{"errors": [{"context", "message", "exceptionName"}]}`), their paged
+// lists (Cloud: `values`, `page`, `pagelen`, `size`, `next` as a full URL; Data Center: `values`, `start`,
+// `limit`, `size`, `isLastPage`, `nextPageStart`), and
 // parameter checks (an undocumented parameter is refused and recorded, so that the product never believes
 // Bitbucket acted on one it ignores).
 import type { BitbucketState, BitbucketUser } from './state.js';
@@ -13,10 +15,16 @@ export class BitbucketHttpError extends Error {
     super(message);
   }
 
-  get body() {
-    return { type: 'error', error: { message: this.message } };
+  /** The error body in the API's shape. */
+  bodyOf(flavor: Flavor) {
+    return flavor === 'data-center'
+      ? { errors: [{ context: null, message: this.message, exceptionName: null }] }
+      : { type: 'error', error: { message: this.message } };
   }
 }
+
+/** Which API a request speaks: Cloud's (`/2.0/...`) or Data Center's (`/rest/...`). */
+export type Flavor = 'cloud' | 'data-center';
 
 export const notFound = (message = 'Resource not found') => new BitbucketHttpError(404, message);
 export const badRequest = (message: string) => new BitbucketHttpError(400, message);
@@ -32,6 +40,7 @@ export interface RequestContext {
   user: BitbucketUser;
   state: BitbucketState;
   url: URL;
+  flavor: Flavor;
 }
 
 export interface Answer {
@@ -45,7 +54,7 @@ export interface Answer {
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Segments after /2.0; `:name` matches one segment, `*` the rest. */
+  /** Segments after /2.0 (Data Center: after /rest); `:name` matches one segment (`:name.diff` one ending so), `*` the rest. */
   pattern: string;
   handler: (ctx: RequestContext, params: string[]) => Answer;
 }
@@ -58,8 +67,11 @@ export function matchRoute(route: Route, method: string, segments: string[]): st
   const out: string[] = [];
   for (let i = 0; i < parts.length; i++) {
     if (parts[i] === '*') out.push(segments.slice(i).join('/'));
-    else if (parts[i]!.startsWith(':')) out.push(segments[i]!);
-    else if (parts[i] !== segments[i]) return undefined;
+    else if (parts[i]!.startsWith(':')) {
+      const suffix = parts[i]!.includes('.') ? parts[i]!.slice(parts[i]!.indexOf('.')) : '';
+      if (suffix && !segments[i]!.endsWith(suffix)) return undefined;
+      out.push(suffix ? segments[i]!.slice(0, -suffix.length) : segments[i]!);
+    } else if (parts[i] !== segments[i]) return undefined;
   }
   return out;
 }
@@ -105,4 +117,26 @@ export function paginate<T>(ctx: RequestContext, values: T[], dflt = 10, max = 1
     body.next = next.toString();
   }
   return { body };
+}
+
+export const DC_PAGE_PARAMS = ['start', 'limit'];
+
+/** One Data Center page of `values` from `start` (`limit` from 1, default `dflt`, at most `max`). */
+export function pageOf<T>(ctx: RequestContext, values: T[], dflt = 25, max = 1000): Answer {
+  const limit = ctx.query.limit === undefined ? dflt : Math.min(Number(ctx.query.limit), max);
+  const start = ctx.query.start === undefined ? 0 : Number(ctx.query.start);
+  if (!Number.isInteger(limit) || limit < 1) throw badRequest(`Invalid limit: ${ctx.query.limit}`);
+  if (!Number.isInteger(start) || start < 0) throw badRequest(`Invalid start: ${ctx.query.start}`);
+  const slice = values.slice(start, start + limit);
+  const isLastPage = start + limit >= values.length;
+  return {
+    body: {
+      size: slice.length,
+      limit,
+      start,
+      isLastPage,
+      values: slice,
+      ...(isLastPage ? {} : { nextPageStart: start + limit }),
+    },
+  };
 }

@@ -1,5 +1,5 @@
 // The Bitbucket sandbox's public face: the server, its state and the limits tests refer to.
-export { BitbucketSandbox, API_PREFIX } from './server.js';
+export { BitbucketSandbox, API_PREFIX, DATA_CENTER_PREFIX } from './server.js';
 export { BitbucketState } from './state.js';
 export type {
   BitbucketUser,

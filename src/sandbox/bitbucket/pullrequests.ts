@@ -42,7 +42,7 @@ function prView(ctx: RequestContext, pr: BitbucketPullRequest) {
   };
 }
 
-function diffOf(pr: BitbucketPullRequest): string {
+export function diffOf(pr: BitbucketPullRequest): string {
   return pr.changes
     .map((c) => {
       const from = c.status === 'added' ? '/dev/null' : `a/${c.oldPath ?? c.path}`;

@@ -1,12 +1,19 @@
-// The Bitbucket sandbox: a local HTTP server that answers like Bitbucket Cloud's REST API 2.0 for the
-// resources this project uses, one file per resource. It authenticates like Bitbucket (Basic with an account
+// The Bitbucket sandbox: a local HTTP server that answers like Bitbucket Cloud's REST API 2.0 (under `/2.0`)
+// and like Bitbucket Data Center's REST APIs 1.0 (under `/rest`: `api/1.0`, `insights/1.0`) for the resources
+// this project uses, one file per resource and API, over one state. It authenticates like Bitbucket (Basic with an account
 // and its API token or app password, or `Authorization: Bearer` with an access token; else 401), hides
 // repositories the account may not see (404), answers errors in Bitbucket's body, pages lists by `next`, and
 // can be told to rate-limit (429) or to fail, before a write or after it. Every request is recorded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SandboxHttpServer } from '../http-server.js';
 import { commentRoutes } from './comments.js';
-import { BitbucketHttpError, matchRoute, type Answer, type RequestContext, type Route } from './http.js';
+import { dataCenterBuildRoutes } from './data-center-builds.js';
+import { dataCenterCommentRoutes } from './data-center-comments.js';
+import { dataCenterInsightRoutes } from './data-center-insights.js';
+import { dataCenterPullRequestRoutes } from './data-center-pullrequests.js';
+import { dataCenterRawRoutes } from './data-center-raw.js';
+import { dataCenterUserRoutes } from './data-center-users.js';
+import { BitbucketHttpError, matchRoute, type Answer, type Flavor, type RequestContext, type Route } from './http.js';
 import { permissionRoutes } from './permissions.js';
 import { pullRequestRoutes } from './pullrequests.js';
 import { reportRoutes } from './reports.js';
@@ -16,6 +23,17 @@ import { statusRoutes } from './statuses.js';
 import { userRoutes } from './users.js';
 
 export const API_PREFIX = '/2.0';
+/** Data Center's REST root (its core API is `${DATA_CENTER_PREFIX}/api/1.0`). */
+export const DATA_CENTER_PREFIX = '/rest';
+
+const DATA_CENTER_ROUTES: Route[] = [
+  ...dataCenterUserRoutes,
+  ...dataCenterPullRequestRoutes,
+  ...dataCenterCommentRoutes,
+  ...dataCenterBuildRoutes,
+  ...dataCenterInsightRoutes,
+  ...dataCenterRawRoutes,
+];
 
 const ROUTES: Route[] = [
   ...userRoutes,
@@ -51,6 +69,11 @@ export class BitbucketSandbox extends SandboxHttpServer {
   /** The REST API's root: `${url}/2.0`. */
   get apiUrl(): string {
     return this.url + API_PREFIX;
+  }
+
+  /** Data Center's REST API root: `${url}/rest/api/1.0` (its `api_url`). */
+  get dataCenterApiUrl(): string {
+    return `${this.url}${DATA_CENTER_PREFIX}/api/1.0`;
   }
 
   /** Forgets recorded requests and scripted faults; seeded and written data stay. */
@@ -95,7 +118,9 @@ export class BitbucketSandbox extends SandboxHttpServer {
       res.writeHead(status, { 'content-type': type ?? 'application/json', ...headers });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
-    const error = (e: BitbucketHttpError) => send(e.status, e.body, e.headers);
+    const flavor: Flavor = url.pathname.startsWith(DATA_CENTER_PREFIX + '/') ? 'data-center' : 'cloud';
+    const prefix = flavor === 'data-center' ? DATA_CENTER_PREFIX : API_PREFIX;
+    const error = (e: BitbucketHttpError) => send(e.status, e.bodyOf(flavor), e.headers);
 
     let body: unknown;
     try {
@@ -104,15 +129,21 @@ export class BitbucketSandbox extends SandboxHttpServer {
     } catch {
       return error(new BitbucketHttpError(400, 'The request body is not valid JSON'));
     }
-    if (!url.pathname.startsWith(API_PREFIX + '/')) return error(new BitbucketHttpError(404, 'Resource not found'));
+    if (!url.pathname.startsWith(prefix + '/')) return error(new BitbucketHttpError(404, 'Resource not found'));
 
     const uuid = this.state.credentials.get(credentialOf(req));
     const user = uuid === undefined ? undefined : this.state.users.get(uuid);
     if (!user)
       return error(
-        new BitbucketHttpError(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="Bitbucket.org HTTP"' }),
+        flavor === 'data-center'
+          ? new BitbucketHttpError(401, 'Authentication failed. Please check your credentials and try again.', {
+              'www-authenticate': 'Basic realm="Bitbucket"',
+            })
+          : new BitbucketHttpError(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="Bitbucket.org HTTP"' }),
       );
     entry.nickname = user.nickname;
+    // Data Center names the authenticated user in every answer.
+    if (flavor === 'data-center') res.setHeader('x-ausername', user.nickname);
 
     const key = `${method} ${url.pathname}`;
     const fault = this.before.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)));
@@ -128,15 +159,24 @@ export class BitbucketSandbox extends SandboxHttpServer {
     }
 
     const segments = url.pathname
-      .slice(API_PREFIX.length + 1)
+      .slice(prefix.length + 1)
       .split('/')
       .map(safeDecode);
     if (segments.some((s) => s === undefined)) return error(new BitbucketHttpError(400, 'Bad request'));
     const query = Object.fromEntries(url.searchParams);
-    for (const route of ROUTES) {
+    for (const route of flavor === 'data-center' ? DATA_CENTER_ROUTES : ROUTES) {
       const params = matchRoute(route, method, segments as string[]);
       if (!params) continue;
-      const ctx: RequestContext = { method, segments: segments as string[], query, body, user, state: this.state, url };
+      const ctx: RequestContext = {
+        method,
+        segments: segments as string[],
+        query,
+        body,
+        user,
+        state: this.state,
+        url,
+        flavor,
+      };
       let answer: Answer;
       try {
         answer = route.handler(ctx, params);

@@ -8,8 +8,11 @@ export interface BitbucketUser {
   nickname: string;
   displayName: string;
   accountId: string;
-  /** `app_user` for apps and access tokens' bot accounts. */
+  /** `app_user` for apps and access tokens' bot accounts (Data Center: `SERVICE`). */
   type: 'user' | 'app_user';
+  /** Data Center: the user's numeric id and slug (its name is the nickname). */
+  id: number;
+  slug: string;
 }
 
 export type RepoPermission = 'read' | 'write' | 'admin';
@@ -60,6 +63,8 @@ export interface BitbucketComment {
   deleted: boolean;
   createdOn: string;
   updatedOn: string;
+  /** Data Center: the comment's version, one more on each edit (an edit names the version it read). */
+  version?: number;
 }
 
 export interface BitbucketBuildStatus {
@@ -130,6 +135,8 @@ export class BitbucketState {
       displayName: o.nickname,
       accountId: createHash('sha256').update(o.nickname).digest('hex').slice(0, 24),
       type: o.app ? 'app_user' : 'user',
+      id: this.id(),
+      slug: o.nickname.toLowerCase().replace(/[^a-z0-9._-]/g, '_'),
     };
     this.users.set(uuid, u);
     if (o.token) this.credentials.set(o.token, uuid);

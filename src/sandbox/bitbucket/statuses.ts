@@ -14,6 +14,40 @@ import {
 import { findCommit, findRepository, hasPermission } from './repositories.js';
 import type { BitbucketBuildStatus } from './state.js';
 
+/** Stores a build status on the commit, or overwrites the one of the same key (its states kept in `history`). */
+export function storeStatus(
+  ctx: RequestContext,
+  repo: string,
+  commit: string,
+  b: Record<string, any>,
+): { s: BitbucketBuildStatus; created: boolean } {
+  const at = ctx.state.now();
+  let s = ctx.state.statuses.find((x) => x.repo === repo && x.commit === commit && x.key === b.key);
+  const created = !s;
+  s ??= {
+    repo,
+    commit,
+    key: b.key,
+    state: b.state,
+    name: '',
+    url: '',
+    description: '',
+    createdOn: at,
+    updatedOn: at,
+    history: [],
+  };
+  Object.assign(s, {
+    state: b.state,
+    name: b.name ?? b.key,
+    url: b.url,
+    description: b.description ?? '',
+    updatedOn: at,
+  });
+  s.history.push(b.state);
+  if (created) ctx.state.statuses.push(s);
+  return { s, created };
+}
+
 export const BUILD_STATES = ['INPROGRESS', 'SUCCESSFUL', 'FAILED', 'STOPPED'];
 
 function statusView(s: BitbucketBuildStatus) {
@@ -52,30 +86,7 @@ export const statusRoutes: Route[] = [
       if (!BUILD_STATES.includes(b.state)) throw badRequest(`state: "${b.state}" is not a valid choice.`);
       if (b.key.length > 255 || (b.name ?? '').length > 255) throw badRequest('key or name: too long (255 at most).');
       if (!/^https?:\/\//.test(b.url)) throw badRequest('url: Enter a valid URL.');
-      const at = ctx.state.now();
-      let s = ctx.state.statuses.find((x) => x.repo === repo && x.commit === commit && x.key === b.key);
-      const created = !s;
-      s ??= {
-        repo,
-        commit,
-        key: b.key,
-        state: b.state,
-        name: '',
-        url: '',
-        description: '',
-        createdOn: at,
-        updatedOn: at,
-        history: [],
-      };
-      Object.assign(s, {
-        state: b.state,
-        name: b.name ?? b.key,
-        url: b.url,
-        description: b.description ?? '',
-        updatedOn: at,
-      });
-      s.history.push(b.state);
-      if (created) ctx.state.statuses.push(s);
+      const { s, created } = storeStatus(ctx, repo, commit, b);
       return { status: created ? 201 : 200, body: statusView(s), wrote: true };
     },
   },

@@ -1,0 +1,382 @@
+// Bitbucket Data Center's outbound side of the forge port: the ForgeVerbs over its REST API 1.0 (Bitbucket
+// Server's), beside Cloud's in verbs.ts and sharing what does not depend on the API (check keys, finding ids,
+// limits, the authorization rule, file decoding). A repository is `PROJECT/slug`: the target's owner is the
+// project key. A "check" is a commit build status (`POST /api/1.0/projects/{key}/repos/{slug}/commits/{sha}/builds`,
+// Data Center 7.4+) whose `key` comes from the check's name; its line findings are a Code Insights report
+// (`/rest/insights/1.0/...`) with annotations.
+//
+// Every write survives a retry without repeating itself. Comments carry their activity's operation marker,
+// looked up among the bot's own comments (the pull request's activity) on a retry only; a comment is edited
+// at the version it was read at. A build status of the same key is overwritten, a report of the same key
+// replaced. Annotations are not deduplicated by Data Center, so the first write of a report's findings
+// clears its annotations before adding them, and a later one adds only those whose `externalId` is not there
+// yet. An approval is a participant's status, set with PUT: the same again changes nothing.
+import { ApplicationFailure } from '@temporalio/common';
+import { fit } from '../github/limits.js';
+import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
+import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
+import { failureType, type BitbucketApi } from './api.js';
+import { splitGitDiff } from './diff.js';
+import {
+  ANNOTATION_DETAILS_LIMIT,
+  ANNOTATIONS_PER_REPORT,
+  ANNOTATIONS_PER_REQUEST,
+  annotationId,
+  authorize,
+  checkKey,
+  checkVerbs,
+  COMMENT_LIMIT,
+  keyOfCheckId,
+  prOf,
+  readInLanes,
+  REPORT_DETAILS_LIMIT,
+  SEVERITY,
+  STATUS_TEXT_LIMIT,
+  textOf,
+  type BuildState,
+} from './verbs.js';
+
+/** Data Center's limits: a build status's url (450), a report's title (450). */
+const STATUS_URL_LIMIT = 450;
+const REPORT_TITLE_LIMIT = { max: 450, unit: 'chars' } as const;
+/** Changes asked a page (Data Center's default is 25; its `page.max.changes` 1000). */
+const CHANGES_PAGE = 500;
+/** Activities asked a page when looking for the bot's comments. */
+const ACTIVITIES_PAGE = 100;
+
+/** Data Center names Cloud's STOPPED `CANCELLED`. */
+type DataCenterState = Exclude<BuildState, 'STOPPED'> | 'CANCELLED';
+const dataCenterState = (s: BuildState): DataCenterState => (s === 'STOPPED' ? 'CANCELLED' : s);
+
+/** Repository permissions as Data Center names them, the most first, and ours (verbs.ts's RANK). */
+const PERMISSIONS: [string, string][] = [
+  ['REPO_ADMIN', 'admin'],
+  ['REPO_WRITE', 'write'],
+  ['REPO_READ', 'read'],
+];
+
+const STATUS_OF: Record<string, string> = {
+  ADD: 'added',
+  COPY: 'added',
+  DELETE: 'removed',
+  MODIFY: 'modified',
+  MOVE: 'renamed',
+};
+
+interface User {
+  id?: number;
+  name?: string;
+  slug?: string;
+}
+
+interface Comment {
+  id: number;
+  version: number;
+  text: string;
+  author?: User;
+}
+
+interface PullRequest {
+  id: number;
+  state: 'OPEN' | 'MERGED' | 'DECLINED';
+  fromRef: { latestCommit: string };
+}
+
+interface Change {
+  path: { components: string[] };
+  srcPath?: { components: string[] } | null;
+  type: string;
+  nodeType?: string;
+}
+
+interface Activity {
+  action: string;
+  commentAction?: string;
+  comment?: Comment;
+}
+
+interface BuildStatus {
+  key: string;
+  state: DataCenterState | 'UNKNOWN';
+  name?: string;
+}
+
+const pathOf = (p: { components: string[] }) => p.components.join('/');
+const countLines = (patch: string | undefined, sign: '+' | '-') =>
+  (patch ?? '').split('\n').filter((l) => l.startsWith(sign)).length;
+
+export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVerbs {
+  const prPath = (api: BitbucketApi, t: ForgeTarget, id: number) => `${api.repo(t)}/pull-requests/${id}`;
+  const buildsPath = (api: BitbucketApi, t: ForgeTarget, sha: string) =>
+    `${api.repo(t)}/commits/${encodeURIComponent(sha)}/builds`;
+  const reportPath = (t: ForgeTarget, sha: string, key: string) =>
+    `/insights/1.0/projects/${encodeURIComponent(t.owner)}/repos/${encodeURIComponent(t.repo)}/commits/${encodeURIComponent(sha)}/reports/${key}`;
+  const webRepo = (api: BitbucketApi, t: ForgeTarget) =>
+    `${api.webUrl}/projects/${encodeURIComponent(t.owner)}/repos/${encodeURIComponent(t.repo)}`;
+  const posted = (api: BitbucketApi, t: ForgeTarget, pr: number, c: Comment): PostedComment => ({
+    id: c.id,
+    url: `${webRepo(api, t)}/pull-requests/${pr}/overview?commentId=${c.id}`,
+  });
+  const commitUrl = (api: BitbucketApi, t: ForgeTarget, sha: string) => `${webRepo(api, t)}/commits/${sha}`;
+
+  /** The pull request's comments written by the bot, oldest first: its activity's `COMMENTED` entries. */
+  async function botComments(api: BitbucketApi, t: ChangeTarget): Promise<Comment[]> {
+    const me = await api.user();
+    const { items } = await api.paginate<Activity>(`${prPath(api, t, t.number)}/activities`, {
+      limit: ACTIVITIES_PAGE,
+    });
+    const seen = new Set<number>();
+    return items
+      .filter((a) => a.action === 'COMMENTED' && a.commentAction === 'ADDED' && a.comment)
+      .map((a) => a.comment!)
+      .filter((c) => c.author?.slug === me.slug && !seen.has(c.id) && seen.add(c.id))
+      .reverse(); // activity comes newest first
+  }
+
+  /** Edits a comment's text at its current version (read first unless the caller has it). */
+  async function editComment(
+    api: BitbucketApi,
+    t: ForgeTarget,
+    pr: number,
+    id: number,
+    text: string,
+    version?: number,
+  ) {
+    const path = `${prPath(api, t, pr)}/comments/${id}`;
+    const v = version ?? (await api.get<Comment>(path)).version;
+    return api.json<Comment>('PUT', path, { body: { text, version: v } });
+  }
+
+  async function setStatus(
+    api: BitbucketApi,
+    t: ForgeTarget,
+    sha: string,
+    s: { state: BuildState; name: string; url?: string; description?: string },
+  ): Promise<{ id: number }> {
+    const { key, id } = checkKey(s.name);
+    const url = s.url && s.url.length <= STATUS_URL_LIMIT ? s.url : commitUrl(api, t, sha);
+    await api.json('POST', buildsPath(api, t, sha), {
+      body: {
+        key,
+        state: dataCenterState(s.state),
+        name: fit(s.name, STATUS_TEXT_LIMIT),
+        url,
+        ...(s.description ? { description: fit(s.description, STATUS_TEXT_LIMIT) } : {}),
+      },
+    });
+    return { id };
+  }
+
+  /** The build status of this key on the commit (`GET .../builds?key=`, Data Center 7.14+), or undefined. */
+  async function statusOf(api: BitbucketApi, t: ForgeTarget, sha: string, key: string) {
+    try {
+      return await api.get<BuildStatus>(buildsPath(api, t, sha), { key });
+    } catch (err) {
+      if (failureType(err) === 'Bitbucket404') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The check's Code Insights report (created or replaced) and its findings as annotations, 100 a request.
+   * Data Center keeps every annotation posted, the same `externalId` twice included: the report's first
+   * write clears them before adding, a later one adds only those not there.
+   */
+  async function report(
+    api: BitbucketApi,
+    t: ForgeTarget,
+    sha: string,
+    c: { name: string; summary?: string; url?: string; first: boolean; state?: BuildState },
+    findings: LineFinding[],
+  ) {
+    const path = reportPath(t, sha, checkKey(c.name).key);
+    const there = new Set<string>();
+    if (c.first) {
+      await api.json('PUT', path, {
+        body: {
+          title: fit(c.name, REPORT_TITLE_LIMIT),
+          details: fit(c.summary || c.name, REPORT_DETAILS_LIMIT),
+          reporter: 'aof',
+          data: [],
+          ...(c.state === 'FAILED' ? { result: 'FAIL' } : c.state === 'SUCCESSFUL' ? { result: 'PASS' } : {}),
+          ...(c.url ? { link: c.url } : {}),
+        },
+      });
+      await api.json('DELETE', `${path}/annotations`);
+    } else {
+      const { annotations } = await api.get<{ annotations: { externalId?: string }[] }>(`${path}/annotations`);
+      for (const a of annotations) if (a.externalId) there.add(a.externalId);
+    }
+    const annotations = findings
+      .map((f) => ({ f, externalId: annotationId(sha, f) }))
+      .filter(({ externalId }) => !there.has(externalId) && there.add(externalId))
+      .slice(0, ANNOTATIONS_PER_REPORT)
+      .map(({ f, externalId }) => ({
+        externalId,
+        path: f.path,
+        line: f.start_line,
+        message: fit(f.title ? `${f.title}: ${f.message}` : f.message || f.path, ANNOTATION_DETAILS_LIMIT),
+        severity: SEVERITY[f.annotation_level] ?? 'MEDIUM',
+        type: 'BUG',
+      }));
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+      await api.json('POST', `${path}/annotations`, {
+        body: { annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+      });
+  }
+
+  /** One file at `sha` (`/raw/{path}?at=`); null when missing, binary or over `maxBytes`. */
+  async function fileAt(api: BitbucketApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
+    let res: Response;
+    try {
+      const p = path.split('/').map(encodeURIComponent).join('/');
+      res = await api.send('GET', `${api.repo(t)}/raw/${p}`, { query: { at: sha } });
+    } catch (err) {
+      if (failureType(err) !== 'Bitbucket404') throw err;
+      return null;
+    }
+    return textOf(res, maxBytes);
+  }
+
+  /**
+   * The person's effective permission on the repository (granted, or through a group, the project or a
+   * global permission): `GET /users` filtered by name and by each repository permission, the highest first.
+   * A refusal to tell is no permission.
+   */
+  async function permissionOf(api: BitbucketApi, t: ForgeTarget, login: string): Promise<string> {
+    const name = login.toLowerCase();
+    for (const [dc, ours] of PERMISSIONS) {
+      try {
+        const { items } = await api.paginate<User>(
+          '/api/1.0/users',
+          { filter: login, permission: dc, 'permission.projectKey': t.owner, 'permission.repositorySlug': t.repo },
+          1,
+        );
+        if (items.some((u) => u.name?.toLowerCase() === name || u.slug === name)) return ours;
+      } catch (err) {
+        if (!['Bitbucket400', 'Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
+        return 'none';
+      }
+    }
+    return 'none';
+  }
+
+  const verbs: ForgeVerbs = {
+    async changedFiles(t, maxPages) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const pr = prPath(api, t, t.number);
+      // The changes name every file; one raw diff gives every patch: two reads, not one a file.
+      const { items, truncated } = await api.paginate<Change>(`${pr}/changes`, { limit: CHANGES_PAGE }, maxPages);
+      const patches = splitGitDiff(await (await api.send('GET', `${pr}.diff`)).text());
+      const files = items
+        .filter((c) => c.nodeType !== 'DIRECTORY')
+        .map((c): ChangedFile => {
+          const filename = pathOf(c.path);
+          const patch = patches.get(filename);
+          return {
+            filename,
+            status: STATUS_OF[c.type] ?? 'modified',
+            additions: countLines(patch, '+'),
+            deletions: countLines(patch, '-'),
+            ...(patch ? { patch } : {}),
+            ...(c.type === 'MOVE' && c.srcPath ? { previous_filename: pathOf(c.srcPath) } : {}),
+          };
+        });
+      return { files, truncated, requests: api.requests - before };
+    },
+
+    async filesAt(t, sha, paths, maxBytes) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const contents = await readInLanes(paths, (path) => fileAt(api, t, sha, path, maxBytes));
+      return { contents, requests: api.requests - before };
+    },
+
+    async head(t) {
+      const api = clientFor(t);
+      const pr = await api.get<PullRequest>(prPath(api, t, t.number));
+      const state = pr.state === 'OPEN' ? 'open' : pr.state === 'MERGED' ? 'merged' : 'closed';
+      return { sha: pr.fromRef.latestCommit, state };
+    },
+
+    async postComment(t, body) {
+      const api = clientFor(t);
+      const op = currentOperation();
+      const c = await postOnce(
+        op,
+        async () => (await botComments(api, t)).find((c) => c.text.includes(operationMarker(op.key))),
+        () =>
+          api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, {
+            body: { text: markBody(body, op, COMMENT_LIMIT) },
+          }),
+      );
+      return posted(api, t, t.number, c);
+    },
+
+    async updateComment(t, commentId, body) {
+      const api = clientFor(t);
+      const pr = prOf(t);
+      return posted(api, t, pr, await editComment(api, t, pr, commentId, fit(body, COMMENT_LIMIT)));
+    },
+
+    async upsertMarkedComment(t, marker, body, known) {
+      const api = clientFor(t);
+      const text = fit(body, COMMENT_LIMIT);
+      return upsertMarked({
+        known,
+        gone: (err) => failureType(err) === 'Bitbucket404',
+        find: async () => (await botComments(api, t)).find((c) => c.text.includes(marker)),
+        create: async () =>
+          posted(
+            api,
+            t,
+            t.number,
+            await api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, { body: { text } }),
+          ),
+        update: async (id, found) =>
+          posted(api, t, t.number, await editComment(api, t, t.number, id, text, found?.version)),
+      });
+    },
+
+    ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
+
+    async checkById(t, headSha, checkId) {
+      const found = await statusOf(clientFor(t), t, headSha, keyOfCheckId(checkId));
+      return found && { name: found.name ?? found.key, state: found.state };
+    },
+
+    async submitReview(t, r) {
+      const api = clientFor(t);
+      const status = r.event === 'APPROVE' ? 'APPROVED' : r.event === 'REQUEST_CHANGES' ? 'NEEDS_WORK' : undefined;
+      if (status) {
+        // The bot's own status on the pull request: setting it again changes nothing, so a retry just sets it.
+        const me = await api.user();
+        await api
+          .json('PUT', `${prPath(api, t, t.number)}/participants/${encodeURIComponent(me.slug ?? me.nickname)}`, {
+            body: { status },
+          })
+          .catch((err: unknown) => {
+            if (!['Bitbucket400', 'Bitbucket403', 'Bitbucket409'].includes(failureType(err) ?? '')) throw err;
+            throw ApplicationFailure.create({
+              type: failureType(err),
+              message: `Bitbucket refused the ${status === 'APPROVED' ? 'approval' : 'change request'}: ${(err as Error).message} (the bot may not review this pull request, e.g. its own)`,
+              nonRetryable: true,
+            });
+          });
+      }
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
+    },
+
+    async mayApprove(t, p) {
+      return authorize(p, await permissionOf(clientFor(t), t, p.login));
+    },
+
+    async botIdentity(t) {
+      const me = await clientFor(t).user();
+      return { login: me.nickname };
+    },
+    // No `labels`: Bitbucket pull requests have none (validation refuses Triggers that need them).
+  };
+  return verbs;
+}

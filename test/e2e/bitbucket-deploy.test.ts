@@ -19,10 +19,10 @@ import {
   sendBitbucket,
 } from '../harness/bitbucket.js';
 import { configDir } from '../harness/config-dir.js';
-import { deployFlow, startDeployHook } from '../harness/deploy-hook.js';
+import { deployFlow, deploysOnceAcrossWorkerKill, startDeployHook } from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
-import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
+import { workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 /** A daemon serving Bitbucket (the sandbox's API) with the deploy flow and one Bitbucket Trigger of `commands`. */
 function bitbucketDeployConfig(apiUrl: string, hookUrl: string, repo: string, commands: string) {
@@ -305,39 +305,21 @@ describe('Bitbucket: an approved deploy survives a worker SIGKILL (issue 27)', f
 
   it('the worker dies between the approval and the deploy; a new worker deploys exactly once', async () => {
     const world = bitbucketWorld(bitbucket, REPO);
-    const env = await workerEnvFor(stack, BITBUCKET_ENV);
-    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
-    const id = world.open();
-    const send = (key: string, payload: unknown) => sendBitbucket(stack.url, key, payload);
-    assert.equal(
-      (await send('pullrequest:comment_created', world.comment(id, '/deploy production', 'carol'))).status,
-      201,
-    );
-    await until('the plan comment', () =>
-      world.comments(id).some((b) => b.includes('Deploy to `production` requested')),
-    );
-
-    // The approval is accepted (in the flow's history); the deploy hook holds its answer, and the worker
-    // is killed while the deploy waits for it: the approval is the flow's, not the dead worker's.
-    const release = hook.hold();
-    const approved = await send('pullrequest:comment_created', world.comment(id, '/approve', 'alice'));
-    assert.deepEqual([approved.status, approved.body.status], [202, 'signalled']);
-    await until('the deploy call', () => hook.calls.length > 0);
-    await workers[0]!.kill('SIGKILL');
-    release();
-    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
-
-    const flow = stack.client.workflow.getHandle(`flow/bitbucket:${REPO}#${id}/deploy-prod/production`);
-    await until('the flow ends', async () => (await flow.describe()).status.name !== 'RUNNING', {
-      detail: () => `${workers.at(-1)!.output().slice(-3000)}\n${JSON.stringify(world.comments(id))}`,
+    await deploysOnceAcrossWorkerKill({
+      stack,
+      hook,
+      daemonFile: join(dir, 'daemon.yaml'),
+      env: await workerEnvFor(stack, BITBUCKET_ENV),
+      workers,
+      environment: 'production',
+      world: {
+        open: () => world.open(),
+        comment: (id, body, who) =>
+          sendBitbucket(stack.url, 'pullrequest:comment_created', world.comment(id, body, who)),
+        comments: (id) => world.comments(id),
+        flowId: (id, environment) => `flow/bitbucket:${REPO}#${id}/deploy-prod/${environment}`,
+      },
     });
-    const result = await flow.result();
-    assert.equal(result.status, 'deployed');
-    // The retried call carries the run's Idempotency-Key: one deploy, however often the hook is asked.
-    assert.equal(new Set(hook.calls.map((c) => c.key)).size, 1, JSON.stringify(hook.calls));
-    assert.equal(result.approval.approvals[0].login, 'alice');
-    const finals = world.comments(id).filter((b) => b.startsWith('### Flow `deploy-prod` for `production`: deployed'));
-    assert.equal(finals.length, 1);
     assert.deepEqual(bitbucket.state.violations, []);
   });
 });

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
-import { deployFlow, startDeployHook } from '../harness/deploy-hook.js';
+import { deployFlow, deploysOnceAcrossWorkerKill, startDeployHook } from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
-import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
+import { workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 const PROJECT = 'gitlab-org/gitlab-test';
 const fixture = (name: string) => structuredClone(gitlabExample(name)) as Record<string, any>;
@@ -287,32 +287,20 @@ describe('GitLab: an approved deploy survives a worker SIGKILL (issue 26)', func
 
   it('the worker dies between the approval and the deploy; a new worker deploys exactly once', async () => {
     const world = gitlabWorld(gitlab);
-    const env = await workerEnvFor(stack, GITLAB_ENV);
-    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
-    const iid = world.open();
-    assert.equal((await send(stack.url, 'Note Hook', world.note(iid, '/deploy production', 'carol'))).status, 201);
-    await until('the plan note', () => world.notes(iid).some((b) => b.includes('Deploy to `eu-production` requested')));
-
-    // The approval is accepted (in the flow's history); the deploy hook holds its answer, and the worker
-    // is killed while the deploy waits for it: the approval is the flow's, not the dead worker's.
-    const release = hook.hold();
-    const approved = await send(stack.url, 'Note Hook', world.note(iid, '/approve', 'alice'));
-    assert.deepEqual([approved.status, approved.body.status], [202, 'signalled']);
-    await until('the deploy call', () => hook.calls.length > 0);
-    await workers[0]!.kill('SIGKILL');
-    release();
-    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
-
-    const flow = stack.client.workflow.getHandle(`flow/gitlab:${PROJECT}#${iid}/deploy-prod/eu-production`);
-    await until('the flow ends', async () => (await flow.describe()).status.name !== 'RUNNING', {
-      detail: () => `${workers.at(-1)!.output().slice(-3000)}\n${JSON.stringify(world.notes(iid))}`,
+    await deploysOnceAcrossWorkerKill({
+      stack,
+      hook,
+      daemonFile: join(dir, 'daemon.yaml'),
+      env: await workerEnvFor(stack, GITLAB_ENV),
+      workers,
+      command: '/deploy production',
+      environment: 'eu-production',
+      world: {
+        open: () => world.open(),
+        comment: (iid, body, who) => send(stack.url, 'Note Hook', world.note(iid, body, who)),
+        comments: (iid) => world.notes(iid),
+        flowId: (iid, environment) => `flow/gitlab:${PROJECT}#${iid}/deploy-prod/${environment}`,
+      },
     });
-    const result = await flow.result();
-    assert.equal(result.status, 'deployed');
-    // The retried call carries the run's Idempotency-Key: one deploy, however often the hook is asked.
-    assert.equal(new Set(hook.calls.map((c) => c.key)).size, 1, JSON.stringify(hook.calls));
-    assert.equal(result.approval.approvals[0].login, 'alice');
-    const finals = world.notes(iid).filter((b) => b.startsWith('### Flow `deploy-prod` for `eu-production`: deployed'));
-    assert.equal(finals.length, 1);
   });
 });

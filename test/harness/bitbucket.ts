@@ -6,6 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { userView } from '../../src/sandbox/bitbucket/users.js';
 import type { BitbucketState } from '../../src/sandbox/bitbucket/state.js';
+import { forgeDaemonYaml } from './config-dir.js';
 
 export const BITBUCKET_SECRET = 'bb-e2e-s3cret';
 /** The bot's account: an Atlassian account's email and API token, sent as Basic auth. */
@@ -20,14 +21,12 @@ export const BITBUCKET_ENV = {
  * A DaemonConfig with GitHub and Bitbucket (`bitbucket`: more keys of platforms.bitbucket, such as its
  * `api_url`), the resource directories `dirs` and `extra` lines of its spec.
  */
-export const bitbucketDaemonYaml = (dirs: string[], bitbucket = '', extra = '') => `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN${bitbucket ? `, ${bitbucket}` : ''}}
-${dirs.map((d) => `  ${d}: {directory: ${d}}\n`).join('')}${extra}`;
+export const bitbucketDaemonYaml = (dirs: string[], bitbucket = '', extra = '') =>
+  forgeDaemonYaml(
+    `bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN${bitbucket ? `, ${bitbucket}` : ''}}`,
+    dirs,
+    extra,
+  );
 
 export const bitbucketTriggerYaml = (name: string, body: string) =>
   `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  type: Bitbucket\n${body.replace(/^/gm, '  ')}\n`;

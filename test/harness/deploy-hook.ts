@@ -1,9 +1,12 @@
 // What the deploy tests share: a stand-in deploy hook that records every call (and can hold its answers,
 // as a deploy that is still running holds the environment's lock), the deploy flow of the quick start
 // (approval, then the hook, then an end), and pull requests and their comments in one repository.
+import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import type { Stack } from './stack.js';
+import { until } from './until.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export interface HookCall {
   key: string;
@@ -97,4 +100,66 @@ export function pullRequests(stack: Pick<Stack, 'sandbox'>, repo: string, first:
       return c;
     },
   };
+}
+
+/** A forge's side of a deploy scenario: opening a change, commenting on it (through the ingress), reading it. */
+export interface DeployWorld {
+  /** A new pull or merge request; its number. */
+  open(): number;
+  /** `who` comments `body` on change `n`; the ingress's answer. */
+  comment(n: number, body: string, who: string): Promise<{ status: number; body: Record<string, any> }>;
+  /** The texts of the comments on change `n`. */
+  comments(n: number): string[];
+  /** The id of the flow deploying change `n` to `environment`. */
+  flowId(n: number, environment: string): string;
+}
+
+/**
+ * `/deploy <environment>` (or `command`) by carol, approved by alice; the deploy hook holds its answer and the worker is
+ * SIGKILLed while the deploy waits for it; a new worker deploys exactly once (one Idempotency-Key), and the
+ * result is told once. `workers` collects the worker processes for the suite to stop.
+ */
+export async function deploysOnceAcrossWorkerKill(o: {
+  stack: Stack;
+  hook: Awaited<ReturnType<typeof startDeployHook>>;
+  daemonFile: string;
+  env: Record<string, string>;
+  workers: WorkerProcess[];
+  world: DeployWorld;
+  /** The environment the command deploys to (its flow's name for it). */
+  environment: string;
+  /** The comment that requests the deploy; `/deploy <environment>` unless given. */
+  command?: string;
+}) {
+  const { stack, hook, world, workers, environment } = o;
+  workers.push(await startWorkerProcess(o.daemonFile, o.env));
+  const n = world.open();
+  assert.equal((await world.comment(n, o.command ?? `/deploy ${environment}`, 'carol')).status, 201);
+  await until('the plan comment', () =>
+    world.comments(n).some((b) => b.includes(`Deploy to \`${environment}\` requested`)),
+  );
+
+  // The approval is accepted (in the flow's history); the deploy hook holds its answer, and the worker
+  // is killed while the deploy waits for it: the approval is the flow's, not the dead worker's.
+  const release = hook.hold();
+  const approved = await world.comment(n, '/approve', 'alice');
+  assert.deepEqual([approved.status, approved.body.status], [202, 'signalled']);
+  await until('the deploy call', () => hook.calls.length > 0);
+  await workers.at(-1)!.kill('SIGKILL');
+  release();
+  workers.push(await startWorkerProcess(o.daemonFile, o.env));
+
+  const flow = stack.client.workflow.getHandle(world.flowId(n, environment));
+  await until('the flow ends', async () => (await flow.describe()).status.name !== 'RUNNING', {
+    detail: () => `${workers.at(-1)!.output().slice(-3000)}\n${JSON.stringify(world.comments(n))}`,
+  });
+  const result = await flow.result();
+  assert.equal(result.status, 'deployed');
+  // The retried call carries the run's Idempotency-Key: one deploy, however often the hook is asked.
+  assert.equal(new Set(hook.calls.map((c) => c.key)).size, 1, JSON.stringify(hook.calls));
+  assert.equal(result.approval.approvals[0].login, 'alice');
+  const finals = world
+    .comments(n)
+    .filter((b) => b.startsWith(`### Flow \`deploy-prod\` for \`${environment}\`: deployed`));
+  assert.equal(finals.length, 1);
 }

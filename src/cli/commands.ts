@@ -61,15 +61,17 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'dev',
-    summary: 'Temporal dev server + worker + ingress + GitHub and GitLab sandboxes on 127.0.0.1, no credentials',
+    summary:
+      'Temporal dev server + worker + ingress + GitHub, GitLab and Bitbucket sandboxes on 127.0.0.1, no credentials',
     usage:
-      'aofctl dev [--config daemon.yaml] [--temporal-port 7233] [--ui-port 8233] [--sandbox-port 3100] [--gitlab-sandbox-port 3101]',
+      'aofctl dev [--config daemon.yaml] [--temporal-port 7233] [--ui-port 8233] [--sandbox-port 3100] [--gitlab-sandbox-port 3101] [--bitbucket-sandbox-port 3102]',
     help: [
       configHelp,
       '  --temporal-port N   the Temporal dev server (default 7233)',
       '  --ui-port N         the Temporal Web UI (default 8233)',
       '  --sandbox-port N    the GitHub sandbox (default 3100)',
       '  --gitlab-sandbox-port N  the GitLab sandbox (default 3101)',
+      '  --bitbucket-sandbox-port N  the Bitbucket sandbox (default 3102)',
       'State (Temporal and the GitHub sandbox) is kept in .aof/; delete that folder to start afresh.',
     ].join('\n'),
     options: {
@@ -78,6 +80,7 @@ export const COMMANDS: Command[] = [
       'ui-port': { type: 'string', default: '8233' },
       'sandbox-port': { type: 'string', default: '3100' },
       'gitlab-sandbox-port': { type: 'string', default: '3101' },
+      'bitbucket-sandbox-port': { type: 'string', default: '3102' },
     },
     run: async (v) => {
       await (
@@ -88,6 +91,7 @@ export const COMMANDS: Command[] = [
         uiPort: port(v['ui-port'], 'ui-port'),
         sandboxPort: port(v['sandbox-port'], 'sandbox-port'),
         gitlabSandboxPort: port(v['gitlab-sandbox-port'], 'gitlab-sandbox-port'),
+        bitbucketSandboxPort: port(v['bitbucket-sandbox-port'], 'bitbucket-sandbox-port'),
       });
       return -1;
     },

@@ -9,6 +9,8 @@ export interface DevState {
   sandboxUrl: string;
   /** The GitLab sandbox (its API at `${gitlabSandboxUrl}/api/v4`); absent in a state from before it. */
   gitlabSandboxUrl?: string;
+  /** The Bitbucket sandbox (its API at `${bitbucketSandboxUrl}/2.0`); absent in a state from before it. */
+  bitbucketSandboxUrl?: string;
   webUiUrl: string;
   secret: string;
 }
@@ -17,6 +19,13 @@ const FILE = join(STATE_DIR, 'dev.json');
 
 /** The dev GitLab sandbox's bot (its token is what the worker and the ingress use there). */
 export const DEV_GITLAB_BOT = { username: 'aofbot', token: 'glpat-sandbox-dev-bot' };
+
+/** The dev Bitbucket sandbox's bot: an account (its email) and its API token, Basic auth as on Cloud. */
+export const DEV_BITBUCKET_BOT = {
+  nickname: 'aofbot',
+  email: 'aofbot@sandbox.invalid',
+  password: 'bb-sandbox-dev-token',
+};
 
 export function readDevState(): DevState | undefined {
   return existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as DevState) : undefined;

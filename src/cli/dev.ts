@@ -1,6 +1,6 @@
 // `aofctl dev`: the whole stack on one machine with no credentials: a Temporal dev server (state kept
-// in .aof/temporal.db, Web UI on), the GitHub sandbox (state kept in .aof/sandbox.json), the GitLab
-// sandbox (its state in memory), a worker process and an ingress process, all on 127.0.0.1. It says
+// in .aof/temporal.db, Web UI on), the GitHub sandbox (state kept in .aof/sandbox.json), the GitLab and
+// Bitbucket sandboxes (their state in memory), a worker process and an ingress process, all on 127.0.0.1. It says
 // "ready" once a delivery would be handled.
 import { PROCESS_ENV } from '../worker/process-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,10 +9,11 @@ import { join, resolve } from 'node:path';
 import { GitHubSandbox } from '../sandbox/github/server.js';
 import { persistSandbox } from '../sandbox/github/sandbox-state.js';
 import { GitLabSandbox } from '../sandbox/gitlab/index.js';
+import { BitbucketSandbox } from '../sandbox/bitbucket/index.js';
 import { waitUntilReady } from './dev-ready.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { PROJECT_ROOT, STATE_DIR } from '../paths.js';
-import { DEV_GITLAB_BOT, devSecret, writeDevState } from './dev-state.js';
+import { DEV_BITBUCKET_BOT, DEV_GITLAB_BOT, devSecret, writeDevState } from './dev-state.js';
 import { loadOrExit } from './load-or-exit.js';
 
 export interface DevOptions {
@@ -21,6 +22,7 @@ export interface DevOptions {
   uiPort: number;
   sandboxPort: number;
   gitlabSandboxPort: number;
+  bitbucketSandboxPort: number;
 }
 
 export async function dev(o: DevOptions): Promise<void> {
@@ -38,6 +40,12 @@ export async function dev(o: DevOptions): Promise<void> {
   gitlab.state.addUser({ ...DEV_GITLAB_BOT, bot: true });
   const gitlabSandboxUrl = await gitlab.start(o.gitlabSandboxPort);
   say(`GitLab sandbox on ${gitlabSandboxUrl} (inspect: ${gitlabSandboxUrl}/_sandbox/notes; state in memory)`);
+  const bitbucket = new BitbucketSandbox();
+  bitbucket.state.addUser(DEV_BITBUCKET_BOT);
+  const bitbucketSandboxUrl = await bitbucket.start(o.bitbucketSandboxPort);
+  say(
+    `Bitbucket sandbox on ${bitbucketSandboxUrl} (inspect: ${bitbucketSandboxUrl}/_sandbox/comments; state in memory)`,
+  );
 
   say('starting the Temporal dev server (state in .aof/temporal.db)');
   const env = await startDevServer({
@@ -61,6 +69,11 @@ export async function dev(o: DevOptions): Promise<void> {
     GITLAB_WEBHOOK_SECRET: secret,
     GITLAB_TOKEN: process.env.GITLAB_TOKEN || DEV_GITLAB_BOT.token,
     GITLAB_API_URL: gitlab.apiUrl,
+    // Bitbucket: the same dev secret, the sandbox's bot (an account and its API token, Basic auth).
+    BITBUCKET_WEBHOOK_SECRET: secret,
+    BITBUCKET_USERNAME: process.env.BITBUCKET_USERNAME || DEV_BITBUCKET_BOT.email,
+    BITBUCKET_APP_PASSWORD: process.env.BITBUCKET_APP_PASSWORD || DEV_BITBUCKET_BOT.password,
+    BITBUCKET_API_URL: bitbucket.apiUrl,
     TEMPORAL_ADDRESS: address,
     // Only this machine: the dev secret and the sandbox are not for the network.
     AOF_HOST: '127.0.0.1',
@@ -77,6 +90,7 @@ export async function dev(o: DevOptions): Promise<void> {
     kept.stop();
     await sandbox.stop();
     await gitlab.stop();
+    await bitbucket.stop();
     await env.teardown();
     process.exit(code);
   };
@@ -91,7 +105,7 @@ export async function dev(o: DevOptions): Promise<void> {
     children.push(child);
   }
   const ingressUrl = `http://127.0.0.1:${port}`;
-  writeDevState({ ingressUrl, sandboxUrl, gitlabSandboxUrl, webUiUrl, secret });
+  writeDevState({ ingressUrl, sandboxUrl, gitlabSandboxUrl, bitbucketSandboxUrl, webUiUrl, secret });
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   say(`Temporal ${address}, Web UI ${webUiUrl}; waiting for the worker and the ingress`);
@@ -105,9 +119,9 @@ export async function dev(o: DevOptions): Promise<void> {
   });
   if (stopping) return;
   say(
-    `ready: ingress ${ingressUrl}/webhook/github and ${ingressUrl}/webhook/gitlab, worker polling ${task_queue} and ${github_task_queue}`,
+    `ready: ingress ${ingressUrl}/webhook/github, ${ingressUrl}/webhook/gitlab and ${ingressUrl}/webhook/bitbucket, worker polling ${task_queue} and ${github_task_queue}`,
   );
   say(
-    'try: npx aofctl simulate pull_request --action opened   or   npx aofctl simulate --forge gitlab merge_request --action open   (more: npx aofctl simulate --help)',
+    'try: npx aofctl simulate pull_request --action opened   or   npx aofctl simulate --forge gitlab merge_request --action open   or   npx aofctl simulate --forge bitbucket pullrequest:created   (more: npx aofctl simulate --help)',
   );
 }

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { hasAnySecret, missingSecretMessage, tenantIndex } from '../config/secrets.js';
 import { watchBotLogins } from '../forges/github/identity.js';
 import { watchGitLabBotNames } from '../forges/gitlab/identity.js';
+import { watchBitbucketBotNames } from '../forges/bitbucket/identity.js';
 import { createIngress } from '../ingress/app.js';
 import { createDispatcher } from '../ingress/dispatch.js';
 import { listen } from '../ingress/listen.js';
@@ -36,15 +37,17 @@ export async function serve(configPath: string): Promise<Server> {
           "could not learn the bot's login from its credentials; asking again every minute (its comments carry a marker and are never acted on meanwhile)",
         ),
   );
-  // The same for GitLab: the usernames its tokens act as (GET /user); platforms.gitlab.bot_name only adds one.
-  const gitlabBots = await watchGitLabBotNames(resources, (names, known) => {
+  // The same for GitLab and Bitbucket: the accounts their credentials act as; bot_name only adds a name.
+  const learnt = (forge: string) => (names: string[], known: boolean) => {
     if (!known)
       logger.warn(
         { bots: names },
-        "could not learn the GitLab bot's username from its tokens; asking again every minute",
+        `could not learn the ${forge} bot's account from its credentials; asking again every minute`,
       );
-    else if (names.length) logger.info({ bots: names }, 'acting as these GitLab users');
-  });
+    else if (names.length) logger.info({ bots: names }, `acting as these ${forge} users`);
+  };
+  const gitlabBots = await watchGitLabBotNames(resources, learnt('GitLab'));
+  const bitbucketBots = await watchBitbucketBotNames(resources, learnt('Bitbucket'));
   const { temporal, server } = resources.daemon.spec;
   const store = configStore(configPath, {
     onReload: (r) => logger.info({ triggers: r.triggers.length, agents: r.agents.size }, 'configuration reloaded'),
@@ -62,6 +65,7 @@ export async function serve(configPath: string): Promise<Server> {
     dispatch: createDispatcher(temporalLink.client, temporal.task_queue),
     botLogins: () => bots.current(store.current().daemon.spec.platforms.github.bot_name),
     gitlabBotNames: gitlabBots.current,
+    bitbucketBotNames: bitbucketBots.current,
     logger,
     ready: () => temporalLink.reachable(2000),
   });
@@ -74,6 +78,7 @@ export async function serve(configPath: string): Promise<Server> {
   const stop = () => {
     bots.stop();
     gitlabBots.stop();
+    bitbucketBots.stop();
     store.close();
     http.close();
     void temporalLink.close();

@@ -1,10 +1,14 @@
 // `aofctl simulate --forge bitbucket <event-key>`: sends one of Bitbucket's documented example payloads
 // (src/forges/bitbucket/examples; Cloud's keys such as `pullrequest:created`, Data Center's such as
 // `pr:opened`) to a running ingress, signed and with the headers Bitbucket sends, as Bitbucket would.
-import { randomUUID } from 'node:crypto';
+// Under `aofctl dev`, a Cloud pull request's delivery first gives the dev Bitbucket sandbox that pull request.
+import { createHash, randomUUID } from 'node:crypto';
 import { sign } from '../ingress/signature.js';
 import { bitbucketExample, bitbucketExampleKeys } from '../forges/bitbucket/examples/index.js';
 import { BITBUCKET_HEADERS, PING_EVENT, normalizeBitbucketEvent } from '../forges/bitbucket/webhook.js';
+import type { SimulatedPullRequest } from '../sandbox/bitbucket/control.js';
+import { DEV_BITBUCKET_BOT, readDevState } from './dev-state.js';
+import { SIMULATED_CHANGE } from './simulate-change.js';
 import { forgeEndpoint, forgeWebhookSecret, sendDelivery } from './simulate-forge.js';
 import { UsageError } from './usage-error.js';
 
@@ -61,8 +65,11 @@ export function bitbucketHeaders(
 export async function simulateBitbucket(o: BitbucketSimulateOptions): Promise<number> {
   const { flavor, payload } = bitbucketSimulatedPayload(o);
   const url = forgeEndpoint('bitbucket', o.url);
+  // `aofctl dev` gives Bitbucket its dev secret too (BITBUCKET_WEBHOOK_SECRET in its processes, not this one).
+  const dev = o.url === undefined ? readDevState() : undefined;
   // Data Center's test delivery is not signed.
-  const secret = o.event === PING_EVENT ? undefined : o.secret || forgeWebhookSecret(o.config, 'Bitbucket');
+  const secret =
+    o.event === PING_EVENT ? undefined : o.secret || forgeWebhookSecret(o.config, 'Bitbucket') || dev?.secret;
   if (!secret && o.event !== PING_EVENT)
     throw new UsageError(
       `simulate --forge bitbucket: no secret: pass --secret, or configure platforms.bitbucket.webhook_secret_env or a Bitbucket Trigger's webhook_secret in ${o.config}`,
@@ -75,6 +82,7 @@ export async function simulateBitbucket(o: BitbucketSimulateOptions): Promise<nu
   } catch {
     /* the ping names no repository */
   }
+  if (dev?.bitbucketSandboxUrl && flavor === 'cloud') await seedBitbucketSandbox(dev.bitbucketSandboxUrl, payload);
   return sendDelivery({
     url,
     headers: bitbucketHeaders(flavor, o.event, delivery, secret ? sign(secret, body) : undefined),
@@ -82,4 +90,38 @@ export async function simulateBitbucket(o: BitbucketSimulateOptions): Promise<nu
     what: `${o.event} on ${repo}`,
     delivery,
   });
+}
+
+/**
+ * Gives the dev Bitbucket sandbox the pull request a Cloud delivery is about (its repository, author, source
+ * commit and a small change to review), as Bitbucket would have it; a later delivery's new source commit
+ * moves its head.
+ */
+async function seedBitbucketSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
+  const pr = payload.pullrequest;
+  const repo = payload.repository?.full_name;
+  const short = pr?.source?.commit?.hash;
+  if (!Number.isInteger(pr?.id) || typeof repo !== 'string' || typeof short !== 'string') return;
+  // The payload abbreviates the hash; the sandbox holds the full one and resolves it by prefix.
+  const sourceCommit = (short + createHash('sha1').update(`${repo}#${pr.id}@${short}`).digest('hex')).slice(0, 40);
+  const seed: SimulatedPullRequest = {
+    repo,
+    id: pr.id,
+    author: pr.author?.nickname ?? 'someone',
+    title: pr.title,
+    sourceCommit,
+    bot: DEV_BITBUCKET_BOT.nickname,
+    changes: SIMULATED_CHANGE.map((f) => ({
+      path: f.filename,
+      status: f.status === 'added' ? 'added' : 'modified',
+      // A diff's every line ends in a newline, the last one too.
+      patch: f.patch.endsWith('\n') ? f.patch : `${f.patch}\n`,
+      content: f.content,
+    })),
+  };
+  await fetch(`${sandboxUrl}/_sandbox/pullrequests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(seed),
+  }).catch(() => undefined);
 }

@@ -11,7 +11,7 @@ import { installTemporalRuntime } from '../temporal/runtime-logger.js';
 import { missingSearchAttributes, registerCommand } from '../temporal/check-search-attributes.js';
 import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { createWorkers, runWorkers } from '../worker/create-workers.js';
-import { syncRedeliverySchedules } from '../worker/redelivery-schedule.js';
+import { syncRedeliveryAndReport } from '../worker/redelivery-schedule.js';
 import { loadOrExit } from './load-or-exit.js';
 import { modelWarnings } from '../config/models.js';
 import { formatProblem } from '../config/problems.js';
@@ -63,13 +63,7 @@ export async function worker(configPath: string): Promise<void> {
   const workers = await createWorkers({ connection, resources, metrics, tracing, client });
   // Every worker brings the schedules (one per tenant) in line with its configuration; a failure here only
   // loses redelivery.
-  await syncRedeliverySchedules(client, resources).then(
-    (changes) => {
-      for (const { tenant, scheduleId, change } of changes)
-        if (change !== 'none') logger.info({ schedule: scheduleId, tenant, change }, 'redelivery schedule ' + change);
-    },
-    (err: Error) => logger.error({ err: err.message }, 'could not create or update the redelivery schedule'),
-  );
+  await syncRedeliveryAndReport(client, resources, logger);
   ready = true;
   logger.info(
     {

@@ -23,6 +23,8 @@ const VERB_USES: Record<
     flowActions: ['label'],
     params: ['labels'],
   },
+  // Nothing in a Trigger asks for it: the redelivery schedule says which Triggers it cannot watch.
+  redelivery: { noun: 'redelivery of missed webhook deliveries', tools: [], flowActions: [], params: [] },
 };
 
 type PathItem = string | number;

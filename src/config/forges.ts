@@ -8,8 +8,11 @@ import { PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
 import { envName, inert, projectGlob, repoGlob } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
 
-/** Verbs of the forge port that some forge has not got. */
-export type ForgeVerb = 'labels';
+/**
+ * Verbs of the forge port that some forge has not got: labels, and `redelivery` (listing and resending
+ * missed webhook deliveries, src/forges/port.ts DeliveryVerbs), which Bitbucket's API does not offer.
+ */
+export type ForgeVerb = 'labels' | 'redelivery';
 
 /** Secrets may be written inline (usually as `${VAR}`, expanded at load) or named by variable: not both. */
 const notBoth =
@@ -269,7 +272,9 @@ export const FORGES = {
       ].map((e) => [e, []]),
     ),
     dottedActions: false,
-    lacks: ['labels'],
+    // No labels on pull requests; no API to list or resend webhook deliveries (only the request log in a
+    // repository's webhook settings, by hand).
+    lacks: ['labels', 'redelivery'],
     noApproverGroups:
       "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there)",
   },

@@ -284,6 +284,12 @@ export interface ForgeEvent {
   metadata: Record<string, string | number | boolean | undefined>;
 }
 
+/** The bot's names the ingress learnt from each forge's credentials (src/forges/<forge>/identity.ts). */
+export interface LearntBotNames {
+  gitlabBotNames?: () => readonly string[];
+  bitbucketBotNames?: () => readonly string[];
+}
+
 /**
  * A forge's inbound side as the ingress drives it (src/ingress/forge-webhook.ts), one record in the
  * adapter's folder: POST /webhook/<forge>.
@@ -307,5 +313,5 @@ export interface InboundForge<E> {
   /** What users wrote, kept apart as data for models. */
   untrustedContent(payload: Record<string, any>): UntrustedContent;
   /** The bot's own names: events from them start nothing. */
-  bots(res: Resources, learnt: { gitlabBotNames?: () => readonly string[] }): string[];
+  bots(res: Resources, learnt: LearntBotNames): string[];
 }

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import type { Logger } from '../log.js';
 import type { Resources } from '../config/load.js';
 import type { Trigger } from '../config/schema.js';
-import { targetOf, type ForgeEvent } from '../forges/port.js';
+import { targetOf, type ForgeEvent, type LearntBotNames } from '../forges/port.js';
 import { ForgePayloadError } from '../forges/inbound.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
@@ -23,14 +23,13 @@ import { keysForPath, verifiedTenant } from './tenant.js';
 import { verifiedIdentity, type DeliveryIdentity } from './identity.js';
 import { VERIFIED_STATE } from './metrics.js';
 
-export interface WebhookDeps {
+/** The other forges' bot names come in LearntBotNames (learnt from their credentials). */
+export interface WebhookDeps extends LearntBotNames {
   resources: () => Resources;
   dispatch: Dispatcher;
   logger: Logger;
   /** The bot's own logins (from its credentials, plus bot_name): its own events start nothing. */
   botLogins?: () => readonly string[];
-  /** The GitLab bot's usernames (from `GET /user` with its token, plus bot_name). */
-  gitlabBotNames?: () => readonly string[];
 }
 
 interface Delivery {

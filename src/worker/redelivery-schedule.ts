@@ -5,6 +5,8 @@
 // hooks only, and a tenant whose run is slow or failing does not hold up another's. `aofctl worker`
 // creates them, or updates them to the current configuration (several workers starting at once all end up
 // updating the same schedules), and deletes those no longer configured (all when redelivery is off).
+// A forge whose API cannot list or resend deliveries (Bitbucket: `lacks: ['redelivery']`) gets no schedule;
+// the worker says which Triggers no schedule watches.
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -14,6 +16,8 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Resources } from '../config/load.js';
+import { FORGES } from '../config/forges.js';
+import type { Logger } from '../log.js';
 import { redeliveryTenants, type TenantHooks } from '../forges/github/webhook-hooks.js';
 import { gitlabRedeliveryHooks } from '../forges/gitlab/redelivery.js';
 import type { DaemonConfig } from '../config/schema.js';
@@ -90,6 +94,38 @@ export async function syncRedeliverySchedules(client: Client, resources: Resourc
     if (tenant !== GITLAB || change !== 'none') changes.push({ tenant, scheduleId, change });
   }
   return changes;
+}
+
+/** Triggers of forges that cannot recover missed deliveries, per forge, with what the worker says of them. */
+export function unwatchedTriggers(resources: Resources): { forge: string; triggers: string[]; message: string }[] {
+  return Object.values(FORGES)
+    .filter((f) => (f.lacks as readonly string[]).includes('redelivery'))
+    .map((f) => ({ f, triggers: resources.triggers.filter((t) => t.resource.spec.type === f.type) }))
+    .filter(({ triggers }) => triggers.length > 0)
+    .map(({ f, triggers }) => ({
+      forge: f.id,
+      triggers: triggers.map((t) => t.resource.metadata.name),
+      message: `redelivery skips ${f.type} Triggers: ${f.type}'s API cannot list or resend missed webhook deliveries`,
+    }));
+}
+
+/**
+ * What a worker does at start: brings the schedules in line and logs each change, and which Triggers no
+ * schedule can watch (information, not an error); a failure to reach the schedules is logged, not thrown.
+ */
+export async function syncRedeliveryAndReport(
+  client: Client,
+  resources: Resources,
+  logger: Pick<Logger, 'info' | 'error'>,
+): Promise<void> {
+  await syncRedeliverySchedules(client, resources).then(
+    (changes) => {
+      for (const { tenant, scheduleId, change } of changes)
+        if (change !== 'none') logger.info({ schedule: scheduleId, tenant, change }, 'redelivery schedule ' + change);
+    },
+    (err: Error) => logger.error({ err: err.message }, 'could not create or update the redelivery schedule'),
+  );
+  for (const { forge, triggers, message } of unwatchedTriggers(resources)) logger.info({ forge, triggers }, message);
 }
 
 /** The global tenant's schedule change (the single schedule of earlier versions); syncs every tenant's. */

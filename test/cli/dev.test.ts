@@ -38,13 +38,16 @@ describe('aofctl dev', function () {
   this.timeout(180_000);
   const state = mkdtempSync(join(tmpdir(), 'aof-dev-state-'));
   let dev: AofctlProcess | undefined;
-  let ports: { ingress: number; temporal: number; ui: number; sandbox: number; gitlab: number };
+  let ports: { ingress: number; temporal: number; ui: number; sandbox: number; gitlab: number; bitbucket: number };
   const env = () => ({
     AOF_STATE_DIR: state,
     GITHUB_WEBHOOK_SECRET: '',
     GITHUB_TOKEN: '',
     GITLAB_WEBHOOK_SECRET: '',
     GITLAB_TOKEN: '',
+    BITBUCKET_WEBHOOK_SECRET: '',
+    BITBUCKET_USERNAME: '',
+    BITBUCKET_APP_PASSWORD: '',
     MALLOC_ARENA_MAX: '',
   });
 
@@ -55,6 +58,7 @@ describe('aofctl dev', function () {
       ui: await freePort(),
       sandbox: await freePort(),
       gitlab: await freePort(),
+      bitbucket: await freePort(),
     };
     const dir = configDir({
       'daemon.yaml': daemonYaml(
@@ -62,11 +66,19 @@ describe('aofctl dev', function () {
         `  server: {port: ${ports.ingress}}\n  gates: {directory: gates}\n`,
         // As the shipped daemon.yaml has it: `aofctl dev` sets these variables for its GitLab sandbox.
         'token_env: GITLAB_TOKEN\nwebhook_secret_env: GITLAB_WEBHOOK_SECRET\napi_url: ${GITLAB_API_URL:-https://gitlab.com/api/v4}',
+      ).replace(
+        '  triggers:',
+        // As the shipped daemon.yaml has it: `aofctl dev` sets these variables for its Bitbucket sandbox.
+        '    bitbucket: {username_env: BITBUCKET_USERNAME, app_password_env: BITBUCKET_APP_PASSWORD, webhook_secret_env: BITBUCKET_WEBHOOK_SECRET, api_url: "${BITBUCKET_API_URL:-https://api.bitbucket.org/2.0}"}\n  triggers:',
       ),
       'agents/a.yaml': agentYaml('triager', 'builtin:issue-triager'),
       'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: triager'),
       'triggers/g.yaml': gitlabTriggerYaml('mrs', 'commands:\n  merge_request.open: {gate: afa}'),
+      'triggers/b.yaml': triggerYaml('prs', 'commands:\n  pullrequest:created: {gate: afa}').replace(
+        'type: GitHub',
+        'type: Bitbucket',
+      ),
     });
     dev = await startAofctl('dev', join(dir, 'daemon.yaml'), env(), '[aof dev] ready:', [
       '--temporal-port',
@@ -77,6 +89,8 @@ describe('aofctl dev', function () {
       String(ports.sandbox),
       '--gitlab-sandbox-port',
       String(ports.gitlab),
+      '--bitbucket-sandbox-port',
+      String(ports.bitbucket),
     ]);
   });
   after(async () => {
@@ -113,6 +127,27 @@ describe('aofctl dev', function () {
     });
   });
 
+  it('simulate --forge bitbucket: the gate reviews the pull request on the Bitbucket sandbox', async () => {
+    const sent = await simulate(env(), '--forge', 'bitbucket', 'pullrequest:created');
+    assert.equal(sent.code, 0, sent.out);
+    assert.match(sent.out, /-> 201 /);
+    const bitbucket = `http://127.0.0.1:${ports.bitbucket}/_sandbox`;
+    // The seeded change has an eval: the gate's build status fails, with one summary comment by the bot.
+    await until('the gate build status and its comment on the Bitbucket sandbox', async () => {
+      const statuses = (await (await fetch(`${bitbucket}/statuses`)).json()) as { name: string; state: string }[];
+      const comments = (await (await fetch(`${bitbucket}/comments`)).json()) as { raw: string; prId: number }[];
+      return (
+        statuses.some((x) => x.name === 'AFA Gate Check' && x.state === 'FAILED') &&
+        comments.filter((c) => c.prId === 7 && /AFA/.test(c.raw)).length === 1
+      );
+    });
+    const reports = (await (await fetch(`${bitbucket}/reports`)).json()) as { annotations: { path: string }[] }[];
+    assert.ok(
+      reports.some((r) => r.annotations.some((a) => a.path === 'src/greeting.ts')),
+      JSON.stringify(reports),
+    );
+  });
+
   it('says ready after the worker and the ingress said they started, and the hint to simulate after that', () => {
     const out = dev!.output();
     const ready = out.indexOf('[aof dev] ready:');
@@ -138,7 +173,7 @@ describe('aofctl dev', function () {
       .flat()
       .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     assert.ok(external, 'this test needs a non-loopback IPv4 address to try');
-    for (const port of [ports.ingress, ports.sandbox, ports.gitlab, ports.temporal, ports.ui])
+    for (const port of [ports.ingress, ports.sandbox, ports.gitlab, ports.bitbucket, ports.temporal, ports.ui])
       assert.equal(await accepts(external, port), false, `port ${port} answers on ${external}`);
   });
 });

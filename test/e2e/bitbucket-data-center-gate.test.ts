@@ -6,14 +6,19 @@
 // annotation at its line, one summary comment; a second push reviewed on its new head with the same comment
 // edited in place; writes Data Center stored before answering 500 existing once.
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { checkKey } from '../../src/forges/bitbucket/verbs.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 import { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
-import { configDir, triggerYaml } from '../harness/config-dir.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import {
+  BITBUCKET_DC_BOT,
+  bitbucketDaemonYaml,
+  bitbucketTriggerYaml,
+  sendBitbucket,
+  startBitbucketStack,
+} from '../harness/bitbucket-stack.js';
+import { configDir } from '../harness/config-dir.js';
+import type { Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
 /** A project of this test's own: gates outlive a test on the shared dev server. */
@@ -34,17 +39,6 @@ const PATCH2 =
 const GATE = 'AFA Gate Check';
 const SECRET = 'bb-dc-gate-s3cret';
 
-const daemon = `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN}
-  triggers: {directory: triggers}
-  gates: {directory: gates}
-`;
-
 /** The example payload of `key`, in this test's project, about pull request `id` at source commit `head`. */
 function payload(key: string, o: { id?: number; head?: string } = {}) {
   const p = bitbucketExample(key);
@@ -63,16 +57,16 @@ describe('Bitbucket Data Center: the AFA gate on a pull request (issue 27)', fun
   const s = bitbucket.state;
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': daemon,
+    'daemon.yaml': bitbucketDaemonYaml,
     'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
-    'triggers/t.yaml': triggerYaml(
+    'triggers/t.yaml': bitbucketTriggerYaml(
       'pr-gate',
       `config:\n  repositories: ["${PROJECT}/*"]\ncommands:\n  pr:opened: {gate: afa}\n  pr:from_ref_updated: {gate: afa}`,
-    ).replace('type: GitHub', 'type: Bitbucket'),
+    ),
   });
   before(async () => {
     await bitbucket.start();
-    s.addUser({ nickname: 'aofbot', password: 'bb-http-token' });
+    s.addUser(BITBUCKET_DC_BOT);
     s.addUser({ nickname: AUTHOR });
     s.addRepository(REPO, { aofbot: 'write', [AUTHOR]: 'write' });
     s.addPullRequest(REPO, {
@@ -81,34 +75,14 @@ describe('Bitbucket Data Center: the AFA gate on a pull request (issue 27)', fun
       sourceCommit: HEAD,
       changes: [{ path: 'src/run.ts', status: 'added', patch: PATCH, content: SOURCE }],
     });
-    stack = await startStack({
-      config: join(dir, 'daemon.yaml'),
-      env: () => ({
-        AOF_TEST_BITBUCKET_SECRET: SECRET,
-        AOF_TEST_BITBUCKET_USER: 'aofbot',
-        AOF_TEST_BITBUCKET_TOKEN: 'bb-http-token',
-      }),
-      mutate: (r) => (r.daemon.spec.platforms.bitbucket!.api_url = bitbucket.dataCenterApiUrl),
-    });
+    stack = await startBitbucketStack(bitbucket, dir, SECRET, { dataCenter: true });
   });
   after(async () => {
     await stack?.stop();
     await bitbucket.stop();
   });
 
-  const send = (key: string, body: unknown) => {
-    const raw = JSON.stringify(body);
-    return fetch(`${stack.url}/webhook/bitbucket`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-event-key': key,
-        'x-request-id': randomUUID(),
-        'x-hub-signature': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`,
-      },
-      body: raw,
-    });
-  };
+  const send = (key: string, body: unknown) => sendBitbucket(stack, SECRET, key, body, { dataCenter: true });
   const bot = () => s.mustUser('aofbot');
   const summaries = (id: number) =>
     s.commentsOf(REPO, id).filter((c) => c.userUuid === bot().uuid && c.raw.includes('<!-- aof-gate-check'));

@@ -6,14 +6,20 @@
 // reviewed on its new source commit with the same comment edited in place; writes Bitbucket stored before
 // answering 500 existing once.
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { checkKey } from '../../src/forges/bitbucket/verbs.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 import { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
-import { configDir, triggerYaml } from '../harness/config-dir.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import {
+  BITBUCKET_BOT,
+  bitbucketDaemonYaml,
+  bitbucketPayload,
+  bitbucketTriggerYaml,
+  sendBitbucket,
+  startBitbucketStack,
+} from '../harness/bitbucket-stack.js';
+import { configDir } from '../harness/config-dir.js';
+import type { Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
 const created = bitbucketExample('pullrequest:created');
@@ -30,40 +36,23 @@ const PATCH2 =
 const GATE = 'AFA Gate Check';
 const SECRET = 'bb-gate-s3cret';
 
-const daemon = `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN}
-  triggers: {directory: triggers}
-  gates: {directory: gates}
-`;
-
-/** The example payload of `key`, about pull request `id` at source commit `head` (abbreviated as Bitbucket does). */
-function payload(key: string, o: { id?: number; head?: string } = {}) {
-  const p = bitbucketExample(key);
-  if (o.id !== undefined) p.pullrequest.id = o.id;
-  if (o.head) p.pullrequest.source.commit.hash = o.head.slice(0, 12);
-  return p;
-}
+const payload = bitbucketPayload;
 
 describe('Bitbucket: the AFA gate on a pull request (issue 27)', function () {
   const bitbucket = new BitbucketSandbox();
   const s = bitbucket.state;
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': daemon,
+    'daemon.yaml': bitbucketDaemonYaml,
     'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
-    'triggers/t.yaml': triggerYaml(
+    'triggers/t.yaml': bitbucketTriggerYaml(
       'pr-gate',
       'config:\n  repositories: ["myworkspace/*"]\ncommands:\n  pullrequest:created: {gate: afa}\n  pullrequest:updated: {gate: afa}',
-    ).replace('type: GitHub', 'type: Bitbucket'),
+    ),
   });
   before(async () => {
     await bitbucket.start();
-    s.addUser({ nickname: 'aofbot', email: 'aofbot@example.test', password: 'bb-api-token' });
+    s.addUser(BITBUCKET_BOT);
     s.addUser({ nickname: created.pullrequest.author.nickname });
     s.addRepository(REPO, { aofbot: 'write', [created.pullrequest.author.nickname]: 'write' });
     s.addPullRequest(REPO, {
@@ -72,34 +61,14 @@ describe('Bitbucket: the AFA gate on a pull request (issue 27)', function () {
       sourceCommit: HEAD,
       changes: [{ path: 'src/run.ts', status: 'added', patch: PATCH, content: SOURCE }],
     });
-    stack = await startStack({
-      config: join(dir, 'daemon.yaml'),
-      env: () => ({
-        AOF_TEST_BITBUCKET_SECRET: SECRET,
-        AOF_TEST_BITBUCKET_USER: 'aofbot@example.test',
-        AOF_TEST_BITBUCKET_TOKEN: 'bb-api-token',
-      }),
-      mutate: (r) => (r.daemon.spec.platforms.bitbucket!.api_url = bitbucket.apiUrl),
-    });
+    stack = await startBitbucketStack(bitbucket, dir, SECRET);
   });
   after(async () => {
     await stack?.stop();
     await bitbucket.stop();
   });
 
-  const send = (key: string, body: unknown) => {
-    const raw = JSON.stringify(body);
-    return fetch(`${stack.url}/webhook/bitbucket`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-event-key': key,
-        'x-request-uuid': randomUUID(),
-        'x-hub-signature': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`,
-      },
-      body: raw,
-    });
-  };
+  const send = (key: string, body: unknown) => sendBitbucket(stack, SECRET, key, body);
   const bot = () => s.mustUser('aofbot');
   const summaries = (id: number) =>
     s.commentsOf(REPO, id).filter((c) => c.userUuid === bot().uuid && c.raw.includes('<!-- aof-gate-check'));

@@ -19,6 +19,7 @@ import { createLogger } from '../../src/log.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { watchBotLogins } from '../../src/forges/github/identity.js';
 import { watchGitLabBotNames } from '../../src/forges/gitlab/identity.js';
+import { watchBitbucketBotNames } from '../../src/forges/bitbucket/identity.js';
 import { createWorkers } from '../../src/worker/create-workers.js';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
@@ -106,9 +107,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // As `aofctl serve` does: the bot's logins from its credentials (at the sandbox), plus bot_name.
   const bots = await watchBotLogins(resources.daemon, dirname(resources.daemonFile));
   const gitlabBots = await watchGitLabBotNames(resources);
+  const bitbucketBots = await watchBitbucketBotNames(resources);
   const app = createIngress({
     botLogins: () => bots.current(store.current().daemon.spec.platforms.github.bot_name),
     gitlabBotNames: gitlabBots.current,
+    bitbucketBotNames: bitbucketBots.current,
     resources: store.current,
     dispatch: opts.dispatch ?? createDispatcher(client, resources.daemon.spec.temporal.task_queue),
     logger,
@@ -176,6 +179,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stop() {
       bots.stop();
       gitlabBots.stop();
+      bitbucketBots.stop();
       store.close();
       http.closeAllConnections();
       await new Promise((r) => http.close(r));

@@ -699,6 +699,18 @@ describe('GitLab forge verbs (issue 26)', () => {
   });
 
   describe('labels', () => {
+    it('a label with a comma is refused before anything is sent (GitLab would split it in two)', async () => {
+      const sent = gitlab.requests.length;
+      for (const change of [() => verbs.labels!.add(mr, ['ok', 'bug, urgent']), () => verbs.labels!.remove(mr, 'a,b')])
+        await assert.rejects(
+          change(),
+          (err: ApplicationFailure) =>
+            err.type === 'GitLabLabelComma' && err.nonRetryable && /"(bug, urgent|a,b)"/.test(err.message),
+        );
+      assert.equal(gitlab.requests.length, sent, 'nothing reached GitLab');
+      assert.deepEqual(mr7().labels, ['backend']);
+    });
+
     it('adds with add_labels (comma-separated) and removes with remove_labels', async () => {
       await verbs.labels!.add(mr, ['needs-review', 'gate']);
       assert.deepEqual(mr7().labels, ['backend', 'needs-review', 'gate']);

@@ -1,5 +1,5 @@
 // A small client of Bitbucket's REST APIs, Cloud's 2.0 and Data Center's 1.0 (an `api_url` ending in
-// `/rest/api/1.0` selects it): JSON over fetch, Basic auth (`username` + an API token, app password or Data
+// `/rest/api/1.0` selects it): JSON over src/http/forge-http.ts, Basic auth (`username` + an API token, app password or Data
 // Center's HTTP access token) or a Bearer access token (`oauth_token`). Lists are paged per API: Cloud's by
 // their `next` link, Data Center's by `start`/`limit` until `isLastPage` (`nextPageStart`). Every failure
 // becomes a Temporal ApplicationFailure whose type the caller can test, as GitLab's do
@@ -9,6 +9,7 @@
 // never the query string or the credentials. Error bodies are read in either API's shape (Cloud's
 // `{"error": {"message"}}`, Data Center's `{"errors": [{"message"}]}`).
 import { ApplicationFailure } from '@temporalio/common';
+import { forgeRequest, type HttpAnswer } from '../../http/forge-http.js';
 import { retryAfterMs } from '../../http/retry-after.js';
 import type { ForgeTarget } from '../port.js';
 
@@ -75,7 +76,7 @@ export interface BitbucketFailureDetails {
 export function bitbucketFailure(
   call: string,
   status: number,
-  headers: Headers,
+  headers: Pick<Headers, 'get'>,
   apiMessage: string,
   now = Date.now(),
 ): ApplicationFailure {
@@ -178,7 +179,7 @@ export class BitbucketApi {
 
   private async dataCenterUser(): Promise<BitbucketUserRef> {
     const res = await this.send('GET', '/api/1.0/application-properties');
-    await res.body?.cancel();
+    await res.cancel();
     const a = this.options.auth;
     const name = res.headers.get('x-ausername') ?? ('username' in a ? a.username : undefined);
     if (!name)
@@ -206,35 +207,25 @@ export class BitbucketApi {
   }
 
   /** One call to a path under the API root; the raw response (its body unread). */
-  send(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<Response> {
+  send(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<HttpAnswer> {
     const url = new URL(this.root + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return this.sendTo(method, url, `${method} ${path}`, opts.body);
   }
 
-  private async sendTo(method: string, url: URL, call: string, body?: unknown): Promise<Response> {
+  private sendTo(method: string, url: URL, call: string, body?: unknown): Promise<HttpAnswer> {
     const headers: Record<string, string> = { authorization: this.authorization(), accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     this.requests++;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw ApplicationFailure.create({
-        type: 'BitbucketUnavailable',
-        message: `Bitbucket ${call} got no answer (${cause})`,
-        details: [{ status: 0 }],
-      });
-    }
-    if (res.ok) return res;
-    const text = await res.text().catch(() => '');
-    throw bitbucketFailure(call, res.status, res.headers, apiMessageOf(text));
+    const init = {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.options.timeoutMs,
+    };
+    return forgeRequest('Bitbucket', call, url, init, (status, headers, text) =>
+      bitbucketFailure(call, status, headers, apiMessageOf(text)),
+    );
   }
 
   /** A call answered in JSON. */
@@ -256,7 +247,7 @@ export class BitbucketApi {
     const items: T[] = [];
     let res = await this.send('GET', path, { query });
     for (let n = 1; ; n++) {
-      const page = (await res.json()) as Page<T>;
+      const page = await res.json<Page<T>>();
       items.push(...page.values);
       const more = this.flavor === 'data-center' ? page.isLastPage === false : Boolean(page.next);
       if (!more) return { items, truncated: false };

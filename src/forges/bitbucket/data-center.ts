@@ -11,6 +11,7 @@
 // replaced. Annotations are not deduplicated by Data Center, so the first write of a report's findings
 // clears its annotations before adding them, and a later one adds only those whose `externalId` is not there
 // yet. An approval is a participant's status, set with PUT: the same again changes nothing.
+import type { HttpAnswer } from '../../http/forge-http.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { fit } from '../github/limits.js';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
@@ -227,7 +228,7 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
 
   /** One file at `sha` (`/raw/{path}?at=`); null when missing, binary or over `maxBytes`. */
   async function fileAt(api: BitbucketApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
-    let res: Response;
+    let res: HttpAnswer;
     try {
       const p = path.split('/').map(encodeURIComponent).join('/');
       res = await api.send('GET', `${api.repo(t)}/raw/${p}`, { query: { at: sha } });

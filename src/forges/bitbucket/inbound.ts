@@ -35,9 +35,12 @@ export const bitbucketInbound: InboundForge<BitbucketEvent> = {
   normalize: normalizeBitbucketEvent,
   forgeEvent: bitbucketForgeEvent,
   untrustedContent: bitbucketUntrustedContent,
-  /** `platforms.bitbucket.bot_name` and each Bitbucket Trigger's `bot_name`. */
-  bots(res) {
-    const names = [res.daemon.spec.platforms.bitbucket?.bot_name];
+  /**
+   * Learnt from the bot's credentials (src/forges/bitbucket/identity.ts), plus `platforms.bitbucket.bot_name`
+   * and each Bitbucket Trigger's `bot_name`.
+   */
+  bots(res, learnt) {
+    const names = [...(learnt.bitbucketBotNames?.() ?? []), res.daemon.spec.platforms.bitbucket?.bot_name];
     for (const t of res.triggers) if (t.resource.spec.type === 'Bitbucket') names.push(t.resource.spec.config.bot_name);
     return names.filter((n): n is string => Boolean(n));
   },

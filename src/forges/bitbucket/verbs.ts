@@ -7,6 +7,8 @@
 // (the helper GitHub's and GitLab's writes use), looked up among the bot's own comments on a retry only.
 // Build statuses, reports and annotations are idempotent by Bitbucket's own rules: a status of the same key
 // is overwritten, a report of the same id replaced, an annotation of the same `external_id` updated.
+import { fileText } from '../file-text.js';
+import type { HttpAnswer } from '../../http/forge-http.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
@@ -110,20 +112,8 @@ export async function readInLanes(
 }
 
 /** A file's answer as text; null when over `maxBytes`, a listing (JSON), binary or not UTF-8. */
-export async function textOf(res: Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(res.headers.get('content-length'));
-  if ((Number.isFinite(declared) && declared > maxBytes) || /json/.test(res.headers.get('content-type') ?? '')) {
-    await res.body?.cancel(); // too large, or a directory's listing
-    return null;
-  }
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
-}
+export const textOf = (res: HttpAnswer, maxBytes: number): Promise<string | null> =>
+  fileText(res, maxBytes, { skip: /json/.test(res.headers.get('content-type') ?? '') });
 
 interface Comment {
   id: number;
@@ -355,7 +345,7 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
 
   /** One file at `sha` (`/src/{commit}/{path}`); null when missing, binary or over `maxBytes`. */
   async function fileAt(api: BitbucketApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
-    let res: Response;
+    let res: HttpAnswer;
     try {
       const p = path.split('/').map(encodeURIComponent).join('/');
       res = await api.send('GET', `${api.repo(t)}/src/${encodeURIComponent(sha)}/${p}`);

@@ -6,7 +6,7 @@
 // or an unreachable server is `GitLabUnavailable` and retried with backoff. Messages name the method and
 // path, never the query string or the token.
 import { ApplicationFailure } from '@temporalio/common';
-import { httpRequest, noAnswerCause, type HttpAnswer, type HttpInit } from '../../http/forge-http.js';
+import { forgeRequest, type HttpAnswer, type HttpInit } from '../../http/forge-http.js';
 import { retryAfterMs, untilResetMs } from '../../http/retry-after.js';
 import { fullNameOf, type ForgeTarget } from '../port.js';
 
@@ -141,22 +141,11 @@ export class GitLabApi {
   }
 
   /** Sends one request (counted); a failure or an answer other than 2xx becomes GitLab's failure type. */
-  private async fetchOk(call: string, url: URL | string, init: HttpInit): Promise<HttpAnswer> {
+  private fetchOk(call: string, url: URL | string, init: HttpInit): Promise<HttpAnswer> {
     this.requests++;
-    let res: HttpAnswer;
-    try {
-      res = await httpRequest(url, { ...init, timeoutMs: this.options.timeoutMs });
-    } catch (err) {
-      const cause = noAnswerCause(err);
-      throw ApplicationFailure.create({
-        type: 'GitLabUnavailable',
-        message: `GitLab ${call} got no answer (${cause})`,
-        details: [{ status: 0 }],
-      });
-    }
-    if (res.ok) return res;
-    const text = await res.text().catch(() => '');
-    throw gitLabFailure(call, res.status, res.headers, apiMessageOf(text));
+    return forgeRequest('GitLab', call, url, { ...init, timeoutMs: this.options.timeoutMs }, (status, headers, body) =>
+      gitLabFailure(call, status, headers, apiMessageOf(body)),
+    );
   }
 
   /** A call answered in JSON. */

@@ -2,7 +2,7 @@
 // (GitLab Triggers' and platforms.gitlab.token_env's). The ingress ignores notes and events from them, so
 // the bot never answers itself; `bot_name` only adds a name (the ingress reads it per request).
 import type { Resources } from '../../config/load.js';
-import { watchLearnt, type LearntNames } from '../bot-names.js';
+import { learnNames, watchLearnt, type LearntNames } from '../bot-names.js';
 import { GitLabApi } from './api.js';
 import { gitlabCredentials } from './clients.js';
 
@@ -14,16 +14,11 @@ export async function gitlabBotNames(
   res: Resources,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ names: string[]; known: boolean }> {
-  const distinct = new Map(gitlabCredentials(res, env).map((c) => [`${c.apiUrl}\n${c.token}`, c]));
-  const asked = [...distinct.values()].map(({ apiUrl, token }) =>
-    new GitLabApi({ apiUrl, token, timeoutMs: ASK_TIMEOUT_MS }).user().then(
-      (u) => u.username,
-      () => undefined,
-    ),
+  return learnNames(
+    gitlabCredentials(res, env),
+    (c) => `${c.apiUrl}\n${c.token}`,
+    ({ apiUrl, token }) => new GitLabApi({ apiUrl, token, timeoutMs: ASK_TIMEOUT_MS }).user().then((u) => u.username),
   );
-  const learnt = await Promise.all(asked);
-  const names = [...new Set(learnt.filter((n): n is string => Boolean(n)))];
-  return { names, known: learnt.every(Boolean) };
 }
 
 /** The GitLab bot's usernames for the ingress: learnt at start, asked again while some token's is unknown. */

@@ -7,9 +7,10 @@
 // it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
+import { fileText } from '../file-text.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, less, type Limit } from '../github/limits.js';
 import {
   fullNameOf,
@@ -455,20 +456,22 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       if (failureType(err) !== 'GitLab404') throw err;
       return null;
     }
-    const declared = Number(res.headers.get('x-gitlab-size') ?? res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.cancel();
-      return null;
-    }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    // Binary: a NUL byte (git's own test) or not UTF-8.
-    if (bytes.byteLength > maxBytes || bytes.includes(0)) return null;
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return null;
-    }
+    return fileText(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
   }
+
+  /**
+   * GitLab takes labels as one comma-separated value (`add_labels`, `remove_labels`): a label with a comma
+   * in its name would be split into two other labels, so it is refused, naming the label.
+   */
+  const commaFree = (labels: readonly string[]) => {
+    const bad = labels.find((l) => l.includes(','));
+    if (bad !== undefined)
+      throw ApplicationFailure.create({
+        type: 'GitLabLabelComma',
+        message: `GitLab cannot take the label ${JSON.stringify(bad.slice(0, 100))}: its API separates labels with commas`,
+        nonRetryable: true,
+      });
+  };
 
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
@@ -542,13 +545,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     async postComment(t, body) {
       const api = clientFor(t);
       const op = currentOperation();
-      if (op.retry) {
-        const done = (await botNotes(api, t)).find((n) => n.body.includes(operationMarker(op.key)));
-        if (done) return posted(api, t, t.number, done);
-      }
-      const note = await api.json<Note>('POST', `${mrPath(api, t, t.number)}/notes`, {
-        body: { body: markBody(body, op, NOTE_LIMIT) },
-      });
+      const note = await postOnce(
+        op,
+        async () => (await botNotes(api, t)).find((n) => n.body.includes(operationMarker(op.key))),
+        () =>
+          api.json<Note>('POST', `${mrPath(api, t, t.number)}/notes`, {
+            body: { body: markBody(body, op, NOTE_LIMIT) },
+          }),
+      );
       return posted(api, t, t.number, note);
     },
 
@@ -565,25 +569,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const api = clientFor(t);
       const notes = `${mrPath(api, t, t.number)}/notes`;
       const text = fit(body, NOTE_LIMIT);
-      const create = async () => ({
-        ...posted(api, t, t.number, await api.json<Note>('POST', notes, { body: { body: text } })),
-        created: true,
+      return upsertMarked({
+        known,
+        gone: (err) => failureType(err) === 'GitLab404',
+        find: async () => (await botNotes(api, t)).find((n) => n.body.includes(marker)),
+        create: async () => posted(api, t, t.number, await api.json<Note>('POST', notes, { body: { body: text } })),
+        update: async (id) =>
+          posted(api, t, t.number, await api.json<Note>('PUT', `${notes}/${id}`, { body: { body: text } })),
       });
-      const update = async (id: number) => ({
-        ...posted(api, t, t.number, await api.json<Note>('PUT', `${notes}/${id}`, { body: { body: text } })),
-        created: false,
-      });
-      // What the analysis found is trusted on a first attempt only: a retry may follow a write it missed.
-      if (known !== undefined && !currentOperation().retry) {
-        if (known === null) return create();
-        try {
-          return await update(known);
-        } catch (err) {
-          if (failureType(err) !== 'GitLab404') throw err; // deleted since: look it up below
-        }
-      }
-      const mine = (await botNotes(api, t)).find((n) => n.body.includes(marker));
-      return mine ? update(mine.id) : create();
     },
 
     async createCheck(t, c) {
@@ -703,12 +696,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
 
     labels: {
       async add(t, labels) {
+        commaFree(labels);
         const api = clientFor(t);
         const path = mrPath(api, t, t.number);
         if (!labels.length) return (await api.get<{ labels: string[] }>(path)).labels;
         return (await api.json<{ labels: string[] }>('PUT', path, { body: { add_labels: labels.join(',') } })).labels;
       },
       async remove(t, label) {
+        commaFree([label]);
         const api = clientFor(t);
         await api.json('PUT', mrPath(api, t, t.number), { body: { remove_labels: label } });
       },

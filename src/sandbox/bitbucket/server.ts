@@ -4,9 +4,11 @@
 // and its API token or app password, or `Authorization: Bearer` with an access token; else 401), hides
 // repositories the account may not see (404), answers errors in Bitbucket's body, pages lists by `next`, and
 // can be told to rate-limit (429) or to fail, before a write or after it. Every request is recorded.
+// `/_sandbox/` is its own surface (control.ts): seeding a pull request, reading what was written.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SandboxHttpServer } from '../http-server.js';
 import { commentRoutes } from './comments.js';
+import { control } from './control.js';
 import { dataCenterBuildRoutes } from './data-center-builds.js';
 import { dataCenterCommentRoutes } from './data-center-comments.js';
 import { dataCenterInsightRoutes } from './data-center-insights.js';
@@ -128,6 +130,10 @@ export class BitbucketSandbox extends SandboxHttpServer {
       entry.body = body;
     } catch {
       return error(new BitbucketHttpError(400, 'The request body is not valid JSON'));
+    }
+    if (url.pathname.startsWith('/_sandbox/')) {
+      const [status, answer] = control(this.state, method, url.pathname, body);
+      return send(status, answer);
     }
     if (!url.pathname.startsWith(prefix + '/')) return error(new BitbucketHttpError(404, 'Resource not found'));
 

@@ -12,26 +12,25 @@ import { checkKey } from '../../src/forges/bitbucket/verbs.js';
 import { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
 import {
   BITBUCKET_BOT,
-  BITBUCKET_ENV,
-  bitbucketDaemonYaml,
-  bitbucketPayload,
+  bitbucketDaemon,
+  bitbucketEnv,
   bitbucketTriggerYaml,
-  sendBitbucket,
-} from '../harness/bitbucket.js';
+  deliverBitbucket,
+  payloadAbout,
+} from '../harness/bitbucket-stack.js';
 import { configDir } from '../harness/config-dir.js';
 import { deployFlow, deploysOnceAcrossWorkerKill, startDeployHook } from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
+const SECRET = 'bb-e2e-s3cret';
+
 /** A daemon serving Bitbucket (the sandbox's API) with the deploy flow and one Bitbucket Trigger of `commands`. */
 function bitbucketDeployConfig(apiUrl: string, hookUrl: string, repo: string, commands: string) {
   return configDir({
     // The worker process reads the file: the sandbox's URL is in it.
-    'daemon.yaml': bitbucketDaemonYaml(
-      ['triggers', 'flows'],
-      `api_url: "${apiUrl}", bot_name: ${BITBUCKET_BOT.nickname}`,
-    ),
+    'daemon.yaml': bitbucketDaemon(['triggers', 'flows'], `api_url: "${apiUrl}", bot_name: ${BITBUCKET_BOT.nickname}`),
     'flows/f.yaml': deployFlow(hookUrl),
     'triggers/t.yaml': bitbucketTriggerYaml('deploys', `config:\n  repositories: ["${repo}"]\ncommands:\n${commands}`),
   });
@@ -68,16 +67,16 @@ function bitbucketWorld(bitbucket: BitbucketSandbox, repo: string) {
     head: (id: number) => s.pullRequest(repo, id)!.sourceCommit.slice(0, 12),
     /** `nickname` commented `body` on the pull request. */
     comment: (id: number, body: string, nickname: string) =>
-      bitbucketPayload(s, 'pullrequest:comment_created', { repo, id, actor: nickname, comment: body }),
+      payloadAbout(s, 'pullrequest:comment_created', { repo, id, actor: nickname, comment: body }),
     /** dana pushed `sha` to the pull request's source branch: Cloud's `pullrequest:updated`. */
     push(id: number, sha: string) {
       s.push(repo, id, sha, []);
-      return bitbucketPayload(s, 'pullrequest:updated', { repo, id, actor: 'dana' });
+      return payloadAbout(s, 'pullrequest:updated', { repo, id, actor: 'dana' });
     },
     /** The pull request merged: `pullrequest:fulfilled`. */
     merge(id: number) {
       s.pullRequest(repo, id)!.state = 'MERGED';
-      return bitbucketPayload(s, 'pullrequest:fulfilled', { repo, id, actor: 'dana' });
+      return payloadAbout(s, 'pullrequest:fulfilled', { repo, id, actor: 'dana' });
     },
     comments: (id: number) => s.commentsOf(repo, id).map((c) => c.raw),
     /** The deploy's build status on the pull request's source commit. */
@@ -120,7 +119,7 @@ describe('Bitbucket: deploys approved through pull request comments (issue 27)',
         '    params: {approvers: [alice], environment: locked}',
       ].join('\n'),
     );
-    stack = await startStack({ config: join(dir, 'daemon.yaml'), env: () => BITBUCKET_ENV });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), env: () => bitbucketEnv(SECRET) });
   });
   after(async () => {
     await stack?.stop();
@@ -133,7 +132,7 @@ describe('Bitbucket: deploys approved through pull request comments (issue 27)',
     if (this.currentTest?.state === 'passed') assert.deepEqual(bitbucket.state.violations, []);
   });
 
-  const send = (key: string, payload: unknown) => sendBitbucket(stack.url, key, payload);
+  const send = (key: string, payload: unknown) => deliverBitbucket(stack, SECRET, key, payload);
   const flowOf = (id: number, environment = 'production') =>
     stack.client.workflow.getHandle(`flow/bitbucket:${REPO}#${id}/deploy-prod/${environment}`);
   const commentSays = (id: number, text: string) =>
@@ -219,7 +218,7 @@ describe('Bitbucket: deploys approved through pull request comments (issue 27)',
     assert.equal((await approve(id, 'alice')).status, 202);
     await commentSays(id, 'Approval 1 of 2 by @alice recorded.');
     // A title edit (the same source commit) changes nothing.
-    const edit = bitbucketPayload(bitbucket.state, 'pullrequest:updated', { repo: REPO, id, actor: 'dana' });
+    const edit = payloadAbout(bitbucket.state, 'pullrequest:updated', { repo: REPO, id, actor: 'dana' });
     assert.ok((await send('pullrequest:updated', edit)).status < 300);
     const r = await send('pullrequest:updated', world.push(id, 'f'.repeat(40)));
     assert.ok(r.status < 300, JSON.stringify(r.body));
@@ -293,7 +292,7 @@ describe('Bitbucket: an approved deploy survives a worker SIGKILL (issue 27)', f
       REPO,
       '  /deploy production:\n    flow: deploy-prod\n    params: {approvers: [alice], environment: production}',
     );
-    stack = await startStack({ config: join(dir, 'daemon.yaml'), env: () => BITBUCKET_ENV, withWorker: false });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), env: () => bitbucketEnv(SECRET), withWorker: false });
   });
   after(async () => {
     for (const w of workers) await w.kill();
@@ -309,13 +308,13 @@ describe('Bitbucket: an approved deploy survives a worker SIGKILL (issue 27)', f
       stack,
       hook,
       daemonFile: join(dir, 'daemon.yaml'),
-      env: await workerEnvFor(stack, BITBUCKET_ENV),
+      env: await workerEnvFor(stack, bitbucketEnv(SECRET)),
       workers,
       environment: 'production',
       world: {
         open: () => world.open(),
         comment: (id, body, who) =>
-          sendBitbucket(stack.url, 'pullrequest:comment_created', world.comment(id, body, who)),
+          deliverBitbucket(stack, SECRET, 'pullrequest:comment_created', world.comment(id, body, who)),
         comments: (id) => world.comments(id),
         flowId: (id, environment) => `flow/bitbucket:${REPO}#${id}/deploy-prod/${environment}`,
       },

@@ -19,7 +19,13 @@ import {
   payloadAbout,
 } from '../harness/bitbucket-stack.js';
 import { configDir } from '../harness/config-dir.js';
-import { deployFlow, deploysOnceAcrossWorkerKill, startDeployHook } from '../harness/deploy-hook.js';
+import {
+  deployDriver,
+  deployFlow,
+  deploysOnceAcrossWorkerKill,
+  startDeployHook,
+  type DeployWorld,
+} from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
@@ -36,8 +42,12 @@ function bitbucketDeployConfig(apiUrl: string, hookUrl: string, repo: string, co
   });
 }
 
-/** The repository, people and pull requests in the sandbox, and the deliveries Bitbucket would send about them. */
-function bitbucketWorld(bitbucket: BitbucketSandbox, repo: string) {
+/**
+ * The repository, people and pull requests in the sandbox, and the deliveries Bitbucket would send about
+ * them, sent to the stack `stack()` gives.
+ */
+function bitbucketWorld(bitbucket: BitbucketSandbox, repo: string, stack: () => Stack) {
+  const send = (key: string, payload: unknown) => deliverBitbucket(stack(), SECRET, key, payload);
   const s = bitbucket.state;
   s.addUser(BITBUCKET_BOT);
   for (const nickname of ['carol', 'dana', 'mallory', 'alice', 'walt', 'uma', 'maya']) s.addUser({ nickname });
@@ -56,7 +66,7 @@ function bitbucketWorld(bitbucket: BitbucketSandbox, repo: string) {
     'deploy-app': 'admin',
   });
   let next = 10;
-  return {
+  const world = {
     /** A pull request by dana, with a fresh id (and a source commit whose 12 first characters are its own). */
     open(): number {
       const id = ++next;
@@ -67,24 +77,32 @@ function bitbucketWorld(bitbucket: BitbucketSandbox, repo: string) {
     head: (id: number) => s.pullRequest(repo, id)!.sourceCommit.slice(0, 12),
     /** `nickname` commented `body` on the pull request. */
     comment: (id: number, body: string, nickname: string) =>
-      payloadAbout(s, 'pullrequest:comment_created', { repo, id, actor: nickname, comment: body }),
-    /** dana pushed `sha` to the pull request's source branch: Cloud's `pullrequest:updated`. */
+      send(
+        'pullrequest:comment_created',
+        payloadAbout(s, 'pullrequest:comment_created', { repo, id, actor: nickname, comment: body }),
+      ),
+    /** dana edited the pull request (the same source commit): Cloud's `pullrequest:updated`. */
+    edit: (id: number) =>
+      send('pullrequest:updated', payloadAbout(s, 'pullrequest:updated', { repo, id, actor: 'dana' })),
+    /** dana pushed `sha` to the pull request's source branch: Cloud's `pullrequest:updated` too. */
     push(id: number, sha: string) {
       s.push(repo, id, sha, []);
-      return payloadAbout(s, 'pullrequest:updated', { repo, id, actor: 'dana' });
+      return world.edit(id);
     },
     /** The pull request merged: `pullrequest:fulfilled`. */
-    merge(id: number) {
+    close(id: number) {
       s.pullRequest(repo, id)!.state = 'MERGED';
-      return payloadAbout(s, 'pullrequest:fulfilled', { repo, id, actor: 'dana' });
+      return send('pullrequest:fulfilled', payloadAbout(s, 'pullrequest:fulfilled', { repo, id, actor: 'dana' }));
     },
     comments: (id: number) => s.commentsOf(repo, id).map((c) => c.raw),
+    flowId: (id: number, environment: string) => `flow/bitbucket:${repo}#${id}/deploy-prod/${environment}`,
     /** The deploy's build status on the pull request's source commit. */
     deployStatus: (id: number, environment: string) =>
       s.statuses.find(
         (x) => x.commit === s.pullRequest(repo, id)!.sourceCommit && x.key === checkKey(`deploy ${environment}`).key,
       ),
   };
+  return world satisfies DeployWorld;
 }
 
 describe('Bitbucket: deploys approved through pull request comments (issue 27)', function () {
@@ -99,7 +117,7 @@ describe('Bitbucket: deploys approved through pull request comments (issue 27)',
   before(async () => {
     await bitbucket.start();
     hook = await startDeployHook();
-    world = bitbucketWorld(bitbucket, REPO);
+    world = bitbucketWorld(bitbucket, REPO, () => stack);
     const s = bitbucket.state;
     // walt is listed by his account id, uma by her uuid (without braces, as people copy it).
     const [walt, uma] = [s.mustUser('walt').accountId, s.mustUser('uma').uuid.slice(1, -1)];
@@ -132,21 +150,11 @@ describe('Bitbucket: deploys approved through pull request comments (issue 27)',
     if (this.currentTest?.state === 'passed') assert.deepEqual(bitbucket.state.violations, []);
   });
 
-  const send = (key: string, payload: unknown) => deliverBitbucket(stack, SECRET, key, payload);
-  const flowOf = (id: number, environment = 'production') =>
-    stack.client.workflow.getHandle(`flow/bitbucket:${REPO}#${id}/deploy-prod/${environment}`);
-  const commentSays = (id: number, text: string) =>
-    until(`the comment "${text}"`, () => world.comments(id).some((b) => b.includes(text)), {
-      detail: () => JSON.stringify(world.comments(id)),
-    });
-  const requestDeploy = async (id: number, environment = 'production') => {
-    const r = await send('pullrequest:comment_created', world.comment(id, `/deploy ${environment}`, 'carol'));
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    await commentSays(id, `Deploy to \`${environment}\` requested by @carol`);
-    return flowOf(id, environment);
-  };
-  const approve = (id: number, nickname: string, command = '/approve') =>
-    send('pullrequest:comment_created', world.comment(id, command, nickname));
+  const { commentSays, requestDeploy, approve, pushVoidsPendingApproval, botsNeverApprove } = deployDriver(() => ({
+    stack,
+    hook,
+    world,
+  }));
 
   it('waits; the author and someone without access are refused; a listed nickname deploys once', async () => {
     const id = world.open();
@@ -213,44 +221,17 @@ describe('Bitbucket: deploys approved through pull request comments (issue 27)',
   });
 
   it('a new push voids a pending approval: the later approval finds nothing waiting, nothing deploys', async () => {
-    const id = world.open();
-    const flow = await requestDeploy(id, 'staging');
-    assert.equal((await approve(id, 'alice')).status, 202);
-    await commentSays(id, 'Approval 1 of 2 by @alice recorded.');
-    // A title edit (the same source commit) changes nothing.
-    const edit = payloadAbout(bitbucket.state, 'pullrequest:updated', { repo: REPO, id, actor: 'dana' });
-    assert.ok((await send('pullrequest:updated', edit)).status < 300);
-    const r = await send('pullrequest:updated', world.push(id, 'f'.repeat(40)));
-    assert.ok(r.status < 300, JSON.stringify(r.body));
-    await commentSays(id, 'New push `fffffff`');
-    const result = await flow.result();
-    assert.equal(result.approval.decision, 'invalidated');
-    assert.equal(result.status, 'not deployed');
-    assert.equal(
-      world.comments(id).filter((b) => b.includes('New push')).length,
-      1,
-      'the edit did not void the request',
-    );
-    const late = await approve(id, 'walt');
-    assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
-    await commentSays(id, 'Nothing on this pull request is waiting for approval');
-    assert.equal(hook.calls.length, 0);
+    await pushVoidsPendingApproval({
+      first: 'alice',
+      late: 'walt',
+      change: 'pull request',
+      // A title edit (the same source commit) changes nothing: one "New push" comment, for the push.
+      beforePush: async (id) => assert.ok((await world.edit(id)).status < 300),
+    });
   });
 
-  it('bots never approve: a comment of the bot, or of a Bitbucket app, is routed like any comment', async () => {
-    const id = world.open();
-    const flow = await requestDeploy(id);
-    for (const bot of ['aofbot', 'deploy-app']) {
-      const r = await approve(id, bot);
-      assert.notEqual(r.body.status, 'signalled', JSON.stringify(r.body));
-    }
-    assert.equal((await flow.describe()).status.name, 'RUNNING');
-    const state = await flow.query<{ waitingFor?: string }>('approvalState');
-    assert.equal(state.waitingFor, 'production');
-    await send('pullrequest:fulfilled', world.merge(id));
-    assert.equal((await flow.result()).approval.decision, 'closed');
-    assert.equal(hook.calls.length, 0);
-  });
+  it('bots never approve: a comment of the bot, or of a Bitbucket app, is routed like any comment', () =>
+    botsNeverApprove(['aofbot', 'deploy-app']));
 
   it("an environment's lock: a second approved deploy queues while the first runs, then deploys after it", async () => {
     const [a, b] = [world.open(), world.open()];
@@ -303,7 +284,6 @@ describe('Bitbucket: an approved deploy survives a worker SIGKILL (issue 27)', f
   });
 
   it('the worker dies between the approval and the deploy; a new worker deploys exactly once', async () => {
-    const world = bitbucketWorld(bitbucket, REPO);
     await deploysOnceAcrossWorkerKill({
       stack,
       hook,
@@ -311,13 +291,7 @@ describe('Bitbucket: an approved deploy survives a worker SIGKILL (issue 27)', f
       env: await workerEnvFor(stack, bitbucketEnv(SECRET)),
       workers,
       environment: 'production',
-      world: {
-        open: () => world.open(),
-        comment: (id, body, who) =>
-          deliverBitbucket(stack, SECRET, 'pullrequest:comment_created', world.comment(id, body, who)),
-        comments: (id) => world.comments(id),
-        flowId: (id, environment) => `flow/bitbucket:${REPO}#${id}/deploy-prod/${environment}`,
-      },
+      world: bitbucketWorld(bitbucket, REPO, () => stack),
     });
     assert.deepEqual(bitbucket.state.violations, []);
   });

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
-import { deployFlow, deploysOnceAcrossWorkerKill, startDeployHook } from '../harness/deploy-hook.js';
+import {
+  deployDriver,
+  deployFlow,
+  deploysOnceAcrossWorkerKill,
+  startDeployHook,
+  type DeployWorld,
+} from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
@@ -87,8 +93,25 @@ function gitlabWorld(gitlab: GitLabSandbox) {
       const mr = s.mergeRequest(s.mustProject(1), iid);
       return mr ? s.notesOf(mr).map((n) => n.body) : [];
     },
+    /** GitLab's close hook for the merge request. */
+    close(iid: number) {
+      const p = fixture('merge_request.close');
+      Object.assign(p.object_attributes, { iid });
+      p.object_attributes.last_commit.id = heads.get(iid);
+      return p;
+    },
   };
 }
+
+/** The deploy scenarios' view of the world: its hooks sent to the stack `stack()` gives. */
+const deployWorld = (world: ReturnType<typeof gitlabWorld>, stack: () => Stack): DeployWorld => ({
+  open: () => world.open(),
+  comment: (iid, body, who) => send(stack().url, 'Note Hook', world.note(iid, body, who)),
+  comments: (iid) => world.notes(iid),
+  flowId: (iid, environment) => `flow/gitlab:${PROJECT}#${iid}/deploy-prod/${environment}`,
+  push: (iid, sha) => send(stack().url, 'Merge Request Hook', world.push(iid, sha)),
+  close: (iid) => send(stack().url, 'Merge Request Hook', world.close(iid)),
+});
 
 async function send(url: string, event: 'Note Hook' | 'Merge Request Hook', payload: unknown) {
   const res = await fetch(`${url}/webhook/gitlab`, {
@@ -138,20 +161,13 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
   });
   beforeEach(() => (hook.calls.length = 0));
 
-  const flowOf = (iid: number, environment = 'production') =>
-    stack.client.workflow.getHandle(`flow/gitlab:${PROJECT}#${iid}/deploy-prod/${environment}`);
-  const noteSays = (iid: number, text: string) =>
-    until(`the note "${text}"`, () => world.notes(iid).some((b) => b.includes(text)), {
-      detail: () => JSON.stringify(world.notes(iid)),
-    });
-  const requestDeploy = async (iid: number, environment = 'production') => {
-    const r = await send(stack.url, 'Note Hook', world.note(iid, `/deploy ${environment}`, 'carol'));
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    await noteSays(iid, `Deploy to \`${environment}\` requested by @carol`);
-    return flowOf(iid, environment);
-  };
-  const approve = async (iid: number, username: string, command = '/approve') =>
-    send(stack.url, 'Note Hook', world.note(iid, command, username));
+  const {
+    commentSays: noteSays,
+    requestDeploy,
+    approve,
+    pushVoidsPendingApproval,
+    botsNeverApprove,
+  } = deployDriver(() => ({ stack, hook, world: deployWorld(world, () => stack) }));
 
   it('waits; the author and someone without access are refused; a listed username deploys once', async () => {
     const iid = world.open();
@@ -214,48 +230,14 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
     assert.equal(new Set(hook.calls.map((c) => c.key)).size, 2);
   });
 
-  it('a new push voids a pending approval: the later approval finds nothing waiting, nothing deploys', async () => {
-    const iid = world.open();
-    const flow = await requestDeploy(iid, 'staging');
-    assert.equal((await approve(iid, 'alice')).status, 202);
-    await noteSays(iid, 'Approval 1 of 2 by @alice recorded.');
-    const pushed = world.push(iid, 'f'.repeat(40));
-    const r = await send(stack.url, 'Merge Request Hook', pushed);
-    assert.ok(r.status < 300, JSON.stringify(r.body));
-    await noteSays(iid, 'New push `fffffff`');
-    const result = await flow.result();
-    assert.equal(result.approval.decision, 'invalidated');
-    assert.equal(result.status, 'not deployed');
-    const late = await approve(iid, 'bob');
-    assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
-    await noteSays(iid, 'Nothing on this merge request is waiting for approval');
-    assert.equal(hook.calls.length, 0);
-  });
+  it('a new push voids a pending approval: the later approval finds nothing waiting, nothing deploys', () =>
+    pushVoidsPendingApproval({ first: 'alice', late: 'bob', change: 'merge request' }));
 
-  it('bots never approve: a note of the bot, or of a GitLab bot user, is routed like any note', async () => {
-    const iid = world.open();
-    const flow = await requestDeploy(iid);
+  it('bots never approve: a note of the bot, or of a GitLab bot user, is routed like any note', () => {
     gitlab.state.addUser({ username: 'project_1_bot_5e2a' });
     gitlab.state.addMember(1, 'project_1_bot_5e2a', ACCESS.maintainer);
-    for (const bot of ['aofbot', 'project_1_bot_5e2a']) {
-      const r = await approve(iid, bot);
-      assert.notEqual(r.body.status, 'signalled', JSON.stringify(r.body));
-    }
-    assert.equal((await flow.describe()).status.name, 'RUNNING');
-    const state = await flow.query<{ waitingFor?: string }>('approvalState');
-    assert.equal(state.waitingFor, 'production');
-    await send(stack.url, 'Merge Request Hook', closeOf(iid));
-    assert.equal((await flow.result()).approval.decision, 'closed');
-    assert.equal(hook.calls.length, 0);
+    return botsNeverApprove(['aofbot', 'project_1_bot_5e2a']);
   });
-
-  /** GitLab's close hook for the merge request. */
-  const closeOf = (iid: number) => {
-    const p = fixture('merge_request.close');
-    Object.assign(p.object_attributes, { iid });
-    p.object_attributes.last_commit.id = world.head(iid);
-    return p;
-  };
 });
 
 describe('GitLab: an approved deploy survives a worker SIGKILL (issue 26)', function () {
@@ -295,12 +277,7 @@ describe('GitLab: an approved deploy survives a worker SIGKILL (issue 26)', func
       workers,
       command: '/deploy production',
       environment: 'eu-production',
-      world: {
-        open: () => world.open(),
-        comment: (iid, body, who) => send(stack.url, 'Note Hook', world.note(iid, body, who)),
-        comments: (iid) => world.notes(iid),
-        flowId: (iid, environment) => `flow/gitlab:${PROJECT}#${iid}/deploy-prod/${environment}`,
-      },
+      world: deployWorld(world, () => stack),
     });
   });
 });

@@ -112,6 +112,89 @@ export interface DeployWorld {
   comments(n: number): string[];
   /** The id of the flow deploying change `n` to `environment`. */
   flowId(n: number, environment: string): string;
+  /** New commits on change `n` (its head now `sha`), told by the forge's delivery; the ingress's answer. */
+  push?(n: number, sha: string): Promise<{ status: number; body: Record<string, any> }>;
+  /** Change `n` closed (merged or not), told by the forge's delivery; the ingress's answer. */
+  close?(n: number): Promise<{ status: number; body: Record<string, any> }>;
+}
+
+type Hook = Awaited<ReturnType<typeof startDeployHook>>;
+
+/**
+ * What a forge's deploy suite does through its DeployWorld (given late: suites make theirs in `before`):
+ * request a deploy as carol, approve, wait for a comment, and the scenarios every forge shares.
+ */
+export function deployDriver(get: () => { stack: Stack; hook: Hook; world: DeployWorld }) {
+  const d = {
+    flowOf: (n: number, environment = 'production') =>
+      get().stack.client.workflow.getHandle(get().world.flowId(n, environment)),
+    commentSays: (n: number, text: string) =>
+      until(
+        `the comment "${text}"`,
+        () =>
+          get()
+            .world.comments(n)
+            .some((b) => b.includes(text)),
+        {
+          detail: () => JSON.stringify(get().world.comments(n)),
+        },
+      ),
+    async requestDeploy(n: number, environment = 'production') {
+      const r = await get().world.comment(n, `/deploy ${environment}`, 'carol');
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await d.commentSays(n, `Deploy to \`${environment}\` requested by @carol`);
+      return d.flowOf(n, environment);
+    },
+    approve: (n: number, who: string, command = '/approve') => get().world.comment(n, command, who),
+
+    /**
+     * `staging` (two approvals): `first` approves, a push voids the request, `late`'s approval finds nothing
+     * waiting (said on the `change`), nothing deploys. `beforePush` runs between the approval and the push.
+     */
+    async pushVoidsPendingApproval(o: {
+      first: string;
+      late: string;
+      change: string;
+      beforePush?: (n: number) => Promise<void>;
+    }) {
+      const { world, hook } = get();
+      const n = world.open();
+      const flow = await d.requestDeploy(n, 'staging');
+      assert.equal((await d.approve(n, o.first)).status, 202);
+      await d.commentSays(n, `Approval 1 of 2 by @${o.first} recorded.`);
+      await o.beforePush?.(n);
+      const r = await world.push!(n, 'f'.repeat(40));
+      assert.ok(r.status < 300, JSON.stringify(r.body));
+      await d.commentSays(n, 'New push `fffffff`');
+      const result = await flow.result();
+      assert.equal(result.approval.decision, 'invalidated');
+      assert.equal(result.status, 'not deployed');
+      assert.equal(world.comments(n).filter((b) => b.includes('New push')).length, 1);
+      const late = await d.approve(n, o.late);
+      assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
+      await d.commentSays(n, `Nothing on this ${o.change} is waiting for approval`);
+      assert.equal(hook.calls.length, 0);
+      return n;
+    },
+
+    /** The `bots`' approvals of a production deploy signal nothing; the change closing ends the flow. */
+    async botsNeverApprove(bots: string[]) {
+      const { world, hook } = get();
+      const n = world.open();
+      const flow = await d.requestDeploy(n);
+      for (const bot of bots) {
+        const r = await d.approve(n, bot);
+        assert.notEqual(r.body.status, 'signalled', JSON.stringify(r.body));
+      }
+      assert.equal((await flow.describe()).status.name, 'RUNNING');
+      const state = await flow.query<{ waitingFor?: string }>('approvalState');
+      assert.equal(state.waitingFor, 'production');
+      assert.ok((await world.close!(n)).status < 300);
+      assert.equal((await flow.result()).approval.decision, 'closed');
+      assert.equal(hook.calls.length, 0);
+    },
+  };
+  return d;
 }
 
 /**

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Stack } from './stack.js';
 import { until } from './until.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
@@ -146,6 +147,34 @@ export function deployDriver(get: () => { stack: Stack; hook: Hook; world: Deplo
       return d.flowOf(n, environment);
     },
     approve: (n: number, who: string, command = '/approve') => get().world.comment(n, command, who),
+
+    /** `who`'s approval of change `n` reaches its flow, which refuses it, saying `says`. */
+    async refused(n: number, who: string, says: string) {
+      const r = await d.approve(n, who);
+      assert.deepEqual([r.status, r.body.status], [202, 'signalled']);
+      await d.commentSays(n, says);
+    },
+
+    /**
+     * `who`, listed by name, approves the production deploy `flow` of change `n` at `head`: it deploys once,
+     * and says so. The same path on GitHub names another flow, which never ran.
+     */
+    async listedDeploysOnce(n: number, flow: WorkflowHandle, who: string, head: string) {
+      const { stack, hook, world } = get();
+      const r = await d.approve(n, who);
+      assert.deepEqual([r.status, r.body.status], [202, 'signalled']);
+      const result = await flow.result();
+      assert.equal(result.status, 'deployed');
+      assert.equal(hook.calls.length, 1);
+      assert.equal(hook.calls[0]!.path, '/deploy/production');
+      assert.deepEqual(
+        result.approval.approvals.map((a: { login: string; via: string; sha: string }) => [a.login, a.via, a.sha]),
+        [[who, `listed as ${who}`, head]],
+      );
+      await d.commentSays(n, '### Flow `deploy-prod` for `production`: deployed');
+      const onGitHub = world.flowId(n, 'production').replace(/^flow\/\w+:/, 'flow/');
+      await assert.rejects(stack.client.workflow.getHandle(onGitHub).describe(), /not found/i);
+    },
 
     /**
      * `staging` (two approvals): `first` approves, a push voids the request, `late`'s approval finds nothing

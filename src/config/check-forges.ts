@@ -10,6 +10,7 @@ import type { Resources } from './load.js';
 import { problemAt, type Sourced } from './parse-resources.js';
 import type { ConfigProblem } from './problems.js';
 import type { BindingSpec, Trigger } from './schema.js';
+import type { ForgeName } from '../forges/port.js';
 
 /** How each verb shows in the configuration: agent tools, flow `github` node actions, binding params. */
 const VERB_USES: Record<
@@ -27,6 +28,12 @@ const VERB_USES: Record<
 };
 
 type PathItem = string | number;
+
+/** The agent tools a forge cannot serve (Bitbucket's label tools): a run on that forge is not offered them. */
+export function toolsLackedOn(forge: ForgeName): readonly string[] {
+  const f = Object.values(FORGES).find((x) => x.id === forge);
+  return (f?.lacks ?? []).flatMap((verb) => VERB_USES[verb].tools);
+}
 
 export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
@@ -48,8 +55,28 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
       problems.push(...error);
       warnings.push(...warn);
     }
+    if ('noApproverGroups' in forge) problems.push(...groupApprovers(res, t, forge.noApproverGroups));
   }
   return { problems, warnings };
+}
+
+/** Approvers named by group (an entry with a slash) where the forge cannot read a group's members: errors. */
+function groupApprovers(res: Resources, t: Sourced<Trigger>, why: string): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const check = (path: PathItem[], where: string, approvers: unknown) => {
+    for (const a of Array.isArray(approvers) ? approvers : [])
+      if (typeof a === 'string' && a.includes('/'))
+        out.push(
+          problemAt(t, path, `Trigger "${t.resource.metadata.name}", ${where}: approver "${a}" is a group, and ${why}`),
+        );
+  };
+  for (const [key, b] of Object.entries(t.resource.spec.commands ?? {})) {
+    const path = ['spec', 'commands', key];
+    check([...path, 'params', 'approvers'], `${key} params.approvers`, b.params?.approvers);
+    for (const n of (b.flow && res.flows.get(b.flow)?.resource.spec.nodes) || [])
+      if (n.type === 'approval') check(path, `${key} flow "${b.flow}" step "${n.id}"`, n.config?.approvers);
+  }
+  return out;
 }
 
 function lacking(

@@ -188,6 +188,11 @@ export interface Forge {
   /** Whether `event.action` splits a command key (Bitbucket's event keys hold the action already). */
   dottedActions: boolean;
   lacks: readonly ForgeVerb[];
+  /**
+   * Why approvers cannot be named by group (`workspace/group`) on this forge, where its API cannot read a
+   * group's members; absent where they can (GitHub's teams, GitLab's groups).
+   */
+  noApproverGroups?: string;
 }
 
 export const FORGES = {
@@ -270,6 +275,8 @@ export const FORGES = {
     // No labels on pull requests; no API to list or resend webhook deliveries (only the request log in a
     // repository's webhook settings, by hand).
     lacks: ['labels', 'redelivery'],
+    noApproverGroups:
+      "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there)",
   },
 } as const satisfies Record<string, Forge>;
 

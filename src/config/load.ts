@@ -8,9 +8,12 @@ import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
 import { CONTEXT_VARIABLES as GITLAB_VARIABLES } from '../forges/gitlab/webhook.js';
+import { CONTEXT_VARIABLES as BITBUCKET_VARIABLES } from '../forges/bitbucket/webhook.js';
 
 /** What an agent's instructions may name: AOF's variables for GitHub and its GitLab context variables. */
-const INSTRUCTION_VARIABLES: readonly string[] = [...new Set([...METADATA_VARIABLES, ...GITLAB_VARIABLES])];
+const INSTRUCTION_VARIABLES: readonly string[] = [
+  ...new Set([...METADATA_VARIABLES, ...GITLAB_VARIABLES, ...BITBUCKET_VARIABLES]),
+];
 import { modelProblems } from './models.js';
 import { memoryProblems } from './check-memory.js';
 import { eventProblems } from './check-events.js';

@@ -50,7 +50,8 @@ export const UNTRUSTED_VARIABLES = [
   // GitLab's (AOF's names): the title and source branch of a merge request.
   'mr_title',
   'mr_source_branch',
-  // Bitbucket's (AOF's names): branches are named by whoever pushed them.
+  // Bitbucket's (AOF's names): branches are named by whoever pushed them, display names by their account.
+  'actor_display_name',
   'pr_source_branch',
   'pr_dest_branch',
   'branch',

@@ -4,7 +4,8 @@ import type { Resources } from '../config/load.js';
 import type { Agent, Fleet } from '../config/schema.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { UntrustedContent } from '../agents/prompt.js';
-import type { ForgeEvent } from '../forges/port.js';
+import type { ForgeEvent, ForgeName } from '../forges/port.js';
+import { toolsLackedOn } from '../config/check-forges.js';
 import { bindsUndefined } from '../config/problems.js';
 import type { RouteDecision, Routed } from './route.js';
 import type { DeliveryIdentity } from '../ingress/identity.js';
@@ -38,7 +39,8 @@ function flowFleets(res: Resources, flow: string): Record<string, Fleet['spec']>
   return out;
 }
 
-function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec']> {
+/** The agents a run may call, each without the tools its forge lacks (validation warned of them). */
+function agentsFor(res: Resources, decision: Routed, forge: ForgeName): Record<string, Agent['spec']> {
   const names = new Set<string>();
   const { kind, name } = decision.target;
   if (kind === 'agent') names.add(name);
@@ -55,10 +57,14 @@ function agentsFor(res: Resources, decision: Routed): Record<string, Agent['spec
         for (const m of res.fleets.get(node.config.fleet)?.resource.spec.agents ?? []) names.add(m.agent ?? m.name);
     }
   }
+  const lacked = toolsLackedOn(forge);
   const out: Record<string, Agent['spec']> = {};
   for (const n of names) {
-    const a = res.agents.get(n);
-    if (a) out[n] = a.resource.spec;
+    const spec = res.agents.get(n)?.resource.spec;
+    if (spec)
+      out[n] = lacked.some((t) => spec.tools.includes(t))
+        ? { ...spec, tools: spec.tools.filter((t) => !lacked.includes(t)) }
+        : spec;
   }
   return out;
 }
@@ -100,7 +106,7 @@ export function workflowInput(
     params: decision.params,
     metadata: decision.metadata,
     data,
-    agents: agentsFor(res, decision),
+    agents: agentsFor(res, decision, ev.forge),
     fleet: decision.target.kind === 'fleet' ? res.fleets.get(decision.target.name)?.resource.spec : undefined,
     gate: decision.target.kind === 'gate' ? res.gates.get(decision.target.name)?.resource.spec : undefined,
     flow: decision.target.kind === 'flow' ? res.flows.get(decision.target.name)?.resource.spec : undefined,

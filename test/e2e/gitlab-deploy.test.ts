@@ -10,10 +10,16 @@ import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
-import { deployFlow, startDeployHook } from '../harness/deploy-hook.js';
+import {
+  deployDriver,
+  deployFlow,
+  deploysOnceAcrossWorkerKill,
+  startDeployHook,
+  type DeployWorld,
+} from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
-import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
+import { workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 const PROJECT = 'gitlab-org/gitlab-test';
 const fixture = (name: string) => structuredClone(gitlabExample(name)) as Record<string, any>;
@@ -87,8 +93,25 @@ function gitlabWorld(gitlab: GitLabSandbox) {
       const mr = s.mergeRequest(s.mustProject(1), iid);
       return mr ? s.notesOf(mr).map((n) => n.body) : [];
     },
+    /** GitLab's close hook for the merge request. */
+    close(iid: number) {
+      const p = fixture('merge_request.close');
+      Object.assign(p.object_attributes, { iid });
+      p.object_attributes.last_commit.id = heads.get(iid);
+      return p;
+    },
   };
 }
+
+/** The deploy scenarios' view of the world: its hooks sent to the stack `stack()` gives. */
+const deployWorld = (world: ReturnType<typeof gitlabWorld>, stack: () => Stack): DeployWorld => ({
+  open: () => world.open(),
+  comment: (iid, body, who) => send(stack().url, 'Note Hook', world.note(iid, body, who)),
+  comments: (iid) => world.notes(iid),
+  flowId: (iid, environment) => `flow/gitlab:${PROJECT}#${iid}/deploy-prod/${environment}`,
+  push: (iid, sha) => send(stack().url, 'Merge Request Hook', world.push(iid, sha)),
+  close: (iid) => send(stack().url, 'Merge Request Hook', world.close(iid)),
+});
 
 async function send(url: string, event: 'Note Hook' | 'Merge Request Hook', payload: unknown) {
   const res = await fetch(`${url}/webhook/gitlab`, {
@@ -138,20 +161,8 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
   });
   beforeEach(() => (hook.calls.length = 0));
 
-  const flowOf = (iid: number, environment = 'production') =>
-    stack.client.workflow.getHandle(`flow/gitlab:${PROJECT}#${iid}/deploy-prod/${environment}`);
-  const noteSays = (iid: number, text: string) =>
-    until(`the note "${text}"`, () => world.notes(iid).some((b) => b.includes(text)), {
-      detail: () => JSON.stringify(world.notes(iid)),
-    });
-  const requestDeploy = async (iid: number, environment = 'production') => {
-    const r = await send(stack.url, 'Note Hook', world.note(iid, `/deploy ${environment}`, 'carol'));
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    await noteSays(iid, `Deploy to \`${environment}\` requested by @carol`);
-    return flowOf(iid, environment);
-  };
-  const approve = async (iid: number, username: string, command = '/approve') =>
-    send(stack.url, 'Note Hook', world.note(iid, command, username));
+  const { requestDeploy, approve, refused, listedDeploysOnce, pushVoidsPendingApproval, botsNeverApprove } =
+    deployDriver(() => ({ stack, hook, world: deployWorld(world, () => stack) }));
 
   it('waits; the author and someone without access are refused; a listed username deploys once', async () => {
     const iid = world.open();
@@ -164,25 +175,10 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
     assert.equal(hook.calls.length, 0);
 
     // dana wrote the merge request: listed by name and a maintainer, and still refused (by user id).
-    const byAuthor = await approve(iid, 'dana');
-    assert.deepEqual([byAuthor.status, byAuthor.body.status], [202, 'signalled']);
-    await noteSays(iid, '@dana you opened this merge request, so you cannot approve');
-    const byMallory = await approve(iid, 'mallory');
-    assert.equal(byMallory.status, 202);
-    await noteSays(iid, '@mallory is not an approver');
+    await refused(iid, 'dana', '@dana you opened this merge request, so you cannot approve');
+    await refused(iid, 'mallory', '@mallory is not an approver');
     assert.equal(hook.calls.length, 0);
-
-    const byAlice = await approve(iid, 'alice');
-    assert.deepEqual([byAlice.status, byAlice.body.status], [202, 'signalled']);
-    const result = await flow.result();
-    assert.equal(result.status, 'deployed');
-    assert.equal(hook.calls.length, 1);
-    assert.equal(hook.calls[0]!.path, '/deploy/production');
-    assert.deepEqual(
-      result.approval.approvals.map((a: { login: string; via: string; sha: string }) => [a.login, a.via, a.sha]),
-      [['alice', 'listed as alice', world.head(iid)]],
-    );
-    await noteSays(iid, '### Flow `deploy-prod` for `production`: deployed');
+    await listedDeploysOnce(iid, flow, 'alice', world.head(iid));
     // The environment's lock is found in the Web UI by forge and project, as gates are.
     const lockId = `lock/gitlab:${PROJECT}/production`;
     const query = `AofForge = 'gitlab' AND AofKind = 'lock' AND AofRepository = '${PROJECT}'`;
@@ -193,11 +189,6 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
     const status = gitlab.state.statuses.find((x) => x.name === 'deploy production' && x.sha === world.head(iid));
     assert.equal(status?.status, 'success');
     assert.ok(status.history.includes('running'), status.history.join());
-    // The same path on GitHub names another flow: nothing ran there.
-    await assert.rejects(
-      stack.client.workflow.getHandle(`flow/${PROJECT}#${iid}/deploy-prod/production`).describe(),
-      /not found/i,
-    );
   });
 
   it('a member of a listed group, and a maintainer (min_permission: maintain), each deploy once', async () => {
@@ -214,48 +205,14 @@ describe('GitLab: deploys approved through merge request notes (issue 26)', func
     assert.equal(new Set(hook.calls.map((c) => c.key)).size, 2);
   });
 
-  it('a new push voids a pending approval: the later approval finds nothing waiting, nothing deploys', async () => {
-    const iid = world.open();
-    const flow = await requestDeploy(iid, 'staging');
-    assert.equal((await approve(iid, 'alice')).status, 202);
-    await noteSays(iid, 'Approval 1 of 2 by @alice recorded.');
-    const pushed = world.push(iid, 'f'.repeat(40));
-    const r = await send(stack.url, 'Merge Request Hook', pushed);
-    assert.ok(r.status < 300, JSON.stringify(r.body));
-    await noteSays(iid, 'New push `fffffff`');
-    const result = await flow.result();
-    assert.equal(result.approval.decision, 'invalidated');
-    assert.equal(result.status, 'not deployed');
-    const late = await approve(iid, 'bob');
-    assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
-    await noteSays(iid, 'Nothing on this merge request is waiting for approval');
-    assert.equal(hook.calls.length, 0);
-  });
+  it('a new push voids a pending approval: the later approval finds nothing waiting, nothing deploys', () =>
+    pushVoidsPendingApproval({ first: 'alice', late: 'bob', change: 'merge request' }));
 
-  it('bots never approve: a note of the bot, or of a GitLab bot user, is routed like any note', async () => {
-    const iid = world.open();
-    const flow = await requestDeploy(iid);
+  it('bots never approve: a note of the bot, or of a GitLab bot user, is routed like any note', () => {
     gitlab.state.addUser({ username: 'project_1_bot_5e2a' });
     gitlab.state.addMember(1, 'project_1_bot_5e2a', ACCESS.maintainer);
-    for (const bot of ['aofbot', 'project_1_bot_5e2a']) {
-      const r = await approve(iid, bot);
-      assert.notEqual(r.body.status, 'signalled', JSON.stringify(r.body));
-    }
-    assert.equal((await flow.describe()).status.name, 'RUNNING');
-    const state = await flow.query<{ waitingFor?: string }>('approvalState');
-    assert.equal(state.waitingFor, 'production');
-    await send(stack.url, 'Merge Request Hook', closeOf(iid));
-    assert.equal((await flow.result()).approval.decision, 'closed');
-    assert.equal(hook.calls.length, 0);
+    return botsNeverApprove(['aofbot', 'project_1_bot_5e2a']);
   });
-
-  /** GitLab's close hook for the merge request. */
-  const closeOf = (iid: number) => {
-    const p = fixture('merge_request.close');
-    Object.assign(p.object_attributes, { iid });
-    p.object_attributes.last_commit.id = world.head(iid);
-    return p;
-  };
 });
 
 describe('GitLab: an approved deploy survives a worker SIGKILL (issue 26)', function () {
@@ -287,32 +244,15 @@ describe('GitLab: an approved deploy survives a worker SIGKILL (issue 26)', func
 
   it('the worker dies between the approval and the deploy; a new worker deploys exactly once', async () => {
     const world = gitlabWorld(gitlab);
-    const env = await workerEnvFor(stack, GITLAB_ENV);
-    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
-    const iid = world.open();
-    assert.equal((await send(stack.url, 'Note Hook', world.note(iid, '/deploy production', 'carol'))).status, 201);
-    await until('the plan note', () => world.notes(iid).some((b) => b.includes('Deploy to `eu-production` requested')));
-
-    // The approval is accepted (in the flow's history); the deploy hook holds its answer, and the worker
-    // is killed while the deploy waits for it: the approval is the flow's, not the dead worker's.
-    const release = hook.hold();
-    const approved = await send(stack.url, 'Note Hook', world.note(iid, '/approve', 'alice'));
-    assert.deepEqual([approved.status, approved.body.status], [202, 'signalled']);
-    await until('the deploy call', () => hook.calls.length > 0);
-    await workers[0]!.kill('SIGKILL');
-    release();
-    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
-
-    const flow = stack.client.workflow.getHandle(`flow/gitlab:${PROJECT}#${iid}/deploy-prod/eu-production`);
-    await until('the flow ends', async () => (await flow.describe()).status.name !== 'RUNNING', {
-      detail: () => `${workers.at(-1)!.output().slice(-3000)}\n${JSON.stringify(world.notes(iid))}`,
+    await deploysOnceAcrossWorkerKill({
+      stack,
+      hook,
+      daemonFile: join(dir, 'daemon.yaml'),
+      env: await workerEnvFor(stack, GITLAB_ENV),
+      workers,
+      command: '/deploy production',
+      environment: 'eu-production',
+      world: deployWorld(world, () => stack),
     });
-    const result = await flow.result();
-    assert.equal(result.status, 'deployed');
-    // The retried call carries the run's Idempotency-Key: one deploy, however often the hook is asked.
-    assert.equal(new Set(hook.calls.map((c) => c.key)).size, 1, JSON.stringify(hook.calls));
-    assert.equal(result.approval.approvals[0].login, 'alice');
-    const finals = world.notes(iid).filter((b) => b.startsWith('### Flow `deploy-prod` for `eu-production`: deployed'));
-    assert.equal(finals.length, 1);
   });
 });

@@ -5,7 +5,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import type { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
-import { triggerYaml } from './config-dir.js';
+import type { BitbucketState } from '../../src/sandbox/bitbucket/state.js';
+import { userView } from '../../src/sandbox/bitbucket/users.js';
+import { forgeDaemonYaml, triggerYaml } from './config-dir.js';
 import { startStack, type Stack } from './stack.js';
 
 /**
@@ -17,17 +19,26 @@ export const BITBUCKET_BOT = { nickname: 'aofbot', email: 'aofbot@example.test',
 /** The bot on Data Center, where Basic auth names the user. */
 export const BITBUCKET_DC_BOT = { nickname: BITBUCKET_BOT.nickname, password: BITBUCKET_BOT.password };
 
+/**
+ * A DaemonConfig with GitHub and `platforms.bitbucket` (`bitbucket`: more of its keys, such as `api_url`), the
+ * resource folders `dirs` and `extra` lines of its spec.
+ */
+export const bitbucketDaemon = (dirs: string[], bitbucket = '', extra = '') =>
+  forgeDaemonYaml(
+    `bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN${bitbucket ? `, ${bitbucket}` : ''}}`,
+    dirs,
+    extra,
+  );
+
 /** A DaemonConfig with `platforms.bitbucket` (no bot_name), Triggers and GateChecks from their folders. */
-export const bitbucketDaemonYaml = `apiVersion: aof.dev/v1
-kind: DaemonConfig
-metadata: {name: test}
-spec:
-  platforms:
-    github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    bitbucket: {webhook_secret_env: AOF_TEST_BITBUCKET_SECRET, username_env: AOF_TEST_BITBUCKET_USER, app_password_env: AOF_TEST_BITBUCKET_TOKEN}
-  triggers: {directory: triggers}
-  gates: {directory: gates}
-`;
+export const bitbucketDaemonYaml = bitbucketDaemon(['triggers', 'gates']);
+
+/** The environment of a daemon above: its webhook secret and the bot's credentials (Cloud's or Data Center's). */
+export const bitbucketEnv = (secret: string, o: BitbucketFlavorOption = {}) => ({
+  AOF_TEST_BITBUCKET_SECRET: secret,
+  AOF_TEST_BITBUCKET_USER: o.dataCenter ? BITBUCKET_BOT.nickname : BITBUCKET_BOT.email,
+  AOF_TEST_BITBUCKET_TOKEN: BITBUCKET_BOT.password,
+});
 
 export const bitbucketTriggerYaml = (name: string, body: string) =>
   triggerYaml(name, body).replace('type: GitHub', 'type: Bitbucket');
@@ -49,11 +60,7 @@ export function startBitbucketStack(
 ): Promise<Stack> {
   return startStack({
     config: join(dir, 'daemon.yaml'),
-    env: () => ({
-      AOF_TEST_BITBUCKET_SECRET: secret,
-      AOF_TEST_BITBUCKET_USER: o.dataCenter ? BITBUCKET_BOT.nickname : BITBUCKET_BOT.email,
-      AOF_TEST_BITBUCKET_TOKEN: BITBUCKET_BOT.password,
-    }),
+    env: () => bitbucketEnv(secret, o),
     mutate: (r) =>
       (r.daemon.spec.platforms.bitbucket!.api_url = o.dataCenter ? bitbucket.dataCenterApiUrl : bitbucket.apiUrl),
   });
@@ -97,5 +104,37 @@ export function bitbucketPayload(key: string, o: { repo?: string; id?: number; h
   }
   if (o.id !== undefined) p.pullrequest.id = o.id;
   if (o.head) p.pullrequest.source.commit.hash = o.head.slice(0, 12);
+  return p;
+}
+
+/** `sendBitbucket`, and the ingress's answer: its status and JSON body. */
+export async function deliverBitbucket(stack: Stack, secret: string, key: string, body: unknown) {
+  const res = await sendBitbucket(stack, secret, key, body);
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/**
+ * Bitbucket Cloud's example payload of `key` about pull request `id` of `repo` as the sandbox holds it (its
+ * title, state, branches, source commit and author), sent by `actor`; `comment`: the new comment's text.
+ */
+export function payloadAbout(
+  s: BitbucketState,
+  key: string,
+  o: { repo: string; id: number; actor: string; comment?: string },
+): Record<string, any> {
+  const pr = s.pullRequest(o.repo, o.id);
+  if (!pr) throw new Error(`no pull request ${o.repo}#${o.id} in the sandbox`);
+  const p = bitbucketPayload(key, { repo: o.repo, id: o.id, head: pr.sourceCommit });
+  const account = (uuid: string) => ({ ...p.actor, ...userView(s.users.get(uuid)!) });
+  p.actor = account(s.mustUser(o.actor).uuid);
+  Object.assign(p.pullrequest, { title: pr.title, state: pr.state, author: account(pr.authorUuid) });
+  p.pullrequest.links.html.href = `https://bitbucket.org/${o.repo}/pull-requests/${o.id}`;
+  p.pullrequest.source.branch.name = pr.sourceBranch;
+  p.pullrequest.destination.branch.name = pr.destBranch;
+  p.pullrequest.destination.commit.hash = pr.destCommit.slice(0, 12);
+  if (o.comment !== undefined) {
+    if (!p.comment) throw new Error(`${key} carries no comment`);
+    Object.assign(p.comment, { id: s.id(), content: { ...p.comment.content, raw: o.comment }, user: p.actor });
+  }
   return p;
 }

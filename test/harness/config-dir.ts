@@ -43,16 +43,24 @@ export const gateConfig = (events: string[], commands: string) => ({
   'triggers/t.yaml': triggerYaml('gate', `config:\n  github_events: [${events.join(', ')}]\ncommands:\n${commands}`),
 });
 
-/**
- * A daemon serving GitHub and GitLab (token and webhook secret from AOF_TEST_GITLAB_TOKEN and
- * AOF_TEST_GITLAB_SECRET; `gitlab` adds keys to platforms.gitlab), with `dirs` (`triggers`, `gates`...)
- * and `extra` lines of its spec.
- */
-export const gitlabDaemonYaml = (dirs: string[], gitlab = '', extra = '') => `apiVersion: aof.dev/v1
+/** A daemon serving GitHub and another forge (`platform`: its `platforms` entry, one line), with `dirs` and `extra` lines of its spec. */
+export const forgeDaemonYaml = (platform: string, dirs: string[], extra = '') => `apiVersion: aof.dev/v1
 kind: DaemonConfig
 metadata: {name: test}
 spec:
   platforms:
     github: {webhook_secret_env: AOF_TEST_WEBHOOK_SECRET, token_env: AOF_TEST_GITHUB_TOKEN}
-    gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET${gitlab ? `, ${gitlab}` : ''}}
+    ${platform}
 ${dirs.map((d) => `  ${d}: {directory: ${d}}\n`).join('')}${extra}`;
+
+/**
+ * A daemon serving GitHub and GitLab (token and webhook secret from AOF_TEST_GITLAB_TOKEN and
+ * AOF_TEST_GITLAB_SECRET; `gitlab` adds keys to platforms.gitlab), with `dirs` (`triggers`, `gates`...)
+ * and `extra` lines of its spec.
+ */
+export const gitlabDaemonYaml = (dirs: string[], gitlab = '', extra = '') =>
+  forgeDaemonYaml(
+    `gitlab: {token_env: AOF_TEST_GITLAB_TOKEN, webhook_secret_env: AOF_TEST_GITLAB_SECRET${gitlab ? `, ${gitlab}` : ''}}`,
+    dirs,
+    extra,
+  );

@@ -296,6 +296,32 @@ describe('Bitbucket forge verbs (issue 27)', () => {
     assert.ok(sent().some((r) => r.includes(encodeURIComponent('user.nickname="walt"'))));
   });
 
+  it('mayApprove: an account listed by its account id or uuid; a nickname two accounts share is no one', async () => {
+    const walt = s.mustUser('walt');
+    for (const entry of [walt.accountId, walt.uuid, walt.uuid.slice(1, -1).toUpperCase()])
+      assert.deepEqual(await verbs.mayApprove(repo, { login: 'walt', approvers: ['someone-else', entry] }), {
+        allowed: true,
+        via: `listed as ${entry}`,
+        permission: 'write',
+      });
+    // Another account takes the nickname of the admin: neither the admin's permission nor ids speak for it.
+    const impostor = s.addUser({ nickname: 'aofbot' });
+    s.repositories.get('acme/app')!.permissions.set(impostor.uuid, 'read');
+    try {
+      assert.deepEqual(
+        await verbs.mayApprove(repo, {
+          login: 'aofbot',
+          approvers: [s.mustUser('aofbot').uuid],
+          minPermission: 'admin',
+        }),
+        { allowed: false, permission: 'none' },
+      );
+    } finally {
+      s.repositories.get('acme/app')!.permissions.delete(impostor.uuid);
+      s.users.delete(impostor.uuid);
+    }
+  });
+
   it('botIdentity from GET /user, asked once per client, with Basic or Bearer auth', async () => {
     assert.deepEqual(await verbs.botIdentity(repo), { login: 'aofbot' });
     await verbs.botIdentity(repo);

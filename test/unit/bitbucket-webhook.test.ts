@@ -195,8 +195,11 @@ describe('Bitbucket webhooks', () => {
       assert.equal(ev.number, 7);
       assert.equal(ev.headSha, 'd3c9d4a7b6e2');
       assert.equal(ev.branch, 'main');
-      assert.deepEqual(ev.sender, { login: 'emma', bot: false });
+      // People are compared by their account uuid (its first 52 bits), not by the nickname they choose.
+      assert.deepEqual(ev.sender, { login: 'emma', bot: false, id: 0xd301aafad6764 });
       assert.equal(ev.changeAuthor, 'emma');
+      assert.equal(ev.changeAuthorId, 0xd301aafad6764);
+      assert.equal(ev.transition, undefined);
       assert.deepEqual(ev.review, { number: 7, headSha: 'd3c9d4a7b6e2' });
       assert.equal(ev.metadata.repo_owner, 'myworkspace');
       assert.equal(ev.metadata.repo_name, 'backend');
@@ -221,7 +224,8 @@ describe('Bitbucket webhooks', () => {
         pr_dest_commit: '178864a7d521b6f5e720b386b2c2b0ef8563e0dc',
         pr_html_url: 'https://bitbucket.example.com/projects/MYPROJ/repos/backend/pull-requests/7',
       });
-      assert.deepEqual(bitbucketForgeEvent(e).sender, { login: 'emma', bot: false });
+      assert.deepEqual(bitbucketForgeEvent(e).sender, { login: 'emma', bot: false, id: 101 });
+      assert.equal(bitbucketForgeEvent(e).changeAuthorId, 101);
     });
 
     it('pullrequest:updated carries its source commit; Data Center tells new commits from an edit', () => {
@@ -236,16 +240,28 @@ describe('Bitbucket webhooks', () => {
       const edited = normalized('pr:modified');
       assert.equal(edited.newCommits, false);
       assert.equal(edited.baseSha, undefined);
+      // Flows hear of every Cloud update with its source commit (they compare it with theirs), of Data
+      // Center's new commits only; a merge or decline closes the pull request.
+      assert.deepEqual(
+        ['pullrequest:updated', 'pr:from_ref_updated', 'pr:modified', 'pullrequest:fulfilled', 'pr:declined'].map(
+          (k) => bitbucketForgeEvent(normalized(k)).transition,
+        ),
+        ['pushed', 'pushed', undefined, 'closed', 'closed'],
+      );
     });
 
     it('comments are created comments with their text; the review’s head is left to the gate', () => {
       for (const key of ['pullrequest:comment_created', 'pr:comment:added']) {
         const ev = bitbucketForgeEvent(normalized(key));
-        assert.deepEqual(ev.comment, { body: '/review', created: true });
+        // On the pull request's conversation, with its id: where `/approve` is read.
+        assert.deepEqual(ev.comment, { body: '/review', created: true, id: ev.comment!.id, onChange: true });
+        assert.equal(typeof ev.comment!.id, 'number');
         assert.deepEqual(ev.review, { number: 7 });
         assert.equal(ev.metadata.comment_body, '/review');
         assert.equal(ev.metadata.is_pr_comment, true);
-        assert.deepEqual(ev.sender, { login: 'oliver', bot: false });
+        assert.equal(ev.sender!.login, 'oliver');
+        assert.equal(ev.sender!.bot, false);
+        assert.notEqual(ev.sender!.id, ev.changeAuthorId, 'the commenter is not the author');
       }
     });
 

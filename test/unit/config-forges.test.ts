@@ -452,6 +452,38 @@ ${extra}`;
       );
     });
 
+    it('approvers by group on Bitbucket (Cloud has no API for its groups’ members) are errors saying what to do', () => {
+      const deploy = `apiVersion: aof.dev/v1
+kind: Flow
+metadata:
+  name: deploy
+spec:
+  nodes:
+    - id: start
+      type: approval
+      config: { approvers: [alice, myworkspace/sre] }
+`;
+      const commands =
+        "    /deploy: { flow: deploy, params: { approvers: ['{0c6c8b5e-1d5c-4a8e-9f64-1c2d3e4f5a6b}', myworkspace/ops] } }\n";
+      const file = (type: string) =>
+        configDir({
+          'triggers/t.yaml': trigger(type, commands).replace(/ {4}\/(tag|triage).*\n/g, ''),
+          'flows/deploy.yaml': deploy,
+        });
+      const e = loadError(file('Bitbucket'));
+      const why =
+        "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there)";
+      assert.deepEqual(
+        e.problems.map((p) => formatProblem(p).replace(/^.*?triggers\//, 'triggers/')),
+        [
+          `triggers/t.yaml:8:40: spec.commands./deploy.params.approvers: Trigger "t", /deploy params.approvers: approver "myworkspace/ops" is a group, and ${why}`,
+          `triggers/t.yaml:8:5: spec.commands./deploy: Trigger "t", /deploy flow "deploy" step "start": approver "myworkspace/sre" is a group, and ${why}`,
+        ],
+      );
+      // GitLab reads its groups' members: the same Trigger is fine there.
+      assert.deepEqual(messages(loadConfig(file('GitLab'))), []);
+    });
+
     it('the same Trigger on GitHub or GitLab is fine', () => {
       for (const type of ['GitHub', 'GitLab']) {
         const r = loadConfig(

@@ -73,14 +73,22 @@ export const SEVERITY: Record<LineFinding['annotation_level'], string> = {
 export const RANK: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };
 const MIN_RANK: Record<string, number> = { read: 1, triage: 1, write: 2, maintain: 3, admin: 3 };
 
-/** Whether `p` may approve, being a listed account or holding `permission` (none, read, write, admin) on the repository. */
+/**
+ * Whether `p` may approve, being a listed account or holding `permission` (none, read, write, admin) on the
+ * repository. `ids`: the account's other names as the forge gave them (Cloud's account id and uuid, the
+ * uuid listed with or without its braces).
+ */
 export function authorize(
   p: { login: string; approvers: string[]; minPermission?: string },
   permission: string,
+  ids: (string | undefined)[] = [],
 ): Authorization {
-  const login = p.login.toLowerCase();
+  const names = [p.login, ...ids]
+    .filter((n): n is string => !!n)
+    .map((n) => n.toLowerCase().replace(/^\{(.*)\}$/, '$1'));
   for (const entry of p.approvers)
-    if (entry.toLowerCase() === login) return { allowed: true, via: `listed as ${entry}`, permission };
+    if (names.includes(entry.toLowerCase().replace(/^\{(.*)\}$/, '$1')))
+      return { allowed: true, via: `listed as ${entry}`, permission };
   if (p.minPermission && (RANK[permission] ?? 0) >= (MIN_RANK[p.minPermission.toLowerCase()] ?? Infinity))
     return { allowed: true, via: `${permission} permission`, permission };
   return { allowed: false, permission };
@@ -467,23 +475,21 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
 
     async mayApprove(t, p) {
       const api = clientFor(t);
-      // The account's permission on the repository (explicit, or through its groups and the project), by
-      // its nickname; the workspace's admins may read it. A refusal to tell is no permission.
-      let permission = 'none';
+      // The accounts of this nickname with their permission on the repository (explicit, or through their
+      // groups and the project); the workspace's admins may read it. A refusal to tell is no permission.
+      let rows: { permission: string; user?: { uuid?: string; account_id?: string } }[] = [];
       try {
-        const { items } = await api.paginate<{ permission: string }>(
+        ({ items: rows } = await api.paginate<(typeof rows)[number]>(
           `/workspaces/${encodeURIComponent(t.owner)}/permissions/repositories/${encodeURIComponent(t.repo)}`,
           { q: `user.nickname=${bbqlString(p.login)}` },
           1,
-        );
-        permission = items.reduce(
-          (best, i) => ((RANK[i.permission] ?? 0) > (RANK[best] ?? 0) ? i.permission : best),
-          'none',
-        );
+        ));
       } catch (err) {
         if (!['Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
       }
-      return authorize(p, permission);
+      // A nickname is its owner's choice and may be another's too: two accounts of it are no one.
+      const account = new Set(rows.map((r) => r.user?.uuid)).size === 1 ? rows[0] : undefined;
+      return authorize(p, account?.permission ?? 'none', [account?.user?.account_id, account?.user?.uuid]);
     },
 
     async botIdentity(t) {

@@ -97,10 +97,12 @@ export interface BitbucketEvent {
   headSha?: string;
   /** A push's previous head (Cloud: `old.target.hash`; Data Center: `fromHash`), a source update's previous source commit. */
   baseSha?: string;
-  /** Cloud's account nickname, Data Center's user name. */
-  sender: { login: string; bot: boolean };
+  /** Cloud's account nickname, Data Center's user name; `uuid`: Cloud's account uuid, Data Center's user id. */
+  sender: { login: string; bot: boolean; uuid: string };
   /** The pull request's author, for the self-approval rule. */
   author?: string;
+  /** The author's account uuid (Data Center: user id): compared, unlike the nickname, cannot be taken by another. */
+  authorUuid?: string;
   /**
    * For `pullrequest:updated`: whether the source branch moved. Data Center says so (`pr:from_ref_updated`
    * against `pr:modified`); Cloud sends the same key for both (undefined: the gate's own record of reviewed
@@ -219,10 +221,12 @@ function cloudPullRequest(pr: PayloadReader) {
   const id = pr.id('id');
   const headSha = source.object('commit').commitHash('hash');
   const author = pr.optionalObject('author');
+  const account = author ? cloudAccount(author) : undefined;
   return {
     id,
     headSha,
-    author: author ? cloudAccount(author).login : undefined,
+    author: account?.login,
+    authorUuid: account?.uuid,
     vars: {
       pr_id: String(id),
       pr_title: pr.string('title'),
@@ -243,10 +247,12 @@ function dcPullRequest(pr: PayloadReader) {
   const id = pr.id('id');
   const headSha = from.commitHash('latestCommit');
   const self = pr.object('links').list('self')[0]!;
+  const author = dcUser(pr.object('author').object('user'));
   return {
     id,
     headSha,
-    author: dcUser(pr.object('author').object('user')).login,
+    author: author.login,
+    authorUuid: author.uuid,
     repo: dcRepository(to.object('repository')),
     vars: {
       pr_id: String(id),
@@ -289,7 +295,7 @@ function cloudEvent(key: BitbucketCommandKey, payload: PayloadReader): Bitbucket
     eventKey: key,
     key,
     repository,
-    sender: { login: actor.login, bot: actor.bot },
+    sender: { login: actor.login, bot: actor.bot, uuid: actor.uuid },
   };
   const common = { event_type: key, ...repoVars, actor_uuid: actor.uuid, actor_display_name: actor.display };
 
@@ -304,7 +310,7 @@ function cloudEvent(key: BitbucketCommandKey, payload: PayloadReader): Bitbucket
       ...base,
       number: pr.id,
       headSha: pr.headSha,
-      ...(pr.author ? { author: pr.author } : {}),
+      ...(pr.author ? { author: pr.author, authorUuid: pr.authorUuid } : {}),
       ...(comment ? { comment } : {}),
       branch: pr.vars.pr_dest_branch,
       contextVariables: { ...common, ...pr.vars },
@@ -361,7 +367,7 @@ function cloudEvent(key: BitbucketCommandKey, payload: PayloadReader): Bitbucket
 function dataCenterEvent(eventKey: string, key: BitbucketCommandKey, payload: PayloadReader): BitbucketEvent {
   const actor = dcUser(payload.object('actor'));
   const base = { forge: 'bitbucket' as const, flavor: 'data-center' as const, eventKey, key };
-  const sender = { login: actor.login, bot: actor.bot };
+  const sender = { login: actor.login, bot: actor.bot, uuid: actor.uuid };
   const common = { event_type: key, actor_uuid: actor.uuid, actor_display_name: actor.display };
 
   if (key === 'repo:push') {
@@ -401,6 +407,7 @@ function dataCenterEvent(eventKey: string, key: BitbucketCommandKey, payload: Pa
     ...(previous ? { baseSha: previous } : {}),
     sender,
     author: pr.author,
+    authorUuid: pr.authorUuid,
     ...(key === 'pullrequest:updated' ? { newCommits: eventKey === 'pr:from_ref_updated' } : {}),
     ...(comment ? { comment } : {}),
     branch: pr.vars.pr_dest_branch,

@@ -274,6 +274,14 @@ for (const flavor of BITBUCKET_FLAVORS)
       for (const c of botComments()) assert.ok(!c.raw.includes(flavor.bot.password) && !c.raw.includes(SECRET));
     });
 
+    it("the bot's own comment starts nothing (the bot learned from its credentials, no bot_name)", async () => {
+      const r = await post(keys.commented, comment('/agent-review', flavor.bot.nickname));
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      assert.match(r.body.reason, /sent by the bot itself/);
+      assert.equal(fake.requests.length, 0);
+      assert.deepEqual(writes(), []);
+    });
+
     it('a comment carrying injection reaches the model as data only', async () => {
       fake.script(text('Noted.'));
       await result(await post(keys.commented, comment(`/templated ${INJECTION}`)));

@@ -241,25 +241,27 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
 
   /**
    * The person's effective permission on the repository (granted, or through a group, the project or a
-   * global permission): `GET /users` filtered by name and by each repository permission, the highest first.
-   * A refusal to tell is no permission.
+   * global permission), and their user (its slug and id): `GET /users` filtered by name and by each repository
+   * permission, the highest first, then by name alone. A refusal to tell is no permission.
    */
-  async function permissionOf(api: BitbucketApi, t: ForgeTarget, login: string): Promise<string> {
+  async function accountOf(api: BitbucketApi, t: ForgeTarget, login: string) {
     const name = login.toLowerCase();
-    for (const [dc, ours] of PERMISSIONS) {
+    const permission = (dc: string) => ({
+      permission: dc,
+      'permission.projectKey': t.owner,
+      'permission.repositorySlug': t.repo,
+    });
+    for (const [dc, ours] of [...PERMISSIONS, ['', 'none'] as const]) {
       try {
-        const { items } = await api.paginate<User>(
-          '/api/1.0/users',
-          { filter: login, permission: dc, 'permission.projectKey': t.owner, 'permission.repositorySlug': t.repo },
-          1,
-        );
-        if (items.some((u) => u.name?.toLowerCase() === name || u.slug === name)) return ours;
+        const { items } = await api.paginate<User>('/api/1.0/users', { filter: login, ...(dc && permission(dc)) }, 1);
+        const user = items.find((u) => u.name?.toLowerCase() === name || u.slug === name);
+        if (user) return { permission: ours, user };
       } catch (err) {
         if (!['Bitbucket400', 'Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
-        return 'none';
+        return { permission: 'none' };
       }
     }
-    return 'none';
+    return { permission: 'none' };
   }
 
   const verbs: ForgeVerbs = {
@@ -370,7 +372,9 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     },
 
     async mayApprove(t, p) {
-      return authorize(p, await permissionOf(clientFor(t), t, p.login));
+      // Listed by user name, slug or numeric id (the name is the person's login).
+      const { permission, user } = await accountOf(clientFor(t), t, p.login);
+      return authorize(p, permission, [user?.slug, user?.id === undefined ? undefined : String(user.id)]);
     },
 
     async botIdentity(t) {

@@ -154,6 +154,14 @@ for (const flavor of BITBUCKET_FLAVORS)
           '  /deploy locked:',
           '    flow: deploy-prod',
           '    params: {approvers: [alice], environment: locked}',
+          // Data Center reads a group's members (Cloud's API cannot: validation refuses groups there).
+          ...(flavor.dataCenter
+            ? [
+                '  /deploy grouped:',
+                '    flow: deploy-prod',
+                `    params: {approvers: ["${REPO.split('/')[0]}/release-managers", OTHERPROJ/ops], environment: grouped}`,
+              ]
+            : []),
         ].join('\n'),
       );
       stack = await startStack({ config: join(dir, 'daemon.yaml'), env: () => bitbucketEnv(SECRET, flavor) });
@@ -234,6 +242,24 @@ for (const flavor of BITBUCKET_FLAVORS)
 
     it('bots never approve: a comment of the bot, or of a Bitbucket app, is routed like any comment', () =>
       botsNeverApprove(['aofbot', 'deploy-app']));
+
+    if (flavor.dataCenter)
+      it("a member of a group listed as PROJECT/group deploys once; a group under another project's key counts for none", async () => {
+        const s = bitbucket.state;
+        s.addGroup('release-managers', ['uma']);
+        s.addGroup('ops', ['mallory']);
+        const id = world.open();
+        const flow = await requestDeploy(id, 'grouped');
+        // mallory is in `ops`, listed under another project's key: not an approver here.
+        await refused(id, 'mallory', '@mallory is not an approver');
+        assert.equal((await approve(id, 'uma')).status, 202);
+        const result = await flow.result();
+        assert.deepEqual(
+          [result.status, result.approval.approvals[0].login, result.approval.approvals[0].via],
+          ['deployed', 'uma', `member of ${REPO.split('/')[0]}/release-managers`],
+        );
+        assert.equal(hook.calls.length, 1);
+      });
 
     it('a declined pull request ends its waiting deploy: nothing deploys', async () => {
       const id = world.open();

@@ -64,6 +64,16 @@ const STATUS_OF: Record<string, string> = {
   MOVE: 'renamed',
 };
 
+/**
+ * The group an approver entry `PROJECT/group` names, where PROJECT is the repository's project key: Data
+ * Center's groups are instance-wide, and an entry naming another project's key counts for none of this one's.
+ */
+export function groupOf(t: ForgeTarget, entry: string): string | undefined {
+  const at = entry.indexOf('/');
+  const [project, group] = [entry.slice(0, at), entry.slice(at + 1)];
+  return project.toLowerCase() === t.owner.toLowerCase() && group ? group : undefined;
+}
+
 interface User {
   id?: number;
   name?: string;
@@ -264,6 +274,25 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     return { permission: 'none' };
   }
 
+  /**
+   * Whether `login` is a member of Data Center's group `group`: `GET /admin/groups/more-members` (any licensed
+   * user may ask), filtered by the name and compared exactly. A refusal to tell, or no such group, is no.
+   */
+  async function inGroup(api: BitbucketApi, group: string, login: string): Promise<boolean> {
+    const name = login.toLowerCase();
+    try {
+      const { items } = await api.paginate<User>(
+        '/api/1.0/admin/groups/more-members',
+        { context: group, filter: login },
+        1,
+      );
+      return items.some((u) => u.name?.toLowerCase() === name);
+    } catch (err) {
+      if (!['Bitbucket400', 'Bitbucket401', 'Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
+      return false;
+    }
+  }
+
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
       const api = clientFor(t);
@@ -372,9 +401,17 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     },
 
     async mayApprove(t, p) {
-      // Listed by user name, slug or numeric id (the name is the person's login).
-      const { permission, user } = await accountOf(clientFor(t), t, p.login);
-      return authorize(p, permission, [user?.slug, user?.id === undefined ? undefined : String(user.id)]);
+      // Listed by user name, slug or numeric id (the name is the person's login), or by group.
+      const api = clientFor(t);
+      const { permission, user } = await accountOf(api, t, p.login);
+      const listed = authorize(p, permission, [user?.slug, user?.id === undefined ? undefined : String(user.id)]);
+      if (listed.allowed) return listed;
+      for (const entry of p.approvers.filter((e) => e.includes('/'))) {
+        const group = groupOf(t, entry);
+        if (group && (await inGroup(api, group, p.login)))
+          return { allowed: true, via: `member of ${entry}`, permission };
+      }
+      return listed;
     },
 
     async botIdentity(t) {

@@ -120,17 +120,27 @@ export async function deliverBitbucket(
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
+/** What a payload is about: pull request `id` of `repo`, sent by `actor`; `comment`: the new comment's text. */
+interface About {
+  repo: string;
+  id: number;
+  actor: string;
+  comment?: string;
+}
+
+/** The sandbox's pull request a payload is about. */
+function heldPullRequest(s: BitbucketState, o: About) {
+  const pr = s.pullRequest(o.repo, o.id);
+  if (!pr) throw new Error(`no pull request ${o.repo}#${o.id} in the sandbox`);
+  return pr;
+}
+
 /**
  * Bitbucket Cloud's example payload of `key` about pull request `id` of `repo` as the sandbox holds it (its
  * title, state, branches, source commit and author), sent by `actor`; `comment`: the new comment's text.
  */
-export function payloadAbout(
-  s: BitbucketState,
-  key: string,
-  o: { repo: string; id: number; actor: string; comment?: string },
-): Record<string, any> {
-  const pr = s.pullRequest(o.repo, o.id);
-  if (!pr) throw new Error(`no pull request ${o.repo}#${o.id} in the sandbox`);
+export function payloadAbout(s: BitbucketState, key: string, o: About): Record<string, any> {
+  const pr = heldPullRequest(s, o);
   const p = bitbucketPayload(key, { repo: o.repo, id: o.id, head: pr.sourceCommit });
   const account = (uuid: string) => ({ ...p.actor, ...userView(s.users.get(uuid)!) });
   p.actor = account(s.mustUser(o.actor).uuid);
@@ -151,13 +161,8 @@ export function payloadAbout(
  * (`PROJECT/slug`) as the sandbox holds it (title, state, branches, commits, author), sent by `actor`;
  * `comment`: the new comment's text. Data Center's payloads carry full commit hashes.
  */
-export function dataCenterPayloadAbout(
-  s: BitbucketState,
-  key: string,
-  o: { repo: string; id: number; actor: string; comment?: string },
-): Record<string, any> {
-  const pr = s.pullRequest(o.repo, o.id);
-  if (!pr) throw new Error(`no pull request ${o.repo}#${o.id} in the sandbox`);
+export function dataCenterPayloadAbout(s: BitbucketState, key: string, o: About): Record<string, any> {
+  const pr = heldPullRequest(s, o);
   const [project, slug] = o.repo.split('/') as [string, string];
   const p = bitbucketExample(key);
   const user = (u: { nickname: string }) => ({ ...p.actor, ...dataCenterUserView(s.mustUser(u.nickname)) });

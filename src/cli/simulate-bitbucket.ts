@@ -1,11 +1,17 @@
 // `aofctl simulate --forge bitbucket <event-key>`: sends one of Bitbucket's documented example payloads
 // (src/forges/bitbucket/examples; Cloud's keys such as `pullrequest:created`, Data Center's such as
 // `pr:opened`) to a running ingress, signed and with the headers Bitbucket sends, as Bitbucket would.
-// Under `aofctl dev`, a Cloud pull request's delivery first gives the dev Bitbucket sandbox that pull request.
+// Under `aofctl dev`, a pull request's delivery (Cloud's or Data Center's) first gives the dev Bitbucket sandbox
+// that pull request.
 import { createHash, randomUUID } from 'node:crypto';
 import { sign } from '../ingress/signature.js';
 import { bitbucketExample, bitbucketExampleKeys } from '../forges/bitbucket/examples/index.js';
-import { BITBUCKET_HEADERS, PING_EVENT, normalizeBitbucketEvent } from '../forges/bitbucket/webhook.js';
+import {
+  BITBUCKET_HEADERS,
+  PING_EVENT,
+  normalizeBitbucketEvent,
+  type BitbucketEvent,
+} from '../forges/bitbucket/webhook.js';
 import type { SimulatedPullRequest } from '../sandbox/bitbucket/control.js';
 import { DEV_BITBUCKET_BOT, readDevState } from './dev-state.js';
 import { SIMULATED_CHANGE } from './simulate-change.js';
@@ -76,39 +82,39 @@ export async function simulateBitbucket(o: BitbucketSimulateOptions): Promise<nu
     );
   const body = JSON.stringify(payload);
   const delivery = o.delivery ?? randomUUID();
-  let repo = '?';
+  let event: BitbucketEvent | undefined;
   try {
-    repo = normalizeBitbucketEvent(o.event, payload).repository.fullName;
+    event = normalizeBitbucketEvent(o.event, payload);
   } catch {
     /* the ping names no repository */
   }
-  if (dev?.bitbucketSandboxUrl && flavor === 'cloud') await seedBitbucketSandbox(dev.bitbucketSandboxUrl, payload);
+  if (dev?.bitbucketSandboxUrl && event) await seedBitbucketSandbox(dev.bitbucketSandboxUrl, event);
   return sendDelivery({
     url,
     headers: bitbucketHeaders(flavor, o.event, delivery, secret ? sign(secret, body) : undefined),
     body,
-    what: `${o.event} on ${repo}`,
+    what: `${o.event} on ${event?.repository.fullName ?? '?'}`,
     delivery,
   });
 }
 
 /**
- * Gives the dev Bitbucket sandbox the pull request a Cloud delivery is about (its repository, author, source
- * commit and a small change to review), as Bitbucket would have it; a later delivery's new source commit
- * moves its head.
+ * Gives the dev Bitbucket sandbox the pull request a delivery is about, Cloud's or Data Center's (its
+ * repository, author, source commit and a small change to review), as Bitbucket would have it; a later
+ * delivery's new source commit moves its head. The sandbox's Cloud and Data Center APIs share what it holds.
  */
-async function seedBitbucketSandbox(sandboxUrl: string, payload: Record<string, any>): Promise<void> {
-  const pr = payload.pullrequest;
-  const repo = payload.repository?.full_name;
-  const short = pr?.source?.commit?.hash;
-  if (!Number.isInteger(pr?.id) || typeof repo !== 'string' || typeof short !== 'string') return;
-  // The payload abbreviates the hash; the sandbox holds the full one and resolves it by prefix.
-  const sourceCommit = (short + createHash('sha1').update(`${repo}#${pr.id}@${short}`).digest('hex')).slice(0, 40);
+async function seedBitbucketSandbox(sandboxUrl: string, event: BitbucketEvent): Promise<void> {
+  const { number: id, headSha: head } = event;
+  const repo = event.repository.fullName;
+  if (id === undefined || !head) return;
+  // Cloud's payloads abbreviate the hash (the sandbox holds a full one and resolves it by prefix); Data
+  // Center's are full.
+  const sourceCommit = (head + createHash('sha1').update(`${repo}#${id}@${head}`).digest('hex')).slice(0, 40);
   const seed: SimulatedPullRequest = {
     repo,
-    id: pr.id,
-    author: pr.author?.nickname ?? 'someone',
-    title: pr.title,
+    id,
+    author: event.author ?? 'someone',
+    title: event.contextVariables.pr_title,
     sourceCommit,
     bot: DEV_BITBUCKET_BOT.nickname,
     changes: SIMULATED_CHANGE.map((f) => ({

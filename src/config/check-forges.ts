@@ -55,7 +55,11 @@ export function forgeProblems(res: Resources): { problems: ConfigProblem[]; warn
       problems.push(...error);
       warnings.push(...warn);
     }
-    if ('noApproverGroups' in forge) problems.push(...groupApprovers(res, t, forge.noApproverGroups));
+    if (
+      'noApproverGroups' in forge &&
+      !forge.readsApproverGroups(t.resource.spec.config as Record<string, unknown>, platform as Record<string, unknown>)
+    )
+      problems.push(...groupApprovers(res, t, forge.noApproverGroups));
   }
   return { problems, warnings };
 }

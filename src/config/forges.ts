@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EVENT_ACTIONS } from './event-actions.js';
 import { PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
+import { flavorOf } from '../forges/bitbucket/api.js';
 import { envName, inert, projectGlob, repoGlob } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
 
@@ -193,6 +194,11 @@ export interface Forge {
    * group's members; absent where they can (GitHub's teams, GitLab's groups).
    */
   noApproverGroups?: string;
+  /**
+   * Where the forge's API does read a group's members after all for a Trigger (`config`: its config; `platform`:
+   * the DaemonConfig's platform entry): Bitbucket Data Center's.
+   */
+  readsApproverGroups?: (config: Record<string, unknown>, platform?: Record<string, unknown>) => boolean;
 }
 
 export const FORGES = {
@@ -276,7 +282,14 @@ export const FORGES = {
     // repository's webhook settings, by hand).
     lacks: ['labels', 'redelivery'],
     noApproverGroups:
-      "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there)",
+      "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there); Bitbucket Data Center's API (an api_url ending in /rest/api/1.0) reads groups, named PROJECT/group",
+    // A Trigger acts through its own api_url when it has credentials of its own, else the platform's (as the
+    // worker's clients choose, src/forges/bitbucket/clients.ts); Data Center's API reads a group's members.
+    readsApproverGroups: (config, platform) => {
+      const own = ['username', 'username_env', 'oauth_token', 'oauth_token_env'].some((k) => config[k] !== undefined);
+      const apiUrl = own ? config.api_url : platform?.api_url;
+      return typeof apiUrl === 'string' && flavorOf(apiUrl) === 'data-center';
+    },
   },
 } as const satisfies Record<string, Forge>;
 

@@ -12,6 +12,7 @@ import { agentYaml, configDir, daemonYaml, gitlabTriggerYaml, triggerYaml } from
 import { freePort } from '../harness/free-port.js';
 import { until } from '../harness/until.js';
 import { PROCESS_ENV } from '../../src/worker/process-env.js';
+import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/aofctl.js');
 
@@ -146,6 +147,27 @@ describe('aofctl dev', function () {
       reports.some((r) => r.annotations.some((a) => a.path === 'src/greeting.ts')),
       JSON.stringify(reports),
     );
+  });
+
+  it("simulate --forge bitbucket pr:opened: Data Center's pull request is seeded and reviewed as Cloud's is", async () => {
+    const opened = bitbucketExample('pr:opened').pullRequest;
+    const repo = `${opened.toRef.repository.project.key}/${opened.toRef.repository.slug}`;
+    const sent = await simulate(env(), '--forge', 'bitbucket', 'pr:opened');
+    assert.equal(sent.code, 0, sent.out);
+    assert.match(sent.out, /-> 201 /);
+    const bitbucket = `http://127.0.0.1:${ports.bitbucket}/_sandbox`;
+    type Written = { repo: string; commit?: string; name?: string; state?: string; raw?: string; prId?: number };
+    const read = async (what: string) =>
+      ((await (await fetch(`${bitbucket}/${what}`)).json()) as Written[]).filter((x) => x.repo === repo);
+    // The seeded change has an eval: the gate's build status on the payload's head fails, one summary comment.
+    await until(`the gate build status and its comment on ${repo}#${opened.id}`, async () => {
+      const [statuses, comments] = [await read('statuses'), await read('comments')];
+      return (
+        statuses.some(
+          (x) => x.name === 'AFA Gate Check' && x.state === 'FAILED' && x.commit === opened.fromRef.latestCommit,
+        ) && comments.filter((c) => c.prId === opened.id && /AFA/.test(c.raw!)).length === 1
+      );
+    });
   });
 
   it('says ready after the worker and the ingress said they started, and the hint to simulate after that', () => {

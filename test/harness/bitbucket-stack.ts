@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import type { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
 import type { BitbucketState } from '../../src/sandbox/bitbucket/state.js';
+import { dataCenterUserView } from '../../src/sandbox/bitbucket/data-center-users.js';
 import { userView } from '../../src/sandbox/bitbucket/users.js';
 import { forgeDaemonYaml, triggerYaml } from './config-dir.js';
 import { startStack, type Stack } from './stack.js';
@@ -108,22 +109,38 @@ export function bitbucketPayload(key: string, o: { repo?: string; id?: number; h
 }
 
 /** `sendBitbucket`, and the ingress's answer: its status and JSON body. */
-export async function deliverBitbucket(stack: Stack, secret: string, key: string, body: unknown) {
-  const res = await sendBitbucket(stack, secret, key, body);
+export async function deliverBitbucket(
+  stack: Stack,
+  secret: string,
+  key: string,
+  body: unknown,
+  o: BitbucketFlavorOption = {},
+) {
+  const res = await sendBitbucket(stack, secret, key, body, o);
   return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/** What a payload is about: pull request `id` of `repo`, sent by `actor`; `comment`: the new comment's text. */
+interface About {
+  repo: string;
+  id: number;
+  actor: string;
+  comment?: string;
+}
+
+/** The sandbox's pull request a payload is about. */
+function heldPullRequest(s: BitbucketState, o: About) {
+  const pr = s.pullRequest(o.repo, o.id);
+  if (!pr) throw new Error(`no pull request ${o.repo}#${o.id} in the sandbox`);
+  return pr;
 }
 
 /**
  * Bitbucket Cloud's example payload of `key` about pull request `id` of `repo` as the sandbox holds it (its
  * title, state, branches, source commit and author), sent by `actor`; `comment`: the new comment's text.
  */
-export function payloadAbout(
-  s: BitbucketState,
-  key: string,
-  o: { repo: string; id: number; actor: string; comment?: string },
-): Record<string, any> {
-  const pr = s.pullRequest(o.repo, o.id);
-  if (!pr) throw new Error(`no pull request ${o.repo}#${o.id} in the sandbox`);
+export function payloadAbout(s: BitbucketState, key: string, o: About): Record<string, any> {
+  const pr = heldPullRequest(s, o);
   const p = bitbucketPayload(key, { repo: o.repo, id: o.id, head: pr.sourceCommit });
   const account = (uuid: string) => ({ ...p.actor, ...userView(s.users.get(uuid)!) });
   p.actor = account(s.mustUser(o.actor).uuid);
@@ -138,3 +155,102 @@ export function payloadAbout(
   }
   return p;
 }
+
+/**
+ * Bitbucket Data Center's example payload of `key` (`pr:comment:added`...) about pull request `id` of `repo`
+ * (`PROJECT/slug`) as the sandbox holds it (title, state, branches, commits, author), sent by `actor`;
+ * `comment`: the new comment's text. Data Center's payloads carry full commit hashes.
+ */
+export function dataCenterPayloadAbout(s: BitbucketState, key: string, o: About): Record<string, any> {
+  const pr = heldPullRequest(s, o);
+  const [project, slug] = o.repo.split('/') as [string, string];
+  const p = bitbucketExample(key);
+  const user = (u: { nickname: string }) => ({ ...p.actor, ...dataCenterUserView(s.mustUser(u.nickname)) });
+  const author = [...s.users.values()].find((u) => u.uuid === pr.authorUuid)!;
+  p.actor = user(s.mustUser(o.actor));
+  const href = `https://bitbucket.example.com/projects/${project}/repos/${slug}`;
+  const ref = (r: Record<string, any>, branch: string, commit: string) => {
+    Object.assign(r, { id: `refs/heads/${branch}`, displayId: branch, latestCommit: commit });
+    Object.assign(r.repository, { slug, name: slug });
+    r.repository.project.key = project;
+    r.repository.project.links.self[0].href = `https://bitbucket.example.com/projects/${project}`;
+    r.repository.links.self[0].href = `${href}/browse`;
+  };
+  const q = p.pullRequest;
+  ref(q.fromRef, pr.sourceBranch, pr.sourceCommit);
+  ref(q.toRef, pr.destBranch, pr.destCommit);
+  Object.assign(q, { id: o.id, title: pr.title, state: pr.state, open: pr.state === 'OPEN' });
+  q.closed = !q.open;
+  q.author.user = user(author);
+  q.links.self[0].href = `${href}/pull-requests/${o.id}`;
+  if (o.comment !== undefined) {
+    if (!p.comment) throw new Error(`${key} carries no comment`);
+    Object.assign(p.comment, { id: s.id(), text: o.comment, author: p.actor });
+  }
+  return p;
+}
+
+/**
+ * What a Bitbucket suite needs to run the same scenario on Cloud or on Data Center: the sandbox's API the
+ * daemon speaks, the bot's credentials, the event keys Bitbucket sends, payloads about the sandbox's pull
+ * requests, and where a pull request's resources are in the sandbox's request log.
+ */
+export interface BitbucketFlavor extends BitbucketFlavorOption {
+  name: 'Cloud' | 'Data Center';
+  /** The bot's account, as `addUser` takes it (its credentials as the flavor's Basic auth names them). */
+  bot: { nickname: string; email?: string; password: string };
+  apiUrl(bitbucket: BitbucketSandbox): string;
+  /** The event keys: opened, edited (no new commits), pushed (new commits), merged, declined, commented. */
+  keys: Record<'opened' | 'edited' | 'pushed' | 'merged' | 'declined' | 'commented', string>;
+  /** The payload of `key` about pull request `id` of `repo` as the sandbox holds it, sent by `actor`. */
+  payloadAbout: typeof payloadAbout;
+  /** Sets what only the payload carries: the pull request's description, the actor's display name. */
+  decorate(p: Record<string, any>, o: { description?: string; displayName?: string }): void;
+  /** The path of pull request `id` of `repo` in the sandbox's request log. */
+  prPath(repo: string, id: number): string;
+}
+
+export const BITBUCKET_FLAVORS: BitbucketFlavor[] = [
+  {
+    name: 'Cloud',
+    bot: BITBUCKET_BOT,
+    apiUrl: (b) => b.apiUrl,
+    keys: {
+      opened: 'pullrequest:created',
+      edited: 'pullrequest:updated',
+      pushed: 'pullrequest:updated',
+      merged: 'pullrequest:fulfilled',
+      declined: 'pullrequest:rejected',
+      commented: 'pullrequest:comment_created',
+    },
+    payloadAbout,
+    decorate(p, o) {
+      if (o.description !== undefined) p.pullrequest.description = o.description;
+      if (o.displayName !== undefined) p.actor.display_name = o.displayName;
+    },
+    prPath: (repo, id) => `/2.0/repositories/${repo}/pullrequests/${id}`,
+  },
+  {
+    name: 'Data Center',
+    dataCenter: true,
+    bot: BITBUCKET_DC_BOT,
+    apiUrl: (b) => b.dataCenterApiUrl,
+    keys: {
+      opened: 'pr:opened',
+      edited: 'pr:modified',
+      pushed: 'pr:from_ref_updated',
+      merged: 'pr:merged',
+      declined: 'pr:declined',
+      commented: 'pr:comment:added',
+    },
+    payloadAbout: dataCenterPayloadAbout,
+    decorate(p, o) {
+      if (o.description !== undefined) p.pullRequest.description = o.description;
+      if (o.displayName !== undefined) p.actor.displayName = o.displayName;
+    },
+    prPath: (repo, id) => {
+      const [project, slug] = repo.split('/');
+      return `/rest/api/1.0/projects/${project}/repos/${slug}/pull-requests/${id}`;
+    },
+  },
+];

@@ -472,7 +472,7 @@ spec:
         });
       const e = loadError(file('Bitbucket'));
       const why =
-        "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there)";
+        "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there); Bitbucket Data Center's API (an api_url ending in /rest/api/1.0) reads groups, named PROJECT/group";
       assert.deepEqual(
         e.problems.map((p) => formatProblem(p).replace(/^.*?triggers\//, 'triggers/')),
         [
@@ -482,6 +482,18 @@ spec:
       );
       // GitLab reads its groups' members: the same Trigger is fine there.
       assert.deepEqual(messages(loadConfig(file('GitLab'))), []);
+      // So does Bitbucket Data Center's API: a Trigger acting through it (its own credentials and api_url) is fine.
+      const dataCenter = (config: string) =>
+        configDir({
+          'triggers/t.yaml': trigger('Bitbucket', commands)
+            .replace(/ {4}\/(tag|triage).*\n/g, '')
+            .replace('  commands:', `  config: ${config}\n  commands:`),
+          'flows/deploy.yaml': deploy,
+        });
+      const dc = 'api_url: "https://git.example.com/rest/api/1.0"';
+      assert.deepEqual(messages(loadConfig(dataCenter(`{username: aofbot, app_password: t0ken, ${dc}}`))), []);
+      // A Data Center api_url without credentials of the Trigger's own is not the API it acts through.
+      assert.equal(loadError(dataCenter(`{${dc}}`)).problems.length, 2);
     });
 
     it('the same Trigger on GitHub or GitLab is fine', () => {

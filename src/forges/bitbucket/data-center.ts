@@ -64,6 +64,16 @@ const STATUS_OF: Record<string, string> = {
   MOVE: 'renamed',
 };
 
+/**
+ * The group an approver entry `PROJECT/group` names, where PROJECT is the repository's project key: Data
+ * Center's groups are instance-wide, and an entry naming another project's key counts for none of this one's.
+ */
+export function groupOf(t: ForgeTarget, entry: string): string | undefined {
+  const at = entry.indexOf('/');
+  const [project, group] = [entry.slice(0, at), entry.slice(at + 1)];
+  return project.toLowerCase() === t.owner.toLowerCase() && group ? group : undefined;
+}
+
 interface User {
   id?: number;
   name?: string;
@@ -241,25 +251,46 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
 
   /**
    * The person's effective permission on the repository (granted, or through a group, the project or a
-   * global permission): `GET /users` filtered by name and by each repository permission, the highest first.
-   * A refusal to tell is no permission.
+   * global permission), and their user (its slug and id): `GET /users` filtered by name and by each repository
+   * permission, the highest first, then by name alone. A refusal to tell is no permission.
    */
-  async function permissionOf(api: BitbucketApi, t: ForgeTarget, login: string): Promise<string> {
+  async function accountOf(api: BitbucketApi, t: ForgeTarget, login: string) {
     const name = login.toLowerCase();
-    for (const [dc, ours] of PERMISSIONS) {
+    const permission = (dc: string) => ({
+      permission: dc,
+      'permission.projectKey': t.owner,
+      'permission.repositorySlug': t.repo,
+    });
+    for (const [dc, ours] of [...PERMISSIONS, ['', 'none'] as const]) {
       try {
-        const { items } = await api.paginate<User>(
-          '/api/1.0/users',
-          { filter: login, permission: dc, 'permission.projectKey': t.owner, 'permission.repositorySlug': t.repo },
-          1,
-        );
-        if (items.some((u) => u.name?.toLowerCase() === name || u.slug === name)) return ours;
+        const { items } = await api.paginate<User>('/api/1.0/users', { filter: login, ...(dc && permission(dc)) }, 1);
+        const user = items.find((u) => u.name?.toLowerCase() === name || u.slug === name);
+        if (user) return { permission: ours, user };
       } catch (err) {
         if (!['Bitbucket400', 'Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
-        return 'none';
+        return { permission: 'none' };
       }
     }
-    return 'none';
+    return { permission: 'none' };
+  }
+
+  /**
+   * Whether `login` is a member of Data Center's group `group`: `GET /admin/groups/more-members` (any licensed
+   * user may ask), filtered by the name and compared exactly. A refusal to tell, or no such group, is no.
+   */
+  async function inGroup(api: BitbucketApi, group: string, login: string): Promise<boolean> {
+    const name = login.toLowerCase();
+    try {
+      const { items } = await api.paginate<User>(
+        '/api/1.0/admin/groups/more-members',
+        { context: group, filter: login },
+        1,
+      );
+      return items.some((u) => u.name?.toLowerCase() === name);
+    } catch (err) {
+      if (!['Bitbucket400', 'Bitbucket401', 'Bitbucket403', 'Bitbucket404'].includes(failureType(err) ?? '')) throw err;
+      return false;
+    }
   }
 
   const verbs: ForgeVerbs = {
@@ -370,7 +401,17 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     },
 
     async mayApprove(t, p) {
-      return authorize(p, await permissionOf(clientFor(t), t, p.login));
+      // Listed by user name, slug or numeric id (the name is the person's login), or by group.
+      const api = clientFor(t);
+      const { permission, user } = await accountOf(api, t, p.login);
+      const listed = authorize(p, permission, [user?.slug, user?.id === undefined ? undefined : String(user.id)]);
+      if (listed.allowed) return listed;
+      for (const entry of p.approvers.filter((e) => e.includes('/'))) {
+        const group = groupOf(t, entry);
+        if (group && (await inGroup(api, group, p.login)))
+          return { allowed: true, via: `member of ${entry}`, permission };
+      }
+      return listed;
     },
 
     async botIdentity(t) {

@@ -2,8 +2,9 @@
 // display name or e-mail) and by an effective repository permission (`permission=REPO_WRITE` with
 // `permission.projectKey` and `permission.repositorySlug`, or the same under `permission.N`); and
 // `GET /api/1.0/application-properties`, which any authenticated user may read (its answer, like every
-// answer, names the user in `X-AUSERNAME`).
-import { allowQuery, badRequest, DC_PAGE_PARAMS, pageOf, type RequestContext, type Route } from './http.js';
+// answer, names the user in `X-AUSERNAME`); and a group's members, `GET /api/1.0/admin/groups/more-members`
+// (`context`: the group; `filter`: part of a member's name; any licensed user may ask, not only admins).
+import { allowQuery, badRequest, DC_PAGE_PARAMS, notFound, pageOf, type RequestContext, type Route } from './http.js';
 import type { BitbucketUser, RepoPermission } from './state.js';
 
 export const dataCenterUserView = (u: BitbucketUser) => ({
@@ -15,6 +16,10 @@ export const dataCenterUserView = (u: BitbucketUser) => ({
   slug: u.slug,
   type: u.type === 'app_user' ? 'SERVICE' : 'NORMAL',
 });
+
+/** Data Center's `filter`: part of the user's name, display name or e-mail address, any case. */
+const named = (u: BitbucketUser, text: string) =>
+  [u.nickname, u.displayName, `${u.slug}@example.test`].some((s) => s.toLowerCase().includes(text));
 
 const REPO_PERMISSIONS: Record<string, RepoPermission> = {
   REPO_READ: 'read',
@@ -60,12 +65,26 @@ export const dataCenterUserRoutes: Route[] = [
       const text = (ctx.query.filter ?? '').toLowerCase();
       const users = [...ctx.state.users.values()].filter(
         (u) =>
-          [u.nickname, u.displayName, `${u.slug}@example.test`].some((s) => s.toLowerCase().includes(text)) &&
+          named(u, text) &&
           filters.every((f) => {
             const p = ctx.state.repositories.get(f.repo)?.permissions.get(u.uuid);
             return p !== undefined && RANK[p] >= RANK[f.least];
           }),
       );
+      return pageOf(ctx, users.map(dataCenterUserView));
+    },
+  },
+  {
+    method: 'GET',
+    pattern: 'api/1.0/admin/groups/more-members',
+    handler: (ctx) => {
+      allowQuery(ctx, ['context', 'filter', ...DC_PAGE_PARAMS]);
+      const group = ctx.query.context;
+      if (!group) throw badRequest('context: the group whose members are listed is required');
+      const members = ctx.state.groups.get(group);
+      if (!members) throw notFound(`Group ${group} does not exist.`);
+      const text = (ctx.query.filter ?? '').toLowerCase();
+      const users = [...members].map((uuid) => ctx.state.users.get(uuid)!).filter((u) => named(u, text));
       return pageOf(ctx, users.map(dataCenterUserView));
     },
   },

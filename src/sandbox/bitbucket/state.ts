@@ -109,6 +109,8 @@ export class BitbucketState {
   /** Bearer tokens and `username:password` pairs: the account they act as (uuid). */
   readonly credentials = new Map<string, string>();
   readonly repositories = new Map<string, BitbucketRepository>();
+  /** Data Center's groups (instance-wide): their members' uuids by group name. */
+  readonly groups = new Map<string, Set<string>>();
   readonly pullRequests = new Map<string, BitbucketPullRequest>();
   readonly comments: BitbucketComment[] = [];
   readonly statuses: BitbucketBuildStatus[] = [];
@@ -148,6 +150,11 @@ export class BitbucketState {
     const u = [...this.users.values()].find((x) => x.nickname === nickname);
     if (!u) throw new Error(`no Bitbucket user ${nickname}`);
     return u;
+  }
+
+  /** A Data Center group of the accounts `members` (nicknames). */
+  addGroup(name: string, members: string[]): void {
+    this.groups.set(name, new Set(members.map((n) => this.mustUser(n).uuid)));
   }
 
   addRepository(fullName: string, permissions: Record<string, RepoPermission> = {}): BitbucketRepository {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { EVENT_ACTIONS } from './event-actions.js';
 import { PIPELINE_STATUSES } from '../forges/gitlab/webhook.js';
-import { flavorOf } from '../forges/bitbucket/api.js';
+import { flavorOf } from '../forges/bitbucket/flavor.js';
 import { envName, inert, projectGlob, repoGlob } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
 

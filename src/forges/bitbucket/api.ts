@@ -8,6 +8,7 @@
 // an unreachable server is `BitbucketUnavailable`, retried with backoff. Messages name the method and path,
 // never the query string or the credentials. Error bodies are read in either API's shape (Cloud's
 // `{"error": {"message"}}`, Data Center's `{"errors": [{"message"}]}`).
+import { flavorOf, type BitbucketFlavor } from './flavor.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { forgeRequest, type HttpAnswer } from '../../http/forge-http.js';
 import { retryAfterMs } from '../../http/retry-after.js';
@@ -23,12 +24,6 @@ export type Query = Record<string, string | number | boolean | undefined>;
 /** Basic auth (an Atlassian account and its API token or app password), or a Bearer access token. */
 export type BitbucketAuth = { username: string; password: string } | { token: string };
 
-/** Which REST API a client speaks: Cloud's 2.0, or Data Center's (Bitbucket Server's) 1.0. */
-export type BitbucketFlavor = 'cloud' | 'data-center';
-
-/** Data Center's REST API (`.../rest/api/1.0`, or `latest`) is named by its URL; anything else is Cloud's. */
-export const flavorOf = (apiUrl: string): BitbucketFlavor =>
-  /\/rest\/api\/(1\.0|latest)\/*$/.test(apiUrl) ? 'data-center' : 'cloud';
 
 export interface BitbucketApiOptions {
   /** The REST API's root, e.g. `https://api.bitbucket.org/2.0` or `https://git.example.com/rest/api/1.0` (config `api_url`). */

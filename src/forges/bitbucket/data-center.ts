@@ -34,6 +34,7 @@ import {
   SEVERITY,
   statusBody,
   type BuildState,
+  type StatusInput,
 } from './verbs.js';
 
 /** Data Center's limits: a build status's url (450), a report's title (450). */
@@ -157,12 +158,7 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     return api.json<Comment>('PUT', path, { body: { text, version: v } });
   }
 
-  async function setStatus(
-    api: BitbucketApi,
-    t: ForgeTarget,
-    sha: string,
-    s: { state: BuildState; name: string; url?: string; description?: string },
-  ): Promise<{ id: number }> {
+  async function setStatus(api: BitbucketApi, t: ForgeTarget, sha: string, s: StatusInput) {
     const { key, id } = checkKey(s.name);
     const url = s.url && s.url.length <= STATUS_URL_LIMIT ? s.url : commitUrl(api, t, sha);
     await api.json('POST', buildsPath(api, t, sha), { body: statusBody(s, key, dataCenterState(s.state), url) });

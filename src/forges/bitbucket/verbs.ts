@@ -180,7 +180,8 @@ export function prOf(t: ForgeTarget): number {
 /** A BBQL string literal (`"..."` with `\` and `"` escaped). */
 const bbqlString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
-type StatusInput = { state: BuildState; name: string; url?: string; description?: string };
+/** A build status to write: its state, name (its key's source), link and description. */
+export type StatusInput = { state: BuildState; name: string; url?: string; description?: string };
 type ReportInput = { name: string; summary?: string; url?: string; first: boolean; state?: BuildState };
 
 /** How an API writes a check: its build status, its findings' report, reading a status back, a commit's page. */
@@ -392,12 +393,7 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
     return items.filter((c) => !c.deleted && c.user?.uuid === me.uuid);
   }
 
-  async function setStatus(
-    api: BitbucketApi,
-    t: ForgeTarget,
-    sha: string,
-    s: { state: BuildState; name: string; url?: string; description?: string },
-  ): Promise<{ id: number }> {
+  async function setStatus(api: BitbucketApi, t: ForgeTarget, sha: string, s: StatusInput) {
     const { key, id } = checkKey(s.name);
     // Bitbucket requires a link; the commit's page when the check has none of its own.
     await api.json('POST', `${commitPath(api, t, sha)}/statuses/build`, {

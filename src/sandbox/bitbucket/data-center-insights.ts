@@ -14,8 +14,7 @@ import {
   type RequestContext,
   type Route,
 } from './http.js';
-import { commitAt } from './repositories.js';
-import { ANNOTATIONS_PER_REPORT, reportAt, storeReport } from './reports.js';
+import { ANNOTATIONS_PER_REPORT, putReport, reportAt } from './reports.js';
 
 const R = 'insights/1.0/projects/:key/repos/:slug/commits/:commit/reports/:report';
 const REPORT_FIELDS = [
@@ -37,22 +36,18 @@ const findReport = (ctx: RequestContext, p: string[]) =>
   reportAt(ctx, p, (commit) => `No report with key ${p[3]} exists on commit ${commit}.`);
 
 export const dataCenterInsightRoutes: Route[] = [
-  {
-    method: 'PUT',
-    pattern: R,
-    handler: (ctx, p) => {
-      allowQuery(ctx, []);
-      commitAt(ctx, p);
-      const b = allowFields(ctx, ctx.body, REPORT_FIELDS);
+  putReport(
+    R,
+    REPORT_FIELDS,
+    (b) => {
       checkText(b.title, 'title: required, at most 450 characters', { required: true, max: 450 });
       checkText(b.details, 'details: at most 2000 characters', { max: 2000 });
       checkChoice(b.result, ['PASS', 'FAIL'], 'result: PASS or FAIL');
       if (b.data !== undefined && (!Array.isArray(b.data) || b.data.length > 6))
         throw badRequest('data: at most 6 fields');
-      storeReport(ctx, p, b);
-      return { body: { key: p[3], createdDate: Date.now(), ...b }, wrote: true };
     },
-  },
+    (report, b) => ({ key: report.id, createdDate: Date.now(), ...b }),
+  ),
   {
     method: 'GET',
     pattern: R,

@@ -61,7 +61,7 @@ export function reportAt(ctx: RequestContext, p: string[], missing: (commit: str
 }
 
 /** Creates the report a route's `[owner, slug, hash, id]` name with `fields`, or replaces the one there. */
-export function storeReport(ctx: RequestContext, p: string[], fields: Record<string, unknown>): BitbucketReport {
+function storeReport(ctx: RequestContext, p: string[], fields: Record<string, unknown>): BitbucketReport {
   const { repo, commit } = commitAt(ctx, p);
   let report = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
   const created = !report;
@@ -71,25 +71,42 @@ export function storeReport(ctx: RequestContext, p: string[], fields: Record<str
   return report;
 }
 
+/**
+ * The PUT of a report, Cloud's or Data Center's: the commit looked up, only `fields` taken and `check`ed,
+ * the report created or replaced, and the API's `answer`.
+ */
+export const putReport = (
+  pattern: string,
+  fields: string[],
+  check: (b: Record<string, any>) => void,
+  answer: (report: BitbucketReport, b: Record<string, any>) => unknown,
+): Route => ({
+  method: 'PUT',
+  pattern,
+  handler: (ctx, p) => {
+    allowQuery(ctx, []);
+    commitAt(ctx, p);
+    const b = allowFields(ctx, ctx.body, fields);
+    check(b);
+    return { body: answer(storeReport(ctx, p, b), b), wrote: true };
+  },
+});
+
 const findReport = (ctx: RequestContext, p: string[]) => reportAt(ctx, p, () => 'Report not found');
 
 export const reportRoutes: Route[] = [
-  {
-    method: 'PUT',
-    pattern: R,
-    handler: (ctx, p) => {
-      allowQuery(ctx, []);
-      commitAt(ctx, p);
-      const b = allowFields(ctx, ctx.body, REPORT_FIELDS);
+  putReport(
+    R,
+    REPORT_FIELDS,
+    (b) => {
       for (const f of ['title', 'details', 'report_type'])
         checkText(b[f], `${f}: This field is required.`, { required: true });
       checkChoice(b.report_type, REPORT_TYPES, `report_type: "${b.report_type}" is not a valid choice.`);
       checkText(b.details, 'details: Ensure this field has no more than 2000 characters.', { max: 2000 });
       checkChoice(b.result, ['PASSED', 'FAILED', 'PENDING'], 'result: not a valid choice.');
-      const report = storeReport(ctx, p, b);
-      return { body: { type: 'report', uuid: report.uuid, external_id: p[3], ...b }, wrote: true };
     },
-  },
+    (report, b) => ({ type: 'report', uuid: report.uuid, external_id: report.id, ...b }),
+  ),
   {
     method: 'GET',
     pattern: R,

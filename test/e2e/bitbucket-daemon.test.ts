@@ -6,17 +6,13 @@
 import assert from 'node:assert/strict';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { checkKey } from '../../src/forges/bitbucket/verbs.js';
-import { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
 import {
-  BITBUCKET_BOT,
   bitbucketDaemonYaml,
   bitbucketPayload,
+  bitbucketSuite,
   bitbucketTriggerYaml,
-  sendBitbucket,
-  startBitbucketStack,
 } from '../harness/bitbucket-stack.js';
-import { configDir, triggerYaml } from '../harness/config-dir.js';
-import type { Stack } from '../harness/stack.js';
+import { triggerYaml } from '../harness/config-dir.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
 
@@ -35,51 +31,39 @@ const payload = (key: string, repo: string, o: { id?: number; head?: string } = 
   bitbucketPayload(key, { repo, ...o });
 
 describe('Bitbucket: the daemon around the adapter (issue 27)', function () {
-  const bitbucket = new BitbucketSandbox();
-  const s = bitbucket.state;
-  let stack: Stack;
-  const dir = configDir({
-    'daemon.yaml': bitbucketDaemonYaml,
-    'gates/g.yaml':
-      'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n---\n' +
-      // One analysis a month per account: the second of an account is refused.
-      'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: q}\nspec:\n  title: Q\n' +
-      '  billing: {default_tier: community, limits: {community: 1}}\n',
-    'triggers/self.yaml': bitbucketTriggerYaml(
-      'self',
-      `config:\n  repositories: ["${WS}/*"]\ncommands:\n  /review: {gate: afa}`,
-    ),
-    'triggers/q.yaml': bitbucketTriggerYaml(
-      'quota',
-      `config:\n  repositories: ["${QA}/*", "${QB}/*"]\ncommands:\n  pullrequest:created: {gate: q}`,
-    ),
-    'triggers/gh.yaml': triggerYaml(
-      'pr-quota',
-      `config:\n  repositories: ["${QA}/*"]\ncommands:\n  pull_request.opened: {gate: q}`,
-    ),
-  });
   const created = bitbucketExample('pullrequest:created');
   const author = created.pullrequest.author.nickname as string;
-
-  before(async () => {
-    await bitbucket.start();
-    s.addUser(BITBUCKET_BOT);
-    s.addUser({ nickname: author });
-    s.addUser({ nickname: bitbucketExample('pullrequest:comment_created').actor.nickname });
-    stack = await startBitbucketStack(bitbucket, dir, SECRET);
+  const suite = bitbucketSuite({
+    secret: SECRET,
+    files: {
+      'daemon.yaml': bitbucketDaemonYaml,
+      'gates/g.yaml':
+        'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n---\n' +
+        // One analysis a month per account: the second of an account is refused.
+        'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: q}\nspec:\n  title: Q\n' +
+        '  billing: {default_tier: community, limits: {community: 1}}\n',
+      'triggers/self.yaml': bitbucketTriggerYaml(
+        'self',
+        `config:\n  repositories: ["${WS}/*"]\ncommands:\n  /review: {gate: afa}`,
+      ),
+      'triggers/q.yaml': bitbucketTriggerYaml(
+        'quota',
+        `config:\n  repositories: ["${QA}/*", "${QB}/*"]\ncommands:\n  pullrequest:created: {gate: q}`,
+      ),
+      'triggers/gh.yaml': triggerYaml(
+        'pr-quota',
+        `config:\n  repositories: ["${QA}/*"]\ncommands:\n  pull_request.opened: {gate: q}`,
+      ),
+    },
+    seed: (s) => {
+      s.addUser({ nickname: author });
+      s.addUser({ nickname: bitbucketExample('pullrequest:comment_created').actor.nickname });
+    },
   });
-  after(async () => {
-    await stack?.stop();
-    await bitbucket.stop();
-  });
-
-  const send = async (key: string, body: unknown) => {
-    const res = await sendBitbucket(stack, SECRET, key, body);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const { bitbucket, s, deliver: send } = suite;
 
   it("the ingress learnt the bot's account from GET /2.0/user: its own comment starts nothing (no bot_name)", async () => {
-    assert.equal(stack.resources.daemon.spec.platforms.bitbucket!.bot_name, undefined);
+    assert.equal(suite.stack().resources.daemon.spec.platforms.bitbucket!.bot_name, undefined);
     assert.ok(
       bitbucket.requests.some((r) => r.method === 'GET' && r.path === '/2.0/user' && r.nickname === 'aofbot'),
       'the ingress asked Bitbucket who its credentials are',
@@ -128,13 +112,13 @@ describe('Bitbucket: the daemon around the adapter (issue 27)', function () {
     assert.equal(n, 3);
     // A GitHub organization named as the Bitbucket workspace, whose quota is used up: its own account.
     const head = sha(`github:${QA}/app#1`);
-    const pr = stack.withPull(pullRequest(`${QA}/app`, 1, head), [addedFile('src/run.ts', SOURCE)]);
-    const sent = await stack.send('pull_request', pr);
+    const pr = suite.stack().withPull(pullRequest(`${QA}/app`, 1, head), [addedFile('src/run.ts', SOURCE)]);
+    const sent = await suite.stack().send('pull_request', pr);
     assert.ok(sent.status < 300, JSON.stringify(sent.body));
     await until('the GitHub gate commented', () =>
-      stack.sandbox.comments.some((c) => c.body.includes(QUOTA_GATE) && c.issueNumber === 1),
+      suite.stack().sandbox.comments.some((c) => c.body.includes(QUOTA_GATE) && c.issueNumber === 1),
     );
-    const comment = stack.sandbox.comments.find((c) => c.body.includes(QUOTA_GATE))!;
+    const comment = suite.stack().sandbox.comments.find((c) => c.body.includes(QUOTA_GATE))!;
     assert.ok(!comment.body.includes('quota reached'), comment.body);
   });
 });

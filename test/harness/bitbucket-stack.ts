@@ -4,11 +4,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
-import type { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
+import { BitbucketSandbox } from '../../src/sandbox/bitbucket/index.js';
 import type { BitbucketState } from '../../src/sandbox/bitbucket/state.js';
 import { dataCenterUserView } from '../../src/sandbox/bitbucket/data-center-users.js';
 import { userView } from '../../src/sandbox/bitbucket/users.js';
-import { forgeDaemonYaml, triggerYaml } from './config-dir.js';
+import { configDir, forgeDaemonYaml, triggerYaml } from './config-dir.js';
 import { startStack, type Stack } from './stack.js';
 
 /**
@@ -254,3 +254,53 @@ export const BITBUCKET_FLAVORS: BitbucketFlavor[] = [
     },
   },
 ];
+
+/** What a Bitbucket suite's hooks give its tests: the sandbox, its state, the stack and deliveries to it. */
+export interface BitbucketSuite {
+  bitbucket: BitbucketSandbox;
+  s: BitbucketState;
+  stack(): Stack;
+  /** `sendBitbucket` to the stack with the suite's secret, as the suite's flavor sends it. */
+  send(key: string, body: unknown): Promise<Response>;
+  /** `deliverBitbucket` to the stack with the suite's secret, as the suite's flavor sends it. */
+  deliver(key: string, body: unknown): Promise<{ status: number; body: Record<string, any> }>;
+}
+
+/**
+ * A Bitbucket suite's setup, as mocha hooks of the calling `describe`: before, the sandbox started with the
+ * flavor's bot (Cloud's by default), `seed` run on its state, and the stack on the config folder of `files`,
+ * speaking the flavor's API with `secret`; after, both stopped.
+ */
+export function bitbucketSuite(o: {
+  files: Record<string, string>;
+  secret: string;
+  flavor?: Pick<BitbucketFlavor, 'dataCenter' | 'bot'>;
+  seed?: (s: BitbucketState) => void;
+}): BitbucketSuite {
+  const bitbucket = new BitbucketSandbox();
+  const s = bitbucket.state;
+  const flavor = o.flavor ?? BITBUCKET_FLAVORS[0]!;
+  const dir = configDir(o.files);
+  let stack: Stack | undefined;
+  before(async () => {
+    await bitbucket.start();
+    s.addUser(flavor.bot);
+    o.seed?.(s);
+    stack = await startBitbucketStack(bitbucket, dir, o.secret, flavor);
+  });
+  after(async () => {
+    await stack?.stop();
+    await bitbucket.stop();
+  });
+  const started = () => {
+    if (!stack) throw new Error('the Bitbucket stack is not started');
+    return stack;
+  };
+  return {
+    bitbucket,
+    s,
+    stack: started,
+    send: (key, body) => sendBitbucket(started(), o.secret, key, body, flavor),
+    deliver: (key, body) => deliverBitbucket(started(), o.secret, key, body, flavor),
+  };
+}

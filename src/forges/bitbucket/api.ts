@@ -24,7 +24,6 @@ export type Query = Record<string, string | number | boolean | undefined>;
 /** Basic auth (an Atlassian account and its API token or app password), or a Bearer access token. */
 export type BitbucketAuth = { username: string; password: string } | { token: string };
 
-
 export interface BitbucketApiOptions {
   /** The REST API's root, e.g. `https://api.bitbucket.org/2.0` or `https://git.example.com/rest/api/1.0` (config `api_url`). */
   apiUrl: string;

@@ -1,6 +1,7 @@
 // Bitbucket Data Center's outbound side of the forge port: the ForgeVerbs over its REST API 1.0 (Bitbucket
-// Server's), beside Cloud's in verbs.ts and sharing what does not depend on the API (check keys, finding ids,
-// limits, the authorization rule, file decoding). A repository is `PROJECT/slug`: the target's owner is the
+// Server's), beside Cloud's in verbs.ts and sharing what does not depend on the API (the comment and check
+// verbs over this API's paths and payloads, files at a commit, check keys, finding ids, limits, the
+// authorization rule). A repository is `PROJECT/slug`: the target's owner is the
 // project key. A "check" is a commit build status (`POST /api/1.0/projects/{key}/repos/{slug}/commits/{sha}/builds`,
 // Data Center 7.4+) whose `key` comes from the check's name; its line findings are a Code Insights report
 // (`/rest/insights/1.0/...`) with annotations.
@@ -11,30 +12,29 @@
 // replaced. Annotations are not deduplicated by Data Center, so the first write of a report's findings
 // clears its annotations before adding them, and a later one adds only those whose `externalId` is not there
 // yet. An approval is a participant's status, set with PUT: the same again changes nothing.
-import type { HttpAnswer } from '../../http/forge-http.js';
-import { ApplicationFailure } from '@temporalio/common';
 import { fit } from '../github/limits.js';
-import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { splitGitDiff } from './diff.js';
 import {
+  absentOn404,
   ANNOTATION_DETAILS_LIMIT,
-  ANNOTATIONS_PER_REPORT,
-  ANNOTATIONS_PER_REQUEST,
-  annotationId,
   authorize,
   checkKey,
   checkVerbs,
-  COMMENT_LIMIT,
+  commentVerbs,
+  filesAtVerb,
+  findingText,
+  inRequests,
   keyOfCheckId,
-  prOf,
-  readInLanes,
+  newAnnotations,
+  prState,
   REPORT_DETAILS_LIMIT,
+  refusedReview,
   SEVERITY,
-  STATUS_TEXT_LIMIT,
-  textOf,
+  statusBody,
   type BuildState,
+  type StatusInput,
 } from './verbs.js';
 
 /** Data Center's limits: a build status's url (450), a report's title (450). */
@@ -158,35 +158,16 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     return api.json<Comment>('PUT', path, { body: { text, version: v } });
   }
 
-  async function setStatus(
-    api: BitbucketApi,
-    t: ForgeTarget,
-    sha: string,
-    s: { state: BuildState; name: string; url?: string; description?: string },
-  ): Promise<{ id: number }> {
+  async function setStatus(api: BitbucketApi, t: ForgeTarget, sha: string, s: StatusInput) {
     const { key, id } = checkKey(s.name);
     const url = s.url && s.url.length <= STATUS_URL_LIMIT ? s.url : commitUrl(api, t, sha);
-    await api.json('POST', buildsPath(api, t, sha), {
-      body: {
-        key,
-        state: dataCenterState(s.state),
-        name: fit(s.name, STATUS_TEXT_LIMIT),
-        url,
-        ...(s.description ? { description: fit(s.description, STATUS_TEXT_LIMIT) } : {}),
-      },
-    });
+    await api.json('POST', buildsPath(api, t, sha), { body: statusBody(s, key, dataCenterState(s.state), url) });
     return { id };
   }
 
   /** The build status of this key on the commit (`GET .../builds?key=`, Data Center 7.14+), or undefined. */
-  async function statusOf(api: BitbucketApi, t: ForgeTarget, sha: string, key: string) {
-    try {
-      return await api.get<BuildStatus>(buildsPath(api, t, sha), { key });
-    } catch (err) {
-      if (failureType(err) === 'Bitbucket404') return undefined;
-      throw err;
-    }
-  }
+  const statusOf = (api: BitbucketApi, t: ForgeTarget, sha: string, key: string) =>
+    absentOn404(() => api.get<BuildStatus>(buildsPath(api, t, sha), { key }));
 
   /**
    * The check's Code Insights report (created or replaced) and its findings as annotations, 100 a request.
@@ -218,35 +199,15 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
       const { annotations } = await api.get<{ annotations: { externalId?: string }[] }>(`${path}/annotations`);
       for (const a of annotations) if (a.externalId) there.add(a.externalId);
     }
-    const annotations = findings
-      .map((f) => ({ f, externalId: annotationId(sha, f) }))
-      .filter(({ externalId }) => !there.has(externalId) && there.add(externalId))
-      .slice(0, ANNOTATIONS_PER_REPORT)
-      .map(({ f, externalId }) => ({
-        externalId,
-        path: f.path,
-        line: f.start_line,
-        message: fit(f.title ? `${f.title}: ${f.message}` : f.message || f.path, ANNOTATION_DETAILS_LIMIT),
-        severity: SEVERITY[f.annotation_level] ?? 'MEDIUM',
-        type: 'BUG',
-      }));
-    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
-      await api.json('POST', `${path}/annotations`, {
-        body: { annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
-      });
-  }
-
-  /** One file at `sha` (`/raw/{path}?at=`); null when missing, binary or over `maxBytes`. */
-  async function fileAt(api: BitbucketApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
-    let res: HttpAnswer;
-    try {
-      const p = path.split('/').map(encodeURIComponent).join('/');
-      res = await api.send('GET', `${api.repo(t)}/raw/${p}`, { query: { at: sha } });
-    } catch (err) {
-      if (failureType(err) !== 'Bitbucket404') throw err;
-      return null;
-    }
-    return textOf(res, maxBytes);
+    const annotations = newAnnotations(sha, findings, there).map(({ f, id }) => ({
+      externalId: id,
+      path: f.path,
+      line: f.start_line,
+      message: findingText(f, ANNOTATION_DETAILS_LIMIT),
+      severity: SEVERITY[f.annotation_level] ?? 'MEDIUM',
+      type: 'BUG',
+    }));
+    await inRequests(annotations, (batch) => api.json('POST', `${path}/annotations`, { body: { annotations: batch } }));
   }
 
   /**
@@ -318,58 +279,22 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
       return { files, truncated, requests: api.requests - before };
     },
 
-    async filesAt(t, sha, paths, maxBytes) {
-      const api = clientFor(t);
-      const before = api.requests;
-      const contents = await readInLanes(paths, (path) => fileAt(api, t, sha, path, maxBytes));
-      return { contents, requests: api.requests - before };
-    },
+    // One file at `sha` (`/raw/{path}?at=`); null when missing, binary or over `maxBytes`.
+    filesAt: filesAtVerb(clientFor, (api, t, sha, path) => [`${api.repo(t)}/raw/${path}`, { at: sha }]),
 
     async head(t) {
       const api = clientFor(t);
       const pr = await api.get<PullRequest>(prPath(api, t, t.number));
-      const state = pr.state === 'OPEN' ? 'open' : pr.state === 'MERGED' ? 'merged' : 'closed';
-      return { sha: pr.fromRef.latestCommit, state };
+      return { sha: pr.fromRef.latestCommit, state: prState(pr.state) };
     },
 
-    async postComment(t, body) {
-      const api = clientFor(t);
-      const op = currentOperation();
-      const c = await postOnce(
-        op,
-        async () => (await botComments(api, t)).find((c) => c.text.includes(operationMarker(op.key))),
-        () =>
-          api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, {
-            body: { text: markBody(body, op, COMMENT_LIMIT) },
-          }),
-      );
-      return posted(api, t, t.number, c);
-    },
-
-    async updateComment(t, commentId, body) {
-      const api = clientFor(t);
-      const pr = prOf(t);
-      return posted(api, t, pr, await editComment(api, t, pr, commentId, fit(body, COMMENT_LIMIT)));
-    },
-
-    async upsertMarkedComment(t, marker, body, known) {
-      const api = clientFor(t);
-      const text = fit(body, COMMENT_LIMIT);
-      return upsertMarked({
-        known,
-        gone: (err) => failureType(err) === 'Bitbucket404',
-        find: async () => (await botComments(api, t)).find((c) => c.text.includes(marker)),
-        create: async () =>
-          posted(
-            api,
-            t,
-            t.number,
-            await api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, { body: { text } }),
-          ),
-        update: async (id, found) =>
-          posted(api, t, t.number, await editComment(api, t, t.number, id, text, found?.version)),
-      });
-    },
+    ...commentVerbs<Comment>(clientFor, {
+      botComments,
+      text: (c) => c.text,
+      create: (api, t, text) => api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, { body: { text } }),
+      edit: (api, t, pr, id, text, found) => editComment(api, t, pr, id, text, found?.version),
+      posted,
+    }),
 
     ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
 
@@ -388,14 +313,13 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
           .json('PUT', `${prPath(api, t, t.number)}/participants/${encodeURIComponent(me.slug ?? me.nickname)}`, {
             body: { status },
           })
-          .catch((err: unknown) => {
-            if (!['Bitbucket400', 'Bitbucket403', 'Bitbucket409'].includes(failureType(err) ?? '')) throw err;
-            throw ApplicationFailure.create({
-              type: failureType(err),
-              message: `Bitbucket refused the ${status === 'APPROVED' ? 'approval' : 'change request'}: ${(err as Error).message} (the bot may not review this pull request, e.g. its own)`,
-              nonRetryable: true,
-            });
-          });
+          .catch((err: unknown) =>
+            refusedReview(
+              err,
+              ['Bitbucket400', 'Bitbucket403', 'Bitbucket409'],
+              status === 'APPROVED' ? 'approval' : 'change request',
+            ),
+          );
       }
       return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
     },

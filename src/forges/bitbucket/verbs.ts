@@ -180,7 +180,8 @@ export function prOf(t: ForgeTarget): number {
 /** A BBQL string literal (`"..."` with `\` and `"` escaped). */
 const bbqlString = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
-type StatusInput = { state: BuildState; name: string; url?: string; description?: string };
+/** A build status to write: its state, name (its key's source), link and description. */
+export type StatusInput = { state: BuildState; name: string; url?: string; description?: string };
 type ReportInput = { name: string; summary?: string; url?: string; first: boolean; state?: BuildState };
 
 /** How an API writes a check: its build status, its findings' report, reading a status back, a commit's page. */
@@ -242,6 +243,127 @@ export function checkVerbs(
   };
 }
 
+/** How an API keeps a pull request's comments: the bot's own, a comment's text, writing one, editing one, its link. */
+export interface CommentOps<C extends { id: number }> {
+  botComments(api: BitbucketApi, t: ChangeTarget): Promise<C[]>;
+  text(c: C): string;
+  create(api: BitbucketApi, t: ChangeTarget, text: string): Promise<C>;
+  /** Sets comment `id`'s text; `found`: the comment as a lookup just read it. */
+  edit(api: BitbucketApi, t: ForgeTarget, pr: number, id: number, text: string, found?: C): Promise<C>;
+  posted(api: BitbucketApi, t: ForgeTarget, pr: number, c: C): PostedComment;
+}
+
+/** The comment verbs over either API's comments (Cloud's and Data Center's differ only in `ops`). */
+export function commentVerbs<C extends { id: number }>(
+  clientFor: (t: ForgeTarget) => BitbucketApi,
+  ops: CommentOps<C>,
+): Pick<ForgeVerbs, 'postComment' | 'updateComment' | 'upsertMarkedComment'> {
+  const mine = async (api: BitbucketApi, t: ChangeTarget, marker: string) =>
+    (await ops.botComments(api, t)).find((c) => ops.text(c).includes(marker));
+  return {
+    async postComment(t, body) {
+      const api = clientFor(t);
+      const op = currentOperation();
+      const c = await postOnce(
+        op,
+        () => mine(api, t, operationMarker(op.key)),
+        () => ops.create(api, t, markBody(body, op, COMMENT_LIMIT)),
+      );
+      return ops.posted(api, t, t.number, c);
+    },
+
+    async updateComment(t, commentId, body) {
+      const api = clientFor(t);
+      const pr = prOf(t);
+      return ops.posted(api, t, pr, await ops.edit(api, t, pr, commentId, fit(body, COMMENT_LIMIT)));
+    },
+
+    async upsertMarkedComment(t, marker, body, known) {
+      const api = clientFor(t);
+      const text = fit(body, COMMENT_LIMIT);
+      return upsertMarked({
+        known,
+        gone: (err) => failureType(err) === 'Bitbucket404',
+        find: () => mine(api, t, marker),
+        create: async () => ops.posted(api, t, t.number, await ops.create(api, t, text)),
+        update: async (id, found) => ops.posted(api, t, t.number, await ops.edit(api, t, t.number, id, text, found)),
+      });
+    },
+  };
+}
+
+/** What `read` gave, or undefined when Bitbucket answered 404. */
+export async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (failureType(err) === 'Bitbucket404') return undefined;
+    throw err;
+  }
+}
+
+/** A file's path in a URL: each segment encoded. */
+export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+/** The `FilesAt` verb over either API's file at a commit: `at` names the request of one (path and query). */
+export function filesAtVerb(
+  clientFor: (t: ForgeTarget) => BitbucketApi,
+  at: (api: BitbucketApi, t: ForgeTarget, sha: string, path: string) => [string, Record<string, string>?],
+): ForgeVerbs['filesAt'] {
+  return async (t, sha, paths, maxBytes) => {
+    const api = clientFor(t);
+    const before = api.requests;
+    const contents = await readInLanes(paths, async (path) => {
+      const [p, query] = at(api, t, sha, encodePath(path));
+      const res = await absentOn404(() => api.send('GET', p, query ? { query } : {}));
+      return res ? textOf(res, maxBytes) : null;
+    });
+    return { contents, requests: api.requests - before };
+  };
+}
+
+/** The port's state of a pull request in either API's (`OPEN`, `MERGED`, `DECLINED`, Cloud's `SUPERSEDED`). */
+export const prState = (state: string) => (state === 'OPEN' ? 'open' : state === 'MERGED' ? 'merged' : 'closed');
+
+/** A build status's fields both APIs share (`key`, `state`, `name`, `url`, `description`). */
+export const statusBody = (s: StatusInput, key: string, state: string, url: string) => ({
+  key,
+  state,
+  name: fit(s.name, STATUS_TEXT_LIMIT),
+  url,
+  ...(s.description ? { description: fit(s.description, STATUS_TEXT_LIMIT) } : {}),
+});
+
+/** An annotation's text: the finding's title and message (its path when it has neither). */
+export const findingText = (f: LineFinding, limit: Limit) =>
+  fit(f.title ? `${f.title}: ${f.message}` : f.message || f.path, limit);
+
+/**
+ * The findings to write as annotations, each with its id: once each, none whose id is in `there` (which
+ * takes theirs), at most a report's worth.
+ */
+export const newAnnotations = (sha: string, findings: LineFinding[], there = new Set<string>()) =>
+  findings
+    .map((f) => ({ f, id: annotationId(sha, f) }))
+    .filter(({ id }) => !there.has(id) && there.add(id))
+    .slice(0, ANNOTATIONS_PER_REPORT);
+
+/** `write` of `items` a request's worth (ANNOTATIONS_PER_REQUEST) at a time, one after another. */
+export async function inRequests<T>(items: T[], write: (batch: T[]) => Promise<unknown>) {
+  for (let i = 0; i < items.length; i += ANNOTATIONS_PER_REQUEST)
+    await write(items.slice(i, i + ANNOTATIONS_PER_REQUEST));
+}
+
+/** The final failure of a review Bitbucket refused (one of `types`: the bot may not review, e.g. its own). */
+export function refusedReview(err: unknown, types: string[], what: string): never {
+  if (!types.includes(failureType(err) ?? '')) throw err;
+  throw ApplicationFailure.create({
+    type: failureType(err),
+    message: `Bitbucket refused the ${what}: ${(err as Error).message} (the bot may not review this pull request, e.g. its own)`,
+    nonRetryable: true,
+  });
+}
+
 /** Bitbucket's verbs: each call goes to the API its target's client speaks (Cloud's 2.0, Data Center's 1.0). */
 export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVerbs {
   const cloud = createCloudVerbs(clientFor);
@@ -258,6 +380,7 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
   const prPath = (api: BitbucketApi, t: ForgeTarget, id: number) => `${api.repo(t)}/pullrequests/${id}`;
   const commitPath = (api: BitbucketApi, t: ForgeTarget, sha: string) =>
     `${api.repo(t)}/commit/${encodeURIComponent(sha)}`;
+  const commitUrl = (api: BitbucketApi, t: ForgeTarget, sha: string) => `${api.webUrl}/${fullNameOf(t)}/commits/${sha}`;
   const posted = (api: BitbucketApi, t: ForgeTarget, pr: number, c: Comment): PostedComment => ({
     id: c.id,
     url: c.links?.html?.href ?? `${api.webUrl}/${fullNameOf(t)}/pull-requests/${pr}#comment-${c.id}`,
@@ -270,35 +393,18 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
     return items.filter((c) => !c.deleted && c.user?.uuid === me.uuid);
   }
 
-  async function setStatus(
-    api: BitbucketApi,
-    t: ForgeTarget,
-    sha: string,
-    s: { state: BuildState; name: string; url?: string; description?: string },
-  ): Promise<{ id: number }> {
+  async function setStatus(api: BitbucketApi, t: ForgeTarget, sha: string, s: StatusInput) {
     const { key, id } = checkKey(s.name);
+    // Bitbucket requires a link; the commit's page when the check has none of its own.
     await api.json('POST', `${commitPath(api, t, sha)}/statuses/build`, {
-      body: {
-        key,
-        state: s.state,
-        name: fit(s.name, STATUS_TEXT_LIMIT),
-        // Bitbucket requires a link; the commit's page when the check has none of its own.
-        url: s.url ?? `${api.webUrl}/${fullNameOf(t)}/commits/${sha}`,
-        ...(s.description ? { description: fit(s.description, STATUS_TEXT_LIMIT) } : {}),
-      },
+      body: statusBody(s, key, s.state, s.url ?? commitUrl(api, t, sha)),
     });
     return { id };
   }
 
   /** A build status of this key on the commit, or undefined. */
-  async function statusOf(api: BitbucketApi, t: ForgeTarget, sha: string, key: string) {
-    try {
-      return await api.get<BuildStatus>(`${commitPath(api, t, sha)}/statuses/build/${encodeURIComponent(key)}`);
-    } catch (err) {
-      if (failureType(err) === 'Bitbucket404') return undefined;
-      throw err;
-    }
-  }
+  const statusOf = (api: BitbucketApi, t: ForgeTarget, sha: string, key: string) =>
+    absentOn404(() => api.get<BuildStatus>(`${commitPath(api, t, sha)}/statuses/build/${encodeURIComponent(key)}`));
 
   /**
    * The check's Code Insights report (created or replaced) and its findings as annotations, 100 a request.
@@ -324,36 +430,17 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
           ...(c.url ? { link: c.url } : {}),
         },
       });
-    const seen = new Set<string>();
-    const annotations = findings
-      .map((f) => ({ f, external_id: annotationId(sha, f) }))
-      .filter(({ external_id }) => !seen.has(external_id) && seen.add(external_id))
-      .slice(0, ANNOTATIONS_PER_REPORT)
-      .map(({ f, external_id }) => ({
-        external_id,
-        annotation_type: 'BUG',
-        path: f.path,
-        line: f.start_line,
-        summary: fit(f.title ? `${f.title}: ${f.message}` : f.message || f.path, ANNOTATION_SUMMARY_LIMIT),
-        ...(f.message ? { details: fit(f.message, ANNOTATION_DETAILS_LIMIT) } : {}),
-        severity: SEVERITY[f.annotation_level] ?? 'MEDIUM',
-        result: 'FAILED',
-      }));
-    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
-      await api.json('POST', `${path}/annotations`, { body: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) });
-  }
-
-  /** One file at `sha` (`/src/{commit}/{path}`); null when missing, binary or over `maxBytes`. */
-  async function fileAt(api: BitbucketApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
-    let res: HttpAnswer;
-    try {
-      const p = path.split('/').map(encodeURIComponent).join('/');
-      res = await api.send('GET', `${api.repo(t)}/src/${encodeURIComponent(sha)}/${p}`);
-    } catch (err) {
-      if (failureType(err) !== 'Bitbucket404') throw err;
-      return null;
-    }
-    return textOf(res, maxBytes);
+    const annotations = newAnnotations(sha, findings).map(({ f, id }) => ({
+      external_id: id,
+      annotation_type: 'BUG',
+      path: f.path,
+      line: f.start_line,
+      summary: findingText(f, ANNOTATION_SUMMARY_LIMIT),
+      ...(f.message ? { details: fit(f.message, ANNOTATION_DETAILS_LIMIT) } : {}),
+      severity: SEVERITY[f.annotation_level] ?? 'MEDIUM',
+      result: 'FAILED',
+    }));
+    await inRequests(annotations, (body) => api.json('POST', `${path}/annotations`, { body }));
   }
 
   /** Whether the bot's account took `role` (approved, changes requested) on the pull request. */
@@ -388,63 +475,26 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
       return { files, truncated, requests: api.requests - before };
     },
 
-    async filesAt(t, sha, paths, maxBytes) {
-      const api = clientFor(t);
-      const before = api.requests;
-      const contents = await readInLanes(paths, (path) => fileAt(api, t, sha, path, maxBytes));
-      return { contents, requests: api.requests - before };
-    },
+    // One file at `sha` (`/src/{commit}/{path}`); null when missing, binary or over `maxBytes`.
+    filesAt: filesAtVerb(clientFor, (api, t, sha, path) => [`${api.repo(t)}/src/${encodeURIComponent(sha)}/${path}`]),
 
     async head(t) {
       const api = clientFor(t);
       const pr = await api.get<PullRequest>(prPath(api, t, t.number));
-      const state = pr.state === 'OPEN' ? 'open' : pr.state === 'MERGED' ? 'merged' : 'closed';
-      return { sha: pr.source.commit?.hash ?? '', state };
+      return { sha: pr.source.commit?.hash ?? '', state: prState(pr.state) };
     },
 
-    async postComment(t, body) {
-      const api = clientFor(t);
-      const op = currentOperation();
-      const c = await postOnce(
-        op,
-        async () => (await botComments(api, t)).find((c) => c.content.raw.includes(operationMarker(op.key))),
-        () =>
-          api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, {
-            body: { content: { raw: markBody(body, op, COMMENT_LIMIT) } },
-          }),
-      );
-      return posted(api, t, t.number, c);
-    },
-
-    async updateComment(t, commentId, body) {
-      const api = clientFor(t);
-      const pr = prOf(t);
-      const c = await api.json<Comment>('PUT', `${prPath(api, t, pr)}/comments/${commentId}`, {
-        body: { content: { raw: fit(body, COMMENT_LIMIT) } },
-      });
-      return posted(api, t, pr, c);
-    },
-
-    async upsertMarkedComment(t, marker, body, known) {
-      const api = clientFor(t);
-      const comments = `${prPath(api, t, t.number)}/comments`;
-      const content = { raw: fit(body, COMMENT_LIMIT) };
-      return upsertMarked({
-        known,
-        gone: (err) => failureType(err) === 'Bitbucket404',
-        find: async () => (await botComments(api, t)).find((c) => c.content.raw.includes(marker)),
-        create: async () => posted(api, t, t.number, await api.json<Comment>('POST', comments, { body: { content } })),
-        update: async (id) =>
-          posted(api, t, t.number, await api.json<Comment>('PUT', `${comments}/${id}`, { body: { content } })),
-      });
-    },
-
-    ...checkVerbs(clientFor, {
-      setStatus,
-      report,
-      statusOf,
-      commitUrl: (api, t, sha) => `${api.webUrl}/${fullNameOf(t)}/commits/${sha}`,
+    ...commentVerbs<Comment>(clientFor, {
+      botComments,
+      text: (c) => c.content.raw,
+      create: (api, t, raw) =>
+        api.json<Comment>('POST', `${prPath(api, t, t.number)}/comments`, { body: { content: { raw } } }),
+      edit: (api, t, pr, id, raw) =>
+        api.json<Comment>('PUT', `${prPath(api, t, pr)}/comments/${id}`, { body: { content: { raw } } }),
+      posted,
     }),
+
+    ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
 
     async checkById(t, headSha, checkId) {
       const api = clientFor(t);
@@ -461,14 +511,11 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
         const done = currentOperation().retry && (await botDid(api, t, role));
         const path = `${prPath(api, t, t.number)}/${role === 'approved' ? 'approve' : 'request-changes'}`;
         if (!done)
-          await api.json('POST', path).catch((err: unknown) => {
-            if (failureType(err) !== 'Bitbucket400' && failureType(err) !== 'Bitbucket403') throw err;
-            throw ApplicationFailure.create({
-              type: failureType(err),
-              message: `Bitbucket refused the ${role === 'approved' ? 'approval' : 'change request'}: ${(err as Error).message} (the bot may not review this pull request, e.g. its own)`,
-              nonRetryable: true,
-            });
-          });
+          await api
+            .json('POST', path)
+            .catch((err: unknown) =>
+              refusedReview(err, ['Bitbucket400', 'Bitbucket403'], role === 'approved' ? 'approval' : 'change request'),
+            );
       }
       return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
     },

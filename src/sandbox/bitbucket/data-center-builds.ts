@@ -1,8 +1,8 @@
 // Data Center's build statuses on a commit (7.4+): `POST /api/1.0/projects/{key}/repos/{slug}/commits/{sha}/builds`
 // stores one (`key`, `state`, `url` required; 204), overwriting the one of the same key; `GET ...?key=` reads
 // one (7.14+; 404 when there is none). States: INPROGRESS, SUCCESSFUL, FAILED, CANCELLED, UNKNOWN.
-import { allowFields, allowQuery, badRequest, notFound, type RequestContext, type Route } from './http.js';
-import { findCommit, findRepository } from './repositories.js';
+import { allowFields, allowQuery, badRequest, checkText, notFound, type Route } from './http.js';
+import { commitAt } from './repositories.js';
 import { storeStatus } from './statuses.js';
 import type { BitbucketBuildStatus } from './state.js';
 
@@ -23,11 +23,6 @@ const FIELDS = [
 
 const B = 'api/1.0/projects/:key/repos/:slug/commits/:commit/builds';
 
-function commitOf(ctx: RequestContext, [key, slug, hash]: string[]) {
-  const r = findRepository(ctx, key!, slug!);
-  return { commit: findCommit(ctx, r, hash!), repo: `${key}/${slug}` };
-}
-
 const view = (s: BitbucketBuildStatus) => ({
   key: s.key,
   state: s.state,
@@ -44,10 +39,9 @@ export const dataCenterBuildRoutes: Route[] = [
     pattern: B,
     handler: (ctx, p) => {
       allowQuery(ctx, []);
-      const { commit, repo } = commitOf(ctx, p);
+      const { commit, repo } = commitAt(ctx, p);
       const b = allowFields(ctx, ctx.body, FIELDS);
-      for (const f of ['key', 'state', 'url'])
-        if (typeof b[f] !== 'string' || !b[f]) throw badRequest(`${f} must be provided`);
+      for (const f of ['key', 'state', 'url']) checkText(b[f], `${f} must be provided`, { required: true });
       if (!DC_BUILD_STATES.includes(b.state)) throw badRequest(`state: "${b.state}" is not a valid state`);
       if (b.key.length > 255 || (b.name ?? '').length > 255)
         throw badRequest('key and name are at most 255 characters');
@@ -63,7 +57,7 @@ export const dataCenterBuildRoutes: Route[] = [
     handler: (ctx, p) => {
       allowQuery(ctx, ['key']);
       if (!ctx.query.key) throw badRequest('key must be provided');
-      const { commit, repo } = commitOf(ctx, p);
+      const { commit, repo } = commitAt(ctx, p);
       const s = ctx.state.statuses.find((x) => x.repo === repo && x.commit === commit && x.key === ctx.query.key);
       if (!s) throw notFound(`No build status with key ${ctx.query.key} exists on commit ${commit}.`);
       return { body: view(s) };

@@ -31,6 +31,26 @@ export const badRequest = (message: string) => new BitbucketHttpError(400, messa
 export const forbidden = (message = 'Your credentials lack one or more required privilege scopes.') =>
   new BitbucketHttpError(403, message);
 
+/**
+ * Refuses (400, `message`) a field that is there but no string of at most `max` characters, or that is
+ * `required` and missing or empty.
+ */
+export function checkText(v: unknown, message: string, o: { required?: boolean; max?: number } = {}): void {
+  if (v === undefined && !o.required) return;
+  if (typeof v !== 'string' || (o.required && !v) || v.length > (o.max ?? Infinity)) throw badRequest(message);
+}
+
+/** Refuses (400, `message`) a field that is there but not one of `choices`, or that is `required` and missing. */
+export function checkChoice(v: unknown, choices: string[], message: string, o: { required?: boolean } = {}): void {
+  if (v === undefined && !o.required) return;
+  if (!choices.includes(v as string)) throw badRequest(message);
+}
+
+/** Refuses (400, `message`) a line that is there but no integer of at least `least`. */
+export function checkLine(v: unknown, least: number, message: string): void {
+  if (v !== undefined && (!Number.isInteger(v) || (v as number) < least)) throw badRequest(message);
+}
+
 export interface RequestContext {
   method: string;
   segments: string[];

@@ -6,13 +6,16 @@ import {
   allowFields,
   allowQuery,
   badRequest,
+  checkChoice,
+  checkLine,
+  checkText,
   notFound,
   PAGE_PARAMS,
   paginate,
   type RequestContext,
   type Route,
 } from './http.js';
-import { findCommit, findRepository } from './repositories.js';
+import { commitAt } from './repositories.js';
 import type { BitbucketReport } from './state.js';
 
 export const REPORT_TYPES = ['SECURITY', 'COVERAGE', 'TEST', 'BUG'];
@@ -49,41 +52,61 @@ const ANNOTATION_FIELDS = [
 
 const R = 'repositories/:ws/:repo/commit/:commit/reports/:report';
 
-function place(ctx: RequestContext, [ws, slug, hash]: string[]) {
-  const r = findRepository(ctx, ws!, slug!);
-  return { repo: `${ws}/${slug}`, commit: findCommit(ctx, r, hash!) };
-}
-
-function findReport(ctx: RequestContext, p: string[]): BitbucketReport {
-  const { repo, commit } = place(ctx, p);
+/** The report a route's `[owner, slug, hash, id]` name, on Cloud or Data Center; 404 (`missing`) when none. */
+export function reportAt(ctx: RequestContext, p: string[], missing: (commit: string) => string): BitbucketReport {
+  const { repo, commit } = commitAt(ctx, p);
   const found = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
-  if (!found) throw notFound('Report not found');
+  if (!found) throw notFound(missing(commit));
   return found;
 }
 
-export const reportRoutes: Route[] = [
-  {
-    method: 'PUT',
-    pattern: R,
-    handler: (ctx, p) => {
-      allowQuery(ctx, []);
-      const { repo, commit } = place(ctx, p);
-      const b = allowFields(ctx, ctx.body, REPORT_FIELDS);
-      for (const f of ['title', 'details', 'report_type'])
-        if (typeof b[f] !== 'string' || !b[f]) throw badRequest(`${f}: This field is required.`);
-      if (!REPORT_TYPES.includes(b.report_type))
-        throw badRequest(`report_type: "${b.report_type}" is not a valid choice.`);
-      if (b.details.length > 2000) throw badRequest('details: Ensure this field has no more than 2000 characters.');
-      if (b.result !== undefined && !['PASSED', 'FAILED', 'PENDING'].includes(b.result))
-        throw badRequest('result: not a valid choice.');
-      let report = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
-      const created = !report;
-      report ??= { repo, commit, id: p[3]!, uuid: `{${randomUUID()}}`, fields: {}, annotations: new Map() };
-      report.fields = { ...b };
-      if (created) ctx.state.reports.push(report);
-      return { body: { type: 'report', uuid: report.uuid, external_id: p[3], ...b }, wrote: true };
-    },
+/** Creates the report a route's `[owner, slug, hash, id]` name with `fields`, or replaces the one there. */
+function storeReport(ctx: RequestContext, p: string[], fields: Record<string, unknown>): BitbucketReport {
+  const { repo, commit } = commitAt(ctx, p);
+  let report = ctx.state.reports.find((x) => x.repo === repo && x.commit === commit && x.id === p[3]);
+  const created = !report;
+  report ??= { repo, commit, id: p[3]!, uuid: `{${randomUUID()}}`, fields: {}, annotations: new Map() };
+  report.fields = { ...fields };
+  if (created) ctx.state.reports.push(report);
+  return report;
+}
+
+/**
+ * The PUT of a report, Cloud's or Data Center's: the commit looked up, only `fields` taken and `check`ed,
+ * the report created or replaced, and the API's `answer`.
+ */
+export const putReport = (
+  pattern: string,
+  fields: string[],
+  check: (b: Record<string, any>) => void,
+  answer: (report: BitbucketReport, b: Record<string, any>) => unknown,
+): Route => ({
+  method: 'PUT',
+  pattern,
+  handler: (ctx, p) => {
+    allowQuery(ctx, []);
+    commitAt(ctx, p);
+    const b = allowFields(ctx, ctx.body, fields);
+    check(b);
+    return { body: answer(storeReport(ctx, p, b), b), wrote: true };
   },
+});
+
+const findReport = (ctx: RequestContext, p: string[]) => reportAt(ctx, p, () => 'Report not found');
+
+export const reportRoutes: Route[] = [
+  putReport(
+    R,
+    REPORT_FIELDS,
+    (b) => {
+      for (const f of ['title', 'details', 'report_type'])
+        checkText(b[f], `${f}: This field is required.`, { required: true });
+      checkChoice(b.report_type, REPORT_TYPES, `report_type: "${b.report_type}" is not a valid choice.`);
+      checkText(b.details, 'details: Ensure this field has no more than 2000 characters.', { max: 2000 });
+      checkChoice(b.result, ['PASSED', 'FAILED', 'PENDING'], 'result: not a valid choice.');
+    },
+    (report, b) => ({ type: 'report', uuid: report.uuid, external_id: report.id, ...b }),
+  ),
   {
     method: 'GET',
     pattern: R,
@@ -104,13 +127,13 @@ export const reportRoutes: Route[] = [
         throw badRequest(`at most ${ANNOTATIONS_PER_REQUEST} annotations can be added in one request`);
       const list = ctx.body.map((a) => allowFields(ctx, a, ANNOTATION_FIELDS));
       for (const a of list) {
-        if (!ANNOTATION_TYPES.includes(a.annotation_type)) throw badRequest('annotation_type: This field is required.');
-        if (typeof a.summary !== 'string' || !a.summary) throw badRequest('summary: This field is required.');
-        if (a.summary.length > 450) throw badRequest('summary: Ensure this field has no more than 450 characters.');
-        if (a.severity !== undefined && !SEVERITIES.includes(a.severity))
-          throw badRequest('severity: not a valid choice.');
-        if (a.line !== undefined && (!Number.isInteger(a.line) || a.line < 1))
-          throw badRequest('line: must be a positive integer.');
+        checkChoice(a.annotation_type, ANNOTATION_TYPES, 'annotation_type: This field is required.', {
+          required: true,
+        });
+        checkText(a.summary, 'summary: This field is required.', { required: true });
+        checkText(a.summary, 'summary: Ensure this field has no more than 450 characters.', { max: 450 });
+        checkChoice(a.severity, SEVERITIES, 'severity: not a valid choice.');
+        checkLine(a.line, 1, 'line: must be a positive integer.');
       }
       const fresh = list.filter((a) => !(a.external_id && report.annotations.has(a.external_id))).length;
       if (report.annotations.size + fresh > ANNOTATIONS_PER_REPORT)

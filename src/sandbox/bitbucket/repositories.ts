@@ -21,3 +21,9 @@ export function findCommit(ctx: RequestContext, r: BitbucketRepository, hash: st
   if (!full) throw notFound(`Commit not found`);
   return full;
 }
+
+/** The repository, its `owner/slug` and the full commit a route's `[owner, slug, hash]` name (404 when unknown). */
+export function commitAt(ctx: RequestContext, [owner, slug, hash]: string[]) {
+  const r = findRepository(ctx, owner!, slug!);
+  return { r, repo: `${owner}/${slug}`, commit: findCommit(ctx, r, hash!) };
+}

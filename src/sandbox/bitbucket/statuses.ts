@@ -4,6 +4,7 @@ import {
   allowFields,
   allowQuery,
   badRequest,
+  checkText,
   forbidden,
   notFound,
   PAGE_PARAMS,
@@ -11,7 +12,7 @@ import {
   type RequestContext,
   type Route,
 } from './http.js';
-import { findCommit, findRepository, hasPermission } from './repositories.js';
+import { commitAt, hasPermission } from './repositories.js';
 import type { BitbucketBuildStatus } from './state.js';
 
 /** Stores a build status on the commit, or overwrites the one of the same key (its states kept in `history`). */
@@ -67,22 +68,16 @@ function statusView(s: BitbucketBuildStatus) {
 
 const S = 'repositories/:ws/:repo/commit/:commit/statuses';
 
-function commitOf(ctx: RequestContext, [ws, slug, hash]: string[]) {
-  const r = findRepository(ctx, ws!, slug!);
-  return { r, commit: findCommit(ctx, r, hash!), repo: `${ws}/${slug}` };
-}
-
 export const statusRoutes: Route[] = [
   {
     method: 'POST',
     pattern: `${S}/build`,
     handler: (ctx, p) => {
       allowQuery(ctx, []);
-      const { r, commit, repo } = commitOf(ctx, p);
+      const { r, commit, repo } = commitAt(ctx, p);
       if (!hasPermission(ctx, r, 'write')) throw forbidden();
       const b = allowFields(ctx, ctx.body, ['key', 'state', 'name', 'url', 'description', 'refname', 'type']);
-      for (const f of ['key', 'state', 'url'])
-        if (typeof b[f] !== 'string' || !b[f]) throw badRequest(`${f}: This field is required.`);
+      for (const f of ['key', 'state', 'url']) checkText(b[f], `${f}: This field is required.`, { required: true });
       if (!BUILD_STATES.includes(b.state)) throw badRequest(`state: "${b.state}" is not a valid choice.`);
       if (b.key.length > 255 || (b.name ?? '').length > 255) throw badRequest('key or name: too long (255 at most).');
       if (!/^https?:\/\//.test(b.url)) throw badRequest('url: Enter a valid URL.');
@@ -95,7 +90,7 @@ export const statusRoutes: Route[] = [
     pattern: `${S}/build/:key`,
     handler: (ctx, p) => {
       allowQuery(ctx, ['fields']);
-      const { commit, repo } = commitOf(ctx, p);
+      const { commit, repo } = commitAt(ctx, p);
       const s = ctx.state.statuses.find((x) => x.repo === repo && x.commit === commit && x.key === p[3]);
       if (!s) throw notFound('Build status not found');
       return { body: statusView(s) };
@@ -106,7 +101,7 @@ export const statusRoutes: Route[] = [
     pattern: S,
     handler: (ctx, p) => {
       allowQuery(ctx, [...PAGE_PARAMS, 'q', 'sort', 'refname', 'fields']);
-      const { commit, repo } = commitOf(ctx, p);
+      const { commit, repo } = commitAt(ctx, p);
       return paginate(ctx, ctx.state.statuses.filter((x) => x.repo === repo && x.commit === commit).map(statusView));
     },
   },

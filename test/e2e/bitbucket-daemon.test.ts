@@ -101,10 +101,12 @@ describe('Bitbucket: the daemon around the adapter (issue 27)', function () {
           s.statuses.some((x) => x.commit === head && x.key === checkKey(QUOTA_GATE).key && x.state !== 'INPROGRESS'),
         { detail: () => JSON.stringify(bitbucket.requests.map((r) => `${r.method} ${r.path} ${r.status}`).slice(-20)) },
       );
+      // The status and the summary comment are written side by side: wait for the comment too.
       const bot = s.mustUser('aofbot').uuid;
-      const summary = s.commentsOf(repo, id).find((c) => c.userUuid === bot && c.raw.includes('<!-- aof-gate-check'));
-      assert.ok(summary, `no summary comment on ${repo}#${id}`);
-      return !summary.raw.includes('quota reached');
+      const summary = () =>
+        s.commentsOf(repo, id).find((c) => c.userUuid === bot && c.raw.includes('<!-- aof-gate-check'));
+      await until(`the summary comment on ${repo}#${id}`, () => summary() !== undefined);
+      return !summary()!.raw.includes('quota reached');
     };
     assert.equal(await reviewed(`${QA}/app`, 1), true, 'the workspace’s first analysis');
     assert.equal(await reviewed(`${QA}/app`, 2), false, 'its second is over the limit of 1');

@@ -349,10 +349,11 @@ describe('GitLab: the AFA gate on a merge request (issue 26)', function () {
       );
       assert.equal(res.status, 201, JSON.stringify(await res.clone().json()));
       await finalStatus(head, 'Q Gate Check');
-      const note = s
-        .notesOf(mrOf(project, iid))
-        .find((n) => n.authorId === bot() && n.body.includes('<!-- aof-gate-check'));
-      return !note!.body.includes('quota reached');
+      // The status and the summary note are written side by side: wait for the note too.
+      const note = () =>
+        s.notesOf(mrOf(project, iid)).find((n) => n.authorId === bot() && n.body.includes('<!-- aof-gate-check'));
+      await until(`the summary note on ${project}!${iid}`, () => note() !== undefined);
+      return !note()!.body.includes('quota reached');
     };
     assert.equal(await reviewed(`${QA}/app`, 1), true, 'the group’s first analysis');
     assert.equal(await reviewed(`${QA}/app`, 2), false, 'its second is over the limit of 1');

@@ -7,6 +7,7 @@
 // another host would carry the credentials' headers there, so it is answered as it came.
 import { ApplicationFailure } from '@temporalio/common';
 import { Agent, request } from 'undici';
+import { retryAfterMs } from './retry-after.js';
 
 /** The pool every forge client in this process shares (connections kept alive per origin). */
 const pool = new Agent({ keepAliveTimeout: 10_000 });
@@ -108,3 +109,57 @@ export async function forgeRequest(
   const body = await res.text().catch(() => '');
   throw refused(res.status, res.headers, body);
 }
+
+/** Answers that sending again cannot change. */
+const FINAL = new Set([400, 401, 403, 404, 405, 409, 410, 413, 414, 422]);
+/** The wait after a 429 that names none. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+/** What a failed forge call carries in the failure's details (first entry). */
+export interface ForgeFailureDetails {
+  status: number;
+  /** The forge's own message from its error body, when it gave one. */
+  apiMessage?: string;
+}
+
+/**
+ * The failure for one answer of `forge`'s API (`status` 0: no answer at all), typed for Temporal: a refusal
+ * (400, 401, 403, 404, 409, 422...) is `<forge><status>` and final; a rate limit (429) is
+ * `<forge>RateLimited`, retried after `rateLimitWaitMs` (the forge's own reading of its headers; else
+ * Retry-After, else a minute); a 5xx or anything unexpected is `<forge>Unavailable`, retried with backoff or
+ * when the forge said (Retry-After). The message names the call, never its query string or credentials.
+ */
+export function forgeFailure(
+  forge: string,
+  call: string,
+  status: number,
+  headers: Pick<Headers, 'get'>,
+  apiMessage: string,
+  o: { now?: number; rateLimitWaitMs?: (headers: Pick<Headers, 'get'>, now: number) => number } = {},
+): ApplicationFailure {
+  const now = o.now ?? Date.now();
+  const message = `${forge} ${call} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
+  const details: ForgeFailureDetails[] = [{ status, ...(apiMessage ? { apiMessage } : {}) }];
+  const wait = retryAfterMs((name) => headers.get(name), now);
+  if (status === 429) {
+    const ms = o.rateLimitWaitMs?.(headers, now) ?? wait ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+    return ApplicationFailure.create({
+      type: `${forge}RateLimited`,
+      message: `${message} (retrying in ${Math.ceil(ms / 1000)}s)`,
+      nextRetryDelay: ms,
+      details,
+    });
+  }
+  if (FINAL.has(status))
+    return ApplicationFailure.create({ type: `${forge}${status}`, message, nonRetryable: true, details });
+  return ApplicationFailure.create({
+    type: `${forge}Unavailable`,
+    message: wait === undefined ? message : `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
+    ...(wait === undefined ? {} : { nextRetryDelay: Math.max(1000, wait) }),
+    details,
+  });
+}
+
+/** The type of a forge's failure (`GitLab404`, `BitbucketRateLimited`...), or undefined for anything else. */
+export const failureType = (err: unknown): string | undefined =>
+  err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;

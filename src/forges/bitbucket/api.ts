@@ -10,14 +10,14 @@
 // `{"error": {"message"}}`, Data Center's `{"errors": [{"message"}]}`).
 import { flavorOf, type BitbucketFlavor } from './flavor.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { forgeRequest, type HttpAnswer } from '../../http/forge-http.js';
-import { retryAfterMs } from '../../http/retry-after.js';
+import {
+  failureType,
+  forgeFailure,
+  forgeRequest,
+  type ForgeFailureDetails,
+  type HttpAnswer,
+} from '../../http/forge-http.js';
 import type { ForgeTarget } from '../port.js';
-
-/** Answers that sending again cannot change. */
-const FINAL = new Set([400, 401, 403, 404, 405, 409, 410, 413, 414, 422]);
-/** The wait after a 429 that names none (Bitbucket's limits are per hour, its 429s usually name none). */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -61,44 +61,18 @@ interface DataCenterUser {
 }
 
 /** What a failed Bitbucket call carries in the failure's details (first entry). */
-export interface BitbucketFailureDetails {
-  status: number;
-  apiMessage?: string;
-}
+export type BitbucketFailureDetails = ForgeFailureDetails;
 
-/** The failure for one Bitbucket answer (`status` 0: no answer at all). */
-export function bitbucketFailure(
+/** The failure for one Bitbucket answer (`status` 0: no answer at all); a 429 waits for Retry-After or a minute. */
+export const bitbucketFailure = (
   call: string,
   status: number,
   headers: Pick<Headers, 'get'>,
   apiMessage: string,
   now = Date.now(),
-): ApplicationFailure {
-  const message = `Bitbucket ${call} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
-  const details: BitbucketFailureDetails[] = [{ status, ...(apiMessage ? { apiMessage } : {}) }];
-  const wait = retryAfterMs((name) => headers.get(name), now);
-  if (status === 429) {
-    const ms = wait ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-    return ApplicationFailure.create({
-      type: 'BitbucketRateLimited',
-      message: `${message} (retrying in ${Math.ceil(ms / 1000)}s)`,
-      nextRetryDelay: ms,
-      details,
-    });
-  }
-  if (FINAL.has(status))
-    return ApplicationFailure.create({ type: `Bitbucket${status}`, message, nonRetryable: true, details });
-  return ApplicationFailure.create({
-    type: 'BitbucketUnavailable',
-    message: wait === undefined ? message : `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
-    ...(wait === undefined ? {} : { nextRetryDelay: Math.max(1000, wait) }),
-    details,
-  });
-}
+): ApplicationFailure => forgeFailure('Bitbucket', call, status, headers, apiMessage, { now });
 
-/** The type of a Bitbucket failure (`Bitbucket404`...), or undefined for anything else. */
-export const failureType = (err: unknown): string | undefined =>
-  err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
+export { failureType };
 
 /**
  * Bitbucket's message in an error body: Cloud's `{"type": "error", "error": {"message": "...", "detail": ...}}`,

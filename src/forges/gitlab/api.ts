@@ -6,14 +6,17 @@
 // or an unreachable server is `GitLabUnavailable` and retried with backoff. Messages name the method and
 // path, never the query string or the token.
 import { ApplicationFailure } from '@temporalio/common';
-import { forgeRequest, type HttpAnswer, type HttpInit } from '../../http/forge-http.js';
+import {
+  DEFAULT_RATE_LIMIT_WAIT_MS,
+  failureType,
+  forgeFailure,
+  forgeRequest,
+  type ForgeFailureDetails,
+  type HttpAnswer,
+  type HttpInit,
+} from '../../http/forge-http.js';
 import { retryAfterMs, untilResetMs } from '../../http/retry-after.js';
 import { fullNameOf, type ForgeTarget } from '../port.js';
-
-/** Answers that sending again cannot change. */
-const FINAL = new Set([400, 401, 403, 404, 405, 409, 410, 413, 414, 422]);
-/** The wait after a 429 that names none. */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -31,11 +34,7 @@ export interface GitLabUserRef {
 }
 
 /** What a failed GitLab call carries in the failure's details (first entry). */
-export interface GitLabFailureDetails {
-  status: number;
-  /** GitLab's own message (`message` or `error` of its error body), when it gave one. */
-  apiMessage?: string;
-}
+export type GitLabFailureDetails = ForgeFailureDetails;
 
 /** How long GitLab asked us to wait after a 429: Retry-After, else RateLimit-Reset, else a minute. */
 export function gitLabRateLimitWaitMs(headers: Pick<Headers, 'get'>, now = Date.now()): number {
@@ -46,40 +45,17 @@ export function gitLabRateLimitWaitMs(headers: Pick<Headers, 'get'>, now = Date.
   );
 }
 
-/** The failure for one GitLab answer (`status` 0: no answer at all). */
-export function gitLabFailure(
+/** The failure for one GitLab answer (`status` 0: no answer at all); a 429 waits as GitLab says. */
+export const gitLabFailure = (
   call: string,
   status: number,
   headers: Pick<Headers, 'get'>,
   apiMessage: string,
   now = Date.now(),
-): ApplicationFailure {
-  const message = `GitLab ${call} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
-  const details: GitLabFailureDetails[] = [{ status, ...(apiMessage ? { apiMessage } : {}) }];
-  if (status === 429) {
-    const wait = gitLabRateLimitWaitMs(headers, now);
-    return ApplicationFailure.create({
-      type: 'GitLabRateLimited',
-      message: `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
-      nextRetryDelay: wait,
-      details,
-    });
-  }
-  if (FINAL.has(status))
-    return ApplicationFailure.create({ type: `GitLab${status}`, message, nonRetryable: true, details });
-  // 5xx and anything unexpected: retried with the activity's backoff, or when GitLab said (503 Retry-After).
-  const wait = retryAfterMs((name) => headers.get(name), now);
-  return ApplicationFailure.create({
-    type: 'GitLabUnavailable',
-    message: wait === undefined ? message : `${message} (retrying in ${Math.ceil(wait / 1000)}s)`,
-    ...(wait === undefined ? {} : { nextRetryDelay: Math.max(1000, wait) }),
-    details,
-  });
-}
+): ApplicationFailure =>
+  forgeFailure('GitLab', call, status, headers, apiMessage, { now, rateLimitWaitMs: gitLabRateLimitWaitMs });
 
-/** The type of a GitLab failure (`GitLab404`...), or undefined for anything else. */
-export const failureType = (err: unknown): string | undefined =>
-  err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
+export { failureType };
 
 /** GitLab's message in an error body: `{"message": "..."}`, `{"message": {"field": [...]}}` or `{"error": "..."}`. */
 function apiMessageOf(text: string): string {

@@ -6,7 +6,7 @@
 // can be told to rate-limit (429) or to fail, before a write or after it. Every request is recorded.
 // `/_sandbox/` is its own surface (control.ts): seeding a pull request, reading what was written.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SandboxHttpServer } from '../http-server.js';
+import { recordedExchange, SandboxHttpServer, takeFault } from '../http-server.js';
 import { commentRoutes } from './comments.js';
 import { control } from './control.js';
 import { dataCenterBuildRoutes } from './data-center-builds.js';
@@ -102,24 +102,7 @@ export class BitbucketSandbox extends SandboxHttpServer {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', this.url);
-    const method = req.method ?? 'GET';
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const entry: RecordedRequest = {
-      method,
-      path: url.pathname,
-      query: url.search.slice(1),
-      status: 0,
-      at: Date.now(),
-    };
-    this.state.requests.push(entry);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}, type?: string) => {
-      entry.status = status;
-      res.writeHead(status, { 'content-type': type ?? 'application/json', ...headers });
-      res.end(typeof body === 'string' ? body : JSON.stringify(body));
-    };
+    const { url, method, raw, entry, send } = await recordedExchange(req, res, this.url, this.state.requests);
     const flavor: Flavor = url.pathname.startsWith(DATA_CENTER_PREFIX + '/') ? 'data-center' : 'cloud';
     const prefix = flavor === 'data-center' ? DATA_CENTER_PREFIX : API_PREFIX;
     const error = (e: BitbucketHttpError) => send(e.status, e.bodyOf(flavor), e.headers);
@@ -152,9 +135,8 @@ export class BitbucketSandbox extends SandboxHttpServer {
     if (flavor === 'data-center') res.setHeader('x-ausername', user.nickname);
 
     const key = `${method} ${url.pathname}`;
-    const fault = this.before.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)));
+    const fault = takeFault(this.before, key);
     if (fault) {
-      fault.remaining--;
       if (fault.status === 429)
         return error(
           new BitbucketHttpError(429, 'Rate limit for this resource has been exceeded', {
@@ -190,11 +172,8 @@ export class BitbucketSandbox extends SandboxHttpServer {
         if (err instanceof BitbucketHttpError) return error(err);
         return error(new BitbucketHttpError(500, 'Something went wrong'));
       }
-      const late = answer.wrote
-        ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)))
-        : undefined;
+      const late = answer.wrote ? takeFault(this.afterWrite, key) : undefined;
       if (late) {
-        late.remaining--;
         this.afterWriteFaults++;
         if (late.mode === 'reset') {
           entry.status = 0;

@@ -1,6 +1,7 @@
 // What the Bitbucket sandbox knows: accounts and their credentials, repositories with their commits, files and
 // permissions, pull requests with their changes, comments, participants, build statuses and Code Insights
 // reports. Tests seed it with the add* methods and read what the product did from the same objects.
+import type { SandboxRequest } from '../http-server.js';
 import { createHash, randomUUID } from 'node:crypto';
 
 export interface BitbucketUser {
@@ -91,15 +92,8 @@ export interface BitbucketReport {
   annotations: Map<string, Record<string, unknown>>;
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** The path as sent, e.g. `/2.0/repositories/ws/repo/pullrequests/1/comments`. */
-  path: string;
-  query: string;
-  body?: unknown;
-  /** The answer's status; 0 for a connection reset by fault injection. */
-  status: number;
-  at: number;
+/** A request the sandbox received. */
+export interface RecordedRequest extends SandboxRequest {
   /** The authenticated account's nickname. */
   nickname?: string;
 }

@@ -4,7 +4,7 @@
 // checks parameters (400), pages lists (X-Next-Page, X-Total...), and can be told to rate-limit (429 with
 // Retry-After and RateLimit-Reset) or to fail, before a write or after it. Every request is recorded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SandboxHttpServer } from '../http-server.js';
+import { recordedExchange, SandboxHttpServer, takeFault } from '../http-server.js';
 import { control } from './control.js';
 import { discussionRoutes } from './discussions.js';
 import { fileRoutes } from './files.js';
@@ -113,28 +113,9 @@ export class GitLabSandbox extends SandboxHttpServer {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', this.url);
-    const method = req.method ?? 'GET';
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const entry: RecordedRequest = {
-      method,
-      path: url.pathname,
-      query: url.search.slice(1),
-      status: 0,
-      at: Date.now(),
-    };
-    this.state.requests.push(entry);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}, type?: string) => {
-      entry.status = status;
-      res.writeHead(status, {
-        'content-type': type ?? 'application/json',
-        'cache-control': 'no-cache',
-        ...headers,
-      });
-      res.end(typeof body === 'string' ? body : JSON.stringify(body));
-    };
+    const { url, method, raw, entry, send } = await recordedExchange(req, res, this.url, this.state.requests, {
+      'cache-control': 'no-cache',
+    });
 
     let body: unknown;
     try {
@@ -153,9 +134,8 @@ export class GitLabSandbox extends SandboxHttpServer {
     entry.username = user.username;
 
     const key = `${method} ${url.pathname}`;
-    const fault = this.before.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)));
+    const fault = takeFault(this.before, key);
     if (fault) {
-      fault.remaining--;
       if (fault.rateLimit !== undefined) return this.tooMany(send, fault.rateLimit);
       return send(fault.status, {
         message: `${fault.status} ${fault.status >= 500 ? 'Internal Server Error' : 'Error'}`,
@@ -199,11 +179,8 @@ export class GitLabSandbox extends SandboxHttpServer {
         if (err instanceof GitLabHttpError) return send(err.status, err.body, err.headers);
         return send(500, { message: '500 Internal Server Error' });
       }
-      const late = answer.wrote
-        ? this.afterWrite.find((f) => f.remaining > 0 && (!f.match || f.match.test(key)))
-        : undefined;
+      const late = answer.wrote ? takeFault(this.afterWrite, key) : undefined;
       if (late) {
-        late.remaining--;
         this.afterWriteFaults++;
         if (late.mode === 'reset') {
           entry.status = 0;

@@ -1,6 +1,7 @@
 // What the GitLab sandbox knows: users and their tokens, groups, projects, members, merge requests with
 // their diffs, notes and discussions, commit statuses and repository files. Tests seed it with the add*
 // methods and read what the product did from the same objects.
+import type { SandboxRequest } from '../http-server.js';
 import { createHash } from 'node:crypto';
 
 /** GitLab's access levels (Guest 10, Reporter 20, Developer 30, Maintainer 40, Owner 50). */
@@ -143,16 +144,8 @@ export interface GitLabHookLog {
   createdAt: string;
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** The path as sent (still percent-encoded), e.g. `/api/v4/projects/acme%2Fapp/merge_requests/1/notes`. */
-  path: string;
-  /** The query string without its `?` ('' when none). */
-  query: string;
-  body?: unknown;
-  /** The answer's status; 0 for a connection reset by fault injection. */
-  status: number;
-  at: number;
+/** A request the sandbox received. */
+export interface RecordedRequest extends SandboxRequest {
   /** The authenticated user's username, when the token was valid. */
   username?: string;
 }

@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { fleetReport } from '../../src/agents/fleet-report.js';
 import { checkSummary, type ReviewOutcome } from '../../src/gate/report.js';
 import { fit, LIMITS, sizeOf } from '../../src/forges/github/limits.js';
+import { NOTE_LIMIT } from '../../src/forges/gitlab/verbs.js';
+import { COMMENT_LIMIT } from '../../src/forges/bitbucket/verbs.js';
+import { less } from '../../src/forges/text-limits.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
@@ -15,6 +18,16 @@ describe("GitHub's text limits", () => {
     assert.equal(fit(exact, LIMITS.commentBody), exact);
     const bytesExact = 'é'.repeat(32_767) + 'x'; // 65,535 bytes
     assert.equal(fit(bytesExact, LIMITS.checkSummary), bytesExact);
+  });
+
+  it("another forge's text is cut with a note naming that forge's limit, never GitHub's", () => {
+    const gitlab = fit('a'.repeat(NOTE_LIMIT.max + 1), NOTE_LIMIT);
+    assert.equal(gitlab.length, NOTE_LIMIT.max);
+    assert.match(gitlab.slice(-200), /…\(cut: longer than GitLab's limit of 1000000 characters\)$/);
+    const marked = less(NOTE_LIMIT, '<!-- marker -->');
+    assert.match(fit('a'.repeat(NOTE_LIMIT.max), marked).slice(-80), /GitLab's limit of 999985 characters\)$/);
+    // Bitbucket documents no limit on a comment: the bound is ours, and the note says so.
+    assert.match(fit('a'.repeat(70_000), COMMENT_LIMIT).slice(-80), /longer than our limit of 65536 characters\)$/);
   });
 
   it('one character over: cut with a visible note, within the limit', () => {

@@ -12,7 +12,7 @@
 // replaced. Annotations are not deduplicated by Data Center, so the first write of a report's findings
 // clears its annotations before adding them, and a later one adds only those whose `externalId` is not there
 // yet. An approval is a participant's status, set with PUT: the same again changes nothing.
-import { fit } from '../github/limits.js';
+import { fit } from '../text-limits.js';
 import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { splitGitDiff } from './diff.js';

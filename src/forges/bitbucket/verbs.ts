@@ -12,7 +12,7 @@ import type { HttpAnswer } from '../../http/forge-http.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
-import { fit, type Limit } from '../github/limits.js';
+import { fit, type Limit } from '../text-limits.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import {
   fullNameOf,
@@ -31,13 +31,13 @@ import { createDataCenterVerbs } from './data-center.js';
 import { splitGitDiff } from './diff.js';
 
 /** Our bound on a comment's text: Bitbucket documents none; GitHub's is 65,536. */
-export const COMMENT_LIMIT: Limit = { max: 65_536, unit: 'chars' };
+export const COMMENT_LIMIT: Limit = { max: 65_536, unit: 'chars', of: 'our' };
 /** Bitbucket's limits on a build status's name and description, and on a report's details. */
-export const STATUS_TEXT_LIMIT: Limit = { max: 255, unit: 'chars' };
-export const REPORT_DETAILS_LIMIT: Limit = { max: 2000, unit: 'chars' };
+export const STATUS_TEXT_LIMIT: Limit = { max: 255, unit: 'chars', of: "Bitbucket's" };
+export const REPORT_DETAILS_LIMIT: Limit = { max: 2000, unit: 'chars', of: "Bitbucket's" };
 /** An annotation's summary (Bitbucket: 450 characters) and details. */
-export const ANNOTATION_SUMMARY_LIMIT: Limit = { max: 450, unit: 'chars' };
-export const ANNOTATION_DETAILS_LIMIT: Limit = { max: 2000, unit: 'chars' };
+export const ANNOTATION_SUMMARY_LIMIT: Limit = { max: 450, unit: 'chars', of: "Bitbucket's" };
+export const ANNOTATION_DETAILS_LIMIT: Limit = { max: 2000, unit: 'chars', of: "Bitbucket's" };
 /** Annotations per request (Bitbucket's bulk create) and per report. */
 export const ANNOTATIONS_PER_REQUEST = 100;
 export const ANNOTATIONS_PER_REPORT = 1000;

@@ -11,7 +11,7 @@ import { fileText } from '../file-text.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
-import { fit, less, type Limit } from '../github/limits.js';
+import { fit, less, type Limit } from '../text-limits.js';
 import {
   fullNameOf,
   type Authorization,
@@ -29,9 +29,9 @@ import { failureType, type GitLabApi } from './api.js';
 import type { HttpAnswer } from '../../http/forge-http.js';
 
 /** GitLab's limit on a note's text (characters). */
-export const NOTE_LIMIT: Limit = { max: 1_000_000, unit: 'chars' };
+export const NOTE_LIMIT: Limit = { max: 1_000_000, unit: 'chars', of: "GitLab's" };
 /** GitLab's limit on a commit status's name, description and target_url (characters). */
-export const STATUS_TEXT_LIMIT: Limit = { max: 255, unit: 'chars' };
+export const STATUS_TEXT_LIMIT: Limit = { max: 255, unit: 'chars', of: "GitLab's" };
 
 /** GitLab's access levels by value, named as GitLab names them (lowercased). */
 export const ACCESS_LEVEL_NAMES: Record<number, string> = {

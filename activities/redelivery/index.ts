@@ -16,7 +16,7 @@ import {
   type FailedDeliveries,
   type FailedDelivery,
   type ListedDelivery,
-} from '../../src/forges/github/failed-deliveries.js';
+} from '../../src/forges/failed-deliveries.js';
 import { githubCall } from '../../src/forges/github/failures.js';
 import { hookRoutes, type GitHubHookRef } from '../../src/forges/github/webhook-hooks.js';
 import type { GitLabHookRef } from '../../src/forges/gitlab/redelivery.js';

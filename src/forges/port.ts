@@ -10,7 +10,7 @@ import type { Tenant } from '../config/secrets.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Headers } from './inbound.js';
 
-import type { FailedDeliveries, FailedDelivery } from './github/failed-deliveries.js';
+import type { FailedDeliveries, FailedDelivery } from './failed-deliveries.js';
 
 /** The forges the AOF reference names. */
 export type ForgeName = 'github' | 'gitlab' | 'bitbucket';

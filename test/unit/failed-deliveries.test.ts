@@ -2,7 +2,7 @@
 // fix (never a 4xx refusal), is inside the window, was not already a redelivery, and is not another
 // tenant's.
 import assert from 'node:assert/strict';
-import { failedDeliveries, type ListedDelivery } from '../../src/forges/github/failed-deliveries.js';
+import { failedDeliveries, type ListedDelivery } from '../../src/forges/failed-deliveries.js';
 
 const now = Date.parse('2026-11-24T12:00:00Z');
 const at = (hoursAgo: number) => new Date(now - hoursAgo * 3600_000).toISOString();

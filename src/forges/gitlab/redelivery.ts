@@ -2,12 +2,12 @@
 // `GET /projects/:id/hooks/:hook_id/events` (GitLab 17.3+, 20 a page at most), and
 // `POST .../events/:hook_event_id/resend` (17.4+), which sends the same payload with the same
 // `Idempotency-Key` and logs a new event. The ingress dedupes by that key, so a resend never doubles an
-// effect. Which events to resend is the rule GitHub's follow too (src/forges/github/failed-deliveries.ts): the
+// effect. Which events to resend is the rule GitHub's follow too (src/forges/failed-deliveries.ts): the
 // newest event of each Idempotency-Key failed for a reason a resend can fix, recently enough, and was not
 // itself a resend (a key logged more than once has been resent: a resend that fails again is left for a
 // person). GitLab's list is the record; nothing is kept here.
 import type { DaemonConfig } from '../../config/schema.js';
-import { boundedFailedDeliveries, type ListedDelivery } from '../github/failed-deliveries.js';
+import { boundedFailedDeliveries, type ListedDelivery } from '../failed-deliveries.js';
 import { targetOf, type DeliveryVerbs } from '../port.js';
 import type { GitLabApi } from './api.js';
 import type { GitLabClients } from './clients.js';

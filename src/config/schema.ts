@@ -2,6 +2,7 @@
 // documents them; every object is strict so a typo is an error, not a silently ignored key.
 import { z } from 'zod';
 import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
+import { outputSchema } from './output-schema.js';
 import { envName, inert, modelName, name } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
 
@@ -243,6 +244,8 @@ const agentFields = {
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
   mcp_servers: inert('agents here have the tools in `tools` only; MCP servers are not connected'),
+  /** The JSON Schema the final answer must match, with AOF's control keys in it (src/config/output-schema.ts). */
+  output_schema: outputSchema.optional(),
 };
 
 /** `system_prompt` (and an inline member's `systemPrompt`) is `instructions` under AOF's names: one of them. */

@@ -60,6 +60,8 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   let promptCachedAt = input.promptCachedAt;
   let verdict = input.verdict;
   let reviewing: string | undefined;
+  /** A request taken from `pending` whose review has not begun yet (for the query only). */
+  let starting = false;
   /** What the next run of this gate takes over (continue-as-new). */
   const carried = (): PrGateInput => ({
     ...input,
@@ -81,7 +83,13 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   // A query adds nothing to the history; the state it reads is set next to what the gate already did.
   setHandler(gateStateQuery, () => {
     const { cache: _c, seen: _s, pending: _p, verdict: _v, reviews: _r, promptCachedAt: _t, ...start } = input;
-    return { start, ...(reviewing ? { reviewing } : {}), pending: pending !== undefined, reviews, ...(verdict ? { verdict } : {}) };
+    return {
+      start,
+      ...(reviewing ? { reviewing } : {}),
+      pending: pending !== undefined || starting,
+      reviews,
+      ...(verdict ? { verdict } : {}),
+    };
   });
   setHandler(reviewSignal, (req) => {
     if (seen.has(req.deliveryId)) return; // a redelivery counts once
@@ -99,6 +107,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     }
     const req = pending!;
     pending = undefined;
+    starting = true;
     const forge = forgeActivities(input.githubTaskQueue);
     const pull = forgeTargetOf(input.pr);
     const headSha = req.headSha ?? (await forge.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
@@ -107,11 +116,13 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     deprecatePatch('gate-remembers-reviewed-heads-and-follows-the-actual-head');
     if (!asked(req) && (await forge.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))) {
       setState(`idle: ${headSha.slice(0, 7)} already reviewed`);
+      starting = false;
       continue;
     }
 
     setState(`reviewing ${headSha.slice(0, 7)}`);
     reviewing = headSha;
+    starting = false;
     const scope = new CancellationScope();
     const child = scope.run(() =>
       executeChild(prReviewWorkflow, {

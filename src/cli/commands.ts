@@ -44,7 +44,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'mcp',
     summary:
-      "serve the daemon to coding agents as an MCP server (streamable HTTP at /mcp): gate findings, deploy requests, request_review",
+      'serve the daemon to coding agents as an MCP server (streamable HTTP at /mcp): gate findings, deploy requests, request_review',
     usage: 'aofctl mcp [--config daemon.yaml] [--port N] [--host H]',
     help: [
       configHelp,

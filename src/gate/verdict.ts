@@ -81,9 +81,7 @@ export function verdictOf(
       reviewedTotal: reviewed.length,
       reused: reused.slice(0, VERDICT_FUNCTIONS).map(fn),
       reusedTotal: reused.length,
-      skipped: outcome.skipped
-        .slice(0, VERDICT_FUNCTIONS)
-        .map((s) => ({ path: s.path, reason: cut(s.reason, 200) })),
+      skipped: outcome.skipped.slice(0, VERDICT_FUNCTIONS).map((s) => ({ path: s.path, reason: cut(s.reason, 200) })),
       skippedTotal: outcome.skipped.length,
     },
   };

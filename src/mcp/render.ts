@@ -3,7 +3,8 @@
 import type { DeployRequests, GateFindings, ReviewAnswer } from './pull-request-state.js';
 
 const short = (sha: string) => sha.slice(0, 12);
-const more = (shown: number, total: number, what: string) => (total > shown ? [`… and ${total - shown} more ${what}`] : []);
+const more = (shown: number, total: number, what: string) =>
+  total > shown ? [`… and ${total - shown} more ${what}`] : [];
 
 export function renderFindings(r: GateFindings): string {
   const head = `${r.gate} gate on ${r.repository}#${r.number} (${r.gateStatus}${r.reviewing ? `, reviewing ${short(r.reviewing)}` : ''}${r.requestPending ? ', a request waiting' : ''})`;

@@ -88,14 +88,7 @@ export function mcpServerFor(tenant: McpTenant, state: State, logger: Logger, ve
       },
       annotations: { readOnlyHint: false, idempotentHint: true },
     },
-    (args) =>
-      answer(
-        tenant,
-        args,
-        logger,
-        (p) => state.requestReview(p, args.head_sha?.toLowerCase()),
-        renderReview,
-      ),
+    (args) => answer(tenant, args, logger, (p) => state.requestReview(p, args.head_sha?.toLowerCase()), renderReview),
   );
   return server;
 }
@@ -105,7 +98,10 @@ const unauthorized = (ctx: Koa.Context) => {
   ctx.set('WWW-Authenticate', 'Bearer realm="aof-temporal"');
   ctx.body = {
     jsonrpc: '2.0',
-    error: { code: -32001, message: 'unauthorized: send your organization\'s token as "Authorization: Bearer <token>"' },
+    error: {
+      code: -32001,
+      message: 'unauthorized: send your organization\'s token as "Authorization: Bearer <token>"',
+    },
     id: null,
   };
 };
@@ -132,7 +128,11 @@ export function mcpApp(opts: { tokens: McpTokens; state: State; logger: Logger; 
       // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
       ctx.status = 405;
       ctx.set('Allow', 'POST');
-      ctx.body = { jsonrpc: '2.0', error: { code: -32000, message: 'method not allowed: POST JSON-RPC requests' }, id: null };
+      ctx.body = {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'method not allowed: POST JSON-RPC requests' },
+        id: null,
+      };
       return;
     }
     const server = mcpServerFor(tenant, opts.state, opts.logger, opts.version);

@@ -74,7 +74,12 @@ const SEGMENT = /^[A-Za-z0-9_.-]+$/;
 export function refusal(tenant: McpTenant, repository: string): string | undefined {
   const parts = repository.split('/');
   const deep = tenant.forge === 'gitlab';
-  if (parts.length < 2 || (!deep && parts.length !== 2) || parts.length > 20 || !parts.every((p) => SEGMENT.test(p)))
+  if (
+    parts.length < 2 ||
+    (!deep && parts.length !== 2) ||
+    parts.length > 20 ||
+    !parts.every((p) => SEGMENT.test(p) && p !== '.' && p !== '..')
+  )
     return deep
       ? 'repository must be a GitLab project path, group/project or group/subgroup/project'
       : `repository must be ${tenant.forge === 'bitbucket' ? 'workspace/repository' : 'owner/repository'}`;

@@ -10,6 +10,7 @@ export const VERDICT_FINDINGS = 50;
 /** Functions and files kept per coverage list; the rest are counted. */
 export const VERDICT_FUNCTIONS = 100;
 const MESSAGE_CHARS = 500;
+const PATH_CHARS = 300;
 
 export interface VerdictFinding {
   path: string;
@@ -60,14 +61,14 @@ export function verdictOf(
     .sort((a, b) => rank(a.severity) - rank(b.severity))
     .slice(0, VERDICT_FINDINGS)
     .map((f) => ({
-      path: f.path,
+      path: cut(f.path, PATH_CHARS),
       line: f.line,
       severity: f.severity,
       reviewer: f.reviewer,
       function: cut(f.fn, 200),
       message: cut(f.message, MESSAGE_CHARS),
     }));
-  const fn = (r: ReviewOutcome['reviews'][number]) => ({ path: r.fn.path, name: cut(r.fn.name, 200) });
+  const fn = (r: ReviewOutcome['reviews'][number]) => ({ path: cut(r.fn.path, PATH_CHARS), name: cut(r.fn.name, 200) });
   // As the review counts them: a function all of whose reviewers' results were reused.
   const reused = outcome.reviews.filter((r) => r.results.every((x) => x.reused));
   const reviewed = outcome.reviews.filter((r) => !reused.includes(r));

@@ -178,6 +178,26 @@ export const DaemonSpec = z.strictObject({
       per_sender: z.number().int().positive().default(20),
     })
     .prefault({}),
+  /**
+   * `aofctl mcp`: the daemon as an MCP server (streamable HTTP) for coding agents, one bearer token per
+   * organization, read from the environment variable each entry names (never written in this file).
+   */
+  mcp: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(3030),
+      host: z.string().default('127.0.0.1'),
+      tokens: z
+        .array(
+          z.strictObject({
+            /** A GitHub owner, a GitLab top-level group or user namespace, a Bitbucket workspace. */
+            organization: z.string().regex(/^[^/\s]+$/, 'an organization name without "/"'),
+            forge: z.enum(['github', 'gitlab', 'bitbucket']).default('github'),
+            token_env: envName,
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
   temporal: z
     .strictObject({
       address: z.string().default('localhost:7233'),

@@ -25,7 +25,6 @@ import {
 } from '../src/agents/model-types.js';
 import { answerFormat, reportOf, retryMessage } from '../src/agents/output-schema.js';
 import { systemPrompt, userMessage, type UntrustedContent } from '../src/agents/prompt.js';
-import { isToolName, type ToolName } from '../src/agents/tool-names.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import type { Agent } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
@@ -100,7 +99,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
   const forge = forgeActivities(input.githubTaskQueue);
   const { checkAnswer } = answerActivities();
-  const allowed = spec.tools.filter(isToolName) as ToolName[];
+  // The loader accepts only the registry's tool names (src/agents/tools.ts): `tools` is the allow-list.
+  const allowed = spec.tools;
   const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
   const number = input.scope.number;
   // Memory: the agent's earlier exchanges on this issue or PR, given as data (never as instructions).
@@ -201,7 +201,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     let invalid = false;
     for (const use of uses) {
       record(`turn ${turns}: ${use.name}`);
-      const outcome = allowed.includes(use.name as ToolName)
+      const outcome = allowed.includes(use.name)
         ? await forge.runTool({ tool: use.name, input: use.input, scope, reviewEvents: spec.review_events })
         : {
             ok: false as const,

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
+import { TOOL_NAMES, toolRecord } from '../agents/tools.js';
 import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
@@ -431,7 +431,7 @@ function checkReferences(res: Resources): { problems: ConfigProblem[]; warnings:
   problems.push(...modelProblems(res.agents.values(), res.gates.values()));
   for (const a of res.agents.values()) {
     a.resource.spec.tools.forEach((tool, i) => {
-      if (!isToolName(tool))
+      if (!toolRecord(tool))
         problems.push(
           at(
             a,

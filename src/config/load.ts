@@ -16,6 +16,7 @@ const INSTRUCTION_VARIABLES: readonly string[] = [
 ];
 import { modelProblems } from './models.js';
 import { memoryProblems } from './check-memory.js';
+import { resolveMcpServers } from './check-mcp.js';
 import { eventProblems } from './check-events.js';
 import { forgeProblems } from './check-forges.js';
 import { inlineAgents } from './inline-agents.js';
@@ -286,6 +287,7 @@ function assemble(
       else map.set(name, r);
     }
   }
+  warnings.push(...resolveMcpServers(resources.agents.values(), daemon));
   const references = checkReferences(resources);
   problems.push(...references.problems, ...memoryProblems(resources.agents.values(), base));
   warnings.push(...references.warnings);

@@ -65,8 +65,6 @@ function transportOf({ server, env, headers }: ResolvedServer, cwd: string): Tra
 export class McpConnections {
   private open = new Map<string, Promise<Client>>();
   private closed = false;
-  /** Stdio processes started so far (a restarted one counts again). */
-  started = 0;
 
   /** `cwd`: where stdio servers start (the daemon config's folder: relative commands are relative to it). */
   constructor(private cwd: string) {}
@@ -90,7 +88,6 @@ export class McpConnections {
       client.onclose = () => {
         if (this.open.get(key) === connecting) this.open.delete(key);
       };
-      if (r.server.transport === 'stdio') this.started++;
       await client.connect(transportOf(r, this.cwd), { timeout: r.server.timeout_secs * 1000 });
       return client;
     })();

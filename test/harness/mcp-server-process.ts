@@ -2,12 +2,19 @@
 // streamable HTTP or SSE server a test starts and stops.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const MCP_TEST_SERVER = fileURLToPath(new URL('./mcp-test-server.ts', import.meta.url));
 
+/** tsx's loader by its path: a stdio server starts in the daemon config's folder, where `tsx` does not resolve. */
+const TSX = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href;
+
 /** `command` and `args` of a stdio entry that starts the test server. */
-export const stdioEntry = { command: process.execPath, args: ['--import', 'tsx', MCP_TEST_SERVER, 'stdio'] };
+export const stdioEntry = { command: process.execPath, args: ['--import', TSX, MCP_TEST_SERVER, 'stdio'] };
 
 /** What the server's secret_digest tool answers for a secret. */
 export const secretDigest = (secret: string) =>
@@ -20,8 +27,11 @@ export interface McpServerProcess {
 }
 
 /** The server over HTTP (`http`: streamable HTTP at /mcp; `sse`: SSE at /sse), once it listens. */
-export async function startMcpServer(mode: 'http' | 'sse', env: Record<string, string> = {}): Promise<McpServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MCP_TEST_SERVER, mode, '0'], {
+export async function startMcpServer(
+  mode: 'http' | 'sse',
+  env: Record<string, string> = {},
+): Promise<McpServerProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, MCP_TEST_SERVER, mode, '0'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -35,6 +35,9 @@ export type McpCallOutcome = { ok: boolean; content: string };
 const MAX_PAGES = 5;
 const ANY_OBJECT = { type: 'object', additionalProperties: true };
 
+/** The schema without its `$schema` dialect, as the built-in tools' definitions are sent. */
+const withoutDialect = ({ $schema: _, ...schema }: Record<string, unknown>) => schema;
+
 const messageOf = (err: unknown, r?: ResolvedServer) =>
   fit(redact(err instanceof Error ? err.message : String(err), r?.secrets ?? []), { max: 500, unit: 'chars' }, '…');
 
@@ -98,7 +101,7 @@ export function createMcpActivities(pool: McpConnections, env: NodeJS.ProcessEnv
           const tool: McpTool = {
             name: mcpToolName(a.server.name, t.name, taken),
             description,
-            input_schema: bigSchema ? ANY_OBJECT : (t.inputSchema as Record<string, unknown>),
+            input_schema: bigSchema ? ANY_OBJECT : withoutDialect(t.inputSchema as Record<string, unknown>),
             server: a.server.name,
             tool: t.name,
           };

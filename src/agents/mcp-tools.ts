@@ -31,12 +31,11 @@ export interface McpToolListing {
 }
 
 /**
- * The name the model calls a tool by: `<server>__<tool>`, within 64 characters of [a-zA-Z0-9_-] (what
- * every provider accepts), unique among `taken`.
+ * The name the model calls a tool by: `<server>__<tool>`, within 64 characters of [a-zA-Z0-9_-], starting
+ * with a letter or `_` (what every provider accepts), unique among `taken`.
  */
 export function mcpToolName(server: string, tool: string, taken: ReadonlySet<string>): string {
-  const clean = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, '_');
-  const base = `${clean(server)}__${clean(tool)}`.slice(0, 64);
+  const base = `${prefixOf(server)}${tool.replace(/[^a-zA-Z0-9_-]/g, '_')}`.slice(0, 64);
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) {
     const candidate = `${base.slice(0, 64 - String(n).length - 1)}_${n}`;
@@ -44,6 +43,10 @@ export function mcpToolName(server: string, tool: string, taken: ReadonlySet<str
   }
 }
 
+/** `<server>__` as names carry it: [a-zA-Z0-9_-] only, starting with a letter or `_` (Gemini's rule). */
+const prefixOf = (server: string) =>
+  `${/^[a-zA-Z_]/.test(server) ? '' : 'm'}${server.replace(/[^a-zA-Z0-9_-]/g, '_')}__`;
+
 /** The server a model-facing name belongs to, by its `<server>__` prefix (for a tool not offered). */
 export const serverOfName = (name: string, servers: readonly string[]): string | undefined =>
-  servers.find((s) => name.startsWith(`${s.replace(/[^a-zA-Z0-9_-]/g, '_')}__`));
+  servers.find((s) => name.startsWith(prefixOf(s)));

@@ -8,7 +8,7 @@ import { mcpToolName, serverOfName } from '../../src/agents/mcp-tools.js';
 import { McpServerEntry } from '../../src/config/mcp-servers.js';
 
 describe('MCP tools of an agent (issue 30)', () => {
-  it('names are <server>__<tool>, within 64 characters of [a-zA-Z0-9_-], unique', () => {
+  it('names are <server>__<tool>, within 64 characters of [a-zA-Z0-9_-], starting with a letter or _, unique', () => {
     const taken = new Set<string>();
     const add = (server: string, tool: string) => {
       const n = mcpToolName(server, tool, taken);
@@ -20,7 +20,9 @@ describe('MCP tools of an agent (issue 30)', () => {
     const long = add('s', 'x'.repeat(100));
     assert.equal(long.length, 64);
     assert.equal(add('s', 'x'.repeat(90)), `${'s__' + 'x'.repeat(59)}_2`);
-    for (const n of taken) assert.match(n, /^[a-zA-Z0-9_-]{1,64}$/);
+    assert.equal(add('1password', 'read'), 'm1password__read');
+    for (const n of taken) assert.match(n, /^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/);
+    assert.equal(serverOfName('m1password__x', ['1password']), '1password');
     assert.equal(serverOfName('github_tools__anything', ['other', 'github.tools']), 'github.tools');
     assert.equal(serverOfName('github_post_comment', ['github']), undefined);
   });

@@ -339,7 +339,8 @@ async function callMcpTool(
     const res = await mcpActivities(server.timeout_secs).callMcpTool({ server, tool: tool.tool, input: use.input });
     return res.ok ? { ok: true, content: res.content } : { ok: false, invalid: false, content: res.content };
   } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
+    // A cancelled run stays cancelled; a server that failed every attempt is the model's to hear.
+    if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
     return {
       ok: false,
       invalid: false,

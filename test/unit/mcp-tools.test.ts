@@ -6,6 +6,8 @@ import { createMcpActivities } from '../../activities/mcp/index.js';
 import { McpConnections } from '../../activities/mcp/connect.js';
 import { mcpToolName, serverOfName } from '../../src/agents/mcp-tools.js';
 import { McpServerEntry } from '../../src/config/mcp-servers.js';
+import { stdioEntry } from '../harness/mcp-server-process.js';
+import { until } from '../harness/until.js';
 
 describe('MCP tools of an agent (issue 30)', () => {
   it('names are <server>__<tool>, within 64 characters of [a-zA-Z0-9_-], starting with a letter or _, unique', () => {
@@ -47,5 +49,33 @@ describe('MCP tools of an agent (issue 30)', () => {
       },
     ]);
     assert.equal(pool.size, 0, 'nothing was started');
+  });
+
+  it('the pool keeps one stdio process per resolved entry, and closing it (worker shutdown) ends the process', async () => {
+    const pool = new McpConnections(process.cwd());
+    const { callMcpTool } = createMcpActivities(pool, {});
+    const server = McpServerEntry.parse({ name: 'local', ...stdioEntry });
+    const pidOf = async (s = server) => {
+      const res = await callMcpTool({ server: s, tool: 'pid', input: {} });
+      return Number(/pid (\d+)/.exec(res.content)?.[1]);
+    };
+    const first = await pidOf();
+    assert.equal(await pidOf(), first);
+    // The same server under another name is the same process; other arguments are another one.
+    assert.equal(await pidOf({ ...server, name: 'again' }), first);
+    const other = await pidOf({ ...server, args: [...server.args, 'other'] });
+    assert.notEqual(other, first);
+    assert.equal(pool.size, 2);
+    await pool.closeAll();
+    const gone = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await until('the server processes end', () => gone(first) && gone(other));
+    await assert.rejects(pidOf(), /the worker is shutting down/);
   });
 });

@@ -3,6 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { AnswerActivities } from '../activities/answers/index.js';
 import type { GitHubActivities } from '../activities/forge/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
+import type { McpActivities } from '../activities/mcp/index.js';
 
 export function modelActivities(turnTimeoutSecs: number) {
   return proxyActivities<ModelActivities>({
@@ -33,5 +34,19 @@ export function answerActivities() {
   return proxyActivities<AnswerActivities>({
     startToCloseTimeout: '30 seconds',
     retry: { maximumAttempts: 5 },
+  });
+}
+
+/** Attempts of one MCP call (and of the listing): a server down or too slow is then the model's to hear. */
+export const MCP_ATTEMPTS = 3;
+
+/**
+ * An agent's MCP activities on the main task queue (its worker process keeps the stdio servers), with the
+ * server's `timeout_secs` per attempt (plus time to start or connect the server) and bounded retries.
+ */
+export function mcpActivities(timeoutSecs: number) {
+  return proxyActivities<McpActivities>({
+    startToCloseTimeout: `${timeoutSecs + 10} seconds`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: MCP_ATTEMPTS },
   });
 }

@@ -4,6 +4,7 @@
 import { forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   deprecatePatch,
@@ -15,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MemoryActivities } from '../activities/memory/index.js';
+import type { ToolOutcome } from '../activities/forge/run-tool.js';
 import {
   addUsage,
   totalTokens,
@@ -25,11 +27,12 @@ import {
 } from '../src/agents/model-types.js';
 import { answerFormat, reportOf, retryMessage } from '../src/agents/output-schema.js';
 import { systemPrompt, userMessage, type UntrustedContent } from '../src/agents/prompt.js';
-import { isToolName, type ToolName } from '../src/agents/tool-names.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import type { Agent } from '../src/config/schema.js';
+import type { McpServer } from '../src/config/mcp-servers.js';
+import { serverOfName, type McpToolListing } from '../src/agents/mcp-tools.js';
 import type { Metadata } from '../src/routing/metadata.js';
-import { answerActivities, forgeActivities, modelActivities } from './activities.js';
+import { answerActivities, forgeActivities, MCP_ATTEMPTS, mcpActivities, modelActivities } from './activities.js';
 
 export interface AgentRunInput {
   agentName: string;
@@ -100,7 +103,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
   const forge = forgeActivities(input.githubTaskQueue);
   const { checkAnswer } = answerActivities();
-  const allowed = spec.tools.filter(isToolName) as ToolName[];
+  // The loader accepts only the registry's tool names (src/agents/tools.ts): `tools` is the allow-list.
+  const allowed = spec.tools;
   const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
   const number = input.scope.number;
   // Memory: the agent's earlier exchanges on this issue or PR, given as data (never as instructions).
@@ -126,6 +130,11 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   let retries = 0;
   let output: unknown;
   let outputWarning: string | undefined;
+  // MCP servers (issue 30). Replay-safe: until this change the loader dropped `mcp_servers` from every
+  // agent, so no run started before it has any in its spec, and each MCP step below is gated on them.
+  const mcpServers = (spec.mcp_servers ?? []).filter((s): s is McpServer => typeof s !== 'string');
+  const mcp = mcpServers.length ? await listMcpTools(mcpServers) : undefined;
+  const offered = [...allowed, ...(mcp?.tools.map((t) => t.name) ?? [])];
   const toolCalls: ToolCallRecord[] = [];
   let usage = zeroUsage();
   let invalidTurns = 0;
@@ -149,6 +158,9 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       system,
       messages,
       tools: allowed,
+      ...(mcp
+        ? { mcpTools: mcp.tools.map(({ name, description, input_schema }) => ({ name, description, input_schema })) }
+        : {}),
       maxTokens: spec.max_tokens ?? 4096,
       temperature: spec.temperature,
     };
@@ -201,13 +213,15 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     let invalid = false;
     for (const use of uses) {
       record(`turn ${turns}: ${use.name}`);
-      const outcome = allowed.includes(use.name as ToolName)
+      const outcome = allowed.includes(use.name)
         ? await forge.runTool({ tool: use.name, input: use.input, scope, reviewEvents: spec.review_events })
-        : {
-            ok: false as const,
-            invalid: true,
-            content: `tool "${use.name}" is not available to this agent (allowed: ${allowed.join(', ') || 'none'})`,
-          };
+        : mcp
+          ? await callMcpTool(mcpServers, mcp, use, offered)
+          : {
+              ok: false as const,
+              invalid: true,
+              content: `tool "${use.name}" is not available to this agent (allowed: ${allowed.join(', ') || 'none'})`,
+            };
       if (outcome.ok) {
         if (outcome.commentId) scope.commentId = outcome.commentId;
         if (outcome.checkRunId) scope.checkRunIds.push(outcome.checkRunId);
@@ -281,6 +295,58 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     ...(output !== undefined ? { output } : {}),
     ...(outputWarning ? { outputWarning } : {}),
   };
+}
+
+/** The tools of the agent's MCP servers, listed once (the listing stays in the run's history). */
+async function listMcpTools(servers: McpServer[]): Promise<McpToolListing> {
+  const slowest = Math.max(...servers.map((s) => s.timeout_secs));
+  return mcpActivities(slowest).listMcpTools({ servers });
+}
+
+/**
+ * A call of an MCP tool, as its own activity with the server's timeout and bounded retries. A server that
+ * still fails is the model's to hear (a tool error), as is one that could not be listed; a tool the
+ * run was not offered is an invalid call.
+ */
+async function callMcpTool(
+  servers: McpServer[],
+  listing: McpToolListing,
+  use: { name: string; input: unknown },
+  offered: string[],
+): Promise<ToolOutcome> {
+  const tool = listing.tools.find((t) => t.name === use.name);
+  const serverName =
+    tool?.server ??
+    serverOfName(
+      use.name,
+      servers.map((s) => s.name),
+    );
+  const down = listing.unavailable.find((u) => u.server === serverName);
+  if (!tool && down)
+    return {
+      ok: false,
+      invalid: false,
+      content: `MCP server "${down.server}" could not be reached when this run started (${down.error}); its tools are not available in this run`,
+    };
+  if (!tool)
+    return {
+      ok: false,
+      invalid: true,
+      content: `tool "${use.name}" is not available to this agent (allowed: ${offered.join(', ') || 'none'})`,
+    };
+  const server = servers.find((s) => s.name === tool.server)!;
+  try {
+    const res = await mcpActivities(server.timeout_secs).callMcpTool({ server, tool: tool.tool, input: use.input });
+    return res.ok ? { ok: true, content: res.content } : { ok: false, invalid: false, content: res.content };
+  } catch (err) {
+    // A cancelled run stays cancelled; a server that failed every attempt is the model's to hear.
+    if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+    return {
+      ok: false,
+      invalid: false,
+      content: `MCP server "${server.name}" did not answer ${tool.tool} after ${MCP_ATTEMPTS} attempt(s): ${err.cause?.message ?? err.message}`,
+    };
+  }
 }
 
 /** `fn`'s result, or undefined when the deadline passes first (the model call is then cancelled). */

@@ -21,7 +21,7 @@ export function anthropicModel(timeoutMs: number) {
     req: ModelRequest,
     endpoint: Required<Pick<ProviderEndpoint, 'apiKey'>> & ProviderEndpoint,
   ): Promise<ModelResponse> => {
-    const tools = toolDefinitions(req.tools) as Anthropic.Tool[];
+    const tools = toolDefinitions(req.tools, req.mcpTools) as Anthropic.Tool[];
     if (tools.length) tools[tools.length - 1] = { ...tools[tools.length - 1]!, cache_control: cache };
     try {
       const res = await client(endpoint.apiKey, endpoint.baseURL).messages.create({

@@ -33,7 +33,7 @@ export function googleModel(timeoutMs: number) {
       if (!res.ok) failed = res;
       return res;
     };
-    const tools = toolDefinitions(req.tools);
+    const tools = toolDefinitions(req.tools, req.mcpTools);
     try {
       const res = await client(endpoint.apiKey, endpoint.baseURL).models.generateContent({
         model: splitModel(req.model).name,

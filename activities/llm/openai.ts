@@ -20,7 +20,7 @@ export function openaiModel(timeoutMs: number) {
     const host = endpoint.baseURL ? hostOf(endpoint.baseURL) : 'api.openai.com';
     const compatible = host !== 'api.openai.com';
     const api = compatible ? `OpenAI-compatible API (${host})` : 'OpenAI API';
-    const tools = toolDefinitions(req.tools);
+    const tools = toolDefinitions(req.tools, req.mcpTools);
     try {
       const res = await client(endpoint.apiKey, endpoint.baseURL).chat.completions.create({
         model: splitModel(req.model).name,

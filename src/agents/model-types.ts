@@ -1,6 +1,6 @@
 // The conversation an agent run keeps, in the shape of the Anthropic Messages API, so the same loop
 // serves every provider (each maps it to its own API) and the built-in offline ones.
-import type { ToolName } from './tool-names.js';
+import type { ToolDefinition } from './tools.js';
 
 export type ContentBlock =
   | { type: 'text'; text: string }
@@ -21,7 +21,10 @@ export interface ModelRequest {
   offlineModel?: string;
   system: string;
   messages: ChatMessage[];
-  tools: ToolName[];
+  /** The built-in tools offered (names from the agent's `tools`). */
+  tools: string[];
+  /** The agent's MCP servers' tools, as listed when the run started (absent without MCP servers). */
+  mcpTools?: ToolDefinition[];
   maxTokens: number;
   temperature?: number;
 }

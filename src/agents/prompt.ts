@@ -60,6 +60,16 @@ export function userMessage(metadata: Metadata, data: UntrustedContent, args?: s
   return lines.filter(Boolean).join('\n');
 }
 
+/**
+ * What a tool outside the product answered (an MCP server's result): data in the same delimited block as
+ * the event's, which the system prompt says never to obey.
+ */
+export function untrustedToolOutput(server: string, tool: string, output: string): string {
+  return ['<untrusted_github_data>', safeJson({ mcp_server: server, tool, output }), '</untrusted_github_data>'].join(
+    '\n',
+  );
+}
+
 /** Reads the data block back (the built-in models use it). */
 export function readUntrusted(message: string): UntrustedContent {
   const m = /<untrusted_github_data>\n([\s\S]*)\n<\/untrusted_github_data>/.exec(message);

@@ -1,10 +1,18 @@
-// Tool definitions: what the model is told (description, JSON input schema) and how its input is
-// validated. No tool takes an owner, repository or issue number: every call acts on the event's own
-// repository and issue or pull request (the ToolScope), so the model cannot name another target.
+// The built-in tools' registry: one record per tool (src/agents/tools/<tool>.ts), listed here once. The
+// loader's check of an agent's `tools`, the definitions the model APIs get and the forge activity's
+// dispatcher (activities/forge/run-tool.ts) all read it. No tool takes an owner, repository or issue
+// number: every call acts on the event's own repository and issue or pull request (the ToolScope), so
+// the model cannot name another target. Workflow code imports types from here only (zod stays out of the
+// workflow bundle): it uses the agent's `tools`, checked by the loader, as the allow-list.
 import { z } from 'zod';
-import type { ToolName } from './tool-names.js';
 import type { ForgeName } from '../forges/port.js';
-import { LIMITS } from '../forges/github/limits.js';
+import addLabels from './tools/add-labels.js';
+import createCheckRun from './tools/create-check-run.js';
+import postComment from './tools/post-comment.js';
+import postReview from './tools/post-review.js';
+import type { ToolRecord } from './tools/record.js';
+import removeLabel from './tools/remove-label.js';
+import updateCheckRun from './tools/update-check-run.js';
 
 export interface ToolScope {
   /** Absent: GitHub. */
@@ -22,65 +30,46 @@ export interface ToolScope {
   checkRunIds: number[];
 }
 
-const text = (max: number) => z.string().min(1).max(max);
-const label = z.string().min(1).max(LIMITS.labelName.max);
-const checkStatus = z.enum(['queued', 'in_progress', 'completed']);
-const conclusion = z.enum(['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required']);
-const output = { title: text(255).optional(), summary: text(65535).optional(), text: text(65535).optional() };
+/** Every built-in tool, in the order the docs list them. */
+export const TOOLS: readonly ToolRecord[] = [
+  postComment,
+  postReview,
+  addLabels,
+  removeLabel,
+  createCheckRun,
+  updateCheckRun,
+];
 
-export const TOOL_SCHEMAS = {
-  github_post_comment: z.strictObject({ body: text(LIMITS.commentBody.max) }),
-  github_post_review: z.strictObject({
-    body: text(LIMITS.reviewBody.max),
-    event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
-  }),
-  github_add_labels: z.strictObject({ labels: z.array(label).min(1).max(10) }),
-  github_remove_label: z.strictObject({ label }),
-  github_create_check_run: z.strictObject({
-    name: text(100),
-    status: checkStatus,
-    conclusion: conclusion.optional(),
-    ...output,
-  }),
-  github_update_check_run: z.strictObject({
-    check_run_id: z.number().int(),
-    status: checkStatus.optional(),
-    conclusion: conclusion.optional(),
-    ...output,
-  }),
-} satisfies Record<ToolName, z.ZodType>;
+const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 
-const DESCRIPTIONS: Record<ToolName, string> = {
-  github_post_comment:
-    'Post a Markdown comment on this issue, pull request or merge request (a later call updates the same comment).',
-  github_post_review:
-    'Submit a review of this pull or merge request: APPROVE, REQUEST_CHANGES or COMMENT, with a Markdown body.',
-  github_add_labels: 'Add labels to this issue, pull request or merge request.',
-  github_remove_label: 'Remove one label from this issue, pull request or merge request.',
-  github_create_check_run:
-    'Create a check on the head commit of this pull or merge request (a check run; a commit status on GitLab).',
-  github_update_check_run: 'Update a check this run created (status, conclusion, output).',
-};
+export const TOOL_NAMES: readonly string[] = TOOLS.map((t) => t.name);
+
+export const toolRecord = (name: string): ToolRecord | undefined => BY_NAME.get(name);
 
 export interface ToolDefinition {
-  name: ToolName;
+  name: string;
   description: string;
   input_schema: Record<string, unknown>;
 }
 
-export function toolDefinitions(names: readonly ToolName[]): ToolDefinition[] {
-  return names.map((name) => {
-    const { $schema: _, ...schema } = z.toJSONSchema(TOOL_SCHEMAS[name]) as Record<string, unknown>;
-    return { name, description: DESCRIPTIONS[name], input_schema: schema };
+/** What the model is told about the built-in tools `names`, then any others (an agent's MCP tools). */
+export function toolDefinitions(names: readonly string[], others: readonly ToolDefinition[] = []): ToolDefinition[] {
+  const builtIn = names.flatMap((name) => {
+    const record = BY_NAME.get(name);
+    if (!record) return [];
+    const { $schema: _, ...schema } = z.toJSONSchema(record.input) as Record<string, unknown>;
+    return [{ name, description: record.description, input_schema: schema }];
   });
+  return [...builtIn, ...others];
 }
 
 /** Validates a model's tool input; the error names each bad field, for the model to correct. */
-export function parseToolInput<N extends ToolName>(
-  name: N,
+export function parseToolInput(
+  record: ToolRecord,
   input: unknown,
-): { ok: true; value: z.infer<(typeof TOOL_SCHEMAS)[N]> } | { ok: false; error: string } {
-  const r = TOOL_SCHEMAS[name].safeParse(input);
-  if (r.success) return { ok: true, value: r.data as z.infer<(typeof TOOL_SCHEMAS)[N]> };
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  const prepared = input && typeof input === 'object' && record.prepare ? record.prepare(input as any) : input;
+  const r = record.input.safeParse(prepared);
+  if (r.success) return { ok: true, value: r.data };
   return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ') };
 }

@@ -11,6 +11,7 @@ import { problemAt, type Sourced } from './parse-resources.js';
 import type { ConfigProblem } from './problems.js';
 import type { BindingSpec, Trigger } from './schema.js';
 import type { ForgeName } from '../forges/port.js';
+import { TOOLS } from '../agents/tools.js';
 
 /** How each verb shows in the configuration: agent tools, flow `github` node actions, binding params. */
 const VERB_USES: Record<
@@ -19,7 +20,7 @@ const VERB_USES: Record<
 > = {
   labels: {
     noun: 'labels',
-    tools: ['github_add_labels', 'github_remove_label'],
+    tools: TOOLS.filter((t) => t.needs.labels).map((t) => t.name),
     flowActions: ['label'],
     params: ['labels'],
   },

@@ -36,6 +36,7 @@ export function expandEnv(
   unset: UnsetVariables = 'empty',
 ): unknown {
   if (typeof value === 'string') {
+    if (resolvedByWorker(path)) return value;
     const missing: string[] = [];
     const out = expandString(value, env, missing, unset);
     for (const name of missing) {
@@ -71,6 +72,15 @@ export function envPolicy(kind: unknown): 'expand' | 'resolve-in-activity' {
   return kind === 'DaemonConfig' || kind === 'Trigger' ? 'expand' : 'resolve-in-activity';
 }
 
+/**
+ * An MCP server's `env` and `headers` (in a DaemonConfig, an Agent or a fleet's inline member): the worker
+ * reads their `${VAR}` from its own environment when it connects, so the load leaves them as written.
+ */
+export function resolvedByWorker(path: (string | number)[]): boolean {
+  const i = path.lastIndexOf('mcp_servers');
+  return i >= 0 && typeof path[i + 1] === 'number' && (path[i + 2] === 'env' || path[i + 2] === 'headers');
+}
+
 const HTTP_ENV_KEYS = new Set(['url', 'headers', 'body']);
 
 /** Environment references a resource may not hold, with the path of each. */
@@ -81,7 +91,7 @@ export function misplacedEnvReferences(
   node?: Record<string, unknown>,
 ): { path: (string | number)[]; message: string }[] {
   if (typeof value === 'string') {
-    if (!hasEnvReference(value)) return [];
+    if (!hasEnvReference(value) || resolvedByWorker(path)) return [];
     const inParams = kind === 'Trigger' && path[0] === 'spec' && path[1] === 'commands' && path[3] === 'params';
     const inHttpNode =
       (kind === 'AgentFlow' || kind === 'Flow') &&

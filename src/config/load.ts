@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { isToolName, TOOL_NAMES } from '../agents/tool-names.js';
+import { TOOL_NAMES, toolRecord } from '../agents/tools.js';
 import { validateFlow } from '../flows/validate.js';
 import { templateVariables } from '../routing/template.js';
 import { METADATA_VARIABLES } from '../routing/metadata.js';
@@ -16,6 +16,7 @@ const INSTRUCTION_VARIABLES: readonly string[] = [
 ];
 import { modelProblems } from './models.js';
 import { memoryProblems } from './check-memory.js';
+import { resolveMcpServers } from './check-mcp.js';
 import { eventProblems } from './check-events.js';
 import { forgeProblems } from './check-forges.js';
 import { inlineAgents } from './inline-agents.js';
@@ -286,6 +287,7 @@ function assemble(
       else map.set(name, r);
     }
   }
+  warnings.push(...resolveMcpServers(resources.agents.values(), daemon));
   const references = checkReferences(resources);
   problems.push(...references.problems, ...memoryProblems(resources.agents.values(), base));
   warnings.push(...references.warnings);
@@ -431,7 +433,7 @@ function checkReferences(res: Resources): { problems: ConfigProblem[]; warnings:
   problems.push(...modelProblems(res.agents.values(), res.gates.values()));
   for (const a of res.agents.values()) {
     a.resource.spec.tools.forEach((tool, i) => {
-      if (!isToolName(tool))
+      if (!toolRecord(tool))
         problems.push(
           at(
             a,

@@ -81,6 +81,19 @@ function knownKeysAt(schema: z.ZodType, path: PathItem[], value: unknown): strin
   return s?._zod.def.type === 'object' ? Object.keys(s._zod.def.shape) : [];
 }
 
+/**
+ * A union (such as an MCP server given by name or as an entry) whose input is of one option's type only:
+ * that option's own issues, at their paths, rather than "Invalid input" at the union.
+ */
+function unionIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || !Array.isArray(issue.errors)) return [issue];
+  const typed = (issue.errors as z.core.$ZodIssue[][]).filter(
+    (branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0),
+  );
+  if (typed.length !== 1) return [issue];
+  return typed[0]!.flatMap((i) => unionIssues({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}`;
@@ -160,7 +173,7 @@ export function parseResourceFile(file: string, text: string, options: ParseOpti
     const result = schema.safeParse(value, { reportInput: true });
     if (!result.success) {
       const envPaths = new Set(envProblems.map((p) => p.path.join('\0')));
-      for (const issue of result.error.issues) {
+      for (const issue of result.error.issues.flatMap(unionIssues)) {
         const path = issue.path as PathItem[];
         // An unset ${VAR} was reported already; the empty string it left behind is not a second problem.
         if (envPaths.has(path.join('\0'))) continue;

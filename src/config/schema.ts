@@ -2,6 +2,7 @@
 // documents them; every object is strict so a typo is an error, not a silently ignored key.
 import { z } from 'zod';
 import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
+import { AgentMcpServers, SharedMcpServers } from './mcp-servers.js';
 import { outputSchema } from './output-schema.js';
 import { envName, inert, modelName, name } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
@@ -133,6 +134,8 @@ export const DaemonSpec = z.strictObject({
       openai: ModelEndpoint.optional(),
     })
     .optional(),
+  /** MCP servers defined once, which agents name in their `mcp_servers` (src/config/mcp-servers.ts). */
+  mcp_servers: SharedMcpServers,
   triggers: Directory.optional(),
   agents: Directory.optional(),
   fleets: Directory.optional(),
@@ -263,7 +266,8 @@ const agentFields = {
   max_iterations: z.number().int().positive().default(10),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
-  mcp_servers: inert('agents here have the tools in `tools` only; MCP servers are not connected'),
+  /** MCP servers whose tools the agent is offered beside `tools` (src/config/mcp-servers.ts). */
+  mcp_servers: AgentMcpServers,
   /** The JSON Schema the final answer must match, with AOF's control keys in it (src/config/output-schema.ts). */
   output_schema: outputSchema.optional(),
 };

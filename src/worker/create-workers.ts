@@ -21,6 +21,8 @@ import { createGitLabRedelivery } from '../forges/gitlab/redelivery.js';
 import { createBitbucketVerbs } from '../forges/bitbucket/verbs.js';
 import { bitbucketClients } from '../forges/bitbucket/clients.js';
 import { createMemoryActivities } from '../../activities/memory/index.js';
+import { createMcpActivities } from '../../activities/mcp/index.js';
+import { McpConnections } from '../../activities/mcp/connect.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
 import { createGitHubActivities } from '../../activities/forge/index.js';
 import type { Resources } from '../config/load.js';
@@ -85,6 +87,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     opts.workflowBundle ??
     // Traced workflows need OpenTelemetry's workflow interceptors inside the bundle.
     (await prebuiltWorkflowBundle(opts.tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : []));
+  const mcp = new McpConnections(dirname(opts.resources.daemonFile));
   const main = await Worker.create({
     ...observed,
     connection: opts.connection,
@@ -107,6 +110,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createQuotaActivities(client, t.task_queue, countsQueueOf(t.task_queue)),
       ...createLockActivities(client, t.task_queue),
       ...createMemoryActivities(dirname(opts.resources.daemonFile)),
+      // Agents' MCP servers: stdio ones started in this process and kept for later calls and runs.
+      ...createMcpActivities(mcp),
     },
     maxConcurrentActivityTaskExecutions: activitySlots(opts.resources),
     // Bounded: open gates and quota months wait for days, and each cached run holds memory meanwhile.
@@ -174,8 +179,12 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     maxConcurrentWorkflowTaskExecutions: COUNTS_CACHED,
     maxConcurrentActivityTaskExecutions: 4,
   });
+  mcpOf.set(main, mcp);
   return [main, github, counts];
 }
+
+/** The MCP connections of each main worker, closed by `runWorkers` once its workers stopped. */
+const mcpOf = new WeakMap<Worker, McpConnections>();
 
 /** Count workflows the counts' worker keeps cached: the month's count, open budget windows, busy ledgers. */
 const COUNTS_CACHED = 20;
@@ -203,9 +212,13 @@ function agentEndpoints(resources: Resources): Map<string, EndpointConfig> {
   );
 }
 
-/** Runs the workers until one stops; shutting one down shuts down the other. */
+/** Runs the workers until one stops; shutting one down shuts down the other. MCP servers are closed after. */
 export async function runWorkers(workers: Worker[]): Promise<void> {
-  await Promise.all(
-    workers.map((w) => w.run().finally(() => workers.forEach((o) => o.getState() === 'RUNNING' && o.shutdown()))),
-  );
+  try {
+    await Promise.all(
+      workers.map((w) => w.run().finally(() => workers.forEach((o) => o.getState() === 'RUNNING' && o.shutdown()))),
+    );
+  } finally {
+    await Promise.all(workers.flatMap((w) => mcpOf.get(w)?.closeAll() ?? []));
+  }
 }

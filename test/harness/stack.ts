@@ -20,7 +20,7 @@ import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { watchBotLogins } from '../../src/forges/github/identity.js';
 import { watchGitLabBotNames } from '../../src/forges/gitlab/identity.js';
 import { watchBitbucketBotNames } from '../../src/forges/bitbucket/identity.js';
-import { createWorkers } from '../../src/worker/create-workers.js';
+import { createWorkers, runWorkers } from '../../src/worker/create-workers.js';
 import type { ProviderSettings } from '../../activities/llm/endpoints.js';
 import type { WorkerMetrics } from '../../src/telemetry/worker-metrics.js';
 import { testTemporal, workflowBundle } from './temporal.js';
@@ -101,7 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         opts.providers ??
         (opts.anthropicUrl ? { anthropic: { apiKey: TEST_ANTHROPIC_KEY, baseURL: opts.anthropicUrl } } : {}),
     });
-    running = Promise.all(workers.map((w) => w.run()));
+    running = runWorkers(workers);
   }
 
   // As `aofctl serve` does: the bot's logins from its credentials (at the sandbox), plus bot_name.

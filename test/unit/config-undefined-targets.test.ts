@@ -120,6 +120,7 @@ describe('a Trigger target defined nowhere', () => {
       assert.deepEqual(
         warnings(gitlab).filter((w) => w.includes('not defined')),
         [
+          `gitlab.yaml:42:17: spec.mcp_servers.0: Agent "approver": MCP server "security-tools" is not defined in the DaemonConfig's spec.mcp_servers; the agent runs without it`,
           `gitlab.yaml:18:7: spec.commands./close.agent: Trigger "mr-bot": /close binds agent "mr-closer", which is not defined; ${UNHANDLED}`,
           `gitlab.yaml:20:7: spec.commands./docs-check.agent: Trigger "mr-bot": /docs-check binds agent "docs-validator", which is not defined; ${UNHANDLED}`,
         ],
@@ -139,7 +140,13 @@ describe('a Trigger target defined nowhere', () => {
       assert.deepEqual([...bitbucket.agents.keys()], ['review-fleet.reviewer']);
       assert.match(bitbucket.agents.get('review-fleet.reviewer')!.resource.spec.instructions, /^You review/);
       const w = warnings(gitlab);
-      assert.ok(w.some((x) => /spec\.mcp_servers: Agent "approver": "mcp_servers" is ignored/.test(x)));
+      assert.ok(
+        w.some((x) =>
+          /spec\.mcp_servers\.0: Agent "approver": MCP server "security-tools" is not defined in the DaemonConfig's spec\.mcp_servers; the agent runs without it/.test(
+            x,
+          ),
+        ),
+      );
       assert.ok(w.some((x) => /spec\.agents\.0\.capabilities: Fleet "mr-fleet": "capabilities" is ignored/.test(x)));
     });
 

@@ -15,7 +15,7 @@ import { redeliveryTenants, type TenantHooks } from '../forges/github/webhook-ho
 import { gitlabRedeliveryHooks } from '../forges/gitlab/redelivery.js';
 import type { DaemonConfig } from '../config/schema.js';
 import type { RedeliveryInput } from '../../workflows/redeliver.js';
-import { reconcileSchedules, type ScheduleChange, type ScheduleDefinition } from './schedules.js';
+import { logScheduleChanges, reconcileSchedules, type ScheduleChange, type ScheduleDefinition } from './schedules.js';
 
 export type { ScheduleChange };
 
@@ -109,13 +109,9 @@ export async function syncRedeliveryAndReport(
   resources: Resources,
   logger: Pick<Logger, 'info' | 'error'>,
 ): Promise<void> {
-  await syncRedeliverySchedules(client, resources).then(
-    (changes) => {
-      for (const { tenant, scheduleId, change } of changes)
-        if (change !== 'none') logger.info({ schedule: scheduleId, tenant, change }, 'redelivery schedule ' + change);
-    },
-    (err: Error) => logger.error({ err: err.message }, 'could not create or update the redelivery schedule'),
-  );
+  await logScheduleChanges(syncRedeliverySchedules(client, resources), 'redelivery', logger, ({ tenant }) => ({
+    tenant,
+  }));
   for (const { forge, triggers, message } of unwatchedTriggers(resources)) logger.info({ forge, triggers }, message);
 }
 

@@ -9,6 +9,7 @@ import {
   type ScheduleOptions,
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
+import type { Logger } from '../log.js';
 
 export type ScheduleChange = 'created' | 'updated' | 'deleted' | 'none';
 
@@ -80,4 +81,24 @@ export async function upsertSchedule(
     );
     return 'updated';
   }
+}
+
+/**
+ * What a worker does with a sync's outcome: logs each change (`<what> schedule created`, with `fields` of
+ * it), and a failure to reach the schedules as an error; it never throws, so a worker still starts.
+ */
+export async function logScheduleChanges<T extends Reconciled>(
+  sync: Promise<T[]>,
+  what: string,
+  logger: Pick<Logger, 'info' | 'error'>,
+  fields: (c: T) => Record<string, unknown> = () => ({}),
+): Promise<void> {
+  await sync.then(
+    (changes) => {
+      for (const c of changes)
+        if (c.change !== 'none')
+          logger.info({ schedule: c.scheduleId, ...fields(c), change: c.change }, `${what} schedule ${c.change}`);
+    },
+    (err: Error) => logger.error({ err: err.message }, `could not create or update the ${what} schedules`),
+  );
 }

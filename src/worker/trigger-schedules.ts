@@ -14,7 +14,7 @@ import type { Routed } from '../routing/route.js';
 import { workflowInput } from '../routing/resolve.js';
 import { AofEvent, AofTrigger } from '../temporal/search-attributes.js';
 import type { ScheduledTriggerInput } from '../../workflows/scheduled-trigger.js';
-import { reconcileSchedules, type Reconciled, type ScheduleDefinition } from './schedules.js';
+import { logScheduleChanges, reconcileSchedules, type Reconciled, type ScheduleDefinition } from './schedules.js';
 
 const PREFIX = 'aof-schedule';
 
@@ -110,11 +110,5 @@ export async function syncTriggerSchedulesAndReport(
   res: Resources,
   logger: Pick<Logger, 'info' | 'error'>,
 ): Promise<void> {
-  await syncTriggerSchedules(client, res).then(
-    (changes) => {
-      for (const { scheduleId, change } of changes)
-        if (change !== 'none') logger.info({ schedule: scheduleId, change }, 'trigger schedule ' + change);
-    },
-    (err: Error) => logger.error({ err: err.message }, 'could not bring the Schedule Triggers’ schedules in line'),
-  );
+  await logScheduleChanges(syncTriggerSchedules(client, res), 'trigger', logger);
 }

@@ -2,6 +2,8 @@
 // the routed event's own path (routedEventWorkflow) as a child, under a delivery id of this firing. Temporal
 // names each scheduled run `<schedule id>-<time>`, so each firing has its own delivery id, child workflow id
 // and with them its own comment keys: the second night's run never takes the first night's comment for its own.
+// Replay: a new workflow type (no run started before it exists), and routedEventWorkflow's code is unchanged, so
+// no patch is needed; test/replay/histories holds recorded runs of it.
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import { deliveryStart } from '../src/temporal/delivery-start.js';
 import { isValidDeliveryId } from '../src/temporal/workflow-ids.js';

@@ -1,5 +1,6 @@
 // Activity proxies used by the workflows, with their timeouts and retry policies in one place.
 import { proxyActivities } from '@temporalio/workflow';
+import type { AnswerActivities } from '../activities/answers/index.js';
 import type { GitHubActivities } from '../activities/forge/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
 
@@ -24,5 +25,13 @@ export function forgeActivities(taskQueue: string) {
     heartbeatTimeout: '15 seconds',
     // Long enough to outlast a primary rate-limit window; each wait is the forge's own retry-after.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
+  });
+}
+
+/** Answer checks (output_schema): pure work, on the workflow's own queue; they fail only with the worker. */
+export function answerActivities() {
+  return proxyActivities<AnswerActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 5 },
   });
 }

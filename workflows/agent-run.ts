@@ -8,6 +8,7 @@ import {
   CancellationScope,
   deprecatePatch,
   isCancellation,
+  log,
   proxyActivities,
   setCurrentDetails,
   upsertMemo,
@@ -22,12 +23,13 @@ import {
   type ContentBlock,
   type Usage,
 } from '../src/agents/model-types.js';
+import { answerFormat, reportOf, retryMessage } from '../src/agents/output-schema.js';
 import { systemPrompt, userMessage, type UntrustedContent } from '../src/agents/prompt.js';
 import { isToolName, type ToolName } from '../src/agents/tool-names.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import type { Agent } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
-import { forgeActivities, modelActivities } from './activities.js';
+import { answerActivities, forgeActivities, modelActivities } from './activities.js';
 
 export interface AgentRunInput {
   agentName: string;
@@ -60,6 +62,10 @@ export interface AgentRunResult {
   toolCalls: ToolCallRecord[];
   commentId?: number;
   stopped: 'answer' | 'max_iterations' | 'task_timeout';
+  /** The answer as JSON, validated against the agent's output_schema (or, on passthrough, as the model gave it). */
+  output?: unknown;
+  /** Why the answer was kept though it does not match the output_schema (on_validation_error: passthrough). */
+  outputWarning?: string;
 }
 
 const { recallConversation, rememberExchange } = proxyActivities<MemoryActivities>({
@@ -93,6 +99,7 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   );
   const { modelTurn } = modelActivities(input.modelTurnTimeoutSecs);
   const forge = forgeActivities(input.githubTaskQueue);
+  const { checkAnswer } = answerActivities();
   const allowed = spec.tools.filter(isToolName) as ToolName[];
   const scope: ToolScope = { ...input.scope, checkRunIds: [...input.scope.checkRunIds] };
   const number = input.scope.number;
@@ -110,7 +117,15 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
   // The task timeout bounds the run's model turns; a tool call that started finishes (it may be a write).
   if (input.taskTimeoutSecs !== undefined) deprecatePatch('agent-task-timeout');
   const deadline = input.taskTimeoutSecs !== undefined ? Date.now() + input.taskTimeoutSecs * 1000 : undefined;
-  const system = systemPrompt(spec.instructions, input.metadata);
+  // output_schema: the loader's strict schema refused the key before, so no run started earlier has it and
+  // every new step below taken only with it is replay-safe (no patch needed).
+  const typed = spec.output_schema;
+  const system = typed
+    ? `${systemPrompt(spec.instructions, input.metadata)}\n\n${answerFormat(typed)}`
+    : systemPrompt(spec.instructions, input.metadata);
+  let retries = 0;
+  let output: unknown;
+  let outputWarning: string | undefined;
   const toolCalls: ToolCallRecord[] = [];
   let usage = zeroUsage();
   let invalidTurns = 0;
@@ -123,7 +138,8 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     upsertMemo({ usage, turns });
   };
 
-  while (turns < spec.max_iterations) {
+  // Asking again for a valid answer does not use up the agent's iterations (retries is 0 without output_schema).
+  while (turns < spec.max_iterations + retries) {
     turns++;
     record(`turn ${turns}: thinking`);
     const request = {
@@ -154,6 +170,30 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
     const uses = res.content.filter((b): b is Extract<ContentBlock, { type: 'tool_use' }> => b.type === 'tool_use');
     if (uses.length === 0) {
       answer = textOf(res.content);
+      if (typed) {
+        // Only runs with output_schema (replay-safe: see `typed` above).
+        record(`turn ${turns}: checking the answer against output_schema`);
+        const check = await checkAnswer({ spec: typed, answer });
+        if (!check.ok && typed.on_validation_error === 'retry' && retries < typed.max_retries) {
+          retries++;
+          messages.push({ role: 'user', content: retryMessage(check.errors, retries, typed.max_retries) });
+          continue;
+        }
+        if (!check.ok && typed.on_validation_error !== 'passthrough') {
+          record('the answer does not match output_schema');
+          const after =
+            typed.on_validation_error === 'retry' ? ` after ${retries} retr${retries === 1 ? 'y' : 'ies'}` : '';
+          throw ApplicationFailure.nonRetryable(
+            `agent "${agentName}" gave an answer that does not match its output_schema${after}: ${reportOf(check.errors)}`,
+            'OutputSchemaMismatch',
+          );
+        }
+        output = check.output;
+        if (!check.ok) {
+          outputWarning = `the answer does not match output_schema, kept as it is (passthrough): ${reportOf(check.errors)}`;
+          log.warn(`agent ${agentName}: ${outputWarning}`);
+        }
+      }
       stopped = 'answer';
       break;
     }
@@ -228,9 +268,19 @@ export async function agentRunWorkflow(input: AgentRunInput): Promise<AgentRunRe
       },
     });
   }
-  record(`done (${stopped})`);
+  record(`done (${stopped})${outputWarning ? `\n\nwarning: ${outputWarning}` : ''}`);
   setState(stopped === 'answer' ? 'completed' : stopped);
-  return { agent: agentName, answer, turns, usage, toolCalls, commentId: scope.commentId, stopped };
+  return {
+    agent: agentName,
+    answer,
+    turns,
+    usage,
+    toolCalls,
+    commentId: scope.commentId,
+    stopped,
+    ...(output !== undefined ? { output } : {}),
+    ...(outputWarning ? { outputWarning } : {}),
+  };
 }
 
 /** `fn`'s result, or undefined when the deadline passes first (the model call is then cancelled). */

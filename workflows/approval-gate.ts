@@ -11,6 +11,7 @@ import {
   headChangedSignal,
   prClosedSignal,
   type ApprovalComment,
+  type ApprovalState,
 } from './definitions.js';
 
 export interface ApprovalConfig {
@@ -48,6 +49,8 @@ export interface InboxState {
   closed: boolean;
   /** The environment whose approval is awaited, while the gate waits. */
   waitingFor?: string;
+  /** Who may approve, since when, and who has (for approvalStateQuery), while the gate waits. */
+  waiting?: Omit<ApprovalState, 'waitingFor'>;
   /** Comments already taken in, logins already refused or counted for the current request. */
   seen: Set<number>;
   refused: Set<string>;
@@ -104,7 +107,9 @@ export function approvalInbox() {
       },
     },
   );
-  setHandler(approvalStateQuery, () => ({ waitingFor: state.waitingFor }));
+  setHandler(approvalStateQuery, () =>
+    state.waitingFor === undefined ? {} : { waitingFor: state.waitingFor, ...state.waiting },
+  );
   setHandler(headChangedSignal, ({ sha }) => void (state.newHead = sha));
   setHandler(prClosedSignal, () => void (state.closed = true));
   return { inbox, state };
@@ -127,10 +132,21 @@ export async function approvalGate(
     : `anyone with ${cfg.minPermission} permission`;
   // Comments that arrive while the plan is being posted wait in the inbox for the loop below.
   box.state.waitingFor = cfg.environment;
+  // Read by the query only: setting it issues no command, so runs recorded before it replay unchanged.
+  box.state.waiting = {
+    approvers: cfg.approvers.slice(0, 50),
+    ...(cfg.minPermission ? { minPermission: cfg.minPermission } : {}),
+    minApprovers: cfg.minApprovers,
+    approvedBy: [],
+    requestedBy: cfg.requestedBy,
+    headSha: sha,
+    since: new Date(Date.now()).toISOString(),
+  };
   try {
     return await gate();
   } finally {
     box.state.waitingFor = undefined;
+    box.state.waiting = undefined;
   }
 
   async function gate(): Promise<ApprovalOutcome> {
@@ -233,6 +249,7 @@ export async function approvalGate(
           via: auth.via!,
         });
         box.state.counted.add(c.login.toLowerCase());
+        box.state.waiting?.approvedBy?.push(c.login);
         if (approvals.length >= cfg.minApprovers) {
           await forge.updateCheckRun({
             ...deployCheck,

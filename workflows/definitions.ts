@@ -1,6 +1,8 @@
 // Signals and updates, defined once and shared by the workflows that handle them and the code that
 // sends them (ingress, activities).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { GateVerdict } from '../src/gate/verdict.js';
+import type { PrGateInput } from './pr-gate.js';
 
 export interface QuotaGrant {
   allowed: boolean;
@@ -46,6 +48,22 @@ export interface ReviewRequest {
 /** Ask the PR's gate to review a head commit (a push, a re-run, a `/review`). */
 export const reviewSignal = defineSignal<[ReviewRequest]>('review');
 
+/** What a PR's gate knows (aofctl mcp): its pull request, the head it reviews now, its last verdict. */
+export interface GateState {
+  /** What starts this gate again (its input without what it carries between runs). */
+  start: Omit<PrGateInput, 'cache' | 'seen' | 'pending' | 'verdict' | 'reviews' | 'promptCachedAt'>;
+  /** The head under review now, if a review runs. */
+  reviewing?: string;
+  /** Whether a review request waits its turn. */
+  pending: boolean;
+  reviews: number;
+  /** The last completed review's verdict (absent before one, or in a gate started before verdicts existed). */
+  verdict?: GateVerdict;
+}
+
+/** The gate's state, read without a trace in its history. */
+export const gateStateQuery = defineQuery<GateState>('gateState');
+
 export interface ApprovalComment {
   deliveryId: string;
   commentId: number;
@@ -67,8 +85,25 @@ export const approvalSignal = defineSignal<[ApprovalComment]>('approval');
  */
 export const approvalUpdate = defineUpdate<{ environment: string }, [ApprovalComment]>('approve');
 
-/** The environment a flow waits to have approved, if it waits (for choosing among a PR's flows). */
-export const approvalStateQuery = defineQuery<{ waitingFor?: string }>('approvalState');
+/** A flow's approval wait, as its query answers (runs recorded before the details have `waitingFor` only). */
+export interface ApprovalState {
+  /** The environment whose approval is awaited, if the flow waits. */
+  waitingFor?: string;
+  /** While it waits: who may approve (logins or org/team), or anyone with this permission. */
+  approvers?: string[];
+  minPermission?: string;
+  minApprovers?: number;
+  /** Logins whose approvals count so far. */
+  approvedBy?: string[];
+  requestedBy?: string;
+  /** The commit the deploy was requested for. */
+  headSha?: string;
+  /** When the wait began (ISO 8601). */
+  since?: string;
+}
+
+/** The environment a flow waits to have approved, if it waits (for choosing among a PR's flows), and who may approve. */
+export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 
 /** A new push to the pull request: approvals for the old head no longer count. */
 export const headChangedSignal = defineSignal<[{ sha: string; deliveryId: string }]>('headChanged');
@@ -87,6 +122,8 @@ export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
 export const lockReleaseSignal = defineSignal<[{ requester: string }]>('lockRelease');
 /** Sent to each requester when the queue moves: 0 means it holds the lock. */
 export const lockPositionSignal = defineSignal<[{ position: number; holder: string }]>('lockPosition');
+/** An environment lock's queue: its first entry holds the lock. */
+export const lockStateQuery = defineQuery<{ queue: LockRequest[] }>('lockState');
 
 /** One agent run to count against its owner's budget window (runBudgetWorkflow). */
 export interface BudgetSpend {

@@ -13,7 +13,13 @@ import {
 } from '@temporalio/workflow';
 import { parseRepositoryKey } from '../src/temporal/workflow-ids.js';
 import { markRun } from './run-attributes.js';
-import { lockPositionSignal, lockReleaseSignal, lockRequestSignal, type LockRequest } from './definitions.js';
+import {
+  lockPositionSignal,
+  lockReleaseSignal,
+  lockRequestSignal,
+  lockStateQuery,
+  type LockRequest,
+} from './definitions.js';
 
 export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Promise<void> {
   const queue: LockRequest[] = [...(state.queue ?? [])];
@@ -22,6 +28,7 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     if (!queue.some((q) => q.requester === r.requester)) queue.push(r);
     changed = true;
   });
+  setHandler(lockStateQuery, () => ({ queue: [...queue] }));
   setHandler(lockReleaseSignal, ({ requester }) => {
     const i = queue.findIndex((q) => q.requester === requester);
     if (i >= 0) queue.splice(i, 1);

@@ -70,6 +70,14 @@ export interface FlowRunResult {
 
 const MAX_STEPS = 200;
 
+/** `value.a.0.b`: a field of a validated answer, by names and array indexes. */
+const fieldAt = (value: unknown, path: string[]): unknown =>
+  path.reduce<unknown>(
+    (v, k) =>
+      v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined,
+    value,
+  );
+
 const duration = (v: unknown, fallbackMs: number): number => {
   if (typeof v === 'number') return v * 1000;
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(String(v ?? '').trim());
@@ -96,6 +104,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
   });
   const outputs = new Map<string, string>();
+  /** Agent nodes' validated answers (their agent's output_schema): `node.output.<field>` reads into them. */
+  const typedOutputs = new Map<string, unknown>();
   const records: NodeRecord[] = [];
   const edgeUses = new Map<number, number>();
   let approval: ApprovalOutcome | undefined;
@@ -107,7 +117,9 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     if (name.startsWith('event.'))
       return name === 'event.args' ? input.args : name === 'event.environment' ? env : input.metadata[name.slice(6)];
     if (name.startsWith('params.')) return input.params[name.slice(7)];
-    const [node, field] = name.split('.');
+    const [node, field, ...path] = name.split('.');
+    // Only nodes whose agent has an output_schema are in typedOutputs: other runs read as before.
+    if (field === 'output' && path.length && typedOutputs.has(node!)) return fieldAt(typedOutputs.get(node!), path);
     return field === 'output' || field === undefined ? outputs.get(node!) : undefined;
   };
   const text = (v: unknown) => renderFlowTemplate(String(v ?? ''), scopeFn);
@@ -153,6 +165,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             },
           ],
         });
+        // Set only by an agent with output_schema, which old runs' specs never had (the loader refused it).
+        if (r.output !== undefined) typedOutputs.set(id, r.output);
         return r.answer;
       }
       case 'fleet': {

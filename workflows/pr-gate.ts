@@ -17,7 +17,8 @@ import {
 import type { Gate } from '../src/config/schema.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
-import { reviewSignal, type ReviewRequest } from './definitions.js';
+import { gateStateQuery, reviewSignal, type ReviewRequest } from './definitions.js';
+import type { GateVerdict } from '../src/gate/verdict.js';
 import { PROMPT_CACHE_WARM_MS, prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
 import type { ReviewerResult } from '../src/gate/types.js';
 
@@ -35,6 +36,8 @@ export interface PrGateInput {
   pending?: ReviewRequest;
   /** When a review last wrote or read the gate's prompt in the model provider's cache (workflow time). */
   promptCachedAt?: number;
+  /** The last review's verdict, for gateStateQuery (bounded: see src/gate/verdict.ts). */
+  verdict?: GateVerdict;
 }
 
 export interface PrGateResult {
@@ -55,6 +58,10 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   let reviews = input.reviews ?? 0;
   let last: PrReviewResult | undefined;
   let promptCachedAt = input.promptCachedAt;
+  let verdict = input.verdict;
+  let reviewing: string | undefined;
+  /** A request taken from `pending` whose review has not begun yet (for the query only). */
+  let starting = false;
   /** What the next run of this gate takes over (continue-as-new). */
   const carried = (): PrGateInput => ({
     ...input,
@@ -63,6 +70,8 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     reviews,
     pending,
     promptCachedAt,
+    // Continue-as-new input is not compared on replay; absent in runs from before verdicts existed.
+    ...(verdict ? { verdict } : {}),
   });
 
   const repository = `${input.pr.owner}/${input.pr.repo}`;
@@ -71,6 +80,17 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     { kind: 'gate', forge: forgeOf(input.pr), repository, number: input.pr.number },
     'idle',
   );
+  // A query adds nothing to the history; the state it reads is set next to what the gate already did.
+  setHandler(gateStateQuery, () => {
+    const { cache: _c, seen: _s, pending: _p, verdict: _v, reviews: _r, promptCachedAt: _t, ...start } = input;
+    return {
+      start,
+      ...(reviewing ? { reviewing } : {}),
+      pending: pending !== undefined || starting,
+      reviews,
+      ...(verdict ? { verdict } : {}),
+    };
+  });
   setHandler(reviewSignal, (req) => {
     if (seen.has(req.deliveryId)) return; // a redelivery counts once
     seen.add(req.deliveryId);
@@ -87,6 +107,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     }
     const req = pending!;
     pending = undefined;
+    starting = true;
     const forge = forgeActivities(input.githubTaskQueue);
     const pull = forgeTargetOf(input.pr);
     const headSha = req.headSha ?? (await forge.getPullHead({ ...pull, pullNumber: input.pr.number })).sha;
@@ -95,10 +116,13 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
     deprecatePatch('gate-remembers-reviewed-heads-and-follows-the-actual-head');
     if (!asked(req) && (await forge.gateCheckDone({ ...pull, headSha, name: `${input.gate.title} Gate Check` }))) {
       setState(`idle: ${headSha.slice(0, 7)} already reviewed`);
+      starting = false;
       continue;
     }
 
     setState(`reviewing ${headSha.slice(0, 7)}`);
+    reviewing = headSha;
+    starting = false;
     const scope = new CancellationScope();
     const child = scope.run(() =>
       executeChild(prReviewWorkflow, {
@@ -150,8 +174,10 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       if (done) break;
     }
     const outcome = await settled;
+    reviewing = undefined;
     if (outcome.ok) {
       last = outcome.r;
+      verdict = outcome.r.verdict ?? verdict;
       const u = outcome.r.usage;
       if (u && u.cache_read_input_tokens + u.cache_creation_input_tokens > 0) promptCachedAt = Date.now();
       cache = { ...cache, ...outcome.r.cache };

@@ -33,6 +33,7 @@ import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
+import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
 
 export interface PrTarget {
   /** Absent: GitHub. */
@@ -76,6 +77,11 @@ export interface PrReviewResult {
   githubCalls: number;
   /** New cache entries for later reviews of this PR. */
   cache: Record<string, ReviewerResult>;
+  /**
+   * What the review found, bounded, for the gate's verdict query (aofctl mcp). Absent in results
+   * recorded before it existed.
+   */
+  verdict?: GateVerdict;
 }
 
 const { reserveQuota } = proxyActivities<QuotaActivities>({
@@ -215,6 +221,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         tokensUsed: 0,
         githubCalls: calls,
         cache: {},
+        verdict: {
+          ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'),
+          note: `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
+        },
       };
     }
 
@@ -309,6 +319,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       ...(usage ? { usage } : {}),
       githubCalls: calls,
       cache: fresh,
+      verdict: verdictOf(outcome, input.headSha, conclusion),
     };
   } catch (err) {
     // Conclude the check run however the review ended; the real error stays in this workflow's history.

@@ -205,6 +205,29 @@ export const COMMANDS: Command[] = [
       });
     },
   },
+  {
+    name: 'mcp',
+    summary:
+      'serve the daemon to coding agents as an MCP server (streamable HTTP at /mcp): gate findings, deploy requests, request_review',
+    usage: 'aofctl mcp [--config daemon.yaml] [--port N] [--host H]',
+    help: [
+      configHelp,
+      '  --port N            listen here instead of spec.mcp.port (default 3030)',
+      '  --host H            listen here instead of spec.mcp.host (default 127.0.0.1)',
+      'Needs spec.mcp.tokens in the DaemonConfig: one bearer token per organization, from the environment',
+      'variable each entry names. See docs/mcp.md.',
+    ].join('\n'),
+    options: { ...config, port: { type: 'string' }, host: { type: 'string' } },
+    run: async (v) => {
+      await (
+        await import('./mcp.js')
+      ).mcp(String(v.config), {
+        ...(v.port !== undefined ? { port: port(v.port, 'port') } : {}),
+        ...(typeof v.host === 'string' ? { host: v.host } : {}),
+      });
+      return -1;
+    },
+  },
 ];
 
 export function commandHelp(c: Command): string {

@@ -2,6 +2,7 @@
 // documents them; every object is strict so a typo is an error, not a silently ignored key.
 import { z } from 'zod';
 import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
+import { outputSchema } from './output-schema.js';
 import { envName, inert, modelName, name } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
 import { ScheduleTarget, ScheduleTriggerConfig, TARGET_KEYS } from './schedule.js';
@@ -178,6 +179,26 @@ export const DaemonSpec = z.strictObject({
       per_sender: z.number().int().positive().default(20),
     })
     .prefault({}),
+  /**
+   * `aofctl mcp`: the daemon as an MCP server (streamable HTTP) for coding agents, one bearer token per
+   * organization, read from the environment variable each entry names (never written in this file).
+   */
+  mcp: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(3030),
+      host: z.string().default('127.0.0.1'),
+      tokens: z
+        .array(
+          z.strictObject({
+            /** A GitHub owner, a GitLab top-level group or user namespace, a Bitbucket workspace. */
+            organization: z.string().regex(/^[^/\s]+$/, 'an organization name without "/"'),
+            forge: z.enum(['github', 'gitlab', 'bitbucket']).default('github'),
+            token_env: envName,
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
   temporal: z
     .strictObject({
       address: z.string().default('localhost:7233'),
@@ -299,6 +320,8 @@ const agentFields = {
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
   mcp_servers: inert('agents here have the tools in `tools` only; MCP servers are not connected'),
+  /** The JSON Schema the final answer must match, with AOF's control keys in it (src/config/output-schema.ts). */
+  output_schema: outputSchema.optional(),
 };
 
 /** `system_prompt` (and an inline member's `systemPrompt`) is `instructions` under AOF's names: one of them. */

@@ -10,13 +10,7 @@ import type { ForgeName } from '../forges/port.js';
 import { AofNumber } from '../temporal/search-attributes.js';
 import { deliveryStart } from '../temporal/delivery-start.js';
 import { repositoryKey } from '../temporal/workflow-ids.js';
-import {
-  bounded,
-  DISPATCH_TIMEOUT_MS,
-  isUnavailable,
-  TemporalUnavailableError,
-  type WithDeadline,
-} from './temporal-unavailable.js';
+import { deadlineCaller, DISPATCH_TIMEOUT_MS, type WithDeadline } from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
@@ -55,17 +49,7 @@ export function createDispatcher(
   taskQueue: string,
   timeoutMs = DISPATCH_TIMEOUT_MS,
 ): Dispatcher {
-  const current = typeof client === 'function' ? client : () => client;
-  const withDeadline: WithDeadline = async (fn, ms = timeoutMs) => {
-    try {
-      const c = current();
-      return await bounded(c.connection, ms, () => fn(c));
-    } catch (err) {
-      throw isUnavailable(err) && !(err instanceof TemporalUnavailableError)
-        ? new TemporalUnavailableError((err as Error).message)
-        : err;
-    }
-  };
+  const withDeadline = deadlineCaller(client, timeoutMs);
   const dispatch: Dispatcher = async (input) => {
     const start = deliveryStart(input, taskQueue);
     const { workflowId } = start;
@@ -131,18 +115,35 @@ async function signalGate(
   };
   const request: ReviewRequest = { deliveryId: input.deliveryId, headSha: input.review.headSha, reason: input.key };
   await withDeadline((c) =>
-    c.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>('prGateWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [init],
-      signal: 'review',
-      signalArgs: [request],
-      typedSearchAttributes: [
-        ...searchAttributes.filter((p) => p.key.name !== AofNumber.name),
-        { key: AofNumber, value: init.pr.number },
-      ],
-      staticSummary: `${init.gate.title} gate check of ${m.repo_full_name}#${init.pr.number}`,
-    }),
+    c.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>(
+      'prGateWorkflow',
+      gateSignalWithStart(String(m.repo_full_name), init, request, taskQueue, searchAttributes),
+    ),
   );
   return { status: 'queued', workflowId };
+}
+
+/**
+ * The signal-with-start of a PR's gate: a review request to the running gate, or its start with `init`
+ * (a delivery routed to a gate, and `aofctl mcp`'s request_review of a gate that has ended).
+ */
+export function gateSignalWithStart(
+  repoFullName: string,
+  init: PrGateInput,
+  request: ReviewRequest,
+  taskQueue: string,
+  searchAttributes: SearchAttributePair[],
+) {
+  return {
+    workflowId: gateWorkflowId(repoFullName, init.pr.number, init.pr.forge),
+    taskQueue,
+    args: [init] as [PrGateInput],
+    signal: 'review',
+    signalArgs: [request] as [ReviewRequest],
+    typedSearchAttributes: [
+      ...searchAttributes.filter((p) => p.key.name !== AofNumber.name),
+      { key: AofNumber, value: init.pr.number },
+    ],
+    staticSummary: `${init.gate.title} gate check of ${repoFullName}#${init.pr.number}`,
+  };
 }

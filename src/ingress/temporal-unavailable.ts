@@ -25,6 +25,24 @@ export function isUnavailable(err: unknown): boolean {
 /** A call to Temporal with the client, bounded: see `bounded`. */
 export type WithDeadline = <T>(fn: (client: Client) => Promise<T>, ms?: number) => Promise<T>;
 
+/**
+ * Calls on `client` (or on the client `client()` returns when the call is made), each bounded by `timeoutMs`
+ * unless it says otherwise; Temporal not answering becomes a TemporalUnavailableError.
+ */
+export function deadlineCaller(client: Client | (() => Client), timeoutMs: number): WithDeadline {
+  const current = typeof client === 'function' ? client : () => client;
+  return async (fn, ms = timeoutMs) => {
+    try {
+      const c = current();
+      return await bounded(c.connection, ms, () => fn(c));
+    } catch (err) {
+      throw isUnavailable(err) && !(err instanceof TemporalUnavailableError)
+        ? new TemporalUnavailableError((err as Error).message)
+        : err;
+    }
+  };
+}
+
 /** `fn`'s calls on `connection` under a deadline `ms` from now, and given up on then (see `within`). */
 export function bounded<T>(connection: ConnectionLike, ms: number, fn: () => Promise<T>): Promise<T> {
   return within(ms, connection.withDeadline(Date.now() + ms, fn));

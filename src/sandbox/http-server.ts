@@ -5,14 +5,24 @@ import type { AddressInfo } from 'node:net';
 
 export abstract class SandboxHttpServer {
   private server?: Server;
+  /** TCP connections accepted since start: how a test sees whether its client reuses them. */
+  connectionsOpened = 0;
 
-  /** `notStarted` is what reading `url` throws before `start`. */
-  constructor(private readonly notStarted: string) {}
+  /**
+   * `notStarted` is what reading `url` throws before `start`; `keepAliveMs`, how long an idle connection is
+   * kept open (and announced in `Keep-Alive: timeout=`): the forge's own, where it is known, not Node's 5 s.
+   */
+  constructor(
+    private readonly notStarted: string,
+    private readonly keepAliveMs?: number,
+  ) {}
 
   protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    if (this.keepAliveMs !== undefined) this.server.keepAliveTimeout = this.keepAliveMs;
+    this.server.on('connection', () => this.connectionsOpened++);
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     return this.url;
   }

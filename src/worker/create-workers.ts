@@ -8,6 +8,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
+import { createAnswerActivities } from '../../activities/answers/index.js';
 import { createCodeActivities } from '../../activities/code/index.js';
 import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
@@ -101,6 +102,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
         metrics,
       ),
       ...createCodeActivities(),
+      ...createAnswerActivities(),
       ...createHttpActivities(),
       ...createQuotaActivities(client, t.task_queue, countsQueueOf(t.task_queue)),
       ...createLockActivities(client, t.task_queue),

@@ -176,7 +176,7 @@ describe('aofctl', function () {
     assert.equal(r.code, 2);
     assert.equal(
       r.err,
-      'aofctl: unknown command "frobnicate"; commands: serve, worker, dev, validate, simulate (`aofctl --help`)\n',
+      'aofctl: unknown command "frobnicate"; commands: serve, worker, dev, validate, simulate, mcp (`aofctl --help`)\n',
     );
   });
 });

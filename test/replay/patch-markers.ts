@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface JsonEvent {
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   markerRecordedEventAttributes?: {
     markerName?: string;
@@ -49,6 +50,19 @@ export function updatesOf(events: JsonEvent[]): Set<string> {
   for (const e of events) {
     const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
     if (name) names.add(`update:${name}`);
+  }
+  return names;
+}
+
+/**
+ * The activities a history scheduled (`activity:<type>`): a step added to a workflow without a patch (one
+ * only runs that could not exist before take, such as an agent's output_schema check) gets a history of its own.
+ */
+export function activitiesOf(events: JsonEvent[]): Set<string> {
+  const names = new Set<string>();
+  for (const e of events) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) names.add(`activity:${name}`);
   }
   return names;
 }

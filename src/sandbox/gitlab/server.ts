@@ -58,7 +58,10 @@ export class GitLabSandbox extends SandboxHttpServer {
   }
 
   constructor() {
-    super('GitLab sandbox not started');
+    // GitLab keeps an idle connection 65 s: nginx's keepalive_timeout in omnibus-gitlab
+    // (files/gitlab-cookbooks/gitlab/attributes/default.rb). Node's 5 s would make a client reconnect
+    // between two reviews a few seconds apart, which GitLab does not.
+    super('GitLab sandbox not started', 65_000);
   }
 
   /** The REST API's root: `${url}/api/v4`. */

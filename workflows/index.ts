@@ -11,3 +11,4 @@ export { replyWorkflow } from './reply.js';
 export { envLockWorkflow } from './env-lock.js';
 export { redeliveryWorkflow } from './redeliver.js';
 export { runBudgetWorkflow } from './run-budget.js';
+export { scheduledTriggerWorkflow } from './scheduled-trigger.js';

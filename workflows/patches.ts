@@ -23,7 +23,8 @@ export type WorkflowType =
   | 'quotaLedgerWorkflow'
   | 'replyWorkflow'
   | 'redeliveryWorkflow'
-  | 'runBudgetWorkflow';
+  | 'runBudgetWorkflow'
+  | 'scheduledTriggerWorkflow';
 
 /**
  * How many days one run of a type can stay open from its start (to its end or its continue-as-new);
@@ -41,6 +42,8 @@ export const LIFETIME_DAYS: Record<WorkflowType, number | 'month'> = {
   runBudgetWorkflow: 2,
   // Waits for its flow when the target is a flow.
   routedEventWorkflow: 7,
+  // Waits for its routed event (a child), which waits for its flow.
+  scheduledTriggerWorkflow: 7,
   // An approval expires after its timeout (24 h unless the flow says otherwise, with reminders); a flow
   // then waits its turn for the environment's lock, which flows hold only while they deploy.
   flowRunWorkflow: 7,

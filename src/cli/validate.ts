@@ -37,7 +37,7 @@ export function validate(configPath: string, paths: string[] = []): number {
     for (const w of modelWarnings(r.daemon, r.agents.values(), r.gates.values()))
       process.stderr.write(`warning: ${formatProblem(w)}\n`);
     process.stdout.write(
-      `${what}: valid (${r.triggers.length} triggers, ${r.agents.size} agents, ${r.fleets.size} fleets, ${r.flows.size} flows)\n`,
+      `${what}: valid (${r.triggers.length + r.schedules.length} triggers, ${r.agents.size} agents, ${r.fleets.size} fleets, ${r.flows.size} flows)\n`,
     );
     return 0;
   } catch (err) {

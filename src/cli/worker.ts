@@ -12,6 +12,9 @@ import { missingSearchAttributes, registerCommand } from '../temporal/check-sear
 import { waitForTemporal } from '../temporal/wait-for-temporal.js';
 import { createWorkers, runWorkers } from '../worker/create-workers.js';
 import { syncRedeliveryAndReport } from '../worker/redelivery-schedule.js';
+import { syncTriggerSchedulesAndReport } from '../worker/trigger-schedules.js';
+import { configStore } from '../config/config-store.js';
+import type { Resources } from '../config/load.js';
 import { loadOrExit } from './load-or-exit.js';
 import { modelWarnings } from '../config/models.js';
 import { formatProblem } from '../config/problems.js';
@@ -61,9 +64,20 @@ export async function worker(configPath: string): Promise<void> {
   }
   const client = new Client({ connection, namespace: t.namespace });
   const workers = await createWorkers({ connection, resources, metrics, tracing, client });
-  // Every worker brings the schedules (one per tenant) in line with its configuration; a failure here only
-  // loses redelivery.
-  await syncRedeliveryAndReport(client, resources, logger);
+  // Every worker brings the schedules (redelivery's, one per tenant; one per Schedule Trigger) in line with
+  // its configuration, at start and, with `triggers.watch`, on every reload; a failure here is logged.
+  let synced = Promise.resolve();
+  const syncSchedules = (r: Resources) =>
+    (synced = synced.then(async () => {
+      await syncRedeliveryAndReport(client, r, logger);
+      await syncTriggerSchedulesAndReport(client, r, logger);
+    }));
+  await syncSchedules(resources);
+  const store = configStore(configPath, {
+    onReload: (r) => void syncSchedules(r),
+    onInvalid: (e) =>
+      logger.error({ problems: e.problems }, 'configuration edit is invalid; the schedules keep the last good one'),
+  });
   ready = true;
   logger.info(
     {
@@ -79,6 +93,7 @@ export async function worker(configPath: string): Promise<void> {
     await runWorkers(workers);
   } finally {
     ready = false;
+    store.close();
     await connection.close();
     http?.close();
     await tracing?.shutdown();

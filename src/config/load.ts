@@ -19,6 +19,7 @@ import { memoryProblems } from './check-memory.js';
 import { resolveMcpServers } from './check-mcp.js';
 import { eventProblems } from './check-events.js';
 import { forgeProblems } from './check-forges.js';
+import { scheduleProblems } from './check-schedules.js';
 import { inlineAgents } from './inline-agents.js';
 import { parseResourceFile, problemAt, type ParseOptions, type Sourced } from './parse-resources.js';
 import { bindsUndefined, ConfigError, didYouMean, type ConfigProblem } from './problems.js';
@@ -29,6 +30,7 @@ import {
   type Fleet,
   type Flow,
   type Gate,
+  type ScheduleTrigger,
   type Trigger,
   type TriggerOf,
 } from './schema.js';
@@ -46,6 +48,8 @@ export interface Resources {
    * says which (GitHub routing skips the others; `triggersOf` picks one forge's).
    */
   triggers: Sourced<Trigger>[];
+  /** Triggers of `spec.type: Schedule`: Temporal Schedules run them (src/worker/trigger-schedules.ts). */
+  schedules: Sourced<ScheduleTrigger>[];
   agents: Map<string, Sourced<Agent>>;
   fleets: Map<string, Sourced<Fleet>>;
   flows: Map<string, Sourced<Flow>>;
@@ -254,6 +258,7 @@ function assemble(
     daemonFile,
     warnings,
     triggers: [],
+    schedules: [],
     agents: new Map(),
     fleets: new Map(),
     flows: new Map(),
@@ -275,7 +280,8 @@ function assemble(
     if (kind === 'DaemonConfig') {
       problems.push(at(r, ['kind'], 'a DaemonConfig belongs in the daemon config file only'));
     } else if (kind === 'Trigger') {
-      resources.triggers.push(r);
+      if (r.resource.spec.type === 'Schedule') resources.schedules.push(r);
+      else resources.triggers.push(r);
     } else {
       const map = byKind[kind as keyof typeof byKind] as Map<string, Sourced<any>>;
       const name = r.resource.metadata.name as string;
@@ -291,6 +297,7 @@ function assemble(
   const references = checkReferences(resources);
   problems.push(...references.problems, ...memoryProblems(resources.agents.values(), base));
   warnings.push(...references.warnings);
+  problems.push(...scheduleProblems(resources));
   const forges = forgeProblems(resources);
   problems.push(...forges.problems);
   warnings.push(...forges.warnings);
@@ -354,8 +361,8 @@ function checkReferences(res: Resources): { problems: ConfigProblem[]; warnings:
         ),
       );
   };
-  const names = new Map<string, Sourced<Trigger>>();
-  for (const t of res.triggers) {
+  const names = new Map<string, Sourced<unknown>>();
+  for (const t of [...res.triggers, ...res.schedules]) {
     const prior = names.get(t.resource.metadata.name);
     if (prior)
       problems.push(
@@ -366,6 +373,8 @@ function checkReferences(res: Resources): { problems: ConfigProblem[]; warnings:
         ),
       );
     names.set(t.resource.metadata.name, t);
+  }
+  for (const t of res.triggers) {
     const spec = t.resource.spec;
     if (spec.default_agent) need(t, ['spec', 'default_agent'], 'default_agent', 'agent', spec.default_agent);
     for (const [key, b] of Object.entries(spec.commands ?? {})) {

@@ -6,6 +6,7 @@ import { AgentMcpServers, SharedMcpServers } from './mcp-servers.js';
 import { outputSchema } from './output-schema.js';
 import { envName, inert, modelName, name } from './primitives.js';
 import { redeliverySchema } from './redelivery.js';
+import { ScheduleTarget, ScheduleTriggerConfig, TARGET_KEYS } from './schedule.js';
 
 export const Metadata = z.strictObject({
   name,
@@ -243,6 +244,61 @@ export const TriggerSpec = z.discriminatedUnion('type', [
   triggerSpec('Bitbucket', FORGES.Bitbucket.config),
 ]);
 
+/**
+ * A Trigger that fires on a timetable (src/config/schedule.ts), not on a forge's events: it runs
+ * `commands.schedule` (else `default_agent`) on the repository and issue or pull request its `params` name.
+ */
+export const ScheduleTriggerSpec = z
+  .strictObject({
+    type: z.literal('Schedule'),
+    config: ScheduleTriggerConfig,
+    /** The target: `repository`, `issue_number` or `pull_number`, `forge`; a binding's `params` add to it. */
+    params: z.record(z.string(), z.unknown()).optional(),
+    commands: z.strictObject({ schedule: Binding }).optional(),
+    default_agent: name.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.commands?.schedule && !s.default_agent)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['commands'],
+        message: 'give commands.schedule or default_agent: what runs',
+      });
+    if (s.commands?.schedule?.gate)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['commands', 'schedule', 'gate'],
+        message: 'a gate reviews pull requests as their events come; a schedule runs an agent, fleet or flow',
+      });
+    // The target's keys, where they are written (the binding's win), each checked as ScheduleTarget says.
+    const places: [PropertyKey[], Record<string, unknown> | undefined][] = [
+      [['params'], s.params],
+      [['commands', 'schedule', 'params'], s.commands?.schedule?.params],
+    ];
+    for (const [path, params] of places) {
+      const picked = Object.fromEntries(TARGET_KEYS.filter((k) => params && k in params).map((k) => [k, params![k]]));
+      const r = ScheduleTarget.safeParse(picked);
+      for (const issue of r.error?.issues ?? [])
+        ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
+    }
+    const target = scheduleTargetOf(s);
+    if (target.issue_number !== undefined && target.pull_number !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['params'], message: 'give issue_number or pull_number, not both' });
+    if ((target.issue_number ?? target.pull_number) !== undefined && !target.repository)
+      ctx.addIssue({ code: 'custom', path: ['params'], message: 'an issue or pull request needs params.repository' });
+  });
+
+/** A Schedule Trigger's target: its `params`' target keys, its binding's winning. */
+export function scheduleTargetOf(s: {
+  params?: Record<string, unknown>;
+  commands?: { schedule?: { params?: Record<string, unknown> } };
+}): ScheduleTarget {
+  const merged = { ...s.params, ...s.commands?.schedule?.params };
+  const picked = Object.fromEntries(TARGET_KEYS.filter((k) => k in merged).map((k) => [k, merged[k]]));
+  const r = ScheduleTarget.safeParse(picked);
+  return r.success ? r.data : { forge: 'github' };
+}
+
 const agentFields = {
   model: modelName,
   description: z.string().optional(),
@@ -420,7 +476,13 @@ const resource = <const K extends readonly [string, ...string[]], S extends z.Zo
   });
 
 export const DaemonConfigResource = resource(['DaemonConfig'], DaemonSpec);
-export const TriggerResource = resource(['Trigger'], TriggerSpec);
+/** A forge's Trigger (routing reads these). */
+export const ForgeTriggerResource = resource(['Trigger'], TriggerSpec);
+/** What a Trigger document may be: a forge's, or a schedule. */
+export const TriggerResource = resource(
+  ['Trigger'],
+  z.discriminatedUnion('type', [...TriggerSpec.options, ScheduleTriggerSpec]),
+);
 export const AgentResource = resource(['Agent'], AgentSpec);
 export const FleetResource = resource(['AgentFleet', 'Fleet'], FleetSpec);
 export const FlowResource = resource(['AgentFlow', 'Flow'], FlowSpec);
@@ -440,7 +502,8 @@ export const schemaForKind = {
 
 export type Kind = keyof typeof schemaForKind;
 export type DaemonConfig = z.infer<typeof DaemonConfigResource>;
-export type Trigger = z.infer<typeof TriggerResource>;
+export type Trigger = z.infer<typeof ForgeTriggerResource>;
+export type ScheduleTrigger = z.infer<typeof TriggerResource> & { spec: { type: 'Schedule' } };
 export type Agent = z.infer<typeof AgentResource>;
 export type Fleet = z.infer<typeof FleetResource>;
 export type Flow = z.infer<typeof FlowResource>;

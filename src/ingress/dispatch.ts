@@ -7,8 +7,9 @@ import { prFlows, type ApprovalAnswer } from './pr-flows.js';
 import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ForgeName } from '../forges/port.js';
-import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
-import { deliveryWorkflowId, repositoryKey } from '../temporal/workflow-ids.js';
+import { AofNumber } from '../temporal/search-attributes.js';
+import { deliveryStart } from '../temporal/delivery-start.js';
+import { repositoryKey } from '../temporal/workflow-ids.js';
 import { deadlineCaller, DISPATCH_TIMEOUT_MS, type WithDeadline } from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
@@ -37,31 +38,7 @@ export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   reply?: (input: ReplyInput, key: string) => Promise<void>;
 };
 
-/**
- * The start request of a delivery's workflow: its id from the delivery GUID, the routed event as input,
- * and the search attributes and summary the Web UI lists it by. (bench:ingress sends the same request
- * straight through the client, so the two rates it compares differ only by the ingress.)
- */
-export function deliveryStart(input: RoutedEventInput, taskQueue: string) {
-  const m = input.metadata;
-  const number = m.pr_number ?? m.issue_number;
-  const searchAttributes: SearchAttributePair[] = [
-    { key: AofEvent, value: input.action ? `${input.event}.${input.action}` : input.event },
-    { key: AofTrigger, value: input.trigger },
-    { key: AofState, value: 'queued' },
-    { key: AofForge, value: input.forge ?? 'github' },
-  ];
-  if (m.repo_full_name) searchAttributes.push({ key: AofRepository, value: String(m.repo_full_name) });
-  if (typeof number === 'number') searchAttributes.push({ key: AofNumber, value: number });
-  return {
-    workflowId: deliveryWorkflowId(input.deliveryId, input.forge),
-    taskQueue,
-    args: [input] as [RoutedEventInput],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: searchAttributes,
-    staticSummary: `${input.key} → ${input.target.kind} ${input.target.name} on ${m.repo_full_name ?? '?'}${typeof number === 'number' ? `#${number}` : ''}`,
-  };
-}
+export { deliveryStart };
 
 /**
  * `client` is the client, or where to get it when the call is made (`aofctl serve` connects in the

@@ -7,14 +7,7 @@
 // updating the same schedules), and deletes those no longer configured (all when redelivery is off).
 // A forge whose API cannot list or resend deliveries (Bitbucket: `lacks: ['redelivery']`) gets no schedule;
 // the worker says which Triggers no schedule watches.
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleOptions,
-  type ScheduleUpdateOptions,
-} from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Resources } from '../config/load.js';
 import { FORGES } from '../config/forges.js';
 import type { Logger } from '../log.js';
@@ -22,6 +15,9 @@ import { redeliveryTenants, type TenantHooks } from '../forges/github/webhook-ho
 import { gitlabRedeliveryHooks } from '../forges/gitlab/redelivery.js';
 import type { DaemonConfig } from '../config/schema.js';
 import type { RedeliveryInput } from '../../workflows/redeliver.js';
+import { logScheduleChanges, reconcileSchedules, type ScheduleChange, type ScheduleDefinition } from './schedules.js';
+
+export type { ScheduleChange };
 
 /** The tenant name of GitLab's hooks' schedule (`aof-redelivery-<task queue>-gitlab`). */
 export const GITLAB = 'gitlab';
@@ -30,8 +26,6 @@ type RedeliverySettings = Pick<
   NonNullable<DaemonConfig['spec']['platforms']['github']['redelivery']>,
   'interval_minutes' | 'max_age_hours' | 'max_per_run'
 >;
-
-export type ScheduleChange = 'created' | 'updated' | 'deleted' | 'none';
 
 /**
  * One schedule per deployment and tenant, named after its task queue so two deployments on one cluster keep
@@ -57,7 +51,8 @@ export async function syncRedeliverySchedules(client: Client, resources: Resourc
     // GitLab's hooks: one schedule of their own (GitLab's window and resend limits), the same workflow.
     ...(gitlab?.enabled && gitlabHooks.length ? [{ tenant: GITLAB, hooks: gitlabHooks, settings: gitlab }] : []),
   ];
-  const changes: TenantScheduleChange[] = [];
+  const wanted = new Map<string, ScheduleDefinition>();
+  const tenantOf = new Map<string, string>();
   for (const { tenant, hooks, settings } of tenants) {
     const scheduleId = redeliveryScheduleId(temporal.task_queue, tenant);
     const input: RedeliveryInput = {
@@ -66,32 +61,28 @@ export async function syncRedeliverySchedules(client: Client, resources: Resourc
       maxPerRun: settings.max_per_run,
       githubTaskQueue: temporal.github_task_queue,
     };
-    changes.push({
-      tenant,
-      scheduleId,
-      change: await upsert(client, scheduleId, temporal.task_queue, input, settings.interval_minutes),
-    });
+    wanted.set(scheduleId, definition(scheduleId, temporal.task_queue, input, settings.interval_minutes));
+    tenantOf.set(scheduleId, tenant);
   }
-  // Schedules of tenants no longer watched (an organization's of this deployment, or the global one).
-  const kept = new Set(changes.map((c) => c.scheduleId));
+  // Schedules of tenants no longer watched (an organization's of this deployment, the global one, GitLab's).
   const global = redeliveryScheduleId(temporal.task_queue);
   const orgPrefix = `${global}-org-`;
-  const stale = new Set<string>();
-  if (!kept.has(global)) stale.add(global);
   const gitlabId = redeliveryScheduleId(temporal.task_queue, GITLAB);
-  if (!kept.has(gitlabId)) stale.add(gitlabId);
-  try {
-    for await (const s of client.schedule.list())
-      if (s.scheduleId.startsWith(orgPrefix) && !kept.has(s.scheduleId)) stale.add(s.scheduleId);
-  } catch {
-    // Listing is best effort (visibility may lag or be unavailable): the next worker start tries again.
-  }
-  for (const scheduleId of stale) {
+  const reconciled = await reconcileSchedules(client, wanted, {
+    known: [global, gitlabId],
+    owns: (id) => id.startsWith(orgPrefix),
+  });
+  const changes: TenantScheduleChange[] = [];
+  for (const { scheduleId, change } of reconciled) {
     const tenant =
-      scheduleId === global ? 'global' : scheduleId === gitlabId ? GITLAB : `org:${scheduleId.slice(orgPrefix.length)}`;
-    const change = await remove(client, scheduleId);
+      tenantOf.get(scheduleId) ??
+      (scheduleId === global
+        ? 'global'
+        : scheduleId === gitlabId
+          ? GITLAB
+          : `org:${scheduleId.slice(orgPrefix.length)}`);
     // GitLab's schedule is reported only when there was one to delete.
-    if (tenant !== GITLAB || change !== 'none') changes.push({ tenant, scheduleId, change });
+    if (wanted.has(scheduleId) || tenant !== GITLAB || change !== 'none') changes.push({ tenant, scheduleId, change });
   }
   return changes;
 }
@@ -118,13 +109,9 @@ export async function syncRedeliveryAndReport(
   resources: Resources,
   logger: Pick<Logger, 'info' | 'error'>,
 ): Promise<void> {
-  await syncRedeliverySchedules(client, resources).then(
-    (changes) => {
-      for (const { tenant, scheduleId, change } of changes)
-        if (change !== 'none') logger.info({ schedule: scheduleId, tenant, change }, 'redelivery schedule ' + change);
-    },
-    (err: Error) => logger.error({ err: err.message }, 'could not create or update the redelivery schedule'),
-  );
+  await logScheduleChanges(syncRedeliverySchedules(client, resources), 'redelivery', logger, ({ tenant }) => ({
+    tenant,
+  }));
   for (const { forge, triggers, message } of unwatchedTriggers(resources)) logger.info({ forge, triggers }, message);
 }
 
@@ -134,25 +121,14 @@ export async function syncRedeliverySchedule(client: Client, resources: Resource
   return changes.find((c) => c.tenant === 'global')?.change ?? 'none';
 }
 
-async function remove(client: Client, scheduleId: string): Promise<ScheduleChange> {
-  try {
-    await client.schedule.getHandle(scheduleId).delete();
-    return 'deleted';
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return 'none';
-    throw err;
-  }
-}
-
-async function upsert(
-  client: Client,
+function definition(
   scheduleId: string,
   taskQueue: string,
   input: RedeliveryInput,
   intervalMinutes: number,
-): Promise<ScheduleChange> {
+): ScheduleDefinition {
   const every = `${intervalMinutes} minutes`;
-  const options: Pick<ScheduleOptions, 'spec' | 'action' | 'policies'> = {
+  return {
     spec: { intervals: [{ every }] },
     action: {
       type: 'startWorkflow',
@@ -165,14 +141,4 @@ async function upsert(
     // A run still going when the next is due means GitHub is slow: skip rather than pile up.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: every },
   };
-  try {
-    await client.schedule.create({ scheduleId, ...options });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule
-      .getHandle(scheduleId)
-      .update((previous) => ({ ...previous, ...options }) as ScheduleUpdateOptions);
-    return 'updated';
-  }
 }

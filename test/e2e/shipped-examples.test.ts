@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropic.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
+import { until } from '../harness/until.js';
+import { syncTriggerSchedules } from '../../src/worker/trigger-schedules.js';
 
 const files = [
   {
@@ -168,6 +170,29 @@ describe('the shipped example configuration', function () {
       result.fleet!.outcomes.map((o: { member: string }) => o.member),
       ['security-reviewer', 'quality-reviewer', 'code-reviewer'],
     );
+  });
+  it('the nightly Schedule Trigger: its schedule is created paused, and a firing triages the named issue', async () => {
+    const [change] = await syncTriggerSchedules(stack.client, stack.resources);
+    assert.equal(change!.change, 'created');
+    const handle = stack.client.schedule.getHandle(change!.scheduleId);
+    try {
+      const d = await handle.describe();
+      assert.equal(d.state.paused, true);
+      assert.equal(d.spec.timezone, 'Europe/Berlin');
+      stack.sandbox.addIssue('Codertocat', 'Hello-World', 1);
+      // A paused schedule still runs when triggered by hand.
+      await handle.trigger();
+      let run: string | undefined;
+      await until(
+        'the firing',
+        async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
+      );
+      const result = await stack.client.workflow.getHandle(run!).result();
+      assert.equal(result.agent.stopped, 'answer');
+      assert.equal(stack.sandbox.commentsOn('Codertocat', 'Hello-World', 1).length, 1);
+    } finally {
+      await handle.delete();
+    }
   });
 });
 

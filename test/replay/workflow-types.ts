@@ -12,4 +12,5 @@ export const WORKFLOW_TYPES = [
   'replyWorkflow',
   'redeliveryWorkflow',
   'runBudgetWorkflow',
+  'scheduledTriggerWorkflow',
 ] as const;

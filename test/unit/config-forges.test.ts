@@ -297,7 +297,7 @@ describe('GitLab and Bitbucket configuration, as AOF users write it', () => {
 
     it('a forge type with the wrong case, with the one meant', () => {
       assert.deepEqual(errorsOf({ 'triggers/t.yaml': GITLAB.replace('type: GitLab', 'type: Gitlab') }), [
-        'triggers/t.yaml:7:9: spec.type: expected one of "GitHub", "GitLab", "Bitbucket" (did you mean "GitLab"?)',
+        'triggers/t.yaml:7:9: spec.type: expected one of "GitHub", "GitLab", "Bitbucket", "Schedule" (did you mean "GitLab"?)',
       ]);
     });
 

@@ -2,18 +2,11 @@
 // its target (an agent, fleet or flow) must be defined. A run acts only on what its `params` name: without
 // an issue or pull request, a tool that comments, labels, reviews or reports a check has nothing to act on,
 // and reviews, checks and approvals need a pull request.
-import { TOOL_NAMES } from '../agents/tool-names.js';
+import { toolRecord } from '../agents/tools.js';
 import type { Resources } from './load.js';
 import { problemAt, type Sourced } from './parse-resources.js';
 import { bindsUndefined, didYouMean, type ConfigProblem } from './problems.js';
 import { scheduleTargetOf, type ScheduleTrigger } from './schema.js';
-
-/** Tools that act on a pull request only (a review, a check run on its head). */
-const PULL_REQUEST_TOOLS: readonly string[] = [
-  'github_post_review',
-  'github_create_check_run',
-  'github_update_check_run',
-];
 
 /** The binding a Schedule Trigger runs: `commands.schedule`, else `default_agent`. */
 export function scheduleBinding(s: ScheduleTrigger['spec']): {
@@ -37,7 +30,7 @@ function uses(
   const out: { what: string; tool?: string; approval?: boolean }[] = [];
   const agent = (a: string, via: string) => {
     for (const tool of res.agents.get(a)?.resource.spec.tools ?? [])
-      if ((TOOL_NAMES as readonly string[]).includes(tool)) out.push({ what: `agent "${a}"${via} has ${tool}`, tool });
+      if (toolRecord(tool)) out.push({ what: `agent "${a}"${via} has ${tool}`, tool });
   };
   const fleet = (f: string, via: string) => {
     const spec = res.fleets.get(f)?.resource.spec;
@@ -84,7 +77,7 @@ function problemsOf(res: Resources, t: Sourced<ScheduleTrigger>): ConfigProblem[
           `${who}: ${use.what}, which needs an issue or pull request to act on; name one in params (repository and issue_number or pull_number)`,
         ),
       );
-    else if (target.pull_number === undefined && (use.approval || (use.tool && PULL_REQUEST_TOOLS.includes(use.tool))))
+    else if (target.pull_number === undefined && (use.approval || (use.tool && toolRecord(use.tool)?.needs.pull)))
       problems.push(
         problemAt(t, where, `${who}: ${use.what}, which needs a pull request; name it with params.pull_number`),
       );

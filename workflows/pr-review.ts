@@ -240,7 +240,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     // safe without patched(): `repoConfig` is a new field of the analysis result, absent from every result
     // recorded before it existed, so runs replayed from those histories take none of its branches.
     const repo = parsed.repoConfig;
-    const notes = repo ? configNotes(repo, repoConfigPath(forgeOf(pr))) : undefined;
+    const notes = repo ? configNotes(repo, repoConfigPath(forgeOf(pr)), changeNoun(pr)) : undefined;
     if (repo?.skipped) {
       step(`skipped: ${repo.skipped}`);
       const why = `This ${changeNoun(pr)} was not reviewed: ${repo.skipped}.`;

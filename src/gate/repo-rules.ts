@@ -157,14 +157,14 @@ export interface RepoConfigOutcome {
 }
 
 /** The summary's lines about the repository's configuration (`path`: its file in this repository). */
-export function configNotes(c: RepoConfigOutcome, path: string): string[] {
+export function configNotes(c: RepoConfigOutcome, path: string, noun = 'pull request'): string[] {
   const lines = [
     `**Repository configuration**: ${c.sources.length ? c.sources.map((s) => `\`${s}\``).join(', ') : 'none in force'}.`,
     ...c.problems.map((p) => `- Ignored, the server's settings apply: ${p}`),
   ];
   if (c.proposed)
     lines.push(
-      `**This pull request changes \`${path}\`**: it applies once merged (this review used the base commit's). For this pull request it would change:`,
+      `**This ${noun} changes \`${path}\`**: it applies once merged (this review used the base commit's). For this ${noun} it would change:`,
       ...c.proposed.map((p) => `- ${p}`),
     );
   return lines;

@@ -168,6 +168,18 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       }),
     );
 
+  /** The result of a review that analysed nothing (quota used up, skipped by the repository), saying why. */
+  const nothingReviewed = (note: string): PrReviewResult => ({
+    conclusion: 'neutral',
+    findings: 0,
+    functions: 0,
+    reused: 0,
+    tokensUsed: 0,
+    githubCalls: calls,
+    cache: {},
+    verdict: { ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'), note },
+  });
+
   try {
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back.
@@ -214,19 +226,9 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         `${name} — quota reached`,
         `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`,
       );
-      return {
-        conclusion: 'neutral',
-        findings: 0,
-        functions: 0,
-        reused: 0,
-        tokensUsed: 0,
-        githubCalls: calls,
-        cache: {},
-        verdict: {
-          ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'),
-          note: `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
-        },
-      };
+      return nothingReviewed(
+        `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
+      );
     }
 
     step('reading and parsing the changed files');
@@ -246,16 +248,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       const why = `This ${changeNoun(pr)} was not reviewed: ${repo.skipped}.`;
       await complete('neutral', `${name} — skipped: ${repo.skipped}`.slice(0, 200), [why, '', ...notes!].join('\n'));
       setState('skipped');
-      return {
-        conclusion: 'neutral',
-        findings: 0,
-        functions: 0,
-        reused: 0,
-        tokensUsed: 0,
-        githubCalls: calls,
-        cache: {},
-        verdict: { ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'), note: why },
-      };
+      return nothingReviewed(why);
     }
 
     step(`reviewing ${parsed.functions.length} function(s)`);

@@ -1,7 +1,7 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
-import { forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { changeNoun, forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
@@ -34,6 +34,7 @@ import { reviewFunctions } from './review-batches.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
+import { configNotes, repoConfigPath } from '../src/gate/repo-rules.js';
 
 export interface PrTarget {
   /** Absent: GitHub. */
@@ -167,6 +168,18 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       }),
     );
 
+  /** The result of a review that analysed nothing (quota used up, skipped by the repository), saying why. */
+  const nothingReviewed = (note: string): PrReviewResult => ({
+    conclusion: 'neutral',
+    findings: 0,
+    functions: 0,
+    reused: 0,
+    tokensUsed: 0,
+    githubCalls: calls,
+    cache: {},
+    verdict: { ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'), note },
+  });
+
   try {
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back.
@@ -213,19 +226,9 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
         `${name} — quota reached`,
         `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`,
       );
-      return {
-        conclusion: 'neutral',
-        findings: 0,
-        functions: 0,
-        reused: 0,
-        tokensUsed: 0,
-        githubCalls: calls,
-        cache: {},
-        verdict: {
-          ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'),
-          note: `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
-        },
-      };
+      return nothingReviewed(
+        `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
+      );
     }
 
     step('reading and parsing the changed files');
@@ -235,11 +238,26 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     calls += parsed.requests;
     skipped.push(...parsed.skipped);
 
+    // The repository's own configuration (.github/aof.yaml, read at the base commit by the analysis). Replay-
+    // safe without patched(): `repoConfig` is a new field of the analysis result, absent from every result
+    // recorded before it existed, so runs replayed from those histories take none of its branches.
+    const repo = parsed.repoConfig;
+    const notes = repo ? configNotes(repo, repoConfigPath(forgeOf(pr)), changeNoun(pr)) : undefined;
+    if (repo?.skipped) {
+      step(`skipped: ${repo.skipped}`);
+      const why = `This ${changeNoun(pr)} was not reviewed: ${repo.skipped}.`;
+      await complete('neutral', `${name} — skipped: ${repo.skipped}`.slice(0, 200), [why, '', ...notes!].join('\n'));
+      setState('skipped');
+      return nothingReviewed(why);
+    }
+
     step(`reviewing ${parsed.functions.length} function(s)`);
     const { results, fresh, tokensSaved, usage } = await reviewFunctions({
       fns: parsed.functions,
       reviewers: gate.reviewers,
-      cache: input.cache,
+      // `review: full`: every function again, nothing reused from earlier pushes.
+      cache: repo?.review === 'full' ? {} : input.cache,
+      ...(repo?.instructions ? { guidance: repo.instructions } : {}),
       rules: parsed.rules,
       model: { model: gate.model, offlineModel: gate.offline_model },
       maxConcurrency: gate.max_concurrency,
@@ -265,10 +283,11 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       tier,
       upsell,
       upgradeUrl: gate.billing.upgrade_url,
+      ...(notes ? { configNotes: notes } : {}),
     };
 
     step('reporting');
-    const conclusion = conclusionOf(outcome);
+    const conclusion = conclusionOf(outcome, repo?.failOn);
     const all = annotations(outcome);
     const title = checkTitle(outcome);
     const summary = checkSummary(outcome);

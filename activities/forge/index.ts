@@ -6,6 +6,7 @@ import { createRunTool, type ToolCall } from './run-tool.js';
 import type { CheckConclusion, CheckStatus } from '../../src/forges/port.js';
 import { analyseChange, diffWithin, type AnalysisInput } from './pull-analysis.js';
 import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
+import { readRepoConfig, REPO_CONFIG_READ_BYTES } from './repo-config.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   forgeOf,
@@ -78,6 +79,13 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
               files.map((f) => f.path),
               max,
             ),
+        },
+        {
+          read: () => readRepoConfig(v, t),
+          atHead: async (path) => {
+            const read = await v.filesAt(t, i.headSha, [path], REPO_CONFIG_READ_BYTES);
+            return { text: read.contents.get(path) ?? null, requests: read.requests };
+          },
         },
       );
     },

@@ -72,6 +72,16 @@ export interface ChangedFile {
   previous_filename?: string;
 }
 
+/** A pull or merge request as the gate's repository configuration reads it. */
+export interface ChangeInfo {
+  baseSha: string;
+  baseBranch: string;
+  draft: boolean;
+  title: string;
+  /** The author's login (GitHub), username (GitLab) or nickname (Bitbucket). */
+  author: string;
+}
+
 export interface PostedComment {
   id: number;
   url: string;
@@ -151,6 +161,12 @@ export interface ForgeVerbs {
   ): Promise<{ contents: Map<string, string | null>; requests: number }>;
   /** The head commit and state (open, closed, merged) of a pull or merge request. */
   head(t: ChangeTarget): Promise<{ sha: string; state: string }>;
+  /**
+   * What the gate's repository configuration reads of a change (its base commit, where the configuration
+   * is read from, and what its skip rules compare). Absent where the adapter has none (Bitbucket Data
+   * Center): the repository's configuration is then not read.
+   */
+  changeInfo?(t: ChangeTarget): Promise<ChangeInfo>;
 
   postComment(t: ChangeTarget, body: string): Promise<PostedComment>;
   updateComment(t: ForgeTarget, commentId: number, body: string): Promise<PostedComment>;

@@ -126,6 +126,10 @@ interface Comment {
 interface PullRequest {
   state: 'OPEN' | 'MERGED' | 'DECLINED' | 'SUPERSEDED';
   source: { commit: { hash: string } | null };
+  destination?: { branch?: { name?: string }; commit?: { hash: string } | null };
+  draft?: boolean;
+  title?: string;
+  author?: { nickname?: string; display_name?: string };
   participants?: { user?: { uuid?: string }; approved?: boolean; state?: string | null }[];
 }
 
@@ -482,6 +486,18 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
       const api = clientFor(t);
       const pr = await api.get<PullRequest>(prPath(api, t, t.number));
       return { sha: pr.source.commit?.hash ?? '', state: prState(pr.state) };
+    },
+
+    async changeInfo(t) {
+      const api = clientFor(t);
+      const pr = await api.get<PullRequest>(prPath(api, t, t.number));
+      return {
+        baseSha: pr.destination?.commit?.hash ?? '',
+        baseBranch: pr.destination?.branch?.name ?? '',
+        draft: pr.draft === true,
+        title: pr.title ?? '',
+        author: pr.author?.nickname ?? pr.author?.display_name ?? '',
+      };
     },
 
     ...commentVerbs<Comment>(clientFor, {

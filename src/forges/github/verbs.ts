@@ -59,6 +59,19 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
       return { sha: data.head.sha, state: data.state };
     },
 
+    async changeInfo(t) {
+      const { data } = await githubCall(() =>
+        clientFor(t).pulls.get({ owner: t.owner, repo: t.repo, pull_number: t.number }),
+      );
+      return {
+        baseSha: data.base.sha,
+        baseBranch: data.base.ref,
+        draft: data.draft === true,
+        title: data.title,
+        author: data.user?.login ?? '',
+      };
+    },
+
     async postComment(t, body) {
       const data = await createComment(clientFor(t), t, t.number, body);
       return { id: data.id, url: data.html_url };

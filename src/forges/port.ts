@@ -223,6 +223,12 @@ export interface ForgeVerbs {
    */
   changeReader?(t: ChangeTarget, headSha: string, commentMarker?: string): ChangeReader;
 
+  /**
+   * How the analysis reads the change between two commits of a repository, with no pull request to ask
+   * (a GitHub merge group: its base and head). Absent where the forge has no merge queue.
+   */
+  comparisonReader?(t: ForgeTarget, baseSha: string, headSha: string): ChangeReader;
+
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
     /** Adds labels; the labels it then has. */
@@ -233,7 +239,10 @@ export interface ForgeVerbs {
 
 /** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
 export interface ChangeReader {
-  changedFiles(maxPages: number): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
+  /** `listedAtMost`: when truncated, the forge's own limit of the list (else `maxPages` pages of 100). */
+  changedFiles(
+    maxPages: number,
+  ): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number; listedAtMost?: number }>;
   filesAt(
     files: { path: string; estimate: number }[],
     maxFileBytes: number,

@@ -99,10 +99,12 @@ function compensationProblems(spec: Flow['spec'], i: number): FlowProblem[] {
   if (!by) return [{ path, message: `unknown node "${n.compensate}"${didYouMean(n.compensate!, ids)}` }];
   if (by.id === n.id) return [{ path, message: 'a node cannot undo itself' }];
   if (!FLOW_NODE_TYPES[n.type].acts)
-    return [{ path, message: `a ${n.type} node changes nothing, so there is nothing to undo` }];
+    return [{ path, message: `${article(n.type)} ${n.type} node changes nothing, so there is nothing to undo` }];
   if (!FLOW_NODE_TYPES[by.type].acts)
-    return [{ path, message: `node "${by.id}" is a ${by.type} node, which cannot undo anything` }];
+    return [{ path, message: `node "${by.id}" is ${article(by.type)} ${by.type} node, which cannot undo anything` }];
   if (by.compensate !== undefined)
     return [{ path, message: `node "${by.id}" undoes "${n.id}", so it cannot have a compensation of its own` }];
   return [];
 }
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');

@@ -247,6 +247,9 @@ export async function mergeGroupReviewWorkflow(input: MergeGroupReviewInput): Pr
       else await update({ title: `${name} — error`, summary: sanitized(err), annotations: [] }, 0, 'failure');
       setState(isCancellation(err) ? 'destroyed' : 'failed');
     });
+    // A group the queue removed is a review that ended as asked, not a failure.
+    if (destroyed && isCancellation(err))
+      return { conclusion: 'cancelled', functions: 0, reused: 0, reviewed: 0, findings: 0, gatesAsked: 0 };
     throw err;
   }
 }

@@ -28,7 +28,7 @@ import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens } from '../src/agents/model-types.js';
 import { forgeActivities } from './activities.js';
 import { mergeGroupDestroyedSignal } from './definitions.js';
-import { postVerdict } from './check-verdict.js';
+import { concludeAbandoned, postVerdict } from './check-verdict.js';
 import { reviewFunctions } from './review-batches.js';
 import { sanitized } from './pr-review.js';
 import { markRun } from './run-attributes.js';
@@ -226,27 +226,20 @@ export async function mergeGroupReviewWorkflow(input: MergeGroupReviewInput): Pr
     return result;
   } catch (err) {
     // However the review ended, the check concludes: a merge queue never waits on it for ever.
-    await CancellationScope.nonCancellable(async () => {
-      if (
-        !(await created.then(
-          () => true,
-          () => false,
-        ))
-      )
-        return setState('failed');
-      if (isCancellation(err))
-        await update(
-          {
-            title: `${name} — merge group ${destroyed ? `destroyed (${destroyed})` : 'cancelled'}`,
-            summary: `The merge queue removed this group (${destroyed ?? 'cancelled'}) before its review finished; nothing more is reviewed for it.`,
-            annotations: [],
-          },
-          0,
-          'cancelled',
-        );
-      else await update({ title: `${name} — error`, summary: sanitized(err), annotations: [] }, 0, 'failure');
-      setState(isCancellation(err) ? 'destroyed' : 'failed');
-    });
+    const concluded = await concludeAbandoned(created, err, (cancelled) =>
+      cancelled
+        ? update(
+            {
+              title: `${name} — merge group ${destroyed ? `destroyed (${destroyed})` : 'cancelled'}`,
+              summary: `The merge queue removed this group (${destroyed ?? 'cancelled'}) before its review finished; nothing more is reviewed for it.`,
+              annotations: [],
+            },
+            0,
+            'cancelled',
+          )
+        : update({ title: `${name} — error`, summary: sanitized(err), annotations: [] }, 0, 'failure'),
+    );
+    setState(concluded && isCancellation(err) ? 'destroyed' : 'failed');
     // A group the queue removed is a review that ended as asked, not a failure.
     if (destroyed && isCancellation(err))
       return { conclusion: 'cancelled', functions: 0, reused: 0, reviewed: 0, findings: 0, gatesAsked: 0 };

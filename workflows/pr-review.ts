@@ -31,7 +31,7 @@ import { STATUS_ONLY } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';
-import { postVerdict } from './check-verdict.js';
+import { concludeAbandoned, postVerdict } from './check-verdict.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
@@ -325,24 +325,16 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     };
   } catch (err) {
     // Conclude the check run however the review ended; the real error stays in this workflow's history.
-    await CancellationScope.nonCancellable(async () => {
-      // Without a check run there is nothing to conclude; its in_progress lands before the conclusion.
-      if (
-        !(await created.then(
-          () => true,
-          () => false,
-        ))
-      )
-        return setState('failed');
-      if (isCancellation(err))
-        await complete(
-          'cancelled',
-          `${name} — superseded`,
-          'A newer push superseded this commit; its review replaces this one.',
-        );
-      else await complete('failure', `${name} — error`, sanitized(err));
-      setState(isCancellation(err) ? 'superseded' : 'failed');
-    });
+    const concluded = await concludeAbandoned(created, err, (cancelled) =>
+      cancelled
+        ? complete(
+            'cancelled',
+            `${name} — superseded`,
+            'A newer push superseded this commit; its review replaces this one.',
+          )
+        : complete('failure', `${name} — error`, sanitized(err)),
+    );
+    setState(concluded && isCancellation(err) ? 'superseded' : 'failed');
     throw err;
   }
 }

@@ -105,7 +105,7 @@ describe('the gate on a merge queue', function () {
     const run = completed(all.head)!;
     assert.equal(run.conclusion, 'success');
     assert.equal(run.name, 'AFA Gate Check');
-    assert.match(run.output.summary, /Analysed 6 changed function\(s\), 6 reused from an earlier review/);
+    assert.match(String(run.output.summary), /Analysed 6 changed function\(s\), 6 reused from an earlier review/);
     assert.equal(fake.requests.length, before, 'the group called the model');
     assert.ok(
       stack.sandbox.requests.some(
@@ -128,7 +128,7 @@ describe('the gate on a merge queue', function () {
     assert.equal((await stack.send('merge_group', more.payload('checks_requested'))).status, 201);
     await until('the group check', () => completed(more.head) !== undefined);
     const run = completed(more.head)!;
-    assert.match(run.output.summary, /Analysed 7 changed function\(s\), 6 reused from an earlier review/);
+    assert.match(String(run.output.summary), /Analysed 7 changed function\(s\), 6 reused from an earlier review/);
     const asked = reviewed(before);
     assert.deepEqual(
       asked.map((a) => a.split(' | ')[1]).sort(),

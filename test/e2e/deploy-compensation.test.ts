@@ -80,14 +80,34 @@ spec:
     - {from: deploy, to: verify}
     - {from: verify, to: done}
 `,
+      // Staging first (undone by unstage), then production once approved; a rejection undoes staging.
+      'flows/g.yaml': `apiVersion: aof.dev/v1
+kind: AgentFlow
+metadata: {name: stage-then-prod}
+spec:
+  nodes:
+    - {id: start, type: http, compensate: unstage, config: {url: "${hooks.url}/stage"}}
+    - {id: unstage, type: http, config: {url: "${hooks.url}/unstage"}}
+    - {id: approve, type: approval}
+    - {id: deploy, type: http, config: {url: "${hooks.url}/deploy"}}
+    - {id: done, type: end, config: {status: deployed}}
+    - {id: stopped, type: end, config: {status: rejected}}
+  connections:
+    - {from: start, to: approve}
+    - {from: approve, to: deploy, when: "approve.output == 'approved'"}
+    - {from: approve, to: stopped}
+    - {from: deploy, to: done}
+`,
       'triggers/t.yaml': triggerYaml(
         'undo',
-        'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-undo\n    params: {require_approval: false, environment: production}',
+        'config:\n  github_events: [issue_comment]\ncommands:\n  /deploy production:\n    flow: deploy-undo\n    params: {require_approval: false, environment: production}\n' +
+          '  /promote:\n    flow: stage-then-prod\n    params: {approvers: [alice], environment: production}',
       ),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
     env = await workerEnvFor(stack);
     prs = pullRequests(stack, 'undoorg/api', 300);
+    stack.sandbox.permissions.set('undoorg/api:alice', 'write');
   });
   after(async () => {
     await worker?.kill();
@@ -160,6 +180,41 @@ spec:
         (b) =>
           b.includes('`deploy-undo` for `production`: failed at `verify`, undone') &&
           b.includes('rollback (http, undoes deploy) | 200'),
+      ),
+    );
+  });
+
+  it('a rejected flow after a completed node runs its compensation, once, and says so', async () => {
+    hooks.calls.length = 0;
+    await startWorker();
+    const pr = prs.open();
+    const r = await stack.send('issue_comment', prs.comment(pr, '/promote', 'carol'));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const flow = stack.client.workflow.getHandle(`flow/undoorg/api#${pr.number}/stage-then-prod/production`);
+    await until('the approval request', () => comments(pr.number).some((b) => b.includes('/reject')));
+    assert.equal(hooks.to('/stage').count, 1);
+    assert.equal((await stack.send('issue_comment', prs.comment(pr, '/reject not today', 'alice'))).status, 202);
+
+    const result = await flow.result();
+    assert.equal(result.status, 'rejected');
+    assert.deepEqual(
+      hooks.calls.map((c) => c.path),
+      ['/stage', '/unstage'],
+    );
+    assert.deepEqual(
+      result.nodes.map((n: { node: string; undid?: string }) => [n.node, n.undid]),
+      [
+        ['start', undefined],
+        ['approve', undefined],
+        ['stopped', undefined],
+        ['unstage', 'start'],
+      ],
+    );
+    await until('the flow comment', () =>
+      comments(pr.number).some(
+        (b) =>
+          b.includes('`stage-then-prod` for `production`: rejected') &&
+          b.includes('unstage (http, undoes start) | 200'),
       ),
     );
   });

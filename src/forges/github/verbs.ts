@@ -239,6 +239,16 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
   };
 }
 
+/** A changed file as GitHub lists it (a pull request's files, a comparison's), in the port's words. */
+const changedFileOf = (f: ChangedFile): ChangedFile => ({
+  filename: f.filename,
+  status: f.status,
+  additions: f.additions,
+  deletions: f.deletions,
+  patch: f.patch,
+  previous_filename: f.previous_filename,
+});
+
 /** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
 export async function changedFiles(gh: Octokit, t: ForgeTarget & { pullNumber: number }, maxPages: number) {
   const files: ChangedFile[] = [];
@@ -248,16 +258,7 @@ export async function changedFiles(gh: Octokit, t: ForgeTarget & { pullNumber: n
     const { data } = await githubCall(() =>
       gh.pulls.listFiles({ owner: t.owner, repo: t.repo, pull_number: t.pullNumber, per_page: 100, page }),
     );
-    files.push(
-      ...data.map((f) => ({
-        filename: f.filename,
-        status: f.status,
-        additions: f.additions,
-        deletions: f.deletions,
-        patch: f.patch,
-        previous_filename: f.previous_filename,
-      })),
-    );
+    files.push(...data.map(changedFileOf));
     if (data.length < 100) return { files, truncated: false, requests };
   }
   return { files, truncated: true, requests };
@@ -281,14 +282,7 @@ export async function comparedFiles(gh: Octokit, t: ForgeTarget, baseSha: string
       page: 1,
     }),
   );
-  const files: ChangedFile[] = (data.files ?? []).map((f) => ({
-    filename: f.filename,
-    status: f.status,
-    additions: f.additions,
-    deletions: f.deletions,
-    patch: f.patch,
-    previous_filename: f.previous_filename,
-  }));
+  const files = (data.files ?? []).map(changedFileOf);
   return {
     files,
     truncated: files.length >= COMPARED_FILES_AT_MOST,

@@ -109,12 +109,10 @@ async function mergeGroup(withDeadline: WithDeadline, taskQueue: string, input: 
   if (g.action === 'destroyed') {
     try {
       await withDeadline((c) =>
-        c.workflow
-          .getHandle(workflowId)
-          .signal(mergeGroupDestroyedSignal, {
-            deliveryId: input.deliveryId,
-            ...(g.reason ? { reason: g.reason } : {}),
-          }),
+        c.workflow.getHandle(workflowId).signal(mergeGroupDestroyedSignal, {
+          deliveryId: input.deliveryId,
+          ...(g.reason ? { reason: g.reason } : {}),
+        }),
       );
       return { status: 'queued', workflowId };
     } catch (err) {

@@ -122,21 +122,27 @@ spec:
     await until(`a call to ${path}`, () => hooks.to(path).count > 0);
     await worker!.kill('SIGKILL');
   };
-  const deploy = async () => {
+  /** `/<command>` on a new pull request, by carol: the PR and its flow `name`'s handle. */
+  const request = async (command: string, name: string) => {
     const pr = prs.open();
-    const r = await stack.send('issue_comment', prs.comment(pr, '/deploy production', 'carol'));
+    const r = await stack.send('issue_comment', prs.comment(pr, command, 'carol'));
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    return { pr, flow: stack.client.workflow.getHandle(`flow/undoorg/api#${pr.number}/deploy-undo/production`) };
+    return { pr, flow: stack.client.workflow.getHandle(`flow/undoorg/api#${pr.number}/${name}/production`) };
+  };
+  /** A production deploy whose worker is killed while verify runs (deploy done). */
+  const deployKilledAtVerify = async () => {
+    hooks.calls.length = 0;
+    hooks.answers['/verify'] = 'hold';
+    await startWorker();
+    const run = await request('/deploy production', 'deploy-undo');
+    await killWhileHeld('/verify');
+    assert.equal(hooks.to('/deploy').count, 1);
+    return run;
   };
   const comments = (n: number) => stack.sandbox.comments.filter((c) => c.issueNumber === n).map((c) => c.body);
 
   it('killed while verify runs, verify then passes: deployed once, never rolled back', async () => {
-    hooks.calls.length = 0;
-    hooks.answers['/verify'] = 'hold';
-    await startWorker();
-    const { pr, flow } = await deploy();
-    await killWhileHeld('/verify');
-    assert.equal(hooks.to('/deploy').count, 1);
+    const { pr, flow } = await deployKilledAtVerify();
     hooks.answers['/verify'] = 200;
     await startWorker();
 
@@ -153,11 +159,7 @@ spec:
   });
 
   it('killed while verify runs, verify then fails: rolled back exactly once, also when killed during the rollback', async () => {
-    hooks.calls.length = 0;
-    hooks.answers['/verify'] = 'hold';
-    await startWorker();
-    const { pr, flow } = await deploy();
-    await killWhileHeld('/verify');
+    const { pr, flow } = await deployKilledAtVerify();
     hooks.answers['/verify'] = 409;
     hooks.answers['/rollback'] = 'hold';
     await startWorker();
@@ -187,10 +189,7 @@ spec:
   it('a rejected flow after a completed node runs its compensation, once, and says so', async () => {
     hooks.calls.length = 0;
     await startWorker();
-    const pr = prs.open();
-    const r = await stack.send('issue_comment', prs.comment(pr, '/promote', 'carol'));
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    const flow = stack.client.workflow.getHandle(`flow/undoorg/api#${pr.number}/stage-then-prod/production`);
+    const { pr, flow } = await request('/promote', 'stage-then-prod');
     await until('the approval request', () => comments(pr.number).some((b) => b.includes('/reject')));
     assert.equal(hooks.to('/stage').count, 1);
     assert.equal((await stack.send('issue_comment', prs.comment(pr, '/reject not today', 'alice'))).status, 202);

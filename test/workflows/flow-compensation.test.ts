@@ -9,7 +9,8 @@ import { Worker } from '@temporalio/worker';
 import { startTimeSkippingServer } from '../../src/temporal/dev-server.js';
 import { workflowBundle } from '../harness/temporal.js';
 import { until } from '../harness/until.js';
-import type { FlowRunInput, FlowRunResult } from '../../workflows/flow-run.js';
+import type { FlowRunResult } from '../../workflows/flow-run.js';
+import { flowInput } from '../harness/flow-input.js';
 import type { Flow } from '../../src/config/schema.js';
 import type { HttpCall } from '../../activities/http/index.js';
 import { renderHttpRequest } from '../../src/flows/http-request.js';
@@ -45,25 +46,12 @@ describe('flow compensations (time-skipping server)', function () {
       return { status: 200, body: '' };
     },
   };
-  const input = (spec: Flow['spec']): FlowRunInput => ({
-    flow: 'f',
-    spec,
-    metadata: { pr_base_ref: 'main', repo_full_name: 'o/r' },
-    data: {},
-    params: { environment: 'staging', lock: false },
-    scope: { owner: 'o', repo: 'r', isPullRequest: false, checkRunIds: [] },
-    githubTaskQueue: 'undo',
-    agents: {},
-    fleets: {},
-    tokenBudget: 1,
-    modelTurnTimeoutSecs: 5,
-  });
   const start = (spec: Flow['spec']) => {
     calls.length = 0;
     return env.client.workflow.start('flowRunWorkflow', {
       workflowId: `undo-${Math.random()}`,
       taskQueue: 'undo',
-      args: [input(spec)],
+      args: [flowInput(spec, 'undo')],
       retry: { maximumAttempts: 1 },
     });
   };

@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GateVerdict } from '../src/gate/verdict.js';
 import type { PrGateInput } from './pr-gate.js';
+import type { ReviewerResult } from '../src/gate/types.js';
 
 export interface QuotaGrant {
   allowed: boolean;
@@ -63,6 +64,20 @@ export interface GateState {
 
 /** The gate's state, read without a trace in its history. */
 export const gateStateQuery = defineQuery<GateState>('gateState');
+
+/** Which earlier results a merge group's review asks a PR's gate for: `reviewer:hash` keys, of the same gate. */
+export interface PriorResultsAsk {
+  keys: string[];
+  /** The gate's title and model: results of another gate (or model) are not this one's verdicts. */
+  title: string;
+  model: string;
+}
+
+/** A PR gate's results for functions whose code (content hash) it reviewed, read without a trace in its history. */
+export const priorResultsQuery = defineQuery<Record<string, ReviewerResult>, [PriorResultsAsk]>('priorResults');
+
+/** A merge queue removed the group (merged, invalidated, dequeued): its review stops. */
+export const mergeGroupDestroyedSignal = defineSignal<[{ deliveryId: string; reason?: string }]>('mergeGroupDestroyed');
 
 export interface ApprovalComment {
   deliveryId: string;

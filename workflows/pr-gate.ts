@@ -17,7 +17,7 @@ import {
 import type { Gate } from '../src/config/schema.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
-import { gateStateQuery, reviewSignal, type ReviewRequest } from './definitions.js';
+import { gateStateQuery, priorResultsQuery, reviewSignal, type ReviewRequest } from './definitions.js';
 import type { GateVerdict } from '../src/gate/verdict.js';
 import { PROMPT_CACHE_WARM_MS, prReviewWorkflow, type PrReviewResult, type PrTarget } from './pr-review.js';
 import type { ReviewerResult } from '../src/gate/types.js';
@@ -90,6 +90,17 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       reviews,
       ...(verdict ? { verdict } : {}),
     };
+  });
+  // A merge group's review reuses this PR's results for functions of identical code (merge-group-review.ts).
+  // Bounded by what it asks (the group's analysed functions); errors are not verdicts.
+  setHandler(priorResultsQuery, ({ keys, title, model }) => {
+    if (title !== input.gate.title || model !== input.gate.model) return {};
+    const found: Record<string, ReviewerResult> = {};
+    for (const key of keys.slice(0, MAX_CACHE)) {
+      const r = cache[key];
+      if (r && !r.error) found[key] = r;
+    }
+    return found;
   });
   setHandler(reviewSignal, (req) => {
     if (seen.has(req.deliveryId)) return; // a redelivery counts once

@@ -31,6 +31,7 @@ import { STATUS_ONLY } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';
+import { concludeAbandoned, postVerdict } from './check-verdict.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
@@ -91,7 +92,7 @@ const { reserveQuota } = proxyActivities<QuotaActivities>({
 });
 
 /** What users see instead of the real error: no stack, token, URL or payload (the history keeps those). */
-function sanitized(err: unknown): string {
+export function sanitized(err: unknown): string {
   const type = (err as { cause?: { type?: string }; type?: string }).cause?.type ?? (err as { type?: string }).type;
   return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
 }
@@ -292,19 +293,20 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     const title = checkTitle(outcome);
     const summary = checkSummary(outcome);
     // GitHub takes 50 annotations a request; later updates append.
-    const verdict = async () => {
-      await complete(conclusion, title, summary, all.slice(0, ANNOTATIONS_PER_REQUEST));
-      for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
-        await call(
-          forge.updateCheckRun({
-            ...checkTarget,
-            checkRunId: (await created).id,
-            output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
-            annotationsBefore: i,
-          }),
-        );
-      }
-    };
+    const verdict = () =>
+      postVerdict(
+        all,
+        (first) => complete(conclusion, title, summary, first),
+        async (more, annotationsBefore) =>
+          call(
+            forge.updateCheckRun({
+              ...checkTarget,
+              checkRunId: (await created).id,
+              output: { title, summary, annotations: more },
+              annotationsBefore,
+            }),
+          ),
+      );
     const comment = async () => {
       const check = await created;
       // Said once, in the comment: with a personal token the check is a commit status, without annotations.
@@ -342,24 +344,16 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     };
   } catch (err) {
     // Conclude the check run however the review ended; the real error stays in this workflow's history.
-    await CancellationScope.nonCancellable(async () => {
-      // Without a check run there is nothing to conclude; its in_progress lands before the conclusion.
-      if (
-        !(await created.then(
-          () => true,
-          () => false,
-        ))
-      )
-        return setState('failed');
-      if (isCancellation(err))
-        await complete(
-          'cancelled',
-          `${name} — superseded`,
-          'A newer push superseded this commit; its review replaces this one.',
-        );
-      else await complete('failure', `${name} — error`, sanitized(err));
-      setState(isCancellation(err) ? 'superseded' : 'failed');
-    });
+    const concluded = await concludeAbandoned(created, err, (cancelled) =>
+      cancelled
+        ? complete(
+            'cancelled',
+            `${name} — superseded`,
+            'A newer push superseded this commit; its review replaces this one.',
+          )
+        : complete('failure', `${name} — error`, sanitized(err)),
+    );
+    setState(concluded && isCancellation(err) ? 'superseded' : 'failed');
     throw err;
   }
 }

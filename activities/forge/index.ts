@@ -4,7 +4,7 @@
 import type { GitHubClientFor } from '../../src/forges/github/client.js';
 import { createRunTool, type ToolCall } from './run-tool.js';
 import type { CheckConclusion, CheckStatus } from '../../src/forges/port.js';
-import { analyseChange, diffWithin, type AnalysisInput } from './pull-analysis.js';
+import { analyseChange, diffWithin, type AnalysisInput, type ComparisonInput } from './pull-analysis.js';
 import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
 import { readRepoConfig, REPO_CONFIG_READ_BYTES } from './repo-config.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -88,6 +88,17 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
           },
         },
       );
+    },
+
+    /** The functions changed between two commits (a merge group's base and head), parsed where the code is. */
+    async analyseComparison(i: ComparisonInput) {
+      const reader = verbsOf(i).comparisonReader?.(forgeTargetOf(i), i.baseSha, i.headSha);
+      if (!reader)
+        throw ApplicationFailure.nonRetryable(
+          `${forgeOf(i)} cannot compare two commits (it has no merge queue)`,
+          'ForgeLacksVerb',
+        );
+      return analyseChange(i, reader);
     },
 
     /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */

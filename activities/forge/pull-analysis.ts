@@ -133,6 +133,14 @@ function withRules(kept: ReturnType<typeof bound>, all: ReviewerResult[][], limi
   return { functions, skipped: listedAtMost(skipped, limits), rules };
 }
 
+/** The change between two commits of a repository (a merge group's base and head), with no pull request. */
+export type ComparisonInput = RepoTarget & {
+  baseSha: string;
+  headSha: string;
+  limits?: Partial<AnalysisLimits>;
+  rules?: ReviewerName[];
+};
+
 export type AnalysisInput = RepoTarget & {
   pullNumber: number;
   headSha: string;
@@ -149,7 +157,7 @@ export type AnalysisInput = RepoTarget & {
  * pool, and the result bounded.
  */
 export async function analyseChange(
-  input: AnalysisInput,
+  input: Pick<AnalysisInput, 'limits' | 'rules'>,
   reader: ChangeReader,
   config?: RepoConfigSource,
 ): Promise<PullAnalysis> {
@@ -174,9 +182,13 @@ export async function analyseChange(
   }
   const skipped: SkippedFile[] = [];
   if (listed.truncated) {
+    const most = listed.listedAtMost;
     skipped.push({
-      path: `(files beyond ${limits.maxPages * 100})`,
-      reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
+      path: `(files beyond ${most ?? limits.maxPages * 100})`,
+      reason:
+        most === undefined
+          ? `only the first ${limits.maxPages} pages of changed files are analysed`
+          : `the forge lists at most ${most} changed files of a comparison`,
     });
   }
   const withPatch: (PullFile & { patch: string })[] = [];

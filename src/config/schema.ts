@@ -5,6 +5,7 @@ import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
 import { AgentMcpServers, SharedMcpServers } from './mcp-servers.js';
 import { outputSchema } from './output-schema.js';
 import { envName, inert, modelName, name } from './primitives.js';
+import { FLOW_NODE_TYPE_NAMES } from '../../workflows/flow-nodes/index.js';
 import { redeliverySchema } from './redelivery.js';
 import { ScheduleTarget, ScheduleTriggerConfig, TARGET_KEYS } from './schedule.js';
 
@@ -402,10 +403,13 @@ export const FleetSpec = z.strictObject({
     .prefault({}),
 });
 
+/** A flow node; its `config` is checked by its type's record (workflows/flow-nodes/, src/flows/validate.ts). */
 const FlowNode = z.strictObject({
   id: name,
-  type: z.enum(['agent', 'fleet', 'approval', 'conditional', 'parallel', 'join', 'wait', 'github', 'http', 'end']),
+  type: z.enum(FLOW_NODE_TYPE_NAMES),
   config: z.record(z.string(), z.unknown()).optional(),
+  /** The node that undoes this one when a later node fails or the flow ends short of success. */
+  compensate: name.optional(),
 });
 
 export const FlowSpec = z.strictObject({

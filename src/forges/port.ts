@@ -239,6 +239,12 @@ export interface ForgeVerbs {
    */
   changeReader?(t: ChangeTarget, headSha: string, commentMarker?: string): ChangeReader;
 
+  /**
+   * How the analysis reads the change between two commits of a repository, with no pull request to ask
+   * (a GitHub merge group: its base and head). Absent where the forge has no merge queue.
+   */
+  comparisonReader?(t: ForgeTarget, baseSha: string, headSha: string): ChangeReader;
+
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
     /** Adds labels; the labels it then has. */
@@ -249,7 +255,10 @@ export interface ForgeVerbs {
 
 /** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
 export interface ChangeReader {
-  changedFiles(maxPages: number): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
+  /** `listedAtMost`: when truncated, the forge's own limit of the list (else `maxPages` pages of 100). */
+  changedFiles(
+    maxPages: number,
+  ): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number; listedAtMost?: number }>;
   filesAt(
     files: { path: string; estimate: number }[],
     maxFileBytes: number,
@@ -292,12 +301,27 @@ export interface ForgeEvent {
   transition?: 'pushed' | 'closed';
   /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */
   review?: { number: number; headSha?: string };
+  /**
+   * A GitHub merge queue's group (`merge_group`): its commits to check, with no pull request. `reason` of
+   * `destroyed`: merged, invalidated or dequeued.
+   */
+  mergeGroup?: MergeGroup;
   /** The author of the pull or merge request, for the self-approval rule. */
   changeAuthor?: string;
   /** The author's user id, where the forge's payloads carry it (GitLab's `author_id`): compared by id. */
   changeAuthorId?: number;
   /** The context variables of instructions and templates (the forge's own names, per AOF). */
   metadata: Record<string, string | number | boolean | undefined>;
+}
+
+/** A merge queue's group of changes, checked on its own head commit (GitHub's `merge_group` event). */
+export interface MergeGroup {
+  action: 'checks_requested' | 'destroyed';
+  headSha: string;
+  baseSha: string;
+  /** `refs/heads/gh-readonly-queue/<base>/pr-<n>-<sha>`: the last queued pull request's number. */
+  headRef: string;
+  reason?: 'merged' | 'invalidated' | 'dequeued';
 }
 
 /** The bot's names the ingress learnt from each forge's credentials (src/forges/<forge>/identity.ts). */

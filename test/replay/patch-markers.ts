@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface JsonEvent {
+  workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { data?: string }[] } };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   markerRecordedEventAttributes?: {
@@ -65,6 +66,26 @@ export function activitiesOf(events: JsonEvent[]): Set<string> {
     if (name) names.add(`activity:${name}`);
   }
   return names;
+}
+
+/**
+ * `flow:compensated` when a flow run completed after undoing a node (a record with `undid` in its result):
+ * a path gated on the flow's own input (`compensate`), which runs from before could not take, gets a
+ * history of its own.
+ */
+export function flowPathsOf(events: JsonEvent[]): Set<string> {
+  const paths = new Set<string>();
+  for (const e of events) {
+    const data = e.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.data;
+    if (!data) continue;
+    try {
+      const result = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { nodes?: { undid?: string }[] };
+      if (Array.isArray(result?.nodes) && result.nodes.some((n) => n?.undid)) paths.add('flow:compensated');
+    } catch {
+      // not JSON: not a flow's result
+    }
+  }
+  return paths;
 }
 
 /** The workflow code's files: not the registry of patches (workflows/patches.ts), which names them. */

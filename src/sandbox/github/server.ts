@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { APP_OPERATIONS, appAnswer } from './apps.js';
 import { checkRoutes } from './checks.js';
+import { commitRoutes } from './commits.js';
 import { contract, queryProblems, validateBody, type Operation } from './contract.js';
 import { graphqlRoutes } from './graphql.js';
 import { HookDeliveries, hookRoutes } from './hooks.js';
@@ -62,6 +63,14 @@ export class GitHubSandbox extends SandboxHttpServer {
   readonly teams = new Map<string, Set<string>>();
   /** Pull requests by `owner/repo#n`: the PR object, its files and its diff. */
   readonly pulls = new Map<string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }>();
+  /**
+   * Comparisons by `owner/repo@base...head` (a merge group's commits and changed files); a file's
+   * `content` becomes its version at `head`.
+   */
+  readonly comparisons = new Map<
+    string,
+    { commits: { sha: string; message: string }[]; files: Record<string, unknown>[] }
+  >();
   /** The login that app installation tokens act as. */
   botLogin = 'aofbot[bot]';
   /** GitHub Apps by id: their public key, to verify the JWT that asks for an installation token. */
@@ -93,6 +102,7 @@ export class GitHubSandbox extends SandboxHttpServer {
       ...checkRoutes(this),
       ...statusRoutes(this),
       ...repoRoutes(this),
+      ...commitRoutes(this),
       ...hookRoutes(this),
       ...userRoutes(),
       ...teamRoutes(this),
@@ -184,6 +194,23 @@ export class GitHubSandbox extends SandboxHttpServer {
     for (const f of files)
       if (typeof f.content === 'string')
         this.contents.set(`${owner}/${repo}@${pull.head?.sha}:${f.filename}`, f.content);
+  }
+
+  /** A comparison of two commits (a merge group's), its files' `content` becoming their versions at `head`. */
+  addComparison(
+    owner: string,
+    repo: string,
+    base: string,
+    head: string,
+    commits: { sha: string; message: string }[],
+    files: Record<string, unknown>[],
+  ): void {
+    this.comparisons.set(`${owner}/${repo}@${base}...${head}`, {
+      commits,
+      files: files.map(({ content: _c, ...f }) => f),
+    });
+    for (const f of files)
+      if (typeof f.content === 'string') this.contents.set(`${owner}/${repo}@${head}:${f.filename}`, f.content);
   }
 
   /**

@@ -89,7 +89,9 @@ export function flowPathsOf(events: JsonEvent[]): Set<string> {
 }
 
 /** The workflow code's files: not the registry of patches (workflows/patches.ts), which names them. */
-const codeFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'patches.ts');
+/** The workflow code's files, in subfolders too (workflows/flow-nodes/), as paths relative to `dir`. */
+const codeFiles = (dir: string) =>
+  (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.ts') && n !== 'patches.ts');
 
 /** Every `patched('id')` in the workflow code; with `call: 'deprecatePatch'`, every `deprecatePatch('id')`. */
 export function patchIdsInCode(

@@ -34,6 +34,7 @@ import { reviewFunctions } from './review-batches.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
+import { notReviewedCheck } from '../src/gate/not-reviewed.js';
 
 export interface PrTarget {
   /** Absent: GitHub. */
@@ -208,11 +209,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
           body: quotaComment(gate.title, tier, limit, gate.billing.upgrade_url),
         }),
       );
-      await complete(
-        'neutral',
-        `${name} — quota reached`,
-        `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`,
-      );
+      const why = notReviewedCheck(name, { kind: 'quota', tier, limit, upgradeUrl: gate.billing.upgrade_url });
+      await complete(why.conclusion, why.title, why.summary);
       return {
         conclusion: 'neutral',
         findings: 0,

@@ -36,6 +36,8 @@ export interface RoutedEventInput {
   prAuthor?: string;
   /** The author's user id, where the forge compares people by id (GitLab). */
   prAuthorId?: number;
+  /** For gate targets: the login of whoever sent the event, as verified (who asks `/pause` or `/resume`). */
+  sender?: string;
   /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
   review?: { number: number; headSha?: string };
   /** Base URL of a workflow in the Web UI, for links from GitHub. */

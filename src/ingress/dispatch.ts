@@ -4,7 +4,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import type { ReplyInput } from '../../workflows/reply.js';
 import type { PrSignalTarget } from './pr-signals.js';
 import { prFlows, type ApprovalAnswer } from './pr-flows.js';
-import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
+import { gateCommandSignal, headChangedSignal, prClosedSignal, reviewSignal } from '../../workflows/definitions.js';
+import { gateCommandOf } from '../gate/pause.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ForgeName } from '../forges/port.js';
 import { AofNumber } from '../temporal/search-attributes.js';
@@ -14,7 +15,7 @@ import { deadlineCaller, DISPATCH_TIMEOUT_MS, type WithDeadline } from './tempor
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
-import type { ReviewRequest } from '../../workflows/definitions.js';
+import type { GateCommand, ReviewRequest } from '../../workflows/definitions.js';
 
 export interface Dispatched {
   /** started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate). */
@@ -113,6 +114,20 @@ async function signalGate(
     detailsUrlBase: input.detailsUrlBase,
     modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
   };
+  const command = gateCommandOf(input.key);
+  if (command) {
+    // `/pause`, `/resume`: the gate asks the forge whether the sender may, and answers on the PR.
+    if (!input.sender) throw new Error(`${input.key} needs the sender of the comment`);
+    const arg: GateCommand = { deliveryId: input.deliveryId, command, login: input.sender };
+    await withDeadline((c) =>
+      c.workflow.signalWithStart<typeof prGateWorkflow, [GateCommand]>('prGateWorkflow', {
+        ...gateStart(String(m.repo_full_name), init, taskQueue, searchAttributes),
+        signal: gateCommandSignal.name,
+        signalArgs: [arg],
+      }),
+    );
+    return { status: 'queued', workflowId };
+  }
   const request: ReviewRequest = { deliveryId: input.deliveryId, headSha: input.review.headSha, reason: input.key };
   await withDeadline((c) =>
     c.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>(
@@ -135,11 +150,23 @@ export function gateSignalWithStart(
   searchAttributes: SearchAttributePair[],
 ) {
   return {
+    ...gateStart(repoFullName, init, taskQueue, searchAttributes),
+    signal: reviewSignal.name,
+    signalArgs: [request] as [ReviewRequest],
+  };
+}
+
+/** How a PR's gate starts, whichever signal starts it. */
+function gateStart(
+  repoFullName: string,
+  init: PrGateInput,
+  taskQueue: string,
+  searchAttributes: SearchAttributePair[],
+) {
+  return {
     workflowId: gateWorkflowId(repoFullName, init.pr.number, init.pr.forge),
     taskQueue,
     args: [init] as [PrGateInput],
-    signal: 'review',
-    signalArgs: [request] as [ReviewRequest],
     typedSearchAttributes: [
       ...searchAttributes.filter((p) => p.key.name !== AofNumber.name),
       { key: AofNumber, value: init.pr.number },

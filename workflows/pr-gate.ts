@@ -70,6 +70,12 @@ const MAX_COALESCED = 20;
 /** Whether someone asked for this review explicitly (a re-run of the check, a `/review` comment). */
 const asked = (req: ReviewRequest) => /rerequested|^\//.test(req.reason);
 
+/** The input without the pause state it carries (set again from the run's current state). */
+function withoutPause(input: PrGateInput): PrGateInput {
+  const { paused: _p, commands: _c, ...rest } = input;
+  return rest;
+}
+
 export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> {
   const seen = new Set(input.seen ?? []);
   let cache = input.cache ?? {};
@@ -83,9 +89,13 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   let starting = false;
   let paused = input.paused;
   const commands: GateCommand[] = [...(input.commands ?? [])];
+  const quietMs = quietPeriodMs(input.gate);
+  /** Heads of pushes a newer push overtook before the gate took them (quiet-period gates only). */
+  const overtaken: string[] = [];
   /** What the next run of this gate takes over (continue-as-new). */
   const carried = (): PrGateInput => ({
-    ...input,
+    // What `paused` and `commands` are now, never the values this run started with.
+    ...withoutPause(input),
     cache,
     seen: [...seen].slice(-500),
     reviews,
@@ -128,6 +138,10 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
   setHandler(reviewSignal, (req) => {
     if (seen.has(req.deliveryId)) return; // a redelivery counts once
     seen.add(req.deliveryId);
+    // With a quiet period (a key no recorded run has), a head that a newer push overtakes before the gate
+    // took it is remembered, so that its check says which commit superseded it.
+    const over = pending?.headSha;
+    if (quietMs !== undefined && over && over !== req.headSha && overtaken.length < MAX_COALESCED) overtaken.push(over);
     pending = req;
   });
   // Replay-safe without a patch: runs recorded before `/pause` existed never received this signal, so
@@ -211,7 +225,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
    * saying which commit superseded it. Undefined when the gate was paused meanwhile.
    */
   const quietPeriod = async (first: string, quietMs: number): Promise<string | undefined> => {
-    const heads = [first];
+    const heads = [...overtaken.splice(0).filter((h) => h !== first), first];
     const until = Date.now() + quietMs * MAX_QUIET_PERIODS;
     setState(`waiting for a quiet period after ${first.slice(0, 7)}`);
     for (;;) {
@@ -226,7 +240,7 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       pending = undefined;
       if (!next) continue;
       const head = next.headSha ?? (await actualHead());
-      if (!heads.includes(head)) heads.push(head);
+      for (const h of [...overtaken.splice(0), head]) if (!heads.includes(h)) heads.push(h);
       if (heads.length > MAX_COALESCED) await notReviewed(heads.shift()!, { kind: 'superseded', by: head });
     }
     const actual = await actualHead();
@@ -266,7 +280,6 @@ export async function prGateWorkflow(input: PrGateInput): Promise<PrGateResult> 
       await notReviewed(headSha, { kind: 'paused', by: paused.by });
       continue;
     }
-    const quietMs = quietPeriodMs(input.gate);
     if (quietMs !== undefined) {
       // Only gates configured with `quiet_period` come here: the strict schema refused the key before it
       // existed, so no recorded run has it (replay-safe without a patch).

@@ -36,6 +36,7 @@ import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
 import { configNotes, repoConfigPath } from '../src/gate/repo-rules.js';
+import { notReviewedCheck } from '../src/gate/not-reviewed.js';
 
 export interface PrTarget {
   /** Absent: GitHub. */
@@ -222,11 +223,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
           body: quotaComment(gate.title, tier, limit, gate.billing.upgrade_url),
         }),
       );
-      await complete(
-        'neutral',
-        `${name} — quota reached`,
-        `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`,
-      );
+      const why = notReviewedCheck(name, { kind: 'quota', tier, limit, upgradeUrl: gate.billing.upgrade_url });
+      await complete(why.conclusion, why.title, why.summary);
       return nothingReviewed(
         `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
       );

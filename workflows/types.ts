@@ -38,6 +38,8 @@ export interface RoutedEventInput {
   prAuthorId?: number;
   /** For gate targets: a GitHub merge queue's group to check on its head commit (no pull request). */
   mergeGroup?: MergeGroup;
+  /** For gate targets: the login of whoever sent the event, as verified (who asks `/pause` or `/resume`). */
+  sender?: string;
   /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
   review?: { number: number; headSha?: string };
   /** Base URL of a workflow in the Web UI, for links from GitHub. */

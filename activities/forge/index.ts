@@ -139,6 +139,9 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
         externalId?: string;
         /** When the token cannot create check runs, show the check as a commit status (returns STATUS_ONLY). */
         orCommitStatus?: boolean;
+        /** A check finished at once (status `completed`): its conclusion and what it says. */
+        conclusion?: CheckConclusion;
+        output?: CheckRunOutput;
       },
     ): Promise<{ id: number; url: string }> => verbsOf(i).createCheck(forgeTargetOf(i), i),
 

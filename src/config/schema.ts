@@ -8,6 +8,8 @@ import { envName, inert, modelName, name } from './primitives.js';
 import { FLOW_NODE_TYPE_NAMES } from '../../workflows/flow-nodes/index.js';
 import { redeliverySchema } from './redelivery.js';
 import { ScheduleTarget, ScheduleTriggerConfig, TARGET_KEYS } from './schedule.js';
+import { durationSeconds } from './duration.js';
+import { MAX_QUIET_PERIOD_SECONDS } from '../gate/pause.js';
 
 export const Metadata = z.strictObject({
   name,
@@ -455,6 +457,17 @@ export const GateSpec = z.strictObject({
     .int()
     .positive()
     .default(512 * 1024),
+  /**
+   * Pushes that arrive within this long of each other are reviewed once, at the newest head; each older
+   * head's check says which commit superseded it. Absent: every push is reviewed at once.
+   */
+  quiet_period: z
+    .string()
+    .refine((d) => {
+      const s = durationSeconds(d);
+      return s !== undefined && s >= 1 && s <= MAX_QUIET_PERIOD_SECONDS;
+    }, `a duration from 1s to ${MAX_QUIET_PERIOD_SECONDS / 60}m, such as 30s or 2m`)
+    .optional(),
   billing: z
     .strictObject({
       default_tier: z.enum(TIERS).default('community'),

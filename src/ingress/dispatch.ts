@@ -9,8 +9,15 @@ import {
 import type { ReplyInput } from '../../workflows/reply.js';
 import type { PrSignalTarget } from './pr-signals.js';
 import { prFlows, type ApprovalAnswer } from './pr-flows.js';
-import { headChangedSignal, mergeGroupDestroyedSignal, prClosedSignal } from '../../workflows/definitions.js';
 import type { mergeGroupReviewWorkflow, MergeGroupReviewInput } from '../../workflows/merge-group-review.js';
+import {
+  gateCommandSignal,
+  headChangedSignal,
+  mergeGroupDestroyedSignal,
+  prClosedSignal,
+  reviewSignal,
+} from '../../workflows/definitions.js';
+import { gateCommandOf } from '../gate/pause.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryStart } from '../temporal/delivery-start.js';
@@ -19,7 +26,7 @@ import { deadlineCaller, DISPATCH_TIMEOUT_MS, type WithDeadline } from './tempor
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
-import type { ReviewRequest } from '../../workflows/definitions.js';
+import type { GateCommand, ReviewRequest } from '../../workflows/definitions.js';
 
 export interface Dispatched {
   /**
@@ -178,6 +185,20 @@ async function signalGate(
     detailsUrlBase: input.detailsUrlBase,
     modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
   };
+  const command = gateCommandOf(input.key);
+  if (command) {
+    // `/pause`, `/resume`: the gate asks the forge whether the sender may, and answers on the PR.
+    if (!input.sender) throw new Error(`${input.key} needs the sender of the comment`);
+    const arg: GateCommand = { deliveryId: input.deliveryId, command, login: input.sender };
+    await withDeadline((c) =>
+      c.workflow.signalWithStart<typeof prGateWorkflow, [GateCommand]>('prGateWorkflow', {
+        ...gateStart(String(m.repo_full_name), init, taskQueue, searchAttributes),
+        signal: gateCommandSignal.name,
+        signalArgs: [arg],
+      }),
+    );
+    return { status: 'queued', workflowId };
+  }
   const request: ReviewRequest = { deliveryId: input.deliveryId, headSha: input.review.headSha, reason: input.key };
   await withDeadline((c) =>
     c.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>(
@@ -200,11 +221,23 @@ export function gateSignalWithStart(
   searchAttributes: SearchAttributePair[],
 ) {
   return {
+    ...gateStart(repoFullName, init, taskQueue, searchAttributes),
+    signal: reviewSignal.name,
+    signalArgs: [request] as [ReviewRequest],
+  };
+}
+
+/** How a PR's gate starts, whichever signal starts it. */
+function gateStart(
+  repoFullName: string,
+  init: PrGateInput,
+  taskQueue: string,
+  searchAttributes: SearchAttributePair[],
+) {
+  return {
     workflowId: gateWorkflowId(repoFullName, init.pr.number, init.pr.forge),
     taskQueue,
     args: [init] as [PrGateInput],
-    signal: 'review',
-    signalArgs: [request] as [ReviewRequest],
     typedSearchAttributes: [
       ...searchAttributes.filter((p) => p.key.name !== AofNumber.name),
       { key: AofNumber, value: init.pr.number },

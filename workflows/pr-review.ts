@@ -244,10 +244,10 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     const notes = repo ? configNotes(repo, repoConfigPath(forgeOf(pr)), changeNoun(pr)) : undefined;
     if (repo?.skipped) {
       step(`skipped: ${repo.skipped}`);
-      const why = `This ${changeNoun(pr)} was not reviewed: ${repo.skipped}.`;
-      await complete('neutral', `${name} — skipped: ${repo.skipped}`.slice(0, 200), [why, '', ...notes!].join('\n'));
+      const why = notReviewedCheck(name, { kind: 'skipped', detail: repo.skipped, noun: changeNoun(pr) });
+      await complete(why.conclusion, why.title, [why.summary, '', ...notes!].join('\n'));
       setState('skipped');
-      return nothingReviewed(why);
+      return nothingReviewed(why.summary);
     }
 
     step(`reviewing ${parsed.functions.length} function(s)`);

@@ -10,10 +10,11 @@ export type NotReviewed =
   | { kind: 'superseded'; by: string }
   /** The month's analyses of the account's tier are used up. */
   | { kind: 'quota'; tier: Tier; limit: number; upgradeUrl: string }
-  /** The pull request is a draft and the gate skips drafts. */
-  | { kind: 'draft' }
-  /** The gate's filters leave nothing to review (`detail` says which filter). */
-  | { kind: 'filtered'; detail: string };
+  /**
+   * The repository's configuration (.github/aof.yaml) skips it: `detail` says which rule (the gate is
+   * off, a draft, an author, a title keyword, a base branch); `noun` is the forge's name of a change.
+   */
+  | { kind: 'skipped'; detail: string; noun: string };
 
 /** The check of a head that was not reviewed: its conclusion, title and summary. */
 export function notReviewedCheck(checkName: string, why: NotReviewed) {
@@ -34,10 +35,11 @@ export function notReviewedCheck(checkName: string, why: NotReviewed) {
           title: `${checkName} — quota reached`,
           summary: `The ${why.tier} tier's ${why.limit} analyses this month are used up; nothing was analysed. Upgrade: ${why.upgradeUrl}`,
         };
-      case 'draft':
-        return { title: `${checkName} — draft`, summary: 'Not reviewed: the pull request is a draft.' };
-      case 'filtered':
-        return { title: `${checkName} — filtered`, summary: `Not reviewed: ${why.detail}.` };
+      case 'skipped':
+        return {
+          title: `${checkName} — skipped: ${why.detail}`.slice(0, 200),
+          summary: `This ${why.noun} was not reviewed: ${why.detail}.`,
+        };
     }
   })();
   return { conclusion: 'neutral' as const, ...said };

@@ -68,8 +68,8 @@ async function filesOf(
   orgRepo: string | undefined,
 ): Promise<RepoConfigFiles | undefined> {
   if (v.configFiles) return v.configFiles(t, path, orgRepo, READ_BYTES);
-  if (!v.changeInfo) return undefined;
-  const info = await v.changeInfo(t);
+  const info = await v.changeInfo?.(t);
+  if (!info) return undefined;
   const target = forgeTargetOf(t);
   const at = async (repo: ForgeTarget, ref: string): Promise<[ConfigFileAt, number]> => {
     const read = await v.filesAt(repo, ref, [path], READ_BYTES);

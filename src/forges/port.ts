@@ -180,10 +180,10 @@ export interface ForgeVerbs {
   head(t: ChangeTarget): Promise<{ sha: string; state: string }>;
   /**
    * What the gate's repository configuration reads of a change (its base commit, where the configuration
-   * is read from, and what its skip rules compare). Absent where the adapter has none (Bitbucket Data
-   * Center): the repository's configuration is then not read.
+   * is read from, and what its skip rules compare). Absent, or undefined for this change, where the
+   * adapter cannot say (Bitbucket Data Center): the repository's configuration is then not read.
    */
-  changeInfo?(t: ChangeTarget): Promise<ChangeInfo>;
+  changeInfo?(t: ChangeTarget): Promise<ChangeInfo | undefined>;
   /**
    * The change's facts and its configuration files (`path` at the base; `orgRepo`'s at its default branch)
    * in fewer requests than `changeInfo` and `filesAt` (GitHub: one GraphQL request). Files over `maxBytes`

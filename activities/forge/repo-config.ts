@@ -3,8 +3,16 @@
 // branch) under the repository's file at the pull request's BASE commit, never its head. A file the pull
 // request changes is read at its head only to say what it would change once merged. What comes back is
 // bounded: settings, reasons and notes, never the file's text.
-import { forgeOf, forgeTargetOf, type ChangeTarget, type ForgeVerbs } from '../../src/forges/port.js';
-import { parseRepoConfig } from '../../src/gate/repo-config.js';
+import {
+  forgeOf,
+  forgeTargetOf,
+  type ChangeTarget,
+  type ConfigFileAt,
+  type ForgeTarget,
+  type ForgeVerbs,
+  type RepoConfigFiles,
+} from '../../src/forges/port.js';
+import { parseRepoConfig, tooLarge } from '../../src/gate/repo-config.js';
 import {
   boundedInstructions,
   mergeGate,
@@ -38,9 +46,13 @@ export interface RepoConfigRead {
 const listedProblems = (problems: string[]) =>
   problems.slice(0, MAX_PROBLEMS).map((p) => (p.length > PROBLEM_CHARS ? `${p.slice(0, PROBLEM_CHARS - 1)}…` : p));
 
-function parsed(label: string, text: string | null | undefined, problems: string[]): RepoGateConfig | undefined {
-  if (text === null || text === undefined) return undefined;
-  const r = parseRepoConfig(label, text);
+function parsed(label: string, file: ConfigFileAt | undefined, problems: string[]): RepoGateConfig | undefined {
+  if (file?.tooLarge !== undefined) {
+    problems.push(tooLarge(label, file.tooLarge));
+    return undefined;
+  }
+  if (file?.text === null || file?.text === undefined) return undefined;
+  const r = parseRepoConfig(label, file.text);
   if ('problems' in r) {
     problems.push(...listedProblems(r.problems));
     return undefined;
@@ -48,25 +60,50 @@ function parsed(label: string, text: string | null | undefined, problems: string
   return r.gate;
 }
 
+/** The change's facts and its files, on a forge without `configFiles`: its `changeInfo`, then both files. */
+async function filesOf(
+  v: ForgeVerbs,
+  t: ChangeTarget,
+  path: string,
+  orgRepo: string | undefined,
+): Promise<RepoConfigFiles | undefined> {
+  if (v.configFiles) return v.configFiles(t, path, orgRepo, READ_BYTES);
+  const info = await v.changeInfo?.(t);
+  if (!info) return undefined;
+  const target = forgeTargetOf(t);
+  const at = async (repo: ForgeTarget, ref: string): Promise<[ConfigFileAt, number]> => {
+    const read = await v.filesAt(repo, ref, [path], READ_BYTES);
+    const size = read.tooLarge?.get(path);
+    return [
+      size !== undefined ? { text: null, tooLarge: size } : { text: read.contents.get(path) ?? null },
+      read.requests,
+    ];
+  };
+  const [base, org] = await Promise.all([
+    info.baseSha ? at(target, info.baseSha) : undefined,
+    orgRepo ? at({ ...target, repo: orgRepo }, 'HEAD') : undefined,
+  ]);
+  return {
+    info,
+    base: base?.[0] ?? { text: null },
+    ...(org ? { org: org[0] } : {}),
+    requests: 1 + (base?.[1] ?? 0) + (org?.[1] ?? 0),
+  };
+}
+
 /** The configuration in force for `t`; undefined where the forge's adapter cannot say what a change is. */
 export async function readRepoConfig(v: ForgeVerbs, t: ChangeTarget): Promise<RepoConfigRead | undefined> {
-  if (!v.changeInfo) return undefined;
-  const info = await v.changeInfo(t);
   const forge = forgeOf(t);
   const path = repoConfigPath(forge);
-  const target = forgeTargetOf(t);
-  const org = forge === 'github' && t.repo !== ORG_CONFIG_REPO ? { ...target, repo: ORG_CONFIG_REPO } : undefined;
-  const [base, defaults] = await Promise.all([
-    info.baseSha ? v.filesAt(target, info.baseSha, [path], READ_BYTES) : undefined,
-    org ? v.filesAt(org, 'HEAD', [path], READ_BYTES) : undefined,
-  ]);
+  const orgRepo = forge === 'github' && t.repo !== ORG_CONFIG_REPO ? ORG_CONFIG_REPO : undefined;
+  const files = await filesOf(v, t, path, orgRepo);
+  if (!files) return undefined;
+  const { info } = files;
   const problems: string[] = [];
   const sources: string[] = [];
-  const orgText = defaults?.contents.get(path);
-  const orgGate = parsed(`${t.owner}/${ORG_CONFIG_REPO}:${path}`, orgText, problems);
+  const orgGate = parsed(`${t.owner}/${ORG_CONFIG_REPO}:${path}`, files.org, problems);
   if (orgGate) sources.push(`${t.owner}/${ORG_CONFIG_REPO}:${path}`);
-  const repoText = base?.contents.get(path);
-  const repoGate = parsed(path, repoText, problems);
+  const repoGate = parsed(path, files.base, problems);
   if (repoGate) sources.push(`${path}@${info.baseSha.slice(0, 7)}`);
   const gate = mergeGate(orgGate ?? {}, repoGate ?? {});
   const facts: ChangeFacts = {
@@ -82,7 +119,7 @@ export async function readRepoConfig(v: ForgeVerbs, t: ChangeTarget): Promise<Re
     gate,
     facts,
     org: orgGate ?? {},
-    requests: 1 + (base ? base.requests : 0) + (defaults ? defaults.requests : 0),
+    requests: files.requests,
     outcome: {
       sources,
       problems,
@@ -100,7 +137,7 @@ export async function readRepoConfig(v: ForgeVerbs, t: ChangeTarget): Promise<Re
  */
 export function proposedNote(read: RepoConfigRead, headText: string | null, changedPaths: string[]): string[] {
   const problems: string[] = [];
-  const next = headText === null ? {} : parsed(read.path, headText, problems);
+  const next = headText === null ? {} : parsed(read.path, { text: headText }, problems);
   if (!next) return problems.map((p) => `the new file is invalid and would be ignored: ${p}`);
   const lines = proposedChanges(read.gate, mergeGate(read.org, next), read.facts, changedPaths);
   return lines.length ? lines : ['nothing changes for this pull request'];

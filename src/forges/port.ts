@@ -82,6 +82,20 @@ export interface ChangeInfo {
   author: string;
 }
 
+/** A configuration file at a commit: its text (null: absent); `tooLarge`: its size, when over what is read. */
+export interface ConfigFileAt {
+  text: string | null;
+  tooLarge?: number;
+}
+
+/** A change's facts and its gate configuration files: the repository's at the base, the organization's default. */
+export interface RepoConfigFiles {
+  info: ChangeInfo;
+  base: ConfigFileAt;
+  org?: ConfigFileAt;
+  requests: number;
+}
+
 export interface PostedComment {
   id: number;
   url: string;
@@ -152,21 +166,30 @@ export interface ForgeVerbs {
     t: ChangeTarget,
     maxPages: number,
   ): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
-  /** Files at a commit; a file over `maxBytes`, missing, or binary comes back as null. */
+  /**
+   * Files at a commit; a file over `maxBytes`, missing, or binary comes back as null (`tooLarge`: the size
+   * of those left out for their size, where the forge says it).
+   */
   filesAt(
     t: ForgeTarget,
     sha: string,
     paths: string[],
     maxBytes: number,
-  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
+  ): Promise<{ contents: Map<string, string | null>; requests: number; tooLarge?: Map<string, number> }>;
   /** The head commit and state (open, closed, merged) of a pull or merge request. */
   head(t: ChangeTarget): Promise<{ sha: string; state: string }>;
   /**
    * What the gate's repository configuration reads of a change (its base commit, where the configuration
-   * is read from, and what its skip rules compare). Absent where the adapter has none (Bitbucket Data
-   * Center): the repository's configuration is then not read.
+   * is read from, and what its skip rules compare). Absent, or undefined for this change, where the
+   * adapter cannot say (Bitbucket Data Center): the repository's configuration is then not read.
    */
-  changeInfo?(t: ChangeTarget): Promise<ChangeInfo>;
+  changeInfo?(t: ChangeTarget): Promise<ChangeInfo | undefined>;
+  /**
+   * The change's facts and its configuration files (`path` at the base; `orgRepo`'s at its default branch)
+   * in fewer requests than `changeInfo` and `filesAt` (GitHub: one GraphQL request). Files over `maxBytes`
+   * come back with their size (`tooLarge`).
+   */
+  configFiles?(t: ChangeTarget, path: string, orgRepo: string | undefined, maxBytes: number): Promise<RepoConfigFiles>;
 
   postComment(t: ChangeTarget, body: string): Promise<PostedComment>;
   updateComment(t: ForgeTarget, commentId: number, body: string): Promise<PostedComment>;

@@ -41,10 +41,13 @@ void _same;
 /** A repository's file, parsed: its gate settings, or what is wrong with it (`file:line:column: key: message`). */
 export type ParsedRepoConfig = { gate: RepoGateConfig } | { problems: string[] };
 
+/** The problem of a file over REPO_CONFIG_MAX_BYTES (whether the forge sent it or only its size). */
+export const tooLarge = (file: string, bytes: number) =>
+  `${file}: the file is too large (${bytes} bytes; at most ${REPO_CONFIG_MAX_BYTES} are read)`;
+
 export function parseRepoConfig(file: string, text: string): ParsedRepoConfig {
   const bytes = Buffer.byteLength(text);
-  if (bytes > REPO_CONFIG_MAX_BYTES)
-    return { problems: [`${file}: the file is ${bytes} bytes; at most ${REPO_CONFIG_MAX_BYTES} are read`] };
+  if (bytes > REPO_CONFIG_MAX_BYTES) return { problems: [tooLarge(file, bytes)] };
   const lineCounter = new LineCounter();
   const problems: ConfigProblem[] = [];
   const at = (offset: number | undefined, path: (string | number)[], message: string) => {

@@ -169,6 +169,29 @@ describe('Gate configuration in the repository (issue 28 items 3 and 5)', functi
     );
   });
 
+  it('one GraphQL request reads the facts and both files; a file over 1 MB is "too large", not absent', async () => {
+    orgDefault("gate:\n  skip: { title_keywords: ['NOPE'] }\n");
+    const big = `# ${'x'.repeat(1024 * 1024)}\ngate:\n  enabled: false\n`;
+    config('too-large', big);
+    const run = await open('too-large', [addedFile('src/a.ts', SRC('a'))]);
+    assert.ok(fake.requests.length > 0, 'reviewed with the server settings');
+    assert.match(
+      run.output.summary!,
+      new RegExp(
+        `- Ignored, the server's settings apply: \\.github/aof\\.yaml: the file is too large \\(${Buffer.byteLength(big)} bytes; at most 65536 are read\\)`,
+      ),
+    );
+    const configReads = stack.sandbox.requests.filter(
+      (q) => q.path === '/graphql' && /baseRef/.test(JSON.stringify(q.body)),
+    );
+    assert.equal(configReads.length, 1, 'the facts, the base file and the org default in one request');
+    assert.deepEqual(
+      stack.sandbox.requests.filter((q) => q.path === `/repos/${ORG}/too-large/pulls/1` || /\/contents\//.test(q.path)),
+      [],
+      'no pulls.get and no file read over REST',
+    );
+  });
+
   it("the organization's default from its .github repository, overridden key by key by the repository's file", async () => {
     orgDefault("gate:\n  fail_on: high\n  skip: { title_keywords: ['DRAFT'] }\n");
     config('org-a', 'gate:\n  review: full\n');

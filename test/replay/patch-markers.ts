@@ -7,6 +7,9 @@ import { join } from 'node:path';
 
 interface JsonEvent {
   workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { data?: string }[] } };
+  upsertWorkflowSearchAttributesEventAttributes?: {
+    searchAttributes?: { indexedFields?: Record<string, { data?: string }> };
+  };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   markerRecordedEventAttributes?: {
@@ -88,8 +91,24 @@ export function flowPathsOf(events: JsonEvent[]): Set<string> {
   return paths;
 }
 
-/** The workflow code's files: not the registry of patches (workflows/patches.ts), which names them. */
-/** The workflow code's files, in subfolders too (workflows/flow-nodes/), as paths relative to `dir`. */
+/**
+ * The run states a history marked (`state:<AofState>`): a branch that ends a run in a state of its own (a
+ * review skipped by the repository's configuration) gets a history, though it adds no patch or activity.
+ */
+export function statesOf(events: JsonEvent[]): Set<string> {
+  const states = new Set<string>();
+  for (const e of events) {
+    const data = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.AofState?.data;
+    // Its first word: a gate's states carry the head they review (`reviewing 7c52119`).
+    if (data) states.add(`state:${String(JSON.parse(Buffer.from(data, 'base64').toString('utf8'))).split(/[\s:]/)[0]}`);
+  }
+  return states;
+}
+
+/**
+ * The workflow code's files, in subfolders too (workflows/flow-nodes/), as paths relative to `dir`: not the
+ * registry of patches (workflows/patches.ts), which names them.
+ */
 const codeFiles = (dir: string) =>
   (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.ts') && n !== 'patches.ts');
 

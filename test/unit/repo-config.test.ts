@@ -50,7 +50,7 @@ describe('repository gate configuration', () => {
     const r = parseRepoConfig('.aof.yaml', `# ${'x'.repeat(REPO_CONFIG_MAX_BYTES)}\ngate: {}\n`);
     assert.deepEqual(r, {
       problems: [
-        `.aof.yaml: the file is ${REPO_CONFIG_MAX_BYTES + 12} bytes; at most ${REPO_CONFIG_MAX_BYTES} are read`,
+        `.aof.yaml: the file is too large (${REPO_CONFIG_MAX_BYTES + 12} bytes; at most ${REPO_CONFIG_MAX_BYTES} are read)`,
       ],
     });
   });

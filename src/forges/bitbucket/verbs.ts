@@ -375,8 +375,13 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
   const pick = (t: ForgeTarget) => (clientFor(t).flavor === 'data-center' ? dataCenter : cloud);
   const verbs = {} as Record<string, unknown>;
   for (const name of Object.keys(cloud) as (keyof ForgeVerbs)[])
-    verbs[name] = (t: ForgeTarget, ...rest: unknown[]) =>
-      (pick(t)[name] as (t: ForgeTarget, ...rest: unknown[]) => unknown)(t, ...rest);
+    verbs[name] = (t: ForgeTarget, ...rest: unknown[]) => {
+      const verb = pick(t)[name] as ((t: ForgeTarget, ...rest: unknown[]) => unknown) | undefined;
+      // A verb one flavor lacks is final, not a TypeError that Temporal would retry for ever.
+      if (typeof verb !== 'function')
+        throw ApplicationFailure.nonRetryable(`Bitbucket ${clientFor(t).flavor} has no ${name}`, 'ForgeVerbMissing');
+      return verb(t, ...rest);
+    };
   return verbs as unknown as ForgeVerbs;
 }
 

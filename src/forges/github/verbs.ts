@@ -12,6 +12,7 @@ import { createCheckRun, createComment, createReview } from './idempotent-writes
 import { currentOperation } from '../operation.js';
 import { setCommitStatus } from './commit-status.js';
 import { headVersion, headVersions } from './blob-contents.js';
+import { configFiles } from './change-config.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
 import type { Octokit } from '@octokit/rest';
@@ -68,18 +69,8 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
       return { sha: data.head.sha, state: data.state };
     },
 
-    async changeInfo(t) {
-      const { data } = await githubCall(() =>
-        clientFor(t).pulls.get({ owner: t.owner, repo: t.repo, pull_number: t.number }),
-      );
-      return {
-        baseSha: data.base.sha,
-        baseBranch: data.base.ref,
-        draft: data.draft === true,
-        title: data.title,
-        author: data.user?.login ?? '',
-      };
-    },
+    /** One GraphQL request for the facts and both files (src/forges/github/change-config.ts). */
+    configFiles: (t, path, orgRepo, maxBytes) => configFiles(clientFor(t), t, path, orgRepo, maxBytes),
 
     async postComment(t, body) {
       const data = await createComment(clientFor(t), t, t.number, body);

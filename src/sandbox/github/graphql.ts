@@ -1,5 +1,5 @@
 // The sandbox's POST /graphql: the part of GitHub's GraphQL schema this project reads (a repository's git
-// objects by expression, blobs with their text, the rate limit), executed by graphql-js so queries are
+// objects by expression or a commit's file, blobs with their text, a pull request's facts and base, the rate limit), executed by graphql-js so queries are
 // parsed, validated and answered as a real GraphQL server does (aliases, fragments, variables, an errors
 // array beside partial data). Like GitHub: an unknown repository is null with a NOT_FOUND error, an
 // unknown object is null without one, a blob's text is null when binary and cut (isTruncated) when large;
@@ -35,8 +35,20 @@ const SCHEMA = buildSchema(`
     nameWithOwner: String!
     object(expression: String, oid: String): GitObject
     pullRequest(number: Int!): PullRequest
+    defaultBranchRef: Ref
   }
-  type PullRequest { number: Int! comments(first: Int, last: Int): IssueCommentConnection! }
+  type PullRequest {
+    number: Int!
+    isDraft: Boolean!
+    title: String!
+    author: Actor
+    baseRefName: String!
+    baseRefOid: String!
+    baseRef: Ref
+    comments(first: Int, last: Int): IssueCommentConnection!
+  }
+  type Ref { name: String! target: GitObject }
+  type TreeEntry { name: String! path: String oid: String! object: GitObject }
   type IssueCommentConnection { totalCount: Int! nodes: [IssueComment] }
   type IssueComment { databaseId: Int body: String! author: Actor }
   interface Actor { login: String! }
@@ -52,7 +64,13 @@ const SCHEMA = buildSchema(`
     isTruncated: Boolean!
     text: String
   }
-  type Commit implements GitObject { id: ID! oid: String! abbreviatedOid: String! message: String! }
+  type Commit implements GitObject {
+    id: ID!
+    oid: String!
+    abbreviatedOid: String!
+    message: String!
+    file(path: String!): TreeEntry
+  }
 `);
 
 export interface GraphqlSource {
@@ -63,6 +81,8 @@ export interface GraphqlSource {
   comments(owner: string, repo: string, number: number): { id: number; body: string; user: string }[] | undefined;
   /** Blobs larger than this come back cut, with isTruncated. */
   textLimit(): number;
+  /** A pull request as REST shows it (draft, title, user, base); undefined when there is none. */
+  pull?(owner: string, repo: string, number: number): Record<string, any> | undefined;
 }
 
 /** Each request costs one point of the hour's 5,000, as a query this small does on GitHub. */
@@ -126,6 +146,23 @@ export class SandboxGraphql {
           throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, {
             extensions: { type: 'NOT_FOUND' },
           });
+        /** A commit whose files are the sandbox's contents at `ref` (a missing path: a null entry). */
+        const commitAt = (ref: string) => {
+          const oid = /^[0-9a-f]{40}$/.test(ref) ? ref : createOid(Buffer.from(`${owner}/${name}@${ref}`));
+          return {
+            __typename: 'Commit',
+            id: Buffer.from(`Commit:${oid}`).toString('base64'),
+            oid,
+            abbreviatedOid: oid.slice(0, 7),
+            message: '',
+            file: ({ path }: { path: string }) => {
+              const text = src.content(owner, name, ref, path);
+              if (text === undefined) return null;
+              const object = blob(text, src.textLimit());
+              return { name: path.split('/').pop(), path, oid: object.oid, object };
+            },
+          };
+        };
         return {
           id: Buffer.from(`Repository:${owner}/${name}`).toString('base64'),
           name,
@@ -136,13 +173,30 @@ export class SandboxGraphql {
             const text = src.content(owner, name, expression.slice(0, at), expression.slice(at + 1));
             return text === undefined ? null : blob(text, src.textLimit());
           },
+          // The sandbox's default branch is its contents at `HEAD`.
+          defaultBranchRef: () => ({ name: 'main', target: commitAt('HEAD') }),
           pullRequest: ({ number }: { number: number }) => {
             const all = src.comments(owner, name, number);
             if (!all)
               throw new GraphQLError(`Could not resolve to a PullRequest with the number of ${number}.`, {
                 extensions: { type: 'NOT_FOUND' },
               });
-            return { number, comments: (args: { first?: number; last?: number }) => page(all, args) };
+            const p = src.pull?.(owner, name, number) ?? {};
+            const base = { ref: 'main', sha: '0'.repeat(40), ...p.base };
+            const login = String(p.user?.login ?? 'octocat');
+            return {
+              number,
+              isDraft: p.draft === true,
+              title: String(p.title ?? ''),
+              author: login.endsWith('[bot]')
+                ? { __typename: 'Bot', login: login.slice(0, -'[bot]'.length) }
+                : { __typename: 'User', login },
+              baseRefName: base.ref,
+              baseRefOid: base.sha,
+              // The sandbox keeps no branches: the base branch's tip is the pull request's base commit.
+              baseRef: { name: base.ref, target: commitAt(base.sha) },
+              comments: (args: { first?: number; last?: number }) => page(all, args),
+            };
           },
         };
       },
@@ -300,6 +354,7 @@ export function graphqlRoutes(s: GitHubSandbox): Route[] {
         (k) => k.startsWith(`${owner}/${repo}#`) || k.startsWith(`${owner}/${repo}@`),
       ),
     textLimit: () => s.blobTextLimit,
+    pull: (owner, repo, number) => s.pulls.get(`${owner}/${repo}#${number}`)?.pull,
     comments: (owner, repo, number) =>
       s.exists(owner, repo, number, 'pull') ? s.commentsOn(owner, repo, number) : undefined,
   });

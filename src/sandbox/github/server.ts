@@ -34,6 +34,8 @@ interface Fault {
   remaining: number;
   /** Only requests matching this method+path regex are failed. */
   match?: RegExp;
+  /** Only requests whose JSON body matches too (e.g. one GraphQL query among others). */
+  body?: RegExp;
 }
 
 export class GitHubSandbox extends SandboxHttpServer {
@@ -137,14 +139,15 @@ export class GitHubSandbox extends SandboxHttpServer {
     });
   }
 
-  /** Answer the next `count` matching requests with `status` (e.g. 502). */
-  failNext(count: number, status: number, match?: RegExp): void {
+  /** Answer the next `count` matching requests (`body`: whose JSON body matches too) with `status` (e.g. 502). */
+  failNext(count: number, status: number, match?: RegExp, body?: RegExp): void {
     this.faults.push({
       status,
       headers: {},
       message: status >= 500 ? 'Server Error' : 'Error',
       remaining: count,
       match,
+      body,
     });
   }
 
@@ -410,7 +413,12 @@ export class GitHubSandbox extends SandboxHttpServer {
     const refused = url.pathname.startsWith('/app') ? undefined : this.checkContract(method, url, body);
     if (refused) return send(422, { ...refused, documentation_url: docs });
 
-    const fault = this.faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)));
+    const fault = this.faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.match || f.match.test(`${method} ${url.pathname}`)) &&
+        (!f.body || f.body.test(JSON.stringify(body ?? null))),
+    );
     if (fault) {
       fault.remaining--;
       return send(fault.status, { message: fault.message, documentation_url: docs }, fault.headers);

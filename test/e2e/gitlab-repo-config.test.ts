@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { REPO_CONFIG_MAX_BYTES } from '../../src/gate/repo-config.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { sha } from '../harness/synthetic-pr.js';
@@ -124,6 +125,20 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     assert.match(
       summary(3)!.body,
       /Ignored, the server's settings apply: \.aof\.yaml:2:12: gate\.fail_on: expected one of "critical"/,
+    );
+  });
+
+  it('a .aof.yaml over 1 MB: the summary says it is too large, and the review runs with the server settings', async () => {
+    const big = `gate:\n  fail_on: never\n${'#'.repeat(1024 * 1024)}\n`;
+    gitlab.state.addFile(PROJECT_ID, BASE, '.aof.yaml', big);
+    const status = await open(4, [{ new_path: 'src/run.ts', new_file: true, diff: DIFF, content: SOURCE }]);
+    assert.equal(status.status, 'failed', 'reviewed with the server settings (the file would make it advisory)');
+    await until('the summary note', () => summary(4) !== undefined);
+    assert.match(
+      summary(4)!.body,
+      new RegExp(
+        `Ignored, the server's settings apply: \\.aof\\.yaml: the file is too large \\(${Buffer.byteLength(big)} bytes; at most ${REPO_CONFIG_MAX_BYTES} are read\\)`,
+      ),
     );
   });
 });

@@ -7,7 +7,7 @@
 // it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
-import { fileText } from '../file-text.js';
+import { fileRead, type FileRead } from '../file-text.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
@@ -421,6 +421,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
   ) {
     const before = api.requests;
     const contents = new Map<string, string | null>();
+    /** The size of each file left out for being over `maxBytes`, as GitLab declares it. */
+    const tooLarge = new Map<string, number>();
     let along: ChangeAlong | undefined;
     const rest: string[] = [];
     for (let i = 0; i < Math.max(paths.length, iid === undefined ? 0 : 1); i += BLOBS_PER_QUERY) {
@@ -440,8 +442,11 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       for (const path of batch) {
         const n = byPath.get(path);
         const size = Number(n?.rawSize);
-        if (!n || (Number.isFinite(size) && size > maxBytes))
-          contents.set(path, null); // missing or too large
+        if (n && Number.isFinite(size) && size > maxBytes) {
+          contents.set(path, null); // too large: its text is not kept
+          tooLarge.set(path, size);
+        } else if (!n)
+          contents.set(path, null); // missing
         else if (n.rawTextBlob === null)
           contents.set(path, null); // binary
         else if (Number.isFinite(size) && Buffer.byteLength(n.rawTextBlob) !== size)
@@ -449,12 +454,22 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
         else contents.set(path, n.rawTextBlob.includes('\0') ? null : n.rawTextBlob);
       }
     }
-    for (const path of rest) contents.set(path, await rawFile(api, t, sha, path, maxBytes));
-    return { contents, requests: api.requests - before, along };
+    for (const path of rest) {
+      const read = await rawFile(api, t, sha, path, maxBytes);
+      contents.set(path, read.text);
+      if (read.tooLarge !== undefined) tooLarge.set(path, read.tooLarge);
+    }
+    return { contents, requests: api.requests - before, along, tooLarge };
   }
 
   /** One file at `sha` over REST (`/repository/files/:path/raw`); null when missing, binary or over `maxBytes`. */
-  async function rawFile(api: GitLabApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
+  async function rawFile(
+    api: GitLabApi,
+    t: ForgeTarget,
+    sha: string,
+    path: string,
+    maxBytes: number,
+  ): Promise<FileRead> {
     let res: HttpAnswer;
     try {
       res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
@@ -462,9 +477,9 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       });
     } catch (err) {
       if (failureType(err) !== 'GitLab404') throw err;
-      return null;
+      return { text: null };
     }
-    return fileText(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
+    return fileRead(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
   }
 
   /**
@@ -490,8 +505,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     },
 
     async filesAt(t, sha, paths, maxBytes) {
-      const { contents, requests } = await readFiles(clientFor(t), t, sha, paths, maxBytes);
-      return { contents, requests };
+      const { contents, requests, tooLarge } = await readFiles(clientFor(t), t, sha, paths, maxBytes);
+      return { contents, requests, ...(tooLarge.size ? { tooLarge } : {}) };
     },
 
     /**

@@ -38,7 +38,7 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
     'triggers/t.yaml': gitlabTriggerYaml(
       'mr-gate',
-      `config:\n  projects: ["${GROUP}/*"]\ncommands:\n  merge_request.open: {gate: afa}`,
+      `config:\n  projects: ["${GROUP}/*"]\ncommands:\n  merge_request.open: {gate: afa}\n  merge_request.update: {gate: afa}`,
     ),
   });
   before(async () => {
@@ -59,16 +59,8 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     await gitlab.stop();
   });
 
-  /** Opens merge request `iid` with `diffs` (and `mr` settings) and waits for its gate status to be final. */
-  async function open(iid: number, diffs: ReturnType<typeof added>[], mr: { draft?: boolean } = {}) {
-    const head = sha(`${PROJECT}!${iid}`);
-    gitlab.state.addMergeRequest(PROJECT_ID, { iid, author: 'root', headSha: head, baseSha: BASE, diffs, ...mr });
-    const p = structuredClone(gitlabExample('merge_request.open') as Record<string, any>);
-    p.project.path_with_namespace = PROJECT;
-    p.project.id = PROJECT_ID;
-    p.object_attributes.target_project_id = p.object_attributes.source_project_id = PROJECT_ID;
-    p.object_attributes.iid = iid;
-    p.object_attributes.last_commit.id = head;
+  /** Delivers a Merge Request Hook. */
+  async function hook(p: unknown) {
     const res = await fetch(`${stack.url}/webhook/gitlab`, {
       method: 'POST',
       headers: {
@@ -80,12 +72,24 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
       body: JSON.stringify(p),
     });
     assert.equal(res.status, 201, await res.text());
+  }
+  /** Opens merge request `iid` with `diffs` (and `mr` settings) and waits for its gate status to be final. */
+  async function open(iid: number, diffs: ReturnType<typeof added>[], mr: { draft?: boolean } = {}) {
+    const head = sha(`${PROJECT}!${iid}`);
+    gitlab.state.addMergeRequest(PROJECT_ID, { iid, author: 'root', headSha: head, baseSha: BASE, diffs, ...mr });
+    const p = structuredClone(gitlabExample('merge_request.open') as Record<string, any>);
+    p.project.path_with_namespace = PROJECT;
+    p.project.id = PROJECT_ID;
+    p.object_attributes.target_project_id = p.object_attributes.source_project_id = PROJECT_ID;
+    p.object_attributes.iid = iid;
+    p.object_attributes.last_commit.id = head;
+    await hook(p);
     const final = () =>
       gitlab.state.statuses.find(
         (x) => x.sha === head && x.name === 'AFA Gate Check' && ['success', 'failed'].includes(x.status),
       );
     await until(`the gate status of !${iid} is final`, () => final() !== undefined);
-    return final()!;
+    return { ...final()!, sha: head };
   }
   const summary = (iid: number) =>
     gitlab.state
@@ -140,5 +144,45 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
         `Ignored, the server's settings apply: \\.aof\\.yaml: the file is too large \\(${Buffer.byteLength(big)} bytes; at most ${REPO_CONFIG_MAX_BYTES} are read\\)`,
       ),
     );
+  });
+
+  it("reads the merge request's fields beside the diffs, and the configuration at the base with the head's files: 3 reads a review, first and push", async () => {
+    gitlab.state.addFile(PROJECT_ID, BASE, '.aof.yaml', 'gate:\n  fail_on: high\n');
+    /** The analysis's reads among GitLab's requests since `from`: the listing, GraphQL, a REST read of the MR. */
+    const reads = (from: number) =>
+      gitlab.requests
+        .slice(from)
+        .filter((r) => /\/diffs$|\/graphql$|\/merge_requests\/\d+$/.test(r.path) && r.method !== 'PUT')
+        .map((r) => `${r.method} ${r.path.replace(/^.*\/merge_requests\/\d+/, 'MR')}`);
+    const from = gitlab.requests.length;
+    const { sha: head } = await open(5, [{ new_path: 'src/run.ts', new_file: true, diff: DIFF, content: SOURCE }]);
+    await until('the summary note', () => summary(5) !== undefined);
+    assert.match(
+      summary(5)!.body,
+      new RegExp(`\\*\\*Repository configuration\\*\\*: \`\\.aof\\.yaml@${BASE.slice(0, 7)}\``),
+    );
+    assert.deepEqual(reads(from), ['GET MR/diffs', 'POST /api/graphql', 'POST /api/graphql']);
+
+    const pushed = gitlab.requests.length;
+    const head2 = sha(`${PROJECT}!5 push 2`);
+    gitlab.state.push(PROJECT_ID, 5, head2, [
+      {
+        new_path: 'src/run.ts',
+        new_file: true,
+        diff: DIFF.replace('eval(input)', 'eval(input + 1)'),
+        content: SOURCE.replace('eval(input)', 'eval(input + 1)'),
+      },
+    ]);
+    const p = structuredClone(gitlabExample('merge_request.update.commits') as Record<string, any>);
+    p.project.path_with_namespace = PROJECT;
+    p.project.id = PROJECT_ID;
+    p.object_attributes.target_project_id = p.object_attributes.source_project_id = PROJECT_ID;
+    Object.assign(p.object_attributes, { iid: 5, oldrev: head });
+    p.object_attributes.last_commit.id = head2;
+    await hook(p);
+    await until('the push is reviewed', () =>
+      gitlab.state.statuses.some((x) => x.sha === head2 && x.name === 'AFA Gate Check' && x.status === 'failed'),
+    );
+    assert.deepEqual(reads(pushed), ['GET MR/diffs', 'POST /api/graphql', 'POST /api/graphql']);
   });
 });

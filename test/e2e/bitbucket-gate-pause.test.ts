@@ -13,7 +13,7 @@ import {
   bitbucketSuite,
   bitbucketTriggerYaml,
 } from '../harness/bitbucket-stack.js';
-import { sha } from '../harness/synthetic-pr.js';
+import { addedFile, sha } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
 import { FakeAnthropic, gateAnswer } from '../fakes/fake-anthropic.js';
 
@@ -65,12 +65,7 @@ describe('Bitbucket: pausing a pull request gate (issue 28, item 4)', function (
       /** Push `i` to pull request `id` (the first opens it): a new source commit with one changed function. */
       const push = async (id: number, i: number) => {
         const head = sha(`${REPO}#${id} push ${i}`);
-        const content = `export function f${i}(x: number) {\n  return x + ${i};\n}\n`;
-        const patch = `@@ -0,0 +1,3 @@\n${content
-          .trimEnd()
-          .split('\n')
-          .map((l) => `+${l}`)
-          .join('\n')}\n`;
+        const { patch, content } = addedFile('src/a.ts', `export function f${i}(x: number) {\n  return x + ${i};\n}\n`);
         const changes = [{ path: 'src/a.ts', status: 'added' as const, patch, content }];
         if (i === 1) s.addPullRequest(REPO, { id, author: 'dev', sourceCommit: head, changes });
         else s.push(REPO, id, head, changes);

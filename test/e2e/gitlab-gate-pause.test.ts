@@ -4,15 +4,15 @@
 // Developer cannot pause; every push that is not reviewed has a commit status named as the gate, passed
 // (GitLab has no neutral), whose description says why (paused, superseded); `/resume` reviews the newest head.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
-import { sha } from '../harness/synthetic-pr.js';
+import { addedFile, sha } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
+import { deliverGitLab } from '../harness/gitlab-hook.js';
 import { FakeAnthropic, gateAnswer } from '../fakes/fake-anthropic.js';
 
 /** Groups of this run: the shared dev server keeps workflow ids across test runs. */
@@ -70,19 +70,8 @@ describe('GitLab: pausing a merge request gate, and its quiet period (issue 28, 
     await fake.stop();
   });
 
-  const send = async (event: string, body: unknown) => {
-    const res = await fetch(`${stack.url}/webhook/gitlab`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': event,
-        'x-gitlab-token': 'gl-secret',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 201, await res.text());
-  };
+  const send = (event: string, body: unknown) => deliverGitLab(stack.url, event, body);
+
   /** GitLab's example payload `name` moved to `project`'s merge request `iid`. */
   const payload = (name: string, project: string, iid: number) => {
     const p = structuredClone(gitlabExample(name) as Record<string, any>);
@@ -96,12 +85,10 @@ describe('GitLab: pausing a merge request gate, and its quiet period (issue 28, 
   /** Push `i` to `project`!`iid` (the first opens it): a new head with one changed function. */
   const push = async (project: string, iid: number, i: number) => {
     const head = sha(`${project}!${iid} push ${i}`);
-    const content = `export function f${i}(x: number) {\n  return x + ${i};\n}\n`;
-    const diff = `@@ -0,0 +1,3 @@\n${content
-      .trimEnd()
-      .split('\n')
-      .map((l) => `+${l}`)
-      .join('\n')}\n`;
+    const { patch: diff, content } = addedFile(
+      'src/a.ts',
+      `export function f${i}(x: number) {\n  return x + ${i};\n}\n`,
+    );
     const diffs = [{ new_path: 'src/a.ts', new_file: true, diff, content }];
     if (i === 1)
       gitlab.state.addMergeRequest(IDS[project]!, { iid, author: 'root', headSha: head, baseSha: BASE, diffs });

@@ -4,13 +4,14 @@
 import type { GitHubClientFor } from '../../src/forges/github/client.js';
 import { createRunTool, type ToolCall } from './run-tool.js';
 import type { CheckConclusion, CheckStatus } from '../../src/forges/port.js';
-import { analyseChange, diffWithin, type AnalysisInput, type ComparisonInput } from './pull-analysis.js';
+import { analyseChange, diffWithin, readsAtHead, type AnalysisInput, type ComparisonInput } from './pull-analysis.js';
 import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
 import { readRepoConfig, REPO_CONFIG_READ_BYTES } from './repo-config.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   forgeOf,
   forgeTargetOf,
+  type ChangeReader,
   type ChangeTarget,
   type ChangedFile,
   type PostedComment,
@@ -68,26 +69,24 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
     async analysePullRequest(i: AnalysisInput) {
       const v = verbsOf(i);
       const t = change(i);
-      return analyseChange(
-        i,
-        v.changeReader?.(t, i.headSha, i.commentMarker) ?? {
-          changedFiles: (maxPages) => v.changedFiles(t, maxPages),
-          filesAt: (files, max) =>
-            v.filesAt(
-              t,
-              i.headSha,
-              files.map((f) => f.path),
-              max,
-            ),
+      const reader: ChangeReader = v.changeReader?.(t, i.headSha, i.commentMarker) ?? {
+        changedFiles: (maxPages) => v.changedFiles(t, maxPages),
+        filesAt: (files, max) =>
+          v.filesAt(
+            t,
+            i.headSha,
+            files.map((f) => f.path),
+            max,
+          ),
+      };
+      return analyseChange(i, reader, {
+        read: () =>
+          readRepoConfig(v, t, reader.configFiles && ((path, max) => reader.configFiles!(path, max, readsAtHead))),
+        atHead: async (path) => {
+          const read = await v.filesAt(t, i.headSha, [path], REPO_CONFIG_READ_BYTES);
+          return { text: read.contents.get(path) ?? null, requests: read.requests };
         },
-        {
-          read: () => readRepoConfig(v, t),
-          atHead: async (path) => {
-            const read = await v.filesAt(t, i.headSha, [path], REPO_CONFIG_READ_BYTES);
-            return { text: read.contents.get(path) ?? null, requests: read.requests };
-          },
-        },
-      );
+      });
     },
 
     /** The functions changed between two commits (a merge group's base and head), parsed where the code is. */

@@ -151,6 +151,10 @@ export type AnalysisInput = RepoTarget & {
   commentMarker?: string;
 };
 
+/** Whether the analysis reads a listed file's head version (before the repository's path filters). */
+export const readsAtHead = (f: PullFile): boolean =>
+  f.status !== 'removed' && !!f.patch && !generatedOrVendored(f.filename) && languageOf(f.filename) !== undefined;
+
 /**
  * The analysis of a change, on any forge: its changed files and their head versions read through
  * `reader`, parsed, the changed functions found and the built-in rules run on them in the untrusted-text
@@ -202,7 +206,7 @@ export async function analyseChange(
   }
   // Only files of a language the gate parses are read.
   const heads = await reader.filesAt(
-    withPatch.filter((f) => languageOf(f.filename)).map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
+    withPatch.filter(readsAtHead).map((f) => ({ path: f.filename, estimate: f.patch.length + 1024 })),
     limits.maxFileBytes,
   );
   requests += heads.requests;

@@ -60,13 +60,22 @@ function parsed(label: string, file: ConfigFileAt | undefined, problems: string[
   return r.gate;
 }
 
-/** The change's facts and its files, on a forge without `configFiles`: its `changeInfo`, then both files. */
+/** How the analysis's reader reads the facts and the base's file along its own reads (ChangeReader.configFiles). */
+export type ReaderConfigFiles = (path: string, maxBytes: number) => Promise<Omit<RepoConfigFiles, 'org'> | undefined>;
+
+/**
+ * The change's facts and its files: the analysis's reader's where it reads them (a forge without an
+ * organization default), else the verbs' `configFiles`, else `changeInfo` and then both files.
+ */
 async function filesOf(
   v: ForgeVerbs,
   t: ChangeTarget,
   path: string,
   orgRepo: string | undefined,
+  fromReader?: ReaderConfigFiles,
 ): Promise<RepoConfigFiles | undefined> {
+  const read = !orgRepo ? await fromReader?.(path, READ_BYTES) : undefined;
+  if (read) return read;
   if (v.configFiles) return v.configFiles(t, path, orgRepo, READ_BYTES);
   const info = await v.changeInfo?.(t);
   if (!info) return undefined;
@@ -92,11 +101,15 @@ async function filesOf(
 }
 
 /** The configuration in force for `t`; undefined where the forge's adapter cannot say what a change is. */
-export async function readRepoConfig(v: ForgeVerbs, t: ChangeTarget): Promise<RepoConfigRead | undefined> {
+export async function readRepoConfig(
+  v: ForgeVerbs,
+  t: ChangeTarget,
+  fromReader?: ReaderConfigFiles,
+): Promise<RepoConfigRead | undefined> {
   const forge = forgeOf(t);
   const path = repoConfigPath(forge);
   const orgRepo = forge === 'github' && t.repo !== ORG_CONFIG_REPO ? ORG_CONFIG_REPO : undefined;
-  const files = await filesOf(v, t, path, orgRepo);
+  const files = await filesOf(v, t, path, orgRepo, fromReader);
   if (!files) return undefined;
   const { info } = files;
   const problems: string[] = [];

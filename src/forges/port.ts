@@ -288,6 +288,17 @@ export interface ChangeReader {
   ): Promise<{ contents: Map<string, string | null>; requests: number }>;
   /** The bot's comment carrying the marker asked for, found while reading (null: none; undefined: not looked for). */
   comment?: () => number | null | undefined;
+  /**
+   * The change's facts and its repository configuration file at the base (`path`, up to `maxBytes`), where the
+   * forge reads them in fewer requests along the analysis's own reads (GitLab: the configuration in the
+   * request that also reads the head versions of the listed files `readsAtHead` picks). Called beside
+   * `changedFiles`. Undefined where the forge refused: the configuration is then read through the verbs.
+   */
+  configFiles?(
+    path: string,
+    maxBytes: number,
+    readsAtHead: (f: ChangedFile) => boolean,
+  ): Promise<Omit<RepoConfigFiles, 'org'> | undefined>;
 }
 
 /**

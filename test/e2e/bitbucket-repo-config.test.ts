@@ -12,6 +12,7 @@ import {
   bitbucketSuite,
   bitbucketTriggerYaml,
 } from '../harness/bitbucket-stack.js';
+import { tooLarge } from '../../src/gate/repo-config.js';
 import { until } from '../harness/until.js';
 
 /** A workspace of this run: the shared dev server keeps workflow ids across test runs. */
@@ -107,6 +108,24 @@ describe('Bitbucket Cloud: the gate configuration in the repository (issue 28 it
       assert.match(
         summary(3)!.raw,
         /Ignored, the server's settings apply: \.aof\.yaml:2:12: gate\.fail_on: expected one of "critical"/,
+      );
+    } finally {
+      s.repositories.get(REPO)!.files.delete(`${BASE}:.aof.yaml`);
+    }
+  });
+
+  it('a .aof.yaml over 1 MB: the summary says it is too large, and the review runs with the server settings', async () => {
+    const big = `gate:\n  fail_on: never\n${'#'.repeat(1024 * 1024)}\n`;
+    config(big);
+    try {
+      const { status: st } = await open(4, [{ path: 'src/run.ts', content: SOURCE }]);
+      assert.equal(st.state, 'FAILED', 'reviewed with the server settings (the file would make it advisory)');
+      await until('the summary comment', () => summary(4) !== undefined);
+      assert.ok(
+        summary(4)!.raw.includes(
+          `Ignored, the server's settings apply: ${tooLarge('.aof.yaml', Buffer.byteLength(big))}`,
+        ),
+        summary(4)!.raw,
       );
     } finally {
       s.repositories.get(REPO)!.files.delete(`${BASE}:.aof.yaml`);

@@ -3,12 +3,13 @@
 // says what the file would change), a draft skipped by `gate.skip.drafts` with its status saying why, and an
 // invalid file reported at file:line while the review runs with the server's settings.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { tooLarge } from '../../src/gate/repo-config.js';
 import { until } from '../harness/until.js';
+import { deliverGitLab } from '../harness/gitlab-hook.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { sha } from '../harness/synthetic-pr.js';
 
@@ -37,7 +38,7 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
     'triggers/t.yaml': gitlabTriggerYaml(
       'mr-gate',
-      `config:\n  projects: ["${GROUP}/*"]\ncommands:\n  merge_request.open: {gate: afa}`,
+      `config:\n  projects: ["${GROUP}/*"]\ncommands:\n  merge_request.open: {gate: afa}\n  merge_request.update: {gate: afa}`,
     ),
   });
   before(async () => {
@@ -58,6 +59,7 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     await gitlab.stop();
   });
 
+  const hook = (p: unknown) => deliverGitLab(stack.url, 'Merge Request Hook', p);
   /** Opens merge request `iid` with `diffs` (and `mr` settings) and waits for its gate status to be final. */
   async function open(iid: number, diffs: ReturnType<typeof added>[], mr: { draft?: boolean } = {}) {
     const head = sha(`${PROJECT}!${iid}`);
@@ -68,23 +70,13 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     p.object_attributes.target_project_id = p.object_attributes.source_project_id = PROJECT_ID;
     p.object_attributes.iid = iid;
     p.object_attributes.last_commit.id = head;
-    const res = await fetch(`${stack.url}/webhook/gitlab`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Merge Request Hook',
-        'x-gitlab-token': 'gl-secret',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify(p),
-    });
-    assert.equal(res.status, 201, await res.text());
+    await hook(p);
     const final = () =>
       gitlab.state.statuses.find(
         (x) => x.sha === head && x.name === 'AFA Gate Check' && ['success', 'failed'].includes(x.status),
       );
     await until(`the gate status of !${iid} is final`, () => final() !== undefined);
-    return final()!;
+    return { ...final()!, sha: head };
   }
   const summary = (iid: number) =>
     gitlab.state
@@ -125,5 +117,59 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
       summary(3)!.body,
       /Ignored, the server's settings apply: \.aof\.yaml:2:12: gate\.fail_on: expected one of "critical"/,
     );
+  });
+
+  it('a .aof.yaml over 1 MB: the summary says it is too large, and the review runs with the server settings', async () => {
+    const big = `gate:\n  fail_on: never\n${'#'.repeat(1024 * 1024)}\n`;
+    gitlab.state.addFile(PROJECT_ID, BASE, '.aof.yaml', big);
+    const status = await open(4, [{ new_path: 'src/run.ts', new_file: true, diff: DIFF, content: SOURCE }]);
+    assert.equal(status.status, 'failed', 'reviewed with the server settings (the file would make it advisory)');
+    await until('the summary note', () => summary(4) !== undefined);
+    assert.ok(
+      summary(4)!.body.includes(
+        `Ignored, the server's settings apply: ${tooLarge('.aof.yaml', Buffer.byteLength(big))}`,
+      ),
+      summary(4)!.body,
+    );
+  });
+
+  it("reads the merge request's fields beside the diffs, and the configuration at the base with the head's files: 3 reads a review, first and push", async () => {
+    gitlab.state.addFile(PROJECT_ID, BASE, '.aof.yaml', 'gate:\n  fail_on: high\n');
+    /** The analysis's reads among GitLab's requests since `from`: the listing, GraphQL, a REST read of the MR. */
+    const reads = (from: number) =>
+      gitlab.requests
+        .slice(from)
+        .filter((r) => /\/diffs$|\/graphql$|\/merge_requests\/\d+$/.test(r.path) && r.method !== 'PUT')
+        .map((r) => `${r.method} ${r.path.replace(/^.*\/merge_requests\/\d+/, 'MR')}`);
+    const from = gitlab.requests.length;
+    const { sha: head } = await open(5, [{ new_path: 'src/run.ts', new_file: true, diff: DIFF, content: SOURCE }]);
+    await until('the summary note', () => summary(5) !== undefined);
+    assert.match(
+      summary(5)!.body,
+      new RegExp(`\\*\\*Repository configuration\\*\\*: \`\\.aof\\.yaml@${BASE.slice(0, 7)}\``),
+    );
+    assert.deepEqual(reads(from), ['GET MR/diffs', 'POST /api/graphql', 'POST /api/graphql']);
+
+    const pushed = gitlab.requests.length;
+    const head2 = sha(`${PROJECT}!5 push 2`);
+    gitlab.state.push(PROJECT_ID, 5, head2, [
+      {
+        new_path: 'src/run.ts',
+        new_file: true,
+        diff: DIFF.replace('eval(input)', 'eval(input + 1)'),
+        content: SOURCE.replace('eval(input)', 'eval(input + 1)'),
+      },
+    ]);
+    const p = structuredClone(gitlabExample('merge_request.update.commits') as Record<string, any>);
+    p.project.path_with_namespace = PROJECT;
+    p.project.id = PROJECT_ID;
+    p.object_attributes.target_project_id = p.object_attributes.source_project_id = PROJECT_ID;
+    Object.assign(p.object_attributes, { iid: 5, oldrev: head });
+    p.object_attributes.last_commit.id = head2;
+    await hook(p);
+    await until('the push is reviewed', () =>
+      gitlab.state.statuses.some((x) => x.sha === head2 && x.name === 'AFA Gate Check' && x.status === 'failed'),
+    );
+    assert.deepEqual(reads(pushed), ['GET MR/diffs', 'POST /api/graphql', 'POST /api/graphql']);
   });
 });

@@ -57,10 +57,11 @@ export function startBitbucketStack(
   bitbucket: BitbucketSandbox,
   dir: string,
   secret: string,
-  o: BitbucketFlavorOption = {},
+  o: BitbucketFlavorOption & { anthropicUrl?: string } = {},
 ): Promise<Stack> {
   return startStack({
     config: join(dir, 'daemon.yaml'),
+    ...(o.anthropicUrl ? { anthropicUrl: o.anthropicUrl } : {}),
     env: () => bitbucketEnv(secret, o),
     mutate: (r) =>
       (r.daemon.spec.platforms.bitbucket!.api_url = o.dataCenter ? bitbucket.dataCenterApiUrl : bitbucket.apiUrl),
@@ -276,6 +277,8 @@ export function bitbucketSuite(o: {
   secret: string;
   flavor?: Pick<BitbucketFlavor, 'dataCenter' | 'bot'>;
   seed?: (s: BitbucketState) => void;
+  /** Where the worker's Anthropic client points (a FakeAnthropic started before the suite's hooks). */
+  anthropicUrl?: () => string;
 }): BitbucketSuite {
   const bitbucket = new BitbucketSandbox();
   const s = bitbucket.state;
@@ -286,7 +289,7 @@ export function bitbucketSuite(o: {
     await bitbucket.start();
     s.addUser(flavor.bot);
     o.seed?.(s);
-    stack = await startBitbucketStack(bitbucket, dir, o.secret, flavor);
+    stack = await startBitbucketStack(bitbucket, dir, o.secret, { ...flavor, anthropicUrl: o.anthropicUrl?.() });
   });
   after(async () => {
     await stack?.stop();

@@ -7,7 +7,7 @@
 // (the helper GitHub's and GitLab's writes use), looked up among the bot's own comments on a retry only.
 // Build statuses, reports and annotations are idempotent by Bitbucket's own rules: a status of the same key
 // is overwritten, a report of the same id replaced, an annotation of the same `external_id` updated.
-import { fileText } from '../file-text.js';
+import { fileRead, type FileRead } from '../file-text.js';
 import type { HttpAnswer } from '../../http/forge-http.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
@@ -95,11 +95,8 @@ export function authorize(
 }
 
 /** Reads `paths` with `read`, `FILES_IN_FLIGHT` at a time. */
-export async function readInLanes(
-  paths: string[],
-  read: (path: string) => Promise<string | null>,
-): Promise<Map<string, string | null>> {
-  const contents = new Map<string, string | null>();
+export async function readInLanes<T>(paths: string[], read: (path: string) => Promise<T>): Promise<Map<string, T>> {
+  const contents = new Map<string, T>();
   let next = 0;
   const lane = async () => {
     while (next < paths.length) {
@@ -111,9 +108,12 @@ export async function readInLanes(
   return contents;
 }
 
-/** A file's answer as text; null when over `maxBytes`, a listing (JSON), binary or not UTF-8. */
-export const textOf = (res: HttpAnswer, maxBytes: number): Promise<string | null> =>
-  fileText(res, maxBytes, { skip: /json/.test(res.headers.get('content-type') ?? '') });
+/**
+ * A file's answer as text (null when over `maxBytes`, a listing (JSON), binary or not UTF-8), with its size
+ * when too large: as its Content-Length declares it (the body then unread), else as read.
+ */
+export const readOf = (res: HttpAnswer, maxBytes: number): Promise<FileRead> =>
+  fileRead(res, maxBytes, { skip: /json/.test(res.headers.get('content-type') ?? '') });
 
 interface Comment {
   id: number;
@@ -317,12 +317,16 @@ export function filesAtVerb(
   return async (t, sha, paths, maxBytes) => {
     const api = clientFor(t);
     const before = api.requests;
-    const contents = await readInLanes(paths, async (path) => {
+    const reads = await readInLanes(paths, async (path) => {
       const [p, query] = at(api, t, sha, encodePath(path));
       const res = await absentOn404(() => api.send('GET', p, query ? { query } : {}));
-      return res ? textOf(res, maxBytes) : null;
+      return res ? readOf(res, maxBytes) : ({ text: null } as FileRead);
     });
-    return { contents, requests: api.requests - before };
+    const contents = new Map([...reads].map(([path, r]) => [path, r.text]));
+    const tooLarge = new Map(
+      [...reads].flatMap(([path, r]) => (r.tooLarge === undefined ? [] : [[path, r.tooLarge] as const])),
+    );
+    return { contents, requests: api.requests - before, ...(tooLarge.size ? { tooLarge } : {}) };
   };
 }
 

@@ -7,7 +7,7 @@
 // it says where (head, path, line, title); a retry (attempt > 1) looks for them among the bot's own notes
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
-import { fileText } from '../file-text.js';
+import { fileRead, type FileRead } from '../file-text.js';
 import { findingMarker, findingsOf } from '../findings.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
@@ -131,24 +131,38 @@ export const FINDINGS_IN_FLIGHT = 16;
 /** Paths asked for in one GraphQL request: GitLab's largest page of a connection. */
 export const BLOBS_PER_QUERY = 100;
 
-/** The fields of the merge request read along with the first page of blobs (the analysis's one request). */
+/**
+ * The fields of the merge request the analysis reads: its diff refs and first page of notes (where the bot's
+ * marked note is found), and what the repository configuration's skip rules compare.
+ */
 const CHANGE_FIELDS = `mergeRequest(iid: $iid) {
+      draft title targetBranch author { username }
       diffRefs { baseSha headSha startSha }
       notes(first: ${BLOBS_PER_QUERY}) { nodes { id body system author { id username } } pageInfo { hasNextPage } }
     }`;
 
 /**
  * A project's blobs at a ref by path (GitLab's `Repository.blobs`), one request for up to 100 files; `along`,
- * the merge request's diff refs and first page of notes in the same request.
+ * the merge request's fields (CHANGE_FIELDS) in the same request; `base`, blobs at a second ref too (an
+ * aliased `blobs`: the repository configuration at the base commit, read with the head's files).
  */
-const blobsQuery = (
-  along: boolean,
-) => `query($fullPath: ID!, $ref: String!, $paths: [String!]!${along ? ', $iid: String!' : ''}) {
+const blobsQuery = (along: boolean, base: boolean) =>
+  `query($fullPath: ID!, $ref: String!, $paths: [String!]!${along ? ', $iid: String!' : ''}${
+    base ? ', $baseRef: String!, $basePaths: [String!]!' : ''
+  }) {
   project(fullPath: $fullPath) {
     repository {
       blobs(paths: $paths, ref: $ref, first: ${BLOBS_PER_QUERY}) { nodes { path rawTextBlob rawSize } }
+      ${base ? `base: blobs(paths: $basePaths, ref: $baseRef, first: ${BLOBS_PER_QUERY}) { nodes { path rawTextBlob rawSize } }` : ''}
     }
     ${along ? CHANGE_FIELDS : ''}
+  }
+}`;
+
+/** The merge request's fields alone (CHANGE_FIELDS), before its base is known. */
+const CHANGE_QUERY = `query($fullPath: ID!, $iid: String!) {
+  project(fullPath: $fullPath) {
+    ${CHANGE_FIELDS}
   }
 }`;
 
@@ -160,6 +174,10 @@ interface DiffRefs {
 
 /** What the analysis's GraphQL request read of the merge request besides the blobs. */
 interface ChangeAlong {
+  draft?: boolean;
+  title?: string;
+  targetBranch?: string;
+  author?: { username: string } | null;
   diffRefs: { baseSha: string | null; headSha: string; startSha: string } | null;
   notes: {
     nodes: ({ id: string; body: string; system: boolean; author: { id: string; username: string } | null } | null)[];
@@ -388,23 +406,76 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
    * Blobs at `ref` by path, in one GraphQL request (GitLab leaves out paths missing at the ref); with `iid`,
    * the merge request's diff refs and first page of notes along.
    */
-  async function blobsAt(api: GitLabApi, t: ForgeTarget, ref: string, paths: string[], iid?: number) {
+  async function blobsAt(
+    api: GitLabApi,
+    t: ForgeTarget,
+    ref: string,
+    paths: string[],
+    iid?: number,
+    base?: { ref: string; paths: string[] },
+  ) {
+    type Blobs = { nodes: (Blob | null)[] } | null;
     const data = await api.graphql<{
       project:
-        | ({ repository: { blobs: { nodes: (Blob | null)[] } | null } | null } & Partial<{
+        | ({ repository: { blobs: Blobs; base?: Blobs } | null } & Partial<{
             mergeRequest: ChangeAlong | null;
           }>)
         | null;
-    }>(blobsQuery(iid !== undefined), {
+    }>(blobsQuery(iid !== undefined, base !== undefined), {
       fullPath: fullNameOf(t),
       ref,
       paths,
       ...(iid !== undefined ? { iid: String(iid) } : {}),
+      ...(base ? { baseRef: base.ref, basePaths: base.paths } : {}),
     });
+    const nodes = (b: Blobs | undefined) => (b?.nodes ?? []).filter((n): n is Blob => n !== null);
     return {
-      nodes: (data.project?.repository?.blobs?.nodes ?? []).filter((n): n is Blob => n !== null),
+      nodes: nodes(data.project?.repository?.blobs),
+      base: nodes(data.project?.repository?.base),
       along: data.project?.mergeRequest ?? undefined,
     };
+  }
+
+  /**
+   * What GraphQL's blobs give for `paths`, into `into`: a file's text; null when missing, binary or over
+   * `maxBytes` (then its size in `tooLarge`); a path whose text GitLab cut goes to `rest` (read over REST).
+   */
+  function takeBlobs(
+    nodes: Blob[],
+    paths: string[],
+    maxBytes: number,
+    into: { contents: Map<string, string | null>; tooLarge: Map<string, number>; rest: string[] },
+  ) {
+    const byPath = new Map(nodes.map((n) => [n.path, n]));
+    for (const path of paths) {
+      const n = byPath.get(path);
+      const size = Number(n?.rawSize);
+      if (n && Number.isFinite(size) && size > maxBytes) {
+        into.contents.set(path, null); // too large: its text is not kept
+        into.tooLarge.set(path, size);
+      } else if (!n)
+        into.contents.set(path, null); // missing
+      else if (n.rawTextBlob === null)
+        into.contents.set(path, null); // binary
+      else if (Number.isFinite(size) && Buffer.byteLength(n.rawTextBlob) !== size)
+        into.rest.push(path); // cut
+      else into.contents.set(path, n.rawTextBlob.includes('\0') ? null : n.rawTextBlob);
+    }
+  }
+
+  /** Reads over REST what GraphQL could not give (`rest`), one file each, into the same maps. */
+  async function readRest(
+    api: GitLabApi,
+    t: ForgeTarget,
+    sha: string,
+    maxBytes: number,
+    into: { contents: Map<string, string | null>; tooLarge: Map<string, number>; rest: string[] },
+  ) {
+    for (const path of into.rest.splice(0)) {
+      const read = await rawFile(api, t, sha, path, maxBytes);
+      into.contents.set(path, read.text);
+      if (read.tooLarge !== undefined) into.tooLarge.set(path, read.tooLarge);
+    }
   }
 
   /**
@@ -420,9 +491,13 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     iid?: number,
   ) {
     const before = api.requests;
-    const contents = new Map<string, string | null>();
+    /** Texts; the size of each file left out for being over `maxBytes`; paths to read over REST. */
+    const into = {
+      contents: new Map<string, string | null>(),
+      tooLarge: new Map<string, number>(),
+      rest: [] as string[],
+    };
     let along: ChangeAlong | undefined;
-    const rest: string[] = [];
     for (let i = 0; i < Math.max(paths.length, iid === undefined ? 0 : 1); i += BLOBS_PER_QUERY) {
       const batch = paths.slice(i, i + BLOBS_PER_QUERY);
       let nodes: Blob[];
@@ -433,28 +508,24 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
         }));
       } catch (err) {
         if (['GitLabRateLimited', 'GitLabUnavailable'].includes(failureType(err) ?? '')) throw err;
-        rest.push(...batch); // an instance without the field, or a query it refused: REST below
+        into.rest.push(...batch); // an instance without the field, or a query it refused: REST below
         continue;
       }
-      const byPath = new Map(nodes.map((n) => [n.path, n]));
-      for (const path of batch) {
-        const n = byPath.get(path);
-        const size = Number(n?.rawSize);
-        if (!n || (Number.isFinite(size) && size > maxBytes))
-          contents.set(path, null); // missing or too large
-        else if (n.rawTextBlob === null)
-          contents.set(path, null); // binary
-        else if (Number.isFinite(size) && Buffer.byteLength(n.rawTextBlob) !== size)
-          rest.push(path); // cut
-        else contents.set(path, n.rawTextBlob.includes('\0') ? null : n.rawTextBlob);
-      }
+      takeBlobs(nodes, batch, maxBytes, into);
     }
-    for (const path of rest) contents.set(path, await rawFile(api, t, sha, path, maxBytes));
-    return { contents, requests: api.requests - before, along };
+    await readRest(api, t, sha, maxBytes, into);
+    const { contents, tooLarge } = into;
+    return { contents, requests: api.requests - before, along, tooLarge };
   }
 
   /** One file at `sha` over REST (`/repository/files/:path/raw`); null when missing, binary or over `maxBytes`. */
-  async function rawFile(api: GitLabApi, t: ForgeTarget, sha: string, path: string, maxBytes: number) {
+  async function rawFile(
+    api: GitLabApi,
+    t: ForgeTarget,
+    sha: string,
+    path: string,
+    maxBytes: number,
+  ): Promise<FileRead> {
     let res: HttpAnswer;
     try {
       res = await api.send('GET', `${api.project(t)}/repository/files/${encodeURIComponent(path)}/raw`, {
@@ -462,9 +533,9 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       });
     } catch (err) {
       if (failureType(err) !== 'GitLab404') throw err;
-      return null;
+      return { text: null };
     }
-    return fileText(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
+    return fileRead(res, maxBytes, { sizeHeader: 'x-gitlab-size' });
   }
 
   /**
@@ -490,54 +561,127 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     },
 
     async filesAt(t, sha, paths, maxBytes) {
-      const { contents, requests } = await readFiles(clientFor(t), t, sha, paths, maxBytes);
-      return { contents, requests };
+      const { contents, requests, tooLarge } = await readFiles(clientFor(t), t, sha, paths, maxBytes);
+      return { contents, requests, ...(tooLarge.size ? { tooLarge } : {}) };
     },
 
     /**
      * The analysis's reads: the diffs over REST, then the head's blobs with the merge request's diff refs (kept
      * for posting findings) and its first 100 notes (where the bot's marked note is found) in one GraphQL
-     * request. Only the bot's own notes count: anyone can paste the marker into a note.
+     * request. Only the bot's own notes count: anyone can paste the marker into a note. With the repository's
+     * configuration (`configFiles`), the merge request's fields come first (beside the diffs), and the
+     * configuration at the base commit is read in the request that reads the head's blobs.
      */
     changeReader(t, headSha, commentMarker): ChangeReader {
       const api = clientFor(t);
       let comment: number | null | undefined;
+      let listing: ReturnType<ChangeReader['changedFiles']> | undefined;
+      /** The merge request's fields, when `configFiles` read them. */
+      let known: ChangeAlong | undefined;
+      /** The head's blobs read along the configuration, and the paths asked for (a missing path has no node). */
+      let early: { nodes: Blob[]; asked: Set<string> } | undefined;
+      /** Keeps the diff refs and finds the bot's marked note, from what GraphQL read of the merge request. */
+      const learn = (along: ChangeAlong | undefined, me: { id: number } | undefined) => {
+        const refs = along?.diffRefs;
+        const notes = along?.notes;
+        if (refs?.headSha === headSha && refs.baseSha)
+          keepRefs(
+            refsKey(api, t, t.number, headSha),
+            { base_sha: refs.baseSha, head_sha: refs.headSha, start_sha: refs.startSha },
+            me && notes && !notes.pageInfo.hasNextPage
+              ? markersIn(
+                  notes.nodes.flatMap((n) => (n ? [{ body: n.body, authorId: idOfGid(n.author?.id) }] : [])),
+                  me.id,
+                )
+              : undefined,
+          );
+        if (commentMarker && me && along) {
+          const mine = along.notes.nodes.find(
+            (n) => n && !n.system && idOfGid(n.author?.id) === me.id && n.body.includes(commentMarker),
+          );
+          // Not among the first page: unknown, and the write looks it up.
+          comment = mine ? (idOfGid(mine.id) ?? undefined) : along.notes.pageInfo.hasNextPage ? undefined : null;
+        }
+      };
       return {
-        changedFiles: (maxPages) => verbs.changedFiles(t, maxPages),
+        changedFiles: (maxPages) => (listing ??= verbs.changedFiles(t, maxPages)),
+        async configFiles(path, maxBytes, readsAtHead) {
+          const before = api.requests;
+          const data = await api
+            .graphql<{ project: { mergeRequest: ChangeAlong | null } | null }>(CHANGE_QUERY, {
+              fullPath: fullNameOf(t),
+              iid: String(t.number),
+            })
+            .catch((err: unknown) => {
+              if (failureType(err) !== 'GitLabGraphQL') throw err;
+              return undefined; // an instance without these fields: the REST reads below
+            });
+          const mr = data?.project?.mergeRequest ?? undefined;
+          if (!mr) return undefined;
+          known = mr;
+          const info = {
+            baseSha: mr.diffRefs?.baseSha ?? '',
+            baseBranch: mr.targetBranch ?? '',
+            draft: mr.draft === true,
+            title: mr.title ?? '',
+            author: mr.author?.username ?? '',
+          };
+          if (!info.baseSha) return { info, base: { text: null }, requests: api.requests - before };
+          // The head's files the analysis will read (as far as the listing tells, before path filters): read
+          // now, in the request that reads the configuration at the base commit.
+          const listed = await listing?.catch(() => undefined);
+          const heads = (listed?.files ?? [])
+            .filter(readsAtHead)
+            .map((f) => f.filename)
+            .slice(0, BLOBS_PER_QUERY);
+          const into = {
+            contents: new Map<string, string | null>(),
+            tooLarge: new Map<string, number>(),
+            rest: [] as string[],
+          };
+          try {
+            const read = await blobsAt(api, t, headSha, heads, undefined, { ref: info.baseSha, paths: [path] });
+            early = { nodes: read.nodes, asked: new Set(heads) };
+            takeBlobs(read.base, [path], maxBytes, into);
+            await readRest(api, t, info.baseSha, maxBytes, into);
+          } catch (err) {
+            if (['GitLabRateLimited', 'GitLabUnavailable'].includes(failureType(err) ?? '')) throw err;
+            const read = await readFiles(api, t, info.baseSha, [path], maxBytes);
+            into.contents = read.contents;
+            into.tooLarge = read.tooLarge;
+          }
+          const size = into.tooLarge.get(path);
+          return {
+            info,
+            base: size !== undefined ? { text: null, tooLarge: size } : { text: into.contents.get(path) ?? null },
+            requests: api.requests - before,
+          };
+        },
         async filesAt(files, maxFileBytes) {
           const before = api.requests;
+          const paths = files.map((f) => f.path);
+          const ready = paths.filter((p) => early?.asked.has(p));
+          const into = {
+            contents: new Map<string, string | null>(),
+            tooLarge: new Map<string, number>(),
+            rest: [] as string[],
+          };
+          if (early) takeBlobs(early.nodes, ready, maxFileBytes, into);
           const [read, me] = await Promise.all([
             readFiles(
               api,
               t,
               headSha,
-              files.map((f) => f.path),
+              paths.filter((p) => !early?.asked.has(p)),
               maxFileBytes,
-              t.number,
+              known ? undefined : t.number,
             ),
             api.user(),
+            readRest(api, t, headSha, maxFileBytes, into),
           ]);
-          const refs = read.along?.diffRefs;
-          const notes = read.along?.notes;
-          if (refs?.headSha === headSha && refs.baseSha)
-            keepRefs(
-              refsKey(api, t, t.number, headSha),
-              { base_sha: refs.baseSha, head_sha: refs.headSha, start_sha: refs.startSha },
-              me && notes && !notes.pageInfo.hasNextPage
-                ? markersIn(
-                    notes.nodes.flatMap((n) => (n ? [{ body: n.body, authorId: idOfGid(n.author?.id) }] : [])),
-                    me.id,
-                  )
-                : undefined,
-            );
-          if (commentMarker && me && read.along) {
-            const mine = read.along.notes.nodes.find(
-              (n) => n && !n.system && idOfGid(n.author?.id) === me.id && n.body.includes(commentMarker),
-            );
-            // Not among the first page: unknown, and the write looks it up.
-            comment = mine ? (idOfGid(mine.id) ?? undefined) : read.along.notes.pageInfo.hasNextPage ? undefined : null;
-          }
-          return { contents: read.contents, requests: api.requests - before };
+          learn(known ?? read.along, me);
+          for (const [p, text] of read.contents) into.contents.set(p, text);
+          return { contents: into.contents, requests: api.requests - before };
         },
         comment: () => comment,
       };

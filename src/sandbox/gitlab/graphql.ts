@@ -1,5 +1,6 @@
 // The sandbox's POST /api/graphql: the part of GitLab's GraphQL schema this project reads (a project's
-// blobs at a ref, by path, and a merge request's diff refs and notes, in one request), executed by
+// blobs at a ref, by path, and a merge request's fields (title, draft, target branch, author), diff refs and
+// notes, in one request), executed by
 // graphql-js so queries are parsed, validated and answered as a GraphQL server does. Like GitLab: a project
 // the user may not read, or that does not exist, is null (no error), and so is an unknown merge request; a
 // path missing at the ref is left out of `nodes`; `rawTextBlob` is null for a binary blob; ids are global
@@ -18,6 +19,10 @@ const SCHEMA = buildSchema(`
   type MergeRequest {
     id: ID!
     iid: String!
+    title: String!
+    draft: Boolean!
+    targetBranch: String!
+    author: MergeRequestAuthor
     diffRefs: DiffRefs
     notes(after: String, before: String, first: Int, last: Int): NoteConnection!
   }
@@ -25,6 +30,7 @@ const SCHEMA = buildSchema(`
   type NoteConnection { nodes: [Note] pageInfo: PageInfo! }
   type Note { id: ID! body: String! system: Boolean! internal: Boolean author: UserCore }
   type UserCore { id: ID! username: String! }
+  type MergeRequestAuthor { id: ID! username: String! }
   type Repository {
     blobs(paths: [String!]!, ref: String, after: String, before: String, first: Int, last: Int): RepositoryBlobConnection
   }
@@ -117,6 +123,12 @@ export function executeGraphql(ctx: RequestContext, body: unknown): { status: nu
             return {
               id: `gid://gitlab/MergeRequest/${mr.id}`,
               iid: String(mr.iid),
+              title: mr.title,
+              draft: mr.draft,
+              targetBranch: mr.targetBranch,
+              author: ((u) => (u ? { id: `gid://gitlab/User/${u.id}`, username: u.username } : null))(
+                state.users.get(mr.authorId),
+              ),
               diffRefs: { baseSha: mr.baseSha, headSha: mr.headSha, startSha: mr.startSha },
               notes: (args: { first?: number; after?: string }) => {
                 const notes = state

@@ -14,6 +14,7 @@ import { setCommitStatus } from './commit-status.js';
 import { headVersion, headVersions } from './blob-contents.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
+import { githubReviewThreads } from './review-threads.js';
 import type { Octokit } from '@octokit/rest';
 import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
@@ -204,6 +205,8 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
       const data = await createReview(clientFor(t), t, t.number, r.body, r.event);
       return { id: data.id, url: data.html_url };
     },
+
+    reviewThreads: (t, r) => githubReviewThreads(clientFor(t), t, r),
 
     mayApprove: (t, p) => mayApprove({ ...t, ...p }),
 

@@ -619,7 +619,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const retry = currentOperation().retry;
       const findings = findingsOf(c.output?.annotations);
       // Findings first: a check seen finished has its findings posted.
-      if (findings.length && c.number !== undefined)
+      // With report: review the findings' discussions are the review's (reviewThreads), not posted twice.
+      if (findings.length && c.number !== undefined && !c.threadsByReview)
         await postFindings(api, { ...t, number: c.number }, headSha, findings, retry || (c.annotationsBefore ?? 0) > 0);
       if (!c.status && !c.conclusion) return; // later updates only add findings, which a status cannot show
       const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : STATE_OF_STATUS[c.status!];

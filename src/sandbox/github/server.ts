@@ -18,13 +18,27 @@ import { SandboxHttpServer } from '../http-server.js';
 import { DOCS, HttpError, pathRegex, type Handler, type Route, type Token } from './http.js';
 import { issueRoutes } from './issues.js';
 import { pullRoutes } from './pulls.js';
-import type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
+import type {
+  SandboxCheckRun,
+  SandboxComment,
+  SandboxRequest,
+  SandboxReviewThread,
+  SandboxSnapshot,
+  SandboxStatus,
+} from './records.js';
 import { repoRoutes } from './repos.js';
 import { statusRoutes } from './statuses.js';
 import { teamRoutes } from './teams.js';
 import { userRoutes } from './users.js';
 
-export type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
+export type {
+  SandboxCheckRun,
+  SandboxComment,
+  SandboxRequest,
+  SandboxReviewThread,
+  SandboxSnapshot,
+  SandboxStatus,
+} from './records.js';
 
 interface Fault {
   status: number;
@@ -49,6 +63,8 @@ export class GitHubSandbox extends SandboxHttpServer {
     event: string;
     user: string;
   }[] = [];
+  /** Review threads (a review's line comments and their replies), oldest first. */
+  readonly reviewThreads: SandboxReviewThread[] = [];
   readonly labels = new Map<string, Set<string>>();
   readonly requests: SandboxRequest[] = [];
   /**
@@ -222,6 +238,26 @@ export class GitHubSandbox extends SandboxHttpServer {
     return what === 'issue' ? known !== undefined : known === true;
   }
 
+  /** The review threads of a pull request, oldest first. */
+  threadsOn(owner: string, repo: string, pullNumber: number): SandboxReviewThread[] {
+    return this.reviewThreads.filter((t) => t.owner === owner && t.repo === repo && t.pullNumber === pullNumber);
+  }
+
+  /** A person replies in a thread (as the web UI's reply does). */
+  replyInThread(threadId: string, user: string, body: string): void {
+    const t = this.reviewThreads.find((x) => x.id === threadId);
+    if (!t) throw new Error(`no review thread ${threadId}`);
+    t.comments.push({ id: this.id(), body, user });
+  }
+
+  /** A person resolves a thread (as the web UI's "Resolve conversation" does). */
+  resolveThread(threadId: string, user: string): void {
+    const t = this.reviewThreads.find((x) => x.id === threadId);
+    if (!t) throw new Error(`no review thread ${threadId}`);
+    t.resolved = true;
+    t.resolvedBy = user.endsWith('[bot]') ? null : user;
+  }
+
   commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
     return this.comments.filter((c) => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber);
   }
@@ -234,6 +270,7 @@ export class GitHubSandbox extends SandboxHttpServer {
       checkRuns: this.checkRuns,
       statuses: this.statuses,
       reviews: this.reviews,
+      reviewThreads: this.reviewThreads,
       deploys: this.deploys,
       labels: [...this.labels].map(([k, v]) => [k, [...v]]),
       pulls: [...this.pulls],
@@ -248,6 +285,7 @@ export class GitHubSandbox extends SandboxHttpServer {
     this.checkRuns.push(...(s.checkRuns ?? []));
     this.statuses.push(...(s.statuses ?? []));
     this.reviews.push(...(s.reviews ?? []));
+    this.reviewThreads.push(...(s.reviewThreads ?? []));
     this.deploys.push(...(s.deploys ?? []));
     for (const [k, v] of s.labels ?? []) this.labels.set(k, new Set(v));
     for (const [k, v] of s.pulls ?? []) this.pulls.set(k, v);
@@ -261,6 +299,7 @@ export class GitHubSandbox extends SandboxHttpServer {
     this.checkRuns.length = 0;
     this.statuses.length = 0;
     this.reviews.length = 0;
+    this.reviewThreads.length = 0;
     this.requests.length = 0;
     this.violations.length = 0;
     this.labels.clear();

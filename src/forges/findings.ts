@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import type { LineFinding, ReviewFinding } from './port.js';
 
 /**
- * The hidden marker of a finding: with its `key`, the same for the same finding on any head (its function,
- * category and code: src/gate/finding-identity.ts); without, the same for the same text at the same place of the same head.
+ * The hidden marker of a finding: with its `key`, the same for the same finding on any head (the same title
+ * in the same function's same code); without, the same for the same text at the same place of the same head.
  */
 export function findingMarker(
   headSha: string,
@@ -37,6 +37,18 @@ export function findingsOf(raw: readonly unknown[] | undefined): LineFinding[] {
     });
   }
   return out;
+}
+
+/**
+ * The hidden marker of a review thread's finding (report: review): the same for the same finding on any head
+ * whatever its severity or wording, by its identity (function, category, code) and file.
+ */
+export function threadMarker(f: { path: string; key: string }): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify(['thread', f.path, f.key]))
+    .digest('hex')
+    .slice(0, 24);
+  return `<!-- aof:finding=${key} -->`;
 }
 
 /** The finding marker a comment ends with (the bot's own line: a marker quoted inside the text does not count). */

@@ -108,16 +108,13 @@ export function checkSummary(o: ReviewOutcome): string {
   return fit(lines.join('\n'));
 }
 
-/**
- * Who a finding is across pushes: its function, reviewer and code (src/gate/finding-identity.ts); for
- * findings of reviews that did not identify them, its function's code, its reviewer and its line within it.
- */
-const keyOf = (f: ReturnType<typeof allFindings>[number]) =>
-  f.identity ?? (f.fnHash ? `${f.fnHash}:${f.reviewer}:${f.line - f.fnStart}` : undefined);
+/** An annotation's identity as GitLab's discussions use it: its function's code, its reviewer, its line within it. */
+const annotationKey = (f: ReturnType<typeof allFindings>[number]) =>
+  f.fnHash ? `${f.fnHash}:${f.reviewer}:${f.line - f.fnStart}` : undefined;
 
 export function annotations(o: Pick<ReviewOutcome, 'reviews'>) {
   return allFindings(o).map((f) => ({
-    ...(keyOf(f) ? { key: keyOf(f) } : {}),
+    ...(annotationKey(f) ? { key: annotationKey(f) } : {}),
     path: f.path,
     start_line: f.line,
     end_line: Math.max(f.line, f.end_line ?? f.line),
@@ -143,7 +140,8 @@ export function reviewFindings(o: Pick<ReviewOutcome, 'reviews'>): ReviewFinding
     .map((f, i) => ({ f, i }))
     .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i);
   for (const { f } of ranked) {
-    const key = keyOf(f);
+    // Who the finding is across pushes: its function, reviewer and code (src/gate/finding-identity.ts).
+    const key = f.identity ?? annotationKey(f);
     if (!key) continue;
     const end = Math.max(f.line, f.end_line ?? f.line);
     const changed = new Set(f.changedLines ?? []);

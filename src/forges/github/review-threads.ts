@@ -10,16 +10,13 @@ import type { Octokit } from '@octokit/rest';
 import { githubCall } from './failures.js';
 import { createReview, type ReviewComment } from './idempotent-writes.js';
 import { currentOperation, operationMarker } from '../operation.js';
-import { DISMISSAL, endingMarker, findingMarker, threadBody } from '../findings.js';
+import { DISMISSAL, endingMarker, threadBody, threadMarker } from '../findings.js';
 import { isBotLogin } from '../../routing/bots.js';
 import type { ChangeTarget, ReviewFinding, ReviewThreads } from '../port.js';
+import { MUTATIONS_MAX, THREAD_PAGES } from '../review-limits.js';
 
-/** Pages of 100 threads read at most: a pull request with more has its oldest 500 threads followed. */
-export const THREAD_PAGES = 5;
 /** Resolutions (and reopenings) sent in one GraphQL request, as aliased mutations. */
 export const MUTATIONS_PER_REQUEST = 20;
-/** Threads resolved or reopened per review at most: the rest on the next push. */
-export const MUTATIONS_MAX = 100;
 /** Replies of a thread read for a dismissal: its last ones. */
 const REPLIES_READ = 10;
 
@@ -161,7 +158,7 @@ export async function githubReviewThreads(
   const changes: { id: string; resolve: boolean }[] = [];
   const todo: { f: ReviewFinding; marker: string }[] = [];
   for (const f of r.findings) {
-    const marker = findingMarker(r.headSha, f);
+    const marker = threadMarker(f);
     if (found.has(marker)) continue;
     found.add(marker);
     const thread = threads.get(marker);

@@ -8,7 +8,8 @@
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { fileText } from '../file-text.js';
-import { findingMarker, findingsOf } from '../findings.js';
+import { DISMISSAL, endingMarker, findingMarker, findingsOf, threadBody, threadMarker } from '../findings.js';
+import { MUTATIONS_MAX, THREAD_PAGES } from '../review-limits.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, less, type Limit } from '../text-limits.js';
@@ -24,6 +25,8 @@ import {
   type ForgeVerbs,
   type LineFinding,
   type PostedComment,
+  type ReviewFinding,
+  type ReviewThreads,
 } from '../port.js';
 import { failureType, type GitLabApi } from './api.js';
 import type { HttpAnswer } from '../../http/forge-http.js';
@@ -83,6 +86,9 @@ interface Note {
   body: string;
   system?: boolean;
   author?: { id: number; username: string } | null;
+  resolved?: boolean;
+  resolved_by?: { id: number } | null;
+  position?: { new_path?: string } | null;
 }
 
 interface Discussion {
@@ -327,7 +333,6 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     findings: LineFinding[],
     lookUp: boolean,
   ): Promise<void> {
-    const path = `${mrPath(api, t, t.number)}/discussions`;
     // The analysis read this head's diff refs on this worker: no MR read (another worker reads them here).
     const kept = refsByHead.get(refsKey(api, t, t.number, headSha));
     const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
@@ -343,14 +348,37 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       done.add(marker); // the same finding twice in one batch is posted once
       todo.push({ f, marker });
     }
-    const post = async ({ f, marker }: (typeof todo)[number]) => {
+    await postAtLines(
+      api,
+      t,
+      headSha,
+      refs,
+      todo.map(({ f, marker }) => ({ f, body: (where: boolean) => findingBody(f, marker, where) })),
+    );
+  }
+
+  /**
+   * Discussions at their lines (`f.start_line` of the head's diff), or on the merge request when GitLab
+   * refuses the line (`body(true)` then says where). GitLab takes one discussion a request: up to
+   * FINDINGS_IN_FLIGHT go at once, not fifty in a row. After a failure no further one starts, and those in
+   * flight are answered before it is thrown, so a retry's lookup sees every discussion this attempt wrote.
+   */
+  async function postAtLines(
+    api: GitLabApi,
+    t: ChangeTarget,
+    headSha: string,
+    refs: DiffRefs | null | undefined,
+    todo: { f: LineFinding; body: (where: boolean) => string }[],
+  ): Promise<void> {
+    const path = `${mrPath(api, t, t.number)}/discussions`;
+    const post = async ({ f, body }: (typeof todo)[number]) => {
       // A position needs the merge request's current diff; a head that moved on has findings elsewhere.
       if (refs && refs.head_sha === headSha) {
         try {
           // The answer (the discussion) is not needed: its body is dropped unread.
           const res = await api.send('POST', path, {
             body: {
-              body: findingBody(f, marker, false),
+              body: body(false),
               position: {
                 position_type: 'text',
                 base_sha: refs.base_sha,
@@ -367,7 +395,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
           if (failureType(err) !== 'GitLab400') throw err; // a line the diff does not show: below
         }
       }
-      await (await api.send('POST', path, { body: { body: findingBody(f, marker, true) } })).cancel();
+      await (await api.send('POST', path, { body: { body: body(true) } })).cancel();
     };
     let next = 0;
     const failed: unknown[] = [];
@@ -377,6 +405,82 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     };
     await Promise.all(Array.from({ length: Math.min(FINDINGS_IN_FLIGHT, todo.length) }, lane));
     if (failed.length) throw failed[0];
+  }
+
+  /**
+   * A gate's findings as discussions across pushes (report: review): the bot's finding discussions read
+   * (at most THREAD_PAGES pages of 100), new findings posted at their lines with a suggestion GitLab can
+   * apply, fixed ones resolved (`PUT .../discussions/:id`, `resolved=true`: GitLab resolves one thread a
+   * request), ones the bot had resolved and found again reopened, dismissed ones left alone. Every new
+   * discussion carries the operation marker: a retry counts what an earlier attempt posted as new.
+   */
+  async function reviewThreads(
+    api: GitLabApi,
+    t: ChangeTarget,
+    r: { headSha: string; findings: ReviewFinding[]; analysedPaths: string[] },
+  ): Promise<ReviewThreads> {
+    const op = operationMarker(currentOperation().key);
+    const me = (await api.user()).id;
+    const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`, {}, THREAD_PAGES);
+    const out: ReviewThreads = { new: 0, remaining: 0, fixed: 0, dismissed: 0, notOnDiff: 0, requests: 2 };
+    const threads = new Map<
+      string,
+      { id: string; path?: string; resolved: boolean; dismissed: boolean; mine: boolean }
+    >();
+    for (const d of items) {
+      const first = d.notes[0];
+      const marker = first && first.author?.id === me ? endingMarker(first.body) : undefined;
+      if (!first || !marker || threads.has(marker)) continue;
+      const byPerson = first.resolved === true && first.resolved_by != null && first.resolved_by.id !== me;
+      const answered = d.notes.slice(1).some((n) => n.author?.id !== me && !n.system && DISMISSAL.test(n.body));
+      threads.set(marker, {
+        id: d.id,
+        path: first.position?.new_path,
+        resolved: first.resolved === true,
+        dismissed: byPerson || answered,
+        mine: first.body.includes(op),
+      });
+    }
+    const found = new Set<string>();
+    const changes: { id: string; resolve: boolean }[] = [];
+    const todo: { f: ReviewFinding; body: (where: boolean) => string }[] = [];
+    for (const f of r.findings) {
+      const marker = threadMarker(f);
+      if (found.has(marker)) continue;
+      found.add(marker);
+      const thread = threads.get(marker);
+      if (thread?.mine) out.new++;
+      else if (thread?.dismissed) out.dismissed++;
+      else if (thread) {
+        out.remaining++;
+        if (thread.resolved) changes.push({ id: thread.id, resolve: false });
+      } else if (!f.onDiff) out.notOnDiff++;
+      else {
+        const range = f.end_line > f.start_line ? `:-0+${f.end_line - f.start_line}` : '';
+        todo.push({ f, body: (where) => threadBody(f, `${op}\n${marker}`, where ? { plain: true } : { range }) });
+      }
+    }
+    const analysed = new Set(r.analysedPaths);
+    for (const [marker, thread] of threads)
+      if (!found.has(marker) && !thread.resolved && thread.path && analysed.has(thread.path)) {
+        changes.push({ id: thread.id, resolve: true });
+        out.fixed++;
+      }
+    // Resolving is idempotent: a retry resolves again what an earlier attempt resolved.
+    for (const c of changes.slice(0, MUTATIONS_MAX)) {
+      out.requests++;
+      await (
+        await api.send('PUT', `${mrPath(api, t, t.number)}/discussions/${c.id}`, { body: { resolved: c.resolve } })
+      ).cancel();
+    }
+    if (todo.length) {
+      const kept = refsByHead.get(refsKey(api, t, t.number, r.headSha));
+      const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
+      await postAtLines(api, t, r.headSha, refs, todo);
+      out.requests += todo.length + (kept ? 0 : 1);
+      out.new += todo.length;
+    }
+    return out;
   }
 
   /**
@@ -642,6 +746,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       );
       return items.some((s) => s.status === 'success' || s.status === 'failed');
     },
+
+    reviewThreads: (t, r) => reviewThreads(clientFor(t), t, r),
 
     async submitReview(t, r) {
       const api = clientFor(t);

@@ -2,7 +2,7 @@
 // malformed left out), and the hidden marker each finding's write carries where a forge keeps them as text
 // or ids (GitLab's discussions, Bitbucket's annotations): the same for the same finding of the same head.
 import { createHash } from 'node:crypto';
-import type { LineFinding, ReviewFinding } from './port.js';
+import type { LineFinding, ReviewFinding, ReviewLineComment } from './port.js';
 
 /**
  * The hidden marker of a finding: with its `key`, the same for the same finding on any head (the same title
@@ -80,4 +80,19 @@ export function threadBody(f: ReviewFinding, marker: string, suggestion?: { rang
       ? `\n\n${suggestion.plain ? 'Suggested code:\n\n' : ''}${suggestionBlock(f.replacement, suggestion)}`
       : '';
   return `${head}${f.message}${block}\n\n${marker}`;
+}
+
+/**
+ * A review's line comments as text, for a forge whose reviews have none (GitLab's and Bitbucket's review
+ * is a comment): each with its place, and its replacement shown as code.
+ */
+export function lineCommentsAsText(comments: readonly ReviewLineComment[] | undefined): string {
+  return (comments ?? [])
+    .map((c) => {
+      const lines = c.start_line !== undefined ? `${c.start_line}-${c.line}` : `${c.line}`;
+      const code =
+        c.replacement !== undefined ? `\n\nSuggested code:\n\n${suggestionBlock(c.replacement, { plain: true })}` : '';
+      return `\n\n---\n\`${c.path}:${lines}\`: ${c.body}${code}`;
+    })
+    .join('');
 }

@@ -105,6 +105,16 @@ export interface ReviewFinding extends LineFinding {
   replacement?: string;
 }
 
+/** A line comment of a review an agent writes: on `line` (or `start_line`..`line`) of the head, with a suggestion. */
+export interface ReviewLineComment {
+  path: string;
+  line: number;
+  start_line?: number;
+  body: string;
+  /** Code that replaces those lines: a suggestion the author can commit (shown as code where the forge has none). */
+  replacement?: string;
+}
+
 /** What became of a review's threads on one push: counts only (the threads themselves stay on the forge). */
 export interface ReviewThreads {
   /** Findings posted as new threads. */
@@ -239,7 +249,13 @@ export interface ForgeVerbs {
    */
   submitReview(
     t: ChangeTarget,
-    r: { body: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; headSha?: string },
+    r: {
+      body: string;
+      event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT';
+      headSha?: string;
+      /** Line comments: GitHub's review comments; elsewhere listed in the review's text with their code. */
+      comments?: ReviewLineComment[];
+    },
   ): Promise<PostedComment>;
 
   /**

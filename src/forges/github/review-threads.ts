@@ -10,9 +10,9 @@ import type { Octokit } from '@octokit/rest';
 import { githubCall } from './failures.js';
 import { createReview, type ReviewComment } from './idempotent-writes.js';
 import { currentOperation, operationMarker } from '../operation.js';
-import { DISMISSAL, endingMarker, threadBody, threadMarker } from '../findings.js';
+import { DISMISSAL, endingMarker, suggestionBlock, threadBody, threadMarker } from '../findings.js';
 import { isBotLogin } from '../../routing/bots.js';
-import type { ChangeTarget, ReviewFinding, ReviewThreads } from '../port.js';
+import type { ChangeTarget, ReviewFinding, ReviewLineComment, ReviewThreads } from '../port.js';
 import { MUTATIONS_MAX, THREAD_PAGES } from '../review-limits.js';
 
 /** Resolutions (and reopenings) sent in one GraphQL request, as aliased mutations. */
@@ -133,17 +133,29 @@ async function setResolved(gh: Octokit, changes: { id: string; resolve: boolean 
   return requests;
 }
 
-/** A finding as a line comment: `line` its last line, `start_line` its first when it spans several. */
-function lineComment(f: ReviewFinding, marker: string, opMarker: string): ReviewComment {
-  const body = threadBody(f, `${opMarker}\n${marker}`, {});
+/** A review's line comment on the head's lines `start`..`end`: `line` the last, `start_line` the first when several. */
+export function reviewComment(path: string, start: number, end: number, body: string): ReviewComment {
   return {
-    path: f.path,
+    path,
     body,
-    line: f.end_line,
+    line: end,
     side: 'RIGHT',
-    ...(f.end_line > f.start_line ? { start_line: f.start_line, start_side: 'RIGHT' as const } : {}),
+    ...(end > start ? { start_line: start, start_side: 'RIGHT' as const } : {}),
   };
 }
+
+/** An agent's line comment, its replacement as a suggestion block. */
+export const agentComment = (c: ReviewLineComment): ReviewComment =>
+  reviewComment(
+    c.path,
+    c.start_line ?? c.line,
+    c.line,
+    c.replacement !== undefined ? `${c.body}\n\n${suggestionBlock(c.replacement)}` : c.body,
+  );
+
+/** A finding as a line comment, its markers last. */
+const lineComment = (f: ReviewFinding, marker: string, opMarker: string): ReviewComment =>
+  reviewComment(f.path, f.start_line, f.end_line, threadBody(f, `${opMarker}\n${marker}`, {}));
 
 export async function githubReviewThreads(
   gh: Octokit,

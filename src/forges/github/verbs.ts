@@ -14,7 +14,7 @@ import { setCommitStatus } from './commit-status.js';
 import { headVersion, headVersions } from './blob-contents.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
-import { githubReviewThreads } from './review-threads.js';
+import { agentComment, githubReviewThreads } from './review-threads.js';
 import type { Octokit } from '@octokit/rest';
 import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
@@ -202,7 +202,8 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
     },
 
     async submitReview(t, r) {
-      const data = await createReview(clientFor(t), t, t.number, r.body, r.event);
+      const lines = r.comments?.length ? { commit_id: r.headSha, comments: r.comments.map(agentComment) } : undefined;
+      const data = await createReview(clientFor(t), t, t.number, r.body, r.event, lines);
       return { id: data.id, url: data.html_url };
     },
 

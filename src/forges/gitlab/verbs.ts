@@ -8,7 +8,15 @@
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { fileText } from '../file-text.js';
-import { DISMISSAL, endingMarker, findingMarker, findingsOf, threadBody, threadMarker } from '../findings.js';
+import {
+  DISMISSAL,
+  endingMarker,
+  findingMarker,
+  findingsOf,
+  lineCommentsAsText,
+  threadBody,
+  threadMarker,
+} from '../findings.js';
 import { MUTATIONS_MAX, THREAD_PAGES } from '../review-limits.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
@@ -766,7 +774,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
           });
       }
       // GitLab's REST API has no "request changes": the review's text says so.
-      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
+      const body = `${r.body}${lineCommentsAsText(r.comments)}`;
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${body}` : body);
     },
 
     async mayApprove(t, p) {

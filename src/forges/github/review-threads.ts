@@ -185,11 +185,12 @@ export async function githubReviewThreads(
   }
   const analysed = new Set(r.analysedPaths);
   for (const thread of threads.values())
-    if (!found.has(thread.marker) && !thread.resolved && analysed.has(thread.path)) {
+    if (!found.has(thread.marker) && !thread.resolved && analysed.has(thread.path))
       changes.push({ id: thread.id, resolve: true });
-      out.fixed++;
-    }
-  out.requests += await setResolved(gh, changes.slice(0, MUTATIONS_MAX));
+  // Reopenings first; what the cap leaves is resolved on the next push (and counted then).
+  const sent = changes.slice(0, MUTATIONS_MAX);
+  out.fixed = sent.filter((c) => c.resolve).length;
+  out.requests += await setResolved(gh, sent);
   if (!todo.length) return out;
   const post = (comments: ReviewComment[], note: string) =>
     createReview(gh, t, t.number, `${r.body}\n\n${note}`, 'COMMENT', { commit_id: r.headSha, comments }, op);

@@ -470,12 +470,13 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     }
     const analysed = new Set(r.analysedPaths);
     for (const [marker, thread] of threads)
-      if (!found.has(marker) && !thread.resolved && thread.path && analysed.has(thread.path)) {
+      if (!found.has(marker) && !thread.resolved && thread.path && analysed.has(thread.path))
         changes.push({ id: thread.id, resolve: true });
-        out.fixed++;
-      }
-    // Resolving is idempotent: a retry resolves again what an earlier attempt resolved.
-    for (const c of changes.slice(0, MUTATIONS_MAX)) {
+    // Reopenings first; what the cap leaves is resolved on the next push (and counted then). Resolving is
+    // idempotent: a retry resolves again what an earlier attempt resolved.
+    const sent = changes.slice(0, MUTATIONS_MAX);
+    out.fixed = sent.filter((c) => c.resolve).length;
+    for (const c of sent) {
       out.requests++;
       await (
         await api.send('PUT', `${mrPath(api, t, t.number)}/discussions/${c.id}`, { body: { resolved: c.resolve } })

@@ -7,23 +7,14 @@
 import assert from 'node:assert/strict';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
-import { addedFile, sendPull } from '../harness/synthetic-pr.js';
+import { addedFile, fixableFunction, sendPull } from '../harness/synthetic-pr.js';
 import { until as waitUntil } from '../harness/until.js';
 
 const OWNER = 'threads-org';
 const REPO = `${OWNER}/app`;
 const PERSON = 'octo-reviewer';
 
-/** One function whose findings the built-in rules know; `above` blank lines push it down, `fixed` drops the copy. */
-const source = (above: number, fixed = false) =>
-  [
-    ...Array.from({ length: above }, () => ''),
-    'export function copy(x: object) {',
-    fixed ? '  const y = structuredClone(x);' : '  const y = JSON.parse(JSON.stringify(x));',
-    "  console.log('copied');",
-    '  return y;',
-    '}',
-  ].join('\n');
+const source = fixableFunction;
 
 describe('gate findings as one review whose threads follow them across pushes (GitHub)', function () {
   this.timeout(600_000);

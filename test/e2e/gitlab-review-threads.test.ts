@@ -12,24 +12,15 @@ import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
-import { sha } from '../harness/synthetic-pr.js';
+import { fixableFunction, sha } from '../harness/synthetic-pr.js';
 
 const PROJECT = 'threads-group/app';
 const PROJECT_ID = 77;
 const BASE = 'b'.repeat(40);
 const PERSON = 'gl-reviewer';
 
-/** One function whose findings the built-in rules know; `above` blank lines push it down, `fixed` drops the copy. */
-const source = (above: number, fixed = false) =>
-  [
-    ...Array.from({ length: above }, () => ''),
-    'export function copy(x: object) {',
-    fixed ? '  const y = structuredClone(x);' : '  const y = JSON.parse(JSON.stringify(x));',
-    "  console.log('copied');",
-    '  return y;',
-    '}',
-    '',
-  ].join('\n');
+/** The fixable function as a file's content (ending in a newline, as GitLab's diffs count lines). */
+const source = (above: number, fixed = false) => `${fixableFunction(above, fixed)}\n`;
 const files = (content: string) => {
   const lines = content.split('\n').slice(0, -1);
   return [

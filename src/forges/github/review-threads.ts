@@ -10,10 +10,11 @@ import type { Octokit } from '@octokit/rest';
 import { githubCall } from './failures.js';
 import { createReview, type ReviewComment } from './idempotent-writes.js';
 import { currentOperation, operationMarker } from '../operation.js';
-import { DISMISSAL, endingMarker, suggestionBlock, threadBody, threadMarker } from '../findings.js';
+import { DISMISSAL, endingMarker, suggestionBlock, threadBody } from '../findings.js';
 import { isBotLogin } from '../../routing/bots.js';
 import type { ChangeTarget, ReviewFinding, ReviewLineComment, ReviewThreads } from '../port.js';
-import { MUTATIONS_MAX, THREAD_PAGES } from '../review-limits.js';
+import { THREAD_PAGES } from '../review-limits.js';
+import { planThreads, type BotThread } from '../review-plan.js';
 
 /** Resolutions (and reopenings) sent in one GraphQL request, as aliased mutations. */
 export const MUTATIONS_PER_REQUEST = 20;
@@ -60,18 +61,6 @@ interface ThreadsAnswer {
   } | null;
 }
 
-/** A thread of the bot's: the finding it is about (its marker), and what people did with it. */
-export interface BotThread {
-  id: string;
-  marker: string;
-  path: string;
-  resolved: boolean;
-  /** Resolved by someone other than the bot, or answered as wrong or won't-fix. */
-  dismissed: boolean;
-  /** Written by this operation (an earlier attempt of this activity). */
-  thisOperation: boolean;
-}
-
 /** The bot's finding threads on the pull request, in at most THREAD_PAGES requests. */
 export async function botThreads(
   gh: Octokit,
@@ -100,11 +89,10 @@ export async function botThreads(
       const byPerson = n.isResolved && !isBotLogin(n.resolvedBy?.login, me);
       threads.set(marker, {
         id: n.id,
-        marker,
         path: n.path,
         resolved: n.isResolved,
         dismissed: byPerson || replies.some((c) => c.body !== first.body && DISMISSAL.test(c.body)),
-        thisOperation: first.body.includes(opMarker),
+        mine: first.body.includes(opMarker),
       });
     }
     if (!connection.pageInfo.hasNextPage) break;
@@ -165,32 +153,10 @@ export async function githubReviewThreads(
   const op = currentOperation();
   const opMarker = operationMarker(op.key);
   const { threads, requests: reads } = await botThreads(gh, t, opMarker);
-  const out: ReviewThreads = { new: 0, remaining: 0, fixed: 0, dismissed: 0, notOnDiff: 0, requests: reads };
-  const found = new Set<string>();
-  const changes: { id: string; resolve: boolean }[] = [];
-  const todo: { f: ReviewFinding; marker: string }[] = [];
-  for (const f of r.findings) {
-    const marker = threadMarker(f);
-    if (found.has(marker)) continue;
-    found.add(marker);
-    const thread = threads.get(marker);
-    if (thread?.thisOperation) out.new++;
-    else if (thread?.dismissed) out.dismissed++;
-    else if (thread) {
-      out.remaining++;
-      // The bot resolved it as fixed on an earlier push, and it is back: its thread opens again.
-      if (thread.resolved) changes.push({ id: thread.id, resolve: false });
-    } else if (!f.onDiff) out.notOnDiff++;
-    else todo.push({ f, marker });
-  }
-  const analysed = new Set(r.analysedPaths);
-  for (const thread of threads.values())
-    if (!found.has(thread.marker) && !thread.resolved && analysed.has(thread.path))
-      changes.push({ id: thread.id, resolve: true });
-  // Reopenings first; what the cap leaves is resolved on the next push (and counted then).
-  const sent = changes.slice(0, MUTATIONS_MAX);
-  out.fixed = sent.filter((c) => c.resolve).length;
-  out.requests += await setResolved(gh, sent);
+  const plan = planThreads(r.findings, threads, r.analysedPaths);
+  const out: ReviewThreads = { ...plan.counts, requests: reads };
+  out.requests += await setResolved(gh, plan.changes);
+  const todo = plan.post;
   if (!todo.length) return out;
   const post = (comments: ReviewComment[], note: string) =>
     createReview(gh, t, t.number, `${r.body}\n\n${note}`, 'COMMENT', { commit_id: r.headSha, comments }, op);

@@ -8,16 +8,9 @@
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { fileText } from '../file-text.js';
-import {
-  DISMISSAL,
-  endingMarker,
-  findingMarker,
-  findingsOf,
-  lineCommentsAsText,
-  threadBody,
-  threadMarker,
-} from '../findings.js';
-import { MUTATIONS_MAX, THREAD_PAGES } from '../review-limits.js';
+import { DISMISSAL, endingMarker, findingMarker, findingsOf, lineCommentsAsText, threadBody } from '../findings.js';
+import { THREAD_PAGES } from '../review-limits.js';
+import { planThreads, type BotThread } from '../review-plan.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, less, type Limit } from '../text-limits.js';
@@ -430,11 +423,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     const op = operationMarker(currentOperation().key);
     const me = (await api.user()).id;
     const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`, {}, THREAD_PAGES);
-    const out: ReviewThreads = { new: 0, remaining: 0, fixed: 0, dismissed: 0, notOnDiff: 0, requests: 2 };
-    const threads = new Map<
-      string,
-      { id: string; path?: string; resolved: boolean; dismissed: boolean; mine: boolean }
-    >();
+    const threads = new Map<string, BotThread>();
     for (const d of items) {
       const first = d.notes[0];
       const marker = first && first.author?.id === me ? endingMarker(first.body) : undefined;
@@ -449,34 +438,14 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
         mine: first.body.includes(op),
       });
     }
-    const found = new Set<string>();
-    const changes: { id: string; resolve: boolean }[] = [];
-    const todo: { f: ReviewFinding; body: (where: boolean) => string }[] = [];
-    for (const f of r.findings) {
-      const marker = threadMarker(f);
-      if (found.has(marker)) continue;
-      found.add(marker);
-      const thread = threads.get(marker);
-      if (thread?.mine) out.new++;
-      else if (thread?.dismissed) out.dismissed++;
-      else if (thread) {
-        out.remaining++;
-        if (thread.resolved) changes.push({ id: thread.id, resolve: false });
-      } else if (!f.onDiff) out.notOnDiff++;
-      else {
-        const range = f.end_line > f.start_line ? `:-0+${f.end_line - f.start_line}` : '';
-        todo.push({ f, body: (where) => threadBody(f, `${op}\n${marker}`, where ? { plain: true } : { range }) });
-      }
-    }
-    const analysed = new Set(r.analysedPaths);
-    for (const [marker, thread] of threads)
-      if (!found.has(marker) && !thread.resolved && thread.path && analysed.has(thread.path))
-        changes.push({ id: thread.id, resolve: true });
-    // Reopenings first; what the cap leaves is resolved on the next push (and counted then). Resolving is
-    // idempotent: a retry resolves again what an earlier attempt resolved.
-    const sent = changes.slice(0, MUTATIONS_MAX);
-    out.fixed = sent.filter((c) => c.resolve).length;
-    for (const c of sent) {
+    const plan = planThreads(r.findings, threads, r.analysedPaths);
+    const out: ReviewThreads = { ...plan.counts, requests: 2 };
+    const todo = plan.post.map(({ f, marker }) => {
+      const range = f.end_line > f.start_line ? `:-0+${f.end_line - f.start_line}` : '';
+      return { f, body: (where: boolean) => threadBody(f, `${op}\n${marker}`, where ? { plain: true } : { range }) };
+    });
+    // Resolving is idempotent: a retry resolves again what an earlier attempt resolved.
+    for (const c of plan.changes) {
       out.requests++;
       await (
         await api.send('PUT', `${mrPath(api, t, t.number)}/discussions/${c.id}`, { body: { resolved: c.resolve } })

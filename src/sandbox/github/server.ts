@@ -31,14 +31,7 @@ import { statusRoutes } from './statuses.js';
 import { teamRoutes } from './teams.js';
 import { userRoutes } from './users.js';
 
-export type {
-  SandboxCheckRun,
-  SandboxComment,
-  SandboxRequest,
-  SandboxReviewThread,
-  SandboxSnapshot,
-  SandboxStatus,
-} from './records.js';
+export type * from './records.js';
 
 interface Fault {
   status: number;

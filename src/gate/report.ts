@@ -127,15 +127,19 @@ export function annotations(o: Pick<ReviewOutcome, 'reviews'>) {
 
 /** Findings posted as review threads at most, the most severe first: the rest stay in the check and comment. */
 export const REVIEW_FINDINGS_MAX = 60;
+/** Their text (messages and replacements) at most, in characters: what crosses into the review's history. */
+export const REVIEW_TEXT_MAX = 100_000;
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /**
  * The findings a review posts as line threads (report: review): each with its identity, whether all its
  * lines are changed lines of the diff (where every forge takes a line comment), and its replacement where
- * the reviewer gave one. Bounded: REVIEW_FINDINGS_MAX findings, replacements within MAX_REPLACEMENT.
+ * the reviewer gave one. Bounded: REVIEW_FINDINGS_MAX findings, REVIEW_TEXT_MAX characters of text, each
+ * replacement within MAX_REPLACEMENT.
  */
 export function reviewFindings(o: Pick<ReviewOutcome, 'reviews'>): ReviewFinding[] {
   const out: ReviewFinding[] = [];
+  let room = REVIEW_TEXT_MAX;
   const ranked = allFindings(o)
     .map((f, i) => ({ f, i }))
     .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i);
@@ -147,6 +151,11 @@ export function reviewFindings(o: Pick<ReviewOutcome, 'reviews'>): ReviewFinding
     const changed = new Set(f.changedLines ?? []);
     let onDiff = true;
     for (let l = f.line; l <= end && onDiff; l++) onDiff = changed.has(l);
+    const message = `${f.message}${f.suggestion ? `\n\nSuggestion: ${f.suggestion}` : ''}`.slice(0, 4000);
+    const replacement =
+      f.replacement !== undefined && f.replacement.length <= MAX_REPLACEMENT ? f.replacement : undefined;
+    room -= message.length + (replacement?.length ?? 0);
+    if (room < 0) break;
     out.push({
       key,
       path: f.path,
@@ -154,9 +163,9 @@ export function reviewFindings(o: Pick<ReviewOutcome, 'reviews'>): ReviewFinding
       end_line: end,
       annotation_level: LEVEL[f.severity],
       title: `${f.reviewer}: ${f.severity} in ${f.fn}`.slice(0, 255),
-      message: `${f.message}${f.suggestion ? `\n\nSuggestion: ${f.suggestion}` : ''}`.slice(0, 4000),
+      message,
       onDiff,
-      ...(f.replacement !== undefined && f.replacement.length <= MAX_REPLACEMENT ? { replacement: f.replacement } : {}),
+      ...(replacement !== undefined ? { replacement } : {}),
     });
     if (out.length >= REVIEW_FINDINGS_MAX) break;
   }

@@ -9,6 +9,7 @@ import { githubReviewThreads, MUTATIONS_PER_REQUEST } from '../../src/forges/git
 import { MUTATIONS_MAX } from '../../src/forges/review-limits.js';
 import { suggestionBlock, threadMarker } from '../../src/forges/findings.js';
 import { identified } from '../../src/gate/finding-identity.js';
+import { REVIEW_FINDINGS_MAX, REVIEW_TEXT_MAX, reviewFindings } from '../../src/gate/report.js';
 import { ruleReview } from '../../src/gate/rules.js';
 import { GitHubSandbox } from '../../src/sandbox/github/server.js';
 import { addedFile, pullRequest } from '../harness/synthetic-pr.js';
@@ -139,6 +140,44 @@ describe('review threads', () => {
       .identity;
     assert.notEqual(a, other);
     assert.equal(threadMarker({ path: 'p', key: a }), threadMarker({ path: 'p', key: b }));
+  });
+
+  it('the findings a review posts: the most severe first, bounded in number and text, on the diff only when every line changed', () => {
+    const fn = {
+      path: 'a.ts',
+      name: 'f',
+      language: 'typescript',
+      startLine: 1,
+      endLine: 500,
+      changedLines: [2, 3],
+      hash: 'h',
+    };
+    const many = Array.from({ length: 200 }, (_, i) => ({
+      severity: (i === 150 ? 'critical' : 'low') as 'critical' | 'low',
+      line: 1 + (i % 4),
+      end_line: i % 4 === 1 ? 3 : undefined,
+      message: `m${i}`,
+      identity: `f:maintainability:${i}`,
+    }));
+    const out = reviewFindings({
+      reviews: [{ fn, results: [{ reviewer: 'maintainability', score: 0, tokens: 0, findings: many }] }],
+    });
+    assert.equal(out.length, REVIEW_FINDINGS_MAX);
+    assert.equal(out[0]!.message, 'm150', 'the critical one first');
+    assert.deepEqual(
+      out.slice(1, 5).map((f) => [f.start_line, f.end_line, f.onDiff]),
+      [
+        [1, 1, false],
+        [2, 3, true],
+        [3, 3, true],
+        [4, 4, false],
+      ],
+    );
+    const long = many.map((f) => ({ ...f, message: 'x'.repeat(2000), replacement: 'y'.repeat(1000) }));
+    const cut = reviewFindings({
+      reviews: [{ fn, results: [{ reviewer: 'maintainability', score: 0, tokens: 0, findings: long }] }],
+    });
+    assert.equal(cut.length, Math.floor(REVIEW_TEXT_MAX / 3000));
   });
 
   it('the built-in rules give a replacement where the fix is mechanical; a suggestion fence the code cannot close', () => {

@@ -8,7 +8,7 @@
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { fileText } from '../file-text.js';
-import { DISMISSAL, endingMarker, findingMarker, findingsOf, lineCommentsAsText, threadBody } from '../findings.js';
+import { DISMISSAL, endingMarker, findingMarker, findingsOf, suggestionBlock, threadBody } from '../findings.js';
 import { THREAD_PAGES } from '../review-limits.js';
 import { planThreads, type BotThread } from '../review-plan.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -27,6 +27,7 @@ import {
   type LineFinding,
   type PostedComment,
   type ReviewFinding,
+  type ReviewLineComment,
   type ReviewThreads,
 } from '../port.js';
 import { failureType, type GitLabApi } from './api.js';
@@ -409,6 +410,54 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
   }
 
   /**
+   * A review's line comments (github_post_review's `comments`) as discussions at their lines, a replacement
+   * as a suggestion GitLab can apply (`suggestion:-0+n` for a range); a line the diff does not show is a
+   * discussion on the merge request naming it. Each carries its operation's marker and its index: a retry
+   * posts only those an earlier attempt did not.
+   */
+  async function lineComments(
+    api: GitLabApi,
+    t: ChangeTarget,
+    headSha: string | undefined,
+    comments: readonly ReviewLineComment[],
+  ): Promise<void> {
+    const op = currentOperation();
+    const mark = (i: number) => `<!-- aof:op=${op.key} comment=${i} -->`;
+    const done = new Set<string>();
+    if (op.retry) {
+      const me = (await api.user()).id;
+      const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`, {}, THREAD_PAGES);
+      for (const n of items.flatMap((d) => d.notes))
+        if (n.author?.id === me)
+          for (const m of n.body.matchAll(/<!-- aof:op=[0-9a-f]+ comment=\d+ -->/g)) done.add(m[0]);
+    }
+    const kept = headSha ? refsByHead.get(refsKey(api, t, t.number, headSha)) : undefined;
+    const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
+    const todo = comments.flatMap((c, i) => {
+      if (done.has(mark(i))) return [];
+      const start = c.start_line ?? c.line;
+      const range = c.line > start ? `:-0+${c.line - start}` : '';
+      const f: LineFinding = {
+        path: c.path,
+        start_line: start,
+        end_line: c.line,
+        annotation_level: 'notice',
+        message: c.body,
+      };
+      const body = (where: boolean) => {
+        const place = where ? `\`${c.path}:${start}${c.line > start ? `-${c.line}` : ''}\`\n\n` : '';
+        const code =
+          c.replacement !== undefined
+            ? `\n\n${suggestionBlock(c.replacement, where ? { plain: true } : { range })}`
+            : '';
+        return `${place}${c.body}${code}\n\n${mark(i)}`;
+      };
+      return [{ f, body }];
+    });
+    await postAtLines(api, t, headSha ?? refs?.head_sha ?? '', refs, todo);
+  }
+
+  /**
    * A gate's findings as discussions across pushes (report: review): the bot's finding discussions read
    * (at most THREAD_PAGES pages of 100), new findings posted at their lines with a suggestion GitLab can
    * apply, fixed ones resolved (`PUT .../discussions/:id`, `resolved=true`: GitLab resolves one thread a
@@ -744,8 +793,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
           });
       }
       // GitLab's REST API has no "request changes": the review's text says so.
-      const body = `${r.body}${lineCommentsAsText(r.comments)}`;
-      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${body}` : body);
+      if (r.comments?.length) await lineComments(api, t, r.headSha, r.comments);
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
     },
 
     async mayApprove(t, p) {

@@ -253,7 +253,7 @@ export interface ForgeVerbs {
       body: string;
       event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT';
       headSha?: string;
-      /** Line comments: GitHub's review comments; elsewhere listed in the review's text with their code. */
+      /** Line comments: GitHub's review comments, GitLab's discussions at their lines; Bitbucket lists them in the text. */
       comments?: ReviewLineComment[];
     },
   ): Promise<PostedComment>;

@@ -8,16 +8,11 @@ import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
 import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
+import { reviewWithComments, TOTAL_SOURCE } from '../harness/review-comments.js';
 
 const OWNER = 'review-comments-org';
 const REPO = `${OWNER}/app`;
-const SOURCE = [
-  'export function total(items: number[]) {',
-  '  let sum = 0;',
-  '  for (let i = 0; i < items.length; i++) sum += items[i];',
-  '  return sum;',
-  '}',
-].join('\n');
+const SOURCE = TOTAL_SOURCE.join('\n');
 
 describe('an agent reviews with line comments and suggestions (github_post_review)', function () {
   this.timeout(180_000);
@@ -52,25 +47,7 @@ describe('an agent reviews with line comments and suggestions (github_post_revie
     stack.sandbox.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${REPO}/pulls/${n}/reviews`);
 
   it('one review request; its comments are threads at their lines, the replacement a suggestion', async () => {
-    fake.script(
-      tools([
-        'github_post_review',
-        {
-          body: 'Two remarks.',
-          event: 'COMMENT',
-          comments: [
-            {
-              path: 'src/total.ts',
-              line: 3,
-              body: 'An index loop where reduce says it.',
-              replacement: '  sum = items.reduce((a, b) => a + b, 0);',
-            },
-            { path: 'src/total.ts', start_line: 2, line: 4, body: 'This function could be one expression.' },
-          ],
-        },
-      ]),
-      text('Reviewed.'),
-    );
+    fake.script(tools(reviewWithComments(false)), text('Reviewed.'));
     const { result } = await run(31);
     assert.deepEqual(
       result.agent.toolCalls.map((c: { ok: boolean }) => c.ok),
@@ -89,7 +66,7 @@ describe('an agent reviews with line comments and suggestions (github_post_revie
       threads[0]!.comments[0]!.body,
       'An index loop where reduce says it.\n\n```suggestion\n  sum = items.reduce((a, b) => a + b, 0);\n```',
     );
-    assert.equal(threads[1]!.comments[0]!.body, 'This function could be one expression.');
+    assert.equal(threads[1]!.comments[0]!.body, 'One expression.');
     assert.deepEqual(stack.sandbox.violations, []);
   });
 

@@ -2,46 +2,19 @@
 // a discussion at its line, a replacement a suggestion GitLab can apply (`suggestion:-0+n` for a range),
 // and the review's text a note. A discussion GitLab stored before answering 500 exists once.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
 import { gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { sha } from '../harness/synthetic-pr.js';
+import { mergeRequestHook, sendMergeRequestHook } from '../harness/gitlab-hook.js';
+import { reviewWithComments, TOTAL_SOURCE } from '../harness/review-comments.js';
 
 const PROJECT = 'agent-comments/app';
 const PROJECT_ID = 88;
-const SOURCE = [
-  'export function total(items: number[]) {',
-  '  let sum = 0;',
-  '  for (let i = 0; i < items.length; i++) sum += items[i];',
-  '  return sum;',
-  '}',
-];
+const SOURCE = TOTAL_SOURCE;
 const DIFF = `@@ -0,0 +1,5 @@\n${SOURCE.map((l) => `+${l}`).join('\n')}\n`;
-const REVIEW = [
-  'github_post_review',
-  {
-    body: 'Two remarks.',
-    event: 'COMMENT',
-    comments: [
-      {
-        path: 'src/total.ts',
-        line: 3,
-        body: 'An index loop where reduce says it.',
-        replacement: '  sum = items.reduce((a, b) => a + b, 0);',
-      },
-      {
-        path: 'src/total.ts',
-        start_line: 2,
-        line: 4,
-        body: 'One expression.',
-        replacement: '  return items.reduce((a, b) => a + b, 0);',
-      },
-    ],
-  },
-] as [string, unknown];
+const REVIEW = reviewWithComments(true);
 
 describe('GitLab: an agent reviews with line comments and suggestions (github_post_review)', function () {
   this.timeout(180_000);
@@ -88,24 +61,10 @@ describe('GitLab: an agent reviews with line comments and suggestions (github_po
       baseSha: 'b'.repeat(40),
       diffs: [{ new_path: 'src/total.ts', new_file: true, diff: DIFF, content: `${SOURCE.join('\n')}\n` }],
     });
-    const p = structuredClone(gitlabExample('merge_request.open') as Record<string, any>);
-    p.project.path_with_namespace = PROJECT;
-    p.project.id = PROJECT_ID;
-    p.object_attributes.target_project_id = p.object_attributes.source_project_id = PROJECT_ID;
-    p.object_attributes.iid = iid;
-    p.object_attributes.last_commit.id = head;
-    const res = await fetch(`${stack.url}/webhook/gitlab`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Merge Request Hook',
-        'x-gitlab-token': 'gl-secret',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify(p),
-    });
-    const body = (await res.json()) as { workflowId: string };
-    assert.equal(res.status, 201, JSON.stringify(body));
+    const body = await sendMergeRequestHook(
+      stack.url,
+      mergeRequestHook('merge_request.open', { project: PROJECT, projectId: PROJECT_ID, iid, head }),
+    );
     return stack.client.workflow.getHandle(body.workflowId).result();
   };
   const mrOf = (iid: number) => gitlab.state.mergeRequest(gitlab.state.mustProject(PROJECT_ID), iid)!;

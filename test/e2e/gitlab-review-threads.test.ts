@@ -4,9 +4,8 @@
 // resolved stays resolved and is not raised again. The summary note says what is new, remaining, fixed.
 // A discussion GitLab stored before answering 500 exists once.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
+import { mergeRequestHook, sendMergeRequestHook } from '../harness/gitlab-hook.js';
 import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
@@ -33,18 +32,8 @@ const files = (content: string) => {
   ];
 };
 
-/** GitLab's example Merge Request Hook of `name`, about this project's merge request `iid` at `head`. */
-function payload(name: string, iid: number, head: string, oldrev?: string) {
-  const p = structuredClone(gitlabExample(name) as Record<string, any>);
-  const mr = p.object_attributes;
-  p.project.path_with_namespace = PROJECT;
-  p.project.id = PROJECT_ID;
-  mr.target_project_id = mr.source_project_id = PROJECT_ID;
-  mr.iid = iid;
-  mr.last_commit.id = head;
-  if (oldrev) mr.oldrev = oldrev;
-  return p;
-}
+const payload = (name: string, iid: number, head: string, oldrev?: string) =>
+  mergeRequestHook(name, { project: PROJECT, projectId: PROJECT_ID, iid, head, ...(oldrev ? { oldrev } : {}) });
 
 describe('GitLab: gate findings as discussions that follow them across pushes (report: review)', function () {
   this.timeout(600_000);
@@ -78,19 +67,7 @@ describe('GitLab: gate findings as discussions that follow them across pushes (r
     await gitlab.stop();
   });
 
-  const send = async (body: unknown) => {
-    const res = await fetch(`${stack.url}/webhook/gitlab`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Merge Request Hook',
-        'x-gitlab-token': 'gl-secret',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 201, await res.text());
-  };
+  const send = (body: unknown) => sendMergeRequestHook(stack.url, body);
   const bot = () => gitlab.state.mustUser('aofbot').id;
   const mrOf = (iid: number) => gitlab.state.mergeRequest(gitlab.state.mustProject(PROJECT_ID), iid)!;
   const threads = (iid: number) =>

@@ -499,13 +499,21 @@ export class GitHubSandbox extends SandboxHttpServer {
     if (what === 'check-runs') return this.checkRuns;
     if (what === 'statuses') return this.statuses;
     if (what === 'reviews') return this.reviews;
+    if (what === 'review-threads') return this.reviewThreads;
     if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
     if (what === 'requests') return this.requests;
     if (what === 'deploys') return this.deploys;
     return {
-      endpoints: ['comments', 'check-runs', 'statuses', 'reviews', 'labels', 'deploys', 'requests'].map(
-        (e) => `/_sandbox/${e}`,
-      ),
+      endpoints: [
+        'comments',
+        'check-runs',
+        'statuses',
+        'reviews',
+        'review-threads',
+        'labels',
+        'deploys',
+        'requests',
+      ].map((e) => `/_sandbox/${e}`),
     };
   }
 }

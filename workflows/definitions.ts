@@ -3,6 +3,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GateVerdict } from '../src/gate/verdict.js';
 import type { PrGateInput } from './pr-gate.js';
+import type { ReviewerResult } from '../src/gate/types.js';
+import type { GateCommandName } from '../src/gate/pause.js';
 
 export interface QuotaGrant {
   allowed: boolean;
@@ -48,14 +50,30 @@ export interface ReviewRequest {
 /** Ask the PR's gate to review a head commit (a push, a re-run, a `/review`). */
 export const reviewSignal = defineSignal<[ReviewRequest]>('review');
 
+/** `/pause` or `/resume` on a pull request, for its gate: who asked (the forge's permission API decides). */
+export interface GateCommand {
+  deliveryId: string;
+  command: GateCommandName;
+  /** The commenter's login, as the forge verified the delivery. */
+  login: string;
+}
+
+/** Pause or resume a PR's gate (sent by the ingress for `/pause` and `/resume`). */
+export const gateCommandSignal = defineSignal<[GateCommand]>('gateCommand');
+
 /** What a PR's gate knows (aofctl mcp): its pull request, the head it reviews now, its last verdict. */
 export interface GateState {
   /** What starts this gate again (its input without what it carries between runs). */
-  start: Omit<PrGateInput, 'cache' | 'seen' | 'pending' | 'verdict' | 'reviews' | 'promptCachedAt'>;
+  start: Omit<
+    PrGateInput,
+    'cache' | 'seen' | 'pending' | 'verdict' | 'reviews' | 'promptCachedAt' | 'paused' | 'commands'
+  >;
   /** The head under review now, if a review runs. */
   reviewing?: string;
   /** Whether a review request waits its turn. */
   pending: boolean;
+  /** Set while the gate is paused (`/pause`): who paused it. */
+  paused?: { by: string };
   reviews: number;
   /** The last completed review's verdict (absent before one, or in a gate started before verdicts existed). */
   verdict?: GateVerdict;
@@ -63,6 +81,20 @@ export interface GateState {
 
 /** The gate's state, read without a trace in its history. */
 export const gateStateQuery = defineQuery<GateState>('gateState');
+
+/** Which earlier results a merge group's review asks a PR's gate for: `reviewer:hash` keys, of the same gate. */
+export interface PriorResultsAsk {
+  keys: string[];
+  /** The gate's title and model: results of another gate (or model) are not this one's verdicts. */
+  title: string;
+  model: string;
+}
+
+/** A PR gate's results for functions whose code (content hash) it reviewed, read without a trace in its history. */
+export const priorResultsQuery = defineQuery<Record<string, ReviewerResult>, [PriorResultsAsk]>('priorResults');
+
+/** A merge queue removed the group (merged, invalidated, dequeued): its review stops. */
+export const mergeGroupDestroyedSignal = defineSignal<[{ deliveryId: string; reason?: string }]>('mergeGroupDestroyed');
 
 export interface ApprovalComment {
   deliveryId: string;

@@ -6,16 +6,15 @@ import { repositoryKey } from '../src/temporal/workflow-ids.js';
 import {
   ApplicationFailure,
   TemporalFailure,
+  CancelledFailure,
   CancellationScope,
   condition,
   deprecatePatch,
-  executeChild,
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LockActivities } from '../activities/locks/index.js';
@@ -26,13 +25,12 @@ import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
 import { flowEnvironment } from '../src/flows/environment.js';
-import { templateValues, type HttpTemplate } from '../src/flows/http-request.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
-import { agentRunWorkflow, type AgentRunInput } from './agent-run.js';
-import { approvalGate, approvalInbox, type ApprovalOutcome } from './approval-gate.js';
-import { fleetRunWorkflow } from './fleet-run.js';
+import type { AgentRunInput } from './agent-run.js';
+import { approvalInbox, type ApprovalOutcome } from './approval-gate.js';
+import { FLOW_NODE_TYPES, type FlowContext } from './flow-nodes/index.js';
 
 export interface FlowRunInput {
   flow: string;
@@ -59,6 +57,8 @@ export interface NodeRecord {
   output: string;
   startedAt: string;
   ms: number;
+  /** Set on a compensation's record: the node it undid. */
+  undid?: string;
 }
 
 export interface FlowRunResult {
@@ -77,13 +77,6 @@ const fieldAt = (value: unknown, path: string[]): unknown =>
       v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined,
     value,
   );
-
-const duration = (v: unknown, fallbackMs: number): number => {
-  if (typeof v === 'number') return v * 1000;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(String(v ?? '').trim());
-  if (!m) return fallbackMs;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[2] as 'ms'];
-};
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
   const box = approvalInbox(); // listen for /approve from the first moment
@@ -108,8 +101,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const typedOutputs = new Map<string, unknown>();
   const records: NodeRecord[] = [];
   const edgeUses = new Map<number, number>();
-  let approval: ApprovalOutcome | undefined;
-  let status = 'completed';
+  /** The node the walk is at. */
+  let current: string | undefined = 'start';
   const env = flowEnvironment(input.params, input.args);
 
   const scopeFn = (name: string): unknown => {
@@ -147,147 +140,76 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       : repo;
   }
 
-  async function run(id: string): Promise<string> {
-    const n = nodes.get(id)!;
-    const c = n.config ?? {};
-    switch (n.type) {
-      case 'agent': {
-        const name = String(c.agent);
-        const r = await executeChild(agentRunWorkflow, {
-          workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`,
-          args: [
-            {
-              ...base,
-              agentName: name,
-              spec: input.agents[name]!,
-              postAnswer: false,
-              data: { ...input.data, previous: [...outputs].map(([agent, answer]) => ({ agent, answer })) },
-            },
-          ],
-        });
-        // Set only by an agent with output_schema, which old runs' specs never had (the loader refused it).
-        if (r.output !== undefined) typedOutputs.set(id, r.output);
-        return r.answer;
-      }
-      case 'fleet': {
-        const name = String(c.fleet);
-        const r = await executeChild(fleetRunWorkflow, {
-          workflowId: `${workflowInfo().workflowId}/${id}-${records.length}`,
-          args: [{ fleet: name, spec: input.fleets[name]!, agents: input.agents, base, postAnswer: false }],
-        });
-        return r.answer;
-      }
-      case 'approval': {
-        if (input.params.require_approval === false) return 'approved';
-        setState('awaiting approval');
-        const approvers = (c.approvers ?? input.params.approvers ?? []) as string[];
-        approval = await approvalGate(
-          input.scope,
-          {
-            environment: env,
-            approvers,
-            minApprovers: Number(c.min_approvers ?? input.params.min_approvers ?? 1),
-            allowAuthor: Boolean(c.allow_author ?? input.params.allow_author ?? false),
-            minPermission: (c.min_permission ?? input.params.min_permission) as string | undefined,
-            timeoutMs: duration(c.timeout ?? input.params.timeout, 24 * 3600_000),
-            reminderMs:
-              (c.reminder ?? input.params.reminder) ? duration(c.reminder ?? input.params.reminder, 0) : undefined,
-            requestedBy: String(input.metadata.sender_login),
-            prAuthor: input.prAuthor,
-            ...(input.prAuthorId !== undefined ? { prAuthorId: input.prAuthorId } : {}),
-          },
-          input.githubTaskQueue,
-          box,
-        );
-        return approval.decision;
-      }
-      case 'conditional':
-        return String(Boolean(compile(String(c.expression))(scopeFn)));
-      case 'wait':
-        await sleep(duration(c.duration, 0));
-        return 'waited';
-      case 'github': {
-        const action = String(c.action ?? 'comment');
-        if (action === 'comment')
-          return String(
-            (await forge.postComment({ ...target, issueNumber: input.scope.number!, body: text(c.body) })).id,
-          );
-        if (action === 'label')
-          return (
-            await forge.runTool({
-              tool: 'github_add_labels',
-              input: { labels: (c.labels as string[]).map(text) },
-              scope: input.scope,
-            })
-          ).content;
-        if (action === 'check_run') {
-          const conclusion = c.conclusion ? (text(c.conclusion) as 'success') : undefined;
-          const check = { ...target, name: text(c.name ?? id), headSha: input.scope.headSha! };
-          const run = await forge.createCheckRun({ ...check, status: conclusion ? 'completed' : 'in_progress' });
-          await forge.updateCheckRun({
-            ...check,
-            checkRunId: run.id,
-            conclusion,
-            output: { title: text(c.title ?? c.name ?? id), summary: text(c.summary ?? c.title ?? id) },
-          });
-          return String(run.id);
-        }
-        throw ApplicationFailure.nonRetryable(
-          `github node "${id}": unknown action "${action}" (comment, label, check_run)`,
-        );
-      }
-      case 'parallel': {
-        // Branches run together; the join decides: all must succeed, any one, or a majority.
-        const branches = (c.branches as string[]).map(String);
-        const settled = await Promise.all(
-          branches.map((b) =>
-            run(b).then(
-              (o) => (outputs.set(b, o), { b, ok: true, o }),
-              (e: Error) => ({ b, ok: false, o: e.message }),
-            ),
-          ),
-        );
-        const ok = settled.filter((r) => r.ok).length;
-        const join = String(c.join ?? 'all');
-        const passed =
-          join === 'any' ? ok > 0 : join === 'majority' ? ok * 2 > branches.length : ok === branches.length;
-        return passed ? 'joined' : `failed (${ok}/${branches.length} branches succeeded, join ${join})`;
-      }
-      case 'http': {
-        const defaultBody = JSON.stringify({
-          repository: input.metadata.repo_full_name,
-          sha: input.scope.headSha,
-          environment: env,
-        });
-        const visit = records.filter((r) => r.node === id).length;
-        deprecatePatch('http-node-rendered-by-worker');
-        const call = {
-          method: String(c.method ?? 'POST'),
-          // The run's own identity: a later flow on the same PR (same workflow id) is a new deploy.
-          idempotencyKey: `${workflowInfo().firstExecutionRunId}:${id}:${visit}`,
-          timeoutMs: duration(c.timeout, 30_000),
-        };
-        // The worker renders the request: event values encoded where they land, credentials from its
-        // environment (never in this history).
-        const template: HttpTemplate = {
-          url: String(c.url),
-          body: c.body,
-          headers: c.headers as Record<string, string> | undefined,
-        };
-        const r = await httpCall({
-          ...call,
-          template,
-          values: templateValues(template, scopeFn),
-          body: c.body === undefined ? defaultBody : undefined,
-        });
-        return String(r.status);
-      }
-      case 'end':
-        status = String(c.status ?? 'completed');
-        return status;
-      default:
-        throw ApplicationFailure.nonRetryable(`node "${id}": type "${n.type}" is not supported`);
+  const flow: FlowContext = {
+    input,
+    env,
+    scope: scopeFn,
+    text,
+    base,
+    target,
+    forge,
+    httpCall,
+    box,
+    setState,
+    outputs,
+    typedOutputs,
+    records,
+    status: 'completed',
+    run: (id) => runNode(id),
+  };
+
+  /** Runs node `id` by its type's record (workflows/flow-nodes/); its output. */
+  function execute(id: string): Promise<string> {
+    const node = nodes.get(id)!;
+    const type = FLOW_NODE_TYPES[node.type];
+    if (!type) throw ApplicationFailure.nonRetryable(`node "${id}": type "${node.type}" is not supported`);
+    return type.run({ id, config: node.config ?? {} }, flow);
+  }
+
+  // Nodes that completed and name a node that undoes them (`compensate`), the latest last; each once.
+  const undoable: string[] = [];
+  /** Runs node `id` in the flow's course (not as a compensation): once done, it may have to be undone. */
+  async function runNode(id: string): Promise<string> {
+    const output = await execute(id);
+    // Replay-safe: only a node with `compensate` is listed, a key the loader refused before it was read
+    // here, so runs started earlier never list one and never reach undo() with anything to do.
+    if (nodes.get(id)!.compensate !== undefined) {
+      if (undoable.includes(id)) undoable.splice(undoable.indexOf(id), 1);
+      undoable.push(id);
     }
+    return output;
+  }
+
+  /**
+   * Undoes what the flow did: the compensations of the nodes that completed, latest first, each once
+   * (workflow code, so a worker that dies halfway resumes here, and an http hook's retry carries its
+   * Idempotency-Key). One that fails is recorded and the rest still run. Nothing to do: no command.
+   */
+  async function undo(): Promise<number> {
+    let ran = 0;
+    await CancellationScope.nonCancellable(async () => {
+      while (undoable.length) {
+        const done = undoable.pop()!;
+        const by = nodes.get(done)!.compensate!;
+        const startedAt = Date.now();
+        setCurrentDetails(`flow ${input.flow}: undoing ${done} with ${by}`);
+        const output = await execute(by).catch(
+          (e: Error) => `failed: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+        );
+        outputs.set(by, output);
+        const ms = Date.now() - startedAt;
+        records.push({
+          node: by,
+          type: nodes.get(by)!.type,
+          output: output.slice(0, 500),
+          startedAt: new Date(startedAt).toISOString(),
+          ms,
+          undid: done,
+        });
+        ran++;
+      }
+    });
+    return ran;
   }
 
   // One deploy per repository and environment: wait for the lock, showing the queue position.
@@ -299,11 +221,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   // node that acts (anything but an approval, a condition or an end) and held until the flow ends.
   const lockAfterApproval = lockId !== undefined && patched('flow-lock-after-approval');
   let lockRequested = false;
-  const LOCK_FREE_NODES = new Set(['approval', 'conditional', 'end']);
   /** An approved request whose pull request moved on while it waited for the lock: its approvals are void. */
   const approvedHeadMoved = () =>
     lockAfterApproval &&
-    approval?.decision === 'approved' &&
+    flow.approval?.decision === 'approved' &&
     box.state.newHead !== undefined &&
     box.state.newHead !== input.scope.headSha;
   /** Waits for the environment's lock; a result when the PR closed (or, once approved, moved) while queued. */
@@ -312,7 +233,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     let position = -1;
     let told = -1;
     // An approved request shows its place in the queue on its approval's check run.
-    let queuedCheck: number | undefined = lockAfterApproval ? approval?.checkRunId : undefined;
+    let queuedCheck: number | undefined = lockAfterApproval ? flow.approval?.checkRunId : undefined;
     let queueShown = false;
     setHandler(lockPositionSignal, (p) => void (position = p.position));
     lockRequested = true;
@@ -326,7 +247,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
           await forge.postComment({
             ...target,
             issueNumber: input.scope.number,
-            body: `New push \`${moved.slice(0, 7)}\`: the approved deploy of \`${sha.slice(0, 7)}\` to \`${env}\` was still waiting for the lock, and its ${approval!.approvals.length} approval(s) no longer count. Request the deploy again for the new commit.`,
+            body: `New push \`${moved.slice(0, 7)}\`: the approved deploy of \`${sha.slice(0, 7)}\` to \`${env}\` was still waiting for the lock, and its ${flow.approval!.approvals.length} approval(s) no longer count. Request the deploy again for the new commit.`,
           });
         if (queuedCheck)
           await forge.updateCheckRun({
@@ -335,8 +256,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             conclusion: 'cancelled',
             output: { title: `deploy ${env}: superseded by a push`, summary: 'Left the queue.' },
           });
-        approval = { decision: 'invalidated', approvals: [], detail: moved };
-        return { flow: input.flow, status: 'superseded while queued', nodes: records, approval };
+        flow.approval = { decision: 'invalidated', approvals: [], detail: moved };
+        return { flow: input.flow, status: 'superseded while queued', nodes: records, approval: flow.approval };
       }
       await condition(() => position !== told || box.state.closed || approvedHeadMoved());
       if (approvedHeadMoved()) continue;
@@ -381,7 +302,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       told = now;
     }
     // The queue's check run gives way to the deploy's own (an approval's own goes on to the deploy).
-    if (queuedCheck && queuedCheck === approval?.checkRunId) {
+    if (queuedCheck && queuedCheck === flow.approval?.checkRunId) {
       if (queueShown)
         await forge.updateCheckRun({
           ...deployCheck,
@@ -409,13 +330,17 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     const early = lockId && !lockAfterApproval ? await queueForLock(lockId) : undefined;
     return early ?? (await walk());
   } catch (err) {
-    if (err instanceof TemporalFailure) throw err;
-    const failure = ApplicationFailure.nonRetryable(
-      `flow "${input.flow}" failed: ${(err as Error).message}`,
-      'FlowError',
-    );
-    if (approval?.checkRunId) {
-      const checkRunId = approval.checkRunId;
+    // A node failed or the flow was cancelled: what completed is undone first (only a flow that declares
+    // `compensate` has anything to undo), its check run concluded, the change told.
+    const undone = undoable.length ? await undo() : 0;
+    if (undone) await tellUndone(err);
+    if (err instanceof TemporalFailure && !undone) throw err;
+    const failure =
+      err instanceof TemporalFailure
+        ? err
+        : ApplicationFailure.nonRetryable(`flow "${input.flow}" failed: ${(err as Error).message}`, 'FlowError');
+    if (flow.approval?.checkRunId) {
+      const checkRunId = flow.approval.checkRunId;
       await CancellationScope.nonCancellable(() =>
         forge.updateCheckRun({
           ...target,
@@ -431,14 +356,26 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       await CancellationScope.nonCancellable(() => releaseLock(lockId));
   }
 
+  /** The comment of a flow that failed (or was cancelled) and undid what it had done. */
+  async function tellUndone(err: unknown): Promise<void> {
+    if (input.scope.number === undefined) return;
+    const why = err instanceof CancelledFailure ? 'cancelled' : `failed at \`${current}\``;
+    await CancellationScope.nonCancellable(() =>
+      forge.postComment({
+        ...target,
+        issueNumber: input.scope.number!,
+        body: `### Flow \`${input.flow}\` for \`${env}\`: ${why}, undone\n\n${nodeTable(records)}`,
+      }),
+    );
+  }
+
   async function walk(): Promise<FlowRunResult> {
-    let current: string | undefined = 'start';
     for (let step = 0; current; step++) {
       if (step >= MAX_STEPS)
         throw ApplicationFailure.nonRetryable(`flow "${input.flow}" ran ${MAX_STEPS} steps without ending`);
       const node = nodes.get(current)!;
       // The lock before the first node that acts; an approval after it waits holding the lock.
-      if (lockAfterApproval && !lockRequested && !LOCK_FREE_NODES.has(node.type)) {
+      if (lockAfterApproval && !lockRequested && FLOW_NODE_TYPES[node.type]?.acts !== false) {
         const early = await queueForLock(lockId!);
         if (early) return early;
       }
@@ -446,7 +383,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       setCurrentDetails(
         `flow ${input.flow}: node ${current} (${node.type})\n\n${records.map((r) => `${r.node}: ${r.output} (${r.ms} ms)`).join('\n')}`,
       );
-      const output = await run(current);
+      const output = await runNode(current);
       outputs.set(current, output);
       records.push({
         node: current,
@@ -469,29 +406,41 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       }
     }
 
-    if (approval?.checkRunId) {
-      const ok = status === 'completed' || status === 'deployed' || status === 'success';
+    // A flow that ends short of success (rejected, not deployed) undoes what it did.
+    if (!succeeded(flow.status) && undoable.length) await undo();
+    if (flow.approval?.checkRunId) {
+      const ok = succeeded(flow.status);
       await forge.updateCheckRun({
         ...deployCheck,
-        checkRunId: approval.checkRunId,
+        checkRunId: flow.approval.checkRunId,
         conclusion: ok ? 'success' : 'failure',
-        output: { title: `deploy ${env}: ${status}`, summary: records.map((r) => `${r.node}: ${r.output}`).join('\n') },
+        output: {
+          title: `deploy ${env}: ${flow.status}`,
+          summary: records.map((r) => `${r.node}: ${r.output}`).join('\n'),
+        },
       });
     }
     if (input.scope.number !== undefined && records.length > 1) {
-      const record = approval?.approvals.length
-        ? `\n\n**Approvals**\n\n| approver | when | commit | permission | via |\n| --- | --- | --- | --- | --- |\n${approval.approvals.map((a) => `| @${a.login} | ${a.at} | \`${a.sha.slice(0, 7)}\` | ${a.permission} | ${a.via} |`).join('\n')}`
+      const record = flow.approval?.approvals.length
+        ? `\n\n**Approvals**\n\n| approver | when | commit | permission | via |\n| --- | --- | --- | --- | --- |\n${flow.approval.approvals.map((a) => `| @${a.login} | ${a.at} | \`${a.sha.slice(0, 7)}\` | ${a.permission} | ${a.via} |`).join('\n')}`
         : '';
       await forge.postComment({
         ...target,
         issueNumber: input.scope.number,
-        body: `### Flow \`${input.flow}\` for \`${env}\`: ${status}\n\n| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}${record}`,
+        body: `### Flow \`${input.flow}\` for \`${env}\`: ${flow.status}\n\n${nodeTable(records)}${record}`,
       });
     }
-    setState(status);
-    return { flow: input.flow, status, nodes: records, approval };
+    setState(flow.status);
+    return { flow: input.flow, status: flow.status, nodes: records, approval: flow.approval };
   }
 }
+
+/** The statuses a flow's check run reports as a success; any other end undoes what the flow did. */
+const succeeded = (status: string) => status === 'completed' || status === 'deployed' || status === 'success';
+
+/** The nodes a flow ran, as the PR comment shows them; a compensation names the node it undid. */
+const nodeTable = (records: NodeRecord[]) =>
+  `| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}${r.undid ? `, undoes ${r.undid}` : ''}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}`;
 
 /** Leaves the environment's queue, or hands the lock on; however the flow ended. */
 async function releaseLock(lockId: string): Promise<void> {

@@ -4,6 +4,7 @@ export { agentRunWorkflow } from './agent-run.js';
 export { fleetRunWorkflow } from './fleet-run.js';
 export { prGateWorkflow } from './pr-gate.js';
 export { prReviewWorkflow } from './pr-review.js';
+export { mergeGroupReviewWorkflow } from './merge-group-review.js';
 export { quotaWorkflow } from './quota.js';
 export { quotaLedgerWorkflow } from './quota-ledger.js';
 export { flowRunWorkflow } from './flow-run.js';

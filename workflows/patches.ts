@@ -24,7 +24,8 @@ export type WorkflowType =
   | 'replyWorkflow'
   | 'redeliveryWorkflow'
   | 'runBudgetWorkflow'
-  | 'scheduledTriggerWorkflow';
+  | 'scheduledTriggerWorkflow'
+  | 'mergeGroupReviewWorkflow';
 
 /**
  * How many days one run of a type can stay open from its start (to its end or its continue-as-new);
@@ -34,8 +35,9 @@ export const LIFETIME_DAYS: Record<WorkflowType, number | 'month'> = {
   // A model turn and a task are bounded (model_turn_timeout_secs, task_timeout_secs, max_iterations).
   agentRunWorkflow: 1,
   fleetRunWorkflow: 1,
-  // One review of one head: minutes.
+  // One review of one head: minutes. A merge group's review likewise (one head; `destroyed` ends it).
   prReviewWorkflow: 1,
+  mergeGroupReviewWorkflow: 1,
   replyWorkflow: 1,
   redeliveryWorkflow: 1,
   // A budget window is at most 1,440 minutes, and its workflow closes a little after it.

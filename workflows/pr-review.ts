@@ -1,7 +1,7 @@
 // One review of one head commit, step by step as the gate check's analysis flow: check run queued →
 // in progress; changed files; quota; functions; four reviewers per function; check run completed with
 // annotations; the PR comment. Cancelled when a newer push supersedes it.
-import { forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
+import { changeNoun, forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
 import { publicFailure } from '../src/agents/public-error.js';
 import {
   CancellationScope,
@@ -33,9 +33,12 @@ import { markRun } from './run-attributes.js';
 import { identified } from '../src/gate/finding-identity.js';
 import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';
+import { concludeAbandoned, postVerdict } from './check-verdict.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens, type Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
+import { configNotes, repoConfigPath } from '../src/gate/repo-rules.js';
+import { notReviewedCheck } from '../src/gate/not-reviewed.js';
 
 export interface PrTarget {
   /** Absent: GitHub. */
@@ -92,7 +95,7 @@ const { reserveQuota } = proxyActivities<QuotaActivities>({
 });
 
 /** What users see instead of the real error: no stack, token, URL or payload (the history keeps those). */
-function sanitized(err: unknown): string {
+export function sanitized(err: unknown): string {
   const type = (err as { cause?: { type?: string }; type?: string }).cause?.type ?? (err as { type?: string }).type;
   return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
 }
@@ -180,6 +183,18 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       }),
     );
 
+  /** The result of a review that analysed nothing (quota used up, skipped by the repository), saying why. */
+  const nothingReviewed = (note: string): PrReviewResult => ({
+    conclusion: 'neutral',
+    findings: 0,
+    functions: 0,
+    reused: 0,
+    tokensUsed: 0,
+    githubCalls: calls,
+    cache: {},
+    verdict: { ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'), note },
+  });
+
   try {
     // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
     // list of functions comes back.
@@ -221,24 +236,11 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
           body: quotaComment(gate.title, tier, limit, gate.billing.upgrade_url),
         }),
       );
-      await complete(
-        'neutral',
-        `${name} — quota reached`,
-        `The ${tier} tier's ${limit} analyses this month are used up; nothing was analysed. Upgrade: ${gate.billing.upgrade_url}`,
+      const why = notReviewedCheck(name, { kind: 'quota', tier, limit, upgradeUrl: gate.billing.upgrade_url });
+      await complete(why.conclusion, why.title, why.summary);
+      return nothingReviewed(
+        `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
       );
-      return {
-        conclusion: 'neutral',
-        findings: 0,
-        functions: 0,
-        reused: 0,
-        tokensUsed: 0,
-        githubCalls: calls,
-        cache: {},
-        verdict: {
-          ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'),
-          note: `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
-        },
-      };
     }
 
     step('reading and parsing the changed files');
@@ -248,11 +250,26 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     calls += parsed.requests;
     skipped.push(...parsed.skipped);
 
+    // The repository's own configuration (.github/aof.yaml, read at the base commit by the analysis). Replay-
+    // safe without patched(): `repoConfig` is a new field of the analysis result, absent from every result
+    // recorded before it existed, so runs replayed from those histories take none of its branches.
+    const repo = parsed.repoConfig;
+    const notes = repo ? configNotes(repo, repoConfigPath(forgeOf(pr)), changeNoun(pr)) : undefined;
+    if (repo?.skipped) {
+      step(`skipped: ${repo.skipped}`);
+      const why = notReviewedCheck(name, { kind: 'skipped', detail: repo.skipped, noun: changeNoun(pr) });
+      await complete(why.conclusion, why.title, [why.summary, '', ...notes!].join('\n'));
+      setState('skipped');
+      return nothingReviewed(why.summary);
+    }
+
     step(`reviewing ${parsed.functions.length} function(s)`);
     const { results, fresh, tokensSaved, usage } = await reviewFunctions({
       fns: parsed.functions,
       reviewers: gate.reviewers,
-      cache: input.cache,
+      // `review: full`: every function again, nothing reused from earlier pushes.
+      cache: repo?.review === 'full' ? {} : input.cache,
+      ...(repo?.instructions ? { guidance: repo.instructions } : {}),
       rules: parsed.rules,
       model: { model: gate.model, offlineModel: gate.offline_model },
       maxConcurrency: gate.max_concurrency,
@@ -279,6 +296,7 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       tier,
       upsell,
       upgradeUrl: gate.billing.upgrade_url,
+      ...(notes ? { configNotes: notes } : {}),
     };
 
     step('reporting');
@@ -295,26 +313,27 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       );
       if (threads) outcome.threads = threads;
     }
-    const conclusion = conclusionOf(outcome);
+    const conclusion = conclusionOf(outcome, repo?.failOn);
     const found = annotations(outcome);
     // `report` without `annotations`: the check keeps its verdict and summary, without line annotations.
     const all = gate.report && !gate.report.includes('annotations') ? [] : found;
     const title = checkTitle(outcome);
     const summary = checkSummary(outcome);
     // GitHub takes 50 annotations a request; later updates append.
-    const verdict = async () => {
-      await complete(conclusion, title, summary, all.slice(0, ANNOTATIONS_PER_REQUEST));
-      for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
-        await call(
-          forge.updateCheckRun({
-            ...checkTarget,
-            checkRunId: (await created).id,
-            output: { title, summary, annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST) },
-            annotationsBefore: i,
-          }),
-        );
-      }
-    };
+    const verdict = () =>
+      postVerdict(
+        all,
+        (first) => complete(conclusion, title, summary, first),
+        async (more, annotationsBefore) =>
+          call(
+            forge.updateCheckRun({
+              ...checkTarget,
+              checkRunId: (await created).id,
+              output: { title, summary, annotations: more },
+              annotationsBefore,
+            }),
+          ),
+      );
     const comment = async () => {
       const check = await created;
       // Said once, in the comment: with a personal token the check is a commit status, without annotations.
@@ -352,24 +371,16 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     };
   } catch (err) {
     // Conclude the check run however the review ended; the real error stays in this workflow's history.
-    await CancellationScope.nonCancellable(async () => {
-      // Without a check run there is nothing to conclude; its in_progress lands before the conclusion.
-      if (
-        !(await created.then(
-          () => true,
-          () => false,
-        ))
-      )
-        return setState('failed');
-      if (isCancellation(err))
-        await complete(
-          'cancelled',
-          `${name} — superseded`,
-          'A newer push superseded this commit; its review replaces this one.',
-        );
-      else await complete('failure', `${name} — error`, sanitized(err));
-      setState(isCancellation(err) ? 'superseded' : 'failed');
-    });
+    const concluded = await concludeAbandoned(created, err, (cancelled) =>
+      cancelled
+        ? complete(
+            'cancelled',
+            `${name} — superseded`,
+            'A newer push superseded this commit; its review replaces this one.',
+          )
+        : complete('failure', `${name} — error`, sanitized(err)),
+    );
+    setState(concluded && isCancellation(err) ? 'superseded' : 'failed');
     throw err;
   }
 }

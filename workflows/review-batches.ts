@@ -5,6 +5,7 @@ import { addUsage, zeroUsage, type Usage } from '../src/agents/model-types.js';
 import type { AnalysedFunction, ReviewerName, ReviewerResult } from '../src/gate/types.js';
 import type { ReviewBatchInput, ReviewBatchResult } from '../activities/llm/gate-batch-review.js';
 import { mapLimit } from './map-limit.js';
+import { instructionsFor, type PathInstruction } from '../src/gate/repo-rules.js';
 
 /** A batch: at most this many functions and this much code (the answer and the prompt stay small). */
 export const BATCH = { maxFunctions: 25, maxCodeBytes: 32 * 1024 };
@@ -54,6 +55,8 @@ export async function reviewFunctions(opts: {
   /** The gate's prompt is in the provider's cache (a review of this gate wrote or read it minutes ago). */
   promptCached?: boolean;
   reviewBatch: (input: ReviewBatchInput) => Promise<ReviewBatchResult>;
+  /** The repository's path instructions: each batch gets those matching its functions' paths. */
+  guidance?: PathInstruction[];
 }): Promise<BatchedReview> {
   const { fns, reviewers, cache } = opts;
   const fresh: Record<string, ReviewerResult> = {};
@@ -78,7 +81,13 @@ export async function reviewFunctions(opts: {
   let usage = zeroUsage();
   let calls = 0;
   const run = async ({ reviewer, r, batch }: (typeof jobs)[number]) => {
-    const out = await opts.reviewBatch({ ...opts.model, reviewer, fns: batch });
+    const guidance = instructionsFor(opts.guidance ?? [], [...new Set(batch.map((fn) => fn.path))]);
+    const out = await opts.reviewBatch({
+      ...opts.model,
+      reviewer,
+      fns: batch,
+      ...(guidance.length ? { guidance } : {}),
+    });
     usage = addUsage(usage, out.usage);
     calls += out.calls;
     batch.forEach((fn, k) => {

@@ -4,7 +4,7 @@
 import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, DaemonConfig, Fleet, Flow, Gate } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
-import type { ForgeName } from '../src/forges/port.js';
+import type { ForgeName, MergeGroup } from '../src/forges/port.js';
 import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
 import type { FleetRunResult } from './fleet-run.js';
@@ -36,6 +36,10 @@ export interface RoutedEventInput {
   prAuthor?: string;
   /** The author's user id, where the forge compares people by id (GitLab). */
   prAuthorId?: number;
+  /** For gate targets: a GitHub merge queue's group to check on its head commit (no pull request). */
+  mergeGroup?: MergeGroup;
+  /** For gate targets: the login of whoever sent the event, as verified (who asks `/pause` or `/resume`). */
+  sender?: string;
   /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
   review?: { number: number; headSha?: string };
   /** Base URL of a workflow in the Web UI, for links from GitHub. */

@@ -4,8 +4,9 @@
 import type { GitHubClientFor } from '../../src/forges/github/client.js';
 import { createRunTool, type ToolCall } from './run-tool.js';
 import type { CheckConclusion, CheckStatus } from '../../src/forges/port.js';
-import { analyseChange, diffWithin, type AnalysisInput } from './pull-analysis.js';
+import { analyseChange, diffWithin, type AnalysisInput, type ComparisonInput } from './pull-analysis.js';
 import { createGitHubVerbs } from '../../src/forges/github/verbs.js';
+import { readRepoConfig, REPO_CONFIG_READ_BYTES } from './repo-config.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   forgeOf,
@@ -81,7 +82,25 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
               max,
             ),
         },
+        {
+          read: () => readRepoConfig(v, t),
+          atHead: async (path) => {
+            const read = await v.filesAt(t, i.headSha, [path], REPO_CONFIG_READ_BYTES);
+            return { text: read.contents.get(path) ?? null, requests: read.requests };
+          },
+        },
       );
+    },
+
+    /** The functions changed between two commits (a merge group's base and head), parsed where the code is. */
+    async analyseComparison(i: ComparisonInput) {
+      const reader = verbsOf(i).comparisonReader?.(forgeTargetOf(i), i.baseSha, i.headSha);
+      if (!reader)
+        throw ApplicationFailure.nonRetryable(
+          `${forgeOf(i)} cannot compare two commits (it has no merge queue)`,
+          'ForgeLacksVerb',
+        );
+      return analyseChange(i, reader);
     },
 
     /** The changed files an agent reads: patches within a byte budget, cut with a marker where it ends. */
@@ -122,6 +141,9 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
         externalId?: string;
         /** When the token cannot create check runs, show the check as a commit status (returns STATUS_ONLY). */
         orCommitStatus?: boolean;
+        /** A check finished at once (status `completed`): its conclusion and what it says. */
+        conclusion?: CheckConclusion;
+        output?: CheckRunOutput;
       },
     ): Promise<{ id: number; url: string }> => verbsOf(i).createCheck(forgeTargetOf(i), i),
 

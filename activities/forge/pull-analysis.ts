@@ -7,6 +7,9 @@ import { languageOf } from '../../src/code/languages.js';
 import { cutCode, extractInPool, parseCache, type FileToParse } from '../code/extract.js';
 import type { PullFile, RepoTarget } from './index.js';
 import type { ChangeReader } from '../../src/forges/port.js';
+import { pathFiltered, type RepoConfigOutcome } from '../../src/gate/repo-rules.js';
+import { generatedOrVendored } from '../../src/gate/coverage.js';
+import { proposedNote, type RepoConfigRead } from './repo-config.js';
 
 export type { ChangeReader } from '../../src/forges/port.js';
 
@@ -50,6 +53,18 @@ export interface PullAnalysis {
   rules?: ReviewerResult[][];
   /** The id of the bot's comment carrying `commentMarker` (null: none yet; absent: unknown). */
   comment?: number | null;
+  /**
+   * The repository's gate configuration, when it has one (absent in results recorded before it existed,
+   * so the workflow branches on it replay-safely).
+   */
+  repoConfig?: RepoConfigOutcome;
+}
+
+/** The repository's configuration as the analysis reads it (activities/forge/repo-config.ts). */
+export interface RepoConfigSource {
+  read(): Promise<RepoConfigRead | undefined>;
+  /** The file's version at the pull request's head (null: absent). */
+  atHead(path: string): Promise<{ text: string | null; requests: number }>;
 }
 
 /**
@@ -118,6 +133,14 @@ function withRules(kept: ReturnType<typeof bound>, all: ReviewerResult[][], limi
   return { functions, skipped: listedAtMost(skipped, limits), rules };
 }
 
+/** The change between two commits of a repository (a merge group's base and head), with no pull request. */
+export type ComparisonInput = RepoTarget & {
+  baseSha: string;
+  headSha: string;
+  limits?: Partial<AnalysisLimits>;
+  rules?: ReviewerName[];
+};
+
 export type AnalysisInput = RepoTarget & {
   pullNumber: number;
   headSha: string;
@@ -133,21 +156,48 @@ export type AnalysisInput = RepoTarget & {
  * `reader`, parsed, the changed functions found and the built-in rules run on them in the untrusted-text
  * pool, and the result bounded.
  */
-export async function analyseChange(input: AnalysisInput, reader: ChangeReader): Promise<PullAnalysis> {
+export async function analyseChange(
+  input: Pick<AnalysisInput, 'limits' | 'rules'>,
+  reader: ChangeReader,
+  config?: RepoConfigSource,
+): Promise<PullAnalysis> {
   const limits = { ...DEFAULT_LIMITS, ...input.limits };
-  const listed = await reader.changedFiles(limits.maxPages);
-  let requests = listed.requests;
+  const [listed, repo] = await Promise.all([reader.changedFiles(limits.maxPages), config?.read()]);
+  let requests = listed.requests + (repo?.requests ?? 0);
+  // Only a repository that has a configuration (or a broken one) gets the field: without one, the result is as before.
+  const found = repo && (repo.outcome.sources.length || repo.outcome.problems.length) ? repo.outcome : undefined;
+  // A skipped pull request is not read further: the gate finishes its check saying why.
+  if (found?.skipped) return { functions: [], skipped: [], requests, repoConfig: found };
+  const changesConfig = repo && listed.files.find((f) => f.filename === repo.path);
+  let repoConfig = found;
+  if (repo && changesConfig) {
+    const head = changesConfig.status === 'removed' ? { text: null, requests: 0 } : await config!.atHead(repo.path);
+    requests += head.requests;
+    const proposed = proposedNote(
+      repo,
+      head.text,
+      listed.files.map((f) => f.filename),
+    );
+    repoConfig = { ...repo.outcome, proposed };
+  }
   const skipped: SkippedFile[] = [];
   if (listed.truncated) {
+    const most = listed.listedAtMost;
     skipped.push({
-      path: `(files beyond ${limits.maxPages * 100})`,
-      reason: `only the first ${limits.maxPages} pages of changed files are analysed`,
+      path: `(files beyond ${most ?? limits.maxPages * 100})`,
+      reason:
+        most === undefined
+          ? `only the first ${limits.maxPages} pages of changed files are analysed`
+          : `the forge lists at most ${most} changed files of a comparison`,
     });
   }
   const withPatch: (PullFile & { patch: string })[] = [];
   for (const f of listed.files) {
     if (f.status === 'removed') continue;
-    if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
+    const filtered = repo && pathFiltered(repo.gate, f.filename);
+    if (filtered) skipped.push({ path: f.filename, reason: filtered });
+    else if (generatedOrVendored(f.filename)) skipped.push({ path: f.filename, reason: 'generated or vendored path' });
+    else if (!f.patch) skipped.push({ path: f.filename, reason: 'binary or too large for a diff' });
     else withPatch.push({ ...f, patch: f.patch });
   }
   // Only files of a language the gate parses are read.
@@ -177,6 +227,7 @@ export async function analyseChange(input: AnalysisInput, reader: ChangeReader):
       : { functions: kept.functions, skipped: listedAtMost(kept.skipped, limits) }),
     requests,
     ...(comment !== undefined ? { comment } : {}),
+    ...(repoConfig ? { repoConfig } : {}),
   };
 }
 

@@ -15,13 +15,24 @@ import {
 } from '../../src/agents/model-types.js';
 import { BUILTIN_GATE_REVIEWER } from '../../src/gate/reviewer-model.js';
 import { builtinResults } from '../untrusted/rules.js';
-import { checkAnswer, FOCUS, GATE_SYSTEM, jsonObject, numbered, type ReviewOutput } from './gate-prompt.js';
+import {
+  checkAnswer,
+  FOCUS,
+  GATE_SYSTEM,
+  guidanceBlock,
+  jsonObject,
+  numbered,
+  type ReviewOutput,
+} from './gate-prompt.js';
+import { instructionsFor, type PathInstruction } from '../../src/gate/repo-rules.js';
 
 export interface ReviewBatchInput {
   reviewer: ReviewerName;
   model: string;
   offlineModel?: string;
   fns: AnalysedFunction[];
+  /** The repository's path instructions for these functions: data in the user message, never the system prompt. */
+  guidance?: PathInstruction[];
 }
 
 export interface ReviewBatchResult {
@@ -40,12 +51,17 @@ const maxTokensFor = (n: number) => Math.min(8192, 1024 + 256 * n);
 /** A name or path on the function's header line: one line, no tag that could close the code block. */
 const plain = (s: string) => [...s].map((c) => (c < ' ' || c === '<' || c === '>' ? '?' : c)).join('');
 
-function userMessage(reviewer: ReviewerName, fns: AnalysedFunction[], ids: string[]): string {
+function userMessage(
+  reviewer: ReviewerName,
+  fns: AnalysedFunction[],
+  ids: string[],
+  guidance: PathInstruction[] = [],
+): string {
   const blocks = fns.map(
     (fn, i) =>
       `[${ids[i]}] ${plain(fn.path)} ${plain(fn.name)} (lines ${fn.startLine}-${fn.endLine})\n<untrusted_code>\n${numbered(fn)}\n</untrusted_code>`,
   );
-  return `Review category: ${FOCUS[reviewer]}.\nAnswer for each of these ${fns.length} function id(s): ${ids.join(', ')}.\n\n${blocks.join('\n\n')}`;
+  return `Review category: ${FOCUS[reviewer]}.\nAnswer for each of these ${fns.length} function id(s): ${ids.join(', ')}.\n\n${guidanceBlock(guidance)}${blocks.join('\n\n')}`;
 }
 
 type Parsed = { answers: (ReviewOutput | string)[]; whole?: string };
@@ -102,7 +118,7 @@ export function createGateBatchReview(
     };
 
     const ids = fns.map((_, i) => `f${i + 1}`);
-    const first = userMessage(reviewer, fns, ids);
+    const first = userMessage(reviewer, fns, ids, input.guidance);
     const res = await ask([{ role: 'user', content: first }], fns.length);
     // A call's tokens are shared among its functions by code size (for the tokens a later reuse saves).
     const sizes = fns.map((fn) => fn.code.length + 1);
@@ -142,7 +158,7 @@ export function createGateBatchReview(
         [
           {
             role: 'user',
-            content: `${userMessage(reviewer, [fn], [ids[i]!])}\n\nYour earlier answer for ${ids[i]} was not valid (${problem}). Answer again for this function only, with the JSON object only.`,
+            content: `${userMessage(reviewer, [fn], [ids[i]!], instructionsFor(input.guidance ?? [], [fn.path]))}\n\nYour earlier answer for ${ids[i]} was not valid (${problem}). Answer again for this function only, with the JSON object only.`,
           },
         ],
         1,

@@ -1,8 +1,8 @@
 // The actions GitHub sends with each webhook event, so `actions: [openned]` is an error with a
 // suggestion instead of a trigger that silently never fires. From @octokit/webhooks-examples (its
 // per-event action lists; test/unit/event-actions.test.ts keeps this table a superset of them) and the
-// AOF reference's tables, plus pull_request milestoned/demilestoned, which GitHub documents but the
-// examples lack. An event with no actions (push, create, ...) sends no `action` field.
+// AOF reference's tables, plus pull_request milestoned/demilestoned and merge_group destroyed, which GitHub documents but
+// the examples lack. An event with no actions (push, create, ...) sends no `action` field.
 export const EVENT_ACTIONS: Record<string, readonly string[]> = {
   branch_protection_rule: ['created', 'deleted', 'edited'],
   check_run: ['completed', 'created', 'requested_action', 'rerequested'],
@@ -60,7 +60,8 @@ export const EVENT_ACTIONS: Record<string, readonly string[]> = {
   marketplace_purchase: ['cancelled', 'changed', 'pending_change', 'pending_change_cancelled', 'purchased'],
   member: ['added', 'edited', 'removed'],
   membership: ['added', 'removed'],
-  merge_group: ['checks_requested'],
+  // `destroyed` (merged, dequeued or invalidated): GitHub documents it; the examples lack it.
+  merge_group: ['checks_requested', 'destroyed'],
   meta: ['deleted'],
   milestone: ['closed', 'created', 'deleted', 'edited', 'opened'],
   organization: ['deleted', 'member_added', 'member_invited', 'member_removed', 'renamed'],

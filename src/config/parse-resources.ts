@@ -111,6 +111,35 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/**
+ * Each of a schema's issues with a document, placed where the user wrote the key it is about: `at` gets
+ * the offset in the text, the key's path and the message (unknown keys with a "did you mean").
+ */
+export function reportIssues(
+  doc: Document,
+  schema: z.ZodType,
+  value: unknown,
+  issues: z.core.$ZodIssue[],
+  at: (offset: number | undefined, path: PathItem[], message: string) => void,
+): void {
+  const nodeAt = (path: PathItem[], preferKey = false) => locate(doc, path, preferKey)?.range?.[0];
+  // A union's issues are those of the branch the input was meant for, where one is (unionIssues).
+  for (const issue of issues.flatMap(unionIssues)) {
+    const path = issue.path as PathItem[];
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path, value);
+      for (const key of issue.keys) {
+        at(nodeAt([...path, key], true), [...path, key], `unknown key "${key}"${didYouMean(key, known)}`);
+      }
+    } else if (issue.code === 'invalid_type' && issue.input === undefined && path.length > 1) {
+      // A missing field: point at the key of the object that lacks it.
+      at(nodeAt(path.slice(0, -1), true), path, describeIssue(issue));
+    } else {
+      at(nodeAt(path), path, describeIssue(issue));
+    }
+  }
+}
+
 export interface ParseOptions {
   /**
    * An unset `${VAR}` without a default: an error (where the process that runs with these files loads
@@ -173,22 +202,10 @@ export function parseResourceFile(file: string, text: string, options: ParseOpti
     const result = schema.safeParse(value, { reportInput: true });
     if (!result.success) {
       const envPaths = new Set(envProblems.map((p) => p.path.join('\0')));
-      for (const issue of result.error.issues.flatMap(unionIssues)) {
-        const path = issue.path as PathItem[];
-        // An unset ${VAR} was reported already; the empty string it left behind is not a second problem.
-        if (envPaths.has(path.join('\0'))) continue;
-        if (issue.code === 'unrecognized_keys') {
-          const known = knownKeysAt(schema, path, value);
-          for (const key of issue.keys) {
-            at(nodeAt(doc, [...path, key], true), [...path, key], `unknown key "${key}"${didYouMean(key, known)}`);
-          }
-        } else if (issue.code === 'invalid_type' && issue.input === undefined && path.length > 1) {
-          // A missing field: point at the key of the object that lacks it.
-          at(nodeAt(doc, path.slice(0, -1), true), path, describeIssue(issue));
-        } else {
-          at(nodeAt(doc, path), path, describeIssue(issue));
-        }
-      }
+      // An unset ${VAR} was reported already; the empty string it left behind is not a second problem.
+      reportIssues(doc, schema, value, result.error.issues, (offset, path, message) => {
+        if (!envPaths.has(path.join('\0'))) at(offset, path, message);
+      });
       continue;
     }
     const resourceName = `${String(kind)} "${String((value.metadata as { name?: unknown } | undefined)?.name)}"`;

@@ -2,6 +2,7 @@
 // src/worker/trigger-schedules.ts) and what it acts on (`params`: a repository and an issue or pull request).
 // `cron` and `timezone` are AOF's keys; `overlap`, `catchup_window`, `catchup` and `paused` are ours.
 import { z } from 'zod';
+import { durationSeconds } from './duration.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -64,14 +65,6 @@ export function knownTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
-}
-
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-
-/** `90s`, `15m`, `1h`, `2d` in seconds, or undefined. */
-export function durationSeconds(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h|d)$/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : undefined;
 }
 
 /** Temporal takes a missed action at most this late, at the least (its minimum catch-up window). */

@@ -5,8 +5,11 @@ import { BitbucketPlatform, FORGES, GitLabPlatform } from './forges.js';
 import { AgentMcpServers, SharedMcpServers } from './mcp-servers.js';
 import { outputSchema } from './output-schema.js';
 import { envName, inert, modelName, name } from './primitives.js';
+import { FLOW_NODE_TYPE_NAMES } from '../../workflows/flow-nodes/index.js';
 import { redeliverySchema } from './redelivery.js';
 import { ScheduleTarget, ScheduleTriggerConfig, TARGET_KEYS } from './schedule.js';
+import { durationSeconds } from './duration.js';
+import { MAX_QUIET_PERIOD_SECONDS } from '../gate/pause.js';
 
 export const Metadata = z.strictObject({
   name,
@@ -402,10 +405,13 @@ export const FleetSpec = z.strictObject({
     .prefault({}),
 });
 
+/** A flow node; its `config` is checked by its type's record (workflows/flow-nodes/, src/flows/validate.ts). */
 const FlowNode = z.strictObject({
   id: name,
-  type: z.enum(['agent', 'fleet', 'approval', 'conditional', 'parallel', 'join', 'wait', 'github', 'http', 'end']),
+  type: z.enum(FLOW_NODE_TYPE_NAMES),
   config: z.record(z.string(), z.unknown()).optional(),
+  /** The node that undoes this one when a later node fails or the flow ends short of success. */
+  compensate: name.optional(),
 });
 
 export const FlowSpec = z.strictObject({
@@ -461,6 +467,17 @@ export const GateSpec = z.strictObject({
     .int()
     .positive()
     .default(512 * 1024),
+  /**
+   * Pushes that arrive within this long of each other are reviewed once, at the newest head; each older
+   * head's check says which commit superseded it. Absent: every push is reviewed at once.
+   */
+  quiet_period: z
+    .string()
+    .refine((d) => {
+      const s = durationSeconds(d);
+      return s !== undefined && s >= 1 && s <= MAX_QUIET_PERIOD_SECONDS;
+    }, `a duration from 1s to ${MAX_QUIET_PERIOD_SECONDS / 60}m, such as 30s or 2m`)
+    .optional(),
   billing: z
     .strictObject({
       default_tier: z.enum(TIERS).default('community'),

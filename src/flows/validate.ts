@@ -1,9 +1,11 @@
-// Checks a flow's graph: a `start` node, connections between known nodes, every node reachable, every
-// cycle bounded by an edge with `max`, conditions that parse, agents and fleets that exist.
+// Checks a flow: each node's config by its type's record (workflows/flow-nodes/), and the graph: a `start`
+// node, connections between known nodes, every node reachable (a compensation from the node it undoes),
+// every cycle bounded by an edge with `max`, compensations that can undo.
+import { z } from 'zod';
 import type { Flow } from '../config/schema.js';
 import { didYouMean } from '../config/problems.js';
+import { branchesOf, FLOW_NODE_TYPES } from '../../workflows/flow-nodes/index.js';
 import { compile } from './expression.js';
-import { httpTemplateProblems } from './http-request.js';
 
 export interface FlowProblem {
   path: string;
@@ -16,60 +18,20 @@ export function validateFlow(spec: Flow['spec'], known: { agents: Set<string>; f
   if (!ids.has('start'))
     problems.push({ path: 'spec.nodes', message: `no node with id "start" (nodes: ${[...ids].join(', ')})` });
   const seen = new Set<string>();
+  const graph = { ids, agents: known.agents, fleets: known.fleets };
   spec.nodes.forEach((n, i) => {
     if (seen.has(n.id)) problems.push({ path: `spec.nodes.${i}.id`, message: `duplicate node id "${n.id}"` });
     seen.add(n.id);
-    const ref = (kind: 'agent' | 'fleet', set: Set<string>) => {
-      const name = n.config?.[kind];
-      if (typeof name !== 'string')
-        problems.push({ path: `spec.nodes.${i}.config.${kind}`, message: `a ${n.type} node needs config.${kind}` });
-      else if (!set.has(name))
-        problems.push({
-          path: `spec.nodes.${i}.config.${kind}`,
-          message: `${kind} "${name}" is not defined${didYouMean(name, set)}`,
-        });
-    };
-    if (n.type === 'agent') ref('agent', known.agents);
-    if (n.type === 'fleet') ref('fleet', known.fleets);
-    if (n.type === 'conditional' && typeof n.config?.expression !== 'string')
-      problems.push({
-        path: `spec.nodes.${i}.config.expression`,
-        message: 'a conditional node needs config.expression',
-      });
-    if (n.type === 'http' && typeof n.config?.url !== 'string')
-      problems.push({ path: `spec.nodes.${i}.config.url`, message: 'an http node needs config.url' });
-    if (n.type === 'http')
-      for (const p of httpTemplateProblems(n.config ?? {}))
-        problems.push({ path: `spec.nodes.${i}.config.${p.key}`, message: p.message });
-    if (n.type === 'join') {
-      problems.push({
-        path: `spec.nodes.${i}.type`,
-        message:
-          'node type "join" is not run by the interpreter: a parallel node joins its own branches (config.join: all, any or majority)',
-      });
-    }
-    if (n.type === 'parallel') {
-      const branches = n.config?.branches;
-      if (!Array.isArray(branches) || branches.length === 0)
-        problems.push({
-          path: `spec.nodes.${i}.config.branches`,
-          message: 'a parallel node needs config.branches (node ids)',
-        });
-      else
-        for (const b of branches)
-          if (!ids.has(String(b)))
-            problems.push({
-              path: `spec.nodes.${i}.config.branches`,
-              message: `unknown node "${b}"${didYouMean(String(b), ids)}`,
-            });
-    }
-    for (const expr of [n.config?.expression].filter((e): e is string => typeof e === 'string')) {
-      try {
-        compile(expr);
-      } catch (e) {
-        problems.push({ path: `spec.nodes.${i}.config.expression`, message: (e as Error).message });
-      }
-    }
+    // The type's record: its config schema, then its own checks once the config has the shape they read.
+    const type = FLOW_NODE_TYPES[n.type];
+    const config = type.config(z).safeParse(n.config ?? {});
+    if (!config.success)
+      for (const issue of config.error.issues)
+        problems.push({ path: ['spec', 'nodes', i, 'config', ...issue.path].join('.'), message: issue.message });
+    else
+      for (const p of type.check?.(config.data, graph) ?? [])
+        problems.push({ path: `spec.nodes.${i}.${p.key}`, message: p.message });
+    if (n.compensate !== undefined) problems.push(...compensationProblems(spec, i));
   });
   const edges = new Map<string, { to: string; bounded: boolean }[]>();
   spec.connections.forEach((c, i) => {
@@ -89,12 +51,10 @@ export function validateFlow(spec: Flow['spec'], known: { agents: Set<string>; f
     }
     edges.set(c.from, [...(edges.get(c.from) ?? []), { to: c.to, bounded: c.max !== undefined }]);
   });
-  // Parallel branches count as reachable from their parallel node.
-  for (const n of spec.nodes) {
-    if (n.type === 'parallel' && Array.isArray(n.config?.branches))
-      for (const b of n.config.branches)
-        edges.set(n.id, [...(edges.get(n.id) ?? []), { to: String(b), bounded: true }]);
-  }
+  // Parallel branches count as reachable from their parallel node, a compensation from the node it undoes.
+  for (const n of spec.nodes)
+    for (const to of [...branchesOf(n), ...(n.compensate ? [n.compensate] : [])])
+      edges.set(n.id, [...(edges.get(n.id) ?? []), { to, bounded: true }]);
   if (ids.has('start')) {
     const reach = new Set<string>(['start']);
     const todo = ['start'];
@@ -126,3 +86,25 @@ export function validateFlow(spec: Flow['spec'], known: { agents: Set<string>; f
   for (const id of ids) if (!state.has(id)) visit(id, [id]);
   return problems;
 }
+
+/**
+ * `compensate` on node `i`: it names another node that acts (an http rollback hook, a comment, an agent),
+ * not an approval, a condition or an end, and that node undoes without needing an undo of its own.
+ */
+function compensationProblems(spec: Flow['spec'], i: number): FlowProblem[] {
+  const n = spec.nodes[i]!;
+  const path = `spec.nodes.${i}.compensate`;
+  const by = spec.nodes.find((m) => m.id === n.compensate);
+  const ids = new Set(spec.nodes.map((m) => m.id));
+  if (!by) return [{ path, message: `unknown node "${n.compensate}"${didYouMean(n.compensate!, ids)}` }];
+  if (by.id === n.id) return [{ path, message: 'a node cannot undo itself' }];
+  if (!FLOW_NODE_TYPES[n.type].acts)
+    return [{ path, message: `${article(n.type)} ${n.type} node changes nothing, so there is nothing to undo` }];
+  if (!FLOW_NODE_TYPES[by.type].acts)
+    return [{ path, message: `node "${by.id}" is ${article(by.type)} ${by.type} node, which cannot undo anything` }];
+  if (by.compensate !== undefined)
+    return [{ path, message: `node "${by.id}" undoes "${n.id}", so it cannot have a compensation of its own` }];
+  return [];
+}
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');

@@ -72,6 +72,30 @@ export interface ChangedFile {
   previous_filename?: string;
 }
 
+/** A pull or merge request as the gate's repository configuration reads it. */
+export interface ChangeInfo {
+  baseSha: string;
+  baseBranch: string;
+  draft: boolean;
+  title: string;
+  /** The author's login (GitHub), username (GitLab) or nickname (Bitbucket). */
+  author: string;
+}
+
+/** A configuration file at a commit: its text (null: absent); `tooLarge`: its size, when over what is read. */
+export interface ConfigFileAt {
+  text: string | null;
+  tooLarge?: number;
+}
+
+/** A change's facts and its gate configuration files: the repository's at the base, the organization's default. */
+export interface RepoConfigFiles {
+  info: ChangeInfo;
+  base: ConfigFileAt;
+  org?: ConfigFileAt;
+  requests: number;
+}
+
 export interface PostedComment {
   id: number;
   url: string;
@@ -180,15 +204,30 @@ export interface ForgeVerbs {
     t: ChangeTarget,
     maxPages: number,
   ): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
-  /** Files at a commit; a file over `maxBytes`, missing, or binary comes back as null. */
+  /**
+   * Files at a commit; a file over `maxBytes`, missing, or binary comes back as null (`tooLarge`: the size
+   * of those left out for their size, where the forge says it).
+   */
   filesAt(
     t: ForgeTarget,
     sha: string,
     paths: string[],
     maxBytes: number,
-  ): Promise<{ contents: Map<string, string | null>; requests: number }>;
+  ): Promise<{ contents: Map<string, string | null>; requests: number; tooLarge?: Map<string, number> }>;
   /** The head commit and state (open, closed, merged) of a pull or merge request. */
   head(t: ChangeTarget): Promise<{ sha: string; state: string }>;
+  /**
+   * What the gate's repository configuration reads of a change (its base commit, where the configuration
+   * is read from, and what its skip rules compare). Absent, or undefined for this change, where the
+   * adapter cannot say (Bitbucket Data Center): the repository's configuration is then not read.
+   */
+  changeInfo?(t: ChangeTarget): Promise<ChangeInfo | undefined>;
+  /**
+   * The change's facts and its configuration files (`path` at the base; `orgRepo`'s at its default branch)
+   * in fewer requests than `changeInfo` and `filesAt` (GitHub: one GraphQL request). Files over `maxBytes`
+   * come back with their size (`tooLarge`).
+   */
+  configFiles?(t: ChangeTarget, path: string, orgRepo: string | undefined, maxBytes: number): Promise<RepoConfigFiles>;
 
   postComment(t: ChangeTarget, body: string): Promise<PostedComment>;
   updateComment(t: ForgeTarget, commentId: number, body: string): Promise<PostedComment>;
@@ -281,6 +320,12 @@ export interface ForgeVerbs {
    */
   changeReader?(t: ChangeTarget, headSha: string, commentMarker?: string): ChangeReader;
 
+  /**
+   * How the analysis reads the change between two commits of a repository, with no pull request to ask
+   * (a GitHub merge group: its base and head). Absent where the forge has no merge queue.
+   */
+  comparisonReader?(t: ForgeTarget, baseSha: string, headSha: string): ChangeReader;
+
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
     /** Adds labels; the labels it then has. */
@@ -291,7 +336,10 @@ export interface ForgeVerbs {
 
 /** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
 export interface ChangeReader {
-  changedFiles(maxPages: number): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number }>;
+  /** `listedAtMost`: when truncated, the forge's own limit of the list (else `maxPages` pages of 100). */
+  changedFiles(
+    maxPages: number,
+  ): Promise<{ files: ChangedFile[]; truncated: boolean; requests: number; listedAtMost?: number }>;
   filesAt(
     files: { path: string; estimate: number }[],
     maxFileBytes: number,
@@ -334,12 +382,27 @@ export interface ForgeEvent {
   transition?: 'pushed' | 'closed';
   /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */
   review?: { number: number; headSha?: string };
+  /**
+   * A GitHub merge queue's group (`merge_group`): its commits to check, with no pull request. `reason` of
+   * `destroyed`: merged, invalidated or dequeued.
+   */
+  mergeGroup?: MergeGroup;
   /** The author of the pull or merge request, for the self-approval rule. */
   changeAuthor?: string;
   /** The author's user id, where the forge's payloads carry it (GitLab's `author_id`): compared by id. */
   changeAuthorId?: number;
   /** The context variables of instructions and templates (the forge's own names, per AOF). */
   metadata: Record<string, string | number | boolean | undefined>;
+}
+
+/** A merge queue's group of changes, checked on its own head commit (GitHub's `merge_group` event). */
+export interface MergeGroup {
+  action: 'checks_requested' | 'destroyed';
+  headSha: string;
+  baseSha: string;
+  /** `refs/heads/gh-readonly-queue/<base>/pr-<n>-<sha>`: the last queued pull request's number. */
+  headRef: string;
+  reason?: 'merged' | 'invalidated' | 'dequeued';
 }
 
 /** The bot's names the ingress learnt from each forge's credentials (src/forges/<forge>/identity.ts). */

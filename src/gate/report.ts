@@ -11,6 +11,9 @@ import {
   type Severity,
   type SkippedFile,
 } from './types.js';
+import { fails, type FailOn } from './repo-rules.js';
+import { coverageLines } from './coverage.js';
+import { verdictOf } from './verdict.js';
 
 export const ANNOTATIONS_PER_REQUEST = 50;
 export const COMMENT_MARKER = '<!-- aof-gate-check -->';
@@ -31,6 +34,8 @@ export interface ReviewOutcome {
   statusOnly?: string;
   /** What the review's line threads became (report: review). */
   threads?: ReviewThreads;
+  /** The repository's configuration: where it came from, what is wrong with it, what a change to it would do. */
+  configNotes?: string[];
 }
 
 export type Conclusion = 'success' | 'failure' | 'neutral';
@@ -59,10 +64,15 @@ export function allFindings(o: Pick<ReviewOutcome, 'reviews'>) {
   );
 }
 
-export function conclusionOf(o: Pick<ReviewOutcome, 'reviews'>): Conclusion {
+/**
+ * `failOn`: the severity that fails the check (the repository's `gate.fail_on`; absent: critical); `never`
+ * makes the gate advisory, neutral where it would have failed.
+ */
+export function conclusionOf(o: Pick<ReviewOutcome, 'reviews'>, failOn?: FailOn): Conclusion {
   const findings = allFindings(o);
   if (o.reviews.length === 0) return 'neutral';
-  if (findings.some((f) => f.severity === 'critical')) return 'failure';
+  if (findings.some((f) => fails(f.severity, failOn === 'never' ? undefined : failOn)))
+    return failOn === 'never' ? 'neutral' : 'failure';
   if (findings.length > 0 && findings.every((f) => f.severity === 'info')) return 'neutral';
   return 'success';
 }
@@ -104,6 +114,9 @@ export function checkSummary(o: ReviewOutcome): string {
   if (o.threads) lines.push('', threadsLine(o.threads));
   if (o.usage && o.tokensUsed) lines.push('', tokenLine(o.usage));
   if (errors.length) lines.push('', '**Reviewer errors** (the rest of the review stands):', ...errors);
+  if (o.configNotes?.length) lines.push('', ...o.configNotes);
+  // Every changed function: reviewed, reused or left out with why (the verdict's bounded lists).
+  lines.push('', ...coverageLines(verdictOf(o, '', '')));
   if (o.skipped.length) lines.push('', '**Not analysed**:', ...o.skipped.map((s) => `- ${s.path}: ${s.reason}`));
   return fit(lines.join('\n'));
 }
@@ -200,6 +213,7 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
     `**${o.reviews.length}** function(s) analysed${o.reused ? ` (${o.reused} reused from an earlier review of this PR, ~${o.tokensSaved} tokens saved)` : ''}; ${o.tokensUsed} model tokens used.${o.usage && o.tokensUsed ? ` ${tokenLine(o.usage)}` : ''}${checkUrl ? ` [Check run](${checkUrl})` : ''}`,
     '',
   ];
+  if (o.configNotes?.length) lines.push(...o.configNotes, '');
   for (const [category, fs] of byCategory) {
     lines.push(`### ${category[0]!.toUpperCase()}${category.slice(1)} (${fs.length})`, '');
     for (const f of fs.slice(0, 30))

@@ -1,30 +1,44 @@
 // Starts the workflow for a routed delivery. The workflow ID derives from the delivery GUID, so a
 // redelivery is answered with the same workflow and starts nothing new.
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import type { ReplyInput } from '../../workflows/reply.js';
 import type { PrSignalTarget } from './pr-signals.js';
 import { prFlows, type ApprovalAnswer } from './pr-flows.js';
-import { headChangedSignal, prClosedSignal } from '../../workflows/definitions.js';
+import type { mergeGroupReviewWorkflow, MergeGroupReviewInput } from '../../workflows/merge-group-review.js';
+import {
+  gateCommandSignal,
+  headChangedSignal,
+  mergeGroupDestroyedSignal,
+  prClosedSignal,
+  reviewSignal,
+} from '../../workflows/definitions.js';
+import { gateCommandOf } from '../gate/pause.js';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { ForgeName } from '../forges/port.js';
-import { AofNumber } from '../temporal/search-attributes.js';
+import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryStart } from '../temporal/delivery-start.js';
-import { repositoryKey } from '../temporal/workflow-ids.js';
+import { gateWorkflowId, mergeGroupWorkflowId } from '../temporal/workflow-ids.js';
 import { deadlineCaller, DISPATCH_TIMEOUT_MS, type WithDeadline } from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 import type { prGateWorkflow, PrGateInput } from '../../workflows/pr-gate.js';
-import type { ReviewRequest } from '../../workflows/definitions.js';
+import type { GateCommand, ReviewRequest } from '../../workflows/definitions.js';
 
 export interface Dispatched {
-  /** started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate). */
-  status: 'started' | 'duplicate' | 'queued';
+  /**
+   * started: a new workflow; queued: a request signalled to a long-lived one (a PR's gate, a merge
+   * group's review); none: no workflow runs that the event could stop (a destroyed merge group's).
+   */
+  status: 'started' | 'duplicate' | 'queued' | 'none';
   workflowId: string;
 }
 
 /** The long-lived gate workflow of one pull request. */
-export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
-  `gate/${repositoryKey(repoFullName, forge)}#${number}`;
+export { gateWorkflowId };
 
 export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** `/approve` or `/reject` for the flow waiting on a PR. */
@@ -54,6 +68,7 @@ export function createDispatcher(
     const start = deliveryStart(input, taskQueue);
     const { workflowId } = start;
     try {
+      if (input.target.kind === 'gate' && input.mergeGroup) return await mergeGroup(withDeadline, taskQueue, input);
       if (input.target.kind === 'gate')
         return await signalGate(withDeadline, taskQueue, input, start.typedSearchAttributes);
       await withDeadline((c) => c.workflow.start<typeof routedEventWorkflow>('routedEventWorkflow', start));
@@ -89,6 +104,63 @@ export function createDispatcher(
   return dispatch;
 }
 
+/**
+ * A merge queue's group: `checks_requested` starts its review (one per head commit: a redelivery is a
+ * duplicate, unless the review failed), `destroyed` stops the review running for it.
+ */
+async function mergeGroup(withDeadline: WithDeadline, taskQueue: string, input: RoutedEventInput): Promise<Dispatched> {
+  const m = input.metadata;
+  const g = input.mergeGroup!;
+  const repository = String(m.repo_full_name);
+  const workflowId = mergeGroupWorkflowId(repository, g.headSha);
+  if (g.action === 'destroyed') {
+    try {
+      await withDeadline((c) =>
+        c.workflow.getHandle(workflowId).signal(mergeGroupDestroyedSignal, {
+          deliveryId: input.deliveryId,
+          ...(g.reason ? { reason: g.reason } : {}),
+        }),
+      );
+      return { status: 'queued', workflowId };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { status: 'none', workflowId };
+      throw err;
+    }
+  }
+  const gate = input.gate;
+  if (!gate) throw new Error(`gate "${input.target.name}" is not defined`);
+  const args: MergeGroupReviewInput = {
+    repo: {
+      owner: String(m.repo_owner),
+      repo: String(m.repo_name),
+      installationId: typeof m.installation_id === 'number' ? m.installation_id : undefined,
+      ...(input.installationBound ? { installationBound: true } : {}),
+    },
+    group: { headSha: g.headSha, baseSha: g.baseSha, headRef: g.headRef },
+    gate,
+    githubTaskQueue: input.githubTaskQueue,
+    detailsUrlBase: input.detailsUrlBase,
+    modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
+  };
+  await withDeadline((c) =>
+    c.workflow.start<typeof mergeGroupReviewWorkflow>('mergeGroupReviewWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [args],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      typedSearchAttributes: [
+        { key: AofEvent, value: `merge_group.${g.action}` },
+        { key: AofTrigger, value: input.trigger },
+        { key: AofState, value: 'queued' },
+        { key: AofForge, value: 'github' },
+        { key: AofRepository, value: repository },
+      ],
+      staticSummary: `${gate.title} gate check of a merge group of ${repository} at ${g.headSha.slice(0, 7)}`,
+    }),
+  );
+  return { status: 'started', workflowId };
+}
+
 /** Signal-with-start: one gate per PR receives every review request; its first request starts it. */
 async function signalGate(
   withDeadline: WithDeadline,
@@ -113,6 +185,20 @@ async function signalGate(
     detailsUrlBase: input.detailsUrlBase,
     modelTurnTimeoutSecs: input.modelTurnTimeoutSecs,
   };
+  const command = gateCommandOf(input.key);
+  if (command) {
+    // `/pause`, `/resume`: the gate asks the forge whether the sender may, and answers on the PR.
+    if (!input.sender) throw new Error(`${input.key} needs the sender of the comment`);
+    const arg: GateCommand = { deliveryId: input.deliveryId, command, login: input.sender };
+    await withDeadline((c) =>
+      c.workflow.signalWithStart<typeof prGateWorkflow, [GateCommand]>('prGateWorkflow', {
+        ...gateStart(String(m.repo_full_name), init, taskQueue, searchAttributes),
+        signal: gateCommandSignal.name,
+        signalArgs: [arg],
+      }),
+    );
+    return { status: 'queued', workflowId };
+  }
   const request: ReviewRequest = { deliveryId: input.deliveryId, headSha: input.review.headSha, reason: input.key };
   await withDeadline((c) =>
     c.workflow.signalWithStart<typeof prGateWorkflow, [ReviewRequest]>(
@@ -135,11 +221,23 @@ export function gateSignalWithStart(
   searchAttributes: SearchAttributePair[],
 ) {
   return {
+    ...gateStart(repoFullName, init, taskQueue, searchAttributes),
+    signal: reviewSignal.name,
+    signalArgs: [request] as [ReviewRequest],
+  };
+}
+
+/** How a PR's gate starts, whichever signal starts it. */
+function gateStart(
+  repoFullName: string,
+  init: PrGateInput,
+  taskQueue: string,
+  searchAttributes: SearchAttributePair[],
+) {
+  return {
     workflowId: gateWorkflowId(repoFullName, init.pr.number, init.pr.forge),
     taskQueue,
     args: [init] as [PrGateInput],
-    signal: 'review',
-    signalArgs: [request] as [ReviewRequest],
     typedSearchAttributes: [
       ...searchAttributes.filter((p) => p.key.name !== AofNumber.name),
       { key: AofNumber, value: init.pr.number },

@@ -221,7 +221,7 @@ export async function routeAndDispatch(
     },
     'dispatched',
   );
-  answer(ctx, result.status === 'duplicate' ? 200 : 201, {
+  answer(ctx, result.status === 'duplicate' || result.status === 'none' ? 200 : 201, {
     ...result,
     trigger: decision.trigger,
     target: decision.target,

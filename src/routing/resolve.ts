@@ -114,6 +114,8 @@ export function workflowInput(
     prAuthor: ev.changeAuthor,
     ...(ev.changeAuthorId !== undefined ? { prAuthorId: ev.changeAuthorId } : {}),
     review: decision.target.kind === 'gate' ? ev.review : undefined,
+    ...(decision.target.kind === 'gate' && ev.mergeGroup ? { mergeGroup: ev.mergeGroup } : {}),
+    ...(decision.target.kind === 'gate' && ev.sender ? { sender: ev.sender.login } : {}),
     installationBound: identity?.installationBound ?? false,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url
       ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`

@@ -109,6 +109,13 @@ function matchCommand(line: string, commands: Record<string, BindingSpec>): [str
   return best;
 }
 
+/** The gate binding a merge group goes to when no `merge_group` key binds it: checks_requested's, else the first gate's. */
+function mergeGroupGate(commands: Record<string, BindingSpec>): [string, BindingSpec] | undefined {
+  const requested = commands['merge_group.checks_requested'];
+  if (requested?.gate) return ['merge_group.checks_requested', requested];
+  return Object.entries(commands).find(([, b]) => b.gate);
+}
+
 /** Whether a trigger's filters (events, actions, repositories, branches, senders) accept this event. */
 export function triggerAccepts(trigger: Trigger, event: string, payload: Payload, verified?: VerifiedFields): boolean {
   return eventAccepted(trigger, githubEvent(event, payload, verified));
@@ -160,9 +167,10 @@ export function routeEvent(
     }
     const spec = trigger.spec;
     const base = { matched: true as const, trigger: trigger.metadata.name, metadata };
-    // A gate reviews a pull request: an event about none is answered (2xx) with the reason, not started.
+    // A gate reviews a pull request or a merge queue's group: an event about neither is answered (2xx)
+    // with the reason, not started.
     const bound = (key: string, binding: BindingSpec, args?: string): RouteDecision =>
-      binding.gate && !ev.review
+      binding.gate && !ev.review && !ev.mergeGroup
         ? unhandled(
             `${trigger.metadata.name}: ${key} binds gate "${binding.gate}", but this ${ev.event} is about no ${ev.forge === 'gitlab' ? 'merge' : 'pull'} request`,
           )
@@ -181,6 +189,11 @@ export function routeEvent(
       const binding = spec.commands?.[key];
       if (binding) return bound(key, binding);
     }
+    // A merge queue stalls on a required gate check that never reports on the group's commit: a trigger
+    // that takes merge_group events and binds a gate (for any key) checks the group with it, and a
+    // `destroyed` group reaches the gate its `checks_requested` went to.
+    const gated = ev.mergeGroup ? mergeGroupGate(spec.commands ?? {}) : undefined;
+    if (gated) return bound(gated[0], gated[1]);
     if (spec.default_agent && !staleComment)
       return { ...base, key: 'default_agent', target: { kind: 'agent', name: spec.default_agent }, params: {} };
     return unhandled(

@@ -31,3 +31,11 @@ export function parseRepositoryKey(key: string): { forge: ForgeName; fullName: s
 /** What the ids of every flow on one pull or merge request start with: `flow/<repository key>#<n>`. */
 export const changeFlowsPrefix = (fullName: string, number: number, forge: ForgeName = 'github'): string =>
   `flow/${repositoryKey(fullName, forge)}#${number}`;
+
+/** The long-lived gate workflow of one pull or merge request: `gate/<repository key>#<n>`. */
+export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
+  `gate/${repositoryKey(repoFullName, forge)}#${number}`;
+
+/** The review of one merge queue group, by its head commit: `merge-group/<repository key>@<head sha>`. */
+export const mergeGroupWorkflowId = (repoFullName: string, headSha: string, forge: ForgeName = 'github') =>
+  `merge-group/${repositoryKey(repoFullName, forge)}@${headSha}`;

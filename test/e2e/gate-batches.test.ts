@@ -97,11 +97,12 @@ describe('gate review in batches', function () {
     const files = Array.from({ length: 10 }, (_, i) => addedFile(`src/m${i}.ts`, tsFunctions(2, `m${i}`)));
     const { run, requests, r } = await review('batch-rules/graphql', 2, [...files, addedFile('notes.md', '# n\n')]);
     assert.equal(run.output.title, 'AFA Gate Check — 20 findings');
-    assert.equal(count(requests, /^POST \/graphql$/), 1);
+    assert.equal(count(requests, /^POST \/graphql$/), 2, "the head versions' query and the configuration's");
     assert.equal(count(requests, /\/contents\//), 0, 'a contents request per file');
     // Every call of the gate and its review: whether this head was reviewed already (the commit's check
-    // runs), the check run created in progress and completed, the changed files, one GraphQL query (which
-    // also finds the gate's comment), the comment.
+    // runs), the check run created in progress and completed, the changed files, the repository's gate
+    // configuration and the pull request's facts (one GraphQL query beside the listing), one GraphQL query of
+    // the head versions (which also finds the gate's comment), the comment.
     const calls = (rs: typeof requests) =>
       rs.map((q) => `${q.method} ${q.path.replace(/\/repos\/[^/]+\/[^/]+/, '').replace(/[0-9a-f]{40}|\d{3,}$/, '*')}`);
     assert.deepEqual(
@@ -111,6 +112,7 @@ describe('gate review in batches', function () {
         'GET /pulls/2/files',
         'PATCH /check-runs/*',
         'POST /check-runs',
+        'POST /graphql',
         'POST /graphql',
         'POST /issues/2/comments',
       ].sort(),
@@ -127,7 +129,7 @@ describe('gate review in batches', function () {
     const again = await review('batch-rules/graphql', 2, files, 'synchronize');
     assert.equal(
       again.requests.length,
-      6,
+      7,
       JSON.stringify(again.requests.map((q) => `${q.method} ${q.path} ${q.status}`)),
     );
     assert.equal(count(again.requests, /^PATCH .*\/issues\/comments\/\d+$/), 1);
@@ -136,7 +138,8 @@ describe('gate review in batches', function () {
 
   it('REST reads the head versions when GraphQL fails, and a blob GitHub cut', async () => {
     const files = [0, 1, 2].map((i) => addedFile(`src/m${i}.ts`, tsFunctions(2, `m${i}`)));
-    stack.sandbox.failNext(1, 502, /^POST \/graphql$/);
+    // The head versions' query (not the configuration's, which names the base).
+    stack.sandbox.failNext(1, 502, /^POST \/graphql$/, /^(?!.*baseRef)/);
     const failed = await review('batch-rules/fallback', 3, files);
     assert.equal(failed.run.output.title, 'AFA Gate Check — 6 findings');
     assert.equal(count(failed.requests, /^GET .*\/contents\//), 3);
@@ -146,7 +149,7 @@ describe('gate review in batches', function () {
     try {
       const cut = await review('batch-rules/fallback', 4, [addedFile('src/s.ts', 'function s() {}\n'), big]);
       assert.equal(cut.run.output.title, 'AFA Gate Check — 3 findings', 'the cut blob was parsed');
-      assert.equal(count(cut.requests, /^POST \/graphql$/), 1);
+      assert.equal(count(cut.requests, /^POST \/graphql$/), 2, "the head versions' query and the configuration's");
       assert.deepEqual(
         cut.requests.filter((q) => q.path.includes('/contents/')).map((q) => decodeURIComponent(q.path)),
         ['/repos/batch-rules/fallback/contents/src/big.ts'],

@@ -263,7 +263,11 @@ describe('PR gate check', function () {
     // no function is reviewed or reported, and the reading is one listing and one GraphQL read at most.
     assert.match(run.output.summary ?? '', /nothing was analysed/);
     assert.doesNotMatch(stack.sandbox.comments[0]!.body, /`g`|Reviewed|finding/i);
-    assert.ok(stack.sandbox.requests.filter((q) => /\/graphql$/.test(q.path)).length <= 1, 'read once at most');
+    // The head's files are read once at most, and the repository's configuration (its facts and files, one
+    // request beside the listing) once at most.
+    const graphql = stack.sandbox.requests.filter((q) => /\/graphql$/.test(q.path)).map((q) => JSON.stringify(q.body));
+    assert.ok(graphql.filter((b) => !/baseRef/.test(b)).length <= 1, 'head files read once at most');
+    assert.ok(graphql.filter((b) => /baseRef/.test(b)).length <= 1, 'configuration read once at most');
     assert.equal(
       stack.sandbox.requests.filter((q) => /\/contents\//.test(q.path)).length,
       0,

@@ -1,13 +1,20 @@
 // Records histories for the replay suite from a real run: with AOF_RECORD_HISTORIES=<dir>, the root hook
 // saves, before the server stops, histories the directory does not cover yet: for each workflow type, the
-// runs that take a patch's new path (or hold a `deprecatePatch` marker), an update or an activity no recorded
-// history takes (closed runs first, then open ones such as gates and quotas), and a few runs of a type with
-// none recorded, as JSON files the replayer reads.
+// runs that take a patch's new path (or hold a `deprecatePatch` marker), an update, an activity, a flow's
+// compensation or a run state (AofState) no recorded history takes (closed runs first, then open ones such
+// as gates and quotas), and a few runs of a type with none recorded, as JSON files the replayer reads.
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { activitiesOf, deprecatedPatchIdsOf, patchIdsOf, updatesOf } from '../replay/patch-markers.js';
+import {
+  activitiesOf,
+  deprecatedPatchIdsOf,
+  flowPathsOf,
+  patchIdsOf,
+  statesOf,
+  updatesOf,
+} from '../replay/patch-markers.js';
 import { WORKFLOW_TYPES } from '../replay/workflow-types.js';
 
 const PER_TYPE = 3;
@@ -27,6 +34,8 @@ export async function recordHistories(client: Client, dir: string): Promise<void
     ...[...deprecatedPatchIdsOf(events)].map((id) => `deprecated:${id}`),
     ...updatesOf(events),
     ...activitiesOf(events),
+    ...flowPathsOf(events),
+    ...statesOf(events),
   ];
   for (const f of existing)
     for (const id of paths(JSON.parse(readFileSync(join(dir, f), 'utf8')).history.events)) covered.add(id);

@@ -6,6 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface JsonEvent {
+  workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { data?: string }[] } };
+  upsertWorkflowSearchAttributesEventAttributes?: {
+    searchAttributes?: { indexedFields?: Record<string, { data?: string }> };
+  };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
   markerRecordedEventAttributes?: {
@@ -67,8 +71,46 @@ export function activitiesOf(events: JsonEvent[]): Set<string> {
   return names;
 }
 
-/** The workflow code's files: not the registry of patches (workflows/patches.ts), which names them. */
-const codeFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'patches.ts');
+/**
+ * `flow:compensated` when a flow run completed after undoing a node (a record with `undid` in its result):
+ * a path gated on the flow's own input (`compensate`), which runs from before could not take, gets a
+ * history of its own.
+ */
+export function flowPathsOf(events: JsonEvent[]): Set<string> {
+  const paths = new Set<string>();
+  for (const e of events) {
+    const data = e.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.data;
+    if (!data) continue;
+    try {
+      const result = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { nodes?: { undid?: string }[] };
+      if (Array.isArray(result?.nodes) && result.nodes.some((n) => n?.undid)) paths.add('flow:compensated');
+    } catch {
+      // not JSON: not a flow's result
+    }
+  }
+  return paths;
+}
+
+/**
+ * The run states a history marked (`state:<AofState>`): a branch that ends a run in a state of its own (a
+ * review skipped by the repository's configuration) gets a history, though it adds no patch or activity.
+ */
+export function statesOf(events: JsonEvent[]): Set<string> {
+  const states = new Set<string>();
+  for (const e of events) {
+    const data = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.AofState?.data;
+    // Its first word: a gate's states carry the head they review (`reviewing 7c52119`).
+    if (data) states.add(`state:${String(JSON.parse(Buffer.from(data, 'base64').toString('utf8'))).split(/[\s:]/)[0]}`);
+  }
+  return states;
+}
+
+/**
+ * The workflow code's files, in subfolders too (workflows/flow-nodes/), as paths relative to `dir`: not the
+ * registry of patches (workflows/patches.ts), which names them.
+ */
+const codeFiles = (dir: string) =>
+  (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.ts') && n !== 'patches.ts');
 
 /** Every `patched('id')` in the workflow code; with `call: 'deprecatePatch'`, every `deprecatePatch('id')`. */
 export function patchIdsInCode(

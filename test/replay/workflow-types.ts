@@ -7,6 +7,7 @@ export const WORKFLOW_TYPES = [
   'envLockWorkflow',
   'prGateWorkflow',
   'prReviewWorkflow',
+  'mergeGroupReviewWorkflow',
   'quotaWorkflow',
   'quotaLedgerWorkflow',
   'replyWorkflow',

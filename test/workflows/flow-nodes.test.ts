@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { startTimeSkippingServer } from '../../src/temporal/dev-server.js';
 import { workflowBundle } from '../harness/temporal.js';
-import type { FlowRunInput } from '../../workflows/flow-run.js';
+import { flowInput } from '../harness/flow-input.js';
 import type { Flow } from '../../src/config/schema.js';
 import type { HttpCall } from '../../activities/http/index.js';
 import { renderHttpRequest } from '../../src/flows/http-request.js';
@@ -39,19 +39,7 @@ describe('flow interpreter nodes (time-skipping server)', function () {
       workflowBundle: await workflowBundle(),
       activities,
     });
-    const input: FlowRunInput = {
-      flow: 'f',
-      spec,
-      metadata: { pr_base_ref: 'main', repo_full_name: 'o/r' },
-      data: {},
-      params: { environment: 'staging', lock: false },
-      scope: { owner: 'o', repo: 'r', isPullRequest: false, checkRunIds: [] },
-      githubTaskQueue: 'nodes',
-      agents: {},
-      fleets: {},
-      tokenBudget: 1,
-      modelTurnTimeoutSecs: 5,
-    };
+    const input = flowInput(spec, 'nodes');
     return worker.runUntil(
       env.client.workflow.execute('flowRunWorkflow', {
         workflowId: `nodes-${Math.random()}`,

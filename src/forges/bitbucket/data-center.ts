@@ -288,6 +288,13 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
       return { sha: pr.fromRef.latestCommit, state: prState(pr.state) };
     },
 
+    /**
+     * Not read on Data Center: the gate's repository configuration (`.aof.yaml`) is Cloud's only, and the
+     * review runs with the server's settings (docs/gate.md). Defined, so the Bitbucket dispatcher, which
+     * offers Cloud's verbs, answers "cannot say" for a Data Center change.
+     */
+    changeInfo: () => Promise.resolve(undefined),
+
     ...commentVerbs<Comment>(clientFor, {
       botComments,
       text: (c) => c.text,

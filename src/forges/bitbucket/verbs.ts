@@ -126,6 +126,10 @@ interface Comment {
 interface PullRequest {
   state: 'OPEN' | 'MERGED' | 'DECLINED' | 'SUPERSEDED';
   source: { commit: { hash: string } | null };
+  destination?: { branch?: { name?: string }; commit?: { hash: string } | null };
+  draft?: boolean;
+  title?: string;
+  author?: { nickname?: string; display_name?: string };
   participants?: { user?: { uuid?: string }; approved?: boolean; state?: string | null }[];
 }
 
@@ -371,8 +375,13 @@ export function createBitbucketVerbs(clientFor: (t: ForgeTarget) => BitbucketApi
   const pick = (t: ForgeTarget) => (clientFor(t).flavor === 'data-center' ? dataCenter : cloud);
   const verbs = {} as Record<string, unknown>;
   for (const name of Object.keys(cloud) as (keyof ForgeVerbs)[])
-    verbs[name] = (t: ForgeTarget, ...rest: unknown[]) =>
-      (pick(t)[name] as (t: ForgeTarget, ...rest: unknown[]) => unknown)(t, ...rest);
+    verbs[name] = (t: ForgeTarget, ...rest: unknown[]) => {
+      const verb = pick(t)[name] as ((t: ForgeTarget, ...rest: unknown[]) => unknown) | undefined;
+      // A verb one flavor lacks is final, not a TypeError that Temporal would retry for ever.
+      if (typeof verb !== 'function')
+        throw ApplicationFailure.nonRetryable(`Bitbucket ${clientFor(t).flavor} has no ${name}`, 'ForgeVerbMissing');
+      return verb(t, ...rest);
+    };
   return verbs as unknown as ForgeVerbs;
 }
 
@@ -482,6 +491,18 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
       const api = clientFor(t);
       const pr = await api.get<PullRequest>(prPath(api, t, t.number));
       return { sha: pr.source.commit?.hash ?? '', state: prState(pr.state) };
+    },
+
+    async changeInfo(t) {
+      const api = clientFor(t);
+      const pr = await api.get<PullRequest>(prPath(api, t, t.number));
+      return {
+        baseSha: pr.destination?.commit?.hash ?? '',
+        baseBranch: pr.destination?.branch?.name ?? '',
+        draft: pr.draft === true,
+        title: pr.title ?? '',
+        author: pr.author?.nickname ?? pr.author?.display_name ?? '',
+      };
     },
 
     ...commentVerbs<Comment>(clientFor, {

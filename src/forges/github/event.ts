@@ -1,6 +1,6 @@
 // GitHub's inbound side of the forge port: a verified delivery (event name, payload and what the ingress
 // verified) as the project's own event.
-import type { ForgeEvent } from '../port.js';
+import type { ForgeEvent, MergeGroup } from '../port.js';
 import { computeMetadata, type VerifiedFields } from '../../routing/metadata.js';
 import { isBotSender } from '../../routing/bots.js';
 import { reviewTarget } from '../../routing/review-target.js';
@@ -21,6 +21,8 @@ export function eventBranch(event: string, payload: Payload): string | undefined
   if (event === 'push')
     return typeof payload.ref === 'string' && payload.ref.startsWith('refs/heads/') ? payload.ref.slice(11) : undefined;
   if (payload.pull_request?.base?.ref) return payload.pull_request.base.ref;
+  if (event === 'merge_group' && typeof payload.merge_group?.base_ref === 'string')
+    return payload.merge_group.base_ref.replace(/^refs\/heads\//, '');
   if ((event === 'create' || event === 'delete') && payload.ref_type === 'branch') return payload.ref;
   return (
     payload.check_run?.check_suite?.head_branch ??
@@ -33,6 +35,25 @@ export function eventBranch(event: string, payload: Payload): string | undefined
 /** The slash command line of a comment event, if any: the first line when it starts with `/`. */
 export function commandLine(event: string, payload: Payload): string | undefined {
   return COMMENT_EVENTS.has(event) ? commandLineOf(String(payload.comment?.body ?? '')) : undefined;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+const DESTROYED = ['merged', 'invalidated', 'dequeued'] as const;
+
+/** A `merge_group` delivery's group, when its commits are well-formed SHAs (else the event is about none). */
+export function mergeGroupOf(event: string, payload: Payload): MergeGroup | undefined {
+  const g = payload.merge_group;
+  const action = payload.action;
+  if (event !== 'merge_group' || (action !== 'checks_requested' && action !== 'destroyed')) return undefined;
+  if (!SHA.test(String(g?.head_sha)) || !SHA.test(String(g?.base_sha))) return undefined;
+  const reason = DESTROYED.find((r) => r === payload.reason);
+  return {
+    action,
+    headSha: g.head_sha,
+    baseSha: g.base_sha,
+    headRef: typeof g.head_ref === 'string' ? g.head_ref.slice(0, 300) : '',
+    ...(reason ? { reason } : {}),
+  };
 }
 
 /** A GitHub delivery as the project's event; with `verified`, identity fields come from it, never the payload. */
@@ -73,6 +94,7 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
       review && verified?.number !== undefined
         ? { number: verified.number, ...(verified.headSha ? { headSha: verified.headSha } : {}) }
         : review,
+    mergeGroup: mergeGroupOf(event, payload),
     changeAuthor:
       payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
     metadata,

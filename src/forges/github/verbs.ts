@@ -12,6 +12,7 @@ import { createCheckRun, createComment, createReview } from './idempotent-writes
 import { currentOperation } from '../operation.js';
 import { setCommitStatus } from './commit-status.js';
 import { headVersion, headVersions } from './blob-contents.js';
+import { configFiles } from './change-config.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
 import { agentComment, githubReviewThreads } from './review-threads.js';
@@ -53,12 +54,24 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
       };
     },
 
+    /** The files changed between two commits (GitHub's compare, at most 300 files), head versions in GraphQL. */
+    comparisonReader(t, baseSha, headSha): ChangeReader {
+      const gh = clientFor(t);
+      return {
+        changedFiles: () => comparedFiles(gh, t, baseSha, headSha),
+        filesAt: (files, maxFileBytes) => headVersions(gh, t, headSha, files, maxFileBytes),
+      };
+    },
+
     async head(t) {
       const { data } = await githubCall(() =>
         clientFor(t).pulls.get({ owner: t.owner, repo: t.repo, pull_number: t.number }),
       );
       return { sha: data.head.sha, state: data.state };
     },
+
+    /** One GraphQL request for the facts and both files (src/forges/github/change-config.ts). */
+    configFiles: (t, path, orgRepo, maxBytes) => configFiles(clientFor(t), t, path, orgRepo, maxBytes),
 
     async postComment(t, body) {
       const data = await createComment(clientFor(t), t, t.number, body);
@@ -234,6 +247,16 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
   };
 }
 
+/** A changed file as GitHub lists it (a pull request's files, a comparison's), in the port's words. */
+const changedFileOf = (f: ChangedFile): ChangedFile => ({
+  filename: f.filename,
+  status: f.status,
+  additions: f.additions,
+  deletions: f.deletions,
+  patch: f.patch,
+  previous_filename: f.previous_filename,
+});
+
 /** The changed files of a pull request, up to `maxPages` pages of 100 (for the activities of either shape). */
 export async function changedFiles(gh: Octokit, t: ForgeTarget & { pullNumber: number }, maxPages: number) {
   const files: ChangedFile[] = [];
@@ -243,17 +266,35 @@ export async function changedFiles(gh: Octokit, t: ForgeTarget & { pullNumber: n
     const { data } = await githubCall(() =>
       gh.pulls.listFiles({ owner: t.owner, repo: t.repo, pull_number: t.pullNumber, per_page: 100, page }),
     );
-    files.push(
-      ...data.map((f) => ({
-        filename: f.filename,
-        status: f.status,
-        additions: f.additions,
-        deletions: f.deletions,
-        patch: f.patch,
-        previous_filename: f.previous_filename,
-      })),
-    );
+    files.push(...data.map(changedFileOf));
     if (data.length < 100) return { files, truncated: false, requests };
   }
   return { files, truncated: true, requests };
+}
+
+/** How many changed files GitHub's comparison of two commits lists at most (it says nothing when it cuts). */
+export const COMPARED_FILES_AT_MOST = 300;
+
+/**
+ * The files changed between two commits: one request (`GET /repos/{owner}/{repo}/compare/{basehead}`). Asked
+ * with `per_page=1`, GitHub lists one commit and, on that first page, the changed files of the whole
+ * comparison, up to 300: a list of 300 may have been cut, and is reported as truncated.
+ */
+export async function comparedFiles(gh: Octokit, t: ForgeTarget, baseSha: string, headSha: string) {
+  const { data } = await githubCall(() =>
+    gh.repos.compareCommitsWithBasehead({
+      owner: t.owner,
+      repo: t.repo,
+      basehead: `${baseSha}...${headSha}`,
+      per_page: 1,
+      page: 1,
+    }),
+  );
+  const files = (data.files ?? []).map(changedFileOf);
+  return {
+    files,
+    truncated: files.length >= COMPARED_FILES_AT_MOST,
+    requests: 1,
+    listedAtMost: COMPARED_FILES_AT_MOST,
+  };
 }

@@ -103,6 +103,11 @@ interface MergeRequest {
   state: string;
   web_url: string;
   diff_refs: DiffRefs | null;
+  target_branch?: string;
+  draft?: boolean;
+  work_in_progress?: boolean;
+  title?: string;
+  author?: { username?: string };
 }
 
 interface Diff {
@@ -674,6 +679,18 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const mr = await api.get<MergeRequest>(mrPath(api, t, t.number));
       const state = mr.state === 'opened' || mr.state === 'locked' ? 'open' : mr.state;
       return { sha: mr.sha ?? mr.diff_refs?.head_sha ?? '', state };
+    },
+
+    async changeInfo(t) {
+      const api = clientFor(t);
+      const mr = await api.get<MergeRequest>(mrPath(api, t, t.number));
+      return {
+        baseSha: mr.diff_refs?.base_sha ?? '',
+        baseBranch: mr.target_branch ?? '',
+        draft: mr.draft === true || mr.work_in_progress === true,
+        title: mr.title ?? '',
+        author: mr.author?.username ?? '',
+      };
     },
 
     async postComment(t, body) {

@@ -1,5 +1,5 @@
 // The sandbox's POST /graphql: the part of GitHub's GraphQL schema this project reads (a repository's git
-// objects by expression, blobs with their text, the rate limit), executed by graphql-js so queries are
+// objects by expression or a commit's file, blobs with their text, a pull request's facts and base, the rate limit), executed by graphql-js so queries are
 // parsed, validated and answered as a real GraphQL server does (aliases, fragments, variables, an errors
 // array beside partial data). Like GitHub: an unknown repository is null with a NOT_FOUND error, an
 // unknown object is null without one, a blob's text is null when binary and cut (isTruncated) when large;
@@ -36,7 +36,21 @@ const SCHEMA = buildSchema(`
     nameWithOwner: String!
     object(expression: String, oid: String): GitObject
     pullRequest(number: Int!): PullRequest
+    defaultBranchRef: Ref
   }
+  type PullRequest {
+    number: Int!
+    isDraft: Boolean!
+    title: String!
+    author: Actor
+    baseRefName: String!
+    baseRefOid: String!
+    baseRef: Ref
+    comments(first: Int, last: Int): IssueCommentConnection!
+    reviewThreads(first: Int, last: Int, after: String, before: String): PullRequestReviewThreadConnection!
+  }
+  type Ref { name: String! target: GitObject }
+  type TreeEntry { name: String! path: String oid: String! object: GitObject }
   type Mutation {
     resolveReviewThread(input: ResolveReviewThreadInput!): ResolveReviewThreadPayload
     unresolveReviewThread(input: UnresolveReviewThreadInput!): UnresolveReviewThreadPayload
@@ -45,11 +59,6 @@ const SCHEMA = buildSchema(`
   input UnresolveReviewThreadInput { threadId: ID! clientMutationId: String }
   type ResolveReviewThreadPayload { clientMutationId: String thread: PullRequestReviewThread }
   type UnresolveReviewThreadPayload { clientMutationId: String thread: PullRequestReviewThread }
-  type PullRequest {
-    number: Int!
-    comments(first: Int, last: Int): IssueCommentConnection!
-    reviewThreads(first: Int, last: Int, after: String, before: String): PullRequestReviewThreadConnection!
-  }
   type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
   type PullRequestReviewThreadConnection { totalCount: Int! nodes: [PullRequestReviewThread] pageInfo: PageInfo! }
   type PullRequestReviewThread {
@@ -79,7 +88,13 @@ const SCHEMA = buildSchema(`
     isTruncated: Boolean!
     text: String
   }
-  type Commit implements GitObject { id: ID! oid: String! abbreviatedOid: String! message: String! }
+  type Commit implements GitObject {
+    id: ID!
+    oid: String!
+    abbreviatedOid: String!
+    message: String!
+    file(path: String!): TreeEntry
+  }
 `);
 
 export interface GraphqlSource {
@@ -90,6 +105,8 @@ export interface GraphqlSource {
   comments(owner: string, repo: string, number: number): { id: number; body: string; user: string }[] | undefined;
   /** Blobs larger than this come back cut, with isTruncated. */
   textLimit(): number;
+  /** A pull request as REST shows it (draft, title, user, base); undefined when there is none. */
+  pull?(owner: string, repo: string, number: number): Record<string, any> | undefined;
   /** A pull request's review threads, oldest first. */
   threads(owner: string, repo: string, number: number): SandboxReviewThread[];
   /** A review thread by its node id, in any repository. */
@@ -174,6 +191,23 @@ export class SandboxGraphql {
           throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, {
             extensions: { type: 'NOT_FOUND' },
           });
+        /** A commit whose files are the sandbox's contents at `ref` (a missing path: a null entry). */
+        const commitAt = (ref: string) => {
+          const oid = /^[0-9a-f]{40}$/.test(ref) ? ref : createOid(Buffer.from(`${owner}/${name}@${ref}`));
+          return {
+            __typename: 'Commit',
+            id: Buffer.from(`Commit:${oid}`).toString('base64'),
+            oid,
+            abbreviatedOid: oid.slice(0, 7),
+            message: '',
+            file: ({ path }: { path: string }) => {
+              const text = src.content(owner, name, ref, path);
+              if (text === undefined) return null;
+              const object = blob(text, src.textLimit());
+              return { name: path.split('/').pop(), path, oid: object.oid, object };
+            },
+          };
+        };
         return {
           id: Buffer.from(`Repository:${owner}/${name}`).toString('base64'),
           name,
@@ -184,14 +218,28 @@ export class SandboxGraphql {
             const text = src.content(owner, name, expression.slice(0, at), expression.slice(at + 1));
             return text === undefined ? null : blob(text, src.textLimit());
           },
+          // The sandbox's default branch is its contents at `HEAD`.
+          defaultBranchRef: () => ({ name: 'main', target: commitAt('HEAD') }),
           pullRequest: ({ number }: { number: number }) => {
             const all = src.comments(owner, name, number);
             if (!all)
               throw new GraphQLError(`Could not resolve to a PullRequest with the number of ${number}.`, {
                 extensions: { type: 'NOT_FOUND' },
               });
+            const p = src.pull?.(owner, name, number) ?? {};
+            const base = { ref: 'main', sha: '0'.repeat(40), ...p.base };
+            const login = String(p.user?.login ?? 'octocat');
             return {
               number,
+              isDraft: p.draft === true,
+              title: String(p.title ?? ''),
+              author: login.endsWith('[bot]')
+                ? { __typename: 'Bot', login: login.slice(0, -'[bot]'.length) }
+                : { __typename: 'User', login },
+              baseRefName: base.ref,
+              baseRefOid: base.sha,
+              // The sandbox keeps no branches: the base branch's tip is the pull request's base commit.
+              baseRef: { name: base.ref, target: commitAt(base.sha) },
               comments: (args: { first?: number; last?: number }) => page(all, args),
               reviewThreads: (args: { first?: number; last?: number; after?: string }) =>
                 threadPage(src.threads(owner, name, number), args),
@@ -400,6 +448,7 @@ export function graphqlRoutes(s: GitHubSandbox): Route[] {
         (k) => k.startsWith(`${owner}/${repo}#`) || k.startsWith(`${owner}/${repo}@`),
       ),
     textLimit: () => s.blobTextLimit,
+    pull: (owner, repo, number) => s.pulls.get(`${owner}/${repo}#${number}`)?.pull,
     comments: (owner, repo, number) =>
       s.exists(owner, repo, number, 'pull') ? s.commentsOn(owner, repo, number) : undefined,
     threads: (owner, repo, number) => s.threadsOn(owner, repo, number),

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { APP_OPERATIONS, appAnswer } from './apps.js';
 import { checkRoutes } from './checks.js';
+import { commitRoutes } from './commits.js';
 import { contract, queryProblems, validateBody, type Operation } from './contract.js';
 import { graphqlRoutes } from './graphql.js';
 import { HookDeliveries, hookRoutes } from './hooks.js';
@@ -40,6 +41,8 @@ interface Fault {
   remaining: number;
   /** Only requests matching this method+path regex are failed. */
   match?: RegExp;
+  /** Only requests whose JSON body matches too (e.g. one GraphQL query among others). */
+  body?: RegExp;
 }
 
 export class GitHubSandbox extends SandboxHttpServer {
@@ -71,6 +74,14 @@ export class GitHubSandbox extends SandboxHttpServer {
   readonly teams = new Map<string, Set<string>>();
   /** Pull requests by `owner/repo#n`: the PR object, its files and its diff. */
   readonly pulls = new Map<string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }>();
+  /**
+   * Comparisons by `owner/repo@base...head` (a merge group's commits and changed files); a file's
+   * `content` becomes its version at `head`.
+   */
+  readonly comparisons = new Map<
+    string,
+    { commits: { sha: string; message: string }[]; files: Record<string, unknown>[] }
+  >();
   /** The login that app installation tokens act as. */
   botLogin = 'aofbot[bot]';
   /** GitHub Apps by id: their public key, to verify the JWT that asks for an installation token. */
@@ -102,6 +113,7 @@ export class GitHubSandbox extends SandboxHttpServer {
       ...checkRoutes(this),
       ...statusRoutes(this),
       ...repoRoutes(this),
+      ...commitRoutes(this),
       ...hookRoutes(this),
       ...userRoutes(),
       ...teamRoutes(this),
@@ -136,14 +148,15 @@ export class GitHubSandbox extends SandboxHttpServer {
     });
   }
 
-  /** Answer the next `count` matching requests with `status` (e.g. 502). */
-  failNext(count: number, status: number, match?: RegExp): void {
+  /** Answer the next `count` matching requests (`body`: whose JSON body matches too) with `status` (e.g. 502). */
+  failNext(count: number, status: number, match?: RegExp, body?: RegExp): void {
     this.faults.push({
       status,
       headers: {},
       message: status >= 500 ? 'Server Error' : 'Error',
       remaining: count,
       match,
+      body,
     });
   }
 
@@ -193,6 +206,23 @@ export class GitHubSandbox extends SandboxHttpServer {
     for (const f of files)
       if (typeof f.content === 'string')
         this.contents.set(`${owner}/${repo}@${pull.head?.sha}:${f.filename}`, f.content);
+  }
+
+  /** A comparison of two commits (a merge group's), its files' `content` becoming their versions at `head`. */
+  addComparison(
+    owner: string,
+    repo: string,
+    base: string,
+    head: string,
+    commits: { sha: string; message: string }[],
+    files: Record<string, unknown>[],
+  ): void {
+    this.comparisons.set(`${owner}/${repo}@${base}...${head}`, {
+      commits,
+      files: files.map(({ content: _c, ...f }) => f),
+    });
+    for (const f of files)
+      if (typeof f.content === 'string') this.contents.set(`${owner}/${repo}@${head}:${f.filename}`, f.content);
   }
 
   /**
@@ -415,7 +445,12 @@ export class GitHubSandbox extends SandboxHttpServer {
     const refused = url.pathname.startsWith('/app') ? undefined : this.checkContract(method, url, body);
     if (refused) return send(422, { ...refused, documentation_url: docs });
 
-    const fault = this.faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${method} ${url.pathname}`)));
+    const fault = this.faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.match || f.match.test(`${method} ${url.pathname}`)) &&
+        (!f.body || f.body.test(JSON.stringify(body ?? null))),
+    );
     if (fault) {
       fault.remaining--;
       return send(fault.status, { message: fault.message, documentation_url: docs }, fault.headers);

@@ -24,11 +24,13 @@ import {
   conclusionOf,
   prComment,
   quotaComment,
+  reviewFindings,
   type ReviewOutcome,
 } from '../src/gate/report.js';
 import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
 import { STATUS_ONLY } from '../src/forges/port.js';
 import { markRun } from './run-attributes.js';
+import { identified } from '../src/gate/finding-identity.js';
 import { forgeActivities } from './activities.js';
 import { reviewFunctions } from './review-batches.js';
 import { concludeAbandoned, postVerdict } from './check-verdict.js';
@@ -151,7 +153,18 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
   created.catch(() => undefined);
   // A check shown as a commit status is updated by its commit and name.
   // `number`: where a forge without check runs (GitLab) puts the line findings, as discussions.
-  const checkTarget = { ...target, headSha: input.headSha, name, detailsUrl, number: pr.number };
+  // Replay-safe without patched(): `report` was refused by the strict GateSpec before it existed, so no run
+  // started earlier has it, and what it adds (a review step, a flag) is never part of an earlier history.
+  const inline = gate.report?.includes('review') === true;
+  const checkTarget = {
+    ...target,
+    headSha: input.headSha,
+    name,
+    detailsUrl,
+    number: pr.number,
+    // The review's threads carry the findings: where annotations are threads too (GitLab), none twice.
+    ...(inline ? { threadsByReview: true } : {}),
+  };
   const complete = async (
     conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
     title: string,
@@ -265,7 +278,8 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     });
     const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {
       const { code: _code, ...meta } = fn;
-      return { fn: meta, results: results[i]! };
+      // Each finding's identity across pushes (its function, category and code): pure, no command.
+      return { fn: meta, results: identified(fn, results[i]!) };
     });
     const upsell =
       gate.billing.upsell && gate.billing.upsell.tiers.includes(tier)
@@ -286,8 +300,23 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     };
 
     step('reporting');
+    if (inline) {
+      const threads = await call(
+        forge.postReviewThreads({
+          ...target,
+          pullNumber: pr.number,
+          headSha: input.headSha,
+          body: `${checkTitle(outcome)}`,
+          findings: reviewFindings(outcome),
+          analysedPaths: [...new Set(reviews.map((r) => r.fn.path))],
+        }),
+      );
+      if (threads) outcome.threads = threads;
+    }
     const conclusion = conclusionOf(outcome, repo?.failOn);
-    const all = annotations(outcome);
+    const found = annotations(outcome);
+    // `report` without `annotations`: the check keeps its verdict and summary, without line annotations.
+    const all = gate.report && !gate.report.includes('annotations') ? [] : found;
     const title = checkTitle(outcome);
     const summary = checkSummary(outcome);
     // GitHub takes 50 annotations a request; later updates append.
@@ -327,11 +356,11 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
       await verdict();
       await comment();
     }
-    step(`done: ${conclusion}, ${all.length} finding(s)`);
+    step(`done: ${conclusion}, ${found.length} finding(s)`);
     setState(conclusion);
     return {
       conclusion,
-      findings: all.length,
+      findings: found.length,
       functions: reviews.length,
       reused: outcome.reused,
       tokensUsed: outcome.tokensUsed,

@@ -15,6 +15,8 @@ import {
   type ChangeTarget,
   type ChangedFile,
   type PostedComment,
+  type ReviewFinding,
+  type ReviewThreads,
   type ForgeName,
   type ForgeTarget,
   type ForgeVerbs,
@@ -161,6 +163,8 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
          * update, so a retry reads the run's count and does not send a batch GitHub already applied.
          */
         annotationsBefore?: number;
+        /** The findings are the review's threads (report: review): a forge whose annotations are threads posts none. */
+        threadsByReview?: boolean;
       },
     ): Promise<void> => verbsOf(i).updateCheck(forgeTargetOf(i), { ...i, checkId: i.checkRunId }),
 
@@ -177,6 +181,24 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
       },
     ): Promise<PostedComment & { created: boolean }> =>
       verbsOf(i).upsertMarkedComment(change(i), i.marker, i.body, i.known),
+
+    /**
+     * The gate's findings as line threads across pushes (report: review): new ones posted together, fixed
+     * ones resolved, dismissed ones left alone. Only counts come back: the threads stay on the forge.
+     */
+    async postReviewThreads(
+      i: RepoTarget & {
+        pullNumber: number;
+        headSha: string;
+        body: string;
+        findings: ReviewFinding[];
+        analysedPaths: string[];
+      },
+    ): Promise<ReviewThreads | null> {
+      // A forge without review threads (Bitbucket): the findings stay in the check's annotations.
+      const v = verbsOf(i);
+      return v.reviewThreads ? v.reviewThreads(change(i), i) : null;
+    },
 
     updateComment: (i: RepoTarget & { commentId: number; body: string; number?: number }): Promise<PostedComment> =>
       verbsOf(i).updateComment({ ...forgeTargetOf(i), number: i.number } as ChangeTarget, i.commentId, i.body),

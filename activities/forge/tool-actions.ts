@@ -8,6 +8,7 @@ import { githubCall } from '../../src/forges/github/failures.js';
 import { createCheckRun, createComment, createReview } from '../../src/forges/github/idempotent-writes.js';
 import { fit, fitCheckOutput, LIMITS } from '../../src/forges/github/limits.js';
 import { forgeOf, forgeTargetOf, type ForgeVerbs } from '../../src/forges/port.js';
+import { agentComment } from '../../src/forges/github/review-threads.js';
 
 export function githubActions(clientFor: GitHubClientFor, scope: ToolScope): ToolActions {
   const gh = clientFor(scope);
@@ -21,7 +22,15 @@ export function githubActions(clientFor: GitHubClientFor, scope: ToolScope): Too
             )
           ).data
         : createComment(gh, repo, issue_number, body),
-    review: (pull_number, body, event) => createReview(gh, repo, pull_number, body, event),
+    review: (pull_number, body, event, headSha, comments) =>
+      createReview(
+        gh,
+        repo,
+        pull_number,
+        body,
+        event,
+        comments?.length ? { commit_id: headSha, comments: comments.map(agentComment) } : undefined,
+      ),
     async addLabels(issue_number, labels) {
       const { data } = await githubCall(() => gh.issues.addLabels({ ...repo, issue_number, labels }));
       return data.map((l) => l.name);
@@ -53,7 +62,7 @@ export function forgeActions(verbs: ForgeVerbs, scope: ToolScope): ToolActions {
   return {
     comment: (n, body, commentId) =>
       commentId ? verbs.updateComment(change(n), commentId, body) : verbs.postComment(change(n), body),
-    review: (n, body, event, headSha) => verbs.submitReview(change(n), { body, event, headSha }),
+    review: (n, body, event, headSha, comments) => verbs.submitReview(change(n), { body, event, headSha, comments }),
     addLabels(n, labels) {
       if (!verbs.labels) throw refusal(`${forgeOf(scope)} has no labels`);
       return verbs.labels.add(change(n), labels);

@@ -4,6 +4,7 @@
 //   or silently do nothing on every event;
 // - an agent that has a label tool (directly, as a fleet member that keeps its tools, or in a flow step)
 //   is a warning: it runs without that tool there and may still do the rest of its job.
+// - a gate whose `report` asks for review threads is a warning: its findings stay in the check there.
 // A Trigger of a forge whose `platforms.<forge>.enabled` is false gets a warning: it receives nothing.
 import { FORGES, type ForgeVerb } from './forges.js';
 import type { Resources } from './load.js';
@@ -16,7 +17,14 @@ import { TOOLS } from '../agents/tools.js';
 /** How each verb shows in the configuration: agent tools, flow `github` node actions, binding params. */
 const VERB_USES: Record<
   ForgeVerb,
-  { noun: string; tools: readonly string[]; flowActions: readonly string[]; params: readonly string[] }
+  {
+    noun: string;
+    tools: readonly string[];
+    flowActions: readonly string[];
+    params: readonly string[];
+    /** A gate's `report` entry that needs the verb: a warning (its findings stay in the check). */
+    gateReport?: string;
+  }
 > = {
   labels: {
     noun: 'labels',
@@ -26,6 +34,7 @@ const VERB_USES: Record<
   },
   // Nothing in a Trigger asks for it: the redelivery schedule says which Triggers it cannot watch.
   redelivery: { noun: 'redelivery of missed webhook deliveries', tools: [], flowActions: [], params: [] },
+  reviewThreads: { noun: 'review threads', tools: [], flowActions: [], params: [], gateReport: 'review' },
 };
 
 type PathItem = string | number;
@@ -119,6 +128,15 @@ function lacking(
         error.push(problemAt(t, [...path, 'params', p], `${who(key)}: params.${p} asks for ${use.noun}, and ${lacks}`));
     if (b.agent) agentTools(path, key, b.agent);
     if (b.fleet) fleetTools(path, key, b.fleet);
+    const report = b.gate ? res.gates.get(b.gate)?.resource.spec.report : undefined;
+    if (use.gateReport && report?.includes(use.gateReport as 'review'))
+      warn.push(
+        problemAt(
+          t,
+          path,
+          `${who(key)}: gate "${b.gate}" has report: [${report.join(', ')}], and ${lacks}: its findings stay in the check's annotations on ${spec.type}`,
+        ),
+      );
     if (b.flow) {
       for (const n of res.flows.get(b.flow)?.resource.spec.nodes ?? []) {
         const c = n.config ?? {};

@@ -13,7 +13,7 @@ import { redeliverySchema } from './redelivery.js';
  * Verbs of the forge port that some forge has not got: labels, and `redelivery` (listing and resending
  * missed webhook deliveries, src/forges/port.ts DeliveryVerbs), which Bitbucket's API does not offer.
  */
-export type ForgeVerb = 'labels' | 'redelivery';
+export type ForgeVerb = 'labels' | 'redelivery' | 'reviewThreads';
 
 /** Secrets may be written inline (usually as `${VAR}`, expanded at load) or named by variable: not both. */
 const notBoth =
@@ -280,7 +280,7 @@ export const FORGES = {
     dottedActions: false,
     // No labels on pull requests; no API to list or resend webhook deliveries (only the request log in a
     // repository's webhook settings, by hand).
-    lacks: ['labels', 'redelivery'],
+    lacks: ['labels', 'redelivery', 'reviewThreads'],
     noApproverGroups:
       "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there); Bitbucket Data Center's API (an api_url ending in /rest/api/1.0) reads groups, named PROJECT/group",
     // A Trigger acts through its own api_url when it has credentials of its own, else the platform's (as the

@@ -451,6 +451,16 @@ export const GateSpec = z.strictObject({
   max_pages: z.number().int().min(1).max(30).default(3),
   /** Reviewer calls in flight at once. */
   max_concurrency: z.number().int().min(1).max(64).default(8),
+  /**
+   * Where the findings go: `annotations` on the check (GitLab: discussions; Bitbucket: a Code Insights
+   * report), and with `review` as one pull request review with line comments and committable suggestions,
+   * whose threads follow the findings across pushes. Absent: annotations alone.
+   */
+  report: z
+    .array(z.enum(['annotations', 'review']))
+    .min(1)
+    .refine((r) => new Set(r).size === r.length, 'each of annotations, review once')
+    .optional(),
   /** Files larger than this are listed as not analysed. */
   max_file_bytes: z
     .number()

@@ -119,6 +119,44 @@ export interface LineFinding {
 }
 
 /**
+ * A finding posted as a review thread (a gate's `report: [review]`): a line finding with its identity across
+ * pushes, whether all its lines are changed lines (where every forge takes a line comment), and the code
+ * that replaces its lines where the fix is mechanical (a suggestion the author can commit).
+ */
+export interface ReviewFinding extends LineFinding {
+  key: string;
+  onDiff: boolean;
+  replacement?: string;
+}
+
+/** A line comment of a review an agent writes: on `line` (or `start_line`..`line`) of the head, with a suggestion. */
+export interface ReviewLineComment {
+  path: string;
+  line: number;
+  start_line?: number;
+  body: string;
+  /** Code that replaces those lines: a suggestion the author can commit (shown as code where the forge has none). */
+  replacement?: string;
+}
+
+/** What became of a review's threads on one push: counts only (the threads themselves stay on the forge). */
+export interface ReviewThreads {
+  /** Findings posted as new threads. */
+  new: number;
+  /** Findings whose thread was already there (kept as it is, or reopened when the bot had resolved it). */
+  remaining: number;
+  /** Threads of findings no longer found, resolved by the bot. */
+  fixed: number;
+  /** Findings a person dismissed (resolved the thread, or replied that it is wrong or won't be fixed). */
+  dismissed: number;
+  /** Findings on lines that are not changed lines: left to the check and the comment. */
+  notOnDiff: number;
+  /** The review that carried the new threads, where the forge has one. */
+  url?: string;
+  requests: number;
+}
+
+/**
  * The check id the forge activities return when the check is a commit status instead: always on GitLab and
  * Bitbucket, and on GitHub when the token is not an App's (only Apps may create check runs).
  */
@@ -237,6 +275,8 @@ export interface ForgeVerbs {
       output?: CheckOutput;
       detailsUrl?: string;
       annotationsBefore?: number;
+      /** The findings are the review's threads (report: review): a forge whose annotations are threads posts none. */
+      threadsByReview?: boolean;
     },
   ): Promise<void>;
   /** Whether a check of this name completed (not cancelled) on this commit. */
@@ -248,8 +288,26 @@ export interface ForgeVerbs {
    */
   submitReview(
     t: ChangeTarget,
-    r: { body: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; headSha?: string },
+    r: {
+      body: string;
+      event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT';
+      headSha?: string;
+      /** Line comments: GitHub's review comments, GitLab's discussions at their lines; Bitbucket lists them in the text. */
+      comments?: ReviewLineComment[];
+    },
   ): Promise<PostedComment>;
+
+  /**
+   * A gate's findings as line threads on the change, across pushes (report: review): new findings posted
+   * together (one review where the forge has them), findings already there left alone, findings no longer
+   * found resolved, findings a person dismissed not raised again; threads are read from the forge (their
+   * hidden markers), never kept by the caller. `analysedPaths`: only threads on these files can be fixed (a
+   * file not analysed this time says nothing of its findings). Once across retries. Absent: not supported.
+   */
+  reviewThreads?(
+    t: ChangeTarget,
+    r: { headSha: string; body: string; findings: ReviewFinding[]; analysedPaths: string[] },
+  ): Promise<ReviewThreads>;
 
   /** May `login` approve? Listed by name, member of a listed group or team, or at least `minPermission`. */
   mayApprove(t: ForgeTarget, p: { login: string; approvers: string[]; minPermission?: string }): Promise<Authorization>;

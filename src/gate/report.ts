@@ -2,7 +2,15 @@
 // PR comment (found again by its hidden marker). Pure functions of the review's outcome.
 import type { Usage } from '../agents/model-types.js';
 import { fit as fitWithin, LIMITS, type Limit } from '../forges/github/limits.js';
-import { SEVERITIES, type FunctionReview, type ReviewerName, type Severity, type SkippedFile } from './types.js';
+import type { ReviewFinding, ReviewThreads } from '../forges/port.js';
+import {
+  MAX_REPLACEMENT,
+  SEVERITIES,
+  type FunctionReview,
+  type ReviewerName,
+  type Severity,
+  type SkippedFile,
+} from './types.js';
 import { fails, type FailOn } from './repo-rules.js';
 import { coverageLines } from './coverage.js';
 import { verdictOf } from './verdict.js';
@@ -24,6 +32,8 @@ export interface ReviewOutcome {
   upgradeUrl: string;
   /** The check is this commit status, not a check run: the token is not a GitHub App's. */
   statusOnly?: string;
+  /** What the review's line threads became (report: review). */
+  threads?: ReviewThreads;
   /** The repository's configuration: where it came from, what is wrong with it, what a change to it would do. */
   configNotes?: string[];
 }
@@ -48,6 +58,7 @@ export function allFindings(o: Pick<ReviewOutcome, 'reviews'>) {
         fn: r.fn.name,
         fnHash: r.fn.hash as string | undefined,
         fnStart: r.fn.startLine,
+        changedLines: r.fn.changedLines as number[] | undefined,
       })),
     ),
   );
@@ -100,6 +111,7 @@ export function checkSummary(o: ReviewOutcome): string {
   const errors = o.reviews.flatMap((r) =>
     r.results.filter((x) => x.error).map((x) => `- ${r.fn.path} \`${r.fn.name}\` (${x.reviewer}): ${x.error}`),
   );
+  if (o.threads) lines.push('', threadsLine(o.threads));
   if (o.usage && o.tokensUsed) lines.push('', tokenLine(o.usage));
   if (errors.length) lines.push('', '**Reviewer errors** (the rest of the review stands):', ...errors);
   if (o.configNotes?.length) lines.push('', ...o.configNotes);
@@ -109,18 +121,76 @@ export function checkSummary(o: ReviewOutcome): string {
   return fit(lines.join('\n'));
 }
 
+/** An annotation's identity as GitLab's discussions use it: its function's code, its reviewer, its line within it. */
+const annotationKey = (f: ReturnType<typeof allFindings>[number]) =>
+  f.fnHash ? `${f.fnHash}:${f.reviewer}:${f.line - f.fnStart}` : undefined;
+
 export function annotations(o: Pick<ReviewOutcome, 'reviews'>) {
   return allFindings(o).map((f) => ({
-    // Who the finding is across pushes: its function's code, its reviewer, its line within the function.
-    ...(f.fnHash ? { key: `${f.fnHash}:${f.reviewer}:${f.line - f.fnStart}` } : {}),
+    ...(annotationKey(f) ? { key: annotationKey(f) } : {}),
     path: f.path,
     start_line: f.line,
-    end_line: f.line,
+    end_line: Math.max(f.line, f.end_line ?? f.line),
     annotation_level: LEVEL[f.severity],
     title: `${f.reviewer}: ${f.severity} in ${f.fn}`.slice(0, 255),
     message: f.message.slice(0, 64 * 1024),
     ...(f.suggestion ? { raw_details: `Suggestion: ${f.suggestion}`.slice(0, 64 * 1024) } : {}),
   }));
+}
+
+/** Findings posted as review threads at most, the most severe first: the rest stay in the check and comment. */
+export const REVIEW_FINDINGS_MAX = 60;
+/** Their text (messages and replacements) at most, in characters: what crosses into the review's history. */
+export const REVIEW_TEXT_MAX = 100_000;
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/**
+ * The findings a review posts as line threads (report: review): each with its identity, whether all its
+ * lines are changed lines of the diff (where every forge takes a line comment), and its replacement where
+ * the reviewer gave one. Bounded: REVIEW_FINDINGS_MAX findings, REVIEW_TEXT_MAX characters of text, each
+ * replacement within MAX_REPLACEMENT.
+ */
+export function reviewFindings(o: Pick<ReviewOutcome, 'reviews'>): ReviewFinding[] {
+  const out: ReviewFinding[] = [];
+  let room = REVIEW_TEXT_MAX;
+  const ranked = allFindings(o)
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i);
+  for (const { f } of ranked) {
+    // Who the finding is across pushes: its function, reviewer and code (src/gate/finding-identity.ts).
+    const key = f.identity ?? annotationKey(f);
+    if (!key) continue;
+    const end = Math.max(f.line, f.end_line ?? f.line);
+    const changed = new Set(f.changedLines ?? []);
+    let onDiff = true;
+    for (let l = f.line; l <= end && onDiff; l++) onDiff = changed.has(l);
+    const message = `${f.message}${f.suggestion ? `\n\nSuggestion: ${f.suggestion}` : ''}`.slice(0, 4000);
+    const replacement =
+      f.replacement !== undefined && f.replacement.length <= MAX_REPLACEMENT ? f.replacement : undefined;
+    room -= message.length + (replacement?.length ?? 0);
+    if (room < 0) break;
+    out.push({
+      key,
+      path: f.path,
+      start_line: f.line,
+      end_line: end,
+      annotation_level: LEVEL[f.severity],
+      title: `${f.reviewer}: ${f.severity} in ${f.fn}`.slice(0, 255),
+      message,
+      onDiff,
+      ...(replacement !== undefined ? { replacement } : {}),
+    });
+    if (out.length >= REVIEW_FINDINGS_MAX) break;
+  }
+  return out;
+}
+
+/** What became of the review's threads, as the summary and comment say it. */
+export function threadsLine(t: ReviewThreads): string {
+  const parts = [`${t.new} new`, `${t.remaining} remaining`, `${t.fixed} fixed (threads resolved)`];
+  if (t.dismissed) parts.push(`${t.dismissed} dismissed by a person (not raised again)`);
+  if (t.notOnDiff) parts.push(`${t.notOnDiff} outside the changed lines (in the check only)`);
+  return `Review threads: ${parts.join(', ')}.${t.url ? ` [Review](${t.url})` : ''}`;
 }
 
 export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: string): string {
@@ -139,6 +209,7 @@ export function prComment(o: ReviewOutcome, conclusion: Conclusion, checkUrl?: s
           '',
         ]
       : []),
+    ...(o.threads ? [threadsLine(o.threads), ''] : []),
     `**${o.reviews.length}** function(s) analysed${o.reused ? ` (${o.reused} reused from an earlier review of this PR, ~${o.tokensSaved} tokens saved)` : ''}; ${o.tokensUsed} model tokens used.${o.usage && o.tokensUsed ? ` ${tokenLine(o.usage)}` : ''}${checkUrl ? ` [Check run](${checkUrl})` : ''}`,
     '',
   ];

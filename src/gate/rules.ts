@@ -20,7 +20,14 @@ interface Rule {
   suggestion?: string;
   /** Apply to the whole function rather than line by line. */
   whole?: (code: string) => boolean;
+  /** The line fixed, where the fix is mechanical (a replacement the author can commit); else undefined. */
+  fix?: (line: string) => string | undefined;
 }
+
+// `JSON.parse(JSON.stringify(<expression without parentheses>))`: the expression is kept as it is.
+const JSON_COPY = /JSON\.parse\(JSON\.stringify\(([^()]{1,200})\)\)/g;
+// A line that is only a debug print statement (nothing else on it to keep): deleting it is the fix.
+const ONLY_DEBUG_PRINT = /^\s*(?:console\.log|fmt\.Println|System\.out\.println|println!)\([^;]*\);?\s*$/;
 
 // An SQL statement inside a string literal with a value spliced into it: concatenated after the literal,
 // interpolated in it (`${}`, a Python f-string), or formatted into it (`%`, `.format(`, `Sprintf`,
@@ -108,6 +115,10 @@ const RULES: Record<ReviewerName, Rule[]> = {
       pattern: /JSON\.parse\(JSON\.stringify\(/,
       message: 'Deep copy through JSON',
       suggestion: 'Use structuredClone.',
+      fix: (line) => {
+        const fixed = line.replace(JSON_COPY, 'structuredClone($1)');
+        return fixed === line ? undefined : fixed;
+      },
     },
     {
       severity: 'low',
@@ -127,6 +138,7 @@ const RULES: Record<ReviewerName, Rule[]> = {
       severity: 'low',
       pattern: /console\.log\(|\bprint\(|fmt\.Println\(|System\.out\.println\(|println!\(/,
       message: 'Debug output left in',
+      fix: (line) => (ONLY_DEBUG_PRINT.test(line) ? '' : undefined),
     },
     { severity: 'low', pattern: /\b(TODO|FIXME|XXX|HACK)\b/, message: 'Unresolved TODO/FIXME' },
     { severity: 'low', pattern: /:\s*any\b|as any\b/, message: '`any` weakens type checking' },
@@ -180,13 +192,15 @@ export function ruleReview(
     }
     lines.forEach((text, i) => {
       const line = startLine + i;
-      if (changed.has(line) && rule.pattern.test(text))
-        findings.push({
-          severity: rule.severity,
-          line,
-          message: rule.message,
-          ...(rule.suggestion ? { suggestion: rule.suggestion } : {}),
-        });
+      if (!changed.has(line) || !rule.pattern.test(text)) return;
+      const replacement = rule.fix?.(text);
+      findings.push({
+        severity: rule.severity,
+        line,
+        message: rule.message,
+        ...(rule.suggestion ? { suggestion: rule.suggestion } : {}),
+        ...(replacement !== undefined ? { replacement } : {}),
+      });
     });
   }
   const score = Math.max(0, 100 - findings.reduce((s, f) => s + WEIGHT[f.severity], 0));

@@ -1,6 +1,9 @@
 // The PR gate's vocabulary, shared by workflows, activities and reports.
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** A finding's replacement code at most: a few lines' fix, not a rewrite of the function. */
+export const MAX_REPLACEMENT = 4000;
+
 export type ReviewerName = 'security' | 'performance' | 'maintainability' | 'documentation';
 
 export interface Finding {
@@ -9,6 +12,15 @@ export interface Finding {
   line: number;
   message: string;
   suggestion?: string;
+  /** The last line the finding covers when it spans several (`line`..`end_line`). */
+  end_line?: number;
+  /**
+   * Code that replaces the finding's lines (`line`, or `line`..`end_line`) as they are in the head: a
+   * suggestion the author can commit where the forge has them. An empty string deletes the lines.
+   */
+  replacement?: string;
+  /** Who the finding is across pushes (src/gate/finding-identity.ts); set by the gate, not by a reviewer. */
+  identity?: string;
 }
 
 export interface AnalysedFunction {

@@ -1,10 +1,11 @@
-// A GitLab webhook delivery into the ingress, as GitLab sends it: the event's name, the shared secret in
-// `X-Gitlab-Token`, a new `Idempotency-Key` each time.
+// GitLab's webhook deliveries into the ingress as GitLab sends them (the shared secret in X-Gitlab-Token, a
+// fresh Idempotency-Key each time), and its Merge Request Hook for a project of a test's own.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 
 /** POSTs `body` as GitLab's `event` (`Merge Request Hook`, `Note Hook`...) to `url`'s /webhook/gitlab; asserts 201. */
-export async function deliverGitLab(url: string, event: string, body: unknown, secret = 'gl-secret'): Promise<void> {
+export async function deliverGitLab(url: string, event: string, body: unknown, secret = 'gl-secret') {
   const res = await fetch(`${url}/webhook/gitlab`, {
     method: 'POST',
     headers: {
@@ -15,5 +16,27 @@ export async function deliverGitLab(url: string, event: string, body: unknown, s
     },
     body: JSON.stringify(body),
   });
-  assert.equal(res.status, 201, await res.text());
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  return JSON.parse(text) as { workflowId: string };
 }
+
+/** GitLab's example hook `name` (merge_request.open, merge_request.update.commits...), about another MR. */
+export function mergeRequestHook(
+  name: string,
+  o: { project: string; projectId: number; iid: number; head: string; oldrev?: string },
+) {
+  const p = structuredClone(gitlabExample(name) as Record<string, any>);
+  const mr = p.object_attributes;
+  p.project.path_with_namespace = o.project;
+  p.project.id = o.projectId;
+  mr.target_project_id = mr.source_project_id = o.projectId;
+  mr.iid = o.iid;
+  mr.last_commit.id = o.head;
+  if (o.oldrev) mr.oldrev = o.oldrev;
+  return p;
+}
+
+/** Delivers a Merge Request Hook signed with `secret`; the ingress's answer (201 asserted). */
+export const sendMergeRequestHook = (ingressUrl: string, payload: unknown, secret = 'gl-secret') =>
+  deliverGitLab(ingressUrl, 'Merge Request Hook', payload, secret);

@@ -32,6 +32,20 @@ export function tsFunctions(n: number, tag = 'v1', extra = ''): string {
   ).join('\n\n');
 }
 
+/**
+ * One exported function whose findings the built-in rules know, with a fix for two of them (a deep copy
+ * through JSON, a debug print); `above` blank lines push it down, `fixed` replaces the copy.
+ */
+export const fixableFunction = (above: number, fixed = false) =>
+  [
+    ...Array.from({ length: above }, () => ''),
+    'export function copy(x: object) {',
+    fixed ? '  const y = structuredClone(x);' : '  const y = JSON.parse(JSON.stringify(x));',
+    "  console.log('copied');",
+    '  return y;',
+    '}',
+  ].join('\n');
+
 export function pullRequest(repo: string, number: number, headSha: string, action = 'opened') {
   const p = retarget(example('pull_request', action === 'synchronize' ? 'synchronize' : 'opened'), repo);
   p.action = action;

@@ -29,12 +29,13 @@ ${platforms || '    github: {}'}
   agents: { directory: agents }
   fleets: { directory: fleets }
   flows: { directory: flows }
+  gates: { directory: gates }
 `;
 
 /** A config directory holding `files` (path -> text), as a user would lay it out. */
 function configDir(files: Record<string, string>, platforms?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'aof-forges-'));
-  for (const sub of ['triggers', 'agents', 'fleets', 'flows']) mkdirSync(join(dir, sub));
+  for (const sub of ['triggers', 'agents', 'fleets', 'flows', 'gates']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'daemon.yaml'), daemon(platforms));
   for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
   return join(dir, 'daemon.yaml');
@@ -451,6 +452,23 @@ ${extra}`;
           'triggers/t.yaml:8:5: spec.commands./triage: Trigger "t", /triage: agent "labeller" has github_add_labels, and Bitbucket has no labels: it runs without it on Bitbucket',
         ],
       );
+    });
+
+    it('a gate with report: review is a warning on Bitbucket (no review threads), not on GitLab', () => {
+      const gate =
+        'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  report: [annotations, review]\n';
+      const file = (type: string) =>
+        configDir({
+          'triggers/t.yaml': `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  type: ${type}\n  commands:\n    /gate: { gate: afa }\n`,
+          'gates/g.yaml': gate,
+        });
+      assert.deepEqual(
+        messages(loadConfig(file('Bitbucket'))).map((m) => m.replace(/^.*?triggers\//, 'triggers/')),
+        [
+          'triggers/t.yaml:8:5: spec.commands./gate: Trigger "t", /gate: gate "afa" has report: [annotations, review], and Bitbucket has no review threads: its findings stay in the check\'s annotations on Bitbucket',
+        ],
+      );
+      assert.deepEqual(messages(loadConfig(file('GitLab'))), []);
     });
 
     it('approvers by group on Bitbucket (Cloud has no API for its groups’ members) are errors saying what to do', () => {

@@ -4,7 +4,7 @@
 // adapter provides (activities/forge/tool-actions.ts). The registry (../tools.ts) lists the records.
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import type { CheckConclusion, CheckOutput, CheckStatus } from '../../forges/port.js';
+import type { CheckConclusion, CheckOutput, CheckStatus, ReviewLineComment } from '../../forges/port.js';
 import type { ToolScope } from '../tools.js';
 
 export type ReviewEvent = 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT';
@@ -19,7 +19,14 @@ export interface CheckChange {
 export interface ToolActions {
   /** A comment, or the run's own comment (`commentId`) edited. */
   comment(n: number, body: string, commentId?: number): Promise<{ id: number }>;
-  review(n: number, body: string, event: ReviewEvent, headSha?: string): Promise<{ id: number }>;
+  /** A review; `comments` on lines of the head (with suggestions), in the same review where the forge has them. */
+  review(
+    n: number,
+    body: string,
+    event: ReviewEvent,
+    headSha?: string,
+    comments?: ReviewLineComment[],
+  ): Promise<{ id: number }>;
   /** The labels the issue or change has afterwards. */
   addLabels(n: number, labels: string[]): Promise<string[]>;
   removeLabel(n: number, label: string): Promise<void>;

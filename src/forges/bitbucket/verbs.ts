@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, type Limit } from '../text-limits.js';
-import { findingMarker, findingsOf } from '../findings.js';
+import { findingMarker, findingsOf, lineCommentsAsText } from '../findings.js';
 import {
   fullNameOf,
   type Authorization,
@@ -542,7 +542,9 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
               refusedReview(err, ['Bitbucket400', 'Bitbucket403'], role === 'approved' ? 'approval' : 'change request'),
             );
       }
-      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
+      // Bitbucket has no suggestions: line comments are listed in the text, their code shown.
+      const body = `${r.body}${lineCommentsAsText(r.comments)}`;
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${body}` : body);
     },
 
     async mayApprove(t, p) {

@@ -70,8 +70,20 @@ export function toActivityFailure(err: unknown): Error {
   if (typeof e?.status !== 'number') return err as Error; // network error: retried with backoff
   const status = e.status;
   const headers = e.response?.headers ?? {};
-  const data = e.response?.data as { message?: string } | undefined;
-  const apiMessage = typeof data?.message === 'string' ? data.message : '';
+  const data = e.response?.data as { message?: string; errors?: unknown } | undefined;
+  // GitHub's 422 says what it refused in `errors` (strings, or objects with a message or code): kept, bounded.
+  const details = Array.isArray(data?.errors)
+    ? data.errors
+        .map((x) =>
+          typeof x === 'string'
+            ? x
+            : ((x as { message?: string; code?: string })?.message ?? (x as { code?: string })?.code),
+        )
+        .filter((x): x is string => typeof x === 'string' && x !== '')
+        .join('; ')
+        .slice(0, 500)
+    : '';
+  const apiMessage = `${typeof data?.message === 'string' ? data.message : ''}${details ? ` (${details})` : ''}`;
   const message = `GitHub ${describeCall(e)} answered ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
   const wait = rateLimitDelayMs(status, headers, Date.now(), apiMessage, attemptNow());
   if (wait !== undefined) {

@@ -11,6 +11,16 @@ import { currentOperation, markBody, operationMarker } from '../operation.js';
 
 type Repo = { owner: string; repo: string };
 
+/** A review's line comment as GitHub takes it: `line` (the last line) on the diff's new side, `start_line` for several. */
+export interface ReviewComment {
+  path: string;
+  body: string;
+  line: number;
+  side: 'RIGHT';
+  start_line?: number;
+  start_side?: 'RIGHT';
+}
+
 /** Only the repository's owner and name: a caller's whole input must never become GitHub parameters. */
 const only = ({ owner, repo }: Repo): Repo => ({ owner, repo });
 
@@ -34,9 +44,11 @@ export async function createReview(
   pullNumber: number,
   body: string,
   event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT',
+  /** Line comments of the review (one request, one notification) and the commit they are on. */
+  lines?: { commit_id?: string; comments: ReviewComment[] },
+  op = currentOperation(),
 ) {
   const repo = only(target);
-  const op = currentOperation();
   if (op.retry) {
     const all = await githubCall(() =>
       gh.paginate(gh.pulls.listReviews, { ...repo, pull_number: pullNumber, per_page: 100 }),
@@ -51,6 +63,8 @@ export async function createReview(
         pull_number: pullNumber,
         body: markBody(body, op, LIMITS.reviewBody),
         event,
+        ...(lines?.commit_id ? { commit_id: lines.commit_id } : {}),
+        ...(lines?.comments.length ? { comments: lines.comments } : {}),
       }),
     )
   ).data;

@@ -15,6 +15,7 @@ import { headVersion, headVersions } from './blob-contents.js';
 import { configFiles } from './change-config.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
+import { agentComment, githubReviewThreads } from './review-threads.js';
 import type { Octokit } from '@octokit/rest';
 import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
@@ -214,9 +215,12 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
     },
 
     async submitReview(t, r) {
-      const data = await createReview(clientFor(t), t, t.number, r.body, r.event);
+      const lines = r.comments?.length ? { commit_id: r.headSha, comments: r.comments.map(agentComment) } : undefined;
+      const data = await createReview(clientFor(t), t, t.number, r.body, r.event, lines);
       return { id: data.id, url: data.html_url };
     },
+
+    reviewThreads: (t, r) => githubReviewThreads(clientFor(t), t, r),
 
     mayApprove: (t, p) => mayApprove({ ...t, ...p }),
 

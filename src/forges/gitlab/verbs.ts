@@ -8,7 +8,9 @@
 // before writing, so the usual path costs no extra request. Commit statuses are idempotent by GitLab's own
 // rule (one pending or running status per sha, name and ref), which a retry reads before moving one.
 import { fileRead, type FileRead } from '../file-text.js';
-import { findingMarker, findingsOf } from '../findings.js';
+import { DISMISSAL, endingMarker, findingMarker, findingsOf, suggestionBlock, threadBody } from '../findings.js';
+import { THREAD_PAGES } from '../review-limits.js';
+import { planThreads, type BotThread } from '../review-plan.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, less, type Limit } from '../text-limits.js';
@@ -24,6 +26,9 @@ import {
   type ForgeVerbs,
   type LineFinding,
   type PostedComment,
+  type ReviewFinding,
+  type ReviewLineComment,
+  type ReviewThreads,
 } from '../port.js';
 import { failureType, type GitLabApi } from './api.js';
 import type { HttpAnswer } from '../../http/forge-http.js';
@@ -83,6 +88,9 @@ interface Note {
   body: string;
   system?: boolean;
   author?: { id: number; username: string } | null;
+  resolved?: boolean;
+  resolved_by?: { id: number } | null;
+  position?: { new_path?: string } | null;
 }
 
 interface Discussion {
@@ -350,7 +358,6 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     findings: LineFinding[],
     lookUp: boolean,
   ): Promise<void> {
-    const path = `${mrPath(api, t, t.number)}/discussions`;
     // The analysis read this head's diff refs on this worker: no MR read (another worker reads them here).
     const kept = refsByHead.get(refsKey(api, t, t.number, headSha));
     const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
@@ -366,14 +373,37 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       done.add(marker); // the same finding twice in one batch is posted once
       todo.push({ f, marker });
     }
-    const post = async ({ f, marker }: (typeof todo)[number]) => {
+    await postAtLines(
+      api,
+      t,
+      headSha,
+      refs,
+      todo.map(({ f, marker }) => ({ f, body: (where: boolean) => findingBody(f, marker, where) })),
+    );
+  }
+
+  /**
+   * Discussions at their lines (`f.start_line` of the head's diff), or on the merge request when GitLab
+   * refuses the line (`body(true)` then says where). GitLab takes one discussion a request: up to
+   * FINDINGS_IN_FLIGHT go at once, not fifty in a row. After a failure no further one starts, and those in
+   * flight are answered before it is thrown, so a retry's lookup sees every discussion this attempt wrote.
+   */
+  async function postAtLines(
+    api: GitLabApi,
+    t: ChangeTarget,
+    headSha: string,
+    refs: DiffRefs | null | undefined,
+    todo: { f: LineFinding; body: (where: boolean) => string }[],
+  ): Promise<void> {
+    const path = `${mrPath(api, t, t.number)}/discussions`;
+    const post = async ({ f, body }: (typeof todo)[number]) => {
       // A position needs the merge request's current diff; a head that moved on has findings elsewhere.
       if (refs && refs.head_sha === headSha) {
         try {
           // The answer (the discussion) is not needed: its body is dropped unread.
           const res = await api.send('POST', path, {
             body: {
-              body: findingBody(f, marker, false),
+              body: body(false),
               position: {
                 position_type: 'text',
                 base_sha: refs.base_sha,
@@ -390,7 +420,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
           if (failureType(err) !== 'GitLab400') throw err; // a line the diff does not show: below
         }
       }
-      await (await api.send('POST', path, { body: { body: findingBody(f, marker, true) } })).cancel();
+      await (await api.send('POST', path, { body: { body: body(true) } })).cancel();
     };
     let next = 0;
     const failed: unknown[] = [];
@@ -400,6 +430,107 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     };
     await Promise.all(Array.from({ length: Math.min(FINDINGS_IN_FLIGHT, todo.length) }, lane));
     if (failed.length) throw failed[0];
+  }
+
+  /**
+   * A review's line comments (github_post_review's `comments`) as discussions at their lines, a replacement
+   * as a suggestion GitLab can apply (`suggestion:-0+n` for a range); a line the diff does not show is a
+   * discussion on the merge request naming it. Each carries its operation's marker and its index: a retry
+   * posts only those an earlier attempt did not.
+   */
+  async function lineComments(
+    api: GitLabApi,
+    t: ChangeTarget,
+    headSha: string | undefined,
+    comments: readonly ReviewLineComment[],
+  ): Promise<void> {
+    const op = currentOperation();
+    const mark = (i: number) => `<!-- aof:op=${op.key} comment=${i} -->`;
+    const done = new Set<string>();
+    if (op.retry) {
+      const me = (await api.user()).id;
+      const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`, {}, THREAD_PAGES);
+      for (const n of items.flatMap((d) => d.notes))
+        if (n.author?.id === me)
+          for (const m of n.body.matchAll(/<!-- aof:op=[0-9a-f]+ comment=\d+ -->/g)) done.add(m[0]);
+    }
+    const kept = headSha ? refsByHead.get(refsKey(api, t, t.number, headSha)) : undefined;
+    const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
+    const todo = comments.flatMap((c, i) => {
+      if (done.has(mark(i))) return [];
+      const start = c.start_line ?? c.line;
+      const range = c.line > start ? `:-0+${c.line - start}` : '';
+      const f: LineFinding = {
+        path: c.path,
+        start_line: start,
+        end_line: c.line,
+        annotation_level: 'notice',
+        message: c.body,
+      };
+      const body = (where: boolean) => {
+        const place = where ? `\`${c.path}:${start}${c.line > start ? `-${c.line}` : ''}\`\n\n` : '';
+        const code =
+          c.replacement !== undefined
+            ? `\n\n${suggestionBlock(c.replacement, where ? { plain: true } : { range })}`
+            : '';
+        return `${place}${c.body}${code}\n\n${mark(i)}`;
+      };
+      return [{ f, body }];
+    });
+    await postAtLines(api, t, headSha ?? refs?.head_sha ?? '', refs, todo);
+  }
+
+  /**
+   * A gate's findings as discussions across pushes (report: review): the bot's finding discussions read
+   * (at most THREAD_PAGES pages of 100), new findings posted at their lines with a suggestion GitLab can
+   * apply, fixed ones resolved (`PUT .../discussions/:id`, `resolved=true`: GitLab resolves one thread a
+   * request), ones the bot had resolved and found again reopened, dismissed ones left alone. Every new
+   * discussion carries the operation marker: a retry counts what an earlier attempt posted as new.
+   */
+  async function reviewThreads(
+    api: GitLabApi,
+    t: ChangeTarget,
+    r: { headSha: string; findings: ReviewFinding[]; analysedPaths: string[] },
+  ): Promise<ReviewThreads> {
+    const op = operationMarker(currentOperation().key);
+    const me = (await api.user()).id;
+    const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`, {}, THREAD_PAGES);
+    const threads = new Map<string, BotThread>();
+    for (const d of items) {
+      const first = d.notes[0];
+      const marker = first && first.author?.id === me ? endingMarker(first.body) : undefined;
+      if (!first || !marker || threads.has(marker)) continue;
+      const byPerson = first.resolved === true && first.resolved_by != null && first.resolved_by.id !== me;
+      const answered = d.notes.slice(1).some((n) => n.author?.id !== me && !n.system && DISMISSAL.test(n.body));
+      threads.set(marker, {
+        id: d.id,
+        path: first.position?.new_path,
+        resolved: first.resolved === true,
+        dismissed: byPerson || answered,
+        mine: first.body.includes(op),
+      });
+    }
+    const plan = planThreads(r.findings, threads, r.analysedPaths);
+    const out: ReviewThreads = { ...plan.counts, requests: 2 };
+    const todo = plan.post.map(({ f, marker }) => {
+      const range = f.end_line > f.start_line ? `:-0+${f.end_line - f.start_line}` : '';
+      return { f, body: (where: boolean) => threadBody(f, `${op}\n${marker}`, where ? { plain: true } : { range }) };
+    });
+    // Resolving is idempotent: a retry resolves again what an earlier attempt resolved.
+    for (const c of plan.changes) {
+      out.requests++;
+      await (
+        await api.send('PUT', `${mrPath(api, t, t.number)}/discussions/${c.id}`, { body: { resolved: c.resolve } })
+      ).cancel();
+    }
+    if (todo.length) {
+      const kept = refsByHead.get(refsKey(api, t, t.number, r.headSha));
+      const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;
+      await postAtLines(api, t, r.headSha, refs, todo);
+      out.requests += todo.length + (kept ? 0 : 1);
+      out.new += todo.length;
+    }
+    return out;
   }
 
   /**
@@ -780,7 +911,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const retry = currentOperation().retry;
       const findings = findingsOf(c.output?.annotations);
       // Findings first: a check seen finished has its findings posted.
-      if (findings.length && c.number !== undefined)
+      // With report: review the findings' discussions are the review's (reviewThreads), not posted twice.
+      if (findings.length && c.number !== undefined && !c.threadsByReview)
         await postFindings(api, { ...t, number: c.number }, headSha, findings, retry || (c.annotationsBefore ?? 0) > 0);
       if (!c.status && !c.conclusion) return; // later updates only add findings, which a status cannot show
       const state = c.conclusion ? STATE_OF_CONCLUSION[c.conclusion] : STATE_OF_STATUS[c.status!];
@@ -803,6 +935,8 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       return items.some((s) => s.status === 'success' || s.status === 'failed');
     },
 
+    reviewThreads: (t, r) => reviewThreads(clientFor(t), t, r),
+
     async submitReview(t, r) {
       const api = clientFor(t);
       if (r.event === 'APPROVE') {
@@ -820,6 +954,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
           });
       }
       // GitLab's REST API has no "request changes": the review's text says so.
+      if (r.comments?.length) await lineComments(api, t, r.headSha, r.comments);
       return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
     },
 

@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import { route, type Route } from './http.js';
 import type { GitHubSandbox } from './server.js';
+import type { SandboxReviewThread } from './records.js';
 
 const SCHEMA = buildSchema(`
   type Query {
@@ -46,9 +47,32 @@ const SCHEMA = buildSchema(`
     baseRefOid: String!
     baseRef: Ref
     comments(first: Int, last: Int): IssueCommentConnection!
+    reviewThreads(first: Int, last: Int, after: String, before: String): PullRequestReviewThreadConnection!
   }
   type Ref { name: String! target: GitObject }
   type TreeEntry { name: String! path: String oid: String! object: GitObject }
+  type Mutation {
+    resolveReviewThread(input: ResolveReviewThreadInput!): ResolveReviewThreadPayload
+    unresolveReviewThread(input: UnresolveReviewThreadInput!): UnresolveReviewThreadPayload
+  }
+  input ResolveReviewThreadInput { threadId: ID! clientMutationId: String }
+  input UnresolveReviewThreadInput { threadId: ID! clientMutationId: String }
+  type ResolveReviewThreadPayload { clientMutationId: String thread: PullRequestReviewThread }
+  type UnresolveReviewThreadPayload { clientMutationId: String thread: PullRequestReviewThread }
+  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+  type PullRequestReviewThreadConnection { totalCount: Int! nodes: [PullRequestReviewThread] pageInfo: PageInfo! }
+  type PullRequestReviewThread {
+    id: ID!
+    isResolved: Boolean!
+    isOutdated: Boolean!
+    path: String!
+    line: Int
+    startLine: Int
+    resolvedBy: User
+    comments(first: Int, last: Int): PullRequestReviewCommentConnection!
+  }
+  type PullRequestReviewCommentConnection { totalCount: Int! nodes: [PullRequestReviewComment] }
+  type PullRequestReviewComment { databaseId: Int body: String! author: Actor }
   type IssueCommentConnection { totalCount: Int! nodes: [IssueComment] }
   type IssueComment { databaseId: Int body: String! author: Actor }
   interface Actor { login: String! }
@@ -83,6 +107,10 @@ export interface GraphqlSource {
   textLimit(): number;
   /** A pull request as REST shows it (draft, title, user, base); undefined when there is none. */
   pull?(owner: string, repo: string, number: number): Record<string, any> | undefined;
+  /** A pull request's review threads, oldest first. */
+  threads(owner: string, repo: string, number: number): SandboxReviewThread[];
+  /** A review thread by its node id, in any repository. */
+  thread(id: string): SandboxReviewThread | undefined;
 }
 
 /** Each request costs one point of the hour's 5,000, as a query this small does on GitHub. */
@@ -119,7 +147,7 @@ export class SandboxGraphql {
       schema: SCHEMA,
       document: doc.document,
       variableValues: variables,
-      rootValue: { ...this.root(reset), viewer: () => ({ login: viewer }) },
+      rootValue: { ...this.root(reset), ...this.mutations(viewer), viewer: () => ({ login: viewer }) },
       typeResolver: (value) => (value as { __typename: string }).__typename,
     });
     const errors = result.errors?.map(publicError);
@@ -128,6 +156,23 @@ export class SandboxGraphql {
       headers,
       body: { ...(result.data !== undefined ? { data: result.data } : {}), ...(errors ? { errors } : {}) },
     };
+  }
+
+  /** resolveReviewThread and unresolveReviewThread, as the viewer (an App's bot resolves as no User). */
+  private mutations(viewer: string) {
+    const set =
+      (resolved: boolean) =>
+      ({ input }: { input: { threadId: string; clientMutationId?: string } }) => {
+        const t = this.source.thread(input.threadId);
+        if (!t)
+          throw new GraphQLError(`Could not resolve to a node with the global id of '${input.threadId}'`, {
+            extensions: { type: 'NOT_FOUND' },
+          });
+        t.resolved = resolved;
+        t.resolvedBy = resolved && !viewer.endsWith('[bot]') ? viewer : null;
+        return { clientMutationId: input.clientMutationId ?? null, thread: threadNode(t) };
+      };
+    return { resolveReviewThread: set(true), unresolveReviewThread: set(false) };
   }
 
   private root(reset: number) {
@@ -196,12 +241,58 @@ export class SandboxGraphql {
               // The sandbox keeps no branches: the base branch's tip is the pull request's base commit.
               baseRef: { name: base.ref, target: commitAt(base.sha) },
               comments: (args: { first?: number; last?: number }) => page(all, args),
+              reviewThreads: (args: { first?: number; last?: number; after?: string }) =>
+                threadPage(src.threads(owner, name, number), args),
             };
           },
         };
       },
     };
   }
+}
+
+/**
+ * A review thread as GraphQL shows it. `resolvedBy` is a User: a thread an App resolved has none (null).
+ */
+function threadNode(t: SandboxReviewThread) {
+  return {
+    id: t.id,
+    isResolved: t.resolved,
+    isOutdated: false,
+    path: t.path,
+    line: t.line,
+    startLine: t.start_line ?? null,
+    resolvedBy: t.resolved && t.resolvedBy ? { login: t.resolvedBy } : null,
+    comments: (args: { first?: number; last?: number }) => page(t.comments, args),
+  };
+}
+
+/** A page of review threads after a cursor (the index of the last one seen), as GitHub's cursors page. */
+function threadPage(
+  all: SandboxReviewThread[],
+  { first, last, after }: { first?: number; last?: number; after?: string },
+) {
+  const from = after
+    ? Number(
+        Buffer.from(after, 'base64')
+          .toString('utf8')
+          .replace(/^cursor:/, ''),
+      ) + 1
+    : 0;
+  const rest = all.slice(Number.isSafeInteger(from) && from >= 0 ? from : 0);
+  const nodes = first !== undefined ? rest.slice(0, first) : rest.slice(-(last ?? rest.length));
+  const start = all.length - rest.length + (first !== undefined ? 0 : rest.length - nodes.length);
+  const cursor = (i: number) => Buffer.from(`cursor:${i}`).toString('base64');
+  return {
+    totalCount: all.length,
+    nodes: nodes.map(threadNode),
+    pageInfo: {
+      hasNextPage: first !== undefined && start + nodes.length < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: nodes.length ? cursor(start) : null,
+      endCursor: nodes.length ? cursor(start + nodes.length - 1) : null,
+    },
+  };
 }
 
 /** An error as the answer shows it. */
@@ -299,7 +390,10 @@ function paginationErrors(
 }
 
 /** A page of a connection: GitHub requires first or last, 1 to 100 (checked before the query runs). */
-function page(all: { id: number; body: string; user: string }[], { first, last }: { first?: number; last?: number }) {
+function page(
+  all: readonly { id: number; body: string; user: string }[],
+  { first, last }: { first?: number; last?: number },
+) {
   const n = first ?? last;
   if (n === undefined)
     throw new GraphQLError(
@@ -357,6 +451,8 @@ export function graphqlRoutes(s: GitHubSandbox): Route[] {
     pull: (owner, repo, number) => s.pulls.get(`${owner}/${repo}#${number}`)?.pull,
     comments: (owner, repo, number) =>
       s.exists(owner, repo, number, 'pull') ? s.commentsOn(owner, repo, number) : undefined,
+    threads: (owner, repo, number) => s.threadsOn(owner, repo, number),
+    thread: (id) => s.reviewThreads.find((t) => t.id === id),
   });
   return [route('POST', '/graphql', ({ body, token }) => graphql.execute(body, token.login))];
 }

@@ -41,6 +41,23 @@ export interface SandboxCheckRun {
   history: string[];
 }
 
+/** A review thread: a review's line comment and the replies to it, resolved or not (GraphQL's PullRequestReviewThread). */
+export interface SandboxReviewThread {
+  /** GraphQL node id. */
+  id: string;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  path: string;
+  /** The last line commented on, on the diff's RIGHT side; `start_line` its first when several. */
+  line: number;
+  start_line?: number;
+  resolved: boolean;
+  /** Who resolved it: a person's login; an App (a bot, not a User in GraphQL) is null, as on GitHub. */
+  resolvedBy: string | null;
+  comments: { id: number; body: string; user: string; reviewId?: number }[];
+}
+
 export interface SandboxRequest {
   method: string;
   path: string;
@@ -57,6 +74,7 @@ export interface SandboxSnapshot {
   checkRuns: SandboxCheckRun[];
   statuses?: SandboxStatus[];
   reviews: GitHubSandbox['reviews'];
+  reviewThreads?: SandboxReviewThread[];
   deploys: GitHubSandbox['deploys'];
   labels: [string, string[]][];
   pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];

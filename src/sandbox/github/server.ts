@@ -19,13 +19,20 @@ import { SandboxHttpServer } from '../http-server.js';
 import { DOCS, HttpError, pathRegex, type Handler, type Route, type Token } from './http.js';
 import { issueRoutes } from './issues.js';
 import { pullRoutes } from './pulls.js';
-import type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
+import type {
+  SandboxCheckRun,
+  SandboxComment,
+  SandboxRequest,
+  SandboxReviewThread,
+  SandboxSnapshot,
+  SandboxStatus,
+} from './records.js';
 import { repoRoutes } from './repos.js';
 import { statusRoutes } from './statuses.js';
 import { teamRoutes } from './teams.js';
 import { userRoutes } from './users.js';
 
-export type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
+export type * from './records.js';
 
 interface Fault {
   status: number;
@@ -52,6 +59,8 @@ export class GitHubSandbox extends SandboxHttpServer {
     event: string;
     user: string;
   }[] = [];
+  /** Review threads (a review's line comments and their replies), oldest first. */
+  readonly reviewThreads: SandboxReviewThread[] = [];
   readonly labels = new Map<string, Set<string>>();
   readonly requests: SandboxRequest[] = [];
   /**
@@ -252,6 +261,26 @@ export class GitHubSandbox extends SandboxHttpServer {
     return what === 'issue' ? known !== undefined : known === true;
   }
 
+  /** The review threads of a pull request, oldest first. */
+  threadsOn(owner: string, repo: string, pullNumber: number): SandboxReviewThread[] {
+    return this.reviewThreads.filter((t) => t.owner === owner && t.repo === repo && t.pullNumber === pullNumber);
+  }
+
+  /** A person replies in a thread (as the web UI's reply does). */
+  replyInThread(threadId: string, user: string, body: string): void {
+    const t = this.reviewThreads.find((x) => x.id === threadId);
+    if (!t) throw new Error(`no review thread ${threadId}`);
+    t.comments.push({ id: this.id(), body, user });
+  }
+
+  /** A person resolves a thread (as the web UI's "Resolve conversation" does). */
+  resolveThread(threadId: string, user: string): void {
+    const t = this.reviewThreads.find((x) => x.id === threadId);
+    if (!t) throw new Error(`no review thread ${threadId}`);
+    t.resolved = true;
+    t.resolvedBy = user.endsWith('[bot]') ? null : user;
+  }
+
   commentsOn(owner: string, repo: string, issueNumber: number): SandboxComment[] {
     return this.comments.filter((c) => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber);
   }
@@ -264,6 +293,7 @@ export class GitHubSandbox extends SandboxHttpServer {
       checkRuns: this.checkRuns,
       statuses: this.statuses,
       reviews: this.reviews,
+      reviewThreads: this.reviewThreads,
       deploys: this.deploys,
       labels: [...this.labels].map(([k, v]) => [k, [...v]]),
       pulls: [...this.pulls],
@@ -278,6 +308,7 @@ export class GitHubSandbox extends SandboxHttpServer {
     this.checkRuns.push(...(s.checkRuns ?? []));
     this.statuses.push(...(s.statuses ?? []));
     this.reviews.push(...(s.reviews ?? []));
+    this.reviewThreads.push(...(s.reviewThreads ?? []));
     this.deploys.push(...(s.deploys ?? []));
     for (const [k, v] of s.labels ?? []) this.labels.set(k, new Set(v));
     for (const [k, v] of s.pulls ?? []) this.pulls.set(k, v);
@@ -291,6 +322,7 @@ export class GitHubSandbox extends SandboxHttpServer {
     this.checkRuns.length = 0;
     this.statuses.length = 0;
     this.reviews.length = 0;
+    this.reviewThreads.length = 0;
     this.requests.length = 0;
     this.violations.length = 0;
     this.labels.clear();
@@ -502,13 +534,21 @@ export class GitHubSandbox extends SandboxHttpServer {
     if (what === 'check-runs') return this.checkRuns;
     if (what === 'statuses') return this.statuses;
     if (what === 'reviews') return this.reviews;
+    if (what === 'review-threads') return this.reviewThreads;
     if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
     if (what === 'requests') return this.requests;
     if (what === 'deploys') return this.deploys;
     return {
-      endpoints: ['comments', 'check-runs', 'statuses', 'reviews', 'labels', 'deploys', 'requests'].map(
-        (e) => `/_sandbox/${e}`,
-      ),
+      endpoints: [
+        'comments',
+        'check-runs',
+        'statuses',
+        'reviews',
+        'review-threads',
+        'labels',
+        'deploys',
+        'requests',
+      ].map((e) => `/_sandbox/${e}`),
     };
   }
 }

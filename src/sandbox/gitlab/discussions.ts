@@ -129,7 +129,31 @@ function findDiscussion(ctx: RequestContext, mr: GitLabMergeRequest, discussionI
   return d;
 }
 
+/** Resolves (or reopens) a thread: every note of it, remembering who. */
+function resolve(ctx: RequestContext, d: GitLabDiscussion, resolved: boolean): void {
+  for (const n of d.notes) {
+    n.resolved = resolved;
+    if (resolved) n.resolvedById = ctx.user.id;
+    else delete n.resolvedById;
+  }
+}
+
 export const discussionRoutes: Route[] = [
+  {
+    // Resolve or reopen a thread: developers and up, or the merge request's author (GitLab's rule).
+    method: 'PUT',
+    pattern: 'projects/:id/merge_requests/:iid/discussions/:discussion_id',
+    handler: (ctx, [id, iid, did]) => {
+      const { project, mr } = target(ctx, id!, iid!);
+      const p = checkParams(ctx, { resolved: { type: 'boolean', required: true } });
+      if (mr.authorId !== ctx.user.id) requireAccess(ctx, project, ACCESS.developer);
+      const d = findDiscussion(ctx, mr, did!);
+      if (d.individualNote || !d.notes[0]?.type) throw badRequest('discussion_id is not resolvable');
+      resolve(ctx, d, p.resolved as boolean);
+      for (const n of d.notes) n.updatedAt = ctx.state.timestamp();
+      return { body: discussionView(ctx, mr, d), wrote: true };
+    },
+  },
   {
     method: 'GET',
     pattern: 'projects/:id/merge_requests/:iid/discussions',
@@ -210,9 +234,7 @@ export const discussionRoutes: Route[] = [
       if (p.body !== undefined) {
         if (note.authorId !== ctx.user.id) throw forbidden();
         note.body = p.body;
-      } else {
-        for (const n of d.notes) n.resolved = p.resolved;
-      }
+      } else resolve(ctx, d, p.resolved as boolean);
       note.updatedAt = ctx.state.timestamp();
       return { body: noteView(ctx, mr, note), wrote: true };
     },

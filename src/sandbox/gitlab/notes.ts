@@ -39,7 +39,12 @@ export function noteView(ctx: RequestContext, mr: GitLabMergeRequest, n: GitLabN
     noteable_iid: mr.iid,
     commit_id: null,
     resolvable: n.type === 'DiffNote' || n.type === 'DiscussionNote',
-    ...(n.resolved !== undefined ? { resolved: n.resolved } : {}),
+    ...(n.resolved !== undefined
+      ? {
+          resolved: n.resolved,
+          resolved_by: n.resolved && n.resolvedById ? userById(ctx.state, n.resolvedById, webBase(ctx)) : null,
+        }
+      : {}),
     confidential: n.internal,
     internal: n.internal,
     ...(n.position ? { position: n.position } : {}),

@@ -84,6 +84,8 @@ export interface GitLabNote {
   /** A diff note's position, as GitLab echoes it. */
   position?: Record<string, unknown>;
   resolved?: boolean;
+  /** Who resolved the thread the note is in. */
+  resolvedById?: number;
 }
 
 export interface GitLabDiscussion {

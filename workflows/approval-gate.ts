@@ -26,6 +26,8 @@ export interface ApprovalConfig {
   prAuthor?: string;
   /** The author's user id, where the forge compares people by id (GitLab): then the login is not read. */
   prAuthorId?: number;
+  /** A last line of the request (what waits for the decision, and a timeout cut to the forge's window). */
+  note?: string;
 }
 
 export interface ApprovalRecord {
@@ -152,7 +154,8 @@ export async function approvalGate(
   async function gate(): Promise<ApprovalOutcome> {
     await say(
       `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
-        `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
+        `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.` +
+        (cfg.note ? `\n\n${cfg.note}` : ''),
     );
     const check = await forge.createCheckRun({ ...deployCheck, status: 'in_progress' });
     const conclude = (conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out', title: string) =>

@@ -75,14 +75,19 @@ async function startFlow(
   // Flows on another forge name it in their ids (flow runs started before did not).
   const idForge =
     input.forge && input.forge !== 'github' && patched('flow-and-lock-ids-name-their-forge') ? input.forge : undefined;
-  const workflowId = flowRunWorkflowId(
-    String(m.repo_full_name),
-    scope.number,
-    input.deliveryId,
-    input.target.name,
-    environment,
-    idForge,
-  );
+  const rule = input.protectionRule;
+  // A protection rule's flow is one per Actions run as well: a new run of the same change and environment
+  // asks again while an earlier request may still wait. (Replay-safe: only protection rule deliveries
+  // carry `protectionRule`, input no run started before this code had.)
+  const workflowId =
+    flowRunWorkflowId(
+      String(m.repo_full_name),
+      scope.number,
+      input.deliveryId,
+      input.target.name,
+      environment,
+      idForge,
+    ) + (rule && scope.number !== undefined ? `/run-${rule.runId}` : '');
   try {
     return await executeChild(flowRunWorkflow, {
       workflowId,
@@ -103,6 +108,7 @@ async function startFlow(
           taskTimeoutSecs: input.taskTimeoutSecs,
           prAuthor: input.prAuthor,
           ...(input.prAuthorId !== undefined ? { prAuthorId: input.prAuthorId } : {}),
+          ...(rule ? { protectionRule: rule } : {}),
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -17,6 +17,8 @@ import {
   type ForgeName,
   type ForgeTarget,
   type ForgeVerbs,
+  type ProtectionAnswer,
+  type ProtectionAnswered,
 } from '../../src/forges/port.js';
 
 /** A repository on any forge (the port's ForgeTarget). */
@@ -59,6 +61,15 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
   const runTool = createRunTool(clientFor, (t) => (forgeOf(t) === 'github' ? undefined : verbsOf(t)));
   return {
     runTool: (call: ToolCall) => runTool(call),
+
+    /** Answers a deployment waiting on the App's custom protection rule (GitHub Actions), once. */
+    answerProtectionRule(i: RepoTarget & ProtectionAnswer): Promise<ProtectionAnswered> {
+      const answer = verbsOf(i).answerProtectionRule;
+      if (!answer)
+        throw ApplicationFailure.nonRetryable(`${forgeOf(i)} has no deployment protection rules`, 'ForgeLacksVerb');
+      const { runId, environment, state, comment } = i;
+      return answer(forgeTargetOf(i), { runId, environment, state, comment });
+    },
 
     /** May `login` approve, by the forge's own permission APIs (login, team or group, role). */
     authorizeApprover: (i: RepoTarget & { login: string; approvers: string[]; minPermission?: string }) =>

@@ -12,6 +12,7 @@ import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
 import { eventAccepted, routeEvent, triggerAccepts } from '../routing/route.js';
 import { githubEvent } from '../forges/github/event.js';
+import { protectionRuleOf } from '../forges/github/protection-rule.js';
 import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
 import { untrustedContent, withDefinedTarget, workflowInput } from '../routing/resolve.js';
@@ -171,6 +172,12 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
       `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
     );
   const ev = githubEvent(d.event, d.payload, d.identity);
+  if (d.event === 'deployment_protection_rule' && ev.action === 'requested') {
+    // The answer goes to the configured GitHub API, never to a host the payload names.
+    const rule = protectionRuleOf(d.payload, res.daemon.spec.platforms.github.api_url, d.identity);
+    if ('refused' in rule) throw new Refusal(403, rule.refused);
+    ev.protectionRule = rule;
+  }
   return routeAndDispatch(ctx, deps, { ...d, ev, data: untrustedContent(d.payload), triggers, bots });
 }
 

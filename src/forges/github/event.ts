@@ -24,6 +24,8 @@ export function eventBranch(event: string, payload: Payload): string | undefined
   if (event === 'merge_group' && typeof payload.merge_group?.base_ref === 'string')
     return payload.merge_group.base_ref.replace(/^refs\/heads\//, '');
   if ((event === 'create' || event === 'delete') && payload.ref_type === 'branch') return payload.ref;
+  if (event === 'deployment_protection_rule' && typeof (payload.deployment?.ref ?? payload.ref) === 'string')
+    return String(payload.deployment?.ref ?? payload.ref).replace(/^refs\/heads\//, '');
   return (
     payload.check_run?.check_suite?.head_branch ??
     payload.check_suite?.head_branch ??
@@ -96,7 +98,11 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
         : review,
     mergeGroup: mergeGroupOf(event, payload),
     changeAuthor:
-      payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
+      payload.pull_request?.user?.login ??
+      (payload.issue?.pull_request ? payload.issue.user?.login : undefined) ??
+      (event === 'deployment_protection_rule' && verified?.number !== undefined
+        ? payload.pull_requests?.[0]?.user?.login
+        : undefined),
     metadata,
   };
 }

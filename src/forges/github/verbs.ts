@@ -14,6 +14,7 @@ import { setCommitStatus } from './commit-status.js';
 import { headVersion, headVersions } from './blob-contents.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
+import { answerProtectionRule } from './protection-answer.js';
 import type { Octokit } from '@octokit/rest';
 import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
@@ -228,6 +229,8 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
     },
 
     mayApprove: (t, p) => mayApprove({ ...t, ...p }),
+
+    answerProtectionRule: (t, a) => answerProtectionRule(clientFor(t), t, a),
 
     async botIdentity(t) {
       const gh = clientFor(t);

@@ -1,0 +1,184 @@
+// Custom deployment protection rules: a GitHub Actions deployment waits for this App's decision. Signed
+// `deployment_protection_rule` deliveries into the real ingress, a real worker process (SIGKILLed between
+// the request and the approval), the shared dev server, and the GitHub sandbox, which keeps the Actions
+// runs waiting on their rules and records every answer as GitHub would take it (one per rule).
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { pullRequests } from '../harness/deploy-hook.js';
+import { protectionRuleRequest } from '../harness/protection-rule.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { until } from '../harness/until.js';
+import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
+
+const FLOW = `apiVersion: aof.dev/v1
+kind: AgentFlow
+metadata: {name: actions-gate}
+spec:
+  nodes:
+    - {id: start, type: approval}
+    - {id: done, type: end}
+    - {id: stopped, type: end, config: {status: "not approved"}}
+  connections:
+    - {from: start, to: done, when: "start.output == 'approved'"}
+    - {from: start, to: stopped}
+`;
+
+describe('custom deployment protection rules: an Actions deployment waits for the flow', function () {
+  this.timeout(240_000);
+  let stack: Stack;
+  let dir: string;
+  let env: Record<string, string>;
+  const workers: WorkerProcess[] = [];
+  let runs = 7_000;
+
+  before(async () => {
+    dir = configDir({
+      'daemon.yaml': daemonYaml(
+        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+        '  flows: {directory: flows}\n',
+      ),
+      'flows/f.yaml': FLOW,
+      'triggers/t.yaml': triggerYaml(
+        'actions',
+        'config:\n  github_events: [deployment_protection_rule]\n  repositories: [ruleorg/api]\ncommands:\n  deployment_protection_rule.requested: {flow: actions-gate, params: {approvers: [alice]}}',
+      ),
+      'triggers/u.yaml': triggerYaml(
+        'actions-quick',
+        'config:\n  github_events: [deployment_protection_rule]\n  repositories: [ruleorg/quick]\ncommands:\n  deployment_protection_rule.requested: {flow: actions-gate, params: {approvers: [alice], timeout: 2s}}',
+      ),
+    });
+    stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
+    env = await workerEnvFor(stack);
+    stack.sandbox.permissions.set('ruleorg/api:alice', 'write');
+    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
+  });
+  after(async () => {
+    for (const w of workers) await w.kill();
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A pull request of `repo` and the Actions run deploying its head to `environment`, requested through the ingress. */
+  async function request(repo: string, environment = 'production', prs = pullRequests(stack, repo, runs)) {
+    const pr = prs.open('octocat');
+    const runId = ++runs;
+    const payload = protectionRuleRequest({
+      repo,
+      runId,
+      environment,
+      sha: pr.sha,
+      apiOrigin: stack.sandbox.url,
+      pr: { number: pr.number, author: pr.author },
+    });
+    const r = await stack.send('deployment_protection_rule', payload);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const flowId = `flow/${repo}#${pr.number}/actions-gate/${environment}/run-${runId}`;
+    await until('the approval request', () =>
+      stack.sandbox
+        .commentsOn(...(repo.split('/') as [string, string]), pr.number)
+        .some((c) => c.body.includes(`GitHub Actions run ${runId} waits for this decision`)),
+    );
+    return { pr, prs, runId, payload, delivery: r.delivery, flow: stack.client.workflow.getHandle(flowId) };
+  }
+  const answersFor = (runId: number) => stack.sandbox.ruleAnswers.filter((a) => a.runId === runId);
+
+  it('waits through a worker SIGKILL; /approve by an allowed approver releases it exactly once', async () => {
+    const { pr, prs, runId, flow } = await request('ruleorg/api');
+    assert.equal((await flow.describe()).status.name, 'RUNNING');
+    assert.deepEqual(answersFor(runId), [], 'nothing answered while the approval waits');
+
+    await workers.at(-1)!.kill('SIGKILL');
+    workers.push(await startWorkerProcess(join(dir, 'daemon.yaml'), env));
+
+    // The author of the pull request may not approve its deploy; a listed approver may.
+    const own = await stack.send('issue_comment', prs.comment(pr, '/approve', 'octocat'));
+    assert.deepEqual([own.status, own.body.status], [202, 'signalled']);
+    const ok = await stack.send('issue_comment', prs.comment(pr, '/approve', 'alice'));
+    assert.deepEqual([ok.status, ok.body.status], [202, 'signalled']);
+
+    const result = await flow.result();
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(
+      answersFor(runId).map((a) => [a.environment, a.state, a.comment]),
+      [['production', 'approved', 'Flow actions-gate: completed, approved by @alice.']],
+    );
+    assert.deepEqual(result.protectionRule, {
+      state: 'approved',
+      comment: 'Flow actions-gate: completed, approved by @alice.',
+      answered: true,
+    });
+    assert.ok(
+      stack.sandbox.comments.some((c) => c.body.includes('you opened this pull request, so you cannot approve')),
+    );
+    assert.deepEqual(stack.sandbox.violations, []);
+  });
+
+  it('/reject by an approver answers rejected, once, with the reason', async () => {
+    const { pr, prs, runId, flow } = await request('ruleorg/api', 'staging');
+    const r = await stack.send('issue_comment', prs.comment(pr, '/reject not this week', 'alice'));
+    assert.deepEqual([r.status, r.body.status], [202, 'signalled']);
+    const result = await flow.result();
+    assert.equal(result.status, 'not approved');
+    assert.deepEqual(
+      answersFor(runId).map((a) => [a.environment, a.state, a.comment]),
+      [['staging', 'rejected', 'Flow actions-gate: rejected: not this week.']],
+    );
+  });
+
+  it('an approval that times out answers rejected, once, saying it expired', async () => {
+    const { runId, flow } = await request('ruleorg/quick');
+    const result = await flow.result();
+    assert.equal(result.approval.decision, 'expired');
+    assert.deepEqual(
+      answersFor(runId).map((a) => [a.state, a.comment]),
+      [['rejected', 'Flow actions-gate: the approval request expired without enough approvals.']],
+    );
+  });
+
+  it('a redelivered request starts nothing new and answers nothing twice', async () => {
+    const { pr, prs, runId, payload, delivery, flow } = await request('ruleorg/api', 'canary');
+    const again = await stack.send('deployment_protection_rule', payload, { delivery });
+    assert.deepEqual([again.status, again.body.status], [200, 'duplicate']);
+    assert.equal((await stack.send('issue_comment', prs.comment(pr, '/approve', 'alice'))).status, 202);
+    assert.equal((await flow.result()).status, 'completed');
+    assert.deepEqual(
+      answersFor(runId).map((a) => a.state),
+      ['approved'],
+    );
+  });
+
+  it('a callback URL on another host is refused: that host is never contacted, nothing starts', async () => {
+    const contacted: string[] = [];
+    const hostile = createServer((req, res) => {
+      contacted.push(`${req.method} ${req.url}`);
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    try {
+      const origin = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`;
+      const runId = ++runs;
+      const payload = protectionRuleRequest({
+        repo: 'ruleorg/api',
+        runId,
+        environment: 'production',
+        sha: 'e'.repeat(40),
+        apiOrigin: origin,
+        pr: { number: 1, author: 'octocat' },
+      });
+      const r = await stack.send('deployment_protection_rule', payload);
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.match(r.body.error, /not on the configured GitHub API/);
+      await assert.rejects(
+        stack.client.workflow.getHandle(`github-delivery-${r.delivery.toLowerCase()}`).describe(),
+        /not found/i,
+      );
+      assert.deepEqual(contacted, []);
+      assert.deepEqual(answersFor(runId), []);
+    } finally {
+      hostile.close();
+    }
+  });
+});

@@ -62,6 +62,13 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
   return {
     runTool: (call: ToolCall) => runTool(call),
 
+    /** A comment on a commit (a deployment without a pull request asks there), once. */
+    postCommitComment(i: RepoTarget & { sha: string; body: string }): Promise<PostedComment> {
+      const comment = verbsOf(i).commentOnCommit;
+      if (!comment) throw ApplicationFailure.nonRetryable(`${forgeOf(i)} cannot comment on a commit`, 'ForgeLacksVerb');
+      return comment(forgeTargetOf(i), i.sha, i.body);
+    },
+
     /** Answers a deployment waiting on the App's custom protection rule (GitHub Actions), once. */
     answerProtectionRule(i: RepoTarget & ProtectionAnswer): Promise<ProtectionAnswered> {
       const answer = verbsOf(i).answerProtectionRule;

@@ -247,6 +247,12 @@ export interface ForgeVerbs {
   comparisonReader?(t: ForgeTarget, baseSha: string, headSha: string): ChangeReader;
 
   /**
+   * A comment on a commit, once across retries: where a deployment without a pull request asks for
+   * approval. Absent where the forge has none.
+   */
+  commentOnCommit?(t: ForgeTarget, sha: string, body: string): Promise<PostedComment>;
+
+  /**
    * Answers a deployment waiting on this App's custom protection rule (GitHub Actions), once: a retry
    * whose earlier attempt was taken is told so, never answered twice. Absent where the forge has none.
    */
@@ -315,9 +321,10 @@ export interface ForgeEvent {
   sender?: { login: string; bot: boolean; id?: number };
   /**
    * A comment's text; only a newly `created` one runs a command or the default agent. `onChange`: written
-   * in the conversation of a pull or merge request, where `/approve` and `/reject` are read.
+   * in the conversation of a pull or merge request, where `/approve` and `/reject` are read; `onCommit`: the
+   * commit a commit comment is on, where they are read for a flow on that commit (no pull request).
    */
-  comment?: { body: string; created: boolean; id?: number; onChange?: boolean };
+  comment?: { body: string; created: boolean; id?: number; onChange?: boolean; onCommit?: string };
   /** What happened to the pull or merge request: new commits on it, or it closed (merged or not). */
   transition?: 'pushed' | 'closed';
   /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */

@@ -269,14 +269,17 @@ async function approval(
 ) {
   const res = deps.resources();
   const result = await deps.dispatch.approveFlow!(t);
-  d.log.info({ repo: t.repo, number: t.number, ...result }, 'approval comment');
+  d.log.info({ repo: t.repo, number: t.number, commit: t.commit, ...result }, 'approval comment');
+  // On a commit (no pull request) the answer is the delivery's: replies are comments on a change.
+  if (t.number === undefined) return answer(ctx, result.status === 'signalled' ? 202 : 200, { ...result });
+  const issueNumber = t.number;
   const decision = (t.signal.arg as ApprovalComment).decision;
   const change = t.forge === 'gitlab' ? 'merge request' : 'pull request';
   const reply = (body: string) =>
     deps.dispatch.reply?.(
       {
         ...targetOf(t.forge, t.repo, d.identity?.installationId),
-        issueNumber: t.number,
+        issueNumber,
         body,
         githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
       },

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { pullRequests } from '../harness/deploy-hook.js';
 import { protectionRuleRequest } from '../harness/protection-rule.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -128,6 +129,25 @@ describe('custom deployment protection rules: an Actions deployment waits for th
     );
   });
 
+  it('an answer GitHub took whose reply was lost is not given twice', async () => {
+    const { pr, prs, runId, flow } = await request('ruleorg/api', 'eu');
+    stack.sandbox.failAfterCommit(1, 'status500', /deployment_protection_rule$/);
+    assert.equal((await stack.send('issue_comment', prs.comment(pr, '/approve', 'alice'))).status, 202);
+    const result = await flow.result();
+    assert.deepEqual(
+      answersFor(runId).map((a) => a.state),
+      ['approved'],
+    );
+    const posts = stack.sandbox.requests.filter((r) => r.path.endsWith(`/runs/${runId}/deployment_protection_rule`));
+    assert.deepEqual(
+      posts.map((r) => r.status),
+      [500, 422],
+      'the retry met the rule answered',
+    );
+    assert.equal(result.protectionRule.answered, true);
+    assert.match(result.protectionRule.note, /taken by an earlier attempt/);
+  });
+
   it('an approval that times out answers rejected, once, saying it expired', async () => {
     const { runId, flow } = await request('ruleorg/quick');
     const result = await flow.result();
@@ -148,6 +168,45 @@ describe('custom deployment protection rules: an Actions deployment waits for th
       answersFor(runId).map((a) => a.state),
       ['approved'],
     );
+  });
+
+  it('without a pull request it asks on the commit, where /approve releases it once; its starter may not approve', async () => {
+    const runId = ++runs;
+    const sha = `${runId}`.padStart(40, 'c');
+    const payload = protectionRuleRequest({
+      repo: 'ruleorg/api',
+      runId,
+      environment: 'production',
+      sha,
+      apiOrigin: stack.sandbox.url,
+      sender: 'carol',
+    });
+    assert.equal((await stack.send('deployment_protection_rule', payload)).status, 201);
+    const onCommit = () => stack.sandbox.commitComments.filter((c) => c.commitId === sha).map((c) => c.body);
+    await until('the approval request on the commit', () =>
+      onCommit().some((b) => b.includes(`GitHub Actions run ${runId} waits for this decision`)),
+    );
+    const commitComment = (body: string, login: string) => {
+      const c = retarget(example('commit_comment', 'created'), 'ruleorg/api');
+      Object.assign(c.comment, { commit_id: sha, body, id: Math.floor(Math.random() * 1e9) });
+      c.sender.login = login;
+      return stack.send('commit_comment', c);
+    };
+    const own = await commitComment('/approve', 'carol');
+    assert.deepEqual([own.status, own.body.status], [202, 'signalled']);
+    await until('the refusal', () => onCommit().some((b) => b.includes('you started this deployment')));
+    const ok = await commitComment('/approve', 'alice');
+    assert.deepEqual([ok.status, ok.body.status], [202, 'signalled']);
+
+    const flow = stack.client.workflow.getHandle(`flow/ruleorg/api@${sha}/actions-gate/production/run-${runId}`);
+    assert.equal((await flow.result()).status, 'completed');
+    assert.deepEqual(
+      answersFor(runId).map((a) => [a.state, a.comment]),
+      [['approved', 'Flow actions-gate: completed, approved by @alice.']],
+    );
+    // Nothing waits on the commit any more: a late approval signals nothing.
+    const late = await commitComment('/approve', 'alice');
+    assert.deepEqual([late.status, late.body.status], [200, 'nothing waiting']);
   });
 
   it('a callback URL on another host is refused: that host is never contacted, nothing starts', async () => {

@@ -35,6 +35,8 @@ export const approvalNode = defineNode({
         minPermission: (c.min_permission ?? input.params.min_permission) as string | undefined,
         timeoutMs: window?.timeoutMs ?? timeoutMs,
         ...(window ? { note: window.note } : {}),
+        // A deployment of a push has no pull request: the request and `/approve` are on its commit.
+        ...(input.protectionRule && input.scope.number === undefined ? { onCommit: true } : {}),
         reminderMs:
           (c.reminder ?? input.params.reminder) ? duration(c.reminder ?? input.params.reminder, 0) : undefined,
         requestedBy: String(input.metadata.sender_login),

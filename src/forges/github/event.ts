@@ -81,6 +81,9 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
           ...(typeof payload.comment?.id === 'number' ? { id: payload.comment.id } : {}),
           // A review comment sits on a line: only the conversation's comments approve.
           onChange: event === 'issue_comment' && Boolean(payload.issue?.pull_request),
+          ...(event === 'commit_comment' && SHA.test(String(payload.comment?.commit_id))
+            ? { onCommit: String(payload.comment.commit_id) }
+            : {}),
         }
       : undefined,
     transition:
@@ -100,8 +103,11 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
     changeAuthor:
       payload.pull_request?.user?.login ??
       (payload.issue?.pull_request ? payload.issue.user?.login : undefined) ??
-      (event === 'deployment_protection_rule' && verified?.number !== undefined
-        ? payload.pull_requests?.[0]?.user?.login
+      // A deployment's: its pull request's author, or (a push's deployment) whoever started it.
+      (event === 'deployment_protection_rule'
+        ? verified?.number !== undefined
+          ? payload.pull_requests?.[0]?.user?.login
+          : payload.sender?.login
         : undefined),
     metadata,
   };

@@ -28,6 +28,21 @@ export async function createComment(gh: Octokit, target: Repo, issueNumber: numb
   return (await githubCall(() => gh.issues.createComment({ ...repo, issue_number: issueNumber, body: marked }))).data;
 }
 
+/** A comment on a commit, once per operation (a retry finds the one an earlier attempt wrote). */
+export async function createCommitComment(gh: Octokit, target: Repo, sha: string, body: string) {
+  const repo = only(target);
+  const op = currentOperation();
+  if (op.retry) {
+    const all = await githubCall(() =>
+      gh.paginate(gh.repos.listCommentsForCommit, { ...repo, commit_sha: sha, per_page: 100 }),
+    );
+    const done = all.find((c) => c.body?.includes(operationMarker(op.key)));
+    if (done) return done;
+  }
+  return (await githubCall(() => gh.repos.createCommitComment({ ...repo, commit_sha: sha, body: markBody(body, op) })))
+    .data;
+}
+
 export async function createReview(
   gh: Octokit,
   target: Repo,

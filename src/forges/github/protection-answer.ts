@@ -31,11 +31,13 @@ export async function answerProtectionRule(
   } catch (err) {
     if ((err as { status?: number }).status !== 422) throw toActivityFailure(err);
     const said = String((err as { response?: { data?: { message?: unknown } } }).response?.data?.message ?? '');
-    return {
-      answered: false,
-      note: op.retry
-        ? `no longer waiting: an earlier attempt's answer was taken (GitHub: ${said.slice(0, 200)})`
-        : `GitHub took no answer: ${said.slice(0, 200) || 'no rule waits for this environment'}`,
-    };
+    // On a retry the rule no longer waiting is, but for a run cancelled meanwhile, the earlier attempt's
+    // answer taken; on a first attempt nothing of ours was.
+    return op.retry
+      ? { answered: true, note: `taken by an earlier attempt (GitHub now says: ${said.slice(0, 200)})` }
+      : {
+          answered: false,
+          note: `GitHub took no answer: ${said.slice(0, 200) || 'no rule waits for this environment'}`,
+        };
   }
 }

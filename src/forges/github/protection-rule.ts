@@ -11,6 +11,8 @@ export interface ProtectionRule {
   runId: number;
   /** The environment whose rule asks (the answer names it). */
   environment: string;
+  /** The deployment's commit, as verified (what an approval approves). */
+  sha: string;
   /** The event that started the run (push, pull_request, workflow_dispatch...), as GitHub names it. */
   event?: string;
   /** The deployment's ref, as GitHub sends it (a branch or tag). */
@@ -30,16 +32,17 @@ const trimSlash = (s: string) => s.replace(/\/+$/, '');
 export function protectionRuleOf(
   payload: Record<string, any>,
   apiUrl: string,
-  repository: { owner?: string; repo?: string },
+  repository: { owner?: string; repo?: string; headSha?: string },
 ): ProtectionRule | { refused: string } {
   const refuse = (refused: string) => ({ refused });
   const env = payload.environment;
   const control = (t: string) => [...t].some((ch) => ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127);
   if (typeof env !== 'string' || !env.trim() || env.length > ENVIRONMENT_MAX || control(env))
     return refuse('environment is missing or not an environment name');
-  const { owner, repo } = repository;
+  const { owner, repo, headSha: sha } = repository;
   if (!owner || !repo || !PATH_SEGMENT.test(owner) || !PATH_SEGMENT.test(repo))
     return refuse('a deployment_protection_rule delivery must name its repository');
+  if (!sha) return refuse('a deployment_protection_rule delivery must name its deployment commit');
   let callback: URL;
   let api: URL;
   try {
@@ -71,6 +74,7 @@ export function protectionRuleOf(
   return {
     runId,
     environment: env,
+    sha,
     ...(event ? { event: event.value } : {}),
     ...(ref ? { ref: ref.value } : {}),
   };

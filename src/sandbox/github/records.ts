@@ -13,6 +13,17 @@ export interface SandboxComment {
   updated_at: string;
 }
 
+/** A comment on a commit (where a deployment without a pull request asks for approval). */
+export interface SandboxCommitComment {
+  id: number;
+  owner: string;
+  repo: string;
+  commitId: string;
+  body: string;
+  user: string;
+  created_at: string;
+}
+
 export interface SandboxStatus {
   id: number;
   owner: string;

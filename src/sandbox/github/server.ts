@@ -20,7 +20,14 @@ import { SandboxHttpServer } from '../http-server.js';
 import { DOCS, HttpError, pathRegex, type Handler, type Route, type Token } from './http.js';
 import { issueRoutes } from './issues.js';
 import { pullRoutes } from './pulls.js';
-import type { SandboxCheckRun, SandboxComment, SandboxRequest, SandboxSnapshot, SandboxStatus } from './records.js';
+import type {
+  SandboxCheckRun,
+  SandboxComment,
+  SandboxCommitComment,
+  SandboxRequest,
+  SandboxSnapshot,
+  SandboxStatus,
+} from './records.js';
 import { repoRoutes } from './repos.js';
 import { statusRoutes } from './statuses.js';
 import { teamRoutes } from './teams.js';
@@ -39,6 +46,8 @@ interface Fault {
 
 export class GitHubSandbox extends SandboxHttpServer {
   readonly comments: SandboxComment[] = [];
+  /** Comments on commits, oldest first. */
+  readonly commitComments: SandboxCommitComment[] = [];
   readonly checkRuns: SandboxCheckRun[] = [];
   /** Commit statuses, oldest first (a personal token's stand-in for check runs). */
   readonly statuses: SandboxStatus[] = [];
@@ -307,6 +316,7 @@ export class GitHubSandbox extends SandboxHttpServer {
 
   reset(): void {
     this.comments.length = 0;
+    this.commitComments.length = 0;
     this.checkRuns.length = 0;
     this.statuses.length = 0;
     this.reviews.length = 0;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { pullRequests } from '../harness/deploy-hook.js';
-import { protectionRuleRequest } from '../harness/protection-rule.js';
+import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';

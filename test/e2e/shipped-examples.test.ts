@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropic.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
-import { protectionRuleRequest } from '../harness/protection-rule.js';
+import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
 import { until } from '../harness/until.js';
 import { syncTriggerSchedules } from '../../src/worker/trigger-schedules.js';
 

@@ -16,7 +16,7 @@ import {
   clampedApproval,
   protectionVerdict,
 } from '../../workflows/protection-rule.js';
-import { protectionRuleRequest } from '../harness/protection-rule.js';
+import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
 
 const SHA = 'a'.repeat(40);
 const request = (apiOrigin = 'https://api.github.com', pr = true) =>

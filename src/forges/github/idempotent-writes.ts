@@ -7,7 +7,7 @@
 import type { Octokit } from '@octokit/rest';
 import { githubCall } from './failures.js';
 import { fitCheckOutput, LIMITS } from './limits.js';
-import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { currentOperation, markBody, operationMarker, postOnce } from '../operation.js';
 
 type Repo = { owner: string; repo: string };
 
@@ -30,17 +30,15 @@ export async function createComment(gh: Octokit, target: Repo, issueNumber: numb
 
 /** A comment on a commit, once per operation (a retry finds the one an earlier attempt wrote). */
 export async function createCommitComment(gh: Octokit, target: Repo, sha: string, body: string) {
-  const repo = only(target);
+  const repo = { ...only(target), commit_sha: sha };
   const op = currentOperation();
-  if (op.retry) {
-    const all = await githubCall(() =>
-      gh.paginate(gh.repos.listCommentsForCommit, { ...repo, commit_sha: sha, per_page: 100 }),
+  const find = async () =>
+    (await githubCall(() => gh.paginate(gh.repos.listCommentsForCommit, { ...repo, per_page: 100 }))).find((c) =>
+      c.body?.includes(operationMarker(op.key)),
     );
-    const done = all.find((c) => c.body?.includes(operationMarker(op.key)));
-    if (done) return done;
-  }
-  return (await githubCall(() => gh.repos.createCommitComment({ ...repo, commit_sha: sha, body: markBody(body, op) })))
-    .data;
+  const create = async () =>
+    (await githubCall(() => gh.repos.createCommitComment({ ...repo, body: markBody(body, op) }))).data;
+  return postOnce(op, find, create);
 }
 
 export async function createReview(

@@ -1,7 +1,9 @@
 // Custom deployment protection rules: a GitHub Actions deployment waits for this App's decision. Signed
 // `deployment_protection_rule` deliveries into the real ingress, a real worker process (SIGKILLed between
 // the request and the approval), the shared dev server, and the GitHub sandbox, which keeps the Actions
-// runs waiting on their rules and records every answer as GitHub would take it (one per rule).
+// runs waiting on their rules and records every answer as GitHub would take it (one per rule). The file
+// writes more than GitHub's 80 content-creating requests a minute, so the worker's pacer holds some writes
+// back for up to a minute: the waits below allow for it.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -13,6 +15,9 @@ import { protectionRuleRequest } from '../../src/fixtures/protection-rule-reques
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
+
+/** How long a write may wait for the pacer (GitHub's per-minute budget of content-creating requests). */
+const PACED_MS = 150_000;
 
 const FLOW = `apiVersion: aof.dev/v1
 kind: AgentFlow
@@ -28,7 +33,7 @@ spec:
 `;
 
 describe('custom deployment protection rules: an Actions deployment waits for the flow', function () {
-  this.timeout(240_000);
+  this.timeout(600_000);
   let stack: Stack;
   let dir: string;
   let env: Record<string, string>;
@@ -77,10 +82,13 @@ describe('custom deployment protection rules: an Actions deployment waits for th
     const r = await stack.send('deployment_protection_rule', payload);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const flowId = `flow/${repo}#${pr.number}/actions-gate/${environment}/run-${runId}`;
-    await until('the approval request', () =>
-      stack.sandbox
-        .commentsOn(...(repo.split('/') as [string, string]), pr.number)
-        .some((c) => c.body.includes(`GitHub Actions run ${runId} waits for this decision`)),
+    await until(
+      'the approval request',
+      () =>
+        stack.sandbox
+          .commentsOn(...(repo.split('/') as [string, string]), pr.number)
+          .some((c) => c.body.includes(`GitHub Actions run ${runId} waits for this decision`)),
+      { ms: PACED_MS },
     );
     return { pr, prs, runId, payload, delivery: r.delivery, flow: stack.client.workflow.getHandle(flowId) };
   }
@@ -148,6 +156,19 @@ describe('custom deployment protection rules: an Actions deployment waits for th
     assert.match(result.protectionRule.note, /taken by an earlier attempt/);
   });
 
+  it('a push to the pull request voids the request: rejected once, saying so', async () => {
+    const { pr, runId, flow } = await request('ruleorg/api', 'us');
+    const push = retarget(example('pull_request', 'synchronize'), 'ruleorg/api');
+    push.pull_request.number = pr.number;
+    push.pull_request.head.sha = 'f'.repeat(40);
+    assert.ok((await stack.send('pull_request', push)).status < 300);
+    assert.equal((await flow.result()).approval.decision, 'invalidated');
+    assert.deepEqual(
+      answersFor(runId).map((a) => [a.state, a.comment]),
+      [['rejected', 'Flow actions-gate: a new push voided the approvals.']],
+    );
+  });
+
   it('an approval that times out answers rejected, once, saying it expired', async () => {
     const { runId, flow } = await request('ruleorg/quick');
     const result = await flow.result();
@@ -183,8 +204,10 @@ describe('custom deployment protection rules: an Actions deployment waits for th
     });
     assert.equal((await stack.send('deployment_protection_rule', payload)).status, 201);
     const onCommit = () => stack.sandbox.commitComments.filter((c) => c.commitId === sha).map((c) => c.body);
-    await until('the approval request on the commit', () =>
-      onCommit().some((b) => b.includes(`GitHub Actions run ${runId} waits for this decision`)),
+    await until(
+      'the approval request on the commit',
+      () => onCommit().some((b) => b.includes(`GitHub Actions run ${runId} waits for this decision`)),
+      { ms: PACED_MS },
     );
     const commitComment = (body: string, login: string) => {
       const c = retarget(example('commit_comment', 'created'), 'ruleorg/api');
@@ -194,7 +217,9 @@ describe('custom deployment protection rules: an Actions deployment waits for th
     };
     const own = await commitComment('/approve', 'carol');
     assert.deepEqual([own.status, own.body.status], [202, 'signalled']);
-    await until('the refusal', () => onCommit().some((b) => b.includes('you started this deployment')));
+    await until('the refusal', () => onCommit().some((b) => b.includes('you started this deployment')), {
+      ms: PACED_MS,
+    });
     const ok = await commitComment('/approve', 'alice');
     assert.deepEqual([ok.status, ok.body.status], [202, 'signalled']);
 

@@ -1,6 +1,7 @@
 // What the GitHub sandbox keeps of what it was sent: comments, commit statuses, check runs, the requests
 // themselves, and the shape of a snapshot of all that (for `aofctl dev` to keep across restarts).
 import type { GitHubSandbox } from './server.js';
+import type { SandboxRuleAnswer } from './actions.js';
 
 export interface SandboxComment {
   id: number;
@@ -73,4 +74,8 @@ export interface SandboxSnapshot {
   pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];
   issues?: [string, boolean][];
   contents: [string, string][];
+  commitComments?: SandboxCommitComment[];
+  /** Actions runs still waiting on protection rules, and the answers given. */
+  pendingRules?: [string, string[]][];
+  ruleAnswers?: SandboxRuleAnswer[];
 }

@@ -297,6 +297,9 @@ export class GitHubSandbox extends SandboxHttpServer {
       pulls: [...this.pulls],
       issues: [...this.issues],
       contents: [...this.contents],
+      commitComments: this.commitComments,
+      pendingRules: [...this.pendingRules].map(([k, v]) => [k, [...v]]),
+      ruleAnswers: this.ruleAnswers,
     };
   }
 
@@ -311,6 +314,9 @@ export class GitHubSandbox extends SandboxHttpServer {
     for (const [k, v] of s.pulls ?? []) this.pulls.set(k, v);
     for (const [k, v] of s.issues ?? []) this.issues.set(k, v);
     for (const [k, v] of s.contents ?? []) this.contents.set(k, v);
+    this.commitComments.push(...(s.commitComments ?? []));
+    for (const [k, v] of s.pendingRules ?? []) this.pendingRules.set(k, new Set(v));
+    this.ruleAnswers.push(...(s.ruleAnswers ?? []));
     this.nextId = Math.max(this.nextId, s.nextId ?? 0);
   }
 

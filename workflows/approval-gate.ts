@@ -26,6 +26,13 @@ export interface ApprovalConfig {
   prAuthor?: string;
   /** The author's user id, where the forge compares people by id (GitLab): then the login is not read. */
   prAuthorId?: number;
+  /** A last line of the request (what waits for the decision, and a timeout cut to the forge's window). */
+  note?: string;
+  /**
+   * Asks on the commit (its comments, where `/approve` is then read), there being no pull request: a
+   * deployment of a push. `prAuthor` is then whoever started the deployment.
+   */
+  onCommit?: boolean;
 }
 
 export interface ApprovalRecord {
@@ -126,7 +133,10 @@ export async function approvalGate(
   const target = forgeTargetOf(scope);
   // A check is named by its commit and name where the forge's checks are commit statuses (GitLab).
   const deployCheck = { ...target, headSha: sha, name: `deploy ${cfg.environment}` };
-  const say = (body: string) => forge.postComment({ ...target, issueNumber: scope.number!, body });
+  const say = (body: string) =>
+    cfg.onCommit
+      ? forge.postCommitComment({ ...target, sha, body })
+      : forge.postComment({ ...target, issueNumber: scope.number!, body });
   const who = cfg.approvers.length
     ? cfg.approvers.map((a) => (a.includes('/') ? `@${a}` : `@${a}`)).join(', ')
     : `anyone with ${cfg.minPermission} permission`;
@@ -152,7 +162,8 @@ export async function approvalGate(
   async function gate(): Promise<ApprovalOutcome> {
     await say(
       `### Deploy to \`${cfg.environment}\` requested by @${cfg.requestedBy}\n\nCommit \`${sha.slice(0, 7)}\`. Waiting for ${cfg.minApprovers} approval(s) from ${who}` +
-        `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.`,
+        `${cfg.minPermission && cfg.approvers.length ? ` or anyone with ${cfg.minPermission} permission` : ''}.\nComment \`/approve\` or \`/reject <reason>\`. The request expires in ${Math.round(cfg.timeoutMs / 3600_000)} h.` +
+        (cfg.note ? `\n\n${cfg.note}` : ''),
     );
     const check = await forge.createCheckRun({ ...deployCheck, status: 'in_progress' });
     const conclude = (conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out', title: string) =>
@@ -218,7 +229,9 @@ export async function approvalGate(
         if (isAuthor(cfg, c) && !cfg.allowAuthor) {
           await refuse(
             c,
-            `@${c.login} you opened this ${changeNoun(scope)}, so you cannot approve or reject its deploy. Nothing changed.`,
+            cfg.onCommit
+              ? `@${c.login} you started this deployment, so you cannot approve or reject it. Nothing changed.`
+              : `@${c.login} you opened this ${changeNoun(scope)}, so you cannot approve or reject its deploy. Nothing changed.`,
           );
           continue;
         }

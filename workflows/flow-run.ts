@@ -31,6 +31,8 @@ import { forgeActivities } from './activities.js';
 import type { AgentRunInput } from './agent-run.js';
 import { approvalInbox, type ApprovalOutcome } from './approval-gate.js';
 import { FLOW_NODE_TYPES, type FlowContext } from './flow-nodes/index.js';
+import { answerProtectionRule, protectionVerdict, type ProtectionRuleAnswer } from './protection-rule.js';
+import type { ProtectionRuleRequest } from './types.js';
 
 export interface FlowRunInput {
   flow: string;
@@ -49,6 +51,8 @@ export interface FlowRunInput {
   prAuthor?: string;
   /** The author's user id, where the forge compares people by id (GitLab). */
   prAuthorId?: number;
+  /** A GitHub Actions deployment waiting for this flow's decision (workflows/protection-rule.ts). */
+  protectionRule?: ProtectionRuleRequest;
 }
 
 export interface NodeRecord {
@@ -66,6 +70,8 @@ export interface FlowRunResult {
   status: string;
   nodes: NodeRecord[];
   approval?: ApprovalOutcome;
+  /** What the flow answered the GitHub Actions deployment that waited for it. */
+  protectionRule?: ProtectionRuleAnswer;
 }
 
 const MAX_STEPS = 200;
@@ -79,6 +85,28 @@ const fieldAt = (value: unknown, path: string[]): unknown =>
   );
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
+  const rule = input.protectionRule;
+  // Replay-safe: only a `deployment_protection_rule` delivery gives a flow `protectionRule`, input that no
+  // run started before this code had, so those runs never reach the answer below.
+  if (!rule) return runFlow(input);
+  const forge = forgeActivities(input.githubTaskQueue);
+  const target = forgeTargetOf(input.scope);
+  let result: FlowRunResult;
+  try {
+    result = await runFlow(input);
+  } catch (err) {
+    // Failed or cancelled: the deployment is rejected, once, before the flow's failure is reported.
+    await answerProtectionRule(forge, target, rule, {
+      state: 'rejected',
+      comment: `Flow ${input.flow}: ${err instanceof CancelledFailure ? 'cancelled' : 'failed'}; see its run in Temporal.`,
+    });
+    throw err;
+  }
+  const verdict = protectionVerdict(input.flow, succeeded(result.status), result.status, result.approval);
+  return { ...result, protectionRule: await answerProtectionRule(forge, target, rule, verdict) };
+}
+
+async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
   const box = approvalInbox(); // listen for /approve from the first moment
   const setState = markRun(
     'flowRunWorkflow',

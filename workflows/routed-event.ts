@@ -1,7 +1,7 @@
 // One routed GitHub event: count an agent or fleet run against its budget window, gather the pull
 // request's changes when there is one, then run the target agent or fleet, which answers on the issue or PR.
 import { changeNoun, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
-import { changeFlowsPrefix, repositoryKey } from '../src/temporal/workflow-ids.js';
+import { changeFlowsPrefix, commitFlowsPrefix, repositoryKey } from '../src/temporal/workflow-ids.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
@@ -75,14 +75,16 @@ async function startFlow(
   // Flows on another forge name it in their ids (flow runs started before did not).
   const idForge =
     input.forge && input.forge !== 'github' && patched('flow-and-lock-ids-name-their-forge') ? input.forge : undefined;
-  const workflowId = flowRunWorkflowId(
-    String(m.repo_full_name),
-    scope.number,
-    input.deliveryId,
-    input.target.name,
-    environment,
-    idForge,
-  );
+  const rule = input.protectionRule;
+  // A protection rule's flow is one per Actions run as well (a new run of the same change and environment
+  // asks again while an earlier request may still wait), found by its pull request or, without one, by
+  // its commit, where `/approve` comments reach it. (Replay-safe: only protection rule deliveries carry
+  // `protectionRule`, input no run started before this code had.)
+  if (rule && !scope.headSha) scope = { ...scope, headSha: rule.sha };
+  const repo = String(m.repo_full_name);
+  const workflowId = !rule
+    ? flowRunWorkflowId(repo, scope.number, input.deliveryId, input.target.name, environment, idForge)
+    : `${scope.number !== undefined ? changeFlowsPrefix(repo, scope.number) : commitFlowsPrefix(repo, rule.sha)}/${input.target.name}/${encodeURIComponent(environment).slice(0, 100)}/run-${rule.runId}`;
   try {
     return await executeChild(flowRunWorkflow, {
       workflowId,
@@ -103,6 +105,7 @@ async function startFlow(
           taskTimeoutSecs: input.taskTimeoutSecs,
           prAuthor: input.prAuthor,
           ...(input.prAuthorId !== undefined ? { prAuthorId: input.prAuthorId } : {}),
+          ...(rule ? { protectionRule: rule } : {}),
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -5,6 +5,7 @@ import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, DaemonConfig, Fleet, Flow, Gate } from '../src/config/schema.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import type { ForgeName, MergeGroup } from '../src/forges/port.js';
+import type { ProtectionRule } from '../src/forges/github/protection-rule.js';
 import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
 import type { FleetRunResult } from './fleet-run.js';
@@ -40,6 +41,12 @@ export interface RoutedEventInput {
   mergeGroup?: MergeGroup;
   /** For gate targets: the login of whoever sent the event, as verified (who asks `/pause` or `/resume`). */
   sender?: string;
+  /**
+   * For flow targets: the GitHub Actions deployment waiting for this flow's decision (a custom deployment
+   * protection rule), and when the ingress took the request (GitHub waits at most 30 days from about then).
+   * Only `deployment_protection_rule` deliveries carry it: runs started before it existed never do.
+   */
+  protectionRule?: ProtectionRuleRequest;
   /** For gate targets: the PR and head commit to review (head unknown for a `/review` comment). */
   review?: { number: number; headSha?: string };
   /** Base URL of a workflow in the Web UI, for links from GitHub. */
@@ -81,3 +88,6 @@ export interface RoutedEventResult {
   /** Set when the run was over budget and ran nothing. */
   overBudget?: OverBudget;
 }
+
+/** A protection rule's request as a flow answers it: the run, the environment, when it was asked (ISO). */
+export type ProtectionRuleRequest = ProtectionRule & { requestedAt: string };

@@ -20,6 +20,8 @@ import {
   type ForgeName,
   type ForgeTarget,
   type ForgeVerbs,
+  type ProtectionAnswer,
+  type ProtectionAnswered,
 } from '../../src/forges/port.js';
 
 /** A repository on any forge (the port's ForgeTarget). */
@@ -62,6 +64,22 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
   const runTool = createRunTool(clientFor, (t) => (forgeOf(t) === 'github' ? undefined : verbsOf(t)));
   return {
     runTool: (call: ToolCall) => runTool(call),
+
+    /** A comment on a commit (a deployment without a pull request asks there), once. */
+    postCommitComment(i: RepoTarget & { sha: string; body: string }): Promise<PostedComment> {
+      const comment = verbsOf(i).commentOnCommit;
+      if (!comment) throw ApplicationFailure.nonRetryable(`${forgeOf(i)} cannot comment on a commit`, 'ForgeLacksVerb');
+      return comment(forgeTargetOf(i), i.sha, i.body);
+    },
+
+    /** Answers a deployment waiting on the App's custom protection rule (GitHub Actions), once. */
+    answerProtectionRule(i: RepoTarget & ProtectionAnswer): Promise<ProtectionAnswered> {
+      const answer = verbsOf(i).answerProtectionRule;
+      if (!answer)
+        throw ApplicationFailure.nonRetryable(`${forgeOf(i)} has no deployment protection rules`, 'ForgeLacksVerb');
+      const { runId, environment, state, comment } = i;
+      return answer(forgeTargetOf(i), { runId, environment, state, comment });
+    },
 
     /** May `login` approve, by the forge's own permission APIs (login, team or group, role). */
     authorizeApprover: (i: RepoTarget & { login: string; approvers: string[]; minPermission?: string }) =>

@@ -2,6 +2,7 @@
 // user wants to choose (comment body, sender, number, PR or issue), set everywhere GitHub would set them.
 import { readFileSync } from 'node:fs';
 import { example, retarget } from '../fixtures/webhook-examples.js';
+import { protectionRuleRequest } from '../fixtures/protection-rule-request.js';
 import { UsageError } from './usage-error.js';
 
 export interface PayloadOptions {
@@ -13,6 +14,8 @@ export interface PayloadOptions {
   pr?: boolean;
   payloadFile?: string;
   repo?: string;
+  /** The GitHub API the receiving daemon is configured with: a protection rule's callback URL is on it. */
+  apiUrl?: string;
 }
 
 function load(o: PayloadOptions): Record<string, any> {
@@ -31,6 +34,18 @@ function load(o: PayloadOptions): Record<string, any> {
       throw new UsageError(`--payload: ${o.payloadFile} is not a JSON object: ${(err as Error).message}`);
     }
   }
+  // No real example of this event exists: one is built from real ones, for the PR `--number` names (else
+  // a push's deployment), its callback on the daemon's GitHub API.
+  if (o.event === 'deployment_protection_rule')
+    return protectionRuleRequest({
+      repo: 'Codertocat/Hello-World',
+      runId: Math.floor(Date.now() / 1000),
+      environment: 'production',
+      sha: example('pull_request', 'opened').pull_request.head.sha,
+      apiOrigin: (o.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
+      ...(o.number !== undefined ? { pr: { number: o.number, author: 'Codertocat' } } : {}),
+      ...(o.sender !== undefined ? { sender: o.sender } : {}),
+    });
   try {
     return example(o.event, o.action);
   } catch (err) {
@@ -58,7 +73,7 @@ export function simulatedPayload(o: PayloadOptions): Record<string, any> {
       patch_url: `${repoUrl}/pull/${p.issue.number}.patch`,
     };
   }
-  if (o.number !== undefined) {
+  if (o.number !== undefined && o.event !== 'deployment_protection_rule') {
     const subject = p.pull_request ?? p.issue;
     if (!subject) throw new UsageError(`--number applies to issue and pull request events, not ${o.event}`);
     subject.number = o.number;

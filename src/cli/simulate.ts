@@ -21,7 +21,10 @@ export async function simulate(o: SimulateOptions): Promise<number> {
   const secret = o.secret || process.env.GITHUB_WEBHOOK_SECRET || dev?.secret;
   if (!secret)
     throw new UsageError('simulate: no secret: pass --secret, set GITHUB_WEBHOOK_SECRET, or start `aofctl dev` first');
-  const payload = simulatedPayload(o);
+  const payload = simulatedPayload({
+    ...o,
+    apiUrl: o.apiUrl ?? dev?.sandboxUrl ?? (process.env.GITHUB_API_URL || undefined),
+  });
   if (dev) await seedSandbox(dev.sandboxUrl, payload);
   const body = JSON.stringify(payload);
   const delivery = o.delivery ?? randomUUID();

@@ -1,7 +1,7 @@
 // The actions GitHub sends with each webhook event, so `actions: [openned]` is an error with a
 // suggestion instead of a trigger that silently never fires. From @octokit/webhooks-examples (its
 // per-event action lists; test/unit/event-actions.test.ts keeps this table a superset of them) and the
-// AOF reference's tables, plus pull_request milestoned/demilestoned and merge_group destroyed, which GitHub documents but
+// AOF reference's tables, plus pull_request milestoned/demilestoned, merge_group destroyed and deployment_protection_rule, which GitHub documents but
 // the examples lack. An event with no actions (push, create, ...) sends no `action` field.
 export const EVENT_ACTIONS: Record<string, readonly string[]> = {
   branch_protection_rule: ['created', 'deleted', 'edited'],
@@ -14,6 +14,8 @@ export const EVENT_ACTIONS: Record<string, readonly string[]> = {
   dependabot_alert: ['created', 'dismissed', 'fixed', 'reintroduced', 'reopened'],
   deploy_key: ['created', 'deleted'],
   deployment: ['created'],
+  // A custom deployment protection rule asks the App (GitHub documents it; the examples lack it).
+  deployment_protection_rule: ['requested'],
   deployment_review: ['requested'],
   deployment_status: ['created'],
   discussion: [

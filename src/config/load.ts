@@ -318,13 +318,15 @@ function applyEnvOverrides(daemon: DaemonConfig, env: NodeJS.ProcessEnv = proces
   if (env.GITHUB_API_URL) daemon.spec.platforms.github.api_url = env.GITHUB_API_URL;
 }
 
-/** Events that carry a pull request (its head commit is what an approval approves). */
+/** Events that carry a pull request or a commit to approve (its head commit is what an approval approves). */
 const PR_EVENTS = new Set([
   'pull_request',
   'pull_request_review',
   'pull_request_review_comment',
   'pull_request_target',
   'issue_comment',
+  // A GitHub Actions deployment waiting on this App: approved on its commit's pull request, or its commit.
+  'deployment_protection_rule',
 ]);
 
 type PathItem = string | number;

@@ -9,6 +9,7 @@ import type { Resources } from '../config/load.js';
 import type { Tenant } from '../config/secrets.js';
 import type { UntrustedContent } from '../agents/prompt.js';
 import type { Headers } from './inbound.js';
+import type { ProtectionRule } from './github/protection-rule.js';
 
 import type { FailedDeliveries, FailedDelivery } from './failed-deliveries.js';
 
@@ -326,12 +327,38 @@ export interface ForgeVerbs {
    */
   comparisonReader?(t: ForgeTarget, baseSha: string, headSha: string): ChangeReader;
 
+  /**
+   * A comment on a commit, once across retries: where a deployment without a pull request asks for
+   * approval. Absent where the forge has none.
+   */
+  commentOnCommit?(t: ForgeTarget, sha: string, body: string): Promise<PostedComment>;
+
+  /**
+   * Answers a deployment waiting on this App's custom protection rule (GitHub Actions), once: a retry
+   * whose earlier attempt was taken is told so, never answered twice. Absent where the forge has none.
+   */
+  answerProtectionRule?(t: ForgeTarget, a: ProtectionAnswer): Promise<ProtectionAnswered>;
+
   /** Absent where the forge has none (Bitbucket): validation refuses Triggers that need them. */
   labels?: {
     /** Adds labels; the labels it then has. */
     add(t: ChangeTarget, labels: string[]): Promise<string[]>;
     remove(t: ChangeTarget, label: string): Promise<void>;
   };
+}
+
+/** A protection rule's answer: the run and environment that wait, the decision and why. */
+export interface ProtectionAnswer {
+  runId: number;
+  environment: string;
+  state: 'approved' | 'rejected';
+  comment: string;
+}
+
+/** Whether GitHub took the answer; when not, why (a rule that no longer waits). */
+export interface ProtectionAnswered {
+  answered: boolean;
+  note?: string;
 }
 
 /** How an analysis reads a change on its forge: the files changed, and their versions at the head. */
@@ -386,9 +413,10 @@ export interface ForgeEvent {
   sender?: { login: string; bot: boolean; id?: number };
   /**
    * A comment's text; only a newly `created` one runs a command or the default agent. `onChange`: written
-   * in the conversation of a pull or merge request, where `/approve` and `/reject` are read.
+   * in the conversation of a pull or merge request, where `/approve` and `/reject` are read; `onCommit`: the
+   * commit a commit comment is on, where they are read for a flow on that commit (no pull request).
    */
-  comment?: { body: string; created: boolean; id?: number; onChange?: boolean };
+  comment?: { body: string; created: boolean; id?: number; onChange?: boolean; onCommit?: string };
   /** What happened to the pull or merge request: new commits on it, or it closed (merged or not). */
   transition?: 'pushed' | 'closed';
   /** The pull or merge request a gate reviews (head unknown for a comment such as `/review`). */
@@ -398,6 +426,11 @@ export interface ForgeEvent {
    * `destroyed`: merged, invalidated or dequeued.
    */
   mergeGroup?: MergeGroup;
+  /**
+   * A GitHub Actions deployment waiting for this App's decision (`deployment_protection_rule`), checked by
+   * the ingress against the configured GitHub API (src/forges/github/protection-rule.ts).
+   */
+  protectionRule?: ProtectionRule;
   /** The author of the pull or merge request, for the self-approval rule. */
   changeAuthor?: string;
   /** The author's user id, where the forge's payloads carry it (GitLab's `author_id`): compared by id. */

@@ -79,9 +79,10 @@ export function createDispatcher(
     }
   };
   const flows = prFlows(withDeadline);
-  dispatch.approveFlow = (t) => flows.approve(t.forge, t.repo, t.number, t.signal.arg as never);
+  dispatch.approveFlow = (t) =>
+    flows.approve(t.forge, t.repo, t.commit ? { commit: t.commit } : t.number!, t.signal.arg as never);
   dispatch.notifyFlows = (t) =>
-    flows.notify(t.forge, t.repo, t.number, (c, id) => {
+    flows.notify(t.forge, t.repo, t.number!, (c, id) => {
       const h = c.workflow.getHandle(id);
       return t.signal.name === 'prClosed'
         ? h.signal(prClosedSignal, t.signal.arg as never)

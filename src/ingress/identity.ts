@@ -118,6 +118,18 @@ export function verifiedIdentity(
       number ??= first;
     }
   }
+  // A deployment protection rule's request: the deployment's commit, and the pull request of that commit
+  // when GitHub names one (the first of pull_requests[]).
+  if (event === 'deployment_protection_rule') {
+    const sha = payload.deployment?.sha ?? payload.sha;
+    if (typeof sha !== 'string' || !SHA.test(sha)) return refuse('deployment.sha is not 40 hexadecimal characters');
+    headSha = sha;
+    const first = payload.pull_requests?.[0]?.number;
+    if (first !== undefined) {
+      if (!isPositiveInt(first)) return refuse('pull_requests[0].number is not a positive integer');
+      number ??= first;
+    }
+  }
   if (event === 'push') {
     for (const field of ['before', 'after'] as const) {
       const v = payload[field];

@@ -2,11 +2,12 @@
 // the one waiting for approval (as an update, whose validator turns away what changes nothing without a
 // trace in history), pushes and closing to all of them. Flows are found by their workflow ids,
 // `flow/<repository key>#<n>` or `flow/<repository key>#<n>/<flow>[/<environment>]` (workflow-ids.ts: the
-// key names the forge, except GitHub's).
+// key names the forge, except GitHub's); a flow on a commit without a pull request (a GitHub Actions
+// deployment of a push) by `flow/<repository key>@<sha>/...`, which its commit's comments reach.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { WithDeadline } from './temporal-unavailable.js';
 import type { ForgeName } from '../forges/port.js';
-import { changeFlowsPrefix } from '../temporal/workflow-ids.js';
+import { changeFlowsPrefix, commitFlowsPrefix } from '../temporal/workflow-ids.js';
 import {
   approvalSignal,
   approvalStateQuery,
@@ -25,9 +26,13 @@ const NOTHING_WAITING = 'nothing is waiting for approval';
 /** How long an approval looks again for a flow the visibility store may not list yet. */
 const VISIBILITY_LAG_MS = 1500;
 
+/** What flows run on: a pull or merge request by its number, or a commit without one. */
+export type FlowsOn = number | { commit: string };
+
 export function prFlows(withDeadline: WithDeadline) {
-  async function running(forge: ForgeName, repo: string, number: number): Promise<string[]> {
-    const base = changeFlowsPrefix(repo, number, forge);
+  async function running(forge: ForgeName, repo: string, on: FlowsOn): Promise<string[]> {
+    const base =
+      typeof on === 'number' ? changeFlowsPrefix(repo, on, forge) : commitFlowsPrefix(repo, on.commit, forge);
     const ids: string[] = [];
     const query = `WorkflowType = 'flowRunWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH ${JSON.stringify(base)}`;
     await withDeadline(async (client) => {
@@ -42,10 +47,10 @@ export function prFlows(withDeadline: WithDeadline) {
    * lists a new run a little after it started (an `/approve` right after the plan comment would otherwise
    * be answered "nothing waiting").
    */
-  async function runningSoon(forge: ForgeName, repo: string, number: number): Promise<string[]> {
+  async function runningSoon(forge: ForgeName, repo: string, on: FlowsOn): Promise<string[]> {
     const until = Date.now() + VISIBILITY_LAG_MS;
     for (let wait = 100; ; wait = Math.min(wait * 2, 400)) {
-      const ids = await running(forge, repo, number);
+      const ids = await running(forge, repo, on);
       if (ids.length > 0 || Date.now() + wait > until) return ids;
       await new Promise((r) => setTimeout(r, wait));
     }
@@ -76,8 +81,8 @@ export function prFlows(withDeadline: WithDeadline) {
   return {
     running,
 
-    async approve(forge: ForgeName, repo: string, number: number, comment: ApprovalComment): Promise<ApprovalAnswer> {
-      const chosen = await target(await runningSoon(forge, repo, number), comment);
+    async approve(forge: ForgeName, repo: string, on: FlowsOn, comment: ApprovalComment): Promise<ApprovalAnswer> {
+      const chosen = await target(await runningSoon(forge, repo, on), comment);
       if (typeof chosen !== 'string') return chosen;
       try {
         // The handler only queues the comment, so accepted and completed are one step; a validator's

@@ -16,7 +16,10 @@ export interface PrSignalTarget {
   forge: ForgeName;
   /** The repository's full name (`owner/repo`, `group/sub/project`). */
   repo: string;
-  number: number;
+  /** The pull or merge request; absent for a comment on a commit (`commit`). */
+  number?: number;
+  /** A commit comment's commit: `/approve` there reaches a flow on that commit (no pull request). */
+  commit?: string;
   signal: PrSignal;
   /** Approval commands are answered here and not routed further. */
   consumes: boolean;
@@ -30,9 +33,10 @@ export function prSignalOf(
 ): PrSignalTarget | undefined {
   const repo = ev.repository;
   const number = ev.number;
-  if (!repo || number === undefined) return undefined;
-  const on = { forge: ev.forge, repo, number };
-  if (ev.comment?.onChange) {
+  const commit = ev.comment?.onCommit;
+  if (!repo || (number === undefined && commit === undefined)) return undefined;
+  const on = commit !== undefined ? { forge: ev.forge, repo, commit } : { forge: ev.forge, repo, number };
+  if (ev.comment && (ev.comment.onChange || commit !== undefined)) {
     const line = commandLineOf(ev.comment.body);
     // The command word exactly, then whitespace or the end: `/approve\u200b` or `/approved` are not commands.
     const m = line ? approvalCommand(line) : null;

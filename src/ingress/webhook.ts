@@ -12,6 +12,7 @@ import type { UntrustedContent } from '../agents/prompt.js';
 import { tenantIndex, type Tenant } from '../config/secrets.js';
 import { eventAccepted, routeEvent, triggerAccepts } from '../routing/route.js';
 import { githubEvent } from '../forges/github/event.js';
+import { protectionRuleOf } from '../forges/github/protection-rule.js';
 import { prSignalOf, type PrSignalTarget } from './pr-signals.js';
 import type { ApprovalComment } from '../../workflows/definitions.js';
 import { untrustedContent, withDefinedTarget, workflowInput } from '../routing/resolve.js';
@@ -171,6 +172,12 @@ async function handleDelivery(ctx: Context, deps: WebhookDeps, d: Delivery) {
       `the secret of Trigger ${d.tenant.triggers.join(', ')} does not cover this delivery (its filters do not accept it)`,
     );
   const ev = githubEvent(d.event, d.payload, d.identity);
+  if (d.event === 'deployment_protection_rule' && ev.action === 'requested') {
+    // The answer goes to the configured GitHub API, never to a host the payload names.
+    const rule = protectionRuleOf(d.payload, res.daemon.spec.platforms.github.api_url, d.identity);
+    if ('refused' in rule) throw new Refusal(403, rule.refused);
+    ev.protectionRule = rule;
+  }
   return routeAndDispatch(ctx, deps, { ...d, ev, data: untrustedContent(d.payload), triggers, bots });
 }
 
@@ -262,14 +269,17 @@ async function approval(
 ) {
   const res = deps.resources();
   const result = await deps.dispatch.approveFlow!(t);
-  d.log.info({ repo: t.repo, number: t.number, ...result }, 'approval comment');
+  d.log.info({ repo: t.repo, number: t.number, commit: t.commit, ...result }, 'approval comment');
+  // On a commit (no pull request) the answer is the delivery's: replies are comments on a change.
+  if (t.number === undefined) return answer(ctx, result.status === 'signalled' ? 202 : 200, { ...result });
+  const issueNumber = t.number;
   const decision = (t.signal.arg as ApprovalComment).decision;
   const change = t.forge === 'gitlab' ? 'merge request' : 'pull request';
   const reply = (body: string) =>
     deps.dispatch.reply?.(
       {
         ...targetOf(t.forge, t.repo, d.identity?.installationId),
-        issueNumber: t.number,
+        issueNumber,
         body,
         githubTaskQueue: res.daemon.spec.temporal.github_task_queue,
       },

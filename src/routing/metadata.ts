@@ -140,6 +140,23 @@ function fromPayload(event: string, payload: Payload): Metadata {
         pr_html_url: issue.pull_request.html_url,
       });
   }
+  // A deployment protection rule's request: the pull request of the deployment's commit, when GitHub names
+  // one, and the deployment's commit (which the verified identity gives as the head).
+  if (event === 'deployment_protection_rule') {
+    const first = payload.pull_requests?.[0];
+    if (first)
+      Object.assign(m, {
+        pr_number: first.number,
+        pr_title: first.title,
+        pr_state: first.state,
+        pr_base_ref: first.base?.ref,
+        pr_head_ref: first.head?.ref,
+        pr_head_sha: payload.deployment?.sha ?? payload.sha,
+        pr_html_url: first.html_url,
+        pr_author: first.user?.login,
+      });
+    Object.assign(m, { ref: payload.deployment?.ref ?? payload.ref });
+  }
   if (event === 'push') {
     Object.assign(m, {
       ref: payload.ref,

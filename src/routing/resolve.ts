@@ -103,7 +103,11 @@ export function workflowInput(
     key: decision.key,
     args: decision.args,
     target: decision.target,
-    params: decision.params,
+    // A protection rule's flow acts on the environment GitHub asks about (its answer names it).
+    params:
+      ev.protectionRule && decision.target.kind === 'flow'
+        ? { ...decision.params, environment: ev.protectionRule.environment }
+        : decision.params,
     metadata: decision.metadata,
     data,
     agents: agentsFor(res, decision, ev.forge),
@@ -116,6 +120,9 @@ export function workflowInput(
     review: decision.target.kind === 'gate' ? ev.review : undefined,
     ...(decision.target.kind === 'gate' && ev.mergeGroup ? { mergeGroup: ev.mergeGroup } : {}),
     ...(decision.target.kind === 'gate' && ev.sender ? { sender: ev.sender.login } : {}),
+    ...(decision.target.kind === 'flow' && ev.protectionRule
+      ? { protectionRule: { ...ev.protectionRule, requestedAt: new Date().toISOString() } }
+      : {}),
     installationBound: identity?.installationBound ?? false,
     detailsUrlBase: res.daemon.spec.temporal.web_ui_url
       ? `${res.daemon.spec.temporal.web_ui_url.replace(/\/$/, '')}/namespaces/${res.daemon.spec.temporal.namespace}/workflows`

@@ -32,6 +32,13 @@ export function parseRepositoryKey(key: string): { forge: ForgeName; fullName: s
 export const changeFlowsPrefix = (fullName: string, number: number, forge: ForgeName = 'github'): string =>
   `flow/${repositoryKey(fullName, forge)}#${number}`;
 
+/**
+ * What the ids of every flow on one commit start with, where there is no pull request (a GitHub Actions
+ * deployment of a push waiting on its protection rule): `flow/<repository key>@<sha>`.
+ */
+export const commitFlowsPrefix = (fullName: string, sha: string, forge: ForgeName = 'github'): string =>
+  `flow/${repositoryKey(fullName, forge)}@${sha}`;
+
 /** The long-lived gate workflow of one pull or merge request: `gate/<repository key>#<n>`. */
 export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
   `gate/${repositoryKey(repoFullName, forge)}#${number}`;

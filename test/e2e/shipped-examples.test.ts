@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropic.js';
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
+import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
 import { until } from '../harness/until.js';
 import { syncTriggerSchedules } from '../../src/worker/trigger-schedules.js';
 
@@ -104,6 +105,39 @@ describe('the shipped example configuration', function () {
       ['staging'],
     );
     assert.ok(!stack.sandbox.comments.some((x) => x.body.includes('already running')));
+  });
+
+  it('an Actions deployment waiting on the protection rule: /approve on its pull request approves the run once', async () => {
+    const pr = stack.withPull(example('pull_request', 'opened'), files);
+    pr.pull_request.number = 4343;
+    stack.withPull(pr, files);
+    const repo = String(pr.repository.full_name);
+    const request = protectionRuleRequest({
+      repo,
+      runId: 99,
+      environment: 'production',
+      sha: pr.pull_request.head.sha,
+      apiOrigin: stack.sandbox.url,
+      pr: { number: 4343, author: pr.pull_request.user.login },
+    });
+    const r = await stack.send('deployment_protection_rule', request);
+    assert.equal(r.body.target?.name, 'actions-approval', JSON.stringify(r.body));
+    await until('the approval request', () =>
+      stack.sandbox.comments.some((x) => x.issueNumber === 4343 && x.body.includes('GitHub Actions run 99 waits')),
+    );
+    const c = example('issue_comment', 'created');
+    c.repository = pr.repository;
+    c.issue.number = 4343;
+    c.issue.pull_request = { url: pr.pull_request.url, html_url: pr.pull_request.html_url };
+    c.comment.body = '/approve';
+    c.sender.login = 'octocat';
+    assert.equal((await stack.send('issue_comment', c)).status, 202);
+    const flow = stack.client.workflow.getHandle(`flow/${repo}#4343/actions-approval/production/run-99`);
+    assert.equal((await flow.result()).status, 'completed');
+    assert.deepEqual(
+      stack.sandbox.ruleAnswers.map((a) => [a.runId, a.environment, a.state]),
+      [[99, 'production', 'approved']],
+    );
   });
 
   const prComment = (body: string) => {

@@ -90,6 +90,29 @@ describe('GitHub writes: parameters, limits and retries (issue 23)', () => {
       ]);
     });
 
+    it("a commit comment and a protection rule's answer: each once, also when GitHub took it and answered 500", async () => {
+      const sha = 'a'.repeat(40);
+      const posted = await writeThenRetry('cc', () => activities.postCommitComment({ ...target, sha, body: 'Ask' }));
+      assert.deepEqual(
+        sandbox.commitComments.map((c) => [c.id, c.commitId, c.body]),
+        [[posted.id, sha, `Ask\n\n${await marker('cc')}`]],
+      );
+      sandbox.addPendingRule('o', 'r', 9, 'production');
+      const answer = { ...target, runId: 9, environment: 'production', state: 'approved' as const, comment: 'ok' };
+      const taken = await writeThenRetry('pr', () => activities.answerProtectionRule(answer));
+      assert.equal(taken.answered, true);
+      assert.match(taken.note!, /taken by an earlier attempt/);
+      assert.deepEqual(
+        sandbox.ruleAnswers.map((x) => [x.runId, x.environment, x.state, x.comment]),
+        [[9, 'production', 'approved', 'ok']],
+      );
+      // A first attempt that finds no rule waiting gave no answer, and says so.
+      const none = await attempt(1, () => activities.answerProtectionRule({ ...answer, environment: 'staging' }), 'x');
+      assert.equal(none.answered, false);
+      assert.match(none.note!, /GitHub took no answer/);
+      assert.equal(sandbox.ruleAnswers.length, 1);
+    });
+
     it("check runs (the activity and a tool) and their retries' lookups, an update and a commit status: GitHub's fields only", async () => {
       seedPull();
       const input = {

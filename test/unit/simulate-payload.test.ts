@@ -43,6 +43,19 @@ describe('simulate payloads', () => {
     assert.ok(p.issue.pull_request);
   });
 
+  it("a deployment protection rule's request: on the daemon's GitHub API, for the pull request --number names", () => {
+    const p = simulatedPayload({ event: 'deployment_protection_rule', number: 2, apiUrl: 'http://127.0.0.1:9/' });
+    assert.match(
+      p.deployment_callback_url,
+      /^http:\/\/127\.0\.0\.1:9\/repos\/Codertocat\/Hello-World\/actions\/runs\/\d+\/deployment_protection_rule$/,
+    );
+    assert.deepEqual(
+      [p.action, p.environment, p.pull_requests.map((x: { number: number }) => x.number), p.deployment.sha],
+      ['requested', 'production', [2], p.sha],
+    );
+    assert.deepEqual(simulatedPayload({ event: 'deployment_protection_rule' }).pull_requests, []);
+  });
+
   it('options that do not fit the event are refused with the reason', () => {
     assert.throws(() => simulatedPayload({ event: 'push', body: '/review' }), /--body sets a comment's text/);
     assert.throws(() => simulatedPayload({ event: 'push', pr: true }), /--pr applies to events about an issue/);

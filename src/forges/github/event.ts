@@ -24,6 +24,8 @@ export function eventBranch(event: string, payload: Payload): string | undefined
   if (event === 'merge_group' && typeof payload.merge_group?.base_ref === 'string')
     return payload.merge_group.base_ref.replace(/^refs\/heads\//, '');
   if ((event === 'create' || event === 'delete') && payload.ref_type === 'branch') return payload.ref;
+  if (event === 'deployment_protection_rule' && typeof (payload.deployment?.ref ?? payload.ref) === 'string')
+    return String(payload.deployment?.ref ?? payload.ref).replace(/^refs\/heads\//, '');
   return (
     payload.check_run?.check_suite?.head_branch ??
     payload.check_suite?.head_branch ??
@@ -79,6 +81,9 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
           ...(typeof payload.comment?.id === 'number' ? { id: payload.comment.id } : {}),
           // A review comment sits on a line: only the conversation's comments approve.
           onChange: event === 'issue_comment' && Boolean(payload.issue?.pull_request),
+          ...(event === 'commit_comment' && SHA.test(String(payload.comment?.commit_id))
+            ? { onCommit: String(payload.comment.commit_id) }
+            : {}),
         }
       : undefined,
     transition:
@@ -96,7 +101,14 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
         : review,
     mergeGroup: mergeGroupOf(event, payload),
     changeAuthor:
-      payload.pull_request?.user?.login ?? (payload.issue?.pull_request ? payload.issue.user?.login : undefined),
+      payload.pull_request?.user?.login ??
+      (payload.issue?.pull_request ? payload.issue.user?.login : undefined) ??
+      // A deployment's: its pull request's author, or (a push's deployment) whoever started it.
+      (event === 'deployment_protection_rule'
+        ? verified?.number !== undefined
+          ? payload.pull_requests?.[0]?.user?.login
+          : payload.sender?.login
+        : undefined),
     metadata,
   };
 }

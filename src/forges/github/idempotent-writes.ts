@@ -7,7 +7,7 @@
 import type { Octokit } from '@octokit/rest';
 import { githubCall } from './failures.js';
 import { fitCheckOutput, LIMITS } from './limits.js';
-import { currentOperation, markBody, operationMarker } from '../operation.js';
+import { currentOperation, markBody, operationMarker, postOnce } from '../operation.js';
 
 type Repo = { owner: string; repo: string };
 
@@ -36,6 +36,19 @@ export async function createComment(gh: Octokit, target: Repo, issueNumber: numb
     if (done) return done;
   }
   return (await githubCall(() => gh.issues.createComment({ ...repo, issue_number: issueNumber, body: marked }))).data;
+}
+
+/** A comment on a commit, once per operation (a retry finds the one an earlier attempt wrote). */
+export async function createCommitComment(gh: Octokit, target: Repo, sha: string, body: string) {
+  const repo = { ...only(target), commit_sha: sha };
+  const op = currentOperation();
+  const find = async () =>
+    (await githubCall(() => gh.paginate(gh.repos.listCommentsForCommit, { ...repo, per_page: 100 }))).find((c) =>
+      c.body?.includes(operationMarker(op.key)),
+    );
+  const create = async () =>
+    (await githubCall(() => gh.repos.createCommitComment({ ...repo, body: markBody(body, op) }))).data;
+  return postOnce(op, find, create);
 }
 
 export async function createReview(

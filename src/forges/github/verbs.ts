@@ -8,7 +8,7 @@ import { githubCall } from './failures.js';
 import { fit, fitCheckOutput, LIMITS } from './limits.js';
 import { needsApp, stateOf } from './check-fallback.js';
 import { clientLogin } from './identity.js';
-import { createCheckRun, createComment, createReview } from './idempotent-writes.js';
+import { createCheckRun, createComment, createCommitComment, createReview } from './idempotent-writes.js';
 import { currentOperation } from '../operation.js';
 import { setCommitStatus } from './commit-status.js';
 import { headVersion, headVersions } from './blob-contents.js';
@@ -16,6 +16,7 @@ import { configFiles } from './change-config.js';
 import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.js';
 import { createAuthorizeApprover } from './approvals.js';
 import { agentComment, githubReviewThreads } from './review-threads.js';
+import { answerProtectionRule } from './protection-answer.js';
 import type { Octokit } from '@octokit/rest';
 import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
@@ -223,6 +224,13 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
     reviewThreads: (t, r) => githubReviewThreads(clientFor(t), t, r),
 
     mayApprove: (t, p) => mayApprove({ ...t, ...p }),
+
+    answerProtectionRule: (t, a) => answerProtectionRule(clientFor(t), t, a),
+
+    async commentOnCommit(t, sha, body) {
+      const data = await createCommitComment(clientFor(t), t, sha, body);
+      return { id: data.id, url: data.html_url };
+    },
 
     async botIdentity(t) {
       const gh = clientFor(t);

@@ -1,6 +1,7 @@
 // What the GitHub sandbox keeps of what it was sent: comments, commit statuses, check runs, the requests
 // themselves, and the shape of a snapshot of all that (for `aofctl dev` to keep across restarts).
 import type { GitHubSandbox } from './server.js';
+import type { SandboxRuleAnswer } from './actions.js';
 
 export interface SandboxComment {
   id: number;
@@ -11,6 +12,17 @@ export interface SandboxComment {
   user: string;
   created_at: string;
   updated_at: string;
+}
+
+/** A comment on a commit (where a deployment without a pull request asks for approval). */
+export interface SandboxCommitComment {
+  id: number;
+  owner: string;
+  repo: string;
+  commitId: string;
+  body: string;
+  user: string;
+  created_at: string;
 }
 
 export interface SandboxStatus {
@@ -80,4 +92,8 @@ export interface SandboxSnapshot {
   pulls: [string, { pull: Record<string, unknown>; files: Record<string, unknown>[]; diff: string }][];
   issues?: [string, boolean][];
   contents: [string, string][];
+  commitComments?: SandboxCommitComment[];
+  /** Actions runs still waiting on protection rules, and the answers given. */
+  pendingRules?: [string, string[]][];
+  ruleAnswers?: SandboxRuleAnswer[];
 }

@@ -5,10 +5,11 @@
 // is refused with GitHub's 422, and comments, labels and reviews on issues or pull requests that do not
 // exist (addPull, addIssue, addIssuesOf) are 404. This file is the HTTP shell (fault injection, the request
 // log, authentication, the contract check); each resource group of GitHub's REST reference answers in its
-// own file (issues.ts, pulls.ts, checks.ts, statuses.ts, repos.ts, hooks.ts, users.ts, teams.ts, apps.ts,
-// graphql.ts).
+// own file (issues.ts, pulls.ts, checks.ts, statuses.ts, repos.ts, commits.ts, actions.ts, hooks.ts,
+// users.ts, teams.ts, apps.ts, graphql.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { actionRoutes, runKey, type SandboxRuleAnswer } from './actions.js';
 import { APP_OPERATIONS, appAnswer } from './apps.js';
 import { checkRoutes } from './checks.js';
 import { commitRoutes } from './commits.js';
@@ -22,6 +23,7 @@ import { pullRoutes } from './pulls.js';
 import type {
   SandboxCheckRun,
   SandboxComment,
+  SandboxCommitComment,
   SandboxRequest,
   SandboxReviewThread,
   SandboxSnapshot,
@@ -47,6 +49,8 @@ interface Fault {
 
 export class GitHubSandbox extends SandboxHttpServer {
   readonly comments: SandboxComment[] = [];
+  /** Comments on commits, oldest first. */
+  readonly commitComments: SandboxCommitComment[] = [];
   readonly checkRuns: SandboxCheckRun[] = [];
   /** Commit statuses, oldest first (a personal token's stand-in for check runs). */
   readonly statuses: SandboxStatus[] = [];
@@ -88,6 +92,13 @@ export class GitHubSandbox extends SandboxHttpServer {
   readonly apps = new Map<string, KeyObject>();
   /** Deploys received by the stand-in deploy hook, once per idempotency key. */
   readonly deploys: { environment: string; key: string; body: unknown; at: number }[] = [];
+  /**
+   * Actions runs waiting on custom deployment protection rules: by `owner/repo#run` (lower case), the
+   * environments still waiting for the App's answer (addPendingRule, or a delivered request: addIssuesOf).
+   */
+  readonly pendingRules = new Map<string, Set<string>>();
+  /** The App's answers to protection rules, oldest first (one per rule: GitHub refuses a second). */
+  readonly ruleAnswers: SandboxRuleAnswer[] = [];
   /** Installation tokens issued, newest last. */
   readonly issuedTokens: { installationId: number; token: string; expires_at: string }[] = [];
   /** Webhook deliveries of the App's hook and of repository and organization hooks; seed them in tests. */
@@ -114,6 +125,7 @@ export class GitHubSandbox extends SandboxHttpServer {
       ...statusRoutes(this),
       ...repoRoutes(this),
       ...commitRoutes(this),
+      ...actionRoutes(this),
       ...hookRoutes(this),
       ...userRoutes(),
       ...teamRoutes(this),
@@ -250,8 +262,21 @@ export class GitHubSandbox extends SandboxHttpServer {
     const add = (n: unknown, pull: boolean) => Number.isInteger(n) && this.addIssue(owner, repo, n as number, pull);
     add(p.issue?.number, Boolean(p.issue?.pull_request));
     add(p.pull_request?.number, true);
-    for (const pr of [...(p.check_suite?.pull_requests ?? []), ...(p.check_run?.pull_requests ?? [])])
+    for (const pr of [
+      ...(p.check_suite?.pull_requests ?? []),
+      ...(p.check_run?.pull_requests ?? []),
+      ...(Array.isArray(p.pull_requests) ? p.pull_requests : []),
+    ])
       add(pr?.number, true);
+    // A protection rule's request: its run waits on the environment (the run named by the callback's path).
+    const run = /\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(String(p.deployment_callback_url ?? ''));
+    if (run && typeof p.environment === 'string') this.addPendingRule(owner, repo, Number(run[1]), p.environment);
+  }
+
+  /** Actions run `runId` of `owner/repo` waits on `environment`'s custom deployment protection rule. */
+  addPendingRule(owner: string, repo: string, runId: number, environment: string): void {
+    const key = runKey(owner, repo, runId);
+    this.pendingRules.set(key, (this.pendingRules.get(key) ?? new Set()).add(environment));
   }
 
   /** Whether an issue (`pull`: a pull request) of this number exists. */
@@ -299,6 +324,9 @@ export class GitHubSandbox extends SandboxHttpServer {
       pulls: [...this.pulls],
       issues: [...this.issues],
       contents: [...this.contents],
+      commitComments: this.commitComments,
+      pendingRules: [...this.pendingRules].map(([k, v]) => [k, [...v]]),
+      ruleAnswers: this.ruleAnswers,
     };
   }
 
@@ -314,11 +342,15 @@ export class GitHubSandbox extends SandboxHttpServer {
     for (const [k, v] of s.pulls ?? []) this.pulls.set(k, v);
     for (const [k, v] of s.issues ?? []) this.issues.set(k, v);
     for (const [k, v] of s.contents ?? []) this.contents.set(k, v);
+    this.commitComments.push(...(s.commitComments ?? []));
+    for (const [k, v] of s.pendingRules ?? []) this.pendingRules.set(k, new Set(v));
+    this.ruleAnswers.push(...(s.ruleAnswers ?? []));
     this.nextId = Math.max(this.nextId, s.nextId ?? 0);
   }
 
   reset(): void {
     this.comments.length = 0;
+    this.commitComments.length = 0;
     this.checkRuns.length = 0;
     this.statuses.length = 0;
     this.reviews.length = 0;
@@ -327,6 +359,8 @@ export class GitHubSandbox extends SandboxHttpServer {
     this.violations.length = 0;
     this.labels.clear();
     this.deploys.length = 0;
+    this.pendingRules.clear();
+    this.ruleAnswers.length = 0;
     this.faults = [];
     this.afterCommit = [];
     this.afterCommitRate = undefined;
@@ -538,6 +572,7 @@ export class GitHubSandbox extends SandboxHttpServer {
     if (what === 'labels') return Object.fromEntries([...this.labels].map(([k, v]) => [k, [...v]]));
     if (what === 'requests') return this.requests;
     if (what === 'deploys') return this.deploys;
+    if (what === 'protection-rule-answers') return this.ruleAnswers;
     return {
       endpoints: [
         'comments',
@@ -547,6 +582,7 @@ export class GitHubSandbox extends SandboxHttpServer {
         'review-threads',
         'labels',
         'deploys',
+        'protection-rule-answers',
         'requests',
       ].map((e) => `/_sandbox/${e}`),
     };

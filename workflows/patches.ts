@@ -43,12 +43,14 @@ export const LIFETIME_DAYS: Record<WorkflowType, number | 'month'> = {
   // A budget window is at most 1,440 minutes, and its workflow closes a little after it.
   runBudgetWorkflow: 2,
   // Waits for its flow when the target is a flow.
-  routedEventWorkflow: 7,
+  routedEventWorkflow: 31,
   // Waits for its routed event (a child), which waits for its flow.
-  scheduledTriggerWorkflow: 7,
+  scheduledTriggerWorkflow: 31,
   // An approval expires after its timeout (24 h unless the flow says otherwise, with reminders); a flow
-  // then waits its turn for the environment's lock, which flows hold only while they deploy.
-  flowRunWorkflow: 7,
+  // then waits its turn for the environment's lock, which flows hold only while they deploy. A flow
+  // answering a GitHub Actions deployment protection rule may wait up to GitHub's 30 days
+  // (workflows/protection-rule.ts), so a flow run is open at most 31.
+  flowRunWorkflow: 31,
   // Open while anybody holds or waits (flows), closed a minute after the last one left.
   envLockWorkflow: 7,
   // Ends after 2 quiet hours (QUIET in pr-gate.ts), continues as new when Temporal suggests it.
@@ -65,13 +67,31 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const ms = (date: string) => Date.parse(`${date}T00:00:00Z`);
 
 /**
+ * Lifetimes that grew: runs of the type that started before `since` (on the code of their day) stayed
+ * open at most `days`. Flows answering GitHub Actions deployment protection rules (2026-12-05) may wait
+ * 30 days; every run started before them was bounded as before, so windows of patches released before
+ * then stay as they were.
+ */
+export const EARLIER_LIFETIMES: Partial<Record<WorkflowType, { since: string; days: number }>> = {
+  flowRunWorkflow: { since: '2026-12-05', days: 7 },
+  routedEventWorkflow: { since: '2026-12-05', days: 7 },
+  scheduledTriggerWorkflow: { since: '2026-12-05', days: 7 },
+};
+
+/** How long a run of type `w` that started on `date` can stay open. */
+export function lifetimeOn(w: WorkflowType, date: string): number | 'month' {
+  const earlier = EARLIER_LIFETIMES[w];
+  return earlier && date < earlier.since ? earlier.days : LIFETIME_DAYS[w];
+}
+
+/**
  * The last day a run of these types that started on `date` (or before) can still be open: by the end of
  * that day, every such run has ended or continued as new.
  */
 export function openUntil(date: string, workflows: WorkflowType[]): string {
   let last = ms(date);
   for (const w of workflows) {
-    const life = LIFETIME_DAYS[w];
+    const life = lifetimeOn(w, date);
     const end =
       life === 'month'
         ? Date.UTC(new Date(ms(date)).getUTCFullYear(), new Date(ms(date)).getUTCMonth() + 1, 1) + DAY

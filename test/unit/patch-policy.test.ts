@@ -34,7 +34,7 @@ describe('patch policy (workflows/patches.ts)', () => {
   });
 
   describe('the check itself', () => {
-    const live: PatchRecord = { name: 'x', introduced: '2026-12-04', workflows: ['flowRunWorkflow'], stage: 'live' };
+    const live: PatchRecord = { name: 'x', introduced: '2026-12-04', workflows: ['envLockWorkflow'], stage: 'live' };
 
     it('a live patch is due for deprecation a week after every run started without it can have ended', () => {
       assert.deepEqual(windowOf(live), { deprecatableFrom: '2026-12-11', deprecateBy: '2026-12-18' });
@@ -52,6 +52,12 @@ describe('patch policy (workflows/patches.ts)', () => {
       assert.deepEqual(registryProblems([deprecated], { patched: [], deprecated: ['x'], dynamic: [] }), []);
       assert.deepEqual(overdue([deprecated], '2026-12-25'), []);
       assert.match(overdue([deprecated], '2026-12-26')[0]!, /deprecatePatch\('x'\) outlived its window/);
+    });
+
+    it('a lifetime that grew counts from the day it grew: earlier runs keep the bound they had', () => {
+      const flow: PatchRecord = { name: 'f', introduced: '2026-12-04', workflows: ['flowRunWorkflow'], stage: 'live' };
+      assert.equal(windowOf(flow).deprecatableFrom, '2026-12-11');
+      assert.equal(windowOf({ ...flow, introduced: '2026-12-05' }).deprecatableFrom, '2027-01-05');
     });
 
     it('quota months count to the day after their month ends', () => {

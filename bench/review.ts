@@ -403,19 +403,21 @@ line('    GitLab API calls per review (first / push)', `${glFirst.r.calls} / ${g
 // files whose every function has a finding from each reviewer, then a push that only adds a function (its
 // own file) and leaves every finding as it was. Counted, not timed: forge calls by kind, the comments the
 // push writes, and the functions the push asks the model about that the first review had seen.
-/** The function paths a gate reviewer's request asks about (header lines `[f1] path name (lines a-b)`). */
-const pathsAsked = (body: any): Map<string, string> => {
+/** The functions a gate reviewer's request asks about (header lines `[f1] path name (lines a-b)`): path and first line. */
+const asked = (body: any): Map<string, { path: string; line: number }> => {
   const first = body.messages[0].content;
   return new Map(
-    [...String(typeof first === 'string' ? first : '').matchAll(/^\[(f\d+)\] (\S+) /gm)].map((m) => [m[1]!, m[2]!]),
+    [...String(typeof first === 'string' ? first : '').matchAll(/^\[(f\d+)\] (\S+) .*\(lines (\d+)-\d+\)/gm)].map(
+      (m) => [m[1]!, { path: m[2]!, line: Number(m[3]) }],
+    ),
   );
 };
 fake.reset();
 fake.respondWith(async (body) => {
-  const paths = pathsAsked(body);
+  const fns = asked(body);
   return gateAnswer(body, (id) =>
-    paths.get(id)?.startsWith('src/m')
-      ? { score: 60, findings: [{ severity: 'medium', line: 1, message: `Check the input of ${id}'s function.` }] }
+    fns.get(id)?.path.startsWith('src/m')
+      ? { score: 60, findings: [{ severity: 'medium', line: fns.get(id)!.line, message: 'Check this input.' }] }
       : { score: 90, findings: [] },
   );
 });
@@ -444,7 +446,7 @@ const inlineReview = async (fs: ReturnType<typeof files>, action: string) => {
     modelCalls: modelReqs.length,
     /** Functions asked about that are not the push's new one (src/extra.ts). */
     unchangedAsked: modelReqs.reduce(
-      (n, r) => n + [...pathsAsked(r.body).values()].filter((p) => p !== 'src/extra.ts').length,
+      (n, r) => n + [...asked(r.body).values()].filter((f) => f.path !== 'src/extra.ts').length,
       0,
     ),
   };

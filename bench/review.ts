@@ -62,8 +62,18 @@ const dir = configDir({
     '  gates: {directory: gates}\n',
     gitlab.platform,
   ),
-  'gates/g.yaml': gate('builtin', 'builtin:gate-reviewer') + '---\n' + gate('llm', 'anthropic:claude-bench'),
+  'gates/g.yaml':
+    gate('builtin', 'builtin:gate-reviewer') +
+    '---\n' +
+    gate('llm', 'anthropic:claude-bench') +
+    '---\n' +
+    gate('inline', 'anthropic:claude-bench') +
+    '  report: [annotations, review]\n',
   'triggers/a.yaml': triggerYaml('llm', 'config:\n  repositories: ["llm/*"]\ncommands:\n  pull_request: {gate: llm}'),
+  'triggers/a2.yaml': triggerYaml(
+    'inline',
+    'config:\n  repositories: ["inline/*"]\ncommands:\n  pull_request: {gate: inline}',
+  ),
   'triggers/b.yaml': triggerYaml('builtin', 'commands:\n  pull_request: {gate: builtin}'),
   'triggers/gl-a.yaml': gitlabTrigger('gitlab-llm', 'bench-llm/*', 'llm'),
   'triggers/gl-b.yaml': gitlabTrigger('gitlab-builtin', 'bench/*', 'builtin'),
@@ -388,6 +398,73 @@ line('(b) on GitLab, one merge request: webhook → completed', `${glFirst.r.ms}
 line('    tokens, first review', `${tokenText(tokensOf(glFirst.reqs))} (${glFirst.reqs.length} model calls)`);
 line('    tokens, that push', `${tokenText(tokensOf(glPush.reqs))} (${glPush.reqs.length} model calls)`);
 line('    GitLab API calls per review (first / push)', `${glFirst.r.calls} / ${glPush.r.calls}`);
+
+// (c) Inline findings (`report: [annotations, review]`) on GitHub: a pull request of 10 functions in 2
+// files whose every function has a finding from each reviewer, then a push that only adds a function (its
+// own file) and leaves every finding as it was. Counted, not timed: forge calls by kind, the comments the
+// push writes, and the functions the push asks the model about that the first review had seen.
+/** The functions a gate reviewer's request asks about (header lines `[f1] path name (lines a-b)`): path and first line. */
+const asked = (body: any): Map<string, { path: string; line: number }> => {
+  const first = body.messages[0].content;
+  return new Map(
+    [...String(typeof first === 'string' ? first : '').matchAll(/^\[(f\d+)\] (\S+) .*\(lines (\d+)-\d+\)/gm)].map(
+      (m) => [m[1]!, { path: m[2]!, line: Number(m[3]) }],
+    ),
+  );
+};
+fake.reset();
+fake.respondWith(async (body) => {
+  const fns = asked(body);
+  return gateAnswer(body, (id) =>
+    fns.get(id)?.path.startsWith('src/m')
+      ? { score: 60, findings: [{ severity: 'medium', line: fns.get(id)!.line, message: 'Check this input.' }] }
+      : { score: 90, findings: [] },
+  );
+});
+const inlineFiles = files(400).slice(0, 2);
+const extra = addedFile('src/extra.ts', tsFunctions(1, '#400 extra'));
+/** One review of inline/app#1 and what it asked of the forge and the model. */
+const inlineReview = async (fs: ReturnType<typeof files>, action: string) => {
+  const from = { forge: stack.sandbox.requests.length, model: fake.requests.length };
+  await review('inline/app', 1, fs, action);
+  const reqs = stack.sandbox.requests.slice(from.forge);
+  const graphql = reqs.filter((q) => q.method === 'POST' && q.path === '/graphql');
+  const query = (q: (typeof reqs)[number]) => String((q.body as { query?: string } | undefined)?.query ?? '');
+  const reviewPosts = reqs.filter((q) => q.method === 'POST' && /\/pulls\/\d+\/reviews$/.test(q.path));
+  const modelReqs = fake.requests.slice(from.model);
+  return {
+    forge: reqs.length,
+    reviewPosts: reviewPosts.length,
+    lineComments: reviewPosts.reduce(
+      (n, q) => n + ((q.body as { comments?: unknown[] } | undefined)?.comments?.length ?? 0),
+      0,
+    ),
+    issueCommentPosts: reqs.filter((q) => q.method === 'POST' && /\/issues\/\d+\/comments$/.test(q.path)).length,
+    threadReads: graphql.filter((q) => /reviewThreads/.test(query(q))).length,
+    threadResolves: graphql.filter((q) => /resolveReviewThread/.test(query(q))).length,
+    otherGraphql: graphql.filter((q) => !/reviewThreads|resolveReviewThread/.test(query(q))).length,
+    modelCalls: modelReqs.length,
+    /** Functions asked about that are not the push's new one (src/extra.ts). */
+    unchangedAsked: modelReqs.reduce(
+      (n, r) => n + [...asked(r.body).values()].filter((f) => f.path !== 'src/extra.ts').length,
+      0,
+    ),
+  };
+};
+const inlineFirst = await inlineReview(inlineFiles, 'opened');
+const inlinePush = await inlineReview([...inlineFiles, extra], 'synchronize');
+const kinds = (r: typeof inlineFirst) =>
+  `${r.forge} forge calls: ${r.reviewPosts} review POST(s) carrying ${r.lineComments} line comment(s), ` +
+  `${r.threadReads} GraphQL thread read(s), ${r.threadResolves} GraphQL resolve(s), ${r.otherGraphql} other GraphQL, ` +
+  `${r.issueCommentPosts} new PR comment(s)`;
+line('(c) inline findings (report: review), 10 functions', kinds(inlineFirst));
+line('    model calls, first review', String(inlineFirst.modelCalls));
+line('    a push adding one function, findings unchanged', kinds(inlinePush));
+line('    new comments on that push (expected 0)', String(inlinePush.lineComments + inlinePush.issueCommentPosts));
+line(
+  '    unchanged functions sent to the model (expected 0)',
+  `${inlinePush.unchangedAsked} (${inlinePush.modelCalls} model call(s) in all)`,
+);
 
 await floor.stop();
 await worker.kill('SIGTERM');

@@ -4,12 +4,32 @@ import type { AnswerActivities } from '../activities/answers/index.js';
 import type { GitHubActivities } from '../activities/forge/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
 import type { McpActivities } from '../activities/mcp/index.js';
+import type { QuotaActivities } from '../activities/quota/index.js';
 
 export function modelActivities(turnTimeoutSecs: number) {
   return proxyActivities<ModelActivities>({
     startToCloseTimeout: `${turnTimeoutSecs} seconds`,
     // 429/529/5xx: each wait is the API's own retry-after when it gives one.
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+  });
+}
+
+/**
+ * The gate's model reviews of function batches: a batch is one call, the batch once more when its answer
+ * is unusable, and up to 5 functions alone, within one activity.
+ */
+export function gateModelActivities(turnTimeoutSecs: number) {
+  return proxyActivities<ModelActivities>({
+    startToCloseTimeout: `${turnTimeoutSecs * 7 + 10} seconds`,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+  });
+}
+
+/** The monthly quota's reservations (the counting workflows answer them). */
+export function quotaActivities() {
+  return proxyActivities<QuotaActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 10 },
   });
 }
 

@@ -1,6 +1,7 @@
 // How a gate review concludes its check run: with its verdict, or, however else it ended, cancelled or
 // failed, so that no check stays in progress. Workflow code.
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { publicFailure } from '../src/agents/public-error.js';
 import { ANNOTATIONS_PER_REQUEST } from '../src/gate/report.js';
 
 type Annotations = Record<string, unknown>[];
@@ -37,4 +38,10 @@ export function concludeAbandoned(
     await conclude(isCancellation(err));
     return true;
   });
+}
+
+/** What users see instead of the real error: no stack, token, URL or payload (the history keeps those). */
+export function sanitized(err: unknown): string {
+  const type = (err as { cause?: { type?: string }; type?: string }).cause?.type ?? (err as { type?: string }).type;
+  return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
 }

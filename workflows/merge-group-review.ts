@@ -18,19 +18,16 @@ import {
 } from '@temporalio/workflow';
 import { forgeTargetOf, fullNameOf, type ForgeTarget, type MergeGroup } from '../src/forges/port.js';
 import type { Gate } from '../src/config/schema.js';
-import type { QuotaActivities } from '../activities/quota/index.js';
-import type { ModelActivities } from '../activities/llm/index.js';
 import type { VerdictActivities } from '../activities/verdicts/index.js';
 import { accountOf, limitOf, monthOf, tierOf } from '../src/gate/quota.js';
 import { annotations, checkSummary, checkTitle, conclusionOf, type ReviewOutcome } from '../src/gate/report.js';
 import type { FunctionReview } from '../src/gate/types.js';
 import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
 import { totalTokens } from '../src/agents/model-types.js';
-import { forgeActivities } from './activities.js';
+import { forgeActivities, gateModelActivities, quotaActivities } from './activities.js';
 import { mergeGroupDestroyedSignal } from './definitions.js';
-import { concludeAbandoned, postVerdict } from './check-verdict.js';
+import { concludeAbandoned, postVerdict, sanitized } from './check-verdict.js';
 import { reviewFunctions } from './review-batches.js';
-import { sanitized } from './pr-review.js';
 import { markRun } from './run-attributes.js';
 
 export interface MergeGroupReviewInput {
@@ -62,10 +59,7 @@ export function queuedPullOf(headRef: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-const { reserveQuota } = proxyActivities<QuotaActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10 },
-});
+const { reserveQuota } = quotaActivities();
 
 const { priorResults } = proxyActivities<VerdictActivities>({
   startToCloseTimeout: '1 minute',
@@ -78,10 +72,7 @@ export async function mergeGroupReviewWorkflow(input: MergeGroupReviewInput): Pr
   const repository = fullNameOf(target);
   const setState = markRun('mergeGroupReviewWorkflow', { kind: 'merge-group', forge: 'github', repository }, 'running');
   const forge = forgeActivities(input.githubTaskQueue);
-  const { reviewBatch } = proxyActivities<ModelActivities>({
-    startToCloseTimeout: `${input.modelTurnTimeoutSecs * 7 + 10} seconds`,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-  });
+  const { reviewBatch } = gateModelActivities(input.modelTurnTimeoutSecs);
   const step = (s: string) =>
     setCurrentDetails(`${gate.title} gate, merge group of ${repository} at ${group.headSha.slice(0, 7)}: ${s}`);
   const name = `${gate.title} Gate Check`;

@@ -1,44 +1,19 @@
-// One review of one head commit, step by step as the gate check's analysis flow: check run queued →
-// in progress; changed files; quota; functions; four reviewers per function; check run completed with
-// annotations; the PR comment. Cancelled when a newer push supersedes it.
-import { changeNoun, forgeOf, forgeTargetOf, type ForgeName } from '../src/forges/port.js';
-import { publicFailure } from '../src/agents/public-error.js';
-import {
-  CancellationScope,
-  deprecatePatch,
-  isCancellation,
-  proxyActivities,
-  setCurrentDetails,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { ModelActivities } from '../activities/llm/index.js';
-import type { QuotaActivities } from '../activities/quota/index.js';
+// One review of one head commit, as the gate check's analysis flow reads: the check run in progress at once;
+// the pull request read while the month's analysis is reserved; skipped when the repository's
+// configuration says so; its changed functions reviewed; the report (line threads, the verdict with its
+// annotations, the comment). Cancelled when a newer push supersedes it, the check then concluded as such.
+// Each step is a small function: ./pr-review/steps.ts reads and decides, ./pr-review/check.ts is the one
+// place that posts (when the check is created, updated and completed; the comment; the threads).
+import { changeNoun, forgeOf, type ForgeName } from '../src/forges/port.js';
+import { deprecatePatch, isCancellation, setCurrentDetails } from '@temporalio/workflow';
 import type { Gate } from '../src/config/schema.js';
-import { accountOf, limitOf, monthOf, tierOf } from '../src/gate/quota.js';
-import {
-  ANNOTATIONS_PER_REQUEST,
-  annotations,
-  checkSummary,
-  checkTitle,
-  COMMENT_MARKER,
-  conclusionOf,
-  prComment,
-  quotaComment,
-  reviewFindings,
-  type ReviewOutcome,
-} from '../src/gate/report.js';
-import type { AnalysedFunction, FunctionReview, ReviewerResult, SkippedFile } from '../src/gate/types.js';
-import { STATUS_ONLY } from '../src/forges/port.js';
-import { markRun } from './run-attributes.js';
-import { identified } from '../src/gate/finding-identity.js';
-import { forgeActivities } from './activities.js';
-import { reviewFunctions } from './review-batches.js';
-import { concludeAbandoned, postVerdict } from './check-verdict.js';
-import { BUILTIN_GATE_REVIEWER } from '../src/gate/reviewer-model.js';
-import { totalTokens, type Usage } from '../src/agents/model-types.js';
+import type { ReviewerResult } from '../src/gate/types.js';
+import type { Usage } from '../src/agents/model-types.js';
 import { verdictOf, type GateVerdict } from '../src/gate/verdict.js';
-import { configNotes, repoConfigPath } from '../src/gate/repo-rules.js';
-import { notReviewedCheck } from '../src/gate/not-reviewed.js';
+import { markRun } from './run-attributes.js';
+import { forgeActivities, gateModelActivities } from './activities.js';
+import { GateCheck } from './pr-review/check.js';
+import { repositoryRules, reserveAnalysis, reviewChangedFunctions, startReading } from './pr-review/steps.js';
 
 export interface PrTarget {
   /** Absent: GitHub. */
@@ -89,17 +64,6 @@ export interface PrReviewResult {
   verdict?: GateVerdict;
 }
 
-const { reserveQuota } = proxyActivities<QuotaActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10 },
-});
-
-/** What users see instead of the real error: no stack, token, URL or payload (the history keeps those). */
-export function sanitized(err: unknown): string {
-  const type = (err as { cause?: { type?: string }; type?: string }).cause?.type ?? (err as { type?: string }).type;
-  return `The analysis could not complete: ${publicFailure(type, workflowInfo().workflowId)}`;
-}
-
 export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewResult> {
   const { pr, gate } = input;
   const setState = markRun(
@@ -108,81 +72,15 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     'running',
   );
   const forge = forgeActivities(input.githubTaskQueue);
-  const modelRetry = {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 6,
-  };
-  // A batch is one call, the batch once more when its answer is unusable, and up to 5 functions alone.
-  const { reviewBatch } = proxyActivities<ModelActivities>({
-    startToCloseTimeout: `${input.modelTurnTimeoutSecs * 7 + 10} seconds`,
-    retry: modelRetry,
-  });
-  const target = forgeTargetOf(pr);
-  let calls = 0;
-  const call = <T>(p: Promise<T>) => {
-    calls++;
-    return p;
-  };
+  const { reviewBatch } = gateModelActivities(input.modelTurnTimeoutSecs);
   const step = (s: string) =>
     setCurrentDetails(`${gate.title} gate, ${pr.owner}/${pr.repo}#${pr.number} at ${input.headSha.slice(0, 7)}: ${s}`);
-  const name = `${gate.title} Gate Check`;
 
   // The pull request is read while the quota is reserved (a refusal cancels the reading and discards
   // what it read), and a model's calls start together when the gate's prompt is in the provider's cache.
   deprecatePatch('review-starts-its-work-at-once');
   step('check run in progress');
-  const detailsUrl = input.detailsUrlBase
-    ? `${input.detailsUrlBase}/${encodeURIComponent(workflowInfo().workflowId)}`
-    : undefined;
-  // The run, not only the workflow id: a gate that ended and started again numbers its reviews from 1,
-  // so a retried create must not take an earlier life's check run for its own.
-  const created = call(
-    forge.createCheckRun({
-      ...target,
-      name,
-      headSha: input.headSha,
-      status: 'in_progress',
-      detailsUrl,
-      externalId: `${workflowInfo().workflowId}@${workflowInfo().runId}`,
-      orCommitStatus: true,
-    }),
-  );
-  // Settled before any later step uses it, and never left rejected unobserved.
-  created.catch(() => undefined);
-  // A check shown as a commit status is updated by its commit and name.
-  // `number`: where a forge without check runs (GitLab) puts the line findings, as discussions.
-  // Replay-safe without patched(): `report` was refused by the strict GateSpec before it existed, so no run
-  // started earlier has it, and what it adds (a review step, a flag) is never part of an earlier history.
-  const inline = gate.report?.includes('review') === true;
-  const checkTarget = {
-    ...target,
-    headSha: input.headSha,
-    name,
-    detailsUrl,
-    number: pr.number,
-    // The review's threads carry the findings: where annotations are threads too (GitLab), none twice.
-    ...(inline ? { threadsByReview: true } : {}),
-  };
-  const complete = async (
-    conclusion: 'success' | 'failure' | 'neutral' | 'cancelled',
-    title: string,
-    summary: string,
-    annotationList: Record<string, unknown>[] = [],
-  ) =>
-    call(
-      forge.updateCheckRun({
-        ...checkTarget,
-        checkRunId: (await created).id,
-        status: 'completed',
-        conclusion,
-        output: { title, summary, annotations: annotationList },
-        // The run holds none yet: a retry of an update GitHub applied does not annotate twice.
-        annotationsBefore: 0,
-      }),
-    );
-
+  const check = new GateCheck(forge, input);
   /** The result of a review that analysed nothing (quota used up, skipped by the repository), saying why. */
   const nothingReviewed = (note: string): PrReviewResult => ({
     conclusion: 'neutral',
@@ -190,196 +88,58 @@ export async function prReviewWorkflow(input: PrReviewInput): Promise<PrReviewRe
     functions: 0,
     reused: 0,
     tokensUsed: 0,
-    githubCalls: calls,
+    githubCalls: check.calls,
     cache: {},
     verdict: { ...verdictOf({ reviews: [], skipped: [] }, input.headSha, 'neutral'), note },
   });
 
   try {
-    // A pull request of any size: one activity reads and parses it next to the data, and only a bounded
-    // list of functions comes back.
-    const skipped: SkippedFile[] = [];
-
-    const analyse = () =>
-      forge.analysePullRequest({
-        ...target,
-        pullNumber: pr.number,
-        headSha: input.headSha,
-        limits: { maxPages: gate.max_pages, maxFileBytes: gate.max_file_bytes },
-        ...(gate.model === BUILTIN_GATE_REVIEWER ? { rules: gate.reviewers } : {}),
-        commentMarker: COMMENT_MARKER,
-      });
-    const reading = new CancellationScope();
-    const early = reading.run(analyse);
-    early.catch(() => undefined);
+    const reading = startReading(forge, input);
 
     step('checking the quota and reading the changed files');
-    // The account and tier come from the verified identity: the payload's installation id counts only
-    // when the configuration binds it to the tenant (an unbound one could be made up by the sender).
-    // On GitLab the tenant is the project's namespace (no installations there).
-    const billed = pr.installationBound ? pr.installationId : undefined;
-    const tier = tierOf(gate.billing, billed, pr.owner, forgeOf(pr));
-    const limit = limitOf(gate.billing, tier);
-    const grant = await reserveQuota({
-      account: accountOf(billed, pr.owner, forgeOf(pr)),
-      month: monthOf(Date.now()),
-      limit,
-      key: `${pr.owner}/${pr.repo}#${pr.number}@${input.headSha}`,
-    });
-    if (!grant.allowed) {
+    const quota = await reserveAnalysis(input);
+    if (!quota.allowed) {
       reading.cancel();
-      await call(
-        forge.upsertMarkedComment({
-          ...target,
-          issueNumber: pr.number,
-          marker: COMMENT_MARKER,
-          body: quotaComment(gate.title, tier, limit, gate.billing.upgrade_url),
-        }),
-      );
-      const why = notReviewedCheck(name, { kind: 'quota', tier, limit, upgradeUrl: gate.billing.upgrade_url });
-      await complete(why.conclusion, why.title, why.summary);
+      await check.quotaReached(quota);
       return nothingReviewed(
-        `quota reached: the ${tier} tier's ${limit} analyses this month are used up; nothing was analysed`,
+        `quota reached: the ${quota.tier} tier's ${quota.limit} analyses this month are used up; nothing was analysed`,
       );
     }
 
     step('reading and parsing the changed files');
-    const parsed = await early;
-    /** The gate comment's id as the analysis found it, so writing it needs no lookup. */
-    const known = parsed.comment;
-    calls += parsed.requests;
-    skipped.push(...parsed.skipped);
-
-    // The repository's own configuration (.github/aof.yaml, read at the base commit by the analysis). Replay-
-    // safe without patched(): `repoConfig` is a new field of the analysis result, absent from every result
-    // recorded before it existed, so runs replayed from those histories take none of its branches.
-    const repo = parsed.repoConfig;
-    const notes = repo ? configNotes(repo, repoConfigPath(forgeOf(pr)), changeNoun(pr)) : undefined;
-    if (repo?.skipped) {
-      step(`skipped: ${repo.skipped}`);
-      const why = notReviewedCheck(name, { kind: 'skipped', detail: repo.skipped, noun: changeNoun(pr) });
-      await complete(why.conclusion, why.title, [why.summary, '', ...notes!].join('\n'));
+    const parsed = await check.counted(reading.result);
+    const rules = repositoryRules(parsed, pr);
+    if (rules.repo?.skipped) {
+      step(`skipped: ${rules.repo.skipped}`);
+      const said = await check.notReviewed(
+        { kind: 'skipped', detail: rules.repo.skipped, noun: changeNoun(pr) },
+        rules.notes,
+      );
       setState('skipped');
-      return nothingReviewed(why.summary);
+      return nothingReviewed(said);
     }
 
     step(`reviewing ${parsed.functions.length} function(s)`);
-    const { results, fresh, tokensSaved, usage } = await reviewFunctions({
-      fns: parsed.functions,
-      reviewers: gate.reviewers,
-      // `review: full`: every function again, nothing reused from earlier pushes.
-      cache: repo?.review === 'full' ? {} : input.cache,
-      ...(repo?.instructions ? { guidance: repo.instructions } : {}),
-      rules: parsed.rules,
-      model: { model: gate.model, offlineModel: gate.offline_model },
-      maxConcurrency: gate.max_concurrency,
-      promptCached: input.promptCacheWarm === true,
-      reviewBatch,
-    });
-    const reviews: FunctionReview[] = parsed.functions.map((fn: AnalysedFunction, i) => {
-      const { code: _code, ...meta } = fn;
-      // Each finding's identity across pushes (its function, category and code): pure, no command.
-      return { fn: meta, results: identified(fn, results[i]!) };
-    });
-    const upsell =
-      gate.billing.upsell && gate.billing.upsell.tiers.includes(tier)
-        ? { title: gate.billing.upsell.title, text: gate.billing.upsell.text }
-        : undefined;
-    const outcome: ReviewOutcome = {
-      title: gate.title,
-      reviews,
-      skipped,
-      reused: reviews.filter((r) => r.results.every((x) => x.reused)).length,
-      tokensUsed: usage ? totalTokens(usage) : Object.values(fresh).reduce((s, r) => s + r.tokens, 0),
-      ...(usage ? { usage } : {}),
-      tokensSaved,
-      tier,
-      upsell,
-      upgradeUrl: gate.billing.upgrade_url,
-      ...(notes ? { configNotes: notes } : {}),
-    };
+    const { outcome, fresh, usage } = await reviewChangedFunctions(input, parsed, rules, quota.tier, reviewBatch);
 
     step('reporting');
-    if (inline) {
-      const threads = await call(
-        forge.postReviewThreads({
-          ...target,
-          pullNumber: pr.number,
-          headSha: input.headSha,
-          body: `${checkTitle(outcome)}`,
-          findings: reviewFindings(outcome),
-          analysedPaths: [...new Set(reviews.map((r) => r.fn.path))],
-        }),
-      );
-      if (threads) outcome.threads = threads;
-    }
-    const conclusion = conclusionOf(outcome, repo?.failOn);
-    const found = annotations(outcome);
-    // `report` without `annotations`: the check keeps its verdict and summary, without line annotations.
-    const all = gate.report && !gate.report.includes('annotations') ? [] : found;
-    const title = checkTitle(outcome);
-    const summary = checkSummary(outcome);
-    // GitHub takes 50 annotations a request; later updates append.
-    const verdict = () =>
-      postVerdict(
-        all,
-        (first) => complete(conclusion, title, summary, first),
-        async (more, annotationsBefore) =>
-          call(
-            forge.updateCheckRun({
-              ...checkTarget,
-              checkRunId: (await created).id,
-              output: { title, summary, annotations: more },
-              annotationsBefore,
-            }),
-          ),
-      );
-    const comment = async () => {
-      const check = await created;
-      // Said once, in the comment: with a personal token the check is a commit status, without annotations.
-      const shown = check.id === STATUS_ONLY ? { ...outcome, statusOnly: name } : outcome;
-      return call(
-        forge.upsertMarkedComment({
-          ...target,
-          issueNumber: pr.number,
-          marker: COMMENT_MARKER,
-          body: prComment(shown, conclusion, check.url),
-          ...(known !== undefined ? { known } : {}),
-        }),
-      );
-    };
-    if (all.length <= ANNOTATIONS_PER_REQUEST) {
-      // One request for the verdict: the comment goes with it. With more, the comment comes last, so
-      // whoever follows its link finds every annotation.
-      await Promise.all([verdict(), comment()]);
-    } else {
-      await verdict();
-      await comment();
-    }
-    step(`done: ${conclusion}, ${found.length} finding(s)`);
+    const { conclusion, findings } = await check.report(outcome, rules.repo?.failOn, parsed.comment);
+    step(`done: ${conclusion}, ${findings} finding(s)`);
     setState(conclusion);
     return {
       conclusion,
-      findings: found.length,
-      functions: reviews.length,
+      findings,
+      functions: outcome.reviews.length,
       reused: outcome.reused,
       tokensUsed: outcome.tokensUsed,
       ...(usage ? { usage } : {}),
-      githubCalls: calls,
+      githubCalls: check.calls,
       cache: fresh,
       verdict: verdictOf(outcome, input.headSha, conclusion),
     };
   } catch (err) {
-    // Conclude the check run however the review ended; the real error stays in this workflow's history.
-    const concluded = await concludeAbandoned(created, err, (cancelled) =>
-      cancelled
-        ? complete(
-            'cancelled',
-            `${name} — superseded`,
-            'A newer push superseded this commit; its review replaces this one.',
-          )
-        : complete('failure', `${name} — error`, sanitized(err)),
-    );
+    // However the review ended, the check concludes; the real error stays in this workflow's history.
+    const concluded = await check.abandon(err);
     setState(concluded && isCancellation(err) ? 'superseded' : 'failed');
     throw err;
   }

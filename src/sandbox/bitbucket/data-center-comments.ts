@@ -34,7 +34,15 @@ export function dataCenterCommentView(ctx: RequestContext, c: BitbucketComment):
     severity: 'NORMAL',
     state: 'OPEN',
     ...(c.inline
-      ? { anchor: { path: c.inline.path, line: c.inline.line, lineType: 'ADDED', fileType: 'TO', diffType: 'EFFECTIVE' } }
+      ? {
+          anchor: {
+            path: c.inline.path,
+            line: c.inline.line,
+            lineType: 'ADDED',
+            fileType: 'TO',
+            diffType: 'EFFECTIVE',
+          },
+        }
       : {}),
     ...(c.parentId === undefined
       ? {

@@ -15,8 +15,10 @@ export function diffLines(pr: BitbucketPullRequest, path: string) {
   for (const l of change.patch.split('\n')) {
     const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
     if (hunk) line = Number(hunk[1]);
-    else if (line && l.startsWith('+')) (shown.add(line), added.add(line++));
-    else if (line && (l.startsWith(' ') || l === '')) shown.add(line++);
+    else if (line && l.startsWith('+')) {
+      shown.add(line);
+      added.add(line++);
+    } else if (line && (l.startsWith(' ') || l === '')) shown.add(line++);
   }
   return { shown, added };
 }
@@ -29,8 +31,13 @@ export function inlinePlace(pr: BitbucketPullRequest, path: unknown, line: unkno
   if (!lines) throw badRequest(`${path} is not changed by this pull request.`);
   const n = line as number;
   const ok =
-    lineType === 'ADDED' ? lines.added.has(n) : lineType === 'CONTEXT' ? lines.shown.has(n) && !lines.added.has(n) : lines.shown.has(n);
-  if (!ok) throw badRequest(`Line ${n} of ${path} is not part of the diff${lineType ? ` as ${String(lineType)}` : ''}.`);
+    lineType === 'ADDED'
+      ? lines.added.has(n)
+      : lineType === 'CONTEXT'
+        ? lines.shown.has(n) && !lines.added.has(n)
+        : lines.shown.has(n);
+  if (!ok)
+    throw badRequest(`Line ${n} of ${path} is not part of the diff${lineType ? ` as ${String(lineType)}` : ''}.`);
   return { path, line: n };
 }
 

@@ -5,12 +5,12 @@
 // comment says what is new, remaining, fixed. A comment Bitbucket stored before answering 500 exists once.
 import assert from 'node:assert/strict';
 import { checkKey } from '../../src/forges/bitbucket/verbs.js';
-import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 import {
   BITBUCKET_FLAVORS,
   bitbucketDaemonYaml,
   bitbucketSuite,
   bitbucketTriggerYaml,
+  gateSettles,
 } from '../harness/bitbucket-stack.js';
 import { fixableFunction, sha } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
@@ -71,12 +71,7 @@ for (const flavor of BITBUCKET_FLAVORS)
           (x) => x.commit === head && x.key === checkKey(GATE).key && ['SUCCESSFUL', 'FAILED'].includes(x.state),
         ),
       );
-      const handle = stack().client.workflow.getHandle(gateWorkflowId(REPO, id, 'bitbucket'));
-      await until(`the gate of ${REPO}#${id} took ${signals} request(s) and is idle`, async () => {
-        const events = (await handle.fetchHistory()).events ?? [];
-        const received = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-        return received >= signals && events.at(-1)?.timerStartedEventAttributes != null;
-      });
+      await gateSettles(stack(), REPO, id, signals);
     }
 
     it('inline comments with the replacement as code; ten pushes: moved code keeps its comment, a fixed finding is resolved, a dismissed one is not raised again', async () => {

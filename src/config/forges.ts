@@ -280,7 +280,7 @@ export const FORGES = {
     dottedActions: false,
     // No labels on pull requests; no API to list or resend webhook deliveries (only the request log in a
     // repository's webhook settings, by hand).
-    lacks: ['labels', 'redelivery', 'reviewThreads'],
+    lacks: ['labels', 'redelivery'],
     noApproverGroups:
       "Bitbucket Cloud's REST API (2.0) cannot read a workspace group's members: list accounts (nickname, account id or uuid), or use min_permission (a group's permission on the repository counts there); Bitbucket Data Center's API (an api_url ending in /rest/api/1.0) reads groups, named PROJECT/group",
     // A Trigger acts through its own api_url when it has credentials of its own, else the platform's (as the

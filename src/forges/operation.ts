@@ -71,3 +71,19 @@ export async function upsertMarked<C, Found extends { id: number }>(o: {
   const mine = await o.find();
   return mine ? updated(mine.id, mine) : created();
 }
+
+/**
+ * `write` of each item, up to `lanes` at once (a forge that takes one comment a request: not fifty in a row).
+ * After a failure no further write starts, and those in flight are answered before it is thrown, so a retry's
+ * lookup sees every write this attempt made.
+ */
+export async function writeInLanes<T>(items: readonly T[], lanes: number, write: (item: T) => Promise<void>) {
+  let next = 0;
+  const failed: unknown[] = [];
+  const lane = async () => {
+    while (!failed.length && next < items.length)
+      await write(items[next++]!).catch((err: unknown) => void failed.push(err));
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  if (failed.length) throw failed[0];
+}

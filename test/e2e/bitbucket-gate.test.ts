@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
 import { checkKey } from '../../src/forges/bitbucket/verbs.js';
-import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 import {
   BITBUCKET_FLAVORS,
   bitbucketDaemonYaml,
   bitbucketSuite,
   bitbucketTriggerYaml,
+  gateSettles as settles,
 } from '../harness/bitbucket-stack.js';
 import { until } from '../harness/until.js';
 
@@ -100,15 +100,7 @@ for (const flavor of BITBUCKET_FLAVORS)
     const annotations = (sha: string) => [
       ...(s.reports.find((r) => r.commit === sha && r.id === checkKey(GATE).key)?.annotations.values() ?? []),
     ];
-    /** Waits until the gate took `signals` review requests and waits for the next, so what it did is all there is. */
-    async function gateSettles(id: number, signals: number) {
-      const handle = stack().client.workflow.getHandle(gateWorkflowId(REPO, id, 'bitbucket'));
-      await until(`the gate of ${REPO}#${id} took ${signals} request(s) and is idle`, async () => {
-        const events = (await handle.fetchHistory()).events ?? [];
-        const received = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-        return received >= signals && events.at(-1)?.timerStartedEventAttributes != null;
-      });
-    }
+    const gateSettles = (id: number, signals: number) => settles(stack(), REPO, id, signals);
 
     it('a build status named as the gate, INPROGRESS then FAILED; the finding as an annotation at its line; one summary comment', async () => {
       const res = await send(keys.opened, payload(keys.opened));

@@ -10,6 +10,8 @@ import { dataCenterUserView } from '../../src/sandbox/bitbucket/data-center-user
 import { userView } from '../../src/sandbox/bitbucket/users.js';
 import { configDir, forgeDaemonYaml, triggerYaml } from './config-dir.js';
 import { startStack, type Stack } from './stack.js';
+import { until } from './until.js';
+import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 
 /**
  * The bot's account in the sandbox: an Atlassian account's email and its API token (Basic auth on Cloud; on
@@ -306,4 +308,14 @@ export function bitbucketSuite(o: {
     send: (key, body) => sendBitbucket(started(), o.secret, key, body, flavor),
     deliver: (key, body) => deliverBitbucket(started(), o.secret, key, body, flavor),
   };
+}
+
+/** Waits until the gate of pull request `id` of `repo` took `signals` review requests and waits for the next: what it did is all there is. */
+export async function gateSettles(stack: Stack, repo: string, id: number, signals: number) {
+  const handle = stack.client.workflow.getHandle(gateWorkflowId(repo, id, 'bitbucket'));
+  await until(`the gate of ${repo}#${id} took ${signals} request(s) and is idle`, async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const received = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    return received >= signals && events.at(-1)?.timerStartedEventAttributes != null;
+  });
 }

@@ -454,7 +454,7 @@ ${extra}`;
       );
     });
 
-    it('a gate with report: review is a warning on Bitbucket (no review threads), not on GitLab', () => {
+    it('a gate with report: review loads without a warning on every forge (each has review threads)', () => {
       const gate =
         'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  report: [annotations, review]\n';
       const file = (type: string) =>
@@ -462,13 +462,11 @@ ${extra}`;
           'triggers/t.yaml': `apiVersion: aof.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  type: ${type}\n  commands:\n    /gate: { gate: afa }\n`,
           'gates/g.yaml': gate,
         });
-      assert.deepEqual(
-        messages(loadConfig(file('Bitbucket'))).map((m) => m.replace(/^.*?triggers\//, 'triggers/')),
-        [
-          'triggers/t.yaml:8:5: spec.commands./gate: Trigger "t", /gate: gate "afa" has report: [annotations, review], and Bitbucket has no review threads: its findings stay in the check\'s annotations on Bitbucket',
-        ],
-      );
-      assert.deepEqual(messages(loadConfig(file('GitLab'))), []);
+      for (const type of ['Bitbucket', 'GitLab', 'GitHub']) {
+        const r = loadConfig(file(type));
+        assert.deepEqual(messages(r), [], type);
+        assert.deepEqual(r.gates.get('afa')?.resource.spec.report, ['annotations', 'review'], type);
+      }
     });
 
     it('approvers by group on Bitbucket (Cloud has no API for its groups’ members) are errors saying what to do', () => {

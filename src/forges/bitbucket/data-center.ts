@@ -16,6 +16,8 @@ import { fit } from '../text-limits.js';
 import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { splitGitDiff } from './diff.js';
+import { reviewThreadsVerb, type ThreadComment } from './review-threads.js';
+import { THREAD_PAGES } from '../review-limits.js';
 import {
   absentOn404,
   ANNOTATION_DETAILS_LIMIT,
@@ -85,6 +87,11 @@ interface Comment {
   version: number;
   text: string;
   author?: User;
+  /** Replies, nested. */
+  comments?: Comment[];
+  anchor?: { path?: string } | null;
+  threadResolved?: boolean;
+  threadResolver?: User | null;
 }
 
 interface PullRequest {
@@ -304,6 +311,56 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     }),
 
     ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
+
+    // Inline comments (`anchor` on the new side's added lines), threads resolved with `threadResolved` (8.x).
+    reviewThreads: reviewThreadsVerb(clientFor, {
+      async comments(api, t) {
+        const me = (await api.user()).slug;
+        const { items } = await api.paginate<Activity>(
+          `${prPath(api, t, t.number)}/activities`,
+          { limit: ACTIVITIES_PAGE },
+          THREAD_PAGES,
+        );
+        // A comment's activity shows it with its replies nested (a reply's own activity, newest first, does
+        // not name its parent): parents are learnt from the nesting first.
+        const all = new Map<number, Comment>();
+        const parents = new Map<number, number>();
+        const visit = (c: Comment) => {
+          if (!all.has(c.id)) all.set(c.id, c);
+          for (const r of c.comments ?? []) {
+            parents.set(r.id, c.id);
+            visit(r);
+          }
+        };
+        for (const a of items) if (a.action === 'COMMENTED' && a.comment) visit(a.comment);
+        return [...all.values()].map((c): ThreadComment => {
+          const parent = parents.get(c.id);
+          return {
+            id: c.id,
+            text: c.text,
+            ...(c.anchor?.path ? { path: c.anchor.path } : {}),
+            ...(parent !== undefined ? { parent } : {}),
+            byBot: c.author?.slug === me,
+            resolved: c.threadResolved === true,
+            resolvedByBot: c.threadResolved === true && c.threadResolver?.slug === me,
+            version: c.version,
+          };
+        });
+      },
+      postInline: async (api, t, at, text) =>
+        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, {
+          body: {
+            text,
+            anchor: { path: at.path, line: at.line, lineType: 'ADDED', fileType: 'TO', diffType: 'EFFECTIVE' },
+          },
+        })),
+      post: async (api, t, text) =>
+        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, { body: { text } })),
+      resolve: async (api, t, c, resolve) =>
+        void (await api.json('PUT', `${prPath(api, t, t.number)}/comments/${c.id}`, {
+          body: { version: c.version, threadResolved: resolve },
+        })),
+    }),
 
     async checkById(t, headSha, checkId) {
       const found = await statusOf(clientFor(t), t, headSha, keyOfCheckId(checkId));

@@ -28,6 +28,8 @@ import {
 } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { createDataCenterVerbs } from './data-center.js';
+import { reviewThreadsVerb } from './review-threads.js';
+import { THREAD_PAGES } from '../review-limits.js';
 import { splitGitDiff } from './diff.js';
 
 /** Our bound on a comment's text: Bitbucket documents none; GitHub's is 65,536. */
@@ -121,6 +123,9 @@ interface Comment {
   user?: { uuid?: string } | null;
   deleted?: boolean;
   links?: { html?: { href?: string } };
+  inline?: { path?: string; to?: number | null } | null;
+  parent?: { id: number } | null;
+  resolution?: { user?: { uuid?: string } | null } | null;
 }
 
 interface PullRequest {
@@ -520,6 +525,34 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
     }),
 
     ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
+
+    // Inline comments (`inline: {path, to}`), resolved with `POST .../comments/{id}/resolve` (reopened with DELETE).
+    reviewThreads: reviewThreadsVerb(clientFor, {
+      async comments(api, t) {
+        const me = (await api.user()).uuid;
+        const path = `${prPath(api, t, t.number)}/comments`;
+        const { items } = await api.paginate<Comment>(path, { pagelen: 100 }, THREAD_PAGES);
+        return items
+          .filter((c) => !c.deleted)
+          .map((c) => ({
+            id: c.id,
+            text: c.content.raw,
+            ...(c.inline?.path ? { path: c.inline.path } : {}),
+            ...(c.parent ? { parent: c.parent.id } : {}),
+            byBot: c.user?.uuid === me,
+            resolved: c.resolution != null,
+            resolvedByBot: c.resolution?.user?.uuid === me,
+          }));
+      },
+      postInline: async (api, t, at, raw) =>
+        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, {
+          body: { content: { raw }, inline: { path: at.path, to: at.line } },
+        })),
+      post: async (api, t, raw) =>
+        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, { body: { content: { raw } } })),
+      resolve: async (api, t, c, resolve) =>
+        void (await api.json(resolve ? 'POST' : 'DELETE', `${prPath(api, t, t.number)}/comments/${c.id}/resolve`)),
+    }),
 
     async checkById(t, headSha, checkId) {
       const api = clientFor(t);

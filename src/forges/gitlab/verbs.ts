@@ -12,7 +12,7 @@ import { DISMISSAL, endingMarker, findingMarker, findingsOf, suggestionBlock, th
 import { THREAD_PAGES } from '../review-limits.js';
 import { planThreads, type BotThread } from '../review-plan.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
+import { currentOperation, markBody, operationMarker, postOnce, upsertMarked, writeInLanes } from '../operation.js';
 import { fit, less, type Limit } from '../text-limits.js';
 import {
   fullNameOf,
@@ -422,14 +422,7 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       }
       await (await api.send('POST', path, { body: { body: body(true) } })).cancel();
     };
-    let next = 0;
-    const failed: unknown[] = [];
-    const lane = async () => {
-      while (!failed.length && next < todo.length)
-        await post(todo[next++]!).catch((err: unknown) => void failed.push(err));
-    };
-    await Promise.all(Array.from({ length: Math.min(FINDINGS_IN_FLIGHT, todo.length) }, lane));
-    if (failed.length) throw failed[0];
+    await writeInLanes(todo, FINDINGS_IN_FLIGHT, post);
   }
 
   /**

@@ -1,9 +1,12 @@
-// Pull request comments: list (10 a page by default, at most 100), read one, create, edit (its author only).
-// The text is `content.raw` (Markdown).
+// Pull request comments: list (10 a page by default, at most 100), read one, create (inline at a line the diff
+// shows: `inline: {path, to}`; a reply: `parent: {id}`), edit (its author only), resolve a thread (`POST
+// .../comments/{id}/resolve`, 409 when resolved already) and reopen it (`DELETE .../resolve`). The text is
+// `content.raw` (Markdown).
 import {
   allowFields,
   allowQuery,
   badRequest,
+  BitbucketHttpError,
   forbidden,
   notFound,
   PAGE_PARAMS,
@@ -12,6 +15,7 @@ import {
   type Route,
 } from './http.js';
 import { findPullRequest } from './pullrequests.js';
+import { inlinePlace, parentOf, setResolved } from './inline.js';
 import type { BitbucketComment } from './state.js';
 import { userView } from './users.js';
 
@@ -25,9 +29,18 @@ function commentView(ctx: RequestContext, c: BitbucketComment) {
     created_on: c.createdOn,
     updated_on: c.updatedOn,
     pullrequest: { type: 'pullrequest', id: c.prId },
+    ...(c.inline ? { inline: { path: c.inline.path, to: c.inline.line, from: null } } : {}),
+    ...(c.parentId !== undefined ? { parent: { id: c.parentId } } : {}),
+    ...(c.resolvedBy ? { resolution: resolutionView(ctx, c) } : {}),
     links: { html: { href: `${ctx.url.origin}/${c.repo}/pull-requests/${c.prId}/_/diff#comment-${c.id}` } },
   };
 }
+
+const resolutionView = (ctx: RequestContext, c: BitbucketComment) => ({
+  type: 'comment_resolution',
+  user: userView(ctx.state.users.get(c.resolvedBy!)!),
+  created_on: c.resolvedOn,
+});
 
 function rawOf(ctx: RequestContext): string {
   const body = allowFields(ctx, ctx.body, ['content', 'inline', 'parent']);
@@ -72,12 +85,18 @@ export const commentRoutes: Route[] = [
     handler: (ctx, [ws, slug, id]) => {
       allowQuery(ctx, []);
       const pr = findPullRequest(ctx, ws!, slug!, id!);
+      const raw = rawOf(ctx);
+      const body = ctx.body as { inline?: { path?: unknown; to?: unknown }; parent?: unknown };
+      const inline = body.inline;
+      const parentId = parentOf(ctx, pr, body.parent);
       const at = ctx.state.now();
       const c: BitbucketComment = {
         id: ctx.state.id(),
         repo: pr.repo,
         prId: pr.id,
-        raw: rawOf(ctx),
+        raw,
+        ...(inline !== undefined ? { inline: inlinePlace(pr, inline?.path, inline?.to) } : {}),
+        ...(parentId !== undefined ? { parentId } : {}),
         userUuid: ctx.user.uuid,
         deleted: false,
         createdOn: at,
@@ -97,6 +116,28 @@ export const commentRoutes: Route[] = [
       c.raw = rawOf(ctx);
       c.updatedOn = ctx.state.now();
       return { body: commentView(ctx, c), wrote: true };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: `${C}/:cid/resolve`,
+    handler: (ctx, p) => {
+      allowQuery(ctx, []);
+      const c = findComment(ctx, p);
+      if (c.resolvedBy) throw new BitbucketHttpError(409, 'This comment thread is already resolved.');
+      setResolved(ctx, findPullRequest(ctx, p[0]!, p[1]!, p[2]!), c, true);
+      return { body: resolutionView(ctx, c), wrote: true };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: `${C}/:cid/resolve`,
+    handler: (ctx, p) => {
+      allowQuery(ctx, []);
+      const c = findComment(ctx, p);
+      if (!c.resolvedBy) throw notFound('This comment thread is not resolved.');
+      setResolved(ctx, findPullRequest(ctx, p[0]!, p[1]!, p[2]!), c, false);
+      return { status: 204, body: undefined, wrote: true };
     },
   },
 ];

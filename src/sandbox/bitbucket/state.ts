@@ -66,6 +66,13 @@ export interface BitbucketComment {
   updatedOn: string;
   /** Data Center: the comment's version, one more on each edit (an edit names the version it read). */
   version?: number;
+  /** An inline comment's place: the file and its line on the new side (Cloud's `inline.to`, Data Center's `anchor`). */
+  inline?: { path: string; line: number };
+  /** A reply's parent comment. */
+  parentId?: number;
+  /** The account that resolved the thread this comment starts (uuid), and when. */
+  resolvedBy?: string;
+  resolvedOn?: string;
 }
 
 export interface BitbucketBuildStatus {

@@ -22,8 +22,6 @@ const VERB_USES: Record<
     tools: readonly string[];
     flowActions: readonly string[];
     params: readonly string[];
-    /** A gate's `report` entry that needs the verb: a warning (its findings stay in the check). */
-    gateReport?: string;
   }
 > = {
   labels: {
@@ -34,7 +32,6 @@ const VERB_USES: Record<
   },
   // Nothing in a Trigger asks for it: the redelivery schedule says which Triggers it cannot watch.
   redelivery: { noun: 'redelivery of missed webhook deliveries', tools: [], flowActions: [], params: [] },
-  reviewThreads: { noun: 'review threads', tools: [], flowActions: [], params: [], gateReport: 'review' },
 };
 
 type PathItem = string | number;
@@ -128,15 +125,6 @@ function lacking(
         error.push(problemAt(t, [...path, 'params', p], `${who(key)}: params.${p} asks for ${use.noun}, and ${lacks}`));
     if (b.agent) agentTools(path, key, b.agent);
     if (b.fleet) fleetTools(path, key, b.fleet);
-    const report = b.gate ? res.gates.get(b.gate)?.resource.spec.report : undefined;
-    if (use.gateReport && report?.includes(use.gateReport as 'review'))
-      warn.push(
-        problemAt(
-          t,
-          path,
-          `${who(key)}: gate "${b.gate}" has report: [${report.join(', ')}], and ${lacks}: its findings stay in the check's annotations on ${spec.type}`,
-        ),
-      );
     if (b.flow) {
       for (const n of res.flows.get(b.flow)?.resource.spec.nodes ?? []) {
         const c = n.config ?? {};

@@ -13,7 +13,7 @@ import { redeliverySchema } from './redelivery.js';
  * Verbs of the forge port that some forge has not got: labels, and `redelivery` (listing and resending
  * missed webhook deliveries, src/forges/port.ts DeliveryVerbs), which Bitbucket's API does not offer.
  */
-export type ForgeVerb = 'labels' | 'redelivery' | 'reviewThreads';
+export type ForgeVerb = 'labels' | 'redelivery';
 
 /** Secrets may be written inline (usually as `${VAR}`, expanded at load) or named by variable: not both. */
 const notBoth =

@@ -5,46 +5,17 @@
 // the GitHub sandbox and a local HTTP server that serves the hooks and records every call.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { flowUndoWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { pullRequests, type TestPr } from '../harness/deploy-hook.js';
+import { startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
 const REPO = 'revertorg/api';
-
-/** The hooks: every call recorded (path, Idempotency-Key); `/rollback` may hold its answer. */
-async function startHooks() {
-  const calls: { path: string; key: string }[] = [];
-  const held: ServerResponse[] = [];
-  let holdRollback = false;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      calls.push({ path: req.url!, key: String(req.headers['idempotency-key']) });
-      if (holdRollback && req.url === '/rollback') held.push(res);
-      else res.writeHead(200).end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    calls,
-    hold: (on: boolean) => void (holdRollback = on),
-    to: (path: string) => {
-      const c = calls.filter((x) => x.path === path);
-      return { count: c.length, keys: [...new Set(c.map((x) => x.key))] };
-    },
-    close() {
-      for (const r of held) r.destroy();
-      server.close();
-    },
-  };
-}
 
 describe('a deploy undone by a merged revert of its pull request', function () {
   this.timeout(240_000);
@@ -150,13 +121,13 @@ spec:
     const pr = await deployed('deploy', 'deploy-undo');
     assert.deepEqual([hooks.to('/rollback').count, hooks.to('/unstage').count], [0, 0]);
 
-    hooks.hold(true);
+    hooks.answers['/rollback'] = 'hold';
     const revert = revertClosed(pr.number, true);
     const first = await stack.send('pull_request', revert);
     assert.ok(first.status < 300, JSON.stringify(first.body));
     await until('the rollback call', () => hooks.to('/rollback').count > 0);
     await worker!.kill('SIGKILL');
-    hooks.hold(false);
+    hooks.answers['/rollback'] = 200;
     worker = await startWorkerProcess(join(dir, 'daemon.yaml'), env);
 
     await until('the undone comment', () =>

@@ -21,10 +21,12 @@ import type { LockActivities } from '../activities/locks/index.js';
 import { lockPositionSignal, lockReleaseSignal } from './definitions.js';
 import type { HttpActivities } from '../activities/http/index.js';
 import type { ToolScope } from '../src/agents/tools.js';
+import type { RunState } from './run-attributes.js';
 import type { UntrustedContent } from '../src/agents/prompt.js';
 import type { Agent, Fleet, Flow } from '../src/config/schema.js';
 import { compile, renderFlowTemplate } from '../src/flows/expression.js';
 import { flowEnvironment } from '../src/flows/environment.js';
+import { succeeded } from '../src/flows/status.js';
 import type { Metadata } from '../src/routing/metadata.js';
 import { markRun } from './run-attributes.js';
 import { forgeActivities } from './activities.js';
@@ -72,6 +74,8 @@ export interface FlowRunResult {
   approval?: ApprovalOutcome;
   /** What the flow answered the GitHub Actions deployment that waited for it. */
   protectionRule?: ProtectionRuleAnswer;
+  /** A flow that succeeded: its completed nodes with a `compensate`, the latest last (undone on a revert). */
+  undoable?: string[];
 }
 
 const MAX_STEPS = 200;
@@ -106,18 +110,12 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   return { ...result, protectionRule: await answerProtectionRule(forge, target, rule, verdict) };
 }
 
-async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
-  const box = approvalInbox(); // listen for /approve from the first moment
-  const setState = markRun(
-    'flowRunWorkflow',
-    {
-      kind: 'flow',
-      forge: forgeOf(input.scope),
-      repository: String(input.metadata.repo_full_name ?? ''),
-      number: input.scope.number,
-    },
-    'running',
-  );
+/**
+ * A flow's running state and the code that runs its nodes (by their types' records) and undoes them (by
+ * their `compensate` nodes): the flow run's, and a reverted flow's undo run's (workflows/flow-undo.ts).
+ * Adds no command of its own: `box` and `setState` are the caller's.
+ */
+export function flowSession(input: FlowRunInput, box: ReturnType<typeof approvalInbox>, setState: RunState) {
   const forge = forgeActivities(input.githubTaskQueue);
   const { httpCall } = proxyActivities<HttpActivities>({
     startToCloseTimeout: '2 minutes',
@@ -128,9 +126,6 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
   /** Agent nodes' validated answers (their agent's output_schema): `node.output.<field>` reads into them. */
   const typedOutputs = new Map<string, unknown>();
   const records: NodeRecord[] = [];
-  const edgeUses = new Map<number, number>();
-  /** The node the walk is at. */
-  let current: string | undefined = 'start';
   const env = flowEnvironment(input.params, input.args);
 
   const scopeFn = (name: string): unknown => {
@@ -156,17 +151,6 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
   };
   const nodes = new Map(input.spec.nodes.map((n) => [n.id, n]));
   const target = forgeTargetOf(input.scope);
-  // A check is named by its commit and name where the forge's checks are commit statuses (GitLab).
-  const deployCheck = { ...target, headSha: input.scope.headSha, name: `deploy ${env}` };
-
-  /** The repository as the lock's id names it: with its forge, except GitHub's (and runs from before). */
-  function lockRepository(): string {
-    const repo = String(input.metadata.repo_full_name);
-    const forge = input.scope.forge;
-    return forge && forge !== 'github' && patched('flow-and-lock-ids-name-their-forge')
-      ? repositoryKey(repo, forge)
-      : repo;
-  }
 
   const flow: FlowContext = {
     input,
@@ -238,6 +222,41 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
       }
     });
     return ran;
+  }
+
+  return { flow, forge, httpCall, outputs, records, env, scopeFn, nodes, target, runNode, undoable, undo };
+}
+
+async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
+  const box = approvalInbox(); // listen for /approve from the first moment
+  const setState = markRun(
+    'flowRunWorkflow',
+    {
+      kind: 'flow',
+      forge: forgeOf(input.scope),
+      repository: String(input.metadata.repo_full_name ?? ''),
+      number: input.scope.number,
+    },
+    'running',
+  );
+  const { flow, forge, outputs, records, env, scopeFn, nodes, target, runNode, undoable, undo } = flowSession(
+    input,
+    box,
+    setState,
+  );
+  const edgeUses = new Map<number, number>();
+  /** The node the walk is at. */
+  let current: string | undefined = 'start';
+  // A check is named by its commit and name where the forge's checks are commit statuses (GitLab).
+  const deployCheck = { ...target, headSha: input.scope.headSha, name: `deploy ${env}` };
+
+  /** The repository as the lock's id names it: with its forge, except GitHub's (and runs from before). */
+  function lockRepository(): string {
+    const repo = String(input.metadata.repo_full_name);
+    const forge = input.scope.forge;
+    return forge && forge !== 'github' && patched('flow-and-lock-ids-name-their-forge')
+      ? repositoryKey(repo, forge)
+      : repo;
   }
 
   // One deploy per repository and environment: wait for the lock, showing the queue position.
@@ -459,15 +478,15 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
       });
     }
     setState(flow.status);
-    return { flow: input.flow, status: flow.status, nodes: records, approval: flow.approval };
+    // What a revert of the pull request would undo (workflows/flow-undo.ts); only a flow with `compensate`
+    // has any, and a completion's result is not compared on replay.
+    const revertable = succeeded(flow.status) && undoable.length ? { undoable: [...undoable] } : {};
+    return { flow: input.flow, status: flow.status, nodes: records, approval: flow.approval, ...revertable };
   }
 }
 
-/** The statuses a flow's check run reports as a success; any other end undoes what the flow did. */
-const succeeded = (status: string) => status === 'completed' || status === 'deployed' || status === 'success';
-
 /** The nodes a flow ran, as the PR comment shows them; a compensation names the node it undid. */
-const nodeTable = (records: NodeRecord[]) =>
+export const nodeTable = (records: NodeRecord[]) =>
   `| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}${r.undid ? `, undoes ${r.undid}` : ''}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}`;
 
 /** Leaves the environment's queue, or hands the lock on; however the flow ended. */

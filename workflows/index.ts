@@ -13,3 +13,4 @@ export { envLockWorkflow } from './env-lock.js';
 export { redeliveryWorkflow } from './redeliver.js';
 export { runBudgetWorkflow } from './run-budget.js';
 export { scheduledTriggerWorkflow } from './scheduled-trigger.js';
+export { flowUndoWorkflow } from './flow-undo.js';

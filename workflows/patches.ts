@@ -16,6 +16,7 @@ export type WorkflowType =
   | 'agentRunWorkflow'
   | 'fleetRunWorkflow'
   | 'flowRunWorkflow'
+  | 'flowUndoWorkflow'
   | 'envLockWorkflow'
   | 'prGateWorkflow'
   | 'prReviewWorkflow'
@@ -51,6 +52,8 @@ export const LIFETIME_DAYS: Record<WorkflowType, number | 'month'> = {
   // answering a GitHub Actions deployment protection rule may wait up to GitHub's 30 days
   // (workflows/protection-rule.ts), so a flow run is open at most 31.
   flowRunWorkflow: 31,
+  // Reads the reverted flow and runs its compensations (bounded hooks and agents): minutes.
+  flowUndoWorkflow: 1,
   // Open while anybody holds or waits (flows), closed a minute after the last one left.
   envLockWorkflow: 7,
   // Ends after 2 quiet hours (QUIET in pr-gate.ts), continues as new when Temporal suggests it.

@@ -431,6 +431,11 @@ export interface ForgeEvent {
    * the ingress against the configured GitHub API (src/forges/github/protection-rule.ts).
    */
   protectionRule?: ProtectionRule;
+  /**
+   * A merged pull request that reverts another of the same repository (GitHub's Revert button): that
+   * one's number, whose completed flows are undone (src/forges/github/revert.ts).
+   */
+  reverts?: number;
   /** The author of the pull or merge request, for the self-approval rule. */
   changeAuthor?: string;
   /** The author's user id, where the forge's payloads carry it (GitLab's `author_id`): compared by id. */

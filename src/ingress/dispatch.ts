@@ -21,7 +21,9 @@ import { gateCommandOf } from '../gate/pause.js';
 import type { SearchAttributePair } from '@temporalio/common';
 import { AofEvent, AofForge, AofNumber, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
 import { deliveryStart } from '../temporal/delivery-start.js';
-import { gateWorkflowId, mergeGroupWorkflowId } from '../temporal/workflow-ids.js';
+import { flowUndoWorkflowId, gateWorkflowId, mergeGroupWorkflowId } from '../temporal/workflow-ids.js';
+import type { flowUndoWorkflow, FlowUndoInput } from '../../workflows/flow-undo.js';
+import type { ForgeName } from '../forges/port.js';
 import { deadlineCaller, DISPATCH_TIMEOUT_MS, type WithDeadline } from './temporal-unavailable.js';
 import type { routedEventWorkflow } from '../../workflows/routed-event.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
@@ -46,6 +48,11 @@ export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
   /** A push or the PR closing, to every flow running on it; how many got it. */
   notifyFlows?: (target: PrSignalTarget) => Promise<number>;
   /**
+   * A merged revert of a pull request: an undo run (flowUndoWorkflow) for each of its flows that completed,
+   * once per flow run however often the revert arrives; how many were started.
+   */
+  undoFlows?: (target: RevertTarget) => Promise<number>;
+  /**
    * Posts a reply through a one-off workflow (the ingress makes no GitHub call itself), once per `key`
    * (a pull request, window and text: see budgets.ts): a start only, it waits for no worker.
    */
@@ -53,6 +60,14 @@ export type Dispatcher = ((input: RoutedEventInput) => Promise<Dispatched>) & {
 };
 
 export { deliveryStart };
+
+/** A merged pull request (`revert`) that reverted pull request `number` of `repo`. */
+export interface RevertTarget {
+  forge: ForgeName;
+  repo: string;
+  number: number;
+  revert: { number: number; deliveryId: string };
+}
 
 /**
  * `client` is the client, or where to get it when the call is made (`aofctl serve` connects in the
@@ -88,6 +103,40 @@ export function createDispatcher(
         ? h.signal(prClosedSignal, t.signal.arg as never)
         : h.signal(headChangedSignal, t.signal.arg as never);
     });
+  dispatch.undoFlows = async (t) => {
+    let started = 0;
+    for (const run of await flows.completed(t.forge, t.repo, t.number)) {
+      const args: FlowUndoInput = {
+        flowWorkflowId: run.workflowId,
+        flowRunId: run.runId,
+        forge: t.forge,
+        repository: t.repo,
+        number: t.number,
+        revert: t.revert,
+      };
+      try {
+        await withDeadline((c) =>
+          c.workflow.start<typeof flowUndoWorkflow>('flowUndoWorkflow', {
+            workflowId: flowUndoWorkflowId(run.workflowId, run.runId),
+            taskQueue,
+            args: [args],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: AofForge, value: t.forge },
+              { key: AofRepository, value: t.repo },
+              { key: AofNumber, value: t.number },
+              { key: AofState, value: 'queued' },
+            ],
+            staticSummary: `undo of ${run.workflowId}: #${t.revert.number} reverted #${t.number}`,
+          }),
+        );
+        started++;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    return started;
+  };
   dispatch.reply = async (input, key) => {
     try {
       await withDeadline((c) =>

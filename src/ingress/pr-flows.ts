@@ -26,6 +26,10 @@ const NOTHING_WAITING = 'nothing is waiting for approval';
 /** How long an approval looks again for a flow the visibility store may not list yet. */
 const VISIBILITY_LAG_MS = 1500;
 
+/** Runs of one pull request's flows looked at when it is reverted, and flows undone at most. */
+const MAX_RUNS_LISTED = 500;
+const MAX_REVERTED = 20;
+
 /** What flows run on: a pull or merge request by its number, or a commit without one. */
 export type FlowsOn = number | { commit: string };
 
@@ -106,6 +110,31 @@ export function prFlows(withDeadline: WithDeadline) {
         await withDeadline((client) => client.workflow.getHandle(chosen).signal(approvalSignal, comment));
         return { status: 'signalled', workflowId: chosen };
       }
+    },
+
+    /**
+     * The flow runs on a PR to undo when it is reverted: each flow's latest run, when it completed (a
+     * later run still going, or one that failed, has nothing a revert should undo), at most MAX_REVERTED.
+     */
+    async completed(forge: ForgeName, repo: string, number: number): Promise<{ workflowId: string; runId: string }[]> {
+      const base = changeFlowsPrefix(repo, number, forge);
+      const query = `WorkflowType = 'flowRunWorkflow' AND WorkflowId STARTS_WITH ${JSON.stringify(base)}`;
+      const latest = new Map<string, { runId: string; start: number; completed: boolean }>();
+      let seen = 0;
+      await withDeadline(async (client) => {
+        for await (const w of client.workflow.list({ query })) {
+          if (++seen > MAX_RUNS_LISTED) break;
+          if (w.workflowId !== base && !w.workflowId.startsWith(`${base}/`)) continue;
+          const start = w.startTime.getTime();
+          if ((latest.get(w.workflowId)?.start ?? -Infinity) >= start) continue;
+          latest.set(w.workflowId, { runId: w.runId, start, completed: w.status.name === 'COMPLETED' });
+        }
+      });
+      return [...latest]
+        .filter(([, r]) => r.completed)
+        .map(([workflowId, r]) => ({ workflowId, runId: r.runId }))
+        .sort((a, b) => a.workflowId.localeCompare(b.workflowId))
+        .slice(0, MAX_REVERTED);
     },
 
     /** Sends a signal to every flow running on the PR; how many got it. */

@@ -208,6 +208,17 @@ export async function routeAndDispatch(
         'pull request signal',
       );
   }
+  // A merged revert undoes the reverted pull request's completed flows (each in a run of its own).
+  if (d.ev.reverts !== undefined && d.ev.repository && d.ev.number !== undefined && deps.dispatch.undoFlows) {
+    const revert = { number: d.ev.number, deliveryId: d.id };
+    const undone = await deps.dispatch.undoFlows({
+      forge: d.ev.forge,
+      repo: d.ev.repository,
+      number: d.ev.reverts,
+      revert,
+    });
+    d.log.info({ repo: d.ev.repository, number: d.ev.reverts, revert: revert.number, flows: undone }, 'revert');
+  }
   // A target the configuration names but does not define (loading warned of it) is answered unhandled.
   const decision = withDefinedTarget(deps.resources(), routeEvent(d.triggers, d.ev, d.bots));
   const repo = decision.metadata.repo_full_name;

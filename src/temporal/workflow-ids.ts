@@ -46,3 +46,10 @@ export const gateWorkflowId = (repoFullName: string, number: number, forge: Forg
 /** The review of one merge queue group, by its head commit: `merge-group/<repository key>@<head sha>`. */
 export const mergeGroupWorkflowId = (repoFullName: string, headSha: string, forge: ForgeName = 'github') =>
   `merge-group/${repositoryKey(repoFullName, forge)}@${headSha}`;
+
+/**
+ * The undo of one completed flow run when its pull request is reverted: `undo/<flow's workflow id>/<run id>`.
+ * Started with REJECT_DUPLICATE, so a redelivered (or a second) revert never undoes a run twice, while a
+ * later deploy by the same flow (same workflow id, a new run) can be undone in its turn.
+ */
+export const flowUndoWorkflowId = (flowWorkflowId: string, runId: string) => `undo/${flowWorkflowId}/${runId}`;

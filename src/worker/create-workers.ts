@@ -14,6 +14,7 @@ import { createHttpActivities } from '../../activities/http/index.js';
 import { createModelActivities } from '../../activities/llm/index.js';
 import { createLockActivities } from '../../activities/locks/index.js';
 import { createVerdictActivities } from '../../activities/verdicts/index.js';
+import { createFlowActivities } from '../../activities/flows/index.js';
 import { createQuotaActivities } from '../../activities/quota/index.js';
 import { countsQueueOf } from '../temporal/task-queues.js';
 import { createGitLabVerbs } from '../forges/gitlab/verbs.js';
@@ -111,6 +112,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
       ...createQuotaActivities(client, t.task_queue, countsQueueOf(t.task_queue)),
       ...createLockActivities(client, t.task_queue),
       ...createVerdictActivities(client),
+      ...createFlowActivities(client),
       ...createMemoryActivities(dirname(opts.resources.daemonFile)),
       // Agents' MCP servers: stdio ones started in this process and kept for later calls and runs.
       ...createMcpActivities(mcp),

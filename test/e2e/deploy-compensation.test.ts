@@ -5,47 +5,14 @@
 // never neither, never both.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { pullRequests } from '../harness/deploy-hook.js';
+import { startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
-
-type Answer = number | 'hold';
-
-/** The hooks: every call recorded (path, Idempotency-Key); each path answers as told, or holds its answer. */
-async function startHooks() {
-  const calls: { path: string; key: string }[] = [];
-  const answers: Record<string, Answer> = {};
-  const held: ServerResponse[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      calls.push({ path: req.url!, key: String(req.headers['idempotency-key']) });
-      const answer = answers[req.url!] ?? 200;
-      if (answer === 'hold') held.push(res);
-      else res.writeHead(answer).end(answer < 300 ? '{"ok":true}' : '{"error":"unhealthy"}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    calls,
-    answers,
-    /** The calls to `path`, and their distinct keys. */
-    to: (path: string) => {
-      const c = calls.filter((x) => x.path === path);
-      return { count: c.length, keys: [...new Set(c.map((x) => x.key))] };
-    },
-    close() {
-      for (const r of held) r.destroy();
-      server.close();
-    },
-  };
-}
 
 describe('a deploy that undoes itself, across worker kills', function () {
   this.timeout(240_000);

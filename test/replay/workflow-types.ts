@@ -4,6 +4,7 @@ export const WORKFLOW_TYPES = [
   'agentRunWorkflow',
   'fleetRunWorkflow',
   'flowRunWorkflow',
+  'flowUndoWorkflow',
   'envLockWorkflow',
   'prGateWorkflow',
   'prReviewWorkflow',

@@ -5,6 +5,7 @@ import { computeMetadata, type VerifiedFields } from '../../routing/metadata.js'
 import { isBotSender } from '../../routing/bots.js';
 import { reviewTarget } from '../../routing/review-target.js';
 import { commandLineOf } from '../../routing/route.js';
+import { revertedNumber } from './revert.js';
 
 type Payload = Record<string, any>;
 
@@ -64,6 +65,7 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
   const branch = eventBranch(event, payload);
   const review = reviewTarget(payload);
   const sender = metadata.sender_login;
+  const reverts = revertedNumber(event, payload, metadata.repo_full_name as string | undefined);
   return {
     forge: 'github',
     event,
@@ -100,6 +102,7 @@ export function githubEvent(event: string, payload: Payload, verified?: Verified
         ? { number: verified.number, ...(verified.headSha ? { headSha: verified.headSha } : {}) }
         : review,
     mergeGroup: mergeGroupOf(event, payload),
+    ...(reverts !== undefined ? { reverts } : {}),
     changeAuthor:
       payload.pull_request?.user?.login ??
       (payload.issue?.pull_request ? payload.issue.user?.login : undefined) ??

@@ -473,10 +473,13 @@ export const GateSpec = z.strictObject({
    */
   quiet_period: z
     .string()
-    .refine((d) => {
-      const s = durationSeconds(d);
-      return s !== undefined && s >= 1 && s <= MAX_QUIET_PERIOD_SECONDS;
-    }, `a duration from 1s to ${MAX_QUIET_PERIOD_SECONDS / 60}m, such as 30s or 2m`)
+    .refine(
+      (d) => {
+        const s = durationSeconds(d);
+        return s !== undefined && s >= 1 && s <= MAX_QUIET_PERIOD_SECONDS;
+      },
+      `a duration from 1s to ${MAX_QUIET_PERIOD_SECONDS / 60}m, such as 30s or 2m`,
+    )
     .optional(),
   billing: z
     .strictObject({

@@ -1,7 +1,8 @@
 // One firing of a Schedule Trigger (started by its Temporal Schedule, src/worker/trigger-schedules.ts): runs
 // the routed event's own path (routedEventWorkflow) as a child, under a delivery id of this firing. Temporal
-// names each scheduled run `<schedule id>-<time>`, so each firing has its own delivery id, child workflow id
-// and with them its own comment keys: the second night's run never takes the first night's comment for its own.
+// names each scheduled run `<schedule id>-<time>` to the second, so two firings in one second (a trigger
+// twice) share a workflow id: the delivery id takes the run's id too. Each firing has its own delivery id,
+// child workflow id and with them its own comment keys: the second run never takes the first's comment.
 // Replay: a new workflow type (no run started before it exists), and routedEventWorkflow's code is unchanged, so
 // no patch is needed; test/replay/histories holds recorded runs of it.
 import { executeChild, workflowInfo } from '@temporalio/workflow';
@@ -37,6 +38,9 @@ export async function scheduledTriggerWorkflow(input: ScheduledTriggerInput): Pr
   // The same start request, search attributes and summary as a delivery's, on this run's task queue.
   return executeChild(
     routedEventWorkflow,
-    deliveryStart({ ...input.event, deliveryId: scheduledDeliveryId(info.workflowId) }, info.taskQueue),
+    deliveryStart(
+      { ...input.event, deliveryId: scheduledDeliveryId(`${info.workflowId}-${info.runId}`) },
+      info.taskQueue,
+    ),
   );
 }

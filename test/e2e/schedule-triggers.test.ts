@@ -102,7 +102,7 @@ describe('Schedule Triggers on Temporal Schedules', function () {
     assert.deepEqual(paused.spec.calendars![0]!.dayOfWeek, [{ start: 'MONDAY', end: 'MONDAY', step: 1 }]);
   });
 
-  /** Fires the schedule now and waits for its run to finish; the run's workflow id. */
+  /** Fires the schedule now and waits for its run to finish; the run's workflow and run ids. */
   async function fire(trigger: string, before: number): Promise<string> {
     await stack.client.schedule.getHandle(id(trigger)).trigger();
     let d: ScheduleDescription | undefined;
@@ -111,10 +111,11 @@ describe('Schedule Triggers on Temporal Schedules', function () {
       async () => (d = await describeSchedule(trigger)).info.recentActions.length > before,
       { detail: worker.output },
     );
-    const workflowId = d!.info.recentActions.at(-1)!.action.workflow.workflowId;
-    const result = await stack.client.workflow.getHandle(workflowId).result();
+    const { workflowId, firstExecutionRunId } = d!.info.recentActions.at(-1)!.action.workflow;
+    const result = await stack.client.workflow.getHandle(workflowId, firstExecutionRunId).result();
     assert.equal(result.agent?.stopped, 'answer');
-    return workflowId;
+    // Two firings in one second share a workflow id (Temporal names them to the second): the run tells them apart.
+    return `${workflowId}/${firstExecutionRunId}`;
   }
 
   it('a firing runs the bound agent on the named issue; two firings post two comments', async () => {
@@ -144,7 +145,11 @@ describe('Schedule Triggers on Temporal Schedules', function () {
     assert.notEqual(comments()[0]!.id, comments()[1]!.id);
     // Each firing's routed event is its own workflow, found in the Web UI by trigger and repository.
     const children = await Promise.all(
-      [first, second].map(async (w) => (await stack.client.workflow.getHandle(w).fetchHistory()).events!),
+      [first, second].map(async (w) => {
+        // `<workflow id>/<run id>`: the workflow id has slashes of its own, the run id none.
+        const at = w.lastIndexOf('/');
+        return (await stack.client.workflow.getHandle(w.slice(0, at), w.slice(at + 1)).fetchHistory()).events!;
+      }),
     );
     const childIds = children.map(
       (events) =>

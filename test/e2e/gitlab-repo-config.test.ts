@@ -12,6 +12,8 @@ import { until } from '../harness/until.js';
 import { deliverGitLab } from '../harness/gitlab-hook.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { sha } from '../harness/synthetic-pr.js';
+import { gateWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { gateStateQuery } from '../../workflows/definitions.js';
 
 /** A group of this run: the shared dev server keeps workflow ids across test runs. */
 const GROUP = `cfgl-${Date.now().toString(36)}`;
@@ -149,6 +151,13 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
       new RegExp(`\\*\\*Repository configuration\\*\\*: \`\\.aof\\.yaml@${BASE.slice(0, 7)}\``),
     );
     assert.deepEqual(reads(from), ['GET MR/diffs', 'POST /api/graphql', 'POST /api/graphql']);
+    // The first review's tail (its findings, its bookkeeping) may still run after its note: a push arriving
+    // then makes the gate read the merge request's head (a GET of the MR, the gate's, not the analysis's).
+    const gate = stack.client.workflow.getHandle(gateWorkflowId(PROJECT, 5, 'gitlab'));
+    await until('the first review is done', async () => {
+      const s = await gate.query(gateStateQuery);
+      return s.reviewing === undefined && !s.pending;
+    });
 
     const pushed = gitlab.requests.length;
     const head2 = sha(`${PROJECT}!5 push 2`);

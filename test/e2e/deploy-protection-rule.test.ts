@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, RAISED_CONTENT_LIMITS } from '../harness/config-dir.js';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { pullRequests } from '../harness/deploy-hook.js';
 import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
@@ -42,10 +42,9 @@ describe('custom deployment protection rules: an Actions deployment waits for th
 
   before(async () => {
     dir = configDir({
-      // GitHub's per-minute budget for content-creating requests is raised, as in the benches: the pacer has
-      // tests of its own (github-request-rate), and at 80 a minute these scenarios waited for it a minute each.
+      // At 80 content-creating requests a minute these scenarios waited for the pacer a minute each.
       'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\nlimits: {content_creating_per_minute: 100000, content_creating_per_hour: 1000000}',
+        `webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\n${RAISED_CONTENT_LIMITS}`,
         '  flows: {directory: flows}\n',
       ),
       'flows/f.yaml': FLOW,

@@ -24,6 +24,14 @@ ${gitlab ? `    gitlab:\n${gitlab.replace(/^/gm, '      ')}\n` : ''}  triggers: 
   agents: {directory: agents}
 ${extra}`;
 
+/**
+ * GitHub's per-minute and per-hour budgets of content-creating requests raised, as in the benches: for suites
+ * whose scenarios together write more than 80 comments a minute and would wait a minute for the pacer, which
+ * has tests of its own (github-request-rate). A line of `platforms.github`.
+ */
+export const RAISED_CONTENT_LIMITS =
+  'limits: {content_creating_per_minute: 100000, content_creating_per_hour: 1000000}';
+
 export const agentYaml = (name: string, model = 'builtin:assistant') =>
   `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: ${name}}\nspec:\n  model: ${model}\n`;
 

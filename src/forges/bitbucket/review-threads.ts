@@ -9,7 +9,13 @@
 // attempt posted (a comment Bitbucket stored before answering 500 included) as this operation's own, counts
 // it as new and does not post it again. Resolving reads the thread's state first: a retry does not repeat it.
 import { DISMISSAL, endingMarker, lineCommentsAsText, threadBody } from '../findings.js';
-import { currentOperation, operationMarker, writeInLanes } from '../operation.js';
+import {
+  currentOperation,
+  LINE_COMMENT_MARKERS,
+  lineCommentMarker,
+  operationMarker,
+  writeInLanes,
+} from '../operation.js';
 import type {
   ChangeTarget,
   ForgeTarget,
@@ -110,10 +116,6 @@ function findingText(f: ReviewFinding, markers: string, where: boolean): string 
   return `${where ? `\`${f.path}:${lines}\`\n\n` : ''}${threadBody(f, markers, { plain: true })}`;
 }
 
-/** A line comment's marker: its operation and its place in the review (a retry posts only those not there). */
-const lineCommentMarker = (op: string, i: number) => `<!-- aof:op=${op} comment=${i} -->`;
-const LINE_COMMENT_MARKER = /<!-- aof:op=[0-9a-f]+ comment=\d+ -->/g;
-
 /**
  * A review's line comments (github_post_review's `comments`) as inline comments at their first line, as the
  * gate's findings are (the same ThreadOps and text: a replacement shown as code, Bitbucket having no
@@ -134,7 +136,7 @@ export async function reviewWithLineComments(
   const done = new Set<string>();
   if (op.retry)
     for (const c of await ops.comments(api, t))
-      if (c.byBot) for (const m of c.text.matchAll(LINE_COMMENT_MARKER)) done.add(m[0]);
+      if (c.byBot) for (const m of c.text.matchAll(LINE_COMMENT_MARKERS)) done.add(m[0]);
   const outside = new Set<number>();
   const todo = comments.map((c, i) => ({ c, i })).filter(({ i }) => !done.has(lineCommentMarker(op.key, i)));
   await writeInLanes(todo, COMMENTS_IN_FLIGHT, async ({ c, i }) => {

@@ -24,6 +24,11 @@ export function currentOperation(): Operation {
 
 export const operationMarker = (key: string) => `<!-- aof:op=${key} -->`;
 
+/** The marker of a review's line comment `i` written by operation `key` (a retry posts only those not there). */
+export const lineCommentMarker = (key: string, i: number) => `<!-- aof:op=${key} comment=${i} -->`;
+/** Every line comment marker in a text. */
+export const LINE_COMMENT_MARKERS = /<!-- aof:op=[0-9a-f]+ comment=\d+ -->/g;
+
 /**
  * The body with its operation marker (kept last, invisible when rendered), within `limit`: the body is
  * cut to leave room for the marker, which is never cut.

@@ -293,7 +293,7 @@ export interface ForgeVerbs {
       body: string;
       event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT';
       headSha?: string;
-      /** Line comments: GitHub's review comments, GitLab's discussions at their lines; Bitbucket lists them in the text. */
+      /** Line comments: GitHub's review comments, GitLab's discussions, Bitbucket's inline comments, at their lines. */
       comments?: ReviewLineComment[];
     },
   ): Promise<PostedComment>;

@@ -16,7 +16,7 @@ import { fit } from '../text-limits.js';
 import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { splitGitDiff } from './diff.js';
-import { reviewThreadsVerb, type ThreadComment } from './review-threads.js';
+import { reviewThreadsVerb, reviewWithLineComments, type ThreadComment, type ThreadOps } from './review-threads.js';
 import { THREAD_PAGES } from '../review-limits.js';
 import {
   absentOn404,
@@ -98,6 +98,11 @@ interface PullRequest {
   id: number;
   state: 'OPEN' | 'MERGED' | 'DECLINED';
   fromRef: { latestCommit: string };
+  toRef?: { latestCommit?: string; displayId?: string };
+  /** Data Center 8.18+. */
+  draft?: boolean;
+  title?: string;
+  author?: { user?: User };
 }
 
 interface Change {
@@ -261,6 +266,61 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
     }
   }
 
+  // Inline comments (`anchor` on the new side's added lines), threads resolved with `threadResolved` (8.x).
+  // Atlassian documents a thread's resolution as the comment's `threadResolved`, with `threadResolver` and
+  // `threadResolvedDate` (the Comment entity of its pr:comment:* payloads,
+  // https://confluence.atlassian.com/display/BITBUCKETSERVER089/Event+payload, the same representation as
+  // the REST API's); a comment's `state` (OPEN, PENDING, RESOLVED) is its task's (a BLOCKER comment), not
+  // its thread's.
+  const threadOps: ThreadOps = {
+    async comments(api, t) {
+      const me = (await api.user()).slug;
+      const { items } = await api.paginate<Activity>(
+        `${prPath(api, t, t.number)}/activities`,
+        { limit: ACTIVITIES_PAGE },
+        THREAD_PAGES,
+      );
+      // A comment's activity shows it with its replies nested (a reply's own activity, newest first, does
+      // not name its parent): parents are learnt from the nesting first.
+      const all = new Map<number, Comment>();
+      const parents = new Map<number, number>();
+      const visit = (c: Comment) => {
+        if (!all.has(c.id)) all.set(c.id, c);
+        for (const r of c.comments ?? []) {
+          parents.set(r.id, c.id);
+          visit(r);
+        }
+      };
+      for (const a of items) if (a.action === 'COMMENTED' && a.comment) visit(a.comment);
+      return [...all.values()].map((c): ThreadComment => {
+        const parent = parents.get(c.id);
+        return {
+          id: c.id,
+          text: c.text,
+          ...(c.anchor?.path ? { path: c.anchor.path } : {}),
+          ...(parent !== undefined ? { parent } : {}),
+          byBot: c.author?.slug === me,
+          resolved: c.threadResolved === true,
+          resolvedByBot: c.threadResolved === true && c.threadResolver?.slug === me,
+          version: c.version,
+        };
+      });
+    },
+    postInline: async (api, t, at, text) =>
+      void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, {
+        body: {
+          text,
+          anchor: { path: at.path, line: at.line, lineType: 'ADDED', fileType: 'TO', diffType: 'EFFECTIVE' },
+        },
+      })),
+    post: async (api, t, text) =>
+      void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, { body: { text } })),
+    resolve: async (api, t, c, resolve) =>
+      void (await api.json('PUT', `${prPath(api, t, t.number)}/comments/${c.id}`, {
+        body: { version: c.version, threadResolved: resolve },
+      })),
+  };
+
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
       const api = clientFor(t);
@@ -295,12 +355,20 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
       return { sha: pr.fromRef.latestCommit, state: prState(pr.state) };
     },
 
-    /**
-     * Not read on Data Center: the gate's repository configuration (`.aof.yaml`) is Cloud's only, and the
-     * review runs with the server's settings (docs/gate.md). Defined, so the Bitbucket dispatcher, which
-     * offers Cloud's verbs, answers "cannot say" for a Data Center change.
-     */
-    changeInfo: () => Promise.resolve(undefined),
+    // What the gate's repository configuration (`.aof.yaml`, read at the base by filesAt) decides on: the
+    // target branch's commit (`toRef.latestCommit`), its name, the draft flag (Data Center 8.18+; absent before,
+    // so never a draft), the title and the author's user name.
+    async changeInfo(t) {
+      const api = clientFor(t);
+      const pr = await api.get<PullRequest>(prPath(api, t, t.number));
+      return {
+        baseSha: pr.toRef?.latestCommit ?? '',
+        baseBranch: pr.toRef?.displayId ?? '',
+        draft: pr.draft === true,
+        title: pr.title ?? '',
+        author: pr.author?.user?.name ?? '',
+      };
+    },
 
     ...commentVerbs<Comment>(clientFor, {
       botComments,
@@ -312,55 +380,8 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
 
     ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
 
-    // Inline comments (`anchor` on the new side's added lines), threads resolved with `threadResolved` (8.x).
-    reviewThreads: reviewThreadsVerb(clientFor, {
-      async comments(api, t) {
-        const me = (await api.user()).slug;
-        const { items } = await api.paginate<Activity>(
-          `${prPath(api, t, t.number)}/activities`,
-          { limit: ACTIVITIES_PAGE },
-          THREAD_PAGES,
-        );
-        // A comment's activity shows it with its replies nested (a reply's own activity, newest first, does
-        // not name its parent): parents are learnt from the nesting first.
-        const all = new Map<number, Comment>();
-        const parents = new Map<number, number>();
-        const visit = (c: Comment) => {
-          if (!all.has(c.id)) all.set(c.id, c);
-          for (const r of c.comments ?? []) {
-            parents.set(r.id, c.id);
-            visit(r);
-          }
-        };
-        for (const a of items) if (a.action === 'COMMENTED' && a.comment) visit(a.comment);
-        return [...all.values()].map((c): ThreadComment => {
-          const parent = parents.get(c.id);
-          return {
-            id: c.id,
-            text: c.text,
-            ...(c.anchor?.path ? { path: c.anchor.path } : {}),
-            ...(parent !== undefined ? { parent } : {}),
-            byBot: c.author?.slug === me,
-            resolved: c.threadResolved === true,
-            resolvedByBot: c.threadResolved === true && c.threadResolver?.slug === me,
-            version: c.version,
-          };
-        });
-      },
-      postInline: async (api, t, at, text) =>
-        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, {
-          body: {
-            text,
-            anchor: { path: at.path, line: at.line, lineType: 'ADDED', fileType: 'TO', diffType: 'EFFECTIVE' },
-          },
-        })),
-      post: async (api, t, text) =>
-        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, { body: { text } })),
-      resolve: async (api, t, c, resolve) =>
-        void (await api.json('PUT', `${prPath(api, t, t.number)}/comments/${c.id}`, {
-          body: { version: c.version, threadResolved: resolve },
-        })),
-    }),
+    // Inline comments and their threads, as threadOps says.
+    reviewThreads: reviewThreadsVerb(clientFor, threadOps),
 
     async checkById(t, headSha, checkId) {
       const found = await statusOf(clientFor(t), t, headSha, keyOfCheckId(checkId));
@@ -385,7 +406,9 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
             ),
           );
       }
-      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${r.body}` : r.body);
+      // Line comments inline at their lines (their code shown), those off the diff listed in the text.
+      const body = await reviewWithLineComments(api, t, threadOps, r.body, r.comments);
+      return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${body}` : body);
     },
 
     async mayApprove(t, p) {

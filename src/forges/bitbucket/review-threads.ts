@@ -8,9 +8,22 @@
 // Once across retries: every new comment carries its operation's marker, so a retry reads what an earlier
 // attempt posted (a comment Bitbucket stored before answering 500 included) as this operation's own, counts
 // it as new and does not post it again. Resolving reads the thread's state first: a retry does not repeat it.
-import { DISMISSAL, endingMarker, threadBody } from '../findings.js';
-import { currentOperation, operationMarker, writeInLanes } from '../operation.js';
-import type { ChangeTarget, ForgeTarget, ForgeVerbs, ReviewFinding, ReviewThreads } from '../port.js';
+import { DISMISSAL, endingMarker, lineCommentsAsText, threadBody } from '../findings.js';
+import {
+  currentOperation,
+  LINE_COMMENT_MARKERS,
+  lineCommentMarker,
+  operationMarker,
+  writeInLanes,
+} from '../operation.js';
+import type {
+  ChangeTarget,
+  ForgeTarget,
+  ForgeVerbs,
+  ReviewFinding,
+  ReviewLineComment,
+  ReviewThreads,
+} from '../port.js';
 import { planThreads, type BotThread } from '../review-plan.js';
 import { failureType, type BitbucketApi } from './api.js';
 
@@ -101,4 +114,56 @@ export function reviewThreadsVerb(
 function findingText(f: ReviewFinding, markers: string, where: boolean): string {
   const lines = f.end_line > f.start_line ? `${f.start_line}-${f.end_line}` : `${f.start_line}`;
   return `${where ? `\`${f.path}:${lines}\`\n\n` : ''}${threadBody(f, markers, { plain: true })}`;
+}
+
+/**
+ * A review's line comments (github_post_review's `comments`) as inline comments at their first line, as the
+ * gate's findings are (the same ThreadOps and text: a replacement shown as code, Bitbucket having no
+ * suggestion an author can commit), up to COMMENTS_IN_FLIGHT at once. Each carries its operation's marker and
+ * its index: a retry reads the bot's comments (ThreadOps.comments, bounded pages) and posts only those an
+ * earlier attempt did not. Gives the review's text: `body` with the comments Bitbucket refused (a line its
+ * diff does not show, 400) listed under it with their `path:line`, saying why.
+ */
+export async function reviewWithLineComments(
+  api: BitbucketApi,
+  t: ChangeTarget,
+  ops: ThreadOps,
+  body: string,
+  comments: readonly ReviewLineComment[] | undefined,
+): Promise<string> {
+  if (!comments?.length) return body;
+  const op = currentOperation();
+  const done = new Set<string>();
+  if (op.retry)
+    for (const c of await ops.comments(api, t))
+      if (c.byBot) for (const m of c.text.matchAll(LINE_COMMENT_MARKERS)) done.add(m[0]);
+  const outside = new Set<number>();
+  const todo = comments.map((c, i) => ({ c, i })).filter(({ i }) => !done.has(lineCommentMarker(op.key, i)));
+  await writeInLanes(todo, COMMENTS_IN_FLIGHT, async ({ c, i }) => {
+    const f: ReviewFinding = {
+      path: c.path,
+      start_line: c.start_line ?? c.line,
+      end_line: c.line,
+      annotation_level: 'notice',
+      message: c.body,
+      key: '',
+      onDiff: true,
+      ...(c.replacement !== undefined ? { replacement: c.replacement } : {}),
+    };
+    try {
+      await ops.postInline(
+        api,
+        t,
+        { path: f.path, line: f.start_line },
+        findingText(f, lineCommentMarker(op.key, i), false),
+      );
+    } catch (err) {
+      if (failureType(err) !== 'Bitbucket400') throw err;
+      outside.add(i);
+    }
+  });
+  const listed = comments.filter((_, i) => outside.has(i));
+  return listed.length
+    ? `${body}\n\n---\nNot on lines this pull request's diff shows, so listed here:${lineCommentsAsText(listed)}`
+    : body;
 }

@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { currentOperation, markBody, operationMarker, postOnce, upsertMarked } from '../operation.js';
 import { fit, type Limit } from '../text-limits.js';
-import { findingMarker, findingsOf, lineCommentsAsText } from '../findings.js';
+import { findingMarker, findingsOf } from '../findings.js';
 import {
   fullNameOf,
   type Authorization,
@@ -28,7 +28,7 @@ import {
 } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { createDataCenterVerbs } from './data-center.js';
-import { reviewThreadsVerb } from './review-threads.js';
+import { reviewThreadsVerb, reviewWithLineComments, type ThreadOps } from './review-threads.js';
 import { THREAD_PAGES } from '../review-limits.js';
 import { splitGitDiff } from './diff.js';
 
@@ -470,6 +470,34 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
     );
   }
 
+  // Inline comments (`inline: {path, to}`), resolved with `POST .../comments/{id}/resolve` (reopened with DELETE).
+  const threadOps: ThreadOps = {
+    async comments(api, t) {
+      const me = (await api.user()).uuid;
+      const path = `${prPath(api, t, t.number)}/comments`;
+      const { items } = await api.paginate<Comment>(path, { pagelen: 100 }, THREAD_PAGES);
+      return items
+        .filter((c) => !c.deleted)
+        .map((c) => ({
+          id: c.id,
+          text: c.content.raw,
+          ...(c.inline?.path ? { path: c.inline.path } : {}),
+          ...(c.parent ? { parent: c.parent.id } : {}),
+          byBot: c.user?.uuid === me,
+          resolved: c.resolution != null,
+          resolvedByBot: c.resolution?.user?.uuid === me,
+        }));
+    },
+    postInline: async (api, t, at, raw) =>
+      void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, {
+        body: { content: { raw }, inline: { path: at.path, to: at.line } },
+      })),
+    post: async (api, t, raw) =>
+      void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, { body: { content: { raw } } })),
+    resolve: async (api, t, c, resolve) =>
+      void (await api.json(resolve ? 'POST' : 'DELETE', `${prPath(api, t, t.number)}/comments/${c.id}/resolve`)),
+  };
+
   const verbs: ForgeVerbs = {
     async changedFiles(t, maxPages) {
       const api = clientFor(t);
@@ -526,33 +554,8 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
 
     ...checkVerbs(clientFor, { setStatus, report, statusOf, commitUrl }),
 
-    // Inline comments (`inline: {path, to}`), resolved with `POST .../comments/{id}/resolve` (reopened with DELETE).
-    reviewThreads: reviewThreadsVerb(clientFor, {
-      async comments(api, t) {
-        const me = (await api.user()).uuid;
-        const path = `${prPath(api, t, t.number)}/comments`;
-        const { items } = await api.paginate<Comment>(path, { pagelen: 100 }, THREAD_PAGES);
-        return items
-          .filter((c) => !c.deleted)
-          .map((c) => ({
-            id: c.id,
-            text: c.content.raw,
-            ...(c.inline?.path ? { path: c.inline.path } : {}),
-            ...(c.parent ? { parent: c.parent.id } : {}),
-            byBot: c.user?.uuid === me,
-            resolved: c.resolution != null,
-            resolvedByBot: c.resolution?.user?.uuid === me,
-          }));
-      },
-      postInline: async (api, t, at, raw) =>
-        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, {
-          body: { content: { raw }, inline: { path: at.path, to: at.line } },
-        })),
-      post: async (api, t, raw) =>
-        void (await api.json('POST', `${prPath(api, t, t.number)}/comments`, { body: { content: { raw } } })),
-      resolve: async (api, t, c, resolve) =>
-        void (await api.json(resolve ? 'POST' : 'DELETE', `${prPath(api, t, t.number)}/comments/${c.id}/resolve`)),
-    }),
+    // Inline comments and their threads, as threadOps says.
+    reviewThreads: reviewThreadsVerb(clientFor, threadOps),
 
     async checkById(t, headSha, checkId) {
       const api = clientFor(t);
@@ -575,8 +578,9 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
               refusedReview(err, ['Bitbucket400', 'Bitbucket403'], role === 'approved' ? 'approval' : 'change request'),
             );
       }
-      // Bitbucket has no suggestions: line comments are listed in the text, their code shown.
-      const body = `${r.body}${lineCommentsAsText(r.comments)}`;
+      // Line comments inline at their lines (their code shown: Bitbucket has no suggestions); those off the diff
+      // listed in the text.
+      const body = await reviewWithLineComments(api, t, threadOps, r.body, r.comments);
       return verbs.postComment(t, r.event === 'REQUEST_CHANGES' ? `**Changes requested**\n\n${body}` : body);
     },
 

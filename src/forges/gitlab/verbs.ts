@@ -12,7 +12,16 @@ import { DISMISSAL, endingMarker, findingMarker, findingsOf, suggestionBlock, th
 import { THREAD_PAGES } from '../review-limits.js';
 import { planThreads, type BotThread } from '../review-plan.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { currentOperation, markBody, operationMarker, postOnce, upsertMarked, writeInLanes } from '../operation.js';
+import {
+  currentOperation,
+  LINE_COMMENT_MARKERS,
+  lineCommentMarker,
+  markBody,
+  operationMarker,
+  postOnce,
+  upsertMarked,
+  writeInLanes,
+} from '../operation.js';
 import { fit, less, type Limit } from '../text-limits.js';
 import {
   fullNameOf,
@@ -438,14 +447,13 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
     comments: readonly ReviewLineComment[],
   ): Promise<void> {
     const op = currentOperation();
-    const mark = (i: number) => `<!-- aof:op=${op.key} comment=${i} -->`;
+    const mark = (i: number) => lineCommentMarker(op.key, i);
     const done = new Set<string>();
     if (op.retry) {
       const me = (await api.user()).id;
       const { items } = await api.paginate<Discussion>(`${mrPath(api, t, t.number)}/discussions`, {}, THREAD_PAGES);
       for (const n of items.flatMap((d) => d.notes))
-        if (n.author?.id === me)
-          for (const m of n.body.matchAll(/<!-- aof:op=[0-9a-f]+ comment=\d+ -->/g)) done.add(m[0]);
+        if (n.author?.id === me) for (const m of n.body.matchAll(LINE_COMMENT_MARKERS)) done.add(m[0]);
     }
     const kept = headSha ? refsByHead.get(refsKey(api, t, t.number, headSha)) : undefined;
     const refs = kept?.refs ?? (await api.get<MergeRequest>(mrPath(api, t, t.number))).diff_refs;

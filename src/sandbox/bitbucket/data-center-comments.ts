@@ -3,7 +3,8 @@
 // read: an older one is 409, as Data Center answers a stale edit): its text by its author only, a thread's
 // `threadResolved` (Data Center 8.x) by the pull request's author or whoever may write to the repository. A
 // comment shows its replies nested (`comments`) and its thread's resolution (`threadResolved`,
-// `threadResolver`). The listing is the pull request's activity (data-center-pullrequests.ts): Data Center
+// `threadResolver`, `threadResolvedDate`: what Atlassian documents, see data-center.ts; `state` is a task's,
+// OPEN here). The listing is the pull request's activity (data-center-pullrequests.ts): Data Center
 // lists a pull request's comments by file only.
 import {
   allowFields,

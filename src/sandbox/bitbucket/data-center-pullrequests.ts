@@ -1,4 +1,5 @@
-// Data Center's pull requests: read one (`fromRef.latestCommit`, full hashes), its changes (paged by
+// Data Center's pull requests: read one (`fromRef.latestCommit` and `toRef.latestCommit`, full hashes; `draft`,
+// Data Center 8.18+), its changes (paged by
 // `start`/`limit`), its raw diff (`GET .../pull-requests/{id}.diff`, one `git diff` text), its activity (the
 // comments, newest first), and the current user's own status as a participant (`PUT .../participants/{userSlug}`:
 // APPROVED, NEEDS_WORK or UNAPPROVED; never the author's).
@@ -54,6 +55,7 @@ function prView(ctx: RequestContext, pr: BitbucketPullRequest) {
     state: pr.state === 'SUPERSEDED' ? 'DECLINED' : pr.state,
     open: pr.state === 'OPEN',
     closed: pr.state !== 'OPEN',
+    draft: pr.draft,
     fromRef: refView(ctx, pr, pr.sourceBranch, pr.sourceCommit),
     toRef: refView(ctx, pr, pr.destBranch, pr.destCommit),
     author: { user: user(pr.authorUuid), role: 'AUTHOR', approved: false, status: 'UNAPPROVED' },

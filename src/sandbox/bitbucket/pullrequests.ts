@@ -28,6 +28,7 @@ function prView(ctx: RequestContext, pr: BitbucketPullRequest) {
     id: pr.id,
     title: pr.title,
     state: pr.state,
+    draft: pr.draft,
     author: user(pr.authorUuid),
     source: { branch: { name: pr.sourceBranch }, commit: { type: 'commit', hash: pr.sourceCommit.slice(0, 12) } },
     destination: { branch: { name: pr.destBranch }, commit: { type: 'commit', hash: pr.destCommit.slice(0, 12) } },

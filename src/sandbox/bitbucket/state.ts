@@ -51,6 +51,8 @@ export interface BitbucketPullRequest {
   sourceCommit: string;
   destCommit: string;
   changes: BitbucketFileChange[];
+  /** A draft (Cloud's `draft`; Data Center 8.18+'s `draft`). */
+  draft: boolean;
   /** Reviewers' states by user uuid. */
   participants: Map<string, 'approved' | 'changes_requested'>;
 }
@@ -176,6 +178,7 @@ export class BitbucketState {
       destCommit?: string;
       changes: BitbucketFileChange[];
       title?: string;
+      draft?: boolean;
     },
   ): BitbucketPullRequest {
     const r = this.repositories.get(repo);
@@ -191,6 +194,7 @@ export class BitbucketState {
       sourceCommit: o.sourceCommit,
       destCommit: o.destCommit ?? '0'.repeat(40),
       changes: [],
+      draft: o.draft === true,
       participants: new Map(),
     };
     r.commits.add(pr.destCommit);

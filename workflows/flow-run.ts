@@ -10,6 +10,7 @@ import {
   CancellationScope,
   condition,
   deprecatePatch,
+  isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -385,7 +386,7 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
     const undone = undoable.length ? await undo() : 0;
     // Replay-safe: `swept` is set only by the sweep's signal, which no run got before this code sent it,
     // so earlier runs comment (or not) as they did.
-    if (undone || (swept && err instanceof CancelledFailure)) await tellUndone(err, undone > 0);
+    if (undone || (swept && isCancellation(err))) await tellUndone(err, undone > 0);
     if (err instanceof TemporalFailure && !undone) throw err;
     const failure =
       err instanceof TemporalFailure
@@ -411,9 +412,9 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
   /** The comment of a flow that failed (or was cancelled) and undid what it had done, or that the sweep cancelled. */
   async function tellUndone(err: unknown, undone: boolean): Promise<void> {
     if (input.scope.number === undefined) return;
-    const cancelled =
-      swept && err instanceof CancelledFailure ? `cancelled by the stale-lock sweep (${swept})` : 'cancelled';
-    const why = (err instanceof CancelledFailure ? cancelled : `failed at \`${current}\``) + (undone ? ', undone' : '');
+    // A cancel that arrives while a node's activity runs comes as that activity's failure: still a cancel.
+    const cancelled = swept ? `cancelled by the stale-lock sweep (${swept})` : 'cancelled';
+    const why = (isCancellation(err) ? cancelled : `failed at \`${current}\``) + (undone ? ', undone' : '');
     await CancellationScope.nonCancellable(() =>
       forge.postComment({
         ...target,

@@ -181,5 +181,7 @@ spec:
       { ms: 10_000, detail: () => comments(stuck).join('\n---\n') },
     );
     assert.equal(comments(stuck).filter((b) => b.includes('stale-lock sweep')).length, 1);
+    // The cancelled flow's verify call ends (its activity learns of no cancel): the worker can stop.
+    hooks.release('/verify');
   });
 });

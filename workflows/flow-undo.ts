@@ -60,7 +60,7 @@ export async function flowUndoWorkflow(i: FlowUndoInput): Promise<FlowUndoResult
   const { lockId } = done;
   try {
     if (lockId) {
-      setState(`waiting for the lock of ${env}`);
+      setState(`queued for ${env}`);
       await waitForLock(lockId, `undo #${i.number}`, (position) =>
         setCurrentDetails(`flow ${done.input.flow}: the undo waits for \`${env}\`, position ${position}`),
       );

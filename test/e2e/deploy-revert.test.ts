@@ -105,6 +105,14 @@ spec:
     );
     const result = await handle.result();
     assert.equal(result.status, 'deployed');
+    // A revert finds the flows it undoes by a visibility search, which lags the flow's end.
+    await until(`the flow ${flow} listed as completed`, async () => {
+      for await (const w of stack.client.workflow.list({
+        query: `WorkflowId = '${handle.workflowId}' AND ExecutionStatus = 'Completed'`,
+      }))
+        if (w.workflowId === handle.workflowId) return true;
+      return false;
+    });
     return pr;
   }
 

@@ -11,7 +11,7 @@ import { flowUndoWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { lockStateQuery } from '../../workflows/definitions.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { pullRequests, type TestPr } from '../harness/deploy-hook.js';
-import { startHooks } from '../harness/hook-server.js';
+import { oneHookFlow, startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
@@ -49,26 +49,8 @@ spec:
     - {from: start, to: deploy}
     - {from: deploy, to: done}
 `,
-      'flows/plain.yaml': `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-plain}
-spec:
-  nodes:
-    - {id: start, type: http, config: {url: "${hooks.url}/plain"}}
-    - {id: done, type: end, config: {status: deployed}}
-  connections:
-    - {from: start, to: done}
-`,
-      'flows/hold.yaml': `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-hold}
-spec:
-  nodes:
-    - {id: start, type: http, config: {url: "${hooks.url}/hold"}}
-    - {id: done, type: end, config: {status: deployed}}
-  connections:
-    - {from: start, to: done}
-`,
+      'flows/plain.yaml': oneHookFlow('deploy-plain', `${hooks.url}/plain`),
+      'flows/hold.yaml': oneHookFlow('deploy-hold', `${hooks.url}/hold`),
       'triggers/t.yaml': triggerYaml(
         'revert',
         'config:\n  github_events: [issue_comment, pull_request]\ncommands:\n' +

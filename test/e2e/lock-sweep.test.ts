@@ -12,7 +12,7 @@ import { syncTriggerSchedules, triggerScheduleId } from '../../src/worker/trigge
 import { lockStateQuery } from '../../workflows/definitions.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { pullRequests } from '../harness/deploy-hook.js';
-import { startHooks } from '../harness/hook-server.js';
+import { oneHookFlow, startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
@@ -67,16 +67,7 @@ spec:
     - {from: start, to: verify}
     - {from: verify, to: done}
 `,
-      'flows/next.yaml': `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-next}
-spec:
-  nodes:
-    - {id: start, type: http, config: {url: "${hooks.url}/next"}}
-    - {id: done, type: end, config: {status: deployed}}
-  connections:
-    - {from: start, to: done}
-`,
+      'flows/next.yaml': oneHookFlow('deploy-next', `${hooks.url}/next`),
       'flows/sweep-long.yaml': sweep('sweep-long', '{older_than: 1h, environments: [production]}'),
       'flows/sweep-short.yaml': sweep('sweep-short', '{older_than: 2s}'),
       'triggers/t.yaml': triggerYaml(

@@ -40,3 +40,15 @@ export async function startHooks() {
     },
   };
 }
+
+/** A flow of one http call to `url`, then an end with status `deployed`. */
+export const oneHookFlow = (name: string, url: string) => `apiVersion: aof.dev/v1
+kind: AgentFlow
+metadata: {name: ${name}}
+spec:
+  nodes:
+    - {id: start, type: http, config: {url: "${url}"}}
+    - {id: done, type: end, config: {status: deployed}}
+  connections:
+    - {from: start, to: done}
+`;

@@ -146,6 +146,11 @@ export const prClosedSignal = defineSignal<[{ deliveryId: string }]>('prClosed')
 export interface LockRequest {
   requester: string;
   label: string;
+  /**
+   * When it took the lock (epoch ms, the lock's workflow time): set by the lock once the request is first in
+   * the queue, for the stale-lock sweep. Absent while it waits, and on a holder of a lock from before.
+   */
+  heldSince?: number;
 }
 
 /** Join the queue of an environment's lock. */
@@ -154,6 +159,11 @@ export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
 export const lockReleaseSignal = defineSignal<[{ requester: string }]>('lockRelease');
 /** Sent to each requester when the queue moves: 0 means it holds the lock. */
 export const lockPositionSignal = defineSignal<[{ position: number; holder: string }]>('lockPosition');
+/**
+ * Sent by the stale-lock sweep to a flow that held an environment's lock too long, just before it cancels
+ * the flow: why, for the flow's comment on its pull request.
+ */
+export const lockSweptSignal = defineSignal<[{ reason: string }]>('lockSwept');
 /** An environment lock's queue: its first entry holds the lock. */
 export const lockStateQuery = defineQuery<{ queue: LockRequest[] }>('lockState');
 

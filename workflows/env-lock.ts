@@ -3,14 +3,18 @@
 // first requester; ends once nobody holds or waits. A holder or waiter whose workflow has closed without
 // releasing (terminated, or it failed before it could) is dropped: telling it its position fails, and the
 // lock tells everyone again every few minutes, so a dead holder cannot keep the environment for ever.
+// A live holder that keeps it too long (a deploy stuck, an approval forgotten) is the stale-lock sweep's
+// (workflows/flow-nodes/lock-sweep.ts): the lock notes when each holder took it (`heldSince`).
 import {
   condition,
   continueAsNew,
   deprecatePatch,
   getExternalWorkflowHandle,
+  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { LockActivities } from '../activities/locks/index.js';
 import { parseRepositoryKey } from '../src/temporal/workflow-ids.js';
 import { markRun } from './run-attributes.js';
 import {
@@ -47,6 +51,9 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     if (queue.length) await condition(() => changed, '5 minutes');
     else if (!(await condition(() => changed, '1 minute'))) return; // idle: nobody holds or waits
     changed = false;
+    // When the holder took the lock, for the sweep's query. Replay-safe: state only, no command, and no
+    // command depends on it; a holder of a lock from before is timed from the first turn of this code.
+    if (queue[0] && queue[0].heldSince === undefined) queue[0] = { ...queue[0], heldSince: Date.now() };
     const holder = queue[0]?.label ?? '';
     setState(queue.length ? `held by ${holder}, ${queue.length - 1} waiting` : 'free');
     const told = await Promise.all(
@@ -67,4 +74,28 @@ export async function envLockWorkflow(state: { queue?: LockRequest[] } = {}): Pr
     }
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof envLockWorkflow>({ queue });
   }
+}
+
+/**
+ * Joins an environment's queue as this workflow and waits until it holds the lock (the flow undo's way:
+ * flow-run.ts has its own, which shows the queue on the pull request). Release with releaseLock in a finally.
+ */
+export async function waitForLock(lockId: string, label: string, onQueued: (position: number) => void): Promise<void> {
+  const { requestLock } = proxyActivities<LockActivities>({ startToCloseTimeout: '30 seconds' });
+  let position = -1;
+  setHandler(lockPositionSignal, (p) => void (position = p.position));
+  await requestLock({ lockId, requester: workflowInfo().workflowId, label });
+  let told = -1;
+  while (position !== 0) {
+    await condition(() => position !== told);
+    told = position;
+    if (position > 0) onQueued(position);
+  }
+}
+
+/** Leaves the environment's queue, or hands the lock on; however the requester ended. */
+export async function releaseLock(lockId: string): Promise<void> {
+  await getExternalWorkflowHandle(lockId)
+    .signal(lockReleaseSignal, { requester: workflowInfo().workflowId })
+    .catch(() => undefined);
 }

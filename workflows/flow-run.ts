@@ -2,7 +2,7 @@
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
 import { changeNoun, forgeOf, forgeTargetOf } from '../src/forges/port.js';
-import { repositoryKey } from '../src/temporal/workflow-ids.js';
+import { envLockWorkflowId, repositoryKey } from '../src/temporal/workflow-ids.js';
 import {
   ApplicationFailure,
   TemporalFailure,
@@ -10,7 +10,7 @@ import {
   CancellationScope,
   condition,
   deprecatePatch,
-  getExternalWorkflowHandle,
+  isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -18,7 +18,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LockActivities } from '../activities/locks/index.js';
-import { lockPositionSignal, lockReleaseSignal } from './definitions.js';
+import { lockPositionSignal, lockSweptSignal } from './definitions.js';
+import { releaseLock } from './env-lock.js';
 import type { HttpActivities } from '../activities/http/index.js';
 import type { ToolScope } from '../src/agents/tools.js';
 import type { RunState } from './run-attributes.js';
@@ -244,6 +245,9 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
     box,
     setState,
   );
+  /** Why the stale-lock sweep cancelled this flow (it says so just before it cancels). */
+  let swept: string | undefined;
+  setHandler(lockSweptSignal, ({ reason }) => void (swept ??= reason));
   const edgeUses = new Map<number, number>();
   /** The node the walk is at. */
   let current: string | undefined = 'start';
@@ -261,7 +265,7 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
 
   // One deploy per repository and environment: wait for the lock, showing the queue position.
   const lockId =
-    input.params.environment && input.params.lock !== false ? `lock/${lockRepository()}/${env}` : undefined;
+    input.params.environment && input.params.lock !== false ? envLockWorkflowId(lockRepository(), env) : undefined;
   // Runs started by older code took the lock before the approval node and held it through the wait, so a
   // request nobody would approve (say from a read-only user) froze the environment for a day. Now the
   // approval waits outside the queue, where approvers can act on it; the lock is taken before the first
@@ -380,7 +384,9 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
     // A node failed or the flow was cancelled: what completed is undone first (only a flow that declares
     // `compensate` has anything to undo), its check run concluded, the change told.
     const undone = undoable.length ? await undo() : 0;
-    if (undone) await tellUndone(err);
+    // Replay-safe: `swept` is set only by the sweep's signal, which no run got before this code sent it,
+    // so earlier runs comment (or not) as they did.
+    if (undone || (swept && isCancellation(err))) await tellUndone(err, undone > 0);
     if (err instanceof TemporalFailure && !undone) throw err;
     const failure =
       err instanceof TemporalFailure
@@ -403,15 +409,17 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
       await CancellationScope.nonCancellable(() => releaseLock(lockId));
   }
 
-  /** The comment of a flow that failed (or was cancelled) and undid what it had done. */
-  async function tellUndone(err: unknown): Promise<void> {
+  /** The comment of a flow that failed (or was cancelled) and undid what it had done, or that the sweep cancelled. */
+  async function tellUndone(err: unknown, undone: boolean): Promise<void> {
     if (input.scope.number === undefined) return;
-    const why = err instanceof CancelledFailure ? 'cancelled' : `failed at \`${current}\``;
+    // A cancel that arrives while a node's activity runs comes as that activity's failure: still a cancel.
+    const cancelled = swept ? `cancelled by the stale-lock sweep (${swept})` : 'cancelled';
+    const why = (isCancellation(err) ? cancelled : `failed at \`${current}\``) + (undone ? ', undone' : '');
     await CancellationScope.nonCancellable(() =>
       forge.postComment({
         ...target,
         issueNumber: input.scope.number!,
-        body: `### Flow \`${input.flow}\` for \`${env}\`: ${why}, undone\n\n${nodeTable(records)}`,
+        body: `### Flow \`${input.flow}\` for \`${env}\`: ${why}\n\n${nodeTable(records)}`,
       }),
     );
   }
@@ -488,10 +496,3 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
 /** The nodes a flow ran, as the PR comment shows them; a compensation names the node it undid. */
 export const nodeTable = (records: NodeRecord[]) =>
   `| node | result | duration |\n| --- | --- | --- |\n${records.map((r) => `| ${r.node} (${r.type}${r.undid ? `, undoes ${r.undid}` : ''}) | ${r.output.split('\n')[0]!.slice(0, 80)} | ${r.ms} ms |`).join('\n')}`;
-
-/** Leaves the environment's queue, or hands the lock on; however the flow ended. */
-async function releaseLock(lockId: string): Promise<void> {
-  await getExternalWorkflowHandle(lockId)
-    .signal(lockReleaseSignal, { requester: workflowInfo().workflowId })
-    .catch(() => undefined);
-}

@@ -3,11 +3,13 @@
 // (its input, and which nodes completed with a `compensate`) from the flow's history in an activity, then
 // runs their compensations latest first, each once, through the flow's own node code (flowSession in
 // flow-run.ts), and says on the reverted pull request that the flow was undone and why. Its workflow id
-// (flowUndoWorkflowId) makes a redelivered or repeated revert a no-op.
-import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+// (flowUndoWorkflowId) makes a redelivered or repeated revert a no-op. A rollback is a deploy too: it
+// takes the environment's lock the flow took (workflows/env-lock.ts), so it never races a deploy of it.
+import { CancellationScope, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { FlowActivities } from '../activities/flows/index.js';
 import type { ForgeName } from '../src/forges/port.js';
 import { approvalInbox } from './approval-gate.js';
+import { releaseLock, waitForLock } from './env-lock.js';
 import { flowSession, nodeTable, type NodeRecord } from './flow-run.js';
 import { markRun } from './run-attributes.js';
 
@@ -50,19 +52,32 @@ export async function flowUndoWorkflow(i: FlowUndoInput): Promise<FlowUndoResult
     setState('nothing to undo');
     return { status: 'nothing to undo', nodes: [] };
   }
-  setState('undoing');
-  setCurrentDetails(
-    `flow ${done.input.flow}: undoing ${done.undoable.join(', ')} (#${i.revert.number} reverted #${i.number})`,
-  );
   const { undoable, undo, outputs, records, forge, target, env } = flowSession(done.input, approvalInbox(), setState);
   for (const [node, output] of Object.entries(done.outputs)) outputs.set(node, output);
   undoable.push(...done.undoable);
-  await undo();
-  await forge.postComment({
-    ...target,
-    issueNumber: i.number,
-    body: `### Flow \`${done.input.flow}\` for \`${env}\`: undone, #${i.revert.number} reverted this pull request\n\n${nodeTable(records)}`,
-  });
+  // Replay-safe: `lockId` is new in completedFlow's result, and the result recorded in every undo run
+  // started before this code lacks it, so those runs undo without the lock, as they did.
+  const { lockId } = done;
+  try {
+    if (lockId) {
+      setState(`queued for ${env}`);
+      await waitForLock(lockId, `undo #${i.number}`, (position) =>
+        setCurrentDetails(`flow ${done.input.flow}: the undo waits for \`${env}\`, position ${position}`),
+      );
+    }
+    setState('undoing');
+    setCurrentDetails(
+      `flow ${done.input.flow}: undoing ${done.undoable.join(', ')} (#${i.revert.number} reverted #${i.number})`,
+    );
+    await undo();
+    await forge.postComment({
+      ...target,
+      issueNumber: i.number,
+      body: `### Flow \`${done.input.flow}\` for \`${env}\`: undone, #${i.revert.number} reverted this pull request\n\n${nodeTable(records)}`,
+    });
+  } finally {
+    if (lockId) await CancellationScope.nonCancellable(() => releaseLock(lockId));
+  }
   setState('undone');
   return { status: 'undone', flow: done.input.flow, nodes: records };
 }

@@ -5,7 +5,9 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ForgeName } from '../../src/forges/port.js';
+import { flowEnvironment } from '../../src/flows/environment.js';
 import { succeeded } from '../../src/flows/status.js';
+import { envLockWorkflowId, repositoryKey } from '../../src/temporal/workflow-ids.js';
 import type { FlowRunInput, FlowRunResult } from '../../workflows/flow-run.js';
 
 export interface CompletedFlowRequest {
@@ -23,6 +25,8 @@ export interface CompletedFlow {
   undoable: string[];
   /** The outputs of the nodes the flow ran, as its result recorded them (at most 500 characters each). */
   outputs: Record<string, string>;
+  /** The lock of the environment the flow deployed to, which its undo takes too (absent: the flow took none). */
+  lockId?: string;
 }
 
 /** Nodes a flow may name: more are never read from a result (a flow runs at most 200 steps). */
@@ -73,7 +77,15 @@ export function createFlowActivities(client: () => Promise<Client>) {
       if (!undoable.length) return undefined;
       const outputs: Record<string, string> = {};
       for (const n of result.nodes) if (n.undid === undefined) outputs[n.node] = n.output.slice(0, 500);
-      return { input, undoable, outputs };
+      // The lock the flow took (flow-run.ts): an environment, unless the trigger said `lock: false`.
+      const lockId =
+        input.params.environment && input.params.lock !== false
+          ? envLockWorkflowId(
+              repositoryKey(String(input.metadata.repo_full_name), forge),
+              flowEnvironment(input.params, input.args),
+            )
+          : undefined;
+      return { input, undoable, outputs, ...(lockId ? { lockId } : {}) };
     },
   };
 }

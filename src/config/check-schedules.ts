@@ -68,6 +68,16 @@ function problemsOf(res: Resources, t: Sourced<ScheduleTrigger>): ConfigProblem[
   const target = scheduleTargetOf(spec);
   const where = spec.params ? ['spec', 'params'] : path;
   const problems: ConfigProblem[] = [];
+  // A sweep of environment locks acts on the repository's locks: it needs the repository, no more.
+  const sweep = kind === 'flow' && res.flows.get(name)?.resource.spec.nodes.find((n) => n.type === 'lock_sweep');
+  if (sweep && target.repository === undefined)
+    problems.push(
+      problemAt(
+        t,
+        where,
+        `${who}: flow "${name}" step "${sweep.id}" (a lock_sweep) sweeps a repository's locks; name it with params.repository`,
+      ),
+    );
   for (const use of uses(res, kind, name)) {
     if (target.issue_number === undefined && target.pull_number === undefined)
       problems.push(

@@ -8,3 +8,16 @@ export function durationSeconds(text: string): number | undefined {
   const m = /^(\d+)(s|m|h|d)$/.exec(text.trim());
   return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : undefined;
 }
+
+/** A duration as people read it, its two largest units: `13h 2m`, `2d 1h`, `45s`. */
+export function durationText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const parts = [
+    [Math.floor(s / 86400), 'd'],
+    [Math.floor(s / 3600) % 24, 'h'],
+    [Math.floor(s / 60) % 60, 'm'],
+  ]
+    .filter(([n]) => n)
+    .map(([n, u]) => `${n}${u}`);
+  return parts.length ? parts.slice(0, 2).join(' ') : `${s}s`;
+}

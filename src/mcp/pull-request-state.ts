@@ -7,6 +7,7 @@ import { gateSignalWithStart, gateWorkflowId } from '../ingress/dispatch.js';
 import { prFlows } from '../ingress/pr-flows.js';
 import type { WithDeadline } from '../ingress/temporal-unavailable.js';
 import { AofEvent, AofForge, AofRepository, AofState, AofTrigger } from '../temporal/search-attributes.js';
+import { runningEnvLocks } from '../temporal/env-locks.js';
 import { changeFlowsPrefix, repositoryKey } from '../temporal/workflow-ids.js';
 import {
   approvalStateQuery,
@@ -117,22 +118,16 @@ export function pullRequestState(withDeadline: WithDeadline) {
           waiting.push({ workflowId, environment: waitingFor, ...rest });
         }
       }
-      // `lock/<repository key>/<environment>`; a deeper id belongs to a project below this one (GitLab).
-      const prefix = `lock/${repositoryKey(p.repository, forge)}/`;
-      const query = `WorkflowType = 'envLockWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH ${JSON.stringify(prefix)}`;
-      const lockIds: string[] = [];
-      await withDeadline(async (c) => {
-        for await (const w of c.workflow.list({ query }))
-          if (!w.workflowId.slice(prefix.length).includes('/')) lockIds.push(w.workflowId);
-      });
-      lockIds.sort();
+      const { locks: running } = await withDeadline((c) => runningEnvLocks(c, repositoryKey(p.repository, forge)));
       const mine = changeFlowsPrefix(p.repository, p.number, forge);
       const locks: DeployRequests['locks'] = [];
-      for (const id of lockIds.slice(0, MAX_LOCKS)) {
-        const s = await withDeadline((c) => c.workflow.getHandle(id).query(lockStateQuery)).catch(() => undefined);
+      for (const { workflowId, environment } of running.slice(0, MAX_LOCKS)) {
+        const s = await withDeadline((c) => c.workflow.getHandle(workflowId).query(lockStateQuery)).catch(
+          () => undefined,
+        );
         if (!s) continue;
         locks.push({
-          environment: id.slice(prefix.length),
+          environment,
           ...(s.queue[0] ? { holder: s.queue[0].label } : {}),
           queue: s.queue.slice(0, MAX_QUEUE).map((q, position) => ({
             position,
@@ -148,7 +143,7 @@ export function pullRequestState(withDeadline: WithDeadline) {
         waiting,
         flowsTotal: ids.length,
         locks,
-        locksTotal: lockIds.length,
+        locksTotal: running.length,
       };
     },
 

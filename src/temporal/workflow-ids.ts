@@ -39,6 +39,12 @@ export const changeFlowsPrefix = (fullName: string, number: number, forge: Forge
 export const commitFlowsPrefix = (fullName: string, sha: string, forge: ForgeName = 'github'): string =>
   `flow/${repositoryKey(fullName, forge)}@${sha}`;
 
+/**
+ * The lock of one environment of a repository (workflows/env-lock.ts): `lock/<repository key>/<environment>`.
+ * Flows started before repository keys named their forge used the plain full name (flow-run.ts).
+ */
+export const envLockWorkflowId = (repoKey: string, environment: string) => `lock/${repoKey}/${environment}`;
+
 /** The long-lived gate workflow of one pull or merge request: `gate/<repository key>#<n>`. */
 export const gateWorkflowId = (repoFullName: string, number: number, forge: ForgeName = 'github') =>
   `gate/${repositoryKey(repoFullName, forge)}#${number}`;

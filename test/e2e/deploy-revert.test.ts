@@ -8,9 +8,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { flowUndoWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { lockStateQuery } from '../../workflows/definitions.js';
 import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
 import { pullRequests, type TestPr } from '../harness/deploy-hook.js';
-import { startHooks } from '../harness/hook-server.js';
+import { oneHookFlow, startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
@@ -48,21 +49,14 @@ spec:
     - {from: start, to: deploy}
     - {from: deploy, to: done}
 `,
-      'flows/plain.yaml': `apiVersion: aof.dev/v1
-kind: AgentFlow
-metadata: {name: deploy-plain}
-spec:
-  nodes:
-    - {id: start, type: http, config: {url: "${hooks.url}/plain"}}
-    - {id: done, type: end, config: {status: deployed}}
-  connections:
-    - {from: start, to: done}
-`,
+      'flows/plain.yaml': oneHookFlow('deploy-plain', `${hooks.url}/plain`),
+      'flows/hold.yaml': oneHookFlow('deploy-hold', `${hooks.url}/hold`),
       'triggers/t.yaml': triggerYaml(
         'revert',
         'config:\n  github_events: [issue_comment, pull_request]\ncommands:\n' +
           '  /deploy production:\n    flow: deploy-undo\n    params: {require_approval: false, environment: production}\n' +
-          '  /plain production:\n    flow: deploy-plain\n    params: {require_approval: false, environment: production}',
+          '  /plain production:\n    flow: deploy-plain\n    params: {require_approval: false, environment: production}\n' +
+          '  /hold production:\n    flow: deploy-hold\n    params: {require_approval: false, environment: production}',
       ),
     });
     stack = await startStack({ config: join(dir, 'daemon.yaml'), withWorker: false });
@@ -72,8 +66,8 @@ spec:
   });
   after(async () => {
     await worker?.kill();
+    hooks?.close(); // first: a held hook call ends, and the worker can stop
     await stack?.stop();
-    hooks?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -93,6 +87,14 @@ spec:
     );
     const result = await handle.result();
     assert.equal(result.status, 'deployed');
+    // A revert finds the flows it undoes by a visibility search, which lags the flow's end.
+    await until(`the flow ${flow} listed as completed`, async () => {
+      for await (const w of stack.client.workflow.list({
+        query: `WorkflowId = '${handle.workflowId}' AND ExecutionStatus = 'Completed'`,
+      }))
+        if (w.workflowId === handle.workflowId) return true;
+      return false;
+    });
     return pr;
   }
 
@@ -152,6 +154,38 @@ spec:
     const order = hooks.calls.map((c) => c.path).filter((p, i, all) => p !== all[i - 1]);
     assert.deepEqual(order.slice(-2), ['/rollback', '/unstage'], 'the latest node undone first');
     assert.equal(comments(pr.number).filter((b) => b.includes(': undone, #')).length, 1);
+  });
+
+  it("the rollback takes the environment's lock: it waits for a deploy that holds it, then runs", async () => {
+    const pr = await deployed('deploy', 'deploy-undo');
+    const [rollbacks, unstages] = [hooks.to('/rollback').count, hooks.to('/unstage').count];
+    hooks.answers['/hold'] = 'hold';
+    const holder = prs.open();
+    const h = await stack.send('issue_comment', prs.comment(holder, '/hold production', 'carol'));
+    assert.equal(h.status, 201, JSON.stringify(h.body));
+    await until('the deploy holding production', () => hooks.to('/hold').count > 0);
+
+    const revert = revertClosed(pr.number, true);
+    const r = await stack.send('pull_request', revert);
+    assert.ok(r.status < 300, JSON.stringify(r.body));
+    const undo = await undoOf(pr, 'deploy-undo');
+    const lock = stack.client.workflow.getHandle(`lock/${REPO}/production`);
+    await until('the undo queued behind the deploy', async () => {
+      const { queue } = await lock.query(lockStateQuery);
+      return queue.length === 2 && queue[1]!.requester === undo.workflowId && queue[1]!.label === `undo #${pr.number}`;
+    });
+    assert.deepEqual([hooks.to('/rollback').count, hooks.to('/unstage').count], [rollbacks, unstages]);
+
+    hooks.release('/hold');
+    assert.equal((await undo.result()).status, 'undone');
+    assert.deepEqual([hooks.to('/rollback').count, hooks.to('/unstage').count], [rollbacks + 1, unstages + 1]);
+    const order = hooks.calls.map((c) => c.path);
+    assert.ok(order.lastIndexOf('/hold') < order.lastIndexOf('/rollback'), order.join(' '));
+    // It released the lock when done: the lock ends once nobody holds or waits.
+    await until(
+      'the lock free',
+      async () => (await lock.query(lockStateQuery).catch(() => ({ queue: [] }))).queue.length === 0,
+    );
   });
 
   it('a revert closed without merging undoes nothing', async () => {

@@ -206,9 +206,14 @@ describe('the shipped example configuration', function () {
     );
   });
   it('the nightly Schedule Trigger: its schedule is created paused, and a firing triages the named issue', async () => {
-    const [change] = await syncTriggerSchedules(stack.client, stack.resources);
+    const changes = await syncTriggerSchedules(stack.client, stack.resources);
+    const change = changes.find((c) => c.scheduleId.endsWith('/nightly-issue-triage'));
     assert.equal(change!.change, 'created');
     const handle = stack.client.schedule.getHandle(change!.scheduleId);
+    // The shipped stale-lock sweep's schedule is created paused too (its flow: test/e2e/lock-sweep.test.ts).
+    const sweep = stack.client.schedule.getHandle(
+      changes.find((c) => c.scheduleId.endsWith('/nightly-lock-sweep'))!.scheduleId,
+    );
     try {
       const d = await handle.describe();
       assert.equal(d.state.paused, true);
@@ -224,8 +229,12 @@ describe('the shipped example configuration', function () {
       const result = await stack.client.workflow.getHandle(run!).result();
       assert.equal(result.agent.stopped, 'answer');
       assert.equal(stack.sandbox.commentsOn('Codertocat', 'Hello-World', 1).length, 1);
+      const s = await sweep.describe();
+      assert.equal(s.state.paused, true);
+      assert.match(JSON.stringify(s.action.args), /"target":\{"kind":"flow","name":"sweep-stale-locks"\}/);
     } finally {
       await handle.delete();
+      await sweep.delete();
     }
   });
 });

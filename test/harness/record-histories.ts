@@ -1,7 +1,7 @@
 // Records histories for the replay suite from a real run: with AOF_RECORD_HISTORIES=<dir>, the root hook
 // saves, before the server stops, histories the directory does not cover yet: for each workflow type, the
 // runs that take a patch's new path (or hold a `deprecatePatch` marker), an update, an activity, a flow's
-// compensation or a run state (AofState) no recorded history takes (closed runs first, then open ones such
+// compensation or a run state (AofState) no recorded history takes (closed runs first, cancelled ones too, then open ones such
 // as gates and quotas), and a few runs of a type with none recorded, as JSON files the replayer reads.
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -12,6 +12,7 @@ import {
   deprecatedPatchIdsOf,
   flowPathsOf,
   patchIdsOf,
+  signalsOf,
   statesOf,
   updatesOf,
 } from '../replay/patch-markers.js';
@@ -33,6 +34,7 @@ export async function recordHistories(client: Client, dir: string): Promise<void
     ...patchIdsOf(events),
     ...[...deprecatedPatchIdsOf(events)].map((id) => `deprecated:${id}`),
     ...updatesOf(events),
+    ...signalsOf(events),
     ...activitiesOf(events),
     ...flowPathsOf(events),
     ...statesOf(events),
@@ -42,7 +44,7 @@ export async function recordHistories(client: Client, dir: string): Promise<void
   for (const type of WORKFLOW_TYPES) {
     const hasAny = existing.some((f) => f.startsWith(`${type}-`));
     let saved = 0;
-    for (const status of ['Completed', 'ContinuedAsNew', 'Failed', 'Running']) {
+    for (const status of ['Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Running']) {
       let seen = 0;
       for await (const w of client.workflow.list({
         query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'`,

@@ -12,6 +12,7 @@ interface JsonEvent {
   };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
+  workflowExecutionSignaledEventAttributes?: { signalName?: string };
   markerRecordedEventAttributes?: {
     markerName?: string;
     details?: Record<string, { payloads?: { data?: string }[] }>;
@@ -54,6 +55,19 @@ export function updatesOf(events: JsonEvent[]): Set<string> {
   for (const e of events) {
     const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
     if (name) names.add(`update:${name}`);
+  }
+  return names;
+}
+
+/**
+ * The signals a history received (`signal:<name>`): a branch taken only on a new signal (a flow the
+ * stale-lock sweep cancels, told why first) gets a history of its own.
+ */
+export function signalsOf(events: JsonEvent[]): Set<string> {
+  const names = new Set<string>();
+  for (const e of events) {
+    const name = e.workflowExecutionSignaledEventAttributes?.signalName;
+    if (name) names.add(`signal:${name}`);
   }
   return names;
 }

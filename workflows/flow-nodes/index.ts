@@ -8,6 +8,7 @@ import { fleetNode } from './fleet.js';
 import { githubNode } from './github.js';
 import { httpNode } from './http.js';
 import { joinNode } from './join.js';
+import { lockSweepNode } from './lock-sweep.js';
 import type { FlowNodeType } from './node-type.js';
 import { parallelNode } from './parallel.js';
 import { waitNode } from './wait.js';
@@ -22,6 +23,7 @@ const ALL = [
   waitNode,
   githubNode,
   httpNode,
+  lockSweepNode,
   endNode,
 ] as const;
 

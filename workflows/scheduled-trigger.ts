@@ -11,7 +11,7 @@ import { deliveryStart } from '../src/temporal/delivery-start.js';
 import { isValidDeliveryId } from '../src/temporal/workflow-ids.js';
 import { routedEventWorkflow } from './routed-event.js';
 import { scheduleActivities } from './activities.js';
-import { MAX_OPEN_CHANGES } from '../activities/schedules/limits.js';
+import { MAX_OPEN_CHANGES } from '../src/forges/open-changes.js';
 import type { RoutedEventInput, RoutedEventResult } from './types.js';
 
 export interface ScheduledTriggerInput {

@@ -15,9 +15,7 @@ import { createDispatcher } from '../../src/ingress/dispatch.js';
 import { isValidDeliveryId } from '../../src/temporal/workflow-ids.js';
 import { changeNoun, targetOf, type ForgeTarget, type ForgeVerbs } from '../../src/forges/port.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
-import { MAX_OPEN_CHANGES } from './limits.js';
-
-export { MAX_OPEN_CHANGES };
+import { MAX_OPEN_CHANGES } from '../../src/forges/open-changes.js';
 
 export interface ReReviewInput {
   /** The firing's routed event, bound to a gate: the repository, the gate and how its runs start. */
@@ -51,7 +49,10 @@ function requestOf(i: ReReviewInput, number: number, headSha: string): RoutedEve
     ...i.event,
     deliveryId: requestDeliveryId(i.deliveryId, number, headSha),
     metadata: { ...i.event.metadata, pr_number: number },
-    review: { number },
+    // The listed head where it is a whole commit id: a request repeated while that head's review runs then
+    // waits for it (a head-less one, as a `/review` comment's, would restart it). Bitbucket Cloud lists
+    // heads abbreviated: its gate looks the head up, as for `/review`.
+    review: { number, ...(/^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(headSha) ? { headSha } : {}) },
   };
 }
 

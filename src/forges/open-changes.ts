@@ -14,3 +14,9 @@ export function openChangesOf(
   const more = total !== undefined ? total > changes.length : truncated || listed.length > limit;
   return { changes, more, ...(total !== undefined ? { total } : {}), requests };
 }
+
+/**
+ * Open changes a Schedule Trigger's gate firing asks about at most (workflows/scheduled-trigger.ts); the
+ * rest wait for a later firing, and the firing's result says how many (or that some) were left out.
+ */
+export const MAX_OPEN_CHANGES = 100;

@@ -206,7 +206,9 @@ describe('the shipped example configuration', function () {
     );
   });
   it('the nightly Schedule Trigger: its schedule is created paused, and a firing triages the named issue', async () => {
-    const [change] = await syncTriggerSchedules(stack.client, stack.resources);
+    const change = (await syncTriggerSchedules(stack.client, stack.resources)).find((c) =>
+      c.scheduleId.endsWith('/nightly-issue-triage'),
+    );
     assert.equal(change!.change, 'created');
     const handle = stack.client.schedule.getHandle(change!.scheduleId);
     try {
@@ -224,6 +226,39 @@ describe('the shipped example configuration', function () {
       const result = await stack.client.workflow.getHandle(run!).result();
       assert.equal(result.agent.stopped, 'answer');
       assert.equal(stack.sandbox.commentsOn('Codertocat', 'Hello-World', 1).length, 1);
+    } finally {
+      await handle.delete();
+    }
+  });
+  it('the nightly re-review Schedule Trigger: created paused, a firing asks the gate of each open pull request', async () => {
+    const change = (await syncTriggerSchedules(stack.client, stack.resources)).find((c) =>
+      c.scheduleId.endsWith('/nightly-re-review'),
+    );
+    assert.ok(change, 'triggers/nightly-re-review.yaml has its schedule');
+    const handle = stack.client.schedule.getHandle(change.scheduleId);
+    try {
+      const d = await handle.describe();
+      assert.equal(d.state.paused, true);
+      assert.match(JSON.stringify(d.action), /"target":{"kind":"gate","name":"afa"}/);
+      // One open pull request of the example's repository (a number no other test's gate uses).
+      const head = 'e'.repeat(40);
+      stack.sandbox.addPull('Codertocat', 'Hello-World', { number: 9029, state: 'open', head: { sha: head } });
+      await handle.trigger();
+      let run: string | undefined;
+      await until(
+        'the firing',
+        async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
+      );
+      const result = await stack.client.workflow.getHandle(run!).result();
+      // Every open pull request the sandbox holds for the repository (earlier tests' among them), ours too.
+      const open = [...stack.sandbox.pulls].filter(
+        ([k, p]) => k.startsWith('Codertocat/Hello-World#') && (p.pull.state ?? 'open') === 'open',
+      );
+      assert.ok(open.length >= 1);
+      assert.equal(result.reReview.asked, open.length);
+      await until('the gate check of the open pull request', () =>
+        stack.sandbox.checkRuns.some((c) => c.head_sha === head && c.status === 'completed'),
+      );
     } finally {
       await handle.delete();
     }

@@ -8,6 +8,7 @@ import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropi
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
 import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
 import { until } from '../harness/until.js';
+import type { ScheduleHandle } from '@temporalio/client';
 import { syncTriggerSchedules } from '../../src/worker/trigger-schedules.js';
 
 const files = [
@@ -205,6 +206,17 @@ describe('the shipped example configuration', function () {
       ['security-reviewer', 'quality-reviewer', 'code-reviewer'],
     );
   });
+  /** Triggers a schedule by hand (a paused one too) and answers its first firing's result. */
+  async function fireByHand(handle: ScheduleHandle) {
+    await handle.trigger();
+    let run: string | undefined;
+    await until(
+      'the firing',
+      async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
+    );
+    return stack.client.workflow.getHandle(run!).result();
+  }
+
   it('the nightly Schedule Trigger: its schedule is created paused, and a firing triages the named issue', async () => {
     const change = (await syncTriggerSchedules(stack.client, stack.resources)).find((c) =>
       c.scheduleId.endsWith('/nightly-issue-triage'),
@@ -217,13 +229,7 @@ describe('the shipped example configuration', function () {
       assert.equal(d.spec.timezone, 'Europe/Berlin');
       stack.sandbox.addIssue('Codertocat', 'Hello-World', 1);
       // A paused schedule still runs when triggered by hand.
-      await handle.trigger();
-      let run: string | undefined;
-      await until(
-        'the firing',
-        async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
-      );
-      const result = await stack.client.workflow.getHandle(run!).result();
+      const result = await fireByHand(handle);
       assert.equal(result.agent.stopped, 'answer');
       assert.equal(stack.sandbox.commentsOn('Codertocat', 'Hello-World', 1).length, 1);
     } finally {
@@ -243,13 +249,7 @@ describe('the shipped example configuration', function () {
       // One open pull request of the example's repository (a number no other test's gate uses).
       const head = 'e'.repeat(40);
       stack.sandbox.addPull('Codertocat', 'Hello-World', { number: 9029, state: 'open', head: { sha: head } });
-      await handle.trigger();
-      let run: string | undefined;
-      await until(
-        'the firing',
-        async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
-      );
-      const result = await stack.client.workflow.getHandle(run!).result();
+      const result = await fireByHand(handle);
       // Every open pull request the sandbox holds for the repository (earlier tests' among them), ours too.
       const open = [...stack.sandbox.pulls].filter(
         ([k, p]) => k.startsWith('Codertocat/Hello-World#') && (p.pull.state ?? 'open') === 'open',

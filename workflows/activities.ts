@@ -5,6 +5,7 @@ import type { GitHubActivities } from '../activities/forge/index.js';
 import type { ModelActivities } from '../activities/llm/index.js';
 import type { McpActivities } from '../activities/mcp/index.js';
 import type { QuotaActivities } from '../activities/quota/index.js';
+import type { ScheduleActivities } from '../activities/schedules/index.js';
 
 export function modelActivities(turnTimeoutSecs: number) {
   return proxyActivities<ModelActivities>({
@@ -68,5 +69,18 @@ export function mcpActivities(timeoutSecs: number) {
   return proxyActivities<McpActivities>({
     startToCloseTimeout: `${timeoutSecs + 10} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: MCP_ATTEMPTS },
+  });
+}
+
+/**
+ * A Schedule Trigger's gate (activities/schedules): the listing and the gates' requests in one activity on the
+ * forge task queue, retried as forge calls are (a retry asks again under the same delivery ids).
+ */
+export function scheduleActivities(taskQueue: string) {
+  return proxyActivities<ScheduleActivities>({
+    taskQueue,
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
   });
 }

@@ -4,11 +4,14 @@
 // twice) share a workflow id: the delivery id takes the run's id too. Each firing has its own delivery id,
 // child workflow id and with them its own comment keys: the second run never takes the first's comment.
 // Replay: a new workflow type (no run started before it exists), and routedEventWorkflow's code is unchanged, so
-// no patch is needed; test/replay/histories holds recorded runs of it.
+// no patch is needed; test/replay/histories holds recorded runs of it. A gate bound to a schedule asks the
+// gate of each open pull request of the repository to review it (activities/schedules).
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import { deliveryStart } from '../src/temporal/delivery-start.js';
 import { isValidDeliveryId } from '../src/temporal/workflow-ids.js';
 import { routedEventWorkflow } from './routed-event.js';
+import { scheduleActivities } from './activities.js';
+import { MAX_OPEN_CHANGES } from '../src/forges/open-changes.js';
 import type { RoutedEventInput, RoutedEventResult } from './types.js';
 
 export interface ScheduledTriggerInput {
@@ -35,12 +38,18 @@ export function scheduledDeliveryId(workflowId: string): string {
 
 export async function scheduledTriggerWorkflow(input: ScheduledTriggerInput): Promise<RoutedEventResult> {
   const info = workflowInfo();
+  const deliveryId = scheduledDeliveryId(`${info.workflowId}-${info.runId}`);
+  if (input.event.target.kind === 'gate') {
+    // A gate bound to the schedule: each open pull request's gate is asked to review it (one activity, which
+    // answers counts). Replay-safe without a patch: the loader refused a gate on a schedule before this path
+    // existed, so no run started earlier has a gate target and none of them takes this branch.
+    const reReview = await scheduleActivities(input.event.githubTaskQueue).askGatesToReview({
+      event: input.event,
+      deliveryId,
+      limit: MAX_OPEN_CHANGES,
+    });
+    return { target: input.event.target, reReview };
+  }
   // The same start request, search attributes and summary as a delivery's, on this run's task queue.
-  return executeChild(
-    routedEventWorkflow,
-    deliveryStart(
-      { ...input.event, deliveryId: scheduledDeliveryId(`${info.workflowId}-${info.runId}`) },
-      info.taskQueue,
-    ),
-  );
+  return executeChild(routedEventWorkflow, deliveryStart({ ...input.event, deliveryId }, info.taskQueue));
 }

@@ -10,6 +10,7 @@ import type { Target } from '../src/routing/route.js';
 import type { AgentRunResult } from './agent-run.js';
 import type { FleetRunResult } from './fleet-run.js';
 import type { FlowRunResult } from './flow-run.js';
+import type { ReReviewResult } from '../activities/schedules/index.js';
 
 export interface RoutedEventInput {
   deliveryId: string;
@@ -87,6 +88,8 @@ export interface RoutedEventResult {
   flow?: FlowRunResult;
   /** Set when the run was over budget and ran nothing. */
   overBudget?: OverBudget;
+  /** A Schedule Trigger's gate: how many open pull requests' gates were asked to review (counts only). */
+  reReview?: ReReviewResult;
 }
 
 /** A protection rule's request as a flow answers it: the run, the environment, when it was asked (ISO). */

@@ -51,14 +51,7 @@ type Change = RepoTarget & { pullNumber?: number; issueNumber?: number };
  * workflows schedule them so.
  */
 export function createGitHubActivities(clientFor: GitHubClientFor, others: OtherForges = {}) {
-  const forges: Partial<Record<ForgeName, ForgeVerbs>> = { github: createGitHubVerbs(clientFor), ...others };
-  const verbsOf = (t: { forge?: ForgeName }): ForgeVerbs => {
-    const forge = forgeOf(t);
-    const verbs = forges[forge];
-    if (!verbs)
-      throw ApplicationFailure.nonRetryable(`${forge} is not configured on this worker`, 'ForgeNotConfigured');
-    return verbs;
-  };
+  const verbsOf = forgeVerbsOf(clientFor, others);
   const change = (i: Change): ChangeTarget => ({ ...forgeTargetOf(i), number: (i.pullNumber ?? i.issueNumber)! });
   // GitHub's tools on its API; another forge's through its verbs.
   const runTool = createRunTool(clientFor, (t) => (forgeOf(t) === 'github' ? undefined : verbsOf(t)));
@@ -220,6 +213,18 @@ export function createGitHubActivities(clientFor: GitHubClientFor, others: Other
 
     updateComment: (i: RepoTarget & { commentId: number; body: string; number?: number }): Promise<PostedComment> =>
       verbsOf(i).updateComment({ ...forgeTargetOf(i), number: i.number } as ChangeTarget, i.commentId, i.body),
+  };
+}
+
+/** The adapter of a target's forge (GitHub's unless it names another), as this worker serves them. */
+export function forgeVerbsOf(clientFor: GitHubClientFor, others: OtherForges = {}) {
+  const forges: Partial<Record<ForgeName, ForgeVerbs>> = { github: createGitHubVerbs(clientFor), ...others };
+  return (t: { forge?: ForgeName }): ForgeVerbs => {
+    const forge = forgeOf(t);
+    const verbs = forges[forge];
+    if (!verbs)
+      throw ApplicationFailure.nonRetryable(`${forge} is not configured on this worker`, 'ForgeNotConfigured');
+    return verbs;
   };
 }
 

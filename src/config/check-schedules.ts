@@ -1,7 +1,7 @@
 // What a Schedule Trigger's run needs, checked at load. Nothing answers a scheduled run "unhandled", so
 // its target (an agent, fleet or flow) must be defined. A run acts only on what its `params` name: without
 // an issue or pull request, a tool that comments, labels, reviews or reports a check has nothing to act on,
-// and reviews, checks and approvals need a pull request.
+// and reviews, checks and approvals need a pull request. A gate reviews each open pull request of the repository.
 import { toolRecord } from '../agents/tools.js';
 import type { Resources } from './load.js';
 import { problemAt, type Sourced } from './parse-resources.js';
@@ -11,10 +11,11 @@ import { scheduleTargetOf, type ScheduleTrigger } from './schema.js';
 /** The binding a Schedule Trigger runs: `commands.schedule`, else `default_agent`. */
 export function scheduleBinding(s: ScheduleTrigger['spec']): {
   key: string;
-  kind: 'agent' | 'fleet' | 'flow';
+  kind: 'agent' | 'fleet' | 'flow' | 'gate';
   name: string;
 } {
   const b = s.commands?.schedule;
+  if (b?.gate) return { key: 'schedule', kind: 'gate', name: b.gate };
   if (b?.fleet) return { key: 'schedule', kind: 'fleet', name: b.fleet };
   if (b?.flow) return { key: 'schedule', kind: 'flow', name: b.flow };
   if (b?.agent) return { key: 'schedule', kind: 'agent', name: b.agent };
@@ -62,9 +63,11 @@ function problemsOf(res: Resources, t: Sourced<ScheduleTrigger>): ConfigProblem[
   const who = `Trigger "${t.resource.metadata.name}"`;
   const { key, kind, name } = scheduleBinding(spec);
   const path = key === 'default_agent' ? ['spec', 'default_agent'] : ['spec', 'commands', 'schedule', kind];
-  const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows }[kind];
+  const map: Map<string, unknown> = { agent: res.agents, fleet: res.fleets, flow: res.flows, gate: res.gates }[kind];
   if (!map.has(name))
     return [problemAt(t, path, `${who}: ${bindsUndefined(key, kind, name)}${didYouMean(name, map.keys())}`)];
+  // A gate's firing names each open pull request itself (the schema asked for params.repository).
+  if (kind === 'gate') return [];
   const target = scheduleTargetOf(spec);
   const where = spec.params ? ['spec', 'params'] : path;
   const problems: ConfigProblem[] = [];

@@ -249,7 +249,8 @@ export const TriggerSpec = z.discriminatedUnion('type', [
 
 /**
  * A Trigger that fires on a timetable (src/config/schedule.ts), not on a forge's events: it runs
- * `commands.schedule` (else `default_agent`) on the repository and issue or pull request its `params` name.
+ * `commands.schedule` (else `default_agent`) on the repository and issue or pull request its `params` name;
+ * a gate bound there reviews each open pull request of the repository (src/schedules/re-review.ts).
  */
 export const ScheduleTriggerSpec = z
   .strictObject({
@@ -267,12 +268,6 @@ export const ScheduleTriggerSpec = z
         path: ['commands'],
         message: 'give commands.schedule or default_agent: what runs',
       });
-    if (s.commands?.schedule?.gate)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['commands', 'schedule', 'gate'],
-        message: 'a gate reviews pull requests as their events come; a schedule runs an agent, fleet or flow',
-      });
     // The target's keys, where they are written (the binding's win), each checked as ScheduleTarget says.
     const places: [PropertyKey[], Record<string, unknown> | undefined][] = [
       [['params'], s.params],
@@ -289,6 +284,20 @@ export const ScheduleTriggerSpec = z
       ctx.addIssue({ code: 'custom', path: ['params'], message: 'give issue_number or pull_number, not both' });
     if ((target.issue_number ?? target.pull_number) !== undefined && !target.repository)
       ctx.addIssue({ code: 'custom', path: ['params'], message: 'an issue or pull request needs params.repository' });
+    // A gate bound to a schedule asks the gate of each open pull request of the repository for a review.
+    if (s.commands?.schedule?.gate && !target.repository)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: 'a gate on a schedule reviews the open pull requests of params.repository: name it (owner/repo)',
+      });
+    if (s.commands?.schedule?.gate && (target.issue_number ?? target.pull_number) !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message:
+          'a gate on a schedule reviews every open pull request of params.repository: give no issue_number or pull_number',
+      });
   });
 
 /** A Schedule Trigger's target: its `params`' target keys, its binding's winning. */

@@ -218,6 +218,12 @@ export interface ForgeVerbs {
   /** The head commit and state (open, closed, merged) of a pull or merge request. */
   head(t: ChangeTarget): Promise<{ sha: string; state: string }>;
   /**
+   * The repository's open pull or merge requests, at most `limit` (the forge's order, most recently updated
+   * first where it sorts), paged within the forge's page limits: a Schedule Trigger's gate asks each one's
+   * gate to review it (src/schedules/re-review.ts).
+   */
+  openChanges(t: ForgeTarget, limit: number): Promise<OpenChanges>;
+  /**
    * What the gate's repository configuration reads of a change (its base commit, where the configuration
    * is read from, and what its skip rules compare). Absent, or undefined for this change, where the
    * adapter cannot say (Bitbucket Data Center): the repository's configuration is then not read.
@@ -345,6 +351,17 @@ export interface ForgeVerbs {
     add(t: ChangeTarget, labels: string[]): Promise<string[]>;
     remove(t: ChangeTarget, label: string): Promise<void>;
   };
+}
+
+/** A repository's open changes, bounded: what a nightly re-review asks the gates to review. */
+export interface OpenChanges {
+  /** Number and head commit (Bitbucket Cloud lists it abbreviated); at most the `limit` asked for. */
+  changes: { number: number; headSha: string }[];
+  /** The forge has more open changes than were listed. */
+  more: boolean;
+  /** How many are open, where the forge counts them (GitHub: from its last page; Data Center: never). */
+  total?: number;
+  requests: number;
 }
 
 /** A protection rule's answer: the run and environment that wait, the decision and why. */

@@ -26,7 +26,8 @@ import { createMemoryActivities } from '../../activities/memory/index.js';
 import { createMcpActivities } from '../../activities/mcp/index.js';
 import { McpConnections } from '../../activities/mcp/connect.js';
 import { providersFromEnv, type ProviderSettings } from '../../activities/llm/endpoints.js';
-import { createGitHubActivities } from '../../activities/forge/index.js';
+import { createGitHubActivities, forgeVerbsOf } from '../../activities/forge/index.js';
+import { createScheduleActivities } from '../../activities/schedules/index.js';
 import type { Resources } from '../config/load.js';
 import type { EndpointConfig } from '../agents/providers.js';
 import { githubAppClient, githubClients, type GitHubClientFor } from '../forges/github/client.js';
@@ -147,6 +148,10 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
   // The App's JWT client reads the private key: only when a redelivery of the App hook asks for it.
   let appClient: Octokit | undefined;
   const gitlab = gitlabClients(opts.resources);
+  const otherForges = {
+    gitlab: createGitLabVerbs(gitlab),
+    bitbucket: createBitbucketVerbs(bitbucketClients(opts.resources)),
+  };
   const github = (made.github = await Worker.create({
     ...observed,
     identity,
@@ -154,10 +159,9 @@ export async function createWorkers(opts: WorkerOptions): Promise<Worker[]> {
     namespace: t.namespace,
     taskQueue: t.github_task_queue,
     activities: {
-      ...createGitHubActivities(clientFor, {
-        gitlab: createGitLabVerbs(gitlab),
-        bitbucket: createBitbucketVerbs(bitbucketClients(opts.resources)),
-      }),
+      ...createGitHubActivities(clientFor, otherForges),
+      // A Schedule Trigger's gate: the open pull requests listed here, each gate asked on the main queue.
+      ...createScheduleActivities(forgeVerbsOf(clientFor, otherForges), client, t.task_queue),
       ...createRedeliveryActivities({
         clientFor,
         appClient: () => (appClient ??= githubAppClient(opts.resources.daemon, daemonDir, metrics, pacer)),

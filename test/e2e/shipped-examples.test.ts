@@ -8,6 +8,7 @@ import { FakeAnthropic, text, toolUse, systemText } from '../fakes/fake-anthropi
 import { startStack, TEST_SECRET, type Stack } from '../harness/stack.js';
 import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
 import { until } from '../harness/until.js';
+import type { ScheduleHandle } from '@temporalio/client';
 import { syncTriggerSchedules } from '../../src/worker/trigger-schedules.js';
 
 const files = [
@@ -205,6 +206,17 @@ describe('the shipped example configuration', function () {
       ['security-reviewer', 'quality-reviewer', 'code-reviewer'],
     );
   });
+  /** Triggers a schedule by hand (a paused one too) and answers its first firing's result. */
+  async function fireByHand(handle: ScheduleHandle) {
+    await handle.trigger();
+    let run: string | undefined;
+    await until(
+      'the firing',
+      async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
+    );
+    return stack.client.workflow.getHandle(run!).result();
+  }
+
   it('the nightly Schedule Trigger: its schedule is created paused, and a firing triages the named issue', async () => {
     const changes = await syncTriggerSchedules(stack.client, stack.resources);
     const change = changes.find((c) => c.scheduleId.endsWith('/nightly-issue-triage'));
@@ -220,13 +232,7 @@ describe('the shipped example configuration', function () {
       assert.equal(d.spec.timezone, 'Europe/Berlin');
       stack.sandbox.addIssue('Codertocat', 'Hello-World', 1);
       // A paused schedule still runs when triggered by hand.
-      await handle.trigger();
-      let run: string | undefined;
-      await until(
-        'the firing',
-        async () => (run = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId) !== undefined,
-      );
-      const result = await stack.client.workflow.getHandle(run!).result();
+      const result = await fireByHand(handle);
       assert.equal(result.agent.stopped, 'answer');
       assert.equal(stack.sandbox.commentsOn('Codertocat', 'Hello-World', 1).length, 1);
       const s = await sweep.describe();
@@ -235,6 +241,33 @@ describe('the shipped example configuration', function () {
     } finally {
       await handle.delete();
       await sweep.delete();
+    }
+  });
+  it('the nightly re-review Schedule Trigger: created paused, a firing asks the gate of each open pull request', async () => {
+    const change = (await syncTriggerSchedules(stack.client, stack.resources)).find((c) =>
+      c.scheduleId.endsWith('/nightly-re-review'),
+    );
+    assert.ok(change, 'triggers/nightly-re-review.yaml has its schedule');
+    const handle = stack.client.schedule.getHandle(change.scheduleId);
+    try {
+      const d = await handle.describe();
+      assert.equal(d.state.paused, true);
+      assert.match(JSON.stringify(d.action), /"target":{"kind":"gate","name":"afa"}/);
+      // One open pull request of the example's repository (a number no other test's gate uses).
+      const head = 'e'.repeat(40);
+      stack.sandbox.addPull('Codertocat', 'Hello-World', { number: 9029, state: 'open', head: { sha: head } });
+      const result = await fireByHand(handle);
+      // Every open pull request the sandbox holds for the repository (earlier tests' among them), ours too.
+      const open = [...stack.sandbox.pulls].filter(
+        ([k, p]) => k.startsWith('Codertocat/Hello-World#') && (p.pull.state ?? 'open') === 'open',
+      );
+      assert.ok(open.length >= 1);
+      assert.equal(result.reReview.asked, open.length);
+      await until('the gate check of the open pull request', () =>
+        stack.sandbox.checkRuns.some((c) => c.head_sha === head && c.status === 'completed'),
+      );
+    } finally {
+      await handle.delete();
     }
   });
 });

@@ -184,14 +184,29 @@ describe('Schedule Triggers: configuration', () => {
     assert.equal(load(schedule('config: {cron: "@daily"}\ndefault_agent: quiet')).schedules.length, 1);
   });
 
-  it('a target that is not defined, a gate, or nothing to run are errors', () => {
+  it('a target that is not defined, a gate without a repository, or nothing to run are errors', () => {
     assert.match(
       errors(schedule('config: {cron: "@daily"}\ndefault_agent: quite')).join('\n'),
       /spec\.default_agent: Trigger "nightly": .*"quite".*did you mean "quiet"/,
     );
+    // A gate reviews the open pull requests of a repository: it needs one, and no single issue or pull request.
     assert.match(
       errors(schedule('config: {cron: "@daily"}\ncommands:\n  schedule: {gate: afa}')).join('\n'),
-      /spec\.commands\.schedule\.gate: a gate reviews pull requests as their events come/,
+      /spec\.params: a gate on a schedule reviews the open pull requests of params\.repository: name it/,
+    );
+    assert.match(
+      errors(
+        schedule(
+          'config: {cron: "@daily"}\nparams: {repository: octo-org/app, pull_number: 3}\ncommands:\n  schedule: {gate: afa}',
+        ),
+      ).join('\n'),
+      /spec\.params: a gate on a schedule reviews every open pull request of params\.repository: give no issue_number or pull_number/,
+    );
+    assert.match(
+      errors(
+        schedule('config: {cron: "@daily"}\nparams: {repository: octo-org/app}\ncommands:\n  schedule: {gate: afa}'),
+      ).join('\n'),
+      /spec\.commands\.schedule\.gate: Trigger "nightly": .*gate "afa", which is not defined/,
     );
     assert.match(
       errors(schedule('config: {cron: "@daily"}')).join('\n'),

@@ -47,6 +47,8 @@ export interface BitbucketUserRef {
 export interface Page<T> {
   values: T[];
   next?: string;
+  /** Cloud: how many the whole list holds (optional in its answers). */
+  size?: number;
   isLastPage?: boolean;
   nextPageStart?: number;
 }
@@ -211,15 +213,21 @@ export class BitbucketApi {
    * its `next` link, refused off the API's own origin (the credentials go nowhere else). Data Center: asking
    * again from `nextPageStart` until `isLastPage` (`limit` is the caller's query, else the server's default).
    */
-  async paginate<T>(path: string, query: Query = {}, maxPages = Infinity): Promise<{ items: T[]; truncated: boolean }> {
+  async paginate<T>(
+    path: string,
+    query: Query = {},
+    maxPages = Infinity,
+  ): Promise<{ items: T[]; truncated: boolean; size?: number }> {
     const items: T[] = [];
     let res = await this.send('GET', path, { query });
     for (let n = 1; ; n++) {
       const page = await res.json<Page<T>>();
       items.push(...page.values);
       const more = this.flavor === 'data-center' ? page.isLastPage === false : Boolean(page.next);
-      if (!more) return { items, truncated: false };
-      if (n >= maxPages) return { items, truncated: true };
+      // Cloud's `size` counts the whole list (where it says); Data Center's counts the page only.
+      const size = this.flavor !== 'data-center' && typeof page.size === 'number' ? { size: page.size } : {};
+      if (!more) return { items, truncated: false, ...size };
+      if (n >= maxPages) return { items, truncated: true, ...size };
       if (this.flavor === 'data-center') {
         if (typeof page.nextPageStart !== 'number')
           throw ApplicationFailure.create({

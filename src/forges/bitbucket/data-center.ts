@@ -16,6 +16,7 @@ import { fit } from '../text-limits.js';
 import type { ChangedFile, ChangeTarget, ForgeTarget, ForgeVerbs, LineFinding, PostedComment } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { splitGitDiff } from './diff.js';
+import { openChangesOf } from '../open-changes.js';
 import { reviewThreadsVerb, reviewWithLineComments, type ThreadComment, type ThreadOps } from './review-threads.js';
 import { THREAD_PAGES } from '../review-limits.js';
 import {
@@ -368,6 +369,23 @@ export function createDataCenterVerbs(clientFor: (t: ForgeTarget) => BitbucketAp
         title: pr.title ?? '',
         author: pr.author?.user?.name ?? '',
       };
+    },
+
+    /**
+     * `GET .../pull-requests?state=OPEN&order=NEWEST`, 100 a page (`limit`; Data Center allows more), up to
+     * `limit`. Data Center does not count the list: `more` says whether any were left out.
+     */
+    async openChanges(t, limit) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const perPage = Math.max(1, Math.min(100, limit));
+      const { items, truncated } = await api.paginate<PullRequest>(
+        `${api.repo(t)}/pull-requests`,
+        { state: 'OPEN', order: 'NEWEST', limit: perPage },
+        Math.ceil(limit / perPage),
+      );
+      const listed = items.map((pr) => ({ number: pr.id, headSha: pr.fromRef.latestCommit }));
+      return openChangesOf(listed, limit, truncated, undefined, api.requests - before);
     },
 
     ...commentVerbs<Comment>(clientFor, {

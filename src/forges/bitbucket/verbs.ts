@@ -28,6 +28,7 @@ import {
 } from '../port.js';
 import { failureType, type BitbucketApi } from './api.js';
 import { createDataCenterVerbs } from './data-center.js';
+import { openChangesOf } from '../open-changes.js';
 import { reviewThreadsVerb, reviewWithLineComments, type ThreadOps } from './review-threads.js';
 import { THREAD_PAGES } from '../review-limits.js';
 import { splitGitDiff } from './diff.js';
@@ -137,6 +138,9 @@ interface PullRequest {
   author?: { nickname?: string; display_name?: string };
   participants?: { user?: { uuid?: string }; approved?: boolean; state?: string | null }[];
 }
+
+/** Bitbucket Cloud's largest page of pull requests (`pagelen`). */
+const CLOUD_PR_PAGE = 50;
 
 interface DiffStat {
   status: string;
@@ -528,6 +532,28 @@ function createCloudVerbs(clientFor: (t: ForgeTarget) => BitbucketApi): ForgeVer
       const api = clientFor(t);
       const pr = await api.get<PullRequest>(prPath(api, t, t.number));
       return { sha: pr.source.commit?.hash ?? '', state: prState(pr.state) };
+    },
+
+    /**
+     * `GET .../pullrequests?state=OPEN`, 50 a page (Bitbucket's most for pull requests), up to `limit`; the
+     * list's `size` counts them. Cloud lists a commit's hash abbreviated (12 characters).
+     */
+    async openChanges(t, limit) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const pagelen = Math.max(1, Math.min(CLOUD_PR_PAGE, limit));
+      const { items, truncated, size } = await api.paginate<PullRequest & { id: number }>(
+        `${api.repo(t)}/pullrequests`,
+        { state: 'OPEN', pagelen },
+        Math.ceil(limit / pagelen),
+      );
+      return openChangesOf(
+        items.map((pr) => ({ number: pr.id, headSha: pr.source.commit?.hash ?? '' })),
+        limit,
+        truncated,
+        size,
+        api.requests - before,
+      );
     },
 
     async changeInfo(t) {

@@ -17,6 +17,7 @@ import { authoredByBot, commentsAlong, markedCommentIn } from './marked-comment.
 import { createAuthorizeApprover } from './approvals.js';
 import { agentComment, githubReviewThreads } from './review-threads.js';
 import { answerProtectionRule } from './protection-answer.js';
+import { openPulls } from './open-changes.js';
 import type { Octokit } from '@octokit/rest';
 import { STATUS_ONLY, type ChangeReader, type ChangedFile, type ForgeTarget, type ForgeVerbs } from '../port.js';
 
@@ -70,6 +71,8 @@ export function createGitHubVerbs(clientFor: GitHubClientFor): ForgeVerbs {
       );
       return { sha: data.head.sha, state: data.state };
     },
+
+    openChanges: (t, limit) => openPulls(clientFor(t), t, limit),
 
     /** One GraphQL request for the facts and both files (src/forges/github/change-config.ts). */
     configFiles: (t, path, orgRepo, maxBytes) => configFiles(clientFor(t), t, path, orgRepo, maxBytes),

@@ -10,6 +10,7 @@
 import { fileRead, type FileRead } from '../file-text.js';
 import { DISMISSAL, endingMarker, findingMarker, findingsOf, suggestionBlock, threadBody } from '../findings.js';
 import { THREAD_PAGES } from '../review-limits.js';
+import { openChangesOf } from '../open-changes.js';
 import { planThreads, type BotThread } from '../review-plan.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -824,6 +825,30 @@ export function createGitLabVerbs(clientFor: (t: ForgeTarget) => GitLabApi): For
       const mr = await api.get<MergeRequest>(mrPath(api, t, t.number));
       const state = mr.state === 'opened' || mr.state === 'locked' ? 'open' : mr.state;
       return { sha: mr.sha ?? mr.diff_refs?.head_sha ?? '', state };
+    },
+
+    /**
+     * `GET /projects/:id/merge_requests?state=opened`, most recently updated first, 100 a page (GitLab's
+     * most) up to `limit`; X-Total counts them (GitLab leaves it out beyond 10,000).
+     */
+    async openChanges(t, limit) {
+      const api = clientFor(t);
+      const before = api.requests;
+      const perPage = Math.max(1, Math.min(100, limit));
+      const listed: { number: number; headSha: string }[] = [];
+      let page: string | null = '1';
+      let total: number | undefined;
+      while (page && listed.length < limit) {
+        const res = await api.send('GET', `${api.project(t)}/merge_requests`, {
+          query: { state: 'opened', order_by: 'updated_at', sort: 'desc', per_page: perPage, page },
+        });
+        for (const mr of await res.json<(MergeRequest & { iid: number })[]>())
+          listed.push({ number: mr.iid, headSha: mr.sha ?? mr.diff_refs?.head_sha ?? '' });
+        const counted = Number(res.headers.get('x-total') ?? NaN);
+        total = Number.isInteger(counted) ? counted : undefined;
+        page = res.headers.get('x-next-page') || null;
+      }
+      return openChangesOf(listed, limit, page !== null, total, api.requests - before);
     },
 
     async changeInfo(t) {

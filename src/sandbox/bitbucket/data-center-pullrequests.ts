@@ -16,7 +16,7 @@ import {
 } from './http.js';
 import { dataCenterCommentView } from './data-center-comments.js';
 import { dataCenterUserView } from './data-center-users.js';
-import { diffOf, findPullRequest } from './pullrequests.js';
+import { diffOf, findPullRequest, pullRequestsOf } from './pullrequests.js';
 import type { BitbucketPullRequest } from './state.js';
 
 export const DC_PR = 'api/1.0/projects/:key/repos/:slug/pull-requests/:id';
@@ -74,6 +74,38 @@ const pathView = (p: string) => ({
 });
 
 export const dataCenterPullRequestRoutes: Route[] = [
+  {
+    // A repository's pull requests: `state` OPEN by default (DECLINED, MERGED, ALL), `order` NEWEST by default.
+    method: 'GET',
+    pattern: 'api/1.0/projects/:key/repos/:slug/pull-requests',
+    handler: (ctx, [key, slug]) => {
+      allowQuery(ctx, [
+        ...DC_PAGE_PARAMS,
+        'state',
+        'order',
+        'direction',
+        'at',
+        'withAttributes',
+        'withProperties',
+        'draftStatus',
+        'filterText',
+      ]);
+      const state = (ctx.query.state ?? 'OPEN').toUpperCase();
+      if (!['OPEN', 'DECLINED', 'MERGED', 'ALL'].includes(state)) throw badRequest(`Invalid state: ${state}`);
+      const order = (ctx.query.order ?? 'NEWEST').toUpperCase();
+      if (!['NEWEST', 'OLDEST'].includes(order)) throw badRequest(`Invalid order: ${order}`);
+      const prs = pullRequestsOf(
+        ctx,
+        key!,
+        slug!,
+        (pr) => state === 'ALL' || (pr.state === 'SUPERSEDED' ? 'DECLINED' : pr.state) === state,
+      );
+      return pageOf(
+        ctx,
+        (order === 'OLDEST' ? prs.reverse() : prs).map((pr) => prView(ctx, pr)),
+      );
+    },
+  },
   {
     method: 'GET',
     pattern: `${DC_PR}.diff`,

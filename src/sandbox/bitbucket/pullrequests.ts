@@ -78,7 +78,37 @@ function review(ctx: RequestContext, [ws, slug, id]: string[], state: 'approved'
 
 const PR = 'repositories/:ws/:repo/pullrequests/:id';
 
+/** A repository's pull requests, newest first, in `state` (Cloud: one of STATES; Data Center: its own names). */
+export function pullRequestsOf(
+  ctx: RequestContext,
+  ws: string,
+  slug: string,
+  state: (pr: BitbucketPullRequest) => boolean,
+) {
+  findRepository(ctx, ws, slug);
+  return [...ctx.state.pullRequests.values()]
+    .filter((pr) => pr.repo === `${ws}/${slug}` && state(pr))
+    .sort((a, b) => b.id - a.id);
+}
+
 export const pullRequestRoutes: Route[] = [
+  {
+    // A repository's pull requests: `state` OPEN by default (MERGED, DECLINED, SUPERSEDED), 10 a page, 50 at most.
+    method: 'GET',
+    pattern: 'repositories/:ws/:repo/pullrequests',
+    handler: (ctx, [ws, slug]) => {
+      allowQuery(ctx, [...PAGE_PARAMS, 'state', 'q', 'sort', 'fields']);
+      const state = ctx.query.state ?? 'OPEN';
+      if (!['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'].includes(state)) throw badRequest(`Invalid state: ${state}`);
+      const prs = pullRequestsOf(ctx, ws!, slug!, (pr) => pr.state === state);
+      return paginate(
+        ctx,
+        prs.map((pr) => prView(ctx, pr)),
+        10,
+        50,
+      );
+    },
+  },
   {
     method: 'GET',
     pattern: PR,

@@ -14,6 +14,22 @@ export function pullRoutes(s: GitHubSandbox): Route[] {
   });
 
   return [
+    // A repository's pull requests: `state` open (GitHub's default), closed or all; sorted by `sort` (created,
+    // the default, or updated; popularity and long-running as created here) in `direction` (desc by default).
+    route('GET', '/repos/{owner}/{repo}/pulls', ({ params: [owner, repo], query, url }) => {
+      const state = query.get('state') ?? 'open';
+      const by = query.get('sort') === 'updated' ? 'updated_at' : 'created_at';
+      const asc = query.get('direction') === 'asc';
+      const pulls = [...s.pulls.entries()]
+        .filter(([k]) => k.startsWith(`${owner}/${repo}#`))
+        .map(([, p]) => p.pull)
+        .filter((p) => state === 'all' || (p.state ?? 'open') === state)
+        .sort((a, b) => {
+          const order = String(a[by] ?? '').localeCompare(String(b[by] ?? '')) || Number(a.number) - Number(b.number);
+          return asc ? order : -order;
+        });
+      return pageOf(pulls, query, url);
+    }),
     route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', ({ params: [owner, repo, n], accept }) => {
       const p = s.pulls.get(`${owner}/${repo}#${n}`);
       if (!p) throw new HttpError(404, 'Not Found');

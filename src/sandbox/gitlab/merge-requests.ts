@@ -58,7 +58,36 @@ const UPDATE_PARAMS = {
   state_event: { type: 'string', values: ['close', 'reopen'] },
 } as const;
 
+/** GitLab's order of a project's merge requests: `order_by` (created_at by default) and `sort` (desc by default). */
+function listOrder(p: Record<string, any>) {
+  const by = p.order_by === 'updated_at' ? 'updatedAt' : 'createdAt';
+  const dir = p.sort === 'asc' ? 1 : -1;
+  return (a: GitLabMergeRequest, b: GitLabMergeRequest) => dir * (a[by].localeCompare(b[by]) || a.iid - b.iid);
+}
+
 export const mergeRequestRoutes: Route[] = [
+  {
+    // A project's merge requests, `state` opened, closed, locked, merged or all (the default), paged.
+    method: 'GET',
+    pattern: 'projects/:id/merge_requests',
+    handler: (ctx, [id]) => {
+      const p = checkParams(ctx, {
+        ...PAGINATION,
+        state: { type: 'string', values: ['opened', 'closed', 'locked', 'merged', 'all'] },
+        order_by: { type: 'string', values: ['created_at', 'updated_at', 'merged_at', 'title'] },
+        sort: { type: 'string', values: ['asc', 'desc'] },
+      });
+      const project = findProject(ctx, id!);
+      const all = [...ctx.state.mergeRequests.values()]
+        .filter((m) => m.projectId === project.id && (!p.state || p.state === 'all' || m.state === p.state))
+        .sort(listOrder(p));
+      const page = paginate(
+        all.map((m) => mergeRequestView(ctx, m)),
+        ctx,
+      );
+      return { body: page.body, headers: page.headers };
+    },
+  },
   {
     method: 'GET',
     pattern: 'projects/:id/merge_requests/:iid',

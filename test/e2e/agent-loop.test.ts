@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, overloaded, rateLimited, text, toolUse, tools, systemText } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 
 const agent = (
@@ -22,10 +22,7 @@ describe('agent tool loop with an Anthropic model', function () {
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  runtime: {token_budget_per_run: 20000}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  runtime: {token_budget_per_run: 20000}\n'),
         'agents/a.yaml': agent('llm-triager', ['github_add_labels', 'github_post_comment']),
         'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: llm-triager'),
       },

@@ -9,7 +9,7 @@ import { readMemoryFile } from '../../activities/memory/conversation-file.js';
 import { rendered } from '../../src/sandbox/github/server.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, systemText, text } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 
 describe('agent memory and task timeout', function () {
@@ -20,10 +20,7 @@ describe('agent memory and task timeout', function () {
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  runtime: {task_timeout_secs: 3}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  runtime: {task_timeout_secs: 3}\n'),
         'agents/a.yaml': `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: helper}\nspec:\n  model: anthropic:claude-test\n  instructions: Help with the issue.\n  memory: "File:${file}:5"\n`,
         'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),
       },

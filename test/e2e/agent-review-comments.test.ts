@@ -5,7 +5,7 @@
 // YAML does not allow is refused before any request.
 import assert from 'node:assert/strict';
 import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
 import { reviewWithComments, TOTAL_SOURCE } from '../harness/review-comments.js';
@@ -21,7 +21,7 @@ describe('an agent reviews with line comments and suggestions (github_post_revie
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN'),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM),
         'agents/a.yaml':
           'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: reviewer}\nspec:\n  model: anthropic:claude-test\n  max_iterations: 4\n  tools: [github_post_review]\n',
         'triggers/t.yaml': triggerYaml(

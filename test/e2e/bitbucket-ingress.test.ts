@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { bitbucketExample } from '../../src/forges/bitbucket/examples/index.js';
-import { configDir, daemonYaml, agentYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, agentYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { startedInput } from '../harness/started-input.js';
 
@@ -17,7 +17,7 @@ const PLATFORM_SECRET = 'bb-platform-s3cret';
 const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 const daemon = (bitbucket: string) =>
-  daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN').replace(
+  daemonYaml(GITHUB_TEST_PLATFORM).replace(
     '  triggers:',
     `    bitbucket:\n${bitbucket.replace(/^/gm, '      ')}\n  triggers:`,
   );

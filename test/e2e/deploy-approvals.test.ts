@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
-import { configDir, daemonYaml, RAISED_CONTENT_LIMITS, triggerYaml } from '../harness/config-dir.js';
+import {
+  configDir,
+  daemonYaml,
+  RAISED_CONTENT_LIMITS,
+  triggerYaml,
+  GITHUB_TEST_PLATFORM,
+} from '../harness/config-dir.js';
 import { deployFlow, pullRequests, startDeployHook, type HookCall } from '../harness/deploy-hook.js';
 import { historyText } from '../harness/history-text.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -24,10 +30,7 @@ describe('deploys approved through PR comments', function () {
     dir = configDir({
       // The flood of refused approvals writes a reply each: at 80 content-creating requests a minute, the
       // scenarios after it waited for the pacer.
-      'daemon.yaml': daemonYaml(
-        `webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\n${RAISED_CONTENT_LIMITS}`,
-        '  flows: {directory: flows}\n',
-      ),
+      'daemon.yaml': daemonYaml(`${GITHUB_TEST_PLATFORM}\n${RAISED_CONTENT_LIMITS}`, '  flows: {directory: flows}\n'),
       'flows/f.yaml': deployFlow(hook.url, 'headers: {Authorization: "Bearer ${AOF_TEST_DEPLOY_TOKEN}"}'),
       'triggers/t.yaml': triggerYaml(
         'deploys',

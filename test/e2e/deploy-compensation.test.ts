@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { pullRequests } from '../harness/deploy-hook.js';
 import { startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -26,10 +26,7 @@ describe('a deploy that undoes itself, across worker kills', function () {
   before(async () => {
     hooks = await startHooks();
     dir = configDir({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  flows: {directory: flows}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  flows: {directory: flows}\n'),
       'flows/f.yaml': `apiVersion: aof.dev/v1
 kind: AgentFlow
 metadata: {name: deploy-undo}

@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { configDir, daemonYaml, triggerYaml, RAISED_CONTENT_LIMITS } from '../harness/config-dir.js';
+import {
+  configDir,
+  daemonYaml,
+  triggerYaml,
+  RAISED_CONTENT_LIMITS,
+  GITHUB_TEST_PLATFORM,
+} from '../harness/config-dir.js';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { pullRequests } from '../harness/deploy-hook.js';
 import { protectionRuleRequest } from '../../src/fixtures/protection-rule-request.js';
@@ -43,10 +49,7 @@ describe('custom deployment protection rules: an Actions deployment waits for th
   before(async () => {
     dir = configDir({
       // At 80 content-creating requests a minute these scenarios waited for the pacer a minute each.
-      'daemon.yaml': daemonYaml(
-        `webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\n${RAISED_CONTENT_LIMITS}`,
-        '  flows: {directory: flows}\n',
-      ),
+      'daemon.yaml': daemonYaml(`${GITHUB_TEST_PLATFORM}\n${RAISED_CONTENT_LIMITS}`, '  flows: {directory: flows}\n'),
       'flows/f.yaml': FLOW,
       'triggers/t.yaml': triggerYaml(
         'actions',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { flowUndoWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { lockStateQuery } from '../../workflows/definitions.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { pullRequests, type TestPr } from '../harness/deploy-hook.js';
 import { oneHookFlow, startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -31,10 +31,7 @@ describe('a deploy undone by a merged revert of its pull request', function () {
   before(async () => {
     hooks = await startHooks();
     dir = configDir({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  flows: {directory: flows}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  flows: {directory: flows}\n'),
       'flows/undo.yaml': `apiVersion: aof.dev/v1
 kind: AgentFlow
 metadata: {name: deploy-undo}

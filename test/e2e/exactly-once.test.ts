@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { rendered } from '../../src/sandbox/github/server.js';
 import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStack, startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
@@ -34,10 +34,7 @@ spec:
 `;
 
 const files = {
-  'daemon.yaml': daemonYaml(
-    'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-    '  gates: {directory: gates}\n  flows: {directory: flows}\n',
-  ),
+  'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n  flows: {directory: flows}\n'),
   'agents/a.yaml': AGENT,
   'gates/g.yaml': GATE,
   'flows/f.yaml': FLOW,

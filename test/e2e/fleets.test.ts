@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { until } from '../harness/until.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, systemText } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 
 const agent = (name: string) =>
@@ -34,10 +34,7 @@ describe('fleets', function () {
     const members = '[{name: sec, weight: 1}, {name: perf, weight: 1}, {name: docs, weight: 5}]';
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  fleets: {directory: fleets}\n  flows: {directory: flows}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  fleets: {directory: fleets}\n  flows: {directory: flows}\n'),
         'flows/f.yaml':
           'apiVersion: aof.dev/v1\nkind: AgentFlow\nmetadata: {name: fleet-flow}\nspec:\n  nodes:\n    - {id: start, type: fleet, config: {fleet: pipe}}\n    - {id: done, type: end}\n  connections:\n    - {from: start, to: done}\n',
         'agents/a.yaml': ['sec', 'perf', 'docs', 'lead', 'broken'].map(agent).join('---\n'),

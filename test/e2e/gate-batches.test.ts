@@ -3,7 +3,7 @@
 // again (alone), the head versions come in one GraphQL request, and tokens are reported by kind.
 import assert from 'node:assert/strict';
 import { FakeAnthropic, gateAnswer, gateIds } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, sendPull, tsFunctions } from '../harness/synthetic-pr.js';
 
@@ -17,10 +17,7 @@ describe('gate review in batches', function () {
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  gates: {directory: gates}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
         'gates/g.yaml':
           gate('rules') +
           '---\n' +

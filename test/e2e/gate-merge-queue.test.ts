@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { FakeAnthropic, gateAnswer, gateIds, type FakeReply } from '../fakes/fake-anthropic.js';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, sendPull, sha, tsFunctions } from '../harness/synthetic-pr.js';
 import { until as waitUntil } from '../harness/until.js';
@@ -22,10 +22,7 @@ describe('the gate on a merge queue', function () {
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  gates: {directory: gates}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
         'gates/g.yaml':
           'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: mq}\nspec:\n  title: AFA\n' +
           '  model: anthropic:claude-test\n  reviewers: [security, documentation]\n  billing: {default_tier: enterprise}\n',

@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { createWorkers, runWorkers } from '../../src/worker/create-workers.js';
 import { recordIfAsked } from '../harness/record-histories.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 import { workflowBundle } from '../harness/temporal.js';
 import { pullRequests } from '../harness/deploy-hook.js';
@@ -30,10 +30,7 @@ describe('pausing a gate, and its quiet period (issue 28, item 4)', function () 
     temporal = await startDevServer({ dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } });
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  gates: {directory: gates}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
         'gates/g.yaml':
           'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n  model: anthropic:claude-test\n  reviewers: [security]\n  billing: {default_tier: enterprise}\n' +
           '---\napiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: quiet}\nspec:\n  title: AFA\n  quiet_period: 3s\n  billing: {default_tier: enterprise}\n',

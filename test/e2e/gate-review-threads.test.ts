@@ -5,7 +5,7 @@
 // The summary (the PR comment) says what is new, what remains and what was fixed. A review whose answer
 // is lost after GitHub stored it is posted once. Every wait is for a condition the sandbox shows.
 import assert from 'node:assert/strict';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, fixableFunction, sendPull } from '../harness/synthetic-pr.js';
 import { until as waitUntil } from '../harness/until.js';
@@ -21,10 +21,7 @@ describe('gate findings as one review whose threads follow them across pushes (G
   let stack: Stack;
   before(async () => {
     stack = await startStackFor({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  gates: {directory: gates}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
       'gates/g.yaml':
         'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n  report: [annotations, review]\n',
       'triggers/t.yaml': triggerYaml(

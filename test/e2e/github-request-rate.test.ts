@@ -2,7 +2,7 @@
 // listing inside one activity is paced, and two worker processes on the GitHub queue share the rate.
 import assert from 'node:assert/strict';
 import { busiestWindow } from '../harness/busiest-window.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStack, startStackFor, type Stack } from '../harness/stack.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { workerMetrics } from '../../src/telemetry/worker-metrics.js';
@@ -18,7 +18,7 @@ describe('GitHub request rate across activities and workers', function () {
   before(async () => {
     stack = await startStackFor({
       'daemon.yaml': daemonYaml(
-        `webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN\nrequests_per_second: ${RATE}`,
+        `${GITHUB_TEST_PLATFORM}\nrequests_per_second: ${RATE}`,
         '  gates: {directory: gates}\n',
       ),
       'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: g}\nspec:\n  title: Rate\n',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir, daemonYaml, agentYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, agentYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import type { RoutedEventInput } from '../../workflows/types.js';
 
@@ -16,7 +16,7 @@ const gitlabTrigger = (name: string, body: string) => triggerYaml(name, body).re
 describe('GitLab webhooks: POST /webhook/gitlab', function () {
   let stack: Stack;
   const dir = configDir({
-    'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN'),
+    'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM),
     'agents/a.yaml': agentYaml('mr-reviewer') + '---\n' + agentYaml('ops') + '---\n' + agentYaml('github-agent'),
     'triggers/a.yaml': gitlabTrigger(
       'gitlab-main',

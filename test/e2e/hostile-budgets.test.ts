@@ -9,7 +9,7 @@ import { budgetWindow, budgetWorkflowId } from '../../src/temporal/budget-window
 import { AofState } from '../../src/temporal/search-attributes.js';
 import { countsQueueOf } from '../../src/temporal/task-queues.js';
 import type { RoutedEventResult } from '../../workflows/types.js';
-import { agentYaml, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { agentYaml, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
@@ -19,7 +19,7 @@ describe('hostile budgets: agent runs within budget windows, no-op commands answ
   before(async () => {
     stack = await startStackFor({
       'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+        GITHUB_TEST_PLATFORM,
         // A day's window: the test does not straddle two windows (unless run across UTC midnight).
         '  budgets: {window_minutes: 1440, per_sender: 3, per_account: 5}\n',
       ),

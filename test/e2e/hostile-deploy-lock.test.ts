@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
 import { approvalStateQuery } from '../../workflows/definitions.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { deployFlow, pullRequests, startDeployHook, type HookCall } from '../harness/deploy-hook.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
@@ -40,10 +40,7 @@ describe('hostile deploy requests and the environment lock', function () {
     hook = await startDeployHook();
     calls = hook.calls;
     dir = configDir({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  flows: {directory: flows}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  flows: {directory: flows}\n'),
       'flows/f.yaml': flows(hook.url),
       'triggers/t.yaml': triggerYaml(
         'deploys',

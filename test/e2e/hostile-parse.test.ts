@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example, retarget } from '../../src/fixtures/webhook-examples.js';
-import { agentYaml, configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { agentYaml, configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { largestPayload } from '../harness/history-text.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { addedFile, sendPull } from '../harness/synthetic-pr.js';
@@ -32,10 +32,7 @@ describe('hostile pull requests: bounded parsing, a verdict, other events answer
 
   before(async () => {
     dir = configDir({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  gates: {directory: gates}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
       'agents/a.yaml': agentYaml('helper'),
       'agents/r.yaml': agentYaml('reviewer', 'builtin:code-reviewer'),
       'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',

@@ -10,7 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { runningEnvLocks } from '../../src/temporal/env-locks.js';
 import { syncTriggerSchedules, triggerScheduleId } from '../../src/worker/trigger-schedules.js';
 import { lockStateQuery } from '../../workflows/definitions.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { pullRequests } from '../harness/deploy-hook.js';
 import { oneHookFlow, startHooks } from '../harness/hook-server.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -50,10 +50,7 @@ describe('the stale-lock sweep', function () {
   before(async () => {
     hooks = await startHooks();
     dir = configDir({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  flows: {directory: flows}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  flows: {directory: flows}\n'),
       'flows/stuck.yaml': `apiVersion: aof.dev/v1
 kind: AgentFlow
 metadata: {name: deploy-stuck}

@@ -14,7 +14,7 @@ import { pullRequestState } from '../../src/mcp/pull-request-state.js';
 import { mcpApp } from '../../src/mcp/server.js';
 import { mcpTokens } from '../../src/mcp/tokens.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { deployFlow, pullRequests, startDeployHook } from '../harness/deploy-hook.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, sendPull, tsFunctions } from '../harness/synthetic-pr.js';
@@ -39,7 +39,7 @@ describe('aofctl mcp: the daemon as an MCP server', function () {
     hook = await startDeployHook();
     stack = await startStackFor({
       'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+        GITHUB_TEST_PLATFORM,
         '  gates: {directory: gates}\n  flows: {directory: flows}\n' +
           '  mcp:\n    tokens:\n      - {organization: mcp-org, token_env: AOF_TEST_MCP_TOKEN_A}\n' +
           '      - {organization: other-org, forge: github, token_env: AOF_TEST_MCP_TOKEN_B}\n',

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rendered } from '../../src/sandbox/github/server.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, toolUse, tools } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { freePort } from '../harness/free-port.js';
 import { historyText } from '../harness/history-text.js';
 import { secretDigest, startMcpServer, stdioEntry, type McpServerProcess } from '../harness/mcp-server-process.js';
@@ -78,10 +78,7 @@ describe('agents with MCP servers (issue 30)', function () {
     const down = `http://127.0.0.1:${await freePort()}/mcp`;
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          DAEMON_MCP(http.url),
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, DAEMON_MCP(http.url)),
         'agents/a.yaml': AGENT(http.url, sse.url, down),
         'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: mcp-agent'),
       },

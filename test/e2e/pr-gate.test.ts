@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { accountOf, monthOf, quotaWorkflowId } from '../../src/gate/quota.js';
 import { countsQueueOf } from '../../src/temporal/task-queues.js';
 import { FakeAnthropic, text } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sendPull, sha, tsFunctions } from '../harness/synthetic-pr.js';
 
@@ -29,7 +29,7 @@ describe('PR gate check', function () {
     stack = await startStackFor(
       {
         'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
+          GITHUB_TEST_PLATFORM,
           '  gates: {directory: gates}\n  temporal: {web_ui_url: "http://localhost:8233"}\n',
         ),
         'gates/g.yaml':

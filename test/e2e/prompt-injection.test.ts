@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, tools, systemText } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, TEST_SECRET, type Stack } from '../harness/stack.js';
 
 const INJECTION = `Great PR.
@@ -17,7 +17,7 @@ describe('prompt injection through a pull request body', function () {
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN'),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM),
         'agents/a.yaml':
           `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: reviewer}\nspec:\n  model: anthropic:claude-test\n  max_iterations: 3\n  instructions: Review PR #{{ metadata.pr_number }}.\n  tools: [github_post_comment, github_add_labels]\n` +
           `---\napiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: templated}\nspec:\n  model: anthropic:claude-test\n  max_iterations: 2\n  instructions: 'Review PR #{{ metadata.pr_number }}, title {{ metadata.pr_title }}, branch {{ metadata.pr_head_ref }}.'\n  tools: [github_post_review]\n` +

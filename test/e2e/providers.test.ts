@@ -9,7 +9,7 @@ import { example } from '../../src/fixtures/webhook-examples.js';
 import { calls, exhausted, FakeGoogle, say, unavailable } from '../fakes/fake-google.js';
 import { FakeOpenAI, rateLimit, reply, serverError, toolCalls } from '../fakes/fake-openai.js';
 import type { RecordedRequest, ScriptedApi } from '../fakes/scripted-api.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 
 const GOOGLE_KEY = 'AIzaTest-google-key-do-not-leak';
@@ -129,7 +129,7 @@ for (const p of [google, openai]) {
       url = await p.fake.start();
       stack = await startStackFor(
         {
-          'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN'),
+          'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM),
           'agents/a.yaml': agent(p.model),
           'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: triager'),
         },

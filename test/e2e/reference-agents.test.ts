@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { calls, FakeGoogle, say } from '../fakes/fake-google.js';
 import { FakeOpenAI, reply } from '../fakes/fake-openai.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
 
@@ -41,10 +41,7 @@ describe('the reference example agents and other providers, as configured', func
     const vllmUrl = await vllm.start();
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  gates: {directory: gates}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
         'agents/issue-triager.yaml': reference('issue-triager.yaml'),
         'agents/code-reviewer.yaml': reference('code-reviewer.yaml'),
         'agents/local.yaml': `apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: local}\nspec:\n  model: "openai:llama3.1:8b"\n  base_url: ${vllmUrl}/v1\n  api_key_env: AOF_TEST_VLLM_KEY\n  instructions: Answer briefly.\n`,

@@ -4,7 +4,7 @@
 // message, fail_on, the skip rules (check finished with the reason, no model call) and an invalid file.
 import assert from 'node:assert/strict';
 import { FakeAnthropic, gateAnswer } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
@@ -30,10 +30,7 @@ describe('Gate configuration in the repository (issue 28 items 3 and 5)', functi
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  gates: {directory: gates}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
         'gates/g.yaml': GATE,
         'triggers/t.yaml': triggerYaml(
           'gate',

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ScheduleDescription } from '@temporalio/client';
-import { daemonYaml } from '../harness/config-dir.js';
+import { daemonYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, pullRequest, sha } from '../harness/synthetic-pr.js';
 import { until as waitUntil } from '../harness/until.js';
@@ -34,10 +34,7 @@ describe('a Schedule Trigger bound to a gate re-reviews the open pull requests',
   let scheduleId: string;
   before(async () => {
     stack = await startStackFor({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  gates: {directory: gates}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
       'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
       'triggers/nightly.yaml': TRIGGER,
     });

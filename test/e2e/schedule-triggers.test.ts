@@ -9,7 +9,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription 
 import { rendered } from '../../src/sandbox/github/server.js';
 import { triggerScheduleId } from '../../src/worker/trigger-schedules.js';
 import { FakeAnthropic, systemText, text } from '../fakes/fake-anthropic.js';
-import { configDir, daemonYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
@@ -47,7 +47,7 @@ describe('Schedule Triggers on Temporal Schedules', function () {
 
   before(async () => {
     dir = configDir({
-      'daemon.yaml': daemonYaml('webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN'),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM),
       'agents/a.yaml': AGENT,
       'triggers/nightly.yaml': schedule(
         'nightly',

@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { rendered } from '../../src/sandbox/github/server.js';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, systemText, text } from '../fakes/fake-anthropic.js';
-import { daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { historyText } from '../harness/history-text.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 
@@ -42,10 +42,7 @@ describe('agents with an output_schema', function () {
   before(async () => {
     stack = await startStackFor(
       {
-        'daemon.yaml': daemonYaml(
-          'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-          '  flows: {directory: flows}\n',
-        ),
+        'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  flows: {directory: flows}\n'),
         'agents/a.yaml': [
           agent('typed', '    max_retries: 1\n'),
           agent('typed-fail', '    on_validation_error: fail\n'),

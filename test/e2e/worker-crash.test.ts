@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { example } from '../../src/fixtures/webhook-examples.js';
 import { FakeAnthropic, text, toolUse } from '../fakes/fake-anthropic.js';
-import { configDir, daemonYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { startStack, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 import { startWorkerProcess, workerEnvFor, type WorkerProcess } from '../harness/worker-process.js';
 
@@ -22,10 +22,7 @@ describe('a worker killed in the middle of an agent run', function () {
   before(async () => {
     const url = await fake.start();
     dir = configDir({
-      'daemon.yaml': daemonYaml(
-        'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-        '  runtime: {model_turn_timeout_secs: 3}\n',
-      ),
+      'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  runtime: {model_turn_timeout_secs: 3}\n'),
       'agents/a.yaml':
         'apiVersion: aof.dev/v1\nkind: Agent\nmetadata: {name: helper}\nspec:\n  model: anthropic:claude-test\n  tools: [github_post_comment]\n',
       'triggers/t.yaml': triggerYaml('issues', 'config:\n  github_events: [issues]\ndefault_agent: helper'),

@@ -12,6 +12,9 @@ export function configDir(files: Record<string, string>): string {
   return dir;
 }
 
+/** `platforms.github` of the test daemons: the sandbox's webhook secret and token, from the test environment. */
+export const GITHUB_TEST_PLATFORM = 'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN';
+
 /** A DaemonConfig with `platforms.github` (YAML) and, when given, `platforms.gitlab`; `extra` goes under spec. */
 export const daemonYaml = (github: string, extra = '', gitlab?: string) => `apiVersion: aof.dev/v1
 kind: DaemonConfig
@@ -43,10 +46,7 @@ export const gitlabTriggerYaml = (name: string, body: string) =>
 
 /** A daemon with the gate `afa` (title AFA) and one trigger binding `commands` (YAML) to it. */
 export const gateConfig = (events: string[], commands: string) => ({
-  'daemon.yaml': daemonYaml(
-    'webhook_secret_env: AOF_TEST_WEBHOOK_SECRET\ntoken_env: AOF_TEST_GITHUB_TOKEN',
-    '  gates: {directory: gates}\n',
-  ),
+  'daemon.yaml': daemonYaml(GITHUB_TEST_PLATFORM, '  gates: {directory: gates}\n'),
   'gates/g.yaml': 'apiVersion: aof.dev/v1\nkind: GateCheck\nmetadata: {name: afa}\nspec:\n  title: AFA\n',
   'triggers/t.yaml': triggerYaml('gate', `config:\n  github_events: [${events.join(', ')}]\ncommands:\n${commands}`),
 });

@@ -40,7 +40,7 @@ describe('aofctl', function () {
   it('validate: exits 0 on the shipped example configuration', () => {
     const r = aofctl(['validate', '--config', resolve(import.meta.dirname, '../../daemon.yaml')]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /valid \(8 triggers, 5 agents, 1 fleets, 3 flows/);
+    assert.match(r.out, /valid \(10 triggers, 5 agents, 1 fleets, 4 flows/);
   });
 
   it('validate FILE: resource files without a DaemonConfig, as AOF writes them: exit 0, warnings said', () => {

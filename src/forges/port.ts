@@ -449,8 +449,8 @@ export interface ForgeEvent {
    */
   protectionRule?: ProtectionRule;
   /**
-   * A merged pull request that reverts another of the same repository (GitHub's Revert button): that
-   * one's number, whose completed flows are undone (src/forges/github/revert.ts).
+   * A merged pull or merge request that reverts another of the same repository (the forge's Revert
+   * button): that one's number, whose completed flows are undone (src/forges/<forge>/revert.ts).
    */
   reverts?: number;
   /** The author of the pull or merge request, for the self-approval rule. */

@@ -43,6 +43,7 @@ export function gitlabForgeEvent(e: GitLabEvent): ForgeEvent {
     comment,
     ...(transition ? { transition } : {}),
     ...(e.changeAuthorId !== undefined ? { changeAuthorId: e.changeAuthorId } : {}),
+    ...(e.reverts !== undefined ? { reverts: e.reverts } : {}),
     // A note's head is read by the gate when it runs (a `/review` says nothing about the commit).
     review: aboutChange ? { number: e.number!, ...(e.comment ? {} : { headSha: e.headSha }) } : undefined,
     metadata: {

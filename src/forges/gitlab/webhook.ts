@@ -5,6 +5,7 @@
 // except through its arguments.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { checkedDeliveryName, ForgePayloadError, header, type Headers } from '../inbound.js';
+import { revertedMergeRequest } from './revert.js';
 
 /** AOF's command keys for GitLab events. */
 export type GitLabAction =
@@ -82,6 +83,8 @@ export interface GitLabEvent {
   comment?: { id: number; body: string };
   /** The merge request's author (`author_id`), for the self-approval rule: people are compared by id. */
   changeAuthorId?: number;
+  /** A merged revert (GitLab's Revert button): the iid of the merge request of this project it reverts (revert.ts). */
+  reverts?: number;
   /** AOF's context variables that apply to this event (text written by users stays data, never code). */
   contextVariables: Partial<Record<ContextVariable, string>>;
 }
@@ -413,6 +416,8 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
     const action = rawAction as (typeof MR_ACTIONS)[number];
     const mr = mergeRequestVariables(attrs, payload.object('project'));
     const oldrev = attrs.optionalSha('oldrev');
+    const description = (body as { object_attributes: { description?: unknown } }).object_attributes.description;
+    const reverts = revertedMergeRequest({ action, iid: mr.iid, description }, repository.fullName);
     return {
       forge: 'gitlab',
       eventName,
@@ -421,6 +426,7 @@ export function normalizeGitLabEvent(eventName: string, body: unknown): GitLabEv
       headSha: mr.headSha,
       ...(oldrev ? { baseSha: oldrev } : {}),
       ...(mr.authorId !== undefined ? { changeAuthorId: mr.authorId } : {}),
+      ...(reverts !== undefined ? { reverts } : {}),
       sender,
       action: `merge_request.${action}`,
       ...(action === 'update' ? { newCommits: oldrev !== undefined } : {}),

@@ -7,7 +7,7 @@
 // takes the environment's lock the flow took (workflows/env-lock.ts), so it never races a deploy of it.
 import { CancellationScope, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { FlowActivities } from '../activities/flows/index.js';
-import type { ForgeName } from '../src/forges/port.js';
+import { changeNoun, changeRef, type ForgeName } from '../src/forges/port.js';
 import { approvalInbox } from './approval-gate.js';
 import { releaseLock, waitForLock } from './env-lock.js';
 import { flowSession, nodeTable, type NodeRecord } from './flow-run.js';
@@ -73,7 +73,7 @@ export async function flowUndoWorkflow(i: FlowUndoInput): Promise<FlowUndoResult
     await forge.postComment({
       ...target,
       issueNumber: i.number,
-      body: `### Flow \`${done.input.flow}\` for \`${env}\`: undone, #${i.revert.number} reverted this pull request\n\n${nodeTable(records)}`,
+      body: `### Flow \`${done.input.flow}\` for \`${env}\`: undone, ${changeRef(i, i.revert.number)} reverted this ${changeNoun(i)}\n\n${nodeTable(records)}`,
     });
   } finally {
     if (lockId) await CancellationScope.nonCancellable(() => releaseLock(lockId));

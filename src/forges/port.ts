@@ -40,6 +40,9 @@ export const forgeOf = (t: { forge?: ForgeName }): ForgeName => t.forge ?? 'gith
 export const changeNoun = (t: { forge?: ForgeName }): string =>
   forgeOf(t) === 'gitlab' ? 'merge request' : 'pull request';
 
+/** How the forge writes a reference to change `n` in text: GitLab's `!n`, the others' `#n`. */
+export const changeRef = (t: { forge?: ForgeName }, n: number): string => `${forgeOf(t) === 'gitlab' ? '!' : '#'}${n}`;
+
 /** Just the target of anything that carries one (a scope, a pull request): the one way workflows name it. */
 export const forgeTargetOf = (t: ForgeTarget): ForgeTarget => ({
   ...(t.forge && t.forge !== 'github' ? { forge: t.forge } : {}),

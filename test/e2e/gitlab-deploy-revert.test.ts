@@ -72,7 +72,7 @@ spec:
   const flowId = (iid: number) => `flow/gitlab:${PROJECT}#${iid}/${FLOW}/production`;
   const notes = (iid: number) =>
     gitlab.state.notesOf(gitlab.state.mergeRequest(gitlab.state.mustProject(PROJECT_ID), iid)!).map((n) => n.body);
-  const undone = (iid: number) => notes(iid).filter((b) => b.includes(': undone, #'));
+  const undone = (iid: number) => notes(iid).filter((b) => b.includes(': undone, !'));
 
   /** A merge request by dana, deployed to production by carol's `/deploy production` note: its iid. */
   async function deployed(): Promise<number> {
@@ -147,7 +147,7 @@ spec:
     assert.equal(hooks.to('/rollback').count, 1);
     await until(`the undone note on !${iid}`, () => undone(iid).length > 0);
     assert.ok(
-      undone(iid)[0]!.includes(`\`${FLOW}\` for \`production\`: undone, #${revert.iid} reverted`),
+      undone(iid)[0]!.includes(`\`${FLOW}\` for \`production\`: undone, !${revert.iid} reverted this merge request`),
       undone(iid)[0],
     );
     assert.ok(undone(iid)[0]!.includes('rollback (http, undoes start) | 200'), undone(iid)[0]);

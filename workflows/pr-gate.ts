@@ -68,8 +68,12 @@ const MAX_COMMANDS = 10;
 /** Heads a quiet period coalesces at most; an older one beyond this is marked superseded at once. */
 const MAX_COALESCED = 20;
 
-/** Whether someone asked for this review explicitly (a re-run of the check, a `/review` comment). */
-const asked = (req: ReviewRequest) => /rerequested|^\//.test(req.reason);
+/**
+ * Whether someone asked for this review explicitly (a re-run of the check, a `/review` comment, a Schedule
+ * Trigger's re-review of the open pull requests: its reason is its binding's key, `schedule`). Replay-safe:
+ * no gate run received a `schedule` request before a gate could be bound to a schedule.
+ */
+const asked = (req: ReviewRequest) => /rerequested|^\/|^schedule$/.test(req.reason);
 
 /** The input without the pause state it carries (set again from the run's current state). */
 function withoutPause(input: PrGateInput): PrGateInput {

@@ -5,9 +5,11 @@
 // and answers counts only: the list never crosses into the firing's history.
 //
 // Once per pull request and head per firing: each request's delivery id is the firing's, the number and the
-// head the listing gave, so a retried activity sends the same request and the gate counts it once. The
-// request is not an explicit ask (its reason is the binding's key, not a `/command`): a head whose gate check
-// already completed is not reviewed again, so a second firing at the same heads reviews nothing.
+// head the listing gave, so a retried activity sends the same request and the gate counts it once. Each
+// firing's request is an explicit ask, as `/review` is (the gate reads its reason, the binding's key
+// `schedule`): a head already reviewed is reviewed again, under the base's configuration of that night, with
+// the verdicts of unchanged functions reused (no model call for them) and a head the quota or a pause left
+// unreviewed taken up once the gate's rules allow it.
 import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';

@@ -1,7 +1,7 @@
 // A Schedule Trigger bound to a gate (issue 29, the nightly re-review of open pull requests), end to end on the
 // GitHub sandbox: its Temporal Schedule fires, the firing lists the repository's open pull requests and asks
 // each one's gate to review its current head. Each open pull request gets one review of its head, the closed
-// one none; firing again reviews only a head that moved.
+// one none; firing again reviews each again (an explicit ask, as `/review`), reusing unchanged verdicts.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ScheduleDescription } from '@temporalio/client';
@@ -81,7 +81,7 @@ describe('a Schedule Trigger bound to a gate re-reviews the open pull requests',
     return stack.client.workflow.getHandle(workflowId, firstExecutionRunId).result();
   }
 
-  it('each open pull request gets one review of its head, the closed one none; firing again reviews only what moved', async () => {
+  it('each open pull request gets one review of its head, the closed one none; the next firing reviews each again, reusing unchanged verdicts', async () => {
     const heads = new Map([1, 2, 3].map((n) => [n, open(n, 'v1')]));
     const closed = open(4, 'v1', 'closed');
 
@@ -95,15 +95,24 @@ describe('a Schedule Trigger bound to a gate re-reviews the open pull requests',
       await until(`#${n}'s gate to be idle`, async () => (await gateState(n)).startsWith('idle: '));
     assert.equal(checksOn(closed).length, 0, 'the closed pull request was reviewed');
 
-    // The next night: #2 has a new head; #1 and #3 have not moved.
+    // The next night: #2 has a new head; #1 and #3 have not moved, and are reviewed again (an explicit ask,
+    // as `/review` is) with their one function's verdict reused, not reviewed twice.
     const moved = open(2, 'v2');
     const second = await fire(1);
     assert.equal(second.reReview?.asked, 3);
     await until("the review of #2's new head", () => completed(moved).length === 1);
-    for (const n of [1, 3])
-      await until(`#${n}'s gate to skip its reviewed head`, async () =>
-        (await gateState(n)).includes('already reviewed'),
-      );
-    for (const [n, head] of heads) assert.equal(checksOn(head).length, 1, `#${n}'s first head was reviewed twice`);
+    for (const n of [1, 3]) {
+      await until(`#${n}'s head reviewed again`, () => completed(heads.get(n)!).length === 2);
+      const again = completed(heads.get(n)!)[1]!;
+      assert.match(again.output?.summary ?? '', /1 function\(s\) reused from an earlier push \(unchanged\)/);
+    }
+    assert.equal(completed(heads.get(2)!).length, 1, "#2's old head is not the one reviewed");
+    // A retried activity's requests carry the same delivery ids: one review per pull request and firing.
+    for (const n of [1, 2, 3])
+      await until(`#${n}'s gate to be idle`, async () => (await gateState(n)).startsWith('idle: '));
+    assert.deepEqual(
+      [1, 3].map((n) => completed(heads.get(n)!).length),
+      [2, 2],
+    );
   });
 });

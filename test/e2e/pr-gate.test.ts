@@ -385,8 +385,9 @@ describe('PR gate check', function () {
   });
 
   it('two pushes in quick succession give exactly one final review', async () => {
-    // The first review is slowed at its file reads, so the second push arrives while it runs.
-    stack.sandbox.secondaryRateLimit(1, 3, /\/graphql$|\/contents\//);
+    // The first review is slowed at its listing of this pull request's files (a request no other test's
+    // lingering work makes), so the second push arrives while it runs.
+    stack.sandbox.secondaryRateLimit(1, 3, /^GET \/repos\/octo\/app\/pulls\/6\/files$/);
     const first = await push('octo/app', 6, [addedFile('a.rs', 'fn a() {\n    println!("1");\n}\n')]);
     // The second push comes once the first review has its check run (a head superseded before its review
     // starts is never reviewed, which is right but not this test's case).

@@ -56,9 +56,17 @@ export function toOpenAIMessages(system: string, messages: ChatMessage[]): ChatC
 export function openAITools(defs: ToolDefinition[]): ChatCompletionFunctionTool[] {
   return defs.map((d) => ({
     type: 'function',
-    function: { name: d.name, description: d.description, parameters: d.input_schema },
+    function: { name: d.name, description: d.description, parameters: withProperties(d.input_schema) },
   }));
 }
+
+/**
+ * The API refuses a top-level object schema without `properties` ("object schema missing properties"),
+ * which JSON Schema and MCP allow: an MCP tool that takes no input or any object (the stand-in for a
+ * schema too large to send) would fail every request of the run. An empty `properties` means the same.
+ */
+const withProperties = (schema: Record<string, unknown>) =>
+  'properties' in schema ? schema : { ...schema, properties: {} };
 
 /** Arguments are a JSON string; a small model may write invalid JSON, which the tool check then reports. */
 function parseArguments(args: string): unknown {

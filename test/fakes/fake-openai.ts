@@ -135,6 +135,9 @@ function validate(body: any): string | undefined {
       return `Invalid 'tools[${i}]': a function tool with a name of letters, digits, _ or - is required.`;
     if (t.function.parameters !== undefined && t.function.parameters.type !== 'object')
       return `Invalid schema for function '${t.function.name}': schema must be a JSON Schema of 'type: "object"'.`;
+    // The API refuses a top-level object schema without `properties`, which JSON Schema and MCP allow.
+    if (t.function.parameters !== undefined && !isObject(t.function.parameters.properties))
+      return `Invalid schema for function '${t.function.name}': In context=(), object schema missing properties.`;
   }
   return undefined;
 }

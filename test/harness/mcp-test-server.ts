@@ -2,7 +2,8 @@
 // over stdio (`mcp-test-server.ts stdio`), streamable HTTP (`http <port>`) or SSE (`sse <port>`). Over
 // HTTP it answers only requests with `authorization: Bearer $MCP_TEST_TOKEN` when that is set.
 // Tools: echo, fail (a tool error), secret_digest (a digest of $MCP_SECRET, never the value), slow,
-// pid (which process answered), big (more text than an agent may get), crash (the process exits).
+// pid (which process answered), big (more text than an agent may get), crash (the process exits), wide
+// (an input schema larger than an agent's definitions may carry, replaced by "any object").
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -41,6 +42,16 @@ function server(): McpServer {
   );
   s.registerTool('pid', { description: 'The id of the process that answers.' }, async () => text(`pid ${process.pid}`));
   s.registerTool('big', { description: 'A long text.' }, async () => text('x'.repeat(100_000)));
+  s.registerTool(
+    'wide',
+    {
+      description: 'Takes many optional fields.',
+      inputSchema: Object.fromEntries(
+        Array.from({ length: 100 }, (_, i) => [`field_${i}`, z.string().optional().describe(`The field number ${i}.`)]),
+      ),
+    },
+    async (args) => text(`fields: ${Object.keys(args).join(', ')}`),
+  );
   s.registerTool('crash', { description: 'The server process exits.' }, async () => process.exit(3));
   return s;
 }

@@ -115,12 +115,7 @@ spec:
   instructions: "Help with issue #{{ metadata.issue_number }}."
   tools: [github_post_comment]
   mcp_servers:
-    - name: local
-      transport: stdio
-      command: ${JSON.stringify(stdioEntry.command)}
-      args: ${JSON.stringify(stdioEntry.args)}
-      tools: [echo, pid, wide]
-      timeout_secs: 20
+    - ${JSON.stringify({ name: 'local', transport: 'stdio', ...stdioEntry, tools: ['echo', 'pid', 'wide'] })}
 `;
 
 for (const p of [openai, google]) {

@@ -5,20 +5,13 @@
 // tokens of another group, or of a GitHub owner spelt as the group, reaching none of it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { pino } from 'pino';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { listen } from '../../src/ingress/listen.js';
-import { deadlineCaller } from '../../src/ingress/temporal-unavailable.js';
-import { pullRequestState } from '../../src/mcp/pull-request-state.js';
-import { mcpApp } from '../../src/mcp/server.js';
-import { mcpTokens } from '../../src/mcp/tokens.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
 import { deployFlow, startDeployHook } from '../harness/deploy-hook.js';
 import { deliverGitLab, mergeRequestHook, postGitLab } from '../harness/gitlab-hook.js';
+import { startMcpEndpoint } from '../harness/mcp-endpoint.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, sha, tsFunctions } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
@@ -36,10 +29,8 @@ describe('aofctl mcp on GitLab: a merge request through the MCP tools', function
   const GROUP = `mcp-gl-${run}`;
   const gitlab = new GitLabSandbox();
   let stack: Stack;
-  let http: Server;
-  let url: URL;
+  let mcp: Awaited<ReturnType<typeof startMcpEndpoint>>;
   let hook: Awaited<ReturnType<typeof startDeployHook>>;
-  const clients: Client[] = [];
 
   before(async () => {
     Object.assign(process.env, TOKENS);
@@ -69,39 +60,17 @@ describe('aofctl mcp on GitLab: a merge request through the MCP tools', function
       },
       { env: () => ({ AOF_TEST_GITLAB_TOKEN: 'glpat-bot', AOF_TEST_GITLAB_SECRET: 'gl-secret' }) },
     );
-    const { tokens, problems } = mcpTokens(stack.resources.daemon, 'daemon.yaml');
-    assert.deepEqual(problems, []);
-    const app = mcpApp({
-      tokens,
-      state: pullRequestState(deadlineCaller(stack.client, 10_000)),
-      logger: pino({ level: 'silent' }),
-      version: 'test',
-    });
-    http = await listen(app, 0, '127.0.0.1', 60);
-    url = new URL(`http://127.0.0.1:${(http.address() as { port: number }).port}/mcp`);
+    mcp = await startMcpEndpoint(stack, pino({ level: 'silent' }));
   });
   after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    http?.close();
+    await mcp?.close();
     hook?.close();
     await stack?.stop();
     await gitlab.stop();
   });
 
-  const connect = async (token: string) => {
-    const client = new Client({ name: 'mcp-gitlab-test', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-    );
-    clients.push(client);
-    return client;
-  };
-  const call = async (client: Client, name: string, args: Record<string, unknown>) =>
-    (await client.callTool({ name, arguments: args })) as {
-      isError?: boolean;
-      structuredContent?: any;
-      content: { type: string; text: string }[];
-    };
+  const connect = (token: string) => mcp.connect(token);
+  const call = (...a: Parameters<typeof mcp.call>) => mcp.call(...a);
 
   /** A project of the group with the bot as a developer; its id. */
   const project = (path: string) => {

@@ -19,6 +19,7 @@ import {
 } from '../../workflows/definitions.js';
 import type { prGateWorkflow } from '../../workflows/pr-gate.js';
 import type { GateVerdict } from '../gate/verdict.js';
+import { changeRef, type ForgeName } from '../forges/port.js';
 import type { McpTenant } from './tokens.js';
 
 /** Flows and locks looked at per request, and queue entries shown per lock. */
@@ -35,6 +36,7 @@ export interface PullRef {
 export class NotFound extends Error {}
 
 export interface GateFindings {
+  forge: ForgeName;
   repository: string;
   number: number;
   gate: string;
@@ -47,6 +49,7 @@ export interface GateFindings {
 }
 
 export interface DeployRequests {
+  forge: ForgeName;
   repository: string;
   number: number;
   waiting: ({ workflowId: string; environment: string } & Omit<ApprovalState, 'waitingFor'>)[];
@@ -67,6 +70,8 @@ export type ReviewAnswer =
 export function pullRequestState(withDeadline: WithDeadline) {
   const flows = prFlows(withDeadline);
   const gateHandle = (p: PullRef) => gateWorkflowId(p.repository, p.number, p.tenant.forge);
+  /** The change as its forge writes it: `group/project!3` on GitLab, `owner/repo#3` elsewhere. */
+  const named = (p: PullRef) => `${p.repository}${changeRef(p.tenant, p.number)}`;
 
   /** The gate's state and run status; NotFound when no gate ever ran on this pull request (or it is past retention). */
   async function gate(p: PullRef): Promise<{ state: GateState; desc: WorkflowExecutionDescription }> {
@@ -80,11 +85,11 @@ export function pullRequestState(withDeadline: WithDeadline) {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError)
         throw new NotFound(
-          `no gate check has run on ${p.repository}#${p.number}: a push or a \`/review\` comment routed to a gate starts one`,
+          `no gate check has run on ${named(p)}: a push or a \`/review\` comment routed to a gate starts one`,
         );
       if (/query.*(not|unknown)|did not register/i.test((err as Error).message))
         throw new NotFound(
-          `the gate of ${p.repository}#${p.number} was started by an older version that keeps no verdict; request_review starts a review that does`,
+          `the gate of ${named(p)} was started by an older version that keeps no verdict; request_review starts a review that does`,
         );
       throw err;
     }
@@ -94,6 +99,7 @@ export function pullRequestState(withDeadline: WithDeadline) {
     async gateFindings(p: PullRef): Promise<GateFindings> {
       const { state, desc } = await gate(p);
       return {
+        forge: p.tenant.forge,
         repository: p.repository,
         number: p.number,
         gate: state.start.gate.title,
@@ -120,6 +126,8 @@ export function pullRequestState(withDeadline: WithDeadline) {
       }
       const { locks: running } = await withDeadline((c) => runningEnvLocks(c, repositoryKey(p.repository, forge)));
       const mine = changeFlowsPrefix(p.repository, p.number, forge);
+      // Flows label their place in a lock `#<n>` on every forge (flow-run.ts); a GitLab reader expects `!<n>`.
+      const label = (l: string) => (/^#\d+$/.test(l) ? changeRef(p.tenant, Number(l.slice(1))) : l);
       const locks: DeployRequests['locks'] = [];
       for (const { workflowId, environment } of running.slice(0, MAX_LOCKS)) {
         const s = await withDeadline((c) => c.workflow.getHandle(workflowId).query(lockStateQuery)).catch(
@@ -128,16 +136,17 @@ export function pullRequestState(withDeadline: WithDeadline) {
         if (!s) continue;
         locks.push({
           environment,
-          ...(s.queue[0] ? { holder: s.queue[0].label } : {}),
+          ...(s.queue[0] ? { holder: label(s.queue[0].label) } : {}),
           queue: s.queue.slice(0, MAX_QUEUE).map((q, position) => ({
             position,
-            label: q.label,
+            label: label(q.label),
             thisPullRequest: q.requester === mine || q.requester.startsWith(`${mine}/`),
           })),
           queueTotal: s.queue.length,
         });
       }
       return {
+        forge: p.tenant.forge,
         repository: p.repository,
         number: p.number,
         waiting,

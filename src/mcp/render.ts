@@ -1,5 +1,6 @@
 // The text half of each `aofctl mcp` tool answer (the structured half is the object itself): short, plain
 // lines a coding agent or a person reads.
+import { changeRef } from '../forges/port.js';
 import type { DeployRequests, GateFindings, ReviewAnswer } from './pull-request-state.js';
 
 const short = (sha: string) => sha.slice(0, 12);
@@ -7,7 +8,7 @@ const more = (shown: number, total: number, what: string) =>
   total > shown ? [`… and ${total - shown} more ${what}`] : [];
 
 export function renderFindings(r: GateFindings): string {
-  const head = `${r.gate} gate on ${r.repository}#${r.number} (${r.gateStatus}${r.reviewing ? `, reviewing ${short(r.reviewing)}` : ''}${r.requestPending ? ', a request waiting' : ''})`;
+  const head = `${r.gate} gate on ${r.repository}${changeRef(r, r.number)} (${r.gateStatus}${r.reviewing ? `, reviewing ${short(r.reviewing)}` : ''}${r.requestPending ? ', a request waiting' : ''})`;
   const v = r.verdict;
   if (!v) return `${head}: no review has completed yet.`;
   const c = v.coverage;
@@ -22,7 +23,7 @@ export function renderFindings(r: GateFindings): string {
 }
 
 export function renderDeployRequests(r: DeployRequests): string {
-  const lines = [`Deploys of ${r.repository}#${r.number}:`];
+  const lines = [`Deploys of ${r.repository}${changeRef(r, r.number)}:`];
   if (r.waiting.length === 0) lines.push('- none waiting for approval');
   for (const w of r.waiting) {
     const who = [

@@ -3,19 +3,12 @@
 // ingress, worker and GitHub sandbox of the usual stack), with one token per organization.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { pino } from 'pino';
-import { listen } from '../../src/ingress/listen.js';
-import { deadlineCaller } from '../../src/ingress/temporal-unavailable.js';
-import { pullRequestState } from '../../src/mcp/pull-request-state.js';
-import { mcpApp } from '../../src/mcp/server.js';
-import { mcpTokens } from '../../src/mcp/tokens.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
 import { daemonYaml, triggerYaml, GITHUB_TEST_PLATFORM } from '../harness/config-dir.js';
 import { deployFlow, pullRequests, startDeployHook } from '../harness/deploy-hook.js';
+import { startMcpEndpoint } from '../harness/mcp-endpoint.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { addedFile, sendPull, tsFunctions } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
@@ -27,11 +20,10 @@ describe('aofctl mcp: the daemon as an MCP server', function () {
   this.timeout(120_000);
   const run = randomUUID().slice(0, 6);
   let stack: Stack;
-  let http: Server;
+  let mcp: Awaited<ReturnType<typeof startMcpEndpoint>>;
   let url: URL;
   let hook: Awaited<ReturnType<typeof startDeployHook>>;
   const logged: string[] = [];
-  const clients: Client[] = [];
 
   before(async () => {
     process.env.AOF_TEST_MCP_TOKEN_A = TOKEN_A;
@@ -52,43 +44,23 @@ describe('aofctl mcp: the daemon as an MCP server', function () {
           '  /deploy production:\n    flow: deploy-prod\n    params: {require_approval: true, approvers: [alice, mcp-org/sre], environment: production}',
       ),
     });
-    const { tokens, problems } = mcpTokens(stack.resources.daemon, 'daemon.yaml');
-    assert.deepEqual(problems, []);
     const sink = new Writable({
       write(chunk: Buffer, _e, done) {
         logged.push(chunk.toString('utf8'));
         done();
       },
     });
-    const app = mcpApp({
-      tokens,
-      state: pullRequestState(deadlineCaller(stack.client, 10_000)),
-      logger: pino({ level: 'debug' }, sink),
-      version: 'test',
-    });
-    http = await listen(app, 0, '127.0.0.1', 60);
-    url = new URL(`http://127.0.0.1:${(http.address() as { port: number }).port}/mcp`);
+    mcp = await startMcpEndpoint(stack, pino({ level: 'debug' }, sink));
+    url = mcp.url;
   });
   after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    http?.close();
+    await mcp?.close();
     hook?.close();
     await stack?.stop();
   });
 
-  /** An MCP client connected with `token`. */
-  const connect = async (token: string) => {
-    const client = new Client({ name: 'mcp-test', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-    );
-    clients.push(client);
-    return client;
-  };
-  const call = async (client: Client, name: string, args: Record<string, unknown>) => {
-    const r = await client.callTool({ name, arguments: args });
-    return r as { isError?: boolean; structuredContent?: any; content: { type: string; text: string }[] };
-  };
+  const connect = (token: string) => mcp.connect(token);
+  const call = (...a: Parameters<typeof mcp.call>) => mcp.call(...a);
 
   it('lists its three tools to a client with an organization token', async () => {
     const client = await connect(TOKEN_A);

@@ -1,7 +1,7 @@
 // The flow interpreter: walks an AgentFlow's nodes from `start` along connections whose `when` holds,
 // one node at a time, each node's start, result and duration recorded (current details, history, the
 // final comment). The flow was resolved from YAML before it started, so edits never change a run.
-import { changeNoun, forgeOf, forgeTargetOf } from '../src/forges/port.js';
+import { changeNoun, changeRef, forgeOf, forgeTargetOf } from '../src/forges/port.js';
 import { envLockWorkflowId, repositoryKey } from '../src/temporal/workflow-ids.js';
 import {
   ApplicationFailure,
@@ -288,7 +288,12 @@ async function runFlow(input: FlowRunInput): Promise<FlowRunResult> {
     let queueShown = false;
     setHandler(lockPositionSignal, (p) => void (position = p.position));
     lockRequested = true;
-    await requestLock({ lockId, requester: workflowInfo().workflowId, label: `#${input.scope.number ?? '?'}` });
+    await requestLock({
+      lockId,
+      requester: workflowInfo().workflowId,
+      // The label is the lock activity's input (no replay check reads it): `!n` on GitLab, `#n` elsewhere.
+      label: input.scope.number === undefined ? '#?' : changeRef(input.scope, input.scope.number),
+    });
     while (position !== 0 || approvedHeadMoved()) {
       if (approvedHeadMoved()) {
         await releaseLock(lockId);

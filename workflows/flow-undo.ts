@@ -61,7 +61,7 @@ export async function flowUndoWorkflow(i: FlowUndoInput): Promise<FlowUndoResult
   try {
     if (lockId) {
       setState(`queued for ${env}`);
-      await waitForLock(lockId, `undo #${i.number}`, (position) =>
+      await waitForLock(lockId, `undo ${changeRef(i, i.number)}`, (position) =>
         setCurrentDetails(`flow ${done.input.flow}: the undo waits for \`${env}\`, position ${position}`),
       );
     }

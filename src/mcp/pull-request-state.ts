@@ -126,7 +126,7 @@ export function pullRequestState(withDeadline: WithDeadline) {
       }
       const { locks: running } = await withDeadline((c) => runningEnvLocks(c, repositoryKey(p.repository, forge)));
       const mine = changeFlowsPrefix(p.repository, p.number, forge);
-      // Flows label their place in a lock `#<n>` on every forge (flow-run.ts); a GitLab reader expects `!<n>`.
+      // Flows started before flow-run.ts wrote GitLab's `!<n>` labelled their place in a lock `#<n>`.
       const label = (l: string) => (/^#\d+$/.test(l) ? changeRef(p.tenant, Number(l.slice(1))) : l);
       const locks: DeployRequests['locks'] = [];
       for (const { workflowId, environment } of running.slice(0, MAX_LOCKS)) {

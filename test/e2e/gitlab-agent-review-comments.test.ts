@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { FakeAnthropic, text, tools } from '../fakes/fake-anthropic.js';
-import { gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
+import { gitlabDaemonYaml, gitlabTriggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStackFor, type Stack } from '../harness/stack.js';
 import { sha } from '../harness/synthetic-pr.js';
 import { mergeRequestHook, sendMergeRequestHook } from '../harness/gitlab-hook.js';
@@ -40,8 +40,7 @@ describe('GitLab: an agent reviews with line comments and suggestions (github_po
       },
       {
         anthropic: fake,
-        env: () => ({ AOF_TEST_GITLAB_TOKEN: 'glpat-bot', AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
-        mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+        ...onGitLabSandbox(gitlab),
       },
     );
   });

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { ACCESS, GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { FakeAnthropic, systemText, text, tools } from '../fakes/fake-anthropic.js';
-import { gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
+import { gitlabDaemonYaml, gitlabTriggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStackFor, TEST_ANTHROPIC_KEY, type Stack } from '../harness/stack.js';
 
 const fixture = (name: string) => gitlabExample(name) as Record<string, any>;
@@ -89,8 +89,7 @@ describe('GitLab: agents and fleets on a merge request (issue 26)', function () 
       },
       {
         anthropic: fake,
-        env: () => ({ AOF_TEST_GITLAB_TOKEN: BOT_TOKEN, AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
-        mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+        ...onGitLabSandbox(gitlab, BOT_TOKEN),
       },
     );
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { gateWorkflowId } from '../../src/ingress/dispatch.js';
-import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { addedFile, sha } from '../harness/synthetic-pr.js';
 import { until } from '../harness/until.js';
@@ -60,8 +60,7 @@ describe('GitLab: pausing a merge request gate, and its quiet period (issue 28, 
     stack = await startStack({
       config: join(dir, 'daemon.yaml'),
       anthropicUrl,
-      env: () => ({ AOF_TEST_GITLAB_TOKEN: 'glpat-bot', AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
-      mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+      ...onGitLabSandbox(gitlab),
     });
   });
   after(async () => {

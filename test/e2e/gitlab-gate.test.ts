@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, triggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, triggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
@@ -91,11 +91,7 @@ describe('GitLab: the AFA gate on a merge request (issue 26)', function () {
     });
     stack = await startStack({
       config: join(dir, 'daemon.yaml'),
-      env: () => ({
-        AOF_TEST_GITLAB_TOKEN: 'glpat-bot',
-        AOF_TEST_GITLAB_SECRET: 'gl-secret',
-      }),
-      mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+      ...onGitLabSandbox(gitlab),
     });
   });
   after(async () => {

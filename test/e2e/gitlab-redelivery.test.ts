@@ -9,7 +9,7 @@ import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
 import { GITLAB, redeliveryScheduleId, syncRedeliverySchedules } from '../../src/worker/redelivery-schedule.js';
 import type { HookRedeliveryResult } from '../../workflows/redeliver.js';
-import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 
@@ -64,8 +64,7 @@ describe('GitLab: recovering missed deliveries (issue 26)', function () {
     });
     stack = await startStack({
       config: join(dir, 'daemon.yaml'),
-      env: () => ({ AOF_TEST_GITLAB_TOKEN: 'glpat-bot', AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
-      mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+      ...onGitLabSandbox(gitlab),
     });
     s.addHook({ project: 1, id: HOOK_ID, url: `${stack.url}/webhook/gitlab`, token: 'gl-secret' });
   });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { gitlabExample } from '../../src/forges/gitlab/examples/index.js';
-import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { tooLarge } from '../../src/gate/repo-config.js';
 import { until } from '../harness/until.js';
@@ -52,8 +52,7 @@ describe('GitLab: the gate configuration in the repository (issue 28 item 3)', f
     s.addMember(PROJECT_ID, 'aofbot', 30);
     stack = await startStack({
       config: join(dir, 'daemon.yaml'),
-      env: () => ({ AOF_TEST_GITLAB_TOKEN: 'glpat-bot', AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
-      mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+      ...onGitLabSandbox(gitlab),
     });
   });
   after(async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mergeRequestHook, sendMergeRequestHook } from '../harness/gitlab-hook.js';
-import { configDir, gitlabDaemonYaml, gitlabTriggerYaml } from '../harness/config-dir.js';
+import { configDir, gitlabDaemonYaml, gitlabTriggerYaml, onGitLabSandbox } from '../harness/config-dir.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { until } from '../harness/until.js';
 import { GitLabSandbox } from '../../src/sandbox/gitlab/index.js';
@@ -58,8 +58,7 @@ describe('GitLab: gate findings as discussions that follow them across pushes (r
     s.addMember(PROJECT_ID, 'aofbot', 30);
     stack = await startStack({
       config: join(dir, 'daemon.yaml'),
-      env: () => ({ AOF_TEST_GITLAB_TOKEN: 'glpat-bot', AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
-      mutate: (r) => (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+      ...onGitLabSandbox(gitlab),
     });
   });
   after(async () => {

@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Resources } from '../../src/config/load.js';
 
 export function configDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'aof-test-'));
@@ -72,3 +73,12 @@ export const gitlabDaemonYaml = (dirs: string[], gitlab = '', extra = '') =>
     dirs,
     extra,
   );
+
+/**
+ * The stack options that point a daemon of `gitlabDaemonYaml` at a GitLab sandbox: the token (its bot's) and
+ * webhook secret the YAML names, and the sandbox's API URL.
+ */
+export const onGitLabSandbox = (gitlab: { apiUrl: string }, token = 'glpat-bot') => ({
+  env: () => ({ AOF_TEST_GITLAB_TOKEN: token, AOF_TEST_GITLAB_SECRET: 'gl-secret' }),
+  mutate: (r: Resources) => void (r.daemon.spec.platforms.gitlab!.api_url = gitlab.apiUrl),
+});
